@@ -1,0 +1,72 @@
+//! `BernoulliCell`: each input value is the probability of a spike.
+//!
+//! Each step, as ngclearn 3.1.1:
+//! ```text
+//! (key, sub) = split(key)
+//! outputs = bernoulli(sub, p = inputs)        (uniform(sub) < inputs)
+//! tols    = (1 - outputs) * tols + outputs * t
+//! ```
+
+use super::{encoder_component, Encoder, ENCODER_COMPARTMENTS};
+use crate::core::rng::Key;
+use crate::core::schema::{ParamInfo, Schema};
+use crate::error::Result;
+
+/// Bernoulli spike encoder (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct BernoulliCell {
+    enc: Encoder,
+}
+
+static PARAMS: [ParamInfo; 3] = [
+    ParamInfo {
+        name: "n_units",
+        default: None,
+        units: "",
+        aliases: &[],
+        description: "Number of cells",
+    },
+    ParamInfo {
+        name: "batch_size",
+        default: Some("1"),
+        units: "",
+        aliases: &[],
+        description: "Rows of the batch dimension",
+    },
+    ParamInfo {
+        name: "key",
+        default: Some("from the clock"),
+        units: "",
+        aliases: &[],
+        description: "JAX PRNG key",
+    },
+];
+
+static SCHEMA: Schema = Schema {
+    class: "BernoulliCell",
+    module_path: "ngclearn.components.input_encoders.bernoulliCell.BernoulliCell",
+    description: "Bernoulli spike encoder: fires with probability equal to the input",
+    compartments: &ENCODER_COMPARTMENTS,
+    dynamics: "(key, sub) = split(key)\noutputs = uniform(sub) < inputs\ntols = (1 - outputs) * tols + outputs * t",
+    hyperparameters: &PARAMS,
+};
+
+impl BernoulliCell {
+    /// Builds `n_units` cells.
+    pub fn new(name: &str, n_units: usize, batch_size: usize, key: Option<Key>) -> Result<Self> {
+        Ok(BernoulliCell {
+            enc: Encoder::new(name, n_units, batch_size, key)?,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    fn probability(&self, _dt: f32) -> impl Fn(f32) -> f32 {
+        |x| x
+    }
+}
+
+encoder_component!(BernoulliCell);

@@ -1,0 +1,149 @@
+//! Input encoders: cells that turn an input signal into spikes.
+
+pub mod bernoulli_cell;
+pub mod poisson_cell;
+
+pub use bernoulli_cell::BernoulliCell;
+pub use poisson_cell::PoissonCell;
+
+use crate::core::component::{count, valid_name};
+use crate::core::rng::Key;
+use crate::core::schema::{CompartmentInfo, Kind, Role};
+use crate::error::Result;
+use ndarray::{Array2, Zip};
+
+/// State shared by the stochastic encoders: `inputs`, `outputs`, `tols`, `key`.
+#[derive(Debug, Clone)]
+pub(crate) struct Encoder {
+    pub name: String,
+    pub key: Key,
+    pub inputs: Array2<f32>,
+    pub outputs: Array2<f32>,
+    pub tols: Array2<f32>,
+}
+
+impl Encoder {
+    pub fn new(name: &str, n_units: usize, batch_size: usize, key: Option<Key>) -> Result<Self> {
+        let name = valid_name(name)?;
+        let n = count(&name, "n_units", n_units)?;
+        let b = count(&name, "batch_size", batch_size)?;
+        Ok(Encoder {
+            name,
+            key: key.unwrap_or_else(Key::from_time),
+            inputs: Array2::zeros((b, n)),
+            outputs: Array2::zeros((b, n)),
+            tols: Array2::zeros((b, n)),
+        })
+    }
+
+    /// `(key, sub) = split(key)`; `outputs = uniform(sub) < p(inputs)`; `tols` update.
+    pub fn fire(&mut self, t: f32, p: impl Fn(f32) -> f32) {
+        let [key, sub] = self.key.split::<2>();
+        self.key = key;
+        let out = self
+            .outputs
+            .as_slice_mut()
+            .expect("owned arrays are contiguous");
+        sub.uniform_into(out);
+        Zip::from(&mut self.outputs)
+            .and(&self.inputs)
+            .and(&mut self.tols)
+            .for_each(|o, &x, tols| {
+                let s = if *o < p(x) { 1.0 } else { 0.0 };
+                *o = s;
+                *tols = (1.0 - s) * *tols + s * t;
+            });
+    }
+
+    pub fn reset(&mut self) {
+        self.inputs.fill(0.0);
+        self.outputs.fill(0.0);
+        self.tols.fill(0.0);
+    }
+
+    pub fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        Some(match index {
+            0 => &self.inputs,
+            1 => &self.outputs,
+            2 => &self.tols,
+            _ => return None,
+        })
+    }
+
+    pub fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+        Some(match index {
+            0 => &mut self.inputs,
+            1 => &mut self.outputs,
+            2 => &mut self.tols,
+            _ => return None,
+        })
+    }
+}
+
+const fn cpt(
+    name: &'static str,
+    role: Role,
+    units: &'static str,
+    description: &'static str,
+) -> CompartmentInfo {
+    CompartmentInfo {
+        name,
+        role,
+        kind: Kind::Array,
+        shape: "(batch_size, n_units)",
+        units,
+        description,
+    }
+}
+
+pub(crate) static ENCODER_COMPARTMENTS: [CompartmentInfo; 4] = [
+    cpt("inputs", Role::Input, "", "Input stimulus"),
+    cpt("outputs", Role::Output, "", "Emitted spikes"),
+    cpt("tols", Role::Output, "ms", "Time of last spike"),
+    CompartmentInfo {
+        name: "key",
+        role: Role::State,
+        kind: Kind::Key,
+        shape: "(2,) u32",
+        units: "",
+        description: "JAX PRNG key",
+    },
+];
+
+/// Implements `Component` for an encoder with an `enc: Encoder` field and a
+/// `probability(&self, dt) -> impl Fn(f32) -> f32` method.
+macro_rules! encoder_component {
+    ($ty:ty) => {
+        impl $crate::core::component::Component for $ty {
+            fn name(&self) -> &str {
+                &self.enc.name
+            }
+            fn schema(&self) -> &'static $crate::core::schema::Schema {
+                &SCHEMA
+            }
+            fn advance_state(&mut self, t: f32, dt: f32) {
+                let p = self.probability(dt);
+                self.enc.fire(t, p);
+            }
+            fn reset(&mut self) {
+                self.enc.reset();
+            }
+            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
+                self.enc.array(index)
+            }
+            fn array_mut(&mut self, index: usize) -> Option<&mut ndarray::Array2<f32>> {
+                self.enc.array_mut(index)
+            }
+            fn key(&self) -> $crate::core::rng::Key {
+                self.enc.key
+            }
+            fn set_key(&mut self, key: $crate::core::rng::Key) {
+                self.enc.key = key;
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+        }
+    };
+}
+pub(crate) use encoder_component;

@@ -1,0 +1,3 @@
+//! Neuronal cells.
+
+pub mod spiking;

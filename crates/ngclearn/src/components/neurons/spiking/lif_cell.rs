@@ -1,0 +1,452 @@
+//! `LIFCell`: the leaky integrate-and-fire cell.
+//!
+//! Each step of `dt` ending at time `t`, as ngclearn 3.1.1's code (Euler):
+//! ```text
+//! j     = j * resist_m
+//! mask  = (rfr >= refract_time)
+//! dv/dt = ((v_rest - v) * conduct_leak + j * mask) * (1 / tau_m)
+//! v'    = v + dt * dv/dt                       ("rk2": the midpoint method)
+//! s     = (v' > thr + thr_theta)
+//! rfr'  = (rfr + dt) * (1 - s)
+//! v'    = v' * (1 - s) + s * v_reset
+//! thr_theta' = thr_theta * exp(-dt / tau_theta) + s * theta_plus    (only if tau_theta > 0)
+//! tols' = (1 - s) * tols + s * t
+//! v'    = max(v', v_min)                       (only if v_min is given)
+//! ```
+//! With `one_spike`, at most one spike is kept per step: `(key, sub) = split(key)`,
+//! the spiking unit with the largest `uniform(sub)` draw wins (the switch looks at the
+//! whole batch, as the reference). With `max_one_spike`, only the unit whose voltage
+//! was highest *before* the update may spike (the reference reads the old `v`). `s_raw`
+//! keeps the spikes before either rule; `rfr`, `v` and `thr_theta` follow `s_raw`.
+//!
+//! Rest values: `v = v_rest`, `rfr = refract_time`, `j, s, s_raw, tols = 0`;
+//! `thr_theta` is *not* reset (the adaptive threshold persists).
+//! Units: ms, mV; `j` in the units of `v` per unit resistance.
+//! Extension: `batch_size` (ngclearn fixes it at 1).
+
+use crate::core::component::{count, finite, non_negative, positive, valid_name, Component};
+use crate::core::rng::Key;
+use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
+use crate::error::Result;
+use ndarray::{Array2, Zip};
+
+/// Integration of the membrane equation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Integration {
+    /// Forward Euler (`"euler"`).
+    Euler,
+    /// The midpoint method (`"rk2"` or `"midpoint"`).
+    Rk2,
+}
+
+impl Integration {
+    /// Parses ngclearn's `integration_type`.
+    pub fn parse(s: &str) -> Option<Integration> {
+        match s {
+            "euler" => Some(Integration::Euler),
+            "rk2" | "midpoint" => Some(Integration::Rk2),
+            _ => None,
+        }
+    }
+}
+
+/// Parameters of a [`LIFCell`], with ngclearn's names and defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LIFCellParams {
+    /// Membrane time constant (ms), > 0.
+    pub tau_m: f32,
+    /// Membrane resistance, > 0 (default 1).
+    pub resist_m: f32,
+    /// Base threshold (mV, default -52).
+    pub thr: f32,
+    /// Resting potential (mV, default -65).
+    pub v_rest: f32,
+    /// Reset potential (mV, default -60).
+    pub v_reset: f32,
+    /// Leak conductance (default 1; 0 gives integrate-and-fire).
+    pub conduct_leak: f32,
+    /// Adaptive-threshold time constant (ms, default 1e7; 0 turns adaptation off).
+    pub tau_theta: f32,
+    /// Threshold increment per spike (mV, default 0.05).
+    pub theta_plus: f32,
+    /// Refractory period (ms, default 5).
+    pub refract_time: f32,
+    /// At most one spike per step (default false).
+    pub one_spike: bool,
+    /// Only the highest-voltage unit may spike (default false).
+    pub max_one_spike: bool,
+    /// Euler (default) or rk2.
+    pub integration_type: Integration,
+    /// Lower clamp of `v` (default none).
+    pub v_min: Option<f32>,
+    /// Rows of the batch dimension (default 1).
+    pub batch_size: usize,
+    /// The PRNG key (default: from the clock, as ngclearn).
+    pub key: Option<Key>,
+}
+
+impl LIFCellParams {
+    /// `tau_m` and ngclearn's defaults for the rest.
+    pub fn new(tau_m: f32) -> Self {
+        LIFCellParams {
+            tau_m,
+            resist_m: 1.0,
+            thr: -52.0,
+            v_rest: -65.0,
+            v_reset: -60.0,
+            conduct_leak: 1.0,
+            tau_theta: 1e7,
+            theta_plus: 0.05,
+            refract_time: 5.0,
+            one_spike: false,
+            max_one_spike: false,
+            integration_type: Integration::Euler,
+            v_min: None,
+            batch_size: 1,
+            key: None,
+        }
+    }
+}
+
+/// The leaky integrate-and-fire cell (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct LIFCell {
+    name: String,
+    p: LIFCellParams,
+    key: Key,
+    j: Array2<f32>,
+    v: Array2<f32>,
+    rfr: Array2<f32>,
+    thr_theta: Array2<f32>,
+    s: Array2<f32>,
+    s_raw: Array2<f32>,
+    tols: Array2<f32>,
+    /// Scratch for `one_spike` draws.
+    draws: Vec<f32>,
+}
+
+const fn cpt(
+    name: &'static str,
+    role: Role,
+    units: &'static str,
+    description: &'static str,
+) -> CompartmentInfo {
+    CompartmentInfo {
+        name,
+        role,
+        kind: Kind::Array,
+        shape: "(batch_size, n_units)",
+        units,
+        description,
+    }
+}
+
+static COMPARTMENTS: [CompartmentInfo; 8] = [
+    cpt("j", Role::Input, "", "Input electrical current"),
+    cpt("v", Role::State, "mV", "Membrane potential"),
+    cpt(
+        "rfr",
+        Role::State,
+        "ms",
+        "Time since the last spike (refractory variable)",
+    ),
+    cpt("thr_theta", Role::State, "mV", "Adaptive threshold shift"),
+    cpt("s", Role::Output, "", "Emitted spikes"),
+    cpt(
+        "s_raw",
+        Role::Output,
+        "",
+        "Spikes before the one-spike rules",
+    ),
+    cpt("tols", Role::Output, "ms", "Time of last spike"),
+    CompartmentInfo {
+        name: "key",
+        role: Role::State,
+        kind: Kind::Key,
+        shape: "(2,) u32",
+        units: "",
+        description: "JAX PRNG key",
+    },
+];
+
+const fn param(
+    name: &'static str,
+    default: Option<&'static str>,
+    units: &'static str,
+    description: &'static str,
+) -> ParamInfo {
+    ParamInfo {
+        name,
+        default,
+        units,
+        aliases: &[],
+        description,
+    }
+}
+
+static PARAMS: [ParamInfo; 16] = [
+    param("n_units", None, "", "Number of cells"),
+    param("tau_m", None, "ms", "Membrane time constant"),
+    param("resist_m", Some("1"), "", "Membrane resistance"),
+    param("thr", Some("-52"), "mV", "Base voltage threshold"),
+    param("v_rest", Some("-65"), "mV", "Resting membrane potential"),
+    param("v_reset", Some("-60"), "mV", "Reset membrane potential"),
+    param(
+        "conduct_leak",
+        Some("1"),
+        "",
+        "Leak conductance (0: integrate-and-fire)",
+    ),
+    param(
+        "tau_theta",
+        Some("1e7"),
+        "ms",
+        "Adaptive threshold time constant (0: off)",
+    ),
+    param(
+        "theta_plus",
+        Some("0.05"),
+        "mV",
+        "Threshold increment per spike",
+    ),
+    param("refract_time", Some("5"), "ms", "Refractory period"),
+    param(
+        "one_spike",
+        Some("false"),
+        "",
+        "At most one (random) spike per step",
+    ),
+    param(
+        "max_one_spike",
+        Some("false"),
+        "",
+        "Only the highest-voltage cell may spike",
+    ),
+    param(
+        "integration_type",
+        Some("euler"),
+        "",
+        "euler or rk2 (midpoint)",
+    ),
+    param("v_min", Some("none"), "mV", "Lower clamp of the voltage"),
+    param("batch_size", Some("1"), "", "Rows of the batch dimension"),
+    param("key", Some("from the clock"), "", "JAX PRNG key"),
+];
+
+static SCHEMA: Schema = Schema {
+    class: "LIFCell",
+    module_path: "ngclearn.components.neurons.spiking.LIFCell.LIFCell",
+    description: "Leaky integrate-and-fire spiking cells",
+    compartments: &COMPARTMENTS,
+    dynamics: "tau_m * dv/dt = (v_rest - v) * conduct_leak + j * resist_m   (j gated off while rfr < refract_time)\n\
+               s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
+               thr_theta decays by exp(-dt / tau_theta) each step",
+    hyperparameters: &PARAMS,
+};
+
+impl LIFCell {
+    /// Builds `n_units` cells.
+    pub fn new(name: &str, n_units: usize, p: LIFCellParams) -> Result<Self> {
+        let name = valid_name(name)?;
+        let n = count(&name, "n_units", n_units)?;
+        let batch = count(&name, "batch_size", p.batch_size)?;
+        positive(&name, "tau_m", p.tau_m)?;
+        positive(&name, "resist_m", p.resist_m)?;
+        for (k, v) in [
+            ("thr", p.thr),
+            ("v_rest", p.v_rest),
+            ("v_reset", p.v_reset),
+            ("theta_plus", p.theta_plus),
+        ] {
+            finite(&name, k, v)?;
+        }
+        non_negative(&name, "conduct_leak", p.conduct_leak)?;
+        non_negative(&name, "tau_theta", p.tau_theta)?;
+        non_negative(&name, "refract_time", p.refract_time)?;
+        if let Some(m) = p.v_min {
+            finite(&name, "v_min", m)?;
+        }
+        let z = Array2::<f32>::zeros((batch, n));
+        Ok(LIFCell {
+            key: p.key.unwrap_or_else(Key::from_time),
+            j: z.clone(),
+            v: z.mapv(|_| p.v_rest),
+            rfr: z.mapv(|_| p.refract_time),
+            thr_theta: z.clone(),
+            s: z.clone(),
+            s_raw: z.clone(),
+            tols: z,
+            draws: vec![0.0; batch * n],
+            name,
+            p,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &LIFCellParams {
+        &self.p
+    }
+
+    /// Membrane potentials.
+    pub fn v(&self) -> &Array2<f32> {
+        &self.v
+    }
+    /// Spikes of the last step.
+    pub fn s(&self) -> &Array2<f32> {
+        &self.s
+    }
+    /// Sets the input current (unchecked: use `Model::set` for a checked set).
+    pub fn set_j(&mut self, j: &Array2<f32>) {
+        self.j.assign(j);
+    }
+
+    fn one_spike(&mut self) {
+        let any = self.s.iter().any(|&x| x > 0.0);
+        let [k, sub] = self.key.split::<2>();
+        self.key = k;
+        if !any {
+            return;
+        }
+        sub.uniform_into(&mut self.draws);
+        let n = self.s.ncols();
+        for (b, mut row) in self.s.rows_mut().into_iter().enumerate() {
+            let draws = &self.draws[b * n..(b + 1) * n];
+            // argmax of s * u (first maximum), then one-hot.
+            let mut best = 0;
+            let mut best_v = f32::NEG_INFINITY;
+            for (i, (&s, &u)) in row.iter().zip(draws).enumerate() {
+                if s * u > best_v {
+                    best_v = s * u;
+                    best = i;
+                }
+            }
+            row.iter_mut()
+                .enumerate()
+                .for_each(|(i, x)| *x = if i == best { 1.0 } else { 0.0 });
+        }
+    }
+}
+
+impl Component for LIFCell {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        let p = &self.p;
+        let inv_tau = 1.0 / p.tau_m;
+        let (r_m, v_rest, g_l, rt, thr, v_reset) = (
+            p.resist_m,
+            p.v_rest,
+            p.conduct_leak,
+            p.refract_time,
+            p.thr,
+            p.v_reset,
+        );
+        let rk2 = p.integration_type == Integration::Rk2;
+        let theta_decay = (-dt / p.tau_theta).exp();
+        let adapt = p.tau_theta > 0.0;
+        let (theta_plus, v_min) = (p.theta_plus, p.v_min);
+        let max_one = p.max_one_spike;
+        if max_one {
+            // The reference picks the unit with the highest voltage *before* the update.
+            for (mut row, v_row) in self.s.rows_mut().into_iter().zip(self.v.rows()) {
+                let mut best = 0;
+                for (i, &x) in v_row.iter().enumerate() {
+                    if x > v_row[best] {
+                        best = i;
+                    }
+                }
+                row.iter_mut()
+                    .enumerate()
+                    .for_each(|(i, m)| *m = if i == best { 1.0 } else { 0.0 });
+            }
+        }
+        Zip::from(&mut self.v)
+            .and(&mut self.rfr)
+            .and(&mut self.thr_theta)
+            .and(&mut self.s)
+            .and(&mut self.s_raw)
+            .and(&self.j)
+            .for_each(|v, rfr, theta, s, s_raw, &j| {
+                let j = j * r_m;
+                let v_thr = *theta + thr;
+                let mask = if *rfr >= rt { 1.0 } else { 0.0 };
+                let dfv = |v: f32| ((v_rest - v) * g_l + j * mask) * inv_tau;
+                let nv = if rk2 {
+                    let x1 = *v + dfv(*v) * (dt * 0.5);
+                    *v + dfv(x1) * dt
+                } else {
+                    *v + dfv(*v) * dt
+                };
+                let spike = if nv > v_thr { 1.0f32 } else { 0.0 };
+                *rfr = (*rfr + dt) * (1.0 - spike);
+                let mut nv = nv * (1.0 - spike) + spike * v_reset;
+                if adapt {
+                    *theta = *theta * theta_decay + spike * theta_plus;
+                }
+                if let Some(m) = v_min {
+                    nv = nv.max(m);
+                }
+                *v = nv;
+                *s_raw = spike;
+                // `s` holds the max-one-spike mask when that rule is on.
+                *s = if max_one { spike * *s } else { spike };
+            });
+        // As the reference, max_one_spike takes precedence over one_spike.
+        if p.one_spike && !max_one {
+            self.one_spike();
+        }
+        Zip::from(&mut self.tols)
+            .and(&self.s)
+            .for_each(|tols, &s| *tols = (1.0 - s) * *tols + s * t);
+    }
+    fn reset(&mut self) {
+        self.j.fill(0.0);
+        self.v.fill(self.p.v_rest);
+        self.s.fill(0.0);
+        self.s_raw.fill(0.0);
+        self.rfr.fill(self.p.refract_time);
+        self.tols.fill(0.0);
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        Some(match index {
+            0 => &self.j,
+            1 => &self.v,
+            2 => &self.rfr,
+            3 => &self.thr_theta,
+            4 => &self.s,
+            5 => &self.s_raw,
+            6 => &self.tols,
+            _ => return None,
+        })
+    }
+    fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+        Some(match index {
+            0 => &mut self.j,
+            1 => &mut self.v,
+            2 => &mut self.rfr,
+            3 => &mut self.thr_theta,
+            4 => &mut self.s,
+            5 => &mut self.s_raw,
+            6 => &mut self.tols,
+            _ => return None,
+        })
+    }
+    fn key(&self) -> Key {
+        self.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}

@@ -1,0 +1,166 @@
+//! `AlphaSynapse`: a conductance that rises and decays as an alpha function and
+//! drives a voltage-dependent current.
+//!
+//! Each step of `dt`, with `_out = inputs · W` (pre-synaptic pulses summed through
+//! the weights), as ngclearn 3.1.1's code computes it:
+//! ```text
+//! h_syn' = h_syn + dt * ( -h_syn / tau_decay + (_out * g_syn_bar) / dt )
+//! g_syn' = g_syn + dt * ( -g_syn / tau_decay + h_syn' / dt )
+//! i_syn  = -(g_syn' * resist_scale) * (v - syn_rest)    (syn_rest given)
+//! i_syn  = -g_syn' * resist_scale                       (syn_rest = None)
+//! outputs = i_syn
+//! ```
+//! (`/ dt` is computed as `* (1 / dt)`, as in the reference.) For one pulse of size
+//! `a` at step 0 this gives `h_k = a·g·(1 - dt/τ)^k` and
+//! `g_k = a·g·(k + 1)·(1 - dt/τ)^k`: the discrete alpha function, peaking near `τ`.
+//!
+//! The reference's docstring writes `h/tau_decay` in the `g` equation and its `help()`
+//! names the parameter `g_bar_syn`; the code (`h/dt`, `g_syn_bar`) is what counts.
+//! With `is_nonplastic = true` (the default) the weights are set to ones after
+//! initialisation, whatever `weight_init` and `p_conn` gave. `biases` and `mask`
+//! exist (from the dense base) but are not used by this synapse.
+//!
+//! Units: `tau_decay` in ms, `v` and `syn_rest` in mV.
+
+use super::conductance::{
+    conductance_component, tau, ConductanceState, G_SYN_BAR, IS_NONPLASTIC, SYN_REST, TAU_DECAY,
+    TWO_STATE,
+};
+use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
+use crate::core::schema::{ParamInfo, Schema};
+use crate::error::Result;
+use ndarray::Zip;
+
+/// Parameters of an [`AlphaSynapse`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlphaSynapseParams {
+    /// Conductance decay time constant (ms), > 0.
+    pub tau_decay: f32,
+    /// Maximum conductance elicited by each incoming spike.
+    pub g_syn_bar: f32,
+    /// Reversal potential (mV); `None` makes the current voltage-independent.
+    pub syn_rest: Option<f32>,
+    /// Set the weights to ones after initialisation (default `true`).
+    pub is_nonplastic: bool,
+    /// The dense base's parameters.
+    pub dense: DenseParams,
+}
+
+impl AlphaSynapseParams {
+    /// The required parameters; the rest take ngclearn's defaults.
+    pub fn new(tau_decay: f32, g_syn_bar: f32, syn_rest: Option<f32>) -> Self {
+        AlphaSynapseParams {
+            tau_decay,
+            g_syn_bar,
+            syn_rest,
+            is_nonplastic: true,
+            dense: DenseParams::default(),
+        }
+    }
+}
+
+/// The alpha synapse (see the module documentation for its equations).
+///
+/// ```
+/// use ngclearn::prelude::*;
+/// let mut p = AlphaSynapseParams::new(1.0, 1.0, Some(0.0));
+/// p.dense.key = Some(Key::from_seed(0));
+/// let mut w = AlphaSynapse::new("W", (1, 1), p)?;
+/// w.set_inputs(&ndarray::array![[1.0]]);
+/// w.advance_state(0.1, 0.1);
+/// assert_eq!(w.g_syn()[[0, 0]], 1.0); // h = g = g_syn_bar after one pulse
+/// # Ok::<(), ngclearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct AlphaSynapse {
+    state: ConductanceState,
+    tau_decay: f32,
+}
+
+static PARAMS: [ParamInfo; 11] = [
+    DENSE_PARAMS[0],
+    TAU_DECAY,
+    G_SYN_BAR,
+    SYN_REST,
+    IS_NONPLASTIC,
+    DENSE_PARAMS[1],
+    DENSE_PARAMS[2],
+    DENSE_PARAMS[3],
+    DENSE_PARAMS[4],
+    DENSE_PARAMS[5],
+    DENSE_PARAMS[6],
+];
+
+static SCHEMA: Schema = Schema {
+    class: "AlphaSynapse",
+    module_path: "ngclearn.components.synapses.alphaSynapse.AlphaSynapse",
+    description: "Dynamic synapse whose conductance follows an alpha function and drives a voltage-dependent current",
+    compartments: &TWO_STATE,
+    dynamics: "_out = inputs . W\n\
+               h_syn' = h_syn + dt * (-h_syn / tau_decay + (_out * g_syn_bar) / dt)\n\
+               g_syn' = g_syn + dt * (-g_syn / tau_decay + h_syn' / dt)\n\
+               i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
+               outputs = i_syn",
+    hyperparameters: &PARAMS,
+};
+
+impl AlphaSynapse {
+    /// Builds an alpha synapse of shape `(n_pre, n_post)`.
+    pub fn new(name: &str, shape: (usize, usize), p: AlphaSynapseParams) -> Result<Self> {
+        let base = Dense::new(name, shape, &p.dense)?;
+        let tau_decay = tau(&base, "tau_decay", p.tau_decay)?;
+        Ok(AlphaSynapse {
+            state: ConductanceState::new(base, true, p.g_syn_bar, p.syn_rest, p.is_nonplastic)?,
+            tau_decay,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// One Euler step of `dt` ms.
+    fn step(&mut self, dt: f32) {
+        self.state.base.project();
+        let (tau, gbar, inv_dt) = (self.tau_decay, self.state.g_syn_bar, 1.0 / dt);
+        let s = &mut self.state;
+        Zip::from(&mut s.h_syn)
+            .and(&mut s.g_syn)
+            .and(&s.base.projected)
+            .for_each(|h, g, &out| {
+                let dh = -*h / tau + (out * gbar) * inv_dt;
+                *h += dh * dt;
+                let dg = -*g / tau + *h * inv_dt;
+                *g += dg * dt;
+            });
+        s.set_current();
+    }
+
+    /// Sets `inputs` (unchecked: use `Model::set` for a checked set).
+    pub fn set_inputs(&mut self, x: &ndarray::Array2<f32>) {
+        self.state.base.inputs.assign(x);
+    }
+    /// Sets `v` (unchecked: use `Model::set` for a checked set).
+    pub fn set_v(&mut self, v: &ndarray::Array2<f32>) {
+        self.state.v.assign(v);
+    }
+    /// The conductance `g_syn`.
+    pub fn g_syn(&self) -> &ndarray::Array2<f32> {
+        &self.state.g_syn
+    }
+    /// The intermediate conductance `h_syn`.
+    pub fn h_syn(&self) -> &ndarray::Array2<f32> {
+        &self.state.h_syn
+    }
+    /// The current `i_syn`.
+    pub fn i_syn(&self) -> &ndarray::Array2<f32> {
+        &self.state.i_syn
+    }
+    /// The weights.
+    pub fn weights(&self) -> &ndarray::Array2<f32> {
+        &self.state.base.weights
+    }
+}
+
+conductance_component!(AlphaSynapse);

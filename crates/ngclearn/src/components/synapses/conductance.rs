@@ -1,0 +1,276 @@
+//! What the conductance-based synapses share: the post-synaptic state, the
+//! voltage-dependent current, compartment indexing and reset.
+
+use super::dense_synapse::{Dense, DENSE_COMPARTMENTS};
+use crate::core::component::positive;
+use crate::core::rng::Key;
+use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role};
+use crate::error::{Error, Result};
+use ndarray::Array2;
+
+/// Dense base plus `v`, `g_syn`, `i_syn` and (for two-state kernels) `h_syn`.
+#[derive(Debug, Clone)]
+pub(crate) struct ConductanceState {
+    pub base: Dense,
+    pub v: Array2<f32>,
+    pub g_syn: Array2<f32>,
+    pub i_syn: Array2<f32>,
+    /// Empty for the one-state (exponential) kernel.
+    pub h_syn: Array2<f32>,
+    pub g_syn_bar: f32,
+    pub syn_rest: Option<f32>,
+}
+
+impl ConductanceState {
+    pub fn new(
+        base: Dense,
+        two_state: bool,
+        g_syn_bar: f32,
+        syn_rest: Option<f32>,
+        is_nonplastic: bool,
+    ) -> Result<Self> {
+        if !g_syn_bar.is_finite() {
+            return Err(Error::param(
+                &base.name,
+                "g_syn_bar",
+                g_syn_bar,
+                "must be a finite number",
+            ));
+        }
+        if let Some(e) = syn_rest {
+            if !e.is_finite() {
+                return Err(Error::param(
+                    &base.name,
+                    "syn_rest",
+                    e,
+                    "must be a finite number or None",
+                ));
+            }
+        }
+        let post = (base.batch_size, base.shape.1);
+        let mut base = base;
+        if is_nonplastic {
+            // ngclearn: `weights * 0 + 1`, which also erases a p_conn mask.
+            base.weights.mapv_inplace(|w| w * 0.0 + 1.0);
+        }
+        Ok(ConductanceState {
+            base,
+            v: Array2::zeros(post),
+            g_syn: Array2::zeros(post),
+            i_syn: Array2::zeros(post),
+            h_syn: if two_state {
+                Array2::zeros(post)
+            } else {
+                Array2::zeros((0, 0))
+            },
+            g_syn_bar,
+            syn_rest,
+        })
+    }
+
+    /// `i = -(g * R) * (v - E)`, or `-g * R` when `syn_rest` is `None`; also `outputs = i`.
+    #[inline]
+    pub fn set_current(&mut self) {
+        let r = self.base.resist_scale;
+        let ConductanceState {
+            base,
+            v,
+            g_syn,
+            i_syn,
+            syn_rest,
+            ..
+        } = self;
+        match *syn_rest {
+            Some(e) => ndarray::Zip::from(&mut *i_syn)
+                .and(&*g_syn)
+                .and(&*v)
+                .for_each(|i, &g, &v| *i = -(g * r) * (v - e)),
+            None => ndarray::Zip::from(&mut *i_syn)
+                .and(&*g_syn)
+                .for_each(|i, &g| *i = -g * r),
+        }
+        base.outputs.assign(i_syn);
+    }
+
+    pub fn reset(&mut self) {
+        self.base.reset();
+        self.v.fill(0.0);
+        self.g_syn.fill(0.0);
+        self.i_syn.fill(0.0);
+        self.h_syn.fill(0.0);
+    }
+
+    pub fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        let b = &self.base;
+        Some(match index {
+            0 => &b.inputs,
+            1 => &b.weights,
+            2 => &b.biases,
+            3 => &b.mask,
+            4 => &b.outputs,
+            5 => &self.v,
+            6 => &self.g_syn,
+            7 => &self.i_syn,
+            8 if !self.h_syn.is_empty() => &self.h_syn,
+            _ => return None,
+        })
+    }
+
+    pub fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+        let two_state = !self.h_syn.is_empty();
+        let b = &mut self.base;
+        Some(match index {
+            0 => &mut b.inputs,
+            1 => &mut b.weights,
+            2 => &mut b.biases,
+            3 => &mut b.mask,
+            4 => &mut b.outputs,
+            5 => &mut self.v,
+            6 => &mut self.g_syn,
+            7 => &mut self.i_syn,
+            8 if two_state => &mut self.h_syn,
+            _ => return None,
+        })
+    }
+
+    pub fn key(&self) -> Key {
+        self.base.key
+    }
+}
+
+/// A time constant check with the component's name.
+pub(crate) fn tau(base: &Dense, param: &str, value: f32) -> Result<f32> {
+    positive(&base.name, param, value)
+}
+
+const fn post(
+    name: &'static str,
+    role: Role,
+    units: &'static str,
+    description: &'static str,
+) -> CompartmentInfo {
+    CompartmentInfo {
+        name,
+        role,
+        kind: Kind::Array,
+        shape: "(batch_size, n_post)",
+        units,
+        description,
+    }
+}
+
+/// `v`, `g_syn`, `i_syn` (indices 5, 6, 7).
+pub(crate) const V: CompartmentInfo = post(
+    "v",
+    Role::Input,
+    "mV",
+    "Post-synaptic voltage (wired from a spiking cell)",
+);
+pub(crate) const G_SYN: CompartmentInfo = post("g_syn", Role::State, "", "Synaptic conductance");
+pub(crate) const I_SYN: CompartmentInfo = post(
+    "i_syn",
+    Role::State,
+    "",
+    "Synaptic current (equal to outputs)",
+);
+/// `h_syn` (index 8).
+pub(crate) const H_SYN: CompartmentInfo = post(
+    "h_syn",
+    Role::State,
+    "",
+    "Intermediate synaptic conductance",
+);
+
+/// The compartments of a one-state kernel, in index order.
+pub(crate) const ONE_STATE: [CompartmentInfo; 9] = [
+    DENSE_COMPARTMENTS[0],
+    DENSE_COMPARTMENTS[1],
+    DENSE_COMPARTMENTS[2],
+    DENSE_COMPARTMENTS[3],
+    DENSE_COMPARTMENTS[4],
+    V,
+    G_SYN,
+    I_SYN,
+    DENSE_COMPARTMENTS[5],
+];
+
+/// The compartments of a two-state kernel, in index order.
+pub(crate) const TWO_STATE: [CompartmentInfo; 10] = [
+    DENSE_COMPARTMENTS[0],
+    DENSE_COMPARTMENTS[1],
+    DENSE_COMPARTMENTS[2],
+    DENSE_COMPARTMENTS[3],
+    DENSE_COMPARTMENTS[4],
+    V,
+    G_SYN,
+    I_SYN,
+    H_SYN,
+    DENSE_COMPARTMENTS[5],
+];
+
+/// `g_syn_bar`, `syn_rest`, `is_nonplastic`.
+pub(crate) const G_SYN_BAR: ParamInfo = ParamInfo {
+    name: "g_syn_bar",
+    default: None,
+    units: "",
+    aliases: &[],
+    description: "Maximum conductance elicited by each incoming spike",
+};
+pub(crate) const SYN_REST: ParamInfo = ParamInfo {
+    name: "syn_rest",
+    default: None,
+    units: "mV",
+    aliases: &[],
+    description: "Synaptic reversal potential; None makes the current voltage-independent",
+};
+pub(crate) const IS_NONPLASTIC: ParamInfo = ParamInfo {
+    name: "is_nonplastic",
+    default: Some("true"),
+    units: "",
+    aliases: &[],
+    description: "If true, weights are set to all ones after initialisation",
+};
+pub(crate) const TAU_DECAY: ParamInfo = ParamInfo {
+    name: "tau_decay",
+    default: None,
+    units: "ms",
+    aliases: &[],
+    description: "Conductance decay time constant",
+};
+
+/// Implements [`Component`](crate::core::component::Component) for a synapse whose
+/// state is a `ConductanceState` in field `state`, given its kernel method `step`.
+macro_rules! conductance_component {
+    ($ty:ty) => {
+        impl $crate::core::component::Component for $ty {
+            fn name(&self) -> &str {
+                &self.state.base.name
+            }
+            fn schema(&self) -> &'static $crate::core::schema::Schema {
+                &SCHEMA
+            }
+            fn advance_state(&mut self, _t: f32, dt: f32) {
+                self.step(dt);
+            }
+            fn reset(&mut self) {
+                self.state.reset();
+            }
+            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
+                self.state.array(index)
+            }
+            fn array_mut(&mut self, index: usize) -> Option<&mut ndarray::Array2<f32>> {
+                self.state.array_mut(index)
+            }
+            fn key(&self) -> $crate::core::rng::Key {
+                self.state.key()
+            }
+            fn set_key(&mut self, key: $crate::core::rng::Key) {
+                self.state.base.key = key;
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+        }
+    };
+}
+pub(crate) use conductance_component;

@@ -1,0 +1,375 @@
+//! `DenseSynapse`: the dense base of every synapse.
+//!
+//! ```text
+//! outputs = (inputs · (W * mask)) * resist_scale + biases
+//! ```
+//! `inputs` is `(batch_size, n_pre)`, `W` (`weights`) is `(n_pre, n_post)`, `mask`
+//! is `(1, 1)` (broadcast; all ones by default) or `(n_pre, n_post)`, `biases` is
+//! `(1, n_post)`. `resist_scale` is also accepted as `g_conduct_factor` (its name
+//! from ngclearn 3.2 on).
+//!
+//! Construction, as ngclearn: `(_, k1, k2, k3) = split(key, 4)`;
+//! `W = weight_init(shape, k1)` (default `uniform(0.025, 0.8)`); if `0 < p_conn < 1`,
+//! `W *= bernoulli(k2, p_conn, shape)`; `biases = bias_init((1, n_post), k3)` when a
+//! bias initialiser is given, zeros otherwise. The component keeps `key` itself.
+
+use crate::core::component::{count, finite, valid_name, Component};
+use crate::core::rng::Key;
+use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
+use crate::error::{Error, Result};
+use crate::utils::distribution_generator::{DistributionGenerator, Initializer};
+use ndarray::Array2;
+
+/// Parameters shared by every synapse (ngclearn's `DenseSynapse` keyword arguments).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DenseParams {
+    /// Initialiser of `weights` (default `uniform(0.025, 0.8)`).
+    pub weight_init: Option<Initializer>,
+    /// Initialiser of `biases` (default: none, biases are zero).
+    pub bias_init: Option<Initializer>,
+    /// Scale applied to the output (alias `g_conduct_factor`).
+    pub resist_scale: f32,
+    /// Probability that a connection exists; `0 < p_conn < 1` masks weights.
+    pub p_conn: f32,
+    /// A fixed mask on the weights, `(1, 1)` or `(n_pre, n_post)`.
+    pub mask: Option<Array2<f32>>,
+    /// Rows of the batch dimension.
+    pub batch_size: usize,
+    /// The PRNG key (default: from the clock, as ngclearn).
+    pub key: Option<Key>,
+}
+
+impl Default for DenseParams {
+    fn default() -> Self {
+        DenseParams {
+            weight_init: None,
+            bias_init: None,
+            resist_scale: 1.0,
+            p_conn: 1.0,
+            mask: None,
+            batch_size: 1,
+            key: None,
+        }
+    }
+}
+
+/// State and parameters of the dense base, embedded in every synapse.
+#[derive(Debug, Clone)]
+pub(crate) struct Dense {
+    pub name: String,
+    pub shape: (usize, usize),
+    pub batch_size: usize,
+    pub resist_scale: f32,
+    pub inputs: Array2<f32>,
+    pub outputs: Array2<f32>,
+    pub weights: Array2<f32>,
+    pub biases: Array2<f32>,
+    pub mask: Array2<f32>,
+    pub key: Key,
+    /// `inputs · W`, written by [`Dense::project`].
+    pub projected: Array2<f32>,
+}
+
+impl Dense {
+    pub fn new(name: &str, shape: (usize, usize), p: &DenseParams) -> Result<Dense> {
+        let name = valid_name(name)?;
+        let (n_pre, n_post) = shape;
+        count(&name, "shape[0]", n_pre)?;
+        count(&name, "shape[1]", n_post)?;
+        let batch = count(&name, "batch_size", p.batch_size)?;
+        let resist_scale = finite(&name, "resist_scale", p.resist_scale)?;
+        let p_conn = finite(&name, "p_conn", p.p_conn)?;
+        let key = p.key.unwrap_or_else(Key::from_time);
+        let [_, k1, k2, k3] = key.split::<4>();
+        let init = p
+            .weight_init
+            .clone()
+            .unwrap_or_else(|| DistributionGenerator::uniform(0.025, 0.8));
+        let mut weights = init.generate(&name, shape, k1)?;
+        if 0.0 < p_conn && p_conn < 1.0 {
+            let mut keep = Array2::<f32>::zeros(shape);
+            k2.bernoulli_into(keep.as_slice_mut().expect("contiguous"), p_conn);
+            weights *= &keep;
+        }
+        let biases = match &p.bias_init {
+            Some(b) => b.generate(&name, (1, n_post), k3)?,
+            None => Array2::zeros((1, n_post)),
+        };
+        let mask = match &p.mask {
+            None => Array2::ones((1, 1)),
+            Some(m) if m.dim() == (1, 1) || m.dim() == shape => m.clone(),
+            Some(m) => {
+                return Err(Error::ShapeMismatch {
+                    path: format!("{name}:mask"),
+                    expected: vec![n_pre, n_post],
+                    got: m.shape().to_vec(),
+                    context: " (or [1, 1])".into(),
+                })
+            }
+        };
+        Ok(Dense {
+            name,
+            shape,
+            batch_size: batch,
+            resist_scale,
+            inputs: Array2::zeros((batch, n_pre)),
+            outputs: Array2::zeros((batch, n_post)),
+            weights,
+            biases,
+            mask,
+            key,
+            projected: Array2::zeros((batch, n_post)),
+        })
+    }
+
+    /// `projected = inputs · W`, accumulating the rows of `W` of the non-zero inputs
+    /// (each scaled by the input's value, so graded inputs are exact).
+    pub fn project(&mut self) {
+        let Dense {
+            inputs,
+            weights,
+            projected,
+            ..
+        } = self;
+        for (s_row, mut out) in inputs.rows().into_iter().zip(projected.rows_mut()) {
+            out.fill(0.0);
+            for (&s, w_row) in s_row.iter().zip(weights.rows()) {
+                if s != 0.0 {
+                    out.zip_mut_with(&w_row, |o, &w| *o += s * w);
+                }
+            }
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.inputs.fill(0.0);
+        self.outputs.fill(0.0);
+    }
+}
+
+/// Compartments of the dense base, in index order.
+pub(crate) const DENSE_COMPARTMENTS: [CompartmentInfo; 6] = [
+    CompartmentInfo {
+        name: "inputs",
+        role: Role::Input,
+        kind: Kind::Array,
+        shape: "(batch_size, n_pre)",
+        units: "",
+        description: "Pre-synaptic signals (e.g. spikes)",
+    },
+    CompartmentInfo {
+        name: "weights",
+        role: Role::State,
+        kind: Kind::Array,
+        shape: "(n_pre, n_post)",
+        units: "",
+        description: "Synaptic efficacies W",
+    },
+    CompartmentInfo {
+        name: "biases",
+        role: Role::State,
+        kind: Kind::Array,
+        shape: "(1, n_post)",
+        units: "",
+        description: "Base-rate/bias values b",
+    },
+    CompartmentInfo {
+        name: "mask",
+        role: Role::State,
+        kind: Kind::Array,
+        shape: "(1, 1) or (n_pre, n_post)",
+        units: "",
+        description: "Fixed multiplicative mask on W",
+    },
+    CompartmentInfo {
+        name: "outputs",
+        role: Role::Output,
+        kind: Kind::Array,
+        shape: "(batch_size, n_post)",
+        units: "",
+        description: "Output of the synaptic transformation",
+    },
+    CompartmentInfo {
+        name: "key",
+        role: Role::State,
+        kind: Kind::Key,
+        shape: "(2,) u32",
+        units: "",
+        description: "JAX PRNG key",
+    },
+];
+
+/// Hyper-parameters of the dense base.
+pub(crate) const DENSE_PARAMS: [ParamInfo; 7] = [
+    ParamInfo {
+        name: "shape",
+        default: None,
+        units: "",
+        aliases: &[],
+        description: "Shape of W: (number of inputs, number of outputs)",
+    },
+    ParamInfo {
+        name: "weight_init",
+        default: Some("uniform(0.025, 0.8)"),
+        units: "",
+        aliases: &[],
+        description: "Initialiser of the weights W",
+    },
+    ParamInfo {
+        name: "bias_init",
+        default: Some("none (zero biases)"),
+        units: "",
+        aliases: &[],
+        description: "Initialiser of the biases b",
+    },
+    ParamInfo {
+        name: "resist_scale",
+        default: Some("1"),
+        units: "",
+        aliases: &["g_conduct_factor"],
+        description: "Resistance scaling factor applied to the output",
+    },
+    ParamInfo {
+        name: "p_conn",
+        default: Some("1"),
+        units: "",
+        aliases: &[],
+        description: "Probability of a connection existing (otherwise masked to zero)",
+    },
+    ParamInfo {
+        name: "mask",
+        default: Some("ones (1, 1)"),
+        units: "",
+        aliases: &[],
+        description: "Fixed mask multiplied into W",
+    },
+    ParamInfo {
+        name: "batch_size",
+        default: Some("1"),
+        units: "",
+        aliases: &[],
+        description: "Rows of the batch dimension",
+    },
+];
+
+static SCHEMA: Schema = Schema {
+    class: "DenseSynapse",
+    module_path: "ngclearn.components.synapses.denseSynapse.DenseSynapse",
+    description: "Dense synaptic cable: a scaled linear transformation of its inputs",
+    compartments: &DENSE_COMPARTMENTS,
+    dynamics: "outputs = (inputs . (W * mask)) * resist_scale + biases",
+    hyperparameters: &DENSE_PARAMS,
+};
+
+/// The dense synapse: `outputs = (inputs · (W * mask)) * resist_scale + biases`.
+///
+/// ```
+/// use ngclearn::prelude::*;
+/// let p = DenseParams { weight_init: Some(DistributionGenerator::constant(0.5)), ..Default::default() };
+/// let mut w = DenseSynapse::new("W", (2, 3), p)?;
+/// w.set_inputs(&ndarray::array![[1.0, 2.0]]);
+/// w.advance_state(0.0, 0.1);
+/// assert_eq!(w.outputs(), &ndarray::array![[1.5, 1.5, 1.5]]);
+/// # Ok::<(), ngclearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DenseSynapse {
+    base: Dense,
+}
+
+impl DenseSynapse {
+    /// Builds a dense synapse of shape `(n_pre, n_post)`.
+    pub fn new(name: &str, shape: (usize, usize), params: DenseParams) -> Result<Self> {
+        Ok(DenseSynapse {
+            base: Dense::new(name, shape, &params)?,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Sets `inputs` (shape `(batch_size, n_pre)`; panics otherwise: use
+    /// [`Model::set`](crate::core::context::Model::set) for a checked set).
+    pub fn set_inputs(&mut self, x: &Array2<f32>) {
+        self.base.inputs.assign(x);
+    }
+
+    /// The current `outputs`.
+    pub fn outputs(&self) -> &Array2<f32> {
+        &self.base.outputs
+    }
+
+    /// The current `weights`.
+    pub fn weights(&self) -> &Array2<f32> {
+        &self.base.weights
+    }
+}
+
+impl Component for DenseSynapse {
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        let b = &mut self.base;
+        let scalar_mask = b.mask.dim() == (1, 1);
+        let m0 = b.mask[[0, 0]];
+        for (s_row, mut out) in b.inputs.rows().into_iter().zip(b.outputs.rows_mut()) {
+            out.fill(0.0);
+            for (i, (&s, w_row)) in s_row.iter().zip(b.weights.rows()).enumerate() {
+                if s == 0.0 {
+                    continue;
+                }
+                if scalar_mask {
+                    out.zip_mut_with(&w_row, |o, &w| *o += s * (w * m0));
+                } else {
+                    let m_row = b.mask.row(i);
+                    for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
+                        *o += s * (w * m);
+                    }
+                }
+            }
+            for (o, &bias) in out.iter_mut().zip(b.biases.row(0)) {
+                *o = *o * b.resist_scale + bias;
+            }
+        }
+    }
+    fn reset(&mut self) {
+        self.base.reset();
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        let b = &self.base;
+        Some(match index {
+            0 => &b.inputs,
+            1 => &b.weights,
+            2 => &b.biases,
+            3 => &b.mask,
+            4 => &b.outputs,
+            _ => return None,
+        })
+    }
+    fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+        let b = &mut self.base;
+        Some(match index {
+            0 => &mut b.inputs,
+            1 => &mut b.weights,
+            2 => &mut b.biases,
+            3 => &mut b.mask,
+            4 => &mut b.outputs,
+            _ => return None,
+        })
+    }
+    fn key(&self) -> Key {
+        self.base.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.base.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}

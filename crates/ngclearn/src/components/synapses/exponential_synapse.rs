@@ -1,0 +1,119 @@
+//! `ExponentialSynapse`: a conductance that jumps with each pulse and decays
+//! exponentially, driving a voltage-dependent current.
+//!
+//! Each step of `dt`, with `_out = inputs · W`, as ngclearn 3.1.1's code:
+//! ```text
+//! g_syn' = g_syn + dt * ( -g_syn / tau_decay + (_out * g_syn_bar) / dt )
+//! i_syn  = -(g_syn' * resist_scale) * (v - syn_rest)    (syn_rest = None: -g_syn' * resist_scale)
+//! outputs = i_syn
+//! ```
+//! One pulse of size `a` gives `g_k = a·g_syn_bar·(1 - dt/τ)^k`. As in ngclearn
+//! 3.1.1's code, `is_nonplastic` (default `true`) sets the weights to ones after
+//! initialisation, as for the alpha synapse; pass `false` to keep them as initialised.
+
+use super::conductance::{
+    conductance_component, tau, ConductanceState, G_SYN_BAR, IS_NONPLASTIC, ONE_STATE, SYN_REST,
+    TAU_DECAY,
+};
+use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
+use crate::core::schema::{ParamInfo, Schema};
+use crate::error::Result;
+use ndarray::Zip;
+
+/// Parameters of an [`ExponentialSynapse`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExponentialSynapseParams {
+    /// Conductance decay time constant (ms), > 0.
+    pub tau_decay: f32,
+    /// Maximum conductance elicited by each incoming spike.
+    pub g_syn_bar: f32,
+    /// Reversal potential (mV); `None` makes the current voltage-independent.
+    pub syn_rest: Option<f32>,
+    /// Set the weights to ones after initialisation (default `true`).
+    pub is_nonplastic: bool,
+    /// The dense base's parameters.
+    pub dense: DenseParams,
+}
+
+impl ExponentialSynapseParams {
+    /// The required parameters; the rest take ngclearn's defaults.
+    pub fn new(tau_decay: f32, g_syn_bar: f32, syn_rest: Option<f32>) -> Self {
+        ExponentialSynapseParams {
+            tau_decay,
+            g_syn_bar,
+            syn_rest,
+            is_nonplastic: true,
+            dense: DenseParams::default(),
+        }
+    }
+}
+
+/// The exponential synapse (see the module documentation for its equations).
+#[derive(Debug, Clone)]
+pub struct ExponentialSynapse {
+    state: ConductanceState,
+    tau_decay: f32,
+}
+
+static PARAMS: [ParamInfo; 11] = [
+    DENSE_PARAMS[0],
+    TAU_DECAY,
+    G_SYN_BAR,
+    SYN_REST,
+    IS_NONPLASTIC,
+    DENSE_PARAMS[1],
+    DENSE_PARAMS[2],
+    DENSE_PARAMS[3],
+    DENSE_PARAMS[4],
+    DENSE_PARAMS[5],
+    DENSE_PARAMS[6],
+];
+
+static SCHEMA: Schema = Schema {
+    class: "ExponentialSynapse",
+    module_path: "ngclearn.components.synapses.exponentialSynapse.ExponentialSynapse",
+    description: "Dynamic synapse whose conductance jumps with each pulse and decays exponentially",
+    compartments: &ONE_STATE,
+    dynamics: "_out = inputs . W\n\
+               g_syn' = g_syn + dt * (-g_syn / tau_decay + (_out * g_syn_bar) / dt)\n\
+               i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
+               outputs = i_syn",
+    hyperparameters: &PARAMS,
+};
+
+impl ExponentialSynapse {
+    /// Builds an exponential synapse of shape `(n_pre, n_post)`.
+    pub fn new(name: &str, shape: (usize, usize), p: ExponentialSynapseParams) -> Result<Self> {
+        let base = Dense::new(name, shape, &p.dense)?;
+        let tau_decay = tau(&base, "tau_decay", p.tau_decay)?;
+        Ok(ExponentialSynapse {
+            state: ConductanceState::new(base, false, p.g_syn_bar, p.syn_rest, p.is_nonplastic)?,
+            tau_decay,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    fn step(&mut self, dt: f32) {
+        self.state.base.project();
+        let (tau, gbar, inv_dt) = (self.tau_decay, self.state.g_syn_bar, 1.0 / dt);
+        let s = &mut self.state;
+        Zip::from(&mut s.g_syn)
+            .and(&s.base.projected)
+            .for_each(|g, &out| {
+                let dg = -*g / tau + (out * gbar) * inv_dt;
+                *g += dg * dt;
+            });
+        s.set_current();
+    }
+
+    /// The conductance `g_syn`.
+    pub fn g_syn(&self) -> &ndarray::Array2<f32> {
+        &self.state.g_syn
+    }
+}
+
+conductance_component!(ExponentialSynapse);

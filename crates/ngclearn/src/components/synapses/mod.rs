@@ -1,0 +1,12 @@
+//! Synapses: a dense base and the dynamic (conductance) synapses built on it.
+
+pub mod alpha_synapse;
+pub mod dense_synapse;
+pub mod double_exp_synapse;
+pub mod exponential_synapse;
+
+pub use alpha_synapse::{AlphaSynapse, AlphaSynapseParams};
+pub use dense_synapse::{DenseParams, DenseSynapse};
+pub use double_exp_synapse::{DoubleExpSynapse, DoubleExpSynapseParams};
+pub use exponential_synapse::{ExponentialSynapse, ExponentialSynapseParams};
+mod conductance;

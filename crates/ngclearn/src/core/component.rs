@@ -1,0 +1,98 @@
+//! The interface every component implements, and the checks its parameters share.
+
+use crate::core::rng::Key;
+use crate::core::schema::Schema;
+use crate::error::{Error, Result};
+use ndarray::Array2;
+
+/// A simulated object (cell, synapse, encoder) that owns its compartments.
+///
+/// Compartments are addressed by their index in [`Schema::compartments`]; the
+/// model resolves names to indices once, when it is built. A component only ever
+/// writes its own compartments: a wired compartment's value is copied in from its
+/// source right before each method call, so nothing writes through a wire.
+pub trait Component: std::fmt::Debug + Send + Sync {
+    /// The component's name, unique in its model.
+    fn name(&self) -> &str;
+    /// The help metadata of its class.
+    fn schema(&self) -> &'static Schema;
+    /// Advances the state by one step of `dt` ms ending at time `t`.
+    fn advance_state(&mut self, t: f32, dt: f32);
+    /// Returns every state to its rest value.
+    fn reset(&mut self);
+    /// The array compartment at `index` (`None` for the key or an unknown index).
+    fn array(&self, index: usize) -> Option<&Array2<f32>>;
+    /// The array compartment at `index`, mutably.
+    fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>>;
+    /// The component's PRNG key.
+    fn key(&self) -> Key;
+    /// Replaces the component's PRNG key.
+    fn set_key(&mut self, key: Key);
+    /// For downcasting to the concrete class.
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// A time constant (or other scale) that must be finite and > 0.
+pub(crate) fn positive(component: &str, param: &str, value: f32) -> Result<f32> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::param(
+            component,
+            param,
+            value,
+            "must be a positive, finite number",
+        ))
+    }
+}
+
+/// A parameter that must be finite (not NaN nor infinite).
+pub(crate) fn finite(component: &str, param: &str, value: f32) -> Result<f32> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::param(
+            component,
+            param,
+            value,
+            "must be a finite number",
+        ))
+    }
+}
+
+/// A parameter that must be finite and >= 0.
+pub(crate) fn non_negative(component: &str, param: &str, value: f32) -> Result<f32> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::param(
+            component,
+            param,
+            value,
+            "must be a finite number >= 0",
+        ))
+    }
+}
+
+/// A count that must be at least one.
+pub(crate) fn count(component: &str, param: &str, value: usize) -> Result<usize> {
+    if value >= 1 {
+        Ok(value)
+    } else {
+        Err(Error::param(component, param, value, "must be at least 1"))
+    }
+}
+
+/// A component name that is non-empty and free of the path separator `:`.
+pub(crate) fn valid_name(name: &str) -> Result<String> {
+    if name.is_empty() || name.contains(':') {
+        Err(Error::param(
+            name,
+            "name",
+            format!("{name:?}"),
+            "must be non-empty and contain no `:`",
+        ))
+    } else {
+        Ok(name.to_string())
+    }
+}

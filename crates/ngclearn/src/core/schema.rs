@@ -1,0 +1,157 @@
+//! Help metadata: the one machine-readable description of each component class.
+//!
+//! A [`Schema`] drives `help`, the list of compartments a model can address by
+//! path, and (later) the loader's keyword arguments and the docs. Its groups are
+//! ngclearn's: description, compartments (inputs / states / outputs), dynamics,
+//! hyper-parameters.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// The group a compartment belongs to in the help text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read by the component; usually wired from elsewhere.
+    Input,
+    /// Kept by the component from step to step.
+    State,
+    /// Written by the component for others to read.
+    Output,
+}
+
+/// What a compartment holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A float32 array, `(batch, units)` (weights: `(n_pre, n_post)`).
+    Array,
+    /// A PRNG key, two `u32`.
+    Key,
+}
+
+/// One compartment of a class.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CompartmentInfo {
+    /// Its name, as in ngclearn.
+    pub name: &'static str,
+    /// Input, state or output.
+    pub role: Role,
+    /// Array or key.
+    pub kind: Kind,
+    /// Its shape in terms of the hyper-parameters, e.g. `(batch_size, n_post)`.
+    pub shape: &'static str,
+    /// Units, or empty.
+    pub units: &'static str,
+    /// One line.
+    pub description: &'static str,
+}
+
+/// One hyper-parameter of a class.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ParamInfo {
+    /// Its name, as in ngclearn.
+    pub name: &'static str,
+    /// Default value as text, or `None` where it is required.
+    pub default: Option<&'static str>,
+    /// Units, or empty.
+    pub units: &'static str,
+    /// Other accepted names.
+    pub aliases: &'static [&'static str],
+    /// One line.
+    pub description: &'static str,
+}
+
+/// The help metadata of a component class.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Schema {
+    /// Class name, e.g. `AlphaSynapse`.
+    pub class: &'static str,
+    /// The Python class this one reproduces.
+    pub module_path: &'static str,
+    /// What it models.
+    pub description: &'static str,
+    /// Its compartments, in the order the component indexes them.
+    pub compartments: &'static [CompartmentInfo],
+    /// Its equations, as implemented.
+    pub dynamics: &'static str,
+    /// Its hyper-parameters.
+    pub hyperparameters: &'static [ParamInfo],
+}
+
+impl Schema {
+    /// Index of the compartment `name`, if the class has one.
+    pub fn compartment_index(&self, name: &str) -> Option<usize> {
+        self.compartments.iter().position(|c| c.name == name)
+    }
+
+    /// The compartment names, comma-separated (for error messages).
+    pub fn compartment_names(&self) -> String {
+        let names: Vec<&str> = self.compartments.iter().map(|c| c.name).collect();
+        names.join(", ")
+    }
+
+    /// The help as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The help as text, grouped as in ngclearn's `help()`.
+    pub fn help_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{}  ({})\n  {}\n",
+            self.class, self.module_path, self.description
+        );
+        for (role, title) in [
+            (Role::Input, "inputs"),
+            (Role::State, "states"),
+            (Role::Output, "outputs"),
+        ] {
+            let _ = writeln!(s, "compartments: {title}");
+            for c in self.compartments.iter().filter(|c| c.role == role) {
+                let units = if c.units.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", c.units)
+                };
+                let _ = writeln!(
+                    s,
+                    "  {:<10} {:<22} {}{}",
+                    c.name, c.shape, c.description, units
+                );
+            }
+        }
+        let _ = writeln!(s, "\ndynamics:\n{}\n", indent(self.dynamics));
+        let _ = writeln!(s, "hyper-parameters:");
+        for p in self.hyperparameters {
+            let default = p
+                .default
+                .map_or("required".to_string(), |d| format!("default {d}"));
+            let units = if p.units.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", p.units)
+            };
+            let aliases = if p.aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" (also: {})", p.aliases.join(", "))
+            };
+            let _ = writeln!(
+                s,
+                "  {:<16} {}{} ({default}){aliases}",
+                p.name, p.description, units
+            );
+        }
+        s
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,17 @@
+//! The names most models need, in one import.
+
+pub use crate::components::input_encoders::{BernoulliCell, PoissonCell};
+pub use crate::components::neurons::spiking::{LIFCell, LIFCellParams};
+pub use crate::components::synapses::{
+    AlphaSynapse, AlphaSynapseParams, DenseParams, DenseSynapse, DoubleExpSynapse,
+    DoubleExpSynapseParams, ExponentialSynapse, ExponentialSynapseParams,
+};
+pub use crate::core::component::Component;
+pub use crate::core::context::{CompartmentRef, Context, Method, Model, ProcessId};
+pub use crate::core::operations::{Product, Source, Summation};
+pub use crate::core::rng::Key;
+pub use crate::core::schema::Schema;
+pub use crate::error::{Error, Result};
+pub use crate::utils::distribution_generator::{
+    DistributionGenerator, DistributionParams, Initializer, KeepMask,
+};

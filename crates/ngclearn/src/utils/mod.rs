@@ -1,0 +1,3 @@
+//! Utilities shared by components: weight initialisers.
+
+pub mod distribution_generator;
