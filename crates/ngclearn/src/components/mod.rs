@@ -7,3 +7,26 @@ pub mod synapses;
 pub use input_encoders::{BernoulliCell, PoissonCell};
 pub use neurons::spiking::LIFCell;
 pub use synapses::{AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse};
+
+use crate::core::schema::Schema;
+
+/// The help metadata of every component class, in family order.
+pub fn schemas() -> [&'static Schema; 7] {
+    [
+        DenseSynapse::schema(),
+        AlphaSynapse::schema(),
+        ExponentialSynapse::schema(),
+        DoubleExpSynapse::schema(),
+        LIFCell::schema(),
+        PoissonCell::schema(),
+        BernoulliCell::schema(),
+    ]
+}
+
+/// The help metadata of the class named `class` (its short name, e.g. `AlphaSynapse`,
+/// or ngclearn's module path).
+pub fn schema_of(class: &str) -> Option<&'static Schema> {
+    schemas()
+        .into_iter()
+        .find(|s| s.class == class || s.module_path == class)
+}

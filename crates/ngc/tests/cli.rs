@@ -1,0 +1,54 @@
+//! The `ngc` binary: list, help (text and JSON), and the error exit for an unknown class.
+
+use std::process::Command;
+
+fn ngc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ngc"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn list_names_every_class() {
+    let out = ngc(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for c in [
+        "DenseSynapse",
+        "AlphaSynapse",
+        "ExponentialSynapse",
+        "DoubleExpSynapse",
+        "LIFCell",
+        "PoissonCell",
+        "BernoulliCell",
+    ] {
+        assert!(text.contains(c), "{c} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn help_prints_the_schema_as_text_and_json() {
+    let out = ngc(&["help", "AlphaSynapse"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("g_syn_bar") && text.contains("compartments: inputs"),
+        "{text}"
+    );
+    let out = ngc(&["help", "LIFCell", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["class"], "LIFCell");
+}
+
+#[test]
+fn unknown_class_fails_with_one_line_naming_it() {
+    let out = ngc(&["help", "Nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("`Nope`") && err.contains("AlphaSynapse"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
