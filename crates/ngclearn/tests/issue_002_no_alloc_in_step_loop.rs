@@ -1,17 +1,23 @@
 //! The step loop allocates nothing: a counting allocator watches `Model::run` on the
 //! tutorial's E-I circuit (wires, a Summation, Poisson draws, synapses, a LIF cell).
 
-use ndarray::Array2;
-use ngclearn::prelude::*;
+use ngclearn::models::ei_alpha::EiAlpha;
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread (tests run on threads of their own).
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -24,65 +30,109 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn running_a_process_does_not_allocate() {
-    let sk = Key::from_seed(1).split::<4>();
-    let syn = |tau, e| {
-        let mut p = AlphaSynapseParams::new(tau, 2.4, Some(e));
-        p.dense.key = Some(sk[2]);
-        p.dense.batch_size = 2;
-        p
+    // The E-I circuit, batched.
+    let cfg = EiAlpha {
+        n_exc: 40,
+        n_inh: 10,
+        n_post: 3,
+        exc_freq: 50.0,
+        batch_size: 2,
+        seed: 1,
+        ..Default::default()
     };
-    let mut lp = LIFCellParams::new(10.0);
-    lp.key = Some(sk[3]);
-    lp.one_spike = true;
-    let mut ctx = Context::new("ei");
-    ctx.add(PoissonCell::new("pe", 40, 50.0, 2, Some(sk[0])).unwrap())
-        .unwrap();
-    ctx.add(BernoulliCell::new("pi", 10, 2, Some(sk[1])).unwrap())
-        .unwrap();
-    ctx.add(AlphaSynapse::new("We", (40, 3), syn(2.0, 0.0)).unwrap())
-        .unwrap();
-    ctx.add(AlphaSynapse::new("Wi", (10, 3), syn(5.0, -80.0)).unwrap())
-        .unwrap();
-    let mut lp2 = lp.clone();
-    lp2.batch_size = 2;
-    ctx.add(LIFCell::new("post", 3, lp2).unwrap()).unwrap();
-    for (s, d) in [
-        ("pe:outputs", "We:inputs"),
-        ("pi:outputs", "Wi:inputs"),
-        ("post:v", "We:v"),
-        ("post:v", "Wi:v"),
-    ] {
-        ctx.wire(s, d).unwrap();
-    }
-    ctx.wire(Summation::of(["We:i_syn", "Wi:i_syn"]), "post:j")
-        .unwrap();
-    let order = ["pe", "pi", "We", "Wi", "post"];
-    ctx.process("adv", &order.map(|c| (c, Method::AdvanceState)))
-        .unwrap();
-    ctx.process("rst", &order.map(|c| (c, Method::Reset)))
-        .unwrap();
-    let mut m = ctx.build().unwrap();
-    m.set("pe:inputs", &Array2::ones((2, 40))).unwrap();
-    m.set("pi:inputs", &Array2::from_elem((2, 10), 0.05))
-        .unwrap();
-    let (adv, rst) = (m.process_id("adv").unwrap(), m.process_id("rst").unwrap());
+    let mut m = cfg.build().unwrap();
+    let (adv, rst) = (
+        m.process_id("advance_proc").unwrap(),
+        m.process_id("reset_proc").unwrap(),
+    );
     m.run(adv, 0.1, 0.1).unwrap();
 
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = allocs();
     for k in 1..=2000 {
         m.run(adv, k as f32 * 0.1, 0.1).unwrap();
     }
-    let after = ALLOCS.load(Ordering::Relaxed);
+    let after = allocs();
     assert!(
-        m.get("pe:tols").unwrap().sum() > 0.0,
+        m.get("pre_exc:tols").unwrap().sum() > 0.0,
         "the encoders did fire"
     );
-    let before_reset = ALLOCS.load(Ordering::Relaxed);
+    let before_reset = allocs();
     m.run(rst, 0.0, 0.1).unwrap();
     assert_eq!(after - before, 0, "allocations in the step loop");
-    assert_eq!(
-        ALLOCS.load(Ordering::Relaxed) - before_reset,
-        0,
-        "allocations in reset"
+    assert_eq!(allocs() - before_reset, 0, "allocations in reset");
+}
+
+/// The other classes and options: Bernoulli cells, the exponential and double-exponential
+/// synapses, a dense synapse, a Product wire, a LIF cell with one_spike and rk2.
+#[test]
+fn the_other_components_do_not_allocate_either() {
+    use ndarray::Array2;
+    use ngclearn::prelude::*;
+    let k = Key::from_seed(2).split::<6>();
+    let mut ctx = Context::new("mix");
+    ctx.add(BernoulliCell::new("b", 8, 2, Some(k[0])).unwrap())
+        .unwrap();
+    let mut pe = ExponentialSynapseParams::new(2.0, 1.0, Some(0.0));
+    (pe.dense.batch_size, pe.dense.key, pe.is_nonplastic) = (2, Some(k[1]), false);
+    ctx.add(ExponentialSynapse::new("e", (8, 4), pe).unwrap())
+        .unwrap();
+    let mut p2 = DoubleExpSynapseParams::new(1.0, 3.0, 1.0, None);
+    (p2.dense.batch_size, p2.dense.key) = (2, Some(k[2]));
+    ctx.add(DoubleExpSynapse::new("x", (8, 4), p2).unwrap())
+        .unwrap();
+    ctx.add(
+        DenseSynapse::new(
+            "d",
+            (8, 4),
+            DenseParams {
+                batch_size: 2,
+                key: Some(k[3]),
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut lp = LIFCellParams::new(5.0);
+    (
+        lp.one_spike,
+        lp.integration_type,
+        lp.batch_size,
+        lp.key,
+        lp.v_min,
+    ) = (
+        true,
+        ngclearn::components::neurons::spiking::lif_cell::Integration::Rk2,
+        2,
+        Some(k[4]),
+        Some(-70.0),
     );
+    ctx.add(LIFCell::new("z", 4, lp).unwrap()).unwrap();
+    for dst in ["e:inputs", "x:inputs", "d:inputs"] {
+        ctx.wire("b:outputs", dst).unwrap();
+    }
+    ctx.wire("z:v", "e:v").unwrap();
+    ctx.wire(
+        Summation::of([
+            Source::from("e:i_syn"),
+            Product::of(["x:i_syn", "d:outputs"]),
+        ]),
+        "z:j",
+    )
+    .unwrap();
+    let order = ["b", "e", "x", "d", "z"];
+    ctx.process("adv", &order.map(|c| (c, Method::AdvanceState)))
+        .unwrap();
+    let mut m = ctx.build().unwrap();
+    m.set("b:inputs", &Array2::from_elem((2, 8), 0.3)).unwrap();
+    let adv = m.process_id("adv").unwrap();
+    m.run(adv, 0.1, 0.1).unwrap();
+    let before = allocs();
+    let mut spikes = 0.0;
+    for t in 1..=2000 {
+        m.run(adv, t as f32 * 0.1, 0.1).unwrap();
+        spikes += m.view(m.compartment("z:s").unwrap()).unwrap().sum();
+    }
+    assert_eq!(allocs() - before, 0, "allocations in the step loop");
+    assert!(spikes > 0.0, "the LIF cells did spike");
 }

@@ -1,0 +1,3 @@
+//! Ready-made circuits.
+
+pub mod ei_alpha;
