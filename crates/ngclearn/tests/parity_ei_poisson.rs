@@ -27,10 +27,10 @@ fn ei_alpha_poisson_seed1234() {
     let want_pre = tr["pre_spike_count"].as_array().unwrap();
     let (adv, v, s, pe, pi) = (
         m.process_id("advance_proc").unwrap(),
-        m.compartment("post:v").unwrap(),
-        m.compartment("post:s").unwrap(),
-        m.compartment("pe:outputs").unwrap(),
-        m.compartment("pi:outputs").unwrap(),
+        m.compartment("post_exc:v").unwrap(),
+        m.compartment("post_exc:s").unwrap(),
+        m.compartment("pre_exc:outputs").unwrap(),
+        m.compartment("pre_inh:outputs").unwrap(),
     );
     let mut rep = Report::default();
     let mut n_spikes = 0;
