@@ -19,7 +19,9 @@
 //! `fan_in_gaussian` from `shape[0]`; `row_mask` builds a mask over the *rows'*
 //! indices and broadcasts it along the last axis, so it zeroes columns, and needs a
 //! square matrix (ngclearn fails otherwise; here it is an error).
-//! Divergence: ngclearn 3.1.1's `log_gaussian` fails with a `NameError`; here it
+//! Divergences: ngclearn 3.1.1 fails on a mask given as a list of indices (a JAX
+//! indexing `TypeError`); here it keeps those indices. Its `log_gaussian` fails with a
+//! `NameError`; here it
 //! draws `exp(sigma * normal(k))`, as `jax.random.lognormal` does.
 
 use crate::core::rng::Key;

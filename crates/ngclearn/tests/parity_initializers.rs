@@ -1,0 +1,143 @@
+//! Permutations, choice without replacement and the initialisers' options against
+//! values printed by ngclearn 3.1.1 / JAX 0.12 (`scripts/reference_vectors.py`).
+
+mod common;
+
+use common::mat;
+use ngclearn::prelude::*;
+use serde_json::Value;
+
+/// The output of `python scripts/reference_vectors.py`.
+const REFERENCE: &str = r#"
+{"permutation": [{"seed": 0, "n": 10, "k": 3, "head": [0, 1, 8, 5, 6, 4, 3, 2, 7, 9], "choice": [0, 1, 8]}, {"seed": 42, "n": 100, "k": 10, "head": [35, 45, 99, 31, 85, 63, 82, 65, 7, 4, 78, 29], "choice": [35, 45, 99, 31, 85, 63, 82, 65, 7, 4]}, {"seed": 9, "n": 50000, "k": 4, "head": [13969, 34206, 28418, 8799, 45250, 31421, 12205, 25808, 40108, 27412, 17053, 28371], "choice": [13969, 34206, 28418, 8799]}], "initializers": {"uniform_col_mask_2": [[0.0, 0.0, 0.3115730285644531, 0.16774213314056396, 0.0], [0.0, 0.0, 0.016762971878051758, 0.9926861524581909, 0.0], [0.0, 0.0, 0.468166708946228, 0.5566674470901489, 0.0], [0.0, 0.0, 0.7402311563491821, 0.19873905181884766, 0.0]], "constant_row_mask_2": [[1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0]], "uniform_hollow": [[0.0, 0.04398846626281738, 0.3115730285644531], [0.16774213314056396, 0.0, 0.8673391342163086], [0.774152398109436, 0.016762971878051758, 0.0]], "uniform_eye": [[0.008695363998413086, 0.0, 0.0, 0.0], [0.0, 0.8673391342163086, 0.0, 0.0], [0.0, 0.0, 0.0022978782653808594, 0.0]], "uniform_lower": [[0.008695363998413086, 0.0, 0.0], [0.16774213314056396, 0.5754284858703613, 0.0], [0.774152398109436, 0.016762971878051758, 0.9926861524581909]], "uniform_upper": [[0.008695363998413086, 0.04398846626281738, 0.3115730285644531], [0.0, 0.5754284858703613, 0.8673391342163086], [0.0, 0.0, 0.9926861524581909]], "gaussian_clip": [[-0.5, -0.5, -0.4913964569568634, -0.5], [0.19021205604076385, 0.5, 0.5, -0.5], [0.5, -0.5, -0.5, 0.4067723751068115]]}}
+"#;
+
+fn reference() -> Value {
+    serde_json::from_str(REFERENCE).unwrap()
+}
+
+fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+#[test]
+fn permutation_and_choice_match_jax() {
+    for case in reference()["permutation"].as_array().unwrap() {
+        let key = Key::from_seed(case["seed"].as_u64().unwrap());
+        let (n, k) = (
+            case["n"].as_u64().unwrap() as usize,
+            case["k"].as_u64().unwrap() as usize,
+        );
+        let head = usizes(&case["head"]);
+        assert_eq!(
+            key.permutation(n)[..head.len()],
+            head[..],
+            "seed {}",
+            case["seed"]
+        );
+        assert_eq!(
+            key.choice_without_replacement(n, k),
+            usizes(&case["choice"])
+        );
+    }
+}
+
+#[test]
+fn initializer_options_match_ngclearn() {
+    let r = reference();
+    let p = |f: fn(&mut DistributionParams)| {
+        let mut d = DistributionParams::default();
+        f(&mut d);
+        d
+    };
+    let cases = [
+        (
+            "uniform_col_mask_2",
+            DistributionGenerator::uniform(0.0, 1.0)
+                .with(p(|d| d.col_mask = Some(KeepMask::Count(2)))),
+            (4, 5),
+        ),
+        (
+            "constant_row_mask_2",
+            DistributionGenerator::constant(1.0).with(p(|d| d.row_mask = Some(KeepMask::Count(2)))),
+            (4, 4),
+        ),
+        (
+            "uniform_hollow",
+            DistributionGenerator::uniform(0.0, 1.0).with(p(|d| d.hollow = true)),
+            (3, 3),
+        ),
+        (
+            "uniform_eye",
+            DistributionGenerator::uniform(0.0, 1.0).with(p(|d| d.eye = true)),
+            (3, 4),
+        ),
+        (
+            "uniform_lower",
+            DistributionGenerator::uniform(0.0, 1.0).with(p(|d| d.lower_triangle = true)),
+            (3, 3),
+        ),
+        (
+            "uniform_upper",
+            DistributionGenerator::uniform(0.0, 1.0).with(p(|d| d.upper_triangle = true)),
+            (3, 3),
+        ),
+        (
+            "gaussian_clip",
+            DistributionGenerator::gaussian(0.0, 1.0)
+                .with(p(|d| (d.amin, d.amax) = (Some(-0.5), Some(0.5)))),
+            (3, 4),
+        ),
+    ];
+    for (name, init, shape) in cases {
+        let got = init.generate("W", shape, Key::from_seed(3)).unwrap();
+        assert_eq!(got, mat(&r["initializers"][name]), "{name}");
+    }
+}
+
+#[test]
+fn mask_lists_and_errors() {
+    let d = DistributionParams {
+        col_mask: Some(KeepMask::Indices(vec![0, 3])),
+        ..Default::default()
+    };
+    let w = DistributionGenerator::constant(2.0)
+        .with(d)
+        .generate("W", (2, 4), Key::from_seed(0))
+        .unwrap();
+    assert_eq!(
+        w,
+        ndarray::array![[2.0, 0.0, 0.0, 2.0], [2.0, 0.0, 0.0, 2.0]]
+    );
+    let bad = DistributionParams {
+        col_mask: Some(KeepMask::Indices(vec![7])),
+        ..Default::default()
+    };
+    assert!(
+        matches!(DistributionGenerator::constant(1.0).with(bad).generate("W", (2, 4), Key::from_seed(0)), Err(Error::InvalidParameter { param, .. }) if param == "col_mask")
+    );
+    let both = DistributionParams {
+        lower_triangle: true,
+        upper_triangle: true,
+        ..Default::default()
+    };
+    assert!(DistributionGenerator::constant(1.0)
+        .with(both)
+        .generate("W", (2, 2), Key::from_seed(0))
+        .is_err());
+    let rows = DistributionParams {
+        row_mask: Some(KeepMask::Count(1)),
+        ..Default::default()
+    };
+    assert!(
+        DistributionGenerator::constant(1.0)
+            .with(rows)
+            .generate("W", (2, 3), Key::from_seed(0))
+            .is_err(),
+        "row_mask needs a square matrix"
+    );
+}
