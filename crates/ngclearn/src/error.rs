@@ -116,6 +116,36 @@ pub enum Error {
         /// The value given.
         dt: f32,
     },
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// What the operating system said.
+        message: String,
+    },
+    /// A file's content is malformed or does not fit the model: names the file and field.
+    #[error("{path}: `{field}`: {message}")]
+    Format {
+        /// The file.
+        path: String,
+        /// The field within it (JSON key path, npz entry, or component).
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A saved model names a class this library does not implement.
+    #[error("{path}: `{field}`: unknown class `{module_path}`; supported: {supported}")]
+    UnknownClass {
+        /// The file.
+        path: String,
+        /// The component (or operation, process) naming it.
+        field: String,
+        /// The class's module path as written.
+        module_path: String,
+        /// The classes that are supported.
+        supported: String,
+    },
     /// A time that is not finite.
     #[error("t = {t} is invalid: it must be finite")]
     InvalidTime {
@@ -125,6 +155,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// An [`Error::Format`] for `field` of the file at `path`.
+    pub fn format(
+        path: impl std::fmt::Display,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::Format {
+            path: path.to_string(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
     /// An [`Error::InvalidParameter`] for `component`'s `param`.
     pub fn param(
         component: &str,

@@ -24,6 +24,7 @@
 pub mod components;
 pub mod core;
 pub mod error;
+pub mod io;
 pub mod models;
 pub mod prelude;
 pub mod utils;

@@ -30,6 +30,14 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn set_key(&mut self, key: Key);
     /// For downcasting to the concrete class.
     fn as_any(&self) -> &dyn std::any::Any;
+    /// The keyword arguments ngclearn's constructor takes to rebuild this component
+    /// (what a saved model's `roots.json` holds); state is saved separately.
+    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value>;
+    /// Whether compartment `index` is saved as a 0-d scalar when all its entries are
+    /// equal (ngclearn keeps a synapse's default biases as the scalar 0).
+    fn saves_as_scalar(&self, _index: usize) -> bool {
+        false
+    }
 }
 
 /// A time constant (or other scale) that must be finite and > 0.

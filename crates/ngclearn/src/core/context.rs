@@ -70,10 +70,23 @@ pub struct CompartmentRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProcessId(pub usize);
 
+/// How a component was written in a saved model, kept so that saving writes it back
+/// as it was (ngclearn's `roots.json` entry: class, positional and keyword arguments).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The class's module path as written.
+    pub module_path: String,
+    /// Positional arguments.
+    pub args: Vec<serde_json::Value>,
+    /// Keyword arguments.
+    pub kwargs: serde_json::Map<String, serde_json::Value>,
+}
+
 #[derive(Debug)]
 struct Parts {
     name: String,
     components: Vec<Box<dyn Component>>,
+    origins: Vec<Option<Origin>>,
     index: HashMap<String, usize>,
 }
 
@@ -314,6 +327,7 @@ impl Context {
             parts: Parts {
                 name: name.to_string(),
                 components: Vec::new(),
+                origins: Vec::new(),
                 index: HashMap::new(),
             },
             wires: Vec::new(),
@@ -329,12 +343,22 @@ impl Context {
 
     /// Adds a boxed component; its name must be new.
     pub fn add_boxed(&mut self, component: Box<dyn Component>) -> Result<&mut Self> {
+        self.add_with_origin(component, None)
+    }
+
+    /// Adds a component read from a saved model, remembering how it was written.
+    pub fn add_with_origin(
+        &mut self,
+        component: Box<dyn Component>,
+        origin: Option<Origin>,
+    ) -> Result<&mut Self> {
         let name = component.name().to_string();
         if self.parts.index.contains_key(&name) {
             return Err(Error::DuplicateName { name });
         }
         self.parts.index.insert(name, self.parts.components.len());
         self.parts.components.push(component);
+        self.parts.origins.push(origin);
         Ok(self)
     }
 
@@ -450,6 +474,16 @@ impl Model {
     /// Its components, in the order they were added.
     pub fn components(&self) -> impl Iterator<Item = &dyn Component> {
         self.parts.components.iter().map(|c| &**c)
+    }
+
+    /// How component `index` was written in the saved model it was loaded from.
+    pub fn origin(&self, index: usize) -> Option<&Origin> {
+        self.parts.origins.get(index).and_then(Option::as_ref)
+    }
+
+    /// Whether compartment `r` is wired (it then has no value of its own).
+    pub fn is_wired(&self, r: CompartmentRef) -> bool {
+        self.wire_into(r).is_some()
     }
 
     /// The component `name`, as its concrete class `T`.

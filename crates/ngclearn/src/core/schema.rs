@@ -77,6 +77,9 @@ pub struct Schema {
     pub dynamics: &'static str,
     /// Its hyper-parameters.
     pub hyperparameters: &'static [ParamInfo],
+    /// ngclearn's constructor parameters in positional order (from `name`), used to
+    /// bind the `args` of a saved model.
+    pub signature: &'static [&'static str],
 }
 
 impl Schema {

@@ -11,6 +11,7 @@ use super::{encoder_component, Encoder, ENCODER_COMPARTMENTS};
 use crate::core::rng::Key;
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
+use crate::io::kwargs::Kwargs;
 
 /// Bernoulli spike encoder (see the module documentation).
 #[derive(Debug, Clone)]
@@ -49,6 +50,7 @@ static SCHEMA: Schema = Schema {
     compartments: &ENCODER_COMPARTMENTS,
     dynamics: "(key, sub) = split(key)\noutputs = uniform(sub) < inputs\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
+    signature: &["name", "n_units", "batch_size", "key"],
 };
 
 impl BernoulliCell {
@@ -62,6 +64,19 @@ impl BernoulliCell {
     /// The class's help metadata.
     pub fn schema() -> &'static Schema {
         &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let b = kw.usize_or("batch_size", Some(1))?;
+        kw.null_only("key")?;
+        BernoulliCell::new(&name, n, b, None)
+    }
+
+    fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.enc.kwargs()
     }
 
     fn probability(&self, _dt: f32) -> impl Fn(f32) -> f32 {

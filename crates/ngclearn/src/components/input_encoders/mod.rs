@@ -55,6 +55,17 @@ impl Encoder {
             });
     }
 
+    /// `name`, `n_units` and (if not 1) `batch_size`.
+    pub fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("n_units".into(), self.inputs.ncols().into());
+        if self.inputs.nrows() != 1 {
+            m.insert("batch_size".into(), self.inputs.nrows().into());
+        }
+        m
+    }
+
     pub fn reset(&mut self) {
         self.inputs.fill(0.0);
         self.outputs.fill(0.0);
@@ -142,6 +153,9 @@ macro_rules! encoder_component {
             }
             fn as_any(&self) -> &dyn std::any::Any {
                 self
+            }
+            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+                self.kwargs_json()
             }
         }
     };

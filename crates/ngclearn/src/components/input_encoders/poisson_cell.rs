@@ -15,6 +15,7 @@ use crate::core::component::non_negative;
 use crate::core::rng::Key;
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
+use crate::io::kwargs::{num, Kwargs};
 
 /// Poisson spike encoder (see the module documentation).
 ///
@@ -70,6 +71,7 @@ static SCHEMA: Schema = Schema {
     compartments: &ENCODER_COMPARTMENTS,
     dynamics: "(key, sub) = split(key)\np = inputs * (dt / 1000) * target_freq\noutputs = uniform(sub) < p\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
+    signature: &["name", "n_units", "target_freq", "batch_size", "key"],
 };
 
 impl PoissonCell {
@@ -89,6 +91,22 @@ impl PoissonCell {
     /// The class's help metadata.
     pub fn schema() -> &'static Schema {
         &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let f = kw.f32_or("target_freq", Some(63.75))?;
+        let b = kw.usize_or("batch_size", Some(1))?;
+        kw.null_only("key")?;
+        PoissonCell::new(&name, n, f, b, None)
+    }
+
+    fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = self.enc.kwargs();
+        m.insert("target_freq".into(), num(self.target_freq));
+        m
     }
 
     fn probability(&self, dt: f32) -> impl Fn(f32) -> f32 {

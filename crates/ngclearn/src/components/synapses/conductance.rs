@@ -6,6 +6,7 @@ use crate::core::component::positive;
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role};
 use crate::error::{Error, Result};
+use crate::io::kwargs::num;
 use ndarray::Array2;
 
 /// Dense base plus `v`, `g_syn`, `i_syn` and (for two-state kernels) `h_syn`.
@@ -135,6 +136,29 @@ impl ConductanceState {
 
     pub fn key(&self) -> Key {
         self.base.key
+    }
+
+    /// The dense base's kwargs plus `g_syn_bar`, `syn_rest` and `is_nonplastic`,
+    /// with the class's time constants inserted by the caller.
+    pub fn kwargs(
+        &self,
+        taus: &[(&str, f32)],
+        is_nonplastic: bool,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = self.base.kwargs();
+        for (k, v) in taus {
+            m.insert(k.to_string(), num(*v));
+        }
+        m.insert("g_syn_bar".into(), num(self.g_syn_bar));
+        m.insert(
+            "syn_rest".into(),
+            self.syn_rest.map_or(serde_json::Value::Null, num),
+        );
+        m.insert(
+            "is_nonplastic".into(),
+            serde_json::Value::Bool(is_nonplastic),
+        );
+        m
     }
 }
 
@@ -269,6 +293,12 @@ macro_rules! conductance_component {
             }
             fn as_any(&self) -> &dyn std::any::Any {
                 self
+            }
+            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+                self.kwargs_json()
+            }
+            fn saves_as_scalar(&self, index: usize) -> bool {
+                index == 2 && !self.state.base.bias_init_given
             }
         }
     };

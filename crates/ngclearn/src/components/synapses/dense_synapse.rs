@@ -17,8 +17,10 @@ use crate::core::component::{count, finite, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
 use crate::error::{Error, Result};
+use crate::io::kwargs::{num, Kwargs};
 use crate::utils::distribution_generator::{DistributionGenerator, Initializer};
 use ndarray::Array2;
+use serde_json::{Map, Value};
 
 /// Parameters shared by every synapse (ngclearn's `DenseSynapse` keyword arguments).
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +62,9 @@ pub(crate) struct Dense {
     pub shape: (usize, usize),
     pub batch_size: usize,
     pub resist_scale: f32,
+    pub p_conn: f32,
+    /// Whether biases came from an initialiser (else ngclearn keeps the scalar 0).
+    pub bias_init_given: bool,
     pub inputs: Array2<f32>,
     pub outputs: Array2<f32>,
     pub weights: Array2<f32>,
@@ -112,6 +117,8 @@ impl Dense {
             shape,
             batch_size: batch,
             resist_scale,
+            p_conn,
+            bias_init_given: p.bias_init.is_some(),
             inputs: Array2::zeros((batch, n_pre)),
             outputs: Array2::zeros((batch, n_post)),
             weights,
@@ -144,6 +151,41 @@ impl Dense {
     pub fn reset(&mut self) {
         self.inputs.fill(0.0);
         self.outputs.fill(0.0);
+    }
+
+    /// `name`, `shape`, `resist_scale`, `p_conn` and (if not 1) `batch_size`.
+    pub fn kwargs(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("name".into(), Value::String(self.name.clone()));
+        m.insert(
+            "shape".into(),
+            serde_json::json!([self.shape.0, self.shape.1]),
+        );
+        m.insert("resist_scale".into(), num(self.resist_scale));
+        m.insert("p_conn".into(), num(self.p_conn));
+        if self.batch_size != 1 {
+            m.insert("batch_size".into(), Value::from(self.batch_size));
+        }
+        m
+    }
+}
+
+impl DenseParams {
+    /// Reads the dense base's keyword arguments (initialisers and keys can only be
+    /// null: ngclearn does not save them; the state comes from the npz).
+    pub(crate) fn from_kwargs(kw: &mut Kwargs) -> Result<DenseParams> {
+        kw.null_only("weight_init")?;
+        kw.null_only("bias_init")?;
+        kw.null_only("mask")?;
+        kw.null_only("key")?;
+        let resist_scale = kw.f32_or("resist_scale", Some(1.0))?;
+        let resist_scale = kw.f32_or("g_conduct_factor", Some(resist_scale))?;
+        Ok(DenseParams {
+            resist_scale,
+            p_conn: kw.f32_or("p_conn", Some(1.0))?,
+            batch_size: kw.usize_or("batch_size", Some(1))?,
+            ..Default::default()
+        })
     }
 }
 
@@ -259,6 +301,16 @@ static SCHEMA: Schema = Schema {
     compartments: &DENSE_COMPARTMENTS,
     dynamics: "outputs = (inputs . (W * mask)) * resist_scale + biases",
     hyperparameters: &DENSE_PARAMS,
+    signature: &[
+        "name",
+        "shape",
+        "weight_init",
+        "bias_init",
+        "resist_scale",
+        "p_conn",
+        "mask",
+        "batch_size",
+    ],
 };
 
 /// The dense synapse: `outputs = (inputs · (W * mask)) * resist_scale + biases`.
@@ -288,6 +340,14 @@ impl DenseSynapse {
     /// The class's help metadata.
     pub fn schema() -> &'static Schema {
         &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments.
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let shape = kw.shape("shape")?;
+        let p = DenseParams::from_kwargs(kw)?;
+        DenseSynapse::new(&name, shape, p)
     }
 
     /// Sets `inputs` (shape `(batch_size, n_pre)`; panics otherwise: use
@@ -371,5 +431,11 @@ impl Component for DenseSynapse {
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+    fn kwargs(&self) -> Map<String, Value> {
+        self.base.kwargs()
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        index == 2 && !self.base.bias_init_given
     }
 }

@@ -19,6 +19,7 @@ use super::conductance::{
 use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
+use crate::io::kwargs::Kwargs;
 use ndarray::Zip;
 
 /// Parameters of a [`DoubleExpSynapse`].
@@ -60,6 +61,7 @@ pub struct DoubleExpSynapse {
     tau_decay: f32,
     /// `1/tau_rise - 1/tau_decay`, derived once.
     rise_gain: f32,
+    is_nonplastic: bool,
 }
 
 static PARAMS: [ParamInfo; 12] = [
@@ -94,6 +96,7 @@ static SCHEMA: Schema = Schema {
                i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
                outputs = i_syn",
     hyperparameters: &PARAMS,
+    signature: &["name", "shape", "tau_decay", "tau_rise", "g_syn_bar", "syn_rest", "weight_init", "bias_init", "resist_scale", "p_conn", "is_nonplastic"],
 };
 
 impl DoubleExpSynapse {
@@ -108,7 +111,31 @@ impl DoubleExpSynapse {
             tau_rise,
             tau_decay,
             rise_gain,
+            is_nonplastic: p.is_nonplastic,
         })
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let shape = kw.shape("shape")?;
+        let tau_decay = kw.f32("tau_decay")?;
+        let mut p = DoubleExpSynapseParams::new(
+            kw.f32("tau_rise")?,
+            tau_decay,
+            kw.f32("g_syn_bar")?,
+            kw.f32_or_null("syn_rest", None)?,
+        );
+        p.is_nonplastic = kw.bool_or("is_nonplastic", true)?;
+        p.dense = DenseParams::from_kwargs(kw)?;
+        Self::new(&name, shape, p)
+    }
+
+    fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.state.kwargs(
+            &[("tau_decay", self.tau_decay), ("tau_rise", self.tau_rise)],
+            self.is_nonplastic,
+        )
     }
 
     /// The class's help metadata.

@@ -18,7 +18,10 @@ use super::conductance::{
 use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
+use crate::io::kwargs::Kwargs;
 use ndarray::Zip;
+
+type Params = ExponentialSynapseParams;
 
 /// Parameters of an [`ExponentialSynapse`].
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +56,7 @@ impl ExponentialSynapseParams {
 pub struct ExponentialSynapse {
     state: ConductanceState,
     tau_decay: f32,
+    is_nonplastic: bool,
 }
 
 static PARAMS: [ParamInfo; 11] = [
@@ -79,6 +83,7 @@ static SCHEMA: Schema = Schema {
                i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
                outputs = i_syn",
     hyperparameters: &PARAMS,
+    signature: &["name", "shape", "tau_decay", "g_syn_bar", "syn_rest", "weight_init", "bias_init", "resist_scale", "p_conn", "is_nonplastic"],
 };
 
 impl ExponentialSynapse {
@@ -89,7 +94,27 @@ impl ExponentialSynapse {
         Ok(ExponentialSynapse {
             state: ConductanceState::new(base, false, p.g_syn_bar, p.syn_rest, p.is_nonplastic)?,
             tau_decay,
+            is_nonplastic: p.is_nonplastic,
         })
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let shape = kw.shape("shape")?;
+        let mut p = Params::new(
+            kw.f32("tau_decay")?,
+            kw.f32("g_syn_bar")?,
+            kw.f32_or_null("syn_rest", None)?,
+        );
+        p.is_nonplastic = kw.bool_or("is_nonplastic", true)?;
+        p.dense = DenseParams::from_kwargs(kw)?;
+        Self::new(&name, shape, p)
+    }
+
+    fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.state
+            .kwargs(&[("tau_decay", self.tau_decay)], self.is_nonplastic)
     }
 
     /// The class's help metadata.

@@ -27,8 +27,10 @@
 use crate::core::component::{count, finite, non_negative, positive, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::io::kwargs::{num, Kwargs};
 use ndarray::{Array2, Zip};
+use serde_json::{Map, Value};
 
 /// Integration of the membrane equation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +244,25 @@ static SCHEMA: Schema = Schema {
                s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
                thr_theta decays by exp(-dt / tau_theta) each step",
     hyperparameters: &PARAMS,
+    signature: &[
+        "name",
+        "n_units",
+        "tau_m",
+        "resist_m",
+        "thr",
+        "v_rest",
+        "v_reset",
+        "conduct_leak",
+        "tau_theta",
+        "theta_plus",
+        "refract_time",
+        "one_spike",
+        "integration_type",
+        "surrogate_type",
+        "v_min",
+        "max_one_spike",
+        "key",
+    ],
 };
 
 impl LIFCell {
@@ -285,6 +306,41 @@ impl LIFCell {
     /// The class's help metadata.
     pub fn schema() -> &'static Schema {
         &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]). `surrogate_type`
+    /// is accepted and ignored (it only shapes ngclearn's gradient estimate).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let d = LIFCellParams::new(kw.f32("tau_m")?);
+        let integration = kw.str_or("integration_type", "euler")?;
+        let p = LIFCellParams {
+            resist_m: kw.f32_or("resist_m", Some(d.resist_m))?,
+            thr: kw.f32_or("thr", Some(d.thr))?,
+            v_rest: kw.f32_or("v_rest", Some(d.v_rest))?,
+            v_reset: kw.f32_or("v_reset", Some(d.v_reset))?,
+            conduct_leak: kw.f32_or("conduct_leak", Some(d.conduct_leak))?,
+            tau_theta: kw.f32_or("tau_theta", Some(d.tau_theta))?,
+            theta_plus: kw.f32_or("theta_plus", Some(d.theta_plus))?,
+            refract_time: kw.f32_or("refract_time", Some(d.refract_time))?,
+            one_spike: kw.bool_or("one_spike", false)?,
+            max_one_spike: kw.bool_or("max_one_spike", false)?,
+            integration_type: Integration::parse(&integration).ok_or_else(|| {
+                Error::param(
+                    &name,
+                    "integration_type",
+                    &integration,
+                    "must be euler, rk2 or midpoint",
+                )
+            })?,
+            v_min: kw.f32_or_null("v_min", Some(None))?,
+            batch_size: kw.usize_or("batch_size", Some(1))?,
+            ..d
+        };
+        kw.str_or("surrogate_type", "straight_through")?;
+        kw.null_only("key")?;
+        LIFCell::new(&name, n, p)
     }
 
     /// The parameters it was built with.
@@ -448,5 +504,41 @@ impl Component for LIFCell {
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+    fn kwargs(&self) -> Map<String, Value> {
+        let p = &self.p;
+        let mut m = Map::new();
+        m.insert("name".into(), Value::String(self.name.clone()));
+        m.insert("n_units".into(), Value::from(self.v.ncols()));
+        for (k, v) in [
+            ("tau_m", p.tau_m),
+            ("resist_m", p.resist_m),
+            ("thr", p.thr),
+            ("v_rest", p.v_rest),
+            ("v_reset", p.v_reset),
+            ("conduct_leak", p.conduct_leak),
+            ("tau_theta", p.tau_theta),
+            ("theta_plus", p.theta_plus),
+            ("refract_time", p.refract_time),
+        ] {
+            m.insert(k.into(), num(v));
+        }
+        if p.one_spike {
+            m.insert("one_spike".into(), Value::Bool(true));
+        }
+        if p.max_one_spike {
+            m.insert("max_one_spike".into(), Value::Bool(true));
+        }
+        if p.integration_type == Integration::Rk2 {
+            m.insert("integration_type".into(), Value::from("rk2"));
+        }
+        if let Some(v) = p.v_min {
+            m.insert("v_min".into(), num(v));
+        }
+        if p.batch_size != 1 {
+            // An extension: ngclearn's LIFCell has no batch_size and cannot load this.
+            m.insert("batch_size".into(), Value::from(p.batch_size));
+        }
+        m
     }
 }

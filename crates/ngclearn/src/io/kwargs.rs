@@ -1,0 +1,184 @@
+//! Keyword arguments of a saved component (`args` and `kwargs` of ngclearn's
+//! `roots.json`), read against the class's signature with typed errors.
+
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+
+/// The constructor arguments of one component, as JSON, consumed name by name.
+#[derive(Debug)]
+pub struct Kwargs {
+    file: String,
+    component: String,
+    values: Map<String, Value>,
+    accepted: Vec<&'static str>,
+}
+
+impl Kwargs {
+    /// Binds positional `args` to `signature` (ngclearn's parameter order, starting
+    /// with `name`) and merges `kwargs`; a name given twice is an error.
+    pub fn new(
+        file: &str,
+        component: &str,
+        signature: &'static [&'static str],
+        args: &[Value],
+        kwargs: &Map<String, Value>,
+    ) -> Result<Kwargs> {
+        let mut values = Map::new();
+        if args.len() > signature.len() {
+            return Err(Error::format(
+                file,
+                format!("{component}.args"),
+                format!(
+                    "{} positional arguments, at most {} accepted ({})",
+                    args.len(),
+                    signature.len(),
+                    signature.join(", ")
+                ),
+            ));
+        }
+        for (name, v) in signature.iter().zip(args) {
+            values.insert(name.to_string(), v.clone());
+        }
+        for (k, v) in kwargs {
+            if values.insert(k.clone(), v.clone()).is_some() {
+                return Err(Error::format(
+                    file,
+                    format!("{component}.kwargs.{k}"),
+                    "given both as a positional and as a keyword argument",
+                ));
+            }
+        }
+        Ok(Kwargs {
+            file: file.to_string(),
+            component: component.to_string(),
+            values,
+            accepted: signature.to_vec(),
+        })
+    }
+
+    fn err(&self, key: &str, message: impl Into<String>) -> Error {
+        Error::format(
+            &self.file,
+            format!("{}.kwargs.{key}", self.component),
+            message,
+        )
+    }
+
+    fn take(&mut self, key: &'static str) -> Option<Value> {
+        if !self.accepted.contains(&key) {
+            self.accepted.push(key);
+        }
+        self.values.remove(key)
+    }
+
+    /// A required number.
+    pub fn f32(&mut self, key: &'static str) -> Result<f32> {
+        self.f32_or(key, None)
+    }
+
+    /// A number, `default` when absent (`None`: required).
+    pub fn f32_or(&mut self, key: &'static str, default: Option<f32>) -> Result<f32> {
+        match self.take(key) {
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .map(|x| x as f32)
+                .ok_or_else(|| self.err(key, "not a number")),
+            Some(other) => Err(self.err(key, format!("expected a number, got {other}"))),
+            None => default.ok_or_else(|| self.err(key, "missing (required)")),
+        }
+    }
+
+    /// A number or `null` (`None`); `default` when absent (`Err` if required).
+    pub fn f32_or_null(
+        &mut self,
+        key: &'static str,
+        default: Option<Option<f32>>,
+    ) -> Result<Option<f32>> {
+        match self.take(key) {
+            Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64().map(|x| x as f32)),
+            Some(other) => Err(self.err(key, format!("expected a number or null, got {other}"))),
+            None => default.ok_or_else(|| self.err(key, "missing (required)")),
+        }
+    }
+
+    /// A count, `default` when absent.
+    pub fn usize_or(&mut self, key: &'static str, default: Option<usize>) -> Result<usize> {
+        match self.take(key) {
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .map(|x| x as usize)
+                .ok_or_else(|| self.err(key, format!("expected a non-negative integer, got {n}"))),
+            Some(other) => Err(self.err(key, format!("expected an integer, got {other}"))),
+            None => default.ok_or_else(|| self.err(key, "missing (required)")),
+        }
+    }
+
+    /// A boolean, `default` when absent.
+    pub fn bool_or(&mut self, key: &'static str, default: bool) -> Result<bool> {
+        match self.take(key) {
+            Some(Value::Bool(b)) => Ok(b),
+            Some(other) => Err(self.err(key, format!("expected true or false, got {other}"))),
+            None => Ok(default),
+        }
+    }
+
+    /// A string, `default` when absent.
+    pub fn str_or(&mut self, key: &'static str, default: &str) -> Result<String> {
+        match self.take(key) {
+            Some(Value::String(s)) => Ok(s),
+            Some(other) => Err(self.err(key, format!("expected a string, got {other}"))),
+            None => Ok(default.to_string()),
+        }
+    }
+
+    /// A 2-element shape `[n_pre, n_post]`.
+    pub fn shape(&mut self, key: &'static str) -> Result<(usize, usize)> {
+        match self.take(key) {
+            Some(Value::Array(a)) if a.len() == 2 => match (a[0].as_u64(), a[1].as_u64()) {
+                (Some(r), Some(c)) => Ok((r as usize, c as usize)),
+                _ => Err(self.err(key, "expected two non-negative integers")),
+            },
+            Some(other) => Err(self.err(
+                key,
+                format!("expected a shape [n_pre, n_post], got {other}"),
+            )),
+            None => Err(self.err(key, "missing (required)")),
+        }
+    }
+
+    /// A value that cannot be honoured from JSON unless it is `null` or absent
+    /// (ngclearn drops initialisers and keys when saving).
+    pub fn null_only(&mut self, key: &'static str) -> Result<()> {
+        match self.take(key) {
+            None | Some(Value::Null) => Ok(()),
+            Some(other) => Err(self.err(key, format!("only null is supported here, got {other}"))),
+        }
+    }
+
+    /// Checks that every argument was used, naming the first unknown one.
+    pub fn finish(self) -> Result<()> {
+        match self.values.keys().next() {
+            None => Ok(()),
+            Some(k) => Err(self.err(
+                k,
+                format!("unknown argument; accepted: {}", self.accepted.join(", ")),
+            )),
+        }
+    }
+
+    /// The component's name argument.
+    pub fn name(&mut self) -> Result<String> {
+        match self.take("name") {
+            Some(Value::String(s)) => Ok(s),
+            Some(other) => Err(self.err("name", format!("expected a string, got {other}"))),
+            None => Err(self.err("name", "missing (required)")),
+        }
+    }
+}
+
+/// JSON for an `f32` written as its shortest decimal (`0.1`, not `0.10000000149011612`).
+pub fn num(x: f32) -> Value {
+    let shortest: f64 = x.to_string().parse().unwrap_or(x as f64);
+    serde_json::Number::from_f64(shortest).map_or(Value::Null, Value::Number)
+}

@@ -1,0 +1,7 @@
+//! Files: ngclearn's saved-model directories and their npz state.
+
+pub mod kwargs;
+pub mod model_dir;
+pub mod npz;
+
+pub use model_dir::{load_model_dir, save_model_dir};
