@@ -8,6 +8,9 @@ Usage (Python 3.12 venv with `pip install ngclearn==3.1.1`):
 import json
 import numpy as np
 from jax import random
+from jax import numpy as jnp
+from ngclearn import Context, MethodProcess
+from ngclearn.components import BernoulliCell, DenseSynapse
 from ngclearn.utils.distribution_generator import DistributionGenerator as DG
 
 out = {"permutation": [], "initializers": {}}
@@ -27,4 +30,19 @@ cases = {
 }
 for name, (gen, shape) in cases.items():
     out["initializers"][name] = np.asarray(gen(shape, random.PRNGKey(3)), dtype=np.float32).tolist()
+with Context("bern") as ctx:
+    b = BernoulliCell("b", n_units=12, key=random.PRNGKey(21))
+    adv = MethodProcess("adv") >> b.advance_state
+    rst = MethodProcess("rst") >> b.reset
+rst.run()
+b.inputs.set(jnp.linspace(0.0, 1.0, 12).reshape(1, 12))
+spikes = []
+for t in range(30):
+    adv.run(t=t * 0.5, dt=0.5)
+    spikes.append([int(i) for i in np.nonzero(np.asarray(b.outputs.get())[0])[0]])
+out["bernoulli_cell_seed21"] = {"inputs": np.asarray(jnp.linspace(0.0, 1.0, 12), dtype=np.float32).tolist(), "spikes": spikes, "final_key": np.asarray(b.key.get()).tolist(),
+                                "tols": np.asarray(b.tols.get(), dtype=np.float32).tolist()}
+with Context("dense") as ctx:
+    D = DenseSynapse("D", shape=(5, 4), weight_init=DG.gaussian(0.1, 0.5), p_conn=0.6, key=random.PRNGKey(8))
+out["dense_gaussian_p_conn_0.6_seed8"] = np.asarray(D.weights.get(), dtype=np.float32).tolist()
 print(json.dumps(out))

@@ -40,6 +40,32 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     }
 }
 
+/// A `(rows, cols)` array of `value`, allocated fallibly: a size that cannot be had is
+/// an [`Error::InvalidParameter`] on `param`, not an abort.
+pub(crate) fn filled(
+    component: &str,
+    param: &str,
+    (rows, cols): (usize, usize),
+    value: f32,
+) -> Result<ndarray::Array2<f32>> {
+    let too_big = || {
+        Error::param(
+            component,
+            param,
+            format!("({rows}, {cols})"),
+            "is too large to allocate",
+        )
+    };
+    let n = rows
+        .checked_mul(cols)
+        .filter(|&n| n <= isize::MAX as usize / 4)
+        .ok_or_else(too_big)?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| too_big())?;
+    v.resize(n, value);
+    Ok(ndarray::Array2::from_shape_vec((rows, cols), v).expect("length matches the shape"))
+}
+
 /// A time constant (or other scale) that must be finite and > 0.
 pub(crate) fn positive(component: &str, param: &str, value: f32) -> Result<f32> {
     if value.is_finite() && value > 0.0 {

@@ -186,7 +186,7 @@ impl Initializer {
     pub fn generate(&self, what: &str, shape: (usize, usize), key: Key) -> Result<Array2<f32>> {
         self.check(what)?;
         let (rows, cols) = shape;
-        let mut a = Array2::<f32>::zeros(shape);
+        let mut a = crate::core::component::filled(what, "shape", shape, 0.0)?;
         let [k, sub] = key.split::<2>();
         let buf = a.as_slice_mut().expect("fresh arrays are contiguous");
         let post_key = match self.dist {

@@ -6,7 +6,7 @@ pub mod poisson_cell;
 pub use bernoulli_cell::BernoulliCell;
 pub use poisson_cell::PoissonCell;
 
-use crate::core::component::{count, valid_name};
+use crate::core::component::{count, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, Role};
 use crate::error::Result;
@@ -27,12 +27,14 @@ impl Encoder {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
         let b = count(&name, "batch_size", batch_size)?;
+        let z = || filled(&name, "n_units", (b, n), 0.0);
+        let (inputs, outputs, tols) = (z()?, z()?, z()?);
         Ok(Encoder {
             name,
             key: key.unwrap_or_else(Key::from_time),
-            inputs: Array2::zeros((b, n)),
-            outputs: Array2::zeros((b, n)),
-            tols: Array2::zeros((b, n)),
+            inputs,
+            outputs,
+            tols,
         })
     }
 

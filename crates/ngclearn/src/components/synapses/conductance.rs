@@ -2,7 +2,7 @@
 //! voltage-dependent current, compartment indexing and reset.
 
 use super::dense_synapse::{Dense, DENSE_COMPARTMENTS};
-use crate::core::component::positive;
+use crate::core::component::{filled, positive};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role};
 use crate::error::{Error, Result};
@@ -54,16 +54,19 @@ impl ConductanceState {
             // ngclearn: `weights * 0 + 1`, which also erases a p_conn mask.
             base.weights.mapv_inplace(|w| w * 0.0 + 1.0);
         }
+        let z = || filled(&base.name, "shape", post, 0.0);
+        let (v, g_syn, i_syn) = (z()?, z()?, z()?);
+        let h_syn = if two_state {
+            z()?
+        } else {
+            Array2::zeros((0, 0))
+        };
         Ok(ConductanceState {
             base,
-            v: Array2::zeros(post),
-            g_syn: Array2::zeros(post),
-            i_syn: Array2::zeros(post),
-            h_syn: if two_state {
-                Array2::zeros(post)
-            } else {
-                Array2::zeros((0, 0))
-            },
+            v,
+            g_syn,
+            i_syn,
+            h_syn,
             g_syn_bar,
             syn_rest,
         })

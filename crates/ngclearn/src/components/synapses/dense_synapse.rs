@@ -13,7 +13,7 @@
 //! `W *= bernoulli(k2, p_conn, shape)`; `biases = bias_init((1, n_post), k3)` when a
 //! bias initialiser is given, zeros otherwise. The component keeps `key` itself.
 
-use crate::core::component::{count, finite, valid_name, Component};
+use crate::core::component::{count, filled, finite, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
 use crate::error::{Error, Result};
@@ -92,13 +92,13 @@ impl Dense {
             .unwrap_or_else(|| DistributionGenerator::uniform(0.025, 0.8));
         let mut weights = init.generate(&name, shape, k1)?;
         if 0.0 < p_conn && p_conn < 1.0 {
-            let mut keep = Array2::<f32>::zeros(shape);
+            let mut keep = filled(&name, "shape", shape, 0.0)?;
             k2.bernoulli_into(keep.as_slice_mut().expect("contiguous"), p_conn);
             weights *= &keep;
         }
         let biases = match &p.bias_init {
             Some(b) => b.generate(&name, (1, n_post), k3)?,
-            None => Array2::zeros((1, n_post)),
+            None => filled(&name, "shape", (1, n_post), 0.0)?,
         };
         let mask = match &p.mask {
             None => Array2::ones((1, 1)),
@@ -112,6 +112,9 @@ impl Dense {
                 })
             }
         };
+        let inputs = filled(&name, "batch_size", (batch, n_pre), 0.0)?;
+        let outputs = filled(&name, "batch_size", (batch, n_post), 0.0)?;
+        let projected = filled(&name, "batch_size", (batch, n_post), 0.0)?;
         Ok(Dense {
             name,
             shape,
@@ -119,13 +122,13 @@ impl Dense {
             resist_scale,
             p_conn,
             bias_init_given: p.bias_init.is_some(),
-            inputs: Array2::zeros((batch, n_pre)),
-            outputs: Array2::zeros((batch, n_post)),
+            inputs,
+            outputs,
             weights,
             biases,
             mask,
             key,
-            projected: Array2::zeros((batch, n_post)),
+            projected,
         })
     }
 

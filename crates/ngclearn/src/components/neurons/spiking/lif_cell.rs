@@ -24,7 +24,9 @@
 //! Units: ms, mV; `j` in the units of `v` per unit resistance.
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
-use crate::core::component::{count, finite, non_negative, positive, valid_name, Component};
+use crate::core::component::{
+    count, filled, finite, non_negative, positive, valid_name, Component,
+};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
 use crate::error::{Error, Result};
@@ -287,17 +289,17 @@ impl LIFCell {
         if let Some(m) = p.v_min {
             finite(&name, "v_min", m)?;
         }
-        let z = Array2::<f32>::zeros((batch, n));
+        let z = |v: f32| filled(&name, "n_units", (batch, n), v);
         Ok(LIFCell {
             key: p.key.unwrap_or_else(Key::from_time),
-            j: z.clone(),
-            v: z.mapv(|_| p.v_rest),
-            rfr: z.mapv(|_| p.refract_time),
-            thr_theta: z.clone(),
-            s: z.clone(),
-            s_raw: z.clone(),
-            tols: z,
-            draws: vec![0.0; batch * n],
+            j: z(0.0)?,
+            v: z(p.v_rest)?,
+            rfr: z(p.refract_time)?,
+            thr_theta: z(0.0)?,
+            s: z(0.0)?,
+            s_raw: z(0.0)?,
+            tols: z(0.0)?,
+            draws: z(0.0)?.into_raw_vec_and_offset().0,
             name,
             p,
         })
