@@ -1,9 +1,11 @@
 //! `ngc`: the command-line program of ngclearn-rs.
-//!
-//! For now it lists the component classes and prints their help metadata; running
-//! models comes with the next commands.
+
+mod plot;
+mod probe;
+mod run;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Simulate ngclearn circuits of spiking cells and synapses.
@@ -22,6 +24,86 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run a model: an ngclearn model directory, a model file (.toml), or, with no
+    /// MODEL, the tutorial's E-I circuit (80 + 20 Poisson cells at 10 Hz -> AlphaSynapses
+    /// -> one LIF cell, 1 s at 0.1 ms), which also writes its figures.
+    ///
+    /// Step k (0-based) runs the process once with t = T0 + k*DT. Before step k each fed
+    /// compartment is set to FILE[k] (float32 .npy of shape (N, batch, units)); after step
+    /// k each recorded compartment is appended to OUT/COMP.FIELD.npy (float32, (N, batch,
+    /// units)). --record-spikes writes OUT/COMP.FIELD.spikes.npy: int32 rows (step, unit),
+    /// or (step, row, unit) for batches of more than one row.
+    Run {
+        /// Model directory (holding contextData.json) or .toml model file.
+        model: Option<PathBuf>,
+        /// Number of steps.
+        #[arg(long, default_value_t = 10_000)]
+        steps: usize,
+        /// Step size (ms).
+        #[arg(long, default_value_t = 0.1)]
+        dt: f32,
+        /// Time of the first step (ms); default DT.
+        #[arg(long, allow_hyphen_values = true)]
+        t0: Option<f32>,
+        /// Process to run; default advance_proc, else the only process calling advance_state.
+        #[arg(long)]
+        process: Option<String>,
+        /// Run the reset process (reset_proc, else the only all-reset process) first.
+        #[arg(long)]
+        reset: bool,
+        /// COMP:FIELD=FILE.npy: set the compartment to FILE[k] before step k.
+        #[arg(long = "feed", value_name = "COMP:FIELD=FILE")]
+        feeds: Vec<String>,
+        /// COMP:FIELD: record the compartment after every step.
+        #[arg(long = "record", value_name = "COMP:FIELD")]
+        records: Vec<String>,
+        /// COMP:FIELD: record the non-zero entries (spikes) as events.
+        #[arg(long = "record-spikes", value_name = "COMP:FIELD")]
+        record_spikes: Vec<String>,
+        /// Save the final model as an ngclearn model directory.
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// Output directory for recordings and figures.
+        #[arg(long, default_value = "ngc-out")]
+        out: PathBuf,
+        /// Do not draw the default run's figures.
+        #[arg(long)]
+        no_plots: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Draw recordings: traces from COMP.FIELD.npy, rasters from COMP.FIELD.spikes.npy.
+    Plot {
+        /// Recording files written by `ngc run`.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Step size of the recording (ms), for the time axis.
+        #[arg(long, default_value_t = 0.1)]
+        dt: f32,
+        /// Draw a horizontal threshold line at this value (traces).
+        #[arg(long, allow_hyphen_values = true)]
+        threshold: Option<f32>,
+        /// At most this many units per trace figure.
+        #[arg(long, default_value_t = 8)]
+        max_units: usize,
+        /// Output directory.
+        #[arg(long, default_value = "ngc-plots")]
+        out: PathBuf,
+    },
+    /// The tutorial's probe: one pulse at 1 ms through exponential, alpha and
+    /// double-exponential synapses; writes probe.csv, probe.png and probe.svg.
+    Probe {
+        /// Output directory.
+        #[arg(long, default_value = "ngc-probe")]
+        out: PathBuf,
+        /// Step size (ms).
+        #[arg(long, default_value_t = 0.1)]
+        dt: f32,
+        /// Length (ms).
+        #[arg(long, default_value_t = 8.0)]
+        t_end: f32,
+    },
     /// List the component classes.
     List,
     /// Print a class's help: description, compartments, dynamics, hyper-parameters.
@@ -35,34 +117,195 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    match dispatch(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ngc: {}", e.replace('\n', " "));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<(), String> {
+    match cmd {
+        Command::Run {
+            model,
+            steps,
+            dt,
+            t0,
+            process,
+            reset,
+            feeds,
+            records,
+            record_spikes,
+            save,
+            out,
+            no_plots,
+            quiet,
+        } => {
+            let args = run::RunArgs {
+                model,
+                steps,
+                dt,
+                t0,
+                process,
+                reset,
+                feeds,
+                records,
+                record_spikes,
+                save,
+                out,
+                plots: !no_plots,
+                quiet,
+            };
+            let report = run::run(&args)?;
+            if !quiet {
+                print!("{}", report.summary());
+            }
+            Ok(())
+        }
+        Command::Plot {
+            files,
+            dt,
+            threshold,
+            max_units,
+            out,
+        } => {
+            for f in plot_files(&files, dt, threshold, max_units, &out)? {
+                println!("wrote {}", f.display());
+            }
+            Ok(())
+        }
+        Command::Probe { out, dt, t_end } => {
+            let p = probe::Probe {
+                dt,
+                t_end,
+                pulse_ms: 1.0,
+                tau_exp: 3.0,
+                tau_alpha: 1.0,
+                tau_rise: 1.0,
+                tau_decay: 3.0,
+            };
+            let trace = p.run()?;
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let files = trace.write(&out, &p)?;
+            let [a, b, c] = trace.peak_times();
+            println!("peaks: exponential at {a:.1} ms, alpha at {b:.1} ms, double exponential at {c:.1} ms");
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+            Ok(())
+        }
         Command::List => {
             for s in ngclearn::components::schemas() {
                 println!("{:<20} {}", s.class, s.description);
             }
-            ExitCode::SUCCESS
+            Ok(())
         }
         Command::Help { class, json } => match ngclearn::components::schema_of(&class) {
             Some(s) if json => {
                 println!("{}", s.to_json());
-                ExitCode::SUCCESS
+                Ok(())
             }
             Some(s) => {
                 print!("{}", s.help_text());
-                ExitCode::SUCCESS
+                Ok(())
             }
             None => {
                 let known: Vec<&str> = ngclearn::components::schemas()
                     .iter()
                     .map(|s| s.class)
                     .collect();
-                eprintln!(
-                    "ngc: unknown class `{class}`; known classes: {}",
+                Err(format!(
+                    "unknown class `{class}`; known classes: {}",
                     known.join(", ")
-                );
-                ExitCode::from(2)
+                ))
             }
         },
     }
+}
+
+/// `ngc plot`: one figure per recording.
+fn plot_files(
+    files: &[PathBuf],
+    dt: f32,
+    threshold: Option<f32>,
+    max_units: usize,
+    out: &std::path::Path,
+) -> Result<Vec<PathBuf>, String> {
+    use ndarray_npy::ReadNpyExt;
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(format!("--dt {dt}: must be positive"));
+    }
+    let mut figures = Vec::new();
+    for f in files {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let open = || std::fs::File::open(f).map_err(|e| format!("{}: {e}", f.display()));
+        let t = |k: usize| (k + 1) as f64 * dt as f64;
+        if let Some(stem) = name.strip_suffix(".spikes.npy") {
+            let ev = ndarray::Array2::<i32>::read_npy(open()?)
+                .map_err(|e| format!("{}: {e} (expected int32 spike events)", f.display()))?;
+            let unit_col = ev
+                .ncols()
+                .checked_sub(1)
+                .ok_or_else(|| format!("{}: no columns", f.display()))?;
+            let points = ev
+                .rows()
+                .into_iter()
+                .map(|r| (t(r[0].max(0) as usize), r[unit_col] as f64))
+                .collect();
+            let fig = plot::Figure {
+                title: format!("{stem} spikes"),
+                x_label: "time (ms)".into(),
+                y_label: "unit".into(),
+                lines: vec![],
+                marks: vec![plot::Marks {
+                    name: stem.into(),
+                    points,
+                    color: plot::PALETTE[0],
+                    size: 1,
+                }],
+                hline: None,
+            };
+            figures.push((fig, stem.to_string()));
+        } else {
+            let stem = name
+                .strip_suffix(".npy")
+                .ok_or_else(|| format!("{}: not a .npy recording", f.display()))?;
+            let a = ndarray::Array3::<f32>::read_npy(open()?).map_err(|e| {
+                format!(
+                    "{}: {e} (expected float32 (steps, batch, units))",
+                    f.display()
+                )
+            })?;
+            let units = a.dim().2.min(max_units);
+            let lines = (0..units)
+                .map(|u| plot::Line {
+                    name: format!("unit {u}"),
+                    points: (0..a.dim().0)
+                        .map(|k| (t(k), a[[k, 0, u]] as f64))
+                        .collect(),
+                    color: plot::PALETTE[u % plot::PALETTE.len()],
+                })
+                .collect();
+            let fig = plot::Figure {
+                title: stem.to_string(),
+                x_label: "time (ms)".into(),
+                y_label: stem.rsplit('.').next().unwrap_or(stem).into(),
+                lines,
+                marks: vec![],
+                hline: threshold.map(|y| (y as f64, format!("threshold {y}"))),
+            };
+            figures.push((fig, stem.to_string()));
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut written = Vec::new();
+    for (fig, stem) in figures {
+        written.extend(plot::write(&fig, &out.join(stem))?);
+    }
+    Ok(written)
 }

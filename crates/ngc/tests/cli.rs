@@ -44,7 +44,7 @@ fn help_prints_the_schema_as_text_and_json() {
 #[test]
 fn unknown_class_fails_with_one_line_naming_it() {
     let out = ngc(&["help", "Nope"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains("`Nope`") && err.contains("AlphaSynapse"),

@@ -146,6 +146,16 @@ pub enum Error {
         /// The classes that are supported.
         supported: String,
     },
+    /// No process, or more than one, fits what was asked for.
+    #[error("cannot choose the {what} process: {reason}; processes: {candidates}")]
+    NoProcess {
+        /// "advance" or "reset".
+        what: String,
+        /// Why none was chosen.
+        reason: String,
+        /// The model's processes, comma-separated.
+        candidates: String,
+    },
     /// A time that is not finite.
     #[error("t = {t} is invalid: it must be finite")]
     InvalidTime {

@@ -277,6 +277,13 @@ impl Wire {
     }
 }
 
+fn copy_into(a: &Array2<f32>, out: &mut [f32]) {
+    match a.as_slice() {
+        Some(s) => out.copy_from_slice(s),
+        None => out.iter_mut().zip(a.iter()).for_each(|(o, &x)| *o = x),
+    }
+}
+
 /// `(&comps[a], &mut comps[b])` for `a != b`.
 fn pair_mut(
     comps: &mut [Box<dyn Component>],
@@ -561,6 +568,77 @@ impl Model {
             }
         }
         Ok(())
+    }
+
+    /// The process that advances the model: `advance_proc`, else the only process that
+    /// calls `advance_state`.
+    pub fn advance_process(&self) -> Result<ProcessId> {
+        self.pick_process("advance", "advance_proc", |p| {
+            p.calls.iter().any(|&(_, m)| m == Method::AdvanceState)
+        })
+    }
+
+    /// The process that resets the model: `reset_proc`, else the only process made
+    /// of `reset` calls alone.
+    pub fn reset_process(&self) -> Result<ProcessId> {
+        self.pick_process("reset", "reset_proc", |p| {
+            !p.calls.is_empty() && p.calls.iter().all(|&(_, m)| m == Method::Reset)
+        })
+    }
+
+    fn pick_process(
+        &self,
+        what: &str,
+        preferred: &str,
+        fits: impl Fn(&Process) -> bool,
+    ) -> Result<ProcessId> {
+        if let Ok(id) = self.process_id(preferred) {
+            return Ok(id);
+        }
+        let fitting: Vec<usize> = (0..self.processes.len())
+            .filter(|&i| fits(&self.processes[i]))
+            .collect();
+        match fitting.as_slice() {
+            [one] => Ok(ProcessId(*one)),
+            many => Err(Error::NoProcess {
+                what: what.to_string(),
+                reason: if many.is_empty() {
+                    format!("no `{preferred}` and none fits")
+                } else {
+                    format!("no `{preferred}` and {} fit", many.len())
+                },
+                candidates: self
+                    .processes
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// Copies the current value of compartment `r` into `out` (row-major) without
+    /// allocating; a wired compartment reads its source now.
+    pub fn read_into(&mut self, r: CompartmentRef, out: &mut [f32]) {
+        match self.wire_into(r) {
+            Some(w) => {
+                let comps = &self.parts.components;
+                let expr = &mut self.wires[w].expr;
+                expr.eval(comps);
+                copy_into(expr.value(comps), out);
+            }
+            None => copy_into(self.parts.array(r), out),
+        }
+    }
+
+    /// The shape of compartment `r`.
+    pub fn shape_of(&self, r: CompartmentRef) -> (usize, usize) {
+        self.parts.array(r).dim()
+    }
+
+    /// The `component:compartment` path of `r`.
+    pub fn path_of(&self, r: CompartmentRef) -> String {
+        self.parts.path(r)
     }
 
     /// Runs the process named `name` once (resolves the name each call).

@@ -156,6 +156,39 @@ impl Kwargs {
         }
     }
 
+    /// A weight initialiser, written as an object (`{"dist": "uniform", "low": 0, "high": 1}`)
+    /// or null. (ngclearn itself never saves initialisers.)
+    pub fn initializer(
+        &mut self,
+        key: &'static str,
+    ) -> Result<Option<crate::utils::distribution_generator::Initializer>> {
+        match self.take(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => serde_json::from_value(v)
+                .map(Some)
+                .map_err(|e| self.err(key, format!("not an initialiser: {e}"))),
+        }
+    }
+
+    /// A PRNG key: a seed (as `PRNGKey(seed)`), a pair `[hi, lo]`, or null.
+    pub fn prng_key(&mut self, key: &'static str) -> Result<Option<crate::core::rng::Key>> {
+        use crate::core::rng::Key;
+        match self.take(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .map(|s| Some(Key::from_seed(s)))
+                .ok_or_else(|| self.err(key, "a seed must be a non-negative integer")),
+            Some(Value::Array(a)) if a.len() == 2 => match (a[0].as_u64(), a[1].as_u64()) {
+                (Some(h), Some(l)) if h <= u32::MAX as u64 && l <= u32::MAX as u64 => {
+                    Ok(Some(Key([h as u32, l as u32])))
+                }
+                _ => Err(self.err(key, "a key pair must be two uint32")),
+            },
+            Some(other) => Err(self.err(key, format!("expected a seed or [hi, lo], got {other}"))),
+        }
+    }
+
     /// Checks that every argument was used, naming the first unknown one.
     pub fn finish(self) -> Result<()> {
         match self.values.keys().next() {

@@ -2,6 +2,8 @@
 
 pub mod kwargs;
 pub mod model_dir;
+pub mod model_file;
+pub mod npy;
 pub mod npz;
 
 pub use model_dir::{load_model_dir, save_model_dir};

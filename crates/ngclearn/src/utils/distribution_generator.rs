@@ -75,6 +75,7 @@ pub enum KeepMask {
 
 /// Post-processing options (ngclearn's `DistributionParams`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DistributionParams {
     /// Clip from below.
     pub amin: Option<f32>,

@@ -71,8 +71,8 @@ impl BernoulliCell {
         let name = kw.name()?;
         let n = kw.usize_or("n_units", None)?;
         let b = kw.usize_or("batch_size", Some(1))?;
-        kw.null_only("key")?;
-        BernoulliCell::new(&name, n, b, None)
+        let key = kw.prng_key("key")?;
+        BernoulliCell::new(&name, n, b, key)
     }
 
     fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {

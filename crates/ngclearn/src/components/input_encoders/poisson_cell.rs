@@ -99,8 +99,8 @@ impl PoissonCell {
         let n = kw.usize_or("n_units", None)?;
         let f = kw.f32_or("target_freq", Some(63.75))?;
         let b = kw.usize_or("batch_size", Some(1))?;
-        kw.null_only("key")?;
-        PoissonCell::new(&name, n, f, b, None)
+        let key = kw.prng_key("key")?;
+        PoissonCell::new(&name, n, f, b, key)
     }
 
     fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {

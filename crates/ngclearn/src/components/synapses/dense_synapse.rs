@@ -174,20 +174,20 @@ impl Dense {
 }
 
 impl DenseParams {
-    /// Reads the dense base's keyword arguments (initialisers and keys can only be
-    /// null: ngclearn does not save them; the state comes from the npz).
+    /// Reads the dense base's keyword arguments. (ngclearn does not save initialisers
+    /// or keys; a saved model's weights and key come from its npz.)
     pub(crate) fn from_kwargs(kw: &mut Kwargs) -> Result<DenseParams> {
-        kw.null_only("weight_init")?;
-        kw.null_only("bias_init")?;
         kw.null_only("mask")?;
-        kw.null_only("key")?;
         let resist_scale = kw.f32_or("resist_scale", Some(1.0))?;
         let resist_scale = kw.f32_or("g_conduct_factor", Some(resist_scale))?;
         Ok(DenseParams {
+            weight_init: kw.initializer("weight_init")?,
+            bias_init: kw.initializer("bias_init")?,
             resist_scale,
             p_conn: kw.f32_or("p_conn", Some(1.0))?,
+            mask: None,
             batch_size: kw.usize_or("batch_size", Some(1))?,
-            ..Default::default()
+            key: kw.prng_key("key")?,
         })
     }
 }

@@ -338,10 +338,10 @@ impl LIFCell {
             })?,
             v_min: kw.f32_or_null("v_min", Some(None))?,
             batch_size: kw.usize_or("batch_size", Some(1))?,
+            key: kw.prng_key("key")?,
             ..d
         };
         kw.str_or("surrogate_type", "straight_through")?;
-        kw.null_only("key")?;
         LIFCell::new(&name, n, p)
     }
 

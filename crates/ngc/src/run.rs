@@ -1,0 +1,344 @@
+//! `ngc run`: step a model, feeding and recording compartments.
+//!
+//! Contract (see `ngc run --help`): step k (0-based) runs the process once with
+//! t = T0 + k·DT. Before step k each fed compartment is set to FILE[k]; after step k
+//! each recorded compartment is appended. Recordings are `OUT/COMP.FIELD.npy`, float32,
+//! shape (N, batch, units); spike events are `OUT/COMP.FIELD.spikes.npy`, int32 rows
+//! (step, unit), or (step, row, unit) when the batch has more than one row.
+
+use crate::plot;
+use ngclearn::io::npy::{read_f32_3d, Dtype, NpyStream};
+use ngclearn::models::ei_alpha::EiAlpha;
+use ngclearn::prelude::*;
+use std::path::{Path, PathBuf};
+use std::result::Result;
+use std::time::Instant;
+
+/// What `ngc run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    pub model: Option<PathBuf>,
+    pub steps: usize,
+    pub dt: f32,
+    pub t0: Option<f32>,
+    pub process: Option<String>,
+    pub reset: bool,
+    pub feeds: Vec<String>,
+    pub records: Vec<String>,
+    pub record_spikes: Vec<String>,
+    pub save: Option<PathBuf>,
+    pub out: PathBuf,
+    pub plots: bool,
+    pub quiet: bool,
+}
+
+/// A failure of the command, as one line for the user.
+pub type CliResult<T> = Result<T, String>;
+
+fn lib(e: ngclearn::Error) -> String {
+    e.to_string()
+}
+
+/// Loads MODEL: an ngclearn model directory, or a model file (`.toml`).
+pub fn load(model: &Path) -> CliResult<Model> {
+    if model.is_dir() {
+        ngclearn::io::load_model_dir(model).map_err(lib)
+    } else if model.is_file() {
+        ngclearn::io::model_file::load_model_file(model).map_err(lib)
+    } else {
+        Err(format!(
+            "{}: no such model directory or file",
+            model.display()
+        ))
+    }
+}
+
+struct Feed {
+    target: CompartmentRef,
+    data: ndarray::Array3<f32>,
+}
+
+struct Record {
+    source: CompartmentRef,
+    buf: Vec<f32>,
+    stream: NpyStream,
+}
+
+struct SpikeRecord {
+    source: CompartmentRef,
+    buf: Vec<f32>,
+    units: usize,
+    batched: bool,
+    stream: NpyStream,
+}
+
+/// A population whose spikes the summary counts.
+pub struct Group {
+    pub name: String,
+    pub source: CompartmentRef,
+    pub cells: usize,
+    pub spikes: u64,
+    buf: Vec<f32>,
+}
+
+/// Spiking populations of a model: LIF cells' `s`, encoders' `outputs`.
+fn groups(m: &Model) -> Vec<Group> {
+    m.components()
+        .filter_map(|c| {
+            let field = match c.schema().class {
+                "LIFCell" => "s",
+                "PoissonCell" | "BernoulliCell" => "outputs",
+                _ => return None,
+            };
+            let r = m.compartment(&format!("{}:{field}", c.name())).ok()?;
+            let (b, u) = m.shape_of(r);
+            Some(Group {
+                name: c.name().to_string(),
+                source: r,
+                cells: b * u,
+                spikes: 0,
+                buf: vec![0.0; b * u],
+            })
+        })
+        .collect()
+}
+
+fn split_feed(spec: &str) -> CliResult<(&str, &str)> {
+    spec.split_once('=')
+        .filter(|(p, f)| !p.is_empty() && !f.is_empty())
+        .ok_or_else(|| format!("--feed `{spec}`: expected COMP:FIELD=FILE.npy"))
+}
+
+/// The outcome of a run, for the summary and the plots.
+pub struct RunReport {
+    pub model: String,
+    pub process: String,
+    pub steps: usize,
+    pub dt: f32,
+    pub wall: f64,
+    pub groups: Vec<Group>,
+    pub written: Vec<PathBuf>,
+}
+
+/// Runs the command; on failure nothing is left in OUT but what was there before.
+pub fn run(a: &RunArgs) -> CliResult<RunReport> {
+    if !(a.dt.is_finite() && a.dt > 0.0) {
+        return Err(format!(
+            "--dt {}: must be a positive, finite number of ms",
+            a.dt
+        ));
+    }
+    let t0 = a.t0.unwrap_or(a.dt);
+    if !t0.is_finite() {
+        return Err(format!("--t0 {t0}: must be finite"));
+    }
+    let default = a.model.is_none();
+    let mut m = match &a.model {
+        Some(p) => load(p)?,
+        None => EiAlpha::default().build().map_err(lib)?,
+    };
+    let process = match &a.process {
+        Some(name) => m.process_id(name).map_err(lib)?,
+        None => m.advance_process().map_err(lib)?,
+    };
+    let process_name = m
+        .process_names()
+        .nth(process.0)
+        .unwrap_or_default()
+        .to_string();
+    if a.reset {
+        let r = m.reset_process().map_err(lib)?;
+        m.run(r, t0, a.dt).map_err(lib)?;
+    }
+
+    // Resolve and check every feed and record before anything is written.
+    let mut feeds = Vec::new();
+    for spec in &a.feeds {
+        let (path, file) = split_feed(spec)?;
+        let target = m
+            .compartment(path)
+            .map_err(|e| format!("--feed {spec}: {e}"))?;
+        if m.is_wired(target) {
+            return Err(format!(
+                "--feed {spec}: `{path}` is wired, so it cannot be fed; feed its source"
+            ));
+        }
+        let data = read_f32_3d(Path::new(file)).map_err(lib)?;
+        let (b, u) = m.shape_of(target);
+        let (n, fb, fu) = data.dim();
+        if (fb, fu) != (b, u) {
+            return Err(format!(
+                "--feed {spec}: {file} has shape ({n}, {fb}, {fu}); `{path}` needs ({}, {b}, {u})",
+                a.steps
+            ));
+        }
+        if n < a.steps {
+            return Err(format!(
+                "--feed {spec}: {file} has {n} steps; the run needs {}",
+                a.steps
+            ));
+        }
+        feeds.push(Feed { target, data });
+    }
+    let mut targets = Vec::new();
+    for spec in a.records.iter().chain(&a.record_spikes) {
+        let r = m
+            .compartment(spec)
+            .map_err(|e| format!("--record {spec}: {e}"))?;
+        targets.push((spec.clone(), r));
+    }
+    let created_out = !a.out.exists();
+    std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
+    let cleanup = |msg: String| {
+        if created_out {
+            let _ = std::fs::remove_dir(&a.out);
+        }
+        msg
+    };
+    let file_of = |spec: &str, suffix: &str| {
+        a.out
+            .join(format!("{}{suffix}.npy", spec.replacen(':', ".", 1)))
+    };
+    let mut records = Vec::new();
+    let mut spikes = Vec::new();
+    for (i, (spec, r)) in targets.into_iter().enumerate() {
+        let (b, u) = m.shape_of(r);
+        if i < a.records.len() {
+            let stream = NpyStream::create(&file_of(&spec, ""), Dtype::F32, &[b, u])
+                .map_err(|e| cleanup(lib(e)))?;
+            records.push(Record {
+                source: r,
+                buf: vec![0.0; b * u],
+                stream,
+            });
+        } else {
+            let cols = if b > 1 { 3 } else { 2 };
+            let stream = NpyStream::create(&file_of(&spec, ".spikes"), Dtype::I32, &[cols])
+                .map_err(|e| cleanup(lib(e)))?;
+            spikes.push(SpikeRecord {
+                source: r,
+                buf: vec![0.0; b * u],
+                units: u,
+                batched: b > 1,
+                stream,
+            });
+        }
+    }
+    let mut groups = groups(&m);
+    let mut default_trace = if default && a.plots {
+        Some(plot::EiTrace::new(&m, a.steps).map_err(&cleanup)?)
+    } else {
+        None
+    };
+
+    let bar = if a.quiet || a.steps < 20_000 {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(a.steps as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps {per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let start = Instant::now();
+    let mut step_loop = |m: &mut Model| -> ngclearn::Result<()> {
+        for k in 0..a.steps {
+            for f in &feeds {
+                m.set_ref(f.target, f.data.index_axis(ndarray::Axis(0), k))?;
+            }
+            let t = (t0 as f64 + k as f64 * a.dt as f64) as f32;
+            m.run(process, t, a.dt)?;
+            for r in &mut records {
+                m.read_into(r.source, &mut r.buf);
+                r.stream.push_f32(&r.buf)?;
+            }
+            for s in &mut spikes {
+                m.read_into(s.source, &mut s.buf);
+                for (i, _) in s.buf.iter().enumerate().filter(|(_, &x)| x != 0.0) {
+                    let (row, unit) = ((i / s.units) as i32, (i % s.units) as i32);
+                    if s.batched {
+                        s.stream.push_i32(&[k as i32, row, unit])?;
+                    } else {
+                        s.stream.push_i32(&[k as i32, unit])?;
+                    }
+                }
+            }
+            for g in &mut groups {
+                m.read_into(g.source, &mut g.buf);
+                g.spikes += g.buf.iter().filter(|&&x| x != 0.0).count() as u64;
+            }
+            if let Some(tr) = default_trace.as_mut() {
+                tr.push(m, k);
+            }
+            if k % 1024 == 0 {
+                bar.set_position(k as u64);
+            }
+        }
+        Ok(())
+    };
+    step_loop(&mut m).map_err(|e| cleanup(lib(e)))?;
+    let wall = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+
+    let mut written = Vec::new();
+    for r in records {
+        written.push(r.stream.finish().map_err(lib)?);
+    }
+    for s in spikes {
+        written.push(s.stream.finish().map_err(lib)?);
+    }
+    if let Some(dir) = &a.save {
+        if dir.exists() && !dir.join("contextData.json").exists() {
+            return Err(format!(
+                "--save {}: exists and is not a model directory; not overwriting it",
+                dir.display()
+            ));
+        }
+        ngclearn::io::save_model_dir(&m, dir, true).map_err(lib)?;
+        written.push(dir.clone());
+    }
+    if let Some(tr) = default_trace {
+        written.extend(tr.plot(&a.out, a.dt)?);
+    }
+    Ok(RunReport {
+        model: m.name().to_string(),
+        process: process_name,
+        steps: a.steps,
+        dt: a.dt,
+        wall,
+        groups,
+        written,
+    })
+}
+
+impl RunReport {
+    /// The end-of-run summary.
+    pub fn summary(&self) -> String {
+        let sim_ms = self.steps as f64 * self.dt as f64;
+        let mut s = format!(
+            "ngc run: model {} process {}\n  {} steps x {} ms = {:.1} ms simulated in {:.3} s wall ({:.0} steps/s)\n",
+            self.model,
+            self.process,
+            self.steps,
+            self.dt,
+            sim_ms,
+            self.wall,
+            self.steps as f64 / self.wall.max(1e-9)
+        );
+        for g in &self.groups {
+            let rate = if sim_ms > 0.0 {
+                g.spikes as f64 / g.cells as f64 / (sim_ms / 1000.0)
+            } else {
+                0.0
+            };
+            s += &format!(
+                "  {:<12} {:>7} cells {:>9} spikes  mean rate {:.2} Hz\n",
+                g.name, g.cells, g.spikes, rate
+            );
+        }
+        for w in &self.written {
+            s += &format!("  wrote {}\n", w.display());
+        }
+        s
+    }
+}

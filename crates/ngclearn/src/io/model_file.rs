@@ -1,0 +1,336 @@
+//! Hand-written model files (TOML): components, wires, processes and initial values.
+//!
+//! ```toml
+//! name = "ei"                      # the context's name (default: the file's stem)
+//! reset = true                     # run the reset process before applying [initial]
+//!
+//! [[component]]                    # class + ngclearn's keyword arguments
+//! name = "pre"
+//! class = "PoissonCell"            # a class name or ngclearn module path
+//! n_units = 20
+//! target_freq = 10.0
+//! key = 1234                       # PRNGKey(1234); or [hi, lo]
+//!
+//! [[component]]
+//! name = "W"
+//! class = "AlphaSynapse"
+//! shape = [20, 1]
+//! tau_decay = 2.0
+//! g_syn_bar = 2.4
+//! syn_rest = 0.0                   # omit syn_rest for a voltage-independent current
+//! resist_scale = 0.1
+//! weight_init = { dist = "constant", value = 1.0 }
+//!
+//! [[component]]
+//! name = "z"
+//! class = "LIFCell"
+//! n_units = 1
+//! tau_m = 10.0
+//!
+//! [[wire]]
+//! source = "pre:outputs"
+//! target = "W:inputs"
+//!
+//! [[wire]]
+//! sum = ["W:i_syn", { product = ["z:v", "z:v"] }]   # sum / product, nestable
+//! target = "z:j"
+//!
+//! [process]                        # "component" calls advance_state; "component.reset"
+//! advance_proc = ["pre", "W", "z"]
+//! reset_proc = ["pre.reset", "W.reset", "z.reset"]
+//!
+//! [initial]                        # a number fills the compartment; a nested list sets it
+//! "pre:inputs" = 1.0
+//! "z:v" = -65.0
+//! ```
+//! `syn_rest` absent means `None` (ngclearn requires it; `None` is its voltage-independent
+//! case). Errors name the file and the field, as for saved-model directories.
+
+use crate::components::{from_kwargs, schemas};
+use crate::core::context::{Context, Method, Model};
+use crate::core::operations::Source;
+use crate::error::{Error, Result};
+use crate::io::kwargs::Kwargs;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+fn fmt(path: &Path, field: impl Into<String>, msg: impl Into<String>) -> Error {
+    Error::format(path.display(), field, msg)
+}
+
+fn source(v: &Value, path: &Path, field: &str) -> Result<Source> {
+    match v {
+        Value::String(s) => Ok(Source::Path(s.clone())),
+        Value::Object(o) if o.len() == 1 => {
+            let (op, items) = o.iter().next().expect("one entry");
+            let items = items
+                .as_array()
+                .ok_or_else(|| fmt(path, format!("{field}.{op}"), "expected a list"))?;
+            let ops = items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| source(x, path, &format!("{field}.{op}[{i}]")))
+                .collect::<Result<Vec<_>>>()?;
+            match op.as_str() {
+                "sum" => Ok(Source::Summation(ops)),
+                "product" => Ok(Source::Product(ops)),
+                other => Err(fmt(
+                    path,
+                    field,
+                    format!("unknown operation `{other}` (sum or product)"),
+                )),
+            }
+        }
+        other => Err(fmt(
+            path,
+            field,
+            format!("expected a path, {{sum = [...]}} or {{product = [...]}}, got {other}"),
+        )),
+    }
+}
+
+/// Loads a TOML model file (see the module documentation for the schema).
+pub fn load_model_file(path: &Path) -> Result<Model> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        fmt(path, "(toml)", format!("malformed TOML: {}", e.message()))
+    })?;
+    let doc: Value = serde_json::to_value(doc).map_err(|e| fmt(path, "(toml)", e.to_string()))?;
+    let doc = doc.as_object().expect("a TOML table is an object");
+    for k in doc.keys() {
+        if !["name", "reset", "component", "wire", "process", "initial"].contains(&k.as_str()) {
+            return Err(fmt(
+                path,
+                k,
+                "unknown section; expected name, reset, component, wire, process, initial",
+            ));
+        }
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "model".into());
+    let name = match doc.get("name") {
+        None => stem,
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => return Err(fmt(path, "name", format!("expected a string, got {other}"))),
+    };
+    let mut ctx = Context::new(&name);
+    let empty = Vec::new();
+    let comps = match doc.get("component") {
+        None => &empty,
+        Some(v) => v
+            .as_array()
+            .ok_or_else(|| fmt(path, "component", "expected [[component]] tables"))?,
+    };
+    for (i, c) in comps.iter().enumerate() {
+        let field = format!("component[{i}]");
+        let mut kwargs: Map<String, Value> = c
+            .as_object()
+            .cloned()
+            .ok_or_else(|| fmt(path, &field, "expected a table"))?;
+        let class = match kwargs.remove("class") {
+            Some(Value::String(s)) => s,
+            _ => {
+                return Err(fmt(
+                    path,
+                    format!("{field}.class"),
+                    "missing (a class name, e.g. AlphaSynapse)",
+                ))
+            }
+        };
+        let schema = schemas()
+            .into_iter()
+            .find(|s| s.class == class || s.module_path == class)
+            .ok_or_else(|| Error::UnknownClass {
+                path: path.display().to_string(),
+                field: format!("{field}.class"),
+                module_path: class.clone(),
+                supported: schemas()
+                    .iter()
+                    .map(|s| s.class)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        if schema.signature.contains(&"syn_rest") && !kwargs.contains_key("syn_rest") {
+            kwargs.insert("syn_rest".into(), Value::Null);
+        }
+        let cname = kwargs
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let label = format!("{field} ({cname})");
+        let mut kw = Kwargs::new(
+            &path.display().to_string(),
+            &label,
+            schema.signature,
+            &[],
+            &kwargs,
+        )?;
+        let component = from_kwargs(schema, &mut kw).map_err(|e| match e {
+            Error::Format { .. } => e,
+            other => fmt(path, &label, other.to_string()),
+        })?;
+        kw.finish()?;
+        ctx.add_boxed(component)
+            .map_err(|e| fmt(path, &label, e.to_string()))?;
+    }
+    let wires = match doc.get("wire") {
+        None => &empty,
+        Some(v) => v
+            .as_array()
+            .ok_or_else(|| fmt(path, "wire", "expected [[wire]] tables"))?,
+    };
+    for (i, w) in wires.iter().enumerate() {
+        let field = format!("wire[{i}]");
+        let w = w
+            .as_object()
+            .ok_or_else(|| fmt(path, &field, "expected a table"))?;
+        let target = w.get("target").and_then(Value::as_str).ok_or_else(|| {
+            fmt(
+                path,
+                format!("{field}.target"),
+                "missing (component:compartment)",
+            )
+        })?;
+        let given: Vec<&str> = ["source", "sum", "product"]
+            .into_iter()
+            .filter(|k| w.contains_key(*k))
+            .collect();
+        let src = match given.as_slice() {
+            ["source"] => source(&w["source"], path, &format!("{field}.source"))?,
+            [op] => source(
+                &Value::Object(Map::from_iter([(op.to_string(), w[*op].clone())])),
+                path,
+                &field,
+            )?,
+            _ => {
+                return Err(fmt(
+                    path,
+                    &field,
+                    "give exactly one of source, sum, product",
+                ))
+            }
+        };
+        if let Some(k) = w
+            .keys()
+            .find(|k| !["target", "source", "sum", "product"].contains(&k.as_str()))
+        {
+            return Err(fmt(path, format!("{field}.{k}"), "unknown key"));
+        }
+        ctx.wire(src, target)
+            .map_err(|e| fmt(path, &field, e.to_string()))?;
+    }
+    if let Some(procs) = doc.get("process") {
+        let procs = procs
+            .as_object()
+            .ok_or_else(|| fmt(path, "process", "expected a [process] table"))?;
+        for (pname, calls) in procs {
+            let field = format!("process.{pname}");
+            let calls = calls.as_array().ok_or_else(|| {
+                fmt(
+                    path,
+                    &field,
+                    "expected a list of \"component\" or \"component.method\"",
+                )
+            })?;
+            let mut parsed = Vec::with_capacity(calls.len());
+            for (i, c) in calls.iter().enumerate() {
+                let s = c
+                    .as_str()
+                    .ok_or_else(|| fmt(path, format!("{field}[{i}]"), "expected a string"))?;
+                let (comp, method) = match s.rsplit_once('.') {
+                    Some((c, m)) => (
+                        c,
+                        Method::parse(m).ok_or_else(|| {
+                            fmt(
+                                path,
+                                format!("{field}[{i}]"),
+                                format!("unknown method `{m}` (advance_state or reset)"),
+                            )
+                        })?,
+                    ),
+                    None => (s, Method::AdvanceState),
+                };
+                parsed.push((comp, method));
+            }
+            ctx.process(pname, &parsed)
+                .map_err(|e| fmt(path, &field, e.to_string()))?;
+        }
+    }
+    let mut model = ctx.build()?;
+    match doc.get("reset") {
+        None | Some(Value::Bool(false)) => {}
+        Some(Value::Bool(true)) => {
+            let r = model
+                .reset_process()
+                .map_err(|e| fmt(path, "reset", e.to_string()))?;
+            model.run(r, 0.0, 1.0)?;
+        }
+        Some(other) => {
+            return Err(fmt(
+                path,
+                "reset",
+                format!("expected true or false, got {other}"),
+            ))
+        }
+    }
+    if let Some(init) = doc.get("initial") {
+        let init = init
+            .as_object()
+            .ok_or_else(|| fmt(path, "initial", "expected an [initial] table"))?;
+        for (cpath, v) in init {
+            let field = format!("initial.\"{cpath}\"");
+            let r = model
+                .compartment(cpath)
+                .map_err(|e| fmt(path, &field, e.to_string()))?;
+            let (rows, cols) = model.shape_of(r);
+            let value = match v {
+                Value::Number(n) => {
+                    ndarray::Array2::from_elem((rows, cols), n.as_f64().unwrap_or(0.0) as f32)
+                }
+                Value::Array(outer) => {
+                    let flat: Option<Vec<f32>> = outer
+                        .iter()
+                        .map(|row| {
+                            row.as_array().map(|r| {
+                                r.iter()
+                                    .map(|x| x.as_f64().map(|f| f as f32))
+                                    .collect::<Option<Vec<_>>>()
+                            })
+                        })
+                        .collect::<Option<Option<Vec<Vec<f32>>>>>()
+                        .flatten()
+                        .map(|rows| rows.concat());
+                    let flat = flat.ok_or_else(|| {
+                        fmt(
+                            path,
+                            &field,
+                            "expected a number or a list of lists of numbers",
+                        )
+                    })?;
+                    ndarray::Array2::from_shape_vec(
+                        (outer.len(), flat.len() / outer.len().max(1)),
+                        flat,
+                    )
+                    .map_err(|_| fmt(path, &field, "rows of different lengths"))?
+                }
+                other => {
+                    return Err(fmt(
+                        path,
+                        &field,
+                        format!("expected a number or a list of lists, got {other}"),
+                    ))
+                }
+            };
+            model
+                .set_ref(r, &value)
+                .map_err(|e| fmt(path, &field, e.to_string()))?;
+        }
+    }
+    Ok(model)
+}
