@@ -40,7 +40,7 @@ enum Command {
         #[arg(long, default_value_t = 10_000)]
         steps: usize,
         /// Step size (ms).
-        #[arg(long, default_value_t = 0.1)]
+        #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
         dt: f32,
         /// Time of the first step (ms); default DT.
         #[arg(long, allow_hyphen_values = true)]
