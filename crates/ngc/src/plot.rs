@@ -304,7 +304,7 @@ impl EiTrace {
     }
 
     /// Records step `k` (first row, first post-synaptic cell).
-    pub fn push(&mut self, m: &mut Model, k: usize) {
+    pub fn push(&mut self, m: &mut Model, k: usize) -> ngclearn::Result<()> {
         let one = |m: &Model, r| m.view(r).map_or(0.0, |a| a[[0, 0]]);
         self.v_trace.push(one(m, self.v));
         if one(m, self.s) > 0.0 {
@@ -313,19 +313,20 @@ impl EiTrace {
         self.g_trace[0].push(one(m, self.g_exc));
         self.g_trace[1].push(one(m, self.g_inh));
         for (i, &(r, n)) in self.pre.iter().enumerate() {
-            m.read_into(r, &mut self.buf[..n]);
+            m.read_into(r, &mut self.buf[..n])?;
             for (u, &x) in self.buf[..n].iter().enumerate() {
                 if x > 0.0 {
                     self.pre_spikes[i].push((k, u));
                 }
             }
         }
+        Ok(())
     }
 
     /// Writes voltage, conductance, raster and rate figures into `out`.
-    pub fn plot(&self, out: &Path, dt: f32) -> Result<Vec<PathBuf>, String> {
+    pub fn plot(&self, out: &Path, t0: f32, dt: f32) -> Result<Vec<PathBuf>, String> {
         let dt = dt as f64;
-        let t = |k: usize| (k + 1) as f64 * dt;
+        let t = |k: usize| t0 as f64 + k as f64 * dt;
         let mut files = Vec::new();
         let v = Figure {
             title: "post_exc membrane potential".into(),

@@ -120,8 +120,49 @@ pub struct RunReport {
     pub written: Vec<PathBuf>,
 }
 
-/// Runs the command; on failure nothing is left in OUT but what was there before.
+/// Files written so far; removed on drop unless the run completes.
+struct Outputs {
+    files: Vec<PathBuf>,
+    done: bool,
+}
+
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        if !self.done {
+            for f in &self.files {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
+}
+
+/// The outermost directory of `dir` that does not exist yet (what a failed run removes).
+fn first_missing(dir: &Path) -> Option<PathBuf> {
+    let mut missing = None;
+    let mut d = Some(dir);
+    while let Some(p) = d {
+        if p.as_os_str().is_empty() || p.exists() {
+            break;
+        }
+        missing = Some(p.to_path_buf());
+        d = p.parent();
+    }
+    missing
+}
+
+/// Runs the command; on failure nothing is left behind but what was there before.
 pub fn run(a: &RunArgs) -> CliResult<RunReport> {
+    let created = first_missing(&a.out);
+    let result = execute(a);
+    if result.is_err() {
+        if let Some(d) = created {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+    result
+}
+
+fn execute(a: &RunArgs) -> CliResult<RunReport> {
     if !(a.dt.is_finite() && a.dt > 0.0) {
         return Err(format!(
             "--dt {}: must be a positive, finite number of ms",
@@ -129,8 +170,30 @@ pub fn run(a: &RunArgs) -> CliResult<RunReport> {
         ));
     }
     let t0 = a.t0.unwrap_or(a.dt);
-    if !t0.is_finite() {
-        return Err(format!("--t0 {t0}: must be finite"));
+    let t_last = (t0 as f64 + a.steps.saturating_sub(1) as f64 * a.dt as f64) as f32;
+    if !t0.is_finite() || !t_last.is_finite() {
+        return Err(format!(
+            "--t0 {t0} with {} steps of {} ms: the times must stay finite",
+            a.steps, a.dt
+        ));
+    }
+    if !a.record_spikes.is_empty() && a.steps > i32::MAX as usize {
+        return Err(format!(
+            "--steps {}: spike events hold steps as int32 (at most {})",
+            a.steps,
+            i32::MAX
+        ));
+    }
+    if let Some(dir) = &a.save {
+        if dir.file_name().is_none() {
+            return Err(format!("--save {}: needs a directory name", dir.display()));
+        }
+        if dir.exists() && !dir.join("contextData.json").exists() {
+            return Err(format!(
+                "--save {}: exists and is not a model directory; not overwriting it",
+                dir.display()
+            ));
+        }
     }
     let default = a.model.is_none();
     let mut m = match &a.model {
@@ -180,32 +243,34 @@ pub fn run(a: &RunArgs) -> CliResult<RunReport> {
         }
         feeds.push(Feed { target, data });
     }
-    let mut targets = Vec::new();
-    for spec in a.records.iter().chain(&a.record_spikes) {
-        let r = m
-            .compartment(spec)
-            .map_err(|e| format!("--record {spec}: {e}"))?;
-        targets.push((spec.clone(), r));
-    }
-    let created_out = !a.out.exists();
-    std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
-    let cleanup = |msg: String| {
-        if created_out {
-            let _ = std::fs::remove_dir(&a.out);
+    let mut targets: Vec<(&str, CompartmentRef, bool)> = Vec::new();
+    for (flag, specs, events) in [
+        ("--record", &a.records, false),
+        ("--record-spikes", &a.record_spikes, true),
+    ] {
+        for spec in specs {
+            let r = m
+                .compartment(spec)
+                .map_err(|e| format!("{flag} {spec}: {e}"))?;
+            if targets.iter().any(|&(_, x, ev)| x == r && ev == events) {
+                return Err(format!("{flag} {spec}: given twice"));
+            }
+            targets.push((flag, r, events));
         }
-        msg
-    };
-    let file_of = |spec: &str, suffix: &str| {
-        a.out
-            .join(format!("{}{suffix}.npy", spec.replacen(':', ".", 1)))
+    }
+    std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
+    let file_of = |r: CompartmentRef, suffix: &str| {
+        a.out.join(format!(
+            "{}{suffix}.npy",
+            m.path_of(r).replacen(':', ".", 1)
+        ))
     };
     let mut records = Vec::new();
     let mut spikes = Vec::new();
-    for (i, (spec, r)) in targets.into_iter().enumerate() {
+    for (_, r, events) in targets {
         let (b, u) = m.shape_of(r);
-        if i < a.records.len() {
-            let stream = NpyStream::create(&file_of(&spec, ""), Dtype::F32, &[b, u])
-                .map_err(|e| cleanup(lib(e)))?;
+        if !events {
+            let stream = NpyStream::create(&file_of(r, ""), Dtype::F32, &[b, u]).map_err(lib)?;
             records.push(Record {
                 source: r,
                 buf: vec![0.0; b * u],
@@ -213,8 +278,8 @@ pub fn run(a: &RunArgs) -> CliResult<RunReport> {
             });
         } else {
             let cols = if b > 1 { 3 } else { 2 };
-            let stream = NpyStream::create(&file_of(&spec, ".spikes"), Dtype::I32, &[cols])
-                .map_err(|e| cleanup(lib(e)))?;
+            let stream =
+                NpyStream::create(&file_of(r, ".spikes"), Dtype::I32, &[cols]).map_err(lib)?;
             spikes.push(SpikeRecord {
                 source: r,
                 buf: vec![0.0; b * u],
@@ -226,7 +291,7 @@ pub fn run(a: &RunArgs) -> CliResult<RunReport> {
     }
     let mut groups = groups(&m);
     let mut default_trace = if default && a.plots {
-        Some(plot::EiTrace::new(&m, a.steps).map_err(&cleanup)?)
+        Some(plot::EiTrace::new(&m, a.steps)?)
     } else {
         None
     };
@@ -249,11 +314,11 @@ pub fn run(a: &RunArgs) -> CliResult<RunReport> {
             let t = (t0 as f64 + k as f64 * a.dt as f64) as f32;
             m.run(process, t, a.dt)?;
             for r in &mut records {
-                m.read_into(r.source, &mut r.buf);
+                m.read_into(r.source, &mut r.buf)?;
                 r.stream.push_f32(&r.buf)?;
             }
             for s in &mut spikes {
-                m.read_into(s.source, &mut s.buf);
+                m.read_into(s.source, &mut s.buf)?;
                 for (i, _) in s.buf.iter().enumerate().filter(|(_, &x)| x != 0.0) {
                     let (row, unit) = ((i / s.units) as i32, (i % s.units) as i32);
                     if s.batched {
@@ -264,11 +329,11 @@ pub fn run(a: &RunArgs) -> CliResult<RunReport> {
                 }
             }
             for g in &mut groups {
-                m.read_into(g.source, &mut g.buf);
+                m.read_into(g.source, &mut g.buf)?;
                 g.spikes += g.buf.iter().filter(|&&x| x != 0.0).count() as u64;
             }
             if let Some(tr) = default_trace.as_mut() {
-                tr.push(m, k);
+                tr.push(m, k)?;
             }
             if k % 1024 == 0 {
                 bar.set_position(k as u64);
@@ -276,30 +341,33 @@ pub fn run(a: &RunArgs) -> CliResult<RunReport> {
         }
         Ok(())
     };
-    step_loop(&mut m).map_err(|e| cleanup(lib(e)))?;
+    step_loop(&mut m).map_err(lib)?;
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
 
-    let mut written = Vec::new();
+    // Move recordings into place, then figures, then the saved model; any failure
+    // removes what this run wrote.
+    let mut out = Outputs {
+        files: Vec::new(),
+        done: false,
+    };
     for r in records {
-        written.push(r.stream.finish().map_err(lib)?);
+        out.files.push(r.stream.finish().map_err(lib)?);
     }
     for s in spikes {
-        written.push(s.stream.finish().map_err(lib)?);
+        out.files.push(s.stream.finish().map_err(lib)?);
     }
-    if let Some(dir) = &a.save {
-        if dir.exists() && !dir.join("contextData.json").exists() {
-            return Err(format!(
-                "--save {}: exists and is not a model directory; not overwriting it",
-                dir.display()
-            ));
+    if let Some(tr) = default_trace {
+        for f in tr.plot(&a.out, t0, a.dt)? {
+            out.files.push(f);
         }
+    }
+    let mut written = out.files.clone();
+    if let Some(dir) = &a.save {
         ngclearn::io::save_model_dir(&m, dir, true).map_err(lib)?;
         written.push(dir.clone());
     }
-    if let Some(tr) = default_trace {
-        written.extend(tr.plot(&a.out, a.dt)?);
-    }
+    out.done = true;
     Ok(RunReport {
         model: m.name().to_string(),
         process: process_name,

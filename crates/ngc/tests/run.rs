@@ -455,3 +455,103 @@ fn errors_are_one_line_and_leave_nothing_behind() {
     assert!(!out.exists(), "no output directory after failures");
     fails(&["plot", bad.to_str().unwrap(), "--out", o], &["bad.npy"]);
 }
+
+#[test]
+fn review_regressions() {
+    let d = scratch("review");
+    let model = fixtures().join("models/ei_alpha_tutorial");
+    let m = model.to_str().unwrap();
+    let out = d.join("out");
+    let o = out.to_str().unwrap();
+    // The same compartment twice is an error before anything is written.
+    fails(
+        &[
+            "run",
+            m,
+            "--steps",
+            "5",
+            "--record",
+            "post_exc:v",
+            "--record",
+            "post_exc:v",
+            "--out",
+            o,
+        ],
+        &["given twice"],
+    );
+    fails(
+        &[
+            "run",
+            m,
+            "--steps",
+            "5",
+            "--record-spikes",
+            "post_exc:nope",
+            "--out",
+            o,
+        ],
+        &["--record-spikes post_exc:nope"],
+    );
+    // --save onto a file is refused up front; no recording is left.
+    let file = d.join("notes.txt");
+    std::fs::write(&file, "keep me").unwrap();
+    fails(
+        &[
+            "run",
+            m,
+            "--steps",
+            "5",
+            "--record",
+            "post_exc:v",
+            "--save",
+            file.to_str().unwrap(),
+            "--out",
+            o,
+        ],
+        &["not a model directory"],
+    );
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    // Times that overflow float32 are refused before the run.
+    fails(
+        &[
+            "run",
+            m,
+            "--steps",
+            "3",
+            "--dt",
+            "3e38",
+            "--record",
+            "post_exc:v",
+            "--out",
+            o,
+        ],
+        &["finite"],
+    );
+    assert!(!out.exists());
+    // A context-prefixed path records under the plain name.
+    ok(&[
+        "run",
+        m,
+        "--steps",
+        "3",
+        "--record",
+        "ei_alpha_tutorial:post_exc:v",
+        "--out",
+        o,
+        "-q",
+    ]);
+    assert!(out.join("post_exc.v.npy").exists());
+    // Uneven rows in a model file's initial values.
+    let toml = d.join("m.toml");
+    std::fs::write(&toml, "[[component]]\nname = \"z\"\nclass = \"LIFCell\"\nn_units = 2\ntau_m = 10.0\nbatch_size = 2\n\n[process]\nadv = [\"z\"]\n\n[initial]\n\"z:v\" = [[1.0, 2.0, 3.0], [4.0]]\n").unwrap();
+    fails(
+        &[
+            "run",
+            toml.to_str().unwrap(),
+            "--out",
+            d.join("o2").to_str().unwrap(),
+        ],
+        &["rows of different lengths"],
+    );
+}

@@ -397,3 +397,72 @@ fn setting_a_wired_compartment_or_a_key_as_an_array() {
     assert!(matches!(m.get("a:key"), Err(Error::KindMismatch { .. })));
     assert!(matches!(m.get_key("a:v"), Err(Error::KindMismatch { .. })));
 }
+
+/// As ngcsimlib: wiring from a wired compartment reads *its* source (resolved when
+/// wiring), whatever the process order.
+#[test]
+fn a_wire_from_a_wired_compartment_reads_the_original_source() {
+    let mut ctx = Context::new("chain2");
+    for n in ["pre", "w1", "w2"] {
+        ctx.add(dense(n, (1, 1), 2.0)).unwrap();
+    }
+    ctx.wire("pre:outputs", "w1:inputs").unwrap();
+    ctx.wire("w1:inputs", "w2:inputs").unwrap();
+    ctx.process(
+        "adv",
+        &["pre", "w2", "w1"].map(|c| (c, Method::AdvanceState)),
+    )
+    .unwrap();
+    let mut m = ctx.build().unwrap();
+    assert_eq!(
+        m.wires()[1],
+        ("w2:inputs".to_string(), Source::from("pre:outputs"))
+    );
+    m.set("pre:inputs", &array![[1.0f32]]).unwrap();
+    m.run_named("adv", 0.1, 0.1).unwrap();
+    assert_eq!(
+        m.get("w2:outputs").unwrap(),
+        array![[4.0]],
+        "w2 sees this step's pre output"
+    );
+    assert_eq!(m.get("w2:inputs").unwrap(), m.get("pre:outputs").unwrap());
+}
+
+#[test]
+fn context_prefixed_paths_must_name_this_model() {
+    let mut ctx = two_cells();
+    ctx.wire("bad:a:v", "bad:a:j").unwrap();
+    let m = ctx.build().unwrap();
+    assert_eq!(m.wires()[0].0, "a:j", "stored in canonical form");
+    assert!(m.get("bad:a:v").is_ok());
+    assert!(m.get("other:a:v").is_err());
+    assert!(matches!(
+        m.get("a:v:x"),
+        Err(Error::UnknownCompartment { .. }) | Err(Error::MalformedPath { .. })
+    ));
+}
+
+#[test]
+fn names_that_cannot_be_paths_or_files_are_rejected() {
+    for bad in ["a/b", "..", ".hidden", "x\\y", "a:b", ""] {
+        assert!(
+            LIFCell::new(bad, 1, LIFCellParams::new(1.0)).is_err(),
+            "{bad:?}"
+        );
+    }
+    assert!(LIFCell::new("layer.1", 1, LIFCellParams::new(1.0)).is_ok());
+}
+
+#[test]
+fn read_into_checks_the_buffer() {
+    let mut m = two_cells().build().unwrap();
+    let r = m.compartment("a:v").unwrap();
+    let mut buf = vec![0.0; 2];
+    assert!(matches!(
+        m.read_into(r, &mut buf),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut buf = vec![0.0; 3];
+    m.read_into(r, &mut buf).unwrap();
+    assert_eq!(buf, [-65.0; 3]);
+}

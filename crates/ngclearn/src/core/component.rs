@@ -119,12 +119,12 @@ pub(crate) fn count(component: &str, param: &str, value: usize) -> Result<usize>
 
 /// A component name that is non-empty and free of the path separator `:`.
 pub(crate) fn valid_name(name: &str) -> Result<String> {
-    if name.is_empty() || name.contains(':') {
+    if name.is_empty() || name.contains([':', '/', '\\']) || name.starts_with('.') {
         Err(Error::param(
             name,
             "name",
             format!("{name:?}"),
-            "must be non-empty and contain no `:`",
+            "must be non-empty, contain no `:`, `/` or `\\`, and not start with `.`",
         ))
     } else {
         Ok(name.to_string())

@@ -92,13 +92,12 @@ struct Parts {
 
 impl Parts {
     fn split_path(path: &str) -> Result<(&str, &str)> {
-        // ngclearn's full paths are `context:component:compartment`; accept both.
-        let mut it = path.rsplitn(3, ':');
-        let compartment = it.next().unwrap_or_default();
-        let component = it.next().ok_or_else(|| Error::MalformedPath {
+        let mut it = path.splitn(2, ':');
+        let component = it.next().unwrap_or_default();
+        let compartment = it.next().ok_or_else(|| Error::MalformedPath {
             path: path.to_string(),
         })?;
-        if component.is_empty() || compartment.is_empty() {
+        if component.is_empty() || compartment.is_empty() || compartment.contains(':') {
             return Err(Error::MalformedPath {
                 path: path.to_string(),
             });
@@ -107,7 +106,12 @@ impl Parts {
     }
 
     fn resolve(&self, path: &str) -> Result<(CompartmentRef, Kind)> {
-        let (comp, cpt) = Self::split_path(path)?;
+        // ngclearn's full paths carry the context's name first: accept only ours.
+        let local = match path.split_once(':') {
+            Some((ctx, rest)) if ctx == self.name && rest.contains(':') => rest,
+            _ => path,
+        };
+        let (comp, cpt) = Self::split_path(local)?;
         let &ci = self
             .index
             .get(comp)
@@ -224,6 +228,14 @@ impl Expr {
                     *buf += ch.value(comps);
                 }
             }
+        }
+    }
+
+    /// Whether the expression reads compartment `r`.
+    fn reads(&self, r: CompartmentRef) -> bool {
+        match self {
+            Expr::Leaf(x) => *x == r,
+            Expr::Op { children, .. } => children.iter().any(|c| c.reads(r)),
         }
     }
 
@@ -384,6 +396,16 @@ impl Context {
         }
         let shape = self.parts.array(t).shape().to_vec();
         let expr = self.parts.lower(&source, &shape, target)?;
+        // As ngcsimlib, a source that is itself wired is replaced by its own source
+        // (at wiring time), and paths are kept in their canonical `component:compartment` form.
+        let (expr, source) = self.follow(expr, source);
+        if expr.reads(t) {
+            return Err(Error::AlreadyWired {
+                path: format!("{target} (this wire would make it read itself)"),
+            });
+        }
+        let target = self.parts.path(t);
+        let target = target.as_str();
         let scratch = match &expr {
             Expr::Leaf(s) if s.component == t.component => Some(self.parts.array(t).clone()),
             _ => None,
@@ -395,6 +417,43 @@ impl Context {
         });
         self.wires.push((target.to_string(), source));
         Ok(self)
+    }
+
+    fn follow(&self, expr: Expr, spec: Source) -> (Expr, Source) {
+        match (expr, spec) {
+            (Expr::Leaf(r), _) => match self.lowered.iter().position(|w| w.target == r) {
+                Some(i) => (self.lowered[i].expr.clone(), self.wires[i].1.clone()),
+                None => (Expr::Leaf(r), Source::Path(self.parts.path(r))),
+            },
+            (
+                Expr::Op {
+                    product,
+                    children,
+                    buf,
+                },
+                Source::Summation(ops) | Source::Product(ops),
+            ) => {
+                let (children, ops): (Vec<Expr>, Vec<Source>) = children
+                    .into_iter()
+                    .zip(ops)
+                    .map(|(c, o)| self.follow(c, o))
+                    .unzip();
+                let spec = if product {
+                    Source::Product(ops)
+                } else {
+                    Source::Summation(ops)
+                };
+                (
+                    Expr::Op {
+                        product,
+                        children,
+                        buf,
+                    },
+                    spec,
+                )
+            }
+            (expr, spec) => (expr, spec),
+        }
     }
 
     /// Declares the process `name`: the calls it makes, in order.
@@ -556,7 +615,10 @@ impl Model {
             ..
         } = self;
         let comps = &mut parts.components;
-        for &(c, method) in &processes[id.0].calls {
+        let process = processes.get(id.0).ok_or_else(|| Error::UnknownProcess {
+            name: format!("{id:?} (a handle from another model)"),
+        })?;
+        for &(c, method) in &process.calls {
             match method {
                 Method::AdvanceState => {
                     for w in &mut wires[wire_ranges[c].clone()] {
@@ -618,8 +680,19 @@ impl Model {
     }
 
     /// Copies the current value of compartment `r` into `out` (row-major) without
-    /// allocating; a wired compartment reads its source now.
-    pub fn read_into(&mut self, r: CompartmentRef, out: &mut [f32]) {
+    /// allocating; a wired compartment reads its source now. `out` must hold exactly
+    /// `rows × cols` values.
+    pub fn read_into(&mut self, r: CompartmentRef, out: &mut [f32]) -> Result<()> {
+        self.check_ref(r)?;
+        let (rows, cols) = self.shape_of(r);
+        if out.len() != rows * cols {
+            return Err(Error::ShapeMismatch {
+                path: self.parts.path(r),
+                expected: vec![rows, cols],
+                got: vec![out.len()],
+                context: " (the length of the buffer to read into)".into(),
+            });
+        }
         match self.wire_into(r) {
             Some(w) => {
                 let comps = &self.parts.components;
@@ -628,6 +701,22 @@ impl Model {
                 copy_into(expr.value(comps), out);
             }
             None => copy_into(self.parts.array(r), out),
+        }
+        Ok(())
+    }
+
+    /// An error for a handle that does not belong to this model.
+    fn check_ref(&self, r: CompartmentRef) -> Result<()> {
+        match self
+            .parts
+            .components
+            .get(r.component)
+            .and_then(|c| c.array(r.compartment))
+        {
+            Some(_) => Ok(()),
+            None => Err(Error::MalformedPath {
+                path: format!("{r:?} (a handle from another model)"),
+            }),
         }
     }
 
@@ -686,20 +775,21 @@ impl Model {
         value: impl AsArray<'a, f32, Ix2>,
     ) -> Result<()> {
         let value: ArrayView2<'a, f32> = value.into();
+        self.check_ref(r)?;
         if let Some(w) = self.wire_into(r) {
             return Err(Error::WiredCompartment {
                 path: self.parts.path(r),
                 source_desc: self.wire_specs[w].1.to_string(),
             });
         }
-        let path = self.parts.path(r);
         let dst = self.parts.components[r.component]
             .array_mut(r.compartment)
             .expect("resolved against the schema");
         if dst.shape() != value.shape() {
+            let expected = dst.shape().to_vec();
             return Err(Error::ShapeMismatch {
-                path,
-                expected: dst.shape().to_vec(),
+                path: self.parts.path(r),
+                expected,
                 got: value.shape().to_vec(),
                 context: String::new(),
             });

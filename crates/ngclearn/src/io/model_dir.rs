@@ -567,7 +567,8 @@ pub fn save_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<()> 
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(io(dir, e));
         }
-        std::fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
+        // The new directory is in place; a leftover of the old one is only untidy.
+        let _ = std::fs::remove_dir_all(&old);
     } else if let Err(e) = std::fs::rename(&tmp, dir) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(io(dir, e));

@@ -243,17 +243,12 @@ pub fn load_model_file(path: &Path) -> Result<Model> {
                 let s = c
                     .as_str()
                     .ok_or_else(|| fmt(path, format!("{field}[{i}]"), "expected a string"))?;
-                let (comp, method) = match s.rsplit_once('.') {
-                    Some((c, m)) => (
-                        c,
-                        Method::parse(m).ok_or_else(|| {
-                            fmt(
-                                path,
-                                format!("{field}[{i}]"),
-                                format!("unknown method `{m}` (advance_state or reset)"),
-                            )
-                        })?,
-                    ),
+                // "component.reset" / "component.advance_state"; a name may itself hold dots.
+                let (comp, method) = match s
+                    .rsplit_once('.')
+                    .and_then(|(c, m)| Method::parse(m).map(|m| (c, m)))
+                {
+                    Some(cm) => cm,
                     None => (s, Method::AdvanceState),
                 };
                 parsed.push((comp, method));
@@ -313,6 +308,13 @@ pub fn load_model_file(path: &Path) -> Result<Model> {
                             "expected a number or a list of lists of numbers",
                         )
                     })?;
+                    let width = outer.first().and_then(Value::as_array).map_or(0, Vec::len);
+                    if outer
+                        .iter()
+                        .any(|r| r.as_array().map_or(0, Vec::len) != width)
+                    {
+                        return Err(fmt(path, &field, "rows of different lengths"));
+                    }
                     ndarray::Array2::from_shape_vec(
                         (outer.len(), flat.len() / outer.len().max(1)),
                         flat,

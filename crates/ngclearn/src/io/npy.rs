@@ -71,7 +71,9 @@ impl NpyStream {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.part-{}", std::process::id()));
+        static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_file_name(format!(".{name}.part-{}-{serial}", std::process::id()));
         let io = |e: std::io::Error| Error::Io {
             path: tmp.display().to_string(),
             message: e.to_string(),
@@ -141,12 +143,16 @@ impl NpyStream {
             .and_then(|_| out.write_all(&h))
             .and_then(|_| out.flush());
         drop(out);
-        done.map_err(|e| self.io(e))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::Io {
-            path: self.path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        Ok(self.path.clone())
+        let moved = done.map_err(|e| self.io(e)).and_then(|_| {
+            std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::Io {
+                path: self.path.display().to_string(),
+                message: e.to_string(),
+            })
+        });
+        if moved.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        moved.map(|_| self.path.clone())
     }
 }
 
@@ -165,14 +171,17 @@ pub fn read_f32_3d(path: &Path) -> Result<Array3<f32>> {
         path: shown.clone(),
         message: e.to_string(),
     })?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > 16 << 30 {
+    const LIMIT: u64 = 16 << 30;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, LIMIT + 1), &mut bytes).map_err(
+        |e| Error::Io {
+            path: shown.clone(),
+            message: e.to_string(),
+        },
+    )?;
+    if bytes.len() as u64 > LIMIT {
         return Err(Error::format(&shown, "(file)", "larger than 16 GiB"));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
     use ndarray_npy::ViewNpyExt;
     match ndarray::ArrayView3::<f32>::view_npy(&bytes) {
         Ok(a) => Ok(a.to_owned()),

@@ -60,8 +60,10 @@ fn parse_npy(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
     if !matches!(f32_err, ViewNpyError::WrongDescriptor(_)) {
         return Err(f32_err.to_string());
     }
-    if let Ok(a) = view::<f64>(bytes) {
-        return Ok(NpyArray::F64(a.to_owned()));
+    match view::<f64>(bytes) {
+        Ok(a) => return Ok(NpyArray::F64(a.to_owned())),
+        Err(ViewNpyError::WrongDescriptor(_)) => {}
+        Err(e) => return Err(e.to_string()),
     }
     match view::<u32>(bytes) {
         Ok(a) => Ok(NpyArray::U32(a.to_owned())),
