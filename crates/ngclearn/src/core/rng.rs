@@ -44,7 +44,119 @@ pub fn threefry2x32(key: [u32; 2], count: [u32; 2]) -> [u32; 2] {
     [x0, x1]
 }
 
+/// Lanes of [`threefry_lanes`]: wide enough for the compiler to use vector registers.
+const LANES: usize = 8;
+
+/// threefry2x32 on `LANES` counters at once (the same function as [`threefry2x32`],
+/// written over arrays so that it vectorises).
+#[inline(always)]
+fn threefry_lanes(
+    key: [u32; 2],
+    hi: &[u32; LANES],
+    lo: &[u32; LANES],
+) -> ([u32; LANES], [u32; LANES]) {
+    let ks = [key[0], key[1], key[0] ^ key[1] ^ 0x1BD1_1BDA];
+    let mut x0 = [0u32; LANES];
+    let mut x1 = [0u32; LANES];
+    for l in 0..LANES {
+        x0[l] = hi[l].wrapping_add(ks[0]);
+        x1[l] = lo[l].wrapping_add(ks[1]);
+    }
+    #[inline(always)]
+    fn round(x0: &mut [u32; LANES], x1: &mut [u32; LANES], r: u32) {
+        for l in 0..LANES {
+            x0[l] = x0[l].wrapping_add(x1[l]);
+            x1[l] = x1[l].rotate_left(r) ^ x0[l];
+        }
+    }
+    #[inline(always)]
+    fn inject(x0: &mut [u32; LANES], x1: &mut [u32; LANES], a: u32, b: u32) {
+        for l in 0..LANES {
+            x0[l] = x0[l].wrapping_add(a);
+            x1[l] = x1[l].wrapping_add(b);
+        }
+    }
+    // Written out so that every rotation is a constant.
+    for (g, rot) in [
+        (1u32, ROT[0]),
+        (2, ROT[1]),
+        (3, ROT[0]),
+        (4, ROT[1]),
+        (5, ROT[0]),
+    ] {
+        round(&mut x0, &mut x1, rot[0]);
+        round(&mut x0, &mut x1, rot[1]);
+        round(&mut x0, &mut x1, rot[2]);
+        round(&mut x0, &mut x1, rot[3]);
+        let gi = g as usize;
+        inject(
+            &mut x0,
+            &mut x1,
+            ks[gi % 3],
+            ks[(gi + 1) % 3].wrapping_add(g),
+        );
+    }
+    (x0, x1)
+}
+
 impl Key {
+    /// Random bits for flat elements `start, start + 1, ...` into `out`
+    /// (`out[j] = self.bits(start + j)`), `LANES` at a time, with AVX2 where the
+    /// processor has it (the same integers either way).
+    pub fn bits_into(self, start: u64, out: &mut [u32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor supports AVX2, checked just above.
+            unsafe { self.bits_into_avx2(start, out) };
+            return;
+        }
+        self.bits_into_lanes(start, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn bits_into_avx2(self, start: u64, out: &mut [u32]) {
+        self.bits_into_lanes(start, out);
+    }
+
+    #[inline(always)]
+    fn bits_into_lanes(self, start: u64, out: &mut [u32]) {
+        let mut chunks = out.chunks_exact_mut(LANES);
+        let mut i = start;
+        for chunk in &mut chunks {
+            let mut hi = [0u32; LANES];
+            let mut lo = [0u32; LANES];
+            for l in 0..LANES {
+                let c = i + l as u64;
+                hi[l] = (c >> 32) as u32;
+                lo[l] = c as u32;
+            }
+            let (a, b) = threefry_lanes(self.0, &hi, &lo);
+            for l in 0..LANES {
+                chunk[l] = a[l] ^ b[l];
+            }
+            i += LANES as u64;
+        }
+        for (j, o) in chunks.into_remainder().iter_mut().enumerate() {
+            *o = self.bits(i + j as u64);
+        }
+    }
+
+    /// Calls `f(j, bits(j))` for every `j < n`, drawing the bits in blocks.
+    #[inline]
+    fn for_each_bits(self, n: usize, mut f: impl FnMut(usize, u32)) {
+        let mut buf = [0u32; 64];
+        let mut j = 0;
+        while j < n {
+            let m = (n - j).min(buf.len());
+            self.bits_into(j as u64, &mut buf[..m]);
+            for (d, &b) in buf[..m].iter().enumerate() {
+                f(j + d, b);
+            }
+            j += m;
+        }
+    }
+
     /// `jax.random.PRNGKey(seed)`: the high and low 32 bits of the 64-bit seed.
     pub fn from_seed(seed: u64) -> Key {
         Key([(seed >> 32) as u32, seed as u32])
@@ -84,19 +196,16 @@ impl Key {
 
     /// `jax.random.uniform(key, shape, minval=0, maxval=1)` into `out` (row-major).
     pub fn uniform_into(self, out: &mut [f32]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = bits_to_unit(self.bits(i as u64));
-        }
+        self.for_each_bits(out.len(), |j, b| out[j] = bits_to_unit(b));
     }
 
     /// `jax.random.uniform(key, shape, minval, maxval)` into `out` (row-major).
     pub fn uniform_range_into(self, out: &mut [f32], minval: f32, maxval: f32) {
         let span = maxval - minval;
-        for (i, o) in out.iter_mut().enumerate() {
-            let u = bits_to_unit(self.bits(i as u64));
-            // XLA fuses this multiply-add into one rounding (an FMA).
-            *o = u.mul_add(span, minval).max(minval);
-        }
+        // XLA fuses the multiply-add into one rounding (an FMA).
+        self.for_each_bits(out.len(), |j, b| {
+            out[j] = bits_to_unit(b).mul_add(span, minval).max(minval)
+        });
     }
 
     /// `jax.random.normal(key, shape)` into `out` (row-major).
@@ -110,13 +219,9 @@ impl Key {
 
     /// `jax.random.bernoulli(key, p, shape)` into `out` as 0/1 (row-major).
     pub fn bernoulli_into(self, out: &mut [f32], p: f32) {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = if bits_to_unit(self.bits(i as u64)) < p {
-                1.0
-            } else {
-                0.0
-            };
-        }
+        self.for_each_bits(out.len(), |j, b| {
+            out[j] = if bits_to_unit(b) < p { 1.0 } else { 0.0 }
+        });
     }
 
     /// `jax.random.permutation(key, n)` of `0..n` (the sort-based shuffle).
@@ -312,6 +417,18 @@ mod tests {
         assert!(ln_xla(-1.0).is_nan());
         assert_eq!(erfinv_f32(1.0), f32::INFINITY);
         assert_eq!(erfinv_f32(-1.0), f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn lane_bits_equal_scalar_bits() {
+        let k = Key::from_seed(77);
+        for start in [0u64, 5, (1 << 32) - 3] {
+            let mut v = vec![0u32; 37];
+            k.bits_into(start, &mut v);
+            for (j, &b) in v.iter().enumerate() {
+                assert_eq!(b, k.bits(start + j as u64), "start {start} j {j}");
+            }
+        }
     }
 
     #[test]

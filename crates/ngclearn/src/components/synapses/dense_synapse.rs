@@ -141,11 +141,19 @@ impl Dense {
             projected,
             ..
         } = self;
+        const BLOCK: usize = 16;
         for (s_row, mut out) in inputs.rows().into_iter().zip(projected.rows_mut()) {
             out.fill(0.0);
-            for (&s, w_row) in s_row.iter().zip(weights.rows()) {
-                if s != 0.0 {
-                    out.zip_mut_with(&w_row, |o, &w| *o += s * w);
+            let s_row = s_row.as_slice().expect("owned rows are contiguous");
+            // Skip blocks of zero inputs with one test each (spikes are sparse).
+            for (b, block) in s_row.chunks(BLOCK).enumerate() {
+                if block.iter().fold(0u32, |acc, x| acc | (x.to_bits() << 1)) == 0 {
+                    continue;
+                }
+                for (j, &s) in block.iter().enumerate() {
+                    if s != 0.0 {
+                        out.zip_mut_with(&weights.row(b * BLOCK + j), |o, &w| *o += s * w);
+                    }
                 }
             }
         }
