@@ -33,46 +33,7 @@ enum Command {
     /// k each recorded compartment is appended to OUT/COMP.FIELD.npy (float32, (N, batch,
     /// units)). --record-spikes writes OUT/COMP.FIELD.spikes.npy: int32 rows (step, unit),
     /// or (step, row, unit) for batches of more than one row.
-    Run {
-        /// Model directory (holding contextData.json) or .toml model file.
-        model: Option<PathBuf>,
-        /// Number of steps.
-        #[arg(long, default_value_t = 10_000)]
-        steps: usize,
-        /// Step size (ms).
-        #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
-        dt: f32,
-        /// Time of the first step (ms); default DT.
-        #[arg(long, allow_hyphen_values = true)]
-        t0: Option<f32>,
-        /// Process to run; default advance_proc, else the only process calling advance_state.
-        #[arg(long)]
-        process: Option<String>,
-        /// Run the reset process (reset_proc, else the only all-reset process) first.
-        #[arg(long)]
-        reset: bool,
-        /// COMP:FIELD=FILE.npy: set the compartment to FILE[k] before step k.
-        #[arg(long = "feed", value_name = "COMP:FIELD=FILE")]
-        feeds: Vec<String>,
-        /// COMP:FIELD: record the compartment after every step.
-        #[arg(long = "record", value_name = "COMP:FIELD")]
-        records: Vec<String>,
-        /// COMP:FIELD: record the non-zero entries (spikes) as events.
-        #[arg(long = "record-spikes", value_name = "COMP:FIELD")]
-        record_spikes: Vec<String>,
-        /// Save the final model as an ngclearn model directory.
-        #[arg(long)]
-        save: Option<PathBuf>,
-        /// Output directory for recordings and figures.
-        #[arg(long, default_value = "ngc-out")]
-        out: PathBuf,
-        /// Do not draw the default run's figures.
-        #[arg(long)]
-        no_plots: bool,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    Run(run::RunArgs),
     /// Draw recordings: traces from COMP.FIELD.npy, rasters from COMP.FIELD.spikes.npy.
     Plot {
         /// Recording files written by `ngc run`.
@@ -128,38 +89,9 @@ fn main() -> ExitCode {
 
 fn dispatch(cmd: Command) -> Result<(), String> {
     match cmd {
-        Command::Run {
-            model,
-            steps,
-            dt,
-            t0,
-            process,
-            reset,
-            feeds,
-            records,
-            record_spikes,
-            save,
-            out,
-            no_plots,
-            quiet,
-        } => {
-            let args = run::RunArgs {
-                model,
-                steps,
-                dt,
-                t0,
-                process,
-                reset,
-                feeds,
-                records,
-                record_spikes,
-                save,
-                out,
-                plots: !no_plots,
-                quiet,
-            };
+        Command::Run(args) => {
             let report = run::run(&args)?;
-            if !quiet {
+            if !args.quiet {
                 print!("{}", report.summary());
             }
             Ok(())

@@ -14,21 +14,46 @@ use std::path::{Path, PathBuf};
 use std::result::Result;
 use std::time::Instant;
 
-/// What `ngc run` was asked to do.
-#[derive(Debug, Clone)]
+/// What `ngc run` was asked to do (its command-line arguments).
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
+    /// Model directory (holding contextData.json) or .toml model file.
     pub model: Option<PathBuf>,
+    /// Number of steps.
+    #[arg(long, default_value_t = 10_000)]
     pub steps: usize,
+    /// Step size (ms).
+    #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
     pub dt: f32,
+    /// Time of the first step (ms); default DT.
+    #[arg(long, allow_hyphen_values = true)]
     pub t0: Option<f32>,
+    /// Process to run; default advance_proc, else the only process calling advance_state.
+    #[arg(long)]
     pub process: Option<String>,
+    /// Run the reset process (reset_proc, else the only all-reset process) first.
+    #[arg(long)]
     pub reset: bool,
+    /// COMP:FIELD=FILE.npy: set the compartment to FILE[k] before step k.
+    #[arg(long = "feed", value_name = "COMP:FIELD=FILE")]
     pub feeds: Vec<String>,
+    /// COMP:FIELD: record the compartment after every step.
+    #[arg(long = "record", value_name = "COMP:FIELD")]
     pub records: Vec<String>,
+    /// COMP:FIELD: record the non-zero entries (spikes) as events.
+    #[arg(long = "record-spikes", value_name = "COMP:FIELD")]
     pub record_spikes: Vec<String>,
+    /// Save the final model as an ngclearn model directory.
+    #[arg(long)]
     pub save: Option<PathBuf>,
+    /// Output directory for recordings and figures.
+    #[arg(long, default_value = "ngc-out")]
     pub out: PathBuf,
-    pub plots: bool,
+    /// Do not draw the default run's figures.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
     pub quiet: bool,
 }
 
@@ -290,7 +315,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         }
     }
     let mut groups = groups(&m);
-    let mut default_trace = if default && a.plots {
+    let mut default_trace = if default && !a.no_plots {
         Some(plot::EiTrace::new(&m, a.steps)?)
     } else {
         None

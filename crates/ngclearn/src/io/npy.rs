@@ -103,22 +103,19 @@ impl NpyStream {
     /// Appends one float32 row (`tail` elements).
     pub fn push_f32(&mut self, row: &[f32]) -> Result<()> {
         debug_assert!(self.dtype == Dtype::F32 && row.len() == self.row_len);
-        let out = self.out.as_mut().expect("open until finished");
-        for x in row {
-            if let Err(e) = out.write_all(&x.to_le_bytes()) {
-                return Err(self.io(e));
-            }
-        }
-        self.rows += 1;
-        Ok(())
+        self.push(row.iter().map(|x| x.to_le_bytes()))
     }
 
     /// Appends one int32 row (`tail` elements).
     pub fn push_i32(&mut self, row: &[i32]) -> Result<()> {
         debug_assert!(self.dtype == Dtype::I32 && row.len() == self.row_len);
+        self.push(row.iter().map(|x| x.to_le_bytes()))
+    }
+
+    fn push(&mut self, values: impl Iterator<Item = [u8; 4]>) -> Result<()> {
         let out = self.out.as_mut().expect("open until finished");
-        for x in row {
-            if let Err(e) = out.write_all(&x.to_le_bytes()) {
+        for v in values {
+            if let Err(e) = out.write_all(&v) {
                 return Err(self.io(e));
             }
         }

@@ -165,6 +165,41 @@ impl ConductanceState {
     }
 }
 
+/// The keyword arguments every conductance synapse shares, read from a saved model.
+pub(crate) struct CommonKwargs {
+    pub name: String,
+    pub shape: (usize, usize),
+    pub g_syn_bar: f32,
+    pub syn_rest: Option<f32>,
+    pub is_nonplastic: bool,
+    pub dense: super::dense_synapse::DenseParams,
+}
+
+impl CommonKwargs {
+    /// Reads `name`, `shape`, the time constants `taus` (returned in order), `g_syn_bar`,
+    /// `syn_rest`, `is_nonplastic` and the dense base's arguments.
+    pub fn read<const N: usize>(
+        kw: &mut crate::io::kwargs::Kwargs,
+        taus: [&'static str; N],
+    ) -> Result<(CommonKwargs, [f32; N])> {
+        let name = kw.name()?;
+        let shape = kw.shape("shape")?;
+        let mut t = [0.0; N];
+        for (v, k) in t.iter_mut().zip(taus) {
+            *v = kw.f32(k)?;
+        }
+        let common = CommonKwargs {
+            name,
+            shape,
+            g_syn_bar: kw.f32("g_syn_bar")?,
+            syn_rest: kw.f32_or_null("syn_rest", None)?,
+            is_nonplastic: kw.bool_or("is_nonplastic", true)?,
+            dense: super::dense_synapse::DenseParams::from_kwargs(kw)?,
+        };
+        Ok((common, t))
+    }
+}
+
 /// A time constant check with the component's name.
 pub(crate) fn tau(base: &Dense, param: &str, value: f32) -> Result<f32> {
     positive(&base.name, param, value)

@@ -12,8 +12,8 @@
 //! initialisation, as for the alpha synapse; pass `false` to keep them as initialised.
 
 use super::conductance::{
-    conductance_component, tau, ConductanceState, G_SYN_BAR, IS_NONPLASTIC, ONE_STATE, SYN_REST,
-    TAU_DECAY,
+    conductance_component, tau, CommonKwargs, ConductanceState, G_SYN_BAR, IS_NONPLASTIC,
+    ONE_STATE, SYN_REST, TAU_DECAY,
 };
 use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
 use crate::core::schema::{ParamInfo, Schema};
@@ -100,16 +100,10 @@ impl ExponentialSynapse {
 
     /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
     pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let mut p = Params::new(
-            kw.f32("tau_decay")?,
-            kw.f32("g_syn_bar")?,
-            kw.f32_or_null("syn_rest", None)?,
-        );
-        p.is_nonplastic = kw.bool_or("is_nonplastic", true)?;
-        p.dense = DenseParams::from_kwargs(kw)?;
-        Self::new(&name, shape, p)
+        let (c, [tau_decay]) = CommonKwargs::read(kw, ["tau_decay"])?;
+        let mut p = Params::new(tau_decay, c.g_syn_bar, c.syn_rest);
+        (p.is_nonplastic, p.dense) = (c.is_nonplastic, c.dense);
+        Self::new(&c.name, c.shape, p)
     }
 
     fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
