@@ -49,12 +49,25 @@ pub struct RunArgs {
     /// Output directory for recordings and figures.
     #[arg(long, default_value = "ngc-out")]
     pub out: PathBuf,
+    /// How encoders draw: `jax` (ngclearn's exact draws) or `fast` (same statistics,
+    /// cost following the spikes).
+    #[arg(long, value_enum, default_value_t = Random::Jax)]
+    pub random: Random,
     /// Do not draw the default run's figures.
     #[arg(long)]
     pub no_plots: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--random`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Random {
+    /// JAX-compatible: the same spikes as ngclearn from the same keys.
+    Jax,
+    /// Geometric skipping: the same statistics, faster.
+    Fast,
 }
 
 /// A failure of the command, as one line for the user.
@@ -225,6 +238,9 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         Some(p) => load(p)?,
         None => EiAlpha::default().build().map_err(lib)?,
     };
+    if a.random == Random::Fast {
+        m.set_random_mode(ngclearn::core::rng::RandomMode::Fast);
+    }
     let process = match &a.process {
         Some(name) => m.process_id(name).map_err(lib)?,
         None => m.advance_process().map_err(lib)?,
@@ -354,8 +370,18 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
                 }
             }
             for g in &mut groups {
-                m.read_into(g.source, &mut g.buf)?;
-                g.spikes += g.buf.iter().filter(|&&x| x != 0.0).count() as u64;
+                let nonzero = |v: &[f32]| {
+                    v.iter()
+                        .map(|x| u64::from(x.to_bits() << 1 != 0))
+                        .sum::<u64>()
+                };
+                g.spikes += match m.view(g.source).and_then(|v| v.to_slice().map(nonzero)) {
+                    Some(n) => n,
+                    None => {
+                        m.read_into(g.source, &mut g.buf)?;
+                        nonzero(&g.buf)
+                    }
+                };
             }
             if let Some(tr) = default_trace.as_mut() {
                 tr.push(m, k)?;

@@ -555,3 +555,38 @@ fn review_regressions() {
         &["rows of different lengths"],
     );
 }
+
+#[test]
+fn the_fast_random_mode_runs_the_same_circuit() {
+    let d = scratch("fast");
+    let model = fixtures().join("models/ei_alpha_tutorial");
+    let out = d.join("out");
+    let summary = ok(&[
+        "run",
+        model.to_str().unwrap(),
+        "--steps",
+        "20000",
+        "--random",
+        "fast",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // 100 Poisson cells at 10 Hz for 2 s: about 2000 spikes (sd ~45).
+    let pre: u64 = summary
+        .lines()
+        .filter(|l| l.trim_start().starts_with("pre_"))
+        .map(|l| l.split_whitespace().nth(3).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert!((1800..=2200).contains(&pre), "{summary}");
+    // A value clap does not know is a usage error (exit 2), naming the choices.
+    let bad = ngc(&[
+        "run",
+        model.to_str().unwrap(),
+        "--random",
+        "quick",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("fast"));
+}

@@ -136,3 +136,27 @@ fn the_other_components_do_not_allocate_either() {
     assert_eq!(allocs() - before, 0, "allocations in the step loop");
     assert!(spikes > 0.0, "the LIF cells did spike");
 }
+
+/// The encoders' fast random mode does not allocate in the step loop either.
+#[test]
+fn the_fast_random_mode_does_not_allocate() {
+    let cfg = EiAlpha {
+        n_exc: 400,
+        n_inh: 100,
+        n_post: 10,
+        exc_freq: 80.0,
+        inh_freq: 80.0,
+        seed: 3,
+        ..Default::default()
+    };
+    let mut m = cfg.build().unwrap();
+    assert_eq!(m.set_random_mode(ngclearn::core::rng::RandomMode::Fast), 2);
+    let adv = m.process_id("advance_proc").unwrap();
+    m.run(adv, 0.1, 0.1).unwrap();
+    let before = allocs();
+    for k in 2..=3000 {
+        m.run(adv, k as f32 * 0.1, 0.1).unwrap();
+    }
+    assert_eq!(allocs() - before, 0, "allocations in the fast step loop");
+    assert!(m.get("pre_exc:tols").unwrap().sum() > 0.0);
+}

@@ -38,6 +38,10 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn saves_as_scalar(&self, _index: usize) -> bool {
         false
     }
+    /// Switches how the component draws its random numbers; `false` if it draws none.
+    fn set_random_mode(&mut self, _mode: crate::core::rng::RandomMode) -> bool {
+        false
+    }
 }
 
 /// A `(rows, cols)` array of `value`, allocated fallibly: a size that cannot be had is

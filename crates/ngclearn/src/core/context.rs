@@ -542,6 +542,15 @@ impl Model {
         self.parts.components.iter().map(|c| &**c)
     }
 
+    /// Sets how every stochastic component draws its numbers; returns how many do.
+    pub fn set_random_mode(&mut self, mode: crate::core::rng::RandomMode) -> usize {
+        self.parts
+            .components
+            .iter_mut()
+            .filter_map(|c| c.set_random_mode(mode).then_some(()))
+            .count()
+    }
+
     /// How component `index` was written in the saved model it was loaded from.
     pub fn origin(&self, index: usize) -> Option<&Origin> {
         self.parts.origins.get(index).and_then(Option::as_ref)

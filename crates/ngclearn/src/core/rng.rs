@@ -21,6 +21,22 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How stochastic components draw their numbers.
+///
+/// `Jax` (the default, for loaded and new models alike) draws exactly what ngclearn
+/// draws, so the same seeds give the same spikes; it costs one draw per cell per step.
+/// `Fast` draws spike times by geometric skipping: the same spike statistics, not the
+/// same spikes, at a cost that follows the spikes. Parity with ngclearn is this
+/// library's first promise, so speed over parity is opt-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RandomMode {
+    /// JAX-compatible draws (the default).
+    #[default]
+    Jax,
+    /// Geometric skipping between spikes.
+    Fast,
+}
+
 /// A JAX-compatible PRNG key: two `u32` words (`jax.random.PRNGKey` with threefry2x32).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Key(pub [u32; 2]);

@@ -1,13 +1,14 @@
 //! Input encoders: cells that turn an input signal into spikes.
 
 pub mod bernoulli_cell;
+mod event_schedule;
 pub mod poisson_cell;
 
 pub use bernoulli_cell::BernoulliCell;
 pub use poisson_cell::PoissonCell;
 
 use crate::core::component::{count, filled, valid_name};
-use crate::core::rng::Key;
+use crate::core::rng::{Key, RandomMode};
 use crate::core::schema::{CompartmentInfo, Kind, Role};
 use crate::error::Result;
 use ndarray::{Array2, Zip};
@@ -20,6 +21,8 @@ pub(crate) struct Encoder {
     pub inputs: Array2<f32>,
     pub outputs: Array2<f32>,
     pub tols: Array2<f32>,
+    /// The fast random mode's schedule, when that mode is on.
+    pub fast: Option<Box<event_schedule::EventSchedule>>,
 }
 
 impl Encoder {
@@ -35,11 +38,40 @@ impl Encoder {
             inputs,
             outputs,
             tols,
+            fast: None,
         })
     }
 
+    /// Switches between JAX-compatible draws and the fast mode.
+    pub fn set_random_mode(&mut self, mode: RandomMode) {
+        self.fast = match mode {
+            RandomMode::Jax => None,
+            RandomMode::Fast => {
+                self.outputs.fill(0.0);
+                Some(Box::new(event_schedule::EventSchedule::new(
+                    self.key,
+                    self.inputs.len(),
+                )))
+            }
+        };
+    }
+
     /// `(key, sub) = split(key)`; `outputs = uniform(sub) < p(inputs)`; `tols` update.
-    pub fn fire(&mut self, t: f32, p: impl Fn(f32) -> f32) {
+    /// In the fast mode, the same spike probabilities by geometric skipping.
+    pub fn fire(&mut self, t: f32, dt: f32, p: impl Fn(f32) -> f32) {
+        if let Some(fast) = self.fast.as_mut() {
+            let inputs = self.inputs.as_slice().expect("owned arrays are contiguous");
+            let outputs = self
+                .outputs
+                .as_slice_mut()
+                .expect("owned arrays are contiguous");
+            let tols = self
+                .tols
+                .as_slice_mut()
+                .expect("owned arrays are contiguous");
+            fast.step(inputs, outputs, tols, t, dt, p);
+            return;
+        }
         let [key, sub] = self.key.split::<2>();
         self.key = key;
         let out = self
@@ -69,6 +101,9 @@ impl Encoder {
     }
 
     pub fn reset(&mut self) {
+        if let Some(f) = self.fast.as_mut() {
+            f.clear();
+        }
         self.inputs.fill(0.0);
         self.outputs.fill(0.0);
         self.tols.fill(0.0);
@@ -136,7 +171,7 @@ macro_rules! encoder_component {
             }
             fn advance_state(&mut self, t: f32, dt: f32) {
                 let p = self.probability(dt);
-                self.enc.fire(t, p);
+                self.enc.fire(t, dt, p);
             }
             fn reset(&mut self) {
                 self.enc.reset();
@@ -158,6 +193,10 @@ macro_rules! encoder_component {
             }
             fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
                 self.kwargs_json()
+            }
+            fn set_random_mode(&mut self, mode: $crate::core::rng::RandomMode) -> bool {
+                self.enc.set_random_mode(mode);
+                true
             }
         }
     };

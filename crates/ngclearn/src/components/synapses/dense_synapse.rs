@@ -142,8 +142,11 @@ impl Dense {
             ..
         } = self;
         const BLOCK: usize = 16;
+        let w = weights.as_slice().expect("owned arrays are contiguous");
+        let n_post = weights.ncols();
         for (s_row, mut out) in inputs.rows().into_iter().zip(projected.rows_mut()) {
             out.fill(0.0);
+            let out = out.as_slice_mut().expect("owned rows are contiguous");
             let s_row = s_row.as_slice().expect("owned rows are contiguous");
             // Skip blocks of zero inputs with one test each (spikes are sparse).
             for (b, block) in s_row.chunks(BLOCK).enumerate() {
@@ -152,7 +155,9 @@ impl Dense {
                 }
                 for (j, &s) in block.iter().enumerate() {
                     if s != 0.0 {
-                        out.zip_mut_with(&weights.row(b * BLOCK + j), |o, &w| *o += s * w);
+                        let i = b * BLOCK + j;
+                        let w_row = &w[i * n_post..(i + 1) * n_post];
+                        out.iter_mut().zip(w_row).for_each(|(o, &w)| *o += s * w);
                     }
                 }
             }
