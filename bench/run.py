@@ -82,10 +82,11 @@ def main():
         path = os.path.join(tmp, f"{name}.toml")
         with open(path, "w") as f:
             f.write(model_toml(ne, ni, npost, hz, g_e, g_i))
-        cmd = [ngc, "run", path, "--steps", "10000", "--dt", "0.1", "--out", os.path.join(tmp, "out"), "-q", "--record-spikes", "post_exc:s"]
-        best = min((rss_of(cmd) for _ in range(args.repeat)), key=lambda r: r[0])
-        rows.append({"workload": name, "impl": "ngc (JAX-compatible)", "wall_s": best[0], "rss_mb": best[1]})
-        print(f"{name:<14} ngc            {best[0]:8.3f} s  {best[1]:7.1f} MB", flush=True)
+        for mode, label in (("jax", "ngc (JAX-compatible)"), ("fast", "ngc --random fast")):
+            cmd = [ngc, "run", path, "--steps", "10000", "--dt", "0.1", "--random", mode, "--out", os.path.join(tmp, "out"), "-q", "--record-spikes", "post_exc:s"]
+            best = min((rss_of(cmd) for _ in range(args.repeat)), key=lambda r: r[0])
+            rows.append({"workload": name, "impl": label, "wall_s": best[0], "rss_mb": best[1]})
+            print(f"{name:<14} {label:<22} {best[0]:8.3f} s  {best[1]:7.1f} MB", flush=True)
         if args.peers and ne + ni <= 10000:
             peers = [("ngclearn scan", [args.peers, os.path.join(PEERS, "ngclearn_bench.py"), "scan", str(ne), str(ni), str(npost), "10000"]),
                      ("brian2 cpp", [args.peers, os.path.join(PEERS, "brian2_bench.py"), "cpp", str(ne), str(ni), str(npost), "10000"]),
