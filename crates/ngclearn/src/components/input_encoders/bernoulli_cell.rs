@@ -79,7 +79,7 @@ impl BernoulliCell {
         self.enc.kwargs()
     }
 
-    fn probability(&self, _dt: f32) -> impl Fn(f32) -> f32 {
+    fn probability(&self, _dt: f32) -> impl Fn(f32) -> f32 + Sync {
         |x| x
     }
 }

@@ -8,10 +8,13 @@ pub use bernoulli_cell::BernoulliCell;
 pub use poisson_cell::PoissonCell;
 
 use crate::core::component::{count, filled, valid_name};
-use crate::core::rng::{Key, RandomMode};
+use crate::core::rng::{bits_to_unit, Key, RandomMode};
+
+/// Populations at least this large draw on all of rayon's threads.
+pub const PARALLEL_CELLS: usize = 16384;
 use crate::core::schema::{CompartmentInfo, Kind, Role};
 use crate::error::Result;
-use ndarray::{Array2, Zip};
+use ndarray::Array2;
 
 /// State shared by the stochastic encoders: `inputs`, `outputs`, `tols`, `key`.
 #[derive(Debug, Clone)]
@@ -58,7 +61,7 @@ impl Encoder {
 
     /// `(key, sub) = split(key)`; `outputs = uniform(sub) < p(inputs)`; `tols` update.
     /// In the fast mode, the same spike probabilities by geometric skipping.
-    pub fn fire(&mut self, t: f32, dt: f32, p: impl Fn(f32) -> f32) {
+    pub fn fire(&mut self, t: f32, dt: f32, p: impl Fn(f32) -> f32 + Sync) {
         if let Some(fast) = self.fast.as_mut() {
             let inputs = self.inputs.as_slice().expect("owned arrays are contiguous");
             let outputs = self
@@ -74,19 +77,49 @@ impl Encoder {
         }
         let [key, sub] = self.key.split::<2>();
         self.key = key;
-        let out = self
+        let inputs = self.inputs.as_slice().expect("owned arrays are contiguous");
+        let outputs = self
             .outputs
             .as_slice_mut()
             .expect("owned arrays are contiguous");
-        sub.uniform_into(out);
-        Zip::from(&mut self.outputs)
-            .and(&self.inputs)
-            .and(&mut self.tols)
-            .for_each(|o, &x, tols| {
-                let s = if *o < p(x) { 1.0 } else { 0.0 };
-                *o = s;
-                *tols = (1.0 - s) * *tols + s * t;
-            });
+        let tols = self
+            .tols
+            .as_slice_mut()
+            .expect("owned arrays are contiguous");
+        // Element i draws counter i whichever chunk it is in, so the spikes are the same
+        // for any number of threads.
+        let chunk = |off: usize, out: &mut [f32], tol: &mut [f32]| {
+            let mut bits = [0u32; 256];
+            for (c, (o, tl)) in out.chunks_mut(256).zip(tol.chunks_mut(256)).enumerate() {
+                let start = off + c * 256;
+                let b = &mut bits[..o.len()];
+                sub.bits_into(start as u64, b);
+                for (j, ((o, tl), &b)) in o.iter_mut().zip(tl.iter_mut()).zip(b.iter()).enumerate()
+                {
+                    let s = if bits_to_unit(b) < p(inputs[start + j]) {
+                        1.0
+                    } else {
+                        0.0
+                    };
+                    *o = s;
+                    *tl = (1.0 - s) * *tl + s * t;
+                }
+            }
+        };
+        if outputs.len() >= PARALLEL_CELLS {
+            use rayon::prelude::*;
+            let per = outputs
+                .len()
+                .div_ceil(rayon::current_num_threads().max(1))
+                .max(8192);
+            outputs
+                .par_chunks_mut(per)
+                .zip(tols.par_chunks_mut(per))
+                .enumerate()
+                .for_each(|(i, (o, tl))| chunk(i * per, o, tl));
+        } else {
+            chunk(0, outputs, tols);
+        }
     }
 
     /// `name`, `n_units` and (if not 1) `batch_size`.

@@ -109,7 +109,7 @@ impl PoissonCell {
         m
     }
 
-    fn probability(&self, dt: f32) -> impl Fn(f32) -> f32 {
+    fn probability(&self, dt: f32) -> impl Fn(f32) -> f32 + Sync {
         let (step, f) = (dt / 1000.0, self.target_freq);
         move |x| x * step * f
     }
