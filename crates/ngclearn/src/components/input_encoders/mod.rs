@@ -62,30 +62,26 @@ impl Encoder {
     /// `(key, sub) = split(key)`; `outputs = uniform(sub) < p(inputs)`; `tols` update.
     /// In the fast mode, the same spike probabilities by geometric skipping.
     pub fn fire(&mut self, t: f32, dt: f32, p: impl Fn(f32) -> f32 + Sync) {
-        if let Some(fast) = self.fast.as_mut() {
-            let inputs = self.inputs.as_slice().expect("owned arrays are contiguous");
-            let outputs = self
-                .outputs
-                .as_slice_mut()
-                .expect("owned arrays are contiguous");
-            let tols = self
-                .tols
-                .as_slice_mut()
-                .expect("owned arrays are contiguous");
+        let Encoder {
+            key,
+            inputs,
+            outputs,
+            tols,
+            fast,
+            ..
+        } = self;
+        let contiguous = "owned arrays are contiguous";
+        let (inputs, outputs, tols) = (
+            inputs.as_slice().expect(contiguous),
+            outputs.as_slice_mut().expect(contiguous),
+            tols.as_slice_mut().expect(contiguous),
+        );
+        if let Some(fast) = fast.as_mut() {
             fast.step(inputs, outputs, tols, t, dt, p);
             return;
         }
-        let [key, sub] = self.key.split::<2>();
-        self.key = key;
-        let inputs = self.inputs.as_slice().expect("owned arrays are contiguous");
-        let outputs = self
-            .outputs
-            .as_slice_mut()
-            .expect("owned arrays are contiguous");
-        let tols = self
-            .tols
-            .as_slice_mut()
-            .expect("owned arrays are contiguous");
+        let [next, sub] = key.split::<2>();
+        *key = next;
         // Element i draws counter i whichever chunk it is in, so the spikes are the same
         // for any number of threads.
         let chunk = |off: usize, out: &mut [f32], tol: &mut [f32]| {
