@@ -359,13 +359,23 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
                 r.stream.push_f32(&r.buf)?;
             }
             for s in &mut spikes {
-                m.read_into(s.source, &mut s.buf)?;
-                for (i, _) in s.buf.iter().enumerate().filter(|(_, &x)| x != 0.0) {
+                let mut push = |i: usize| {
                     let (row, unit) = ((i / s.units) as i32, (i % s.units) as i32);
                     if s.batched {
-                        s.stream.push_i32(&[k as i32, row, unit])?;
+                        s.stream.push_i32(&[k as i32, row, unit])
                     } else {
-                        s.stream.push_i32(&[k as i32, unit])?;
+                        s.stream.push_i32(&[k as i32, unit])
+                    }
+                };
+                // Encoders list their spikes: no need to look at every cell.
+                if let Some(list) = m.nonzero(s.source) {
+                    for &i in list {
+                        push(i as usize)?;
+                    }
+                } else {
+                    m.read_into(s.source, &mut s.buf)?;
+                    for (i, _) in s.buf.iter().enumerate().filter(|(_, &x)| x != 0.0) {
+                        push(i)?;
                     }
                 }
             }
@@ -375,12 +385,13 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
                         .map(|x| u64::from(x.to_bits() << 1 != 0))
                         .sum::<u64>()
                 };
-                g.spikes += match m.view(g.source).and_then(|v| v.to_slice().map(nonzero)) {
-                    Some(n) => n,
-                    None => {
-                        m.read_into(g.source, &mut g.buf)?;
-                        nonzero(&g.buf)
-                    }
+                g.spikes += if let Some(list) = m.nonzero(g.source) {
+                    list.len() as u64
+                } else if let Some(n) = m.view(g.source).and_then(|v| v.to_slice().map(nonzero)) {
+                    n
+                } else {
+                    m.read_into(g.source, &mut g.buf)?;
+                    nonzero(&g.buf)
                 };
             }
             if let Some(tr) = default_trace.as_mut() {

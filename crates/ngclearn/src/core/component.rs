@@ -42,6 +42,98 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn set_random_mode(&mut self, _mode: crate::core::rng::RandomMode) -> bool {
         false
     }
+    /// The flat (row-major) indices of exactly the non-zero entries of compartment
+    /// `index`, ascending, if the component keeps them (spiking outputs do). A wire
+    /// from such a compartment into one that takes a [`Support`] copies only these.
+    fn nonzero(&self, _index: usize) -> Option<&[u32]> {
+        None
+    }
+    /// Input compartment `index` with the [`Support`] that tracks its non-zero entries,
+    /// if the component can use one (a synapse sums only the rows of its non-zero
+    /// inputs). Only wires call this; every other write goes through
+    /// [`Component::array_mut`], which must forget the support.
+    fn sparse_input(&mut self, _index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
+        None
+    }
+}
+
+/// Which entries of an input compartment may be non-zero, as a wire delivered them.
+///
+/// Invariant: when known, every entry outside `indices` is zero. A wire keeps it by
+/// zeroing the entries it set on the last step before setting the new ones, so a
+/// delivery costs the number of events, not the size of the compartment.
+#[derive(Debug, Default)]
+pub struct Support {
+    indices: Vec<u32>,
+    known: bool,
+}
+
+impl Clone for Support {
+    fn clone(&self) -> Self {
+        // Keep the capacity: a copy must not allocate when it is delivered to.
+        let mut indices = Vec::with_capacity(self.indices.capacity());
+        indices.extend_from_slice(&self.indices);
+        Support {
+            indices,
+            known: self.known,
+        }
+    }
+}
+
+impl Support {
+    /// A support for a compartment of `len` entries, all zero. Fallible like [`filled`].
+    pub fn zeros(component: &str, param: &str, len: usize) -> Result<Support> {
+        let mut indices = Vec::new();
+        indices
+            .try_reserve_exact(len)
+            .map_err(|_| Error::param(component, param, len, "is too large to allocate"))?;
+        Ok(Support {
+            indices,
+            known: true,
+        })
+    }
+
+    /// The indices outside of which the compartment is zero, ascending, if known.
+    pub fn get(&self) -> Option<&[u32]> {
+        self.known.then_some(self.indices.as_slice())
+    }
+
+    /// Forgets the support: the compartment was written some other way.
+    pub fn forget(&mut self) {
+        self.known = false;
+    }
+
+    /// The compartment was set to zeros.
+    pub fn zeroed(&mut self) {
+        self.indices.clear();
+        self.known = true;
+    }
+
+    /// Makes `dst` equal to `src`, whose non-zero entries are exactly `nonzero`: clears
+    /// the entries set before (all of them if the support was not known) and copies
+    /// the new ones. `dst` and `src` have the same length; `nonzero` holds indices
+    /// into them, ascending, at most as many as this support's capacity.
+    pub(crate) fn deliver(&mut self, dst: &mut [f32], src: &[f32], nonzero: &[u32]) {
+        if self.known {
+            for &i in &self.indices {
+                dst[i as usize] = 0.0;
+            }
+        } else {
+            dst.fill(0.0);
+        }
+        for &i in nonzero {
+            dst[i as usize] = src[i as usize];
+        }
+        self.indices.clear();
+        if nonzero.len() <= self.indices.capacity() {
+            self.indices.extend_from_slice(nonzero);
+            self.known = true;
+        } else {
+            // Not from a compartment of this size; keep the values, not the support.
+            dst.copy_from_slice(src);
+            self.known = false;
+        }
+    }
 }
 
 /// A `(rows, cols)` array of `value`, allocated fallibly: a size that cannot be had is

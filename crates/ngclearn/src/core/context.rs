@@ -265,8 +265,26 @@ impl Wire {
         match (&mut self.expr, &mut self.scratch) {
             (Expr::Leaf(s), None) => {
                 let (src, dst) = pair_mut(comps, s.component, t.component);
-                let dst = dst.array_mut(t.compartment).expect("resolved at build");
-                dst.assign(src.array(s.compartment).expect("resolved at build"));
+                let value = src.array(s.compartment).expect("resolved at build");
+                match (src.nonzero(s.compartment), dst.sparse_input(t.compartment)) {
+                    (Some(nonzero), Some((arr, support))) => {
+                        match (arr.as_slice_mut(), value.as_slice()) {
+                            (Some(d), Some(v)) => support.deliver(d, v, nonzero),
+                            _ => {
+                                arr.assign(value);
+                                support.forget();
+                            }
+                        }
+                    }
+                    (None, Some((arr, support))) => {
+                        arr.assign(value);
+                        support.forget();
+                    }
+                    _ => dst
+                        .array_mut(t.compartment)
+                        .expect("resolved at build")
+                        .assign(value),
+                }
             }
             (expr, scratch) => {
                 expr.eval(comps);
@@ -760,6 +778,20 @@ impl Model {
                 expr.value(&self.parts.components).clone()
             }
             None => self.parts.array(r).clone(),
+        }
+    }
+
+    /// The flat indices of exactly the non-zero entries of `r`, ascending, if its
+    /// component keeps them (encoders' spikes); `None` otherwise, or if `r` is wired.
+    /// Reading them costs the number of events, not the size of the compartment.
+    pub fn nonzero(&self, r: CompartmentRef) -> Option<&[u32]> {
+        match self.wire_into(r) {
+            Some(_) => None,
+            None => self
+                .parts
+                .components
+                .get(r.component)?
+                .nonzero(r.compartment),
         }
     }
 

@@ -187,14 +187,15 @@ impl Initializer {
     pub fn generate(&self, what: &str, shape: (usize, usize), key: Key) -> Result<Array2<f32>> {
         self.check(what)?;
         let (rows, cols) = shape;
-        let mut a = crate::core::component::filled(what, "shape", shape, 0.0)?;
+        let fill = match self.dist {
+            Distribution::Constant { value } => value,
+            _ => 0.0,
+        };
+        let mut a = crate::core::component::filled(what, "shape", shape, fill)?;
         let [k, sub] = key.split::<2>();
         let buf = a.as_slice_mut().expect("fresh arrays are contiguous");
         let post_key = match self.dist {
-            Distribution::Constant { value } => {
-                buf.fill(value);
-                key
-            }
+            Distribution::Constant { .. } => key,
             Distribution::Uniform { low, high } => {
                 k.uniform_range_into(buf, low, high);
                 sub
@@ -233,7 +234,8 @@ impl Initializer {
         if let Some(hi) = p.amax {
             a.mapv_inplace(|x| x.min(hi));
         }
-        for ((i, j), x) in a.indexed_iter_mut() {
+        let shaped = p.lower_triangle || p.upper_triangle || p.hollow || p.eye;
+        for ((i, j), x) in a.indexed_iter_mut().filter(|_| shaped) {
             // tril/triu select zero; hollow/eye multiply by the 0/1 identity.
             if (p.lower_triangle && j > i) || (p.upper_triangle && j < i) {
                 *x = 0.0;

@@ -26,8 +26,6 @@ pub(crate) struct EventSchedule {
     /// The probability each cell was scheduled with (NaN: not yet).
     p: Vec<f32>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
-    /// Cells that spiked on the last step (to clear them).
-    spiked: Vec<u32>,
     /// The inputs and `dt` the schedule was made for (bits), to skip unchanged steps.
     seen: Vec<u32>,
     seen_dt: u32,
@@ -42,7 +40,6 @@ impl EventSchedule {
             next: vec![u64::MAX; cells],
             p: vec![f32::NAN; cells],
             heap: BinaryHeap::with_capacity(3 * cells + 1),
-            spiked: Vec::with_capacity(cells),
             seen: vec![u32::MAX; cells],
             seen_dt: u32::MAX,
         }
@@ -53,7 +50,6 @@ impl EventSchedule {
         self.next.fill(u64::MAX);
         self.p.fill(f32::NAN);
         self.heap.clear();
-        self.spiked.clear();
         self.seen.fill(u32::MAX);
     }
 
@@ -94,50 +90,59 @@ impl EventSchedule {
         }
     }
 
-    /// One step: `outputs` gets this step's spikes (1) with the last step's cleared,
-    /// `tols` the time `t` of the spiking cells. `prob(x)` is the probability of a cell
-    /// with input `x` for this step of `dt`; cells whose input (and `dt`) did not change
-    /// keep their schedule.
+    /// One step: `outputs` gets this step's spikes (1) with the last step's (listed in
+    /// `spikes`) cleared, `spikes` the indices of this step's, ascending, and `tols`
+    /// the time `t` of the spiking cells. `prob(x)` is the probability of a cell with
+    /// input `x` for this step of `dt`. Unless `inputs_changed` (or `dt` changed), the
+    /// inputs are not looked at: the cost is that of the spikes. Otherwise cells whose
+    /// input did not change keep their schedule.
+    #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
         inputs: &[f32],
+        inputs_changed: bool,
         outputs: &mut [f32],
         tols: &mut [f32],
+        spikes: &mut Vec<u32>,
         t: f32,
         dt: f32,
         prob: impl Fn(f32) -> f32,
     ) {
+        let mut rescan = inputs_changed;
         if dt.to_bits() != self.seen_dt {
             self.seen_dt = dt.to_bits();
             self.seen.fill(u32::MAX);
+            rescan = true;
         }
         let s = self.step;
         self.step += 1;
-        for &c in &self.spiked {
+        for &c in spikes.iter() {
             outputs[c as usize] = 0.0;
         }
-        self.spiked.clear();
+        spikes.clear();
         const BLOCK: usize = 16;
-        for b in (0..inputs.len()).step_by(BLOCK) {
-            let end = (b + BLOCK).min(inputs.len());
-            let changed = inputs[b..end]
-                .iter()
-                .zip(&self.seen[b..end])
-                .fold(0u32, |acc, (x, &s)| acc | (x.to_bits() ^ s));
-            if changed == 0 {
-                continue;
-            }
-            #[allow(clippy::needless_range_loop)] // `c` indexes four per-cell arrays
-            for c in b..end {
-                if inputs[c].to_bits() == self.seen[c] {
+        if rescan {
+            for b in (0..inputs.len()).step_by(BLOCK) {
+                let end = (b + BLOCK).min(inputs.len());
+                let changed = inputs[b..end]
+                    .iter()
+                    .zip(&self.seen[b..end])
+                    .fold(0u32, |acc, (x, &s)| acc | (x.to_bits() ^ s));
+                if changed == 0 {
                     continue;
                 }
-                self.seen[c] = inputs[c].to_bits();
-                let p = prob(inputs[c]);
-                if p.to_bits() != self.p[c].to_bits() {
-                    self.p[c] = p;
-                    self.next[c] = self.schedule(s, p);
-                    self.push(c);
+                #[allow(clippy::needless_range_loop)] // `c` indexes four per-cell arrays
+                for c in b..end {
+                    if inputs[c].to_bits() == self.seen[c] {
+                        continue;
+                    }
+                    self.seen[c] = inputs[c].to_bits();
+                    let p = prob(inputs[c]);
+                    if p.to_bits() != self.p[c].to_bits() {
+                        self.p[c] = p;
+                        self.next[c] = self.schedule(s, p);
+                        self.push(c);
+                    }
                 }
             }
         }
@@ -152,7 +157,7 @@ impl EventSchedule {
             }
             outputs[c] = 1.0;
             tols[c] = t;
-            self.spiked.push(c as u32);
+            spikes.push(c as u32);
             let p = self.p[c];
             self.next[c] = self.schedule(s + 1, p);
             self.push(c);

@@ -26,6 +26,12 @@ pub(crate) struct Encoder {
     pub tols: Array2<f32>,
     /// The fast random mode's schedule, when that mode is on.
     pub fast: Option<Box<event_schedule::EventSchedule>>,
+    /// The flat indices of the cells that spiked on the last step, ascending; valid
+    /// while `spikes_known` (an outside write to `outputs` clears that).
+    pub spikes: Vec<u32>,
+    pub spikes_known: bool,
+    /// Whether `inputs` may have changed since the last step (the fast mode rescans).
+    pub inputs_changed: bool,
 }
 
 impl Encoder {
@@ -35,6 +41,14 @@ impl Encoder {
         let b = count(&name, "batch_size", batch_size)?;
         let z = || filled(&name, "n_units", (b, n), 0.0);
         let (inputs, outputs, tols) = (z()?, z()?, z()?);
+        // Spikes are listed by u32 flat index.
+        let mut spikes = Vec::new();
+        u32::try_from(b * n)
+            .ok()
+            .and_then(|_| spikes.try_reserve_exact(b * n).ok())
+            .ok_or_else(|| {
+                crate::error::Error::param(&name, "n_units", n, "is too large to allocate")
+            })?;
         Ok(Encoder {
             name,
             key: key.unwrap_or_else(Key::from_time),
@@ -42,6 +56,9 @@ impl Encoder {
             outputs,
             tols,
             fast: None,
+            spikes,
+            spikes_known: true,
+            inputs_changed: true,
         })
     }
 
@@ -51,6 +68,9 @@ impl Encoder {
             RandomMode::Jax => None,
             RandomMode::Fast => {
                 self.outputs.fill(0.0);
+                self.spikes.clear();
+                self.spikes_known = true;
+                self.inputs_changed = true;
                 Some(Box::new(event_schedule::EventSchedule::new(
                     self.key,
                     self.inputs.len(),
@@ -60,7 +80,8 @@ impl Encoder {
     }
 
     /// `(key, sub) = split(key)`; `outputs = uniform(sub) < p(inputs)`; `tols` update.
-    /// In the fast mode, the same spike probabilities by geometric skipping.
+    /// In the fast mode, the same spike probabilities by geometric skipping. Either
+    /// way `spikes` lists the cells that fired.
     pub fn fire(&mut self, t: f32, dt: f32, p: impl Fn(f32) -> f32 + Sync) {
         let Encoder {
             key,
@@ -68,6 +89,9 @@ impl Encoder {
             outputs,
             tols,
             fast,
+            spikes,
+            spikes_known,
+            inputs_changed,
             ..
         } = self;
         let contiguous = "owned arrays are contiguous";
@@ -77,45 +101,36 @@ impl Encoder {
             tols.as_slice_mut().expect(contiguous),
         );
         if let Some(fast) = fast.as_mut() {
-            fast.step(inputs, outputs, tols, t, dt, p);
-            return;
-        }
-        let [next, sub] = key.split::<2>();
-        *key = next;
-        // Element i draws counter i whichever chunk it is in, so the spikes are the same
-        // for any number of threads.
-        let chunk = |off: usize, out: &mut [f32], tol: &mut [f32]| {
-            let mut bits = [0u32; 256];
-            for (c, (o, tl)) in out.chunks_mut(256).zip(tol.chunks_mut(256)).enumerate() {
-                let start = off + c * 256;
-                let b = &mut bits[..o.len()];
-                sub.bits_into(start as u64, b);
-                for (j, ((o, tl), &b)) in o.iter_mut().zip(tl.iter_mut()).zip(b.iter()).enumerate()
-                {
-                    let s = if bits_to_unit(b) < p(inputs[start + j]) {
-                        1.0
-                    } else {
-                        0.0
-                    };
-                    *o = s;
-                    *tl = (1.0 - s) * *tl + s * t;
-                }
+            if !*spikes_known {
+                // Written from outside since: the schedule's list cannot clear it.
+                outputs.fill(0.0);
+                spikes.clear();
             }
-        };
-        if outputs.len() >= PARALLEL_CELLS {
-            use rayon::prelude::*;
-            let per = outputs
-                .len()
-                .div_ceil(rayon::current_num_threads().max(1))
-                .max(8192);
-            outputs
-                .par_chunks_mut(per)
-                .zip(tols.par_chunks_mut(per))
-                .enumerate()
-                .for_each(|(i, (o, tl))| chunk(i * per, o, tl));
+            fast.step(inputs, *inputs_changed, outputs, tols, spikes, t, dt, p);
         } else {
-            chunk(0, outputs, tols);
+            let [next, sub] = key.split::<2>();
+            *key = next;
+            if outputs.len() >= PARALLEL_CELLS {
+                use rayon::prelude::*;
+                let per = outputs
+                    .len()
+                    .div_ceil(rayon::current_num_threads().max(1))
+                    .max(8192);
+                outputs
+                    .par_chunks_mut(per)
+                    .zip(tols.par_chunks_mut(per))
+                    .enumerate()
+                    .for_each(|(i, (o, tl))| fire_chunk(sub, inputs, i * per, o, tl, t, &p, None));
+                spikes.clear();
+                let fired = outputs.iter().enumerate().filter(|(_, &o)| o != 0.0);
+                spikes.extend(fired.map(|(i, _)| i as u32));
+            } else {
+                spikes.clear();
+                fire_chunk(sub, inputs, 0, outputs, tols, t, &p, Some(spikes));
+            }
         }
+        *spikes_known = true;
+        *inputs_changed = false;
     }
 
     /// `name`, `n_units` and (if not 1) `batch_size`.
@@ -136,6 +151,14 @@ impl Encoder {
         self.inputs.fill(0.0);
         self.outputs.fill(0.0);
         self.tols.fill(0.0);
+        self.spikes.clear();
+        self.spikes_known = true;
+        self.inputs_changed = true;
+    }
+
+    /// The cells that fired on the last step, for `outputs` (index 1).
+    pub fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        (index == 1 && self.spikes_known).then_some(self.spikes.as_slice())
     }
 
     pub fn array(&self, index: usize) -> Option<&Array2<f32>> {
@@ -149,11 +172,50 @@ impl Encoder {
 
     pub fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
         Some(match index {
-            0 => &mut self.inputs,
-            1 => &mut self.outputs,
+            0 => {
+                self.inputs_changed = true;
+                &mut self.inputs
+            }
+            1 => {
+                self.spikes_known = false;
+                &mut self.outputs
+            }
             2 => &mut self.tols,
             _ => return None,
         })
+    }
+}
+
+/// The JAX-compatible draws of cells `off..off + out.len()`: element `i` draws
+/// counter `i` whichever chunk it is in, so the spikes are the same for any number of
+/// threads. The indices of the cells that fire are pushed onto `spikes` if given.
+#[allow(clippy::too_many_arguments)]
+fn fire_chunk(
+    sub: Key,
+    inputs: &[f32],
+    off: usize,
+    out: &mut [f32],
+    tol: &mut [f32],
+    t: f32,
+    p: &impl Fn(f32) -> f32,
+    mut spikes: Option<&mut Vec<u32>>,
+) {
+    let mut bits = [0u32; 256];
+    for (c, (o, tl)) in out.chunks_mut(256).zip(tol.chunks_mut(256)).enumerate() {
+        let start = off + c * 256;
+        let b = &mut bits[..o.len()];
+        sub.bits_into(start as u64, b);
+        for (j, ((o, tl), &b)) in o.iter_mut().zip(tl.iter_mut()).zip(b.iter()).enumerate() {
+            let fired = bits_to_unit(b) < p(inputs[start + j]);
+            let s = if fired { 1.0 } else { 0.0 };
+            *o = s;
+            *tl = (1.0 - s) * *tl + s * t;
+            if fired {
+                if let Some(list) = spikes.as_deref_mut() {
+                    list.push((start + j) as u32);
+                }
+            }
+        }
     }
 }
 
@@ -226,6 +288,9 @@ macro_rules! encoder_component {
             fn set_random_mode(&mut self, mode: $crate::core::rng::RandomMode) -> bool {
                 self.enc.set_random_mode(mode);
                 true
+            }
+            fn nonzero(&self, index: usize) -> Option<&[u32]> {
+                self.enc.nonzero(index)
             }
         }
     };

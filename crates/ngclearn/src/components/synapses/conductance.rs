@@ -2,7 +2,7 @@
 //! voltage-dependent current, compartment indexing and reset.
 
 use super::dense_synapse::{Dense, DENSE_COMPARTMENTS};
-use crate::core::component::{filled, positive};
+use crate::core::component::{filled, positive, Support};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role};
 use crate::error::{Error, Result};
@@ -124,7 +124,10 @@ impl ConductanceState {
         let two_state = !self.h_syn.is_empty();
         let b = &mut self.base;
         Some(match index {
-            0 => &mut b.inputs,
+            0 => {
+                b.input_support.forget();
+                &mut b.inputs
+            }
             1 => &mut b.weights,
             2 => &mut b.biases,
             3 => &mut b.mask,
@@ -135,6 +138,12 @@ impl ConductanceState {
             8 if two_state => &mut self.h_syn,
             _ => return None,
         })
+    }
+
+    /// `inputs` (index 0) with the support of its non-zero entries.
+    pub fn sparse_input(&mut self, index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
+        let b = &mut self.base;
+        (index == 0).then_some((&mut b.inputs, &mut b.input_support))
     }
 
     pub fn key(&self) -> Key {
@@ -337,6 +346,15 @@ macro_rules! conductance_component {
             }
             fn saves_as_scalar(&self, index: usize) -> bool {
                 index == 2 && !self.state.base.bias_init_given
+            }
+            fn sparse_input(
+                &mut self,
+                index: usize,
+            ) -> Option<(
+                &mut ndarray::Array2<f32>,
+                &mut $crate::core::component::Support,
+            )> {
+                self.state.sparse_input(index)
             }
         }
     };

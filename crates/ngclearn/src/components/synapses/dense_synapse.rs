@@ -13,7 +13,7 @@
 //! `W *= bernoulli(k2, p_conn, shape)`; `biases = bias_init((1, n_post), k3)` when a
 //! bias initialiser is given, zeros otherwise. The component keeps `key` itself.
 
-use crate::core::component::{count, filled, finite, valid_name, Component};
+use crate::core::component::{count, filled, finite, valid_name, Component, Support};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
 use crate::error::{Error, Result};
@@ -73,6 +73,8 @@ pub(crate) struct Dense {
     pub key: Key,
     /// `inputs · W`, written by [`Dense::project`].
     pub projected: Array2<f32>,
+    /// Which `inputs` may be non-zero, when a wire delivered them as events.
+    pub input_support: Support,
 }
 
 impl Dense {
@@ -115,6 +117,15 @@ impl Dense {
         let inputs = filled(&name, "batch_size", (batch, n_pre), 0.0)?;
         let outputs = filled(&name, "batch_size", (batch, n_post), 0.0)?;
         let projected = filled(&name, "batch_size", (batch, n_post), 0.0)?;
+        if u32::try_from(batch * n_pre).is_err() {
+            return Err(Error::param(
+                &name,
+                "shape[0]",
+                n_pre,
+                "times batch_size is too large (inputs are indexed by u32)",
+            ));
+        }
+        let input_support = Support::zeros(&name, "shape[0]", batch * n_pre)?;
         Ok(Dense {
             name,
             shape,
@@ -129,35 +140,51 @@ impl Dense {
             mask,
             key,
             projected,
+            input_support,
         })
     }
 
     /// `projected = inputs · W`, accumulating the rows of `W` of the non-zero inputs
-    /// (each scaled by the input's value, so graded inputs are exact).
+    /// (each scaled by the input's value, so graded inputs are exact), in ascending
+    /// order of input. The inputs a wire delivered as events are found from their
+    /// list; others by scanning, skipping blocks of zeros.
     pub fn project(&mut self) {
         let Dense {
             inputs,
             weights,
             projected,
+            input_support,
             ..
         } = self;
-        const BLOCK: usize = 16;
         let w = weights.as_slice().expect("owned arrays are contiguous");
-        let n_post = weights.ncols();
-        for (s_row, mut out) in inputs.rows().into_iter().zip(projected.rows_mut()) {
-            out.fill(0.0);
-            let out = out.as_slice_mut().expect("owned rows are contiguous");
-            let s_row = s_row.as_slice().expect("owned rows are contiguous");
-            // Skip blocks of zero inputs with one test each (spikes are sparse).
-            for (b, block) in s_row.chunks(BLOCK).enumerate() {
-                if block.iter().fold(0u32, |acc, x| acc | (x.to_bits() << 1)) == 0 {
-                    continue;
+        let (n_pre, n_post) = weights.dim();
+        let x = inputs.as_slice().expect("owned arrays are contiguous");
+        let out = projected
+            .as_slice_mut()
+            .expect("owned arrays are contiguous");
+        out.fill(0.0);
+        let row = |i: usize| &w[i * n_post..(i + 1) * n_post];
+        match input_support.get() {
+            Some(active) => {
+                for (k, &f) in active.iter().enumerate() {
+                    let f = f as usize;
+                    let (b, i) = (f / n_pre, f % n_pre);
+                    let next = active.get(k + 1).map(|&g| row(g as usize % n_pre));
+                    add_row(&mut out[b * n_post..(b + 1) * n_post], x[f], row(i), next);
                 }
-                for (j, &s) in block.iter().enumerate() {
-                    if s != 0.0 {
-                        let i = b * BLOCK + j;
-                        let w_row = &w[i * n_post..(i + 1) * n_post];
-                        out.iter_mut().zip(w_row).for_each(|(o, &w)| *o += s * w);
+            }
+            None => {
+                const BLOCK: usize = 16;
+                for (xs, out) in x.chunks(n_pre).zip(out.chunks_mut(n_post)) {
+                    // Skip blocks of zero inputs with one test each (spikes are sparse).
+                    for (c, block) in xs.chunks(BLOCK).enumerate() {
+                        if block.iter().fold(0u32, |acc, x| acc | (x.to_bits() << 1)) == 0 {
+                            continue;
+                        }
+                        for (j, &s) in block.iter().enumerate() {
+                            let i = c * BLOCK + j;
+                            add_row(out, s, row(i), None);
+                        }
                     }
                 }
             }
@@ -166,6 +193,7 @@ impl Dense {
 
     pub fn reset(&mut self) {
         self.inputs.fill(0.0);
+        self.input_support.zeroed();
         self.outputs.fill(0.0);
     }
 
@@ -184,6 +212,52 @@ impl Dense {
         }
         m
     }
+}
+
+/// `out += s * w_row` for `s != 0` (`s = 1`, a spike, adds the row itself: the same
+/// numbers). Line by line of the row, asks for the same line of `next`, the row that
+/// comes after, to be brought into cache: rows are far apart in a large `W` and each
+/// is used once per spike, so without this every line is a wait on memory.
+#[inline]
+fn add_row(out: &mut [f32], s: f32, w_row: &[f32], next: Option<&[f32]>) {
+    const LINE: usize = 16; // f32s in a 64-byte cache line
+    if s == 0.0 {
+        return;
+    }
+    let lines = out.chunks_mut(LINE).zip(w_row.chunks(LINE));
+    match next {
+        Some(next) => {
+            for ((o, w), n) in lines.zip(next.chunks(LINE)) {
+                prefetch(n);
+                add_scaled(o, s, w);
+            }
+        }
+        None => lines.for_each(|(o, w)| add_scaled(o, s, w)),
+    }
+}
+
+#[inline(always)]
+fn add_scaled(out: &mut [f32], s: f32, w: &[f32]) {
+    if s == 1.0 {
+        out.iter_mut().zip(w).for_each(|(o, &w)| *o += w);
+    } else {
+        out.iter_mut().zip(w).for_each(|(o, &w)| *o += s * w);
+    }
+}
+
+/// Hints the processor to load the cache line at the start of `x`.
+#[inline(always)]
+fn prefetch(x: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching has no effect on memory or program state; the pointer is
+    // into a live slice. SSE is part of the x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            x.as_ptr().cast::<i8>(),
+        )
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 impl DenseParams {

@@ -31,7 +31,7 @@ use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
 use crate::error::{Error, Result};
 use crate::io::kwargs::{num, Kwargs};
-use ndarray::{Array2, Zip};
+use ndarray::Array2;
 use serde_json::{Map, Value};
 
 /// Integration of the membrane equation.
@@ -390,6 +390,73 @@ impl LIFCell {
     }
 }
 
+/// The constants of one step of [`LIFCell`].
+struct CellStep {
+    r_m: f32,
+    v_rest: f32,
+    g_l: f32,
+    rt: f32,
+    thr: f32,
+    v_reset: f32,
+    inv_tau: f32,
+    dt: f32,
+    theta_decay: f32,
+    theta_plus: f32,
+    v_min: f32,
+}
+
+/// The per-cell state of [`LIFCell`], as slices of equal length.
+struct CellArrays<'a> {
+    v: &'a mut [f32],
+    rfr: &'a mut [f32],
+    theta: &'a mut [f32],
+    s: &'a mut [f32],
+    s_raw: &'a mut [f32],
+    j: &'a [f32],
+}
+
+/// The membrane update of every cell (the equations of the module documentation),
+/// for one combination of options.
+#[inline(never)]
+fn update_cells<const RK2: bool, const ADAPT: bool, const V_MIN: bool, const MAX_ONE: bool>(
+    k: &CellStep,
+    a: CellArrays<'_>,
+) {
+    let n = a.v.len();
+    let (rfr, theta, s, s_raw, j) = (
+        &mut a.rfr[..n],
+        &mut a.theta[..n],
+        &mut a.s[..n],
+        &mut a.s_raw[..n],
+        &a.j[..n],
+    );
+    for (i, v) in a.v.iter_mut().enumerate() {
+        let j = j[i] * k.r_m;
+        let v_thr = theta[i] + k.thr;
+        let mask = if rfr[i] >= k.rt { 1.0 } else { 0.0 };
+        let dfv = |v: f32| ((k.v_rest - v) * k.g_l + j * mask) * k.inv_tau;
+        let nv = if RK2 {
+            let x1 = *v + dfv(*v) * (k.dt * 0.5);
+            *v + dfv(x1) * k.dt
+        } else {
+            *v + dfv(*v) * k.dt
+        };
+        let spike = if nv > v_thr { 1.0f32 } else { 0.0 };
+        rfr[i] = (rfr[i] + k.dt) * (1.0 - spike);
+        let mut nv = nv * (1.0 - spike) + spike * k.v_reset;
+        if ADAPT {
+            theta[i] = theta[i] * k.theta_decay + spike * k.theta_plus;
+        }
+        if V_MIN {
+            nv = nv.max(k.v_min);
+        }
+        *v = nv;
+        s_raw[i] = spike;
+        // `s` holds the max-one-spike mask when that rule is on.
+        s[i] = if MAX_ONE { spike * s[i] } else { spike };
+    }
+}
+
 impl Component for LIFCell {
     fn name(&self) -> &str {
         &self.name
@@ -427,44 +494,67 @@ impl Component for LIFCell {
                     .for_each(|(i, m)| *m = if i == best { 1.0 } else { 0.0 });
             }
         }
-        Zip::from(&mut self.v)
-            .and(&mut self.rfr)
-            .and(&mut self.thr_theta)
-            .and(&mut self.s)
-            .and(&mut self.s_raw)
-            .and(&self.j)
-            .for_each(|v, rfr, theta, s, s_raw, &j| {
-                let j = j * r_m;
-                let v_thr = *theta + thr;
-                let mask = if *rfr >= rt { 1.0 } else { 0.0 };
-                let dfv = |v: f32| ((v_rest - v) * g_l + j * mask) * inv_tau;
-                let nv = if rk2 {
-                    let x1 = *v + dfv(*v) * (dt * 0.5);
-                    *v + dfv(x1) * dt
-                } else {
-                    *v + dfv(*v) * dt
-                };
-                let spike = if nv > v_thr { 1.0f32 } else { 0.0 };
-                *rfr = (*rfr + dt) * (1.0 - spike);
-                let mut nv = nv * (1.0 - spike) + spike * v_reset;
-                if adapt {
-                    *theta = *theta * theta_decay + spike * theta_plus;
+        let k = CellStep {
+            r_m,
+            v_rest,
+            g_l,
+            rt,
+            thr,
+            v_reset,
+            inv_tau,
+            dt,
+            theta_decay,
+            theta_plus,
+            v_min: v_min.unwrap_or(0.0),
+        };
+        let contiguous = "owned arrays are contiguous";
+        let a = CellArrays {
+            v: self.v.as_slice_mut().expect(contiguous),
+            rfr: self.rfr.as_slice_mut().expect(contiguous),
+            theta: self.thr_theta.as_slice_mut().expect(contiguous),
+            s: self.s.as_slice_mut().expect(contiguous),
+            s_raw: self.s_raw.as_slice_mut().expect(contiguous),
+            j: self.j.as_slice().expect(contiguous),
+        };
+        // One loop per combination of options, each free of branches so that it
+        // vectorises.
+        macro_rules! dispatch {
+            ($(($a:literal, $b:literal, $c:literal, $d:literal)),*) => {
+                match (rk2, adapt, v_min.is_some(), max_one) {
+                    $(($a, $b, $c, $d) => update_cells::<$a, $b, $c, $d>(&k, a),)*
                 }
-                if let Some(m) = v_min {
-                    nv = nv.max(m);
-                }
-                *v = nv;
-                *s_raw = spike;
-                // `s` holds the max-one-spike mask when that rule is on.
-                *s = if max_one { spike * *s } else { spike };
-            });
+            };
+        }
+        dispatch!(
+            (false, false, false, false),
+            (false, false, false, true),
+            (false, false, true, false),
+            (false, false, true, true),
+            (false, true, false, false),
+            (false, true, false, true),
+            (false, true, true, false),
+            (false, true, true, true),
+            (true, false, false, false),
+            (true, false, false, true),
+            (true, false, true, false),
+            (true, false, true, true),
+            (true, true, false, false),
+            (true, true, false, true),
+            (true, true, true, false),
+            (true, true, true, true)
+        );
         // As the reference, max_one_spike takes precedence over one_spike.
         if p.one_spike && !max_one {
             self.one_spike();
         }
-        Zip::from(&mut self.tols)
-            .and(&self.s)
-            .for_each(|tols, &s| *tols = (1.0 - s) * *tols + s * t);
+        let tols = self
+            .tols
+            .as_slice_mut()
+            .expect("owned arrays are contiguous");
+        let s = self.s.as_slice().expect("owned arrays are contiguous");
+        for (tols, &s) in tols.iter_mut().zip(s) {
+            *tols = (1.0 - s) * *tols + s * t;
+        }
     }
     fn reset(&mut self) {
         self.j.fill(0.0);

@@ -1,0 +1,197 @@
+//! Spikes travel as events: an encoder lists the cells that fired, a wire copies only
+//! those into a synapse's inputs, and the synapse sums only their rows. The numbers
+//! must be exactly those of the dense path (same rows, same ascending order).
+
+use ndarray::Array2;
+use ngclearn::components::input_encoders::PARALLEL_CELLS;
+use ngclearn::core::rng::RandomMode;
+use ngclearn::prelude::*;
+
+const DT: f32 = 0.1;
+
+/// `pre` (Poisson, `n` cells, batch `b`) -> `W` (alpha, `n` x `m`, gaussian weights).
+/// With `wired`, `pre:outputs` feeds `W:inputs` by a wire (the event path); without,
+/// the caller copies the spikes in with `Model::set` (the dense path).
+fn model(n: usize, m: usize, b: usize, freq: f32, wired: bool, mode: RandomMode) -> Model {
+    let mut ctx = Context::new("ev");
+    ctx.add(PoissonCell::new("pre", n, freq, b, Some(Key::from_seed(5))).unwrap())
+        .unwrap();
+    let mut p = AlphaSynapseParams::new(2.0, 0.7, None);
+    p.is_nonplastic = false;
+    p.dense.weight_init = Some(DistributionGenerator::gaussian(0.0, 1.0));
+    p.dense.batch_size = b;
+    p.dense.key = Some(Key::from_seed(6));
+    ctx.add(AlphaSynapse::new("W", (n, m), p).unwrap()).unwrap();
+    if wired {
+        ctx.wire("pre:outputs", "W:inputs").unwrap();
+    }
+    ctx.process("pre", &[("pre", Method::AdvanceState)])
+        .unwrap();
+    ctx.process("syn", &[("W", Method::AdvanceState)]).unwrap();
+    ctx.process("rst", &[("pre", Method::Reset), ("W", Method::Reset)])
+        .unwrap();
+    let mut model = ctx.build().unwrap();
+    model.set_random_mode(mode);
+    model.set("pre:inputs", &Array2::ones((b, n))).unwrap();
+    model
+}
+
+/// One step of the event path (`wired`) or of the dense path.
+fn step(m: &mut Model, wired: bool, t: f32) {
+    m.run_named("pre", t, DT).unwrap();
+    if !wired {
+        let s = m.get("pre:outputs").unwrap();
+        m.set("W:inputs", &s).unwrap();
+    }
+    m.run_named("syn", t, DT).unwrap();
+}
+
+/// The synapse's own `inputs` array (`Model::get` reads a wired compartment's source):
+/// what a wire delivered into it.
+fn own_inputs(m: &Model) -> Array2<f32> {
+    let w = m.components().find(|c| c.name() == "W").unwrap();
+    w.array(0).unwrap().clone()
+}
+
+/// The flat indices of the non-zero entries of `a`, ascending.
+fn nonzero_of(a: &Array2<f32>) -> Vec<u32> {
+    let flat = a.as_slice().unwrap();
+    (0..flat.len() as u32)
+        .filter(|&i| flat[i as usize] != 0.0)
+        .collect()
+}
+
+/// Steps both paths `steps` times (resetting both halfway) and asserts that the
+/// conductances are bit-identical at every step and that the encoder's event list is
+/// exactly its non-zero outputs.
+fn assert_same_as_dense(n: usize, m: usize, b: usize, freq: f32, mode: RandomMode, steps: usize) {
+    let mut ev = model(n, m, b, freq, true, mode);
+    let mut dense = model(n, m, b, freq, false, mode);
+    let out = ev.compartment("pre:outputs").unwrap();
+    let mut spikes = 0;
+    for k in 1..=steps {
+        if k == steps / 2 {
+            for x in [&mut ev, &mut dense] {
+                x.run_named("rst", 0.0, DT).unwrap();
+                x.set("pre:inputs", &Array2::ones((b, n))).unwrap();
+            }
+        }
+        let t = k as f32 * DT;
+        step(&mut ev, true, t);
+        step(&mut dense, false, t);
+        let s = ev.get("pre:outputs").unwrap();
+        assert_eq!(s, dense.get("pre:outputs").unwrap(), "step {k}: spikes");
+        let listed = ev.nonzero(out).expect("an encoder lists its spikes");
+        assert_eq!(listed, &nonzero_of(&s)[..], "step {k}: event list");
+        spikes += listed.len();
+        // The wired inputs hold this step's spikes only (the last step's were cleared).
+        assert_eq!(own_inputs(&ev), s, "step {k}: delivered inputs");
+        let (g_ev, g_dense) = (ev.get("W:g_syn").unwrap(), dense.get("W:g_syn").unwrap());
+        // Bit-identical, not close: the same rows are added in the same order.
+        let same = g_ev
+            .iter()
+            .zip(g_dense.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "step {k}: g_syn differs");
+    }
+    assert!(
+        spikes > 10,
+        "only {spikes} spikes: the test would prove little"
+    );
+}
+
+#[test]
+fn events_give_the_dense_numbers_jax_mode() {
+    assert_same_as_dense(300, 17, 1, 80.0, RandomMode::Jax, 400);
+}
+
+#[test]
+fn events_give_the_dense_numbers_fast_mode() {
+    assert_same_as_dense(300, 17, 1, 80.0, RandomMode::Fast, 400);
+}
+
+#[test]
+fn events_give_the_dense_numbers_with_a_batch() {
+    // Rows of the batch are flat indices b * n_pre + i: each must reach its own row.
+    assert_same_as_dense(250, 9, 3, 120.0, RandomMode::Jax, 200);
+    assert_same_as_dense(250, 9, 3, 120.0, RandomMode::Fast, 200);
+}
+
+#[test]
+fn events_give_the_dense_numbers_for_a_parallel_population() {
+    assert_same_as_dense(PARALLEL_CELLS + 100, 3, 1, 5.0, RandomMode::Jax, 30);
+}
+
+/// Writing an encoder's outputs or a synapse's inputs from outside invalidates the
+/// event lists; the next steps must still be right.
+#[test]
+fn outside_writes_fall_back_to_the_dense_path() {
+    let (n, m) = (64, 5);
+    let mut ev = model(n, m, 1, 300.0, true, RandomMode::Fast);
+    let mut dense = model(n, m, 1, 300.0, false, RandomMode::Fast);
+    let out = ev.compartment("pre:outputs").unwrap();
+    for k in 1..=60 {
+        let t = k as f32 * DT;
+        if k % 7 == 0 {
+            // Every cell "spikes" by hand: the fast schedule's list cannot clear this.
+            for x in [&mut ev, &mut dense] {
+                x.set("pre:outputs", &Array2::ones((1, n))).unwrap();
+            }
+            assert_eq!(ev.nonzero(out), None, "a hand-written output has no list");
+        }
+        step(&mut ev, true, t);
+        step(&mut dense, false, t);
+        let s = ev.get("pre:outputs").unwrap();
+        assert_eq!(s, dense.get("pre:outputs").unwrap(), "step {k}");
+        assert_eq!(ev.nonzero(out).unwrap(), &nonzero_of(&s)[..], "step {k}");
+        assert_eq!(own_inputs(&ev), s, "step {k}: delivered inputs");
+        assert_eq!(
+            ev.get("W:g_syn").unwrap(),
+            dense.get("W:g_syn").unwrap(),
+            "step {k}"
+        );
+    }
+}
+
+/// A source that keeps no list (a Summation of two encoders) takes the dense path and
+/// gives the same numbers as feeding the sum by hand.
+#[test]
+fn sources_without_lists_are_scanned() {
+    let n = 40;
+    let build = |wired: bool| {
+        let mut ctx = Context::new("s");
+        for (name, seed) in [("a", 1u64), ("b", 2)] {
+            ctx.add(PoissonCell::new(name, n, 200.0, 1, Some(Key::from_seed(seed))).unwrap())
+                .unwrap();
+        }
+        let mut p = AlphaSynapseParams::new(2.0, 1.0, None);
+        p.dense.key = Some(Key::from_seed(3));
+        ctx.add(AlphaSynapse::new("W", (n, 4), p).unwrap()).unwrap();
+        if wired {
+            ctx.wire(Summation::of(["a:outputs", "b:outputs"]), "W:inputs")
+                .unwrap();
+        }
+        ctx.process(
+            "pre",
+            &[("a", Method::AdvanceState), ("b", Method::AdvanceState)],
+        )
+        .unwrap();
+        ctx.process("syn", &[("W", Method::AdvanceState)]).unwrap();
+        let mut m = ctx.build().unwrap();
+        m.set("a:inputs", &Array2::ones((1, n))).unwrap();
+        m.set("b:inputs", &Array2::ones((1, n))).unwrap();
+        m
+    };
+    let (mut ev, mut dense) = (build(true), build(false));
+    for k in 1..=100 {
+        let t = k as f32 * DT;
+        ev.run_named("pre", t, DT).unwrap();
+        ev.run_named("syn", t, DT).unwrap();
+        dense.run_named("pre", t, DT).unwrap();
+        let sum = dense.get("a:outputs").unwrap() + dense.get("b:outputs").unwrap();
+        dense.set("W:inputs", &sum).unwrap();
+        dense.run_named("syn", t, DT).unwrap();
+        assert_eq!(ev.get("W:g_syn").unwrap(), dense.get("W:g_syn").unwrap());
+    }
+    assert!(ev.get("W:g_syn").unwrap().sum() > 0.0);
+}
