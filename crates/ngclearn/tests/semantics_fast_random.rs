@@ -158,3 +158,50 @@ fn bernoulli_cells_have_a_fast_mode_too() {
         "{total} vs {expected}"
     );
 }
+
+/// At 2 Hz (p = 2e-4 per step) most intervals are longer than the schedule's wheel
+/// of 4096 steps, so spikes wait in its far list and move onto the wheel later: the
+/// intervals must still be 1 + Geometric(p) steps. Each cell's first three intervals
+/// (from step 0) are taken, running until every cell has them, so that long intervals
+/// are not cut off by the end of the run.
+#[test]
+fn long_intervals_keep_their_distribution() {
+    let n = 2000;
+    let mut m = poisson(n, 2.0, 21, RandomMode::Fast);
+    let p = 2.0f64 * 0.1 / 1000.0;
+    let (adv, out) = (
+        m.process_id("adv").unwrap(),
+        m.compartment("p:outputs").unwrap(),
+    );
+    // The step of each cell's last spike (-1: step 0 is the start) and its intervals.
+    let mut last = vec![-1i64; n];
+    let mut seen = vec![0usize; n];
+    let mut isis = Vec::new();
+    let mut k = 0i64;
+    while seen.iter().any(|&c| c < 3) {
+        assert!(k < 1_000_000, "cells still waiting after {k} steps");
+        m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+        for &c in m.nonzero(out).unwrap() {
+            let c = c as usize;
+            if seen[c] < 3 {
+                isis.push((k - last[c]) as f64);
+                seen[c] += 1;
+            }
+            last[c] = k;
+        }
+        k += 1;
+    }
+    // 6000 intervals: the mean's sd is 1.3% of it, the fraction's 0.0064.
+    let mean = isis.iter().sum::<f64>() / isis.len() as f64;
+    assert!(
+        (mean * p - 1.0).abs() < 0.07,
+        "mean interval {mean}, expected {}",
+        1.0 / p
+    );
+    let long = isis.iter().filter(|&&d| d > 4096.0).count() as f64 / isis.len() as f64;
+    let want = (1.0 - p).powi(4096);
+    assert!(
+        (long - want).abs() < 0.035,
+        "{long} of intervals > 4096 steps, expected {want}"
+    );
+}

@@ -3,17 +3,28 @@
 //! A cell that fires with probability `p` on each step fires next after `K` quiet
 //! steps, `K ~ Geometric(p)`: `K = floor(ln(u) / ln(1 - p))`, `u` uniform on (0, 1].
 //! Drawing `K` once per spike, instead of one number per cell per step, makes the
-//! cost follow the spikes: a step touches the cells that spike (through a heap of
-//! next-spike steps) and compares each cell's `p` with the one it was scheduled with
+//! cost follow the spikes: a step touches the cells that spike and, only when the
+//! inputs were written, compares each cell's `p` with the one it was scheduled with
 //! (a change reschedules it; by memorylessness this is exact).
+//!
+//! Scheduled spikes wait in a timing wheel: `WHEEL` lists, one per step modulo
+//! `WHEEL`, holding the cells due within the next `WHEEL` steps, and one list of the
+//! cells due later, which is walked once every `WHEEL` steps to move those now in
+//! range. Lists are doubly linked through per-cell arrays, so scheduling,
+//! rescheduling and firing cost O(1) and nothing is allocated after construction.
 //!
 //! The spike trains have the same distribution as the JAX-compatible mode's, but not
 //! the same draws. Draws come from threefry with a key derived from the component's
 //! key, counting up; the component's own key is left as it is.
 
 use crate::core::rng::{bits_to_unit, Key};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+
+/// Steps the wheel covers (a power of two).
+const WHEEL: usize = 4096;
+/// The list of cells due `WHEEL` or more steps ahead.
+const FAR: u32 = WHEEL as u32;
+/// No cell / no list.
+const NIL: u32 = u32::MAX;
 
 /// The schedule of one encoder population (cells flattened over the batch).
 #[derive(Debug, Clone)]
@@ -25,7 +36,12 @@ pub(crate) struct EventSchedule {
     next: Vec<u64>,
     /// The probability each cell was scheduled with (NaN: not yet).
     p: Vec<f32>,
-    heap: BinaryHeap<Reverse<(u64, u32)>>,
+    /// The first cell of each list: `WHEEL` slots, then `FAR`.
+    head: Vec<u32>,
+    /// Each cell's list (`NIL`: none) and neighbours in it.
+    list: Vec<u32>,
+    prev: Vec<u32>,
+    succ: Vec<u32>,
     /// The inputs and `dt` the schedule was made for (bits), to skip unchanged steps.
     seen: Vec<u32>,
     seen_dt: u32,
@@ -39,7 +55,10 @@ impl EventSchedule {
             step: 0,
             next: vec![u64::MAX; cells],
             p: vec![f32::NAN; cells],
-            heap: BinaryHeap::with_capacity(3 * cells + 1),
+            head: vec![NIL; WHEEL + 1],
+            list: vec![NIL; cells],
+            prev: vec![NIL; cells],
+            succ: vec![NIL; cells],
             seen: vec![u32::MAX; cells],
             seen_dt: u32::MAX,
         }
@@ -49,7 +68,8 @@ impl EventSchedule {
     pub fn clear(&mut self) {
         self.next.fill(u64::MAX);
         self.p.fill(f32::NAN);
-        self.heap.clear();
+        self.head.fill(NIL);
+        self.list.fill(NIL);
         self.seen.fill(u32::MAX);
     }
 
@@ -75,18 +95,56 @@ impl EventSchedule {
         }
     }
 
-    fn push(&mut self, cell: usize) {
-        if self.next[cell] != u64::MAX {
-            if self.heap.len() >= self.heap.capacity() {
-                // Stale entries from rescheduled cells: rebuild in place (no allocation).
-                self.heap.clear();
-                for (c, &n) in self.next.iter().enumerate() {
-                    if n != u64::MAX && c != cell {
-                        self.heap.push(Reverse((n, c as u32)));
-                    }
-                }
+    /// Puts `cell` in the list for its next spike, seen from step `now`.
+    fn insert(&mut self, cell: usize, now: u64) {
+        let due = self.next[cell];
+        if due == u64::MAX {
+            return;
+        }
+        debug_assert!(due >= now, "a spike scheduled in the past");
+        let l = if due - now < WHEEL as u64 {
+            (due % WHEEL as u64) as u32
+        } else {
+            FAR
+        };
+        let h = self.head[l as usize];
+        self.list[cell] = l;
+        self.prev[cell] = NIL;
+        self.succ[cell] = h;
+        if h != NIL {
+            self.prev[h as usize] = cell as u32;
+        }
+        self.head[l as usize] = cell as u32;
+    }
+
+    /// Takes `cell` out of its list, if it is in one.
+    fn remove(&mut self, cell: usize) {
+        let l = self.list[cell];
+        if l == NIL {
+            return;
+        }
+        let (p, n) = (self.prev[cell], self.succ[cell]);
+        if p == NIL {
+            self.head[l as usize] = n;
+        } else {
+            self.succ[p as usize] = n;
+        }
+        if n != NIL {
+            self.prev[n as usize] = p;
+        }
+        self.list[cell] = NIL;
+    }
+
+    /// Moves the far cells due before `now + WHEEL` onto the wheel.
+    fn migrate(&mut self, now: u64) {
+        let mut c = self.head[FAR as usize];
+        while c != NIL {
+            let after = self.succ[c as usize];
+            if self.next[c as usize] - now < WHEEL as u64 {
+                self.remove(c as usize);
+                self.insert(c as usize, now);
             }
-            self.heap.push(Reverse((self.next[cell], cell as u32)));
+            c = after;
         }
     }
 
@@ -140,27 +198,36 @@ impl EventSchedule {
                     let p = prob(inputs[c]);
                     if p.to_bits() != self.p[c].to_bits() {
                         self.p[c] = p;
+                        self.remove(c);
                         self.next[c] = self.schedule(s, p);
-                        self.push(c);
+                        self.insert(c, s);
                     }
                 }
             }
         }
-        while let Some(&Reverse((due, c))) = self.heap.peek() {
-            if due > s {
-                break;
-            }
-            self.heap.pop();
+        if s % WHEEL as u64 == 0 {
+            self.migrate(s);
+        }
+        // Every cell in this step's slot is due now: it entered the slot less than
+        // `WHEEL` steps ago and leaves it when it fires or is rescheduled.
+        let slot = (s % WHEEL as u64) as usize;
+        let mut c = std::mem::replace(&mut self.head[slot], NIL);
+        while c != NIL {
+            let cell = c as usize;
+            debug_assert_eq!(self.next[cell], s);
+            c = self.succ[cell];
+            self.list[cell] = NIL;
+            spikes.push(cell as u32);
+        }
+        // Ascending, as the JAX-compatible mode lists them.
+        spikes.sort_unstable();
+        for &c in spikes.iter() {
             let c = c as usize;
-            if self.next[c] != due {
-                continue; // rescheduled since
-            }
             outputs[c] = 1.0;
             tols[c] = t;
-            spikes.push(c as u32);
             let p = self.p[c];
             self.next[c] = self.schedule(s + 1, p);
-            self.push(c);
+            self.insert(c, s);
         }
     }
 }
