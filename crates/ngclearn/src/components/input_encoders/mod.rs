@@ -205,14 +205,20 @@ fn fire_chunk(
         let start = off + c * 256;
         let b = &mut bits[..o.len()];
         sub.bits_into(start as u64, b);
-        for (j, ((o, tl), &b)) in o.iter_mut().zip(tl.iter_mut()).zip(b.iter()).enumerate() {
-            let fired = bits_to_unit(b) < p(inputs[start + j]);
-            let s = if fired { 1.0 } else { 0.0 };
+        let x = &inputs[start..start + o.len()];
+        // Branch-free, so that it vectorises; the few spikes are listed after.
+        for (((o, tl), &b), &x) in o.iter_mut().zip(tl.iter_mut()).zip(b.iter()).zip(x) {
+            let s = if bits_to_unit(b) < p(x) { 1.0 } else { 0.0 };
             *o = s;
             *tl = (1.0 - s) * *tl + s * t;
-            if fired {
-                if let Some(list) = spikes.as_deref_mut() {
-                    list.push((start + j) as u32);
+        }
+        if let Some(list) = spikes.as_deref_mut() {
+            for (k, block) in o.chunks(16).enumerate() {
+                // Outputs are 0.0 or 1.0: one branch-free test per block.
+                if block.iter().fold(0u32, |acc, s| acc | s.to_bits()) != 0 {
+                    let first = start + k * 16;
+                    let fired = block.iter().enumerate().filter(|(_, &s)| s != 0.0);
+                    list.extend(fired.map(|(j, _)| (first + j) as u32));
                 }
             }
         }
