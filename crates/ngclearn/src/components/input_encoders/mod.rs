@@ -120,13 +120,21 @@ impl Encoder {
                     .par_chunks_mut(per)
                     .zip(tols.par_chunks_mut(per))
                     .enumerate()
-                    .for_each(|(i, (o, tl))| fire_chunk(sub, inputs, i * per, o, tl, t, &p, None));
+                    .for_each(|(i, (o, tl))| {
+                        crate::utils::simd::with_avx2(
+                            #[inline(always)]
+                            || fire_chunk(sub, inputs, i * per, o, tl, t, &p, None),
+                        )
+                    });
                 spikes.clear();
                 let fired = outputs.iter().enumerate().filter(|(_, &o)| o != 0.0);
                 spikes.extend(fired.map(|(i, _)| i as u32));
             } else {
                 spikes.clear();
-                fire_chunk(sub, inputs, 0, outputs, tols, t, &p, Some(spikes));
+                crate::utils::simd::with_avx2(
+                    #[inline(always)]
+                    || fire_chunk(sub, inputs, 0, outputs, tols, t, &p, Some(spikes)),
+                );
             }
         }
         *spikes_known = true;
@@ -190,6 +198,7 @@ impl Encoder {
 /// counter `i` whichever chunk it is in, so the spikes are the same for any number of
 /// threads. The indices of the cells that fire are pushed onto `spikes` if given.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn fire_chunk(
     sub: Key,
     inputs: &[f32],

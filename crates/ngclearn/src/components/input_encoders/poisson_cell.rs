@@ -111,6 +111,7 @@ impl PoissonCell {
 
     fn probability(&self, dt: f32) -> impl Fn(f32) -> f32 + Sync {
         let (step, f) = (dt / 1000.0, self.target_freq);
+        #[inline(always)]
         move |x| x * step * f
     }
 

@@ -30,7 +30,6 @@ use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
-use ndarray::Zip;
 
 type Params = AlphaSynapseParams;
 
@@ -141,19 +140,16 @@ impl AlphaSynapse {
 
     /// One Euler step of `dt` ms.
     fn step(&mut self, dt: f32) {
-        self.state.base.project();
         let (tau, gbar, inv_dt) = (self.tau_decay, self.state.g_syn_bar, 1.0 / dt);
-        let s = &mut self.state;
-        Zip::from(&mut s.h_syn)
-            .and(&mut s.g_syn)
-            .and(&s.base.projected)
-            .for_each(|h, g, &out| {
+        self.state.advance::<true>(
+            #[inline(always)]
+            |h, g, out| {
                 let dh = -*h / tau + (out * gbar) * inv_dt;
                 *h += dh * dt;
                 let dg = -*g / tau + *h * inv_dt;
                 *g += dg * dt;
-            });
-        s.set_current();
+            },
+        );
     }
 
     /// Sets `inputs` (unchecked: use `Model::set` for a checked set).

@@ -72,28 +72,50 @@ impl ConductanceState {
         })
     }
 
-    /// `i = -(g * R) * (v - E)`, or `-g * R` when `syn_rest` is `None`; also `outputs = i`.
-    #[inline]
-    pub fn set_current(&mut self) {
+    /// One step of every post-synaptic unit in one pass: `projected = inputs · W`, then
+    /// `update(h, g, projected)` (the kernel's equations; one-state kernels get a
+    /// scratch `h`), then `i = -(g * R) * (v - E)` (or `-g * R` when `syn_rest` is
+    /// `None`) and `outputs = i`.
+    #[inline(always)]
+    pub fn advance<const TWO_STATE: bool>(&mut self, update: impl Fn(&mut f32, &mut f32, f32)) {
+        self.base.project();
+        crate::utils::simd::with_avx2(
+            #[inline(always)]
+            || match self.syn_rest {
+                Some(e) => self.update_cells::<TWO_STATE, true>(e, update),
+                None => self.update_cells::<TWO_STATE, false>(0.0, update),
+            },
+        )
+    }
+
+    #[inline(always)]
+    fn update_cells<const TWO_STATE: bool, const REVERSAL: bool>(
+        &mut self,
+        e: f32,
+        update: impl Fn(&mut f32, &mut f32, f32),
+    ) {
         let r = self.base.resist_scale;
-        let ConductanceState {
-            base,
-            v,
-            g_syn,
-            i_syn,
-            syn_rest,
-            ..
-        } = self;
-        match *syn_rest {
-            Some(e) => ndarray::Zip::from(&mut *i_syn)
-                .and(&*g_syn)
-                .and(&*v)
-                .for_each(|i, &g, &v| *i = -(g * r) * (v - e)),
-            None => ndarray::Zip::from(&mut *i_syn)
-                .and(&*g_syn)
-                .for_each(|i, &g| *i = -g * r),
+        let contiguous = "owned arrays are contiguous";
+        let g = self.g_syn.as_slice_mut().expect(contiguous);
+        let n = g.len();
+        let h = self.h_syn.as_slice_mut().expect(contiguous);
+        let h = if TWO_STATE { &mut h[..n] } else { h };
+        let i = &mut self.i_syn.as_slice_mut().expect(contiguous)[..n];
+        let v = &self.v.as_slice().expect(contiguous)[..n];
+        let out = &mut self.base.outputs.as_slice_mut().expect(contiguous)[..n];
+        let x = &self.base.projected.as_slice().expect(contiguous)[..n];
+        for k in 0..n {
+            let mut scratch = 0.0;
+            let h = if TWO_STATE { &mut h[k] } else { &mut scratch };
+            update(h, &mut g[k], x[k]);
+            let cur = if REVERSAL {
+                -(g[k] * r) * (v[k] - e)
+            } else {
+                -g[k] * r
+            };
+            i[k] = cur;
+            out[k] = cur;
         }
-        base.outputs.assign(i_syn);
     }
 
     pub fn reset(&mut self) {

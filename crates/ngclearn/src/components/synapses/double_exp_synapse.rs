@@ -20,7 +20,6 @@ use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
-use ndarray::Zip;
 
 /// Parameters of a [`DoubleExpSynapse`].
 #[derive(Debug, Clone, PartialEq)]
@@ -136,7 +135,6 @@ impl DoubleExpSynapse {
     }
 
     fn step(&mut self, dt: f32) {
-        self.state.base.project();
         let (tr, td, c, gbar, inv_dt) = (
             self.tau_rise,
             self.tau_decay,
@@ -144,17 +142,15 @@ impl DoubleExpSynapse {
             self.state.g_syn_bar,
             1.0 / dt,
         );
-        let s = &mut self.state;
-        Zip::from(&mut s.h_syn)
-            .and(&mut s.g_syn)
-            .and(&s.base.projected)
-            .for_each(|h, g, &out| {
+        self.state.advance::<true>(
+            #[inline(always)]
+            |h, g, out| {
                 let dh = -*h / tr + ((out * gbar) * c) * inv_dt;
                 *h += dh * dt;
                 let dg = -*g / td + *h * inv_dt;
                 *g += dg * dt;
-            });
-        s.set_current();
+            },
+        );
     }
 
     /// The conductance `g_syn`.

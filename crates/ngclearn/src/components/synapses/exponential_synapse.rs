@@ -19,7 +19,6 @@ use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
-use ndarray::Zip;
 
 type Params = ExponentialSynapseParams;
 
@@ -117,16 +116,14 @@ impl ExponentialSynapse {
     }
 
     fn step(&mut self, dt: f32) {
-        self.state.base.project();
         let (tau, gbar, inv_dt) = (self.tau_decay, self.state.g_syn_bar, 1.0 / dt);
-        let s = &mut self.state;
-        Zip::from(&mut s.g_syn)
-            .and(&s.base.projected)
-            .for_each(|g, &out| {
+        self.state.advance::<false>(
+            #[inline(always)]
+            |_, g, out| {
                 let dg = -*g / tau + (out * gbar) * inv_dt;
                 *g += dg * dt;
-            });
-        s.set_current();
+            },
+        );
     }
 
     /// The conductance `g_syn`.

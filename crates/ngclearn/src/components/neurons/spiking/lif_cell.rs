@@ -417,7 +417,7 @@ struct CellArrays<'a> {
 
 /// The membrane update of every cell (the equations of the module documentation),
 /// for one combination of options.
-#[inline(never)]
+#[inline(always)]
 fn update_cells<const RK2: bool, const ADAPT: bool, const V_MIN: bool, const MAX_ONE: bool>(
     k: &CellStep,
     a: CellArrays<'_>,
@@ -521,7 +521,9 @@ impl Component for LIFCell {
         macro_rules! dispatch {
             ($(($a:literal, $b:literal, $c:literal, $d:literal)),*) => {
                 match (rk2, adapt, v_min.is_some(), max_one) {
-                    $(($a, $b, $c, $d) => update_cells::<$a, $b, $c, $d>(&k, a),)*
+                    $(($a, $b, $c, $d) => crate::utils::simd::with_avx2(#[inline(always)] || {
+                        update_cells::<$a, $b, $c, $d>(&k, a)
+                    }),)*
                 }
             };
         }
