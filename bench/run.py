@@ -46,6 +46,8 @@ def rss_of(cmd):
     # In a scratch directory: Brian2's standalone build writes `output/` into the cwd.
     r = subprocess.run([sys.executable, "-c", code] + cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
     head, _, rest = r.stdout.partition("\n")
+    if len(head.split()) != 3:
+        raise RuntimeError(f"{' '.join(cmd)} could not be run: {r.stderr.strip()[-400:]}")
     rc, wall, rss = head.split()
     if int(rc) != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {r.stderr.strip()[-400:]}")
@@ -73,6 +75,8 @@ def main():
         table(json.load(open(args.table)))
         return
     only = [x for x in args.only.split(",") if x]
+    if args.peers and os.sep in args.peers:
+        args.peers = os.path.abspath(args.peers)  # the peers run in a scratch directory
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "ngc"], cwd=ROOT, check=True)
     ngc = os.path.join(ROOT, "target", "release", "ngc")
     tmp = tempfile.mkdtemp(prefix="ngc-bench-")

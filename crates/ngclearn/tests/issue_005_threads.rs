@@ -47,3 +47,60 @@ fn spikes_do_not_depend_on_the_thread_count() {
     }
     assert!(one.iter().map(|a| a.sum()).sum::<f32>() > 0.0);
 }
+
+/// Spikes of a population that draws ahead (mid-sized, more than one thread): built
+/// in a pool of `threads`, run for `steps`, with the key set from outside at step 70
+/// and a reset at step 150. Returns the spikes and the key after each step.
+fn drawn_ahead(threads: usize, n: usize, steps: usize) -> Vec<(Array2<f32>, Key)> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut ctx = Context::new("p");
+        ctx.add(PoissonCell::new("p", n, 300.0, 1, Some(Key::from_seed(4))).unwrap())
+            .unwrap();
+        ctx.process("adv", &[("p", Method::AdvanceState)]).unwrap();
+        ctx.process("rst", &[("p", Method::Reset)]).unwrap();
+        let mut m = ctx.build().unwrap();
+        m.set("p:inputs", &Array2::ones((1, n))).unwrap();
+        (0..steps)
+            .map(|k| {
+                if k == 70 {
+                    m.set_key("p:key", Key::from_seed(12)).unwrap();
+                }
+                if k == 150 {
+                    m.run_named("rst", 0.0, 0.1).unwrap();
+                    m.set("p:inputs", &Array2::ones((1, n))).unwrap();
+                }
+                m.run_named("adv", (k + 1) as f32 * 0.1, 0.1).unwrap();
+                (m.get("p:outputs").unwrap(), m.get_key("p:key").unwrap())
+            })
+            .collect()
+    })
+}
+
+/// Mid-sized populations draw the next steps' numbers ahead on a helper thread (in
+/// blocks of up to 64 steps). The spikes and keys must be the ones drawn step by step,
+/// across block boundaries, a key set from outside and a reset.
+#[test]
+fn draws_made_ahead_are_the_step_by_step_draws() {
+    let n = 3000; // blocks of 64 steps
+    let serial = drawn_ahead(1, n, 230);
+    let ahead = drawn_ahead(2, n, 230);
+    assert_eq!(serial, ahead);
+    let mut key = Key::from_seed(4);
+    for (k, (spikes, after)) in serial.iter().enumerate() {
+        if k == 70 {
+            key = Key::from_seed(12);
+        }
+        let [next, sub] = key.split::<2>();
+        key = next;
+        assert_eq!(*after, key, "step {k}: key");
+        let mut u = vec![0.0f32; n];
+        sub.uniform_into(&mut u);
+        let p = 1.0f32 * (0.1 / 1000.0) * 300.0;
+        let expect: Vec<f32> = u.iter().map(|&x| if x < p { 1.0 } else { 0.0 }).collect();
+        assert_eq!(spikes.as_slice().unwrap(), &expect[..], "step {k}: spikes");
+    }
+}

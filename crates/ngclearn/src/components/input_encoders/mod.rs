@@ -1,6 +1,7 @@
 //! Input encoders: cells that turn an input signal into spikes.
 
 pub mod bernoulli_cell;
+mod draw_ahead;
 mod event_schedule;
 pub mod poisson_cell;
 
@@ -32,6 +33,8 @@ pub(crate) struct Encoder {
     pub spikes_known: bool,
     /// Whether `inputs` may have changed since the last step (the fast mode rescans).
     pub inputs_changed: bool,
+    /// JAX-compatible draws made ahead on all threads, for mid-sized populations.
+    pub ahead: draw_ahead::Ahead,
 }
 
 impl Encoder {
@@ -59,6 +62,11 @@ impl Encoder {
             spikes,
             spikes_known: true,
             inputs_changed: true,
+            ahead: draw_ahead::Ahead(if b * n < PARALLEL_CELLS {
+                draw_ahead::DrawAhead::new(b * n).map(Box::new)
+            } else {
+                None
+            }),
         })
     }
 
@@ -92,6 +100,7 @@ impl Encoder {
             spikes,
             spikes_known,
             inputs_changed,
+            ahead,
             ..
         } = self;
         let contiguous = "owned arrays are contiguous";
@@ -107,6 +116,14 @@ impl Encoder {
                 spikes.clear();
             }
             fast.step(inputs, *inputs_changed, outputs, tols, spikes, t, dt, p);
+        } else if let Some(ahead) = ahead.0.as_mut() {
+            let bits = ahead.bits(*key);
+            *key = key.split::<2>()[0];
+            spikes.clear();
+            crate::utils::simd::with_avx2(
+                #[inline(always)]
+                || compare(bits, inputs, 0, outputs, tols, t, &p, Some(spikes)),
+            );
         } else {
             let [next, sub] = key.split::<2>();
             *key = next;
@@ -214,21 +231,39 @@ fn fire_chunk(
         let start = off + c * 256;
         let b = &mut bits[..o.len()];
         sub.bits_into(start as u64, b);
-        let x = &inputs[start..start + o.len()];
-        // Branch-free, so that it vectorises; the few spikes are listed after.
-        for (((o, tl), &b), &x) in o.iter_mut().zip(tl.iter_mut()).zip(b.iter()).zip(x) {
-            let s = if bits_to_unit(b) < p(x) { 1.0 } else { 0.0 };
-            *o = s;
-            *tl = (1.0 - s) * *tl + s * t;
-        }
-        if let Some(list) = spikes.as_deref_mut() {
-            for (k, block) in o.chunks(16).enumerate() {
-                // Outputs are 0.0 or 1.0: one branch-free test per block.
-                if block.iter().fold(0u32, |acc, s| acc | s.to_bits()) != 0 {
-                    let first = start + k * 16;
-                    let fired = block.iter().enumerate().filter(|(_, &s)| s != 0.0);
-                    list.extend(fired.map(|(j, _)| (first + j) as u32));
-                }
+        compare(b, inputs, start, o, tl, t, p, spikes.as_deref_mut());
+    }
+}
+
+/// Cells `start..start + out.len()` given their random `bits`: `out = unit(bits) <
+/// p(inputs)`, `tol` updated, and the indices of the cells that fire pushed onto
+/// `spikes` if given.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn compare(
+    bits: &[u32],
+    inputs: &[f32],
+    start: usize,
+    out: &mut [f32],
+    tol: &mut [f32],
+    t: f32,
+    p: &impl Fn(f32) -> f32,
+    spikes: Option<&mut Vec<u32>>,
+) {
+    let x = &inputs[start..start + out.len()];
+    // Branch-free, so that it vectorises; the few spikes are listed after.
+    for (((o, tl), &b), &x) in out.iter_mut().zip(tol.iter_mut()).zip(bits).zip(x) {
+        let s = if bits_to_unit(b) < p(x) { 1.0 } else { 0.0 };
+        *o = s;
+        *tl = (1.0 - s) * *tl + s * t;
+    }
+    if let Some(list) = spikes {
+        for (k, block) in out.chunks(16).enumerate() {
+            // Outputs are 0.0 or 1.0: one branch-free test per block.
+            if block.iter().fold(0u32, |acc, s| acc | s.to_bits()) != 0 {
+                let first = start + k * 16;
+                let fired = block.iter().enumerate().filter(|(_, &s)| s != 0.0);
+                list.extend(fired.map(|(j, _)| (first + j) as u32));
             }
         }
     }
