@@ -37,15 +37,13 @@ struct Block {
 }
 
 impl Block {
-    fn new(steps: usize, cells: usize) -> Option<Block> {
-        let mut bits = Vec::new();
-        bits.try_reserve_exact(steps * cells).ok()?;
-        bits.resize(steps * cells, 0);
-        Some(Block {
-            bits,
+    fn new(steps: usize, cells: usize) -> Block {
+        // At most `BLOCK_DRAWS` words, zeroed by the system: untouched until drawn.
+        Block {
+            bits: vec![0; steps * cells],
             keys: vec![Key([0, 0]); steps],
             after: Key([0, 0]),
-        })
+        }
     }
 
     /// Draws the block that starts with `key`.
@@ -111,17 +109,17 @@ pub(crate) struct DrawAhead {
 impl DrawAhead {
     /// Draws ahead for `cells` draws a step, or `None` where it would not pay (a
     /// small population, or one thread allowed: `RAYON_NUM_THREADS=1`) or could not be
-    /// had (memory, a thread).
+    /// had (no thread).
     pub fn new(cells: usize) -> Option<DrawAhead> {
         if cells < MIN_CELLS || rayon::current_num_threads() < 2 {
             return None;
         }
         let steps = (BLOCK_DRAWS / cells).clamp(1, MAX_STEPS);
-        let front = Block::new(steps, cells)?;
+        let front = Block::new(steps, cells);
         let shared = Arc::new(Shared {
             slot: Mutex::new(Slot {
                 job: Job::Idle,
-                spare: Some(Block::new(steps, cells)?),
+                spare: Some(Block::new(steps, cells)),
             }),
             changed: Condvar::new(),
         });

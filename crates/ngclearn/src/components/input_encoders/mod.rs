@@ -72,6 +72,15 @@ impl Encoder {
 
     /// Switches between JAX-compatible draws and the fast mode.
     pub fn set_random_mode(&mut self, mode: RandomMode) {
+        // Only the JAX-compatible mode draws ahead (and then needs its helper thread).
+        let cells = self.inputs.len();
+        self.ahead = match mode {
+            RandomMode::Jax if self.ahead.0.is_none() && cells < PARALLEL_CELLS => {
+                draw_ahead::Ahead(draw_ahead::DrawAhead::new(cells).map(Box::new))
+            }
+            RandomMode::Jax => std::mem::take(&mut self.ahead),
+            RandomMode::Fast => draw_ahead::Ahead(None),
+        };
         self.fast = match mode {
             RandomMode::Jax => None,
             RandomMode::Fast => {
