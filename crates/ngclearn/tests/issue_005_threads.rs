@@ -3,6 +3,7 @@
 
 use ndarray::Array2;
 use ngclearn::components::input_encoders::PARALLEL_CELLS;
+use ngclearn::core::rng::RandomMode;
 use ngclearn::prelude::*;
 
 fn spikes_with_threads(threads: usize, n: usize, steps: usize) -> Vec<Array2<f32>> {
@@ -49,8 +50,8 @@ fn spikes_do_not_depend_on_the_thread_count() {
 }
 
 /// Spikes of a population that draws ahead (mid-sized, more than one thread): built
-/// in a pool of `threads`, run for `steps`, with the key set from outside at step 70
-/// and a reset at step 150. Returns the spikes and the key after each step.
+/// in a pool of `threads`, run for `steps`, with the key set from outside at step 70,
+/// the fast mode for steps 100 to 109 and a reset at step 150. Returns the spikes and the key after each step.
 fn drawn_ahead(threads: usize, n: usize, steps: usize) -> Vec<(Array2<f32>, Key)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -69,6 +70,12 @@ fn drawn_ahead(threads: usize, n: usize, steps: usize) -> Vec<(Array2<f32>, Key)
                 if k == 70 {
                     m.set_key("p:key", Key::from_seed(12)).unwrap();
                 }
+                if k == 100 {
+                    m.set_random_mode(RandomMode::Fast);
+                }
+                if k == 110 {
+                    m.set_random_mode(RandomMode::Jax);
+                }
                 if k == 150 {
                     m.run_named("rst", 0.0, 0.1).unwrap();
                     m.set("p:inputs", &Array2::ones((1, n))).unwrap();
@@ -82,7 +89,8 @@ fn drawn_ahead(threads: usize, n: usize, steps: usize) -> Vec<(Array2<f32>, Key)
 
 /// Mid-sized populations draw the next steps' numbers ahead on a helper thread (in
 /// blocks of up to 64 steps). The spikes and keys must be the ones drawn step by step,
-/// across block boundaries, a key set from outside and a reset.
+/// across block boundaries, a key set from outside, a switch to the fast mode and back
+/// (which drops the helper and makes a new one) and a reset.
 #[test]
 fn draws_made_ahead_are_the_step_by_step_draws() {
     let n = 3000; // blocks of 64 steps
@@ -93,6 +101,13 @@ fn draws_made_ahead_are_the_step_by_step_draws() {
     for (k, (spikes, after)) in serial.iter().enumerate() {
         if k == 70 {
             key = Key::from_seed(12);
+        }
+        if (100..110).contains(&k) {
+            assert_eq!(
+                *after, key,
+                "step {k}: the fast mode leaves the key as it is"
+            );
+            continue;
         }
         let [next, sub] = key.split::<2>();
         key = next;
