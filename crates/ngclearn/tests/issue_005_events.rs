@@ -195,3 +195,72 @@ fn sources_without_lists_are_scanned() {
     }
     assert!(ev.get("W:g_syn").unwrap().sum() > 0.0);
 }
+
+/// LIF cells list their spikes too, so LIF -> synapse projections (recurrent circuits)
+/// take the event path: the same numbers as feeding `s` by hand, with a batch of 2,
+/// a reset, and `s` written from outside once.
+#[test]
+fn lif_spikes_travel_as_events() {
+    let (n, m, b) = (50, 7, 2);
+    let build = |wired: bool| {
+        let mut ctx = Context::new("l");
+        let mut p = LIFCellParams::new(10.0);
+        (p.thr, p.v_rest, p.v_reset, p.refract_time) = (-55.0, -65.0, -65.0, 1.0);
+        p.batch_size = b;
+        ctx.add(LIFCell::new("z", n, p).unwrap()).unwrap();
+        let mut p = AlphaSynapseParams::new(2.0, 0.7, Some(0.0));
+        p.is_nonplastic = false;
+        p.dense.weight_init = Some(DistributionGenerator::gaussian(0.0, 1.0));
+        p.dense.batch_size = b;
+        p.dense.key = Some(Key::from_seed(6));
+        ctx.add(AlphaSynapse::new("W", (n, m), p).unwrap()).unwrap();
+        if wired {
+            ctx.wire("z:s", "W:inputs").unwrap();
+        }
+        ctx.process("pre", &[("z", Method::AdvanceState)]).unwrap();
+        ctx.process("syn", &[("W", Method::AdvanceState)]).unwrap();
+        ctx.process("rst", &[("z", Method::Reset), ("W", Method::Reset)])
+            .unwrap();
+        let mut model = ctx.build().unwrap();
+        // Currents that make the cells fire at different rates, differently per row.
+        let j = Array2::from_shape_fn((b, n), |(r, i)| 12.0 + 0.4 * i as f32 + 3.0 * r as f32);
+        model.set("z:j", &j).unwrap();
+        (model, j)
+    };
+    let ((mut ev, j), (mut dense, _)) = (build(true), build(false));
+    let s_ref = ev.compartment("z:s").unwrap();
+    let mut spikes = 0;
+    for k in 1..=300 {
+        let t = k as f32 * DT;
+        if k == 150 {
+            for x in [&mut ev, &mut dense] {
+                x.run_named("rst", 0.0, DT).unwrap();
+                x.set("z:j", &j).unwrap();
+            }
+        }
+        if k == 200 {
+            for x in [&mut ev, &mut dense] {
+                x.set("z:s", &Array2::ones((b, n))).unwrap();
+            }
+            assert_eq!(ev.nonzero(s_ref), None, "a hand-written s has no list");
+        }
+        ev.run_named("pre", t, DT).unwrap();
+        ev.run_named("syn", t, DT).unwrap();
+        dense.run_named("pre", t, DT).unwrap();
+        let s = dense.get("z:s").unwrap();
+        dense.set("W:inputs", &s).unwrap();
+        dense.run_named("syn", t, DT).unwrap();
+        assert_eq!(ev.get("z:s").unwrap(), s, "step {k}: spikes");
+        let listed = ev.nonzero(s_ref).expect("a LIF cell lists its spikes");
+        assert_eq!(listed, &nonzero_of(&s)[..], "step {k}: event list");
+        spikes += listed.len();
+        assert_eq!(own_inputs(&ev), s, "step {k}: delivered inputs");
+        let (g_ev, g_dense) = (ev.get("W:g_syn").unwrap(), dense.get("W:g_syn").unwrap());
+        let same = g_ev
+            .iter()
+            .zip(g_dense.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "step {k}: g_syn differs");
+    }
+    assert!(spikes > 100, "only {spikes} spikes");
+}

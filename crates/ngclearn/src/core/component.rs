@@ -57,6 +57,57 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     }
 }
 
+/// A list of flat indices that keeps its capacity when cloned, so that filling a
+/// copy never allocates (a `Vec`'s clone has only its length).
+#[derive(Debug, Default)]
+pub(crate) struct IndexVec(Vec<u32>);
+
+impl IndexVec {
+    /// Room for `len` indices, allocated fallibly (an error on `param` of `component`);
+    /// indices are u32, so `len` must fit one.
+    pub(crate) fn with_capacity(component: &str, param: &str, len: usize) -> Result<IndexVec> {
+        let mut v = Vec::new();
+        u32::try_from(len)
+            .ok()
+            .and_then(|_| v.try_reserve_exact(len).ok())
+            .ok_or_else(|| Error::param(component, param, len, "is too large to allocate"))?;
+        Ok(IndexVec(v))
+    }
+
+    /// Lists the flat indices of the non-zero entries of `values` (blocks of zeros are
+    /// skipped with one branch-free test each).
+    pub(crate) fn collect_nonzero(&mut self, values: &[f32]) {
+        self.0.clear();
+        for (k, block) in values.chunks(16).enumerate() {
+            if block.iter().fold(0u32, |acc, x| acc | (x.to_bits() << 1)) != 0 {
+                let fired = block.iter().enumerate().filter(|(_, &x)| x != 0.0);
+                self.0.extend(fired.map(|(j, _)| (k * 16 + j) as u32));
+            }
+        }
+    }
+}
+
+impl Clone for IndexVec {
+    fn clone(&self) -> Self {
+        let mut v = Vec::with_capacity(self.0.capacity());
+        v.extend_from_slice(&self.0);
+        IndexVec(v)
+    }
+}
+
+impl std::ops::Deref for IndexVec {
+    type Target = Vec<u32>;
+    fn deref(&self) -> &Vec<u32> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for IndexVec {
+    fn deref_mut(&mut self) -> &mut Vec<u32> {
+        &mut self.0
+    }
+}
+
 /// Which entries of an input compartment may be non-zero, as a wire delivered them.
 ///
 /// Invariant: when known, every entry outside `indices` is zero. A wire keeps it by

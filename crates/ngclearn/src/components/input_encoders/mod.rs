@@ -8,7 +8,7 @@ pub mod poisson_cell;
 pub use bernoulli_cell::BernoulliCell;
 pub use poisson_cell::PoissonCell;
 
-use crate::core::component::{count, filled, valid_name};
+use crate::core::component::{count, filled, valid_name, IndexVec};
 use crate::core::rng::{bits_to_unit, Key, RandomMode};
 
 /// Populations at least this large draw on all of rayon's threads.
@@ -29,7 +29,7 @@ pub(crate) struct Encoder {
     pub fast: Option<Box<event_schedule::EventSchedule>>,
     /// The flat indices of the cells that spiked on the last step, ascending; valid
     /// while `spikes_known` (an outside write to `outputs` clears that).
-    pub spikes: Vec<u32>,
+    pub spikes: IndexVec,
     pub spikes_known: bool,
     /// Whether `inputs` may have changed since the last step (the fast mode rescans).
     pub inputs_changed: bool,
@@ -44,14 +44,7 @@ impl Encoder {
         let b = count(&name, "batch_size", batch_size)?;
         let z = || filled(&name, "n_units", (b, n), 0.0);
         let (inputs, outputs, tols) = (z()?, z()?, z()?);
-        // Spikes are listed by u32 flat index.
-        let mut spikes = Vec::new();
-        u32::try_from(b * n)
-            .ok()
-            .and_then(|_| spikes.try_reserve_exact(b * n).ok())
-            .ok_or_else(|| {
-                crate::error::Error::param(&name, "n_units", n, "is too large to allocate")
-            })?;
+        let spikes = IndexVec::with_capacity(&name, "n_units", b * n)?;
         Ok(Encoder {
             name,
             key: key.unwrap_or_else(Key::from_time),
@@ -153,8 +146,7 @@ impl Encoder {
                         )
                     });
                 spikes.clear();
-                let fired = outputs.iter().enumerate().filter(|(_, &o)| o != 0.0);
-                spikes.extend(fired.map(|(i, _)| i as u32));
+                spikes.collect_nonzero(outputs);
             } else {
                 spikes.clear();
                 crate::utils::simd::with_avx2(

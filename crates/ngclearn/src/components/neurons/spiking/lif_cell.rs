@@ -25,7 +25,7 @@
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
 use crate::core::component::{
-    count, filled, finite, non_negative, positive, valid_name, Component,
+    count, filled, finite, non_negative, positive, valid_name, Component, IndexVec,
 };
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
@@ -127,6 +127,10 @@ pub struct LIFCell {
     tols: Array2<f32>,
     /// Scratch for `one_spike` draws.
     draws: Vec<f32>,
+    /// The flat indices of the cells whose `s` is non-zero after the last step, valid
+    /// while `spikes_known` (an outside write to `s` clears that).
+    spikes: IndexVec,
+    spikes_known: bool,
 }
 
 const fn cpt(
@@ -300,6 +304,8 @@ impl LIFCell {
             s_raw: z(0.0)?,
             tols: z(0.0)?,
             draws: z(0.0)?.into_raw_vec_and_offset().0,
+            spikes: IndexVec::with_capacity(&name, "n_units", batch * n)?,
+            spikes_known: true,
             name,
             p,
         })
@@ -557,11 +563,16 @@ impl Component for LIFCell {
         for (tols, &s) in tols.iter_mut().zip(s) {
             *tols = (1.0 - s) * *tols + s * t;
         }
+        // Listed for the wires into synapses: their sum then costs the spikes.
+        self.spikes.collect_nonzero(s);
+        self.spikes_known = true;
     }
     fn reset(&mut self) {
         self.j.fill(0.0);
         self.v.fill(self.p.v_rest);
         self.s.fill(0.0);
+        self.spikes.clear();
+        self.spikes_known = true;
         self.s_raw.fill(0.0);
         self.rfr.fill(self.p.refract_time);
         self.tols.fill(0.0);
@@ -584,11 +595,17 @@ impl Component for LIFCell {
             1 => &mut self.v,
             2 => &mut self.rfr,
             3 => &mut self.thr_theta,
-            4 => &mut self.s,
+            4 => {
+                self.spikes_known = false;
+                &mut self.s
+            }
             5 => &mut self.s_raw,
             6 => &mut self.tols,
             _ => return None,
         })
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        (index == 4 && self.spikes_known).then_some(self.spikes.as_slice())
     }
     fn key(&self) -> Key {
         self.key
