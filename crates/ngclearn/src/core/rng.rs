@@ -264,21 +264,6 @@ impl Key {
         }
     }
 
-    /// Calls `f(j, bits(j))` for every `j < n`, drawing the bits in blocks.
-    #[inline]
-    fn for_each_bits(self, n: usize, mut f: impl FnMut(usize, u32)) {
-        let mut buf = [0u32; 64];
-        let mut j = 0;
-        while j < n {
-            let m = (n - j).min(buf.len());
-            self.bits_into(j as u64, &mut buf[..m]);
-            for (d, &b) in buf[..m].iter().enumerate() {
-                f(j + d, b);
-            }
-            j += m;
-        }
-    }
-
     /// `jax.random.PRNGKey(seed)`: the high and low 32 bits of the 64-bit seed.
     pub fn from_seed(seed: u64) -> Key {
         Key([(seed >> 32) as u32, seed as u32])
@@ -316,34 +301,61 @@ impl Key {
         a ^ b
     }
 
+    /// `out[j] = f(bits(j))`. Large outputs (weight matrices) are filled on all of
+    /// rayon's threads; element `j` draws counter `j` whichever chunk it is in, so the
+    /// numbers do not depend on the thread count. Compiled for AVX2 and FMA where the
+    /// processor has them (an explicit `mul_add` is one rounding on either path).
+    fn fill_bits(self, out: &mut [f32], f: impl Fn(u32) -> f32 + Sync) {
+        const CHUNK: usize = 1 << 16;
+        let serial = |start: usize, out: &mut [f32]| {
+            crate::utils::simd::with_avx2(
+                #[inline(always)]
+                || {
+                    let mut buf = [0u32; 256];
+                    for (c, o) in out.chunks_mut(256).enumerate() {
+                        let b = &mut buf[..o.len()];
+                        self.bits_into((start + c * 256) as u64, b);
+                        o.iter_mut().zip(b.iter()).for_each(|(o, &b)| *o = f(b));
+                    }
+                },
+            )
+        };
+        if out.len() >= 4 * CHUNK && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            out.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(c, o)| serial(c * CHUNK, o));
+        } else {
+            serial(0, out);
+        }
+    }
+
     /// `jax.random.uniform(key, shape, minval=0, maxval=1)` into `out` (row-major).
     pub fn uniform_into(self, out: &mut [f32]) {
-        self.for_each_bits(out.len(), |j, b| out[j] = bits_to_unit(b));
+        self.fill_bits(out, bits_to_unit);
     }
 
     /// `jax.random.uniform(key, shape, minval, maxval)` into `out` (row-major).
     pub fn uniform_range_into(self, out: &mut [f32], minval: f32, maxval: f32) {
         let span = maxval - minval;
         // XLA fuses the multiply-add into one rounding (an FMA).
-        self.for_each_bits(out.len(), |j, b| {
-            out[j] = bits_to_unit(b).mul_add(span, minval).max(minval)
-        });
+        self.fill_bits(out, |b| bits_to_unit(b).mul_add(span, minval).max(minval));
     }
 
-    /// `jax.random.normal(key, shape)` into `out` (row-major).
+    /// `jax.random.normal(key, shape)` into `out` (row-major): `sqrt(2) * erfinv(u)`
+    /// with `u` uniform on `[nextafter(-1, 0), 1)`.
     pub fn normal_into(self, out: &mut [f32]) {
         let lo = next_toward_zero(-1.0f32);
-        self.uniform_range_into(out, lo, 1.0);
-        for o in out.iter_mut() {
-            *o = std::f32::consts::SQRT_2 * erfinv_f32(*o);
-        }
+        let span = 1.0 - lo;
+        self.fill_bits(out, |b| {
+            let u = bits_to_unit(b).mul_add(span, lo).max(lo);
+            std::f32::consts::SQRT_2 * erfinv_f32(u)
+        });
     }
 
     /// `jax.random.bernoulli(key, p, shape)` into `out` as 0/1 (row-major).
     pub fn bernoulli_into(self, out: &mut [f32], p: f32) {
-        self.for_each_bits(out.len(), |j, b| {
-            out[j] = if bits_to_unit(b) < p { 1.0 } else { 0.0 }
-        });
+        self.fill_bits(out, |b| if bits_to_unit(b) < p { 1.0 } else { 0.0 });
     }
 
     /// `jax.random.permutation(key, n)` of `0..n` (the sort-based shuffle).
@@ -566,6 +578,36 @@ mod tests {
                     assert_eq!(b, want, "portable: start {start} len {len} j {j}");
                 }
             }
+        }
+    }
+
+    /// Weight-matrix-sized fills run on several threads: the same numbers as one thread,
+    /// and as drawing element by element.
+    #[test]
+    fn large_fills_do_not_depend_on_threads() {
+        let n = (1 << 18) + 1234;
+        let fills = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let k = Key::from_seed(31);
+                let mut v = [vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]];
+                k.uniform_range_into(&mut v[0], -0.3, 0.8);
+                k.normal_into(&mut v[1]);
+                k.bernoulli_into(&mut v[2], 0.4);
+                v
+            })
+        };
+        let one = fills(1);
+        assert_eq!(one, fills(3));
+        let k = Key::from_seed(31);
+        for j in [0, 1, 65_535, 65_536, n - 1] {
+            let u = bits_to_unit(k.bits(j as u64));
+            let span = 0.8f32 - (-0.3f32);
+            assert_eq!(one[0][j], u.mul_add(span, -0.3).max(-0.3), "uniform {j}");
+            assert_eq!(one[2][j], if u < 0.4 { 1.0 } else { 0.0 }, "bernoulli {j}");
         }
     }
 
