@@ -205,3 +205,25 @@ fn long_intervals_keep_their_distribution() {
         "{long} of intervals > 4096 steps, expected {want}"
     );
 }
+
+/// Inputs set directly on the component (not through a model) reach the fast mode too.
+#[test]
+fn set_inputs_on_the_component_reschedules() {
+    use ngclearn::core::component::Component;
+    let mut p = PoissonCell::new("p", 1, 1000.0, 1, Some(Key::from_seed(1))).unwrap();
+    p.set_random_mode(RandomMode::Fast);
+    // dt = 1 ms at 1000 Hz: p = 1 per step while the input is 1.
+    p.set_inputs(&Array2::ones((1, 1)));
+    for k in 1..=5 {
+        p.advance_state(k as f32, 1.0);
+        assert_eq!(p.outputs()[[0, 0]], 1.0, "step {k}: fires every step");
+    }
+    p.set_inputs(&Array2::zeros((1, 1)));
+    for k in 6..=20 {
+        p.advance_state(k as f32, 1.0);
+        assert_eq!(p.outputs()[[0, 0]], 0.0, "step {k}: never fires at rate 0");
+    }
+    p.set_inputs(&Array2::ones((1, 1)));
+    p.advance_state(21.0, 1.0);
+    assert_eq!(p.outputs()[[0, 0]], 1.0, "fires again at once");
+}
