@@ -12,7 +12,9 @@
 //! from outside, a loaded model or anything else that changes it makes a new block at
 //! once. The numbers are the ones drawn one step at a time (the same counters), for
 //! any number of threads. The hand-over is a mutex and a condition variable: nothing
-//! is allocated after construction.
+//! is allocated after construction. Each such population holds one helper thread
+//! (asleep between blocks) and two blocks of at most 2 MiB, whose pages are only
+//! touched once drawn; the fast random mode gives both up.
 
 use crate::core::rng::Key;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
