@@ -6,6 +6,8 @@ where a Python that has them is given.
 Workloads (SPEC §7), 10,000 steps of 0.1 ms:
   B1  the tutorial circuit: 80 + 20 Poisson cells at 10 Hz -> AlphaSynapses -> 1 LIF
   B2  8,000 + 2,000 Poisson -> 1,000 LIF, all to all (10 M synapses), g_syn_bar 2.4*80/8000
+  B2-uniform-W  B2 with is_nonplastic = false and uniform(0.025, 0.8) weights, so that
+      the synaptic sum reads W's rows (ngc only: the peers' scripts use B2's weights)
   sweep-npre  n_pre 1k..100k at a fixed input event count (rate = 10 Hz * 10k / n_pre)
   sweep-rate  B2's sizes at 1..50 Hz
 
@@ -20,14 +22,16 @@ KEYS = {"pre_exc": [2877103387, 1697627890], "pre_inh": [2113592192, 603280156],
         "syn": [3512017511, 140093922], "post": [781066781, 179802120]}
 
 
-def model_toml(n_exc, n_inh, n_post, freq, g_e, g_i):
+def model_toml(n_exc, n_inh, n_post, freq, g_e, g_i, plastic=False):
     c = lambda s: s.strip() + "\n\n"
     out = 'name = "ei"\nreset = true\n\n'
     for name, n in (("pre_exc", n_exc), ("pre_inh", n_inh)):
         out += c(f'[[component]]\nname = "{name}"\nclass = "PoissonCell"\nn_units = {n}\ntarget_freq = {freq}\nkey = {KEYS[name]}')
     for name, n, tau, e, g in (("Wexc", n_exc, 2.0, 0.0, g_e), ("Winh", n_inh, 5.0, -80.0, g_i)):
         out += c(f'[[component]]\nname = "{name}"\nclass = "AlphaSynapse"\nshape = [{n}, {n_post}]\ntau_decay = {tau}\ng_syn_bar = {g}\nsyn_rest = {e}\n'
-                 f'resist_scale = 0.1\nweight_init = {{ dist = "constant", value = 1.0 }}\nkey = {KEYS["syn"]}')
+                 f'resist_scale = 0.1\n'
+                 + ('is_nonplastic = false\nweight_init = { dist = "uniform", low = 0.025, high = 0.8 }\n' if plastic else 'weight_init = { dist = "constant", value = 1.0 }\n')
+                 + f'key = {KEYS["syn"]}')
     out += c(f'[[component]]\nname = "post_exc"\nclass = "LIFCell"\nn_units = {n_post}\ntau_m = 10.0\nthr = -55.0\nv_rest = -75.0\nv_reset = -75.0\n'
              f'tau_theta = 0.0\ntheta_plus = 0.0\nrefract_time = 2.0\nkey = {KEYS["post"]}')
     for s, t in (("pre_exc:outputs", "Wexc:inputs"), ("pre_inh:outputs", "Winh:inputs"), ("post_exc:v", "Wexc:v"), ("post_exc:v", "Winh:v")):
@@ -55,7 +59,7 @@ def rss_of(cmd):
 
 
 def workloads(only):
-    b = [("B1", 80, 20, 1, 10.0), ("B2", 8000, 2000, 1000, 10.0)]
+    b = [("B1", 80, 20, 1, 10.0), ("B2", 8000, 2000, 1000, 10.0), ("B2-uniform-W", 8000, 2000, 1000, 10.0)]
     for n in (1000, 10000, 100000):
         b.append((f"npre={n}", n * 4 // 5, n // 5, 100, 10.0 * 10000 / n))
     for hz in (1.0, 10.0, 50.0):
@@ -67,7 +71,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--peers", help="a Python with ngclearn 3.1.1, brian2 and nest (optional)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best is kept)")
-    ap.add_argument("--only", default="", help="comma-separated workloads: B1,B2,sweep-npre,sweep-rate")
+    ap.add_argument("--only", default="", help="comma-separated workloads: B1,B2,B2-uniform-W,sweep-npre,sweep-rate")
     ap.add_argument("--json", help="write the raw rows here")
     ap.add_argument("--table", help="only print the table of an earlier --json file")
     args = ap.parse_args()
@@ -85,7 +89,7 @@ def main():
         g_e, g_i = 2.4 * 80.0 / ne, 2.4 * 20.0 / ni
         path = os.path.join(tmp, f"{name}.toml")
         with open(path, "w") as f:
-            f.write(model_toml(ne, ni, npost, hz, g_e, g_i))
+            f.write(model_toml(ne, ni, npost, hz, g_e, g_i, plastic=name.endswith("-uniform-W")))
         for mode, label in (("jax", "ngc (JAX-compatible)"), ("fast", "ngc --random fast")):
             cmd = [ngc, "run", path, "--steps", "10000", "--dt", "0.1", "--random", mode, "--out", os.path.join(tmp, "out"), "--record-spikes", "post_exc:s"]
             best = min((rss_of(cmd) for _ in range(args.repeat)), key=lambda r: r[0])
@@ -94,7 +98,7 @@ def main():
             peer = {"run_s": float(loop.group(1))} if loop else {}
             rows.append({"workload": name, "impl": label, "wall_s": best[0], "rss_mb": best[1], "peer": peer})
             print(f"{name:<14} {label:<22} {best[0]:8.3f} s  {best[1]:7.1f} MB  (step loop: {peer.get('run_s')} s)", flush=True)
-        if args.peers and ne + ni <= 10000:
+        if args.peers and ne + ni <= 10000 and not name.endswith("-uniform-W"):
             peers = [("ngclearn scan", [args.peers, os.path.join(PEERS, "ngclearn_bench.py"), "scan", str(ne), str(ni), str(npost), "10000"]),
                      ("brian2 cpp", [args.peers, os.path.join(PEERS, "brian2_bench.py"), "cpp", str(ne), str(ni), str(npost), "10000"]),
                      ("nest 2 threads", [args.peers, os.path.join(PEERS, "nest_bench.py"), str(ne), str(ni), str(npost), "10000"])]

@@ -264,3 +264,71 @@ fn lif_spikes_travel_as_events() {
     }
     assert!(spikes > 100, "only {spikes} spikes");
 }
+
+/// A non-plastic synapse's weights are all ones, and its sum skips reading them. The
+/// numbers must be those of adding the rows: checked against a synapse whose weights
+/// are ones except in one column (which takes the row-adding path), on every other
+/// column, with graded inputs, a batch of 2, events and scanning, and after the
+/// weights are written (which makes the synapse look at them again).
+#[test]
+fn unit_weights_give_the_row_sums() {
+    let (n, m, b) = (300, 6, 2);
+    let build = |unit: bool, wired: bool| {
+        let mut ctx = Context::new("u");
+        ctx.add(PoissonCell::new("pre", n, 150.0, b, Some(Key::from_seed(5))).unwrap())
+            .unwrap();
+        let mut p = AlphaSynapseParams::new(2.0, 0.7, Some(-10.0));
+        p.dense.batch_size = b;
+        p.dense.key = Some(Key::from_seed(6));
+        ctx.add(AlphaSynapse::new("W", (n, m), p).unwrap()).unwrap();
+        if wired {
+            ctx.wire("pre:outputs", "W:inputs").unwrap();
+        }
+        ctx.process("pre", &[("pre", Method::AdvanceState)])
+            .unwrap();
+        ctx.process("syn", &[("W", Method::AdvanceState)]).unwrap();
+        let mut model = ctx.build().unwrap();
+        let mut w = Array2::<f32>::ones((n, m));
+        if !unit {
+            w.column_mut(m - 1).fill(2.0);
+        }
+        model.set("W:weights", &w).unwrap();
+        model
+            .set("W:v", &Array2::from_elem((b, m), -60.0f32))
+            .unwrap();
+        // Graded rates, so that some inputs are scaled spikes when fed by hand.
+        model.set("pre:inputs", &Array2::ones((b, n))).unwrap();
+        model
+    };
+    for wired in [true, false] {
+        let (mut unit, mut rows) = (build(true, wired), build(false, wired));
+        for k in 1..=200 {
+            let t = k as f32 * DT;
+            if k == 120 {
+                // Written weights are looked at again: still all ones here.
+                unit.set("W:weights", &Array2::ones((n, m))).unwrap();
+            }
+            for x in [&mut unit, &mut rows] {
+                x.run_named("pre", t, DT).unwrap();
+                if !wired {
+                    // Graded inputs: spikes scaled by 0.5, 1 or 3 by cell.
+                    let s = x.get("pre:outputs").unwrap();
+                    let g = Array2::from_shape_fn((b, n), |(_, i)| [0.5f32, 1.0, 3.0][i % 3]);
+                    x.set("W:inputs", &(&s * &g)).unwrap();
+                }
+                x.run_named("syn", t, DT).unwrap();
+            }
+            let (gu, gr) = (unit.get("W:g_syn").unwrap(), rows.get("W:g_syn").unwrap());
+            for r in 0..b {
+                for j in 0..m - 1 {
+                    assert_eq!(
+                        gu[[r, j]].to_bits(),
+                        gr[[r, j]].to_bits(),
+                        "wired {wired} step {k} row {r} col {j}"
+                    );
+                }
+            }
+        }
+        assert!(unit.get("W:g_syn").unwrap().sum() > 0.0);
+    }
+}

@@ -150,7 +150,10 @@ impl ConductanceState {
                 b.input_support.forget();
                 &mut b.inputs
             }
-            1 => &mut b.weights,
+            1 => {
+                b.unit_weights = None;
+                &mut b.weights
+            }
             2 => &mut b.biases,
             3 => &mut b.mask,
             4 => &mut b.outputs,

@@ -75,6 +75,10 @@ pub(crate) struct Dense {
     pub projected: Array2<f32>,
     /// Which `inputs` may be non-zero, when a wire delivered them as events.
     pub input_support: Support,
+    /// Whether every weight is exactly 1 (`None`: not checked since `weights` was last
+    /// written). ngclearn's conductance synapses are non-plastic by default, and a
+    /// non-plastic synapse's weights are all ones.
+    pub unit_weights: Option<bool>,
 }
 
 impl Dense {
@@ -141,6 +145,7 @@ impl Dense {
             key,
             projected,
             input_support,
+            unit_weights: None,
         })
     }
 
@@ -148,21 +153,54 @@ impl Dense {
     /// (each scaled by the input's value, so graded inputs are exact), in ascending
     /// order of input. The inputs a wire delivered as events are found from their
     /// list; others by scanning, skipping blocks of zeros.
+    ///
+    /// When every weight is 1 (a non-plastic synapse), each output of a row is the sum
+    /// of that row's inputs, in the same order: the sum is made once per row and copied,
+    /// and `W` is not read. The numbers are the same (`s * 1 = s`).
     pub fn project(&mut self) {
         let Dense {
             inputs,
             weights,
             projected,
             input_support,
+            unit_weights,
             ..
         } = self;
         let w = weights.as_slice().expect("owned arrays are contiguous");
+        let unit =
+            *unit_weights.get_or_insert_with(|| w.iter().all(|&v| v.to_bits() == 1.0f32.to_bits()));
         let (n_pre, n_post) = weights.dim();
         let x = inputs.as_slice().expect("owned arrays are contiguous");
         let out = projected
             .as_slice_mut()
             .expect("owned arrays are contiguous");
         out.fill(0.0);
+        if unit {
+            // Each row's sum accumulates in its first output, then fills the row.
+            match input_support.get() {
+                Some(active) => {
+                    for &f in active {
+                        let s = x[f as usize];
+                        if s != 0.0 {
+                            out[f as usize / n_pre * n_post] += s;
+                        }
+                    }
+                }
+                None => {
+                    for (xs, out) in x.chunks(n_pre).zip(out.chunks_mut(n_post)) {
+                        out[0] = xs
+                            .iter()
+                            .filter(|&&s| s != 0.0)
+                            .fold(0.0f32, |acc, &s| acc + s);
+                    }
+                }
+            }
+            for out in out.chunks_mut(n_post) {
+                let sum = out[0];
+                out.fill(sum);
+            }
+            return;
+        }
         let row = |i: usize| &w[i * n_post..(i + 1) * n_post];
         match input_support.get() {
             Some(active) => {
