@@ -53,6 +53,8 @@ impl ConductanceState {
         if is_nonplastic {
             // ngclearn: `weights * 0 + 1`, which also erases a p_conn mask.
             base.weights.mapv_inplace(|w| w * 0.0 + 1.0);
+            // All ones unless an initialiser gave a non-finite weight (then NaN).
+            base.unit_weights = Some(super::dense_synapse::all_ones(&base.weights));
         }
         let z = || filled(&base.name, "shape", post, 0.0);
         let (v, g_syn, i_syn) = (z()?, z()?, z()?);

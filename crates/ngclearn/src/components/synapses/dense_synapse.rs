@@ -167,8 +167,7 @@ impl Dense {
             ..
         } = self;
         let w = weights.as_slice().expect("owned arrays are contiguous");
-        let unit =
-            *unit_weights.get_or_insert_with(|| w.iter().all(|&v| v.to_bits() == 1.0f32.to_bits()));
+        let unit = *unit_weights.get_or_insert_with(|| all_ones(weights));
         let (n_pre, n_post) = weights.dim();
         let x = inputs.as_slice().expect("owned arrays are contiguous");
         let out = projected
@@ -249,6 +248,17 @@ impl Dense {
             m.insert("batch_size".into(), Value::from(self.batch_size));
         }
         m
+    }
+}
+
+/// Whether every entry of `w` is exactly 1.0 (one branch-free test per block of 64).
+pub(crate) fn all_ones(w: &Array2<f32>) -> bool {
+    let one = 1.0f32.to_bits();
+    match w.as_slice() {
+        Some(w) => w
+            .chunks(64)
+            .all(|c| c.iter().fold(0u32, |acc, v| acc | (v.to_bits() ^ one)) == 0),
+        None => w.iter().all(|v| v.to_bits() == one),
     }
 }
 
