@@ -10,12 +10,13 @@ pub use poisson_cell::PoissonCell;
 
 use crate::core::component::{count, filled, valid_name, IndexVec};
 use crate::core::rng::{bits_to_unit, Key, RandomMode};
-
-/// Populations at least this large draw on all of rayon's threads.
-pub const PARALLEL_CELLS: usize = 16384;
 use crate::core::schema::{CompartmentInfo, Kind, Role};
 use crate::error::Result;
 use ndarray::Array2;
+
+/// Populations at least this large split each step's JAX-compatible draws over
+/// rayon's threads; smaller ones of 1,024 cells or more draw ahead on a helper thread.
+pub const PARALLEL_CELLS: usize = 16384;
 
 /// State shared by the stochastic encoders: `inputs`, `outputs`, `tols`, `key`.
 #[derive(Debug, Clone)]
