@@ -53,6 +53,12 @@ fn own_inputs(m: &Model) -> Array2<f32> {
     w.array(0).unwrap().clone()
 }
 
+/// Asserts that two conductances are bit-identical at step `k`.
+fn assert_same_bits(a: &Array2<f32>, b: &Array2<f32>, k: usize) {
+    let same = a.shape() == b.shape() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+    assert!(same, "step {k}: g_syn differs:\n{a}\n{b}");
+}
+
 /// The flat indices of the non-zero entries of `a`, ascending.
 fn nonzero_of(a: &Array2<f32>) -> Vec<u32> {
     let flat = a.as_slice().unwrap();
@@ -86,13 +92,12 @@ fn assert_same_as_dense(n: usize, m: usize, b: usize, freq: f32, mode: RandomMod
         spikes += listed.len();
         // The wired inputs hold this step's spikes only (the last step's were cleared).
         assert_eq!(own_inputs(&ev), s, "step {k}: delivered inputs");
-        let (g_ev, g_dense) = (ev.get("W:g_syn").unwrap(), dense.get("W:g_syn").unwrap());
         // Bit-identical, not close: the same rows are added in the same order.
-        let same = g_ev
-            .iter()
-            .zip(g_dense.iter())
-            .all(|(a, b)| a.to_bits() == b.to_bits());
-        assert!(same, "step {k}: g_syn differs");
+        assert_same_bits(
+            &ev.get("W:g_syn").unwrap(),
+            &dense.get("W:g_syn").unwrap(),
+            k,
+        );
     }
     assert!(
         spikes > 10,
@@ -255,12 +260,11 @@ fn lif_spikes_travel_as_events() {
         assert_eq!(listed, &nonzero_of(&s)[..], "step {k}: event list");
         spikes += listed.len();
         assert_eq!(own_inputs(&ev), s, "step {k}: delivered inputs");
-        let (g_ev, g_dense) = (ev.get("W:g_syn").unwrap(), dense.get("W:g_syn").unwrap());
-        let same = g_ev
-            .iter()
-            .zip(g_dense.iter())
-            .all(|(a, b)| a.to_bits() == b.to_bits());
-        assert!(same, "step {k}: g_syn differs");
+        assert_same_bits(
+            &ev.get("W:g_syn").unwrap(),
+            &dense.get("W:g_syn").unwrap(),
+            k,
+        );
     }
     assert!(spikes > 100, "only {spikes} spikes");
 }

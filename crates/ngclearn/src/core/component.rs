@@ -74,14 +74,20 @@ impl IndexVec {
         Ok(IndexVec(v))
     }
 
-    /// Lists the flat indices of the non-zero entries of `values` (blocks of zeros are
-    /// skipped with one branch-free test each).
+    /// Lists the flat indices of the non-zero entries of `values`.
     pub(crate) fn collect_nonzero(&mut self, values: &[f32]) {
         self.0.clear();
+        self.extend_nonzero(values, 0);
+    }
+
+    /// Appends `offset + j` for every non-zero `values[j]`, ascending (blocks of zeros
+    /// are skipped with one branch-free test each).
+    pub(crate) fn extend_nonzero(&mut self, values: &[f32], offset: usize) {
         for (k, block) in values.chunks(16).enumerate() {
             if block.iter().fold(0u32, |acc, x| acc | (x.to_bits() << 1)) != 0 {
+                let first = offset + k * 16;
                 let fired = block.iter().enumerate().filter(|(_, &x)| x != 0.0);
-                self.0.extend(fired.map(|(j, _)| (k * 16 + j) as u32));
+                self.0.extend(fired.map(|(j, _)| (first + j) as u32));
             }
         }
     }

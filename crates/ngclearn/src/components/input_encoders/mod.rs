@@ -146,7 +146,6 @@ impl Encoder {
                             || fire_chunk(sub, inputs, i * per, o, tl, t, &p, None),
                         )
                     });
-                spikes.clear();
                 spikes.collect_nonzero(outputs);
             } else {
                 spikes.clear();
@@ -226,7 +225,7 @@ fn fire_chunk(
     tol: &mut [f32],
     t: f32,
     p: &impl Fn(f32) -> f32,
-    mut spikes: Option<&mut Vec<u32>>,
+    mut spikes: Option<&mut IndexVec>,
 ) {
     let mut bits = [0u32; 256];
     for (c, (o, tl)) in out.chunks_mut(256).zip(tol.chunks_mut(256)).enumerate() {
@@ -250,7 +249,7 @@ fn compare(
     tol: &mut [f32],
     t: f32,
     p: &impl Fn(f32) -> f32,
-    spikes: Option<&mut Vec<u32>>,
+    spikes: Option<&mut IndexVec>,
 ) {
     let x = &inputs[start..start + out.len()];
     // Branch-free, so that it vectorises; the few spikes are listed after.
@@ -260,14 +259,7 @@ fn compare(
         *tl = (1.0 - s) * *tl + s * t;
     }
     if let Some(list) = spikes {
-        for (k, block) in out.chunks(16).enumerate() {
-            // Outputs are 0.0 or 1.0: one branch-free test per block.
-            if block.iter().fold(0u32, |acc, s| acc | s.to_bits()) != 0 {
-                let first = start + k * 16;
-                let fired = block.iter().enumerate().filter(|(_, &s)| s != 0.0);
-                list.extend(fired.map(|(j, _)| (first + j) as u32));
-            }
-        }
+        list.extend_nonzero(out, start);
     }
 }
 
