@@ -11,16 +11,16 @@ PYTHON=${PYTHON:-venv312/bin/python}
 if ! "$PYTHON" -c "import ngclearn" 2>/dev/null; then
   echo "skipped: no Python with ngclearn at $PYTHON (set PYTHON)"; exit 0
 fi
-SHARED=${SHARED:-../shared}
-MODEL=$SHARED/fixtures/ngclearn-3.1.1/models/ei_alpha_tutorial
+FIXTURES=crates/ngclearn/tests/fixtures/ngclearn-3.1.1
+MODEL=$FIXTURES/models/ei_alpha_tutorial
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 status=0
 for K in 0 5000; do
   cargo run -q --release --example resave -- "$MODEL" "$OUT/ei_alpha_tutorial" "$K"
   REST=$((10000 - K))
-  GOT=$(cd "$OUT" && "$OLDPWD/$PYTHON" "$OLDPWD/$SHARED/peers/check_saved_model.py" . ei_alpha_tutorial "$REST" 2>/dev/null | tail -n 1)
-  WANT=$("$PYTHON" - "$SHARED/fixtures/ngclearn-3.1.1/ei_alpha_poisson_seed1234.json" "$K" <<'PY'
+  GOT=$(cd "$OUT" && "$OLDPWD/$PYTHON" "$OLDPWD/scripts/check_saved_model.py" . ei_alpha_tutorial "$REST" 2>/dev/null | tail -n 1)
+  WANT=$("$PYTHON" - "$FIXTURES/ei_alpha_poisson_seed1234.json" "$K" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); k = int(sys.argv[2])
 spk = [(t + 1 - k, i) for t, s in enumerate(d["trace"]["spike_indices"]) for i in s if t + 1 > k]

@@ -1,6 +1,6 @@
 """Prints reference values from ngclearn 3.1.1 / JAX that the Rust tests embed
 (crates/ngclearn/tests/parity_initializers.rs): permutations, choice without
-replacement, and DistributionGenerator options not covered by ../shared/fixtures.
+replacement, and DistributionGenerator options not covered by the fixtures in crates/ngclearn/tests/fixtures.
 (A mask given as a list of indices fails inside ngclearn 3.1.1 with a TypeError, so
 it has no reference values here.)
 Usage (Python 3.12 venv with `pip install ngclearn==3.1.1`):

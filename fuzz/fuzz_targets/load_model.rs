@@ -2,7 +2,7 @@
 //! model, the rest of the input replaces it, and the directory is loaded (and, if it
 //! loads, run for a few steps). Any panic or crash is a finding.
 //!
-//! Run (from the repository root, with ../shared beside it):
+//! Run (from the repository root):
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run load_model -- -max_total_time=600`
 #![no_main]
 
@@ -24,7 +24,7 @@ const FILES: [&str; 9] = [
 
 fn fixture() -> PathBuf {
     let d = std::env::var("NGCLEARN_FIXTURES")
-        .unwrap_or_else(|_| "../shared/fixtures/ngclearn-3.1.1".into());
+        .unwrap_or_else(|_| "crates/ngclearn/tests/fixtures/ngclearn-3.1.1".into());
     Path::new(&d).join("models/ei_alpha_tutorial")
 }
 

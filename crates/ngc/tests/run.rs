@@ -35,7 +35,10 @@ fn fails(args: &[&str], needles: &[&str]) {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_{name}"));
+    // Outside the checkout: tests write nothing into the repository.
+    let d = std::env::temp_dir()
+        .join(format!("ngc-tests-{}", std::process::id()))
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -45,7 +48,7 @@ fn fixtures() -> PathBuf {
     let d = std::env::var("NGCLEARN_FIXTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/ngclearn-3.1.1")
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../ngclearn/tests/fixtures/ngclearn-3.1.1")
         });
     assert!(d.is_dir(), "fixtures not found at {}", d.display());
     d

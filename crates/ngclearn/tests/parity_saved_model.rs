@@ -15,10 +15,7 @@ fn model_dir() -> PathBuf {
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("saved_model_{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::scratch(&format!("saved_model_{name}"))
 }
 
 /// Runs `advance_proc` for steps `from..=to` (t = 0.1·k), returning the steps with a post spike.

@@ -101,7 +101,8 @@ fn inputs_strategy(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    // No regression files are written into the checkout: a failure prints its input.
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Scaling g_syn_bar by a power of two scales g and i exactly.
     #[test]

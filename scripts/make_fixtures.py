@@ -1,0 +1,218 @@
+"""Regenerates the reference outputs in crates/ngclearn/tests/fixtures/ngclearn-3.1.1 from
+ngclearn 3.1.1 (JAX, float32, CPU), as JSON files plus one saved model directory.
+
+Usage (a Python 3.12 with `pip install ngclearn==3.1.1`):
+    python scripts/make_fixtures.py [OUTDIR]
+OUTDIR defaults to the fixtures directory of the repository. Every array is float32 values
+written as JSON numbers (exact), shape [batch, units] per step. Each file says what it holds
+in its `description` field; scripts/compare_fixtures.py checks a regenerated directory
+against the committed one."""
+import sys, os, json
+import numpy as np
+from jax import numpy as jnp, random
+import jax
+from ngclearn import Context, MethodProcess
+from ngclearn.operations import Summation
+from ngclearn.components import (AlphaSynapse, ExponentialSynapse, DoubleExpSynapse, LIFCell,
+                                 PoissonCell, BernoulliCell, DenseSynapse)
+from ngclearn.utils.distribution_generator import DistributionGenerator as DG
+
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "crates", "ngclearn", "tests", "fixtures", "ngclearn-3.1.1")
+os.makedirs(out, exist_ok=True)
+L = lambda a: np.asarray(a, dtype=np.float32).tolist()
+ctr = [0]
+def ctxname(p):
+    ctr[0] += 1; return f"{p}{ctr[0]}"
+
+def dump(name, obj):
+    obj["generator"] = "ngclearn 3.1.1 / ngcsimlib 3.1.1 / jax 0.12.0.1, float32, CPU"
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump(obj, f)
+
+rng = np.random.default_rng(7)
+
+# ---------- 1. the tutorial probe: one pulse at t = 1 ms through three dynamic synapses ----------
+def probe(dt, T, tau_e, tau_a, tau_r, tau_d, pulse_step, v):
+    k = random.split(random.PRNGKey(1234), 6)
+    with Context(ctxname("probe")) as ctx:
+        We = ExponentialSynapse(name="We", shape=(1, 1), tau_decay=tau_e, g_syn_bar=1., syn_rest=0., resist_scale=1., weight_init=DG.constant(value=1.), key=k[1])
+        Wa = AlphaSynapse(name="Wa", shape=(1, 1), tau_decay=tau_a, g_syn_bar=1., syn_rest=0., resist_scale=1., weight_init=DG.constant(value=1.), key=k[1])
+        W2 = DoubleExpSynapse(name="W2", shape=(1, 1), tau_rise=tau_r, tau_decay=tau_d, g_syn_bar=1., syn_rest=0., resist_scale=1., weight_init=DG.constant(value=1.), key=k[1])
+        adv = MethodProcess("adv") >> We.advance_state >> Wa.advance_state >> W2.advance_state
+        rst = MethodProcess("rst") >> We.reset >> Wa.reset >> W2.reset
+    rst.run()
+    rec = {k_: [] for k_ in ["g_exp", "i_exp", "g_alpha", "h_alpha", "i_alpha", "g_exp2", "h_exp2", "i_exp2"]}
+    n = int(T / dt) + 1
+    for t in range(n):
+        s = jnp.ones((1, 1)) if t == pulse_step else jnp.zeros((1, 1))
+        for W in (We, Wa, W2):
+            W.inputs.set(s); W.v.set(jnp.zeros((1, 1)) + v)
+        adv.run(t=t * dt, dt=dt)
+        rec["g_exp"].append(float(We.g_syn.get()[0, 0])); rec["i_exp"].append(float(We.i_syn.get()[0, 0]))
+        rec["g_alpha"].append(float(Wa.g_syn.get()[0, 0])); rec["h_alpha"].append(float(Wa.h_syn.get()[0, 0])); rec["i_alpha"].append(float(Wa.i_syn.get()[0, 0]))
+        rec["g_exp2"].append(float(W2.g_syn.get()[0, 0])); rec["h_exp2"].append(float(W2.h_syn.get()[0, 0])); rec["i_exp2"].append(float(W2.i_syn.get()[0, 0]))
+    return {"description": "One pre-synaptic pulse at step pulse_step through an ExponentialSynapse, an AlphaSynapse and a DoubleExpSynapse, "
+                           "each shape (1,1), g_syn_bar=1, syn_rest=0, resist_scale=1, weights 1; v clamped each step; advance_state(t=step*dt, dt) once per step; "
+                           "values after each step.",
+            "params": {"dt": dt, "steps": n, "pulse_step": pulse_step, "v": v, "exp": {"tau_decay": tau_e}, "alpha": {"tau_decay": tau_a},
+                       "exp2": {"tau_rise": tau_r, "tau_decay": tau_d}}, "trace": rec}
+
+dump("probe_tutorial", probe(0.1, 8.0, 3., 1., 1., 3., 10, -65.))
+# ---------- 2. multi-unit dynamic synapses with given weights, spikes, graded inputs and voltages ----------
+def multi(cls, n_pre, n_post, steps, dt, kw, plastic_weights, graded, vary_v):
+    k = random.split(random.PRNGKey(5), 4)
+    with Context(ctxname("multi")) as ctx:
+        extra = {"is_nonplastic": False} if cls is AlphaSynapse and plastic_weights else {}
+        W = cls(name="W", shape=(n_pre, n_post), weight_init=DG.constant(value=1.), key=k[1], **kw, **extra)
+        adv = MethodProcess("adv") >> W.advance_state
+        rst = MethodProcess("rst") >> W.reset
+    rst.run()
+    weights = rng.uniform(0.1, 1.5, size=(n_pre, n_post)).astype(np.float32) if plastic_weights else np.ones((n_pre, n_post), np.float32)
+    if plastic_weights or cls is not AlphaSynapse:
+        W.weights.set(jnp.asarray(weights))
+    ins = (rng.uniform(0, 1, size=(steps, 1, n_pre)) < 0.3).astype(np.float32)
+    if graded:
+        ins = ins * rng.uniform(0.2, 2.0, size=ins.shape).astype(np.float32)
+    vs = (-65. + (rng.normal(0, 8, size=(steps, 1, n_post)) if vary_v else np.zeros((steps, 1, n_post)))).astype(np.float32)
+    rec = {"g_syn": [], "i_syn": [], "outputs": []}
+    if hasattr(W, "h_syn"): rec["h_syn"] = []
+    for t in range(steps):
+        W.inputs.set(jnp.asarray(ins[t])); W.v.set(jnp.asarray(vs[t]))
+        adv.run(t=t * dt, dt=dt)
+        for key_ in rec: rec[key_].append(L(getattr(W, key_).get()))
+    return {"description": "One synapse component built with these kwargs (weights as below); after reset, for each step k: "
+                           "inputs[k] set on `inputs` and v[k] on `v`, then advance_state(t=k*dt, dt); trace = values after each step.",
+            "component": cls.__name__, "kwargs": kw, "shape": [n_pre, n_post], "dt": dt, "steps": steps,
+            "weights": L(weights), "weights_note": "weights set on the weights compartment after construction" if (plastic_weights or cls is not AlphaSynapse) else "is_nonplastic=True default: all weights 1",
+            "is_nonplastic": (not plastic_weights) if cls is AlphaSynapse else None,
+            "inputs": L(ins), "v": L(vs), "trace": rec}
+
+cases = []
+cases = [
+    ("alpha_excitatory", AlphaSynapse, 6, 4, 60, 0.1, dict(tau_decay=2., g_syn_bar=2.4, syn_rest=0., resist_scale=0.1), True, False, True),
+    ("alpha_inhibitory_nonplastic", AlphaSynapse, 5, 3, 60, 0.1, dict(tau_decay=5., g_syn_bar=2.4, syn_rest=-80., resist_scale=0.1), False, False, True),
+    ("alpha_voltage_independent_graded", AlphaSynapse, 4, 2, 40, 0.5, dict(tau_decay=3., g_syn_bar=0.7, syn_rest=None, resist_scale=1.3), True, True, False),
+    ("exp_excitatory", ExponentialSynapse, 6, 4, 60, 0.1, dict(tau_decay=2., g_syn_bar=2.4, syn_rest=0., resist_scale=0.1), True, False, True),
+    ("exp2_inhibitory", DoubleExpSynapse, 5, 3, 60, 0.1, dict(tau_rise=1., tau_decay=5., g_syn_bar=2.4, syn_rest=-80., resist_scale=0.1), True, False, True),
+]
+for name, cls, npre, npost, steps, dt, kw, pw, graded, vv in cases:
+    dump(name, multi(cls, npre, npost, steps, dt, kw, pw, graded, vv))
+
+# ---------- 3. LIF cell driven by a given current ----------
+def lif(n, steps, dt, kw, jscale):
+    with Context(ctxname("lif")) as ctx:
+        c = LIFCell("c", n_units=n, key=random.PRNGKey(3), **kw)
+        adv = MethodProcess("adv") >> c.advance_state
+        rst = MethodProcess("rst") >> c.reset
+    rst.run()
+    js = (rng.uniform(0, 1, size=(steps, 1, n)) * jscale).astype(np.float32)
+    rec = {k_: [] for k_ in ["v", "s", "rfr", "thr_theta", "tols"]}
+    for t in range(steps):
+        c.j.set(jnp.asarray(js[t])); adv.run(t=t * dt, dt=dt)
+        for k_ in rec: rec[k_].append(L(getattr(c, k_).get()))
+    return {"component": "LIFCell", "kwargs": kw, "n_units": n, "dt": dt, "steps": steps, "j": L(js), "trace": rec,
+            "note": "j set before each step; advance_state(t=step*dt, dt); initial state from reset"}
+dump("lif_tutorial_params", lif(4, 400, 0.1, dict(tau_m=10., resist_m=1., thr=-55., v_rest=-75., conduct_leak=1., v_reset=-75., tau_theta=0., theta_plus=0., refract_time=2.), 60.))
+dump("lif_defaults_adaptive", lif(3, 300, 0.25, dict(tau_m=20.), 40.))
+# ---------- 4. E-I circuit with fixed pre-synaptic rasters (no RNG): wiring and ordering semantics ----------
+def ei_fixed(syn_cls, steps, n_exc, n_inh, n_post, p):
+    with Context(ctxname("eifixed")) as ctx:
+        kk = random.split(random.PRNGKey(11), 4)
+        rise = {"tau_rise": 1.} if syn_cls is DoubleExpSynapse else {}
+        if syn_cls is AlphaSynapse: rise["is_nonplastic"] = False
+        We = syn_cls(name="We", shape=(n_exc, n_post), **rise, tau_decay=2., g_syn_bar=2.4, syn_rest=0., resist_scale=0.1, weight_init=DG.constant(value=1.), key=kk[0])
+        Wi = syn_cls(name="Wi", shape=(n_inh, n_post), **rise, tau_decay=5., g_syn_bar=2.4, syn_rest=-80., resist_scale=0.1, weight_init=DG.constant(value=1.), key=kk[1])
+        post = LIFCell("post", n_units=n_post, tau_m=10., resist_m=1., thr=-55., v_rest=-75., conduct_leak=1., v_reset=-75., tau_theta=0., theta_plus=0., refract_time=2., key=kk[2])
+        post.v >> We.v; post.v >> Wi.v
+        Summation(We.i_syn, Wi.i_syn) >> post.j
+        adv = MethodProcess("adv") >> We.advance_state >> Wi.advance_state >> post.advance_state
+        rst = MethodProcess("rst") >> We.reset >> Wi.reset >> post.reset
+    we = rng.uniform(0.5, 1.5, size=(n_exc, n_post)).astype(np.float32); wi = rng.uniform(0.5, 1.5, size=(n_inh, n_post)).astype(np.float32)
+    We.weights.set(jnp.asarray(we)); Wi.weights.set(jnp.asarray(wi))
+    rst.run()
+    post.v.set(post.v.get() * 0 - 65.)
+    se = (rng.uniform(0, 1, size=(steps, 1, n_exc)) < p).astype(np.float32)
+    si = (rng.uniform(0, 1, size=(steps, 1, n_inh)) < p).astype(np.float32)
+    v, s = [], []
+    for t in range(1, steps + 1):
+        We.inputs.set(jnp.asarray(se[t - 1])); Wi.inputs.set(jnp.asarray(si[t - 1]))
+        adv.run(t=t * 0.1, dt=0.1)
+        v.append(L(post.v.get())); s.append(L(post.s.get()))
+    return {"synapse": syn_cls.__name__, "dt": 0.1, "steps": steps, "n_exc": n_exc, "n_inh": n_inh, "n_post": n_post,
+            "description": "LIF post cells (tau_m=10, thr=-55, v_rest=-75, v_reset=-75, refract 2 ms, no adaptive threshold) driven by an excitatory "
+                           "(tau_decay 2, g_syn_bar 2.4, syn_rest 0, resist_scale 0.1) and an inhibitory (tau_decay 5, syn_rest -80) synapse, "
+                           "post.v wired to both synapses' v, Summation(We.i_syn, Wi.i_syn) wired to post.j; process order We, Wi, post; "
+                           "weights set after construction (AlphaSynapse with is_nonplastic=False); post.v set to -65 after reset; step t=1..steps with inputs[t-1] set on the synapses' inputs before the step",
+            "exc_weights": L(we), "inh_weights": L(wi), "exc_inputs": L(se), "inh_inputs": L(si), "trace": {"v": v, "s": s}}
+dump("ei_alpha_fixed_rasters", ei_fixed(AlphaSynapse, 1500, 16, 4, 3, 0.02))
+# ---------- 5. JAX PRNG (threefry2x32, partitionable) and the stochastic components ----------
+def prng(seeds):
+    recs = []
+    for sd in seeds:
+        key = random.PRNGKey(sd)
+        sp2 = random.split(key, 2); sp6 = random.split(key, 6)
+        recs.append({"seed": sd, "key": np.asarray(key).tolist(), "split2": np.asarray(sp2).tolist(), "split6": np.asarray(sp6).tolist(),
+                     "uniform_1x7": L(random.uniform(key, (1, 7))), "uniform_3x4": L(random.uniform(key, (3, 4))),
+                     "uniform_1x7_range": L(random.uniform(key, (1, 7), minval=0.025, maxval=0.8)),
+                     "normal_2x3": L(random.normal(key, (2, 3))), "bernoulli_p03_2x5": np.asarray(random.bernoulli(key, 0.3, (2, 5))).astype(int).tolist()})
+    return {"description": "jax.random with the default threefry2x32 implementation (jax_threefry_partitionable=True); keys are uint32 pairs",
+            "cases": recs}
+def poisson_cell(sd, n, freq, steps, dt):
+    with Context(ctxname("pois")) as ctx:
+        c = PoissonCell("c", n_units=n, target_freq=freq, key=random.PRNGKey(sd))
+        adv = MethodProcess("adv") >> c.advance_state
+        rst = MethodProcess("rst") >> c.reset
+    rst.run(); c.inputs.set(jnp.ones((1, n)))
+    spikes = []
+    for t in range(steps):
+        adv.run(t=t * dt, dt=dt); spikes.append([int(i) for i in np.nonzero(np.asarray(c.outputs.get())[0])[0]])
+    return {"seed": sd, "n_units": n, "target_freq": freq, "dt": dt, "steps": steps, "spike_indices_per_step": spikes,
+            "final_key": np.asarray(c.key.get()).tolist()}
+def init_weights(sd):
+    kk = random.PRNGKey(sd)
+    out_ = {}
+    for nm, gen in [("uniform_default", DG.uniform(0.025, 0.8)), ("gaussian_0_0.05", DG.gaussian(0.0, 0.05)), ("constant_0.3", DG.constant(value=0.3)),
+                    ("fan_in_uniform", DG.fan_in_uniform()), ("fan_in_gaussian", DG.fan_in_gaussian())]:
+        out_[nm] = L(gen((4, 3), kk))
+    with Context(ctxname("dense")) as ctx:
+        D = DenseSynapse("D", shape=(6, 5), p_conn=0.5, key=random.PRNGKey(sd))
+    out_["dense_default_init_p_conn_0.5"] = L(D.weights.get())
+    return {"seed": sd, "shape": [4, 3], "weights": out_, "note": "DistributionGenerator.X(...)(shape, PRNGKey(seed)); DenseSynapse(shape=(6,5), p_conn=0.5, key=PRNGKey(seed)) weights"}
+dump("jax_prng", prng([0, 1, 1234, 42]))
+dump("poisson_cell_seed1234", poisson_cell(1234, 20, 80., 200, 0.1))
+dump("weight_init_seed7", init_weights(7))
+print("wrote", sorted(os.listdir(out)))
+
+# ---------- 6. the stochastic E-I tutorial circuit with AlphaSynapses, and its saved model directory ----------
+def ei_poisson(seed, n_exc, n_inh, n_post, exc_freq, inh_freq, steps, save_dir, model_name):
+    dkey = random.PRNGKey(seed); dkey, *sk = random.split(dkey, 6)
+    with Context(model_name) as ctx:
+        pe = PoissonCell("pre_exc", n_units=n_exc, target_freq=exc_freq, key=sk[0])
+        pi = PoissonCell("pre_inh", n_units=n_inh, target_freq=inh_freq, key=sk[1])
+        We = AlphaSynapse(name="Wexc", shape=(n_exc, n_post), tau_decay=2., g_syn_bar=2.4, syn_rest=0., resist_scale=0.1, weight_init=DG.constant(value=1.), key=sk[2])
+        Wi = AlphaSynapse(name="Winh", shape=(n_inh, n_post), tau_decay=5., g_syn_bar=2.4, syn_rest=-80., resist_scale=0.1, weight_init=DG.constant(value=1.), key=sk[2])
+        post = LIFCell("post_exc", n_units=n_post, tau_m=10., resist_m=1., thr=-55., v_rest=-75., conduct_leak=1., v_reset=-75., tau_theta=0., theta_plus=0., refract_time=2., key=sk[3])
+        pe.outputs >> We.inputs; pi.outputs >> Wi.inputs
+        post.v >> We.v; post.v >> Wi.v
+        Summation(We.i_syn, Wi.i_syn) >> post.j
+        adv = MethodProcess("advance_proc") >> pe.advance_state >> pi.advance_state >> We.advance_state >> Wi.advance_state >> post.advance_state
+        rst = MethodProcess("reset_proc") >> pe.reset >> pi.reset >> We.reset >> Wi.reset >> post.reset
+    rst.run()
+    pe.inputs.set(jnp.ones((1, n_exc))); pi.inputs.set(jnp.ones((1, n_inh)))
+    post.v.set(post.v.get() * 0 - 65.)
+    if save_dir:
+        os.makedirs(save_dir, exist_ok=True); ctx.save_to_json(save_dir, overwrite=True)
+    v, spk, pre_counts = [], [], []
+    for t in range(1, steps + 1):
+        adv.run(t=t * 0.1, dt=0.1)
+        v.append(L(post.v.get())[0]); spk.append([int(i) for i in np.nonzero(np.asarray(post.s.get())[0])[0]])
+        pre_counts.append(int(np.sum(np.asarray(pe.outputs.get()))) + int(np.sum(np.asarray(pi.outputs.get()))))
+    return {"description": "The tutorial's E-I circuit with AlphaSynapses: keys from random.split(PRNGKey(seed), 6) as in the tutorial "
+                           "(sk[0] pre_exc, sk[1] pre_inh, sk[2] both synapses, sk[3] post); after reset, inputs of both Poisson cells set to ones "
+                           "and post v to -65; steps t=1..steps with advance(t=t*dt, dt=0.1). If a model directory was saved, it holds this state.",
+            "seed": seed, "n_exc": n_exc, "n_inh": n_inh, "n_post": n_post, "exc_freq": exc_freq, "inh_freq": inh_freq, "steps": steps,
+            "model_dir": model_name if save_dir else None,
+            "trace": {"v": v, "spike_indices": spk, "pre_spike_count": pre_counts}}
+dump("ei_alpha_poisson_seed1234", ei_poisson(1234, 80, 20, 1, 10., 10., 10000, os.path.join(out, "models"), "ei_alpha_tutorial"))
+print("done 6")
