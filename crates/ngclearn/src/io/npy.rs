@@ -161,37 +161,325 @@ impl Drop for NpyStream {
     }
 }
 
-/// Reads a float32 `.npy` of shape `(steps, batch, units)`.
-pub fn read_f32_3d(path: &Path) -> Result<Array3<f32>> {
-    let shown = path.display().to_string();
-    let file = File::open(path).map_err(|e| Error::Io {
-        path: shown.clone(),
+/// The header of an `.npy` file: what its data holds and where it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NpyHeader {
+    /// numpy's type string, e.g. `<f4`.
+    pub descr: String,
+    /// The array's shape (C order).
+    pub shape: Vec<usize>,
+    /// Byte offset of the data.
+    pub data_offset: u64,
+}
+
+/// Largest header read (numpy's own reader refuses more than 10,000 bytes by default).
+const MAX_HEADER_BYTES: usize = 1 << 16;
+
+/// Opens `path` for reading if it is a regular file (a FIFO or device would block or
+/// never end; a directory is no array).
+pub fn open_regular(path: &Path) -> Result<File> {
+    let shown = || path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
+        path: shown(),
         message: e.to_string(),
     })?;
-    const LIMIT: u64 = 16 << 30;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, LIMIT + 1), &mut bytes).map_err(
-        |e| Error::Io {
+    if !meta.is_file() {
+        return Err(Error::Io {
+            path: shown(),
+            message: "not a regular file".into(),
+        });
+    }
+    File::open(path).map_err(|e| Error::Io {
+        path: shown(),
+        message: e.to_string(),
+    })
+}
+
+/// One `'key': value` of the header's dict, as text.
+fn dict_value<'a>(dict: &'a str, key: &str) -> Option<&'a str> {
+    let at = dict.find(&format!("'{key}'"))? + key.len() + 2;
+    let rest = dict[at..].trim_start().strip_prefix(':')?.trim_start();
+    let end = if rest.starts_with('(') {
+        rest.find(')')? + 1
+    } else if let Some(r) = rest.strip_prefix('\'') {
+        r.find('\'')? + 2
+    } else {
+        rest.find([',', '}']).unwrap_or(rest.len())
+    };
+    Some(rest[..end].trim())
+}
+
+/// Parses the header dict of format versions 1-3 (`{'descr': ..., 'fortran_order': ...,
+/// 'shape': (...), }`). `ndarray-npy` 0.9 keeps its own parser private.
+fn parse_dict(dict: &str) -> std::result::Result<(String, Vec<usize>), String> {
+    let descr = dict_value(dict, "descr")
+        .and_then(|d| d.strip_prefix('\'')?.strip_suffix('\''))
+        .ok_or("no 'descr' in the header")?;
+    match dict_value(dict, "fortran_order") {
+        Some("False") => {}
+        Some("True") => return Err("Fortran order is not supported (save it in C order)".into()),
+        _ => return Err("no 'fortran_order' in the header".into()),
+    }
+    let shape = dict_value(dict, "shape")
+        .and_then(|s| s.strip_prefix('(')?.strip_suffix(')'))
+        .ok_or("no 'shape' in the header")?;
+    let shape = shape
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            d.trim_end_matches('L')
+                .parse::<usize>()
+                .map_err(|_| format!("shape entry `{d}` is not a size"))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((descr.to_string(), shape))
+}
+
+/// Reads and checks the header of the `.npy` file at `path`: its data must hold
+/// exactly `shape.product() * item_size` bytes, so a header that claims more than the
+/// file holds is an error before anything is allocated for it.
+pub fn read_header(path: &Path, file: &mut File) -> Result<NpyHeader> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let bad = |m: String| Error::format(&shown, "(npy header)", m);
+    let mut pre = [0u8; 12];
+    file.read_exact(&mut pre[..10])
+        .map_err(|_| bad("too short for an .npy file".into()))?;
+    if &pre[..6] != b"\x93NUMPY" {
+        return Err(bad("not an .npy file (no \\x93NUMPY magic)".into()));
+    }
+    let (len, offset) = match pre[6] {
+        1 => (u16::from_le_bytes([pre[8], pre[9]]) as usize, 10),
+        2 | 3 => {
+            file.read_exact(&mut pre[10..12])
+                .map_err(|_| bad("truncated header".into()))?;
+            (
+                u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]) as usize,
+                12,
+            )
+        }
+        v => return Err(bad(format!("unsupported format version {v}"))),
+    };
+    if len > MAX_HEADER_BYTES {
+        return Err(bad(format!("header of {len} bytes (at most {MAX_HEADER_BYTES})")));
+    }
+    let mut dict = vec![0u8; len];
+    file.read_exact(&mut dict)
+        .map_err(|_| bad("truncated header".into()))?;
+    let dict = String::from_utf8(dict).map_err(|_| bad("header is not text".into()))?;
+    let (descr, shape) = parse_dict(&dict).map_err(bad)?;
+    let item = match descr.as_str() {
+        "<f4" | "<i4" | "<u4" | "|f4" => 4,
+        "<f8" | "<i8" | "<u8" => 8,
+        d => return Err(bad(format!("unsupported dtype {d}"))),
+    };
+    let data_offset = (offset + len) as u64;
+    let bytes = shape
+        .iter()
+        .try_fold(item as u64, |n, &d| n.checked_mul(d as u64))
+        .ok_or_else(|| bad(format!("shape {shape:?} overflows")))?;
+    let size = file
+        .metadata()
+        .map_err(|e| Error::Io {
             path: shown.clone(),
             message: e.to_string(),
-        },
-    )?;
-    if bytes.len() as u64 > LIMIT {
-        return Err(Error::format(&shown, "(file)", "larger than 16 GiB"));
+        })?
+        .len();
+    if data_offset.checked_add(bytes) != Some(size) {
+        return Err(bad(format!(
+            "shape {shape:?} of {descr} needs {bytes} bytes of data; the file holds {}",
+            size.saturating_sub(data_offset)
+        )));
     }
-    use ndarray_npy::ViewNpyExt;
-    match ndarray::ArrayView3::<f32>::view_npy(&bytes) {
-        Ok(a) => Ok(a.to_owned()),
-        Err(ndarray_npy::ViewNpyError::WrongNdim(_, got)) => Err(Error::format(
-            &shown,
+    Ok(NpyHeader {
+        descr,
+        shape,
+        data_offset,
+    })
+}
+
+/// A float32 `.npy` file read one row (first-axis entry) at a time: memory holds one
+/// row, whatever the file's length. Reading rows in order does no seek.
+#[derive(Debug)]
+pub struct NpyRows {
+    file: std::io::BufReader<File>,
+    path: String,
+    header: NpyHeader,
+    row_len: usize,
+    bytes: Vec<u8>,
+    next: usize,
+}
+
+impl NpyRows {
+    /// Opens a float32 array of at least one dimension.
+    pub fn open(path: &Path) -> Result<NpyRows> {
+        let mut file = open_regular(path)?;
+        let header = read_header(path, &mut file)?;
+        let shown = path.display().to_string();
+        if !matches!(header.descr.as_str(), "<f4" | "|f4") {
+            return Err(Error::format(
+                &shown,
+                "(dtype)",
+                format!("expected float32, got {}", header.descr),
+            ));
+        }
+        if header.shape.is_empty() {
+            return Err(Error::format(&shown, "(shape)", "a 0-d array has no rows"));
+        }
+        let row_len: usize = header.shape[1..].iter().product();
+        Ok(NpyRows {
+            file: std::io::BufReader::with_capacity(1 << 16, file),
+            path: shown,
+            row_len,
+            bytes: vec![0; row_len * 4],
+            header,
+            next: 0,
+        })
+    }
+
+    /// The array's shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.header.shape
+    }
+
+    /// Number of rows (the first axis).
+    pub fn rows(&self) -> usize {
+        self.header.shape[0]
+    }
+
+    /// Reads row `k` into `out` (`shape[1..].product()` values). Allocation-free.
+    pub fn read_row(&mut self, k: usize, out: &mut [f32]) -> Result<()> {
+        use std::io::Read;
+        if k >= self.rows() || out.len() != self.row_len {
+            return Err(Error::format(
+                &self.path,
+                "(rows)",
+                format!(
+                    "row {k} of {} values asked; the file has {} rows of {}",
+                    out.len(),
+                    self.rows(),
+                    self.row_len
+                ),
+            ));
+        }
+        let io = |e: std::io::Error, path: &str| Error::Io {
+            path: path.to_string(),
+            message: e.to_string(),
+        };
+        if k != self.next {
+            let at = self.header.data_offset + (k * self.row_len * 4) as u64;
+            self.file
+                .seek(SeekFrom::Start(at))
+                .map_err(|e| io(e, &self.path))?;
+        }
+        self.file
+            .read_exact(&mut self.bytes)
+            .map_err(|e| io(e, &self.path))?;
+        for (o, b) in out.iter_mut().zip(self.bytes.chunks_exact(4)) {
+            *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
+        self.next = k + 1;
+        Ok(())
+    }
+}
+
+/// Reads a float32 `.npy` of shape `(steps, batch, units)` whole. The header is
+/// checked against the file's length first, so a file claiming more than it holds
+/// is an error, not an allocation.
+pub fn read_f32_3d(path: &Path) -> Result<Array3<f32>> {
+    let mut rows = NpyRows::open(path)?;
+    let shape = rows.shape().to_vec();
+    let [n, b, u] = shape[..] else {
+        return Err(Error::format(
+            path.display(),
             "(shape)",
-            format!("expected 3 dimensions (steps, batch, units), got {got}"),
-        )),
-        Err(ndarray_npy::ViewNpyError::WrongDescriptor(d)) => Err(Error::format(
-            &shown,
-            "(dtype)",
-            format!("expected float32, got {d}"),
-        )),
-        Err(e) => Err(Error::format(&shown, "(npy)", e.to_string())),
+            format!(
+                "expected 3 dimensions (steps, batch, units), got {}",
+                shape.len()
+            ),
+        ));
+    };
+    let mut a = Array3::<f32>::zeros((n, b, u));
+    for k in 0..n {
+        let mut row = a.index_axis_mut(ndarray::Axis(0), k);
+        let slice = row
+            .as_slice_mut()
+            .expect("rows of a standard-layout array are contiguous");
+        rows.read_row(k, slice)?;
+    }
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray_npy::WriteNpyExt;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("ngclearn-npy-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d.join(name)
+    }
+
+    #[test]
+    fn rows_read_back_what_numpy_layout_holds() {
+        let p = scratch("rows.npy");
+        let a = Array3::from_shape_fn((5, 2, 3), |(k, b, u)| (k * 100 + b * 10 + u) as f32);
+        a.write_npy(File::create(&p).unwrap()).unwrap();
+        let mut r = NpyRows::open(&p).unwrap();
+        assert_eq!(r.shape(), &[5, 2, 3]);
+        let mut row = [0.0; 6];
+        for k in [0, 1, 4, 2] {
+            r.read_row(k, &mut row).unwrap();
+            assert_eq!(row.as_slice(), a.index_axis(ndarray::Axis(0), k).as_slice().unwrap());
+        }
+        assert!(r.read_row(5, &mut row).is_err());
+        assert_eq!(read_f32_3d(&p).unwrap(), a);
+    }
+
+    #[test]
+    fn header_claiming_more_than_the_file_holds_is_refused_before_allocating() {
+        let p = scratch("huge.npy");
+        let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 1, 80), }";
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(dict.len() as u16 + 1).to_le_bytes());
+        bytes.extend_from_slice(dict.as_bytes());
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&[0u8; 320]);
+        std::fs::write(&p, bytes).unwrap();
+        let e = read_f32_3d(&p).unwrap_err().to_string();
+        assert!(e.contains("huge.npy") && e.contains("the file holds 320"), "{e}");
+    }
+
+    #[test]
+    fn wrong_dtype_order_and_magic_are_errors() {
+        let p = scratch("f64.npy");
+        ndarray::Array3::<f64>::zeros((2, 1, 1))
+            .write_npy(File::create(&p).unwrap())
+            .unwrap();
+        assert!(NpyRows::open(&p).unwrap_err().to_string().contains("float32"));
+        std::fs::write(&p, b"not an array").unwrap();
+        assert!(NpyRows::open(&p).unwrap_err().to_string().contains("magic"));
+        let dict = "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1), }\n";
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(dict.as_bytes());
+        bytes.extend_from_slice(&[0u8; 4]);
+        std::fs::write(&p, bytes).unwrap();
+        assert!(NpyRows::open(&p).unwrap_err().to_string().contains("Fortran"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_at_once() {
+        let p = scratch("fifo.npy");
+        let _ = std::fs::remove_file(&p);
+        let made = std::process::Command::new("mkfifo").arg(&p).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", p.display());
+        let e = NpyRows::open(&p).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        let dir = p.parent().unwrap();
+        assert!(NpyRows::open(dir).unwrap_err().to_string().contains("not a regular file"));
     }
 }
