@@ -5,5 +5,6 @@ pub mod model_dir;
 pub mod model_file;
 pub mod npy;
 pub mod npz;
+pub mod replace;
 
-pub use model_dir::{load_model_dir, save_model_dir};
+pub use model_dir::{load_model_dir, prepare_model_dir, save_model_dir};

@@ -10,8 +10,9 @@
 //! Loading restores the saved state as it is (no reset) and is all-or-nothing: the
 //! whole directory is read and checked before a [`Model`] is returned, and every
 //! problem is a typed error naming the file and the field. Saving writes the same
-//! format into a temporary sibling directory and renames it into place, so a failed
-//! save leaves no partial directory behind.
+//! format into a hidden sibling directory and moves it into place
+//! ([`crate::io::replace`]): a failed or interrupted save leaves the old directory
+//! whole, and only a directory that holds nothing but a saved model is replaced.
 
 use crate::components::{from_kwargs, schemas};
 use crate::core::component::Component;
@@ -22,6 +23,7 @@ use crate::core::schema::{Kind, Schema};
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use crate::io::npz::{read_npz, write_npz, NpyArray};
+use crate::io::replace::PendingDir;
 use ndarray::{Array1, ArrayD, IxDyn};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -526,52 +528,78 @@ fn write_all(model: &Model, dir: &Path) -> Result<()> {
 
 /// Saves `model` as an ngclearn model directory at `dir` (loadable with ngclearn's
 /// `Context.load(parent_of_dir, dir_name)`). An existing `dir` is replaced only if
-/// `overwrite`; the new directory appears whole or not at all.
+/// `overwrite`, and only if it holds nothing but a saved model; at every instant `dir`
+/// holds either the old directory whole or the new one (see [`crate::io::replace`]).
 pub fn save_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<()> {
-    let io = |p: &Path, e: std::io::Error| Error::Io {
-        path: p.display().to_string(),
-        message: e.to_string(),
-    };
-    if dir.exists() && !overwrite {
-        return Err(Error::Io {
-            path: dir.display().to_string(),
-            message: "already exists (pass overwrite to replace it)".into(),
-        });
-    }
-    let file_name = dir.file_name().ok_or_else(|| Error::Io {
-        path: dir.display().to_string(),
-        message: "has no directory name".into(),
-    })?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
-    let tag = format!(
-        "{}.{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    let tmp = parent.join(format!(".{}.tmp-{tag}", file_name.to_string_lossy()));
-    if let Err(e) = write_all(model, &tmp) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if dir.exists() {
-        let old = parent.join(format!(".{}.old-{tag}", file_name.to_string_lossy()));
-        std::fs::rename(dir, &old).map_err(|e| io(dir, e))?;
-        if let Err(e) = std::fs::rename(&tmp, dir) {
-            let _ = std::fs::rename(&old, dir);
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(io(dir, e));
+    prepare_model_dir(model, dir, overwrite)?.commit()
+}
+
+/// Writes `model` beside `dir`, ready to be put in place by [`PendingDir::commit`]
+/// (dropped instead, it leaves no trace): for callers that commit several outputs
+/// together. The checks are those of [`save_model_dir`].
+pub fn prepare_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<PendingDir> {
+    if dir.exists() || dir.is_symlink() {
+        if !overwrite {
+            return Err(Error::Io {
+                path: dir.display().to_string(),
+                message: "already exists (pass overwrite to replace it)".into(),
+            });
         }
-        // The new directory is in place; a leftover of the old one is only untidy.
-        let _ = std::fs::remove_dir_all(&old);
-    } else if let Err(e) = std::fs::rename(&tmp, dir) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(io(dir, e));
+        check_replaceable(dir)?;
+    }
+    let pending = PendingDir::create(dir)?;
+    write_all(model, pending.path())?;
+    Ok(pending)
+}
+
+/// Whether a saved model's directory may hold `rel` (a path inside it).
+fn part_of_saved_model(rel: &Path) -> bool {
+    let parts: Vec<&str> = rel.iter().filter_map(|p| p.to_str()).collect();
+    match parts[..] {
+        ["contextData.json" | "connections.json" | "component" | "process"] => true,
+        ["component", "roots.json" | "custom"] | ["process", "roots.json"] => true,
+        ["component", "custom", f] => f.ends_with(".npz") || f.ends_with(".pkl"),
+        _ => false,
+    }
+}
+
+/// Refuses to replace anything but a saved model: replacing `dir` deletes what it holds.
+fn check_replaceable(dir: &Path) -> Result<()> {
+    let refuse = |why: String| Error::Io {
+        path: dir.display().to_string(),
+        message: format!("{why}; not replacing it (remove it or save elsewhere)"),
+    };
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| Error::Io {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if !meta.is_dir() {
+        return Err(refuse("exists and is not a directory".into()));
+    }
+    if !dir.join("contextData.json").is_file() {
+        return Err(refuse(
+            "is not a saved model (no contextData.json)".to_string(),
+        ));
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| Error::Io {
+            path: d.display().to_string(),
+            message: e.to_string(),
+        })?;
+        for e in entries.flatten() {
+            let path = e.path();
+            let rel = path.strip_prefix(dir).unwrap_or(&path);
+            if !part_of_saved_model(rel) {
+                return Err(refuse(format!(
+                    "holds {}, which is not part of a saved model",
+                    rel.display()
+                )));
+            }
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path);
+            }
+        }
     }
     Ok(())
 }
