@@ -3,6 +3,7 @@
 mod plot;
 mod probe;
 mod run;
+mod signals;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -78,21 +79,80 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match dispatch(Cli::parse().command) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that went away (`ngc list | head -1`) is not an error of ours.
+        Err(e) if e == BROKEN_PIPE => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ngc: {}", e.replace('\n', " "));
+            match signals::received() {
+                Some(sig) => ExitCode::from((128 + sig) as u8),
+                None => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+/// Help and version go to stdout with exit 0; a usage error is one line on stderr
+/// (clap's first line, and where to look) with exit 1, as every other error.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+                .to_string();
+            let tip = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("tip:"))
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            eprintln!("ngc: {first}{tip}; see `ngc --help`");
             ExitCode::from(1)
         }
+    }
+}
+
+/// The error that stands for "stdout was closed by its reader".
+const BROKEN_PIPE: &str = "\0broken pipe";
+
+/// Writes `text` to stdout; a closed pipe ends the command quietly.
+fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BROKEN_PIPE.into()),
+        Err(e) => Err(format!("stdout: {e}")),
     }
 }
 
 fn dispatch(cmd: Command) -> Result<(), String> {
     match cmd {
         Command::Run(args) => {
+            signals::install()?;
             let report = run::run(&args)?;
             if !args.quiet {
-                print!("{}", report.summary());
+                emit(&report.summary())?;
             }
             Ok(())
         }
@@ -130,19 +190,13 @@ fn dispatch(cmd: Command) -> Result<(), String> {
         }
         Command::List => {
             for s in ngclearn::components::schemas() {
-                println!("{:<20} {}", s.class, s.description);
+                emit(&format!("{:<20} {}\n", s.class, s.description))?;
             }
             Ok(())
         }
         Command::Help { class, json } => match ngclearn::components::schema_of(&class) {
-            Some(s) if json => {
-                println!("{}", s.to_json());
-                Ok(())
-            }
-            Some(s) => {
-                print!("{}", s.help_text());
-                Ok(())
-            }
+            Some(s) if json => emit(&format!("{}\n", s.to_json())),
+            Some(s) => emit(&s.help_text()),
             None => {
                 let known: Vec<&str> = ngclearn::components::schemas()
                     .iter()

@@ -7,7 +7,9 @@
 //! (step, unit), or (step, row, unit) when the batch has more than one row.
 
 use crate::plot;
-use ngclearn::io::npy::{read_f32_3d, Dtype, NpyStream};
+use crate::signals;
+use ngclearn::io::npy::{remove_stale_parts, Dtype, NpyRows, NpyStream};
+use ngclearn::io::replace::PendingFile;
 use ngclearn::models::ei_alpha::EiAlpha;
 use ngclearn::prelude::*;
 use std::path::{Path, PathBuf};
@@ -91,9 +93,12 @@ pub fn load(model: &Path) -> CliResult<Model> {
     }
 }
 
+/// A fed compartment: its file is read one step at a time.
 struct Feed {
     target: CompartmentRef,
-    data: ndarray::Array3<f32>,
+    rows: NpyRows,
+    shape: (usize, usize),
+    buf: Vec<f32>,
 }
 
 struct Record {
@@ -222,16 +227,17 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
             i32::MAX
         ));
     }
+    check_out_dir(&a.out)?;
     if let Some(dir) = &a.save {
-        if dir.file_name().is_none() {
-            return Err(format!("--save {}: needs a directory name", dir.display()));
-        }
-        if dir.exists() && !dir.join("contextData.json").exists() {
+        let (save, out) = (absolute(dir), absolute(&a.out));
+        if out.starts_with(&save) {
             return Err(format!(
-                "--save {}: exists and is not a model directory; not overwriting it",
-                dir.display()
+                "--save {} and --out {}: the recordings would be inside the model directory, which saving replaces; give them separate directories",
+                dir.display(),
+                a.out.display()
             ));
         }
+        ngclearn::io::check_save_target(dir, true).map_err(|e| format!("--save: {e}"))?;
     }
     let default = a.model.is_none();
     let mut m = match &a.model {
@@ -267,9 +273,15 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
                 "--feed {spec}: `{path}` is wired, so it cannot be fed; feed its source"
             ));
         }
-        let data = read_f32_3d(Path::new(file)).map_err(lib)?;
+        let rows = NpyRows::open(Path::new(file)).map_err(|e| format!("--feed {spec}: {e}"))?;
         let (b, u) = m.shape_of(target);
-        let (n, fb, fu) = data.dim();
+        let &[n, fb, fu] = rows.shape() else {
+            return Err(format!(
+                "--feed {spec}: {file} has shape {:?}; `{path}` needs ({}, {b}, {u})",
+                rows.shape(),
+                a.steps
+            ));
+        };
         if (fb, fu) != (b, u) {
             return Err(format!(
                 "--feed {spec}: {file} has shape ({n}, {fb}, {fu}); `{path}` needs ({}, {b}, {u})",
@@ -282,7 +294,12 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
                 a.steps
             ));
         }
-        feeds.push(Feed { target, data });
+        feeds.push(Feed {
+            target,
+            rows,
+            shape: (b, u),
+            buf: vec![0.0; b * u],
+        });
     }
     let mut targets: Vec<(&str, CompartmentRef, bool)> = Vec::new();
     for (flag, specs, events) in [
@@ -299,7 +316,10 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
             targets.push((flag, r, events));
         }
     }
-    std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
+    std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
+    // Parts of recordings that a killed run left (its process is gone).
+    remove_stale_parts(&a.out);
+    check_disk_budget(&m, a, &targets)?;
     let file_of = |r: CompartmentRef, suffix: &str| {
         a.out.join(format!(
             "{}{suffix}.npy",
@@ -349,8 +369,21 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     let start = Instant::now();
     let mut step_loop = |m: &mut Model| -> ngclearn::Result<()> {
         for k in 0..a.steps {
-            for f in &feeds {
-                m.set_ref(f.target, f.data.index_axis(ndarray::Axis(0), k))?;
+            if let Some(sig) = signals::received() {
+                return Err(ngclearn::Error::Io {
+                    path: a.out.display().to_string(),
+                    message: format!(
+                        "interrupted by {} at step {k} of {}; no output written",
+                        signals::name(sig),
+                        a.steps
+                    ),
+                });
+            }
+            for f in &mut feeds {
+                f.rows.read_row(k, &mut f.buf)?;
+                let row = ndarray::ArrayView2::from_shape(f.shape, &f.buf)
+                    .expect("the buffer holds one row of the feed");
+                m.set_ref(f.target, row)?;
             }
             let t = (t0 as f64 + k as f64 * a.dt as f64) as f32;
             m.run(process, t, a.dt)?;
@@ -407,28 +440,59 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
 
-    // Move recordings into place, then figures, then the saved model; any failure
-    // removes what this run wrote.
+    // Every output is first written beside its destination under a hidden name; only
+    // when all are ready are they moved into place (the saved model first), so a
+    // failure or a signal before that leaves the older outputs as they were.
+    let time = TimeAxis {
+        dt: a.dt,
+        t0,
+        steps: a.steps,
+    };
+    let mut pending: Vec<PendingFile> = Vec::new();
+    for r in records {
+        pending.push(sidecar(&m, r.source, "trace", &time, &r.stream)?);
+        pending.push(r.stream.close().map_err(lib)?);
+    }
+    for s in spikes {
+        pending.push(sidecar(&m, s.source, "spikes", &time, &s.stream)?);
+        pending.push(s.stream.close().map_err(lib)?);
+    }
+    let model_dir = match &a.save {
+        Some(dir) => Some(
+            ngclearn::io::prepare_model_dir(&m, dir, true).map_err(|e| format!("--save: {e}"))?,
+        ),
+        None => None,
+    };
     let mut out = Outputs {
         files: Vec::new(),
         done: false,
     };
-    for r in records {
-        out.files.push(r.stream.finish().map_err(lib)?);
-    }
-    for s in spikes {
-        out.files.push(s.stream.finish().map_err(lib)?);
-    }
     if let Some(tr) = default_trace {
         for f in tr.plot(&a.out, t0, a.dt)? {
             out.files.push(f);
         }
     }
-    let mut written = out.files.clone();
-    if let Some(dir) = &a.save {
-        ngclearn::io::save_model_dir(&m, dir, true).map_err(lib)?;
-        written.push(dir.clone());
+    if let Some(sig) = signals::received() {
+        return Err(format!(
+            "{}: interrupted by {} after the last step; no output written",
+            a.out.display(),
+            signals::name(sig)
+        ));
     }
+    let mut written = Vec::new();
+    if let Some(p) = model_dir {
+        let dest = p.dest().to_path_buf();
+        p.commit().map_err(|e| format!("--save: {e}"))?;
+        written.push(dest);
+    }
+    for f in pending {
+        let dest = f.dest().to_path_buf();
+        f.commit().map_err(lib)?;
+        if dest.extension().is_some_and(|e| e == "npy") {
+            written.push(dest);
+        }
+    }
+    written.extend(out.files.iter().cloned());
     out.done = true;
     Ok(RunReport {
         model: m.name().to_string(),
@@ -439,6 +503,159 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         groups,
         written,
     })
+}
+
+/// The time axis of a run, for the recordings' sidecar files.
+struct TimeAxis {
+    dt: f32,
+    t0: f32,
+    steps: usize,
+}
+
+/// Writes `COMP.FIELD.json` (or `COMP.FIELD.spikes.json`) beside a recording: what it
+/// holds and its time axis (step k is at t0 + k·dt ms), so `ngc plot` and scripts need
+/// not guess. Left pending like the recording itself.
+fn sidecar(
+    m: &Model,
+    r: CompartmentRef,
+    kind: &str,
+    time: &TimeAxis,
+    stream: &NpyStream,
+) -> CliResult<PendingFile> {
+    let npy = stream.path();
+    let dest = npy.with_extension("json");
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dest.with_file_name(format!(".{name}.part-{}-0", std::process::id()));
+    let path = m.path_of(r);
+    let (component, field) = path.split_once(':').unwrap_or((path.as_str(), ""));
+    let class = m
+        .components()
+        .nth(r.component)
+        .map_or("", |c| c.schema().class);
+    let (b, u) = m.shape_of(r);
+    let mut meta = serde_json::json!({
+        "component": component,
+        "class": class,
+        "field": field,
+        "kind": kind,
+        "dt": shortest(time.dt),
+        "t0": shortest(time.t0),
+        "steps": time.steps,
+        "time_unit": "ms",
+        "shape": [b, u],
+    });
+    if kind == "spikes" {
+        meta["columns"] = if b > 1 {
+            serde_json::json!(["step", "row", "unit"])
+        } else {
+            serde_json::json!(["step", "unit"])
+        };
+    }
+    let pending = PendingFile::new(tmp.clone(), dest.clone());
+    std::fs::write(&tmp, format!("{meta:#}\n")).map_err(|e| format!("{}: {e}", dest.display()))?;
+    Ok(pending)
+}
+
+/// An f32 as the f64 with the same shortest decimal form (0.1, not 0.10000000149...).
+fn shortest(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(x as f64)
+}
+
+/// `--out` must be a directory (or not exist yet, under directories).
+fn check_out_dir(out: &Path) -> CliResult<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(format!(
+            "--out {}: is a file, not a directory",
+            out.display()
+        ));
+    }
+    if let Some(file) = out.ancestors().skip(1).find(|p| p.is_file()) {
+        return Err(format!(
+            "--out {}: {} is a file, not a directory",
+            out.display(),
+            file.display()
+        ));
+    }
+    Ok(())
+}
+
+/// `p` made absolute (lexically: `.` and `..` resolved without touching the disk).
+fn absolute(p: &Path) -> PathBuf {
+    let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Refuses a run whose dense recordings could not fit on the disk of `--out`.
+fn check_disk_budget(
+    m: &Model,
+    a: &RunArgs,
+    targets: &[(&str, CompartmentRef, bool)],
+) -> CliResult<()> {
+    let bytes = targets
+        .iter()
+        .filter(|(_, _, events)| !events)
+        .map(|&(_, r, _)| {
+            let (b, u) = m.shape_of(r);
+            (b as u128) * (u as u128) * 4 * (a.steps as u128)
+        })
+        .sum::<u128>();
+    match free_bytes(&a.out) {
+        Some(free) if bytes > free as u128 => Err(format!(
+            "--record: {} steps need {} of recordings; {} has {} free",
+            a.steps,
+            human_bytes(bytes),
+            a.out.display(),
+            human_bytes(free as u128)
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn human_bytes(b: u128) -> String {
+    let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b} bytes")
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
+}
+
+/// Free space on the file system of `dir`, where the system tells it.
+#[cfg(target_os = "linux")]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs fills the zeroed struct; the path is NUL-terminated and lives
+    // across the call.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn free_bytes(_: &Path) -> Option<u64> {
+    None
 }
 
 impl RunReport {
@@ -462,8 +679,13 @@ impl RunReport {
                 0.0
             };
             s += &format!(
-                "  {:<12} {:>7} cells {:>9} spikes  mean rate {:.2} Hz\n",
-                g.name, g.cells, g.spikes, rate
+                "  {:<12} {:>7} {:<5} {:>9} {:<6}  mean rate {:.2} Hz\n",
+                g.name,
+                g.cells,
+                if g.cells == 1 { "cell" } else { "cells" },
+                g.spikes,
+                if g.spikes == 1 { "spike" } else { "spikes" },
+                rate
             );
         }
         for w in &self.written {

@@ -511,7 +511,7 @@ fn review_regressions() {
             "--out",
             o,
         ],
-        &["not a model directory"],
+        &["not a directory"],
     );
     assert!(!out.exists());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 /// Result with the library's [`Error`].
-pub type Result<T> = std::result::Result<T, Error>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong when building, wiring, setting or running a model.
 ///

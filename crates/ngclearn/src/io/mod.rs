@@ -7,4 +7,4 @@ pub mod npy;
 pub mod npz;
 pub mod replace;
 
-pub use model_dir::{load_model_dir, prepare_model_dir, save_model_dir};
+pub use model_dir::{check_save_target, load_model_dir, prepare_model_dir, save_model_dir};

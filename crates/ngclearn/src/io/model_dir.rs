@@ -538,6 +538,28 @@ pub fn save_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<()> 
 /// (dropped instead, it leaves no trace): for callers that commit several outputs
 /// together. The checks are those of [`save_model_dir`].
 pub fn prepare_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<PendingDir> {
+    check_save_target(dir, overwrite)?;
+    let pending = PendingDir::create(dir)?;
+    write_all(model, pending.path())?;
+    Ok(pending)
+}
+
+/// Checks, without writing anything, that a model could be saved at `dir`: it has a
+/// name, no ancestor is a file, and an existing `dir` may be replaced (`overwrite`, and
+/// it holds nothing but a saved model). For callers that want to fail before a long run.
+pub fn check_save_target(dir: &Path, overwrite: bool) -> Result<()> {
+    if dir.file_name().is_none() {
+        return Err(Error::Io {
+            path: dir.display().to_string(),
+            message: "has no directory name".into(),
+        });
+    }
+    if let Some(file) = dir.ancestors().skip(1).find(|a| a.is_file()) {
+        return Err(Error::Io {
+            path: dir.display().to_string(),
+            message: format!("{} is a file, not a directory", file.display()),
+        });
+    }
     if dir.exists() || dir.is_symlink() {
         if !overwrite {
             return Err(Error::Io {
@@ -547,9 +569,7 @@ pub fn prepare_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<P
         }
         check_replaceable(dir)?;
     }
-    let pending = PendingDir::create(dir)?;
-    write_all(model, pending.path())?;
-    Ok(pending)
+    Ok(())
 }
 
 /// Whether a saved model's directory may hold `rel` (a path inside it).

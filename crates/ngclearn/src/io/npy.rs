@@ -1,11 +1,13 @@
 //! `.npy` files: a streaming writer for long recordings, and a reader for inputs.
 //!
 //! [`NpyStream`] writes rows as they come, so a recording of any length takes flat
-//! memory. It writes to a temporary name beside the target and renames it into place
-//! in [`NpyStream::finish`]; dropped unfinished, it removes the temporary file, so a
-//! failed run leaves no partial recording behind.
+//! memory. It writes to a temporary name beside the target (`.NAME.part-PID-N`) and
+//! renames it into place in [`NpyStream::finish`]; dropped unfinished, it removes the
+//! temporary file, so a failed run leaves no partial recording behind (a killed one
+//! leaves the hidden part, which [`remove_stale_parts`] clears).
 
 use crate::error::{Error, Result};
+use crate::io::replace::{process_is_gone, tagged_pid, PendingFile};
 use ndarray::Array3;
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -123,13 +125,27 @@ impl NpyStream {
         Ok(())
     }
 
+    /// The file the stream becomes when finished.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Rows written so far.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
     /// Writes the final row count into the header and moves the file into place.
-    pub fn finish(mut self) -> Result<PathBuf> {
+    pub fn finish(self) -> Result<PathBuf> {
+        let path = self.path.clone();
+        self.close()?.commit()?;
+        Ok(path)
+    }
+
+    /// Writes the final row count into the header and leaves the file under its
+    /// temporary name, to be moved into place by [`PendingFile::commit`] together with
+    /// other outputs (dropped instead, it is removed).
+    pub fn close(mut self) -> Result<PendingFile> {
         let mut out = self.out.take().expect("open until finished");
         let mut shape = vec![self.rows];
         shape.extend_from_slice(&self.tail);
@@ -140,16 +156,9 @@ impl NpyStream {
             .and_then(|_| out.write_all(&h))
             .and_then(|_| out.flush());
         drop(out);
-        let moved = done.map_err(|e| self.io(e)).and_then(|_| {
-            std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::Io {
-                path: self.path.display().to_string(),
-                message: e.to_string(),
-            })
-        });
-        if moved.is_err() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-        moved.map(|_| self.path.clone())
+        let pending = PendingFile::new(self.tmp.clone(), self.path.clone());
+        done.map_err(|e| self.io(e))?;
+        Ok(pending)
     }
 }
 
@@ -159,6 +168,26 @@ impl Drop for NpyStream {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Removes from `dir` the hidden parts of recordings (`.NAME.part-PID-N`) left by
+/// processes that were killed before they could clean up; returns how many.
+pub fn remove_stale_parts(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(at) = name.find(".part-").filter(|_| name.starts_with('.')) else {
+            continue;
+        };
+        let gone = tagged_pid(&name[at..], ".part-").is_some_and(process_is_gone);
+        if gone && e.file_type().is_ok_and(|t| t.is_file()) && std::fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// The header of an `.npy` file: what its data holds and where it starts.

@@ -141,6 +141,47 @@ impl Drop for PendingDir {
     }
 }
 
+/// A file written under a temporary name beside its destination, not yet in place.
+#[derive(Debug)]
+pub struct PendingFile {
+    tmp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl PendingFile {
+    /// Takes charge of `tmp`, to be renamed to `dest` (or removed if dropped).
+    pub fn new(tmp: PathBuf, dest: PathBuf) -> PendingFile {
+        PendingFile {
+            tmp,
+            dest,
+            committed: false,
+        }
+    }
+
+    /// The destination.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Renames the file into place (atomically replacing an older file).
+    pub fn commit(mut self) -> Result<()> {
+        if let Err(e) = std::fs::rename(&self.tmp, &self.dest) {
+            return Err(io_err(&self.dest, e));
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 /// Removes what dead processes left while saving to `dest` (named `.NAME.tmp-PID.N`,
 /// `.NAME.old-PID.N`). An `old` one with no `dest` is the previous directory, caught
 /// between the two renames of the fallback: it is put back.

@@ -1,0 +1,396 @@
+//! What `ngc run` leaves on disk when it is stopped, killed or given conflicting
+//! outputs: the older outputs whole, or the new ones whole, and no partial files.
+#![cfg(target_os = "linux")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn ngc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ngc"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn spawn(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_ngc"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir()
+        .join(format!("ngc-outputs-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn fixture_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ngclearn/tests/fixtures/ngclearn-3.1.1/models/ei_alpha_tutorial")
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// Waits until `dir` holds a hidden part of a recording (the run is stepping).
+fn wait_for_part(dir: &Path) {
+    let start = Instant::now();
+    while !names(dir).iter().any(|n| n.contains(".part-")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no part in {dir:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn sigint_and_sigterm_stop_the_run_and_leave_no_part_files() {
+    for (sig, code) in [("-INT", 130), ("-TERM", 143)] {
+        let d = scratch(&format!("signal{sig}"));
+        let out = d.join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("older.txt"), "older").unwrap();
+        let o = out.to_str().unwrap();
+        let child = spawn(&[
+            "run",
+            "--steps",
+            "100000000",
+            "--no-plots",
+            "--out",
+            o,
+            "--record",
+            "post_exc:v",
+            "--record-spikes",
+            "pre_exc:outputs",
+        ]);
+        wait_for_part(&out);
+        signal(&child, sig);
+        let res = child.wait_with_output().unwrap();
+        assert_eq!(res.status.code(), Some(code), "{sig}");
+        let err = String::from_utf8(res.stderr).unwrap();
+        assert!(
+            err.contains("interrupted") && err.trim_end().lines().count() == 1,
+            "{err}"
+        );
+        assert_eq!(
+            names(&out),
+            ["older.txt"],
+            "{sig}: only what was there before"
+        );
+    }
+}
+
+#[test]
+fn parts_left_by_a_killed_run_are_removed_by_the_next_run() {
+    let d = scratch("sigkill");
+    let out = d.join("out");
+    let o = out.to_str().unwrap();
+    let mut child = spawn(&[
+        "run",
+        "--steps",
+        "100000000",
+        "--no-plots",
+        "--out",
+        o,
+        "--record",
+        "post_exc:v",
+    ]);
+    wait_for_part(&out);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        names(&out).iter().any(|n| n.contains(".part-")),
+        "SIGKILL leaves a part"
+    );
+    let res = ngc(&["run", "--steps", "5", "--no-plots", "-q", "--out", o]);
+    assert!(res.status.success());
+    assert!(names(&out).is_empty(), "{:?}", names(&out));
+}
+
+#[test]
+fn a_killed_save_leaves_the_old_or_the_new_model_whole() {
+    let d = scratch("save_kill");
+    let saved = d.join("model");
+    let (m, s) = (fixture_model(), saved.to_str().unwrap().to_string());
+    let first = ngc(&[
+        "run",
+        m.to_str().unwrap(),
+        "--steps",
+        "10",
+        "-q",
+        "--out",
+        d.join("o").to_str().unwrap(),
+        "--save",
+        &s,
+    ]);
+    assert!(first.status.success());
+    // Kill runs that save over the model at many different moments; after each, the
+    // directory must load and run.
+    for i in 0..24u64 {
+        let mut child = spawn(&[
+            "run",
+            &s,
+            "--steps",
+            "200",
+            "-q",
+            "--out",
+            d.join("o").to_str().unwrap(),
+            "--save",
+            &s,
+        ]);
+        std::thread::sleep(Duration::from_micros(1500 * i));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let check = ngc(&[
+            "run",
+            &s,
+            "--steps",
+            "1",
+            "-q",
+            "--no-plots",
+            "--out",
+            d.join("c").to_str().unwrap(),
+        ]);
+        assert!(
+            check.status.success(),
+            "after a kill at {} us: {}",
+            1500 * i,
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_failed_save_keeps_the_older_recordings() {
+    let d = scratch("failed_save");
+    let out = d.join("out");
+    let o = out.to_str().unwrap();
+    let ok = ngc(&[
+        "run",
+        "--steps",
+        "50",
+        "--no-plots",
+        "-q",
+        "--out",
+        o,
+        "--record",
+        "post_exc:v",
+    ]);
+    assert!(ok.status.success());
+    let before = std::fs::read(out.join("post_exc.v.npy")).unwrap();
+    std::fs::write(d.join("file"), "x").unwrap();
+    let bad = d.join("file/model");
+    let res = ngc(&[
+        "run",
+        "--steps",
+        "80",
+        "--no-plots",
+        "--out",
+        o,
+        "--record",
+        "post_exc:v",
+        "--save",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(res.status.code(), Some(1));
+    let err = String::from_utf8(res.stderr).unwrap();
+    assert!(err.contains("is a file"), "{err}");
+    assert_eq!(std::fs::read(out.join("post_exc.v.npy")).unwrap(), before);
+}
+
+#[test]
+fn out_and_save_in_one_directory_are_refused_before_running() {
+    let d = scratch("same_dir");
+    let o = d.join("both");
+    for save in [o.clone(), d.clone()] {
+        let res = ngc(&[
+            "run",
+            "--steps",
+            "5",
+            "--no-plots",
+            "--out",
+            o.to_str().unwrap(),
+            "--record",
+            "post_exc:v",
+            "--save",
+            save.to_str().unwrap(),
+        ]);
+        assert_eq!(res.status.code(), Some(1));
+        let err = String::from_utf8(res.stderr).unwrap();
+        assert!(err.contains("inside the model directory"), "{err}");
+        assert!(!o.exists());
+    }
+}
+
+#[test]
+fn out_naming_a_file_says_so() {
+    let d = scratch("out_file");
+    let f = d.join("f");
+    std::fs::write(&f, "x").unwrap();
+    let res = ngc(&[
+        "run",
+        "--steps",
+        "5",
+        "--no-plots",
+        "--out",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(res.status.code(), Some(1));
+    let err = String::from_utf8(res.stderr).unwrap();
+    assert!(err.contains("is a file, not a directory"), "{err}");
+}
+
+#[test]
+fn recordings_larger_than_the_disk_are_refused_before_running() {
+    let d = scratch("budget");
+    let res = ngc(&[
+        "run",
+        "--steps",
+        "1000000000000000",
+        "--no-plots",
+        "--out",
+        d.join("o").to_str().unwrap(),
+        "--record",
+        "post_exc:v",
+    ]);
+    assert_eq!(res.status.code(), Some(1));
+    let err = String::from_utf8(res.stderr).unwrap();
+    assert!(err.contains("4.0 PB") && err.contains("free"), "{err}");
+}
+
+#[test]
+fn a_feed_whose_header_claims_more_than_it_holds_is_an_error() {
+    let d = scratch("bad_feed");
+    let f = d.join("feed.npy");
+    let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (10000000000, 1, 80), }";
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16 + 1).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&[0u8; 64]);
+    std::fs::write(&f, bytes).unwrap();
+    let spec = format!("pre_exc:inputs={}", f.display());
+    let res = ngc(&[
+        "run",
+        "--steps",
+        "5",
+        "--no-plots",
+        "--out",
+        d.join("o").to_str().unwrap(),
+        "--feed",
+        &spec,
+    ]);
+    assert_eq!(res.status.code(), Some(1));
+    let err = String::from_utf8(res.stderr).unwrap();
+    assert!(
+        err.contains("feed.npy") && err.contains("the file holds 64"),
+        "{err}"
+    );
+    assert!(!d.join("o").exists());
+}
+
+#[test]
+fn usage_errors_are_one_line_with_exit_1() {
+    for args in [&["run", "--bogus"][..], &["run", "--steps", "x"], &["nope"]] {
+        let res = ngc(args);
+        assert_eq!(res.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(res.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("ngc: "), "{err}");
+    }
+    assert!(ngc(&["--help"]).status.success());
+    assert!(ngc(&["--version"]).status.success());
+}
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ngc"))
+        .arg("list")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let res = child.wait_with_output().unwrap();
+    assert_eq!(res.status.code(), Some(0));
+    assert!(
+        res.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
+
+#[test]
+fn recordings_carry_their_time_axis() {
+    let d = scratch("sidecar");
+    let o = d.join("o");
+    let res = ngc(&[
+        "run",
+        "--steps",
+        "30",
+        "--dt",
+        "0.25",
+        "--t0",
+        "1",
+        "--no-plots",
+        "-q",
+        "--out",
+        o.to_str().unwrap(),
+        "--record",
+        "post_exc:v",
+        "--record-spikes",
+        "pre_exc:outputs",
+    ]);
+    assert!(res.status.success());
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(o.join("post_exc.v.json")).unwrap()).unwrap();
+    assert_eq!(meta["dt"], 0.25);
+    assert_eq!(meta["t0"], 1.0);
+    assert_eq!(meta["steps"], 30);
+    assert_eq!(meta["class"], "LIFCell");
+    assert_eq!(meta["kind"], "trace");
+    let spikes: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(o.join("pre_exc.outputs.spikes.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(spikes["columns"], serde_json::json!(["step", "unit"]));
+}
+
+#[test]
+fn one_cell_is_one_cell() {
+    let out = ngc(&[
+        "run",
+        "--steps",
+        "10",
+        "--no-plots",
+        "--out",
+        scratch("plural").join("o").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(" 1 cell "), "{text}");
+    assert!(!text.contains(" 1 cells"), "{text}");
+}
