@@ -33,7 +33,13 @@ enum Command {
     /// compartment is set to FILE[k] (float32 .npy of shape (N, batch, units)); after step
     /// k each recorded compartment is appended to OUT/COMP.FIELD.npy (float32, (N, batch,
     /// units)). --record-spikes writes OUT/COMP.FIELD.spikes.npy: int32 rows (step, unit),
-    /// or (step, row, unit) for batches of more than one row.
+    /// or (step, row, unit) for batches of more than one row; beside each recording,
+    /// COMP.FIELD.json gives its time axis (dt, t0, steps) and what it holds.
+    ///
+    /// The model-file format, the saved-model directory and the recording files are
+    /// described by `ngc help model-file` (docs/model-file.md in the repository); `ngc
+    /// help CLASS` lists each class's keyword arguments, `ngc help initializers` the
+    /// weight initialisers.
     Run(run::RunArgs),
     /// Draw recordings: traces from COMP.FIELD.npy, rasters from COMP.FIELD.spikes.npy.
     Plot {
@@ -68,9 +74,11 @@ enum Command {
     },
     /// List the component classes.
     List,
-    /// Print a class's help: description, compartments, dynamics, hyper-parameters.
+    /// Print a class's help: description, compartments, dynamics, hyper-parameters;
+    /// `ngc help initializers` describes weight initialisers, `ngc help model-file` the
+    /// model-file format, saved models and recordings.
     Help {
-        /// The class, e.g. AlphaSynapse.
+        /// The class, e.g. AlphaSynapse, or `initializers`.
         class: String,
         /// Print it as JSON.
         #[arg(long)]
@@ -131,6 +139,9 @@ fn usage_error(e: clap::Error) -> ExitCode {
         }
     }
 }
+
+/// docs/model-file.md: the model-file format, saved models and recordings.
+const MODEL_FILE_DOC: &str = include_str!("../../../docs/model-file.md");
 
 /// The error that stands for "stdout was closed by its reader".
 const BROKEN_PIPE: &str = "\0broken pipe";
@@ -194,6 +205,13 @@ fn dispatch(cmd: Command) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Help { class, .. }
+            if ["initializers", "initialisers", "DistributionGenerator", "weight_init"]
+                .contains(&class.as_str()) =>
+        {
+            emit(ngclearn::utils::distribution_generator::HELP)
+        }
+        Command::Help { class, .. } if class == "model-file" => emit(MODEL_FILE_DOC),
         Command::Help { class, json } => match ngclearn::components::schema_of(&class) {
             Some(s) if json => emit(&format!("{}\n", s.to_json())),
             Some(s) => emit(&s.help_text()),
@@ -203,7 +221,7 @@ fn dispatch(cmd: Command) -> Result<(), String> {
                     .map(|s| s.class)
                     .collect();
                 Err(format!(
-                    "unknown class `{class}`; known classes: {}",
+                    "unknown class or topic `{class}`; known classes: {} (topics: initializers, model-file)",
                     known.join(", ")
                 ))
             }

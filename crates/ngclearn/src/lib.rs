@@ -30,3 +30,10 @@ pub mod prelude;
 pub mod utils;
 
 pub use error::{Error, Result};
+/// The `ndarray` this crate's arrays come from (so callers need not match its version).
+pub use ndarray;
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -109,6 +109,36 @@ pub struct Initializer {
 /// Constructors named as ngclearn's `DistributionGenerator` methods.
 pub struct DistributionGenerator;
 
+/// What `ngc help initializers` prints: how an initialiser (`weight_init`, `bias_init`)
+/// is written in a model file, its distributions and its post-processing options.
+pub const HELP: &str = "\
+Initialisers (weight_init, bias_init): DistributionGenerator
+  In a model file: weight_init = { dist = \"uniform\", low = 0.025, high = 0.8, hollow = true }
+  (JSON in a saved model: {\"dist\": \"uniform\", \"low\": 0.025, \"high\": 0.8}).
+
+distributions (dist = ...):
+  constant         value                every entry equal to value
+  uniform          low, high            uniform on [low, high)
+  gaussian         mean, std            mean + std * N(0, 1)
+  log_gaussian     sigma                exp(sigma * N(0, 1))
+  fan_in_uniform   -                    uniform on [-l, l), l = sqrt(1 / shape[1])
+  fan_in_gaussian  -                    N(0, 1) * sqrt(1 / shape[0])
+
+post-processing (optional, applied in this order):
+  amin             number               clip from below
+  amax             number               clip from above
+  lower_triangle   true/false           keep the lower triangle (with the diagonal)
+  upper_triangle   true/false           keep the upper triangle (with the diagonal)
+  hollow           true/false           zero the diagonal
+  eye              true/false           keep only the diagonal
+  col_mask         count or [indices]   keep that many columns (drawn at random) or these
+  row_mask         count or [indices]   as ngclearn: a mask over row indices broadcast
+                                        along the last axis (zeroes columns; square only)
+
+Draws split the component's key exactly as ngclearn does, so the same key gives the
+same weights.
+";
+
 impl DistributionGenerator {
     /// `DistributionGenerator.constant(value)`.
     pub fn constant(value: f32) -> Initializer {
