@@ -23,14 +23,14 @@ pub enum Error {
         reason: String,
     },
     /// No component of that name exists in the model.
-    #[error("unknown component `{name}`")]
+    #[error("unknown component `{name}`; known: {}", name_list(&name.known))]
     UnknownComponent {
-        /// The name asked for.
-        name: String,
+        /// The name asked for, with the components that exist.
+        name: NotFound,
     },
     /// The component exists but has no compartment of that name.
     #[error(
-        "component `{component}` ({class}) has no compartment `{compartment}`; it has: {available}"
+        "component `{component}` ({class}) has no compartment `{compartment}`; known: {available}"
     )]
     UnknownCompartment {
         /// The component.
@@ -55,10 +55,10 @@ pub enum Error {
         name: String,
     },
     /// No process of that name exists in the model.
-    #[error("unknown process `{name}`")]
+    #[error("unknown process `{name}`; known: {}", name_list(&name.known))]
     UnknownProcess {
-        /// The name asked for.
-        name: String,
+        /// The name asked for, with the processes that exist.
+        name: NotFound,
     },
     /// A path is not of the form `component:compartment`.
     #[error("malformed compartment path `{path}`: expected `component:compartment`")]
@@ -134,6 +134,18 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A file that does not parse (JSON, TOML): where, on one line.
+    #[error("{path}: line {line}, column {column}: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// The line of the error, from 1.
+        line: usize,
+        /// The column of the error (in characters), from 1.
+        column: usize,
+        /// What the parser said.
+        message: String,
+    },
     /// A saved model names a class this library does not implement.
     #[error("{path}: `{field}`: unknown class `{module_path}`; supported: {supported}")]
     UnknownClass {
@@ -162,6 +174,96 @@ pub enum Error {
         /// The value given.
         t: f32,
     },
+}
+
+/// A name that was asked for and not found, with the names that do exist.
+///
+/// It converts from and compares as the name alone (`known` is context for the
+/// message), so `Error::UnknownProcess { name: "advance".into() }` equals the error a
+/// model with any processes returns for `advance`.
+#[derive(Debug, Clone, Default)]
+pub struct NotFound {
+    /// The name asked for.
+    pub name: String,
+    /// The names that exist, in the model's order.
+    pub known: Vec<String>,
+}
+
+impl NotFound {
+    /// `name`, not among `known`.
+    pub fn new<S: AsRef<str>>(name: &str, known: impl IntoIterator<Item = S>) -> NotFound {
+        NotFound {
+            name: name.to_string(),
+            known: known.into_iter().map(|s| s.as_ref().to_string()).collect(),
+        }
+    }
+
+    /// The name asked for.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+}
+
+impl PartialEq for NotFound {
+    fn eq(&self, other: &NotFound) -> bool {
+        self.name == other.name
+    }
+}
+
+impl PartialEq<str> for NotFound {
+    fn eq(&self, other: &str) -> bool {
+        self.name == other
+    }
+}
+
+impl PartialEq<&str> for NotFound {
+    fn eq(&self, other: &&str) -> bool {
+        self.name == *other
+    }
+}
+
+impl From<&str> for NotFound {
+    fn from(name: &str) -> NotFound {
+        NotFound::new(name, Vec::<String>::new())
+    }
+}
+
+impl From<String> for NotFound {
+    fn from(name: String) -> NotFound {
+        NotFound {
+            name,
+            known: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// Most names listed in an error message; more end in `…`.
+pub const MAX_LISTED: usize = 20;
+
+/// `names` comma-separated for an error message: at most [`MAX_LISTED`], then `…`;
+/// `(none)` if there are none.
+pub fn name_list<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    let mut out = String::new();
+    for (i, n) in names.into_iter().enumerate() {
+        if i == MAX_LISTED {
+            out.push_str(", …");
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(n.as_ref());
+    }
+    if out.is_empty() {
+        out.push_str("(none)");
+    }
+    out
 }
 
 impl Error {

@@ -24,7 +24,7 @@ use crate::core::component::Component;
 use crate::core::operations::Source;
 use crate::core::rng::Key;
 use crate::core::schema::Kind;
-use crate::error::{Error, Result};
+use crate::error::{name_list, Error, NotFound, Result};
 use ndarray::{Array2, ArrayView2, AsArray, Ix2};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -115,9 +115,7 @@ impl Parts {
         let &ci = self
             .index
             .get(comp)
-            .ok_or_else(|| Error::UnknownComponent {
-                name: comp.to_string(),
-            })?;
+            .ok_or_else(|| self.unknown_component(comp))?;
         let schema = self.components[ci].schema();
         let k = schema
             .compartment_index(cpt)
@@ -125,13 +123,20 @@ impl Parts {
                 component: comp.to_string(),
                 class: schema.class.to_string(),
                 compartment: cpt.to_string(),
-                available: schema.compartment_names(),
+                available: name_list(schema.compartments.iter().map(|c| c.name)),
             })?;
         let r = CompartmentRef {
             component: ci,
             compartment: k,
         };
         Ok((r, schema.compartments[k].kind))
+    }
+
+    /// The error for a component `name` that does not exist, listing those that do.
+    fn unknown_component(&self, name: &str) -> Error {
+        Error::UnknownComponent {
+            name: NotFound::new(name, self.components.iter().map(|c| c.name())),
+        }
     }
 
     fn resolve_array(&self, path: &str) -> Result<CompartmentRef> {
@@ -481,17 +486,16 @@ impl Context {
                 name: name.to_string(),
             });
         }
-        let calls =
-            calls
-                .iter()
-                .map(|(c, m)| {
-                    self.parts.index.get(*c).map(|&i| (i, *m)).ok_or_else(|| {
-                        Error::UnknownComponent {
-                            name: c.to_string(),
-                        }
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+        let calls = calls
+            .iter()
+            .map(|(c, m)| {
+                self.parts
+                    .index
+                    .get(*c)
+                    .map(|&i| (i, *m))
+                    .ok_or_else(|| self.parts.unknown_component(c))
+            })
+            .collect::<Result<Vec<_>>>()?;
         self.processes.push(Process {
             name: name.to_string(),
             calls,
@@ -611,7 +615,7 @@ impl Model {
             .position(|p| p.name == name)
             .map(ProcessId)
             .ok_or_else(|| Error::UnknownProcess {
-                name: name.to_string(),
+                name: NotFound::new(name, self.process_names()),
             })
     }
 
@@ -643,7 +647,10 @@ impl Model {
         } = self;
         let comps = &mut parts.components;
         let process = processes.get(id.0).ok_or_else(|| Error::UnknownProcess {
-            name: format!("{id:?} (a handle from another model)"),
+            name: NotFound::new(
+                &format!("{id:?} (a handle from another model)"),
+                processes.iter().map(|p| p.name.as_str()),
+            ),
         })?;
         for &(c, method) in &process.calls {
             match method {

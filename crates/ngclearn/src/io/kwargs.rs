@@ -1,5 +1,9 @@
 //! Keyword arguments of a saved component (`args` and `kwargs` of ngclearn's
 //! `roots.json`), read against the class's signature with typed errors.
+//!
+//! Every number read as a float must be finite as a float32: JSON cannot hold NaN, but
+//! `1e39` is a finite JSON number and an infinite float32, and a TOML model file can
+//! write `nan` and `inf` (refused when it is read, see `model_file`).
 
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
@@ -8,7 +12,8 @@ use serde_json::{Map, Value};
 #[derive(Debug)]
 pub struct Kwargs {
     file: String,
-    component: String,
+    /// What errors name a key under (`NAME.kwargs` by default).
+    prefix: String,
     values: Map<String, Value>,
     accepted: Vec<&'static str>,
 }
@@ -50,18 +55,36 @@ impl Kwargs {
         }
         Ok(Kwargs {
             file: file.to_string(),
-            component: component.to_string(),
+            prefix: format!("{component}.kwargs"),
             values,
             accepted: signature.to_vec(),
         })
     }
 
+    /// Errors name a key as `PREFIX.key` instead of `COMPONENT.kwargs.key` (a model
+    /// file writes the arguments in the component's own table).
+    pub fn with_field_prefix(mut self, prefix: &str) -> Kwargs {
+        self.prefix = prefix.to_string();
+        self
+    }
+
     fn err(&self, key: &str, message: impl Into<String>) -> Error {
-        Error::format(
-            &self.file,
-            format!("{}.kwargs.{key}", self.component),
-            message,
-        )
+        Error::format(&self.file, format!("{}.{key}", self.prefix), message)
+    }
+
+    /// The value given for `key`, if any, without using it up (to size things before
+    /// the component is built).
+    pub fn peek(&self, key: &str) -> Option<&Value> {
+        self.values.get(key)
+    }
+
+    /// `n` as a float32, which must be finite.
+    fn finite(&self, key: &str, n: &serde_json::Number) -> Result<f32> {
+        let x = n.as_f64().map(|x| x as f32);
+        match x {
+            Some(x) if x.is_finite() => Ok(x),
+            _ => Err(self.err(key, format!("{n} is not a finite float32"))),
+        }
     }
 
     fn take(&mut self, key: &'static str) -> Option<Value> {
@@ -79,10 +102,7 @@ impl Kwargs {
     /// A number, `default` when absent (`None`: required).
     pub fn f32_or(&mut self, key: &'static str, default: Option<f32>) -> Result<f32> {
         match self.take(key) {
-            Some(Value::Number(n)) => n
-                .as_f64()
-                .map(|x| x as f32)
-                .ok_or_else(|| self.err(key, "not a number")),
+            Some(Value::Number(n)) => self.finite(key, &n),
             Some(other) => Err(self.err(key, format!("expected a number, got {other}"))),
             None => default.ok_or_else(|| self.err(key, "missing (required)")),
         }
@@ -96,7 +116,7 @@ impl Kwargs {
     ) -> Result<Option<f32>> {
         match self.take(key) {
             Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64().map(|x| x as f32)),
+            Some(Value::Number(n)) => self.finite(key, &n).map(Some),
             Some(other) => Err(self.err(key, format!("expected a number or null, got {other}"))),
             None => default.ok_or_else(|| self.err(key, "missing (required)")),
         }
@@ -164,9 +184,14 @@ impl Kwargs {
     ) -> Result<Option<crate::utils::distribution_generator::Initializer>> {
         match self.take(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => serde_json::from_value(v)
-                .map(Some)
-                .map_err(|e| self.err(key, format!("not an initialiser: {e}"))),
+            Some(v) => {
+                if let Some(n) = first_non_finite(&v) {
+                    return Err(self.err(key, format!("{n} is not a finite float32")));
+                }
+                serde_json::from_value(v)
+                    .map(Some)
+                    .map_err(|e| self.err(key, format!("not an initialiser: {e}")))
+            }
         }
     }
 
@@ -207,6 +232,16 @@ impl Kwargs {
             Some(other) => Err(self.err("name", format!("expected a string, got {other}"))),
             None => Err(self.err("name", "missing (required)")),
         }
+    }
+}
+
+/// The first number in `v` (depth first) that is not finite as a float32.
+fn first_non_finite(v: &Value) -> Option<&serde_json::Number> {
+    match v {
+        Value::Number(n) => (!n.as_f64().is_some_and(|x| (x as f32).is_finite())).then_some(n),
+        Value::Array(a) => a.iter().find_map(first_non_finite),
+        Value::Object(o) => o.values().find_map(first_non_finite),
+        _ => None,
     }
 }
 

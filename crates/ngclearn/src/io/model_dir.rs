@@ -13,6 +13,35 @@
 //! format into a hidden sibling directory and moves it into place
 //! ([`crate::io::replace`]): a failed or interrupted save leaves the old directory
 //! whole, and only a directory that holds nothing but a saved model is replaced.
+//!
+//! # What loading accepts
+//! A hostile or damaged directory must not hang, abort or take more memory than the
+//! model it describes, nor load with values ngclearn would not have written:
+//! * Every file is opened only if it is a regular file (a FIFO would block, a device
+//!   never end); JSON is at most [`MAX_TEXT_BYTES`], and an object that names a key
+//!   twice is an error naming the key (serde_json, like Python's `json`, would keep
+//!   the last silently).
+//! * A component's npz is checked before the component is built: its entries must be
+//!   exactly ngclearn's (every compartment that is not wired, plus `key`: an unknown,
+//!   wired, missing or repeated entry is an error), and each entry's declared size and
+//!   npy header (a few bytes, inflated alone) must fit the shape the `roots.json`
+//!   arguments imply. So a wrong shape fails with little memory, a zip bomb is never
+//!   inflated, and the data is then streamed straight into the component's arrays.
+//! * Saved values must be finite. No compartment of ngclearn's classes holds NaN or
+//!   infinity in a saved model (LIF's refractory timer `rfr` grows by `dt` per step
+//!   from `refract_time`, `tols` holds spike times), so none is allowed; the error
+//!   names the first bad element.
+//! * `connections.json` is required: ngcsimlib 3.1's `save_to_json` always writes it
+//!   (`{}` when nothing is wired) and its `load` opens it unconditionally.
+//!   `component/roots.json` and `process/roots.json` are read exactly when
+//!   `contextData.json`'s `types` lists them, as ngcsimlib does; a file of a type
+//!   not listed is an error rather than ignored.
+//! * A process whose `method_order` is empty is accepted and runs as a no-op, as in
+//!   ngcsimlib (its compiled process then only returns the state). Processes naming an
+//!   unknown component or method are errors (ngcsimlib would skip those steps
+//!   silently). A process's `args` must name it as its entry does, its `kwargs` must be
+//!   empty (`MethodProcess(name)` takes nothing else), and every `watch_list` path must
+//!   exist (watched values are what ngclearn's `run` returns; here they are not used).
 
 use crate::components::{from_kwargs, schemas};
 use crate::core::component::Component;
@@ -20,26 +49,172 @@ use crate::core::context::{Context, Method, Model, Origin};
 use crate::core::operations::Source;
 use crate::core::rng::Key;
 use crate::core::schema::{Kind, Schema};
-use crate::error::{Error, Result};
+use crate::error::{name_list, Error, Result};
 use crate::io::kwargs::Kwargs;
-use crate::io::npz::{read_npz, write_npz, NpyArray};
+use crate::io::npz::{write_npz, Dtype, EntryHeader, NpyArray, NpzReader};
 use crate::io::replace::PendingDir;
 use ndarray::{Array1, ArrayD, IxDyn};
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const SUMMATION: &str = "ngcsimlib._src.operations.Summation.Summation";
 const PRODUCT: &str = "ngcsimlib._src.operations.Product.Product";
 const METHOD_PROCESS: &str = "ngclearn.MethodProcess";
 
+/// Largest JSON (or TOML model) file read: 1 GiB.
+pub const MAX_TEXT_BYTES: u64 = 1 << 30;
+
+/// Reads the text file at `path`: a regular file of at most [`MAX_TEXT_BYTES`].
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let file = crate::io::npy::open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TEXT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(Error::format(
+            path.display(),
+            "(file)",
+            format!("larger than {MAX_TEXT_BYTES} bytes"),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| Error::format(path.display(), "(file)", format!("not UTF-8 text: {e}")))
+}
+
+/// A JSON value read with a check that no object names a key twice; `path` is the
+/// field path of the value, recorded in `dup` when a duplicate is found.
+struct Strict<'a> {
+    path: &'a str,
+    dup: &'a RefCell<Option<String>>,
+}
+
+impl Strict<'_> {
+    fn child(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Vec::new();
+        loop {
+            let path = format!("{}[{}]", self.path, out.len());
+            let seed = Strict {
+                path: &path,
+                dup: self.dup,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(v) => out.push(v),
+                None => return Ok(Value::Array(out)),
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = self.child(&key);
+            if out.contains_key(&key) {
+                *self.dup.borrow_mut() = Some(path);
+                return Err(A::Error::custom(format!("duplicate key `{key}`")));
+            }
+            let seed = Strict {
+                path: &path,
+                dup: self.dup,
+            };
+            let v = map.next_value_seed(seed)?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// The message of a serde_json error without its ` at line L column C`.
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let tail = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&tail).unwrap_or(&text).to_string()
+}
+
+/// Parses `text` (the JSON file at `path`), refusing an object that names a key twice.
+pub(crate) fn parse_json(text: &str, path: &Path) -> Result<Value> {
+    let dup = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seed = Strict {
+        path: "",
+        dup: &dup,
+    };
+    let parsed = seed.deserialize(&mut de).and_then(|v| de.end().map(|_| v));
+    parsed.map_err(|e| match dup.into_inner() {
+        Some(field) => Error::format(
+            path.display(),
+            field,
+            format!(
+                "the key appears twice (the second at line {}, column {}); JSON readers keep only one, so the file is ambiguous",
+                e.line(),
+                e.column()
+            ),
+        ),
+        None => Error::Syntax {
+            path: path.display().to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: format!("malformed JSON: {}", json_message(&e)),
+        },
+    })
+}
+
 fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::format(path.display(), "(json)", format!("malformed JSON: {e}")))
+    parse_json(&read_text(path)?, path)
 }
 
 fn object<'a>(v: &'a Value, path: &Path, field: &str) -> Result<&'a Map<String, Value>> {
@@ -150,76 +325,205 @@ fn parse_source(v: &Value, context: &str, file: &Path, field: &str) -> Result<So
     }
 }
 
-/// Sets `component`'s state from its npz entries.
-fn apply_state(
-    c: &mut dyn Component,
-    arrays: Vec<(String, NpyArray)>,
-    wired: &HashSet<String>,
-    file: &Path,
-) -> Result<()> {
-    let schema = c.schema();
-    let shown = file.display();
-    for (name, a) in arrays {
-        let Some(idx) = schema.compartment_index(&name) else {
-            return Err(Error::format(
-                &shown,
-                name,
-                format!(
-                    "{} has no such compartment; it has: {}",
-                    schema.class,
-                    schema.compartment_names()
-                ),
-            ));
-        };
-        if wired.contains(&name) {
-            return Err(Error::format(
-                &shown,
-                name,
-                "this compartment is wired (connections.json), so it has no saved value",
-            ));
+/// The shapes each compartment of `schema` may have, as the arguments `kw` imply them
+/// (read from the schema's shape text, e.g. `(batch_size, n_post)`; a key has none).
+/// `None` when a size cannot be read or cannot be allocated: building the component
+/// then reports it.
+fn implied_shapes(schema: &Schema, kw: &Kwargs) -> Option<Vec<Vec<Vec<usize>>>> {
+    let size = |v: &Value| {
+        v.as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n >= 1)
+    };
+    let mut dims = vec![("batch_size", kw.peek("batch_size").map_or(Some(1), size)?)];
+    if let Some(s) = kw.peek("shape") {
+        match s.as_array().map(Vec::as_slice) {
+            Some([pre, post]) => {
+                dims.push(("n_pre", size(pre)?));
+                dims.push(("n_post", size(post)?));
+            }
+            _ => return None,
         }
-        match (schema.compartments[idx].kind, a) {
-            (Kind::Key, NpyArray::U32(k)) if k.shape() == [2] => c.set_key(Key([k[[0]], k[[1]]])),
-            (Kind::Key, a) => {
+    }
+    if let Some(n) = kw.peek("n_units") {
+        dims.push(("n_units", size(n)?));
+    }
+    schema
+        .compartments
+        .iter()
+        .map(|c| match c.kind {
+            Kind::Key => Some(Vec::new()),
+            Kind::Array => shapes_of(c.shape, &dims),
+        })
+        .collect()
+}
+
+/// `(a, b) or (c, d)` with names from `dims`.
+fn shapes_of(text: &str, dims: &[(&str, usize)]) -> Option<Vec<Vec<usize>>> {
+    text.split(" or ")
+        .map(|alt| {
+            let inner = alt.trim().strip_prefix('(')?.strip_suffix(')')?;
+            let shape = inner
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    t.parse::<usize>()
+                        .ok()
+                        .or_else(|| dims.iter().find(|(n, _)| *n == t).map(|d| d.1))
+                })
+                .collect::<Option<Vec<usize>>>()?;
+            let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
+            (n <= isize::MAX as usize / 4).then_some(shape)
+        })
+        .collect()
+}
+
+/// The shapes of a built component's compartments (for [`SavedState::open`]).
+fn actual_shapes(c: &dyn Component) -> Vec<Vec<Vec<usize>>> {
+    c.schema()
+        .compartments
+        .iter()
+        .enumerate()
+        .map(|(i, info)| match info.kind {
+            Kind::Key => Vec::new(),
+            Kind::Array => c
+                .array(i)
+                .map(|a| vec![a.shape().to_vec()])
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn shape_list(shapes: &[Vec<usize>]) -> String {
+    shapes
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// A component's npz, checked against its class and the shapes its arguments imply,
+/// with each entry's header read and no data yet.
+struct SavedState {
+    npz: NpzReader,
+    /// `(entry index, compartment index, header)`.
+    entries: Vec<(usize, usize, EntryHeader)>,
+}
+
+impl SavedState {
+    /// Opens `path`, the npz of component `name` of class `schema` whose compartments
+    /// may have `shapes` (see [`implied_shapes`]), `wired` ones having no saved value.
+    fn open(
+        path: &Path,
+        schema: &Schema,
+        shapes: &[Vec<Vec<usize>>],
+        wired: &HashSet<String>,
+    ) -> Result<SavedState> {
+        let mut npz = NpzReader::open(path)?;
+        let shown = path.display();
+        // Names first: nothing is inflated for an entry that does not belong.
+        let mut indices = Vec::with_capacity(npz.entries().len());
+        for e in npz.entries() {
+            let Some(idx) = schema.compartment_index(&e.name) else {
                 return Err(Error::format(
                     &shown,
-                    name,
+                    &e.name,
                     format!(
-                        "a key must be uint32 of shape (2,), got {} {:?}",
-                        a.dtype(),
-                        a.shape()
+                        "{} has no such compartment; known: {}",
+                        schema.class,
+                        name_list(schema.compartments.iter().map(|c| c.name))
                     ),
-                ))
+                ));
+            };
+            if wired.contains(&e.name) {
+                return Err(Error::format(
+                    &shown,
+                    &e.name,
+                    "this compartment is wired (connections.json), so it has no saved value",
+                ));
             }
-            (Kind::Array, a) => {
-                let dst = c
-                    .array_mut(idx)
-                    .expect("array compartments are addressable");
-                let bad = |a: &NpyArray, dst: &ndarray::Array2<f32>| {
-                    Error::format(
-                        &shown,
-                        &name,
-                        format!(
-                            "expected float32 of shape {:?} (or a scalar), got {} {:?}",
-                            dst.shape(),
-                            a.dtype(),
-                            a.shape()
-                        ),
-                    )
-                };
-                match a {
-                    NpyArray::F32(v) if v.shape() == dst.shape() => dst.assign(
-                        &v.into_dimensionality::<ndarray::Ix2>()
-                            .expect("2-d by its shape"),
+            indices.push(idx);
+        }
+        for (idx, c) in schema.compartments.iter().enumerate() {
+            if !wired.contains(c.name) && !indices.contains(&idx) {
+                return Err(Error::format(
+                    &shown,
+                    c.name,
+                    "missing: ngclearn saves every compartment that is not wired, and `key`",
+                ));
+            }
+        }
+        let mut entries = Vec::with_capacity(indices.len());
+        for (i, &idx) in indices.iter().enumerate() {
+            let allowed = &shapes[idx];
+            let max_data = match schema.compartments[idx].kind {
+                Kind::Key => 8,
+                Kind::Array => allowed
+                    .iter()
+                    .map(|s| s.iter().product::<usize>() as u64 * 4)
+                    .max()
+                    .unwrap_or(0)
+                    .max(8),
+            };
+            let h = npz.header(i, max_data)?;
+            let fits = match schema.compartments[idx].kind {
+                Kind::Key => h.dtype == Dtype::U32 && h.shape == [2],
+                Kind::Array => {
+                    (h.dtype == Dtype::F32 && allowed.contains(&h.shape))
+                        || (h.shape.is_empty() && h.dtype != Dtype::U32)
+                }
+            };
+            if !fits {
+                let want = match schema.compartments[idx].kind {
+                    Kind::Key => "a key must be uint32 of shape (2,)".to_string(),
+                    Kind::Array => format!(
+                        "expected float32 of shape {} (or a scalar), as roots.json's arguments imply",
+                        shape_list(allowed)
                     ),
-                    NpyArray::F32(v) if v.ndim() == 0 => dst.fill(v[IxDyn(&[])]),
-                    NpyArray::F64(v) if v.ndim() == 0 => dst.fill(v[IxDyn(&[])] as f32),
-                    other => return Err(bad(&other, dst)),
+                };
+                return Err(Error::format(
+                    &shown,
+                    &npz.entries()[i].name,
+                    format!("{want}; got {}", h.describe()),
+                ));
+            }
+            entries.push((i, idx, h));
+        }
+        Ok(SavedState { npz, entries })
+    }
+
+    /// Streams the saved values into the built component `c`.
+    fn apply(mut self, c: &mut dyn Component) -> Result<()> {
+        for (i, idx, h) in &self.entries {
+            match c.schema().compartments[*idx].kind {
+                Kind::Key => c.set_key(Key(self.npz.read_key(*i, h)?)),
+                Kind::Array => {
+                    let dst = c
+                        .array_mut(*idx)
+                        .expect("array compartments are addressable");
+                    self.npz.read_f32_into(*i, h, dst)?;
                 }
             }
         }
+        Ok(())
     }
-    Ok(())
+}
+
+/// Reads `dir/rel` if `types` lists `kind`; a file of a kind not listed is an error.
+fn read_listed(dir: &Path, rel: &str, kind: &str, types: &[&str]) -> Result<Option<Value>> {
+    let path = dir.join(rel);
+    if types.contains(&kind) {
+        return read_json(&path).map(Some);
+    }
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        _ => Err(Error::format(
+            path.display(),
+            "(file)",
+            format!("present, but contextData.json's `types` does not list `{kind}`"),
+        )),
+    }
 }
 
 /// Loads the saved-model directory `dir` (the one holding `contextData.json`).
@@ -248,12 +552,13 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
         "path",
     )?
     .to_string();
-    let types = array(
+    let type_list = array(
         get(meta_obj, "types", &meta_path, "(root)")?,
         &meta_path,
         "types",
     )?;
-    for (i, t) in types.iter().enumerate() {
+    let mut types: Vec<&str> = Vec::with_capacity(type_list.len());
+    for (i, t) in type_list.iter().enumerate() {
         let t = string(t, &meta_path, &format!("types[{i}]"))?;
         if t != "component" && t != "process" {
             return Err(Error::format(
@@ -262,15 +567,29 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
                 format!("unsupported object type `{t}` (component and process are)"),
             ));
         }
+        if types.contains(&t) {
+            return Err(Error::format(
+                meta_path.display(),
+                format!("types[{i}]"),
+                format!("`{t}` is listed twice"),
+            ));
+        }
+        types.push(t);
     }
 
     // Connections first: they say which compartments have no saved value.
     let conn_path = dir.join("connections.json");
-    let conns = if conn_path.exists() {
-        read_json(&conn_path)?
-    } else {
-        Value::Object(Map::new())
-    };
+    if let Err(e) = std::fs::symlink_metadata(&conn_path) {
+        return Err(Error::Io {
+            path: conn_path.display().to_string(),
+            message: if e.kind() == std::io::ErrorKind::NotFound {
+                "missing; ngclearn writes it even when empty (`{}`)".into()
+            } else {
+                e.to_string()
+            },
+        });
+    }
+    let conns = read_json(&conn_path)?;
     let mut wires = Vec::new();
     for (dest, src) in object(&conns, &conn_path, "(root)")? {
         let target = local_path(dest, &context, &conn_path, dest)?;
@@ -289,7 +608,8 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
 
     let mut ctx = Context::new(&context);
     let roots_path = dir.join("component").join("roots.json");
-    let roots = read_json(&roots_path)?;
+    let roots = read_listed(dir, "component/roots.json", "component", &types)?
+        .unwrap_or_else(|| Value::Object(Map::new()));
     for (name, entry) in object(&roots, &roots_path, "(root)")? {
         let e = object(entry, &roots_path, name)?;
         let module_path = string(
@@ -303,16 +623,17 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
             module_path: module_path.to_string(),
             supported: supported(),
         })?;
-        let empty_args = Vec::new();
-        let args = match e.get("args") {
-            None => &empty_args,
-            Some(a) => array(a, &roots_path, &format!("{name}.args"))?,
-        };
-        let empty_kwargs = Map::new();
-        let kwargs = match e.get("kwargs") {
-            None => &empty_kwargs,
-            Some(k) => object(k, &roots_path, &format!("{name}.kwargs"))?,
-        };
+        // ngcsimlib reads both (`objKlass(*objData["args"], **objData["kwargs"])`).
+        let args = array(
+            get(e, "args", &roots_path, name)?,
+            &roots_path,
+            &format!("{name}.args"),
+        )?;
+        let kwargs = object(
+            get(e, "kwargs", &roots_path, name)?,
+            &roots_path,
+            &format!("{name}.kwargs"),
+        )?;
         let mut kw = Kwargs::new(
             &roots_path.display().to_string(),
             name,
@@ -328,7 +649,24 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
                 other.to_string(),
             ),
         };
-        let mut component = from_kwargs(schema, &mut kw).map_err(in_file)?;
+        let npz_path = dir
+            .join("component")
+            .join("custom")
+            .join(format!("{name}.npz"));
+        let wired = wired_in(name);
+        // The npz is checked against the shapes the arguments imply before the
+        // component allocates anything; if they cannot be read, building reports it.
+        let (mut component, state) = match implied_shapes(schema, &kw) {
+            Some(shapes) => {
+                let state = SavedState::open(&npz_path, schema, &shapes, &wired)?;
+                (from_kwargs(schema, &mut kw).map_err(in_file)?, state)
+            }
+            None => {
+                let c = from_kwargs(schema, &mut kw).map_err(in_file)?;
+                let state = SavedState::open(&npz_path, schema, &actual_shapes(&*c), &wired)?;
+                (c, state)
+            }
+        };
         kw.finish()?;
         if component.name() != name {
             return Err(Error::format(
@@ -340,16 +678,7 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
                 ),
             ));
         }
-        let npz_path = dir
-            .join("component")
-            .join("custom")
-            .join(format!("{name}.npz"));
-        apply_state(
-            component.as_mut(),
-            read_npz(&npz_path)?,
-            &wired_in(name),
-            &npz_path,
-        )?;
+        state.apply(component.as_mut())?;
         let origin = Origin {
             module_path: module_path.to_string(),
             args: args.clone(),
@@ -366,8 +695,8 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
     }
 
     let proc_path = dir.join("process").join("roots.json");
-    if proc_path.exists() {
-        let procs = read_json(&proc_path)?;
+    let mut watched = Vec::new();
+    if let Some(procs) = read_listed(dir, "process/roots.json", "process", &types)? {
         for (pname, entry) in object(&procs, &proc_path, "(root)")? {
             let e = object(entry, &proc_path, pname)?;
             if let Some(mp) = e.get("modulePath") {
@@ -379,6 +708,38 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
                         module_path: mp.to_string(),
                         supported: METHOD_PROCESS.into(),
                     });
+                }
+            }
+            if let Some(args) = e.get("args") {
+                let field = format!("{pname}.args");
+                match array(args, &proc_path, &field)?.as_slice() {
+                    [] => {}
+                    [Value::String(n)] if n == pname => {}
+                    _ => {
+                        return Err(Error::format(
+                            proc_path.display(),
+                            field,
+                            format!("expected [\"{pname}\"] (MethodProcess takes its name alone)"),
+                        ))
+                    }
+                }
+            }
+            if let Some(kwargs) = e.get("kwargs") {
+                let field = format!("{pname}.kwargs");
+                if let Some(k) = object(kwargs, &proc_path, &field)?.keys().next() {
+                    return Err(Error::format(
+                        proc_path.display(),
+                        format!("{field}.{k}"),
+                        "unknown argument (MethodProcess takes its name alone)",
+                    ));
+                }
+            }
+            if let Some(list) = e.get("watch_list") {
+                let field = format!("{pname}.watch_list");
+                for (i, p) in array(list, &proc_path, &field)?.iter().enumerate() {
+                    let field = format!("{field}[{i}]");
+                    let p = string(p, &proc_path, &field)?;
+                    watched.push((field.clone(), local_path(p, &context, &proc_path, &field)?));
                 }
             }
             let order = array(
@@ -413,7 +774,15 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
                 .map_err(|e| Error::format(proc_path.display(), pname, e.to_string()))?;
         }
     }
-    ctx.build()
+    let model = ctx.build()?;
+    for (field, path) in watched {
+        if model.compartment(&path).is_err() {
+            model
+                .get_key(&path)
+                .map_err(|e| Error::format(proc_path.display(), field, e.to_string()))?;
+        }
+    }
+    Ok(model)
 }
 
 fn pretty(v: &Value) -> String {
@@ -622,4 +991,87 @@ fn check_replaceable(dir: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The loader sizes a component's npz from its schema's shape text before building
+    /// it: that text must parse, and give exactly the shapes the built component has.
+    #[test]
+    fn implied_shapes_are_the_built_shapes() {
+        for schema in schemas() {
+            let mut kwargs = Map::new();
+            for (k, v) in [
+                ("name", serde_json::json!("c")),
+                ("shape", serde_json::json!([3, 2])),
+                ("n_units", serde_json::json!(4)),
+                ("batch_size", serde_json::json!(5)),
+                ("tau_decay", serde_json::json!(2.0)),
+                ("tau_rise", serde_json::json!(1.0)),
+                ("g_syn_bar", serde_json::json!(1.0)),
+                ("syn_rest", serde_json::json!(0.0)),
+                ("tau_m", serde_json::json!(10.0)),
+            ] {
+                if schema.signature.contains(&k) || k == "batch_size" {
+                    kwargs.insert(k.into(), v);
+                }
+            }
+            let mut kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
+            let implied = implied_shapes(schema, &kw)
+                .unwrap_or_else(|| panic!("{}: shapes do not parse", schema.class));
+            let c = from_kwargs(schema, &mut kw).unwrap();
+            for (i, (info, shapes)) in schema.compartments.iter().zip(&implied).enumerate() {
+                match info.kind {
+                    Kind::Key => assert!(shapes.is_empty()),
+                    Kind::Array => {
+                        let actual = c.array(i).unwrap().shape().to_vec();
+                        assert!(
+                            shapes.contains(&actual),
+                            "{}:{} is {actual:?}, implied {shapes:?}",
+                            schema.class,
+                            info.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_that_cannot_be_read_or_allocated_leave_it_to_the_component() {
+        let schema = crate::components::DenseSynapse::schema();
+        for shape in [
+            serde_json::json!([0, 2]),
+            serde_json::json!("3x2"),
+            serde_json::json!([4_000_000_000u64, 4_000_000_000u64]),
+        ] {
+            let mut kwargs = Map::new();
+            kwargs.insert("name".into(), "c".into());
+            kwargs.insert("shape".into(), shape);
+            let kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
+            assert!(implied_shapes(schema, &kw).is_none());
+        }
+    }
+
+    #[test]
+    fn json_duplicate_keys_are_found_at_any_depth() {
+        let p = Path::new("x.json");
+        let v = parse_json(r#"{"a": [1, {"b": 2}], "c": null}"#, p).unwrap();
+        assert_eq!(v, serde_json::json!({"a": [1, {"b": 2}], "c": null}));
+        for (text, field) in [
+            (r#"{"a": 1, "a": 2}"#, "a"),
+            (r#"{"a": [1, {"b": 2, "b": 3}]}"#, "a[1].b"),
+        ] {
+            match parse_json(text, p) {
+                Err(Error::Format { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(
+            parse_json("{\"a\": 1,\n \"b\" 2}", p),
+            Err(Error::Syntax { line: 2, .. })
+        ));
+    }
 }

@@ -44,10 +44,16 @@
 //! "z:v" = -65.0
 //! ```
 //! `syn_rest` absent means `None` (ngclearn requires it; `None` is its voltage-independent
-//! case). Errors name the file and the field, as for saved-model directories.
+//! case). Errors name the file and the field, as for saved-model directories; a syntax
+//! error (including a key written twice, which TOML forbids) gives its line and column.
+//! Numbers must be finite: TOML can write `nan` and `inf`, which are refused wherever
+//! they appear (as parameters they would otherwise read as `null`, so `syn_rest = nan`
+//! would make a voltage-independent synapse), and `[initial]` values must also be
+//! finite as float32; the error names the compartment and the first bad element. A
+//! process must call at least one method, and `[initial]` may set a compartment once.
 
 use crate::components::{from_kwargs, schemas};
-use crate::core::context::{Context, Method, Model};
+use crate::core::context::{CompartmentRef, Context, Method, Model};
 use crate::core::operations::Source;
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
@@ -56,6 +62,124 @@ use std::path::Path;
 
 fn fmt(path: &Path, field: impl Into<String>, msg: impl Into<String>) -> Error {
     Error::format(path.display(), field, msg)
+}
+
+/// `parent.key`, the key quoted as TOML would need it.
+fn key_field(parent: &str, key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let key = if bare {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    };
+    if parent.is_empty() {
+        key
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// A TOML value as JSON; `field` names it in errors, `index` is its position in the
+/// lists around it (`[0][3]`). NaN, infinity and dates are refused.
+fn json_of(v: &toml::Value, path: &Path, field: &str, index: &str) -> Result<Value> {
+    Ok(match v {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(x) if x.is_finite() => Value::from(*x),
+        toml::Value::Float(x) => {
+            let what = if index.is_empty() {
+                format!("{x} is not allowed")
+            } else {
+                format!("element {index} is {x}")
+            };
+            return Err(fmt(path, field, format!("{what}: numbers must be finite")));
+        }
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => {
+            return Err(fmt(
+                path,
+                field,
+                format!("a date ({d}) is not a value any model takes"),
+            ))
+        }
+        toml::Value::Array(a) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| json_of(x, path, field, &format!("{index}[{i}]")))
+                .collect::<Result<_>>()?,
+        ),
+        toml::Value::Table(t) => {
+            let here = format!("{field}{index}");
+            let mut m = Map::new();
+            for (k, x) in t {
+                m.insert(k.clone(), json_of(x, path, &key_field(&here, k), "")?);
+            }
+            Value::Object(m)
+        }
+    })
+}
+
+/// How errors name the `i`-th `[[component]]` table.
+fn component_label(i: usize, c: &toml::Value) -> String {
+    let name = c.get("name").and_then(toml::Value::as_str).unwrap_or("?");
+    format!("component[{i}] ({name})")
+}
+
+/// Line and column (from 1, in characters) of byte `at` of `text`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// Parses the model file's text into JSON (see [`json_of`]).
+fn parse(text: &str, path: &Path) -> Result<Map<String, Value>> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let message = format!(
+            "malformed TOML: {}",
+            e.message()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        match e.span() {
+            Some(span) => {
+                let (line, column) = line_column(text, span.start);
+                Error::Syntax {
+                    path: path.display().to_string(),
+                    line,
+                    column,
+                    message,
+                }
+            }
+            None => fmt(path, "(toml)", message),
+        }
+    })?;
+    let mut doc = Map::new();
+    for (k, v) in &table {
+        let value = match (k.as_str(), v) {
+            ("component", toml::Value::Array(items)) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| json_of(c, path, &component_label(i, c), ""))
+                    .collect::<Result<_>>()?,
+            ),
+            _ => json_of(v, path, &key_field("", k), "")?,
+        };
+        doc.insert(k.clone(), value);
+    }
+    Ok(doc)
 }
 
 fn source(v: &Value, path: &Path, field: &str) -> Result<Source> {
@@ -91,15 +215,9 @@ fn source(v: &Value, path: &Path, field: &str) -> Result<Source> {
 
 /// Loads a TOML model file (see the module documentation for the schema).
 pub fn load_model_file(path: &Path) -> Result<Model> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        fmt(path, "(toml)", format!("malformed TOML: {}", e.message()))
-    })?;
-    let doc: Value = serde_json::to_value(doc).map_err(|e| fmt(path, "(toml)", e.to_string()))?;
-    let doc = doc.as_object().expect("a TOML table is an object");
+    let text = crate::io::model_dir::read_text(path)?;
+    let doc = parse(&text, path)?;
+    let doc = &doc;
     for k in doc.keys() {
         if !["name", "reset", "component", "wire", "process", "initial"].contains(&k.as_str()) {
             return Err(fmt(
@@ -170,7 +288,8 @@ pub fn load_model_file(path: &Path) -> Result<Model> {
             schema.signature,
             &[],
             &kwargs,
-        )?;
+        )?
+        .with_field_prefix(&label);
         let component = from_kwargs(schema, &mut kw).map_err(|e| match e {
             Error::Format { .. } => e,
             other => fmt(path, &label, other.to_string()),
@@ -238,6 +357,11 @@ pub fn load_model_file(path: &Path) -> Result<Model> {
                     "expected a list of \"component\" or \"component.method\"",
                 )
             })?;
+            if calls.is_empty() {
+                // (A saved ngclearn directory may hold an empty process, which ngclearn
+                // runs as a no-op; a model file is written by hand, so this is a slip.)
+                return Err(fmt(path, &field, "a process must call at least one method"));
+            }
             let mut parsed = Vec::with_capacity(calls.len());
             for (i, c) in calls.iter().enumerate() {
                 let s = c
@@ -278,48 +402,61 @@ pub fn load_model_file(path: &Path) -> Result<Model> {
         let init = init
             .as_object()
             .ok_or_else(|| fmt(path, "initial", "expected an [initial] table"))?;
+        let mut set: Vec<(CompartmentRef, &str)> = Vec::with_capacity(init.len());
         for (cpath, v) in init {
             let field = format!("initial.\"{cpath}\"");
             let r = model
                 .compartment(cpath)
                 .map_err(|e| fmt(path, &field, e.to_string()))?;
+            if let Some((_, first)) = set.iter().find(|(x, _)| *x == r) {
+                return Err(fmt(
+                    path,
+                    &field,
+                    format!("the same compartment as \"{first}\": set it once"),
+                ));
+            }
+            set.push((r, cpath));
+            let number = |x: &Value, at: &str| -> Result<f32> {
+                let v = x.as_f64().map(|f| f as f32).ok_or_else(|| {
+                    fmt(
+                        path,
+                        &field,
+                        "expected a number or a list of lists of numbers",
+                    )
+                })?;
+                if v.is_finite() {
+                    Ok(v)
+                } else {
+                    Err(fmt(
+                        path,
+                        &field,
+                        format!("{at}{x} is not a finite float32"),
+                    ))
+                }
+            };
             let (rows, cols) = model.shape_of(r);
             let value = match v {
-                Value::Number(n) => {
-                    ndarray::Array2::from_elem((rows, cols), n.as_f64().unwrap_or(0.0) as f32)
-                }
+                Value::Number(_) => ndarray::Array2::from_elem((rows, cols), number(v, "")?),
                 Value::Array(outer) => {
-                    let flat: Option<Vec<f32>> = outer
-                        .iter()
-                        .map(|row| {
-                            row.as_array().map(|r| {
-                                r.iter()
-                                    .map(|x| x.as_f64().map(|f| f as f32))
-                                    .collect::<Option<Vec<_>>>()
-                            })
-                        })
-                        .collect::<Option<Option<Vec<Vec<f32>>>>>()
-                        .flatten()
-                        .map(|rows| rows.concat());
-                    let flat = flat.ok_or_else(|| {
-                        fmt(
-                            path,
-                            &field,
-                            "expected a number or a list of lists of numbers",
-                        )
-                    })?;
-                    let width = outer.first().and_then(Value::as_array).map_or(0, Vec::len);
-                    if outer
-                        .iter()
-                        .any(|r| r.as_array().map_or(0, Vec::len) != width)
-                    {
-                        return Err(fmt(path, &field, "rows of different lengths"));
+                    let mut flat = Vec::new();
+                    let mut width = None;
+                    for (i, row) in outer.iter().enumerate() {
+                        let row = row.as_array().ok_or_else(|| {
+                            fmt(
+                                path,
+                                &field,
+                                "expected a number or a list of lists of numbers",
+                            )
+                        })?;
+                        if *width.get_or_insert(row.len()) != row.len() {
+                            return Err(fmt(path, &field, "rows of different lengths"));
+                        }
+                        for (j, x) in row.iter().enumerate() {
+                            flat.push(number(x, &format!("element [{i}][{j}] = "))?);
+                        }
                     }
-                    ndarray::Array2::from_shape_vec(
-                        (outer.len(), flat.len() / outer.len().max(1)),
-                        flat,
-                    )
-                    .map_err(|_| fmt(path, &field, "rows of different lengths"))?
+                    ndarray::Array2::from_shape_vec((outer.len(), width.unwrap_or(0)), flat)
+                        .expect("rows of equal length")
                 }
                 other => {
                     return Err(fmt(

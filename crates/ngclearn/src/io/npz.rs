@@ -1,18 +1,47 @@
 //! `.npz` files as numpy's `savez` writes them: a zip of `.npy` arrays.
 //!
-//! Reading is defensive: each entry is read into memory with a size limit and viewed
-//! in place (the header's shape is checked against the bytes actually present before
-//! anything is allocated for it), and every failure is an [`Error::Format`] naming the
-//! file and entry.
+//! Reading is defensive, and nothing is inflated that the caller has not bounded:
+//! * [`NpzReader::open`] refuses anything but a regular file (a FIFO would block, a
+//!   device never end) and lists the entries from the zip's central directory without
+//!   inflating any. A name written twice is an error: the zip reader would silently
+//!   keep one of them.
+//! * [`NpzReader::header`] checks an entry's declared size against the bound its
+//!   caller gives (what the array may need, plus at most [`MAX_HEADER_BYTES`] of npy
+//!   header) and against what its compressed bytes can hold, all before inflating
+//!   anything; then it inflates and parses the npy header alone, and requires the
+//!   declared size to be exactly the header plus its data.
+//! * [`NpzReader::read_f32_into`] and [`NpzReader::read_key`] stream the data straight
+//!   into the destination, inflating at most one byte more than the header's shape
+//!   needs (so a zip whose size fields lie cannot inflate more), and refuse NaN and
+//!   infinity, naming the first bad element.
+//!
+//! Every failure is an [`Error::Format`] naming the file and the entry (or an
+//! [`Error::Io`] naming the file).
 
 use crate::error::{Error, Result};
-use ndarray::{ArrayD, ArrayViewD};
-use ndarray_npy::{NpzWriter, ViewNpyError, ViewNpyExt};
-use std::io::Read;
+use ndarray::{Array2, ArrayD, IxDyn, ShapeBuilder};
+use ndarray_npy::NpzWriter;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use zip::CompressionMethod;
 
-/// Largest entry read from an npz file (1 GiB).
+/// Largest entry [`read_npz`] reads (1 GiB).
 pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
+
+/// Largest npy header (magic, version, length and dict) read from an entry: 64 KiB
+/// (numpy writes 128 bytes, and its own reader refuses more than 10,000).
+pub const MAX_HEADER_BYTES: u64 = 1 << 16;
+
+/// Most entries an npz file may list (a component has a handful of compartments).
+const MAX_ENTRIES: usize = 1024;
+
+/// Deflate turns one compressed byte into at most 1032 bytes (a 258-byte match coded
+/// in two bits), so an entry claiming more than that is lying.
+const DEFLATE_MAX_RATIO: u64 = 1032;
+
+/// Bytes streamed at a time from an entry into its destination.
+const CHUNK: usize = 1 << 16;
 
 /// One array of an npz file, in one of the dtypes ngclearn saves.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,82 +74,640 @@ impl NpyArray {
     }
 }
 
-fn view<'a, T: ndarray_npy::ViewElement>(
-    bytes: &'a [u8],
-) -> std::result::Result<ArrayViewD<'a, T>, ViewNpyError> {
-    ArrayViewD::<T>::view_npy(bytes)
+/// The element types read from an npz file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dtype {
+    /// `<f4`.
+    F32,
+    /// `<f8`.
+    F64,
+    /// `<u4`.
+    U32,
 }
 
-/// Parses one `.npy` entry.
-fn parse_npy(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
-    let f32_err = match view::<f32>(bytes) {
-        Ok(a) => return Ok(NpyArray::F32(a.to_owned())),
-        Err(e) => e,
-    };
-    if !matches!(f32_err, ViewNpyError::WrongDescriptor(_)) {
-        return Err(f32_err.to_string());
+impl Dtype {
+    /// numpy's name for the dtype.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::F32 => "float32",
+            Dtype::F64 => "float64",
+            Dtype::U32 => "uint32",
+        }
     }
-    match view::<f64>(bytes) {
-        Ok(a) => return Ok(NpyArray::F64(a.to_owned())),
-        Err(ViewNpyError::WrongDescriptor(_)) => {}
-        Err(e) => return Err(e.to_string()),
-    }
-    match view::<u32>(bytes) {
-        Ok(a) => Ok(NpyArray::U32(a.to_owned())),
-        Err(ViewNpyError::WrongDescriptor(d)) => Err(format!(
-            "unsupported dtype {d} (float32, float64 or uint32 expected)"
-        )),
-        Err(e) => Err(e.to_string()),
+
+    /// Bytes per element.
+    pub fn size(self) -> u64 {
+        match self {
+            Dtype::F32 | Dtype::U32 => 4,
+            Dtype::F64 => 8,
+        }
     }
 }
 
-/// Reads every array of the npz file at `path`, in file order, as `(name, array)`.
-pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>> {
-    let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| Error::Io {
-        path: shown.to_string(),
-        message: e.to_string(),
-    })?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| {
-        Error::format(
-            &shown,
-            "(archive)",
-            format!("not a valid npz (zip) file: {e}"),
-        )
-    })?;
-    let mut out = Vec::with_capacity(zip.len());
-    for i in 0..zip.len() {
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| Error::format(&shown, format!("(entry {i})"), e.to_string()))?;
-        let name = entry.name().to_string();
-        let Some(field) = name.strip_suffix(".npy") else {
-            return Err(Error::format(&shown, name, "not a .npy entry"));
+/// The npy header of an entry: what its data holds, and where the data starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryHeader {
+    /// The element type.
+    pub dtype: Dtype,
+    /// The shape (`[]` for a 0-d scalar).
+    pub shape: Vec<usize>,
+    /// Whether the data is in column-major order.
+    pub fortran_order: bool,
+    /// Bytes before the data (magic, version, length and dict).
+    pub header_len: u64,
+    /// Bytes of data (elements × element size).
+    pub data_len: u64,
+}
+
+impl EntryHeader {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `float32 [80, 1]`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} {:?}", self.dtype.name(), self.shape)
+    }
+
+    /// The index in the array's own shape of the `k`-th element of the data.
+    fn index_of(&self, k: usize) -> Vec<usize> {
+        let mut index = vec![0; self.shape.len()];
+        let mut rest = k;
+        let axes: Vec<usize> = if self.fortran_order {
+            (0..self.shape.len()).collect()
+        } else {
+            (0..self.shape.len()).rev().collect()
         };
-        let field = field.to_string();
-        if entry.size() > MAX_ENTRY_BYTES {
+        for a in axes {
+            let d = self.shape[a].max(1);
+            index[a] = rest % d;
+            rest /= d;
+        }
+        index
+    }
+}
+
+/// An entry as the zip's directory lists it, nothing inflated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryInfo {
+    /// The array's name (the entry's name without `.npy`).
+    pub name: String,
+    /// Its declared uncompressed size in bytes.
+    pub size: u64,
+    /// Its compressed size in bytes.
+    pub compressed_size: u64,
+}
+
+/// An npz file opened for reading entry by entry (see the module documentation).
+pub struct NpzReader {
+    path: String,
+    zip: zip::ZipArchive<File>,
+    file_len: u64,
+    entries: Vec<EntryInfo>,
+}
+
+impl std::fmt::Debug for NpzReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpzReader")
+            .field("path", &self.path)
+            .field("entries", &self.entries)
+            .finish()
+    }
+}
+
+/// The names of the central directory's records in order, duplicates kept (the zip
+/// reader keeps one of two records of the same name). At most `cap + 1` are read.
+fn raw_names(file: &File, start: u64, cap: usize) -> std::io::Result<Vec<Vec<u8>>> {
+    let mut r = BufReader::new(file);
+    r.seek(SeekFrom::Start(start))?;
+    let mut names = Vec::new();
+    let mut fixed = [0u8; 46];
+    while names.len() <= cap {
+        if r.read_exact(&mut fixed[..4]).is_err() || fixed[..4] != *b"PK\x01\x02" {
+            break;
+        }
+        r.read_exact(&mut fixed[4..])?;
+        let u16_at = |i: usize| u16::from_le_bytes([fixed[i], fixed[i + 1]]) as usize;
+        let (name_len, extra_len, comment_len) = (u16_at(28), u16_at(30), u16_at(32));
+        let mut name = vec![0u8; name_len];
+        r.read_exact(&mut name)?;
+        r.seek_relative((extra_len + comment_len) as i64)?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Parses the dict of an npy header: `{'descr': '<f4', 'fortran_order': False,
+/// 'shape': (80, 1), }` (a Python literal; nothing else is accepted).
+fn parse_dict(text: &str) -> std::result::Result<(Dtype, bool, Vec<usize>), String> {
+    struct P<'a> {
+        s: &'a [u8],
+        i: usize,
+    }
+    impl P<'_> {
+        fn ws(&mut self) {
+            while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+        }
+        fn eat(&mut self, c: u8) -> bool {
+            self.ws();
+            let hit = self.s.get(self.i) == Some(&c);
+            self.i += hit as usize;
+            hit
+        }
+        fn string(&mut self) -> std::result::Result<String, String> {
+            self.ws();
+            let q = match self.s.get(self.i) {
+                Some(&q @ (b'\'' | b'"')) => q,
+                _ => return Err("expected a quoted string".into()),
+            };
+            let start = self.i + 1;
+            let len = self.s[start..]
+                .iter()
+                .position(|&c| c == q)
+                .ok_or("unterminated string")?;
+            self.i = start + len + 1;
+            String::from_utf8(self.s[start..start + len].to_vec())
+                .map_err(|_| "a string that is not text".to_string())
+        }
+        fn word(&mut self) -> &[u8] {
+            self.ws();
+            let start = self.i;
+            while self.i < self.s.len() && self.s[self.i].is_ascii_alphanumeric() {
+                self.i += 1;
+            }
+            &self.s[start..self.i]
+        }
+    }
+    let mut p = P {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    if !p.eat(b'{') {
+        return Err("the header is not a dict".into());
+    }
+    let (mut descr, mut fortran, mut shape) = (None, None, None);
+    while !p.eat(b'}') {
+        let key = p.string()?;
+        if !p.eat(b':') {
+            return Err(format!("expected `:` after '{key}'"));
+        }
+        let seen = match key.as_str() {
+            "descr" => descr.replace(p.string()?).is_some(),
+            "fortran_order" => {
+                let v = match p.word() {
+                    b"False" => false,
+                    b"True" => true,
+                    _ => return Err("fortran_order must be True or False".into()),
+                };
+                fortran.replace(v).is_some()
+            }
+            "shape" => {
+                if !p.eat(b'(') {
+                    return Err("shape must be a tuple".into());
+                }
+                let mut dims = Vec::new();
+                while !p.eat(b')') {
+                    let w = p.word();
+                    let digits = w.strip_suffix(b"L").unwrap_or(w);
+                    let d = std::str::from_utf8(digits)
+                        .ok()
+                        .filter(|d| d.bytes().all(|c| c.is_ascii_digit()))
+                        .and_then(|d| d.parse::<usize>().ok())
+                        .ok_or("shape entries must be sizes")?;
+                    dims.push(d);
+                    if !p.eat(b',') && !p.eat(b')') {
+                        return Err("malformed shape tuple".into());
+                    } else if p.s.get(p.i - 1) == Some(&b')') {
+                        break;
+                    }
+                }
+                shape.replace(dims).is_some()
+            }
+            other => return Err(format!("unknown header key '{other}'")),
+        };
+        if seen {
+            return Err(format!("'{key}' given twice"));
+        }
+        if !p.eat(b',') && !p.eat(b'}') {
+            return Err("malformed header dict".into());
+        } else if p.s.get(p.i - 1) == Some(&b'}') {
+            break;
+        }
+    }
+    p.ws();
+    if p.i != p.s.len() {
+        return Err("text after the header dict".into());
+    }
+    let descr = descr.ok_or("no 'descr' in the header")?;
+    let dtype = match descr.as_str() {
+        "<f4" => Dtype::F32,
+        "<f8" => Dtype::F64,
+        "<u4" => Dtype::U32,
+        d => {
+            return Err(format!(
+                "unsupported dtype {d} (float32, float64 or uint32 expected)"
+            ))
+        }
+    };
+    Ok((
+        dtype,
+        fortran.ok_or("no 'fortran_order' in the header")?,
+        shape.ok_or("no 'shape' in the header")?,
+    ))
+}
+
+impl NpzReader {
+    /// Opens the npz file at `path` and lists its entries (nothing is inflated).
+    pub fn open(path: &Path) -> Result<NpzReader> {
+        let shown = path.display().to_string();
+        let file = crate::io::npy::open_regular(path)?;
+        let io = |e: std::io::Error| Error::Io {
+            path: shown.clone(),
+            message: e.to_string(),
+        };
+        let file_len = file.metadata().map_err(io)?.len();
+        let walker = file.try_clone().map_err(io)?;
+        let zip = zip::ZipArchive::new(file).map_err(|e| {
+            Error::format(
+                &shown,
+                "(archive)",
+                format!("not a valid npz (zip) file: {e}"),
+            )
+        })?;
+        let raw = raw_names(&walker, zip.central_directory_start(), MAX_ENTRIES)
+            .map_err(|e| Error::format(&shown, "(archive)", format!("bad directory: {e}")))?;
+        if raw.len() > MAX_ENTRIES {
             return Err(Error::format(
                 &shown,
-                field,
+                "(archive)",
+                format!("more than {MAX_ENTRIES} entries"),
+            ));
+        }
+        for (i, a) in raw.iter().enumerate() {
+            if raw[..i].contains(a) {
+                let name = String::from_utf8_lossy(a);
+                let field = name.strip_suffix(".npy").unwrap_or(&name);
+                return Err(Error::format(&shown, field, "appears twice"));
+            }
+        }
+        let mut reader = NpzReader {
+            path: shown,
+            zip,
+            file_len,
+            entries: Vec::new(),
+        };
+        for i in 0..reader.zip.len() {
+            let e = reader
+                .zip
+                .by_index_raw(i)
+                .map_err(|e| Error::format(&reader.path, format!("(entry {i})"), e.to_string()))?;
+            let name = e.name().to_string();
+            let (size, compressed_size) = (e.size(), e.compressed_size());
+            drop(e);
+            let Some(field) = name.strip_suffix(".npy") else {
+                return Err(reader.err(name, "not a .npy entry"));
+            };
+            reader.entries.push(EntryInfo {
+                name: field.to_string(),
+                size,
+                compressed_size,
+            });
+        }
+        Ok(reader)
+    }
+
+    fn err(&self, field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::format(&self.path, field, message)
+    }
+
+    /// The file's path, as shown in errors.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The entries, in the directory's order.
+    pub fn entries(&self) -> &[EntryInfo] {
+        &self.entries
+    }
+
+    /// Reads the npy header of entry `i`, whose data may take at most `max_data_bytes`.
+    ///
+    /// Before anything is inflated, the entry's declared size must fit the bound (the
+    /// data and at most [`MAX_HEADER_BYTES`] of header) and what its compressed bytes
+    /// can hold; then only the header is inflated, and the declared size must be
+    /// exactly the header plus the data its shape needs.
+    pub fn header(&mut self, i: usize, max_data_bytes: u64) -> Result<EntryHeader> {
+        let info = self.entries[i].clone();
+        let name = info.name.as_str();
+        let bound = max_data_bytes.saturating_add(MAX_HEADER_BYTES);
+        if info.size > bound {
+            return Err(self.err(
+                name,
                 format!(
-                    "entry of {} bytes exceeds the {MAX_ENTRY_BYTES}-byte limit",
-                    entry.size()
+                    "the entry declares {} bytes; at most {bound} expected ({max_data_bytes} bytes of data and a header)",
+                    info.size
                 ),
             ));
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        (&mut entry)
-            .take(MAX_ENTRY_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::format(&shown, &field, format!("cannot read: {e}")))?;
-        if bytes.len() as u64 > MAX_ENTRY_BYTES {
-            return Err(Error::format(&shown, field, "entry exceeds the size limit"));
+        let method = self
+            .zip
+            .by_index_raw(i)
+            .map_err(|e| Error::format(&self.path, name, e.to_string()))?
+            .compression();
+        let holds = if method == CompressionMethod::Stored {
+            info.compressed_size
+        } else if method == CompressionMethod::Deflated {
+            info.compressed_size
+                .saturating_mul(DEFLATE_MAX_RATIO)
+                .saturating_add(1024)
+        } else {
+            return Err(self.err(
+                name,
+                format!("compression {method} is not supported (numpy writes stored or deflated entries)"),
+            ));
+        };
+        if info.size > holds || info.compressed_size > self.file_len {
+            return Err(self.err(
+                name,
+                format!(
+                    "the entry declares {} bytes, more than its {} compressed bytes can hold",
+                    info.size, info.compressed_size
+                ),
+            ));
         }
-        if out.iter().any(|(n, _)| *n == field) {
-            return Err(Error::format(&shown, field, "appears twice"));
+        let mut entry = self
+            .zip
+            .by_index(i)
+            .map_err(|e| Error::format(&self.path, name, e.to_string()))?;
+        let mut r = (&mut entry).take(MAX_HEADER_BYTES);
+        let short = |what: &str| Error::format(&self.path, name, format!("truncated {what}"));
+        let mut pre = [0u8; 12];
+        r.read_exact(&mut pre[..10])
+            .map_err(|_| short("npy header"))?;
+        if &pre[..6] != b"\x93NUMPY" {
+            return Err(Error::format(
+                &self.path,
+                name,
+                "not an .npy array (no \\x93NUMPY magic)",
+            ));
         }
-        let array = parse_npy(&bytes).map_err(|m| Error::format(&shown, &field, m))?;
-        out.push((field, array));
+        let (dict_len, prefix) = match pre[6] {
+            1 => (u16::from_le_bytes([pre[8], pre[9]]) as u64, 10),
+            2 | 3 => {
+                r.read_exact(&mut pre[10..12])
+                    .map_err(|_| short("npy header"))?;
+                (
+                    u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]) as u64,
+                    12,
+                )
+            }
+            v => {
+                return Err(Error::format(
+                    &self.path,
+                    name,
+                    format!("unsupported npy format version {v}"),
+                ))
+            }
+        };
+        let header_len = prefix + dict_len;
+        if header_len > MAX_HEADER_BYTES {
+            return Err(Error::format(
+                &self.path,
+                name,
+                format!("npy header of {header_len} bytes (at most {MAX_HEADER_BYTES})"),
+            ));
+        }
+        let mut dict = vec![0u8; dict_len as usize];
+        r.read_exact(&mut dict).map_err(|_| short("npy header"))?;
+        drop(entry);
+        let dict =
+            String::from_utf8(dict).map_err(|_| self.err(name, "the npy header is not text"))?;
+        let (dtype, fortran_order, shape) =
+            parse_dict(&dict).map_err(|m| self.err(name, format!("npy header: {m}")))?;
+        let data_len = shape
+            .iter()
+            .try_fold(dtype.size(), |n, &d| n.checked_mul(d as u64))
+            .filter(|&n| n <= isize::MAX as u64)
+            .ok_or_else(|| self.err(name, format!("shape {shape:?} is too large")))?;
+        if header_len.checked_add(data_len) != Some(info.size) {
+            return Err(self.err(
+                name,
+                format!(
+                    "the entry declares {} bytes, but its header ({} {shape:?}) makes {}",
+                    info.size,
+                    dtype.name(),
+                    header_len as u128 + data_len as u128
+                ),
+            ));
+        }
+        Ok(EntryHeader {
+            dtype,
+            shape,
+            fortran_order,
+            header_len,
+            data_len,
+        })
+    }
+
+    /// Streams the data of entry `i` (header `h`) to `sink` in chunks of whole
+    /// elements, with the index of each chunk's first element. Inflates at most one
+    /// byte more than `h` describes, and fails if the data is shorter or longer.
+    fn stream(
+        &mut self,
+        i: usize,
+        h: &EntryHeader,
+        mut sink: impl FnMut(usize, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let name = self.entries[i].name.clone();
+        let fail = |m: String| Error::format(&path, &name, m);
+        let mut entry = self.zip.by_index(i).map_err(|e| fail(e.to_string()))?;
+        let skipped = std::io::copy(&mut (&mut entry).take(h.header_len), &mut std::io::sink())
+            .map_err(|e| fail(format!("cannot read: {e}")))?;
+        if skipped != h.header_len {
+            return Err(fail("truncated npy header".into()));
+        }
+        let mut data = (&mut entry).take(h.data_len + 1);
+        let item = h.dtype.size() as usize;
+        let mut buf = vec![0u8; CHUNK.min(h.data_len as usize).max(1)];
+        let mut done = 0u64;
+        while done < h.data_len {
+            let n = (h.data_len - done).min(buf.len() as u64) as usize;
+            data.read_exact(&mut buf[..n]).map_err(|e| {
+                fail(if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    format!(
+                        "truncated: the data ends before the {} bytes its header describes",
+                        h.data_len
+                    )
+                } else {
+                    format!("cannot read: {e}")
+                })
+            })?;
+            sink((done / item as u64) as usize, &buf[..n])?;
+            done += n as u64;
+        }
+        // One more byte is data the header does not describe; none means the end,
+        // where the zip reader checks the CRC.
+        match data.read(&mut buf[..1]) {
+            Ok(0) => Ok(()),
+            Ok(_) => Err(fail(format!(
+                "holds more data than its header's shape {:?} describes",
+                h.shape
+            ))),
+            Err(e) => Err(fail(format!("cannot read: {e}"))),
+        }
+    }
+
+    /// Reads entry `i` (header `h`) into `dst`: a float32 array of `dst`'s shape
+    /// (either order), or a 0-d float32 / float64 scalar, which fills `dst`. Every
+    /// value must be finite: the error names the first that is not.
+    pub fn read_f32_into(
+        &mut self,
+        i: usize,
+        h: &EntryHeader,
+        dst: &mut Array2<f32>,
+    ) -> Result<()> {
+        let name = self.entries[i].name.clone();
+        let path = self.path.clone();
+        let bad = |k: usize, x: f64| {
+            // 1e300, not three hundred digits.
+            let x = if x.abs() >= 1e16 && x.is_finite() {
+                format!("{x:e}")
+            } else {
+                x.to_string()
+            };
+            let at = if h.shape.is_empty() {
+                "the scalar".to_string()
+            } else {
+                format!("element {:?}", h.index_of(k))
+            };
+            Error::format(
+                &path,
+                &name,
+                format!("{at} is {x}: saved values must be finite"),
+            )
+        };
+        let scalar = h.shape.is_empty() && h.dtype != Dtype::U32;
+        if !scalar && (h.dtype != Dtype::F32 || h.shape != dst.shape()) {
+            return Err(self.err(
+                &name,
+                format!(
+                    "expected float32 of shape {:?} (or a scalar), got {}",
+                    dst.shape(),
+                    h.describe()
+                ),
+            ));
+        }
+        if scalar {
+            let mut value = 0.0f64;
+            self.stream(i, h, |_, b| {
+                value = match h.dtype {
+                    Dtype::F64 => f64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+                    _ => f32::from_le_bytes(b[..4].try_into().expect("4 bytes")) as f64,
+                };
+                Ok(())
+            })?;
+            if !(value as f32).is_finite() {
+                return Err(bad(0, value));
+            }
+            dst.fill(value as f32);
+            return Ok(());
+        }
+        let (rows, cols) = dst.dim();
+        let fortran = h.fortran_order && rows > 1 && cols > 1;
+        let value = |k: usize, c: &[u8]| {
+            let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
+            if x.is_finite() {
+                Ok(x)
+            } else {
+                Err(bad(k, x as f64))
+            }
+        };
+        if !fortran && dst.is_standard_layout() {
+            let out = dst.as_slice_mut().expect("standard layout");
+            self.stream(i, h, |k0, b| {
+                for (j, (o, c)) in out[k0..].iter_mut().zip(b.chunks_exact(4)).enumerate() {
+                    *o = value(k0 + j, c)?;
+                }
+                Ok(())
+            })
+        } else {
+            self.stream(i, h, |k0, b| {
+                for (j, c) in b.chunks_exact(4).enumerate() {
+                    let k = k0 + j;
+                    let at = if fortran {
+                        [k % rows, k / rows]
+                    } else {
+                        [k / cols, k % cols]
+                    };
+                    dst[at] = value(k, c)?;
+                }
+                Ok(())
+            })
+        }
+    }
+
+    /// Reads entry `i` (header `h`) as a PRNG key: uint32 of shape `(2,)`.
+    pub fn read_key(&mut self, i: usize, h: &EntryHeader) -> Result<[u32; 2]> {
+        if h.dtype != Dtype::U32 || h.shape != [2] {
+            return Err(self.err(
+                &self.entries[i].name,
+                format!("a key must be uint32 of shape (2,), got {}", h.describe()),
+            ));
+        }
+        let mut key = [0u32; 2];
+        self.stream(i, h, |k0, b| {
+            for (j, c) in b.chunks_exact(4).enumerate() {
+                key[k0 + j] = u32::from_le_bytes(c.try_into().expect("4 bytes"));
+            }
+            Ok(())
+        })?;
+        Ok(key)
+    }
+
+    /// Reads entry `i` (header `h`) whole, as it is (no check of the values).
+    pub fn read_array(&mut self, i: usize, h: &EntryHeader) -> Result<NpyArray> {
+        let n = h.len();
+        let shape = IxDyn(&h.shape).set_f(h.fortran_order);
+        let too_big = || self.err(&self.entries[i].name, "too large to allocate");
+        macro_rules! collect {
+            ($t:ty, $variant:ident, $size:literal) => {{
+                let mut v: Vec<$t> = Vec::new();
+                v.try_reserve_exact(n).map_err(|_| too_big())?;
+                self.stream(i, h, |_, b| {
+                    v.extend(
+                        b.chunks_exact($size)
+                            .map(|c| <$t>::from_le_bytes(c.try_into().expect("element"))),
+                    );
+                    Ok(())
+                })?;
+                NpyArray::$variant(ArrayD::from_shape_vec(shape, v).expect("length matches"))
+            }};
+        }
+        Ok(match h.dtype {
+            Dtype::F32 => collect!(f32, F32, 4),
+            Dtype::F64 => collect!(f64, F64, 8),
+            Dtype::U32 => collect!(u32, U32, 4),
+        })
+    }
+}
+
+/// Reads every array of the npz file at `path`, in file order, as `(name, array)`,
+/// each entry at most [`MAX_ENTRY_BYTES`] (checked before it is inflated).
+pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>> {
+    let mut npz = NpzReader::open(path)?;
+    let mut out = Vec::with_capacity(npz.entries().len());
+    for i in 0..npz.entries().len() {
+        let h = npz.header(i, MAX_ENTRY_BYTES)?;
+        out.push((npz.entries()[i].name.clone(), npz.read_array(i, &h)?));
     }
     Ok(out)
 }
@@ -143,4 +730,59 @@ pub fn write_npz(path: &Path, arrays: &[(String, NpyArray)]) -> Result<()> {
     }
     npz.finish().map_err(|e| io(&e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_header_dicts() {
+        let ok = [
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (80, 1), }",
+                (Dtype::F32, false, vec![80, 1]),
+            ),
+            (
+                "{'descr': '<u4', 'fortran_order': False, 'shape': (2,), }  \n",
+                (Dtype::U32, false, vec![2]),
+            ),
+            (
+                "{\"shape\": (), \"fortran_order\": True, \"descr\": \"<f8\"}",
+                (Dtype::F64, true, vec![]),
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (3L, 4L)}",
+                (Dtype::F32, false, vec![3, 4]),
+            ),
+        ];
+        for (text, want) in ok {
+            assert_eq!(parse_dict(text).unwrap(), want, "{text}");
+        }
+        for text in [
+            "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
+            "{'descr': '<f4', 'fortran_order': False, }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}",
+            "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} trailing",
+            "['descr']",
+        ] {
+            assert!(parse_dict(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn element_indices_follow_the_order() {
+        let mut h = EntryHeader {
+            dtype: Dtype::F32,
+            shape: vec![3, 4],
+            fortran_order: false,
+            header_len: 128,
+            data_len: 48,
+        };
+        assert_eq!(h.index_of(5), [1, 1]);
+        h.fortran_order = true;
+        assert_eq!(h.index_of(5), [2, 1]);
+    }
 }
