@@ -42,22 +42,32 @@ enum Command {
     /// weight initialisers.
     Run(run::RunArgs),
     /// Draw recordings: traces from COMP.FIELD.npy, rasters from COMP.FIELD.spikes.npy.
+    ///
+    /// Writes OUT/COMP.FIELD.png and .svg (see --format) per recording and, for two
+    /// files or more, OUT/stacked.*: rasters on top, traces below, over one time axis.
+    /// Files are read as streams and summarised into fixed time buckets (min/max per
+    /// bucket), so memory and figure size do not grow with their length. The time axis
+    /// comes from the sidecar `ngc run` writes beside each recording (COMP.FIELD.json).
     Plot {
         /// Recording files written by `ngc run`.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Step size of the recording (ms), for the time axis.
-        #[arg(long, default_value_t = 0.1)]
-        dt: f32,
-        /// Draw a horizontal threshold line at this value (traces).
+        /// Step size of the recordings (ms); overrides their sidecar files. Without
+        /// either, 0.1 ms is assumed (and said on stderr).
+        #[arg(long)]
+        dt: Option<f64>,
+        /// Draw a dashed threshold line at this value on membrane-potential traces
+        /// (field `v`) only.
         #[arg(long, allow_hyphen_values = true)]
-        threshold: Option<f32>,
-        /// At most this many units per trace figure.
+        threshold: Option<f64>,
+        /// At most this many units per trace figure (64 at most).
         #[arg(long, default_value_t = 8)]
         max_units: usize,
         /// Output directory.
         #[arg(long, default_value = "ngc-plots")]
         out: PathBuf,
+        #[command(flatten)]
+        figure: plot::FigureArgs,
     },
     /// The tutorial's probe: one pulse at 1 ms through exponential, alpha and
     /// double-exponential synapses; writes probe.csv, probe.png and probe.svg.
@@ -173,9 +183,10 @@ fn dispatch(cmd: Command) -> Result<(), String> {
             threshold,
             max_units,
             out,
+            figure,
         } => {
-            for f in plot_files(&files, dt, threshold, max_units, &out)? {
-                println!("wrote {}", f.display());
+            for line in plot_files(&files, dt, threshold, max_units, &out, &figure)? {
+                println!("{line}");
             }
             Ok(())
         }
@@ -206,8 +217,13 @@ fn dispatch(cmd: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Help { class, .. }
-            if ["initializers", "initialisers", "DistributionGenerator", "weight_init"]
-                .contains(&class.as_str()) =>
+            if [
+                "initializers",
+                "initialisers",
+                "DistributionGenerator",
+                "weight_init",
+            ]
+            .contains(&class.as_str()) =>
         {
             emit(ngclearn::utils::distribution_generator::HELP)
         }
@@ -229,87 +245,32 @@ fn dispatch(cmd: Command) -> Result<(), String> {
     }
 }
 
-/// `ngc plot`: one figure per recording.
+/// `ngc plot`: one figure per recording and one of them all; returns the lines to
+/// print (each recording's time axis, then the files written).
 fn plot_files(
     files: &[PathBuf],
-    dt: f32,
-    threshold: Option<f32>,
+    dt: Option<f64>,
+    threshold: Option<f64>,
     max_units: usize,
     out: &std::path::Path,
-) -> Result<Vec<PathBuf>, String> {
-    use ndarray_npy::ReadNpyExt;
-    if !(dt.is_finite() && dt > 0.0) {
-        return Err(format!("--dt {dt}: must be positive"));
-    }
-    let mut figures = Vec::new();
-    for f in files {
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let open = || std::fs::File::open(f).map_err(|e| format!("{}: {e}", f.display()));
-        let t = |k: usize| (k + 1) as f64 * dt as f64;
-        if let Some(stem) = name.strip_suffix(".spikes.npy") {
-            let ev = ndarray::Array2::<i32>::read_npy(open()?)
-                .map_err(|e| format!("{}: {e} (expected int32 spike events)", f.display()))?;
-            let unit_col = ev
-                .ncols()
-                .checked_sub(1)
-                .ok_or_else(|| format!("{}: no columns", f.display()))?;
-            let points = ev
-                .rows()
-                .into_iter()
-                .map(|r| (t(r[0].max(0) as usize), r[unit_col] as f64))
-                .collect();
-            let fig = plot::Figure {
-                title: format!("{stem} spikes"),
-                x_label: "time (ms)".into(),
-                y_label: "unit".into(),
-                lines: vec![],
-                marks: vec![plot::Marks {
-                    name: stem.into(),
-                    points,
-                    color: plot::PALETTE[0],
-                    size: 1,
-                }],
-                hline: None,
-            };
-            figures.push((fig, stem.to_string()));
-        } else {
-            let stem = name
-                .strip_suffix(".npy")
-                .ok_or_else(|| format!("{}: not a .npy recording", f.display()))?;
-            let a = ndarray::Array3::<f32>::read_npy(open()?).map_err(|e| {
-                format!(
-                    "{}: {e} (expected float32 (steps, batch, units))",
-                    f.display()
-                )
-            })?;
-            let units = a.dim().2.min(max_units);
-            let lines = (0..units)
-                .map(|u| plot::Line {
-                    name: format!("unit {u}"),
-                    points: (0..a.dim().0)
-                        .map(|k| (t(k), a[[k, 0, u]] as f64))
-                        .collect(),
-                    color: plot::PALETTE[u % plot::PALETTE.len()],
-                })
-                .collect();
-            let fig = plot::Figure {
-                title: stem.to_string(),
-                x_label: "time (ms)".into(),
-                y_label: stem.rsplit('.').next().unwrap_or(stem).into(),
-                lines,
-                marks: vec![],
-                hline: threshold.map(|y| (y as f64, format!("threshold {y}"))),
-            };
-            figures.push((fig, stem.to_string()));
-        }
-    }
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut written = Vec::new();
-    for (fig, stem) in figures {
-        written.extend(plot::write(&fig, &out.join(stem))?);
-    }
-    Ok(written)
+    figure: &plot::FigureArgs,
+) -> Result<Vec<String>, String> {
+    let report = plot::recordings::plot_files(&plot::recordings::PlotRequest {
+        files,
+        dt,
+        threshold,
+        max_units,
+        out,
+        figure,
+    })?;
+    Ok(report
+        .lines
+        .into_iter()
+        .chain(
+            report
+                .written
+                .iter()
+                .map(|f| format!("wrote {}", f.display())),
+        )
+        .collect())
 }

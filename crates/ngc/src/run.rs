@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    // Figure options
+    #[command(flatten)]
+    pub figure: plot::FigureArgs,
 }
 
 /// `--random`.
@@ -352,6 +355,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     }
     let mut groups = groups(&m);
     let mut default_trace = if default && !a.no_plots {
+        a.figure.check()?;
         Some(plot::EiTrace::new(&m, a.steps)?)
     } else {
         None
@@ -468,7 +472,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         done: false,
     };
     if let Some(tr) = default_trace {
-        for f in tr.plot(&a.out, t0, a.dt)? {
+        for f in tr.plot(&a.out, t0, a.dt, &a.figure)? {
             out.files.push(f);
         }
     }

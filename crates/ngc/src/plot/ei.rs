@@ -1,0 +1,410 @@
+//! What the default run (the tutorial's E-I circuit) records for its figures, in
+//! memory that does not grow with the number of steps: min/max envelopes of
+//! `post_exc:v` and of both synapses' `g_syn`, and per-bucket spike counts and
+//! occupancy of the three populations (see [`super::decimate`]).
+
+use super::decimate::{Buckets, Envelope, SpikeBuckets, BUCKETS};
+use super::draw::{tick_label, Band, Lane, Panel, PanelKind, Raster, Series, Stack, Tick, Traces};
+use super::{axis_start, duration, time_unit, write_all, FigureArgs, EXC, INH, POST};
+use ngclearn::prelude::*;
+use std::path::{Path, PathBuf};
+use std::result::Result;
+
+/// The main figure's default size in pixels (at 150 dpi, 6.7 x 7.7 in).
+const DEFAULT_PX: (u32, u32) = (1000, 1150);
+
+/// A population of the raster.
+struct Pop {
+    name: &'static str,
+    source: CompartmentRef,
+    spikes: SpikeBuckets,
+}
+
+/// The default run's recorder.
+pub struct EiTrace {
+    v: CompartmentRef,
+    g: [CompartmentRef; 2],
+    buckets: Buckets,
+    v_env: Envelope,
+    g_env: [Envelope; 2],
+    pops: [Pop; 3],
+    thr: f32,
+    /// `(tau_decay, syn_rest)` of Wexc and Winh, for the legend.
+    synapses: [(Option<f64>, Option<f64>); 2],
+    buf: Vec<f32>,
+}
+
+impl EiTrace {
+    /// Resolves the circuit's compartments; `steps` sets the bucket width.
+    pub fn new(m: &Model, steps: usize) -> Result<EiTrace, String> {
+        let c = |p: &str| m.compartment(p).map_err(|e| e.to_string());
+        let thr = m
+            .component_as::<LIFCell>("post_exc")
+            .map_or(-55.0, |l| l.params().thr);
+        let buckets = Buckets::new(steps, BUCKETS);
+        let pop = |name: &'static str, path: &str| -> Result<Pop, String> {
+            let r = c(path)?;
+            let (b, u) = m.shape_of(r);
+            Ok(Pop {
+                name,
+                source: r,
+                spikes: SpikeBuckets::new(buckets, b * u),
+            })
+        };
+        let pops = [
+            pop("pre_exc", "pre_exc:outputs")?,
+            pop("pre_inh", "pre_inh:outputs")?,
+            pop("post_exc", "post_exc:s")?,
+        ];
+        let width = pops
+            .iter()
+            .map(|p| {
+                let (b, u) = m.shape_of(p.source);
+                b * u
+            })
+            .chain(
+                ["post_exc:v", "Wexc:g_syn", "Winh:g_syn"]
+                    .iter()
+                    .filter_map(|p| {
+                        let (b, u) = m.shape_of(m.compartment(p).ok()?);
+                        Some(b * u)
+                    }),
+            )
+            .max()
+            .unwrap_or(1);
+        let kw = |name: &str| {
+            let k = m
+                .components()
+                .find(|c| c.name() == name)
+                .map(|c| c.kwargs());
+            let get = |key: &str| k.as_ref().and_then(|k| k.get(key)).and_then(|v| v.as_f64());
+            (get("tau_decay"), get("syn_rest"))
+        };
+        Ok(EiTrace {
+            v: c("post_exc:v")?,
+            g: [c("Wexc:g_syn")?, c("Winh:g_syn")?],
+            buckets,
+            v_env: Envelope::new(buckets),
+            g_env: [Envelope::new(buckets), Envelope::new(buckets)],
+            pops,
+            thr,
+            synapses: [kw("Wexc"), kw("Winh")],
+            buf: vec![0.0; width],
+        })
+    }
+
+    /// Records step `k` (first row, first post-synaptic cell for the traces; every
+    /// cell for the spikes). Allocation-free.
+    pub fn push(&mut self, m: &mut Model, k: usize) -> ngclearn::Result<()> {
+        let buf = &mut self.buf;
+        let mut first = |m: &mut Model, r: CompartmentRef| -> ngclearn::Result<f32> {
+            if let Some(a) = m.view(r) {
+                return Ok(a.iter().next().copied().unwrap_or(f32::NAN));
+            }
+            let (b, u) = m.shape_of(r);
+            m.read_into(r, &mut buf[..b * u])?;
+            Ok(buf.first().copied().unwrap_or(f32::NAN))
+        };
+        let v = first(m, self.v)?;
+        self.v_env.push(k, v);
+        for (e, &r) in self.g_env.iter_mut().zip(&self.g) {
+            let g = first(m, r)?;
+            e.push(k, g);
+        }
+        for p in &mut self.pops {
+            // Encoders and LIF cells list their spikes: no need to look at every cell.
+            if let Some(list) = m.nonzero(p.source) {
+                for &i in list {
+                    p.spikes.push(k, i as usize);
+                }
+            } else {
+                let (b, u) = m.shape_of(p.source);
+                m.read_into(p.source, &mut self.buf[..b * u])?;
+                for (i, &x) in self.buf[..b * u].iter().enumerate() {
+                    if x != 0.0 {
+                        p.spikes.push(k, i);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The figure's panels (see [`super`] for the file names), times from
+    /// `t0 + k·dt` ms.
+    fn panels(&self, t0: f64, dt: f64) -> (Vec<Panel>, String, (f64, f64)) {
+        let steps = self.buckets.steps;
+        let end = t0 + steps.saturating_sub(1) as f64 * dt;
+        let start = axis_start(t0, end);
+        let (x_label, div) = time_unit(start, end);
+        let x = |step: f64| (t0 + step * dt) / div;
+        let bucket_ms = self.buckets.width as f64 * dt;
+        let ticks = |s: &SpikeBuckets, row_of: &dyn Fn(usize) -> usize| -> Vec<Tick> {
+            let mut out = Vec::new();
+            for r in 0..s.rows() {
+                for (a, b) in s.runs(r) {
+                    let (first, _) = self.buckets.span(a);
+                    let (last, n) = self.buckets.span(b);
+                    out.push(Tick {
+                        x0: x(first as f64),
+                        x1: x((last + n.max(1) - 1) as f64),
+                        row: row_of(r),
+                    });
+                }
+            }
+            out
+        };
+        let raster_title = if self.buckets.width > 1 {
+            format!(
+                "Spike raster (a tick marks \u{2265}1 spike within {})",
+                duration(bucket_ms)
+            )
+        } else {
+            "Spike raster".to_string()
+        };
+        let colors = [EXC, INH, POST];
+        let raster = Panel {
+            title: raster_title,
+            weight: 1.5,
+            kind: PanelKind::Raster(Raster {
+                bands: self
+                    .pops
+                    .iter()
+                    .zip(colors)
+                    .map(|(p, color)| Band {
+                        name: p.name.to_string(),
+                        color,
+                        rows: p.spikes.rows(),
+                        numbered: false,
+                        ticks: ticks(&p.spikes, &|r| r),
+                    })
+                    .collect(),
+            }),
+        };
+        let env = |e: &super::decimate::Envelope| -> Vec<(f64, f64)> {
+            e.polyline().into_iter().map(|(k, v)| (x(k), v)).collect()
+        };
+        let post = &self.pops[2].spikes;
+        let voltage = Panel {
+            title: "Membrane potential of post_exc".into(),
+            weight: 1.0,
+            kind: PanelKind::Traces(Traces {
+                y_label: "v (mV)".into(),
+                series: vec![Series {
+                    name: "v".into(),
+                    color: POST,
+                    points: env(&self.v_env),
+                    right: false,
+                    legend: true,
+                }],
+                hline: Some((
+                    self.thr as f64,
+                    format!("threshold ({} mV)", tick_label(self.thr as f64, 0)),
+                )),
+                lane: Some(Lane {
+                    label: "spikes".into(),
+                    color: POST,
+                    ticks: ticks(post, &|r| r).iter().map(|t| (t.x0, t.x1)).collect(),
+                }),
+                y2_label: None,
+                from_zero: false,
+                marks: vec![],
+            }),
+        };
+        // "Wexc (τ = 2 ms, E = 0 mV)": the synapse's kernel and reversal potential.
+        let syn_name = |name: &str, (tau, rest): (Option<f64>, Option<f64>)| {
+            let mut parts = Vec::new();
+            if let Some(t) = tau {
+                parts.push(format!("\u{3c4} = {}", duration(t)));
+            }
+            if let Some(e) = rest {
+                parts.push(format!("E = {} mV", tick_label(e, 0)));
+            }
+            if parts.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name} ({})", parts.join(", "))
+            }
+        };
+        let conductance = Panel {
+            title: "Synaptic conductance onto post_exc (dimensionless)".into(),
+            weight: 0.8,
+            kind: PanelKind::Traces(Traces {
+                // ngclearn gives g_syn_bar no unit: g_syn is a dimensionless multiple of it.
+                y_label: "g_syn".into(),
+                series: vec![
+                    Series {
+                        name: syn_name("Wexc", self.synapses[0]),
+                        color: EXC,
+                        points: env(&self.g_env[0]),
+                        right: false,
+                        legend: true,
+                    },
+                    Series {
+                        name: syn_name("Winh", self.synapses[1]),
+                        color: INH,
+                        points: env(&self.g_env[1]),
+                        right: false,
+                        legend: true,
+                    },
+                ],
+                hline: None,
+                lane: None,
+                y2_label: None,
+                from_zero: true,
+                marks: vec![],
+            }),
+        };
+        // Gaussian kernel: 10 ms, wider for long runs (1/200 of the run, at least two
+        // buckets) so that the curves stay readable.
+        let sigma_ms = (2.0 * bucket_ms).max((end - start) / 200.0).max(10.0);
+        // Two significant digits, for the title.
+        let mag = 10f64.powf(sigma_ms.log10().floor() - 1.0);
+        let sigma_ms = (sigma_ms / mag).round() * mag;
+        let rates: Vec<Vec<(f64, f64)>> = self
+            .pops
+            .iter()
+            .map(|p| {
+                p.spikes
+                    .rate(dt, sigma_ms / dt)
+                    .into_iter()
+                    .map(|(k, hz)| (x(k), hz))
+                    .collect()
+            })
+            .collect();
+        let peak = |r: &[(f64, f64)]| r.iter().map(|p| p.1).fold(0.0, f64::max);
+        let pre_peak = peak(&rates[0]).max(peak(&rates[1]));
+        let post_peak = peak(&rates[2]);
+        // A post-synaptic rate of another order than the inputs' gets its own axis.
+        let own_axis = post_peak > 3.0 * pre_peak || post_peak * 3.0 < pre_peak;
+        let rate_series = self
+            .pops
+            .iter()
+            .zip(colors)
+            .zip(rates)
+            .map(|((p, color), points)| {
+                let right = own_axis && p.name == "post_exc";
+                Series {
+                    name: if right {
+                        format!("{} (right axis)", p.name)
+                    } else {
+                        p.name.to_string()
+                    },
+                    color,
+                    points,
+                    right,
+                    legend: true,
+                }
+            })
+            .collect();
+        let rates = Panel {
+            title: format!(
+                "Population rate per cell (Gaussian kernel, \u{3c3} = {})",
+                duration(sigma_ms)
+            ),
+            weight: 0.8,
+            kind: PanelKind::Traces(Traces {
+                y_label: if own_axis {
+                    "pre rate (Hz)".into()
+                } else {
+                    "rate (Hz)".into()
+                },
+                series: rate_series,
+                hline: None,
+                lane: None,
+                y2_label: own_axis.then(|| "post_exc rate (Hz)".to_string()),
+                from_zero: true,
+                marks: vec![],
+            }),
+        };
+        (
+            vec![raster, voltage, conductance, rates],
+            x_label.to_string(),
+            (start / div, end / div),
+        )
+    }
+
+    /// Writes the figures into `out`: `ei_circuit.FORMAT` (all panels) and
+    /// `raster`, `voltage`, `conductance`, `rates` (one panel each), in every format
+    /// of `fig`. Returns the files written.
+    pub fn plot(
+        &self,
+        out: &Path,
+        t0: f32,
+        dt: f32,
+        fig: &FigureArgs,
+    ) -> Result<Vec<PathBuf>, String> {
+        fig.check()?;
+        let (panels, x_label, x_range) = self.panels(t0 as f64, dt as f64);
+        let page = fig.page(DEFAULT_PX);
+        let main = Stack {
+            panels,
+            x_label: x_label.clone(),
+            x_range,
+            letters: true,
+        };
+        // The same panels one per figure (built again: a panel owns its data).
+        let names = ["raster", "voltage", "conductance", "rates"];
+        let singles: Vec<Stack> = self
+            .panels(t0 as f64, dt as f64)
+            .0
+            .into_iter()
+            .map(|p| Stack {
+                panels: vec![p],
+                x_label: x_label.clone(),
+                x_range,
+                letters: false,
+            })
+            .collect();
+        let mut figures = vec![(out.join("ei_circuit"), &main, page)];
+        for (s, name) in singles.iter().zip(names) {
+            figures.push((out.join(name), s, page.single()));
+        }
+        write_all(&figures, &fig.format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ngclearn::models::ei_alpha::EiAlpha;
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    struct Counting;
+    thread_local! {
+        static ALLOCS: Cell<usize> = const { Cell::new(0) };
+    }
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+
+    #[test]
+    fn recording_a_step_does_not_allocate_and_memory_is_fixed() {
+        let mut m = EiAlpha::default().build().unwrap();
+        let adv = m.advance_process().unwrap();
+        let steps = 3000;
+        let mut tr = EiTrace::new(&m, steps).unwrap();
+        let mut counted = 0;
+        for k in 0..steps {
+            m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+            let before = ALLOCS.with(Cell::get);
+            tr.push(&mut m, k).unwrap();
+            counted += ALLOCS.with(Cell::get) - before;
+        }
+        assert_eq!(counted, 0, "allocations in EiTrace::push");
+        assert!(tr.pops[0].spikes.total() > 0 && tr.pops[2].spikes.total() > 0);
+        // The recorder's size is set by the buckets, not the steps.
+        let long = EiTrace::new(&m, 1_000_000_000).unwrap();
+        assert!(long.buckets.count <= BUCKETS);
+        assert_eq!(long.v_env.polyline().len(), 0);
+    }
+}
