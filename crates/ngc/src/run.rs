@@ -8,6 +8,7 @@
 
 use crate::plot;
 use crate::signals;
+use ngclearn::io::model_file::{KeySeed, SeedOrigin};
 use ngclearn::io::npy::{remove_stale_parts, Dtype, NpyRows, NpyStream};
 use ngclearn::io::replace::PendingFile;
 use ngclearn::models::ei_alpha::EiAlpha;
@@ -61,6 +62,10 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Seed for the keys of components that give none: a model file's (overriding its
+    /// `seed`), or the default model's PRNGKey (default 1234, the tutorial's).
+    #[arg(long)]
+    pub seed: Option<u64>,
     // Figure options
     #[command(flatten)]
     pub figure: plot::FigureArgs,
@@ -83,11 +88,19 @@ fn lib(e: ngclearn::Error) -> String {
 }
 
 /// Loads MODEL: an ngclearn model directory, or a model file (`.toml`).
-pub fn load(model: &Path) -> CliResult<Model> {
+/// `seed` keys a model file's components that give no key (a saved model's components
+/// carry their saved keys, so it is an error there); returns the seed used, if any.
+pub fn load(model: &Path, seed: Option<u64>) -> CliResult<(Model, Option<KeySeed>)> {
     if model.is_dir() {
-        ngclearn::io::load_model_dir(model).map_err(lib)
+        if seed.is_some() {
+            return Err(format!(
+                "--seed: {} is a saved model, whose components carry their saved keys; --seed applies to model files (.toml) and the default model",
+                model.display()
+            ));
+        }
+        Ok((ngclearn::io::load_model_dir(model).map_err(lib)?, None))
     } else if model.is_file() {
-        ngclearn::io::model_file::load_model_file(model).map_err(lib)
+        ngclearn::io::model_file::load_model_file_seeded(model, seed).map_err(lib)
     } else {
         Err(format!(
             "{}: no such model directory or file",
@@ -164,6 +177,8 @@ pub struct RunReport {
     pub wall: f64,
     pub groups: Vec<Group>,
     pub written: Vec<PathBuf>,
+    /// The seed that keyed components without a key of their own, if one did.
+    pub key_seed: Option<KeySeed>,
 }
 
 /// Files written so far; removed on drop unless the run completes.
@@ -243,9 +258,15 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         ngclearn::io::check_save_target(dir, true).map_err(|e| format!("--save: {e}"))?;
     }
     let default = a.model.is_none();
-    let mut m = match &a.model {
-        Some(p) => load(p)?,
-        None => EiAlpha::default().build().map_err(lib)?,
+    let (mut m, key_seed) = match &a.model {
+        Some(p) => load(p, a.seed)?,
+        None => {
+            let mut tutorial = EiAlpha::default();
+            if let Some(seed) = a.seed {
+                tutorial.seed = seed;
+            }
+            (tutorial.build().map_err(lib)?, None)
+        }
     };
     if a.random == Random::Fast {
         m.set_random_mode(ngclearn::core::rng::RandomMode::Fast);
@@ -506,6 +527,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         wall,
         groups,
         written,
+        key_seed,
     })
 }
 
@@ -690,6 +712,20 @@ impl RunReport {
                 g.spikes,
                 if g.spikes == 1 { "spike" } else { "spikes" },
                 rate
+            );
+        }
+        if let Some(k) = self.key_seed {
+            let whence = match k.origin {
+                SeedOrigin::Given => "--seed",
+                SeedOrigin::File => "the model file's seed",
+                SeedOrigin::Clock => "drawn from the clock",
+            };
+            s += &format!(
+                "  seed {} ({whence}) keyed {} component{} without a key; --seed {} repeats this run\n",
+                k.seed,
+                k.components,
+                if k.components == 1 { "" } else { "s" },
+                k.seed
             );
         }
         for w in &self.written {

@@ -394,3 +394,94 @@ fn one_cell_is_one_cell() {
     assert!(text.contains(" 1 cell "), "{text}");
     assert!(!text.contains(" 1 cells"), "{text}");
 }
+
+/// A model file whose one encoder gives no key.
+fn keyless_model(dir: &Path, seed_line: &str) -> PathBuf {
+    let p = dir.join("keyless.toml");
+    let text = format!(
+        "{seed_line}\n[[component]]\nname = \"pre\"\nclass = \"BernoulliCell\"\nn_units = 50\n\n\
+         [process]\nadvance_proc = [\"pre\"]\n\n[initial]\n\"pre:inputs\" = 0.3\n"
+    );
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn spikes_of(args: &[&str], out: &Path) -> (String, Vec<u8>) {
+    let mut all = args.to_vec();
+    let o = out.to_str().unwrap();
+    all.extend([
+        "--steps",
+        "40",
+        "--out",
+        o,
+        "--record-spikes",
+        "pre:outputs",
+    ]);
+    let res = ngc(&all);
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let text = String::from_utf8(res.stdout).unwrap();
+    (
+        text,
+        std::fs::read(out.join("pre.outputs.spikes.npy")).unwrap(),
+    )
+}
+
+#[test]
+fn a_clock_seed_is_printed_and_repeats_the_run() {
+    let d = scratch("seed");
+    let m = keyless_model(&d, "");
+    let (text, first) = spikes_of(&["run", m.to_str().unwrap()], &d.join("a"));
+    let line = text
+        .lines()
+        .find(|l| l.contains("drawn from the clock"))
+        .expect(&text);
+    let seed = line.split_whitespace().nth(1).unwrap().to_string();
+    assert!(
+        line.ends_with(&format!("--seed {seed} repeats this run")),
+        "{line}"
+    );
+    let (_, again) = spikes_of(&["run", m.to_str().unwrap(), "--seed", &seed], &d.join("b"));
+    assert_eq!(first, again, "the printed seed repeats the spikes");
+    let other = (seed.parse::<u64>().unwrap() + 1).to_string();
+    let (_, different) = spikes_of(
+        &["run", m.to_str().unwrap(), "--seed", &other],
+        &d.join("c"),
+    );
+    assert_ne!(first, different);
+}
+
+#[test]
+fn a_model_files_seed_keys_its_keyless_components_and_seed_flag_wins() {
+    let d = scratch("file_seed");
+    let m = keyless_model(&d, "seed = 11");
+    let (text, from_file) = spikes_of(&["run", m.to_str().unwrap()], &d.join("a"));
+    assert!(text.contains("seed 11 (the model file's seed)"), "{text}");
+    let (_, given) = spikes_of(&["run", m.to_str().unwrap(), "--seed", "11"], &d.join("b"));
+    assert_eq!(from_file, given);
+    let (text, other) = spikes_of(&["run", m.to_str().unwrap(), "--seed", "12"], &d.join("c"));
+    assert!(text.contains("seed 12 (--seed)"), "{text}");
+    assert_ne!(from_file, other);
+}
+
+#[test]
+fn seed_is_refused_for_a_saved_model() {
+    let d = scratch("seed_dir");
+    let res = ngc(&[
+        "run",
+        fixture_model().to_str().unwrap(),
+        "--seed",
+        "3",
+        "--out",
+        d.join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(res.status.code(), Some(1));
+    let err = String::from_utf8(res.stderr).unwrap();
+    assert!(
+        err.contains("--seed") && err.contains("saved keys"),
+        "{err}"
+    );
+}

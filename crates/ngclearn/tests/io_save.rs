@@ -15,9 +15,17 @@ fn saving_over_a_directory_with_unrelated_files_is_refused_and_keeps_them() {
     let out = d.join("m");
     save_model_dir(&model(), &out, false).unwrap();
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
-    let e = save_model_dir(&model(), &out, true).unwrap_err().to_string();
-    assert!(e.contains("notes.txt") && e.contains("not replacing"), "{e}");
-    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    let e = save_model_dir(&model(), &out, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("notes.txt") && e.contains("not replacing"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
     assert!(load_model_dir(&out).is_ok());
 }
 
@@ -27,7 +35,9 @@ fn saving_over_a_directory_that_is_not_a_model_is_refused() {
     let out = d.join("data");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("x.npy"), "x").unwrap();
-    let e = save_model_dir(&model(), &out, true).unwrap_err().to_string();
+    let e = save_model_dir(&model(), &out, true)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("not a saved model"), "{e}");
     assert!(out.join("x.npy").exists());
 }

@@ -7,7 +7,7 @@ use ndarray::Array2;
 use ngclearn::io::npz::{read_npz, NpyArray};
 use ngclearn::io::{load_model_dir, save_model_dir};
 use ngclearn::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn model_dir() -> PathBuf {
     fixtures_dir().join("models/ei_alpha_tutorial")

@@ -3,6 +3,7 @@
 //! ```toml
 //! name = "ei"                      # the context's name (default: the file's stem)
 //! reset = true                     # run the reset process before applying [initial]
+//! seed = 7                         # keys of components that give none (see below)
 //!
 //! [[component]]                    # class + ngclearn's keyword arguments
 //! name = "pre"
@@ -51,10 +52,17 @@
 //! would make a voltage-independent synapse), and `[initial]` values must also be
 //! finite as float32; the error names the compartment and the first bad element. A
 //! process must call at least one method, and `[initial]` may set a compartment once.
+//!
+//! Keys: a component without `key` gets `split(PRNGKey(seed), n)[i]`, `i` its position
+//! among the file's `n` components, where `seed` is the caller's
+//! ([`load_model_file_seeded`], `ngc run --seed`), else the file's `seed`, else one drawn
+//! from the clock, which [`load_model_file_seeded`] returns so that it can be printed and
+//! the run repeated. The full description is `docs/model-file.md`.
 
 use crate::components::{from_kwargs, schemas};
 use crate::core::context::{CompartmentRef, Context, Method, Model};
 use crate::core::operations::Source;
+use crate::core::rng::Key;
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use serde_json::{Map, Value};
@@ -213,20 +221,57 @@ fn source(v: &Value, path: &Path, field: &str) -> Result<Source> {
     }
 }
 
+/// Where the seed of the components that give no `key` came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedOrigin {
+    /// The caller's (`ngc run --seed`).
+    Given,
+    /// The file's top-level `seed`.
+    File,
+    /// Drawn from the clock: print it, so that the run can be repeated.
+    Clock,
+}
+
+/// The seed that keyed the components which give no `key` of their own: component
+/// `i` of the file (counting all components) gets `split(PRNGKey(seed), n)[i]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySeed {
+    /// The seed.
+    pub seed: u64,
+    /// Where it came from.
+    pub origin: SeedOrigin,
+    /// How many components it keyed.
+    pub components: usize,
+}
+
 /// Loads a TOML model file (see the module documentation for the schema).
 pub fn load_model_file(path: &Path) -> Result<Model> {
+    Ok(load_model_file_seeded(path, None)?.0)
+}
+
+/// Loads a TOML model file, keying the components that give no `key` from `seed`
+/// (else the file's `seed`, else the clock); returns the seed used, if any was.
+pub fn load_model_file_seeded(path: &Path, seed: Option<u64>) -> Result<(Model, Option<KeySeed>)> {
     let text = crate::io::model_dir::read_text(path)?;
     let doc = parse(&text, path)?;
     let doc = &doc;
+    const SECTIONS: [&str; 7] = ["name", "reset", "seed", "component", "wire", "process", "initial"];
     for k in doc.keys() {
-        if !["name", "reset", "component", "wire", "process", "initial"].contains(&k.as_str()) {
+        if !SECTIONS.contains(&k.as_str()) {
             return Err(fmt(
                 path,
                 k,
-                "unknown section; expected name, reset, component, wire, process, initial",
+                format!("unknown section; expected {}", SECTIONS.join(", ")),
             ));
         }
     }
+    let file_seed = match doc.get("seed") {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .ok_or_else(|| fmt(path, "seed", format!("expected a non-negative integer, got {v}")))?,
+        ),
+    };
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
@@ -244,12 +289,35 @@ pub fn load_model_file(path: &Path) -> Result<Model> {
             .as_array()
             .ok_or_else(|| fmt(path, "component", "expected [[component]] tables"))?,
     };
+    let keyless = comps
+        .iter()
+        .filter(|c| c.get("key").is_none_or(Value::is_null))
+        .count();
+    let key_seed = (keyless > 0).then(|| {
+        let (seed, origin) = match (seed, file_seed) {
+            (Some(s), _) => (s, SeedOrigin::Given),
+            (None, Some(s)) => (s, SeedOrigin::File),
+            (None, None) => (clock_seed(), SeedOrigin::Clock),
+        };
+        KeySeed {
+            seed,
+            origin,
+            components: keyless,
+        }
+    });
+    let mut keys = vec![Key([0, 0]); comps.len()];
+    if let Some(ks) = key_seed {
+        Key::from_seed(ks.seed).split_into(&mut keys);
+    }
     for (i, c) in comps.iter().enumerate() {
         let field = format!("component[{i}]");
         let mut kwargs: Map<String, Value> = c
             .as_object()
             .cloned()
             .ok_or_else(|| fmt(path, &field, "expected a table"))?;
+        if kwargs.get("key").is_none_or(Value::is_null) {
+            kwargs.insert("key".into(), serde_json::json!(keys[i].0));
+        }
         let class = match kwargs.remove("class") {
             Some(Value::String(s)) => s,
             _ => {
@@ -471,5 +539,12 @@ pub fn load_model_file(path: &Path) -> Result<Model> {
                 .map_err(|e| fmt(path, &field, e.to_string()))?;
         }
     }
-    Ok(model)
+    Ok((model, key_seed))
+}
+
+/// A seed from the clock (32 bits, so that it is short to print and to type).
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64 & 0xffff_ffff)
 }
