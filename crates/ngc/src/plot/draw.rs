@@ -690,7 +690,7 @@ pub(crate) fn layout(st: &Stack, page: Page, fonts: &Fonts) -> Result<Vec<Item>,
                 let (spans, _) = raster_layout(r);
                 for (b, &(lo, hi)) in r.bands.iter().zip(&spans) {
                     // A light band behind each population.
-                    let tint = |c: u8| (255.0 - (255.0 - c as f64) * 0.08) as u8;
+                    let tint = |c: u8| (255.0 - (255.0 - c as f64) * 0.06) as u8;
                     items.push(Item::Rect {
                         x0: px0,
                         y0: ypx(ax, hi),
@@ -701,7 +701,7 @@ pub(crate) fn layout(st: &Stack, page: Page, fonts: &Fonts) -> Result<Vec<Item>,
                     let rows = b.rows.max(1);
                     let pitch = (ypx(ax, lo) - ypx(ax, hi)) / rows as f64;
                     let tick_h = (pitch * 0.9).clamp(pt(0.5).min(pitch), pt(7.0));
-                    let min_w = pt(0.9);
+                    let min_w = pt(0.75);
                     // Ticks of one row that touch once widened to `min_w` are merged.
                     let mut row_last: Vec<Option<(f64, f64)>> = vec![None; rows];
                     let flush = |items: &mut Vec<Item>, row: usize, r: (f64, f64)| {
@@ -774,8 +774,12 @@ pub(crate) fn layout(st: &Stack, page: Page, fonts: &Fonts) -> Result<Vec<Item>,
                     } else {
                         ax
                     };
-                    let pts: Vec<(f64, f64)> =
+                    let mut pts: Vec<(f64, f64)> =
                         s.points.iter().map(|&(x, v)| (xpx(x), ypx(a, v))).collect();
+                    // A lone sample: a short dash, so that it shows.
+                    if let [(x, y)] = pts[..] {
+                        pts = vec![(x - pt(1.0), y), (x + pt(1.0), y)];
+                    }
                     items.push(Item::Line {
                         pts: pixel_polyline(&pts),
                         color: s.color,

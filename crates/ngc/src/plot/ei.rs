@@ -276,7 +276,9 @@ impl EiTrace {
         let pre_peak = peak(&rates[0]).max(peak(&rates[1]));
         let post_peak = peak(&rates[2]);
         // A post-synaptic rate of another order than the inputs' gets its own axis.
-        let own_axis = post_peak > 3.0 * pre_peak || post_peak * 3.0 < pre_peak;
+        let own_axis = pre_peak > 0.0
+            && post_peak > 0.0
+            && (post_peak > 3.0 * pre_peak || post_peak * 3.0 < pre_peak);
         let rate_series = self
             .pops
             .iter()

@@ -217,7 +217,10 @@ fn read_spikes(path: &Path, meta: Option<&Sidecar>) -> Result<(Buckets, Data), S
         } else {
             (0, w[1] as usize)
         };
-        sb.push(w[0] as usize, row * units + unit);
+        sb.push(
+            w[0] as usize,
+            row.saturating_mul(units).saturating_add(unit),
+        );
         Ok(())
     })?;
     Ok((buckets, Data::Spikes(sb)))
