@@ -138,12 +138,13 @@ fn usage_error(e: clap::Error) -> ExitCode {
                 .unwrap_or("invalid arguments")
                 .trim_start_matches("error: ")
                 .to_string();
-            let tip = text
+            // clap's later lines that help: the accepted values, a tip.
+            let tip: String = text
                 .lines()
                 .map(str::trim)
-                .find(|l| l.starts_with("tip:"))
-                .map(|t| format!(" ({t})"))
-                .unwrap_or_default();
+                .filter(|l| l.starts_with("[possible values:") || l.starts_with("tip:"))
+                .map(|t| format!(" ({})", t.trim_matches(['[', ']'])))
+                .collect();
             eprintln!("ngc: {first}{tip}; see `ngc --help`");
             ExitCode::from(1)
         }

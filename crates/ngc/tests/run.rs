@@ -590,6 +590,6 @@ fn the_fast_random_mode_runs_the_same_circuit() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("fast"));
 }
