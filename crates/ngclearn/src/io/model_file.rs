@@ -255,7 +255,15 @@ pub fn load_model_file_seeded(path: &Path, seed: Option<u64>) -> Result<(Model, 
     let text = crate::io::model_dir::read_text(path)?;
     let doc = parse(&text, path)?;
     let doc = &doc;
-    const SECTIONS: [&str; 7] = ["name", "reset", "seed", "component", "wire", "process", "initial"];
+    const SECTIONS: [&str; 7] = [
+        "name",
+        "reset",
+        "seed",
+        "component",
+        "wire",
+        "process",
+        "initial",
+    ];
     for k in doc.keys() {
         if !SECTIONS.contains(&k.as_str()) {
             return Err(fmt(
@@ -267,10 +275,13 @@ pub fn load_model_file_seeded(path: &Path, seed: Option<u64>) -> Result<(Model, 
     }
     let file_seed = match doc.get("seed") {
         None => None,
-        Some(v) => Some(
-            v.as_u64()
-                .ok_or_else(|| fmt(path, "seed", format!("expected a non-negative integer, got {v}")))?,
-        ),
+        Some(v) => Some(v.as_u64().ok_or_else(|| {
+            fmt(
+                path,
+                "seed",
+                format!("expected a non-negative integer, got {v}"),
+            )
+        })?),
     };
     let stem = path
         .file_stem()

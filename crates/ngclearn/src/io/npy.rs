@@ -183,7 +183,10 @@ pub fn remove_stale_parts(dir: &Path) -> usize {
             continue;
         };
         let gone = tagged_pid(&name[at..], ".part-").is_some_and(process_is_gone);
-        if gone && e.file_type().is_ok_and(|t| t.is_file()) && std::fs::remove_file(e.path()).is_ok() {
+        if gone
+            && e.file_type().is_ok_and(|t| t.is_file())
+            && std::fs::remove_file(e.path()).is_ok()
+        {
             removed += 1;
         }
     }
@@ -291,7 +294,9 @@ pub fn read_header(path: &Path, file: &mut File) -> Result<NpyHeader> {
         v => return Err(bad(format!("unsupported format version {v}"))),
     };
     if len > MAX_HEADER_BYTES {
-        return Err(bad(format!("header of {len} bytes (at most {MAX_HEADER_BYTES})")));
+        return Err(bad(format!(
+            "header of {len} bytes (at most {MAX_HEADER_BYTES})"
+        )));
     }
     let mut dict = vec![0u8; len];
     file.read_exact(&mut dict)
@@ -461,7 +466,10 @@ mod tests {
         let mut row = [0.0; 6];
         for k in [0, 1, 4, 2] {
             r.read_row(k, &mut row).unwrap();
-            assert_eq!(row.as_slice(), a.index_axis(ndarray::Axis(0), k).as_slice().unwrap());
+            assert_eq!(
+                row.as_slice(),
+                a.index_axis(ndarray::Axis(0), k).as_slice().unwrap()
+            );
         }
         assert!(r.read_row(5, &mut row).is_err());
         assert_eq!(read_f32_3d(&p).unwrap(), a);
@@ -478,7 +486,10 @@ mod tests {
         bytes.extend_from_slice(&[0u8; 320]);
         std::fs::write(&p, bytes).unwrap();
         let e = read_f32_3d(&p).unwrap_err().to_string();
-        assert!(e.contains("huge.npy") && e.contains("the file holds 320"), "{e}");
+        assert!(
+            e.contains("huge.npy") && e.contains("the file holds 320"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -487,7 +498,10 @@ mod tests {
         ndarray::Array3::<f64>::zeros((2, 1, 1))
             .write_npy(File::create(&p).unwrap())
             .unwrap();
-        assert!(NpyRows::open(&p).unwrap_err().to_string().contains("float32"));
+        assert!(NpyRows::open(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("float32"));
         std::fs::write(&p, b"not an array").unwrap();
         assert!(NpyRows::open(&p).unwrap_err().to_string().contains("magic"));
         let dict = "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1), }\n";
@@ -496,7 +510,10 @@ mod tests {
         bytes.extend_from_slice(dict.as_bytes());
         bytes.extend_from_slice(&[0u8; 4]);
         std::fs::write(&p, bytes).unwrap();
-        assert!(NpyRows::open(&p).unwrap_err().to_string().contains("Fortran"));
+        assert!(NpyRows::open(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("Fortran"));
     }
 
     #[cfg(unix)]
@@ -509,6 +526,9 @@ mod tests {
         let e = NpyRows::open(&p).unwrap_err().to_string();
         assert!(e.contains("not a regular file"), "{e}");
         let dir = p.parent().unwrap();
-        assert!(NpyRows::open(dir).unwrap_err().to_string().contains("not a regular file"));
+        assert!(NpyRows::open(dir)
+            .unwrap_err()
+            .to_string()
+            .contains("not a regular file"));
     }
 }

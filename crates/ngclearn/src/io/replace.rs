@@ -328,7 +328,9 @@ mod tests {
     fn a_parent_that_is_a_file_is_an_error_that_names_it() {
         let root = scratch("file_parent");
         std::fs::write(root.join("f"), "x").unwrap();
-        let e = PendingDir::create(&root.join("f/m")).unwrap_err().to_string();
+        let e = PendingDir::create(&root.join("f/m"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is a file"), "{e}");
     }
 }
