@@ -69,7 +69,7 @@ const METHOD_PROCESS: &str = "ngclearn.MethodProcess";
 pub const MAX_TEXT_BYTES: u64 = 1 << 30;
 
 /// Reads the text file at `path`: a regular file of at most [`MAX_TEXT_BYTES`].
-pub(crate) fn read_text(path: &Path) -> Result<String> {
+pub fn read_text(path: &Path) -> Result<String> {
     let file = crate::io::npy::open_regular(path)?;
     let mut bytes = Vec::new();
     file.take(MAX_TEXT_BYTES + 1)
@@ -943,7 +943,14 @@ pub fn check_save_target(dir: &Path, overwrite: bool) -> Result<()> {
 
 /// Whether a saved model's directory may hold `rel` (a path inside it).
 fn part_of_saved_model(rel: &Path) -> bool {
-    let parts: Vec<&str> = rel.iter().filter_map(|p| p.to_str()).collect();
+    // A name that is not UTF-8 is no part of a saved model (and must not be skipped).
+    let Some(parts) = rel
+        .iter()
+        .map(|p| p.to_str())
+        .collect::<Option<Vec<&str>>>()
+    else {
+        return false;
+    };
     match parts[..] {
         ["contextData.json" | "connections.json" | "component" | "process"] => true,
         ["component", "roots.json" | "custom"] | ["process", "roots.json"] => true,
@@ -962,6 +969,11 @@ fn check_replaceable(dir: &Path) -> Result<()> {
         path: dir.display().to_string(),
         message: e.to_string(),
     })?;
+    if meta.file_type().is_symlink() {
+        return Err(refuse(
+            "is a symbolic link (give the directory it points to)".into(),
+        ));
+    }
     if !meta.is_dir() {
         return Err(refuse("exists and is not a directory".into()));
     }

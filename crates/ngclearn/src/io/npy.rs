@@ -7,14 +7,15 @@
 //! leaves the hidden part, which [`remove_stale_parts`] clears).
 
 use crate::error::{Error, Result};
-use crate::io::replace::{process_is_gone, tagged_pid, PendingFile};
+use crate::io::replace::{idle, process_is_gone, tagged_pid, PendingFile};
 use ndarray::Array3;
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// Bytes reserved for the header, enough for any shape we write.
-const HEADER_BYTES: usize = 128;
+/// Bytes reserved for the header (a multiple of 64, as numpy aligns): the dict with
+/// three dimensions of 20 digits each takes 118, so any shape we write fits.
+const HEADER_BYTES: usize = 192;
 
 /// Element types the stream writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +59,10 @@ fn header(dtype: Dtype, shape: &[usize]) -> Vec<u8> {
         dtype.descr()
     );
     let mut h = b"\x93NUMPY\x01\x00".to_vec();
+    assert!(
+        dict.len() < HEADER_BYTES - 10,
+        "npy header fits its reserved bytes"
+    );
     let len = HEADER_BYTES - 10;
     h.extend_from_slice(&(len as u16).to_le_bytes());
     h.extend_from_slice(dict.as_bytes());
@@ -76,11 +81,18 @@ impl NpyStream {
         static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = path.with_file_name(format!(".{name}.part-{}-{serial}", std::process::id()));
+        // Errors name the recording, not its hidden part.
         let io = |e: std::io::Error| Error::Io {
-            path: tmp.display().to_string(),
+            path: path.display().to_string(),
             message: e.to_string(),
         };
-        let mut out = BufWriter::new(File::create(&tmp).map_err(io)?);
+        // Created new: never through a file or link already at the hidden name.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(io)?;
+        let mut out = BufWriter::new(file);
         let mut shape = vec![0];
         shape.extend_from_slice(tail);
         out.write_all(&header(dtype, &shape)).map_err(io)?;
@@ -97,7 +109,7 @@ impl NpyStream {
 
     fn io(&self, e: std::io::Error) -> Error {
         Error::Io {
-            path: self.tmp.display().to_string(),
+            path: self.path.display().to_string(),
             message: e.to_string(),
         }
     }
@@ -171,7 +183,8 @@ impl Drop for NpyStream {
 }
 
 /// Removes from `dir` the hidden parts of recordings (`.NAME.part-PID-N`) left by
-/// processes that were killed before they could clean up; returns how many.
+/// processes that were killed before they could clean up (gone, and idle for a
+/// minute); returns how many.
 pub fn remove_stale_parts(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -179,10 +192,11 @@ pub fn remove_stale_parts(dir: &Path) -> usize {
     let mut removed = 0;
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
-        let Some(at) = name.find(".part-").filter(|_| name.starts_with('.')) else {
+        let Some(at) = name.rfind(".part-").filter(|_| name.starts_with('.')) else {
             continue;
         };
-        let gone = tagged_pid(&name[at..], ".part-").is_some_and(process_is_gone);
+        let gone =
+            tagged_pid(&name[at..], ".part-").is_some_and(process_is_gone) && idle(&e.path());
         if gone
             && e.file_type().is_ok_and(|t| t.is_file())
             && std::fs::remove_file(e.path()).is_ok()
@@ -205,7 +219,7 @@ pub struct NpyHeader {
 }
 
 /// Largest header read (numpy's own reader refuses more than 10,000 bytes by default).
-const MAX_HEADER_BYTES: usize = 1 << 16;
+const MAX_HEADER_BYTES: usize = crate::io::npz::MAX_HEADER_BYTES as usize;
 
 /// Opens `path` for reading if it is a regular file (a FIFO or device would block or
 /// never end; a directory is no array).
@@ -227,88 +241,199 @@ pub fn open_regular(path: &Path) -> Result<File> {
     })
 }
 
-/// One `'key': value` of the header's dict, as text.
-fn dict_value<'a>(dict: &'a str, key: &str) -> Option<&'a str> {
-    let at = dict.find(&format!("'{key}'"))? + key.len() + 2;
-    let rest = dict[at..].trim_start().strip_prefix(':')?.trim_start();
-    let end = if rest.starts_with('(') {
-        rest.find(')')? + 1
-    } else if let Some(r) = rest.strip_prefix('\'') {
-        r.find('\'')? + 2
-    } else {
-        rest.find([',', '}']).unwrap_or(rest.len())
-    };
-    Some(rest[..end].trim())
+/// An `.npy` header as read, before it is checked against anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawHeader {
+    /// numpy's type string, e.g. `<f4`.
+    pub descr: String,
+    /// Whether the data is in Fortran (column-major) order.
+    pub fortran_order: bool,
+    /// The array's shape; its element count fits in `isize` bytes at 8 bytes each.
+    pub shape: Vec<usize>,
+    /// Bytes before the data (magic, version, length, dict).
+    pub header_len: u64,
 }
 
-/// Parses the header dict of format versions 1-3 (`{'descr': ..., 'fortran_order': ...,
-/// 'shape': (...), }`). `ndarray-npy` 0.9 keeps its own parser private.
-fn parse_dict(dict: &str) -> std::result::Result<(String, Vec<usize>), String> {
-    let descr = dict_value(dict, "descr")
-        .and_then(|d| d.strip_prefix('\'')?.strip_suffix('\''))
-        .ok_or("no 'descr' in the header")?;
-    match dict_value(dict, "fortran_order") {
-        Some("False") => {}
-        Some("True") => return Err("Fortran order is not supported (save it in C order)".into()),
-        _ => return Err("no 'fortran_order' in the header".into()),
+/// Reads an `.npy` header (format versions 1-3) from `r`, which is left at the start
+/// of the data. The dict must be exactly numpy's (`descr`, `fortran_order`, `shape`,
+/// each once), and the shape's element count must be addressable, even where a zero
+/// dimension makes the data empty. Errors are messages for the caller to place.
+pub fn read_npy_header(r: &mut impl std::io::Read) -> std::result::Result<RawHeader, String> {
+    let mut pre = [0u8; 12];
+    r.read_exact(&mut pre[..10])
+        .map_err(|_| "too short for an .npy array".to_string())?;
+    if &pre[..6] != b"\x93NUMPY" {
+        return Err("not an .npy array (no \\x93NUMPY magic)".into());
     }
-    let shape = dict_value(dict, "shape")
-        .and_then(|s| s.strip_prefix('(')?.strip_suffix(')'))
-        .ok_or("no 'shape' in the header")?;
-    let shape = shape
-        .split(',')
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(|d| {
-            d.trim_end_matches('L')
-                .parse::<usize>()
-                .map_err(|_| format!("shape entry `{d}` is not a size"))
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok((descr.to_string(), shape))
+    let (len, prefix) = match pre[6] {
+        1 => (u16::from_le_bytes([pre[8], pre[9]]) as usize, 10),
+        2 | 3 => {
+            r.read_exact(&mut pre[10..12])
+                .map_err(|_| "truncated npy header".to_string())?;
+            (
+                u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]) as usize,
+                12,
+            )
+        }
+        v => return Err(format!("unsupported npy format version {v}")),
+    };
+    if prefix + len > MAX_HEADER_BYTES {
+        return Err(format!(
+            "npy header of {} bytes (at most {MAX_HEADER_BYTES})",
+            prefix + len
+        ));
+    }
+    let mut dict = vec![0u8; len];
+    r.read_exact(&mut dict)
+        .map_err(|_| "truncated npy header".to_string())?;
+    let dict = String::from_utf8(dict).map_err(|_| "the npy header is not text".to_string())?;
+    let (descr, fortran_order, shape) =
+        parse_dict(&dict).map_err(|m| format!("npy header: {m}"))?;
+    let elements = shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize / 8);
+    if elements.is_none() {
+        return Err(format!("npy header: shape {shape:?} is too large"));
+    }
+    Ok(RawHeader {
+        descr,
+        fortran_order,
+        shape,
+        header_len: (prefix + len) as u64,
+    })
+}
+
+/// Parses the dict of an npy header: `{'descr': '<f4', 'fortran_order': False,
+/// 'shape': (80, 1), }` (a Python literal; nothing else is accepted).
+fn parse_dict(text: &str) -> std::result::Result<(String, bool, Vec<usize>), String> {
+    struct P<'a> {
+        s: &'a [u8],
+        i: usize,
+    }
+    impl P<'_> {
+        fn ws(&mut self) {
+            while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+        }
+        fn eat(&mut self, c: u8) -> bool {
+            self.ws();
+            let hit = self.s.get(self.i) == Some(&c);
+            self.i += hit as usize;
+            hit
+        }
+        fn string(&mut self) -> std::result::Result<String, String> {
+            self.ws();
+            let q = match self.s.get(self.i) {
+                Some(&q @ (b'\'' | b'"')) => q,
+                _ => return Err("expected a quoted string".into()),
+            };
+            let start = self.i + 1;
+            let len = self.s[start..]
+                .iter()
+                .position(|&c| c == q)
+                .ok_or("unterminated string")?;
+            self.i = start + len + 1;
+            String::from_utf8(self.s[start..start + len].to_vec())
+                .map_err(|_| "a string that is not text".to_string())
+        }
+        fn word(&mut self) -> &[u8] {
+            self.ws();
+            let start = self.i;
+            while self.i < self.s.len() && self.s[self.i].is_ascii_alphanumeric() {
+                self.i += 1;
+            }
+            &self.s[start..self.i]
+        }
+    }
+    let mut p = P {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    if !p.eat(b'{') {
+        return Err("the header is not a dict".into());
+    }
+    let (mut descr, mut fortran, mut shape) = (None, None, None);
+    while !p.eat(b'}') {
+        let key = p.string()?;
+        if !p.eat(b':') {
+            return Err(format!("expected `:` after '{key}'"));
+        }
+        let seen = match key.as_str() {
+            "descr" => descr.replace(p.string()?).is_some(),
+            "fortran_order" => {
+                let v = match p.word() {
+                    b"False" => false,
+                    b"True" => true,
+                    _ => return Err("fortran_order must be True or False".into()),
+                };
+                fortran.replace(v).is_some()
+            }
+            "shape" => {
+                if !p.eat(b'(') {
+                    return Err("shape must be a tuple".into());
+                }
+                let mut dims = Vec::new();
+                while !p.eat(b')') {
+                    let w = p.word();
+                    let digits = w.strip_suffix(b"L").unwrap_or(w);
+                    let d = std::str::from_utf8(digits)
+                        .ok()
+                        .filter(|d| d.bytes().all(|c| c.is_ascii_digit()))
+                        .and_then(|d| d.parse::<usize>().ok())
+                        .ok_or("shape entries must be sizes")?;
+                    dims.push(d);
+                    if !p.eat(b',') && !p.eat(b')') {
+                        return Err("malformed shape tuple".into());
+                    } else if p.s.get(p.i - 1) == Some(&b')') {
+                        break;
+                    }
+                }
+                shape.replace(dims).is_some()
+            }
+            other => return Err(format!("unknown header key '{other}'")),
+        };
+        if seen {
+            return Err(format!("'{key}' given twice"));
+        }
+        if !p.eat(b',') && !p.eat(b'}') {
+            return Err("malformed header dict".into());
+        } else if p.s.get(p.i - 1) == Some(&b'}') {
+            break;
+        }
+    }
+    p.ws();
+    if p.i != p.s.len() {
+        return Err("text after the header dict".into());
+    }
+    let descr = descr.ok_or("no 'descr' in the header")?;
+    Ok((
+        descr,
+        fortran.ok_or("no 'fortran_order' in the header")?,
+        shape.ok_or("no 'shape' in the header")?,
+    ))
 }
 
 /// Reads and checks the header of the `.npy` file at `path`: its data must hold
 /// exactly `shape.product() * item_size` bytes, so a header that claims more than the
 /// file holds is an error before anything is allocated for it.
 pub fn read_header(path: &Path, file: &mut File) -> Result<NpyHeader> {
-    use std::io::Read;
     let shown = path.display().to_string();
     let bad = |m: String| Error::format(&shown, "(npy header)", m);
-    let mut pre = [0u8; 12];
-    file.read_exact(&mut pre[..10])
-        .map_err(|_| bad("too short for an .npy file".into()))?;
-    if &pre[..6] != b"\x93NUMPY" {
-        return Err(bad("not an .npy file (no \\x93NUMPY magic)".into()));
+    let raw = read_npy_header(file).map_err(bad)?;
+    if raw.fortran_order {
+        return Err(bad(
+            "Fortran order is not supported (save it in C order)".into()
+        ));
     }
-    let (len, offset) = match pre[6] {
-        1 => (u16::from_le_bytes([pre[8], pre[9]]) as usize, 10),
-        2 | 3 => {
-            file.read_exact(&mut pre[10..12])
-                .map_err(|_| bad("truncated header".into()))?;
-            (
-                u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]) as usize,
-                12,
-            )
-        }
-        v => return Err(bad(format!("unsupported format version {v}"))),
-    };
-    if len > MAX_HEADER_BYTES {
-        return Err(bad(format!(
-            "header of {len} bytes (at most {MAX_HEADER_BYTES})"
-        )));
-    }
-    let mut dict = vec![0u8; len];
-    file.read_exact(&mut dict)
-        .map_err(|_| bad("truncated header".into()))?;
-    let dict = String::from_utf8(dict).map_err(|_| bad("header is not text".into()))?;
-    let (descr, shape) = parse_dict(&dict).map_err(bad)?;
+    let (descr, shape, data_offset) = (raw.descr, raw.shape, raw.header_len);
     let item = match descr.as_str() {
-        "<f4" | "<i4" | "<u4" | "|f4" => 4,
+        "<f4" | "<i4" | "<u4" => 4,
         "<f8" | "<i8" | "<u8" => 8,
         d => return Err(bad(format!("unsupported dtype {d}"))),
     };
-    let data_offset = (offset + len) as u64;
     let bytes = shape
         .iter()
         .try_fold(item as u64, |n, &d| n.checked_mul(d as u64))
@@ -351,7 +476,7 @@ impl NpyRows {
         let mut file = open_regular(path)?;
         let header = read_header(path, &mut file)?;
         let shown = path.display().to_string();
-        if !matches!(header.descr.as_str(), "<f4" | "|f4") {
+        if header.descr != "<f4" {
             return Err(Error::format(
                 &shown,
                 "(dtype)",
@@ -361,12 +486,15 @@ impl NpyRows {
         if header.shape.is_empty() {
             return Err(Error::format(&shown, "(shape)", "a 0-d array has no rows"));
         }
+        // Bounded: `read_npy_header` caps the element count, and a file with rows holds
+        // each row's bytes (checked against its length); a file of no rows gets no buffer.
         let row_len: usize = header.shape[1..].iter().product();
+        let row_bytes = if header.shape[0] == 0 { 0 } else { row_len * 4 };
         Ok(NpyRows {
             file: std::io::BufReader::with_capacity(1 << 16, file),
             path: shown,
             row_len,
-            bytes: vec![0; row_len * 4],
+            bytes: vec![0; row_bytes],
             header,
             next: 0,
         })
@@ -490,6 +618,91 @@ mod tests {
             e.contains("huge.npy") && e.contains("the file holds 320"),
             "{e}"
         );
+    }
+
+    fn npy_with_dict(path: &Path, dict: &str, data: usize) {
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(dict.len() as u16 + 1).to_le_bytes());
+        bytes.extend_from_slice(dict.as_bytes());
+        bytes.push(b'\n');
+        bytes.resize(bytes.len() + data, 0);
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn npy_header_dicts() {
+        let ok = [
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (80, 1), }",
+                ("<f4".to_string(), false, vec![80, 1]),
+            ),
+            (
+                "{'descr': '<u4', 'fortran_order': False, 'shape': (2,), }  \n",
+                ("<u4".to_string(), false, vec![2]),
+            ),
+            (
+                "{\"shape\": (), \"fortran_order\": True, \"descr\": \"<f8\"}",
+                ("<f8".to_string(), true, vec![]),
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (3L, 4L)}",
+                ("<f4".to_string(), false, vec![3, 4]),
+            ),
+        ];
+        for (text, want) in ok {
+            assert_eq!(parse_dict(text).unwrap(), want, "{text}");
+        }
+        for text in [
+            "{'descr': '<f4', 'fortran_order': False, }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}",
+            "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} trailing",
+            "['descr']",
+        ] {
+            assert!(parse_dict(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_empty_array_with_huge_rows_allocates_nothing_and_overflow_is_an_error() {
+        let p = scratch("empty_huge.npy");
+        let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1099511627776, 1), }";
+        npy_with_dict(&p, dict, 0);
+        let r = NpyRows::open(&p).unwrap();
+        assert_eq!(r.rows(), 0);
+        let dict =
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296), }";
+        npy_with_dict(&p, dict, 0);
+        let e = NpyRows::open(&p).unwrap_err().to_string();
+        assert!(e.contains("too large"), "{e}");
+    }
+
+    #[test]
+    fn header_dicts_other_than_numpys_are_refused() {
+        let p = scratch("dicts.npy");
+        for (dict, why) in [
+            (
+                "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,), }",
+                "twice",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}",
+                "unknown header key",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), } junk",
+                "text after",
+            ),
+            (
+                "{'descr': '|f4', 'fortran_order': False, 'shape': (1,), }",
+                "unsupported dtype",
+            ),
+        ] {
+            npy_with_dict(&p, dict, 4);
+            let e = NpyRows::open(&p).unwrap_err().to_string();
+            assert!(e.contains(why), "{dict}: {e}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! [`Error::Io`] naming the file).
 
 use crate::error::{Error, Result};
+use crate::io::npy::read_npy_header;
 use ndarray::{Array2, ArrayD, IxDyn, ShapeBuilder};
 use ndarray_npy::NpzWriter;
 use std::fs::File;
@@ -203,127 +204,6 @@ fn raw_names(file: &File, start: u64, cap: usize) -> std::io::Result<Vec<Vec<u8>
     Ok(names)
 }
 
-/// Parses the dict of an npy header: `{'descr': '<f4', 'fortran_order': False,
-/// 'shape': (80, 1), }` (a Python literal; nothing else is accepted).
-fn parse_dict(text: &str) -> std::result::Result<(Dtype, bool, Vec<usize>), String> {
-    struct P<'a> {
-        s: &'a [u8],
-        i: usize,
-    }
-    impl P<'_> {
-        fn ws(&mut self) {
-            while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-                self.i += 1;
-            }
-        }
-        fn eat(&mut self, c: u8) -> bool {
-            self.ws();
-            let hit = self.s.get(self.i) == Some(&c);
-            self.i += hit as usize;
-            hit
-        }
-        fn string(&mut self) -> std::result::Result<String, String> {
-            self.ws();
-            let q = match self.s.get(self.i) {
-                Some(&q @ (b'\'' | b'"')) => q,
-                _ => return Err("expected a quoted string".into()),
-            };
-            let start = self.i + 1;
-            let len = self.s[start..]
-                .iter()
-                .position(|&c| c == q)
-                .ok_or("unterminated string")?;
-            self.i = start + len + 1;
-            String::from_utf8(self.s[start..start + len].to_vec())
-                .map_err(|_| "a string that is not text".to_string())
-        }
-        fn word(&mut self) -> &[u8] {
-            self.ws();
-            let start = self.i;
-            while self.i < self.s.len() && self.s[self.i].is_ascii_alphanumeric() {
-                self.i += 1;
-            }
-            &self.s[start..self.i]
-        }
-    }
-    let mut p = P {
-        s: text.as_bytes(),
-        i: 0,
-    };
-    if !p.eat(b'{') {
-        return Err("the header is not a dict".into());
-    }
-    let (mut descr, mut fortran, mut shape) = (None, None, None);
-    while !p.eat(b'}') {
-        let key = p.string()?;
-        if !p.eat(b':') {
-            return Err(format!("expected `:` after '{key}'"));
-        }
-        let seen = match key.as_str() {
-            "descr" => descr.replace(p.string()?).is_some(),
-            "fortran_order" => {
-                let v = match p.word() {
-                    b"False" => false,
-                    b"True" => true,
-                    _ => return Err("fortran_order must be True or False".into()),
-                };
-                fortran.replace(v).is_some()
-            }
-            "shape" => {
-                if !p.eat(b'(') {
-                    return Err("shape must be a tuple".into());
-                }
-                let mut dims = Vec::new();
-                while !p.eat(b')') {
-                    let w = p.word();
-                    let digits = w.strip_suffix(b"L").unwrap_or(w);
-                    let d = std::str::from_utf8(digits)
-                        .ok()
-                        .filter(|d| d.bytes().all(|c| c.is_ascii_digit()))
-                        .and_then(|d| d.parse::<usize>().ok())
-                        .ok_or("shape entries must be sizes")?;
-                    dims.push(d);
-                    if !p.eat(b',') && !p.eat(b')') {
-                        return Err("malformed shape tuple".into());
-                    } else if p.s.get(p.i - 1) == Some(&b')') {
-                        break;
-                    }
-                }
-                shape.replace(dims).is_some()
-            }
-            other => return Err(format!("unknown header key '{other}'")),
-        };
-        if seen {
-            return Err(format!("'{key}' given twice"));
-        }
-        if !p.eat(b',') && !p.eat(b'}') {
-            return Err("malformed header dict".into());
-        } else if p.s.get(p.i - 1) == Some(&b'}') {
-            break;
-        }
-    }
-    p.ws();
-    if p.i != p.s.len() {
-        return Err("text after the header dict".into());
-    }
-    let descr = descr.ok_or("no 'descr' in the header")?;
-    let dtype = match descr.as_str() {
-        "<f4" => Dtype::F32,
-        "<f8" => Dtype::F64,
-        "<u4" => Dtype::U32,
-        d => {
-            return Err(format!(
-                "unsupported dtype {d} (float32, float64 or uint32 expected)"
-            ))
-        }
-    };
-    Ok((
-        dtype,
-        fortran.ok_or("no 'fortran_order' in the header")?,
-        shape.ok_or("no 'shape' in the header")?,
-    ))
-}
-
 impl NpzReader {
     /// Opens the npz file at `path` and lists its entries (nothing is inflated).
     pub fn open(path: &Path) -> Result<NpzReader> {
@@ -357,6 +237,18 @@ impl NpzReader {
                 let field = name.strip_suffix(".npy").unwrap_or(&name);
                 return Err(Error::format(&shown, field, "appears twice"));
             }
+        }
+        // Every record was walked: none hides behind one this walk could not read.
+        if raw.len() != zip.len() {
+            return Err(Error::format(
+                &shown,
+                "(archive)",
+                format!(
+                    "bad directory: {} records readable of the {} the archive lists",
+                    raw.len(),
+                    zip.len()
+                ),
+            ));
         }
         let mut reader = NpzReader {
             path: shown,
@@ -448,50 +340,25 @@ impl NpzReader {
             .by_index(i)
             .map_err(|e| Error::format(&self.path, name, e.to_string()))?;
         let mut r = (&mut entry).take(MAX_HEADER_BYTES);
-        let short = |what: &str| Error::format(&self.path, name, format!("truncated {what}"));
-        let mut pre = [0u8; 12];
-        r.read_exact(&mut pre[..10])
-            .map_err(|_| short("npy header"))?;
-        if &pre[..6] != b"\x93NUMPY" {
-            return Err(Error::format(
-                &self.path,
-                name,
-                "not an .npy array (no \\x93NUMPY magic)",
-            ));
-        }
-        let (dict_len, prefix) = match pre[6] {
-            1 => (u16::from_le_bytes([pre[8], pre[9]]) as u64, 10),
-            2 | 3 => {
-                r.read_exact(&mut pre[10..12])
-                    .map_err(|_| short("npy header"))?;
-                (
-                    u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]) as u64,
-                    12,
-                )
-            }
-            v => {
-                return Err(Error::format(
-                    &self.path,
+        let raw = read_npy_header(&mut r);
+        drop(entry);
+        let raw = raw.map_err(|m| self.err(name, m))?;
+        let header_len = raw.header_len;
+        let fortran_order = raw.fortran_order;
+        let shape = raw.shape;
+        let dtype = match raw.descr.as_str() {
+            "<f4" => Dtype::F32,
+            "<f8" => Dtype::F64,
+            "<u4" => Dtype::U32,
+            d => {
+                return Err(self.err(
                     name,
-                    format!("unsupported npy format version {v}"),
+                    format!(
+                        "npy header: unsupported dtype {d} (float32, float64 or uint32 expected)"
+                    ),
                 ))
             }
         };
-        let header_len = prefix + dict_len;
-        if header_len > MAX_HEADER_BYTES {
-            return Err(Error::format(
-                &self.path,
-                name,
-                format!("npy header of {header_len} bytes (at most {MAX_HEADER_BYTES})"),
-            ));
-        }
-        let mut dict = vec![0u8; dict_len as usize];
-        r.read_exact(&mut dict).map_err(|_| short("npy header"))?;
-        drop(entry);
-        let dict =
-            String::from_utf8(dict).map_err(|_| self.err(name, "the npy header is not text"))?;
-        let (dtype, fortran_order, shape) =
-            parse_dict(&dict).map_err(|m| self.err(name, format!("npy header: {m}")))?;
         let data_len = shape
             .iter()
             .try_fold(dtype.size(), |n, &d| n.checked_mul(d as u64))
@@ -735,42 +602,6 @@ pub fn write_npz(path: &Path, arrays: &[(String, NpyArray)]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn npy_header_dicts() {
-        let ok = [
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (80, 1), }",
-                (Dtype::F32, false, vec![80, 1]),
-            ),
-            (
-                "{'descr': '<u4', 'fortran_order': False, 'shape': (2,), }  \n",
-                (Dtype::U32, false, vec![2]),
-            ),
-            (
-                "{\"shape\": (), \"fortran_order\": True, \"descr\": \"<f8\"}",
-                (Dtype::F64, true, vec![]),
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (3L, 4L)}",
-                (Dtype::F32, false, vec![3, 4]),
-            ),
-        ];
-        for (text, want) in ok {
-            assert_eq!(parse_dict(text).unwrap(), want, "{text}");
-        }
-        for text in [
-            "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
-            "{'descr': '<f4', 'fortran_order': False, }",
-            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}",
-            "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}",
-            "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}",
-            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} trailing",
-            "['descr']",
-        ] {
-            assert!(parse_dict(text).is_err(), "{text}");
-        }
-    }
 
     #[test]
     fn element_indices_follow_the_order() {

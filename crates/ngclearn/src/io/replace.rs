@@ -32,6 +32,17 @@ pub fn process_is_gone(pid: u32) -> bool {
     proc_root.join("self").exists() && !proc_root.join(pid.to_string()).exists()
 }
 
+/// Whether `path` was last modified more than a minute ago. Leftovers are removed only
+/// when their process is gone *and* they are idle: a process that `/proc` does not show
+/// (another host sharing the directory, another PID namespace) keeps touching its files.
+pub fn idle(path: &Path) -> bool {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age.as_secs() >= 60)
+}
+
 /// The process id in a leftover's name `PREFIX PID . N` (or `PREFIX PID - N`).
 pub fn tagged_pid(name: &str, prefix: &str) -> Option<u32> {
     let rest = name.strip_prefix(prefix)?;
@@ -194,7 +205,7 @@ fn recover(parent: &Path, name: &str, dest: &Path) {
         let file = e.file_name().to_string_lossy().to_string();
         let path = e.path();
         if let Some(pid) = tagged_pid(&file, &old) {
-            if process_is_gone(pid) {
+            if process_is_gone(pid) && idle(&path) {
                 if !dest.exists() {
                     let _ = std::fs::rename(&path, dest);
                 } else {
@@ -202,7 +213,7 @@ fn recover(parent: &Path, name: &str, dest: &Path) {
                 }
             }
         } else if let Some(pid) = tagged_pid(&file, &tmp) {
-            if process_is_gone(pid) {
+            if process_is_gone(pid) && idle(&path) {
                 let _ = std::fs::remove_dir_all(&path);
             }
         }
@@ -264,6 +275,12 @@ mod tests {
         d
     }
 
+    /// Makes `p` look untouched for two minutes.
+    fn age(p: &Path) {
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+        std::fs::File::open(p).unwrap().set_modified(past).unwrap();
+    }
+
     fn fill(dir: &Path, text: &str) {
         std::fs::write(dir.join("a.txt"), text).unwrap();
     }
@@ -314,6 +331,12 @@ mod tests {
         fill(&old, "old");
         let tmp = root.join(format!(".m.tmp-{dead}.0"));
         std::fs::create_dir(&tmp).unwrap();
+        // Fresh leftovers may belong to a process /proc does not show: kept.
+        drop(PendingDir::create(&dest).unwrap());
+        assert!(old.exists() && tmp.exists() && !dest.exists());
+        for p in [&old, &tmp] {
+            age(p);
+        }
         let p = PendingDir::create(&dest).unwrap();
         // The stranded old directory is back in place before anything else happens.
         assert_eq!(std::fs::read_to_string(dest.join("a.txt")).unwrap(), "old");
