@@ -187,7 +187,7 @@ fn dispatch(cmd: Command) -> Result<(), String> {
             figure,
         } => {
             for line in plot_files(&files, dt, threshold, max_units, &out, &figure)? {
-                println!("{line}");
+                emit(&format!("{line}\n"))?;
             }
             Ok(())
         }
@@ -205,9 +205,11 @@ fn dispatch(cmd: Command) -> Result<(), String> {
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             let files = trace.write(&out, &p)?;
             let [a, b, c] = trace.peak_times();
-            println!("peaks: exponential at {a:.1} ms, alpha at {b:.1} ms, double exponential at {c:.1} ms");
+            emit(&format!(
+                "peaks: exponential at {a:.1} ms, alpha at {b:.1} ms, double exponential at {c:.1} ms\n"
+            ))?;
             for f in files {
-                println!("wrote {}", f.display());
+                emit(&format!("wrote {}\n", f.display()))?;
             }
             Ok(())
         }

@@ -181,22 +181,6 @@ pub struct RunReport {
     pub key_seed: Option<KeySeed>,
 }
 
-/// Files written so far; removed on drop unless the run completes.
-struct Outputs {
-    files: Vec<PathBuf>,
-    done: bool,
-}
-
-impl Drop for Outputs {
-    fn drop(&mut self) {
-        if !self.done {
-            for f in &self.files {
-                let _ = std::fs::remove_file(f);
-            }
-        }
-    }
-}
-
 /// The outermost directory of `dir` that does not exist yet (what a failed run removes).
 fn first_missing(dir: &Path) -> Option<PathBuf> {
     let mut missing = None;
@@ -350,6 +334,20 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
             m.path_of(r).replacen(':', ".", 1)
         ))
     };
+    // A destination that is a directory would fail only when the outputs are committed,
+    // after the run (and after --save replaced the model): refuse it now.
+    for &(flag, r, events) in &targets {
+        let npy = file_of(r, if events { ".spikes" } else { "" });
+        for dest in [npy.clone(), npy.with_extension("json")] {
+            if dest.is_dir() {
+                return Err(format!(
+                    "{flag} {}: {} is a directory",
+                    m.path_of(r),
+                    dest.display()
+                ));
+            }
+        }
+    }
     let mut records = Vec::new();
     let mut spikes = Vec::new();
     for (_, r, events) in targets {
@@ -488,15 +486,10 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         ),
         None => None,
     };
-    let mut out = Outputs {
-        files: Vec::new(),
-        done: false,
+    let figures = match default_trace {
+        Some(tr) => tr.plot(&a.out, t0, a.dt, &a.figure)?,
+        None => Vec::new(),
     };
-    if let Some(tr) = default_trace {
-        for f in tr.plot(&a.out, t0, a.dt, &a.figure)? {
-            out.files.push(f);
-        }
-    }
     if let Some(sig) = signals::received() {
         return Err(format!(
             "{}: interrupted by {} after the last step; no output written",
@@ -504,21 +497,20 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
             signals::name(sig)
         ));
     }
+    // From here on the run completes: a later signal is answered when it is done.
     let mut written = Vec::new();
     if let Some(p) = model_dir {
         let dest = p.dest().to_path_buf();
         p.commit().map_err(|e| format!("--save: {e}"))?;
         written.push(dest);
     }
-    for f in pending {
+    for f in pending.into_iter().chain(figures) {
         let dest = f.dest().to_path_buf();
         f.commit().map_err(lib)?;
-        if dest.extension().is_some_and(|e| e == "npy") {
+        if dest.extension().is_some_and(|e| e != "json") {
             written.push(dest);
         }
     }
-    written.extend(out.files.iter().cloned());
-    out.done = true;
     Ok(RunReport {
         model: m.name().to_string(),
         process: process_name,
@@ -581,7 +573,12 @@ fn sidecar(
         };
     }
     let pending = PendingFile::new(tmp.clone(), dest.clone());
-    std::fs::write(&tmp, format!("{meta:#}\n")).map_err(|e| format!("{}: {e}", dest.display()))?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{meta:#}\n").as_bytes()))
+        .map_err(|e| format!("{}: {e}", dest.display()))?;
     Ok(pending)
 }
 

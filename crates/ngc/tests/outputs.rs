@@ -122,71 +122,156 @@ fn parts_left_by_a_killed_run_are_removed_by_the_next_run() {
     wait_for_part(&out);
     child.kill().unwrap();
     child.wait().unwrap();
+    let parts: Vec<String> = names(&out);
     assert!(
-        names(&out).iter().any(|n| n.contains(".part-")),
+        parts.iter().any(|n| n.contains(".part-")),
         "SIGKILL leaves a part"
     );
+    // A fresh part may belong to a run on another host sharing the directory: kept.
+    let res = ngc(&["run", "--steps", "5", "--no-plots", "-q", "--out", o]);
+    assert!(res.status.success());
+    assert_eq!(names(&out), parts);
+    // Idle for a minute and its process gone: removed.
+    let past = std::time::SystemTime::now() - Duration::from_secs(120);
+    for p in &parts {
+        std::fs::File::options()
+            .append(true)
+            .open(out.join(p))
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+    }
     let res = ngc(&["run", "--steps", "5", "--no-plots", "-q", "--out", o]);
     assert!(res.status.success());
     assert!(names(&out).is_empty(), "{:?}", names(&out));
+}
+
+/// Every file of a directory, by relative path.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
 }
 
 #[test]
 fn a_killed_save_leaves_the_old_or_the_new_model_whole() {
     let d = scratch("save_kill");
     let saved = d.join("model");
-    let (m, s) = (fixture_model(), saved.to_str().unwrap().to_string());
-    let first = ngc(&[
-        "run",
-        m.to_str().unwrap(),
-        "--steps",
-        "10",
-        "-q",
-        "--out",
-        d.join("o").to_str().unwrap(),
-        "--save",
-        &s,
-    ]);
-    assert!(first.status.success());
-    // Kill runs that save over the model at many different moments; after each, the
-    // directory must load and run.
+    let s = saved.to_str().unwrap().to_string();
+    let o = d.join("o").to_str().unwrap().to_string();
+    let run_and_save = |from: &str, to: &str| {
+        vec![
+            "run".to_string(),
+            from.into(),
+            "--steps".into(),
+            "200".into(),
+            "-q".into(),
+            "--no-plots".into(),
+            "--out".into(),
+            o.clone(),
+            "--save".into(),
+            to.into(),
+        ]
+    };
+    let args = run_and_save(fixture_model().to_str().unwrap(), &s);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert!(ngc(&args).status.success());
+    // Kill runs that save over the model at many moments; after each, the directory
+    // must hold exactly the model before the run or the one the run makes.
+    let (mut olds, mut news) = (0, 0);
     for i in 0..24u64 {
-        let mut child = spawn(&[
-            "run",
-            &s,
-            "--steps",
-            "200",
-            "-q",
-            "--out",
-            d.join("o").to_str().unwrap(),
-            "--save",
-            &s,
-        ]);
-        std::thread::sleep(Duration::from_micros(1500 * i));
+        let expected = d.join("expected");
+        let _ = std::fs::remove_dir_all(&expected);
+        let args = run_and_save(&s, expected.to_str().unwrap());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert!(ngc(&args).status.success());
+        let (old, new) = (snapshot(&saved), snapshot(&expected));
+        assert_ne!(old, new);
+        let args = run_and_save(&s, &s);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = spawn(&args);
+        std::thread::sleep(Duration::from_micros(2000 * i));
         let _ = child.kill();
         child.wait().unwrap();
-        let check = ngc(&[
-            "run",
-            &s,
-            "--steps",
-            "1",
-            "-q",
-            "--no-plots",
-            "--out",
-            d.join("c").to_str().unwrap(),
-        ]);
-        assert!(
-            check.status.success(),
-            "after a kill at {} us: {}",
-            1500 * i,
-            String::from_utf8_lossy(&check.stderr)
-        );
+        let now = snapshot(&saved);
+        if now == old {
+            olds += 1;
+        } else if now == new {
+            news += 1;
+        } else {
+            panic!(
+                "after a kill at {} us the model is neither the old nor the new one",
+                2000 * i
+            );
+        }
     }
+    assert!(
+        olds > 0,
+        "no kill landed before the commit ({news} after it)"
+    );
+}
+
+#[test]
+fn a_save_that_fails_after_the_run_keeps_the_older_outputs() {
+    let d = scratch("failed_save");
+    let out = d.join("out");
+    let o = out.to_str().unwrap();
+    let record = [
+        "--record",
+        "post_exc:v",
+        "--record-spikes",
+        "pre_exc:outputs",
+    ];
+    let mut first = vec!["run", "--steps", "50", "-q", "--out", o];
+    first.extend(record);
+    assert!(ngc(&first).status.success());
+    let before = snapshot(&out);
+    // The save's parent exists when the run starts and is a file when it ends.
+    let parent = d.join("models");
+    std::fs::create_dir(&parent).unwrap();
+    let save = parent.join("m");
+    let mut second = vec![
+        "run",
+        "--steps",
+        "60000",
+        "--out",
+        o,
+        "--save",
+        save.to_str().unwrap(),
+    ];
+    second.extend(record);
+    let child = spawn(&second);
+    wait_for_part(&out);
+    std::fs::remove_dir(&parent).unwrap();
+    std::fs::write(&parent, "x").unwrap();
+    let res = child.wait_with_output().unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    let err = String::from_utf8(res.stderr).unwrap();
+    assert!(err.contains("--save") && err.contains("is a file"), "{err}");
+    assert_eq!(
+        snapshot(&out),
+        before,
+        "the older recordings and figures stay"
+    );
+    assert_eq!(std::fs::read_to_string(&parent).unwrap(), "x");
 }
 
 #[test]
 fn a_failed_save_keeps_the_older_recordings() {
-    let d = scratch("failed_save");
+    let d = scratch("failed_save_early");
     let out = d.join("out");
     let o = out.to_str().unwrap();
     let ok = ngc(&[
@@ -328,20 +413,32 @@ fn usage_errors_are_one_line_with_exit_1() {
 
 #[test]
 fn a_closed_pipe_ends_output_quietly() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ngc"))
-        .arg("list")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let res = child.wait_with_output().unwrap();
-    assert_eq!(res.status.code(), Some(0));
-    assert!(
-        res.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    use std::os::fd::FromRawFd;
+    // A pipe whose reading end is closed before ngc starts: its first write fails.
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills two new descriptors, each owned by one OwnedFd below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read, write) = unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    };
+    drop(read);
+    for args in [&["list"][..], &["help", "model-file"]] {
+        let res = Command::new(env!("CARGO_BIN_EXE_ngc"))
+            .args(args)
+            .stdout(Stdio::from(write.try_clone().unwrap()))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(res.status.code(), Some(0), "{args:?}");
+        assert!(
+            res.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+    }
 }
 
 #[test]

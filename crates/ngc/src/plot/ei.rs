@@ -5,9 +5,10 @@
 
 use super::decimate::{Buckets, Envelope, SpikeBuckets, BUCKETS};
 use super::draw::{tick_label, Band, Lane, Panel, PanelKind, Raster, Series, Stack, Tick, Traces};
-use super::{axis_start, duration, time_unit, write_all, FigureArgs, EXC, INH, POST};
+use super::{axis_start, duration, prepare_all, time_unit, FigureArgs, EXC, INH, POST};
+use ngclearn::io::replace::PendingFile;
 use ngclearn::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::result::Result;
 
 /// The main figure's default size in pixels (at 150 dpi, 6.7 x 7.7 in).
@@ -326,16 +327,16 @@ impl EiTrace {
         )
     }
 
-    /// Writes the figures into `out`: `ei_circuit.FORMAT` (all panels) and
-    /// `raster`, `voltage`, `conductance`, `rates` (one panel each), in every format
-    /// of `fig`. Returns the files written.
+    /// Draws the figures for `out`: `ei_circuit.FORMAT` (all panels) and `raster`,
+    /// `voltage`, `conductance`, `rates` (one panel each), in every format of `fig`,
+    /// into hidden files that the caller commits with the run's other outputs.
     pub fn plot(
         &self,
         out: &Path,
         t0: f32,
         dt: f32,
         fig: &FigureArgs,
-    ) -> Result<Vec<PathBuf>, String> {
+    ) -> Result<Vec<PendingFile>, String> {
         fig.check()?;
         let (panels, x_label, x_range) = self.panels(t0 as f64, dt as f64);
         let page = fig.page(DEFAULT_PX);
@@ -362,7 +363,7 @@ impl EiTrace {
         for (s, name) in singles.iter().zip(names) {
             figures.push((out.join(name), s, page.single()));
         }
-        write_all(&figures, &fig.format)
+        prepare_all(&figures, &fig.format)
     }
 }
 

@@ -26,8 +26,9 @@ pub mod recordings;
 mod render;
 pub mod sidecar;
 
-pub use draw::{Panel, PanelKind, Series, Stack, Traces};
+use draw::{Panel, PanelKind, Series, Stack, Traces};
 pub use ei::EiTrace;
+pub use ngclearn::io::replace::PendingFile;
 
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -220,6 +221,8 @@ const MAX_PX: f64 = 20_000.0;
 impl FigureArgs {
     /// Checks the options once, before a run starts.
     pub fn check(&self) -> Result<(), String> {
+        // Before a run, not after it: a missing font must not cost the run's outputs.
+        ensure_font()?;
         if !(self.dpi.is_finite() && (20.0..=2400.0).contains(&self.dpi)) {
             return Err(format!("--dpi {}: must be between 20 and 2400", self.dpi));
         }
@@ -285,17 +288,27 @@ pub fn write_all(
     figures: &[(PathBuf, &Stack, Page)],
     formats: &[Format],
 ) -> Result<Vec<PathBuf>, String> {
-    let fonts = ensure_font()?;
-    struct Temp(Vec<(PathBuf, PathBuf)>);
-    impl Drop for Temp {
-        fn drop(&mut self) {
-            for (tmp, _) in &self.0 {
-                let _ = std::fs::remove_file(tmp);
-            }
-        }
+    let pending = prepare_all(figures, formats)?;
+    let mut written = Vec::new();
+    for f in pending {
+        let dest = f.dest().to_path_buf();
+        f.commit().map_err(|e| e.to_string())?;
+        written.push(dest);
     }
+    Ok(written)
+}
+
+/// Renders `figures` in each format into hidden temporary files beside their
+/// destinations (created new, never through an existing file or link), to be put in
+/// place by [`PendingFile::commit`] together with a run's other outputs; dropped, they
+/// are removed.
+pub fn prepare_all(
+    figures: &[(PathBuf, &Stack, Page)],
+    formats: &[Format],
+) -> Result<Vec<PendingFile>, String> {
+    let fonts = ensure_font()?;
     static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let mut temps = Temp(Vec::new());
+    let mut pending = Vec::new();
     let mut seen = Vec::new();
     for (base, fig, page) in figures {
         let items =
@@ -321,17 +334,17 @@ pub fn write_all(
                 Format::Pdf => render::pdf(&items, *page, fonts),
             }
             .map_err(|e| format!("{}: {e}", dest.display()))?;
-            temps.0.push((tmp.clone(), dest.clone()));
-            std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", dest.display()))?;
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(|e| format!("{}: {e}", dest.display()))?;
+            pending.push(PendingFile::new(tmp, dest.clone()));
+            std::io::Write::write_all(&mut &file, &bytes)
+                .map_err(|e| format!("{}: {e}", dest.display()))?;
         }
     }
-    let mut written = Vec::new();
-    for (tmp, dest) in &temps.0 {
-        std::fs::rename(tmp, dest).map_err(|e| format!("{}: {e}", dest.display()))?;
-        written.push(dest.clone());
-    }
-    temps.0.clear();
-    Ok(written)
+    Ok(pending)
 }
 
 /// A line of a simple figure.

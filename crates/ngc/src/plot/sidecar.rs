@@ -67,11 +67,12 @@ impl Sidecar {
     /// Reads the sidecar of `npy`, if there is one.
     pub fn read_for(npy: &Path) -> Result<Option<Sidecar>, String> {
         let p = path_of(npy);
-        match std::fs::read_to_string(&p) {
-            Ok(text) => Sidecar::parse(&text, &p.display().to_string()).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("{}: {e}", p.display())),
+        if !p.exists() && !p.is_symlink() {
+            return Ok(None);
         }
+        // A regular file of bounded size: a FIFO named X.json must not block.
+        let text = ngclearn::io::model_dir::read_text(&p).map_err(|e| e.to_string())?;
+        Sidecar::parse(&text, &p.display().to_string()).map(Some)
     }
 
     fn ms_per_unit(&self) -> Option<f64> {
