@@ -1,13 +1,8 @@
 //! The `ngc` binary: list, help (text and JSON), and the error exit for an unknown class.
 
-use std::process::Command;
+mod common;
 
-fn ngc(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ngc"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::ngc;
 
 #[test]
 fn list_names_every_class() {

@@ -2,16 +2,12 @@
 //! outputs: the older outputs whole, or the new ones whole, and no partial files.
 #![cfg(target_os = "linux")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-fn ngc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ngc"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{fixture_model, ngc, scratch};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn spawn(args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ngc"))
@@ -20,20 +16,6 @@ fn spawn(args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir()
-        .join(format!("ngc-outputs-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn fixture_model() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../ngclearn/tests/fixtures/ngclearn-3.1.1/models/ei_alpha_tutorial")
 }
 
 fn names(dir: &Path) -> Vec<String> {

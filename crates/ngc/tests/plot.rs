@@ -3,61 +3,13 @@
 //! that do not grow with the length of a run. Scratch files go to the system's
 //! temporary directory.
 
+mod common;
+
+use common::{fails, png_size, scratch, succeeds};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn ngc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ngc"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = ngc(args);
-    assert!(
-        out.status.success(),
-        "ngc {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Fails with exit 1 and one line on stderr mentioning each of `needles`.
-fn fails(args: &[&str], needles: &[&str]) {
-    let out = ngc(args);
-    assert_eq!(out.status.code(), Some(1), "ngc {args:?} should fail");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    for n in needles {
-        assert!(err.contains(n), "`{n}` not in: {err}");
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ngc-plot-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// Width and height from a PNG's IHDR chunk.
-fn png_size(p: &Path) -> (u32, u32) {
-    let b = std::fs::read(p).unwrap();
-    assert_eq!(
-        &b[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "{} is not a PNG",
-        p.display()
-    );
-    (
-        u32::from_be_bytes(b[16..20].try_into().unwrap()),
-        u32::from_be_bytes(b[20..24].try_into().unwrap()),
-    )
 }
 
 /// Writes an `.npy` file: `descr`, `shape` in the header, then `data` as it is.
@@ -113,7 +65,7 @@ fn trace(dir: &Path, stem: &str, n: usize, dt: f64, field: &str) -> PathBuf {
 fn the_default_run_draws_one_stacked_figure_in_every_format() {
     let d = scratch("default");
     let out = d.join("out");
-    let o = ok(&[
+    let o = succeeds(&[
         "run",
         "--steps",
         "2000",
@@ -166,7 +118,7 @@ fn the_default_run_draws_one_stacked_figure_in_every_format() {
 fn figure_size_in_inches_or_pixels_and_resolution() {
     let d = scratch("size");
     let out = d.join("out");
-    ok(&[
+    succeeds(&[
         "run",
         "--steps",
         "500",
@@ -190,7 +142,7 @@ fn figure_size_in_inches_or_pixels_and_resolution() {
     assert_eq!(png_size(&out.join("voltage.png")), (700, 294));
     let svg = std::fs::read_to_string(out.join("ei_circuit.svg")).unwrap();
     assert!(svg.contains(r#"width="7in" height="8in""#));
-    ok(&[
+    succeeds(&[
         "run",
         "--steps",
         "200",
@@ -223,7 +175,7 @@ fn figures_do_not_grow_with_the_run() {
     let d = scratch("bounded");
     let size = |steps: &str| {
         let out = d.join(steps);
-        ok(&[
+        succeeds(&[
             "run",
             "--steps",
             steps,
@@ -248,7 +200,7 @@ fn figures_do_not_grow_with_the_run() {
     let a = trace(&d, "short.v", 10_000, 0.1, "v");
     let b = trace(&d, "long.v", 1_000_000, 0.1, "v");
     let plots = d.join("plots");
-    ok(&["plot", s(&a), s(&b), "--out", s(&plots), "--format", "svg"]);
+    succeeds(&["plot", s(&a), s(&b), "--out", s(&plots), "--format", "svg"]);
     let (a, b) = (
         std::fs::metadata(plots.join("short.v.svg")).unwrap().len(),
         std::fs::metadata(plots.join("long.v.svg")).unwrap().len(),
@@ -261,7 +213,7 @@ fn figures_do_not_grow_with_the_run() {
 fn plot_reads_the_time_axis_from_the_sidecar() {
     let d = scratch("sidecar");
     let v = trace(&d, "post.v", 4000, 0.25, "v");
-    let o = ok(&["plot", s(&v), "--out", s(&d.join("p"))]);
+    let o = succeeds(&["plot", s(&v), "--out", s(&d.join("p"))]);
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(
         text.contains("4000 steps of 0.25 ms, time axis 0.25-1000 ms"),
@@ -273,12 +225,12 @@ fn plot_reads_the_time_axis_from_the_sidecar() {
         String::from_utf8_lossy(&o.stderr)
     );
     // --dt overrides the sidecar's step (t0 still from the sidecar).
-    let o = ok(&["plot", s(&v), "--dt", "0.5", "--out", s(&d.join("p"))]);
+    let o = succeeds(&["plot", s(&v), "--dt", "0.5", "--out", s(&d.join("p"))]);
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("time axis 0.25-1999.75 ms"), "{text}");
     // Without a sidecar or --dt: 0.1 ms, said on stderr.
     std::fs::remove_file(d.join("post.v.json")).unwrap();
-    let o = ok(&["plot", s(&v), "--out", s(&d.join("p"))]);
+    let o = succeeds(&["plot", s(&v), "--out", s(&d.join("p"))]);
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("time axis 0.1-400 ms"), "{text}");
     let err = String::from_utf8(o.stderr).unwrap();
@@ -288,7 +240,7 @@ fn plot_reads_the_time_axis_from_the_sidecar() {
     );
     // A run's own sidecars: 20 s at 1 ms is drawn in seconds.
     let run = d.join("run");
-    ok(&[
+    succeeds(&[
         "run",
         "--steps",
         "20000",
@@ -305,7 +257,7 @@ fn plot_reads_the_time_axis_from_the_sidecar() {
         s(&run),
         "-q",
     ]);
-    let o = ok(&[
+    let o = succeeds(&[
         "plot",
         s(&run.join("post_exc.v.npy")),
         s(&run.join("pre_exc.outputs.spikes.npy")),
@@ -374,7 +326,7 @@ fn the_threshold_is_drawn_on_membrane_potentials_only() {
     let v = trace(&d, "post.v", 100, 0.1, "v");
     let g = trace(&d, "W.g_syn", 100, 0.1, "g_syn");
     let p = d.join("p");
-    ok(&[
+    succeeds(&[
         "plot",
         s(&v),
         s(&g),
@@ -412,7 +364,7 @@ fn spike_rasters_stream_and_a_single_unit_has_a_clean_axis() {
     let ev: Vec<i32> = (0..300).flat_map(|i| [i * 5, i % 2, i % 3]).collect();
     npy(&rows, "<i4", &[300, 3], &i32s(ev));
     let p = d.join("p");
-    let o = ok(&[
+    let o = succeeds(&[
         "plot",
         s(&one),
         s(&rows),

@@ -1,58 +1,12 @@
 //! `ngc run`, `ngc probe` and `ngc plot` as a user (or a script) runs them.
 
+mod common;
+
+use common::{fails, fixtures, ngc, ok, png_size, scratch};
 use ndarray::{Array2, Array3};
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn ngc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ngc"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = ngc(args);
-    assert!(
-        out.status.success(),
-        "ngc {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Fails with exit 1 and one line on stderr mentioning each of `needles`.
-fn fails(args: &[&str], needles: &[&str]) {
-    let out = ngc(args);
-    assert_eq!(out.status.code(), Some(1), "ngc {args:?} should fail");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    for n in needles {
-        assert!(err.contains(n), "`{n}` not in: {err}");
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    // Outside the checkout: tests write nothing into the repository.
-    let d = std::env::temp_dir()
-        .join(format!("ngc-tests-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn fixtures() -> PathBuf {
-    let d = std::env::var("NGCLEARN_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../ngclearn/tests/fixtures/ngclearn-3.1.1")
-        });
-    assert!(d.is_dir(), "fixtures not found at {}", d.display());
-    d
-}
 
 fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixtures().join(format!("{name}.json"))).unwrap())
@@ -192,22 +146,6 @@ fn feed_and_record_reproduce_ei_alpha_fixed_rasters() {
     ]);
     assert_eq!(png_size(&plots.join("post.v.png")), (1000, 420));
     assert!(plots.join("post.s.svg").exists());
-}
-
-/// Width and height from a PNG's IHDR chunk, checking the signature.
-fn png_size(p: &Path) -> (u32, u32) {
-    let b = std::fs::read(p).unwrap();
-    assert_eq!(
-        &b[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "{} is not a PNG",
-        p.display()
-    );
-    assert_eq!(&b[12..16], b"IHDR");
-    (
-        u32::from_be_bytes(b[16..20].try_into().unwrap()),
-        u32::from_be_bytes(b[20..24].try_into().unwrap()),
-    )
 }
 
 #[test]
