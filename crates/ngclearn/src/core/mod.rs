@@ -2,6 +2,10 @@
 
 pub mod component;
 pub mod context;
+mod lower;
+pub mod model;
 pub mod operations;
+pub mod process;
 pub mod rng;
 pub mod schema;
+mod wire;
