@@ -8,6 +8,7 @@
 
 use crate::plot;
 use crate::signals;
+use ngclearn::core::sim::{CounterId, FeedSource, Flow, Recorded, Recording, Simulation, Sink};
 use ngclearn::io::model_file::{KeySeed, SeedOrigin};
 use ngclearn::io::npy::{remove_stale_parts, Dtype, NpyRows, NpyStream};
 use ngclearn::io::replace::PendingFile;
@@ -109,39 +110,16 @@ pub fn load(model: &Path, seed: Option<u64>) -> CliResult<(Model, Option<KeySeed
     }
 }
 
-/// A fed compartment: its file is read one step at a time.
-struct Feed {
-    target: CompartmentRef,
-    rows: NpyRows,
-    shape: (usize, usize),
-    buf: Vec<f32>,
-}
-
-struct Record {
-    source: CompartmentRef,
-    buf: Vec<f32>,
-    stream: NpyStream,
-}
-
-struct SpikeRecord {
-    source: CompartmentRef,
-    buf: Vec<f32>,
-    units: usize,
-    batched: bool,
-    stream: NpyStream,
-}
-
 /// A population whose spikes the summary counts.
 pub struct Group {
     pub name: String,
-    pub source: CompartmentRef,
     pub cells: usize,
     pub spikes: u64,
-    buf: Vec<f32>,
+    counter: CounterId,
 }
 
-/// Spiking populations of a model: LIF cells' `s`, encoders' `outputs`.
-fn groups(m: &Model) -> Vec<Group> {
+/// Spiking populations of a model (LIF cells' `s`, encoders' `outputs`), counted by `sim`.
+fn groups(m: &Model, sim: &mut Simulation) -> Vec<Group> {
     m.components()
         .filter_map(|c| {
             let field = match c.schema().class {
@@ -153,10 +131,9 @@ fn groups(m: &Model) -> Vec<Group> {
             let (b, u) = m.shape_of(r);
             Some(Group {
                 name: c.name().to_string(),
-                source: r,
                 cells: b * u,
                 spikes: 0,
-                buf: vec![0.0; b * u],
+                counter: sim.count_spikes(m, r),
             })
         })
         .collect()
@@ -270,7 +247,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     }
 
     // Resolve and check every feed and record before anything is written.
-    let mut feeds = Vec::new();
+    let mut sim = Simulation::new(&m, process, t0, a.dt).map_err(lib)?;
     for spec in &a.feeds {
         let (path, file) = split_feed(spec)?;
         let target = m
@@ -282,32 +259,15 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
             ));
         }
         let rows = NpyRows::open(Path::new(file)).map_err(|e| format!("--feed {spec}: {e}"))?;
-        let (b, u) = m.shape_of(target);
-        let &[n, fb, fu] = rows.shape() else {
+        if rows.shape().len() == 3 && rows.shape()[0] < a.steps {
             return Err(format!(
-                "--feed {spec}: {file} has shape {:?}; `{path}` needs ({}, {b}, {u})",
-                rows.shape(),
-                a.steps
-            ));
-        };
-        if (fb, fu) != (b, u) {
-            return Err(format!(
-                "--feed {spec}: {file} has shape ({n}, {fb}, {fu}); `{path}` needs ({}, {b}, {u})",
+                "--feed {spec}: {file} has {} steps; the run needs {}",
+                rows.shape()[0],
                 a.steps
             ));
         }
-        if n < a.steps {
-            return Err(format!(
-                "--feed {spec}: {file} has {n} steps; the run needs {}",
-                a.steps
-            ));
-        }
-        feeds.push(Feed {
-            target,
-            rows,
-            shape: (b, u),
-            buf: vec![0.0; b * u],
-        });
+        sim.feed(&m, target, FeedSource::Rows(rows))
+            .map_err(|e| format!("--feed {spec}: {e}"))?;
     }
     let mut targets: Vec<(&str, CompartmentRef, bool)> = Vec::new();
     for (flag, specs, events) in [
@@ -328,7 +288,8 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     // Parts of recordings that a killed run left (its process is gone).
     remove_stale_parts(&a.out);
     check_disk_budget(&m, a, &targets)?;
-    let file_of = |r: CompartmentRef, suffix: &str| {
+    let file_of = |r: CompartmentRef, events: bool| {
+        let suffix = if events { ".spikes" } else { "" };
         a.out.join(format!(
             "{}{suffix}.npy",
             m.path_of(r).replacen(':', ".", 1)
@@ -337,7 +298,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     // A destination that is a directory would fail only when the outputs are committed,
     // after the run (and after --save replaced the model): refuse it now.
     for &(flag, r, events) in &targets {
-        let npy = file_of(r, if events { ".spikes" } else { "" });
+        let npy = file_of(r, events);
         for dest in [npy.clone(), npy.with_extension("json")] {
             if dest.is_dir() {
                 return Err(format!(
@@ -348,31 +309,21 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
             }
         }
     }
-    let mut records = Vec::new();
-    let mut spikes = Vec::new();
-    for (_, r, events) in targets {
+    let mut recorded = Vec::new();
+    for &(_, r, events) in &targets {
         let (b, u) = m.shape_of(r);
-        if !events {
-            let stream = NpyStream::create(&file_of(r, ""), Dtype::F32, &[b, u]).map_err(lib)?;
-            records.push(Record {
-                source: r,
-                buf: vec![0.0; b * u],
-                stream,
-            });
-        } else {
+        let (what, stream) = if events {
             let cols = if b > 1 { 3 } else { 2 };
-            let stream =
-                NpyStream::create(&file_of(r, ".spikes"), Dtype::I32, &[cols]).map_err(lib)?;
-            spikes.push(SpikeRecord {
-                source: r,
-                buf: vec![0.0; b * u],
-                units: u,
-                batched: b > 1,
-                stream,
-            });
-        }
+            let s = NpyStream::create(&file_of(r, true), Dtype::I32, &[cols]).map_err(lib)?;
+            (Recording::Spikes, s)
+        } else {
+            let s = NpyStream::create(&file_of(r, false), Dtype::F32, &[b, u]).map_err(lib)?;
+            (Recording::Dense, s)
+        };
+        sim.record(&m, r, what, Sink::Npy(stream)).map_err(lib)?;
+        recorded.push((r, events, file_of(r, events)));
     }
-    let mut groups = groups(&m);
+    let mut groups = groups(&m, &mut sim);
     let mut default_trace = if default && !a.no_plots {
         a.figure.check()?;
         Some(plot::EiTrace::new(&m, a.steps)?)
@@ -390,78 +341,31 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let start = Instant::now();
-    let mut step_loop = |m: &mut Model| -> ngclearn::Result<()> {
-        for k in 0..a.steps {
-            if let Some(sig) = signals::received() {
-                return Err(ngclearn::Error::Io {
-                    path: a.out.display().to_string(),
-                    message: format!(
-                        "interrupted by {} at step {k} of {}; no output written",
-                        signals::name(sig),
-                        a.steps
-                    ),
-                });
-            }
-            for f in &mut feeds {
-                f.rows.read_row(k, &mut f.buf)?;
-                let row = ndarray::ArrayView2::from_shape(f.shape, &f.buf)
-                    .expect("the buffer holds one row of the feed");
-                m.set_ref(f.target, row)?;
-            }
-            let t = (t0 as f64 + k as f64 * a.dt as f64) as f32;
-            m.run(process, t, a.dt)?;
-            for r in &mut records {
-                m.read_into(r.source, &mut r.buf)?;
-                r.stream.push_f32(&r.buf)?;
-            }
-            for s in &mut spikes {
-                let mut push = |i: usize| {
-                    let (row, unit) = ((i / s.units) as i32, (i % s.units) as i32);
-                    if s.batched {
-                        s.stream.push_i32(&[k as i32, row, unit])
-                    } else {
-                        s.stream.push_i32(&[k as i32, unit])
-                    }
-                };
-                // Encoders list their spikes: no need to look at every cell.
-                if let Some(list) = m.nonzero(s.source) {
-                    for &i in list {
-                        push(i as usize)?;
-                    }
-                } else {
-                    m.read_into(s.source, &mut s.buf)?;
-                    for (i, _) in s.buf.iter().enumerate().filter(|(_, &x)| x != 0.0) {
-                        push(i)?;
-                    }
-                }
-            }
-            for g in &mut groups {
-                let nonzero = |v: &[f32]| {
-                    v.iter()
-                        .map(|x| u64::from(x.to_bits() << 1 != 0))
-                        .sum::<u64>()
-                };
-                g.spikes += if let Some(list) = m.nonzero(g.source) {
-                    list.len() as u64
-                } else if let Some(n) = m.view(g.source).and_then(|v| v.to_slice().map(nonzero)) {
-                    n
-                } else {
-                    m.read_into(g.source, &mut g.buf)?;
-                    nonzero(&g.buf)
-                };
-            }
-            if let Some(tr) = default_trace.as_mut() {
-                tr.push(m, k)?;
-            }
-            if k % 1024 == 0 {
-                bar.set_position(k as u64);
-            }
+    sim.run(&mut m, a.steps, |m, k| {
+        if let Some(sig) = signals::received() {
+            return Err(ngclearn::Error::Io {
+                path: a.out.display().to_string(),
+                message: format!(
+                    "interrupted by {} at step {k} of {}; no output written",
+                    signals::name(sig),
+                    a.steps
+                ),
+            });
         }
-        Ok(())
-    };
-    step_loop(&mut m).map_err(lib)?;
+        if let Some(tr) = default_trace.as_mut() {
+            tr.push(m, k)?;
+        }
+        if k % 1024 == 0 {
+            bar.set_position(k as u64);
+        }
+        Ok(Flow::Continue)
+    })
+    .map_err(lib)?;
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
+    for g in &mut groups {
+        g.spikes = sim.spikes(g.counter);
+    }
 
     // Every output is first written beside its destination under a hidden name; only
     // when all are ready are they moved into place (the saved model first), so a
@@ -472,13 +376,12 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         steps: a.steps,
     };
     let mut pending: Vec<PendingFile> = Vec::new();
-    for r in records {
-        pending.push(sidecar(&m, r.source, "trace", &time, &r.stream)?);
-        pending.push(r.stream.close().map_err(lib)?);
-    }
-    for s in spikes {
-        pending.push(sidecar(&m, s.source, "spikes", &time, &s.stream)?);
-        pending.push(s.stream.close().map_err(lib)?);
+    for ((r, events, npy), out) in recorded.into_iter().zip(sim.finish().map_err(lib)?) {
+        let kind = if events { "spikes" } else { "trace" };
+        pending.push(sidecar(&m, r, kind, &time, &npy)?);
+        if let Recorded::File(f) = out {
+            pending.push(f);
+        }
     }
     let model_dir = match &a.save {
         Some(dir) => Some(
@@ -538,9 +441,8 @@ fn sidecar(
     r: CompartmentRef,
     kind: &str,
     time: &TimeAxis,
-    stream: &NpyStream,
+    npy: &Path,
 ) -> CliResult<PendingFile> {
-    let npy = stream.path();
     let dest = npy.with_extension("json");
     let name = dest
         .file_name()

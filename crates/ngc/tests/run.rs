@@ -357,7 +357,7 @@ fn errors_are_one_line_and_leave_nothing_behind() {
             "--out",
             o,
         ],
-        &["(5, 1, 2)", "post_exc:v"],
+        &["got [5, 1, 2]", "post_exc:v"],
     );
     Array3::<f32>::zeros((3, 1, 1))
         .write_npy(std::fs::File::create(&bad).unwrap())

@@ -160,3 +160,52 @@ fn the_fast_random_mode_does_not_allocate() {
     assert_eq!(allocs() - before, 0, "allocations in the fast step loop");
     assert!(m.get("pre_exc:tols").unwrap().sum() > 0.0);
 }
+
+/// The library's run loop (feeds, recorders to memory and to a stream, spike events,
+/// counters) does not allocate from its first step to its last.
+#[test]
+fn the_simulation_loop_does_not_allocate() {
+    use ngclearn::core::sim::{FeedSource, Flow, Recording, Simulation, Sink};
+    use ngclearn::io::npy::{Dtype, NpyStream};
+    let cfg = EiAlpha {
+        n_exc: 40,
+        n_inh: 10,
+        n_post: 3,
+        exc_freq: 50.0,
+        seed: 4,
+        ..Default::default()
+    };
+    let mut m = cfg.build().unwrap();
+    let adv = m.advance_process().unwrap();
+    let steps = 2000;
+    let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+    let rates = ndarray::Array3::from_elem((steps, 1, 40), 30.0f32);
+    let c = |p: &str| m.compartment(p).unwrap();
+    sim.feed(&m, c("pre_exc:inputs"), FeedSource::Array(rates))
+        .unwrap();
+    sim.record(&m, c("post_exc:v"), Recording::Dense, Sink::Memory)
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("ngclearn-sim-alloc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stream = NpyStream::create(&dir.join("s.npy"), Dtype::I32, &[2]).unwrap();
+    sim.record(
+        &m,
+        c("pre_exc:outputs"),
+        Recording::Spikes,
+        Sink::Npy(stream),
+    )
+    .unwrap();
+    let count = sim.count_spikes(&m, c("post_exc:s"));
+    let (mut first, mut last) = (0, 0);
+    sim.run(&mut m, steps, |_, k| {
+        if k == 0 {
+            first = allocs();
+        }
+        last = allocs();
+        Ok(Flow::Continue)
+    })
+    .unwrap();
+    assert_eq!(last - first, 0, "allocations in the simulation loop");
+    assert!(sim.spikes(count) > 0, "the cells did spike");
+    let _ = std::fs::remove_dir_all(&dir);
+}

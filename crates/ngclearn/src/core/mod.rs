@@ -8,4 +8,5 @@ pub mod operations;
 pub mod process;
 pub mod rng;
 pub mod schema;
+pub mod sim;
 mod wire;

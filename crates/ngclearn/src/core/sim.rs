@@ -1,0 +1,426 @@
+//! The run loop: a process stepped N times with feeds, recorders and spike counters.
+//!
+//! A [`Simulation`] is what `ngc run` does and what a Python `scan` needs, as a
+//! library object. Step `k` (from 0) of [`Simulation::run`]:
+//! 1. each fed compartment is set to its source's row `k`;
+//! 2. the process runs once with `t = t0 + k·dt` (computed in f64, then rounded to f32);
+//! 3. each recorder appends the compartment's value (dense) or its non-zero entries
+//!    (spike events), and each counter adds its spikes;
+//! 4. the caller's `after_step` sees the model and may stop the run.
+//!
+//! Recorders write to memory ([`Sink::Memory`], stacked per step: the watch list of a
+//! scan) or stream to an `.npy` file ([`Sink::Npy`], flat memory for any length).
+//! Feeds come from memory ([`FeedSource::Array`]) or are read one row at a time
+//! ([`FeedSource::Rows`]). Everything is checked when it is attached (shapes, wired
+//! targets, the same compartment twice), memory sinks reserve their rows before the
+//! loop, and the loop itself does not allocate (spike events to memory grow with the
+//! number of spikes, amortised).
+
+use crate::core::context::{CompartmentRef, Model, ProcessId};
+use crate::error::{Error, Result};
+use crate::io::npy::{NpyRows, NpyStream};
+use crate::io::replace::PendingFile;
+use ndarray::{Array3, ArrayView2};
+
+/// Where a feed's rows come from.
+#[derive(Debug)]
+pub enum FeedSource {
+    /// An array of shape `(steps, batch, units)` in memory.
+    Array(Array3<f32>),
+    /// A float32 `.npy` file of that shape, read one row per step.
+    Rows(NpyRows),
+}
+
+impl FeedSource {
+    fn shape(&self) -> Vec<usize> {
+        match self {
+            FeedSource::Array(a) => a.shape().to_vec(),
+            FeedSource::Rows(r) => r.shape().to_vec(),
+        }
+    }
+}
+
+/// Where a recorder's values go.
+#[derive(Debug)]
+pub enum Sink {
+    /// Kept in memory: dense values stacked as `(steps, batch, units)`, spike events
+    /// as rows `(step, row, unit)`.
+    Memory,
+    /// Streamed to an `.npy` file (see [`NpyStream`]): float32 `(steps, batch, units)`
+    /// for dense values; int32 rows `(step, unit)`, or `(step, row, unit)` when the
+    /// batch has more than one row, for spike events.
+    Npy(NpyStream),
+}
+
+/// What a recorder keeps of its compartment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    /// The whole value after every step.
+    Dense,
+    /// The non-zero entries (spikes) after every step.
+    Spikes,
+}
+
+/// A recorder's handle, to read its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecorderId(usize);
+
+/// A spike counter's handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterId(usize);
+
+/// What the caller's step hook asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Run the next step.
+    Continue,
+    /// Stop after this step.
+    Stop,
+}
+
+#[derive(Debug)]
+struct Feed {
+    target: CompartmentRef,
+    source: FeedSource,
+    shape: (usize, usize),
+    buf: Vec<f32>,
+}
+
+#[derive(Debug)]
+struct Recorder {
+    source: CompartmentRef,
+    what: Recording,
+    shape: (usize, usize),
+    sink: Sink,
+    buf: Vec<f32>,
+    dense: Vec<f32>,
+    events: Vec<[i32; 3]>,
+    steps: usize,
+}
+
+#[derive(Debug)]
+struct Counter {
+    source: CompartmentRef,
+    buf: Vec<f32>,
+    spikes: u64,
+}
+
+/// A process stepped with feeds, recorders and spike counters (see the module doc).
+#[derive(Debug)]
+pub struct Simulation {
+    process: ProcessId,
+    t0: f32,
+    dt: f32,
+    feeds: Vec<Feed>,
+    recorders: Vec<Recorder>,
+    counters: Vec<Counter>,
+    done: usize,
+}
+
+/// What a finished recorder holds.
+#[derive(Debug)]
+pub enum Recorded {
+    /// Dense values, `(steps, batch, units)`.
+    Dense(Array3<f32>),
+    /// Spike events, rows `(step, row, unit)`.
+    Spikes(Vec<[i32; 3]>),
+    /// A stream closed under its hidden name, to be committed with other outputs.
+    File(PendingFile),
+}
+
+impl Simulation {
+    /// Steps `process` of `model` with step `dt` ms, the first at time `t0`.
+    pub fn new(model: &Model, process: ProcessId, t0: f32, dt: f32) -> Result<Simulation> {
+        if model.process_names().nth(process.0).is_none() {
+            return Err(Error::param(
+                model.name(),
+                "process",
+                format!("{process:?}"),
+                "is not a process of this model",
+            ));
+        }
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(Error::InvalidTimeStep { dt });
+        }
+        if !t0.is_finite() {
+            return Err(Error::InvalidTime { t: t0 });
+        }
+        Ok(Simulation {
+            process,
+            t0,
+            dt,
+            feeds: Vec::new(),
+            recorders: Vec::new(),
+            counters: Vec::new(),
+            done: 0,
+        })
+    }
+
+    /// Sets `target` from `source` before every step: `source` has shape
+    /// `(n, batch, units)` with `(batch, units)` the target's, and at least as many rows
+    /// as the run has steps (checked by [`Simulation::run`]).
+    pub fn feed(
+        &mut self,
+        model: &Model,
+        target: CompartmentRef,
+        source: FeedSource,
+    ) -> Result<()> {
+        let path = model.path_of(target);
+        if model.is_wired(target) {
+            return Err(Error::param(
+                &path,
+                "feed",
+                "wired",
+                "cannot be fed: it reads its wire's source (feed the source)",
+            ));
+        }
+        if self.feeds.iter().any(|f| f.target == target) {
+            return Err(Error::param(&path, "feed", "twice", "is fed once only"));
+        }
+        let (b, u) = model.shape_of(target);
+        let shape = source.shape();
+        if shape.len() != 3 || shape[1..] != [b, u] {
+            return Err(Error::ShapeMismatch {
+                path,
+                expected: vec![shape.first().copied().unwrap_or(0), b, u],
+                got: shape,
+                context: " (a feed: steps, batch, units)".into(),
+            });
+        }
+        self.feeds.push(Feed {
+            target,
+            source,
+            shape: (b, u),
+            buf: vec![0.0; b * u],
+        });
+        Ok(())
+    }
+
+    /// Records `source` after every step (its whole value, or its spikes) into `sink`.
+    /// A stream must have been created with the matching row shape: `(batch, units)`
+    /// float32 for [`Recording::Dense`], `(2,)` or `(3,)` int32 for spikes.
+    pub fn record(
+        &mut self,
+        model: &Model,
+        source: CompartmentRef,
+        what: Recording,
+        sink: Sink,
+    ) -> Result<RecorderId> {
+        if self
+            .recorders
+            .iter()
+            .any(|r| r.source == source && r.what == what)
+        {
+            return Err(Error::param(
+                &model.path_of(source),
+                "record",
+                "twice",
+                "is recorded once only",
+            ));
+        }
+        let (b, u) = model.shape_of(source);
+        self.recorders.push(Recorder {
+            source,
+            what,
+            shape: (b, u),
+            sink,
+            buf: vec![0.0; b * u],
+            dense: Vec::new(),
+            events: Vec::new(),
+            steps: 0,
+        });
+        Ok(RecorderId(self.recorders.len() - 1))
+    }
+
+    /// Counts the spikes (non-zero entries) of `source` over the run.
+    pub fn count_spikes(&mut self, model: &Model, source: CompartmentRef) -> CounterId {
+        let (b, u) = model.shape_of(source);
+        self.counters.push(Counter {
+            source,
+            buf: vec![0.0; b * u],
+            spikes: 0,
+        });
+        CounterId(self.counters.len() - 1)
+    }
+
+    /// Spikes counted so far by `id`.
+    pub fn spikes(&self, id: CounterId) -> u64 {
+        self.counters[id.0].spikes
+    }
+
+    /// Steps run so far (over every call of [`Simulation::run`]).
+    pub fn steps_done(&self) -> usize {
+        self.done
+    }
+
+    /// The time of step `k`: `t0 + k·dt`.
+    pub fn time_of(&self, k: usize) -> f32 {
+        (self.t0 as f64 + k as f64 * self.dt as f64) as f32
+    }
+
+    /// Runs up to `steps` more steps, calling `after_step(model, k)` after each (`k`
+    /// counts from the first step of the simulation); returns the steps run. Memory
+    /// recorders reserve their rows first, so a run too large for memory fails here,
+    /// before it starts.
+    pub fn run(
+        &mut self,
+        model: &mut Model,
+        steps: usize,
+        mut after_step: impl FnMut(&mut Model, usize) -> Result<Flow>,
+    ) -> Result<usize> {
+        let last = self
+            .done
+            .checked_add(steps)
+            .ok_or_else(|| Error::param("simulation", "steps", steps, "is too many"))?;
+        if !self.time_of(last.saturating_sub(1)).is_finite() {
+            return Err(Error::param(
+                "simulation",
+                "steps",
+                steps,
+                "take the time past float32's range",
+            ));
+        }
+        for f in &self.feeds {
+            let rows = f.source.shape()[0];
+            if rows < last {
+                return Err(Error::param(
+                    &model.path_of(f.target),
+                    "feed",
+                    rows,
+                    &format!("has {rows} steps; the run needs {last}"),
+                ));
+            }
+        }
+        for r in &mut self.recorders {
+            if let Sink::Memory = r.sink {
+                let len = match r.what {
+                    Recording::Dense => steps.checked_mul(r.buf.len()),
+                    Recording::Spikes => Some(0),
+                };
+                len.and_then(|n| r.dense.try_reserve_exact(n).ok())
+                    .ok_or_else(|| {
+                        Error::param(
+                            &model.path_of(r.source),
+                            "record",
+                            steps,
+                            "steps of this compartment do not fit in memory",
+                        )
+                    })?;
+            }
+        }
+        let first = self.done;
+        for k in first..last {
+            for f in &mut self.feeds {
+                let row: ArrayView2<f32> = match &mut f.source {
+                    FeedSource::Array(a) => a.index_axis(ndarray::Axis(0), k),
+                    FeedSource::Rows(rows) => {
+                        rows.read_row(k, &mut f.buf)?;
+                        ArrayView2::from_shape(f.shape, &f.buf)
+                            .expect("the buffer holds one row of the feed")
+                    }
+                };
+                model.set_ref(f.target, row)?;
+            }
+            model.run(self.process, self.time_of(k), self.dt)?;
+            self.done = k + 1;
+            for r in &mut self.recorders {
+                r.push(model, k)?;
+            }
+            for c in &mut self.counters {
+                c.spikes += count(model, c.source, &mut c.buf)?;
+            }
+            if after_step(model, k)? == Flow::Stop {
+                break;
+            }
+        }
+        Ok(self.done - first)
+    }
+
+    /// Ends the simulation, returning what each recorder holds, in the order they were
+    /// attached (streams are closed under their hidden names; commit them to put them
+    /// in place).
+    pub fn finish(self) -> Result<Vec<Recorded>> {
+        self.recorders.into_iter().map(Recorder::finish).collect()
+    }
+}
+
+/// The number of non-zero entries of `r` now (from the component's spike list where
+/// it keeps one, else by reading the value).
+fn count(model: &mut Model, r: CompartmentRef, buf: &mut [f32]) -> Result<u64> {
+    let nonzero = |v: &[f32]| {
+        v.iter()
+            .map(|x| u64::from(x.to_bits() << 1 != 0))
+            .sum::<u64>()
+    };
+    if let Some(list) = model.nonzero(r) {
+        return Ok(list.len() as u64);
+    }
+    if let Some(n) = model.view(r).and_then(|v| v.to_slice().map(nonzero)) {
+        return Ok(n);
+    }
+    model.read_into(r, buf)?;
+    Ok(nonzero(buf))
+}
+
+impl Recorder {
+    fn push(&mut self, model: &mut Model, k: usize) -> Result<()> {
+        self.steps += 1;
+        match self.what {
+            Recording::Dense => {
+                model.read_into(self.source, &mut self.buf)?;
+                match &mut self.sink {
+                    Sink::Memory => self.dense.extend_from_slice(&self.buf),
+                    Sink::Npy(s) => s.push_f32(&self.buf)?,
+                }
+            }
+            Recording::Spikes => {
+                let (batched, units) = (self.shape.0 > 1, self.shape.1.max(1));
+                let step = i32::try_from(k).map_err(|_| {
+                    Error::param(
+                        &model.path_of(self.source),
+                        "record",
+                        k,
+                        "spike events hold steps as int32",
+                    )
+                })?;
+                let push = |sink: &mut Sink, events: &mut Vec<[i32; 3]>, i: usize| {
+                    let (row, unit) = ((i / units) as i32, (i % units) as i32);
+                    match sink {
+                        Sink::Memory => {
+                            events.push([step, row, unit]);
+                            Ok(())
+                        }
+                        Sink::Npy(s) if batched => s.push_i32(&[step, row, unit]),
+                        Sink::Npy(s) => s.push_i32(&[step, unit]),
+                    }
+                };
+                // Spiking components list their spikes: no need to look at every cell.
+                if let Some(list) = model.nonzero(self.source) {
+                    for &i in list {
+                        push(&mut self.sink, &mut self.events, i as usize)?;
+                    }
+                } else {
+                    model.read_into(self.source, &mut self.buf)?;
+                    for (i, _) in self.buf.iter().enumerate().filter(|(_, &x)| x != 0.0) {
+                        push(&mut self.sink, &mut self.events, i)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Recorded> {
+        Ok(match (self.sink, self.what) {
+            (Sink::Npy(s), _) => Recorded::File(s.close()?),
+            (Sink::Memory, Recording::Dense) => {
+                let (b, u) = self.shape;
+                Recorded::Dense(
+                    Array3::from_shape_vec((self.steps, b, u), self.dense)
+                        .expect("one row of values per step"),
+                )
+            }
+            (Sink::Memory, Recording::Spikes) => Recorded::Spikes(self.events),
+        })
+    }
+}

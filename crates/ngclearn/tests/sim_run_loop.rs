@@ -1,0 +1,215 @@
+//! The library's run loop (`core::sim::Simulation`): what it records equals stepping
+//! by hand, feeds arrive before each step, runs continue where they stopped, and bad
+//! attachments are errors before anything runs.
+
+mod common;
+
+use common::{fixtures_dir, scratch};
+use ndarray::{Array2, Array3};
+use ngclearn::core::context::Model;
+use ngclearn::core::sim::{FeedSource, Flow, Recorded, Recording, Simulation, Sink};
+use ngclearn::io::load_model_dir;
+use ngclearn::io::npy::{read_f32_3d, Dtype, NpyStream};
+
+fn tutorial() -> Model {
+    load_model_dir(&fixtures_dir().join("models/ei_alpha_tutorial")).unwrap()
+}
+
+/// The values of `paths` after each of `steps` steps of `advance_proc`, by hand.
+fn by_hand(m: &mut Model, steps: usize, paths: &[&str]) -> Vec<Vec<Array2<f32>>> {
+    let adv = m.process_id("advance_proc").unwrap();
+    let mut out = vec![Vec::new(); paths.len()];
+    for k in 0..steps {
+        m.run(adv, (0.1f64 + k as f64 * 0.1f64) as f32, 0.1)
+            .unwrap();
+        for (o, p) in out.iter_mut().zip(paths) {
+            o.push(m.get(p).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn recordings_equal_stepping_by_hand() {
+    let steps = 600;
+    let want = by_hand(
+        &mut tutorial(),
+        steps,
+        &["post_exc:v", "pre_exc:outputs", "Wexc:g_syn"],
+    );
+    let mut m = tutorial();
+    let adv = m.process_id("advance_proc").unwrap();
+    let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+    let c = |p: &str| m.compartment(p).unwrap();
+    sim.record(&m, c("post_exc:v"), Recording::Dense, Sink::Memory)
+        .unwrap();
+    sim.record(&m, c("pre_exc:outputs"), Recording::Spikes, Sink::Memory)
+        .unwrap();
+    let dir = scratch("sim_stream");
+    let stream = NpyStream::create(&dir.join("g.npy"), Dtype::F32, &[1, 1]).unwrap();
+    sim.record(&m, c("Wexc:g_syn"), Recording::Dense, Sink::Npy(stream))
+        .unwrap();
+    let post = sim.count_spikes(&m, c("post_exc:s"));
+    assert_eq!(
+        sim.run(&mut m, steps, |_, _| Ok(Flow::Continue)).unwrap(),
+        steps
+    );
+    let spikes_by_hand: u64 = want[1]
+        .iter()
+        .map(|a| a.iter().filter(|&&x| x != 0.0).count() as u64)
+        .sum();
+    let post_by_hand = by_hand(&mut tutorial(), steps, &["post_exc:s"])[0]
+        .iter()
+        .map(|a| a.sum() as u64)
+        .sum::<u64>();
+    assert_eq!(sim.spikes(post), post_by_hand);
+    assert!(post_by_hand > 0);
+    let out = sim.finish().unwrap();
+    let Recorded::Dense(vs) = &out[0] else {
+        panic!("dense")
+    };
+    for (k, w) in want[0].iter().enumerate() {
+        assert_eq!(
+            vs.index_axis(ndarray::Axis(0), k),
+            w.view(),
+            "v at step {k}"
+        );
+    }
+    let Recorded::Spikes(events) = &out[1] else {
+        panic!("spikes")
+    };
+    assert_eq!(events.len() as u64, spikes_by_hand);
+    for &[k, row, unit] in events {
+        assert_eq!(row, 0);
+        assert_eq!(want[1][k as usize][[0, unit as usize]], 1.0);
+    }
+    let Recorded::File(f) = sim_finish_file(out) else {
+        panic!("file")
+    };
+    f.commit().unwrap();
+    let g = read_f32_3d(&dir.join("g.npy")).unwrap();
+    for (k, w) in want[2].iter().enumerate() {
+        assert_eq!(
+            g.index_axis(ndarray::Axis(0), k),
+            w.view(),
+            "g_syn at step {k}"
+        );
+    }
+}
+
+fn sim_finish_file(out: Vec<Recorded>) -> Recorded {
+    out.into_iter().nth(2).unwrap()
+}
+
+#[test]
+fn a_run_stopped_and_continued_equals_one_run() {
+    let steps = 300;
+    let record = |m: &Model, sim: &mut Simulation| {
+        let r = m.compartment("post_exc:v").unwrap();
+        sim.record(m, r, Recording::Dense, Sink::Memory).unwrap();
+    };
+    let mut whole = tutorial();
+    let adv = whole.process_id("advance_proc").unwrap();
+    let mut one = Simulation::new(&whole, adv, 0.1, 0.1).unwrap();
+    record(&whole, &mut one);
+    one.run(&mut whole, steps, |_, _| Ok(Flow::Continue))
+        .unwrap();
+
+    let mut parts = tutorial();
+    let mut two = Simulation::new(&parts, adv, 0.1, 0.1).unwrap();
+    record(&parts, &mut two);
+    let ran = two
+        .run(&mut parts, steps, |_, k| {
+            Ok(if k == 99 { Flow::Stop } else { Flow::Continue })
+        })
+        .unwrap();
+    assert_eq!((ran, two.steps_done()), (100, 100));
+    assert_eq!(two.time_of(100), (0.1f64 + 100.0 * 0.1f64) as f32);
+    assert_eq!(
+        two.run(&mut parts, steps - 100, |_, _| Ok(Flow::Continue))
+            .unwrap(),
+        200
+    );
+    let (Recorded::Dense(a), Recorded::Dense(b)) = (
+        one.finish().unwrap().remove(0),
+        two.finish().unwrap().remove(0),
+    ) else {
+        panic!("dense recordings")
+    };
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_feed_sets_its_compartment_before_each_step() {
+    let mut m = tutorial();
+    let adv = m.process_id("advance_proc").unwrap();
+    let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+    let target = m.compartment("pre_exc:inputs").unwrap();
+    let rates = Array3::from_shape_fn((50, 1, 80), |(k, _, u)| (k * 80 + u) as f32);
+    sim.feed(&m, target, FeedSource::Array(rates.clone()))
+        .unwrap();
+    sim.record(&m, target, Recording::Dense, Sink::Memory)
+        .unwrap();
+    sim.run(&mut m, 50, |_, _| Ok(Flow::Continue)).unwrap();
+    let Recorded::Dense(seen) = sim.finish().unwrap().remove(0) else {
+        panic!()
+    };
+    assert_eq!(seen, rates);
+}
+
+#[test]
+fn bad_attachments_are_errors_before_running() {
+    let m = tutorial();
+    let adv = m.process_id("advance_proc").unwrap();
+    let c = |p: &str| m.compartment(p).unwrap();
+    let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+    let e = sim
+        .feed(&m, c("Wexc:v"), FeedSource::Array(Array3::zeros((5, 1, 1))))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("wired"), "{e}");
+    let e = sim
+        .feed(
+            &m,
+            c("pre_exc:inputs"),
+            FeedSource::Array(Array3::zeros((5, 1, 79))),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("pre_exc:inputs"), "{e}");
+    sim.feed(
+        &m,
+        c("pre_exc:inputs"),
+        FeedSource::Array(Array3::zeros((5, 1, 80))),
+    )
+    .unwrap();
+    let mut m2 = tutorial();
+    let e = sim
+        .run(&mut m2, 6, |_, _| Ok(Flow::Continue))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("has 5 steps; the run needs 6"), "{e}");
+    sim.record(&m, c("post_exc:v"), Recording::Dense, Sink::Memory)
+        .unwrap();
+    let e = sim
+        .record(&m, c("post_exc:v"), Recording::Dense, Sink::Memory)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("once"), "{e}");
+    let e = Simulation::new(&m, ngclearn::core::context::ProcessId(9), 0.1, 0.1)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a process"), "{e}");
+    assert!(Simulation::new(&m, adv, 0.1, 0.0).is_err());
+    assert!(Simulation::new(&m, adv, f32::NAN, 0.1).is_err());
+    // A memory recording too large to hold is refused before the first step.
+    let mut big = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+    big.record(&m, c("Wexc:weights"), Recording::Dense, Sink::Memory)
+        .unwrap();
+    let mut m3 = tutorial();
+    let e = big
+        .run(&mut m3, usize::MAX / 4, |_, _| Ok(Flow::Continue))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("do not fit in memory"), "{e}");
+}
