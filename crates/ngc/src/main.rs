@@ -6,6 +6,7 @@ mod run;
 mod signals;
 
 use clap::{Parser, Subcommand};
+use ngclearn::core::class::Registry;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -214,8 +215,8 @@ fn dispatch(cmd: Command) -> Result<(), String> {
             Ok(())
         }
         Command::List => {
-            for s in ngclearn::components::schemas() {
-                emit(&format!("{:<20} {}\n", s.class, s.description))?;
+            for c in Registry::builtin().classes() {
+                emit(&format!("{:<20} {}\n", c.name(), c.schema.description))?;
             }
             Ok(())
         }
@@ -231,19 +232,13 @@ fn dispatch(cmd: Command) -> Result<(), String> {
             emit(ngclearn::utils::distribution_generator::HELP)
         }
         Command::Help { class, .. } if class == "model-file" => emit(MODEL_FILE_DOC),
-        Command::Help { class, json } => match ngclearn::components::schema_of(&class) {
-            Some(s) if json => emit(&format!("{}\n", s.to_json())),
-            Some(s) => emit(&s.help_text()),
-            None => {
-                let known: Vec<&str> = ngclearn::components::schemas()
-                    .iter()
-                    .map(|s| s.class)
-                    .collect();
-                Err(format!(
-                    "unknown class or topic `{class}`; known classes: {} (topics: initializers, model-file)",
-                    known.join(", ")
-                ))
-            }
+        Command::Help { class, json } => match Registry::builtin().get(&class) {
+            Some(c) if json => emit(&format!("{}\n", c.schema.to_json())),
+            Some(c) => emit(&c.schema.help_text()),
+            None => Err(format!(
+                "unknown class or topic `{class}`; known classes: {} (topics: initializers, model-file)",
+                Registry::builtin().names()
+            )),
         },
     }
 }

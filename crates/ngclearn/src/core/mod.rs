@@ -1,5 +1,6 @@
 //! The simulation core: components, compartments, wires, processes and the model.
 
+pub mod class;
 pub mod component;
 pub mod context;
 mod lower;

@@ -43,7 +43,7 @@
 //!   empty (`MethodProcess(name)` takes nothing else), and every `watch_list` path must
 //!   exist (watched values are what ngclearn's `run` returns; here they are not used).
 
-use crate::components::{from_kwargs, schemas};
+use crate::core::class::Registry;
 use crate::core::component::Component;
 use crate::core::context::{Context, Method, Model, Origin};
 use crate::core::operations::Source;
@@ -261,22 +261,6 @@ fn kind(v: &Value) -> &'static str {
 fn get<'a>(obj: &'a Map<String, Value>, key: &str, path: &Path, field: &str) -> Result<&'a Value> {
     obj.get(key)
         .ok_or_else(|| Error::format(path.display(), format!("{field}.{key}"), "missing"))
-}
-
-/// The class a module path names: its exact path, or `ngclearn...ClassName`.
-fn class_of(module_path: &str) -> Option<&'static Schema> {
-    let last = module_path.rsplit('.').next().unwrap_or_default();
-    schemas().into_iter().find(|s| {
-        s.module_path == module_path || (module_path.starts_with("ngclearn") && s.class == last)
-    })
-}
-
-fn supported() -> String {
-    schemas()
-        .iter()
-        .map(|s| s.module_path)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Strips the context prefix from a saved path (`NAME:component:compartment`).
@@ -537,6 +521,12 @@ fn read_listed(dir: &Path, rel: &str, kind: &str, types: &[&str]) -> Result<Opti
 /// # Ok::<(), ngclearn::Error>(())
 /// ```
 pub fn load_model_dir(dir: &Path) -> Result<Model> {
+    load_model_dir_with(dir, Registry::builtin())
+}
+
+/// Loads the saved-model directory `dir`, finding its classes in `registry` (which
+/// may hold classes of one's own besides the built-in ones).
+pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
     if !dir.is_dir() {
         return Err(Error::Io {
             path: dir.display().to_string(),
@@ -617,12 +607,15 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
             &roots_path,
             &format!("{name}.modulePath"),
         )?;
-        let schema = class_of(module_path).ok_or_else(|| Error::UnknownClass {
-            path: roots_path.display().to_string(),
-            field: format!("{name}.modulePath"),
-            module_path: module_path.to_string(),
-            supported: supported(),
-        })?;
+        let class = registry
+            .by_module_path(module_path)
+            .ok_or_else(|| Error::UnknownClass {
+                path: roots_path.display().to_string(),
+                field: format!("{name}.modulePath"),
+                module_path: module_path.to_string(),
+                supported: registry.module_paths(),
+            })?;
+        let schema = class.schema;
         // ngcsimlib reads both (`objKlass(*objData["args"], **objData["kwargs"])`).
         let args = array(
             get(e, "args", &roots_path, name)?,
@@ -659,10 +652,10 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
         let (mut component, state) = match implied_shapes(schema, &kw) {
             Some(shapes) => {
                 let state = SavedState::open(&npz_path, schema, &shapes, &wired)?;
-                (from_kwargs(schema, &mut kw).map_err(in_file)?, state)
+                (class.build(&mut kw).map_err(in_file)?, state)
             }
             None => {
-                let c = from_kwargs(schema, &mut kw).map_err(in_file)?;
+                let c = class.build(&mut kw).map_err(in_file)?;
                 let state = SavedState::open(&npz_path, schema, &actual_shapes(&*c), &wired)?;
                 (c, state)
             }
@@ -1013,7 +1006,8 @@ mod tests {
     /// it: that text must parse, and give exactly the shapes the built component has.
     #[test]
     fn implied_shapes_are_the_built_shapes() {
-        for schema in schemas() {
+        for class in Registry::builtin().classes() {
+            let schema = class.schema;
             let mut kwargs = Map::new();
             for (k, v) in [
                 ("name", serde_json::json!("c")),
@@ -1033,7 +1027,7 @@ mod tests {
             let mut kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
             let implied = implied_shapes(schema, &kw)
                 .unwrap_or_else(|| panic!("{}: shapes do not parse", schema.class));
-            let c = from_kwargs(schema, &mut kw).unwrap();
+            let c = class.build(&mut kw).unwrap();
             for (i, (info, shapes)) in schema.compartments.iter().zip(&implied).enumerate() {
                 match info.kind {
                     Kind::Key => assert!(shapes.is_empty()),

@@ -59,7 +59,7 @@
 //! from the clock, which [`load_model_file_seeded`] returns so that it can be printed and
 //! the run repeated. The full description is `docs/model-file.md`.
 
-use crate::components::{from_kwargs, schemas};
+use crate::core::class::Registry;
 use crate::core::context::{CompartmentRef, Context, Method, Model};
 use crate::core::operations::Source;
 use crate::core::rng::Key;
@@ -252,6 +252,16 @@ pub fn load_model_file(path: &Path) -> Result<Model> {
 /// Loads a TOML model file, keying the components that give no `key` from `seed`
 /// (else the file's `seed`, else the clock); returns the seed used, if any was.
 pub fn load_model_file_seeded(path: &Path, seed: Option<u64>) -> Result<(Model, Option<KeySeed>)> {
+    load_model_file_with(path, seed, Registry::builtin())
+}
+
+/// [`load_model_file_seeded`], finding classes in `registry` (which may hold classes
+/// of one's own besides the built-in ones).
+pub fn load_model_file_with(
+    path: &Path,
+    seed: Option<u64>,
+    registry: &Registry,
+) -> Result<(Model, Option<KeySeed>)> {
     let text = crate::io::model_dir::read_text(path)?;
     let doc = parse(&text, path)?;
     let doc = &doc;
@@ -339,19 +349,16 @@ pub fn load_model_file_seeded(path: &Path, seed: Option<u64>) -> Result<(Model, 
                 ))
             }
         };
-        let schema = schemas()
-            .into_iter()
-            .find(|s| s.class == class || s.module_path == class)
+        let found = registry
+            .classes()
+            .find(|c| c.schema.class == class || c.schema.module_path == class)
             .ok_or_else(|| Error::UnknownClass {
                 path: path.display().to_string(),
                 field: format!("{field}.class"),
                 module_path: class.clone(),
-                supported: schemas()
-                    .iter()
-                    .map(|s| s.class)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                supported: registry.names(),
             })?;
+        let schema = found.schema;
         if schema.signature.contains(&"syn_rest") && !kwargs.contains_key("syn_rest") {
             kwargs.insert("syn_rest".into(), Value::Null);
         }
@@ -369,7 +376,7 @@ pub fn load_model_file_seeded(path: &Path, seed: Option<u64>) -> Result<(Model, 
             &kwargs,
         )?
         .with_field_prefix(&label);
-        let component = from_kwargs(schema, &mut kw).map_err(|e| match e {
+        let component = found.build(&mut kw).map_err(|e| match e {
             Error::Format { .. } => e,
             other => fmt(path, &label, other.to_string()),
         })?;

@@ -8,6 +8,7 @@
 //! ```
 
 use super::{encoder_component, Encoder, ENCODER_COMPARTMENTS};
+use crate::core::class::ComponentClass;
 use crate::core::rng::Key;
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
@@ -51,6 +52,12 @@ static SCHEMA: Schema = Schema {
     dynamics: "(key, sub) = split(key)\noutputs = uniform(sub) < inputs\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
     signature: &["name", "n_units", "batch_size", "key"],
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(BernoulliCell::from_kwargs(kw)?)),
 };
 
 impl BernoulliCell {

@@ -11,6 +11,7 @@
 //! With `inputs = 1` each cell fires as a Bernoulli process of rate `target_freq`.
 
 use super::{encoder_component, Encoder, ENCODER_COMPARTMENTS};
+use crate::core::class::ComponentClass;
 use crate::core::component::non_negative;
 use crate::core::rng::Key;
 use crate::core::schema::{ParamInfo, Schema};
@@ -72,6 +73,12 @@ static SCHEMA: Schema = Schema {
     dynamics: "(key, sub) = split(key)\np = inputs * (dt / 1000) * target_freq\noutputs = uniform(sub) < p\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
     signature: &["name", "n_units", "target_freq", "batch_size", "key"],
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(PoissonCell::from_kwargs(kw)?)),
 };
 
 impl PoissonCell {

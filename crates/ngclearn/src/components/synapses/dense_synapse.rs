@@ -13,6 +13,7 @@
 //! `W *= bernoulli(k2, p_conn, shape)`; `biases = bias_init((1, n_post), k3)` when a
 //! bias initialiser is given, zeros otherwise. The component keeps `key` itself.
 
+use crate::core::class::ComponentClass;
 use crate::core::component::{count, filled, finite, valid_name, Component, Support};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
@@ -449,6 +450,12 @@ static SCHEMA: Schema = Schema {
         "mask",
         "batch_size",
     ],
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(DenseSynapse::from_kwargs(kw)?)),
 };
 
 /// The dense synapse: `outputs = (inputs · (W * mask)) * resist_scale + biases`.

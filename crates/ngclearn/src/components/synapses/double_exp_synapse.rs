@@ -17,6 +17,7 @@ use super::conductance::{
     TAU_DECAY, TWO_STATE,
 };
 use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
+use crate::core::class::ComponentClass;
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
@@ -96,6 +97,12 @@ static SCHEMA: Schema = Schema {
                outputs = i_syn",
     hyperparameters: &PARAMS,
     signature: &["name", "shape", "tau_decay", "tau_rise", "g_syn_bar", "syn_rest", "weight_init", "bias_init", "resist_scale", "p_conn", "is_nonplastic"],
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(DoubleExpSynapse::from_kwargs(kw)?)),
 };
 
 impl DoubleExpSynapse {

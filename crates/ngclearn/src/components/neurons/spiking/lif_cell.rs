@@ -24,6 +24,7 @@
 //! Units: ms, mV; `j` in the units of `v` per unit resistance.
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
+use crate::core::class::ComponentClass;
 use crate::core::component::{
     count, filled, finite, non_negative, positive, valid_name, Component, IndexVec,
 };
@@ -269,6 +270,12 @@ static SCHEMA: Schema = Schema {
         "max_one_spike",
         "key",
     ],
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(LIFCell::from_kwargs(kw)?)),
 };
 
 impl LIFCell {

@@ -1,0 +1,166 @@
+//! Component classes and the registry they are looked up in.
+//!
+//! A [`ComponentClass`] is what a model file, a saved model, `ngc list`/`ngc help` and
+//! the Python package need of a class: its [`Schema`] (help, compartments, ngclearn's
+//! signature) and how to build one from ngclearn's keyword arguments. Each class file
+//! declares one (`pub static CLASS`). A [`Registry`] holds classes and finds them by
+//! name or by ngclearn's module path; [`Registry::builtin`] has every class of this
+//! crate, and a registry of one's own can add more ([`Registry::register`]) and be
+//! given to the loaders (`load_model_dir_with`, `load_model_file_with`).
+
+use crate::core::component::Component;
+use crate::core::schema::Schema;
+use crate::error::{Error, Result};
+use crate::io::kwargs::Kwargs;
+
+/// A component class: its help metadata and its constructor.
+#[derive(Debug)]
+pub struct ComponentClass {
+    /// The class's schema (name, module path, compartments, parameters, signature).
+    pub schema: &'static Schema,
+    /// Builds a component from ngclearn's keyword arguments (unused ones are left in
+    /// `kw` for the caller to report).
+    pub from_kwargs: fn(&mut Kwargs) -> Result<Box<dyn Component>>,
+}
+
+impl ComponentClass {
+    /// The class name, e.g. `AlphaSynapse`.
+    pub fn name(&self) -> &'static str {
+        self.schema.class
+    }
+
+    /// Builds a component from ngclearn's keyword arguments.
+    pub fn build(&self, kw: &mut Kwargs) -> Result<Box<dyn Component>> {
+        (self.from_kwargs)(kw)
+    }
+
+    /// Whether `name` names this class: its class name, its module path, or (as a
+    /// saved model may spell it) any `ngclearn.…` path ending in its class name.
+    pub fn answers_to(&self, name: &str) -> bool {
+        name == self.schema.class
+            || name == self.schema.module_path
+            || (name.starts_with("ngclearn.") && name.rsplit('.').next() == Some(self.schema.class))
+    }
+}
+
+/// Classes, looked up by name or module path.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    classes: Vec<&'static ComponentClass>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Every class of this crate, in family order (synapses, neurons, encoders).
+    pub fn builtin() -> &'static Registry {
+        static BUILTIN: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let mut r = Registry::new();
+            for c in crate::components::CLASSES {
+                r.register(c)
+                    .expect("the built-in classes have distinct names");
+            }
+            r
+        })
+    }
+
+    /// Adds `class`; an error if a class of the same name or module path is there.
+    pub fn register(&mut self, class: &'static ComponentClass) -> Result<&mut Self> {
+        if let Some(old) = self.classes.iter().find(|c| {
+            c.schema.class == class.schema.class || c.schema.module_path == class.schema.module_path
+        }) {
+            return Err(Error::param(
+                class.schema.class,
+                "class",
+                class.schema.module_path,
+                &format!(
+                    "is already registered (as {}, {})",
+                    old.schema.class, old.schema.module_path
+                ),
+            ));
+        }
+        self.classes.push(class);
+        Ok(self)
+    }
+
+    /// The class `name` names (see [`ComponentClass::answers_to`]).
+    pub fn get(&self, name: &str) -> Option<&'static ComponentClass> {
+        // An exact name or path first, so that a path never picks a namesake.
+        self.classes
+            .iter()
+            .find(|c| c.schema.class == name || c.schema.module_path == name)
+            .or_else(|| self.classes.iter().find(|c| c.answers_to(name)))
+            .copied()
+    }
+
+    /// The class a saved model's `modulePath` names: its exact module path, or an
+    /// `ngclearn.…` path ending in its class name (ngclearn re-exports classes).
+    pub fn by_module_path(&self, module_path: &str) -> Option<&'static ComponentClass> {
+        let last = module_path.rsplit('.').next().unwrap_or_default();
+        self.classes
+            .iter()
+            .find(|c| c.schema.module_path == module_path)
+            .or_else(|| {
+                self.classes
+                    .iter()
+                    .find(|c| module_path.starts_with("ngclearn.") && c.schema.class == last)
+            })
+            .copied()
+    }
+
+    /// The classes, in the order they were registered.
+    pub fn classes(&self) -> impl Iterator<Item = &'static ComponentClass> + '_ {
+        self.classes.iter().copied()
+    }
+
+    /// The class names, comma-separated (for messages).
+    pub fn names(&self) -> String {
+        self.classes
+            .iter()
+            .map(|c| c.schema.class)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The module paths, comma-separated (for messages about saved models).
+    pub fn module_paths(&self) -> String {
+        self.classes
+            .iter()
+            .map(|c| c.schema.module_path)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_class_is_found_by_name_and_module_path() {
+        let r = Registry::builtin();
+        assert_eq!(r.classes().count(), crate::components::CLASSES.len());
+        for c in r.classes() {
+            assert!(std::ptr::eq(r.get(c.schema.class).unwrap(), c));
+            assert!(std::ptr::eq(r.get(c.schema.module_path).unwrap(), c));
+            let short = format!("ngclearn.components.{}", c.schema.class);
+            assert!(std::ptr::eq(r.get(&short).unwrap(), c));
+        }
+        assert!(r.get("Nope").is_none());
+        assert!(r.get("other.AlphaSynapse").is_none());
+    }
+
+    #[test]
+    fn a_class_registers_once() {
+        let mut r = Registry::new();
+        let lif = Registry::builtin().get("LIFCell").unwrap();
+        r.register(lif).unwrap();
+        let e = r.register(lif).unwrap_err().to_string();
+        assert!(e.contains("already registered"), "{e}");
+        assert_eq!(r.names(), "LIFCell");
+    }
+}
