@@ -11,7 +11,9 @@ Workloads (SPEC §7), 10,000 steps of 0.1 ms:
   sweep-npre  n_pre 1k..100k at a fixed input event count (rate = 10 Hz * 10k / n_pre)
   sweep-rate  B2's sizes at 1..50 Hz
 
-Usage: python3 bench/run.py [--peers PYTHON] [--repeat N] [--only B1,B2,...]
+Usage: python3 bench/run.py [--peers PYTHON] [--baseline NGC] [--repeat N] [--only B1,B2,...]
+--baseline times another build of ngc (an earlier commit's) in the same run, interleaved
+with this one, for before/after comparisons.
 Prints one table (seconds, peak RSS, ratio to ngc); --json writes the raw rows too."""
 import argparse, json, os, re, resource, subprocess, sys, tempfile, time
 
@@ -72,6 +74,7 @@ def main():
     ap.add_argument("--peers", help="a Python with ngclearn 3.1.1, brian2 and nest (optional)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best is kept)")
     ap.add_argument("--only", default="", help="comma-separated workloads: B1,B2,B2-uniform-W,sweep-npre,sweep-rate")
+    ap.add_argument("--baseline", help="another ngc binary to time beside this one (e.g. an earlier commit's)")
     ap.add_argument("--json", help="write the raw rows here")
     ap.add_argument("--table", help="only print the table of an earlier --json file")
     args = ap.parse_args()
@@ -91,13 +94,19 @@ def main():
         with open(path, "w") as f:
             f.write(model_toml(ne, ni, npost, hz, g_e, g_i, plastic=name.endswith("-uniform-W")))
         for mode, label in (("jax", "ngc (JAX-compatible)"), ("fast", "ngc --random fast")):
-            cmd = [ngc, "run", path, "--steps", "10000", "--dt", "0.1", "--random", mode, "--out", os.path.join(tmp, "out"), "--record-spikes", "post_exc:s"]
-            best = min((rss_of(cmd) for _ in range(args.repeat)), key=lambda r: r[0])
-            # ngc's own timer: the step loop, from its summary ("simulated in X s wall").
-            loop = re.search(r"simulated in ([0-9.]+) s wall", best[2])
-            peer = {"run_s": float(loop.group(1))} if loop else {}
-            rows.append({"workload": name, "impl": label, "wall_s": best[0], "rss_mb": best[1], "peer": peer})
-            print(f"{name:<14} {label:<22} {best[0]:8.3f} s  {best[1]:7.1f} MB  (step loop: {peer.get('run_s')} s)", flush=True)
+            bins = [(ngc, label)] + ([(os.path.abspath(args.baseline), "baseline " + label[4:])] if args.baseline else [])
+            runs = {b: [] for b, _ in bins}
+            for _ in range(args.repeat):  # interleaved, so that drift hits both alike
+                for b, _ in bins:
+                    cmd = [b, "run", path, "--steps", "10000", "--dt", "0.1", "--random", mode, "--out", os.path.join(tmp, "out"), "--record-spikes", "post_exc:s"]
+                    runs[b].append(rss_of(cmd))
+            for b, lab in bins:
+                best = min(runs[b], key=lambda r: r[0])
+                # ngc's own timer: the step loop, from its summary ("simulated in X s wall").
+                loop = re.search(r"simulated in ([0-9.]+) s wall", best[2])
+                peer = {"run_s": float(loop.group(1))} if loop else {}
+                rows.append({"workload": name, "impl": lab, "wall_s": best[0], "rss_mb": best[1], "peer": peer})
+                print(f"{name:<14} {lab:<22} {best[0]:8.3f} s  {best[1]:7.1f} MB  (step loop: {peer.get('run_s')} s)", flush=True)
         if args.peers and ne + ni <= 10000 and not name.endswith("-uniform-W"):
             peers = [("ngclearn scan", [args.peers, os.path.join(PEERS, "ngclearn_bench.py"), "scan", str(ne), str(ni), str(npost), "10000"]),
                      ("brian2 cpp", [args.peers, os.path.join(PEERS, "brian2_bench.py"), "cpp", str(ne), str(ni), str(npost), "10000"]),
