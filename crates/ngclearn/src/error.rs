@@ -28,6 +28,18 @@ pub enum Error {
         /// The name asked for, with the components that exist.
         name: NotFound,
     },
+    /// The component's class declares no method of that name.
+    #[error("component `{component}` ({class}) has no method `{method}`; known: {available}")]
+    UnknownMethod {
+        /// The component.
+        component: String,
+        /// Its class.
+        class: String,
+        /// The method asked for.
+        method: String,
+        /// The methods it does have, comma-separated.
+        available: String,
+    },
     /// The component exists but has no compartment of that name.
     #[error(
         "component `{component}` ({class}) has no compartment `{compartment}`; known: {available}"

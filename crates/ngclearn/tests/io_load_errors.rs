@@ -269,14 +269,18 @@ fn processes_naming_unknown_methods_or_components() {
     assert!(
         path.ends_with("process/roots.json")
             && field == "advance_proc.method_order[0].method"
-            && msg.contains("evolve")
+            && msg.contains("has no method `evolve`; known: advance_state, reset"),
+        "{msg}"
     );
     let d = copy_model("proc_comp");
     edit_json(&d, "process/roots.json", |v| {
         v["reset_proc"]["method_order"][1]["name"] = "ghost".into()
     });
     let (_, field, msg) = format_error(&d);
-    assert!(field == "reset_proc" && msg.contains("ghost"), "{msg}");
+    assert!(
+        field == "reset_proc.method_order[1].name" && msg.contains("ghost"),
+        "{field}: {msg}"
+    );
 }
 
 /// Sizes no machine can hold are an error naming the argument, not an allocation abort.

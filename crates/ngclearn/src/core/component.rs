@@ -20,6 +20,19 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn advance_state(&mut self, t: f32, dt: f32);
     /// Returns every state to its rest value.
     fn reset(&mut self);
+    /// A learning rule's update (classes whose schema declares `evolve`).
+    fn evolve(&mut self, _t: f32, _dt: f32) {
+        undeclared(self.schema(), "evolve")
+    }
+    /// A learning rule's update, computed but not applied (classes whose schema
+    /// declares `calc_update`).
+    fn calc_update(&mut self, _t: f32, _dt: f32) {
+        undeclared(self.schema(), "calc_update")
+    }
+    /// Another method the class's schema declares, by name.
+    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
+        undeclared(self.schema(), method)
+    }
     /// The array compartment at `index` (`None` for the key or an unknown index).
     fn array(&self, index: usize) -> Option<&Array2<f32>>;
     /// The array compartment at `index`, mutably.
@@ -55,6 +68,15 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn sparse_input(&mut self, _index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
         None
     }
+}
+
+/// A process calls only methods a class declares, so reaching this is a class that
+/// declares a method without implementing it: a bug in the class.
+fn undeclared(schema: &Schema, method: &str) -> ! {
+    panic!(
+        "{} declares `{method}` but does not implement it",
+        schema.class
+    )
 }
 
 /// A list of flat indices that keeps its capacity when cloned, so that filling a

@@ -133,7 +133,8 @@ impl Context {
         Ok(self)
     }
 
-    /// Declares the process `name`: the calls it makes, in order.
+    /// Declares the process `name`: the calls it makes, in order. Each method must be
+    /// one the component's class declares.
     pub fn process(&mut self, name: &str, calls: &[(&str, Method)]) -> Result<&mut Self> {
         if self.processes.iter().any(|p| p.name == name) {
             return Err(Error::DuplicateProcess {
@@ -142,12 +143,17 @@ impl Context {
         }
         let calls = calls
             .iter()
-            .map(|(c, m)| {
-                self.parts
+            .map(|&(c, m)| {
+                let &i = self
+                    .parts
                     .index
-                    .get(*c)
-                    .map(|&i| (i, *m))
-                    .ok_or_else(|| self.parts.unknown_component(c))
+                    .get(c)
+                    .ok_or_else(|| self.parts.unknown_component(c))?;
+                let schema = self.parts.components[i].schema();
+                let info = schema
+                    .method(m.as_str())
+                    .ok_or_else(|| unknown_method(c, schema, m.as_str()))?;
+                Ok((i, m, info.reads_inputs))
             })
             .collect::<Result<Vec<_>>>()?;
         self.processes.push(Process {
@@ -155,5 +161,34 @@ impl Context {
             calls,
         });
         Ok(self)
+    }
+
+    /// Whether a component named `name` has been added.
+    pub fn has_component(&self, name: &str) -> bool {
+        self.parts.index.contains_key(name)
+    }
+
+    /// The method `name` of component `component`, resolved against its class: one of
+    /// the shared four, or another method the class declares.
+    pub fn method(&self, component: &str, name: &str) -> Result<Method> {
+        let &i = self
+            .parts
+            .index
+            .get(component)
+            .ok_or_else(|| self.parts.unknown_component(component))?;
+        let schema = self.parts.components[i].schema();
+        let info = schema
+            .method(name)
+            .ok_or_else(|| unknown_method(component, schema, name))?;
+        Ok(Method::parse(name).unwrap_or(Method::Named(info)))
+    }
+}
+
+fn unknown_method(component: &str, schema: &crate::core::schema::Schema, method: &str) -> Error {
+    Error::UnknownMethod {
+        component: component.to_string(),
+        class: schema.class.to_string(),
+        method: method.to_string(),
+        available: schema.method_names(),
     }
 }

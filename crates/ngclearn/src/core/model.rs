@@ -87,7 +87,7 @@ impl Model {
         self.processes[id.0]
             .calls
             .iter()
-            .map(|&(c, m)| (self.parts.components[c].name(), m))
+            .map(|&(c, m, _)| (self.parts.components[c].name(), m))
             .collect()
     }
 
@@ -143,7 +143,7 @@ impl Model {
     /// calls `advance_state`.
     pub fn advance_process(&self) -> Result<ProcessId> {
         self.pick_process("advance", "advance_proc", |p| {
-            p.calls.iter().any(|&(_, m)| m == Method::AdvanceState)
+            p.calls.iter().any(|&(_, m, _)| m == Method::AdvanceState)
         })
     }
 
@@ -151,7 +151,7 @@ impl Model {
     /// of `reset` calls alone.
     pub fn reset_process(&self) -> Result<ProcessId> {
         self.pick_process("reset", "reset_proc", |p| {
-            !p.calls.is_empty() && p.calls.iter().all(|&(_, m)| m == Method::Reset)
+            !p.calls.is_empty() && p.calls.iter().all(|&(_, m, _)| m == Method::Reset)
         })
     }
 

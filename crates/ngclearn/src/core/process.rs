@@ -6,9 +6,11 @@
 //!   `(t, dt)` calls each once, in order. A method sees the values as they are when it
 //!   is called, so a component later in the list sees this step's outputs of earlier
 //!   ones, and an earlier one sees the previous step's values of later ones.
-//! * A wired compartment has no value of its own: right before each `advance_state`
-//!   of its component, its source is evaluated and copied in, and reading it by path
-//!   reads the source.
+//! * A wired compartment has no value of its own: right before each call of a method
+//!   of its component that reads inputs (`advance_state`, `evolve`, ...; each class's
+//!   schema says which), its source is evaluated and copied in, and reading it by
+//!   path reads the source.
+//! * A process may call any method its component's class declares.
 //! * `reset` returns a component's own compartments to their rest values.
 //!
 //! **One deliberate divergence.** In ngclearn, a compiled `reset` that sets a *wired*
@@ -17,16 +19,25 @@
 //! reset process does not matter.
 
 use crate::core::component::Component;
+use crate::core::schema::MethodInfo;
 use crate::core::wire::Wire;
 use std::ops::Range;
 
-/// A method a process can call on a component.
+/// A method a process can call on a component. The four that ngclearn's classes
+/// share have variants; a class may declare others ([`Method::Named`], resolved
+/// against its schema by [`crate::core::context::Context::method`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// `advance_state(t, dt)`.
     AdvanceState,
     /// `reset()`.
     Reset,
+    /// `evolve(t, dt)`: a learning rule's update.
+    Evolve,
+    /// `calc_update()`: a learning rule's update computed, not applied.
+    CalcUpdate,
+    /// Another method the component's class declares.
+    Named(&'static MethodInfo),
 }
 
 impl Method {
@@ -35,14 +46,20 @@ impl Method {
         match self {
             Method::AdvanceState => "advance_state",
             Method::Reset => "reset",
+            Method::Evolve => "evolve",
+            Method::CalcUpdate => "calc_update",
+            Method::Named(m) => m.name,
         }
     }
 
-    /// The method named `name`, if any.
+    /// One of the four shared methods named `name` (others are resolved against the
+    /// class that declares them).
     pub fn parse(name: &str) -> Option<Method> {
         match name {
             "advance_state" => Some(Method::AdvanceState),
             "reset" => Some(Method::Reset),
+            "evolve" => Some(Method::Evolve),
+            "calc_update" => Some(Method::CalcUpdate),
             _ => None,
         }
     }
@@ -52,16 +69,17 @@ impl Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProcessId(pub usize);
 
-/// A lowered process: its name and its calls, components by index.
+/// A lowered process: its name and its calls, components by index, each with whether
+/// it reads the component's inputs (so its wires are delivered first).
 #[derive(Debug, Clone)]
 pub(super) struct Process {
     pub(super) name: String,
-    pub(super) calls: Vec<(usize, Method)>,
+    pub(super) calls: Vec<(usize, Method, bool)>,
 }
 
 impl Process {
-    /// Makes the calls in order; before each `advance_state`, delivers the wires into
-    /// its component (`wire_ranges[c]` indexes them in `wires`).
+    /// Makes the calls in order; before each call of a method that reads inputs,
+    /// delivers the wires into its component (`wire_ranges[c]` indexes them in `wires`).
     pub(super) fn run(
         &self,
         comps: &mut [Box<dyn Component>],
@@ -70,15 +88,18 @@ impl Process {
         t: f32,
         dt: f32,
     ) {
-        for &(c, method) in &self.calls {
-            match method {
-                Method::AdvanceState => {
-                    for w in &mut wires[wire_ranges[c].clone()] {
-                        w.gather(comps);
-                    }
-                    comps[c].advance_state(t, dt);
+        for &(c, method, reads_inputs) in &self.calls {
+            if reads_inputs {
+                for w in &mut wires[wire_ranges[c].clone()] {
+                    w.gather(comps);
                 }
+            }
+            match method {
+                Method::AdvanceState => comps[c].advance_state(t, dt),
                 Method::Reset => comps[c].reset(),
+                Method::Evolve => comps[c].evolve(t, dt),
+                Method::CalcUpdate => comps[c].calc_update(t, dt),
+                Method::Named(m) => comps[c].call(m.name, t, dt),
             }
         }
     }

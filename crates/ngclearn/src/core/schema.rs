@@ -62,6 +62,32 @@ pub struct ParamInfo {
     pub description: &'static str,
 }
 
+/// One method of a class, which processes may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct MethodInfo {
+    /// Its name, as in ngclearn (`advance_state`, `reset`, `evolve`, ...).
+    pub name: &'static str,
+    /// Whether it reads the component's inputs: the wires into the component are
+    /// delivered right before each call of it.
+    pub reads_inputs: bool,
+    /// One line.
+    pub description: &'static str,
+}
+
+/// `advance_state` and `reset`, the methods every class of this crate has so far.
+pub static ADVANCE_AND_RESET: [MethodInfo; 2] = [
+    MethodInfo {
+        name: "advance_state",
+        reads_inputs: true,
+        description: "One step of dt ms ending at time t",
+    },
+    MethodInfo {
+        name: "reset",
+        reads_inputs: false,
+        description: "Every state back to its rest value",
+    },
+];
+
 /// The help metadata of a component class.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Schema {
@@ -77,6 +103,8 @@ pub struct Schema {
     pub dynamics: &'static str,
     /// Its hyper-parameters.
     pub hyperparameters: &'static [ParamInfo],
+    /// The methods processes may call on it.
+    pub methods: &'static [MethodInfo],
     /// ngclearn's constructor parameters in positional order (from `name`), used to
     /// bind the `args` of a saved model.
     pub signature: &'static [&'static str],
@@ -86,6 +114,17 @@ impl Schema {
     /// Index of the compartment `name`, if the class has one.
     pub fn compartment_index(&self, name: &str) -> Option<usize> {
         self.compartments.iter().position(|c| c.name == name)
+    }
+
+    /// The method `name`, if the class has one.
+    pub fn method(&self, name: &str) -> Option<&'static MethodInfo> {
+        self.methods.iter().find(|m| m.name == name)
+    }
+
+    /// The method names, comma-separated (for error messages).
+    pub fn method_names(&self) -> String {
+        let names: Vec<&str> = self.methods.iter().map(|m| m.name).collect();
+        names.join(", ")
     }
 
     /// The compartment names, comma-separated (for error messages).
@@ -127,6 +166,11 @@ impl Schema {
             }
         }
         let _ = writeln!(s, "\ndynamics:\n{}\n", indent(self.dynamics));
+        let _ = writeln!(s, "methods:");
+        for m in self.methods {
+            let _ = writeln!(s, "  {:<16} {}", m.name, m.description);
+        }
+        let _ = writeln!(s);
         let _ = writeln!(s, "hyper-parameters:");
         for p in self.hyperparameters {
             let default = p

@@ -45,7 +45,7 @@
 
 use crate::core::class::Registry;
 use crate::core::component::Component;
-use crate::core::context::{Context, Method, Model, Origin};
+use crate::core::context::{Context, Model, Origin};
 use crate::core::operations::Source;
 use crate::core::rng::Key;
 use crate::core::schema::{Kind, Schema};
@@ -754,11 +754,16 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
                     &proc_path,
                     &format!("{field}.method"),
                 )?;
-                let method = Method::parse(method).ok_or_else(|| {
+                let method = ctx.method(comp, method).map_err(|e| {
+                    let which = if ctx.has_component(comp) {
+                        "method"
+                    } else {
+                        "name"
+                    };
                     Error::format(
                         proc_path.display(),
-                        format!("{field}.method"),
-                        format!("unknown method `{method}` (advance_state or reset)"),
+                        format!("{field}.{which}"),
+                        e.to_string(),
                     )
                 })?;
                 calls.push((comp, method));

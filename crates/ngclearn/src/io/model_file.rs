@@ -59,10 +59,11 @@
 //! from the clock, which [`load_model_file_seeded`] returns so that it can be printed and
 //! the run repeated. The full description is `docs/model-file.md`.
 
-use crate::core::class::Registry;
+use crate::core::class::{ComponentClass, Registry};
 use crate::core::context::{CompartmentRef, Context, Method, Model};
 use crate::core::operations::Source;
 use crate::core::rng::Key;
+use crate::core::schema::Kind;
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use serde_json::{Map, Value};
@@ -310,10 +311,15 @@ pub fn load_model_file_with(
             .as_array()
             .ok_or_else(|| fmt(path, "component", "expected [[component]] tables"))?,
     };
-    let keyless = comps
-        .iter()
-        .filter(|c| c.get("key").is_none_or(Value::is_null))
-        .count();
+    // Components of a class that holds a key and give none get one from the seed.
+    let takes_key = |c: &Value| {
+        c.get("key").is_none_or(Value::is_null)
+            && c.get("class")
+                .and_then(Value::as_str)
+                .and_then(|name| class_named(registry, name))
+                .is_some_and(|k| k.schema.compartments.iter().any(|x| x.kind == Kind::Key))
+    };
+    let keyless = comps.iter().filter(|c| takes_key(c)).count();
     let key_seed = (keyless > 0).then(|| {
         let (seed, origin) = match (seed, file_seed) {
             (Some(s), _) => (s, SeedOrigin::Given),
@@ -336,7 +342,7 @@ pub fn load_model_file_with(
             .as_object()
             .cloned()
             .ok_or_else(|| fmt(path, &field, "expected a table"))?;
-        if kwargs.get("key").is_none_or(Value::is_null) {
+        if takes_key(c) {
             kwargs.insert("key".into(), serde_json::json!(keys[i].0));
         }
         let class = match kwargs.remove("class") {
@@ -349,15 +355,12 @@ pub fn load_model_file_with(
                 ))
             }
         };
-        let found = registry
-            .classes()
-            .find(|c| c.schema.class == class || c.schema.module_path == class)
-            .ok_or_else(|| Error::UnknownClass {
-                path: path.display().to_string(),
-                field: format!("{field}.class"),
-                module_path: class.clone(),
-                supported: registry.names(),
-            })?;
+        let found = class_named(registry, &class).ok_or_else(|| Error::UnknownClass {
+            path: path.display().to_string(),
+            field: format!("{field}.class"),
+            module_path: class.clone(),
+            supported: registry.names(),
+        })?;
         let schema = found.schema;
         if schema.signature.contains(&"syn_rest") && !kwargs.contains_key("syn_rest") {
             kwargs.insert("syn_rest".into(), Value::Null);
@@ -453,13 +456,16 @@ pub fn load_model_file_with(
                 let s = c
                     .as_str()
                     .ok_or_else(|| fmt(path, format!("{field}[{i}]"), "expected a string"))?;
-                // "component.reset" / "component.advance_state"; a name may itself hold dots.
-                let (comp, method) = match s
-                    .rsplit_once('.')
-                    .and_then(|(c, m)| Method::parse(m).map(|m| (c, m)))
-                {
-                    Some(cm) => cm,
-                    None => (s, Method::AdvanceState),
+                // "component" (advance_state) or "component.method" (any method its
+                // class declares); a component's name may itself hold dots.
+                let (comp, method) = match s.rsplit_once('.') {
+                    Some((c, m)) if !ctx.has_component(s) && ctx.has_component(c) => {
+                        let m = ctx
+                            .method(c, m)
+                            .map_err(|e| fmt(path, format!("{field}[{i}]"), e.to_string()))?;
+                        (c, m)
+                    }
+                    _ => (s, Method::AdvanceState),
                 };
                 parsed.push((comp, method));
             }
@@ -565,4 +571,11 @@ fn clock_seed() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64 & 0xffff_ffff)
+}
+
+/// The class a model file names: its class name or module path.
+fn class_named(registry: &Registry, name: &str) -> Option<&'static ComponentClass> {
+    registry
+        .classes()
+        .find(|c| c.schema.class == name || c.schema.module_path == name)
 }

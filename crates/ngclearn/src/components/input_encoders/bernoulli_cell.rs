@@ -51,6 +51,7 @@ static SCHEMA: Schema = Schema {
     compartments: &ENCODER_COMPARTMENTS,
     dynamics: "(key, sub) = split(key)\noutputs = uniform(sub) < inputs\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
     signature: &["name", "n_units", "batch_size", "key"],
 };
 

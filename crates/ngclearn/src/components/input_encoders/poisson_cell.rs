@@ -72,6 +72,7 @@ static SCHEMA: Schema = Schema {
     compartments: &ENCODER_COMPARTMENTS,
     dynamics: "(key, sub) = split(key)\np = inputs * (dt / 1000) * target_freq\noutputs = uniform(sub) < p\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
     signature: &["name", "n_units", "target_freq", "batch_size", "key"],
 };
 

@@ -440,6 +440,7 @@ static SCHEMA: Schema = Schema {
     compartments: &DENSE_COMPARTMENTS,
     dynamics: "outputs = (inputs . (W * mask)) * resist_scale + biases",
     hyperparameters: &DENSE_PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
     signature: &[
         "name",
         "shape",

@@ -83,6 +83,7 @@ static SCHEMA: Schema = Schema {
                i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
                outputs = i_syn",
     hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
     signature: &["name", "shape", "tau_decay", "g_syn_bar", "syn_rest", "weight_init", "bias_init", "resist_scale", "p_conn", "is_nonplastic"],
 };
 

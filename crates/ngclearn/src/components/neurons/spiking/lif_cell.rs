@@ -251,6 +251,7 @@ static SCHEMA: Schema = Schema {
                s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
                thr_theta decays by exp(-dt / tau_theta) each step",
     hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
     signature: &[
         "name",
         "n_units",

@@ -1,0 +1,270 @@
+//! Open methods and an open registry: a class declares the methods processes may call
+//! (`evolve`, `calc_update`, or its own), wires are delivered before each call of a
+//! method that reads inputs, and a class of one's own loads from a model file through
+//! a registry that holds it.
+
+mod common;
+
+use common::scratch;
+use ndarray::Array2;
+use ngclearn::core::class::{ComponentClass, Registry};
+use ngclearn::core::component::Component;
+use ngclearn::core::rng::Key;
+use ngclearn::core::schema::{CompartmentInfo, Kind, MethodInfo, Role, Schema};
+use ngclearn::io::kwargs::Kwargs;
+use ngclearn::prelude::*;
+
+/// A test class: `x` (input), `acc` (state). `advance_state` adds `x` to `acc`;
+/// `evolve` (reads inputs) doubles `acc` and adds `x`; `calc_update` (declared as not
+/// reading inputs) adds the `x` it last received; `halve` (its own) halves `acc`.
+#[derive(Debug, Clone)]
+struct Accumulator {
+    name: String,
+    x: Array2<f32>,
+    acc: Array2<f32>,
+    key: Key,
+}
+
+static COMPARTMENTS: [CompartmentInfo; 2] = [
+    CompartmentInfo {
+        name: "x",
+        role: Role::Input,
+        kind: Kind::Array,
+        shape: "(1, n_units)",
+        units: "",
+        description: "Input",
+    },
+    CompartmentInfo {
+        name: "acc",
+        role: Role::State,
+        kind: Kind::Array,
+        shape: "(1, n_units)",
+        units: "",
+        description: "Accumulated input",
+    },
+];
+
+static METHODS: [MethodInfo; 5] = [
+    MethodInfo {
+        name: "advance_state",
+        reads_inputs: true,
+        description: "acc += x",
+    },
+    MethodInfo {
+        name: "reset",
+        reads_inputs: false,
+        description: "acc = 0",
+    },
+    MethodInfo {
+        name: "evolve",
+        reads_inputs: true,
+        description: "acc = 2 acc + x",
+    },
+    MethodInfo {
+        name: "calc_update",
+        reads_inputs: false,
+        description: "acc += x (as last delivered)",
+    },
+    MethodInfo {
+        name: "halve",
+        reads_inputs: false,
+        description: "acc /= 2",
+    },
+];
+
+static SCHEMA: Schema = Schema {
+    class: "Accumulator",
+    module_path: "tests.Accumulator",
+    description: "Adds up its input",
+    compartments: &COMPARTMENTS,
+    dynamics: "acc += x",
+    hyperparameters: &[],
+    methods: &METHODS,
+    signature: &["name", "n_units"],
+};
+
+static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw: &mut Kwargs| {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        Ok(Box::new(Accumulator::new(&name, n)))
+    },
+};
+
+impl Accumulator {
+    fn new(name: &str, n: usize) -> Accumulator {
+        Accumulator {
+            name: name.into(),
+            x: Array2::zeros((1, n)),
+            acc: Array2::zeros((1, n)),
+            key: Key::from_seed(0),
+        }
+    }
+}
+
+impl Component for Accumulator {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.acc += &self.x;
+    }
+    fn reset(&mut self) {
+        self.acc.fill(0.0);
+    }
+    fn evolve(&mut self, _t: f32, _dt: f32) {
+        self.acc = &self.acc * 2.0 + &self.x;
+    }
+    fn calc_update(&mut self, _t: f32, _dt: f32) {
+        self.acc += &self.x;
+    }
+    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
+        assert_eq!(method, "halve");
+        self.acc /= 2.0;
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        [&self.x, &self.acc].get(index).copied()
+    }
+    fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+        match index {
+            0 => Some(&mut self.x),
+            1 => Some(&mut self.acc),
+            _ => None,
+        }
+    }
+    fn key(&self) -> Key {
+        self.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::from_iter([
+            ("name".into(), self.name.clone().into()),
+            ("n_units".into(), self.x.ncols().into()),
+        ])
+    }
+}
+
+/// A source `src` (Bernoulli cells fed 1, so their outputs are all ones) wired into
+/// the accumulator `a`.
+fn circuit(calls: &[(&str, &str)]) -> Model {
+    let mut ctx = Context::new("m");
+    ctx.add(BernoulliCell::new("src", 2, 1, Some(Key::from_seed(1))).unwrap())
+        .unwrap();
+    ctx.add(Accumulator::new("a", 2)).unwrap();
+    ctx.wire("src:outputs", "a:x").unwrap();
+    let calls: Vec<(&str, Method)> = calls
+        .iter()
+        .map(|&(c, m)| (c, ctx.method(c, m).unwrap()))
+        .collect();
+    ctx.process("p", &calls).unwrap();
+    let mut m = ctx.build().unwrap();
+    m.set("src:inputs", &ndarray::array![[1.0f32, 1.0]])
+        .unwrap();
+    m
+}
+
+#[test]
+fn wires_are_delivered_before_every_method_that_reads_inputs() {
+    // evolve reads inputs: it sees this step's spikes (ones).
+    let mut m = circuit(&[("src", "advance_state"), ("a", "evolve")]);
+    m.run_named("p", 0.1, 0.1).unwrap();
+    assert_eq!(m.get("a:acc").unwrap(), ndarray::array![[1.0f32, 1.0]]);
+    // calc_update does not: its `x` is what the last delivery left (zeros here).
+    let mut m = circuit(&[("src", "advance_state"), ("a", "calc_update")]);
+    m.run_named("p", 0.1, 0.1).unwrap();
+    assert_eq!(m.get("a:acc").unwrap(), ndarray::array![[0.0f32, 0.0]]);
+}
+
+#[test]
+fn a_process_calls_any_method_its_class_declares() {
+    let mut m = circuit(&[
+        ("src", "advance_state"),
+        ("a", "advance_state"),
+        ("a", "evolve"),
+        ("a", "halve"),
+    ]);
+    m.run_named("p", 0.1, 0.1).unwrap();
+    // acc = ((0 + 1) * 2 + 1) / 2
+    assert_eq!(m.get("a:acc").unwrap(), ndarray::array![[1.5f32, 1.5]]);
+    let calls: Vec<String> = m
+        .process_calls(m.process_id("p").unwrap())
+        .iter()
+        .map(|(c, m)| format!("{c}.{}", m.as_str()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "src.advance_state",
+            "a.advance_state",
+            "a.evolve",
+            "a.halve"
+        ]
+    );
+}
+
+#[test]
+fn a_method_the_class_does_not_declare_is_an_error_listing_those_it_does() {
+    let mut ctx = Context::new("m");
+    ctx.add(BernoulliCell::new("src", 2, 1, Some(Key::from_seed(1))).unwrap())
+        .unwrap();
+    let e = ctx
+        .process("p", &[("src", Method::Evolve)])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "component `src` (BernoulliCell) has no method `evolve`; known: advance_state, reset"
+    );
+    let e = ctx.method("src", "halve").unwrap_err().to_string();
+    assert!(e.contains("no method `halve`"), "{e}");
+}
+
+#[test]
+fn a_class_of_ones_own_loads_from_a_model_file_through_a_registry() {
+    let d = scratch("own_class");
+    let file = d.join("m.toml");
+    std::fs::write(
+        &file,
+        "[[component]]\nname = \"src\"\nclass = \"BernoulliCell\"\nn_units = 2\nkey = 1\n\n\
+         [[component]]\nname = \"a\"\nclass = \"Accumulator\"\nn_units = 2\n\n\
+         [[wire]]\nsource = \"src:outputs\"\ntarget = \"a:x\"\n\n\
+         [process]\np = [\"src\", \"a.evolve\", \"a.halve\"]\n\n\
+         [initial]\n\"src:inputs\" = 1.0\n",
+    )
+    .unwrap();
+    // The built-in registry does not know the class.
+    let e = ngclearn::io::model_file::load_model_file(&file)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Accumulator"), "{e}");
+    let mut registry = Registry::builtin().clone();
+    registry.register(&CLASS).unwrap();
+    let (mut m, _) =
+        ngclearn::io::model_file::load_model_file_with(&file, None, &registry).unwrap();
+    m.run_named("p", 0.1, 0.1).unwrap();
+    assert_eq!(m.get("a:acc").unwrap(), ndarray::array![[0.5f32, 0.5]]);
+    // A method the class does not declare is an error naming the process entry.
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("a.halve", "a.double"),
+    )
+    .unwrap();
+    let e = ngclearn::io::model_file::load_model_file_with(&file, None, &registry)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("process.p[2]") && e.contains("no method `double`"),
+        "{e}"
+    );
+}
