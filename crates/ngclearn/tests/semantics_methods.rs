@@ -23,6 +23,8 @@ struct Accumulator {
     x: Array2<f32>,
     acc: Array2<f32>,
     key: Key,
+    /// The compartments written from outside, as `changed` was told.
+    changed: Vec<usize>,
 }
 
 static COMPARTMENTS: [CompartmentInfo; 2] = [
@@ -99,6 +101,7 @@ impl Accumulator {
             x: Array2::zeros((1, n)),
             acc: Array2::zeros((1, n)),
             key: Key::from_seed(0),
+            changed: Vec::new(),
         }
     }
 }
@@ -135,6 +138,9 @@ impl Component for Accumulator {
             1 => Some(&mut self.acc),
             _ => None,
         }
+    }
+    fn changed(&mut self, index: usize) {
+        self.changed.push(index);
     }
     fn key(&self) -> Key {
         self.key
@@ -267,4 +273,18 @@ fn a_class_of_ones_own_loads_from_a_model_file_through_a_registry() {
         e.contains("process.p[2]") && e.contains("no method `double`"),
         "{e}"
     );
+}
+
+#[test]
+fn every_outside_write_goes_through_the_one_guarded_path() {
+    let mut m = circuit(&[("src", "advance_state"), ("a", "advance_state")]);
+    let log = |m: &Model| m.component_as::<Accumulator>("a").unwrap().changed.clone();
+    assert!(log(&m).is_empty());
+    m.run_named("p", 0.1, 0.1).unwrap(); // the wire delivers `x` (index 0)
+    assert_eq!(log(&m), [0]);
+    m.set("a:acc", &ndarray::array![[3.0f32, 4.0]]).unwrap();
+    assert_eq!(log(&m), [0, 1]);
+    // A refused write (wrong shape) tells nothing.
+    assert!(m.set("a:acc", &ndarray::array![[3.0f32]]).is_err());
+    assert_eq!(log(&m), [0, 1]);
 }

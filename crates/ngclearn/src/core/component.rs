@@ -35,8 +35,15 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     }
     /// The array compartment at `index` (`None` for the key or an unknown index).
     fn array(&self, index: usize) -> Option<&Array2<f32>>;
-    /// The array compartment at `index`, mutably.
+    /// The array compartment at `index`, mutably, for [`write`] alone: a write made
+    /// through it directly skips [`Component::changed`] and leaves stale whatever the
+    /// component derived from the old value.
     fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>>;
+    /// Compartment `index` was written from outside the component's own methods (by
+    /// [`write`]): drop what was derived from its old value (a support list, "all
+    /// weights are one", "the inputs did not change"). Every class says, here and
+    /// nowhere else, what depends on which compartment.
+    fn changed(&mut self, index: usize);
     /// The component's PRNG key.
     fn key(&self) -> Key;
     /// Replaces the component's PRNG key.
@@ -64,10 +71,23 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     /// Input compartment `index` with the [`Support`] that tracks its non-zero entries,
     /// if the component can use one (a synapse sums only the rows of its non-zero
     /// inputs). Only wires call this; every other write goes through
-    /// [`Component::array_mut`], which must forget the support.
+    /// [`write`], whose [`Component::changed`] forgets the support.
     fn sparse_input(&mut self, _index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
         None
     }
+}
+
+/// The one way to write a compartment from outside its component (a wire, `Model::set`,
+/// a loader, a learning rule): `f` writes the array, then the component is told
+/// ([`Component::changed`]). `None` if the component has no array at `index`.
+pub fn write<R>(
+    c: &mut dyn Component,
+    index: usize,
+    f: impl FnOnce(&mut Array2<f32>) -> R,
+) -> Option<R> {
+    let r = f(c.array_mut(index)?);
+    c.changed(index);
+    Some(r)
 }
 
 /// A process calls only methods a class declares, so reaching this is a class that

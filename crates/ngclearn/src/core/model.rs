@@ -5,7 +5,7 @@
 //! [`process`](crate::core::process)), and reads and writes compartments by path or by
 //! handle. A wired compartment reads its source and cannot be set.
 
-use crate::core::component::Component;
+use crate::core::component::{write, Component};
 use crate::core::context::Origin;
 use crate::core::lower::Parts;
 use crate::core::operations::Source;
@@ -303,19 +303,20 @@ impl Model {
                 source_desc: self.wire_specs[w].1.to_string(),
             });
         }
-        let dst = self.parts.components[r.component]
-            .array_mut(r.compartment)
-            .expect("resolved against the schema");
-        if dst.shape() != value.shape() {
-            let expected = dst.shape().to_vec();
+        let c = &mut self.parts.components[r.component];
+        let dim = c
+            .array(r.compartment)
+            .expect("resolved against the schema")
+            .dim();
+        if dim != value.dim() {
             return Err(Error::ShapeMismatch {
                 path: self.parts.path(r),
-                expected,
+                expected: vec![dim.0, dim.1],
                 got: value.shape().to_vec(),
                 context: String::new(),
             });
         }
-        dst.assign(&value);
+        write(&mut **c, r.compartment, |dst| dst.assign(&value));
         Ok(())
     }
 

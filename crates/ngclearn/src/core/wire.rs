@@ -5,7 +5,7 @@
 //! made, so delivering a value does not allocate. A leaf source whose component keeps
 //! its non-zero entries, wired into an input with a support, delivers only those.
 
-use crate::core::component::Component;
+use crate::core::component::{write, Component};
 use crate::core::model::CompartmentRef;
 use ndarray::Array2;
 
@@ -93,10 +93,7 @@ impl Wire {
                         arr.assign(value);
                         support.forget();
                     }
-                    _ => dst
-                        .array_mut(t.compartment)
-                        .expect("resolved at build")
-                        .assign(value),
+                    _ => write(dst, t.compartment, |a| a.assign(value)).expect("resolved at build"),
                 }
             }
             (expr, scratch) => {
@@ -111,10 +108,8 @@ impl Wire {
                         Expr::Leaf(_) => unreachable!("a leaf without scratch is handled above"),
                     },
                 };
-                comps[t.component]
-                    .array_mut(t.compartment)
-                    .expect("resolved at build")
-                    .assign(value);
+                write(&mut *comps[t.component], t.compartment, |a| a.assign(value))
+                    .expect("resolved at build");
             }
         }
     }

@@ -483,10 +483,10 @@ impl SavedState {
             match c.schema().compartments[*idx].kind {
                 Kind::Key => c.set_key(Key(self.npz.read_key(*i, h)?)),
                 Kind::Array => {
-                    let dst = c
-                        .array_mut(*idx)
-                        .expect("array compartments are addressable");
-                    self.npz.read_f32_into(*i, h, dst)?;
+                    crate::core::component::write(c, *idx, |dst| {
+                        self.npz.read_f32_into(*i, h, dst)
+                    })
+                    .expect("array compartments are addressable")?;
                 }
             }
         }

@@ -196,16 +196,20 @@ impl Encoder {
         })
     }
 
+    /// What depends on compartment `index`: the fast mode's input scan on `inputs`,
+    /// the spike list on `outputs`.
+    pub fn changed(&mut self, index: usize) {
+        match index {
+            0 => self.inputs_changed = true,
+            1 => self.spikes_known = false,
+            _ => {}
+        }
+    }
+
     pub fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
         Some(match index {
-            0 => {
-                self.inputs_changed = true;
-                &mut self.inputs
-            }
-            1 => {
-                self.spikes_known = false;
-                &mut self.outputs
-            }
+            0 => &mut self.inputs,
+            1 => &mut self.outputs,
             2 => &mut self.tols,
             _ => return None,
         })
@@ -316,6 +320,9 @@ macro_rules! encoder_component {
             }
             fn array_mut(&mut self, index: usize) -> Option<&mut ndarray::Array2<f32>> {
                 self.enc.array_mut(index)
+            }
+            fn changed(&mut self, index: usize) {
+                self.enc.changed(index)
             }
             fn key(&self) -> $crate::core::rng::Key {
                 self.enc.key

@@ -148,14 +148,8 @@ impl ConductanceState {
         let two_state = !self.h_syn.is_empty();
         let b = &mut self.base;
         Some(match index {
-            0 => {
-                b.input_support.forget();
-                &mut b.inputs
-            }
-            1 => {
-                b.unit_weights = None;
-                &mut b.weights
-            }
+            0 => &mut b.inputs,
+            1 => &mut b.weights,
             2 => &mut b.biases,
             3 => &mut b.mask,
             4 => &mut b.outputs,
@@ -165,6 +159,16 @@ impl ConductanceState {
             8 if two_state => &mut self.h_syn,
             _ => return None,
         })
+    }
+
+    /// What depends on compartment `index`: the inputs' support list on `inputs`, the
+    /// "all weights are one" flag on `weights`.
+    pub fn changed(&mut self, index: usize) {
+        match index {
+            0 => self.base.input_support.forget(),
+            1 => self.base.unit_weights = None,
+            _ => {}
+        }
     }
 
     /// `inputs` (index 0) with the support of its non-zero entries.
@@ -358,6 +362,9 @@ macro_rules! conductance_component {
             }
             fn array_mut(&mut self, index: usize) -> Option<&mut ndarray::Array2<f32>> {
                 self.state.array_mut(index)
+            }
+            fn changed(&mut self, index: usize) {
+                self.state.changed(index)
             }
             fn key(&self) -> $crate::core::rng::Key {
                 self.state.key()

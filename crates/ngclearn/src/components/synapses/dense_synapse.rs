@@ -569,6 +569,9 @@ impl Component for DenseSynapse {
             _ => return None,
         })
     }
+    fn changed(&mut self, _index: usize) {
+        // The dense synapse keeps nothing derived from its compartments.
+    }
     fn key(&self) -> Key {
         self.base.key
     }

@@ -603,14 +603,17 @@ impl Component for LIFCell {
             1 => &mut self.v,
             2 => &mut self.rfr,
             3 => &mut self.thr_theta,
-            4 => {
-                self.spikes_known = false;
-                &mut self.s
-            }
+            4 => &mut self.s,
             5 => &mut self.s_raw,
             6 => &mut self.tols,
             _ => return None,
         })
+    }
+    fn changed(&mut self, index: usize) {
+        // The spike list describes `s`.
+        if index == 4 {
+            self.spikes_known = false;
+        }
     }
     fn nonzero(&self, index: usize) -> Option<&[u32]> {
         (index == 4 && self.spikes_known).then_some(self.spikes.as_slice())
