@@ -119,20 +119,17 @@ impl Registry {
 
     /// The class names, comma-separated (for messages).
     pub fn names(&self) -> String {
-        self.classes
-            .iter()
-            .map(|c| c.schema.class)
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.joined(|s| s.class)
     }
 
     /// The module paths, comma-separated (for messages about saved models).
     pub fn module_paths(&self) -> String {
-        self.classes
-            .iter()
-            .map(|c| c.schema.module_path)
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.joined(|s| s.module_path)
+    }
+
+    fn joined(&self, field: impl Fn(&Schema) -> &'static str) -> String {
+        let items: Vec<&str> = self.classes.iter().map(|c| field(c.schema)).collect();
+        items.join(", ")
     }
 }
 
