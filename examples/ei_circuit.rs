@@ -57,7 +57,7 @@ fn main() -> ngclearn::Result<()> {
     let mut spike_steps = Vec::new();
     for k in 1..=10_000 {
         model.run(adv, k as f32 * dt, dt)?;
-        if model.view(s).is_some_and(|s| s[[0, 0]] > 0.0) {
+        if model.view(s)?.is_some_and(|s| s[[0, 0]] > 0.0) {
             spike_steps.push(k);
         }
     }

@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for k in 1..=steps {
         m.run(adv, k as f32 * 0.1, 0.1)?;
         spikes += m
-            .view(s)
+            .view(s)?
             .map_or(0, |s| s.iter().filter(|&&x| x > 0.0).count());
     }
     ngclearn::io::save_model_dir(&m, Path::new(out), true)?;

@@ -92,7 +92,8 @@ impl Probe {
                 .map_err(|e| e.to_string())?;
             trace.t.push(k as f64 * self.dt as f64);
             for (i, &r) in g.iter().enumerate() {
-                trace.g[i].push(m.view(r).map_or(0.0, |a| a[[0, 0]]));
+                let g = m.view(r).map_err(|e| e.to_string())?;
+                trace.g[i].push(g.map_or(0.0, |a| a[[0, 0]]));
             }
         }
         Ok(trace)

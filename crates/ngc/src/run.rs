@@ -119,24 +119,26 @@ pub struct Group {
 }
 
 /// Spiking populations of a model (LIF cells' `s`, encoders' `outputs`), counted by `sim`.
-fn groups(m: &Model, sim: &mut Simulation) -> Vec<Group> {
-    m.components()
-        .filter_map(|c| {
-            let field = match c.schema().class {
-                "LIFCell" => "s",
-                "PoissonCell" | "BernoulliCell" => "outputs",
-                _ => return None,
-            };
-            let r = m.compartment(&format!("{}:{field}", c.name())).ok()?;
-            let (b, u) = m.shape_of(r);
-            Some(Group {
-                name: c.name().to_string(),
-                cells: b * u,
-                spikes: 0,
-                counter: sim.count_spikes(m, r),
-            })
-        })
-        .collect()
+fn groups(m: &Model, sim: &mut Simulation) -> ngclearn::Result<Vec<Group>> {
+    let mut groups = Vec::new();
+    for c in m.components() {
+        let field = match c.schema().class {
+            "LIFCell" => "s",
+            "PoissonCell" | "BernoulliCell" => "outputs",
+            _ => continue,
+        };
+        let Ok(r) = m.compartment(&format!("{}:{field}", c.name())) else {
+            continue;
+        };
+        let (b, u) = m.shape_of(r)?;
+        groups.push(Group {
+            name: c.name().to_string(),
+            cells: b * u,
+            spikes: 0,
+            counter: sim.count_spikes(m, r)?,
+        });
+    }
+    Ok(groups)
 }
 
 fn split_feed(spec: &str) -> CliResult<(&str, &str)> {
@@ -236,11 +238,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         Some(name) => m.process_id(name).map_err(lib)?,
         None => m.advance_process().map_err(lib)?,
     };
-    let process_name = m
-        .process_names()
-        .nth(process.0)
-        .unwrap_or_default()
-        .to_string();
+    let process_name = m.process_name(process).map_err(lib)?.to_string();
     if a.reset {
         let r = m.reset_process().map_err(lib)?;
         m.run(r, t0, a.dt).map_err(lib)?;
@@ -253,7 +251,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         let target = m
             .compartment(path)
             .map_err(|e| format!("--feed {spec}: {e}"))?;
-        if m.is_wired(target) {
+        if m.is_wired(target).map_err(lib)? {
             return Err(format!(
                 "--feed {spec}: `{path}` is wired, so it cannot be fed; feed its source"
             ));
@@ -288,22 +286,21 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     // Parts of recordings that a killed run left (its process is gone).
     remove_stale_parts(&a.out);
     check_disk_budget(&m, a, &targets)?;
-    let file_of = |r: CompartmentRef, events: bool| {
+    let file_of = |r: CompartmentRef, events: bool| -> CliResult<PathBuf> {
         let suffix = if events { ".spikes" } else { "" };
-        a.out.join(format!(
-            "{}{suffix}.npy",
-            m.path_of(r).replacen(':', ".", 1)
-        ))
+        let path = m.path_of(r).map_err(lib)?;
+        Ok(a.out
+            .join(format!("{}{suffix}.npy", path.replacen(':', ".", 1))))
     };
     // A destination that is a directory would fail only when the outputs are committed,
     // after the run (and after --save replaced the model): refuse it now.
     for &(flag, r, events) in &targets {
-        let npy = file_of(r, events);
+        let npy = file_of(r, events)?;
         for dest in [npy.clone(), npy.with_extension("json")] {
             if dest.is_dir() {
                 return Err(format!(
                     "{flag} {}: {} is a directory",
-                    m.path_of(r),
+                    m.path_of(r).map_err(lib)?,
                     dest.display()
                 ));
             }
@@ -311,19 +308,20 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     }
     let mut recorded = Vec::new();
     for &(_, r, events) in &targets {
-        let (b, u) = m.shape_of(r);
+        let (b, u) = m.shape_of(r).map_err(lib)?;
+        let npy = file_of(r, events)?;
         let (what, stream) = if events {
             let cols = if b > 1 { 3 } else { 2 };
-            let s = NpyStream::create(&file_of(r, true), Dtype::I32, &[cols]).map_err(lib)?;
+            let s = NpyStream::create(&npy, Dtype::I32, &[cols]).map_err(lib)?;
             (Recording::Spikes, s)
         } else {
-            let s = NpyStream::create(&file_of(r, false), Dtype::F32, &[b, u]).map_err(lib)?;
+            let s = NpyStream::create(&npy, Dtype::F32, &[b, u]).map_err(lib)?;
             (Recording::Dense, s)
         };
         sim.record(&m, r, what, Sink::Npy(stream)).map_err(lib)?;
-        recorded.push((r, events, file_of(r, events)));
+        recorded.push((r, events, npy));
     }
-    let mut groups = groups(&m, &mut sim);
+    let mut groups = groups(&m, &mut sim).map_err(lib)?;
     let mut default_trace = if default && !a.no_plots {
         a.figure.check()?;
         Some(plot::EiTrace::new(&m, a.steps)?)
@@ -449,13 +447,10 @@ fn sidecar(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let tmp = dest.with_file_name(format!(".{name}.part-{}-0", std::process::id()));
-    let path = m.path_of(r);
+    let path = m.path_of(r).map_err(lib)?;
     let (component, field) = path.split_once(':').unwrap_or((path.as_str(), ""));
-    let class = m
-        .components()
-        .nth(r.component)
-        .map_or("", |c| c.schema().class);
-    let (b, u) = m.shape_of(r);
+    let class = m.component_of(r).map_err(lib)?.schema().class;
+    let (b, u) = m.shape_of(r).map_err(lib)?;
     let mut meta = serde_json::json!({
         "component": component,
         "class": class,
@@ -529,14 +524,13 @@ fn check_disk_budget(
     a: &RunArgs,
     targets: &[(&str, CompartmentRef, bool)],
 ) -> CliResult<()> {
-    let bytes = targets
-        .iter()
-        .filter(|(_, _, events)| !events)
-        .map(|&(_, r, _)| {
-            let (b, u) = m.shape_of(r);
-            (b as u128) * (u as u128) * 4 * (a.steps as u128)
-        })
-        .sum::<u128>();
+    let mut bytes = 0u128;
+    for &(_, r, events) in targets {
+        if !events {
+            let (b, u) = m.shape_of(r).map_err(lib)?;
+            bytes += (b as u128) * (u as u128) * 4 * (a.steps as u128);
+        }
+    }
     match free_bytes(&a.out) {
         Some(free) if bytes > free as u128 => Err(format!(
             "--record: {} steps need {} of recordings; {} has {} free",

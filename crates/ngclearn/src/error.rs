@@ -1,8 +1,9 @@
 //! The one error type of the library: small, structured, and naming what is wrong.
 
+use crate::core::model::ModelId;
 use thiserror::Error;
 
-/// Result with the library's [`Error`].
+/// Result with the library's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong when building, wiring, setting or running a model.
@@ -185,6 +186,19 @@ pub enum Error {
     InvalidTime {
         /// The value given.
         t: f32,
+    },
+    /// A handle resolved on one model was used on another (models are told apart by
+    /// their [`ModelId`], shown `#N`, since two models may share a name).
+    #[error("a handle of model {handle_model}'s {what} used on model `{model}` ({model_id}); resolve it on this model")]
+    ForeignHandle {
+        /// What the handle addresses: `compartment` or `process`.
+        what: &'static str,
+        /// The model that resolved the handle.
+        handle_model: ModelId,
+        /// The name of the model it was used on.
+        model: String,
+        /// That model's id.
+        model_id: ModelId,
     },
 }
 

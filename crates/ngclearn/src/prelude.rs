@@ -7,7 +7,7 @@ pub use crate::components::synapses::{
     DoubleExpSynapseParams, ExponentialSynapse, ExponentialSynapseParams,
 };
 pub use crate::core::component::Component;
-pub use crate::core::context::{CompartmentRef, Context, Method, Model, ProcessId};
+pub use crate::core::context::{CompartmentRef, Context, Method, Model, ModelId, ProcessId};
 pub use crate::core::operations::{Product, Source, Summation};
 pub use crate::core::rng::Key;
 pub use crate::core::schema::Schema;

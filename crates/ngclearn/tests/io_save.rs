@@ -62,6 +62,7 @@ fn replacing_a_saved_model_leaves_only_the_new_one() {
     let v = |m: &ngclearn::core::context::Model| {
         m.view(m.compartment("post_exc:v").unwrap())
             .unwrap()
+            .unwrap()
             .to_owned()
     };
     assert_eq!(v(&back), v(&m));

@@ -131,7 +131,11 @@ fn the_other_components_do_not_allocate_either() {
     let mut spikes = 0.0;
     for t in 1..=2000 {
         m.run(adv, t as f32 * 0.1, 0.1).unwrap();
-        spikes += m.view(m.compartment("z:s").unwrap()).unwrap().sum();
+        spikes += m
+            .view(m.compartment("z:s").unwrap())
+            .unwrap()
+            .unwrap()
+            .sum();
     }
     assert_eq!(allocs() - before, 0, "allocations in the step loop");
     assert!(spikes > 0.0, "the LIF cells did spike");
@@ -195,7 +199,7 @@ fn the_simulation_loop_does_not_allocate() {
         Sink::Npy(stream),
     )
     .unwrap();
-    let count = sim.count_spikes(&m, c("post_exc:s"));
+    let count = sim.count_spikes(&m, c("post_exc:s")).unwrap();
     let (mut first, mut last) = (0, 0);
     sim.run(&mut m, steps, |_, k| {
         if k == 0 {

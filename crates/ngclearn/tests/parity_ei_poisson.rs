@@ -36,20 +36,20 @@ fn ei_alpha_poisson_seed1234() {
     let mut n_spikes = 0;
     for t in 1..=want_v.len() {
         m.run(adv, t as f32 * 0.1, 0.1).unwrap();
-        let pre = m.view(pe).unwrap().sum() + m.view(pi).unwrap().sum();
+        let pre = m.view(pe).unwrap().unwrap().sum() + m.view(pi).unwrap().unwrap().sum();
         assert_eq!(
             pre as u64,
             want_pre[t - 1].as_u64().unwrap(),
             "pre-synaptic spikes at step {t}"
         );
-        let spiked = m.view(s).unwrap()[[0, 0]] > 0.0;
+        let spiked = m.view(s).unwrap().unwrap()[[0, 0]] > 0.0;
         assert_eq!(
             spiked,
             !want_spikes[t - 1].as_array().unwrap().is_empty(),
             "post spike at step {t}"
         );
         n_spikes += spiked as usize;
-        let got = m.view(v).unwrap().to_owned();
+        let got = m.view(v).unwrap().unwrap().to_owned();
         rep.check("v", t, &got, &Array2::from_elem((1, 1), want_v[t - 1]));
         assert!((got[[0, 0]] - want_v[t - 1]).abs() <= 1e-4, "v at step {t}");
     }

@@ -28,10 +28,10 @@ fn run(m: &mut Model, from: usize, to: usize, v_out: &mut Vec<f32>) -> Vec<usize
     let mut spikes = Vec::new();
     for k in from..=to {
         m.run(adv, k as f32 * 0.1, 0.1).unwrap();
-        if m.view(s).unwrap()[[0, 0]] > 0.0 {
+        if m.view(s).unwrap().unwrap()[[0, 0]] > 0.0 {
             spikes.push(k);
         }
-        v_out.push(m.view(v).unwrap()[[0, 0]]);
+        v_out.push(m.view(v).unwrap().unwrap()[[0, 0]]);
     }
     spikes
 }

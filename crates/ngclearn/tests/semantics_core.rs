@@ -62,7 +62,7 @@ fn reading_a_wired_compartment_reads_its_source() {
     assert_eq!(m.get("b:inputs").unwrap(), m.get("a:outputs").unwrap());
     let r = m.compartment("b:inputs").unwrap();
     assert!(
-        m.view(r).is_none(),
+        m.view(r).unwrap().is_none(),
         "a wired compartment has no value of its own"
     );
 }
@@ -465,4 +465,100 @@ fn read_into_checks_the_buffer() {
     let mut buf = vec![0.0; 3];
     m.read_into(r, &mut buf).unwrap();
     assert_eq!(buf, [-65.0; 3]);
+}
+
+// ---- handles know the model that resolved them ----
+
+/// Two LIF cells and a process `adv` in a model named `bad`: a handle of [`chain`]
+/// would land on something here if handles were bare indices (component 0, process 0).
+fn two_cells_model() -> Model {
+    let mut ctx = two_cells();
+    ctx.process(
+        "adv",
+        &[("a", Method::AdvanceState), ("b", Method::AdvanceState)],
+    )
+    .unwrap();
+    ctx.build().unwrap()
+}
+
+#[test]
+fn a_handle_of_one_model_is_an_error_on_another_for_every_method() {
+    let a = chain(["a", "b", "c"]);
+    let mut b = two_cells_model();
+    let (id_a, id_b) = (a.id(), b.id());
+    assert_ne!(id_a, id_b);
+    let foreign = |e: Error, kind: &str| {
+        assert!(
+            matches!(&e, Error::ForeignHandle { what, handle_model, model, model_id }
+                if *what == kind && *handle_model == id_a && model == "bad" && *model_id == id_b),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("a handle of model {id_a}'s {kind} used on model `bad` ({id_b}); resolve it on this model")
+        );
+    };
+    let before = (b.get("a:v").unwrap(), b.get("b:v").unwrap());
+    // Component 0 exists in both; component 2 only in `a` (bare indices would panic);
+    // `b:inputs` is wired in `a`.
+    for path in ["a:inputs", "c:outputs", "b:inputs"] {
+        let r = a.compartment(path).unwrap();
+        assert_eq!(r.model(), id_a);
+        foreign(b.is_wired(r).unwrap_err(), "compartment");
+        foreign(b.component_of(r).unwrap_err(), "compartment");
+        foreign(b.shape_of(r).unwrap_err(), "compartment");
+        foreign(b.path_of(r).unwrap_err(), "compartment");
+        foreign(b.value(r).unwrap_err(), "compartment");
+        foreign(b.nonzero(r).unwrap_err(), "compartment");
+        foreign(b.view(r).unwrap_err(), "compartment");
+        let mut buf = vec![0.0; 3];
+        foreign(b.read_into(r, &mut buf).unwrap_err(), "compartment");
+        foreign(
+            b.set_ref(r, &Array2::<f32>::zeros((1, 3))).unwrap_err(),
+            "compartment",
+        );
+    }
+    let p = a.process_id("adv").unwrap();
+    assert_eq!(p.model(), id_a);
+    foreign(b.process_name(p).unwrap_err(), "process");
+    foreign(b.process_calls(p).unwrap_err(), "process");
+    foreign(b.run(p, 0.1, 0.1).unwrap_err(), "process");
+    assert_eq!(
+        (b.get("a:v").unwrap(), b.get("b:v").unwrap()),
+        before,
+        "nothing was run or written"
+    );
+}
+
+#[test]
+fn models_built_from_one_description_do_not_share_handles() {
+    let mut first = chain(["a", "b", "c"]);
+    let mut second = chain(["a", "b", "c"]);
+    assert_eq!(first.name(), second.name());
+    assert_ne!(first.id(), second.id(), "every build is a model of its own");
+    let (r, p) = (
+        first.compartment("c:outputs").unwrap(),
+        first.process_id("adv").unwrap(),
+    );
+    let e = second.shape_of(r).unwrap_err();
+    assert!(
+        e.to_string().contains(&first.id().to_string())
+            && e.to_string().contains(&second.id().to_string()),
+        "the ids tell two models of one name apart: {e}"
+    );
+    assert!(matches!(
+        second.run(p, 0.1, 0.1),
+        Err(Error::ForeignHandle { .. })
+    ));
+    // On their own model they work, and say where they point.
+    first.run(p, 0.1, 0.1).unwrap();
+    assert_eq!(first.process_name(p).unwrap(), "adv");
+    assert_eq!(first.path_of(r).unwrap(), "c:outputs");
+    assert_eq!(first.value(r).unwrap(), array![[8.0]]);
+    assert_eq!(
+        first.component_of(r).unwrap().name(),
+        first.components().nth(r.component()).unwrap().name()
+    );
+    assert_eq!(first.process_ids().collect::<Vec<_>>(), [p]);
+    assert_eq!(p.index(), 0);
 }

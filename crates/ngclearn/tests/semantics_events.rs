@@ -87,7 +87,10 @@ fn assert_same_as_dense(n: usize, m: usize, b: usize, freq: f32, mode: RandomMod
         step(&mut dense, false, t);
         let s = ev.get("pre:outputs").unwrap();
         assert_eq!(s, dense.get("pre:outputs").unwrap(), "step {k}: spikes");
-        let listed = ev.nonzero(out).expect("an encoder lists its spikes");
+        let listed = ev
+            .nonzero(out)
+            .unwrap()
+            .expect("an encoder lists its spikes");
         assert_eq!(listed, &nonzero_of(&s)[..], "step {k}: event list");
         spikes += listed.len();
         // The wired inputs hold this step's spikes only (the last step's were cleared).
@@ -142,13 +145,21 @@ fn outside_writes_fall_back_to_the_dense_path() {
             for x in [&mut ev, &mut dense] {
                 x.set("pre:outputs", &Array2::ones((1, n))).unwrap();
             }
-            assert_eq!(ev.nonzero(out), None, "a hand-written output has no list");
+            assert_eq!(
+                ev.nonzero(out).unwrap(),
+                None,
+                "a hand-written output has no list"
+            );
         }
         step(&mut ev, true, t);
         step(&mut dense, false, t);
         let s = ev.get("pre:outputs").unwrap();
         assert_eq!(s, dense.get("pre:outputs").unwrap(), "step {k}");
-        assert_eq!(ev.nonzero(out).unwrap(), &nonzero_of(&s)[..], "step {k}");
+        assert_eq!(
+            ev.nonzero(out).unwrap().unwrap(),
+            &nonzero_of(&s)[..],
+            "step {k}"
+        );
         assert_eq!(own_inputs(&ev), s, "step {k}: delivered inputs");
         assert_eq!(
             ev.get("W:g_syn").unwrap(),
@@ -247,7 +258,11 @@ fn lif_spikes_travel_as_events() {
             for x in [&mut ev, &mut dense] {
                 x.set("z:s", &Array2::ones((b, n))).unwrap();
             }
-            assert_eq!(ev.nonzero(s_ref), None, "a hand-written s has no list");
+            assert_eq!(
+                ev.nonzero(s_ref).unwrap(),
+                None,
+                "a hand-written s has no list"
+            );
         }
         ev.run_named("pre", t, DT).unwrap();
         ev.run_named("syn", t, DT).unwrap();
@@ -256,7 +271,10 @@ fn lif_spikes_travel_as_events() {
         dense.set("W:inputs", &s).unwrap();
         dense.run_named("syn", t, DT).unwrap();
         assert_eq!(ev.get("z:s").unwrap(), s, "step {k}: spikes");
-        let listed = ev.nonzero(s_ref).expect("a LIF cell lists its spikes");
+        let listed = ev
+            .nonzero(s_ref)
+            .unwrap()
+            .expect("a LIF cell lists its spikes");
         assert_eq!(listed, &nonzero_of(&s)[..], "step {k}: event list");
         spikes += listed.len();
         assert_eq!(own_inputs(&ev), s, "step {k}: delivered inputs");

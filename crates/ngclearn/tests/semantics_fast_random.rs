@@ -26,7 +26,7 @@ fn counts(m: &mut Model, steps: usize) -> Vec<f32> {
     (1..=steps)
         .map(|k| {
             m.run(adv, k as f32 * 0.1, 0.1).unwrap();
-            m.view(out).unwrap().sum()
+            m.view(out).unwrap().unwrap().sum()
         })
         .collect()
 }
@@ -58,7 +58,7 @@ fn intervals_are_geometric() {
     let mut isis = Vec::new();
     for k in 0..50_000 {
         m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
-        for (c, &x) in m.view(out).unwrap().iter().enumerate() {
+        for (c, &x) in m.view(out).unwrap().unwrap().iter().enumerate() {
             if x > 0.0 {
                 if let Some(l) = last[c] {
                     isis.push((k - l) as f64);
@@ -116,8 +116,8 @@ fn tols_and_outputs_follow_the_spikes() {
         let t = k as f32 * 0.1;
         m.run(adv, t, 0.1).unwrap();
         let (o, tl) = (
-            m.view(out).unwrap().to_owned(),
-            m.view(tols).unwrap().to_owned(),
+            m.view(out).unwrap().unwrap().to_owned(),
+            m.view(tols).unwrap().unwrap().to_owned(),
         );
         for (x, y) in o.iter().zip(tl.iter()) {
             assert!(*x == 0.0 || *x == 1.0);
@@ -150,7 +150,7 @@ fn bernoulli_cells_have_a_fast_mode_too() {
     let mut total = 0.0;
     for k in 0..2000 {
         m.run_named("adv", k as f32, 1.0).unwrap();
-        total += m.view(out).unwrap().sum();
+        total += m.view(out).unwrap().unwrap().sum();
     }
     let expected = 500.0 * 2000.0 * 0.02;
     assert!(
@@ -181,7 +181,7 @@ fn long_intervals_keep_their_distribution() {
     while seen.iter().any(|&c| c < 3) {
         assert!(k < 1_000_000, "cells still waiting after {k} steps");
         m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
-        for &c in m.nonzero(out).unwrap() {
+        for &c in m.nonzero(out).unwrap().unwrap() {
             let c = c as usize;
             if seen[c] < 3 {
                 isis.push((k - last[c]) as f64);

@@ -203,6 +203,7 @@ fn a_process_calls_any_method_its_class_declares() {
     assert_eq!(m.get("a:acc").unwrap(), ndarray::array![[1.5f32, 1.5]]);
     let calls: Vec<String> = m
         .process_calls(m.process_id("p").unwrap())
+        .unwrap()
         .iter()
         .map(|(c, m)| format!("{c}.{}", m.as_str()))
         .collect();

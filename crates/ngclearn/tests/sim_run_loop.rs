@@ -10,6 +10,7 @@ use ngclearn::core::context::Model;
 use ngclearn::core::sim::{FeedSource, Flow, Recorded, Recording, Simulation, Sink};
 use ngclearn::io::load_model_dir;
 use ngclearn::io::npy::{read_f32_3d, Dtype, NpyStream};
+use ngclearn::Error;
 
 fn tutorial() -> Model {
     load_model_dir(&fixtures_dir().join("models/ei_alpha_tutorial")).unwrap()
@@ -49,7 +50,7 @@ fn recordings_equal_stepping_by_hand() {
     let stream = NpyStream::create(&dir.join("g.npy"), Dtype::F32, &[1, 1]).unwrap();
     sim.record(&m, c("Wexc:g_syn"), Recording::Dense, Sink::Npy(stream))
         .unwrap();
-    let post = sim.count_spikes(&m, c("post_exc:s"));
+    let post = sim.count_spikes(&m, c("post_exc:s")).unwrap();
     assert_eq!(
         sim.run(&mut m, steps, |_, _| Ok(Flow::Continue)).unwrap(),
         steps
@@ -116,6 +117,7 @@ fn a_run_stopped_and_continued_equals_one_run() {
         .unwrap();
 
     let mut parts = tutorial();
+    let adv = parts.process_id("advance_proc").unwrap();
     let mut two = Simulation::new(&parts, adv, 0.1, 0.1).unwrap();
     record(&parts, &mut two);
     let ran = two
@@ -159,19 +161,23 @@ fn a_feed_sets_its_compartment_before_each_step() {
 
 #[test]
 fn bad_attachments_are_errors_before_running() {
-    let m = tutorial();
+    let mut m = tutorial();
     let adv = m.process_id("advance_proc").unwrap();
-    let c = |p: &str| m.compartment(p).unwrap();
+    let c = |m: &Model, p: &str| m.compartment(p).unwrap();
     let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
     let e = sim
-        .feed(&m, c("Wexc:v"), FeedSource::Array(Array3::zeros((5, 1, 1))))
+        .feed(
+            &m,
+            c(&m, "Wexc:v"),
+            FeedSource::Array(Array3::zeros((5, 1, 1))),
+        )
         .unwrap_err()
         .to_string();
     assert!(e.contains("wired"), "{e}");
     let e = sim
         .feed(
             &m,
-            c("pre_exc:inputs"),
+            c(&m, "pre_exc:inputs"),
             FeedSource::Array(Array3::zeros((5, 1, 79))),
         )
         .unwrap_err()
@@ -179,37 +185,75 @@ fn bad_attachments_are_errors_before_running() {
     assert!(e.contains("pre_exc:inputs"), "{e}");
     sim.feed(
         &m,
-        c("pre_exc:inputs"),
+        c(&m, "pre_exc:inputs"),
         FeedSource::Array(Array3::zeros((5, 1, 80))),
     )
     .unwrap();
-    let mut m2 = tutorial();
     let e = sim
-        .run(&mut m2, 6, |_, _| Ok(Flow::Continue))
+        .run(&mut m, 6, |_, _| Ok(Flow::Continue))
         .unwrap_err()
         .to_string();
     assert!(e.contains("has 5 steps; the run needs 6"), "{e}");
-    sim.record(&m, c("post_exc:v"), Recording::Dense, Sink::Memory)
+    assert_eq!(sim.steps_done(), 0, "nothing ran");
+    sim.record(&m, c(&m, "post_exc:v"), Recording::Dense, Sink::Memory)
         .unwrap();
     let e = sim
-        .record(&m, c("post_exc:v"), Recording::Dense, Sink::Memory)
+        .record(&m, c(&m, "post_exc:v"), Recording::Dense, Sink::Memory)
         .unwrap_err()
         .to_string();
     assert!(e.contains("once"), "{e}");
-    let e = Simulation::new(&m, ngclearn::core::context::ProcessId(9), 0.1, 0.1)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("not a process"), "{e}");
     assert!(Simulation::new(&m, adv, 0.1, 0.0).is_err());
     assert!(Simulation::new(&m, adv, f32::NAN, 0.1).is_err());
     // A memory recording too large to hold is refused before the first step.
     let mut big = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
-    big.record(&m, c("Wexc:weights"), Recording::Dense, Sink::Memory)
+    big.record(&m, c(&m, "Wexc:weights"), Recording::Dense, Sink::Memory)
         .unwrap();
-    let mut m3 = tutorial();
     let e = big
-        .run(&mut m3, usize::MAX / 4, |_, _| Ok(Flow::Continue))
+        .run(&mut m, usize::MAX / 4, |_, _| Ok(Flow::Continue))
         .unwrap_err()
         .to_string();
     assert!(e.contains("do not fit in memory"), "{e}");
+}
+
+#[test]
+fn a_simulation_refuses_handles_and_models_it_was_not_made_for() {
+    let mut m = tutorial();
+    let mut other = tutorial();
+    let adv = m.process_id("advance_proc").unwrap();
+    let foreign = |e: Error| matches!(e, Error::ForeignHandle { .. });
+    // A process of another model.
+    let e = Simulation::new(&m, other.process_id("advance_proc").unwrap(), 0.1, 0.1).unwrap_err();
+    assert!(foreign(e.clone()), "{e}");
+    // Compartments of another model, to feed, record or count.
+    let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+    let theirs = other.compartment("pre_exc:inputs").unwrap();
+    let feed = FeedSource::Array(Array3::zeros((5, 1, 80)));
+    assert!(foreign(sim.feed(&m, theirs, feed).unwrap_err()));
+    let theirs = other.compartment("post_exc:v").unwrap();
+    let e = sim
+        .record(&m, theirs, Recording::Dense, Sink::Memory)
+        .unwrap_err();
+    assert!(foreign(e));
+    let theirs = other.compartment("post_exc:s").unwrap();
+    assert!(foreign(sim.count_spikes(&m, theirs).unwrap_err()));
+    // Another model with its own handles: not the model the simulation was made for.
+    assert!(foreign(sim.count_spikes(&other, theirs).unwrap_err()));
+    let e = sim
+        .record(&other, theirs, Recording::Spikes, Sink::Memory)
+        .unwrap_err();
+    assert!(foreign(e));
+    // A simulation attached on `m`, run on another model: refused before any step.
+    let ours = m.compartment("post_exc:v").unwrap();
+    sim.record(&m, ours, Recording::Dense, Sink::Memory)
+        .unwrap();
+    let e = sim
+        .run(&mut other, 5, |_, _| Ok(Flow::Continue))
+        .unwrap_err();
+    assert!(foreign(e.clone()), "{e}");
+    assert_eq!(sim.steps_done(), 0);
+    assert_eq!(
+        sim.run(&mut m, 5, |_, _| Ok(Flow::Continue)).unwrap(),
+        5,
+        "the model it was made for runs it"
+    );
 }

@@ -39,13 +39,14 @@ impl EiTrace {
     /// Resolves the circuit's compartments; `steps` sets the bucket width.
     pub fn new(m: &Model, steps: usize) -> Result<EiTrace, String> {
         let c = |p: &str| m.compartment(p).map_err(|e| e.to_string());
+        let shape = |r: CompartmentRef| m.shape_of(r).map_err(|e| e.to_string());
         let thr = m
             .component_as::<LIFCell>("post_exc")
             .map_or(-55.0, |l| l.params().thr);
         let buckets = Buckets::new(steps, BUCKETS);
         let pop = |name: &'static str, path: &str| -> Result<Pop, String> {
             let r = c(path)?;
-            let (b, u) = m.shape_of(r);
+            let (b, u) = shape(r)?;
             Ok(Pop {
                 name,
                 source: r,
@@ -57,22 +58,15 @@ impl EiTrace {
             pop("pre_inh", "pre_inh:outputs")?,
             pop("post_exc", "post_exc:s")?,
         ];
-        let width = pops
-            .iter()
-            .map(|p| {
-                let (b, u) = m.shape_of(p.source);
-                b * u
-            })
-            .chain(
-                ["post_exc:v", "Wexc:g_syn", "Winh:g_syn"]
-                    .iter()
-                    .filter_map(|p| {
-                        let (b, u) = m.shape_of(m.compartment(p).ok()?);
-                        Some(b * u)
-                    }),
-            )
-            .max()
-            .unwrap_or(1);
+        let mut width = 1;
+        for r in pops.iter().map(|p| Ok(p.source)).chain(
+            ["post_exc:v", "Wexc:g_syn", "Winh:g_syn"]
+                .iter()
+                .map(|p| c(p)),
+        ) {
+            let (b, u) = shape(r?)?;
+            width = width.max(b * u);
+        }
         let kw = |name: &str| {
             let k = m
                 .components()
@@ -99,10 +93,10 @@ impl EiTrace {
     pub fn push(&mut self, m: &mut Model, k: usize) -> ngclearn::Result<()> {
         let buf = &mut self.buf;
         let mut first = |m: &mut Model, r: CompartmentRef| -> ngclearn::Result<f32> {
-            if let Some(a) = m.view(r) {
+            if let Some(a) = m.view(r)? {
                 return Ok(a.iter().next().copied().unwrap_or(f32::NAN));
             }
-            let (b, u) = m.shape_of(r);
+            let (b, u) = m.shape_of(r)?;
             m.read_into(r, &mut buf[..b * u])?;
             Ok(buf.first().copied().unwrap_or(f32::NAN))
         };
@@ -114,12 +108,12 @@ impl EiTrace {
         }
         for p in &mut self.pops {
             // Encoders and LIF cells list their spikes: no need to look at every cell.
-            if let Some(list) = m.nonzero(p.source) {
+            if let Some(list) = m.nonzero(p.source)? {
                 for &i in list {
                     p.spikes.push(k, i as usize);
                 }
             } else {
-                let (b, u) = m.shape_of(p.source);
+                let (b, u) = m.shape_of(p.source)?;
                 m.read_into(p.source, &mut self.buf[..b * u])?;
                 for (i, &x) in self.buf[..b * u].iter().enumerate() {
                     if x != 0.0 {

@@ -8,7 +8,7 @@
 //! The model, its handles and processes live in their own modules and are re-exported
 //! here, where they have always been named.
 
-pub use crate::core::model::{CompartmentRef, Model};
+pub use crate::core::model::{CompartmentRef, Model, ModelId};
 pub use crate::core::process::{Method, ProcessId};
 
 use crate::core::component::Component;

@@ -10,7 +10,7 @@
 
 use crate::core::component::Component;
 use crate::core::context::{Context, Origin};
-use crate::core::model::{CompartmentRef, Model};
+use crate::core::model::{Model, ModelId, Slot};
 use crate::core::operations::Source;
 use crate::core::schema::Kind;
 use crate::core::wire::Expr;
@@ -42,7 +42,7 @@ impl Parts {
         Ok((component, compartment))
     }
 
-    pub(super) fn resolve(&self, path: &str) -> Result<(CompartmentRef, Kind)> {
+    pub(super) fn resolve(&self, path: &str) -> Result<(Slot, Kind)> {
         // ngclearn's full paths carry the context's name first: accept only ours.
         let local = match path.split_once(':') {
             Some((ctx, rest)) if ctx == self.name && rest.contains(':') => rest,
@@ -62,7 +62,7 @@ impl Parts {
                 compartment: cpt.to_string(),
                 available: name_list(schema.compartments.iter().map(|c| c.name)),
             })?;
-        let r = CompartmentRef {
+        let r = Slot {
             component: ci,
             compartment: k,
         };
@@ -76,7 +76,7 @@ impl Parts {
         }
     }
 
-    pub(super) fn resolve_array(&self, path: &str) -> Result<CompartmentRef> {
+    pub(super) fn resolve_array(&self, path: &str) -> Result<Slot> {
         match self.resolve(path)? {
             (r, Kind::Array) => Ok(r),
             (_, Kind::Key) => Err(Error::KindMismatch {
@@ -87,13 +87,13 @@ impl Parts {
         }
     }
 
-    pub(super) fn array(&self, r: CompartmentRef) -> &Array2<f32> {
+    pub(super) fn array(&self, r: Slot) -> &Array2<f32> {
         self.components[r.component]
             .array(r.compartment)
             .expect("compartment refs are resolved against the schema")
     }
 
-    pub(super) fn path(&self, r: CompartmentRef) -> String {
+    pub(super) fn path(&self, r: Slot) -> String {
         let c = &self.components[r.component];
         format!(
             "{}:{}",
@@ -179,7 +179,8 @@ impl Context {
         }
     }
 
-    /// Lowers the description into a runnable [`Model`].
+    /// Lowers the description into a runnable [`Model`], with an id of its own that
+    /// its handles will carry (see [`ModelId`]).
     pub fn build(self) -> Result<Model> {
         let Context {
             parts,
@@ -210,6 +211,7 @@ impl Context {
             start = end;
         }
         Ok(Model {
+            id: ModelId::fresh(),
             parts,
             wires: sorted,
             wire_specs: specs,

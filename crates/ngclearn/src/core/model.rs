@@ -4,6 +4,19 @@
 //! The model runs processes ([`Model::run`]; what running means is described in
 //! [`process`](crate::core::process)), and reads and writes compartments by path or by
 //! handle. A wired compartment reads its source and cannot be set.
+//!
+//! # Handles know their model
+//! Every model gets an id of its own when it is built ([`ModelId`], unique in the
+//! process), and every handle it gives out carries that id beside its indices. Each
+//! method that takes a handle compares the two ids first (one integer compare, no
+//! allocation) and returns [`Error::ForeignHandle`] when they differ, so a handle of
+//! one model used on another is an error instead of a read of whatever sits at the
+//! same indices there. A model rebuilt from the same description, or loaded again from
+//! the same directory, is another model with another id.
+//!
+//! A *copy* of a model (there is none yet: `Model` is not `Clone`; a Python `scan` will
+//! want one) keeps the id: it has the same components, compartments and processes at
+//! the same indices, so handles resolved on the original are meant to work on it.
 
 use crate::core::component::{write, Component};
 use crate::core::context::Origin;
@@ -16,19 +29,79 @@ use crate::core::wire::{copy_into, Wire};
 use crate::error::{Error, NotFound, Result};
 use ndarray::{Array2, ArrayView2, AsArray, Ix2};
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A compartment resolved to indices: cheap to keep and use in a loop.
+/// The identity of a built model, unique in the process (see the [module
+/// doc](self)): handles carry it, and a model refuses handles with another.
+///
+/// It is shown as `#N`. A copy of a model, when there is one, keeps the id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModelId(u64);
+
+impl ModelId {
+    /// A new id, never given before in this process (a 64-bit counter does not wrap).
+    pub(super) fn fresh() -> ModelId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ModelId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl std::fmt::Display for ModelId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Where a compartment lives in its model: component and compartment indices. What
+/// wires and the description hold; handles add the model's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Slot {
+    /// Index of the component in the model.
+    pub(crate) component: usize,
+    /// Index of the compartment in the component's schema.
+    pub(crate) compartment: usize,
+}
+
+/// A compartment resolved to indices ([`Model::compartment`]): cheap to keep and use
+/// in a loop. It carries the id of the model that resolved it, and every model method
+/// that takes one refuses a handle of another model ([`Error::ForeignHandle`]); a copy
+/// of that model, when there is one, keeps its id and so accepts the handle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CompartmentRef {
-    /// Index of the component in the model.
-    pub component: usize,
-    /// Index of the compartment in the component's schema.
-    pub compartment: usize,
+    model: ModelId,
+    slot: Slot,
+}
+
+impl CompartmentRef {
+    /// A handle of compartment `slot` of model `model`; the slot must exist there.
+    pub(crate) fn new(model: ModelId, slot: Slot) -> CompartmentRef {
+        CompartmentRef { model, slot }
+    }
+
+    /// The model that resolved it.
+    pub fn model(self) -> ModelId {
+        self.model
+    }
+
+    /// The index of its component in that model ([`Model::components`]'s order).
+    pub fn component(self) -> usize {
+        self.slot.component
+    }
+
+    /// The index of the compartment in its component's schema
+    /// ([`Schema::compartments`](crate::core::schema::Schema::compartments)).
+    pub fn compartment(self) -> usize {
+        self.slot.compartment
+    }
 }
 
 /// A built model: components, lowered wires and processes, ready to run.
+///
+/// It has an id of its own ([`Model::id`]), which the handles it gives out carry; see
+/// the [module doc](self) for what that guards against and what a copy would keep.
 #[derive(Debug)]
 pub struct Model {
+    pub(super) id: ModelId,
     pub(super) parts: Parts,
     pub(super) wires: Vec<Wire>,
     pub(super) wire_specs: Vec<(String, Source)>,
@@ -42,9 +115,20 @@ impl Model {
         &self.parts.name
     }
 
+    /// The model's id, which its handles carry.
+    pub fn id(&self) -> ModelId {
+        self.id
+    }
+
     /// Its components, in the order they were added.
     pub fn components(&self) -> impl Iterator<Item = &dyn Component> {
         self.parts.components.iter().map(|c| &**c)
+    }
+
+    /// The component that holds compartment `r`.
+    pub fn component_of(&self, r: CompartmentRef) -> Result<&dyn Component> {
+        self.check_ref(r)?;
+        Ok(&*self.parts.components[r.slot.component])
     }
 
     /// Sets how every stochastic component draws its numbers; returns how many do.
@@ -62,8 +146,9 @@ impl Model {
     }
 
     /// Whether compartment `r` is wired (it then has no value of its own).
-    pub fn is_wired(&self, r: CompartmentRef) -> bool {
-        self.wire_into(r).is_some()
+    pub fn is_wired(&self, r: CompartmentRef) -> Result<bool> {
+        self.check_ref(r)?;
+        Ok(self.wire_into(r.slot).is_some())
     }
 
     /// The component `name`, as its concrete class `T`.
@@ -82,13 +167,25 @@ impl Model {
         self.processes.iter().map(|p| p.name.as_str())
     }
 
+    /// The processes' handles, in declaration order.
+    pub fn process_ids(&self) -> impl Iterator<Item = ProcessId> + '_ {
+        (0..self.processes.len()).map(|i| ProcessId::new(self.id, i))
+    }
+
+    /// The name of process `id`.
+    pub fn process_name(&self, id: ProcessId) -> Result<&str> {
+        self.check_process(id)?;
+        Ok(&self.processes[id.index()].name)
+    }
+
     /// The calls of process `id` as `(component, method)` names.
-    pub fn process_calls(&self, id: ProcessId) -> Vec<(&str, Method)> {
-        self.processes[id.0]
+    pub fn process_calls(&self, id: ProcessId) -> Result<Vec<(&str, Method)>> {
+        self.check_process(id)?;
+        Ok(self.processes[id.index()]
             .calls
             .iter()
             .map(|&(c, m, _)| (self.parts.components[c].name(), m))
-            .collect()
+            .collect())
     }
 
     /// Resolves a process name once, for use in a loop.
@@ -96,7 +193,7 @@ impl Model {
         self.processes
             .iter()
             .position(|p| p.name == name)
-            .map(ProcessId)
+            .map(|i| ProcessId::new(self.id, i))
             .ok_or_else(|| Error::UnknownProcess {
                 name: NotFound::new(name, self.process_names()),
             })
@@ -104,10 +201,23 @@ impl Model {
 
     /// Resolves an array compartment path once, for use in a loop.
     pub fn compartment(&self, path: &str) -> Result<CompartmentRef> {
-        self.parts.resolve_array(path)
+        let slot = self.parts.resolve_array(path)?;
+        Ok(CompartmentRef::new(self.id, slot))
     }
 
-    fn wire_into(&self, r: CompartmentRef) -> Option<usize> {
+    /// A handle of compartment `compartment` of component `component` (indices in
+    /// this model, which the caller has from the model itself).
+    pub(crate) fn handle_at(&self, component: usize, compartment: usize) -> CompartmentRef {
+        CompartmentRef::new(
+            self.id,
+            Slot {
+                component,
+                compartment,
+            },
+        )
+    }
+
+    fn wire_into(&self, r: Slot) -> Option<usize> {
         self.wire_ranges[r.component]
             .clone()
             .find(|&w| self.wires[w].target == r)
@@ -115,6 +225,7 @@ impl Model {
 
     /// Runs process `id` once with time `t` and step `dt` (ms).
     pub fn run(&mut self, id: ProcessId, t: f32, dt: f32) -> Result<()> {
+        self.check_process(id)?;
         if !(dt.is_finite() && dt > 0.0) {
             return Err(Error::InvalidTimeStep { dt });
         }
@@ -128,14 +239,7 @@ impl Model {
             processes,
             ..
         } = self;
-        let comps = &mut parts.components;
-        let process = processes.get(id.0).ok_or_else(|| Error::UnknownProcess {
-            name: NotFound::new(
-                &format!("{id:?} (a handle from another model)"),
-                processes.iter().map(|p| p.name.as_str()),
-            ),
-        })?;
-        process.run(comps, wires, wire_ranges, t, dt);
+        processes[id.index()].run(&mut parts.components, wires, wire_ranges, t, dt);
         Ok(())
     }
 
@@ -168,7 +272,7 @@ impl Model {
             .filter(|&i| fits(&self.processes[i]))
             .collect();
         match fitting.as_slice() {
-            [one] => Ok(ProcessId(*one)),
+            [one] => Ok(ProcessId::new(self.id, *one)),
             many => Err(Error::NoProcess {
                 what: what.to_string(),
                 reason: if many.is_empty() {
@@ -190,51 +294,69 @@ impl Model {
     /// allocating; a wired compartment reads its source now. `out` must hold exactly
     /// `rows × cols` values.
     pub fn read_into(&mut self, r: CompartmentRef, out: &mut [f32]) -> Result<()> {
-        self.check_ref(r)?;
-        let (rows, cols) = self.shape_of(r);
+        let (rows, cols) = self.shape_of(r)?;
         if out.len() != rows * cols {
             return Err(Error::ShapeMismatch {
-                path: self.parts.path(r),
+                path: self.parts.path(r.slot),
                 expected: vec![rows, cols],
                 got: vec![out.len()],
                 context: " (the length of the buffer to read into)".into(),
             });
         }
-        match self.wire_into(r) {
+        match self.wire_into(r.slot) {
             Some(w) => {
                 let comps = &self.parts.components;
                 let expr = &mut self.wires[w].expr;
                 expr.eval(comps);
                 copy_into(expr.value(comps), out);
             }
-            None => copy_into(self.parts.array(r), out),
+            None => copy_into(self.parts.array(r.slot), out),
         }
         Ok(())
     }
 
-    /// An error for a handle that does not belong to this model.
+    /// `Ok` if `r` was resolved on this model (or a copy of it): one integer compare.
+    /// Its indices then exist here, since a model's structure never changes.
+    #[inline]
     fn check_ref(&self, r: CompartmentRef) -> Result<()> {
-        match self
-            .parts
-            .components
-            .get(r.component)
-            .and_then(|c| c.array(r.compartment))
-        {
-            Some(_) => Ok(()),
-            None => Err(Error::MalformedPath {
-                path: format!("{r:?} (a handle from another model)"),
-            }),
+        if r.model == self.id {
+            Ok(())
+        } else {
+            Err(self.foreign("compartment", r.model))
+        }
+    }
+
+    /// `Ok` if `id` was resolved on this model (or a copy of it).
+    #[inline]
+    fn check_process(&self, id: ProcessId) -> Result<()> {
+        if id.model() == self.id {
+            Ok(())
+        } else {
+            Err(self.foreign("process", id.model()))
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn foreign(&self, what: &'static str, handle_model: ModelId) -> Error {
+        Error::ForeignHandle {
+            what,
+            handle_model,
+            model: self.parts.name.clone(),
+            model_id: self.id,
         }
     }
 
     /// The shape of compartment `r`.
-    pub fn shape_of(&self, r: CompartmentRef) -> (usize, usize) {
-        self.parts.array(r).dim()
+    pub fn shape_of(&self, r: CompartmentRef) -> Result<(usize, usize)> {
+        self.check_ref(r)?;
+        Ok(self.parts.array(r.slot).dim())
     }
 
     /// The `component:compartment` path of `r`.
-    pub fn path_of(&self, r: CompartmentRef) -> String {
-        self.parts.path(r)
+    pub fn path_of(&self, r: CompartmentRef) -> Result<String> {
+        self.check_ref(r)?;
+        Ok(self.parts.path(r.slot))
     }
 
     /// Runs the process named `name` once (resolves the name each call).
@@ -245,47 +367,45 @@ impl Model {
 
     /// The current value of an array compartment (a wired one reads its source).
     pub fn get(&self, path: &str) -> Result<Array2<f32>> {
-        let r = self.parts.resolve_array(path)?;
-        Ok(self.value(r))
+        self.value(self.compartment(path)?)
     }
 
     /// The current value of a resolved compartment (a wired one reads its source).
-    pub fn value(&self, r: CompartmentRef) -> Array2<f32> {
-        match self.wire_into(r) {
+    pub fn value(&self, r: CompartmentRef) -> Result<Array2<f32>> {
+        self.check_ref(r)?;
+        Ok(match self.wire_into(r.slot) {
             Some(w) => {
                 let mut expr = self.wires[w].expr.clone();
                 expr.eval(&self.parts.components);
                 expr.value(&self.parts.components).clone()
             }
-            None => self.parts.array(r).clone(),
-        }
+            None => self.parts.array(r.slot).clone(),
+        })
     }
 
     /// The flat indices of exactly the non-zero entries of `r`, ascending, if its
-    /// component keeps them (encoders' spikes); `None` otherwise, or if `r` is wired.
-    /// Reading them costs the number of events, not the size of the compartment.
-    pub fn nonzero(&self, r: CompartmentRef) -> Option<&[u32]> {
-        match self.wire_into(r) {
+    /// component keeps them (encoders' spikes); `Ok(None)` otherwise, or if `r` is
+    /// wired. Reading them costs the number of events, not the size of the compartment.
+    pub fn nonzero(&self, r: CompartmentRef) -> Result<Option<&[u32]>> {
+        self.check_ref(r)?;
+        Ok(match self.wire_into(r.slot) {
             Some(_) => None,
-            None => self
-                .parts
-                .components
-                .get(r.component)?
-                .nonzero(r.compartment),
-        }
+            None => self.parts.components[r.slot.component].nonzero(r.slot.compartment),
+        })
     }
 
-    /// A view of a compartment's own value; `None` if it is wired (it has none).
-    pub fn view(&self, r: CompartmentRef) -> Option<ArrayView2<'_, f32>> {
-        match self.wire_into(r) {
+    /// A view of a compartment's own value; `Ok(None)` if it is wired (it has none).
+    pub fn view(&self, r: CompartmentRef) -> Result<Option<ArrayView2<'_, f32>>> {
+        self.check_ref(r)?;
+        Ok(match self.wire_into(r.slot) {
             Some(_) => None,
-            None => Some(self.parts.array(r).view()),
-        }
+            None => Some(self.parts.array(r.slot).view()),
+        })
     }
 
     /// Sets an array compartment; the shape must match and it must not be wired.
     pub fn set<'a>(&mut self, path: &str, value: impl AsArray<'a, f32, Ix2>) -> Result<()> {
-        let r = self.parts.resolve_array(path)?;
+        let r = self.compartment(path)?;
         self.set_ref(r, value)
     }
 
@@ -297,26 +417,27 @@ impl Model {
     ) -> Result<()> {
         let value: ArrayView2<'a, f32> = value.into();
         self.check_ref(r)?;
-        if let Some(w) = self.wire_into(r) {
+        let slot = r.slot;
+        if let Some(w) = self.wire_into(slot) {
             return Err(Error::WiredCompartment {
-                path: self.parts.path(r),
+                path: self.parts.path(slot),
                 source_desc: self.wire_specs[w].1.to_string(),
             });
         }
-        let c = &mut self.parts.components[r.component];
+        let c = &mut self.parts.components[slot.component];
         let dim = c
-            .array(r.compartment)
+            .array(slot.compartment)
             .expect("resolved against the schema")
             .dim();
         if dim != value.dim() {
             return Err(Error::ShapeMismatch {
-                path: self.parts.path(r),
+                path: self.parts.path(slot),
                 expected: vec![dim.0, dim.1],
                 got: value.shape().to_vec(),
                 context: String::new(),
             });
         }
-        write(&mut **c, r.compartment, |dst| dst.assign(&value));
+        write(&mut **c, slot.compartment, |dst| dst.assign(&value));
         Ok(())
     }
 

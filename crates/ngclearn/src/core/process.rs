@@ -19,6 +19,9 @@
 //! reset process does not matter.
 
 use crate::core::component::Component;
+#[cfg(doc)]
+use crate::core::model::Model;
+use crate::core::model::ModelId;
 use crate::core::schema::MethodInfo;
 use crate::core::wire::Wire;
 use std::ops::Range;
@@ -65,9 +68,33 @@ impl Method {
     }
 }
 
-/// A process resolved to its index.
+/// A process resolved to its index ([`Model::process_id`]), with the id of the model
+/// that resolved it: every model method that takes one refuses a process id of another
+/// model ([`Error::ForeignHandle`](crate::Error::ForeignHandle)); a copy of that
+/// model, when there is one, keeps its id and so accepts it (see
+/// [`model`](crate::core::model)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProcessId(pub usize);
+pub struct ProcessId {
+    model: ModelId,
+    index: usize,
+}
+
+impl ProcessId {
+    /// Process `index` of model `model`; the index must exist there.
+    pub(crate) fn new(model: ModelId, index: usize) -> ProcessId {
+        ProcessId { model, index }
+    }
+
+    /// The model that resolved it.
+    pub fn model(self) -> ModelId {
+        self.model
+    }
+
+    /// The index of the process in that model ([`Model::process_names`]' order).
+    pub fn index(self) -> usize {
+        self.index
+    }
+}
 
 /// A lowered process: its name and its calls, components by index, each with whether
 /// it reads the component's inputs (so its wires are delivered first).

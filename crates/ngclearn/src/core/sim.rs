@@ -89,6 +89,7 @@ struct Feed {
 #[derive(Debug)]
 struct Recorder {
     source: CompartmentRef,
+    path: String,
     what: Recording,
     shape: (usize, usize),
     sink: Sink,
@@ -129,16 +130,13 @@ pub enum Recorded {
 }
 
 impl Simulation {
-    /// Steps `process` of `model` with step `dt` ms, the first at time `t0`.
+    /// Steps `process` of `model` with step `dt` ms, the first at time `t0`. The
+    /// simulation belongs to `model` (or a copy of it): attaching compartments and
+    /// running are given that model and handles of it, and refuse another
+    /// ([`Error::ForeignHandle`]), so a run never starts on a model whose handles
+    /// it does not hold.
     pub fn new(model: &Model, process: ProcessId, t0: f32, dt: f32) -> Result<Simulation> {
-        if model.process_names().nth(process.0).is_none() {
-            return Err(Error::param(
-                model.name(),
-                "process",
-                format!("{process:?}"),
-                "is not a process of this model",
-            ));
-        }
+        model.process_name(process)?;
         if !(dt.is_finite() && dt > 0.0) {
             return Err(Error::InvalidTimeStep { dt });
         }
@@ -165,8 +163,9 @@ impl Simulation {
         target: CompartmentRef,
         source: FeedSource,
     ) -> Result<()> {
-        let path = model.path_of(target);
-        if model.is_wired(target) {
+        self.check_model(model)?;
+        let path = model.path_of(target)?;
+        if model.is_wired(target)? {
             return Err(Error::param(
                 &path,
                 "feed",
@@ -177,7 +176,7 @@ impl Simulation {
         if self.feeds.iter().any(|f| f.target == target) {
             return Err(Error::param(&path, "feed", "twice", "is fed once only"));
         }
-        let (b, u) = model.shape_of(target);
+        let (b, u) = model.shape_of(target)?;
         let shape = source.shape();
         if shape.len() != 3 || shape[1..] != [b, u] {
             return Err(Error::ShapeMismatch {
@@ -206,21 +205,24 @@ impl Simulation {
         what: Recording,
         sink: Sink,
     ) -> Result<RecorderId> {
+        self.check_model(model)?;
+        let path = model.path_of(source)?;
         if self
             .recorders
             .iter()
             .any(|r| r.source == source && r.what == what)
         {
             return Err(Error::param(
-                &model.path_of(source),
+                &path,
                 "record",
                 "twice",
                 "is recorded once only",
             ));
         }
-        let (b, u) = model.shape_of(source);
+        let (b, u) = model.shape_of(source)?;
         self.recorders.push(Recorder {
             source,
+            path,
             what,
             shape: (b, u),
             sink,
@@ -233,14 +235,20 @@ impl Simulation {
     }
 
     /// Counts the spikes (non-zero entries) of `source` over the run.
-    pub fn count_spikes(&mut self, model: &Model, source: CompartmentRef) -> CounterId {
-        let (b, u) = model.shape_of(source);
+    pub fn count_spikes(&mut self, model: &Model, source: CompartmentRef) -> Result<CounterId> {
+        self.check_model(model)?;
+        let (b, u) = model.shape_of(source)?;
         self.counters.push(Counter {
             source,
             buf: vec![0.0; b * u],
             spikes: 0,
         });
-        CounterId(self.counters.len() - 1)
+        Ok(CounterId(self.counters.len() - 1))
+    }
+
+    /// `Ok` if `model` is the one the simulation was made for (or a copy of it).
+    fn check_model(&self, model: &Model) -> Result<()> {
+        model.process_name(self.process).map(|_| ())
     }
 
     /// Spikes counted so far by `id`.
@@ -268,6 +276,9 @@ impl Simulation {
         steps: usize,
         mut after_step: impl FnMut(&mut Model, usize) -> Result<Flow>,
     ) -> Result<usize> {
+        // Every attachment was checked against this model's id: checking the process
+        // checks them all, before anything runs.
+        self.check_model(model)?;
         let last = self
             .done
             .checked_add(steps)
@@ -284,7 +295,7 @@ impl Simulation {
             let rows = f.source.shape()[0];
             if rows < last {
                 return Err(Error::param(
-                    &model.path_of(f.target),
+                    &model.path_of(f.target)?,
                     "feed",
                     rows,
                     &format!("has {rows} steps; the run needs {last}"),
@@ -300,7 +311,7 @@ impl Simulation {
                 len.and_then(|n| r.dense.try_reserve_exact(n).ok())
                     .ok_or_else(|| {
                         Error::param(
-                            &model.path_of(r.source),
+                            &r.path,
                             "record",
                             steps,
                             "steps of this compartment do not fit in memory",
@@ -352,10 +363,10 @@ fn count(model: &mut Model, r: CompartmentRef, buf: &mut [f32]) -> Result<u64> {
             .map(|x| u64::from(x.to_bits() << 1 != 0))
             .sum::<u64>()
     };
-    if let Some(list) = model.nonzero(r) {
+    if let Some(list) = model.nonzero(r)? {
         return Ok(list.len() as u64);
     }
-    if let Some(n) = model.view(r).and_then(|v| v.to_slice().map(nonzero)) {
+    if let Some(n) = model.view(r)?.and_then(|v| v.to_slice().map(nonzero)) {
         return Ok(n);
     }
     model.read_into(r, buf)?;
@@ -376,12 +387,7 @@ impl Recorder {
             Recording::Spikes => {
                 let (batched, units) = (self.shape.0 > 1, self.shape.1.max(1));
                 let step = i32::try_from(k).map_err(|_| {
-                    Error::param(
-                        &model.path_of(self.source),
-                        "record",
-                        k,
-                        "spike events hold steps as int32",
-                    )
+                    Error::param(&self.path, "record", k, "spike events hold steps as int32")
                 })?;
                 let push = |sink: &mut Sink, events: &mut Vec<[i32; 3]>, i: usize| {
                     let (row, unit) = ((i / units) as i32, (i % units) as i32);
@@ -395,7 +401,7 @@ impl Recorder {
                     }
                 };
                 // Spiking components list their spikes: no need to look at every cell.
-                if let Some(list) = model.nonzero(self.source) {
+                if let Some(list) = model.nonzero(self.source)? {
                     for &i in list {
                         push(&mut self.sink, &mut self.events, i as usize)?;
                     }

@@ -6,13 +6,13 @@
 //! its non-zero entries, wired into an input with a support, delivers only those.
 
 use crate::core::component::{write, Component};
-use crate::core::model::CompartmentRef;
+use crate::core::model::Slot;
 use ndarray::Array2;
 
 /// A lowered wire source. Operations own the buffer they evaluate into.
 #[derive(Debug, Clone)]
 pub(super) enum Expr {
-    Leaf(CompartmentRef),
+    Leaf(Slot),
     Op {
         product: bool,
         children: Vec<Expr>,
@@ -44,7 +44,7 @@ impl Expr {
     }
 
     /// Whether the expression reads compartment `r`.
-    pub(super) fn reads(&self, r: CompartmentRef) -> bool {
+    pub(super) fn reads(&self, r: Slot) -> bool {
         match self {
             Expr::Leaf(x) => *x == r,
             Expr::Op { children, .. } => children.iter().any(|c| c.reads(r)),
@@ -65,7 +65,7 @@ impl Expr {
 /// A lowered wire: its target and its source.
 #[derive(Debug, Clone)]
 pub(super) struct Wire {
-    pub(super) target: CompartmentRef,
+    pub(super) target: Slot,
     pub(super) expr: Expr,
     /// Used when a leaf source lives in the target's own component.
     pub(super) scratch: Option<Array2<f32>>,

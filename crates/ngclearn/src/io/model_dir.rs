@@ -816,11 +816,10 @@ fn state_of(model: &Model, i: usize, c: &dyn Component) -> Vec<(String, NpyArray
         if info.kind != Kind::Array {
             continue;
         }
-        let r = crate::core::context::CompartmentRef {
-            component: i,
-            compartment: idx,
-        };
-        if model.is_wired(r) {
+        if model
+            .is_wired(model.handle_at(i, idx))
+            .expect("a handle of this model")
+        {
             continue;
         }
         let a = c.array(idx).expect("array compartments are addressable");
@@ -873,8 +872,8 @@ fn write_all(model: &Model, dir: &Path) -> Result<()> {
     )?;
 
     let mut procs = Map::new();
-    for (pi, name) in model.process_names().enumerate() {
-        let calls = model.process_calls(crate::core::context::ProcessId(pi));
+    for (id, name) in model.process_ids().zip(model.process_names()) {
+        let calls = model.process_calls(id)?;
         let order: Vec<Value> = calls
             .iter()
             .map(|(c, m)| serde_json::json!({"name": c, "method": m.as_str()}))

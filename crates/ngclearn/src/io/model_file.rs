@@ -526,7 +526,7 @@ pub fn load_model_file_with(
                     ))
                 }
             };
-            let (rows, cols) = model.shape_of(r);
+            let (rows, cols) = model.shape_of(r)?;
             let value = match v {
                 Value::Number(_) => ndarray::Array2::from_elem((rows, cols), number(v, "")?),
                 Value::Array(outer) => {
