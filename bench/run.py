@@ -94,7 +94,8 @@ def main():
         with open(path, "w") as f:
             f.write(model_toml(ne, ni, npost, hz, g_e, g_i, plastic=name.endswith("-uniform-W")))
         for mode, label in (("jax", "ngc (JAX-compatible)"), ("fast", "ngc --random fast")):
-            bins = [(ngc, label)] + ([(os.path.abspath(args.baseline), "baseline " + label[4:])] if args.baseline else [])
+            baseline = os.path.abspath(args.baseline) if args.baseline and os.sep in args.baseline else args.baseline
+            bins = [(ngc, label)] + ([(baseline, "baseline " + label[4:])] if baseline else [])
             runs = {b: [] for b, _ in bins}
             for _ in range(args.repeat):  # interleaved, so that drift hits both alike
                 for b, _ in bins:
@@ -137,7 +138,7 @@ def table(rows):
         j = r.get("peer") or {}
         own = j.get("sim_only_s") or j.get("warm_run_s") or j.get("run_s")
         own = "" if own is None else f"{own} s"
-        print(f"{r['workload']:<14} {r['impl']:<22} {r['wall_s']:8.3f} {r['rss_mb']:8.1f} {r['wall_s'] / base[r['workload']]:7.1f}  {own}")
+        print(f"{r['workload']:<14} {r['impl']:<22} {r['wall_s']:8.3f} {r['rss_mb']:8.1f} {r['wall_s'] / base[r['workload']]:7.2f}  {own}")
 
 
 if __name__ == "__main__":

@@ -362,7 +362,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     for g in &mut groups {
-        g.spikes = sim.spikes(g.counter);
+        g.spikes = sim.spikes(g.counter).expect("a counter of this simulation");
     }
 
     // Every output is first written beside its destination under a hidden name; only

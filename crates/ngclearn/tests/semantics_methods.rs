@@ -8,7 +8,7 @@ mod common;
 use common::scratch;
 use ndarray::Array2;
 use ngclearn::core::class::{ComponentClass, Registry};
-use ngclearn::core::component::Component;
+use ngclearn::core::component::{Component, WriteToken};
 use ngclearn::core::rng::Key;
 use ngclearn::core::schema::{CompartmentInfo, Kind, MethodInfo, Role, Schema};
 use ngclearn::io::kwargs::Kwargs;
@@ -132,7 +132,7 @@ impl Component for Accumulator {
     fn array(&self, index: usize) -> Option<&Array2<f32>> {
         [&self.x, &self.acc].get(index).copied()
     }
-    fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+    fn array_mut(&mut self, index: usize, _: WriteToken) -> Option<&mut Array2<f32>> {
         match index {
             0 => Some(&mut self.x),
             1 => Some(&mut self.acc),
@@ -288,4 +288,24 @@ fn every_outside_write_goes_through_the_one_guarded_path() {
     // A refused write (wrong shape) tells nothing.
     assert!(m.set("a:acc", &ndarray::array![[3.0f32]]).is_err());
     assert_eq!(log(&m), [0, 1]);
+}
+
+#[test]
+fn a_shared_method_given_by_name_is_that_method() {
+    // `Named` with a shared method's declaration is the shared method: it runs, and
+    // the process is the model's advance process.
+    let mut ctx = Context::new("m");
+    ctx.add(BernoulliCell::new("src", 2, 1, Some(Key::from_seed(1))).unwrap())
+        .unwrap();
+    let named = Method::Named(&ngclearn::core::schema::ADVANCE_AND_RESET[0]);
+    ctx.process("p", &[("src", named)]).unwrap();
+    let mut m = ctx.build().unwrap();
+    m.set("src:inputs", &ndarray::array![[1.0f32, 1.0]])
+        .unwrap();
+    let p = m.advance_process().unwrap();
+    m.run(p, 0.1, 0.1).unwrap();
+    assert_eq!(
+        m.get("src:outputs").unwrap(),
+        ndarray::array![[1.0f32, 1.0]]
+    );
 }

@@ -63,7 +63,7 @@ fn recordings_equal_stepping_by_hand() {
         .iter()
         .map(|a| a.sum() as u64)
         .sum::<u64>();
-    assert_eq!(sim.spikes(post), post_by_hand);
+    assert_eq!(sim.spikes(post), Some(post_by_hand));
     assert!(post_by_hand > 0);
     let out = sim.finish().unwrap();
     let Recorded::Dense(vs) = &out[0] else {
@@ -256,4 +256,95 @@ fn a_simulation_refuses_handles_and_models_it_was_not_made_for() {
         5,
         "the model it was made for runs it"
     );
+}
+
+#[test]
+fn a_stream_of_the_wrong_kind_a_late_attachment_and_too_many_spike_steps_are_refused() {
+    let mut m = tutorial();
+    let adv = m.process_id("advance_proc").unwrap();
+    let c = |m: &Model, p: &str| m.compartment(p).unwrap();
+    let dir = scratch("sim_refusals");
+    let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+    // A dense recording into an int32 stream, spikes into a float32 one.
+    let ints = NpyStream::create(&dir.join("i.npy"), Dtype::I32, &[2]).unwrap();
+    let e = sim
+        .record(&m, c(&m, "post_exc:v"), Recording::Dense, Sink::Npy(ints))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("needs a stream of F32 rows of [1, 1]"), "{e}");
+    let floats = NpyStream::create(&dir.join("f.npy"), Dtype::F32, &[1, 80]).unwrap();
+    let e = sim
+        .record(
+            &m,
+            c(&m, "pre_exc:outputs"),
+            Recording::Spikes,
+            Sink::Npy(floats),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("needs a stream of I32 rows of [2]"), "{e}");
+    // Spike steps are int32: a run that would pass them is refused before it starts.
+    sim.record(
+        &m,
+        c(&m, "pre_exc:outputs"),
+        Recording::Spikes,
+        Sink::Memory,
+    )
+    .unwrap();
+    let e = sim
+        .run(&mut m, i32::MAX as usize + 2, |_, _| Ok(Flow::Continue))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("int32"), "{e}");
+    assert_eq!(sim.steps_done(), 0);
+    // Recorders are attached before the first step.
+    sim.run(&mut m, 3, |_, _| Ok(Flow::Continue)).unwrap();
+    let e = sim
+        .record(&m, c(&m, "post_exc:v"), Recording::Dense, Sink::Memory)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("attach before the first run"), "{e}");
+    // A counter is read only on its own simulation.
+    let other_model = tutorial();
+    let mut other = Simulation::new(
+        &other_model,
+        other_model.process_id("advance_proc").unwrap(),
+        0.1,
+        0.1,
+    )
+    .unwrap();
+    let theirs = other
+        .count_spikes(&other_model, c(&other_model, "post_exc:s"))
+        .unwrap();
+    assert_eq!(sim.spikes(theirs), None);
+    assert_eq!(other.spikes(theirs), Some(0));
+}
+
+#[test]
+fn a_feed_read_from_a_file_row_by_row_equals_the_array() {
+    use ndarray_npy::WriteNpyExt;
+    let dir = scratch("sim_rows");
+    let rates = Array3::from_shape_fn((40, 1, 80), |(k, _, u)| ((k + u) % 7) as f32 * 10.0);
+    rates
+        .write_npy(std::fs::File::create(dir.join("r.npy")).unwrap())
+        .unwrap();
+    let run = |source: FeedSource| {
+        let mut m = tutorial();
+        let adv = m.process_id("advance_proc").unwrap();
+        let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+        let target = m.compartment("pre_exc:inputs").unwrap();
+        sim.feed(&m, target, source).unwrap();
+        let out = m.compartment("pre_exc:outputs").unwrap();
+        sim.record(&m, out, Recording::Spikes, Sink::Memory)
+            .unwrap();
+        sim.run(&mut m, 40, |_, _| Ok(Flow::Continue)).unwrap();
+        let Recorded::Spikes(events) = sim.finish().unwrap().remove(0) else {
+            panic!("spike events")
+        };
+        events
+    };
+    let from_array = run(FeedSource::Array(rates));
+    let rows = ngclearn::io::npy::NpyRows::open(&dir.join("r.npy")).unwrap();
+    assert_eq!(run(FeedSource::Rows(rows)), from_array);
+    assert!(!from_array.is_empty());
 }

@@ -35,11 +35,11 @@ impl ComponentClass {
     }
 
     /// Whether `name` names this class: its class name, its module path, or (as a
-    /// saved model may spell it) any `ngclearn.…` path ending in its class name.
+    /// saved model may spell it) any `ngclearn…` path ending in its class name.
     pub fn answers_to(&self, name: &str) -> bool {
         name == self.schema.class
             || name == self.schema.module_path
-            || (name.starts_with("ngclearn.") && name.rsplit('.').next() == Some(self.schema.class))
+            || (name.starts_with("ngclearn") && name.rsplit('.').next() == Some(self.schema.class))
     }
 }
 
@@ -98,7 +98,7 @@ impl Registry {
     }
 
     /// The class a saved model's `modulePath` names: its exact module path, or an
-    /// `ngclearn.…` path ending in its class name (ngclearn re-exports classes).
+    /// `ngclearn…` path ending in its class name (ngclearn re-exports classes).
     pub fn by_module_path(&self, module_path: &str) -> Option<&'static ComponentClass> {
         let last = module_path.rsplit('.').next().unwrap_or_default();
         self.classes
@@ -107,7 +107,7 @@ impl Registry {
             .or_else(|| {
                 self.classes
                     .iter()
-                    .find(|c| module_path.starts_with("ngclearn.") && c.schema.class == last)
+                    .find(|c| module_path.starts_with("ngclearn") && c.schema.class == last)
             })
             .copied()
     }

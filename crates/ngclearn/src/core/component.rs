@@ -10,7 +10,8 @@ use ndarray::Array2;
 /// Compartments are addressed by their index in [`Schema::compartments`]; the
 /// model resolves names to indices once, when it is built. A component only ever
 /// writes its own compartments: a wired compartment's value is copied in from its
-/// source right before each method call, so nothing writes through a wire.
+/// source right before each call of a method that reads inputs (the schema says
+/// which), so nothing writes through a wire.
 pub trait Component: std::fmt::Debug + Send + Sync {
     /// The component's name, unique in its model.
     fn name(&self) -> &str;
@@ -35,10 +36,10 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     }
     /// The array compartment at `index` (`None` for the key or an unknown index).
     fn array(&self, index: usize) -> Option<&Array2<f32>>;
-    /// The array compartment at `index`, mutably, for [`write`] alone: a write made
-    /// through it directly skips [`Component::changed`] and leaves stale whatever the
-    /// component derived from the old value.
-    fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>>;
+    /// The array compartment at `index`, mutably. Only [`write`] can call it (only this
+    /// crate can make a [`WriteToken`]), so that every write from outside is followed by
+    /// [`Component::changed`].
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>>;
     /// Compartment `index` was written from outside the component's own methods (by
     /// [`write`]): drop what was derived from its old value (a support list, "all
     /// weights are one", "the inputs did not change"). Every class says, here and
@@ -77,6 +78,12 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     }
 }
 
+/// Proof that a call of [`Component::array_mut`] comes from [`write`]: it cannot be
+/// made outside this crate, so a class's own `array_mut` can only be reached through
+/// the guarded path.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteToken(());
+
 /// The one way to write a compartment from outside its component (a wire, `Model::set`,
 /// a loader, a learning rule): `f` writes the array, then the component is told
 /// ([`Component::changed`]). `None` if the component has no array at `index`.
@@ -85,7 +92,7 @@ pub fn write<R>(
     index: usize,
     f: impl FnOnce(&mut Array2<f32>) -> R,
 ) -> Option<R> {
-    let r = f(c.array_mut(index)?);
+    let r = f(c.array_mut(index, WriteToken(()))?);
     c.changed(index);
     Some(r)
 }

@@ -15,6 +15,7 @@ use crate::core::component::Component;
 use crate::core::lower::Parts;
 use crate::core::operations::Source;
 use crate::core::process::Process;
+use crate::core::schema::{MethodInfo, Schema};
 use crate::core::wire::{Expr, Wire};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
@@ -144,15 +145,8 @@ impl Context {
         let calls = calls
             .iter()
             .map(|&(c, m)| {
-                let &i = self
-                    .parts
-                    .index
-                    .get(c)
-                    .ok_or_else(|| self.parts.unknown_component(c))?;
-                let schema = self.parts.components[i].schema();
-                let info = schema
-                    .method(m.as_str())
-                    .ok_or_else(|| unknown_method(c, schema, m.as_str()))?;
+                // Resolved by name, so that `Named` of a shared method is that method.
+                let (i, m, info) = self.resolve_method(c, m.as_str())?;
                 Ok((i, m, info.reads_inputs))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -171,6 +165,15 @@ impl Context {
     /// The method `name` of component `component`, resolved against its class: one of
     /// the shared four, or another method the class declares.
     pub fn method(&self, component: &str, name: &str) -> Result<Method> {
+        Ok(self.resolve_method(component, name)?.1)
+    }
+
+    /// The component's index, the method and its declaration.
+    fn resolve_method(
+        &self,
+        component: &str,
+        name: &str,
+    ) -> Result<(usize, Method, &'static MethodInfo)> {
         let &i = self
             .parts
             .index
@@ -180,11 +183,11 @@ impl Context {
         let info = schema
             .method(name)
             .ok_or_else(|| unknown_method(component, schema, name))?;
-        Ok(Method::parse(name).unwrap_or(Method::Named(info)))
+        Ok((i, Method::parse(name).unwrap_or(Method::Named(info)), info))
     }
 }
 
-fn unknown_method(component: &str, schema: &crate::core::schema::Schema, method: &str) -> Error {
+fn unknown_method(component: &str, schema: &Schema, method: &str) -> Error {
     Error::UnknownMethod {
         component: component.to_string(),
         class: schema.class.to_string(),

@@ -18,7 +18,7 @@
 
 use crate::core::context::{CompartmentRef, Model, ProcessId};
 use crate::error::{Error, Result};
-use crate::io::npy::{NpyRows, NpyStream};
+use crate::io::npy::{Dtype, NpyRows, NpyStream};
 use crate::io::replace::PendingFile;
 use ndarray::{Array3, ArrayView2};
 
@@ -32,10 +32,10 @@ pub enum FeedSource {
 }
 
 impl FeedSource {
-    fn shape(&self) -> Vec<usize> {
+    fn shape(&self) -> &[usize] {
         match self {
-            FeedSource::Array(a) => a.shape().to_vec(),
-            FeedSource::Rows(r) => r.shape().to_vec(),
+            FeedSource::Array(a) => a.shape(),
+            FeedSource::Rows(r) => r.shape(),
         }
     }
 }
@@ -65,9 +65,19 @@ pub enum Recording {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecorderId(usize);
 
+impl RecorderId {
+    /// The recorder's place in [`Simulation::finish`]'s list (the order of attaching).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// A spike counter's handle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CounterId(usize);
+pub struct CounterId {
+    sim: u64,
+    index: usize,
+}
 
 /// What the caller's step hook asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +126,8 @@ pub struct Simulation {
     recorders: Vec<Recorder>,
     counters: Vec<Counter>,
     done: usize,
+    /// Process-unique, so that a counter's handle is only read where it was made.
+    id: u64,
 }
 
 /// What a finished recorder holds.
@@ -151,6 +163,10 @@ impl Simulation {
             recorders: Vec::new(),
             counters: Vec::new(),
             done: 0,
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         })
     }
 
@@ -164,6 +180,7 @@ impl Simulation {
         source: FeedSource,
     ) -> Result<()> {
         self.check_model(model)?;
+        self.check_not_started("feed")?;
         let path = model.path_of(target)?;
         if model.is_wired(target)? {
             return Err(Error::param(
@@ -182,7 +199,7 @@ impl Simulation {
             return Err(Error::ShapeMismatch {
                 path,
                 expected: vec![shape.first().copied().unwrap_or(0), b, u],
-                got: shape,
+                got: shape.to_vec(),
                 context: " (a feed: steps, batch, units)".into(),
             });
         }
@@ -206,6 +223,7 @@ impl Simulation {
         sink: Sink,
     ) -> Result<RecorderId> {
         self.check_model(model)?;
+        self.check_not_started("record")?;
         let path = model.path_of(source)?;
         if self
             .recorders
@@ -220,6 +238,20 @@ impl Simulation {
             ));
         }
         let (b, u) = model.shape_of(source)?;
+        if let Sink::Npy(stream) = &sink {
+            let (dtype, row) = match what {
+                Recording::Dense => (Dtype::F32, vec![b, u]),
+                Recording::Spikes => (Dtype::I32, vec![if b > 1 { 3 } else { 2 }]),
+            };
+            if stream.dtype() != dtype || stream.row_shape() != row {
+                return Err(Error::param(
+                    &path,
+                    "record",
+                    format!("{:?} rows of {:?}", stream.dtype(), stream.row_shape()),
+                    &format!("needs a stream of {dtype:?} rows of {row:?}"),
+                ));
+            }
+        }
         self.recorders.push(Recorder {
             source,
             path,
@@ -237,13 +269,17 @@ impl Simulation {
     /// Counts the spikes (non-zero entries) of `source` over the run.
     pub fn count_spikes(&mut self, model: &Model, source: CompartmentRef) -> Result<CounterId> {
         self.check_model(model)?;
+        self.check_not_started("count_spikes")?;
         let (b, u) = model.shape_of(source)?;
         self.counters.push(Counter {
             source,
             buf: vec![0.0; b * u],
             spikes: 0,
         });
-        Ok(CounterId(self.counters.len() - 1))
+        Ok(CounterId {
+            sim: self.id,
+            index: self.counters.len() - 1,
+        })
     }
 
     /// `Ok` if `model` is the one the simulation was made for (or a copy of it).
@@ -251,9 +287,23 @@ impl Simulation {
         model.process_name(self.process).map(|_| ())
     }
 
-    /// Spikes counted so far by `id`.
-    pub fn spikes(&self, id: CounterId) -> u64 {
-        self.counters[id.0].spikes
+    /// Feeds and recorders are attached before the first step, so that every
+    /// recording starts at step 0.
+    fn check_not_started(&self, what: &str) -> Result<()> {
+        if self.done > 0 {
+            return Err(Error::param(
+                "simulation",
+                what,
+                self.done,
+                "steps were run already: attach before the first run",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Spikes counted so far by `id`; `None` for a counter of another simulation.
+    pub fn spikes(&self, id: CounterId) -> Option<u64> {
+        (id.sim == self.id).then(|| self.counters.get(id.index).map(|c| c.spikes))?
     }
 
     /// Steps run so far (over every call of [`Simulation::run`]).
@@ -291,6 +341,15 @@ impl Simulation {
                 "take the time past float32's range",
             ));
         }
+        let spike_steps = i32::MAX as usize + 1;
+        if last > spike_steps && self.recorders.iter().any(|r| r.what == Recording::Spikes) {
+            return Err(Error::param(
+                "simulation",
+                "steps",
+                last,
+                "is more than spike events can hold (their steps are int32)",
+            ));
+        }
         for f in &self.feeds {
             let rows = f.source.shape()[0];
             if rows < last {
@@ -308,7 +367,8 @@ impl Simulation {
                     Recording::Dense => steps.checked_mul(r.buf.len()),
                     Recording::Spikes => Some(0),
                 };
-                len.and_then(|n| r.dense.try_reserve_exact(n).ok())
+                // Amortised: many short runs reserve as one long one does.
+                len.and_then(|n| r.dense.try_reserve(n).ok())
                     .ok_or_else(|| {
                         Error::param(
                             &r.path,
@@ -375,7 +435,6 @@ fn count(model: &mut Model, r: CompartmentRef, buf: &mut [f32]) -> Result<u64> {
 
 impl Recorder {
     fn push(&mut self, model: &mut Model, k: usize) -> Result<()> {
-        self.steps += 1;
         match self.what {
             Recording::Dense => {
                 model.read_into(self.source, &mut self.buf)?;
@@ -413,6 +472,7 @@ impl Recorder {
                 }
             }
         }
+        self.steps += 1;
         Ok(())
     }
 

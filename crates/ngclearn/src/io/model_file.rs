@@ -36,7 +36,7 @@
 //! sum = ["W:i_syn", { product = ["z:v", "z:v"] }]   # sum / product, nestable
 //! target = "z:j"
 //!
-//! [process]                        # "component" calls advance_state; "component.reset"
+//! [process]                        # "component" calls advance_state; "component.m" calls m
 //! advance_proc = ["pre", "W", "z"]
 //! reset_proc = ["pre.reset", "W.reset", "z.reset"]
 //!
@@ -59,7 +59,7 @@
 //! from the clock, which [`load_model_file_seeded`] returns so that it can be printed and
 //! the run repeated. The full description is `docs/model-file.md`.
 
-use crate::core::class::{ComponentClass, Registry};
+use crate::core::class::Registry;
 use crate::core::context::{CompartmentRef, Context, Method, Model};
 use crate::core::operations::Source;
 use crate::core::rng::Key;
@@ -316,7 +316,7 @@ pub fn load_model_file_with(
         c.get("key").is_none_or(Value::is_null)
             && c.get("class")
                 .and_then(Value::as_str)
-                .and_then(|name| class_named(registry, name))
+                .and_then(|name| registry.get(name))
                 .is_some_and(|k| k.schema.compartments.iter().any(|x| x.kind == Kind::Key))
     };
     let keyless = comps.iter().filter(|c| takes_key(c)).count();
@@ -355,7 +355,7 @@ pub fn load_model_file_with(
                 ))
             }
         };
-        let found = class_named(registry, &class).ok_or_else(|| Error::UnknownClass {
+        let found = registry.get(&class).ok_or_else(|| Error::UnknownClass {
             path: path.display().to_string(),
             field: format!("{field}.class"),
             module_path: class.clone(),
@@ -571,11 +571,4 @@ fn clock_seed() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64 & 0xffff_ffff)
-}
-
-/// The class a model file names: its class name or module path.
-fn class_named(registry: &Registry, name: &str) -> Option<&'static ComponentClass> {
-    registry
-        .classes()
-        .find(|c| c.schema.class == name || c.schema.module_path == name)
 }

@@ -137,6 +137,16 @@ impl NpyStream {
         Ok(())
     }
 
+    /// The element type.
+    pub fn dtype(&self) -> Dtype {
+        self.dtype
+    }
+
+    /// The shape of one row.
+    pub fn row_shape(&self) -> &[usize] {
+        &self.tail
+    }
+
     /// The file the stream becomes when finished.
     pub fn path(&self) -> &Path {
         &self.path

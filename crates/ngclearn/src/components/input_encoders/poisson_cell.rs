@@ -126,7 +126,7 @@ impl PoissonCell {
     /// Sets the input (unchecked: use `Model::set` for a checked set).
     pub fn set_inputs(&mut self, x: &ndarray::Array2<f32>) {
         self.enc.inputs.assign(x);
-        self.enc.inputs_changed = true; // the fast mode reschedules from the new rates
+        self.enc.changed(0); // the fast mode reschedules from the new rates
     }
     /// Spikes of the last step.
     pub fn outputs(&self) -> &ndarray::Array2<f32> {

@@ -163,7 +163,7 @@ impl AlphaSynapse {
     /// Sets `inputs` (unchecked: use `Model::set` for a checked set).
     pub fn set_inputs(&mut self, x: &ndarray::Array2<f32>) {
         self.state.base.inputs.assign(x);
-        self.state.base.input_support.forget();
+        self.state.changed(0);
     }
     /// Sets `v` (unchecked: use `Model::set` for a checked set).
     pub fn set_v(&mut self, v: &ndarray::Array2<f32>) {

@@ -360,7 +360,11 @@ macro_rules! conductance_component {
             fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
                 self.state.array(index)
             }
-            fn array_mut(&mut self, index: usize) -> Option<&mut ndarray::Array2<f32>> {
+            fn array_mut(
+                &mut self,
+                index: usize,
+                _: $crate::core::component::WriteToken,
+            ) -> Option<&mut ndarray::Array2<f32>> {
                 self.state.array_mut(index)
             }
             fn changed(&mut self, index: usize) {

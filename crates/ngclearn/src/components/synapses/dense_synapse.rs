@@ -14,7 +14,7 @@
 //! bias initialiser is given, zeros otherwise. The component keeps `key` itself.
 
 use crate::core::class::ComponentClass;
-use crate::core::component::{count, filled, finite, valid_name, Component, Support};
+use crate::core::component::{count, filled, finite, valid_name, Component, Support, WriteToken};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
 use crate::error::{Error, Result};
@@ -558,7 +558,7 @@ impl Component for DenseSynapse {
             _ => return None,
         })
     }
-    fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+    fn array_mut(&mut self, index: usize, _: WriteToken) -> Option<&mut Array2<f32>> {
         let b = &mut self.base;
         Some(match index {
             0 => &mut b.inputs,

@@ -26,7 +26,7 @@
 
 use crate::core::class::ComponentClass;
 use crate::core::component::{
-    count, filled, finite, non_negative, positive, valid_name, Component, IndexVec,
+    count, filled, finite, non_negative, positive, valid_name, Component, IndexVec, WriteToken,
 };
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
@@ -597,7 +597,7 @@ impl Component for LIFCell {
             _ => return None,
         })
     }
-    fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+    fn array_mut(&mut self, index: usize, _: WriteToken) -> Option<&mut Array2<f32>> {
         Some(match index {
             0 => &mut self.j,
             1 => &mut self.v,
