@@ -21,6 +21,9 @@
 //! ```
 #![warn(missing_docs)]
 
+// The derive macros name this crate `::ngclearn`, inside it as outside.
+extern crate self as ngclearn;
+
 pub mod components;
 pub mod core;
 pub mod error;
@@ -32,6 +35,10 @@ pub mod utils;
 pub use error::{Error, Result};
 /// The `ndarray` this crate's arrays come from (so callers need not match its version).
 pub use ndarray;
+/// A class's declaration: `#[derive(Params)]` on its parameter struct (constructor,
+/// checks, help table, keyword arguments) and `#[derive(Compartments)]` on its component
+/// struct (compartment table and accessors). See `LIFCell` for an example.
+pub use ngclearn_derive::{Compartments, Params};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[doc = include_str!("../../../README.md")]

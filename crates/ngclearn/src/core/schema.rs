@@ -202,3 +202,58 @@ fn indent(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// `parts` one after the other, as one table of `N` parameters (a class's help table
+/// from a derived `PARAMS` and the parameters its struct does not hold, such as
+/// `n_units`). A wrong `N` fails when the constant is evaluated.
+pub const fn join_params<const N: usize>(parts: &[&[ParamInfo]]) -> [ParamInfo; N] {
+    const BLANK: ParamInfo = ParamInfo {
+        name: "",
+        default: None,
+        units: "",
+        aliases: &[],
+        description: "",
+    };
+    let mut out = [BLANK; N];
+    let (mut n, mut i) = (0, 0);
+    while i < parts.len() {
+        let mut j = 0;
+        while j < parts[i].len() {
+            out[n] = parts[i][j];
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "join_params: the parts do not add up to N");
+    out
+}
+
+/// The checks a declared parameter can ask for (`#[param(check = ...)]`, see
+/// [`crate::Params`]), public so that derived code in any crate can call them. Each
+/// returns the value, or an [`crate::Error::InvalidParameter`] naming the component and
+/// the parameter.
+pub mod checks {
+    use crate::core::component;
+    use crate::error::Result;
+
+    /// Finite and > 0 (a time constant or other scale).
+    pub fn positive(component: &str, param: &str, value: f32) -> Result<f32> {
+        component::positive(component, param, value)
+    }
+
+    /// Finite (not NaN nor infinite).
+    pub fn finite(component: &str, param: &str, value: f32) -> Result<f32> {
+        component::finite(component, param, value)
+    }
+
+    /// Finite and >= 0.
+    pub fn non_negative(component: &str, param: &str, value: f32) -> Result<f32> {
+        component::non_negative(component, param, value)
+    }
+
+    /// At least one.
+    pub fn count(component: &str, param: &str, value: usize) -> Result<usize> {
+        component::count(component, param, value)
+    }
+}

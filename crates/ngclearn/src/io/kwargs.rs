@@ -6,7 +6,108 @@
 //! write `nan` and `inf` (refused when it is read, see `model_file`).
 
 use crate::error::{Error, Result};
-use serde_json::{Map, Value};
+/// The JSON types keyword arguments are read from and written to.
+pub use serde_json::{Map, Value};
+
+/// A parameter type that reads itself from one keyword argument and writes itself back
+/// as ngclearn saves it (what `#[derive(Params)]` reads and writes every field with).
+/// An enum gives its impl by hand, next to its definition.
+pub trait KwargValue: Sized {
+    /// Converts the JSON given for `key`; a wrong value is an error made by
+    /// [`Kwargs::error`].
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self>;
+    /// The JSON ngclearn writes for it.
+    fn to_kwarg(&self) -> Value;
+}
+
+impl KwargValue for f32 {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::Number(n) => kw.finite(key, &n),
+            other => Err(kw.error(key, format!("expected a number, got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        num(*self)
+    }
+}
+
+impl KwargValue for Option<f32> {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::Null => Ok(None),
+            Value::Number(n) => kw.finite(key, &n).map(Some),
+            other => Err(kw.error(key, format!("expected a number or null, got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        self.map_or(Value::Null, num)
+    }
+}
+
+impl KwargValue for usize {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::Number(n) => n
+                .as_u64()
+                .map(|x| x as usize)
+                .ok_or_else(|| kw.error(key, format!("expected a non-negative integer, got {n}"))),
+            other => Err(kw.error(key, format!("expected an integer, got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl KwargValue for bool {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::Bool(b) => Ok(b),
+            other => Err(kw.error(key, format!("expected true or false, got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl KwargValue for String {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::String(s) => Ok(s),
+            other => Err(kw.error(key, format!("expected a string, got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+
+/// A PRNG key: a seed (as `PRNGKey(seed)`), a pair `[hi, lo]`, or null; written as the
+/// pair.
+impl KwargValue for Option<crate::core::rng::Key> {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        use crate::core::rng::Key;
+        match value {
+            Value::Null => Ok(None),
+            Value::Number(n) => n
+                .as_u64()
+                .map(|s| Some(Key::from_seed(s)))
+                .ok_or_else(|| kw.error(key, "a seed must be a non-negative integer")),
+            Value::Array(a) if a.len() == 2 => match (a[0].as_u64(), a[1].as_u64()) {
+                (Some(h), Some(l)) if h <= u32::MAX as u64 && l <= u32::MAX as u64 => {
+                    Ok(Some(Key([h as u32, l as u32])))
+                }
+                _ => Err(kw.error(key, "a key pair must be two uint32")),
+            },
+            other => Err(kw.error(key, format!("expected a seed or [hi, lo], got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        self.map_or(Value::Null, |k| Value::from(k.0.to_vec()))
+    }
+}
 
 /// The constructor arguments of one component, as JSON, consumed name by name.
 #[derive(Debug)]
@@ -68,8 +169,37 @@ impl Kwargs {
         self
     }
 
-    fn err(&self, key: &str, message: impl Into<String>) -> Error {
+    /// An error about the argument `key` (naming the file and where the key is).
+    pub fn error(&self, key: &str, message: impl Into<String>) -> Error {
         Error::format(&self.file, format!("{}.{key}", self.prefix), message)
+    }
+
+    /// The argument `key` as a `T`; `default` when absent (`None`: required).
+    pub fn get<T: KwargValue>(&mut self, key: &'static str, default: Option<T>) -> Result<T> {
+        self.get_aliased(key, &[], default)
+    }
+
+    /// As [`Kwargs::get`], also accepting the argument under any of `aliases` (the name
+    /// itself first; giving it twice is an error).
+    pub fn get_aliased<T: KwargValue>(
+        &mut self,
+        key: &'static str,
+        aliases: &[&'static str],
+        default: Option<T>,
+    ) -> Result<T> {
+        let mut found = self.take(key).map(|v| (key, v));
+        for &a in aliases {
+            if let Some(v) = self.take(a) {
+                if let Some((first, _)) = found {
+                    return Err(self.error(a, format!("given both as {first} and as {a}")));
+                }
+                found = Some((a, v));
+            }
+        }
+        match found {
+            Some((k, v)) => T::from_kwarg(self, k, v),
+            None => default.ok_or_else(|| self.error(key, "missing (required)")),
+        }
     }
 
     /// The value given for `key`, if any, without using it up (to size things before
@@ -83,7 +213,7 @@ impl Kwargs {
         let x = n.as_f64().map(|x| x as f32);
         match x {
             Some(x) if x.is_finite() => Ok(x),
-            _ => Err(self.err(key, format!("{n} is not a finite float32"))),
+            _ => Err(self.error(key, format!("{n} is not a finite float32"))),
         }
     }
 
@@ -101,11 +231,7 @@ impl Kwargs {
 
     /// A number, `default` when absent (`None`: required).
     pub fn f32_or(&mut self, key: &'static str, default: Option<f32>) -> Result<f32> {
-        match self.take(key) {
-            Some(Value::Number(n)) => self.finite(key, &n),
-            Some(other) => Err(self.err(key, format!("expected a number, got {other}"))),
-            None => default.ok_or_else(|| self.err(key, "missing (required)")),
-        }
+        self.get(key, default)
     }
 
     /// A number or `null` (`None`); `default` when absent (`Err` if required).
@@ -114,42 +240,22 @@ impl Kwargs {
         key: &'static str,
         default: Option<Option<f32>>,
     ) -> Result<Option<f32>> {
-        match self.take(key) {
-            Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => self.finite(key, &n).map(Some),
-            Some(other) => Err(self.err(key, format!("expected a number or null, got {other}"))),
-            None => default.ok_or_else(|| self.err(key, "missing (required)")),
-        }
+        self.get(key, default)
     }
 
     /// A count, `default` when absent.
     pub fn usize_or(&mut self, key: &'static str, default: Option<usize>) -> Result<usize> {
-        match self.take(key) {
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .map(|x| x as usize)
-                .ok_or_else(|| self.err(key, format!("expected a non-negative integer, got {n}"))),
-            Some(other) => Err(self.err(key, format!("expected an integer, got {other}"))),
-            None => default.ok_or_else(|| self.err(key, "missing (required)")),
-        }
+        self.get(key, default)
     }
 
     /// A boolean, `default` when absent.
     pub fn bool_or(&mut self, key: &'static str, default: bool) -> Result<bool> {
-        match self.take(key) {
-            Some(Value::Bool(b)) => Ok(b),
-            Some(other) => Err(self.err(key, format!("expected true or false, got {other}"))),
-            None => Ok(default),
-        }
+        self.get(key, Some(default))
     }
 
     /// A string, `default` when absent.
     pub fn str_or(&mut self, key: &'static str, default: &str) -> Result<String> {
-        match self.take(key) {
-            Some(Value::String(s)) => Ok(s),
-            Some(other) => Err(self.err(key, format!("expected a string, got {other}"))),
-            None => Ok(default.to_string()),
-        }
+        self.get(key, Some(default.to_string()))
     }
 
     /// A 2-element shape `[n_pre, n_post]`.
@@ -157,13 +263,13 @@ impl Kwargs {
         match self.take(key) {
             Some(Value::Array(a)) if a.len() == 2 => match (a[0].as_u64(), a[1].as_u64()) {
                 (Some(r), Some(c)) => Ok((r as usize, c as usize)),
-                _ => Err(self.err(key, "expected two non-negative integers")),
+                _ => Err(self.error(key, "expected two non-negative integers")),
             },
-            Some(other) => Err(self.err(
+            Some(other) => Err(self.error(
                 key,
                 format!("expected a shape [n_pre, n_post], got {other}"),
             )),
-            None => Err(self.err(key, "missing (required)")),
+            None => Err(self.error(key, "missing (required)")),
         }
     }
 
@@ -172,7 +278,9 @@ impl Kwargs {
     pub fn null_only(&mut self, key: &'static str) -> Result<()> {
         match self.take(key) {
             None | Some(Value::Null) => Ok(()),
-            Some(other) => Err(self.err(key, format!("only null is supported here, got {other}"))),
+            Some(other) => {
+                Err(self.error(key, format!("only null is supported here, got {other}")))
+            }
         }
     }
 
@@ -186,39 +294,25 @@ impl Kwargs {
             None | Some(Value::Null) => Ok(None),
             Some(v) => {
                 if let Some(n) = first_non_finite(&v) {
-                    return Err(self.err(key, format!("{n} is not a finite float32")));
+                    return Err(self.error(key, format!("{n} is not a finite float32")));
                 }
                 serde_json::from_value(v)
                     .map(Some)
-                    .map_err(|e| self.err(key, format!("not an initialiser: {e}")))
+                    .map_err(|e| self.error(key, format!("not an initialiser: {e}")))
             }
         }
     }
 
     /// A PRNG key: a seed (as `PRNGKey(seed)`), a pair `[hi, lo]`, or null.
     pub fn prng_key(&mut self, key: &'static str) -> Result<Option<crate::core::rng::Key>> {
-        use crate::core::rng::Key;
-        match self.take(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .map(|s| Some(Key::from_seed(s)))
-                .ok_or_else(|| self.err(key, "a seed must be a non-negative integer")),
-            Some(Value::Array(a)) if a.len() == 2 => match (a[0].as_u64(), a[1].as_u64()) {
-                (Some(h), Some(l)) if h <= u32::MAX as u64 && l <= u32::MAX as u64 => {
-                    Ok(Some(Key([h as u32, l as u32])))
-                }
-                _ => Err(self.err(key, "a key pair must be two uint32")),
-            },
-            Some(other) => Err(self.err(key, format!("expected a seed or [hi, lo], got {other}"))),
-        }
+        self.get(key, Some(None))
     }
 
     /// Checks that every argument was used, naming the first unknown one.
     pub fn finish(self) -> Result<()> {
         match self.values.keys().next() {
             None => Ok(()),
-            Some(k) => Err(self.err(
+            Some(k) => Err(self.error(
                 k,
                 format!("unknown argument; accepted: {}", self.accepted.join(", ")),
             )),
@@ -229,8 +323,8 @@ impl Kwargs {
     pub fn name(&mut self) -> Result<String> {
         match self.take("name") {
             Some(Value::String(s)) => Ok(s),
-            Some(other) => Err(self.err("name", format!("expected a string, got {other}"))),
-            None => Err(self.err("name", "missing (required)")),
+            Some(other) => Err(self.error("name", format!("expected a string, got {other}"))),
+            None => Err(self.error("name", "missing (required)")),
         }
     }
 }

@@ -25,13 +25,12 @@
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
 use crate::core::class::ComponentClass;
-use crate::core::component::{
-    count, filled, finite, non_negative, positive, valid_name, Component, IndexVec, WriteToken,
-};
+use crate::core::component::{count, filled, valid_name, Component, IndexVec, WriteToken};
 use crate::core::rng::Key;
-use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
-use crate::error::{Error, Result};
-use crate::io::kwargs::{num, Kwargs};
+use crate::core::schema::{join_params, ParamInfo, Schema};
+use crate::error::Result;
+use crate::io::kwargs::{KwargValue, Kwargs};
+use crate::{Compartments, Params};
 use ndarray::Array2;
 use serde_json::{Map, Value};
 
@@ -55,77 +54,107 @@ impl Integration {
     }
 }
 
-/// Parameters of a [`LIFCell`], with ngclearn's names and defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LIFCellParams {
-    /// Membrane time constant (ms), > 0.
-    pub tau_m: f32,
-    /// Membrane resistance, > 0 (default 1).
-    pub resist_m: f32,
-    /// Base threshold (mV, default -52).
-    pub thr: f32,
-    /// Resting potential (mV, default -65).
-    pub v_rest: f32,
-    /// Reset potential (mV, default -60).
-    pub v_reset: f32,
-    /// Leak conductance (default 1; 0 gives integrate-and-fire).
-    pub conduct_leak: f32,
-    /// Adaptive-threshold time constant (ms, default 1e7; 0 turns adaptation off).
-    pub tau_theta: f32,
-    /// Threshold increment per spike (mV, default 0.05).
-    pub theta_plus: f32,
-    /// Refractory period (ms, default 5).
-    pub refract_time: f32,
-    /// At most one spike per step (default false).
-    pub one_spike: bool,
-    /// Only the highest-voltage unit may spike (default false).
-    pub max_one_spike: bool,
-    /// Euler (default) or rk2.
-    pub integration_type: Integration,
-    /// Lower clamp of `v` (default none).
-    pub v_min: Option<f32>,
-    /// Rows of the batch dimension (default 1).
-    pub batch_size: usize,
-    /// The PRNG key (default: from the clock, as ngclearn).
-    pub key: Option<Key>,
-}
-
-impl LIFCellParams {
-    /// `tau_m` and ngclearn's defaults for the rest.
-    pub fn new(tau_m: f32) -> Self {
-        LIFCellParams {
-            tau_m,
-            resist_m: 1.0,
-            thr: -52.0,
-            v_rest: -65.0,
-            v_reset: -60.0,
-            conduct_leak: 1.0,
-            tau_theta: 1e7,
-            theta_plus: 0.05,
-            refract_time: 5.0,
-            one_spike: false,
-            max_one_spike: false,
-            integration_type: Integration::Euler,
-            v_min: None,
-            batch_size: 1,
-            key: None,
-        }
+/// ngclearn's `integration_type`: `"euler"`, `"rk2"` or `"midpoint"`.
+impl KwargValue for Integration {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        let s = String::from_kwarg(kw, key, value)?;
+        Integration::parse(&s)
+            .ok_or_else(|| kw.error(key, format!("{s:?} must be euler, rk2 or midpoint")))
+    }
+    fn to_kwarg(&self) -> Value {
+        Value::from(match self {
+            Integration::Euler => "euler",
+            Integration::Rk2 => "rk2",
+        })
     }
 }
 
+/// Parameters of a [`LIFCell`], with ngclearn's names and defaults. Each field's doc
+/// comment is its help description.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct LIFCellParams {
+    /// Membrane time constant
+    #[param(check = positive, units = "ms")]
+    pub tau_m: f32,
+    /// Membrane resistance
+    #[param(default = 1.0, check = positive)]
+    pub resist_m: f32,
+    /// Base voltage threshold
+    #[param(default = -52.0, check = finite, units = "mV")]
+    pub thr: f32,
+    /// Resting membrane potential
+    #[param(default = -65.0, check = finite, units = "mV")]
+    pub v_rest: f32,
+    /// Reset membrane potential
+    #[param(default = -60.0, check = finite, units = "mV")]
+    pub v_reset: f32,
+    /// Leak conductance (0: integrate-and-fire)
+    #[param(default = 1.0, check = non_negative)]
+    pub conduct_leak: f32,
+    /// Adaptive threshold time constant (0: off)
+    #[param(default = 1e7, check = non_negative, units = "ms")]
+    pub tau_theta: f32,
+    /// Threshold increment per spike
+    #[param(default = 0.05, check = finite, units = "mV")]
+    pub theta_plus: f32,
+    /// Refractory period
+    #[param(default = 5.0, check = non_negative, units = "ms")]
+    pub refract_time: f32,
+    /// At most one (random) spike per step
+    #[param(default = false, omit_default)]
+    pub one_spike: bool,
+    /// Only the highest-voltage cell may spike
+    #[param(default = false, omit_default)]
+    pub max_one_spike: bool,
+    /// euler or rk2 (midpoint)
+    #[param(default = Integration::Euler, text = "euler", omit_default)]
+    pub integration_type: Integration,
+    /// Lower clamp of the voltage
+    #[param(default = None, text = "none", check = finite, units = "mV", omit_default)]
+    pub v_min: Option<f32>,
+    /// Rows of the batch dimension
+    ///
+    /// An extension: ngclearn's LIFCell has none (it is 1), and cannot load a saved
+    /// model that gives one.
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// JAX PRNG key
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs)]
+    pub key: Option<Key>,
+}
+
 /// The leaky integrate-and-fire cell (see the module documentation).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
 pub struct LIFCell {
     name: String,
     p: LIFCellParams,
-    key: Key,
+    /// Input electrical current
+    #[compartment(input)]
     j: Array2<f32>,
+    /// Membrane potential
+    #[compartment(state, units = "mV")]
     v: Array2<f32>,
+    /// Time since the last spike (refractory variable)
+    #[compartment(state, units = "ms")]
     rfr: Array2<f32>,
+    /// Adaptive threshold shift
+    #[compartment(state, units = "mV")]
     thr_theta: Array2<f32>,
+    /// Emitted spikes
+    #[compartment(output)]
     s: Array2<f32>,
+    /// Spikes before the one-spike rules
+    #[compartment(output)]
     s_raw: Array2<f32>,
+    /// Time of last spike
+    #[compartment(output, units = "ms")]
     tols: Array2<f32>,
+    /// JAX PRNG key
+    #[compartment(key)]
+    key: Key,
     /// Scratch for `one_spike` draws.
     draws: Vec<f32>,
     /// The flat indices of the cells whose `s` is non-zero after the last step, valid
@@ -134,119 +163,31 @@ pub struct LIFCell {
     spikes_known: bool,
 }
 
-const fn cpt(
-    name: &'static str,
-    role: Role,
-    units: &'static str,
-    description: &'static str,
-) -> CompartmentInfo {
-    CompartmentInfo {
-        name,
-        role,
-        kind: Kind::Array,
-        shape: "(batch_size, n_units)",
-        units,
-        description,
-    }
-}
-
-static COMPARTMENTS: [CompartmentInfo; 8] = [
-    cpt("j", Role::Input, "", "Input electrical current"),
-    cpt("v", Role::State, "mV", "Membrane potential"),
-    cpt(
-        "rfr",
-        Role::State,
-        "ms",
-        "Time since the last spike (refractory variable)",
-    ),
-    cpt("thr_theta", Role::State, "mV", "Adaptive threshold shift"),
-    cpt("s", Role::Output, "", "Emitted spikes"),
-    cpt(
-        "s_raw",
-        Role::Output,
-        "",
-        "Spikes before the one-spike rules",
-    ),
-    cpt("tols", Role::Output, "ms", "Time of last spike"),
-    CompartmentInfo {
-        name: "key",
-        role: Role::State,
-        kind: Kind::Key,
-        shape: "(2,) u32",
+/// The help table: `n_units`, the declared parameters, then `surrogate_type` (accepted
+/// and ignored).
+static PARAMS: [ParamInfo; LIFCellParams::PARAMS.len() + 2] = join_params(&[
+    &[ParamInfo {
+        name: "n_units",
+        default: None,
         units: "",
-        description: "JAX PRNG key",
-    },
-];
-
-const fn param(
-    name: &'static str,
-    default: Option<&'static str>,
-    units: &'static str,
-    description: &'static str,
-) -> ParamInfo {
-    ParamInfo {
-        name,
-        default,
-        units,
         aliases: &[],
-        description,
-    }
-}
-
-static PARAMS: [ParamInfo; 16] = [
-    param("n_units", None, "", "Number of cells"),
-    param("tau_m", None, "ms", "Membrane time constant"),
-    param("resist_m", Some("1"), "", "Membrane resistance"),
-    param("thr", Some("-52"), "mV", "Base voltage threshold"),
-    param("v_rest", Some("-65"), "mV", "Resting membrane potential"),
-    param("v_reset", Some("-60"), "mV", "Reset membrane potential"),
-    param(
-        "conduct_leak",
-        Some("1"),
-        "",
-        "Leak conductance (0: integrate-and-fire)",
-    ),
-    param(
-        "tau_theta",
-        Some("1e7"),
-        "ms",
-        "Adaptive threshold time constant (0: off)",
-    ),
-    param(
-        "theta_plus",
-        Some("0.05"),
-        "mV",
-        "Threshold increment per spike",
-    ),
-    param("refract_time", Some("5"), "ms", "Refractory period"),
-    param(
-        "one_spike",
-        Some("false"),
-        "",
-        "At most one (random) spike per step",
-    ),
-    param(
-        "max_one_spike",
-        Some("false"),
-        "",
-        "Only the highest-voltage cell may spike",
-    ),
-    param(
-        "integration_type",
-        Some("euler"),
-        "",
-        "euler or rk2 (midpoint)",
-    ),
-    param("v_min", Some("none"), "mV", "Lower clamp of the voltage"),
-    param("batch_size", Some("1"), "", "Rows of the batch dimension"),
-    param("key", Some("from the clock"), "", "JAX PRNG key"),
-];
+        description: "Number of cells",
+    }],
+    &LIFCellParams::PARAMS,
+    &[ParamInfo {
+        name: "surrogate_type",
+        default: Some("straight_through"),
+        units: "",
+        aliases: &[],
+        description: "Accepted and ignored (it shapes only ngclearn's gradient estimate)",
+    }],
+]);
 
 static SCHEMA: Schema = Schema {
     class: "LIFCell",
     module_path: "ngclearn.components.neurons.spiking.LIFCell.LIFCell",
     description: "Leaky integrate-and-fire spiking cells",
-    compartments: &COMPARTMENTS,
+    compartments: &LIFCell::COMPARTMENTS,
     dynamics: "tau_m * dv/dt = (v_rest - v) * conduct_leak + j * resist_m   (j gated off while rfr < refract_time)\n\
                s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
                thr_theta decays by exp(-dt / tau_theta) each step",
@@ -284,23 +225,8 @@ impl LIFCell {
     pub fn new(name: &str, n_units: usize, p: LIFCellParams) -> Result<Self> {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
-        let batch = count(&name, "batch_size", p.batch_size)?;
-        positive(&name, "tau_m", p.tau_m)?;
-        positive(&name, "resist_m", p.resist_m)?;
-        for (k, v) in [
-            ("thr", p.thr),
-            ("v_rest", p.v_rest),
-            ("v_reset", p.v_reset),
-            ("theta_plus", p.theta_plus),
-        ] {
-            finite(&name, k, v)?;
-        }
-        non_negative(&name, "conduct_leak", p.conduct_leak)?;
-        non_negative(&name, "tau_theta", p.tau_theta)?;
-        non_negative(&name, "refract_time", p.refract_time)?;
-        if let Some(m) = p.v_min {
-            finite(&name, "v_min", m)?;
-        }
+        p.validate(&name)?;
+        let batch = p.batch_size;
         let z = |v: f32| filled(&name, "n_units", (batch, n), v);
         Ok(LIFCell {
             key: p.key.unwrap_or_else(Key::from_time),
@@ -329,32 +255,7 @@ impl LIFCell {
     pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
         let name = kw.name()?;
         let n = kw.usize_or("n_units", None)?;
-        let d = LIFCellParams::new(kw.f32("tau_m")?);
-        let integration = kw.str_or("integration_type", "euler")?;
-        let p = LIFCellParams {
-            resist_m: kw.f32_or("resist_m", Some(d.resist_m))?,
-            thr: kw.f32_or("thr", Some(d.thr))?,
-            v_rest: kw.f32_or("v_rest", Some(d.v_rest))?,
-            v_reset: kw.f32_or("v_reset", Some(d.v_reset))?,
-            conduct_leak: kw.f32_or("conduct_leak", Some(d.conduct_leak))?,
-            tau_theta: kw.f32_or("tau_theta", Some(d.tau_theta))?,
-            theta_plus: kw.f32_or("theta_plus", Some(d.theta_plus))?,
-            refract_time: kw.f32_or("refract_time", Some(d.refract_time))?,
-            one_spike: kw.bool_or("one_spike", false)?,
-            max_one_spike: kw.bool_or("max_one_spike", false)?,
-            integration_type: Integration::parse(&integration).ok_or_else(|| {
-                Error::param(
-                    &name,
-                    "integration_type",
-                    &integration,
-                    "must be euler, rk2 or midpoint",
-                )
-            })?,
-            v_min: kw.f32_or_null("v_min", Some(None))?,
-            batch_size: kw.usize_or("batch_size", Some(1))?,
-            key: kw.prng_key("key")?,
-            ..d
-        };
+        let p = LIFCellParams::from_kwargs(kw)?;
         kw.str_or("surrogate_type", "straight_through")?;
         LIFCell::new(&name, n, p)
     }
@@ -586,37 +487,19 @@ impl Component for LIFCell {
         self.tols.fill(0.0);
     }
     fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        Some(match index {
-            0 => &self.j,
-            1 => &self.v,
-            2 => &self.rfr,
-            3 => &self.thr_theta,
-            4 => &self.s,
-            5 => &self.s_raw,
-            6 => &self.tols,
-            _ => return None,
-        })
+        self.compartment(index)
     }
-    fn array_mut(&mut self, index: usize, _: WriteToken) -> Option<&mut Array2<f32>> {
-        Some(match index {
-            0 => &mut self.j,
-            1 => &mut self.v,
-            2 => &mut self.rfr,
-            3 => &mut self.thr_theta,
-            4 => &mut self.s,
-            5 => &mut self.s_raw,
-            6 => &mut self.tols,
-            _ => return None,
-        })
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
+        self.compartment_mut(index, token)
     }
     fn changed(&mut self, index: usize) {
         // The spike list describes `s`.
-        if index == 4 {
+        if index == LIFCell::S {
             self.spikes_known = false;
         }
     }
     fn nonzero(&self, index: usize) -> Option<&[u32]> {
-        (index == 4 && self.spikes_known).then_some(self.spikes.as_slice())
+        (index == LIFCell::S && self.spikes_known).then_some(self.spikes.as_slice())
     }
     fn key(&self) -> Key {
         self.key
@@ -628,39 +511,10 @@ impl Component for LIFCell {
         self
     }
     fn kwargs(&self) -> Map<String, Value> {
-        let p = &self.p;
         let mut m = Map::new();
         m.insert("name".into(), Value::String(self.name.clone()));
         m.insert("n_units".into(), Value::from(self.v.ncols()));
-        for (k, v) in [
-            ("tau_m", p.tau_m),
-            ("resist_m", p.resist_m),
-            ("thr", p.thr),
-            ("v_rest", p.v_rest),
-            ("v_reset", p.v_reset),
-            ("conduct_leak", p.conduct_leak),
-            ("tau_theta", p.tau_theta),
-            ("theta_plus", p.theta_plus),
-            ("refract_time", p.refract_time),
-        ] {
-            m.insert(k.into(), num(v));
-        }
-        if p.one_spike {
-            m.insert("one_spike".into(), Value::Bool(true));
-        }
-        if p.max_one_spike {
-            m.insert("max_one_spike".into(), Value::Bool(true));
-        }
-        if p.integration_type == Integration::Rk2 {
-            m.insert("integration_type".into(), Value::from("rk2"));
-        }
-        if let Some(v) = p.v_min {
-            m.insert("v_min".into(), num(v));
-        }
-        if p.batch_size != 1 {
-            // An extension: ngclearn's LIFCell has no batch_size and cannot load this.
-            m.insert("batch_size".into(), Value::from(p.batch_size));
-        }
+        self.p.to_kwargs(&mut m);
         m
     }
 }

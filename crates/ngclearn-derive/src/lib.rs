@@ -1,0 +1,481 @@
+//! Derive macros for `ngclearn` component classes: the struct is the declaration.
+//!
+//! * `#[derive(Params)]` on a parameter struct: each field's doc comment is its help
+//!   description and `#[param(...)]` gives its default, check, units and how it is
+//!   saved. Generates `new` (the required fields, in order), `validate`, `PARAMS` (the
+//!   help table), `from_kwargs` and `to_kwargs`.
+//! * `#[derive(Compartments)]` on a component struct: each `#[compartment(...)]` field
+//!   is a compartment, in index order. Generates `COMPARTMENTS` (the schema's table),
+//!   an index constant per compartment, `compartment`, `compartment_mut` and
+//!   `compartment_index`, so that the table and the accessors cannot disagree.
+//!
+//! The generated code names the library as `::ngclearn` (the library itself declares
+//! `extern crate self as ngclearn`).
+//!
+//! Field attributes of `Params`: `#[param(default = EXPR)]` (absent: required, an
+//! argument of `new`), `check = positive | finite | non_negative | count` (an
+//! `Option` field checks its `Some` value), `units = "ms"`, `text = "..."` (the default
+//! as help shows it; needed when the default is not a literal), `aliases = ["..."]`,
+//! `skip_kwargs` (never saved) and `omit_default` (saved only when it differs from its
+//! default). Field attributes of `Compartments`: `#[compartment(input | state | output,
+//! shape = "...", units = "...")]` or `#[compartment(key)]` (the PRNG key); a default
+//! shape can be given once as `#[compartments(shape = "...")]` on the struct.
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as Tokens;
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Expr, Field, Fields, Ident, LitStr, Type};
+
+/// Derives a parameter struct's constructor, checks, help table and keyword arguments.
+#[proc_macro_derive(Params, attributes(param))]
+pub fn derive_params(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as DeriveInput);
+    params(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Derives a component struct's compartment table and accessors.
+#[proc_macro_derive(Compartments, attributes(compartment, compartments))]
+pub fn derive_compartments(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as DeriveInput);
+    compartments(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// The named fields of a struct.
+fn named_fields(input: &DeriveInput) -> syn::Result<Vec<&Field>> {
+    match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(f) => Ok(f.named.iter().collect()),
+            _ => Err(syn::Error::new(input.span(), "expected named fields")),
+        },
+        _ => Err(syn::Error::new(input.span(), "expected a struct")),
+    }
+}
+
+/// The first line of a field's doc comment: its one-line description.
+fn description(field: &Field) -> syn::Result<String> {
+    for a in &field.attrs {
+        if !a.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &a.meta {
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+            {
+                let line = s.value().trim().to_string();
+                if !line.is_empty() {
+                    return Ok(line);
+                }
+            }
+        }
+    }
+    Err(syn::Error::new(
+        field.span(),
+        "a doc comment is required: its first line is the help description",
+    ))
+}
+
+/// Whether `ty` is written `Option<...>`.
+fn is_option(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
+/// What `#[param(...)]` says of one field.
+#[derive(Default)]
+struct ParamAttr {
+    default: Option<Expr>,
+    check: Option<Ident>,
+    units: Option<LitStr>,
+    text: Option<LitStr>,
+    aliases: Vec<LitStr>,
+    skip_kwargs: bool,
+    omit_default: bool,
+}
+
+fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
+    let mut p = ParamAttr::default();
+    for a in field.attrs.iter().filter(|a| a.path().is_ident("param")) {
+        a.parse_nested_meta(|meta| {
+            if meta.path.is_ident("default") {
+                p.default = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("check") {
+                let check: Ident = meta.value()?.parse()?;
+                if !["positive", "finite", "non_negative", "count"]
+                    .contains(&check.to_string().as_str())
+                {
+                    return Err(meta.error("check is one of positive, finite, non_negative, count"));
+                }
+                p.check = Some(check);
+            } else if meta.path.is_ident("units") {
+                p.units = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("text") {
+                p.text = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("aliases") {
+                let list: syn::ExprArray = meta.value()?.parse()?;
+                for e in list.elems {
+                    match e {
+                        Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }) => p.aliases.push(s),
+                        other => return Err(syn::Error::new(other.span(), "expected a string")),
+                    }
+                }
+            } else if meta.path.is_ident("skip_kwargs") {
+                p.skip_kwargs = true;
+            } else if meta.path.is_ident("omit_default") {
+                p.omit_default = true;
+            } else {
+                return Err(meta.error(
+                    "expected default, check, units, text, aliases, skip_kwargs or omit_default",
+                ));
+            }
+            Ok(())
+        })?;
+    }
+    if p.omit_default && p.default.is_none() {
+        return Err(syn::Error::new(
+            field.span(),
+            "omit_default needs a default",
+        ));
+    }
+    Ok(p)
+}
+
+/// The default as help shows it: `text` if given, else a literal as written (a float's
+/// trailing `.0` dropped, so `-52.0` shows as `-52`).
+fn default_text(field: &Field, p: &ParamAttr) -> syn::Result<Option<String>> {
+    if let Some(t) = &p.text {
+        return Ok(Some(t.value()));
+    }
+    let Some(e) = &p.default else {
+        return Ok(None);
+    };
+    let (neg, lit) = match e {
+        Expr::Lit(l) => ("", &l.lit),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            Expr::Lit(l) => ("-", &l.lit),
+            _ => return Err(needs_text(field)),
+        },
+        _ => return Err(needs_text(field)),
+    };
+    let s = match lit {
+        syn::Lit::Float(f) => {
+            let digits = f.to_string();
+            let digits = digits.strip_suffix(f.suffix()).unwrap_or(&digits);
+            digits.strip_suffix(".0").unwrap_or(digits).to_string()
+        }
+        syn::Lit::Int(i) => i.base10_digits().to_string(),
+        syn::Lit::Bool(b) => b.value.to_string(),
+        syn::Lit::Str(s) => s.value(),
+        _ => return Err(needs_text(field)),
+    };
+    Ok(Some(format!("{neg}{s}")))
+}
+
+fn needs_text(field: &Field) -> syn::Error {
+    syn::Error::new(
+        field.span(),
+        "the default is not a literal: give `text = \"...\"` for help",
+    )
+}
+
+fn params(input: &DeriveInput) -> syn::Result<Tokens> {
+    let name = &input.ident;
+    let fields = named_fields(input)?;
+    let mut infos = Vec::new();
+    let mut required = Vec::new();
+    let mut inits = Vec::new();
+    let mut checks = Vec::new();
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    let mut required_names = Vec::new();
+    for f in &fields {
+        let p = param_attr(f)?;
+        let ident = f.ident.as_ref().expect("named field");
+        let key = ident.to_string();
+        let ty = &f.ty;
+        let desc = description(f)?;
+        let units = p.units.as_ref().map(LitStr::value).unwrap_or_default();
+        let aliases = &p.aliases;
+        let text = match default_text(f, &p)? {
+            Some(t) => quote!(::core::option::Option::Some(#t)),
+            None => quote!(::core::option::Option::None),
+        };
+        infos.push(quote! {
+            ::ngclearn::core::schema::ParamInfo {
+                name: #key,
+                default: #text,
+                units: #units,
+                aliases: &[#(#aliases),*],
+                description: #desc,
+            }
+        });
+        let default = match &p.default {
+            Some(e) => {
+                inits.push(quote!(#ident: #e));
+                quote!(::core::option::Option::Some(#e))
+            }
+            None => {
+                required_names.push(format!("`{key}`"));
+                required.push(quote!(#ident: #ty));
+                inits.push(quote!(#ident));
+                quote!(::core::option::Option::None)
+            }
+        };
+        reads.push(quote! {
+            #ident: kw.get_aliased::<#ty>(#key, &[#(#aliases),*], #default)?
+        });
+        if let Some(check) = &p.check {
+            let check = quote!(::ngclearn::core::schema::checks::#check);
+            checks.push(if is_option(ty) {
+                quote! {
+                    if let ::core::option::Option::Some(v) = self.#ident {
+                        #check(component, #key, v)?;
+                    }
+                }
+            } else {
+                quote!(#check(component, #key, self.#ident)?;)
+            });
+        }
+        if !p.skip_kwargs {
+            let insert = quote! {
+                map.insert(
+                    ::std::string::String::from(#key),
+                    ::ngclearn::io::kwargs::KwargValue::to_kwarg(&self.#ident),
+                );
+            };
+            writes.push(match (&p.default, p.omit_default) {
+                (Some(e), true) => quote! {
+                    if ::core::cmp::PartialEq::ne(&self.#ident, &#e) {
+                        #insert
+                    }
+                },
+                _ => insert,
+            });
+        }
+    }
+    let n = infos.len();
+    let new_doc = if required_names.is_empty() {
+        "Every parameter at its default.".to_string()
+    } else {
+        format!(
+            "{} and the defaults for the rest.",
+            required_names.join(", ")
+        )
+    };
+    Ok(quote! {
+        impl #name {
+            /// The help table of the parameters, in declaration order.
+            pub const PARAMS: [::ngclearn::core::schema::ParamInfo; #n] = [#(#infos),*];
+
+            #[doc = #new_doc]
+            #[allow(clippy::too_many_arguments)]
+            pub fn new(#(#required),*) -> Self {
+                Self { #(#inits),* }
+            }
+
+            /// Checks every parameter; an error names `component` and the parameter.
+            pub fn validate(&self, component: &str) -> ::ngclearn::Result<()> {
+                #(#checks)*
+                ::core::result::Result::Ok(())
+            }
+
+            /// Reads every parameter from ngclearn's keyword arguments, by name, its
+            /// default when absent. Not checked: see [`Self::validate`].
+            pub fn from_kwargs(kw: &mut ::ngclearn::io::kwargs::Kwargs) -> ::ngclearn::Result<Self> {
+                ::core::result::Result::Ok(Self { #(#reads),* })
+            }
+
+            /// Writes the parameters ngclearn saves into `map`, in declaration order.
+            pub fn to_kwargs(
+                &self,
+                map: &mut ::ngclearn::io::kwargs::Map<::std::string::String, ::ngclearn::io::kwargs::Value>,
+            ) {
+                #(#writes)*
+            }
+        }
+    })
+}
+
+/// What `#[compartment(...)]` says of one field.
+struct CompartmentAttr {
+    role: Option<Ident>,
+    key: bool,
+    shape: Option<LitStr>,
+    units: Option<LitStr>,
+}
+
+fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
+    let mut found = None;
+    for a in field
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("compartment"))
+    {
+        let mut c = CompartmentAttr {
+            role: None,
+            key: false,
+            shape: None,
+            units: None,
+        };
+        a.parse_nested_meta(|meta| {
+            let p = &meta.path;
+            if p.is_ident("input") || p.is_ident("state") || p.is_ident("output") {
+                c.role = p.get_ident().cloned();
+            } else if p.is_ident("key") {
+                c.key = true;
+            } else if p.is_ident("shape") {
+                c.shape = Some(meta.value()?.parse()?);
+            } else if p.is_ident("units") {
+                c.units = Some(meta.value()?.parse()?);
+            } else {
+                return Err(meta.error("expected input, state, output, key, shape or units"));
+            }
+            Ok(())
+        })?;
+        if c.role.is_some() == c.key {
+            return Err(syn::Error::new(
+                a.span(),
+                "a compartment is one of input, state, output or key",
+            ));
+        }
+        found = Some(c);
+    }
+    Ok(found)
+}
+
+fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
+    let name = &input.ident;
+    let mut default_shape = None;
+    for a in input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("compartments"))
+    {
+        a.parse_nested_meta(|meta| {
+            if meta.path.is_ident("shape") {
+                default_shape = Some(meta.value()?.parse::<LitStr>()?.value());
+                Ok(())
+            } else {
+                Err(meta.error("expected shape"))
+            }
+        })?;
+    }
+    let mut infos = Vec::new();
+    let mut consts = Vec::new();
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    let mut lookups = Vec::new();
+    let mut keys = 0;
+    for f in named_fields(input)? {
+        let Some(c) = compartment_attr(f)? else {
+            continue;
+        };
+        let ident = f.ident.as_ref().expect("named field");
+        let cname = ident.to_string();
+        let i = infos.len();
+        let desc = description(f)?;
+        let units = c.units.as_ref().map(LitStr::value).unwrap_or_default();
+        let (role, kind, shape) = if c.key {
+            keys += 1;
+            (
+                format_ident!("State"),
+                format_ident!("Key"),
+                "(2,) u32".to_string(),
+            )
+        } else {
+            let role = c.role.as_ref().expect("checked");
+            let role = format_ident!("{}", capitalise(&role.to_string()));
+            let shape = match (&c.shape, &default_shape) {
+                (Some(s), _) => s.value(),
+                (None, Some(s)) => s.clone(),
+                (None, None) => {
+                    return Err(syn::Error::new(
+                        f.span(),
+                        "give `shape = \"...\"` here or in #[compartments(shape = ...)]",
+                    ))
+                }
+            };
+            reads.push(quote!(#i => ::core::option::Option::Some(&self.#ident)));
+            writes.push(quote!(#i => ::core::option::Option::Some(&mut self.#ident)));
+            (role, format_ident!("Array"), shape)
+        };
+        let shape = c.shape.as_ref().map(LitStr::value).unwrap_or(shape);
+        infos.push(quote! {
+            ::ngclearn::core::schema::CompartmentInfo {
+                name: #cname,
+                role: ::ngclearn::core::schema::Role::#role,
+                kind: ::ngclearn::core::schema::Kind::#kind,
+                shape: #shape,
+                units: #units,
+                description: #desc,
+            }
+        });
+        let upper = format_ident!("{}", cname.to_uppercase());
+        let doc = format!("The index of compartment `{cname}`.");
+        consts.push(quote! {
+            #[doc = #doc]
+            pub const #upper: usize = #i;
+        });
+        lookups.push(quote!(#cname => ::core::option::Option::Some(#i)));
+    }
+    if keys > 1 {
+        return Err(syn::Error::new(input.span(), "at most one key compartment"));
+    }
+    let n = infos.len();
+    Ok(quote! {
+        impl #name {
+            /// The compartments, in index order (the schema's table).
+            pub const COMPARTMENTS: [::ngclearn::core::schema::CompartmentInfo; #n] = [#(#infos),*];
+
+            #(#consts)*
+
+            /// The array compartment at `index` (`None` for the key or past the end).
+            pub fn compartment(&self, index: usize) -> ::core::option::Option<&::ngclearn::ndarray::Array2<f32>> {
+                match index {
+                    #(#reads,)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            /// The array compartment at `index`, mutably (for `Component::array_mut`).
+            pub fn compartment_mut(
+                &mut self,
+                index: usize,
+                _token: ::ngclearn::core::component::WriteToken,
+            ) -> ::core::option::Option<&mut ::ngclearn::ndarray::Array2<f32>> {
+                match index {
+                    #(#writes,)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            /// The index of the compartment `name`, if there is one.
+            pub fn compartment_index(name: &str) -> ::core::option::Option<usize> {
+                match name {
+                    #(#lookups,)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,172 @@
+//! Every registered class is declared consistently: its schema's compartments are the
+//! ones its accessors reach, in the same order; its keyword arguments rebuild it; and
+//! its help describes every constructor parameter.
+
+use ngclearn::components::neurons::spiking::lif_cell::{Integration, LIFCellParams};
+use ngclearn::components::LIFCell;
+use ngclearn::core::class::{ComponentClass, Registry};
+use ngclearn::core::component::Component;
+use ngclearn::core::rng::Key;
+use ngclearn::core::schema::Kind;
+use ngclearn::io::kwargs::Kwargs;
+use serde_json::{json, Map, Value};
+
+/// The key every build here is given, so that two builds draw the same numbers.
+const KEY: [u32; 2] = [0, 7];
+
+/// The arguments of `class` with a value for each required parameter (distinct
+/// numbers, so that e.g. two time constants never coincide) and a fixed key.
+fn defaults(class: &ComponentClass) -> Map<String, Value> {
+    let s = class.schema;
+    let mut kw = Map::new();
+    kw.insert("name".into(), json!("c"));
+    for (i, p) in s.hyperparameters.iter().enumerate() {
+        if p.default.is_none() {
+            let v = if p.name == "shape" {
+                json!([3, 4])
+            } else {
+                json!(2 + i)
+            };
+            kw.insert(p.name.into(), v);
+        }
+    }
+    with_key(class, kw)
+}
+
+fn with_key(class: &ComponentClass, mut kw: Map<String, Value>) -> Map<String, Value> {
+    if class.schema.signature.contains(&"key") {
+        kw.insert("key".into(), json!(KEY));
+    }
+    kw
+}
+
+fn build(class: &ComponentClass, kw: &Map<String, Value>) -> Box<dyn Component> {
+    let mut args = Kwargs::new("test", "c", class.schema.signature, &[], kw).unwrap();
+    let c = class
+        .build(&mut args)
+        .unwrap_or_else(|e| panic!("{}: {e}", class.name()));
+    args.finish().unwrap();
+    c
+}
+
+#[test]
+fn every_class_indexes_its_compartments_in_schema_order() {
+    for class in Registry::builtin().classes() {
+        let s = class.schema;
+        let c = build(class, &defaults(class));
+        for (i, info) in s.compartments.iter().enumerate() {
+            let who = format!("{}:{}", s.class, info.name);
+            assert_eq!(s.compartment_index(info.name), Some(i), "{who} named twice");
+            match info.kind {
+                Kind::Array => assert!(c.array(i).is_some(), "{who} has no array"),
+                Kind::Key => assert!(c.array(i).is_none(), "{who} is a key, not an array"),
+            }
+        }
+        assert!(c.array(s.compartments.len()).is_none(), "{}", s.class);
+    }
+}
+
+#[test]
+fn derived_compartment_lookup_agrees_with_the_schema() {
+    let s = LIFCell::schema();
+    assert_eq!(s.compartments.len(), LIFCell::COMPARTMENTS.len());
+    for (i, info) in s.compartments.iter().enumerate() {
+        assert_eq!(LIFCell::compartment_index(info.name), Some(i));
+    }
+    assert_eq!(LIFCell::compartment_index("nope"), None);
+    assert_eq!(s.compartments[LIFCell::S].name, "s");
+}
+
+#[test]
+fn every_class_rebuilds_from_its_kwargs() {
+    for class in Registry::builtin().classes() {
+        let s = class.schema;
+        let c1 = build(class, &defaults(class));
+        let kw1 = c1.kwargs();
+        let c2 = build(class, &with_key(class, kw1.clone()));
+        assert_eq!(c2.kwargs(), kw1, "{}: kwargs changed on a rebuild", s.class);
+        // A class without a `key` argument draws its key from the clock (ngclearn saves
+        // the key, and what it drew, as state): then only the shapes must agree.
+        let keyed = s.signature.contains(&"key");
+        if keyed {
+            assert_eq!(c2.key(), c1.key(), "{}", s.class);
+        }
+        for (i, info) in s.compartments.iter().enumerate() {
+            let (a, b) = (c1.array(i), c2.array(i));
+            let who = format!("{}:{}", s.class, info.name);
+            assert_eq!(a.map(|a| a.dim()), b.map(|b| b.dim()), "{who}");
+            if keyed {
+                assert_eq!(a, b, "{who}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_class_describes_every_parameter() {
+    for class in Registry::builtin().classes() {
+        let s = class.schema;
+        for p in s.hyperparameters {
+            assert!(
+                !p.description.is_empty(),
+                "{}.{} undescribed",
+                s.class,
+                p.name
+            );
+            let same = s.hyperparameters.iter().filter(|q| q.name == p.name);
+            assert_eq!(same.count(), 1, "{}.{} listed twice", s.class, p.name);
+        }
+        for arg in s.signature.iter().filter(|&&a| a != "name") {
+            assert!(
+                s.hyperparameters
+                    .iter()
+                    .any(|p| p.name == *arg || p.aliases.contains(arg)),
+                "{}: signature parameter {arg} has no help",
+                s.class
+            );
+        }
+    }
+}
+
+#[test]
+fn lif_params_round_trip_with_every_option_set() {
+    let mut p = LIFCellParams::new(12.5);
+    p.thr = -50.25;
+    p.one_spike = true;
+    p.max_one_spike = true;
+    p.integration_type = Integration::Rk2;
+    p.v_min = Some(-80.0);
+    p.batch_size = 2;
+    p.key = Some(Key::from_seed(1));
+    let mut m = Map::new();
+    p.to_kwargs(&mut m);
+    assert!(!m.contains_key("key"), "the key is state, not an argument");
+    assert_eq!(m["integration_type"], json!("rk2"));
+    let mut kw = Kwargs::new("test", "c", LIFCell::schema().signature, &[], &m).unwrap();
+    let back = LIFCellParams::from_kwargs(&mut kw).unwrap();
+    kw.finish().unwrap();
+    assert_eq!(back, LIFCellParams { key: None, ..p });
+}
+
+#[test]
+fn lif_params_are_checked_by_their_declared_rules() {
+    let mut p = LIFCellParams::new(10.0);
+    p.v_min = Some(f32::NAN);
+    let e = LIFCell::new("c", 2, p).unwrap_err().to_string();
+    assert!(e.contains("v_min"), "{e}");
+    let mut p = LIFCellParams::new(-1.0);
+    p.batch_size = 0;
+    let e = LIFCell::new("c", 2, p).unwrap_err().to_string();
+    assert!(e.contains("tau_m"), "{e}");
+    let m = json!({"tau_m": 10, "integration_type": "rk4"});
+    let mut kw = Kwargs::new(
+        "f.json",
+        "c",
+        LIFCell::schema().signature,
+        &[],
+        m.as_object().unwrap(),
+    )
+    .unwrap();
+    let e = LIFCellParams::from_kwargs(&mut kw).unwrap_err().to_string();
+    assert!(e.contains("integration_type") && e.contains("rk4"), "{e}");
+}
