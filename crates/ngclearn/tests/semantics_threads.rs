@@ -119,3 +119,55 @@ fn draws_made_ahead_are_the_step_by_step_draws() {
         assert_eq!(spikes.as_slice().unwrap(), &expect[..], "step {k}: spikes");
     }
 }
+
+/// Spikes of a large and a mid-sized population built with `parallelism`, switched to
+/// `then` after 15 steps.
+fn with_parallelism(
+    parallelism: ngclearn::core::parallel::Parallelism,
+    then: ngclearn::core::parallel::Parallelism,
+) -> Vec<(Array2<f32>, Array2<f32>)> {
+    let (big, mid) = (PARALLEL_CELLS + 5, 3000);
+    let mut ctx = Context::new("p");
+    ctx.set_parallelism(parallelism);
+    ctx.add(PoissonCell::new("big", big, 300.0, 1, Some(Key::from_seed(5))).unwrap())
+        .unwrap();
+    ctx.add(PoissonCell::new("mid", mid, 300.0, 1, Some(Key::from_seed(6))).unwrap())
+        .unwrap();
+    ctx.process(
+        "adv",
+        &[("big", Method::AdvanceState), ("mid", Method::AdvanceState)],
+    )
+    .unwrap();
+    let mut m = ctx.build().unwrap();
+    assert_eq!(m.parallelism(), parallelism);
+    m.set("big:inputs", &Array2::ones((1, big))).unwrap();
+    m.set("mid:inputs", &Array2::ones((1, mid))).unwrap();
+    (0..150)
+        .map(|k| {
+            if k == 15 {
+                m.set_parallelism(then).unwrap();
+            }
+            m.run_named("adv", (k + 1) as f32 * 0.1, 0.1).unwrap();
+            (m.get("big:outputs").unwrap(), m.get("mid:outputs").unwrap())
+        })
+        .collect()
+}
+
+/// The model's one parallelism setting, chosen at build and changed mid-run, does not
+/// change a spike.
+#[test]
+fn the_parallelism_setting_changes_no_spike() {
+    use ngclearn::core::parallel::Parallelism::{Off, Threads};
+    let off = with_parallelism(Off, Off);
+    assert_eq!(with_parallelism(Threads(2), Threads(2)), off);
+    assert_eq!(with_parallelism(Threads(3), Off), off);
+    assert_eq!(with_parallelism(Off, Threads(2)), off);
+    assert!(off.iter().map(|(a, b)| a.sum() + b.sum()).sum::<f32>() > 0.0);
+    let mut ctx = Context::new("zero");
+    ctx.set_parallelism(Threads(0));
+    assert!(ctx
+        .build()
+        .unwrap_err()
+        .to_string()
+        .contains("at least one thread"));
+}

@@ -59,6 +59,10 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn saves_as_scalar(&self, _index: usize) -> bool {
         false
     }
+    /// Takes the model's threads, when the model is built (or its parallelism set):
+    /// a component that could use a second thread asks them for it rather than
+    /// starting one.
+    fn attach(&mut self, _workers: &std::sync::Arc<crate::core::parallel::Workers>) {}
     /// Switches how the component draws its random numbers; `false` if it draws none.
     fn set_random_mode(&mut self, _mode: crate::core::rng::RandomMode) -> bool {
         false

@@ -14,6 +14,7 @@ pub use crate::core::process::{Method, ProcessId};
 use crate::core::component::Component;
 use crate::core::lower::Parts;
 use crate::core::operations::Source;
+use crate::core::parallel::Parallelism;
 use crate::core::process::Process;
 use crate::core::schema::{MethodInfo, Schema};
 use crate::core::wire::{Expr, Wire};
@@ -52,9 +53,17 @@ pub struct Context {
     pub(super) wires: Vec<(String, Source)>,
     pub(super) lowered: Vec<Wire>,
     pub(super) processes: Vec<Process>,
+    pub(super) parallelism: Parallelism,
 }
 
 impl Context {
+    /// How the built model may use threads (default: as many as rayon's current pool
+    /// has; see [`crate::core::parallel`]). Results are the same for any setting.
+    pub fn set_parallelism(&mut self, parallelism: Parallelism) -> &mut Self {
+        self.parallelism = parallelism;
+        self
+    }
+
     /// An empty model named `name`.
     pub fn new(name: &str) -> Context {
         Context {
@@ -67,6 +76,7 @@ impl Context {
             wires: Vec::new(),
             lowered: Vec::new(),
             processes: Vec::new(),
+            parallelism: Parallelism::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::core::component::Component;
 use crate::core::context::{Context, Origin};
 use crate::core::model::{Model, ModelId, Slot};
 use crate::core::operations::Source;
+use crate::core::parallel::Workers;
 use crate::core::schema::Kind;
 use crate::core::wire::Expr;
 use crate::error::{name_list, Error, NotFound, Result};
@@ -183,11 +184,16 @@ impl Context {
     /// its handles will carry (see [`ModelId`]).
     pub fn build(self) -> Result<Model> {
         let Context {
-            parts,
+            mut parts,
             wires,
             mut lowered,
             processes,
+            parallelism,
         } = self;
+        let workers = Workers::new(parallelism)?;
+        for c in &mut parts.components {
+            c.attach(&workers);
+        }
         // Group wires by target component so each call finds its own as a range.
         let mut order: Vec<usize> = (0..lowered.len()).collect();
         order.sort_by_key(|&i| lowered[i].target.component);
@@ -217,6 +223,7 @@ impl Context {
             wire_specs: specs,
             wire_ranges: ranges,
             processes,
+            workers,
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod context;
 mod lower;
 pub mod model;
 pub mod operations;
+pub mod parallel;
 pub mod process;
 pub mod rng;
 pub mod schema;

@@ -22,6 +22,7 @@ use crate::core::component::{write, Component};
 use crate::core::context::Origin;
 use crate::core::lower::Parts;
 use crate::core::operations::Source;
+use crate::core::parallel::{Parallelism, Workers};
 use crate::core::process::{Method, Process, ProcessId};
 use crate::core::rng::Key;
 use crate::core::schema::Kind;
@@ -107,9 +108,26 @@ pub struct Model {
     pub(super) wire_specs: Vec<(String, Source)>,
     pub(super) wire_ranges: Vec<Range<usize>>,
     pub(super) processes: Vec<Process>,
+    /// The threads the model owns, shared by its components.
+    pub(super) workers: std::sync::Arc<Workers>,
 }
 
 impl Model {
+    /// How the model may use threads.
+    pub fn parallelism(&self) -> Parallelism {
+        self.workers.setting()
+    }
+
+    /// Changes how the model may use threads (its components take the new workers;
+    /// the old ones end when no component holds them). Results do not change.
+    pub fn set_parallelism(&mut self, parallelism: Parallelism) -> Result<()> {
+        self.workers = Workers::new(parallelism)?;
+        for c in &mut self.parts.components {
+            c.attach(&self.workers);
+        }
+        Ok(())
+    }
+
     /// The model's (context's) name.
     pub fn name(&self) -> &str {
         &self.parts.name

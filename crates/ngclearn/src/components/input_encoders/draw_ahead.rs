@@ -15,10 +15,49 @@
 //! is allocated after construction. Each such population holds one helper thread
 //! (asleep between blocks) and two blocks of at most 2 MiB, whose pages are only
 //! touched once drawn; the fast random mode gives both up.
+//!
+//! The helper threads are the model's: a population gets one from its model's
+//! [`DrawService`] (through [`crate::core::parallel::Workers`]), which holds the count
+//! of those running to the model's thread setting; a population beyond it, or one not
+//! in a model, draws on the simulating thread. A copy of a population asks the same
+//! service.
 
 use crate::core::rng::Key;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+
+/// The helper threads of one model: how many may run, and how many do.
+#[derive(Debug)]
+pub(crate) struct DrawService {
+    max_threads: usize,
+    running: Arc<AtomicUsize>,
+}
+
+impl DrawService {
+    /// At most `max_threads` helper threads at a time.
+    pub(crate) fn new(max_threads: usize) -> DrawService {
+        DrawService {
+            max_threads,
+            running: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Draws ahead for a population of `cells` draws a step, or `None` where it would
+    /// not pay (a small population) or the model's threads are all taken.
+    pub(crate) fn population(&self, cells: usize) -> Option<DrawAhead> {
+        DrawAhead::new(cells, self.max_threads, &self.running)
+    }
+}
+
+/// Counts a helper thread out however it ends.
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Populations at least this large draw ahead (when more than one thread is allowed).
 pub(crate) const MIN_CELLS: usize = 1024;
@@ -106,15 +145,23 @@ pub(crate) struct DrawAhead {
     next: usize,
     shared: Arc<Shared>,
     helper: Option<JoinHandle<()>>,
+    /// The service's thread limit and count, for a copy to ask again.
+    max_threads: usize,
+    running: Arc<AtomicUsize>,
 }
 
 impl DrawAhead {
     /// Draws ahead for `cells` draws a step, or `None` where it would not pay (a
-    /// small population, or one thread allowed: `RAYON_NUM_THREADS=1`) or could not be
-    /// had (no thread).
-    pub fn new(cells: usize) -> Option<DrawAhead> {
-        if cells < MIN_CELLS || rayon::current_num_threads() < 2 {
+    /// small population) or could not be had (`max_threads` helpers already running,
+    /// or no thread).
+    fn new(cells: usize, max_threads: usize, running: &Arc<AtomicUsize>) -> Option<DrawAhead> {
+        if cells < MIN_CELLS {
             return None;
+        }
+        let taken = running.fetch_add(1, Ordering::AcqRel);
+        let count = Running(Arc::clone(running));
+        if taken >= max_threads {
+            return None; // `count` gives the place back
         }
         let steps = (BLOCK_DRAWS / cells).clamp(1, MAX_STEPS);
         let front = Block::new(steps, cells);
@@ -128,7 +175,10 @@ impl DrawAhead {
         let s = Arc::clone(&shared);
         let helper = std::thread::Builder::new()
             .name("ngc-draw-ahead".into())
-            .spawn(move || helper(&s))
+            .spawn(move || {
+                let _count = count;
+                helper(&s)
+            })
             .ok()?;
         Some(DrawAhead {
             cells,
@@ -136,6 +186,8 @@ impl DrawAhead {
             next: steps,
             shared,
             helper: Some(helper),
+            max_threads,
+            running: Arc::clone(running),
         })
     }
 
@@ -217,7 +269,7 @@ impl Drop for DrawAhead {
     }
 }
 
-/// An encoder's draw-ahead, if it has one. A copy gets its own helper thread.
+/// An encoder's draw-ahead, if it has one. A copy asks the same service for a helper.
 #[derive(Debug, Default)]
 pub(crate) struct Ahead(pub Option<Box<DrawAhead>>);
 
@@ -226,7 +278,7 @@ impl Clone for Ahead {
         Ahead(
             self.0
                 .as_ref()
-                .and_then(|d| DrawAhead::new(d.cells).map(Box::new)),
+                .and_then(|d| DrawAhead::new(d.cells, d.max_threads, &d.running).map(Box::new)),
         )
     }
 }

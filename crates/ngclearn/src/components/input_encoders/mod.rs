@@ -6,16 +6,19 @@ mod event_schedule;
 pub mod poisson_cell;
 
 pub use bernoulli_cell::BernoulliCell;
+pub(crate) use draw_ahead::DrawService;
 pub use poisson_cell::PoissonCell;
 
 use crate::core::component::{count, filled, valid_name, IndexVec};
+use crate::core::parallel::Workers;
 use crate::core::rng::{bits_to_unit, Key, RandomMode};
 use crate::core::schema::{CompartmentInfo, Kind, Role};
 use crate::error::Result;
 use ndarray::Array2;
 
-/// Populations at least this large split each step's JAX-compatible draws over
-/// rayon's threads; smaller ones of 1,024 cells or more draw ahead on a helper thread.
+/// Populations at least this large split each step's JAX-compatible draws over the
+/// model's pool; smaller ones of 1,024 cells or more draw ahead on the model's drawing
+/// thread (both only where the model allows more than one thread).
 pub const PARALLEL_CELLS: usize = 16384;
 
 /// State shared by the stochastic encoders: `inputs`, `outputs`, `tols`, `key`.
@@ -34,8 +37,11 @@ pub(crate) struct Encoder {
     pub spikes_known: bool,
     /// Whether `inputs` may have changed since the last step (the fast mode rescans).
     pub inputs_changed: bool,
-    /// JAX-compatible draws made ahead on all threads, for mid-sized populations.
+    /// JAX-compatible draws made ahead on the model's drawing thread, for mid-sized
+    /// populations.
     pub ahead: draw_ahead::Ahead,
+    /// The model's threads, once it is built ([`Encoder::attach`]).
+    pub workers: Option<std::sync::Arc<Workers>>,
 }
 
 impl Encoder {
@@ -56,25 +62,35 @@ impl Encoder {
             spikes,
             spikes_known: true,
             inputs_changed: true,
-            ahead: draw_ahead::Ahead(if b * n < PARALLEL_CELLS {
-                draw_ahead::DrawAhead::new(b * n).map(Box::new)
-            } else {
-                None
-            }),
+            ahead: draw_ahead::Ahead(None),
+            workers: None,
         })
+    }
+
+    /// Takes the model's threads: a mid-sized population in the JAX-compatible mode
+    /// then draws ahead on the model's drawing thread.
+    pub fn attach(&mut self, workers: &std::sync::Arc<Workers>) {
+        self.workers = Some(std::sync::Arc::clone(workers));
+        self.ahead = draw_ahead::Ahead(None);
+        self.draw_ahead_if_it_pays();
+    }
+
+    /// Registers with the model's drawing thread where that pays: JAX-compatible
+    /// draws of 1,024 to 16,383 cells, and a second thread allowed.
+    fn draw_ahead_if_it_pays(&mut self) {
+        let cells = self.inputs.len();
+        if self.fast.is_none() && self.ahead.0.is_none() && cells < PARALLEL_CELLS {
+            let drawer = self.workers.as_ref().and_then(|w| w.drawer());
+            self.ahead = draw_ahead::Ahead(drawer.and_then(|d| d.population(cells)).map(Box::new));
+        }
     }
 
     /// Switches between JAX-compatible draws and the fast mode.
     pub fn set_random_mode(&mut self, mode: RandomMode) {
-        // Only the JAX-compatible mode draws ahead (and then needs its helper thread).
-        let cells = self.inputs.len();
-        self.ahead = match mode {
-            RandomMode::Jax if self.ahead.0.is_none() && cells < PARALLEL_CELLS => {
-                draw_ahead::Ahead(draw_ahead::DrawAhead::new(cells).map(Box::new))
-            }
-            RandomMode::Jax => std::mem::take(&mut self.ahead),
-            RandomMode::Fast => draw_ahead::Ahead(None),
-        };
+        // Only the JAX-compatible mode draws ahead.
+        if mode == RandomMode::Fast {
+            self.ahead = draw_ahead::Ahead(None);
+        }
         self.fast = match mode {
             RandomMode::Jax => None,
             RandomMode::Fast => {
@@ -88,6 +104,7 @@ impl Encoder {
                 )))
             }
         };
+        self.draw_ahead_if_it_pays();
     }
 
     /// `(key, sub) = split(key)`; `outputs = uniform(sub) < p(inputs)`; `tols` update.
@@ -104,6 +121,7 @@ impl Encoder {
             spikes_known,
             inputs_changed,
             ahead,
+            workers,
             ..
         } = self;
         let contiguous = "owned arrays are contiguous";
@@ -130,22 +148,28 @@ impl Encoder {
         } else {
             let [next, sub] = key.split::<2>();
             *key = next;
-            if outputs.len() >= PARALLEL_CELLS {
+            // (Asked only by a large population: asking starts the pool.)
+            let pool = (outputs.len() >= PARALLEL_CELLS)
+                .then(|| workers.as_ref().and_then(|w| w.pool()))
+                .flatten();
+            if let Some(pool) = pool {
                 use rayon::prelude::*;
                 let per = outputs
                     .len()
-                    .div_ceil(rayon::current_num_threads().max(1))
+                    .div_ceil(pool.current_num_threads().max(1))
                     .max(8192);
-                outputs
-                    .par_chunks_mut(per)
-                    .zip(tols.par_chunks_mut(per))
-                    .enumerate()
-                    .for_each(|(i, (o, tl))| {
-                        crate::utils::simd::with_avx2(
-                            #[inline(always)]
-                            || fire_chunk(sub, inputs, i * per, o, tl, t, &p, None),
-                        )
-                    });
+                pool.install(|| {
+                    outputs
+                        .par_chunks_mut(per)
+                        .zip(tols.par_chunks_mut(per))
+                        .enumerate()
+                        .for_each(|(i, (o, tl))| {
+                            crate::utils::simd::with_avx2(
+                                #[inline(always)]
+                                || fire_chunk(sub, inputs, i * per, o, tl, t, &p, None),
+                            )
+                        })
+                });
                 spikes.collect_nonzero(outputs);
             } else {
                 spikes.clear();
@@ -339,6 +363,9 @@ macro_rules! encoder_component {
             }
             fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
                 self.kwargs_json()
+            }
+            fn attach(&mut self, workers: &std::sync::Arc<$crate::core::parallel::Workers>) {
+                self.enc.attach(workers);
             }
             fn set_random_mode(&mut self, mode: $crate::core::rng::RandomMode) -> bool {
                 self.enc.set_random_mode(mode);
