@@ -5,15 +5,16 @@ mod draw_ahead;
 mod event_schedule;
 pub mod poisson_cell;
 
-pub use bernoulli_cell::BernoulliCell;
+pub use bernoulli_cell::{BernoulliCell, BernoulliCellParams};
 pub(crate) use draw_ahead::DrawService;
-pub use poisson_cell::PoissonCell;
+pub use poisson_cell::{PoissonCell, PoissonCellParams};
 
 use crate::core::component::{count, filled, valid_name, IndexVec};
 use crate::core::parallel::Workers;
 use crate::core::rng::{bits_to_unit, Key, RandomMode};
-use crate::core::schema::{CompartmentInfo, Kind, Role};
+use crate::core::schema::ParamInfo;
 use crate::error::Result;
+use crate::Compartments;
 use ndarray::Array2;
 
 /// Populations at least this large split each step's JAX-compatible draws over the
@@ -21,14 +22,24 @@ use ndarray::Array2;
 /// thread (both only where the model allows more than one thread).
 pub const PARALLEL_CELLS: usize = 16384;
 
-/// State shared by the stochastic encoders: `inputs`, `outputs`, `tols`, `key`.
-#[derive(Debug, Clone)]
+/// State shared by the stochastic encoders: its compartments, in index order, then
+/// what the fast mode, the spike list and the model's threads keep.
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
 pub(crate) struct Encoder {
-    pub name: String,
-    pub key: Key,
+    /// Input stimulus
+    #[compartment(input)]
     pub inputs: Array2<f32>,
+    /// Emitted spikes
+    #[compartment(output)]
     pub outputs: Array2<f32>,
+    /// Time of last spike
+    #[compartment(output, units = "ms")]
     pub tols: Array2<f32>,
+    /// JAX PRNG key
+    #[compartment(key)]
+    pub key: Key,
+    pub name: String,
     /// The fast random mode's schedule, when that mode is on.
     pub fast: Option<Box<event_schedule::EventSchedule>>,
     /// The flat indices of the cells that spiked on the last step, ascending; valid
@@ -44,14 +55,32 @@ pub(crate) struct Encoder {
     pub workers: Option<std::sync::Arc<Workers>>,
 }
 
+/// The help entry of `n_units`, which every encoder takes before its declared
+/// parameters.
+pub(crate) const N_UNITS: ParamInfo = ParamInfo {
+    name: "n_units",
+    default: None,
+    units: "",
+    aliases: &[],
+    description: "Number of cells",
+};
+
 impl Encoder {
-    pub fn new(name: &str, n_units: usize, batch_size: usize, key: Option<Key>) -> Result<Self> {
+    /// `n_units` cells in `batch_size` rows, once `validate` (the class's parameter
+    /// checks, given the checked name) passes.
+    pub fn new(
+        name: &str,
+        n_units: usize,
+        batch_size: usize,
+        key: Option<Key>,
+        validate: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<Self> {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
-        let b = count(&name, "batch_size", batch_size)?;
-        let z = || filled(&name, "n_units", (b, n), 0.0);
+        validate(&name)?;
+        let z = || filled(&name, "n_units", (batch_size, n), 0.0);
         let (inputs, outputs, tols) = (z()?, z()?, z()?);
-        let spikes = IndexVec::with_capacity(&name, "n_units", b * n)?;
+        let spikes = IndexVec::with_capacity(&name, "n_units", batch_size * n)?;
         Ok(Encoder {
             name,
             key: key.unwrap_or_else(Key::from_time),
@@ -183,14 +212,11 @@ impl Encoder {
         *inputs_changed = false;
     }
 
-    /// `name`, `n_units` and (if not 1) `batch_size`.
+    /// `name` and `n_units`, the keyword arguments every encoder starts with.
     pub fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut m = serde_json::Map::new();
         m.insert("name".into(), self.name.clone().into());
         m.insert("n_units".into(), self.inputs.ncols().into());
-        if self.inputs.nrows() != 1 {
-            m.insert("batch_size".into(), self.inputs.nrows().into());
-        }
         m
     }
 
@@ -206,37 +232,19 @@ impl Encoder {
         self.inputs_changed = true;
     }
 
-    /// The cells that fired on the last step, for `outputs` (index 1).
+    /// The cells that fired on the last step, for `outputs`.
     pub fn nonzero(&self, index: usize) -> Option<&[u32]> {
-        (index == 1 && self.spikes_known).then_some(self.spikes.as_slice())
-    }
-
-    pub fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        Some(match index {
-            0 => &self.inputs,
-            1 => &self.outputs,
-            2 => &self.tols,
-            _ => return None,
-        })
+        (index == Encoder::OUTPUTS && self.spikes_known).then_some(self.spikes.as_slice())
     }
 
     /// What depends on compartment `index`: the fast mode's input scan on `inputs`,
     /// the spike list on `outputs`.
     pub fn changed(&mut self, index: usize) {
         match index {
-            0 => self.inputs_changed = true,
-            1 => self.spikes_known = false,
+            Encoder::INPUTS => self.inputs_changed = true,
+            Encoder::OUTPUTS => self.spikes_known = false,
             _ => {}
         }
-    }
-
-    pub fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
-        Some(match index {
-            0 => &mut self.inputs,
-            1 => &mut self.outputs,
-            2 => &mut self.tols,
-            _ => return None,
-        })
     }
 }
 
@@ -291,38 +299,9 @@ fn compare(
     }
 }
 
-const fn cpt(
-    name: &'static str,
-    role: Role,
-    units: &'static str,
-    description: &'static str,
-) -> CompartmentInfo {
-    CompartmentInfo {
-        name,
-        role,
-        kind: Kind::Array,
-        shape: "(batch_size, n_units)",
-        units,
-        description,
-    }
-}
-
-pub(crate) static ENCODER_COMPARTMENTS: [CompartmentInfo; 4] = [
-    cpt("inputs", Role::Input, "", "Input stimulus"),
-    cpt("outputs", Role::Output, "", "Emitted spikes"),
-    cpt("tols", Role::Output, "ms", "Time of last spike"),
-    CompartmentInfo {
-        name: "key",
-        role: Role::State,
-        kind: Kind::Key,
-        shape: "(2,) u32",
-        units: "",
-        description: "JAX PRNG key",
-    },
-];
-
-/// Implements `Component` for an encoder with an `enc: Encoder` field and a
-/// `probability(&self, dt) -> impl Fn(f32) -> f32` method.
+/// Implements `Component` for an encoder with an `enc: Encoder` field, a `p` field of
+/// derived parameters, a `SCHEMA` and a `probability(&self, dt) -> impl Fn(f32) -> f32`
+/// method.
 macro_rules! encoder_component {
     ($ty:ty) => {
         impl $crate::core::component::Component for $ty {
@@ -340,14 +319,14 @@ macro_rules! encoder_component {
                 self.enc.reset();
             }
             fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
-                self.enc.array(index)
+                self.enc.compartment(index)
             }
             fn array_mut(
                 &mut self,
                 index: usize,
-                _: $crate::core::component::WriteToken,
+                token: $crate::core::component::WriteToken,
             ) -> Option<&mut ndarray::Array2<f32>> {
-                self.enc.array_mut(index)
+                self.enc.compartment_mut(index, token)
             }
             fn changed(&mut self, index: usize) {
                 self.enc.changed(index)
@@ -362,7 +341,9 @@ macro_rules! encoder_component {
                 self
             }
             fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-                self.kwargs_json()
+                let mut m = self.enc.kwargs();
+                self.p.to_kwargs(&mut m);
+                m
             }
             fn attach(&mut self, workers: &std::sync::Arc<$crate::core::parallel::Workers>) {
                 self.enc.attach(workers);

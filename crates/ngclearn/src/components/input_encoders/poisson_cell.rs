@@ -10,13 +10,30 @@
 //! ```
 //! With `inputs = 1` each cell fires as a Bernoulli process of rate `target_freq`.
 
-use super::{encoder_component, Encoder, ENCODER_COMPARTMENTS};
+use super::{encoder_component, Encoder, N_UNITS};
 use crate::core::class::ComponentClass;
-use crate::core::component::non_negative;
 use crate::core::rng::Key;
-use crate::core::schema::{ParamInfo, Schema};
+use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::io::kwargs::{num, Kwargs};
+use crate::io::kwargs::Kwargs;
+use crate::Params;
+
+/// Parameters of a [`PoissonCell`], with ngclearn's names and defaults. Each field's
+/// doc comment is its help description.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct PoissonCellParams {
+    /// Firing rate at input 1
+    #[param(default = 63.75, check = non_negative, units = "Hz")]
+    pub target_freq: f32,
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// JAX PRNG key
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs)]
+    pub key: Option<Key>,
+}
 
 /// Poisson spike encoder (see the module documentation).
 ///
@@ -31,45 +48,18 @@ use crate::io::kwargs::{num, Kwargs};
 #[derive(Debug, Clone)]
 pub struct PoissonCell {
     enc: Encoder,
-    target_freq: f32,
+    p: PoissonCellParams,
 }
 
-static PARAMS: [ParamInfo; 4] = [
-    ParamInfo {
-        name: "n_units",
-        default: None,
-        units: "",
-        aliases: &[],
-        description: "Number of cells",
-    },
-    ParamInfo {
-        name: "target_freq",
-        default: Some("63.75"),
-        units: "Hz",
-        aliases: &[],
-        description: "Firing rate at input 1",
-    },
-    ParamInfo {
-        name: "batch_size",
-        default: Some("1"),
-        units: "",
-        aliases: &[],
-        description: "Rows of the batch dimension",
-    },
-    ParamInfo {
-        name: "key",
-        default: Some("from the clock"),
-        units: "",
-        aliases: &[],
-        description: "JAX PRNG key",
-    },
-];
+/// The help table: `n_units`, then the declared parameters.
+static PARAMS: [ParamInfo; PoissonCellParams::PARAMS.len() + 1] =
+    join_params(&[&[N_UNITS], &PoissonCellParams::PARAMS]);
 
 static SCHEMA: Schema = Schema {
     class: "PoissonCell",
     module_path: "ngclearn.components.input_encoders.poissonCell.PoissonCell",
     description: "Poisson spike encoder: fires with probability inputs * dt * target_freq per step",
-    compartments: &ENCODER_COMPARTMENTS,
+    compartments: &Encoder::COMPARTMENTS,
     dynamics: "(key, sub) = split(key)\np = inputs * (dt / 1000) * target_freq\noutputs = uniform(sub) < p\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
@@ -83,7 +73,8 @@ pub static CLASS: ComponentClass = ComponentClass {
 };
 
 impl PoissonCell {
-    /// Builds `n_units` cells firing at `target_freq` Hz for input 1.
+    /// Builds `n_units` cells (ngclearn's positional arguments; see
+    /// [`PoissonCellParams`]).
     pub fn new(
         name: &str,
         n_units: usize,
@@ -91,9 +82,18 @@ impl PoissonCell {
         batch_size: usize,
         key: Option<Key>,
     ) -> Result<Self> {
-        let enc = Encoder::new(name, n_units, batch_size, key)?;
-        let target_freq = non_negative(&enc.name, "target_freq", target_freq)?;
-        Ok(PoissonCell { enc, target_freq })
+        let p = PoissonCellParams {
+            target_freq,
+            batch_size,
+            key,
+        };
+        PoissonCell::with_params(name, n_units, p)
+    }
+
+    /// Builds `n_units` cells with the parameters `p`.
+    pub fn with_params(name: &str, n_units: usize, p: PoissonCellParams) -> Result<Self> {
+        let enc = Encoder::new(name, n_units, p.batch_size, p.key, |name| p.validate(name))?;
+        Ok(PoissonCell { enc, p })
     }
 
     /// The class's help metadata.
@@ -105,20 +105,17 @@ impl PoissonCell {
     pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
         let name = kw.name()?;
         let n = kw.usize_or("n_units", None)?;
-        let f = kw.f32_or("target_freq", Some(63.75))?;
-        let b = kw.usize_or("batch_size", Some(1))?;
-        let key = kw.prng_key("key")?;
-        PoissonCell::new(&name, n, f, b, key)
+        let p = PoissonCellParams::from_kwargs(kw)?;
+        PoissonCell::with_params(&name, n, p)
     }
 
-    fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = self.enc.kwargs();
-        m.insert("target_freq".into(), num(self.target_freq));
-        m
+    /// The parameters it was built with.
+    pub fn params(&self) -> &PoissonCellParams {
+        &self.p
     }
 
     fn probability(&self, dt: f32) -> impl Fn(f32) -> f32 + Sync {
-        let (step, f) = (dt / 1000.0, self.target_freq);
+        let (step, f) = (dt / 1000.0, self.p.target_freq);
         #[inline(always)]
         move |x| x * step * f
     }
@@ -126,7 +123,7 @@ impl PoissonCell {
     /// Sets the input (unchecked: use `Model::set` for a checked set).
     pub fn set_inputs(&mut self, x: &ndarray::Array2<f32>) {
         self.enc.inputs.assign(x);
-        self.enc.changed(0); // the fast mode reschedules from the new rates
+        self.enc.changed(Encoder::INPUTS); // the fast mode reschedules from the new rates
     }
     /// Spikes of the last step.
     pub fn outputs(&self) -> &ndarray::Array2<f32> {
