@@ -32,12 +32,15 @@ impl Default for Parallelism {
         if rayon::current_thread_index().is_some() {
             return Parallelism::Threads(rayon::current_num_threads());
         }
-        let from_env = std::env::var("RAYON_NUM_THREADS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&n| n > 0);
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Parallelism::Threads(from_env.unwrap_or(cores))
+        // Asked once per process (the cores are read from the system's files).
+        static THREADS: OnceLock<usize> = OnceLock::new();
+        Parallelism::Threads(*THREADS.get_or_init(|| {
+            let from_env = std::env::var("RAYON_NUM_THREADS")
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .filter(|&n| n > 0);
+            from_env.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        }))
     }
 }
 

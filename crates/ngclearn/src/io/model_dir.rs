@@ -71,7 +71,9 @@ pub const MAX_TEXT_BYTES: u64 = 1 << 30;
 /// Reads the text file at `path`: a regular file of at most [`MAX_TEXT_BYTES`].
 pub fn read_text(path: &Path) -> Result<String> {
     let file = crate::io::npy::open_regular(path)?;
-    let mut bytes = Vec::new();
+    // Sized from the file's length (bounded), so that it is read in one go.
+    let len = file.metadata().map_or(0, |m| m.len()).min(MAX_TEXT_BYTES);
+    let mut bytes = Vec::with_capacity(len as usize + 1);
     file.take(MAX_TEXT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::Io {
