@@ -17,7 +17,9 @@
 //! `Option` field checks its `Some` value), `units = "ms"`, `text = "..."` (the default
 //! as help shows it; needed when the default is not a literal), `aliases = ["..."]`,
 //! `skip_kwargs` (never saved) and `omit_default` (saved only when it differs from its
-//! default). Field attributes of `Compartments`: `#[compartment(input | state | output,
+//! default). `#[param(flatten)]` embeds another `Params` struct (which must implement
+//! `Default`, its value in `new`): its parameters take the field's place in the help
+//! table, the checks and the keyword arguments. Field attributes of `Compartments`: `#[compartment(input | state | output,
 //! shape = "...", units = "...")]` or `#[compartment(key)]` (the PRNG key); a default
 //! shape can be given once as `#[compartments(shape = "...")]` on the struct.
 
@@ -97,6 +99,7 @@ struct ParamAttr {
     aliases: Vec<LitStr>,
     skip_kwargs: bool,
     omit_default: bool,
+    flatten: bool,
 }
 
 fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
@@ -132,9 +135,11 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
                 p.skip_kwargs = true;
             } else if meta.path.is_ident("omit_default") {
                 p.omit_default = true;
+            } else if meta.path.is_ident("flatten") {
+                p.flatten = true;
             } else {
                 return Err(meta.error(
-                    "expected default, check, units, text, aliases, skip_kwargs or omit_default",
+                    "expected default, check, units, text, aliases, skip_kwargs, omit_default or flatten",
                 ));
             }
             Ok(())
@@ -144,6 +149,19 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
         return Err(syn::Error::new(
             field.span(),
             "omit_default needs a default",
+        ));
+    }
+    let alone = p.default.is_none()
+        && p.check.is_none()
+        && p.units.is_none()
+        && p.text.is_none()
+        && p.aliases.is_empty()
+        && !p.skip_kwargs
+        && !p.omit_default;
+    if p.flatten && !alone {
+        return Err(syn::Error::new(
+            field.span(),
+            "flatten takes no other attribute (the embedded struct declares its own)",
         ));
     }
     Ok(p)
@@ -194,6 +212,9 @@ fn needs_text(field: &Field) -> syn::Error {
 fn params(input: &DeriveInput) -> syn::Result<Tokens> {
     let name = &input.ident;
     let fields = named_fields(input)?;
+    // The help table in parts: runs of this struct's own rows, and embedded tables.
+    let mut parts: Vec<Tokens> = Vec::new();
+    let mut lens: Vec<Tokens> = Vec::new();
     let mut infos = Vec::new();
     let mut required = Vec::new();
     let mut inits = Vec::new();
@@ -206,6 +227,23 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
         let ident = f.ident.as_ref().expect("named field");
         let key = ident.to_string();
         let ty = &f.ty;
+        if p.flatten {
+            if !infos.is_empty() {
+                lens.push({
+                    let n = infos.len();
+                    quote!(#n)
+                });
+                parts.push(quote!(&[#(#infos),*]));
+                infos.clear();
+            }
+            lens.push(quote!(<#ty>::PARAMS.len()));
+            parts.push(quote!(&<#ty>::PARAMS));
+            inits.push(quote!(#ident: ::core::default::Default::default()));
+            reads.push(quote!(#ident: <#ty>::from_kwargs(kw)?));
+            checks.push(quote!(self.#ident.validate(component)?;));
+            writes.push(quote!(self.#ident.to_kwargs(map);));
+            continue;
+        }
         let desc = description(f)?;
         let units = p.units.as_ref().map(LitStr::value).unwrap_or_default();
         let aliases = &p.aliases;
@@ -266,7 +304,20 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
             });
         }
     }
-    let n = infos.len();
+    let table = if parts.is_empty() {
+        let n = infos.len();
+        quote!([::ngclearn::core::schema::ParamInfo; #n] = [#(#infos),*])
+    } else {
+        if !infos.is_empty() {
+            let n = infos.len();
+            lens.push(quote!(#n));
+            parts.push(quote!(&[#(#infos),*]));
+        }
+        quote! {
+            [::ngclearn::core::schema::ParamInfo; 0 #(+ #lens)*] =
+                ::ngclearn::core::schema::join_params(&[#(#parts),*])
+        }
+    };
     let new_doc = if required_names.is_empty() {
         "Every parameter at its default.".to_string()
     } else {
@@ -278,7 +329,7 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
     Ok(quote! {
         impl #name {
             /// The help table of the parameters, in declaration order.
-            pub const PARAMS: [::ngclearn::core::schema::ParamInfo; #n] = [#(#infos),*];
+            pub const PARAMS: #table;
 
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments)]

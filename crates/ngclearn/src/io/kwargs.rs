@@ -109,6 +109,48 @@ impl KwargValue for Option<crate::core::rng::Key> {
     }
 }
 
+/// A weight initialiser, written as an object (`{"dist": "uniform", "low": 0, "high": 1}`)
+/// or null. (ngclearn itself never saves initialisers.)
+impl KwargValue for Option<crate::utils::distribution_generator::Initializer> {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        if value.is_null() {
+            return Ok(None);
+        }
+        if let Some(n) = first_non_finite(&value) {
+            return Err(kw.error(key, format!("{n} is not a finite float32")));
+        }
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| kw.error(key, format!("not an initialiser: {e}")))
+    }
+    fn to_kwarg(&self) -> Value {
+        self.as_ref().map_or(Value::Null, |i| {
+            serde_json::to_value(i).unwrap_or(Value::Null)
+        })
+    }
+}
+
+/// An array that cannot be honoured from JSON unless it is null (ngclearn drops a
+/// synapse's mask when saving); written as rows, or null.
+impl KwargValue for Option<ndarray::Array2<f32>> {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::Null => Ok(None),
+            other => Err(kw.error(key, format!("only null is supported here, got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        self.as_ref().map_or(Value::Null, |a| {
+            Value::Array(
+                a.rows()
+                    .into_iter()
+                    .map(|r| Value::Array(r.iter().map(|&x| num(x)).collect()))
+                    .collect(),
+            )
+        })
+    }
+}
+
 /// The constructor arguments of one component, as JSON, consumed name by name.
 #[derive(Debug)]
 pub struct Kwargs {
@@ -270,36 +312,6 @@ impl Kwargs {
                 format!("expected a shape [n_pre, n_post], got {other}"),
             )),
             None => Err(self.error(key, "missing (required)")),
-        }
-    }
-
-    /// A value that cannot be honoured from JSON unless it is `null` or absent
-    /// (ngclearn drops initialisers and keys when saving).
-    pub fn null_only(&mut self, key: &'static str) -> Result<()> {
-        match self.take(key) {
-            None | Some(Value::Null) => Ok(()),
-            Some(other) => {
-                Err(self.error(key, format!("only null is supported here, got {other}")))
-            }
-        }
-    }
-
-    /// A weight initialiser, written as an object (`{"dist": "uniform", "low": 0, "high": 1}`)
-    /// or null. (ngclearn itself never saves initialisers.)
-    pub fn initializer(
-        &mut self,
-        key: &'static str,
-    ) -> Result<Option<crate::utils::distribution_generator::Initializer>> {
-        match self.take(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => {
-                if let Some(n) = first_non_finite(&v) {
-                    return Err(self.error(key, format!("{n} is not a finite float32")));
-                }
-                serde_json::from_value(v)
-                    .map(Some)
-                    .map_err(|e| self.error(key, format!("not an initialiser: {e}")))
-            }
         }
     }
 

@@ -1,8 +1,8 @@
 //! What the conductance-based synapses share: the post-synaptic state, the
 //! voltage-dependent current, compartment indexing and reset.
 
-use super::dense_synapse::{Dense, DENSE_COMPARTMENTS};
-use crate::core::component::{filled, positive, Support};
+use super::dense_synapse::Dense;
+use crate::core::component::{filled, positive, Support, WriteToken};
 use crate::core::rng::Key;
 use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role};
 use crate::error::{Error, Result};
@@ -48,7 +48,7 @@ impl ConductanceState {
                 ));
             }
         }
-        let post = (base.batch_size, base.shape.1);
+        let post = (base.p.batch_size, base.shape.1);
         let mut base = base;
         if is_nonplastic {
             // ngclearn: `weights * 0 + 1`, which also erases a p_conn mask.
@@ -96,7 +96,7 @@ impl ConductanceState {
         e: f32,
         update: impl Fn(&mut f32, &mut f32, f32),
     ) {
-        let r = self.base.resist_scale;
+        let r = self.base.p.resist_scale;
         let contiguous = "owned arrays are contiguous";
         let g = self.g_syn.as_slice_mut().expect(contiguous);
         let n = g.len();
@@ -129,13 +129,8 @@ impl ConductanceState {
     }
 
     pub fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        let b = &self.base;
         Some(match index {
-            0 => &b.inputs,
-            1 => &b.weights,
-            2 => &b.biases,
-            3 => &b.mask,
-            4 => &b.outputs,
+            0..=4 => return self.base.compartment(index),
             5 => &self.v,
             6 => &self.g_syn,
             7 => &self.i_syn,
@@ -144,15 +139,10 @@ impl ConductanceState {
         })
     }
 
-    pub fn array_mut(&mut self, index: usize) -> Option<&mut Array2<f32>> {
+    pub fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
         let two_state = !self.h_syn.is_empty();
-        let b = &mut self.base;
         Some(match index {
-            0 => &mut b.inputs,
-            1 => &mut b.weights,
-            2 => &mut b.biases,
-            3 => &mut b.mask,
-            4 => &mut b.outputs,
+            0..=4 => return self.base.compartment_mut(index, token),
             5 => &mut self.v,
             6 => &mut self.g_syn,
             7 => &mut self.i_syn,
@@ -285,29 +275,29 @@ pub(crate) const H_SYN: CompartmentInfo = post(
 
 /// The compartments of a one-state kernel, in index order.
 pub(crate) const ONE_STATE: [CompartmentInfo; 9] = [
-    DENSE_COMPARTMENTS[0],
-    DENSE_COMPARTMENTS[1],
-    DENSE_COMPARTMENTS[2],
-    DENSE_COMPARTMENTS[3],
-    DENSE_COMPARTMENTS[4],
+    Dense::COMPARTMENTS[0],
+    Dense::COMPARTMENTS[1],
+    Dense::COMPARTMENTS[2],
+    Dense::COMPARTMENTS[3],
+    Dense::COMPARTMENTS[4],
     V,
     G_SYN,
     I_SYN,
-    DENSE_COMPARTMENTS[5],
+    Dense::COMPARTMENTS[5],
 ];
 
 /// The compartments of a two-state kernel, in index order.
 pub(crate) const TWO_STATE: [CompartmentInfo; 10] = [
-    DENSE_COMPARTMENTS[0],
-    DENSE_COMPARTMENTS[1],
-    DENSE_COMPARTMENTS[2],
-    DENSE_COMPARTMENTS[3],
-    DENSE_COMPARTMENTS[4],
+    Dense::COMPARTMENTS[0],
+    Dense::COMPARTMENTS[1],
+    Dense::COMPARTMENTS[2],
+    Dense::COMPARTMENTS[3],
+    Dense::COMPARTMENTS[4],
     V,
     G_SYN,
     I_SYN,
     H_SYN,
-    DENSE_COMPARTMENTS[5],
+    Dense::COMPARTMENTS[5],
 ];
 
 /// `g_syn_bar`, `syn_rest`, `is_nonplastic`.
@@ -363,9 +353,9 @@ macro_rules! conductance_component {
             fn array_mut(
                 &mut self,
                 index: usize,
-                _: $crate::core::component::WriteToken,
+                token: $crate::core::component::WriteToken,
             ) -> Option<&mut ndarray::Array2<f32>> {
-                self.state.array_mut(index)
+                self.state.array_mut(index, token)
             }
             fn changed(&mut self, index: usize) {
                 self.state.changed(index)
@@ -383,7 +373,7 @@ macro_rules! conductance_component {
                 self.kwargs_json()
             }
             fn saves_as_scalar(&self, index: usize) -> bool {
-                index == 2 && !self.state.base.bias_init_given
+                index == 2 && self.state.base.saves_biases_as_scalar()
             }
             fn sparse_input(
                 &mut self,

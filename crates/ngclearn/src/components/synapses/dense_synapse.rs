@@ -14,63 +14,93 @@
 //! bias initialiser is given, zeros otherwise. The component keeps `key` itself.
 
 use crate::core::class::ComponentClass;
-use crate::core::component::{count, filled, finite, valid_name, Component, Support, WriteToken};
+use crate::core::component::{count, filled, valid_name, Component, Support, WriteToken};
 use crate::core::rng::Key;
-use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role, Schema};
+use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::{Error, Result};
-use crate::io::kwargs::{num, Kwargs};
+use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::{DistributionGenerator, Initializer};
+use crate::{Compartments, Params};
 use ndarray::Array2;
 use serde_json::{Map, Value};
 
 /// Parameters shared by every synapse (ngclearn's `DenseSynapse` keyword arguments).
-#[derive(Debug, Clone, PartialEq)]
+/// Each field's doc comment is its help description. (ngclearn does not save
+/// initialisers, masks or keys; a saved model's weights and key come from its npz.)
+#[derive(Debug, Clone, PartialEq, Params)]
 pub struct DenseParams {
-    /// Initialiser of `weights` (default `uniform(0.025, 0.8)`).
+    /// Initialiser of the weights W
+    ///
+    /// Written as an object (`{"dist": "uniform", "low": 0, "high": 1}`) or null.
+    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
-    /// Initialiser of `biases` (default: none, biases are zero).
+    /// Initialiser of the biases b
+    #[param(default = None, text = "none (zero biases)", skip_kwargs)]
     pub bias_init: Option<Initializer>,
-    /// Scale applied to the output (alias `g_conduct_factor`).
+    /// Resistance scaling factor applied to the output
+    #[param(default = 1.0, check = finite, aliases = ["g_conduct_factor"])]
     pub resist_scale: f32,
-    /// Probability that a connection exists; `0 < p_conn < 1` masks weights.
+    /// Probability of a connection existing (otherwise masked to zero)
+    ///
+    /// `0 < p_conn < 1` masks weights.
+    #[param(default = 1.0, check = finite)]
     pub p_conn: f32,
-    /// A fixed mask on the weights, `(1, 1)` or `(n_pre, n_post)`.
+    /// Fixed mask multiplied into W
+    ///
+    /// `(1, 1)` or `(n_pre, n_post)`; only null can be read from keyword arguments.
+    #[param(default = None, text = "ones (1, 1)", skip_kwargs)]
     pub mask: Option<Array2<f32>>,
-    /// Rows of the batch dimension.
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
     pub batch_size: usize,
-    /// The PRNG key (default: from the clock, as ngclearn).
+    /// JAX PRNG key
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs)]
     pub key: Option<Key>,
 }
 
 impl Default for DenseParams {
     fn default() -> Self {
-        DenseParams {
-            weight_init: None,
-            bias_init: None,
-            resist_scale: 1.0,
-            p_conn: 1.0,
-            mask: None,
-            batch_size: 1,
-            key: None,
-        }
+        DenseParams::new()
     }
 }
 
-/// State and parameters of the dense base, embedded in every synapse.
-#[derive(Debug, Clone)]
+/// `shape`, the first parameter of every synapse's help (an argument of `new`, not a
+/// field of [`DenseParams`]).
+pub(crate) const SHAPE: ParamInfo = ParamInfo {
+    name: "shape",
+    default: None,
+    units: "",
+    aliases: &[],
+    description: "Shape of W: (number of inputs, number of outputs)",
+};
+
+/// State and parameters of the dense base, embedded in every synapse. Its compartments
+/// are declared in index order; the key is last.
+#[derive(Debug, Clone, Compartments)]
 pub(crate) struct Dense {
     pub name: String,
     pub shape: (usize, usize),
-    pub batch_size: usize,
-    pub resist_scale: f32,
-    pub p_conn: f32,
-    /// Whether biases came from an initialiser (else ngclearn keeps the scalar 0).
-    pub bias_init_given: bool,
+    /// The parameters it was built with (`mask` moved out into the compartment).
+    pub p: DenseParams,
+    /// Pre-synaptic signals (e.g. spikes)
+    #[compartment(input, shape = "(batch_size, n_pre)")]
     pub inputs: Array2<f32>,
-    pub outputs: Array2<f32>,
+    /// Synaptic efficacies W
+    #[compartment(state, shape = "(n_pre, n_post)")]
     pub weights: Array2<f32>,
+    /// Base-rate/bias values b
+    #[compartment(state, shape = "(1, n_post)")]
     pub biases: Array2<f32>,
+    /// Fixed multiplicative mask on W
+    #[compartment(state, shape = "(1, 1) or (n_pre, n_post)")]
     pub mask: Array2<f32>,
+    /// Output of the synaptic transformation
+    #[compartment(output, shape = "(batch_size, n_post)")]
+    pub outputs: Array2<f32>,
+    /// JAX PRNG key
+    #[compartment(key)]
     pub key: Key,
     /// `inputs · W`, written by [`Dense::project`].
     pub projected: Array2<f32>,
@@ -88,9 +118,9 @@ impl Dense {
         let (n_pre, n_post) = shape;
         count(&name, "shape[0]", n_pre)?;
         count(&name, "shape[1]", n_post)?;
-        let batch = count(&name, "batch_size", p.batch_size)?;
-        let resist_scale = finite(&name, "resist_scale", p.resist_scale)?;
-        let p_conn = finite(&name, "p_conn", p.p_conn)?;
+        p.validate(&name)?;
+        let mut p = p.clone();
+        let batch = p.batch_size;
         let key = p.key.unwrap_or_else(Key::from_time);
         let [_, k1, k2, k3] = key.split::<4>();
         let init = p
@@ -98,18 +128,18 @@ impl Dense {
             .clone()
             .unwrap_or_else(|| DistributionGenerator::uniform(0.025, 0.8));
         let mut weights = init.generate(&name, shape, k1)?;
-        if 0.0 < p_conn && p_conn < 1.0 {
+        if 0.0 < p.p_conn && p.p_conn < 1.0 {
             let mut keep = filled(&name, "shape", shape, 0.0)?;
-            k2.bernoulli_into(keep.as_slice_mut().expect("contiguous"), p_conn);
+            k2.bernoulli_into(keep.as_slice_mut().expect("contiguous"), p.p_conn);
             weights *= &keep;
         }
         let biases = match &p.bias_init {
             Some(b) => b.generate(&name, (1, n_post), k3)?,
             None => filled(&name, "shape", (1, n_post), 0.0)?,
         };
-        let mask = match &p.mask {
+        let mask = match p.mask.take() {
             None => Array2::ones((1, 1)),
-            Some(m) if m.dim() == (1, 1) || m.dim() == shape => m.clone(),
+            Some(m) if m.dim() == (1, 1) || m.dim() == shape => m,
             Some(m) => {
                 return Err(Error::ShapeMismatch {
                     path: format!("{name}:mask"),
@@ -134,20 +164,22 @@ impl Dense {
         Ok(Dense {
             name,
             shape,
-            batch_size: batch,
-            resist_scale,
-            p_conn,
-            bias_init_given: p.bias_init.is_some(),
+            p,
             inputs,
-            outputs,
             weights,
             biases,
             mask,
+            outputs,
             key,
             projected,
             input_support,
             unit_weights: None,
         })
+    }
+
+    /// Whether `biases` came from an initialiser (else ngclearn keeps the scalar 0).
+    pub fn saves_biases_as_scalar(&self) -> bool {
+        self.p.bias_init.is_none()
     }
 
     /// `projected = inputs · W`, accumulating the rows of `W` of the non-zero inputs
@@ -235,7 +267,8 @@ impl Dense {
         self.outputs.fill(0.0);
     }
 
-    /// `name`, `shape`, `resist_scale`, `p_conn` and (if not 1) `batch_size`.
+    /// `name`, `shape` and the saved parameters (`resist_scale`, `p_conn` and, if not
+    /// 1, `batch_size`).
     pub fn kwargs(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("name".into(), Value::String(self.name.clone()));
@@ -243,11 +276,7 @@ impl Dense {
             "shape".into(),
             serde_json::json!([self.shape.0, self.shape.1]),
         );
-        m.insert("resist_scale".into(), num(self.resist_scale));
-        m.insert("p_conn".into(), num(self.p_conn));
-        if self.batch_size != 1 {
-            m.insert("batch_size".into(), Value::from(self.batch_size));
-        }
+        self.p.to_kwargs(&mut m);
         m
     }
 }
@@ -309,137 +338,17 @@ fn prefetch(x: &[f32]) {
     let _ = x;
 }
 
-impl DenseParams {
-    /// Reads the dense base's keyword arguments. (ngclearn does not save initialisers
-    /// or keys; a saved model's weights and key come from its npz.)
-    pub(crate) fn from_kwargs(kw: &mut Kwargs) -> Result<DenseParams> {
-        kw.null_only("mask")?;
-        let resist_scale = kw.f32_or("resist_scale", Some(1.0))?;
-        let resist_scale = kw.f32_or("g_conduct_factor", Some(resist_scale))?;
-        Ok(DenseParams {
-            weight_init: kw.initializer("weight_init")?,
-            bias_init: kw.initializer("bias_init")?,
-            resist_scale,
-            p_conn: kw.f32_or("p_conn", Some(1.0))?,
-            mask: None,
-            batch_size: kw.usize_or("batch_size", Some(1))?,
-            key: kw.prng_key("key")?,
-        })
-    }
-}
-
-/// Compartments of the dense base, in index order.
-pub(crate) const DENSE_COMPARTMENTS: [CompartmentInfo; 6] = [
-    CompartmentInfo {
-        name: "inputs",
-        role: Role::Input,
-        kind: Kind::Array,
-        shape: "(batch_size, n_pre)",
-        units: "",
-        description: "Pre-synaptic signals (e.g. spikes)",
-    },
-    CompartmentInfo {
-        name: "weights",
-        role: Role::State,
-        kind: Kind::Array,
-        shape: "(n_pre, n_post)",
-        units: "",
-        description: "Synaptic efficacies W",
-    },
-    CompartmentInfo {
-        name: "biases",
-        role: Role::State,
-        kind: Kind::Array,
-        shape: "(1, n_post)",
-        units: "",
-        description: "Base-rate/bias values b",
-    },
-    CompartmentInfo {
-        name: "mask",
-        role: Role::State,
-        kind: Kind::Array,
-        shape: "(1, 1) or (n_pre, n_post)",
-        units: "",
-        description: "Fixed multiplicative mask on W",
-    },
-    CompartmentInfo {
-        name: "outputs",
-        role: Role::Output,
-        kind: Kind::Array,
-        shape: "(batch_size, n_post)",
-        units: "",
-        description: "Output of the synaptic transformation",
-    },
-    CompartmentInfo {
-        name: "key",
-        role: Role::State,
-        kind: Kind::Key,
-        shape: "(2,) u32",
-        units: "",
-        description: "JAX PRNG key",
-    },
-];
-
-/// Hyper-parameters of the dense base.
-pub(crate) const DENSE_PARAMS: [ParamInfo; 7] = [
-    ParamInfo {
-        name: "shape",
-        default: None,
-        units: "",
-        aliases: &[],
-        description: "Shape of W: (number of inputs, number of outputs)",
-    },
-    ParamInfo {
-        name: "weight_init",
-        default: Some("uniform(0.025, 0.8)"),
-        units: "",
-        aliases: &[],
-        description: "Initialiser of the weights W",
-    },
-    ParamInfo {
-        name: "bias_init",
-        default: Some("none (zero biases)"),
-        units: "",
-        aliases: &[],
-        description: "Initialiser of the biases b",
-    },
-    ParamInfo {
-        name: "resist_scale",
-        default: Some("1"),
-        units: "",
-        aliases: &["g_conduct_factor"],
-        description: "Resistance scaling factor applied to the output",
-    },
-    ParamInfo {
-        name: "p_conn",
-        default: Some("1"),
-        units: "",
-        aliases: &[],
-        description: "Probability of a connection existing (otherwise masked to zero)",
-    },
-    ParamInfo {
-        name: "mask",
-        default: Some("ones (1, 1)"),
-        units: "",
-        aliases: &[],
-        description: "Fixed mask multiplied into W",
-    },
-    ParamInfo {
-        name: "batch_size",
-        default: Some("1"),
-        units: "",
-        aliases: &[],
-        description: "Rows of the batch dimension",
-    },
-];
+/// The help table: `shape`, then the declared parameters.
+static PARAMS: [ParamInfo; DenseParams::PARAMS.len() + 1] =
+    join_params(&[&[SHAPE], &DenseParams::PARAMS]);
 
 static SCHEMA: Schema = Schema {
     class: "DenseSynapse",
     module_path: "ngclearn.components.synapses.denseSynapse.DenseSynapse",
     description: "Dense synaptic cable: a scaled linear transformation of its inputs",
-    compartments: &DENSE_COMPARTMENTS,
+    compartments: &Dense::COMPARTMENTS,
     dynamics: "outputs = (inputs . (W * mask)) * resist_scale + biases",
-    hyperparameters: &DENSE_PARAMS,
+    hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
     signature: &[
         "name",
@@ -540,7 +449,7 @@ impl Component for DenseSynapse {
                 }
             }
             for (o, &bias) in out.iter_mut().zip(b.biases.row(0)) {
-                *o = *o * b.resist_scale + bias;
+                *o = *o * b.p.resist_scale + bias;
             }
         }
     }
@@ -548,26 +457,10 @@ impl Component for DenseSynapse {
         self.base.reset();
     }
     fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        let b = &self.base;
-        Some(match index {
-            0 => &b.inputs,
-            1 => &b.weights,
-            2 => &b.biases,
-            3 => &b.mask,
-            4 => &b.outputs,
-            _ => return None,
-        })
+        self.base.compartment(index)
     }
-    fn array_mut(&mut self, index: usize, _: WriteToken) -> Option<&mut Array2<f32>> {
-        let b = &mut self.base;
-        Some(match index {
-            0 => &mut b.inputs,
-            1 => &mut b.weights,
-            2 => &mut b.biases,
-            3 => &mut b.mask,
-            4 => &mut b.outputs,
-            _ => return None,
-        })
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
+        self.base.compartment_mut(index, token)
     }
     fn changed(&mut self, _index: usize) {
         // The dense synapse keeps nothing derived from its compartments.
@@ -585,6 +478,6 @@ impl Component for DenseSynapse {
         self.base.kwargs()
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
-        index == 2 && !self.base.bias_init_given
+        index == Dense::BIASES && self.base.saves_biases_as_scalar()
     }
 }

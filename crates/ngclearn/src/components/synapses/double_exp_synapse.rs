@@ -16,7 +16,7 @@ use super::conductance::{
     conductance_component, tau, CommonKwargs, ConductanceState, G_SYN_BAR, IS_NONPLASTIC, SYN_REST,
     TAU_DECAY, TWO_STATE,
 };
-use super::dense_synapse::{Dense, DenseParams, DENSE_PARAMS};
+use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
 use crate::core::schema::{ParamInfo, Schema};
 use crate::error::Result;
@@ -65,7 +65,7 @@ pub struct DoubleExpSynapse {
 }
 
 static PARAMS: [ParamInfo; 12] = [
-    DENSE_PARAMS[0],
+    SHAPE,
     ParamInfo {
         name: "tau_rise",
         default: None,
@@ -77,12 +77,12 @@ static PARAMS: [ParamInfo; 12] = [
     G_SYN_BAR,
     SYN_REST,
     IS_NONPLASTIC,
-    DENSE_PARAMS[1],
-    DENSE_PARAMS[2],
-    DENSE_PARAMS[3],
-    DENSE_PARAMS[4],
-    DENSE_PARAMS[5],
-    DENSE_PARAMS[6],
+    DenseParams::PARAMS[0],
+    DenseParams::PARAMS[1],
+    DenseParams::PARAMS[2],
+    DenseParams::PARAMS[3],
+    DenseParams::PARAMS[4],
+    DenseParams::PARAMS[5],
 ];
 
 static SCHEMA: Schema = Schema {
