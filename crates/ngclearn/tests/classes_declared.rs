@@ -170,3 +170,39 @@ fn lif_params_are_checked_by_their_declared_rules() {
     let e = LIFCellParams::from_kwargs(&mut kw).unwrap_err().to_string();
     assert!(e.contains("integration_type") && e.contains("rk4"), "{e}");
 }
+
+#[test]
+fn synapse_params_embed_the_dense_params() {
+    use ngclearn::prelude::{AlphaSynapse, AlphaSynapseParams, DenseParams};
+    assert_eq!(
+        AlphaSynapseParams::PARAMS.len(),
+        4 + DenseParams::PARAMS.len()
+    );
+    let mut p = AlphaSynapseParams::new(2.0, 0.5, None);
+    p.is_nonplastic = false;
+    p.dense.resist_scale = 0.25;
+    p.dense.p_conn = 0.5;
+    p.dense.batch_size = 3;
+    let mut m = Map::new();
+    p.to_kwargs(&mut m);
+    let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "tau_decay",
+            "g_syn_bar",
+            "syn_rest",
+            "is_nonplastic",
+            "resist_scale",
+            "p_conn",
+            "batch_size"
+        ]
+    );
+    let mut kw = Kwargs::new("test", "c", AlphaSynapse::schema().signature, &[], &m).unwrap();
+    let back = AlphaSynapseParams::from_kwargs(&mut kw).unwrap();
+    kw.finish().unwrap();
+    assert_eq!(back, p);
+    p.dense.resist_scale = f32::NAN;
+    let e = p.validate("c").unwrap_err().to_string();
+    assert!(e.contains("resist_scale"), "{e}");
+}

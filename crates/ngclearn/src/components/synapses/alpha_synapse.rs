@@ -22,44 +22,34 @@
 //!
 //! Units: `tau_decay` in ms, `v` and `syn_rest` in mV.
 
-use super::conductance::{
-    conductance_component, tau, CommonKwargs, ConductanceState, G_SYN_BAR, IS_NONPLASTIC, SYN_REST,
-    TAU_DECAY, TWO_STATE,
-};
+use super::conductance::{conductance_component, ConductanceState, TWO_STATE};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::schema::{ParamInfo, Schema};
+use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
+use crate::Params;
 
-type Params = AlphaSynapseParams;
-
-/// Parameters of an [`AlphaSynapse`].
-#[derive(Debug, Clone, PartialEq)]
+/// Parameters of an [`AlphaSynapse`], with ngclearn's names and defaults. Each field's doc
+/// comment is its help description.
+#[derive(Debug, Clone, PartialEq, Params)]
 pub struct AlphaSynapseParams {
-    /// Conductance decay time constant (ms), > 0.
+    /// Conductance decay time constant
+    #[param(check = positive, units = "ms")]
     pub tau_decay: f32,
-    /// Maximum conductance elicited by each incoming spike.
+    /// Maximum conductance elicited by each incoming spike
+    #[param(check = finite)]
     pub g_syn_bar: f32,
-    /// Reversal potential (mV); `None` makes the current voltage-independent.
+    /// Synaptic reversal potential; None makes the current voltage-independent
+    ///
+    /// A TOML model file without it means `None`.
+    #[param(check = finite, units = "mV")]
     pub syn_rest: Option<f32>,
-    /// Set the weights to ones after initialisation (default `true`).
+    /// If true, weights are set to all ones after initialisation
+    #[param(default = true)]
     pub is_nonplastic: bool,
-    /// The dense base's parameters.
+    /// The dense base's parameters
+    #[param(flatten)]
     pub dense: DenseParams,
-}
-
-impl AlphaSynapseParams {
-    /// The required parameters; the rest take ngclearn's defaults.
-    pub fn new(tau_decay: f32, g_syn_bar: f32, syn_rest: Option<f32>) -> Self {
-        AlphaSynapseParams {
-            tau_decay,
-            g_syn_bar,
-            syn_rest,
-            is_nonplastic: true,
-            dense: DenseParams::default(),
-        }
-    }
 }
 
 /// The alpha synapse (see the module documentation for its equations).
@@ -77,23 +67,12 @@ impl AlphaSynapseParams {
 #[derive(Debug, Clone)]
 pub struct AlphaSynapse {
     state: ConductanceState,
-    tau_decay: f32,
-    is_nonplastic: bool,
+    p: AlphaSynapseParams,
 }
 
-static PARAMS: [ParamInfo; 11] = [
-    SHAPE,
-    TAU_DECAY,
-    G_SYN_BAR,
-    SYN_REST,
-    IS_NONPLASTIC,
-    DenseParams::PARAMS[0],
-    DenseParams::PARAMS[1],
-    DenseParams::PARAMS[2],
-    DenseParams::PARAMS[3],
-    DenseParams::PARAMS[4],
-    DenseParams::PARAMS[5],
-];
+/// The help table: `shape`, then the declared parameters.
+static PARAMS: [ParamInfo; AlphaSynapseParams::PARAMS.len() + 1] =
+    join_params(&[&[SHAPE], &AlphaSynapseParams::PARAMS]);
 
 static SCHEMA: Schema = Schema {
     class: "AlphaSynapse",
@@ -118,27 +97,14 @@ pub static CLASS: ComponentClass = ComponentClass {
 
 impl AlphaSynapse {
     /// Builds an alpha synapse of shape `(n_pre, n_post)`.
-    pub fn new(name: &str, shape: (usize, usize), p: AlphaSynapseParams) -> Result<Self> {
+    pub fn new(name: &str, shape: (usize, usize), mut p: AlphaSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
-        let tau_decay = tau(&base, "tau_decay", p.tau_decay)?;
+        p.validate(&base.name)?;
+        p.dense.mask = None; // moved into the `mask` compartment
         Ok(AlphaSynapse {
-            state: ConductanceState::new(base, true, p.g_syn_bar, p.syn_rest, p.is_nonplastic)?,
-            tau_decay,
-            is_nonplastic: p.is_nonplastic,
+            state: ConductanceState::new(base, true, p.syn_rest, p.is_nonplastic)?,
+            p,
         })
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let (c, [tau_decay]) = CommonKwargs::read(kw, ["tau_decay"])?;
-        let mut p = Params::new(tau_decay, c.g_syn_bar, c.syn_rest);
-        (p.is_nonplastic, p.dense) = (c.is_nonplastic, c.dense);
-        Self::new(&c.name, c.shape, p)
-    }
-
-    fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.state
-            .kwargs(&[("tau_decay", self.tau_decay)], self.is_nonplastic)
     }
 
     /// The class's help metadata.
@@ -148,7 +114,7 @@ impl AlphaSynapse {
 
     /// One Euler step of `dt` ms.
     fn step(&mut self, dt: f32) {
-        let (tau, gbar, inv_dt) = (self.tau_decay, self.state.g_syn_bar, 1.0 / dt);
+        let (tau, gbar, inv_dt) = (self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
         self.state.advance::<true>(
             #[inline(always)]
             |h, g, out| {
@@ -187,4 +153,4 @@ impl AlphaSynapse {
     }
 }
 
-conductance_component!(AlphaSynapse);
+conductance_component!(AlphaSynapse, AlphaSynapseParams);

@@ -2,11 +2,10 @@
 //! voltage-dependent current, compartment indexing and reset.
 
 use super::dense_synapse::Dense;
-use crate::core::component::{filled, positive, Support, WriteToken};
+use crate::core::component::{filled, Support, WriteToken};
 use crate::core::rng::Key;
-use crate::core::schema::{CompartmentInfo, Kind, ParamInfo, Role};
-use crate::error::{Error, Result};
-use crate::io::kwargs::num;
+use crate::core::schema::{CompartmentInfo, Kind, Role};
+use crate::error::Result;
 use ndarray::Array2;
 
 /// Dense base plus `v`, `g_syn`, `i_syn` and (for two-state kernels) `h_syn`.
@@ -18,36 +17,18 @@ pub(crate) struct ConductanceState {
     pub i_syn: Array2<f32>,
     /// Empty for the one-state (exponential) kernel.
     pub h_syn: Array2<f32>,
-    pub g_syn_bar: f32,
+    /// A copy of the class's `syn_rest` (`None`: voltage-independent).
     pub syn_rest: Option<f32>,
 }
 
 impl ConductanceState {
+    /// The state of a synapse on `base` whose parameters are already checked.
     pub fn new(
         base: Dense,
         two_state: bool,
-        g_syn_bar: f32,
         syn_rest: Option<f32>,
         is_nonplastic: bool,
     ) -> Result<Self> {
-        if !g_syn_bar.is_finite() {
-            return Err(Error::param(
-                &base.name,
-                "g_syn_bar",
-                g_syn_bar,
-                "must be a finite number",
-            ));
-        }
-        if let Some(e) = syn_rest {
-            if !e.is_finite() {
-                return Err(Error::param(
-                    &base.name,
-                    "syn_rest",
-                    e,
-                    "must be a finite number or None",
-                ));
-            }
-        }
         let post = (base.p.batch_size, base.shape.1);
         let mut base = base;
         if is_nonplastic {
@@ -69,7 +50,6 @@ impl ConductanceState {
             g_syn,
             i_syn,
             h_syn,
-            g_syn_bar,
             syn_rest,
         })
     }
@@ -170,69 +150,6 @@ impl ConductanceState {
     pub fn key(&self) -> Key {
         self.base.key
     }
-
-    /// The dense base's kwargs plus `g_syn_bar`, `syn_rest` and `is_nonplastic`,
-    /// with the class's time constants inserted by the caller.
-    pub fn kwargs(
-        &self,
-        taus: &[(&str, f32)],
-        is_nonplastic: bool,
-    ) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = self.base.kwargs();
-        for (k, v) in taus {
-            m.insert(k.to_string(), num(*v));
-        }
-        m.insert("g_syn_bar".into(), num(self.g_syn_bar));
-        m.insert(
-            "syn_rest".into(),
-            self.syn_rest.map_or(serde_json::Value::Null, num),
-        );
-        m.insert(
-            "is_nonplastic".into(),
-            serde_json::Value::Bool(is_nonplastic),
-        );
-        m
-    }
-}
-
-/// The keyword arguments every conductance synapse shares, read from a saved model.
-pub(crate) struct CommonKwargs {
-    pub name: String,
-    pub shape: (usize, usize),
-    pub g_syn_bar: f32,
-    pub syn_rest: Option<f32>,
-    pub is_nonplastic: bool,
-    pub dense: super::dense_synapse::DenseParams,
-}
-
-impl CommonKwargs {
-    /// Reads `name`, `shape`, the time constants `taus` (returned in order), `g_syn_bar`,
-    /// `syn_rest`, `is_nonplastic` and the dense base's arguments.
-    pub fn read<const N: usize>(
-        kw: &mut crate::io::kwargs::Kwargs,
-        taus: [&'static str; N],
-    ) -> Result<(CommonKwargs, [f32; N])> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let mut t = [0.0; N];
-        for (v, k) in t.iter_mut().zip(taus) {
-            *v = kw.f32(k)?;
-        }
-        let common = CommonKwargs {
-            name,
-            shape,
-            g_syn_bar: kw.f32("g_syn_bar")?,
-            syn_rest: kw.f32_or_null("syn_rest", None)?,
-            is_nonplastic: kw.bool_or("is_nonplastic", true)?,
-            dense: super::dense_synapse::DenseParams::from_kwargs(kw)?,
-        };
-        Ok((common, t))
-    }
-}
-
-/// A time constant check with the component's name.
-pub(crate) fn tau(base: &Dense, param: &str, value: f32) -> Result<f32> {
-    positive(&base.name, param, value)
 }
 
 const fn post(
@@ -300,40 +217,29 @@ pub(crate) const TWO_STATE: [CompartmentInfo; 10] = [
     Dense::COMPARTMENTS[5],
 ];
 
-/// `g_syn_bar`, `syn_rest`, `is_nonplastic`.
-pub(crate) const G_SYN_BAR: ParamInfo = ParamInfo {
-    name: "g_syn_bar",
-    default: None,
-    units: "",
-    aliases: &[],
-    description: "Maximum conductance elicited by each incoming spike",
-};
-pub(crate) const SYN_REST: ParamInfo = ParamInfo {
-    name: "syn_rest",
-    default: None,
-    units: "mV",
-    aliases: &[],
-    description: "Synaptic reversal potential; None makes the current voltage-independent",
-};
-pub(crate) const IS_NONPLASTIC: ParamInfo = ParamInfo {
-    name: "is_nonplastic",
-    default: Some("true"),
-    units: "",
-    aliases: &[],
-    description: "If true, weights are set to all ones after initialisation",
-};
-pub(crate) const TAU_DECAY: ParamInfo = ParamInfo {
-    name: "tau_decay",
-    default: None,
-    units: "ms",
-    aliases: &[],
-    description: "Conductance decay time constant",
-};
-
 /// Implements [`Component`](crate::core::component::Component) for a synapse whose
-/// state is a `ConductanceState` in field `state`, given its kernel method `step`.
+/// state is a `ConductanceState` in field `state` and whose parameters (of type
+/// `$params`, a `Params` struct) are in field `p`, given its kernel method `step`; and
+/// its `from_kwargs` and `params`.
 macro_rules! conductance_component {
-    ($ty:ty) => {
+    ($ty:ident, $params:ty) => {
+        impl $ty {
+            /// Builds one from ngclearn's keyword arguments (see
+            /// [`Kwargs`](crate::io::kwargs::Kwargs)).
+            pub fn from_kwargs(kw: &mut $crate::io::kwargs::Kwargs) -> $crate::error::Result<Self> {
+                let name = kw.name()?;
+                let shape = kw.shape("shape")?;
+                let p = <$params>::from_kwargs(kw)?;
+                $ty::new(&name, shape, p)
+            }
+
+            /// The parameters it was built with (without the mask, which is the
+            /// `mask` compartment).
+            pub fn params(&self) -> &$params {
+                &self.p
+            }
+        }
+
         impl $crate::core::component::Component for $ty {
             fn name(&self) -> &str {
                 &self.state.base.name
@@ -370,7 +276,9 @@ macro_rules! conductance_component {
                 self
             }
             fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-                self.kwargs_json()
+                let mut m = self.state.base.head_kwargs();
+                self.p.to_kwargs(&mut m);
+                m
             }
             fn saves_as_scalar(&self, index: usize) -> bool {
                 index == 2 && self.state.base.saves_biases_as_scalar()

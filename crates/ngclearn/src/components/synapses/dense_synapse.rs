@@ -270,13 +270,19 @@ impl Dense {
     /// `name`, `shape` and the saved parameters (`resist_scale`, `p_conn` and, if not
     /// 1, `batch_size`).
     pub fn kwargs(&self) -> Map<String, Value> {
+        let mut m = self.head_kwargs();
+        self.p.to_kwargs(&mut m);
+        m
+    }
+
+    /// `name` and `shape`, the first keyword arguments of every synapse.
+    pub fn head_kwargs(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("name".into(), Value::String(self.name.clone()));
         m.insert(
             "shape".into(),
             serde_json::json!([self.shape.0, self.shape.1]),
         );
-        self.p.to_kwargs(&mut m);
         m
     }
 }

@@ -12,78 +12,51 @@
 //! reference) and rounded once. `is_nonplastic` (default `true`) sets the weights
 //! to ones, as for the alpha synapse.
 
-use super::conductance::{
-    conductance_component, tau, CommonKwargs, ConductanceState, G_SYN_BAR, IS_NONPLASTIC, SYN_REST,
-    TAU_DECAY, TWO_STATE,
-};
+use super::conductance::{conductance_component, ConductanceState, TWO_STATE};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::schema::{ParamInfo, Schema};
+use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
+use crate::Params;
 
-/// Parameters of a [`DoubleExpSynapse`].
-#[derive(Debug, Clone, PartialEq)]
+/// Parameters of a [`DoubleExpSynapse`], with ngclearn's names and defaults. Each field's doc
+/// comment is its help description.
+#[derive(Debug, Clone, PartialEq, Params)]
 pub struct DoubleExpSynapseParams {
-    /// Conductance rise time constant (ms), > 0.
+    /// Conductance rise time constant
+    #[param(check = positive, units = "ms")]
     pub tau_rise: f32,
-    /// Conductance decay time constant (ms), > 0.
+    /// Conductance decay time constant
+    #[param(check = positive, units = "ms")]
     pub tau_decay: f32,
-    /// Maximum conductance elicited by each incoming spike.
+    /// Maximum conductance elicited by each incoming spike
+    #[param(check = finite)]
     pub g_syn_bar: f32,
-    /// Reversal potential (mV); `None` makes the current voltage-independent.
+    /// Synaptic reversal potential; None makes the current voltage-independent
+    ///
+    /// A TOML model file without it means `None`.
+    #[param(check = finite, units = "mV")]
     pub syn_rest: Option<f32>,
-    /// Set the weights to ones after initialisation (default `true`).
+    /// If true, weights are set to all ones after initialisation
+    #[param(default = true)]
     pub is_nonplastic: bool,
-    /// The dense base's parameters.
+    /// The dense base's parameters
+    #[param(flatten)]
     pub dense: DenseParams,
-}
-
-impl DoubleExpSynapseParams {
-    /// The required parameters; the rest take ngclearn's defaults.
-    pub fn new(tau_rise: f32, tau_decay: f32, g_syn_bar: f32, syn_rest: Option<f32>) -> Self {
-        DoubleExpSynapseParams {
-            tau_rise,
-            tau_decay,
-            g_syn_bar,
-            syn_rest,
-            is_nonplastic: true,
-            dense: DenseParams::default(),
-        }
-    }
 }
 
 /// The double-exponential synapse (see the module documentation for its equations).
 #[derive(Debug, Clone)]
 pub struct DoubleExpSynapse {
     state: ConductanceState,
-    tau_rise: f32,
-    tau_decay: f32,
+    p: DoubleExpSynapseParams,
     /// `1/tau_rise - 1/tau_decay`, derived once.
     rise_gain: f32,
-    is_nonplastic: bool,
 }
 
-static PARAMS: [ParamInfo; 12] = [
-    SHAPE,
-    ParamInfo {
-        name: "tau_rise",
-        default: None,
-        units: "ms",
-        aliases: &[],
-        description: "Conductance rise time constant",
-    },
-    TAU_DECAY,
-    G_SYN_BAR,
-    SYN_REST,
-    IS_NONPLASTIC,
-    DenseParams::PARAMS[0],
-    DenseParams::PARAMS[1],
-    DenseParams::PARAMS[2],
-    DenseParams::PARAMS[3],
-    DenseParams::PARAMS[4],
-    DenseParams::PARAMS[5],
-];
+/// The help table: `shape`, then the declared parameters.
+static PARAMS: [ParamInfo; DoubleExpSynapseParams::PARAMS.len() + 1] =
+    join_params(&[&[SHAPE], &DoubleExpSynapseParams::PARAMS]);
 
 static SCHEMA: Schema = Schema {
     class: "DoubleExpSynapse",
@@ -108,33 +81,16 @@ pub static CLASS: ComponentClass = ComponentClass {
 
 impl DoubleExpSynapse {
     /// Builds a double-exponential synapse of shape `(n_pre, n_post)`.
-    pub fn new(name: &str, shape: (usize, usize), p: DoubleExpSynapseParams) -> Result<Self> {
+    pub fn new(name: &str, shape: (usize, usize), mut p: DoubleExpSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
-        let tau_rise = tau(&base, "tau_rise", p.tau_rise)?;
-        let tau_decay = tau(&base, "tau_decay", p.tau_decay)?;
-        let rise_gain = (1.0 / tau_rise as f64 - 1.0 / tau_decay as f64) as f32;
+        p.validate(&base.name)?;
+        p.dense.mask = None; // moved into the `mask` compartment
+        let rise_gain = (1.0 / p.tau_rise as f64 - 1.0 / p.tau_decay as f64) as f32;
         Ok(DoubleExpSynapse {
-            state: ConductanceState::new(base, true, p.g_syn_bar, p.syn_rest, p.is_nonplastic)?,
-            tau_rise,
-            tau_decay,
+            state: ConductanceState::new(base, true, p.syn_rest, p.is_nonplastic)?,
+            p,
             rise_gain,
-            is_nonplastic: p.is_nonplastic,
         })
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let (c, [tau_decay, tau_rise]) = CommonKwargs::read(kw, ["tau_decay", "tau_rise"])?;
-        let mut p = DoubleExpSynapseParams::new(tau_rise, tau_decay, c.g_syn_bar, c.syn_rest);
-        (p.is_nonplastic, p.dense) = (c.is_nonplastic, c.dense);
-        Self::new(&c.name, c.shape, p)
-    }
-
-    fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.state.kwargs(
-            &[("tau_decay", self.tau_decay), ("tau_rise", self.tau_rise)],
-            self.is_nonplastic,
-        )
     }
 
     /// The class's help metadata.
@@ -144,10 +100,10 @@ impl DoubleExpSynapse {
 
     fn step(&mut self, dt: f32) {
         let (tr, td, c, gbar, inv_dt) = (
-            self.tau_rise,
-            self.tau_decay,
+            self.p.tau_rise,
+            self.p.tau_decay,
             self.rise_gain,
-            self.state.g_syn_bar,
+            self.p.g_syn_bar,
             1.0 / dt,
         );
         self.state.advance::<true>(
@@ -167,4 +123,4 @@ impl DoubleExpSynapse {
     }
 }
 
-conductance_component!(DoubleExpSynapse);
+conductance_component!(DoubleExpSynapse, DoubleExpSynapseParams);

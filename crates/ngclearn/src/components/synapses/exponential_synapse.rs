@@ -11,67 +11,46 @@
 //! 3.1.1's code, `is_nonplastic` (default `true`) sets the weights to ones after
 //! initialisation, as for the alpha synapse; pass `false` to keep them as initialised.
 
-use super::conductance::{
-    conductance_component, tau, CommonKwargs, ConductanceState, G_SYN_BAR, IS_NONPLASTIC,
-    ONE_STATE, SYN_REST, TAU_DECAY,
-};
+use super::conductance::{conductance_component, ConductanceState, ONE_STATE};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::schema::{ParamInfo, Schema};
+use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
+use crate::Params;
 
-type Params = ExponentialSynapseParams;
-
-/// Parameters of an [`ExponentialSynapse`].
-#[derive(Debug, Clone, PartialEq)]
+/// Parameters of an [`ExponentialSynapse`], with ngclearn's names and defaults. Each field's doc
+/// comment is its help description.
+#[derive(Debug, Clone, PartialEq, Params)]
 pub struct ExponentialSynapseParams {
-    /// Conductance decay time constant (ms), > 0.
+    /// Conductance decay time constant
+    #[param(check = positive, units = "ms")]
     pub tau_decay: f32,
-    /// Maximum conductance elicited by each incoming spike.
+    /// Maximum conductance elicited by each incoming spike
+    #[param(check = finite)]
     pub g_syn_bar: f32,
-    /// Reversal potential (mV); `None` makes the current voltage-independent.
+    /// Synaptic reversal potential; None makes the current voltage-independent
+    ///
+    /// A TOML model file without it means `None`.
+    #[param(check = finite, units = "mV")]
     pub syn_rest: Option<f32>,
-    /// Set the weights to ones after initialisation (default `true`).
+    /// If true, weights are set to all ones after initialisation
+    #[param(default = true)]
     pub is_nonplastic: bool,
-    /// The dense base's parameters.
+    /// The dense base's parameters
+    #[param(flatten)]
     pub dense: DenseParams,
-}
-
-impl ExponentialSynapseParams {
-    /// The required parameters; the rest take ngclearn's defaults.
-    pub fn new(tau_decay: f32, g_syn_bar: f32, syn_rest: Option<f32>) -> Self {
-        ExponentialSynapseParams {
-            tau_decay,
-            g_syn_bar,
-            syn_rest,
-            is_nonplastic: true,
-            dense: DenseParams::default(),
-        }
-    }
 }
 
 /// The exponential synapse (see the module documentation for its equations).
 #[derive(Debug, Clone)]
 pub struct ExponentialSynapse {
     state: ConductanceState,
-    tau_decay: f32,
-    is_nonplastic: bool,
+    p: ExponentialSynapseParams,
 }
 
-static PARAMS: [ParamInfo; 11] = [
-    SHAPE,
-    TAU_DECAY,
-    G_SYN_BAR,
-    SYN_REST,
-    IS_NONPLASTIC,
-    DenseParams::PARAMS[0],
-    DenseParams::PARAMS[1],
-    DenseParams::PARAMS[2],
-    DenseParams::PARAMS[3],
-    DenseParams::PARAMS[4],
-    DenseParams::PARAMS[5],
-];
+/// The help table: `shape`, then the declared parameters.
+static PARAMS: [ParamInfo; ExponentialSynapseParams::PARAMS.len() + 1] =
+    join_params(&[&[SHAPE], &ExponentialSynapseParams::PARAMS]);
 
 static SCHEMA: Schema = Schema {
     class: "ExponentialSynapse",
@@ -95,27 +74,14 @@ pub static CLASS: ComponentClass = ComponentClass {
 
 impl ExponentialSynapse {
     /// Builds an exponential synapse of shape `(n_pre, n_post)`.
-    pub fn new(name: &str, shape: (usize, usize), p: ExponentialSynapseParams) -> Result<Self> {
+    pub fn new(name: &str, shape: (usize, usize), mut p: ExponentialSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
-        let tau_decay = tau(&base, "tau_decay", p.tau_decay)?;
+        p.validate(&base.name)?;
+        p.dense.mask = None; // moved into the `mask` compartment
         Ok(ExponentialSynapse {
-            state: ConductanceState::new(base, false, p.g_syn_bar, p.syn_rest, p.is_nonplastic)?,
-            tau_decay,
-            is_nonplastic: p.is_nonplastic,
+            state: ConductanceState::new(base, false, p.syn_rest, p.is_nonplastic)?,
+            p,
         })
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let (c, [tau_decay]) = CommonKwargs::read(kw, ["tau_decay"])?;
-        let mut p = Params::new(tau_decay, c.g_syn_bar, c.syn_rest);
-        (p.is_nonplastic, p.dense) = (c.is_nonplastic, c.dense);
-        Self::new(&c.name, c.shape, p)
-    }
-
-    fn kwargs_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.state
-            .kwargs(&[("tau_decay", self.tau_decay)], self.is_nonplastic)
     }
 
     /// The class's help metadata.
@@ -124,7 +90,7 @@ impl ExponentialSynapse {
     }
 
     fn step(&mut self, dt: f32) {
-        let (tau, gbar, inv_dt) = (self.tau_decay, self.state.g_syn_bar, 1.0 / dt);
+        let (tau, gbar, inv_dt) = (self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
         self.state.advance::<false>(
             #[inline(always)]
             |_, g, out| {
@@ -140,4 +106,4 @@ impl ExponentialSynapse {
     }
 }
 
-conductance_component!(ExponentialSynapse);
+conductance_component!(ExponentialSynapse, ExponentialSynapseParams);
