@@ -3,24 +3,10 @@
 //! beside it) watches a JAX-mode E-I circuit whose two populations draw ahead.
 
 use ngclearn::models::ei_alpha::EiAlpha;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use ngclearn::utils::alloc_counter::{allocations_everywhere, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static COUNTER: CountingAllocator = CountingAllocator;
 
 #[test]
 fn drawing_ahead_does_not_allocate() {
@@ -44,12 +30,12 @@ fn drawing_ahead_does_not_allocate() {
         for k in 1..=200 {
             m.run(adv, k as f32 * 0.1, 0.1).unwrap();
         }
-        let before = ALLOCS.load(Ordering::Relaxed);
+        let before = allocations_everywhere();
         // Blocks of 64 steps: about 30 hand-overs to each helper.
         for k in 201..=2200 {
             m.run(adv, k as f32 * 0.1, 0.1).unwrap();
         }
-        let after = ALLOCS.load(Ordering::Relaxed);
+        let after = allocations_everywhere();
         assert_eq!(after - before, 0, "allocations while drawing ahead");
         assert!(
             m.get("pre_exc:tols").unwrap().sum() > 0.0,

@@ -2,31 +2,10 @@
 //! tutorial's E-I circuit (wires, a Summation, Poisson draws, synapses, a LIF cell).
 
 use ngclearn::models::ei_alpha::EiAlpha;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-struct Counting;
-thread_local! {
-    /// Allocations made by this thread (tests run on threads of their own).
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn allocs() -> usize {
-    ALLOCS.with(Cell::get)
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use ngclearn::utils::alloc_counter::{allocations_here as allocs, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static COUNTER: CountingAllocator = CountingAllocator;
 
 #[test]
 fn running_a_process_does_not_allocate() {

@@ -365,24 +365,10 @@ impl EiTrace {
 mod tests {
     use super::*;
     use ngclearn::models::ei_alpha::EiAlpha;
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::cell::Cell;
+    use ngclearn::utils::alloc_counter::{allocations_here, CountingAllocator};
 
-    struct Counting;
-    thread_local! {
-        static ALLOCS: Cell<usize> = const { Cell::new(0) };
-    }
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            unsafe { System.dealloc(ptr, layout) }
-        }
-    }
     #[global_allocator]
-    static GLOBAL: Counting = Counting;
+    static COUNTER: CountingAllocator = CountingAllocator;
 
     #[test]
     fn recording_a_step_does_not_allocate_and_memory_is_fixed() {
@@ -393,9 +379,9 @@ mod tests {
         let mut counted = 0;
         for k in 0..steps {
             m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
-            let before = ALLOCS.with(Cell::get);
+            let before = allocations_here();
             tr.push(&mut m, k).unwrap();
-            counted += ALLOCS.with(Cell::get) - before;
+            counted += allocations_here() - before;
         }
         assert_eq!(counted, 0, "allocations in EiTrace::push");
         assert!(tr.pops[0].spikes.total() > 0 && tr.pops[2].spikes.total() > 0);
