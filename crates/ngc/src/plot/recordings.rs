@@ -240,7 +240,9 @@ fn plain(x: f64) -> String {
 /// Units of a compartment, from its class's schema.
 fn units_of(meta: Option<&Sidecar>) -> Option<&'static str> {
     let m = meta?;
-    let schema = ngclearn::components::schema_of(m.class.as_deref()?)?;
+    let schema = ngclearn::core::class::Registry::builtin()
+        .get(m.class.as_deref()?)?
+        .schema;
     let field = m.field.as_deref()?;
     schema
         .compartments
