@@ -36,12 +36,12 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     }
     /// The array compartment at `index` (`None` for the key or an unknown index).
     fn array(&self, index: usize) -> Option<&Array2<f32>>;
-    /// The array compartment at `index`, mutably. Only [`write`] can call it (only this
+    /// The array compartment at `index`, mutably. Only [`write()`] can call it (only this
     /// crate can make a [`WriteToken`]), so that every write from outside is followed by
     /// [`Component::changed`].
     fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>>;
     /// Compartment `index` was written from outside the component's own methods (by
-    /// [`write`]): drop what was derived from its old value (a support list, "all
+    /// [`write()`]): drop what was derived from its old value (a support list, "all
     /// weights are one", "the inputs did not change"). Every class says, here and
     /// nowhere else, what depends on which compartment.
     fn changed(&mut self, index: usize);
@@ -76,13 +76,13 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     /// Input compartment `index` with the [`Support`] that tracks its non-zero entries,
     /// if the component can use one (a synapse sums only the rows of its non-zero
     /// inputs). Only wires call this; every other write goes through
-    /// [`write`], whose [`Component::changed`] forgets the support.
+    /// [`write()`], whose [`Component::changed`] forgets the support.
     fn sparse_input(&mut self, _index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
         None
     }
 }
 
-/// Proof that a call of [`Component::array_mut`] comes from [`write`]: it cannot be
+/// Proof that a call of [`Component::array_mut`] comes from [`write()`]: it cannot be
 /// made outside this crate, so a class's own `array_mut` can only be reached through
 /// the guarded path.
 #[derive(Debug, Clone, Copy)]
@@ -191,7 +191,7 @@ impl Clone for Support {
 }
 
 impl Support {
-    /// A support for a compartment of `len` entries, all zero. Fallible like [`filled`].
+    /// A support for a compartment of `len` entries, all zero. Fallible like `filled`.
     pub fn zeros(component: &str, param: &str, len: usize) -> Result<Support> {
         let mut indices = Vec::new();
         indices
