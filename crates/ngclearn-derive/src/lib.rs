@@ -1,7 +1,7 @@
 //! Derive macros for `ngclearn` component classes: the struct is the declaration.
 //!
-//! * `#[derive(Params)]` on a parameter struct: each field's doc comment is its help
-//!   description and `#[param(...)]` gives its default, check, units and how it is
+//! * `#[derive(Params)]` on a parameter struct: each field's doc comment's first
+//!   paragraph is its help description and `#[param(...)]` gives its default, check, units and how it is
 //!   saved. Generates `new` (the required fields, in order), `validate`, `PARAMS` (the
 //!   help table), `from_kwargs` and `to_kwargs`.
 //! * `#[derive(Compartments)]` on a component struct: each `#[compartment(...)]` field
@@ -58,8 +58,11 @@ fn named_fields(input: &DeriveInput) -> syn::Result<Vec<&Field>> {
     }
 }
 
-/// The first line of a field's doc comment: its one-line description.
+/// The first paragraph of a field's doc comment: its description.
 fn description(field: &Field) -> syn::Result<String> {
+    // The doc comment's first paragraph, its lines joined: a description wrapped over
+    // two lines is not cut in the middle.
+    let mut words: Vec<String> = Vec::new();
     for a in &field.attrs {
         if !a.path().is_ident("doc") {
             continue;
@@ -71,16 +74,21 @@ fn description(field: &Field) -> syn::Result<String> {
             }) = &nv.value
             {
                 let line = s.value().trim().to_string();
-                if !line.is_empty() {
-                    return Ok(line);
+                match (line.is_empty(), words.is_empty()) {
+                    (true, true) => continue,
+                    (true, false) => break,
+                    (false, _) => words.push(line),
                 }
             }
         }
     }
-    Err(syn::Error::new(
-        field.span(),
-        "a doc comment is required: its first line is the help description",
-    ))
+    if words.is_empty() {
+        return Err(syn::Error::new(
+            field.span(),
+            "a doc comment is required: its first paragraph is the help description",
+        ));
+    }
+    Ok(words.join(" "))
 }
 
 /// Whether `ty` is written `Option<...>`.

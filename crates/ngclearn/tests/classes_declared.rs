@@ -67,14 +67,21 @@ fn every_class_indexes_its_compartments_in_schema_order() {
 }
 
 #[test]
-fn derived_compartment_lookup_agrees_with_the_schema() {
-    let s = LIFCell::schema();
-    assert_eq!(s.compartments.len(), LIFCell::COMPARTMENTS.len());
-    for (i, info) in s.compartments.iter().enumerate() {
-        assert_eq!(LIFCell::compartment_index(info.name), Some(i));
-    }
-    assert_eq!(LIFCell::compartment_index("nope"), None);
-    assert_eq!(s.compartments[LIFCell::S].name, "s");
+fn compartments_by_name_hold_what_the_constructor_put_there() {
+    // The table and the accessors come from one field list; what can still go wrong is
+    // a field in the wrong place, so check names against the values the constructor
+    // gives each compartment (v = v_rest, rfr = refract_time, thr_theta = 0).
+    let mut p = LIFCellParams::new(10.0);
+    (p.v_rest, p.refract_time) = (-61.5, 3.25);
+    let c = LIFCell::new("c", 3, p).unwrap();
+    let at = |name: &str| {
+        let i = LIFCell::schema().compartment_index(name).unwrap();
+        c.array(i).unwrap().clone()
+    };
+    assert!(at("v").iter().all(|&x| x == -61.5));
+    assert!(at("rfr").iter().all(|&x| x == 3.25));
+    assert!(at("thr_theta").iter().all(|&x| x == 0.0));
+    assert_eq!(LIFCell::schema().compartments[LIFCell::S].name, "s");
 }
 
 #[test]
@@ -154,10 +161,14 @@ fn lif_params_are_checked_by_their_declared_rules() {
     p.v_min = Some(f32::NAN);
     let e = LIFCell::new("c", 2, p).unwrap_err().to_string();
     assert!(e.contains("v_min"), "{e}");
-    let mut p = LIFCellParams::new(-1.0);
+    let e = LIFCell::new("c", 2, LIFCellParams::new(-1.0))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("tau_m"), "{e}");
+    let mut p = LIFCellParams::new(10.0);
     p.batch_size = 0;
     let e = LIFCell::new("c", 2, p).unwrap_err().to_string();
-    assert!(e.contains("tau_m"), "{e}");
+    assert!(e.contains("batch_size"), "{e}");
     let m = json!({"tau_m": 10, "integration_type": "rk4"});
     let mut kw = Kwargs::new(
         "f.json",
@@ -205,4 +216,18 @@ fn synapse_params_embed_the_dense_params() {
     p.dense.resist_scale = f32::NAN;
     let e = p.validate("c").unwrap_err().to_string();
     assert!(e.contains("resist_scale"), "{e}");
+}
+
+#[test]
+fn a_parameter_given_under_its_name_and_its_alias_is_an_error() {
+    let class = Registry::builtin().get("AlphaSynapse").unwrap();
+    let mut kw = defaults(class);
+    kw.insert("resist_scale".into(), json!(0.5));
+    kw.insert("g_conduct_factor".into(), json!(0.5));
+    let mut k = Kwargs::new("f.json", "c", class.schema.signature, &[], &kw).unwrap();
+    let e = class.build(&mut k).unwrap_err().to_string();
+    assert!(
+        e.contains("g_conduct_factor") && e.contains("resist_scale"),
+        "{e}"
+    );
 }

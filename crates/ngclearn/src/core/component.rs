@@ -273,57 +273,6 @@ pub(crate) fn filled(
     Ok(ndarray::Array2::from_shape_vec((rows, cols), v).expect("length matches the shape"))
 }
 
-/// A time constant (or other scale) that must be finite and > 0.
-pub(crate) fn positive(component: &str, param: &str, value: f32) -> Result<f32> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::param(
-            component,
-            param,
-            value,
-            "must be a positive, finite number",
-        ))
-    }
-}
-
-/// A parameter that must be finite (not NaN nor infinite).
-pub(crate) fn finite(component: &str, param: &str, value: f32) -> Result<f32> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(Error::param(
-            component,
-            param,
-            value,
-            "must be a finite number",
-        ))
-    }
-}
-
-/// A parameter that must be finite and >= 0.
-pub(crate) fn non_negative(component: &str, param: &str, value: f32) -> Result<f32> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::param(
-            component,
-            param,
-            value,
-            "must be a finite number >= 0",
-        ))
-    }
-}
-
-/// A count that must be at least one.
-pub(crate) fn count(component: &str, param: &str, value: usize) -> Result<usize> {
-    if value >= 1 {
-        Ok(value)
-    } else {
-        Err(Error::param(component, param, value, "must be at least 1"))
-    }
-}
-
 /// A component name that is non-empty and free of the path separator `:`.
 pub(crate) fn valid_name(name: &str) -> Result<String> {
     if name.is_empty() || name.contains([':', '/', '\\']) || name.starts_with('.') {

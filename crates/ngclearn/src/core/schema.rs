@@ -234,26 +234,56 @@ pub const fn join_params<const N: usize>(parts: &[&[ParamInfo]]) -> [ParamInfo; 
 /// returns the value, or an [`crate::Error::InvalidParameter`] naming the component and
 /// the parameter.
 pub mod checks {
-    use crate::core::component;
-    use crate::error::Result;
+    use crate::error::{Error, Result};
 
-    /// Finite and > 0 (a time constant or other scale).
+    /// A time constant (or other scale) that must be finite and > 0.
     pub fn positive(component: &str, param: &str, value: f32) -> Result<f32> {
-        component::positive(component, param, value)
+        if value.is_finite() && value > 0.0 {
+            Ok(value)
+        } else {
+            Err(Error::param(
+                component,
+                param,
+                value,
+                "must be a positive, finite number",
+            ))
+        }
     }
 
-    /// Finite (not NaN nor infinite).
+    /// A parameter that must be finite (not NaN nor infinite).
     pub fn finite(component: &str, param: &str, value: f32) -> Result<f32> {
-        component::finite(component, param, value)
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(Error::param(
+                component,
+                param,
+                value,
+                "must be a finite number",
+            ))
+        }
     }
 
-    /// Finite and >= 0.
+    /// A parameter that must be finite and >= 0.
     pub fn non_negative(component: &str, param: &str, value: f32) -> Result<f32> {
-        component::non_negative(component, param, value)
+        if value.is_finite() && value >= 0.0 {
+            Ok(value)
+        } else {
+            Err(Error::param(
+                component,
+                param,
+                value,
+                "must be a finite number >= 0",
+            ))
+        }
     }
 
-    /// At least one.
+    /// A count that must be at least one.
     pub fn count(component: &str, param: &str, value: usize) -> Result<usize> {
-        component::count(component, param, value)
+        if value >= 1 {
+            Ok(value)
+        } else {
+            Err(Error::param(component, param, value, "must be at least 1"))
+        }
     }
 }

@@ -266,33 +266,14 @@ impl Kwargs {
         self.values.remove(key)
     }
 
-    /// A required number.
-    pub fn f32(&mut self, key: &'static str) -> Result<f32> {
-        self.f32_or(key, None)
-    }
-
     /// A number, `default` when absent (`None`: required).
     pub fn f32_or(&mut self, key: &'static str, default: Option<f32>) -> Result<f32> {
-        self.get(key, default)
-    }
-
-    /// A number or `null` (`None`); `default` when absent (`Err` if required).
-    pub fn f32_or_null(
-        &mut self,
-        key: &'static str,
-        default: Option<Option<f32>>,
-    ) -> Result<Option<f32>> {
         self.get(key, default)
     }
 
     /// A count, `default` when absent.
     pub fn usize_or(&mut self, key: &'static str, default: Option<usize>) -> Result<usize> {
         self.get(key, default)
-    }
-
-    /// A boolean, `default` when absent.
-    pub fn bool_or(&mut self, key: &'static str, default: bool) -> Result<bool> {
-        self.get(key, Some(default))
     }
 
     /// A string, `default` when absent.
@@ -313,11 +294,6 @@ impl Kwargs {
             )),
             None => Err(self.error(key, "missing (required)")),
         }
-    }
-
-    /// A PRNG key: a seed (as `PRNGKey(seed)`), a pair `[hi, lo]`, or null.
-    pub fn prng_key(&mut self, key: &'static str) -> Result<Option<crate::core::rng::Key>> {
-        self.get(key, Some(None))
     }
 
     /// Checks that every argument was used, naming the first unknown one.

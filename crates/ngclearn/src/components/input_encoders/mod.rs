@@ -9,9 +9,10 @@ pub use bernoulli_cell::{BernoulliCell, BernoulliCellParams};
 pub(crate) use draw_ahead::DrawService;
 pub use poisson_cell::{PoissonCell, PoissonCellParams};
 
-use crate::core::component::{count, filled, valid_name, IndexVec};
+use crate::core::component::{filled, valid_name, IndexVec};
 use crate::core::parallel::Workers;
 use crate::core::rng::{bits_to_unit, Key, RandomMode};
+use crate::core::schema::checks::count;
 use crate::core::schema::ParamInfo;
 use crate::error::Result;
 use crate::Compartments;

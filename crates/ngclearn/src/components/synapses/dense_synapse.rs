@@ -14,8 +14,9 @@
 //! bias initialiser is given, zeros otherwise. The component keeps `key` itself.
 
 use crate::core::class::ComponentClass;
-use crate::core::component::{count, filled, valid_name, Component, Support, WriteToken};
+use crate::core::component::{filled, valid_name, Component, Support, WriteToken};
 use crate::core::rng::Key;
+use crate::core::schema::checks::count;
 use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;

@@ -25,8 +25,9 @@
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
 use crate::core::class::ComponentClass;
-use crate::core::component::{count, filled, valid_name, Component, IndexVec, WriteToken};
+use crate::core::component::{filled, valid_name, Component, IndexVec, WriteToken};
 use crate::core::rng::Key;
+use crate::core::schema::checks::count;
 use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::Result;
 use crate::io::kwargs::{KwargValue, Kwargs};
