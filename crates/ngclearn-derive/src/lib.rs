@@ -22,6 +22,9 @@
 //! table, the checks and the keyword arguments. Field attributes of `Compartments`: `#[compartment(input | state | output,
 //! shape = "...", units = "...")]` or `#[compartment(key)]` (the PRNG key); a default
 //! shape can be given once as `#[compartments(shape = "...")]` on the struct.
+//! `#[compartment(flatten)]` on the first compartment field embeds another
+//! `Compartments` struct: its compartments come first, then this struct's, and its key
+//! (if it has one) moves to the end, so the key is always the last index.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as Tokens;
@@ -372,6 +375,7 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
 struct CompartmentAttr {
     role: Option<Ident>,
     key: bool,
+    flatten: bool,
     shape: Option<LitStr>,
     units: Option<LitStr>,
 }
@@ -386,6 +390,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
         let mut c = CompartmentAttr {
             role: None,
             key: false,
+            flatten: false,
             shape: None,
             units: None,
         };
@@ -395,19 +400,30 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
                 c.role = p.get_ident().cloned();
             } else if p.is_ident("key") {
                 c.key = true;
+            } else if p.is_ident("flatten") {
+                c.flatten = true;
             } else if p.is_ident("shape") {
                 c.shape = Some(meta.value()?.parse()?);
             } else if p.is_ident("units") {
                 c.units = Some(meta.value()?.parse()?);
             } else {
-                return Err(meta.error("expected input, state, output, key, shape or units"));
+                return Err(
+                    meta.error("expected input, state, output, key, flatten, shape or units")
+                );
             }
             Ok(())
         })?;
-        if c.role.is_some() == c.key {
+        if c.flatten {
+            if c.role.is_some() || c.key || c.shape.is_some() || c.units.is_some() {
+                return Err(syn::Error::new(
+                    a.span(),
+                    "flatten takes no other attribute (the embedded struct declares its own)",
+                ));
+            }
+        } else if c.role.is_some() == c.key {
             return Err(syn::Error::new(
                 a.span(),
-                "a compartment is one of input, state, output or key",
+                "a compartment is one of input, state, output, key or flatten",
             ));
         }
         found = Some(c);
@@ -432,23 +448,44 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         })?;
     }
+    let info_path = quote!(::ngclearn::core::schema::CompartmentInfo);
+    // The embedded struct (`#[compartment(flatten)]`), its field and type.
+    let mut base: Option<(&Ident, &Type)> = None;
     let mut infos = Vec::new();
     let mut consts = Vec::new();
     let mut reads = Vec::new();
     let mut writes = Vec::new();
-    let mut lookups = Vec::new();
-    let mut keys = 0;
+    let mut own_key = false;
+    let mut seen = 0usize;
     for f in named_fields(input)? {
         let Some(c) = compartment_attr(f)? else {
             continue;
         };
         let ident = f.ident.as_ref().expect("named field");
+        if c.flatten {
+            if seen > 0 {
+                return Err(syn::Error::new(
+                    f.span(),
+                    "flatten must be the first compartment field",
+                ));
+            }
+            base = Some((ident, &f.ty));
+            seen += 1;
+            continue;
+        }
+        seen += 1;
+        if own_key {
+            return Err(syn::Error::new(
+                f.span(),
+                "the key must be the last compartment",
+            ));
+        }
         let cname = ident.to_string();
         let i = infos.len();
         let desc = description(f)?;
         let units = c.units.as_ref().map(LitStr::value).unwrap_or_default();
         let (role, kind, shape) = if c.key {
-            keys += 1;
+            own_key = true;
             (
                 format_ident!("State"),
                 format_ident!("Key"),
@@ -471,9 +508,8 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
             writes.push(quote!(#i => ::core::option::Option::Some(&mut self.#ident)));
             (role, format_ident!("Array"), shape)
         };
-        let shape = c.shape.as_ref().map(LitStr::value).unwrap_or(shape);
         infos.push(quote! {
-            ::ngclearn::core::schema::CompartmentInfo {
+            #info_path {
                 name: #cname,
                 role: ::ngclearn::core::schema::Role::#role,
                 kind: ::ngclearn::core::schema::Kind::#kind,
@@ -486,24 +522,77 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
         let doc = format!("The index of compartment `{cname}`.");
         consts.push(quote! {
             #[doc = #doc]
-            pub const #upper: usize = #i;
+            pub const #upper: usize = Self::BASE_ARRAYS + #i;
         });
-        lookups.push(quote!(#cname => ::core::option::Option::Some(#i)));
-    }
-    if keys > 1 {
-        return Err(syn::Error::new(input.span(), "at most one key compartment"));
     }
     let n = infos.len();
+    // Without an embedded struct, "the base" is empty.
+    let (base_arrays, base_key, base_read, base_write) = match base {
+        Some((field, ty)) => (
+            quote!(<#ty>::COMPARTMENTS.len() - <#ty>::HAS_KEY as usize),
+            quote!(<#ty>::HAS_KEY),
+            quote! {
+                if index < Self::BASE_ARRAYS {
+                    return self.#field.compartment(index);
+                }
+            },
+            quote! {
+                if index < Self::BASE_ARRAYS {
+                    return self.#field.compartment_mut(index, token);
+                }
+            },
+        ),
+        None => (quote!(0), quote!(false), quote!(), quote!()),
+    };
+    let base_infos = match base {
+        Some((_, ty)) => quote!(<#ty>::COMPARTMENTS),
+        None => quote!([]),
+    };
     Ok(quote! {
         impl #name {
+            /// How many array compartments come first from the embedded struct.
+            const BASE_ARRAYS: usize = #base_arrays;
+
+            /// Whether one compartment is the PRNG key (always the last one).
+            pub const HAS_KEY: bool = #own_key || #base_key;
+
             /// The compartments, in index order (the schema's table).
-            pub const COMPARTMENTS: [::ngclearn::core::schema::CompartmentInfo; #n] = [#(#infos),*];
+            pub const COMPARTMENTS: [#info_path; Self::BASE_ARRAYS + #n + #base_key as usize] = {
+                const OWN: [#info_path; #n] = [#(#infos),*];
+                let base: &[#info_path] = &#base_infos;
+                assert!(!(#own_key && #base_key), "two key compartments");
+                const BLANK: #info_path = #info_path {
+                    name: "",
+                    role: ::ngclearn::core::schema::Role::State,
+                    kind: ::ngclearn::core::schema::Kind::Array,
+                    shape: "",
+                    units: "",
+                    description: "",
+                };
+                let mut out = [BLANK; Self::BASE_ARRAYS + #n + #base_key as usize];
+                let mut i = 0;
+                while i < Self::BASE_ARRAYS {
+                    out[i] = base[i];
+                    i += 1;
+                }
+                let mut j = 0;
+                while j < #n {
+                    out[i] = OWN[j];
+                    i += 1;
+                    j += 1;
+                }
+                if #base_key {
+                    out[i] = base[base.len() - 1];
+                }
+                out
+            };
 
             #(#consts)*
 
             /// The array compartment at `index` (`None` for the key or past the end).
             pub fn compartment(&self, index: usize) -> ::core::option::Option<&::ngclearn::ndarray::Array2<f32>> {
-                match index {
+                #base_read
+                match index - Self::BASE_ARRAYS {
                     #(#reads,)*
                     _ => ::core::option::Option::None,
                 }
@@ -513,9 +602,11 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
             pub fn compartment_mut(
                 &mut self,
                 index: usize,
-                _token: ::ngclearn::core::component::WriteToken,
+                token: ::ngclearn::core::component::WriteToken,
             ) -> ::core::option::Option<&mut ::ngclearn::ndarray::Array2<f32>> {
-                match index {
+                let _ = &token;
+                #base_write
+                match index - Self::BASE_ARRAYS {
                     #(#writes,)*
                     _ => ::core::option::Option::None,
                 }
@@ -523,10 +614,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
 
             /// The index of the compartment `name`, if there is one.
             pub fn compartment_index(name: &str) -> ::core::option::Option<usize> {
-                match name {
-                    #(#lookups,)*
-                    _ => ::core::option::Option::None,
-                }
+                Self::COMPARTMENTS.iter().position(|c| c.name == name)
             }
         }
     })

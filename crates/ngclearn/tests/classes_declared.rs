@@ -3,7 +3,8 @@
 //! its help describes every constructor parameter.
 
 use ngclearn::components::neurons::spiking::lif_cell::{Integration, LIFCellParams};
-use ngclearn::components::LIFCell;
+use ngclearn::components::synapses::alpha_synapse::AlphaSynapseParams;
+use ngclearn::components::{AlphaSynapse, LIFCell};
 use ngclearn::core::class::{ComponentClass, Registry};
 use ngclearn::core::component::Component;
 use ngclearn::core::rng::Key;
@@ -59,7 +60,10 @@ fn every_class_indexes_its_compartments_in_schema_order() {
             assert_eq!(s.compartment_index(info.name), Some(i), "{who} named twice");
             match info.kind {
                 Kind::Array => assert!(c.array(i).is_some(), "{who} has no array"),
-                Kind::Key => assert!(c.array(i).is_none(), "{who} is a key, not an array"),
+                Kind::Key => {
+                    assert!(c.array(i).is_none(), "{who} is a key, not an array");
+                    assert_eq!(i, s.compartments.len() - 1, "{who}: the key is last");
+                }
             }
         }
         assert!(c.array(s.compartments.len()).is_none(), "{}", s.class);
@@ -82,6 +86,40 @@ fn compartments_by_name_hold_what_the_constructor_put_there() {
     assert!(at("rfr").iter().all(|&x| x == 3.25));
     assert!(at("thr_theta").iter().all(|&x| x == 0.0));
     assert_eq!(LIFCell::schema().compartments[LIFCell::S].name, "s");
+}
+
+#[test]
+fn an_embedded_state_indexes_the_fields_of_the_struct_it_names() {
+    // AlphaSynapse embeds the conductance state, which embeds the dense base: after a
+    // step with distinct values in each, every name must reach its own field.
+    let mut p = AlphaSynapseParams::new(2.0, 0.5, Some(-1.0));
+    p.dense.key = Some(Key::from_seed(3));
+    p.is_nonplastic = false;
+    let mut w = AlphaSynapse::new("w", (2, 3), p).unwrap();
+    w.set_inputs(&ndarray::array![[1.0, 0.5]]);
+    w.set_v(&ndarray::array![[0.25, 0.5, 0.75]]);
+    w.advance_state(0.1, 0.1);
+    w.advance_state(0.2, 0.1);
+    let at = |name: &str| {
+        let i = AlphaSynapse::schema().compartment_index(name).unwrap();
+        w.array(i).unwrap().clone()
+    };
+    assert_eq!(at("weights"), w.weights());
+    assert_eq!(at("g_syn"), w.g_syn());
+    assert_eq!(at("h_syn"), w.h_syn());
+    assert_eq!(at("i_syn"), w.i_syn());
+    assert_eq!(at("v"), ndarray::array![[0.25, 0.5, 0.75]]);
+    assert_eq!(at("inputs"), ndarray::array![[1.0, 0.5]]);
+    assert_ne!(w.g_syn(), w.h_syn());
+    let names: Vec<_> = AlphaSynapse::schema()
+        .compartments
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["inputs", "weights", "biases", "mask", "outputs", "v", "g_syn", "i_syn", "h_syn", "key"]
+    );
 }
 
 #[test]

@@ -22,12 +22,12 @@
 //!
 //! Units: `tau_decay` in ms, `v` and `syn_rest` in mV.
 
-use super::conductance::{conductance_component, ConductanceState, TWO_STATE};
+use super::conductance::{conductance_component, ConductanceState};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
 use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::Params;
+use crate::{Compartments, Params};
 
 /// Parameters of an [`AlphaSynapse`], with ngclearn's names and defaults. Each field's doc
 /// comment is its help description.
@@ -64,9 +64,13 @@ pub struct AlphaSynapseParams {
 /// assert_eq!(w.g_syn()[[0, 0]], 1.0); // h = g = g_syn_bar after one pulse
 /// # Ok::<(), ngclearn::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Compartments)]
 pub struct AlphaSynapse {
+    #[compartment(flatten)]
     state: ConductanceState,
+    /// Intermediate synaptic conductance
+    #[compartment(state, shape = "(batch_size, n_post)")]
+    h_syn: ndarray::Array2<f32>,
     p: AlphaSynapseParams,
 }
 
@@ -78,7 +82,7 @@ static SCHEMA: Schema = Schema {
     class: "AlphaSynapse",
     module_path: "ngclearn.components.synapses.alphaSynapse.AlphaSynapse",
     description: "Dynamic synapse whose conductance follows an alpha function and drives a voltage-dependent current",
-    compartments: &TWO_STATE,
+    compartments: &AlphaSynapse::COMPARTMENTS,
     dynamics: "_out = inputs . W\n\
                h_syn' = h_syn + dt * (-h_syn / tau_decay + (_out * g_syn_bar) / dt)\n\
                g_syn' = g_syn + dt * (-g_syn / tau_decay + h_syn' / dt)\n\
@@ -102,7 +106,8 @@ impl AlphaSynapse {
         p.validate(&base.name)?;
         p.dense.mask = None; // moved into the `mask` compartment
         Ok(AlphaSynapse {
-            state: ConductanceState::new(base, true, p.syn_rest, p.is_nonplastic)?,
+            h_syn: base.post_zeros()?,
+            state: ConductanceState::new(base, p.syn_rest, p.is_nonplastic)?,
             p,
         })
     }
@@ -116,6 +121,9 @@ impl AlphaSynapse {
     fn step(&mut self, dt: f32) {
         let (tau, gbar, inv_dt) = (self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
         self.state.advance::<true>(
+            self.h_syn
+                .as_slice_mut()
+                .expect("owned arrays are contiguous"),
             #[inline(always)]
             |h, g, out| {
                 let dh = -*h / tau + (out * gbar) * inv_dt;
@@ -141,7 +149,7 @@ impl AlphaSynapse {
     }
     /// The intermediate conductance `h_syn`.
     pub fn h_syn(&self) -> &ndarray::Array2<f32> {
-        &self.state.h_syn
+        &self.h_syn
     }
     /// The current `i_syn`.
     pub fn i_syn(&self) -> &ndarray::Array2<f32> {
@@ -153,4 +161,4 @@ impl AlphaSynapse {
     }
 }
 
-conductance_component!(AlphaSynapse, AlphaSynapseParams);
+conductance_component!(AlphaSynapse, AlphaSynapseParams, [h_syn]);

@@ -262,6 +262,11 @@ impl Dense {
         }
     }
 
+    /// A `(batch_size, n_post)` array of zeros (the shape of a post-synaptic state).
+    pub fn post_zeros(&self) -> Result<Array2<f32>> {
+        filled(&self.name, "shape", (self.p.batch_size, self.shape.1), 0.0)
+    }
+
     pub fn reset(&mut self) {
         self.inputs.fill(0.0);
         self.input_support.zeroed();

@@ -12,12 +12,12 @@
 //! reference) and rounded once. `is_nonplastic` (default `true`) sets the weights
 //! to ones, as for the alpha synapse.
 
-use super::conductance::{conductance_component, ConductanceState, TWO_STATE};
+use super::conductance::{conductance_component, ConductanceState};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
 use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::Params;
+use crate::{Compartments, Params};
 
 /// Parameters of a [`DoubleExpSynapse`], with ngclearn's names and defaults. Each field's doc
 /// comment is its help description.
@@ -46,9 +46,13 @@ pub struct DoubleExpSynapseParams {
 }
 
 /// The double-exponential synapse (see the module documentation for its equations).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Compartments)]
 pub struct DoubleExpSynapse {
+    #[compartment(flatten)]
     state: ConductanceState,
+    /// Intermediate synaptic conductance
+    #[compartment(state, shape = "(batch_size, n_post)")]
+    h_syn: ndarray::Array2<f32>,
     p: DoubleExpSynapseParams,
     /// `1/tau_rise - 1/tau_decay`, derived once.
     rise_gain: f32,
@@ -62,7 +66,7 @@ static SCHEMA: Schema = Schema {
     class: "DoubleExpSynapse",
     module_path: "ngclearn.components.synapses.doubleExpSynapse.DoubleExpSynapse",
     description: "Dynamic synapse whose conductance follows a difference of exponentials",
-    compartments: &TWO_STATE,
+    compartments: &DoubleExpSynapse::COMPARTMENTS,
     dynamics: "_out = inputs . W\n\
                h_syn' = h_syn + dt * (-h_syn / tau_rise + (_out * g_syn_bar) * (1/tau_rise - 1/tau_decay) / dt)\n\
                g_syn' = g_syn + dt * (-g_syn / tau_decay + h_syn' / dt)\n\
@@ -87,7 +91,8 @@ impl DoubleExpSynapse {
         p.dense.mask = None; // moved into the `mask` compartment
         let rise_gain = (1.0 / p.tau_rise as f64 - 1.0 / p.tau_decay as f64) as f32;
         Ok(DoubleExpSynapse {
-            state: ConductanceState::new(base, true, p.syn_rest, p.is_nonplastic)?,
+            h_syn: base.post_zeros()?,
+            state: ConductanceState::new(base, p.syn_rest, p.is_nonplastic)?,
             p,
             rise_gain,
         })
@@ -107,6 +112,9 @@ impl DoubleExpSynapse {
             1.0 / dt,
         );
         self.state.advance::<true>(
+            self.h_syn
+                .as_slice_mut()
+                .expect("owned arrays are contiguous"),
             #[inline(always)]
             |h, g, out| {
                 let dh = -*h / tr + ((out * gbar) * c) * inv_dt;
@@ -123,4 +131,4 @@ impl DoubleExpSynapse {
     }
 }
 
-conductance_component!(DoubleExpSynapse, DoubleExpSynapseParams);
+conductance_component!(DoubleExpSynapse, DoubleExpSynapseParams, [h_syn]);

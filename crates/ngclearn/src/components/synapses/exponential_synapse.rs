@@ -11,12 +11,12 @@
 //! 3.1.1's code, `is_nonplastic` (default `true`) sets the weights to ones after
 //! initialisation, as for the alpha synapse; pass `false` to keep them as initialised.
 
-use super::conductance::{conductance_component, ConductanceState, ONE_STATE};
+use super::conductance::{conductance_component, ConductanceState};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
 use crate::core::schema::{join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::Params;
+use crate::{Compartments, Params};
 
 /// Parameters of an [`ExponentialSynapse`], with ngclearn's names and defaults. Each field's doc
 /// comment is its help description.
@@ -42,8 +42,9 @@ pub struct ExponentialSynapseParams {
 }
 
 /// The exponential synapse (see the module documentation for its equations).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Compartments)]
 pub struct ExponentialSynapse {
+    #[compartment(flatten)]
     state: ConductanceState,
     p: ExponentialSynapseParams,
 }
@@ -56,7 +57,7 @@ static SCHEMA: Schema = Schema {
     class: "ExponentialSynapse",
     module_path: "ngclearn.components.synapses.exponentialSynapse.ExponentialSynapse",
     description: "Dynamic synapse whose conductance jumps with each pulse and decays exponentially",
-    compartments: &ONE_STATE,
+    compartments: &ExponentialSynapse::COMPARTMENTS,
     dynamics: "_out = inputs . W\n\
                g_syn' = g_syn + dt * (-g_syn / tau_decay + (_out * g_syn_bar) / dt)\n\
                i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
@@ -79,7 +80,7 @@ impl ExponentialSynapse {
         p.validate(&base.name)?;
         p.dense.mask = None; // moved into the `mask` compartment
         Ok(ExponentialSynapse {
-            state: ConductanceState::new(base, false, p.syn_rest, p.is_nonplastic)?,
+            state: ConductanceState::new(base, p.syn_rest, p.is_nonplastic)?,
             p,
         })
     }
@@ -92,6 +93,7 @@ impl ExponentialSynapse {
     fn step(&mut self, dt: f32) {
         let (tau, gbar, inv_dt) = (self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
         self.state.advance::<false>(
+            &mut [],
             #[inline(always)]
             |_, g, out| {
                 let dg = -*g / tau + (out * gbar) * inv_dt;
@@ -106,4 +108,4 @@ impl ExponentialSynapse {
     }
 }
 
-conductance_component!(ExponentialSynapse, ExponentialSynapseParams);
+conductance_component!(ExponentialSynapse, ExponentialSynapseParams, []);
