@@ -118,25 +118,21 @@ pub struct Group {
     counter: CounterId,
 }
 
-/// Spiking populations of a model (LIF cells' `s`, encoders' `outputs`), counted by `sim`.
+/// Spiking populations of a model (every compartment its class declares as holding
+/// spikes: LIF cells' `s`, encoders' `outputs`), counted by `sim`.
 fn groups(m: &Model, sim: &mut Simulation) -> ngclearn::Result<Vec<Group>> {
     let mut groups = Vec::new();
     for c in m.components() {
-        let field = match c.schema().class {
-            "LIFCell" => "s",
-            "PoissonCell" | "BernoulliCell" => "outputs",
-            _ => continue,
-        };
-        let Ok(r) = m.compartment(&format!("{}:{field}", c.name())) else {
-            continue;
-        };
-        let (b, u) = m.shape_of(r)?;
-        groups.push(Group {
-            name: c.name().to_string(),
-            cells: b * u,
-            spikes: 0,
-            counter: sim.count_spikes(m, r)?,
-        });
+        for info in c.schema().compartments.iter().filter(|i| i.spikes) {
+            let r = m.compartment(&format!("{}:{}", c.name(), info.name))?;
+            let (b, u) = m.shape_of(r)?;
+            groups.push(Group {
+                name: c.name().to_string(),
+                cells: b * u,
+                spikes: 0,
+                counter: sim.count_spikes(m, r)?,
+            });
+        }
     }
     Ok(groups)
 }

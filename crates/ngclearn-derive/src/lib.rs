@@ -20,7 +20,8 @@
 //! default). `#[param(flatten)]` embeds another `Params` struct (which must implement
 //! `Default`, its value in `new`): its parameters take the field's place in the help
 //! table, the checks and the keyword arguments. Field attributes of `Compartments`: `#[compartment(input | state | output,
-//! shape = "...", units = "...")]` or `#[compartment(key)]` (the PRNG key); a default
+//! shape = "...", units = "...", spikes)]` (`spikes`: it holds spikes the component
+//! lists) or `#[compartment(key)]` (the PRNG key); a default
 //! shape can be given once as `#[compartments(shape = "...")]` on the struct.
 //! `#[compartment(flatten)]` on the first compartment field embeds another
 //! `Compartments` struct: its compartments come first, then this struct's, and its key
@@ -376,6 +377,7 @@ struct CompartmentAttr {
     role: Option<Ident>,
     key: bool,
     flatten: bool,
+    spikes: bool,
     shape: Option<LitStr>,
     units: Option<LitStr>,
 }
@@ -391,6 +393,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
             role: None,
             key: false,
             flatten: false,
+            spikes: false,
             shape: None,
             units: None,
         };
@@ -402,6 +405,8 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
                 c.key = true;
             } else if p.is_ident("flatten") {
                 c.flatten = true;
+            } else if p.is_ident("spikes") {
+                c.spikes = true;
             } else if p.is_ident("shape") {
                 c.shape = Some(meta.value()?.parse()?);
             } else if p.is_ident("units") {
@@ -414,7 +419,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
             Ok(())
         })?;
         if c.flatten {
-            if c.role.is_some() || c.key || c.shape.is_some() || c.units.is_some() {
+            if c.role.is_some() || c.key || c.spikes || c.shape.is_some() || c.units.is_some() {
                 return Err(syn::Error::new(
                     a.span(),
                     "flatten takes no other attribute (the embedded struct declares its own)",
@@ -484,6 +489,10 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
         let i = infos.len();
         let desc = description(f)?;
         let units = c.units.as_ref().map(LitStr::value).unwrap_or_default();
+        let spikes = c.spikes;
+        if spikes && c.key {
+            return Err(syn::Error::new(f.span(), "the key holds no spikes"));
+        }
         let (role, kind, shape) = if c.key {
             own_key = true;
             (
@@ -516,6 +525,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                 shape: #shape,
                 units: #units,
                 description: #desc,
+                spikes: #spikes,
             }
         });
         let upper = format_ident!("{}", cname.to_uppercase());
@@ -568,6 +578,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                     shape: "",
                     units: "",
                     description: "",
+                    spikes: false,
                 };
                 let mut out = [BLANK; Self::BASE_ARRAYS + #n + #base_key as usize];
                 let mut i = 0;

@@ -6,9 +6,10 @@ use ngclearn::components::neurons::spiking::lif_cell::{Integration, LIFCellParam
 use ngclearn::components::synapses::alpha_synapse::AlphaSynapseParams;
 use ngclearn::components::{AlphaSynapse, LIFCell};
 use ngclearn::core::class::{ComponentClass, Registry};
+use ngclearn::core::component::write;
 use ngclearn::core::component::Component;
 use ngclearn::core::rng::Key;
-use ngclearn::core::schema::Kind;
+use ngclearn::core::schema::{Kind, Role};
 use ngclearn::io::kwargs::Kwargs;
 use serde_json::{json, Map, Value};
 
@@ -120,6 +121,40 @@ fn an_embedded_state_indexes_the_fields_of_the_struct_it_names() {
         names,
         ["inputs", "weights", "biases", "mask", "outputs", "v", "g_syn", "i_syn", "h_syn", "key"]
     );
+}
+
+#[test]
+fn the_compartments_declared_as_spikes_are_the_ones_listed() {
+    // ngc run counts and records the compartments declared as spikes from the
+    // component's list: after a step, each must be listed, and the list must be the
+    // non-zero entries of the value; nothing else is listed.
+    for class in Registry::builtin().classes() {
+        let s = class.schema;
+        let mut c = build(class, &defaults(class));
+        for (i, info) in s.compartments.iter().enumerate() {
+            if info.kind == Kind::Array && info.role == Role::Input {
+                let ones = c.array(i).unwrap().mapv(|_| 1.0);
+                write(&mut *c, i, |a| a.assign(&ones)).unwrap();
+            }
+        }
+        c.advance_state(0.1, 0.1);
+        for (i, info) in s.compartments.iter().enumerate() {
+            let who = format!("{}:{}", s.class, info.name);
+            match (info.spikes, c.nonzero(i)) {
+                (true, Some(list)) => {
+                    let value = c.array(i).unwrap();
+                    let expected: Vec<u32> = (value.iter().enumerate())
+                        .filter(|(_, &x)| x != 0.0)
+                        .map(|(k, _)| k as u32)
+                        .collect();
+                    assert_eq!(list, expected.as_slice(), "{who}");
+                }
+                (true, None) => panic!("{who} is declared as spikes but not listed"),
+                (false, Some(_)) => panic!("{who} is listed but not declared as spikes"),
+                (false, None) => {}
+            }
+        }
+    }
 }
 
 #[test]

@@ -35,6 +35,7 @@ static COMPARTMENTS: [CompartmentInfo; 2] = [
         shape: "(1, n_units)",
         units: "",
         description: "Input",
+        spikes: false,
     },
     CompartmentInfo {
         name: "acc",
@@ -43,6 +44,7 @@ static COMPARTMENTS: [CompartmentInfo; 2] = [
         shape: "(1, n_units)",
         units: "",
         description: "Accumulated input",
+        spikes: false,
     },
 ];
 

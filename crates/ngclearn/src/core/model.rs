@@ -412,6 +412,20 @@ impl Model {
         })
     }
 
+    /// The spike list of compartment `r`, which must be of this model and not wired
+    /// (for the run loop, which checked both when it attached `r`).
+    pub(crate) fn own_nonzero(&self, r: CompartmentRef) -> Option<&[u32]> {
+        debug_assert!(r.model == self.id && self.wire_into(r.slot).is_none());
+        self.parts.components[r.slot.component].nonzero(r.slot.compartment)
+    }
+
+    /// The value of compartment `r`, which must be of this model and not wired (see
+    /// [`Model::own_nonzero`]).
+    pub(crate) fn own_value(&self, r: CompartmentRef) -> &ndarray::Array2<f32> {
+        debug_assert!(r.model == self.id && self.wire_into(r.slot).is_none());
+        self.parts.array(r.slot)
+    }
+
     /// A view of a compartment's own value; `Ok(None)` if it is wired (it has none).
     pub fn view(&self, r: CompartmentRef) -> Result<Option<ArrayView2<'_, f32>>> {
         self.check_ref(r)?;

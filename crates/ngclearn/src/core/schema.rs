@@ -45,6 +45,10 @@ pub struct CompartmentInfo {
     pub units: &'static str,
     /// One line.
     pub description: &'static str,
+    /// Whether it holds spikes (0 or 1 per cell), which the component also lists
+    /// ([`Component::nonzero`](crate::core::component::Component::nonzero)): what
+    /// `ngc run` counts and what spike recordings are made of.
+    pub spikes: bool,
 }
 
 /// One hyper-parameter of a class.

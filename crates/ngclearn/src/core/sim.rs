@@ -99,6 +99,8 @@ struct Feed {
 #[derive(Debug)]
 struct Recorder {
     source: CompartmentRef,
+    /// Whether `source` is wired (read through its wire) or the component's own.
+    wired: bool,
     path: String,
     what: Recording,
     shape: (usize, usize),
@@ -112,6 +114,8 @@ struct Recorder {
 #[derive(Debug)]
 struct Counter {
     source: CompartmentRef,
+    /// As [`Recorder::wired`].
+    wired: bool,
     buf: Vec<f32>,
     spikes: u64,
 }
@@ -254,6 +258,7 @@ impl Simulation {
         }
         self.recorders.push(Recorder {
             source,
+            wired: model.is_wired(source)?,
             path,
             what,
             shape: (b, u),
@@ -273,6 +278,7 @@ impl Simulation {
         let (b, u) = model.shape_of(source)?;
         self.counters.push(Counter {
             source,
+            wired: model.is_wired(source)?,
             buf: vec![0.0; b * u],
             spikes: 0,
         });
@@ -398,7 +404,7 @@ impl Simulation {
                 r.push(model, k)?;
             }
             for c in &mut self.counters {
-                c.spikes += count(model, c.source, &mut c.buf)?;
+                c.spikes += c.count(model)?;
             }
             if after_step(model, k)? == Flow::Stop {
                 break;
@@ -415,32 +421,46 @@ impl Simulation {
     }
 }
 
-/// The number of non-zero entries of `r` now (from the component's spike list where
-/// it keeps one, else by reading the value).
-fn count(model: &mut Model, r: CompartmentRef, buf: &mut [f32]) -> Result<u64> {
-    let nonzero = |v: &[f32]| {
-        v.iter()
-            .map(|x| u64::from(x.to_bits() << 1 != 0))
-            .sum::<u64>()
-    };
-    if let Some(list) = model.nonzero(r)? {
-        return Ok(list.len() as u64);
+impl Counter {
+    /// The number of non-zero entries of its compartment now (from the component's
+    /// spike list where it keeps one, else by reading the value).
+    fn count(&mut self, model: &mut Model) -> Result<u64> {
+        let nonzero = |v: &[f32]| {
+            v.iter()
+                .map(|x| u64::from(x.to_bits() << 1 != 0))
+                .sum::<u64>()
+        };
+        if !self.wired {
+            if let Some(list) = model.own_nonzero(self.source) {
+                return Ok(list.len() as u64);
+            }
+            if let Some(v) = model.own_value(self.source).as_slice() {
+                return Ok(nonzero(v));
+            }
+        }
+        model.read_into(self.source, &mut self.buf)?;
+        Ok(nonzero(&self.buf))
     }
-    if let Some(n) = model.view(r)?.and_then(|v| v.to_slice().map(nonzero)) {
-        return Ok(n);
-    }
-    model.read_into(r, buf)?;
-    Ok(nonzero(buf))
 }
 
 impl Recorder {
     fn push(&mut self, model: &mut Model, k: usize) -> Result<()> {
         match self.what {
             Recording::Dense => {
-                model.read_into(self.source, &mut self.buf)?;
+                let own = match self.wired {
+                    false => model.own_value(self.source).as_slice(),
+                    true => None,
+                };
+                let value = match own {
+                    Some(v) => v,
+                    None => {
+                        model.read_into(self.source, &mut self.buf)?;
+                        &self.buf
+                    }
+                };
                 match &mut self.sink {
-                    Sink::Memory => self.dense.extend_from_slice(&self.buf),
-                    Sink::Npy(s) => s.push_f32(&self.buf)?,
+                    Sink::Memory => self.dense.extend_from_slice(value),
+                    Sink::Npy(s) => s.push_f32(value)?,
                 }
             }
             Recording::Spikes => {
@@ -460,7 +480,11 @@ impl Recorder {
                     }
                 };
                 // Spiking components list their spikes: no need to look at every cell.
-                if let Some(list) = model.nonzero(self.source)? {
+                let list = match self.wired {
+                    false => model.own_nonzero(self.source),
+                    true => None,
+                };
+                if let Some(list) = list {
                     for &i in list {
                         push(&mut self.sink, &mut self.events, i as usize)?;
                     }

@@ -32,7 +32,7 @@ pub(crate) struct Encoder {
     #[compartment(input)]
     pub inputs: Array2<f32>,
     /// Emitted spikes
-    #[compartment(output)]
+    #[compartment(output, spikes)]
     pub outputs: Array2<f32>,
     /// Time of last spike
     #[compartment(output, units = "ms")]

@@ -145,7 +145,7 @@ pub struct LIFCell {
     #[compartment(state, units = "mV")]
     thr_theta: Array2<f32>,
     /// Emitted spikes
-    #[compartment(output)]
+    #[compartment(output, spikes)]
     s: Array2<f32>,
     /// Spikes before the one-spike rules
     #[compartment(output)]
