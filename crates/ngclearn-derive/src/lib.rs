@@ -112,6 +112,25 @@ struct ParamAttr {
     skip_kwargs: bool,
     omit_default: bool,
     flatten: bool,
+    /// `keyword_only`: not one of ngclearn's positional parameters.
+    keyword_only: bool,
+    /// `flatten, keyword_only = [...]`: the embedded parameters that are not
+    /// positional here.
+    keyword_only_names: Vec<LitStr>,
+}
+
+fn string_list(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Vec<LitStr>> {
+    let list: syn::ExprArray = meta.value()?.parse()?;
+    list.elems
+        .into_iter()
+        .map(|e| match e {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Ok(s),
+            other => Err(syn::Error::new(other.span(), "expected a string")),
+        })
+        .collect()
 }
 
 fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
@@ -133,15 +152,12 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
             } else if meta.path.is_ident("text") {
                 p.text = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("aliases") {
-                let list: syn::ExprArray = meta.value()?.parse()?;
-                for e in list.elems {
-                    match e {
-                        Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(s),
-                            ..
-                        }) => p.aliases.push(s),
-                        other => return Err(syn::Error::new(other.span(), "expected a string")),
-                    }
+                p.aliases = string_list(&meta)?;
+            } else if meta.path.is_ident("keyword_only") {
+                if meta.input.peek(syn::Token![=]) {
+                    p.keyword_only_names = string_list(&meta)?;
+                } else {
+                    p.keyword_only = true;
                 }
             } else if meta.path.is_ident("skip_kwargs") {
                 p.skip_kwargs = true;
@@ -151,7 +167,7 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
                 p.flatten = true;
             } else {
                 return Err(meta.error(
-                    "expected default, check, units, text, aliases, skip_kwargs, omit_default or flatten",
+                    "expected default, check, units, text, aliases, skip_kwargs, omit_default, keyword_only or flatten",
                 ));
             }
             Ok(())
@@ -169,11 +185,18 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
         && p.text.is_none()
         && p.aliases.is_empty()
         && !p.skip_kwargs
-        && !p.omit_default;
+        && !p.omit_default
+        && !p.keyword_only;
     if p.flatten && !alone {
         return Err(syn::Error::new(
             field.span(),
-            "flatten takes no other attribute (the embedded struct declares its own)",
+            "flatten takes only keyword_only = [...] (the embedded struct declares the rest)",
+        ));
+    }
+    if !p.flatten && !p.keyword_only_names.is_empty() {
+        return Err(syn::Error::new(
+            field.span(),
+            "keyword_only = [...] names embedded parameters: it goes with flatten",
         ));
     }
     Ok(p)
@@ -234,6 +257,12 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut reads = Vec::new();
     let mut writes = Vec::new();
     let mut required_names = Vec::new();
+    // ngclearn's positional order: the fields in order, embedded ones expanded, less
+    // those marked keyword_only.
+    let mut pos_parts: Vec<Tokens> = Vec::new();
+    let mut pos_lens: Vec<Tokens> = Vec::new();
+    let mut pos_own: Vec<String> = Vec::new();
+    let mut except: Vec<LitStr> = Vec::new();
     for f in &fields {
         let p = param_attr(f)?;
         let ident = f.ident.as_ref().expect("named field");
@@ -250,11 +279,23 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
             }
             lens.push(quote!(<#ty>::PARAMS.len()));
             parts.push(quote!(&<#ty>::PARAMS));
+            if !pos_own.is_empty() {
+                let n = pos_own.len();
+                pos_lens.push(quote!(#n));
+                pos_parts.push(quote!(&[#(#pos_own),*]));
+                pos_own.clear();
+            }
+            pos_lens.push(quote!(<#ty>::POSITIONAL.len()));
+            pos_parts.push(quote!(&<#ty>::POSITIONAL));
+            except.extend(p.keyword_only_names.iter().cloned());
             inits.push(quote!(#ident: ::core::default::Default::default()));
             reads.push(quote!(#ident: <#ty>::from_kwargs(kw)?));
             checks.push(quote!(self.#ident.validate(component)?;));
             writes.push(quote!(self.#ident.to_kwargs(map);));
             continue;
+        }
+        if !p.keyword_only {
+            pos_own.push(key.clone());
         }
         let desc = description(f)?;
         let units = p.units.as_ref().map(LitStr::value).unwrap_or_default();
@@ -330,6 +371,12 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
                 ::ngclearn::core::schema::join_params(&[#(#parts),*])
         }
     };
+    if !pos_own.is_empty() {
+        let n = pos_own.len();
+        pos_lens.push(quote!(#n));
+        pos_parts.push(quote!(&[#(#pos_own),*]));
+    }
+    let n_except = except.len();
     let new_doc = if required_names.is_empty() {
         "Every parameter at its default.".to_string()
     } else {
@@ -342,6 +389,11 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
         impl #name {
             /// The help table of the parameters, in declaration order.
             pub const PARAMS: #table;
+
+            /// ngclearn's positional parameters among these, in its order (the
+            /// declaration order, less those marked `keyword_only`).
+            pub const POSITIONAL: [&'static str; 0 #(+ #pos_lens)* - #n_except] =
+                ::ngclearn::core::schema::join_names(&[#(#pos_parts),*], &[#(#except),*]);
 
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments)]

@@ -276,10 +276,10 @@ fn synapse_params_embed_the_dense_params() {
             "tau_decay",
             "g_syn_bar",
             "syn_rest",
-            "is_nonplastic",
             "resist_scale",
             "p_conn",
-            "batch_size"
+            "batch_size",
+            "is_nonplastic"
         ]
     );
     let mut kw = Kwargs::new("test", "c", AlphaSynapse::schema().signature, &[], &m).unwrap();

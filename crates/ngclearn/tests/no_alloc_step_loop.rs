@@ -55,7 +55,7 @@ fn the_other_components_do_not_allocate_either() {
     (pe.dense.batch_size, pe.dense.key, pe.is_nonplastic) = (2, Some(k[1]), false);
     ctx.add(ExponentialSynapse::new("e", (8, 4), pe).unwrap())
         .unwrap();
-    let mut p2 = DoubleExpSynapseParams::new(1.0, 3.0, 1.0, None);
+    let mut p2 = DoubleExpSynapseParams::new(3.0, 1.0, 1.0, None);
     (p2.dense.batch_size, p2.dense.key) = (2, Some(k[2]));
     ctx.add(DoubleExpSynapse::new("x", (8, 4), p2).unwrap())
         .unwrap();

@@ -233,6 +233,56 @@ pub const fn join_params<const N: usize>(parts: &[&[ParamInfo]]) -> [ParamInfo; 
     out
 }
 
+/// The names of `parts` in order, less those in `except` (each of which must occur
+/// once), as an array of `N` (checked when the constant is evaluated): a class's
+/// signature from its declared positional parameters.
+pub const fn join_names<const N: usize>(
+    parts: &[&[&'static str]],
+    except: &[&str],
+) -> [&'static str; N] {
+    const fn eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut out = [""; N];
+    let (mut n, mut skipped, mut i) = (0, 0, 0);
+    while i < parts.len() {
+        let mut j = 0;
+        'names: while j < parts[i].len() {
+            let name = parts[i][j];
+            j += 1;
+            let mut k = 0;
+            while k < except.len() {
+                if eq(name, except[k]) {
+                    skipped += 1;
+                    continue 'names;
+                }
+                k += 1;
+            }
+            assert!(n < N, "join_names: more names than N");
+            out[n] = name;
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "join_names: fewer names than N");
+    assert!(
+        skipped == except.len(),
+        "join_names: a keyword_only name is not embedded"
+    );
+    out
+}
+
 /// The checks a declared parameter can ask for (`#[param(check = ...)]`, see
 /// [`crate::Params`]), public so that derived code in any crate can call them. Each
 /// returns the value, or an [`crate::Error::InvalidParameter`] naming the component and

@@ -10,7 +10,7 @@
 use super::{encoder_component, Encoder, N_UNITS};
 use crate::core::class::ComponentClass;
 use crate::core::rng::Key;
-use crate::core::schema::{join_params, ParamInfo, Schema};
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
 use crate::Params;
@@ -40,6 +40,12 @@ pub struct BernoulliCell {
 static PARAMS: [ParamInfo; BernoulliCellParams::PARAMS.len() + 1] =
     join_params(&[&[N_UNITS], &BernoulliCellParams::PARAMS]);
 
+/// ngclearn's positional parameters: `name`, `n_units`, then the declared ones.
+static SIGNATURE: [&str; 2 + BernoulliCellParams::POSITIONAL.len()] = join_names(
+    &[&["name", "n_units"], &BernoulliCellParams::POSITIONAL],
+    &[],
+);
+
 static SCHEMA: Schema = Schema {
     class: "BernoulliCell",
     module_path: "ngclearn.components.input_encoders.bernoulliCell.BernoulliCell",
@@ -48,7 +54,7 @@ static SCHEMA: Schema = Schema {
     dynamics: "(key, sub) = split(key)\noutputs = uniform(sub) < inputs\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &["name", "n_units", "batch_size", "key"],
+    signature: &SIGNATURE,
 };
 
 /// The class, for the registry ([`crate::core::class::Registry`]).

@@ -13,7 +13,7 @@
 use super::{encoder_component, Encoder, N_UNITS};
 use crate::core::class::ComponentClass;
 use crate::core::rng::Key;
-use crate::core::schema::{join_params, ParamInfo, Schema};
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
 use crate::Params;
@@ -55,6 +55,10 @@ pub struct PoissonCell {
 static PARAMS: [ParamInfo; PoissonCellParams::PARAMS.len() + 1] =
     join_params(&[&[N_UNITS], &PoissonCellParams::PARAMS]);
 
+/// ngclearn's positional parameters: `name`, `n_units`, then the declared ones.
+static SIGNATURE: [&str; 2 + PoissonCellParams::POSITIONAL.len()] =
+    join_names(&[&["name", "n_units"], &PoissonCellParams::POSITIONAL], &[]);
+
 static SCHEMA: Schema = Schema {
     class: "PoissonCell",
     module_path: "ngclearn.components.input_encoders.poissonCell.PoissonCell",
@@ -63,7 +67,7 @@ static SCHEMA: Schema = Schema {
     dynamics: "(key, sub) = split(key)\np = inputs * (dt / 1000) * target_freq\noutputs = uniform(sub) < p\ntols = (1 - outputs) * tols + outputs * t",
     hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &["name", "n_units", "target_freq", "batch_size", "key"],
+    signature: &SIGNATURE,
 };
 
 /// The class, for the registry ([`crate::core::class::Registry`]).

@@ -25,7 +25,7 @@
 use super::conductance::{conductance_component, ConductanceState};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::schema::{join_params, ParamInfo, Schema};
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
 use crate::{Compartments, Params};
 
@@ -44,12 +44,13 @@ pub struct AlphaSynapseParams {
     /// A TOML model file without it means `None`.
     #[param(check = finite, units = "mV")]
     pub syn_rest: Option<f32>,
+    /// The dense base's parameters (ngclearn takes `mask` and `batch_size` here only by
+    /// keyword)
+    #[param(flatten, keyword_only = ["mask", "batch_size"])]
+    pub dense: DenseParams,
     /// If true, weights are set to all ones after initialisation
     #[param(default = true)]
     pub is_nonplastic: bool,
-    /// The dense base's parameters
-    #[param(flatten)]
-    pub dense: DenseParams,
 }
 
 /// The alpha synapse (see the module documentation for its equations).
@@ -78,6 +79,10 @@ pub struct AlphaSynapse {
 static PARAMS: [ParamInfo; AlphaSynapseParams::PARAMS.len() + 1] =
     join_params(&[&[SHAPE], &AlphaSynapseParams::PARAMS]);
 
+/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
+static SIGNATURE: [&str; 2 + AlphaSynapseParams::POSITIONAL.len()] =
+    join_names(&[&["name", "shape"], &AlphaSynapseParams::POSITIONAL], &[]);
+
 static SCHEMA: Schema = Schema {
     class: "AlphaSynapse",
     module_path: "ngclearn.components.synapses.alphaSynapse.AlphaSynapse",
@@ -90,7 +95,7 @@ static SCHEMA: Schema = Schema {
                outputs = i_syn",
     hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &["name", "shape", "tau_decay", "g_syn_bar", "syn_rest", "weight_init", "bias_init", "resist_scale", "p_conn", "is_nonplastic"],
+    signature: &SIGNATURE,
 };
 
 /// The class, for the registry ([`crate::core::class::Registry`]).

@@ -17,7 +17,7 @@ use crate::core::class::ComponentClass;
 use crate::core::component::{filled, valid_name, Component, Support, WriteToken};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_params, ParamInfo, Schema};
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::{DistributionGenerator, Initializer};
@@ -56,8 +56,9 @@ pub struct DenseParams {
     pub batch_size: usize,
     /// JAX PRNG key
     ///
-    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
-    #[param(default = None, text = "from the clock", skip_kwargs)]
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays);
+    /// ngclearn takes it only by keyword.
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
 }
 
@@ -354,6 +355,10 @@ fn prefetch(x: &[f32]) {
 static PARAMS: [ParamInfo; DenseParams::PARAMS.len() + 1] =
     join_params(&[&[SHAPE], &DenseParams::PARAMS]);
 
+/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
+static SIGNATURE: [&str; 2 + DenseParams::POSITIONAL.len()] =
+    join_names(&[&["name", "shape"], &DenseParams::POSITIONAL], &[]);
+
 static SCHEMA: Schema = Schema {
     class: "DenseSynapse",
     module_path: "ngclearn.components.synapses.denseSynapse.DenseSynapse",
@@ -362,16 +367,7 @@ static SCHEMA: Schema = Schema {
     dynamics: "outputs = (inputs . (W * mask)) * resist_scale + biases",
     hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &[
-        "name",
-        "shape",
-        "weight_init",
-        "bias_init",
-        "resist_scale",
-        "p_conn",
-        "mask",
-        "batch_size",
-    ],
+    signature: &SIGNATURE,
 };
 
 /// The class, for the registry ([`crate::core::class::Registry`]).

@@ -15,7 +15,7 @@
 use super::conductance::{conductance_component, ConductanceState};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::schema::{join_params, ParamInfo, Schema};
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
 use crate::{Compartments, Params};
 
@@ -23,12 +23,12 @@ use crate::{Compartments, Params};
 /// comment is its help description.
 #[derive(Debug, Clone, PartialEq, Params)]
 pub struct DoubleExpSynapseParams {
-    /// Conductance rise time constant
-    #[param(check = positive, units = "ms")]
-    pub tau_rise: f32,
     /// Conductance decay time constant
     #[param(check = positive, units = "ms")]
     pub tau_decay: f32,
+    /// Conductance rise time constant
+    #[param(check = positive, units = "ms")]
+    pub tau_rise: f32,
     /// Maximum conductance elicited by each incoming spike
     #[param(check = finite)]
     pub g_syn_bar: f32,
@@ -37,12 +37,13 @@ pub struct DoubleExpSynapseParams {
     /// A TOML model file without it means `None`.
     #[param(check = finite, units = "mV")]
     pub syn_rest: Option<f32>,
+    /// The dense base's parameters (ngclearn takes `mask` and `batch_size` here only by
+    /// keyword)
+    #[param(flatten, keyword_only = ["mask", "batch_size"])]
+    pub dense: DenseParams,
     /// If true, weights are set to all ones after initialisation
     #[param(default = true)]
     pub is_nonplastic: bool,
-    /// The dense base's parameters
-    #[param(flatten)]
-    pub dense: DenseParams,
 }
 
 /// The double-exponential synapse (see the module documentation for its equations).
@@ -62,6 +63,12 @@ pub struct DoubleExpSynapse {
 static PARAMS: [ParamInfo; DoubleExpSynapseParams::PARAMS.len() + 1] =
     join_params(&[&[SHAPE], &DoubleExpSynapseParams::PARAMS]);
 
+/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
+static SIGNATURE: [&str; 2 + DoubleExpSynapseParams::POSITIONAL.len()] = join_names(
+    &[&["name", "shape"], &DoubleExpSynapseParams::POSITIONAL],
+    &[],
+);
+
 static SCHEMA: Schema = Schema {
     class: "DoubleExpSynapse",
     module_path: "ngclearn.components.synapses.doubleExpSynapse.DoubleExpSynapse",
@@ -74,7 +81,7 @@ static SCHEMA: Schema = Schema {
                outputs = i_syn",
     hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &["name", "shape", "tau_decay", "tau_rise", "g_syn_bar", "syn_rest", "weight_init", "bias_init", "resist_scale", "p_conn", "is_nonplastic"],
+    signature: &SIGNATURE,
 };
 
 /// The class, for the registry ([`crate::core::class::Registry`]).

@@ -14,7 +14,7 @@
 use super::conductance::{conductance_component, ConductanceState};
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::schema::{join_params, ParamInfo, Schema};
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
 use crate::{Compartments, Params};
 
@@ -33,12 +33,13 @@ pub struct ExponentialSynapseParams {
     /// A TOML model file without it means `None`.
     #[param(check = finite, units = "mV")]
     pub syn_rest: Option<f32>,
+    /// The dense base's parameters (ngclearn takes `mask` and `batch_size` here only by
+    /// keyword)
+    #[param(flatten, keyword_only = ["mask", "batch_size"])]
+    pub dense: DenseParams,
     /// If true, weights are set to all ones after initialisation
     #[param(default = true)]
     pub is_nonplastic: bool,
-    /// The dense base's parameters
-    #[param(flatten)]
-    pub dense: DenseParams,
 }
 
 /// The exponential synapse (see the module documentation for its equations).
@@ -53,6 +54,12 @@ pub struct ExponentialSynapse {
 static PARAMS: [ParamInfo; ExponentialSynapseParams::PARAMS.len() + 1] =
     join_params(&[&[SHAPE], &ExponentialSynapseParams::PARAMS]);
 
+/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
+static SIGNATURE: [&str; 2 + ExponentialSynapseParams::POSITIONAL.len()] = join_names(
+    &[&["name", "shape"], &ExponentialSynapseParams::POSITIONAL],
+    &[],
+);
+
 static SCHEMA: Schema = Schema {
     class: "ExponentialSynapse",
     module_path: "ngclearn.components.synapses.exponentialSynapse.ExponentialSynapse",
@@ -64,7 +71,7 @@ static SCHEMA: Schema = Schema {
                outputs = i_syn",
     hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &["name", "shape", "tau_decay", "g_syn_bar", "syn_rest", "weight_init", "bias_init", "resist_scale", "p_conn", "is_nonplastic"],
+    signature: &SIGNATURE,
 };
 
 /// The class, for the registry ([`crate::core::class::Registry`]).

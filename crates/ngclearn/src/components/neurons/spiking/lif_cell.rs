@@ -28,7 +28,7 @@ use crate::core::class::ComponentClass;
 use crate::core::component::{filled, valid_name, Component, IndexVec, WriteToken};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_params, ParamInfo, Schema};
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
 use crate::io::kwargs::{KwargValue, Kwargs};
 use crate::{Compartments, Params};
@@ -104,20 +104,23 @@ pub struct LIFCellParams {
     /// At most one (random) spike per step
     #[param(default = false, omit_default)]
     pub one_spike: bool,
-    /// Only the highest-voltage cell may spike
-    #[param(default = false, omit_default)]
-    pub max_one_spike: bool,
     /// euler or rk2 (midpoint)
     #[param(default = Integration::Euler, text = "euler", omit_default)]
     pub integration_type: Integration,
+    /// Accepted and ignored (it shapes only ngclearn's gradient estimate)
+    #[param(default = String::from("straight_through"), text = "straight_through", omit_default)]
+    pub surrogate_type: String,
     /// Lower clamp of the voltage
     #[param(default = None, text = "none", check = finite, units = "mV", omit_default)]
     pub v_min: Option<f32>,
+    /// Only the highest-voltage cell may spike
+    #[param(default = false, omit_default)]
+    pub max_one_spike: bool,
     /// Rows of the batch dimension
     ///
     /// An extension: ngclearn's LIFCell has none (it is 1), and cannot load a saved
     /// model that gives one.
-    #[param(default = 1, check = count, omit_default)]
+    #[param(default = 1, check = count, omit_default, keyword_only)]
     pub batch_size: usize,
     /// JAX PRNG key
     ///
@@ -164,9 +167,8 @@ pub struct LIFCell {
     spikes_known: bool,
 }
 
-/// The help table: `n_units`, the declared parameters, then `surrogate_type` (accepted
-/// and ignored).
-static PARAMS: [ParamInfo; LIFCellParams::PARAMS.len() + 2] = join_params(&[
+/// The help table: `n_units`, then the declared parameters.
+static PARAMS: [ParamInfo; LIFCellParams::PARAMS.len() + 1] = join_params(&[
     &[ParamInfo {
         name: "n_units",
         default: None,
@@ -175,14 +177,11 @@ static PARAMS: [ParamInfo; LIFCellParams::PARAMS.len() + 2] = join_params(&[
         description: "Number of cells",
     }],
     &LIFCellParams::PARAMS,
-    &[ParamInfo {
-        name: "surrogate_type",
-        default: Some("straight_through"),
-        units: "",
-        aliases: &[],
-        description: "Accepted and ignored (it shapes only ngclearn's gradient estimate)",
-    }],
 ]);
+
+/// ngclearn's positional parameters: `name`, `n_units`, then the declared ones.
+static SIGNATURE: [&str; 2 + LIFCellParams::POSITIONAL.len()] =
+    join_names(&[&["name", "n_units"], &LIFCellParams::POSITIONAL], &[]);
 
 static SCHEMA: Schema = Schema {
     class: "LIFCell",
@@ -194,25 +193,7 @@ static SCHEMA: Schema = Schema {
                thr_theta decays by exp(-dt / tau_theta) each step",
     hyperparameters: &PARAMS,
     methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &[
-        "name",
-        "n_units",
-        "tau_m",
-        "resist_m",
-        "thr",
-        "v_rest",
-        "v_reset",
-        "conduct_leak",
-        "tau_theta",
-        "theta_plus",
-        "refract_time",
-        "one_spike",
-        "integration_type",
-        "surrogate_type",
-        "v_min",
-        "max_one_spike",
-        "key",
-    ],
+    signature: &SIGNATURE,
 };
 
 /// The class, for the registry ([`crate::core::class::Registry`]).
@@ -251,13 +232,11 @@ impl LIFCell {
         &SCHEMA
     }
 
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]). `surrogate_type`
-    /// is accepted and ignored (it only shapes ngclearn's gradient estimate).
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
     pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
         let name = kw.name()?;
         let n = kw.usize_or("n_units", None)?;
         let p = LIFCellParams::from_kwargs(kw)?;
-        kw.str_or("surrogate_type", "straight_through")?;
         LIFCell::new(&name, n, p)
     }
 
