@@ -167,6 +167,13 @@ impl Context {
         Ok(self)
     }
 
+    /// Takes the description apart: its components, in order, with their origins (see
+    /// [`Model::into_components`]).
+    pub fn into_components(self) -> Vec<(Box<dyn Component>, Option<Origin>)> {
+        let parts = self.parts;
+        parts.components.into_iter().zip(parts.origins).collect()
+    }
+
     /// Whether a component named `name` has been added.
     pub fn has_component(&self, name: &str) -> bool {
         self.parts.index.contains_key(name)

@@ -11,4 +11,5 @@ pub mod process;
 pub mod rng;
 pub mod schema;
 pub mod sim;
+pub mod state;
 mod wire;

@@ -14,9 +14,8 @@
 //! same indices there. A model rebuilt from the same description, or loaded again from
 //! the same directory, is another model with another id.
 //!
-//! A *copy* of a model (there is none yet: `Model` is not `Clone`; a Python `scan` will
-//! want one) keeps the id: it has the same components, compartments and processes at
-//! the same indices, so handles resolved on the original are meant to work on it.
+//! A model's state can be taken out and put back as a value
+//! ([`State`](crate::core::state::State)), which carries the model's id too.
 
 use crate::core::component::{write, Component};
 use crate::core::context::Origin;
@@ -128,6 +127,15 @@ impl Model {
         Ok(())
     }
 
+    /// Takes the model apart: its components, in order, each with how it was written
+    /// when it came from a saved model. For rebuilding a changed description around
+    /// the same components (their state kept), as a Python context does when more is
+    /// added to it.
+    pub fn into_components(self) -> Vec<(Box<dyn Component>, Option<Origin>)> {
+        let parts = self.parts;
+        parts.components.into_iter().zip(parts.origins).collect()
+    }
+
     /// The model's (context's) name.
     pub fn name(&self) -> &str {
         &self.parts.name
@@ -233,6 +241,10 @@ impl Model {
                 compartment,
             },
         )
+    }
+
+    pub(super) fn wire_into_slot(&self, r: Slot) -> Option<usize> {
+        self.wire_into(r)
     }
 
     fn wire_into(&self, r: Slot) -> Option<usize> {
@@ -356,7 +368,7 @@ impl Model {
 
     #[cold]
     #[inline(never)]
-    fn foreign(&self, what: &'static str, handle_model: ModelId) -> Error {
+    pub(super) fn foreign(&self, what: &'static str, handle_model: ModelId) -> Error {
         Error::ForeignHandle {
             what,
             handle_model,

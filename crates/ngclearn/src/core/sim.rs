@@ -3,7 +3,9 @@
 //! A [`Simulation`] is what `ngc run` does and what a Python `scan` needs, as a
 //! library object. Step `k` (from 0) of [`Simulation::run`]:
 //! 1. each fed compartment is set to its source's row `k`;
-//! 2. the process runs once with `t = t0 + k·dt` (computed in f64, then rounded to f32);
+//! 2. the process runs once with `t = t0 + k·dt` (computed in f64, then rounded to f32),
+//!    or with the `(t, dt)` of row `k` of a time table ([`Simulation::set_times`], as a
+//!    scan's rows give them);
 //! 3. each recorder appends the compartment's value (dense) or its non-zero entries
 //!    (spike events), and each counter adds its spikes;
 //! 4. the caller's `after_step` sees the model and may stop the run.
@@ -125,6 +127,8 @@ struct Counter {
 pub struct Simulation {
     process: ProcessId,
     t0: f32,
+    /// `(t, dt)` per step, when given (instead of `t0 + k·dt`).
+    times: Option<Vec<(f32, f32)>>,
     dt: f32,
     feeds: Vec<Feed>,
     recorders: Vec<Recorder>,
@@ -162,6 +166,7 @@ impl Simulation {
         Ok(Simulation {
             process,
             t0,
+            times: None,
             dt,
             feeds: Vec::new(),
             recorders: Vec::new(),
@@ -317,9 +322,34 @@ impl Simulation {
         self.done
     }
 
-    /// The time of step `k`: `t0 + k·dt`.
+    /// The time of step `k`: `t0 + k·dt`, or row `k` of the time table.
     pub fn time_of(&self, k: usize) -> f32 {
-        (self.t0 as f64 + k as f64 * self.dt as f64) as f32
+        self.step_at(k).0
+    }
+
+    /// `(t, dt)` of step `k` (a step past the time table's end has time NaN).
+    fn step_at(&self, k: usize) -> (f32, f32) {
+        match &self.times {
+            Some(rows) => rows.get(k).copied().unwrap_or((f32::NAN, self.dt)),
+            None => ((self.t0 as f64 + k as f64 * self.dt as f64) as f32, self.dt),
+        }
+    }
+
+    /// Gives each step its own `(t, dt)`: step `k` runs at `times[k]` (ngcsimlib's scan
+    /// rows). Every time must be finite and every step positive; a run may not go past
+    /// the table's end. Set before the first step.
+    pub fn set_times(&mut self, times: Vec<(f32, f32)>) -> Result<()> {
+        self.check_not_started("set_times")?;
+        for &(t, dt) in &times {
+            if !(dt.is_finite() && dt > 0.0) {
+                return Err(Error::InvalidTimeStep { dt });
+            }
+            if !t.is_finite() {
+                return Err(Error::InvalidTime { t });
+            }
+        }
+        self.times = Some(times);
+        Ok(())
     }
 
     /// Runs up to `steps` more steps, calling `after_step(model, k)` after each (`k`
@@ -339,6 +369,16 @@ impl Simulation {
             .done
             .checked_add(steps)
             .ok_or_else(|| Error::param("simulation", "steps", steps, "is too many"))?;
+        if let Some(rows) = &self.times {
+            if last > rows.len() {
+                return Err(Error::param(
+                    "simulation",
+                    "steps",
+                    last,
+                    &format!("go past the time table's {} rows", rows.len()),
+                ));
+            }
+        }
         if !self.time_of(last.saturating_sub(1)).is_finite() {
             return Err(Error::param(
                 "simulation",
@@ -398,7 +438,8 @@ impl Simulation {
                 };
                 model.set_ref(f.target, row)?;
             }
-            model.run(self.process, self.time_of(k), self.dt)?;
+            let (t, dt) = self.step_at(k);
+            model.run(self.process, t, dt)?;
             self.done = k + 1;
             for r in &mut self.recorders {
                 r.push(model, k)?;

@@ -1,0 +1,174 @@
+//! A model's state as a value: every compartment that holds its own value (not wired)
+//! and every PRNG key, copied out ([`Model::state`]) and put back
+//! ([`Model::set_state`], [`Model::swap_state`]).
+//!
+//! This is what ngcsimlib's global state dictionary is to a compiled process: a scan
+//! runs from a state and returns another without changing the model's
+//! ([`Model::swap_state`] hands the run's final state out and puts the starting one
+//! back, without copying). Writes back go through the guarded write path, so whatever
+//! a component derived from a compartment (spike lists, support lists, flags) is
+//! dropped, as after any outside write.
+
+use crate::core::component::write;
+use crate::core::model::{Model, ModelId, Slot};
+use crate::core::rng::Key;
+use crate::core::schema::Kind;
+use crate::error::{Error, Result};
+use ndarray::Array2;
+
+/// One compartment's value in a [`State`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// An array compartment.
+    Array(Array2<f32>),
+    /// A component's PRNG key.
+    Key(Key),
+}
+
+/// A copy of a model's state (see the [module doc](self)), in the model's order:
+/// components as added, each one's compartments in schema order.
+#[derive(Debug, Clone)]
+pub struct State {
+    model: ModelId,
+    entries: Vec<(Slot, String, Value)>,
+}
+
+impl State {
+    /// The id of the model it was taken from; only that model (or a copy) takes it back.
+    pub fn model(&self) -> ModelId {
+        self.model
+    }
+
+    /// `(path, value)` of every entry, paths as `component:compartment`.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(_, p, v)| (p.as_str(), v))
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it has no entries (a model without components).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The value at `path` (`component:compartment`), if the state holds it.
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        self.entries
+            .iter()
+            .find(|(_, p, _)| p == path)
+            .map(|(_, _, v)| v)
+    }
+
+    /// Replaces the value at `path`; the shape (or kind) must be the one it holds.
+    pub fn set(&mut self, path: &str, value: Value) -> Result<()> {
+        let Some((_, _, old)) = self.entries.iter_mut().find(|(_, p, _)| p == path) else {
+            return Err(Error::param(
+                path,
+                "state",
+                "absent",
+                "is not in this state (wired compartments have no value of their own)",
+            ));
+        };
+        match (&*old, &value) {
+            (Value::Array(a), Value::Array(b)) if a.shape() != b.shape() => {
+                Err(Error::ShapeMismatch {
+                    path: path.to_string(),
+                    expected: a.shape().to_vec(),
+                    got: b.shape().to_vec(),
+                    context: " (a state entry)".into(),
+                })
+            }
+            (Value::Array(_), Value::Array(_)) | (Value::Key(_), Value::Key(_)) => {
+                *old = value;
+                Ok(())
+            }
+            _ => Err(Error::KindMismatch {
+                path: path.to_string(),
+                holds: kind_name(old).into(),
+                given: kind_name(&value).into(),
+            }),
+        }
+    }
+}
+
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "an array",
+        Value::Key(_) => "a PRNG key",
+    }
+}
+
+impl Model {
+    /// A copy of the model's state: every compartment not wired, and every key.
+    pub fn state(&self) -> State {
+        let mut entries = Vec::new();
+        for (ci, c) in self.parts.components.iter().enumerate() {
+            for (i, info) in c.schema().compartments.iter().enumerate() {
+                let slot = Slot {
+                    component: ci,
+                    compartment: i,
+                };
+                let path = format!("{}:{}", c.name(), info.name);
+                match info.kind {
+                    Kind::Key => entries.push((slot, path, Value::Key(c.key()))),
+                    Kind::Array if self.wire_into_slot(slot).is_none() => {
+                        entries.push((slot, path, Value::Array(self.parts.array(slot).clone())))
+                    }
+                    Kind::Array => {}
+                }
+            }
+        }
+        State {
+            model: self.id,
+            entries,
+        }
+    }
+
+    /// Puts `state` (taken from this model or a copy) back.
+    pub fn set_state(&mut self, state: &State) -> Result<()> {
+        self.check_state(state)?;
+        for (slot, _, v) in &state.entries {
+            let c = &mut self.parts.components[slot.component];
+            match v {
+                Value::Key(k) => c.set_key(*k),
+                Value::Array(a) => {
+                    write(&mut **c, slot.compartment, |dst| dst.assign(a))
+                        .expect("a state's slots are the model's");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Exchanges the model's state with `state` without copying: afterwards the model
+    /// holds what `state` held and `state` what the model held.
+    pub fn swap_state(&mut self, state: &mut State) -> Result<()> {
+        self.check_state(state)?;
+        for (slot, _, v) in &mut state.entries {
+            let c = &mut self.parts.components[slot.component];
+            match v {
+                Value::Key(k) => {
+                    let mine = c.key();
+                    c.set_key(*k);
+                    *k = mine;
+                }
+                Value::Array(a) => {
+                    write(&mut **c, slot.compartment, |dst| std::mem::swap(dst, a))
+                        .expect("a state's slots are the model's");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_state(&self, state: &State) -> Result<()> {
+        if state.model == self.id {
+            Ok(())
+        } else {
+            Err(self.foreign("state", state.model))
+        }
+    }
+}
