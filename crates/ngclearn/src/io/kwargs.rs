@@ -130,14 +130,35 @@ impl KwargValue for Option<crate::utils::distribution_generator::Initializer> {
     }
 }
 
-/// An array that cannot be honoured from JSON unless it is null (ngclearn drops a
+/// An array, as rows of finite numbers (all of one length), or null (ngclearn drops a
 /// synapse's mask when saving); written as rows, or null.
 impl KwargValue for Option<ndarray::Array2<f32>> {
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
-        match value {
-            Value::Null => Ok(None),
-            other => Err(kw.error(key, format!("only null is supported here, got {other}"))),
+        let rows = match value {
+            Value::Null => return Ok(None),
+            Value::Array(rows) if !rows.is_empty() => rows,
+            other => return Err(kw.error(key, format!("expected rows of numbers, got {other}"))),
+        };
+        let mut data = Vec::new();
+        let mut width = None;
+        for row in &rows {
+            let row = row
+                .as_array()
+                .ok_or_else(|| kw.error(key, format!("expected a row of numbers, got {row}")))?;
+            if *width.get_or_insert(row.len()) != row.len() || row.is_empty() {
+                return Err(kw.error(key, "rows must be non-empty and of one length"));
+            }
+            for x in row {
+                match x.as_f64().map(|v| v as f32) {
+                    Some(v) if v.is_finite() => data.push(v),
+                    _ => return Err(kw.error(key, format!("{x} is not a finite float32"))),
+                }
+            }
         }
+        let shape = (rows.len(), width.unwrap_or(0));
+        Ok(Some(
+            ndarray::Array2::from_shape_vec(shape, data).expect("rows of one length"),
+        ))
     }
     fn to_kwarg(&self) -> Value {
         self.as_ref().map_or(Value::Null, |a| {

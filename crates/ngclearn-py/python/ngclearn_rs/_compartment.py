@@ -1,0 +1,170 @@
+"""Compartments: a component's named values, read with ``get()``, written with
+``set(x)`` and wired with ``source >> target``, as in ngcsimlib 3.1.1."""
+
+import warnings
+
+import numpy as np
+
+
+def _as_array(value):
+    """A numpy view or copy of any array-like (numpy, JAX arrays, lists, scalars)."""
+    if isinstance(value, Compartment):
+        value = value.get()
+    return np.asarray(value)
+
+
+class Compartment:
+    """One compartment of a component: ``comp.v``."""
+
+    __slots__ = ("_owner", "name", "_is_key")
+
+    def __init__(self, owner, name, is_key=False):
+        self._owner = owner
+        self.name = name
+        self._is_key = is_key
+
+    # --- addressing ------------------------------------------------------------
+    @property
+    def _path(self):
+        return f"{self._owner.name}:{self.name}"
+
+    @property
+    def _context(self):
+        return self._owner._context
+
+    @property
+    def root(self):
+        """The global key of this compartment (``ctx:component:field``)."""
+        return f"{self._context.path}:{self._path}"
+
+    @property
+    def targeted(self):
+        """Whether it is wired (reads another compartment or an operation)."""
+        return not self._is_key and self._context._circuit.is_wired(self._path)
+
+    @property
+    def target(self):
+        """What it reads: its own key, or its wire's source."""
+        if not self.targeted:
+            return self.root
+        for t, src in self._context._circuit.wires():
+            if t == self._path:
+                import json
+
+                src = json.loads(src)
+                if isinstance(src, str):
+                    return f"{self._context.path}:{src}"
+                return src
+        return self.root
+
+    # --- values ----------------------------------------------------------------
+    def get(self):
+        """The current value (float32, ``(batch, units)``; a key as two uint32). A
+        wired compartment reads its source."""
+        circuit = self._context._circuit
+        if self._is_key:
+            return np.array(circuit.get_key(self._path), dtype=np.uint32)
+        return circuit.get(self._path)
+
+    def set(self, value):
+        """Sets the value: numpy or JAX arrays, lists or scalars; a scalar fills the
+        compartment, any array of its size is reshaped to it. Setting a wired
+        compartment does nothing (as in ngclearn), with a warning."""
+        circuit = self._context._circuit
+        if self._is_key:
+            k = np.asarray(value).reshape(-1)
+            if k.size != 2:
+                raise ValueError(f"{self.root}: a key is two uint32, got shape {np.shape(value)}")
+            circuit.set_key(self._path, (int(k[0]), int(k[1])))
+            return
+        if circuit.is_wired(self._path):
+            warnings.warn(
+                f"{self.root} is wired: setting it does nothing (set its source)",
+                stacklevel=2,
+            )
+            return
+        current = circuit.get(self._path)
+        arr = _as_array(value)
+        if arr.dtype == object or not (
+            np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
+        ):
+            raise TypeError(f"{self.root}: cannot set from {type(value).__name__} {value!r}")
+        arr = arr.astype(np.float32, copy=False)
+        if arr.ndim == 0:
+            arr = np.full(current.shape, arr, dtype=np.float32)
+        elif arr.shape != current.shape:
+            if arr.size != current.size:
+                raise ValueError(
+                    f"{self.root}: shape mismatch: expected {current.shape}, got {arr.shape}"
+                )
+            arr = arr.reshape(current.shape)
+        circuit.set(self._path, np.ascontiguousarray(arr))
+
+    # --- wiring ----------------------------------------------------------------
+    def __rshift__(self, other):
+        if not isinstance(other, Compartment):
+            return NotImplemented
+        other._wire_from(self)
+        return None
+
+    def __rrshift__(self, other):
+        from .operations import BaseOp
+
+        if isinstance(other, (Compartment, BaseOp)):
+            self._wire_from(other)
+            return None
+        raise ValueError(("Invalid compartment target ", other))
+
+    def _wire_from(self, source):
+        import json
+
+        from .operations import _source_spec
+
+        if self._is_key:
+            raise TypeError(f"{self.root}: a PRNG key cannot be wired")
+        spec = _source_spec(source, self._context)
+        self._context._circuit.wire(json.dumps(spec), self._path)
+
+    # --- numpy interoperation ---------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        a = self.get()
+        return a if dtype is None else a.astype(dtype)
+
+    def __jax_array__(self):
+        return self.get()
+
+    @property
+    def shape(self):
+        return self.get().shape
+
+    def __repr__(self):
+        return f"Compartment({self.root})"
+
+    def __str__(self):
+        return str(self.get())
+
+
+def _binary(op):
+    def f(self, other):
+        return op(self.get(), _as_array(other))
+
+    def r(self, other):
+        return op(_as_array(other), self.get())
+
+    return f, r
+
+
+for _name, _op in {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "truediv": np.true_divide,
+    "floordiv": np.floor_divide,
+    "mod": np.mod,
+    "pow": np.power,
+    "matmul": np.matmul,
+}.items():
+    _f, _r = _binary(_op)
+    setattr(Compartment, f"__{_name}__", _f)
+    setattr(Compartment, f"__r{_name}__", _r)
+Compartment.__neg__ = lambda self: -self.get()

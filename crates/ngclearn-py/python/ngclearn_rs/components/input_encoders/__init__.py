@@ -1,0 +1,4 @@
+from .bernoulliCell import BernoulliCell
+from .poissonCell import PoissonCell
+
+__all__ = ["BernoulliCell", "PoissonCell"]

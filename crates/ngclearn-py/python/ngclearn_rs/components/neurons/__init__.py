@@ -1,0 +1,3 @@
+from .spiking import LIFCell
+
+__all__ = ["LIFCell"]

@@ -1,0 +1,3 @@
+from .LIFCell import LIFCell
+
+__all__ = ["LIFCell"]

@@ -1,0 +1,619 @@
+//! `ngclearn_rs._core`: the engine under the `ngclearn_rs` Python package.
+//!
+//! The Python layer (`python/ngclearn_rs`) keeps ngclearn's objects (contexts,
+//! components, compartments, processes); each context owns one [`Circuit`] here, which
+//! holds the built model and the description it was built from. Any change to the
+//! description (a component, a wire, a process) rebuilds the model around the same
+//! components, so their state carries over and a context can grow after it was built,
+//! as an ngclearn context can. A change that does not fit (a shape mismatch, an
+//! unknown compartment) is refused and leaves the circuit as it was.
+//!
+//! Every engine error becomes a Python exception carrying the engine's message
+//! ([`error`]); long runs release the GIL and stop on Ctrl-C.
+
+use ndarray::Array2;
+use ngclearn::core::class::Registry;
+use ngclearn::core::component::Component;
+use ngclearn::core::context::{Context, Model, Origin};
+use ngclearn::core::operations::Source;
+use ngclearn::core::rng::Key;
+use ngclearn::core::sim::{Flow, Recorded, Recording, Simulation, Sink};
+use ngclearn::core::state::{State, Value};
+use ngclearn::io::kwargs::Kwargs;
+use ngclearn::utils::distribution_generator::Initializer;
+use ngclearn::Error;
+use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyKeyError, PyOSError, PyRuntimeError, PyTypeError, PyValueError,
+};
+use pyo3::prelude::*;
+use serde_json::{Map, Value as Json};
+
+/// The Python exception for an engine error: lookups of unknown names are `KeyError`,
+/// a file that does not exist `FileNotFoundError`, other file problems `OSError`,
+/// anything else about the values given `ValueError`.
+fn error(e: Error) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        Error::UnknownComponent { .. }
+        | Error::UnknownMethod { .. }
+        | Error::UnknownCompartment { .. }
+        | Error::UnknownProcess { .. }
+        | Error::UnknownClass { .. } => PyKeyError::new_err(msg),
+        Error::Io { ref message, .. } if message.contains("No such file") => {
+            PyFileNotFoundError::new_err(msg)
+        }
+        Error::Io { .. } => PyOSError::new_err(msg),
+        Error::KindMismatch { .. } => PyTypeError::new_err(msg),
+        _ => PyValueError::new_err(msg),
+    }
+}
+
+fn json_error(what: &str, e: serde_json::Error) -> PyErr {
+    PyValueError::new_err(format!("{what}: {e}"))
+}
+
+type Parts = Vec<(Box<dyn Component>, Option<Origin>)>;
+
+/// A failed rebuild: the error, and the components to rebuild from.
+type Failed = Box<(Error, Parts)>;
+
+/// A process as the Python layer sees it: its name and `(component, method)` calls.
+type ProcessCalls = (String, Vec<(String, String)>);
+
+/// A wire's source as the Python layer sends it: a path, or
+/// `{"op": "Summation" | "Product", "args": [...]}`.
+fn source_of(v: &Json) -> PyResult<Source> {
+    match v {
+        Json::String(p) => Ok(Source::Path(p.clone())),
+        Json::Object(m) => {
+            let args = m
+                .get("args")
+                .and_then(Json::as_array)
+                .ok_or_else(|| PyValueError::new_err("an operation needs `args`"))?
+                .iter()
+                .map(source_of)
+                .collect::<PyResult<Vec<_>>>()?;
+            match m.get("op").and_then(Json::as_str) {
+                Some("Summation") => Ok(Source::Summation(args)),
+                Some("Product") => Ok(Source::Product(args)),
+                other => Err(PyValueError::new_err(format!(
+                    "unknown operation {other:?} (Summation and Product are)"
+                ))),
+            }
+        }
+        other => Err(PyTypeError::new_err(format!(
+            "a wire's source is a compartment or an operation, not {other}"
+        ))),
+    }
+}
+
+/// Builds a model named `name` from `parts`, `wires` and `procs`; on failure the parts
+/// come back with the error.
+fn assemble(
+    name: &str,
+    parts: Parts,
+    wires: &[(String, Source)],
+    procs: &[ProcessCalls],
+) -> Result<Model, Failed> {
+    let mut ctx = Context::new(name);
+    for (c, o) in parts {
+        ctx.add_with_origin(c, o)
+            .expect("the circuit keeps component names unique");
+    }
+    for (target, source) in wires {
+        if let Err(e) = ctx.wire(source.clone(), target) {
+            return Err(Box::new((e, ctx.into_components())));
+        }
+    }
+    for (pname, calls) in procs {
+        let resolved: Result<Vec<_>, Error> = calls
+            .iter()
+            .map(|(c, m)| Ok((c.as_str(), ctx.method(c, m)?)))
+            .collect();
+        let added = resolved.and_then(|calls| ctx.process(pname, &calls).map(|_| ()));
+        if let Err(e) = added {
+            return Err(Box::new((e, ctx.into_components())));
+        }
+    }
+    ctx.build().map_err(|e| Box::new((e, Vec::new())))
+}
+
+/// One ngclearn context's engine: the built model and its description.
+#[pyclass(module = "ngclearn_rs._core")]
+pub struct Circuit {
+    name: String,
+    model: Option<Model>,
+    wires: Vec<(String, Source)>,
+    procs: Vec<ProcessCalls>,
+}
+
+impl Circuit {
+    fn model(&self) -> &Model {
+        self.model.as_ref().expect("a circuit always holds a model")
+    }
+
+    fn model_mut(&mut self) -> &mut Model {
+        self.model.as_mut().expect("a circuit always holds a model")
+    }
+
+    /// Rebuilds with `parts` and the current description; on failure restores
+    /// `fallback` (what was there before, as the caller rebuilds it) and returns the
+    /// error.
+    fn rebuild(&mut self, parts: Parts) -> Result<(), Failed> {
+        match assemble(&self.name, parts, &self.wires, &self.procs) {
+            Ok(m) => {
+                self.model = Some(m);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Takes the model apart (the circuit must be rebuilt before it is used again).
+    fn take_parts(&mut self) -> Parts {
+        self.model
+            .take()
+            .map(Model::into_components)
+            .unwrap_or_default()
+    }
+
+    /// Rebuilds after the description changed; if that fails, `undo` puts the old
+    /// description back, the circuit is rebuilt as it was and the error is raised.
+    fn apply(&mut self, undo: impl FnOnce(&mut Self, &mut Parts)) -> PyResult<()> {
+        let parts = self.take_parts();
+        match self.rebuild(parts) {
+            Ok(()) => Ok(()),
+            Err(failed) => {
+                let (e, mut parts) = *failed;
+                undo(self, &mut parts);
+                self.rebuild(parts)
+                    .map_err(|f| PyRuntimeError::new_err(format!("{e}; restoring: {}", f.0)))?;
+                Err(error(e))
+            }
+        }
+    }
+}
+
+fn key_of(k: Key) -> (u32, u32) {
+    (k.0[0], k.0[1])
+}
+
+#[pymethods]
+impl Circuit {
+    /// An empty circuit for the context at `path`.
+    #[new]
+    fn new(path: &str) -> PyResult<Self> {
+        Ok(Circuit {
+            name: path.to_string(),
+            model: Some(Context::new(path).build().map_err(error)?),
+            wires: Vec::new(),
+            procs: Vec::new(),
+        })
+    }
+
+    /// Builds a component of `class` (a class name or module path) from ngclearn's
+    /// arguments (`args`, `kwargs` as JSON) and adds it, replacing a component of the
+    /// same name (as ngclearn does).
+    fn add(&mut self, class: &str, args: &str, kwargs: &str) -> PyResult<()> {
+        let reg = Registry::builtin();
+        let cls = reg.get(class).ok_or_else(|| {
+            PyKeyError::new_err(format!(
+                "unknown component class `{class}`; known: {}",
+                reg.names()
+            ))
+        })?;
+        let args: Vec<Json> = serde_json::from_str(args).map_err(|e| json_error("args", e))?;
+        let kwargs: Map<String, Json> =
+            serde_json::from_str(kwargs).map_err(|e| json_error("kwargs", e))?;
+        let name = kwargs
+            .get("name")
+            .or(args.first())
+            .and_then(Json::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let mut kw =
+            Kwargs::new(cls.name(), &name, cls.schema.signature, &args, &kwargs).map_err(error)?;
+        let component = cls.build(&mut kw).map_err(error)?;
+        kw.finish().map_err(error)?;
+        let mut parts = self.take_parts();
+        let at = parts.iter().position(|(c, _)| c.name() == name);
+        let old = match at {
+            Some(i) => Some((i, std::mem::replace(&mut parts[i], (component, None)))),
+            None => {
+                parts.push((component, None));
+                None
+            }
+        };
+        match self.rebuild(parts) {
+            Ok(()) => Ok(()),
+            Err(failed) => {
+                let (e, mut parts) = *failed;
+                match old {
+                    Some((i, old)) => parts[i] = old,
+                    None => {
+                        parts.pop();
+                    }
+                }
+                self.rebuild(parts)
+                    .map_err(|f| PyRuntimeError::new_err(format!("{e}; restoring: {}", f.0)))?;
+                Err(error(e))
+            }
+        }
+    }
+
+    /// Wires `target` to read from `source` (JSON: a path or an operation), replacing
+    /// its wire if it has one (as ngclearn does).
+    fn wire(&mut self, source: &str, target: &str) -> PyResult<()> {
+        let json: Json = serde_json::from_str(source).map_err(|e| json_error("source", e))?;
+        let source = source_of(&json)?;
+        let before = self.wires.clone();
+        self.wires.retain(|(t, _)| t != target);
+        self.wires.push((target.to_string(), source));
+        self.apply(|c, _| c.wires = before)
+    }
+
+    /// Declares (or redeclares) the process `name` as the calls `(component, method)`.
+    fn process(&mut self, name: &str, calls: Vec<(String, String)>) -> PyResult<()> {
+        let before = self.procs.clone();
+        match self.procs.iter_mut().find(|(n, _)| n == name) {
+            Some(p) => p.1 = calls,
+            None => self.procs.push((name.to_string(), calls)),
+        }
+        self.apply(|c, _| c.procs = before)
+    }
+
+    /// The components as `(name, class)`, in order.
+    fn components(&self) -> Vec<(String, String)> {
+        self.model()
+            .components()
+            .map(|c| (c.name().to_string(), c.schema().class.to_string()))
+            .collect()
+    }
+
+    /// The processes as `(name, [(component, method)])`, in order.
+    fn processes(&self) -> PyResult<Vec<ProcessCalls>> {
+        let m = self.model();
+        m.process_ids()
+            .map(|id| {
+                let name = m.process_name(id).map_err(error)?.to_string();
+                let calls = m
+                    .process_calls(id)
+                    .map_err(error)?
+                    .into_iter()
+                    .map(|(c, meth)| (c.to_string(), meth.as_str().to_string()))
+                    .collect();
+                Ok((name, calls))
+            })
+            .collect()
+    }
+
+    /// The wires as `(target, source as JSON)`.
+    fn wires(&self) -> Vec<(String, String)> {
+        fn json(s: &Source) -> Json {
+            match s {
+                Source::Path(p) => Json::String(p.clone()),
+                Source::Summation(a) => {
+                    serde_json::json!({"op": "Summation", "args": a.iter().map(json).collect::<Vec<_>>()})
+                }
+                Source::Product(a) => {
+                    serde_json::json!({"op": "Product", "args": a.iter().map(json).collect::<Vec<_>>()})
+                }
+            }
+        }
+        self.model()
+            .wires()
+            .iter()
+            .map(|(t, s)| (t.clone(), json(s).to_string()))
+            .collect()
+    }
+
+    /// Whether compartment `path` is wired.
+    fn is_wired(&self, path: &str) -> PyResult<bool> {
+        let m = self.model();
+        m.is_wired(m.compartment(path).map_err(error)?)
+            .map_err(error)
+    }
+
+    /// The value of array compartment `path` (a wired one reads its source).
+    fn get<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        Ok(PyArray2::from_owned_array(
+            py,
+            self.model().get(path).map_err(error)?,
+        ))
+    }
+
+    /// Sets array compartment `path` (same shape; not wired).
+    fn set(&mut self, path: &str, value: PyReadonlyArray2<'_, f32>) -> PyResult<()> {
+        let v = value.as_array();
+        self.model_mut().set(path, v).map_err(error)
+    }
+
+    /// The PRNG key of component `path` (`component:key`).
+    fn get_key(&self, path: &str) -> PyResult<(u32, u32)> {
+        self.model().get_key(path).map(key_of).map_err(error)
+    }
+
+    /// Sets a PRNG key.
+    fn set_key(&mut self, path: &str, key: (u32, u32)) -> PyResult<()> {
+        self.model_mut()
+            .set_key(path, Key([key.0, key.1]))
+            .map_err(error)
+    }
+
+    /// Runs process `name` once at `(t, dt)`, without the GIL.
+    fn run(&mut self, py: Python<'_>, name: &str, t: f32, dt: f32) -> PyResult<()> {
+        let m = self.model_mut();
+        let id = m.process_id(name).map_err(error)?;
+        py.detach(|| m.run(id, t, dt)).map_err(error)
+    }
+
+    /// Runs process `name` once per `(t[k], dt[k])` from `start` (or the current
+    /// state), recording `watch` after each step; returns the final state and the
+    /// recordings `(steps, batch, units)`. The circuit's own state is left as it was
+    /// (ngclearn's scan). Releases the GIL; Ctrl-C stops it (the state is left as it
+    /// was, and `KeyboardInterrupt` is raised).
+    #[pyo3(signature = (name, t, dt, watch, start=None))]
+    fn scan<'py>(
+        &mut self,
+        py: Python<'py>,
+        name: &str,
+        t: Vec<f32>,
+        dt: Vec<f32>,
+        watch: Vec<String>,
+        start: Option<PyRef<'py, PyState>>,
+    ) -> PyResult<(PyState, Vec<Bound<'py, PyArray3<f32>>>)> {
+        if t.len() != dt.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} times but {} steps dt",
+                t.len(),
+                dt.len()
+            )));
+        }
+        let model = self.model.as_mut().expect("a circuit always holds a model");
+        let id = model.process_id(name).map_err(error)?;
+        let mut sim = Simulation::new(model, id, 0.0, 1.0).map_err(error)?;
+        let n = t.len();
+        sim.set_times(t.into_iter().zip(dt).collect())
+            .map_err(error)?;
+        for p in &watch {
+            let r = model.compartment(p).map_err(error)?;
+            sim.record(model, r, Recording::Dense, Sink::Memory)
+                .map_err(error)?;
+        }
+        let mut saved = model.state();
+        if let Some(s) = &start {
+            model.set_state(&s.state).map_err(error)?;
+        }
+        // In chunks, so that a signal is seen within a few milliseconds.
+        const CHUNK: usize = 256;
+        let mut done = 0;
+        let outcome: PyResult<()> = loop {
+            if done == n {
+                break Ok(());
+            }
+            let k = CHUNK.min(n - done);
+            let ran = py.detach(|| sim.run(model, k, |_, _| Ok(Flow::Continue)));
+            match ran {
+                Ok(r) => done += r,
+                Err(e) => break Err(error(e)),
+            }
+            if let Err(e) = py.check_signals() {
+                break Err(e);
+            }
+        };
+        if let Err(e) = outcome {
+            model
+                .set_state(&saved)
+                .expect("the state was taken from this model");
+            return Err(e);
+        }
+        model
+            .swap_state(&mut saved)
+            .expect("the state was taken from this model");
+        let recorded = sim.finish().map_err(error)?;
+        let arrays = recorded
+            .into_iter()
+            .map(|r| match r {
+                Recorded::Dense(a) => Ok(PyArray3::from_owned_array(py, a)),
+                _ => Err(PyRuntimeError::new_err("a memory recorder gave no array")),
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((PyState { state: saved }, arrays))
+    }
+
+    /// A copy of the circuit's state.
+    fn state(&self) -> PyState {
+        PyState {
+            state: self.model().state(),
+        }
+    }
+
+    /// Puts a state of this circuit back.
+    fn set_state(&mut self, state: PyRef<'_, PyState>) -> PyResult<()> {
+        self.model_mut().set_state(&state.state).map_err(error)
+    }
+
+    /// Saves as ngclearn's model directory `dir` (replacing it only if `overwrite`).
+    fn save(&self, py: Python<'_>, dir: &str, overwrite: bool) -> PyResult<()> {
+        let m = self.model();
+        py.detach(|| ngclearn::io::save_model_dir(m, std::path::Path::new(dir), overwrite))
+            .map_err(error)
+    }
+
+    /// Loads ngclearn's model directory `dir`.
+    #[staticmethod]
+    fn load(py: Python<'_>, dir: &str) -> PyResult<Circuit> {
+        let path = std::path::Path::new(dir);
+        if !path.exists() {
+            return Err(PyFileNotFoundError::new_err(format!(
+                "{dir}: no such model directory"
+            )));
+        }
+        let m = py
+            .detach(|| ngclearn::io::load_model_dir(path))
+            .map_err(error)?;
+        let wires = m.wires().to_vec();
+        let mut procs = Vec::new();
+        for id in m.process_ids() {
+            let calls = m
+                .process_calls(id)
+                .map_err(error)?
+                .into_iter()
+                .map(|(c, meth)| (c.to_string(), meth.as_str().to_string()))
+                .collect();
+            procs.push((m.process_name(id).map_err(error)?.to_string(), calls));
+        }
+        Ok(Circuit {
+            name: m.name().to_string(),
+            model: Some(m),
+            wires,
+            procs,
+        })
+    }
+
+    /// The context path the circuit was made for (a loaded one: the saved path).
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A circuit's state (ngclearn's state dictionary): paths `component:compartment`.
+#[pyclass(module = "ngclearn_rs._core", name = "State")]
+pub struct PyState {
+    state: State,
+}
+
+#[pymethods]
+impl PyState {
+    /// The paths, in the model's order.
+    fn keys(&self) -> Vec<String> {
+        self.state.iter().map(|(p, _)| p.to_string()).collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.state.len()
+    }
+
+    fn __contains__(&self, path: &str) -> bool {
+        self.state.get(path).is_some()
+    }
+
+    /// The value at `path`: a float32 array, or a key as a uint32 array of two.
+    fn __getitem__<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyAny>> {
+        match self.state.get(path) {
+            Some(Value::Array(a)) => Ok(PyArray2::from_array(py, a).into_any()),
+            Some(Value::Key(k)) => Ok(PyArray1::from_slice(py, &k.0).into_any()),
+            None => Err(PyKeyError::new_err(path.to_string())),
+        }
+    }
+
+    /// Replaces the value at `path` (same shape; a key as two uint32).
+    fn __setitem__(&mut self, path: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let v = match self.state.get(path) {
+            Some(Value::Key(_)) => {
+                let k: (u32, u32) = value
+                    .extract()
+                    .or_else(|_| {
+                        let a: Vec<u32> = value.extract()?;
+                        match a.as_slice() {
+                            [h, l] => Ok((*h, *l)),
+                            _ => Err(PyValueError::new_err("a key is two uint32")),
+                        }
+                    })
+                    .map_err(|_: PyErr| PyTypeError::new_err("a key is two uint32"))?;
+                Value::Key(Key([k.0, k.1]))
+            }
+            _ => {
+                let a: PyReadonlyArray2<'_, f32> = value.extract()?;
+                Value::Array(a.as_array().to_owned())
+            }
+        };
+        self.state.set(path, v).map_err(error)
+    }
+
+    /// A copy (a state passed to a scan is not changed by it; this is for callers
+    /// that change one and want the original too).
+    fn copy(&self) -> PyState {
+        PyState {
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// The class schema of `class` (name or module path) as JSON (what `ngc help --json`
+/// prints), or a `KeyError`.
+#[pyfunction]
+fn schema(class: &str) -> PyResult<String> {
+    let reg = Registry::builtin();
+    let cls = reg.get(class).ok_or_else(|| {
+        PyKeyError::new_err(format!(
+            "unknown component class `{class}`; known: {}",
+            reg.names()
+        ))
+    })?;
+    serde_json::to_string(cls.schema).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// Every class's name, in the registry's order.
+#[pyfunction]
+fn classes() -> Vec<String> {
+    Registry::builtin()
+        .classes()
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
+/// Draws an initialiser (JSON, as a saved model writes one) of `shape` with `key`.
+#[pyfunction]
+fn draw<'py>(
+    py: Python<'py>,
+    spec: &str,
+    shape: (usize, usize),
+    key: (u32, u32),
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let init: Initializer = serde_json::from_str(spec).map_err(|e| json_error("initialiser", e))?;
+    let a: Array2<f32> = py
+        .detach(|| init.generate("initializer", shape, Key([key.0, key.1])))
+        .map_err(error)?;
+    Ok(PyArray2::from_owned_array(py, a))
+}
+
+/// JAX's `PRNGKey(seed)`.
+#[pyfunction]
+fn prng_key(seed: u64) -> (u32, u32) {
+    key_of(Key::from_seed(seed))
+}
+
+/// JAX's `random.split(key, num)`.
+#[pyfunction]
+fn split(key: (u32, u32), num: usize) -> PyResult<Vec<(u32, u32)>> {
+    if num == 0 {
+        return Err(PyValueError::new_err("split: num must be at least 1"));
+    }
+    let mut out = vec![Key([0, 0]); num];
+    Key([key.0, key.1]).split_into(&mut out);
+    Ok(out.into_iter().map(key_of).collect())
+}
+
+/// Bits for `random.uniform(key, (n,))` in [0, 1) as JAX draws them.
+#[pyfunction]
+fn uniform<'py>(py: Python<'py>, key: (u32, u32), n: usize) -> Bound<'py, PyArray1<f32>> {
+    let mut out = vec![0.0f32; n];
+    Key([key.0, key.1]).uniform_into(&mut out);
+    PyArray1::from_vec(py, out)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Circuit>()?;
+    m.add_class::<PyState>()?;
+    m.add_function(wrap_pyfunction!(schema, m)?)?;
+    m.add_function(wrap_pyfunction!(classes, m)?)?;
+    m.add_function(wrap_pyfunction!(draw, m)?)?;
+    m.add_function(wrap_pyfunction!(prng_key, m)?)?;
+    m.add_function(wrap_pyfunction!(split, m)?)?;
+    m.add_function(wrap_pyfunction!(uniform, m)?)?;
+    Ok(())
+}
