@@ -1,0 +1,49 @@
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from ._compartment import Compartment
+from ._context import StateDict
+
+Watched = Optional[Tuple[np.ndarray, ...]]
+
+class _Process:
+    name: str
+    previous_state: Optional[StateDict]
+    previous_result: Watched
+    @property
+    def watch_list(self) -> List[Compartment]: ...
+    def get_keywords(self) -> List[str]: ...
+    def watch(self, *compartments: Compartment) -> None: ...
+    def pack_keywords(self, row_seed: Any = ..., **kwargs: Any) -> List[Any]: ...
+    def pack_rows(
+        self, length: int, seed_generator: Optional[Callable[[int], Any]] = ..., **kwargs: Any
+    ) -> List[List[Any]]: ...
+    def run(
+        self,
+        state: Optional[StateDict] = ...,
+        keywords: Optional[Sequence[Any]] = ...,
+        update: bool = ...,
+        row_seed: Any = ...,
+        **kwargs: Any,
+    ) -> Tuple[StateDict, Watched]: ...
+    def scan(
+        self,
+        inputs: npt.ArrayLike,
+        current_state: Optional[StateDict] = ...,
+        store_state: bool = ...,
+        store_results: bool = ...,
+    ) -> Tuple[StateDict, Watched]: ...
+    def clear(self) -> None: ...
+    def is_compiled(self) -> bool: ...
+
+class MethodProcess(_Process):
+    def __init__(self, name: str, use_jit: bool = ...) -> None: ...
+    def then(self, method: Any) -> "MethodProcess": ...
+    def __rshift__(self, method: Any) -> "MethodProcess": ...
+
+class JointProcess(_Process):
+    def __init__(self, name: str) -> None: ...
+    def then(self, process: _Process) -> "JointProcess": ...
+    def __rshift__(self, process: _Process) -> "JointProcess": ...

@@ -1,0 +1,26 @@
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+
+Mask = Union[int, Sequence[int], None]
+
+class _Initializer:
+    spec: dict
+    def __call__(
+        self, shape: Sequence[int], dKey: Optional[npt.ArrayLike] = ..., seed: Optional[int] = ...
+    ) -> npt.NDArray[np.float32]: ...
+
+class DistributionGenerator:
+    @staticmethod
+    def constant(value: float, **params: Any) -> _Initializer: ...
+    @staticmethod
+    def uniform(low: float = ..., high: float = ..., **params: Any) -> _Initializer: ...
+    @staticmethod
+    def gaussian(mean: float = ..., std: float = ..., **params: Any) -> _Initializer: ...
+    @staticmethod
+    def log_gaussian(sigma: float = ..., **params: Any) -> _Initializer: ...
+    @staticmethod
+    def fan_in_uniform(**params: Any) -> _Initializer: ...
+    @staticmethod
+    def fan_in_gaussian(**params: Any) -> _Initializer: ...

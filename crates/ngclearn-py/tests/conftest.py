@@ -1,0 +1,43 @@
+"""Shared helpers: where ngclearn's reference outputs are, and unique context names."""
+
+import itertools
+import json
+import os
+
+import pytest
+
+FIXTURES = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)),
+    "..", "..", "ngclearn", "tests", "fixtures", "ngclearn-3.1.1",
+)
+
+_names = itertools.count()
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as f:
+        return json.load(f)
+
+
+def fresh(prefix="t"):
+    """A context name no test has used."""
+    return f"{prefix}{next(_names)}"
+
+
+def ngclearn_or_skip():
+    """ngclearn 3.1.1 itself, or a skip saying why it is absent."""
+    try:
+        import ngclearn  # noqa: F401
+        from importlib.metadata import version
+    except ImportError:
+        pytest.skip("ngclearn 3.1.1 is not installed here (pip install ngclearn==3.1.1, Python >= 3.10)")
+    if version("ngclearn") != "3.1.1":
+        pytest.skip(f"ngclearn {version('ngclearn')} is installed, not 3.1.1")
+    return ngclearn
+
+
+def rel_close(a, b, rtol=1e-5, atol=1e-30):
+    import numpy as np
+
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))

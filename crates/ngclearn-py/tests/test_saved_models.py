@@ -1,0 +1,127 @@
+"""Saved models cross both ways: ngclearn's directory loads here and continues as
+ngclearn's run did; a directory saved here loads here and in ngclearn 3.1.1 and both
+continue with the same spikes; and one ngclearn saves loads here."""
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, fixture, fresh, ngclearn_or_skip, rel_close
+from test_tutorial import ei_circuit
+from ngclearn_rs import Context
+
+
+def run_here(ctx, steps):
+    adv = ctx.get_objects("advance_proc", objectType="process")
+    post = ctx.get_components("post_exc")
+    v, spk = [], []
+    for t in range(1, steps + 1):
+        adv.run(t=t * 0.1, dt=0.1)
+        v.append(post.v.get()[0].tolist())
+        spk.append(np.nonzero(post.s.get()[0])[0].tolist())
+    return v, spk
+
+
+def test_ngclearns_saved_tutorial_loads_and_continues_as_ngclearn_ran_it():
+    ref = fixture("ei_alpha_poisson_seed1234.json")
+    ctx = Context.load(os.path.join(FIXTURES, "models"), "ei_alpha_tutorial")
+    assert ctx.path == "ei_alpha_tutorial"
+    assert sorted(ctx.get_objects_by_type("component")) == ["Wexc", "Winh", "post_exc", "pre_exc", "pre_inh"]
+    v, spk = run_here(ctx, 3000)
+    assert spk == ref["trace"]["spike_indices"][:3000]
+    assert rel_close(v, ref["trace"]["v"][:3000])
+    # Loading the same name again returns the context as it is (ngclearn's rule).
+    assert Context.load(os.path.join(FIXTURES, "models"), "ei_alpha_tutorial") is ctx
+
+
+def test_a_model_saved_here_loads_here_with_its_state(tmp_path):
+    name = fresh("saved")
+    ctx, adv, pe, pi, post = ei_circuit(name)
+    for t in range(1, 1001):
+        adv.run(t=t * 0.1, dt=0.1)
+    ctx.save_to_json(str(tmp_path), overwrite=True)
+    assert sorted(os.listdir(tmp_path / name)) == ["component", "connections.json", "contextData.json", "process"]
+    # A second context of that path cannot be made while the first exists: load it
+    # under the saved path after forgetting the first.
+    from ngclearn_rs import _context
+
+    del _context._contexts[ctx.path]
+    loaded = Context.load(str(tmp_path), name)
+    assert loaded is not ctx
+    for k, val in ctx.state().items():
+        assert np.array_equal(loaded.state()[k], val), k
+    want = run_here_continued(ctx, 1001, 2000)
+    got = run_here_continued(loaded, 1001, 2000)
+    assert got == want
+    with pytest.raises(FileNotFoundError):
+        ctx.save_to_json(str(tmp_path / "missing" / "deeper"))
+    with pytest.raises(FileNotFoundError):
+        Context.load(str(tmp_path), "no_such_model")
+
+
+def run_here_continued(ctx, first, last):
+    adv = ctx.get_objects("advance_proc", objectType="process")
+    post = ctx.get_components("post_exc")
+    out = []
+    for t in range(first, last + 1):
+        adv.run(t=t * 0.1, dt=0.1)
+        out.append((post.v.get()[0, 0].item(), post.s.get()[0, 0].item()))
+    return out
+
+
+def test_a_model_saved_here_runs_in_ngclearn_as_here(tmp_path):
+    ng = ngclearn_or_skip()
+    from ngclearn import Context as NgContext
+
+    name = fresh("tong")
+    ctx, adv, pe, pi, post = ei_circuit(name)
+    for t in range(1, 501):
+        adv.run(t=t * 0.1, dt=0.1)
+    ctx.save_to_json(str(tmp_path), overwrite=True)
+    theirs = NgContext.load(str(tmp_path), name)
+    t_adv = theirs.get_objects("advance_proc", objectType="process")
+    t_post = theirs.get_components("post_exc")
+    for t in range(501, 2501):
+        adv.run(t=t * 0.1, dt=0.1)
+        t_adv.run(t=t * 0.1, dt=0.1)
+        assert np.array_equal(np.asarray(t_post.s.get()), post.s.get()), t
+        assert rel_close(post.v.get(), np.asarray(t_post.v.get())), t
+    assert ng is not None
+
+
+def test_a_model_ngclearn_saves_runs_here_as_there(tmp_path):
+    ngclearn_or_skip()
+    import jax.numpy as jnp
+    from jax import random as jr
+    from ngclearn import Context as NgContext, MethodProcess as NgProcess
+    from ngclearn.components import AlphaSynapse, LIFCell, PoissonCell
+    from ngclearn.operations import Summation
+    from ngclearn.utils.distribution_generator import DistributionGenerator as DG
+
+    name = fresh("fromng")
+    sk = jr.split(jr.PRNGKey(7), 4)
+    with NgContext(name) as nctx:
+        pe = PoissonCell("pre_exc", n_units=30, target_freq=40., key=sk[0])
+        We = AlphaSynapse(name="Wexc", shape=(30, 2), tau_decay=2., g_syn_bar=1.0, syn_rest=0., resist_scale=0.1,
+                          weight_init=DG.constant(value=1.), key=sk[1])
+        post = LIFCell("post_exc", n_units=2, tau_m=10., thr=-55., v_rest=-75., v_reset=-75., tau_theta=0.,
+                       theta_plus=0., refract_time=2., key=sk[2])
+        pe.outputs >> We.inputs
+        post.v >> We.v
+        We.i_syn >> post.j
+        adv = NgProcess("advance_proc") >> pe.advance_state >> We.advance_state >> post.advance_state
+        NgProcess("reset_proc") >> pe.reset >> We.reset >> post.reset
+    pe.inputs.set(jnp.ones((1, 30)))
+    nctx.save_to_json(str(tmp_path), overwrite=True)
+    mine = Context.load(str(tmp_path), name)
+    m_adv = mine.get_objects("advance_proc", objectType="process")
+    m_post = mine.get_components("post_exc")
+    spikes = 0
+    for t in range(1, 1501):
+        adv.run(t=t * 0.1, dt=0.1)
+        m_adv.run(t=t * 0.1, dt=0.1)
+        assert np.array_equal(np.asarray(post.s.get()), m_post.s.get()), t
+        assert rel_close(m_post.v.get(), np.asarray(post.v.get())), t
+        spikes += int(m_post.s.get().sum())
+    assert spikes > 0
