@@ -108,3 +108,21 @@ def test_keys_splits_and_initialisers_are_jaxs():
     with Context(fresh("dense")):
         D = DenseSynapse("D", shape=(6, 5), p_conn=0.5, key=random.PRNGKey(ref["seed"]))
     assert D.weights.get().tolist() == ref["weights"]["dense_default_init_p_conn_0.5"]
+
+
+def test_a_key_may_be_jaxs_own_raw_or_typed():
+    try:
+        import jax
+    except ImportError:
+        import pytest
+
+        pytest.skip("JAX is not installed here (the package does not need it)")
+    from ngclearn_rs.components import PoissonCell as P
+
+    with Context(fresh("keys")):
+        a = P("a", 5, key=random.PRNGKey(3))
+        b = P("b", 5, key=jax.random.PRNGKey(3))
+        c = P("c", 5, key=jax.random.key(3))
+        d = P("d", 5, key=[0, 3])
+    for x in (b, c, d):
+        assert x.key.get().tolist() == a.key.get().tolist()

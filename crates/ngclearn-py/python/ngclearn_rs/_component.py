@@ -16,8 +16,18 @@ _classes = {}
 
 
 def _key_pair(key, where):
-    """A PRNG key as ``[hi, lo]``: a JAX key, or any array-like of two uint32."""
-    k = np.asarray(key)
+    """A PRNG key as ``[hi, lo]``: a JAX key (raw or typed), or any array-like of two
+    uint32."""
+    dtype = getattr(key, "dtype", None)
+    if dtype is not None and str(dtype).startswith("key<"):
+        # A typed JAX key (jax.random.key): its raw data is the pair.
+        import jax
+
+        key = jax.random.key_data(key)
+    try:
+        k = np.asarray(key)
+    except Exception as e:
+        raise TypeError(f"{where}: `key` must be a JAX key or two uint32, got {key!r}") from e
     if k.dtype == object or k.size != 2 or not np.issubdtype(k.dtype, np.integer):
         raise TypeError(
             f"{where}: `key` must be a JAX key or two uint32 (e.g. ngclearn_rs.random.PRNGKey(0)), "
