@@ -30,8 +30,9 @@ use pyo3::prelude::*;
 use serde_json::{Map, Value as Json};
 
 /// The Python exception for an engine error: lookups of unknown names are `KeyError`,
-/// a file that does not exist `FileNotFoundError`, other file problems `OSError`,
-/// anything else about the values given `ValueError`.
+/// a file that does not exist `FileNotFoundError`, other file problems `OSError`, a
+/// value of the wrong type (an argument, a key for an array) `TypeError`, anything else
+/// about the values given `ValueError`.
 fn error(e: Error) -> PyErr {
     let msg = e.to_string();
     match e {
@@ -45,6 +46,12 @@ fn error(e: Error) -> PyErr {
         }
         Error::Io { .. } => PyOSError::new_err(msg),
         Error::KindMismatch { .. } => PyTypeError::new_err(msg),
+        // An argument of the wrong type ("expected a number, got \"high\"").
+        Error::Format { ref message, .. }
+            if message.starts_with("expected") && !message.contains("non-negative") =>
+        {
+            PyTypeError::new_err(msg)
+        }
         _ => PyValueError::new_err(msg),
     }
 }

@@ -20,6 +20,8 @@ def test_non_finite_and_non_positive_parameters_are_value_errors():
             LIFCell("z", 3, tau_m=-1.0)
         with pytest.raises(ValueError, match="n_units"):
             LIFCell("z", 0, tau_m=10.0)
+        with pytest.raises(ValueError, match="n_units"):
+            LIFCell("z", -3, tau_m=10.0)
         with pytest.raises(ValueError, match="tau_decay"):
             AlphaSynapse("W", (2, 3), tau_decay=0.0, g_syn_bar=1.0, syn_rest=0.0)
         with pytest.raises(ValueError, match="resist_scale"):
@@ -42,6 +44,10 @@ def test_wrong_arguments_are_type_errors():
             LIFCell("z", 3, 10.0, key="abc")
         with pytest.raises(TypeError):
             DenseSynapse("D", (2, 3), weight_init=lambda shape, key: None)
+        with pytest.raises(TypeError, match="thr"):
+            LIFCell("z", 3, 10.0, thr="high")
+        with pytest.raises(TypeError, match="one_spike"):
+            LIFCell("z", 3, 10.0, one_spike=2.5)
 
 
 def test_wrong_shapes_unknown_names_and_wires():
