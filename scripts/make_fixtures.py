@@ -14,7 +14,8 @@ import jax
 from ngclearn import Context, MethodProcess
 from ngclearn.operations import Summation
 from ngclearn.components import (AlphaSynapse, ExponentialSynapse, DoubleExpSynapse, LIFCell,
-                                 PoissonCell, BernoulliCell, DenseSynapse)
+                                 PoissonCell, BernoulliCell, DenseSynapse, VarTrace, TraceSTDPSynapse,
+                                 StaticSynapse)
 from ngclearn.utils.distribution_generator import DistributionGenerator as DG
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -216,3 +217,99 @@ def ei_poisson(seed, n_exc, n_inh, n_post, exc_freq, inh_freq, steps, save_dir, 
             "trace": {"v": v, "spike_indices": spk, "pre_spike_count": pre_counts}}
 dump("ei_alpha_poisson_seed1234", ei_poisson(1234, 80, 20, 1, 10., 10., 10000, os.path.join(out, "models"), "ei_alpha_tutorial"))
 print("done 6")
+
+# ---------- 7. trace-based learning: VarTrace, TraceSTDPSynapse (given signals), and a learning circuit ----------
+def var_trace(n, batch, steps, dt, kw, graded):
+    with Context(ctxname("tr")) as ctx:
+        tr = VarTrace("tr", n_units=n, batch_size=batch, key=random.PRNGKey(2), **kw)
+        adv = MethodProcess("adv") >> tr.advance_state
+        rst = MethodProcess("rst") >> tr.reset
+    rst.run()
+    ins = (rng.uniform(0, 1, size=(steps, batch, n)) < 0.2).astype(np.float32)
+    if graded:
+        ins = ins * rng.uniform(0.2, 1.5, size=ins.shape).astype(np.float32)
+    rec = []
+    for t in range(steps):
+        tr.inputs.set(jnp.asarray(ins[t])); adv.run(t=t * dt, dt=dt)
+        rec.append(L(tr.trace.get()))
+    return {"component": "VarTrace", "kwargs": kw, "n_units": n, "batch_size": batch, "dt": dt, "steps": steps,
+            "inputs": L(ins), "trace": rec, "note": "inputs[k] set before step k; advance_state(t=k*dt, dt); trace after each step"}
+trace_cases = [
+    ("var_trace_exp_pulse", 6, 1, 200, 1.0, dict(tau_tr=20., a_delta=0.)),
+    ("var_trace_lin_additive", 5, 2, 150, 0.5, dict(tau_tr=10., a_delta=0.5, gamma_tr=0.9, decay_type="lin")),
+    ("var_trace_step_scaled", 4, 1, 100, 1.0, dict(tau_tr=5., a_delta=0., P_scale=0.7, decay_type="step")),
+    ("var_trace_nearest", 5, 1, 150, 1.0, dict(tau_tr=15., a_delta=1.0, n_nearest_spikes=1)),
+]
+out7 = {}
+for name, n, b, steps, dt, kw in trace_cases:
+    out7[name] = var_trace(n, b, steps, dt, kw, graded=(name == "var_trace_lin_additive"))
+dump("var_trace_cases", {"description": "VarTrace driven by given inputs (spikes, graded in the lin case)", "cases": out7})
+
+def stdp_given(n_pre, n_post, batch, steps, kw, mask):
+    k = random.split(random.PRNGKey(11), 3)
+    with Context(ctxname("stdp")) as ctx:
+        W = TraceSTDPSynapse("W", shape=(n_pre, n_post), batch_size=batch, weight_init=DG.uniform(0.1, 0.6),
+                             weight_mask=None if mask is None else jnp.asarray(mask), key=k[1], **kw)
+        adv = MethodProcess("adv") >> W.advance_state >> W.evolve
+        rst = MethodProcess("rst") >> W.reset
+    rst.run()
+    w0 = L(W.weights.get())
+    sp = (rng.uniform(0, 1, size=(steps, batch, n_pre)) < 0.15).astype(np.float32)
+    sq = (rng.uniform(0, 1, size=(steps, batch, n_post)) < 0.1).astype(np.float32)
+    zp = rng.uniform(0, 1, size=(steps, batch, n_pre)).astype(np.float32)
+    zq = rng.uniform(0, 1, size=(steps, batch, n_post)).astype(np.float32)
+    outs, ws, dws = [], [], []
+    for t in range(steps):
+        W.inputs.set(jnp.asarray(sp[t])); W.preSpike.set(jnp.asarray(sp[t])); W.postSpike.set(jnp.asarray(sq[t]))
+        W.preTrace.set(jnp.asarray(zp[t])); W.postTrace.set(jnp.asarray(zq[t]))
+        adv.run(t=t * 1.0, dt=1.0)
+        outs.append(L(W.outputs.get()))
+        if t % 10 == 9 or t < 3:
+            ws.append([t, L(W.weights.get())]); dws.append([t, L(W.dWeights.get())])
+    return {"component": "TraceSTDPSynapse", "kwargs": kw, "shape": [n_pre, n_post], "batch_size": batch, "steps": steps,
+            "weight_init": "uniform(0.1, 0.6)", "weights0": w0, "weight_mask": None if mask is None else L(mask),
+            "preSpike": L(sp), "postSpike": L(sq), "preTrace": L(zp), "postTrace": L(zq),
+            "outputs": outs, "weights_at": ws, "dWeights_at": dws,
+            "note": "each step: inputs = preSpike[k] and the four signals set, then advance_state then evolve (one process); "
+                    "weights/dWeights recorded after steps 0, 1, 2 and every 10th"}
+mask7 = (rng.uniform(0, 1, size=(8, 5)) < 0.7).astype(np.float32)
+stdp_cases = {
+    "mu0_plain": stdp_given(8, 5, 1, 120, dict(A_plus=0.02, A_minus=0.01), None),
+    "mu_power_target_decay_mask": stdp_given(8, 5, 1, 120, dict(A_plus=0.03, A_minus=0.02, mu=1.5, pretrace_target=0.2, tau_w=40., eta=0.5, w_bound=0.9), mask7),
+    "batch2_no_ltd": stdp_given(8, 5, 2, 80, dict(A_plus=0.02, A_minus=0.), None),
+}
+dump("trace_stdp_given", {"description": "TraceSTDPSynapse driven by given spikes and traces", "cases": stdp_cases})
+
+def stdp_circuit(steps, save_dir, model_name):
+    k = random.split(random.PRNGKey(21), 5)
+    with Context(model_name) as ctx:
+        pre = PoissonCell("pre", n_units=20, target_freq=60., key=k[0])
+        W = TraceSTDPSynapse("W", shape=(20, 4), A_plus=0.01, A_minus=0.004, eta=1., pretrace_target=0.05,
+                             weight_init=DG.uniform(0.1, 0.5), resist_scale=40., w_bound=1., key=k[1])
+        post = LIFCell("post", n_units=4, tau_m=10., thr=-52., v_rest=-65., v_reset=-60., tau_theta=500., theta_plus=0.2,
+                       refract_time=2., key=k[2])
+        tp = VarTrace("tp", n_units=20, tau_tr=20., a_delta=0., key=k[3])
+        tq = VarTrace("tq", n_units=4, tau_tr=20., a_delta=0., key=k[4])
+        pre.outputs >> W.inputs; W.outputs >> post.j
+        pre.outputs >> tp.inputs; post.s >> tq.inputs
+        pre.outputs >> W.preSpike; post.s >> W.postSpike; tp.trace >> W.preTrace; tq.trace >> W.postTrace
+        adv = MethodProcess("advance_proc") >> pre.advance_state >> W.advance_state >> post.advance_state \
+            >> tp.advance_state >> tq.advance_state >> W.evolve
+        rst = MethodProcess("reset_proc") >> pre.reset >> W.reset >> post.reset >> tp.reset >> tq.reset
+    rst.run()
+    pre.inputs.set(jnp.ones((1, 20)))
+    w0 = L(W.weights.get())
+    spk, ws = [], []
+    for t in range(1, steps + 1):
+        adv.run(t=t * 1.0, dt=1.0)
+        spk.append([int(i) for i in np.nonzero(np.asarray(post.s.get())[0])[0]])
+        if t % 50 == 0:
+            ws.append([t, L(W.weights.get())])
+    if save_dir:
+        os.makedirs(save_dir, exist_ok=True); ctx.save_to_json(save_dir, overwrite=True)
+    return {"description": "Poisson(20, 60 Hz) -> TraceSTDPSynapse(20x4) -> adaptive LIF(4), VarTraces on both sides; "
+                           "keys split(PRNGKey(21), 5) in the order pre, W, post, tp, tq; after reset pre.inputs = ones; "
+                           "steps t=1..steps with advance_proc(t=t, dt=1.0), which ends with W.evolve. The saved model holds the final state.",
+            "steps": steps, "weights0": w0, "post_spike_indices": spk, "weights_at": ws, "model_dir": model_name if save_dir else None}
+dump("trace_stdp_circuit", stdp_circuit(500, os.path.join(out, "models"), "stdp_circuit"))
+print("done 7")

@@ -235,7 +235,9 @@ fn a_saved_ngclearn_model_runs_records_and_saves() {
 fn reset_and_process_options() {
     let d = scratch("reset");
     let model = fixtures().join("models/ei_alpha_tutorial");
-    // --reset runs reset_proc: the Poisson inputs go to zero, so nothing spikes.
+    // --reset runs reset_proc: the state goes back to rest (post v = v_rest = -75; the
+    // saved model has -65), while the Poisson inputs keep their value, as ngclearn
+    // 3.1.1's reset leaves them, so the encoders still fire.
     let out = d.join("out");
     ok(&[
         "run",
@@ -254,10 +256,10 @@ fn reset_and_process_options() {
     let pre =
         Array3::<f32>::read_npy(std::fs::File::open(out.join("pre_exc.outputs.npy")).unwrap())
             .unwrap();
-    assert_eq!(pre.sum(), 0.0);
+    assert!(pre.sum() > 0.0, "the inputs survive the reset");
     let v =
         Array3::<f32>::read_npy(std::fs::File::open(out.join("post_exc.v.npy")).unwrap()).unwrap();
-    assert_eq!(v[[199, 0, 0]], -75.0, "reset to v_rest and no input");
+    assert!(v[[0, 0, 0]] < -74.0, "reset to v_rest: {}", v[[0, 0, 0]]);
     // --process reset_proc runs that process instead.
     ok(&[
         "run",

@@ -16,12 +16,14 @@
 //! argument of `new`), `check = positive | finite | non_negative | count` (an
 //! `Option` field checks its `Some` value), `units = "ms"`, `text = "..."` (the default
 //! as help shows it; needed when the default is not a literal), `aliases = ["..."]`,
+//! `name = "A_plus"` (ngclearn's name where it is not a Rust field name),
 //! `skip_kwargs` (never saved) and `omit_default` (saved only when it differs from its
 //! default). `#[param(flatten)]` embeds another `Params` struct (which must implement
 //! `Default`, its value in `new`): its parameters take the field's place in the help
 //! table, the checks and the keyword arguments. Field attributes of `Compartments`: `#[compartment(input | state | output,
-//! shape = "...", units = "...", spikes)]` (`spikes`: it holds spikes the component
-//! lists) or `#[compartment(key)]` (the PRNG key); a default
+//! shape = "...", units = "...", spikes, name = "...")]` (`spikes`: it holds spikes the
+//! component lists; `name`: ngclearn's name where it is not a Rust field name, as
+//! `preSpike`) or `#[compartment(key)]` (the PRNG key); a default
 //! shape can be given once as `#[compartments(shape = "...")]` on the struct.
 //! `#[compartment(flatten)]` on the first compartment field embeds another
 //! `Compartments` struct: its compartments come first, then this struct's, and its key
@@ -114,6 +116,8 @@ struct ParamAttr {
     flatten: bool,
     /// `keyword_only`: not one of ngclearn's positional parameters.
     keyword_only: bool,
+    /// `name = "A_plus"`: ngclearn's name, where it is not a Rust field name.
+    name: Option<LitStr>,
     /// `flatten, keyword_only = [...]`: the embedded parameters that are not
     /// positional here.
     keyword_only_names: Vec<LitStr>,
@@ -153,6 +157,8 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
                 p.text = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("aliases") {
                 p.aliases = string_list(&meta)?;
+            } else if meta.path.is_ident("name") {
+                p.name = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("keyword_only") {
                 if meta.input.peek(syn::Token![=]) {
                     p.keyword_only_names = string_list(&meta)?;
@@ -167,7 +173,7 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
                 p.flatten = true;
             } else {
                 return Err(meta.error(
-                    "expected default, check, units, text, aliases, skip_kwargs, omit_default, keyword_only or flatten",
+                    "expected default, check, units, text, aliases, skip_kwargs, omit_default, keyword_only, name or flatten",
                 ));
             }
             Ok(())
@@ -186,7 +192,8 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
         && p.aliases.is_empty()
         && !p.skip_kwargs
         && !p.omit_default
-        && !p.keyword_only;
+        && !p.keyword_only
+        && p.name.is_none();
     if p.flatten && !alone {
         return Err(syn::Error::new(
             field.span(),
@@ -266,7 +273,10 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
     for f in &fields {
         let p = param_attr(f)?;
         let ident = f.ident.as_ref().expect("named field");
-        let key = ident.to_string();
+        let key = p
+            .name
+            .as_ref()
+            .map_or_else(|| ident.to_string(), LitStr::value);
         let ty = &f.ty;
         if p.flatten {
             if !infos.is_empty() {
@@ -430,6 +440,7 @@ struct CompartmentAttr {
     key: bool,
     flatten: bool,
     spikes: bool,
+    name: Option<LitStr>,
     shape: Option<LitStr>,
     units: Option<LitStr>,
 }
@@ -446,6 +457,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
             key: false,
             flatten: false,
             spikes: false,
+            name: None,
             shape: None,
             units: None,
         };
@@ -459,6 +471,8 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
                 c.flatten = true;
             } else if p.is_ident("spikes") {
                 c.spikes = true;
+            } else if p.is_ident("name") {
+                c.name = Some(meta.value()?.parse()?);
             } else if p.is_ident("shape") {
                 c.shape = Some(meta.value()?.parse()?);
             } else if p.is_ident("units") {
@@ -471,7 +485,13 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
             Ok(())
         })?;
         if c.flatten {
-            if c.role.is_some() || c.key || c.spikes || c.shape.is_some() || c.units.is_some() {
+            if c.role.is_some()
+                || c.key
+                || c.spikes
+                || c.name.is_some()
+                || c.shape.is_some()
+                || c.units.is_some()
+            {
                 return Err(syn::Error::new(
                     a.span(),
                     "flatten takes no other attribute (the embedded struct declares its own)",
@@ -537,7 +557,10 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                 "the key must be the last compartment",
             ));
         }
-        let cname = ident.to_string();
+        let cname = c
+            .name
+            .as_ref()
+            .map_or_else(|| ident.to_string(), LitStr::value);
         let i = infos.len();
         let desc = description(f)?;
         let units = c.units.as_ref().map(LitStr::value).unwrap_or_default();

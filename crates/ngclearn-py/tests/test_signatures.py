@@ -52,8 +52,12 @@ def test_module_paths_mirror_ngclearns():
     from ngclearn_rs.components.synapses.denseSynapse import DenseSynapse
     from ngclearn_rs.components.synapses.doubleExpSynapse import DoubleExpSynapse
     from ngclearn_rs.components.synapses.exponentialSynapse import ExponentialSynapse
+    from ngclearn_rs.components.synapses.staticSynapse import StaticSynapse
+    from ngclearn_rs.components.synapses.hebbian.traceSTDPSynapse import TraceSTDPSynapse
+    from ngclearn_rs.components.other.varTrace import VarTrace
 
-    for cls in (BernoulliCell, PoissonCell, LIFCell, AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse):
+    for cls in (BernoulliCell, PoissonCell, LIFCell, AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse,
+                StaticSynapse, TraceSTDPSynapse, VarTrace):
         assert getattr(components, cls.__name__) is cls
         engine = json.loads(_core.schema(cls.__name__))["module_path"]
         assert engine == "ngclearn" + cls.__module__[len("ngclearn_rs"):] + "." + cls.__name__

@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the kernels a step is made of, on B2's sizes (SPEC §7):
 //! threefry draws, encoder steps in both random modes, the synaptic sum by events and
-//! by scanning, the LIF update, and one whole B2 step.
+//! by scanning, the LIF update, one whole B2 step, and a learning step of a 784 x 400
+//! TraceSTDP synapse.
 //!
 //! `cargo bench -p ngclearn --bench kernels` (HTML-free; results in target/criterion).
 //! Whole-process numbers with the peers come from `bench/run.py`.
@@ -168,5 +169,68 @@ fn whole_step(c: &mut Criterion) {
     }
 }
 
-criterion_group!(kernels, threefry, encoders, synapses, lif, whole_step);
+/// One learning step of a 784 x 400 TraceSTDP synapse with 10 Hz Poisson spikes on
+/// both sides (dt = 1 ms: about 8 pre- and 4 post-synaptic spikes a step) and their
+/// traces: the spikes' rows and columns only, and, for comparison, with a weight decay
+/// (`tau_w > 0`), which touches every weight.
+fn learning(c: &mut Criterion) {
+    let mut g = c.benchmark_group("learning");
+    for (id, tau_w) in [
+        ("trace_stdp_784x400_10hz", 0.0),
+        ("trace_stdp_784x400_10hz_decay", 1e4),
+    ] {
+        let k = Key::from_seed(5).split::<5>();
+        let mut ctx = Context::new("learn");
+        ctx.add(PoissonCell::new("pre", 784, 10.0, 1, Some(k[0])).unwrap())
+            .unwrap();
+        ctx.add(PoissonCell::new("post", 400, 10.0, 1, Some(k[1])).unwrap())
+            .unwrap();
+        let mut pw = TraceSTDPSynapseParams::new(0.01, 0.005);
+        (pw.tau_w, pw.key) = (tau_w, Some(k[2]));
+        ctx.add(TraceSTDPSynapse::new("W", (784, 400), pw).unwrap())
+            .unwrap();
+        let mut pt = VarTraceParams::new(20.0, 0.0);
+        pt.key = Some(k[3]);
+        ctx.add(VarTrace::new("tp", 784, pt.clone()).unwrap())
+            .unwrap();
+        pt.key = Some(k[4]);
+        ctx.add(VarTrace::new("tq", 400, pt).unwrap()).unwrap();
+        for (s, t) in [
+            ("pre:outputs", "tp:inputs"),
+            ("post:outputs", "tq:inputs"),
+            ("pre:outputs", "W:preSpike"),
+            ("post:outputs", "W:postSpike"),
+            ("tp:trace", "W:preTrace"),
+            ("tq:trace", "W:postTrace"),
+        ] {
+            ctx.wire(s, t).unwrap();
+        }
+        ctx.process(
+            "learn",
+            &[
+                ("pre", Method::AdvanceState),
+                ("post", Method::AdvanceState),
+                ("tp", Method::AdvanceState),
+                ("tq", Method::AdvanceState),
+                ("W", Method::Evolve),
+            ],
+        )
+        .unwrap();
+        let mut m = ctx.build().unwrap();
+        m.set("pre:inputs", &Array2::ones((1, 784))).unwrap();
+        m.set("post:inputs", &Array2::ones((1, 400))).unwrap();
+        m.run_named("learn", 0.0, 1.0).unwrap();
+        let learn = m.process_id("learn").unwrap();
+        let mut t = 0u32;
+        g.bench_function(id, |b| {
+            b.iter(|| {
+                t += 1;
+                m.run(learn, t as f32, 1.0).unwrap();
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(kernels, threefry, encoders, synapses, lif, whole_step, learning);
 criterion_main!(kernels);

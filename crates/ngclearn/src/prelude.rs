@@ -1,10 +1,13 @@
 //! The names most models need, in one import.
 
+pub use crate::components::input_encoders::poisson_cell::PoissonCellParams;
 pub use crate::components::input_encoders::{BernoulliCell, PoissonCell};
 pub use crate::components::neurons::spiking::{LIFCell, LIFCellParams};
+pub use crate::components::other::var_trace::{VarTrace, VarTraceParams};
 pub use crate::components::synapses::{
     AlphaSynapse, AlphaSynapseParams, DenseParams, DenseSynapse, DoubleExpSynapse,
-    DoubleExpSynapseParams, ExponentialSynapse, ExponentialSynapseParams,
+    DoubleExpSynapseParams, ExponentialSynapse, ExponentialSynapseParams, StaticSynapse,
+    TraceSTDPSynapse, TraceSTDPSynapseParams,
 };
 pub use crate::core::component::Component;
 pub use crate::core::context::{CompartmentRef, Context, Method, Model, ModelId, ProcessId};

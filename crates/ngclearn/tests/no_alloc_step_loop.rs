@@ -205,3 +205,67 @@ fn the_simulation_loop_does_not_allocate() {
     assert!(sim.spikes(count) > Some(0), "the cells did spike");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A learning circuit: Poisson -> TraceSTDP (evolving every step, sparse and full
+/// updates) -> LIF, with VarTraces on both sides.
+#[test]
+fn learning_does_not_allocate() {
+    use ndarray::Array2;
+    use ngclearn::prelude::*;
+    let k = Key::from_seed(4).split::<5>();
+    let mut ctx = Context::new("learn");
+    let mut pp = PoissonCellParams::new();
+    (pp.target_freq, pp.key) = (80.0, Some(k[0]));
+    ctx.add(PoissonCell::with_params("pre", 30, pp).unwrap())
+        .unwrap();
+    let mut pw = TraceSTDPSynapseParams::new(0.01, 0.005);
+    (pw.resist_scale, pw.key) = (40.0, Some(k[1]));
+    ctx.add(TraceSTDPSynapse::new("W", (30, 6), pw).unwrap())
+        .unwrap();
+    let mut pl = LIFCellParams::new(10.0);
+    pl.key = Some(k[2]);
+    ctx.add(LIFCell::new("post", 6, pl).unwrap()).unwrap();
+    let mut pt = VarTraceParams::new(20.0, 0.0);
+    pt.key = Some(k[3]);
+    ctx.add(VarTrace::new("tp", 30, pt.clone()).unwrap())
+        .unwrap();
+    pt.key = Some(k[4]);
+    ctx.add(VarTrace::new("tq", 6, pt).unwrap()).unwrap();
+    for (s, t) in [
+        ("pre:outputs", "W:inputs"),
+        ("W:outputs", "post:j"),
+        ("pre:outputs", "tp:inputs"),
+        ("post:s", "tq:inputs"),
+        ("pre:outputs", "W:preSpike"),
+        ("post:s", "W:postSpike"),
+        ("tp:trace", "W:preTrace"),
+        ("tq:trace", "W:postTrace"),
+    ] {
+        ctx.wire(s, t).unwrap();
+    }
+    ctx.process(
+        "adv",
+        &[
+            ("pre", Method::AdvanceState),
+            ("W", Method::AdvanceState),
+            ("post", Method::AdvanceState),
+            ("tp", Method::AdvanceState),
+            ("tq", Method::AdvanceState),
+            ("W", Method::Evolve),
+        ],
+    )
+    .unwrap();
+    let mut m = ctx.build().unwrap();
+    m.set("pre:inputs", &Array2::ones((1, 30))).unwrap();
+    let adv = m.process_id("adv").unwrap();
+    m.run(adv, 1.0, 1.0).unwrap();
+    let w0 = m.get("W:weights").unwrap();
+    let before = allocs();
+    for t in 2..=600 {
+        m.run(adv, t as f32, 1.0).unwrap();
+    }
+    let after = allocs();
+    assert_ne!(m.get("W:weights").unwrap(), w0, "the weights learned");
+    assert!(m.get("post:tols").unwrap().sum() > 0.0, "the cells fired");
+    assert_eq!(after - before, 0, "allocations while learning");
+}

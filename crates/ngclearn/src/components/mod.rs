@@ -2,22 +2,30 @@
 
 pub mod input_encoders;
 pub mod neurons;
+pub mod other;
 pub mod synapses;
 
 pub use input_encoders::{BernoulliCell, PoissonCell};
 pub use neurons::spiking::LIFCell;
-pub use synapses::{AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse};
+pub use other::VarTrace;
+pub use synapses::{
+    AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse, StaticSynapse,
+    TraceSTDPSynapse,
+};
 
 use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 7] = [
+pub static CLASSES: [&ComponentClass; 10] = [
     &synapses::dense_synapse::CLASS,
+    &synapses::static_synapse::CLASS,
+    &synapses::hebbian::trace_stdp_synapse::CLASS,
     &synapses::alpha_synapse::CLASS,
     &synapses::exponential_synapse::CLASS,
     &synapses::double_exp_synapse::CLASS,
     &neurons::spiking::lif_cell::CLASS,
     &input_encoders::poisson_cell::CLASS,
     &input_encoders::bernoulli_cell::CLASS,
+    &other::var_trace::CLASS,
 ];

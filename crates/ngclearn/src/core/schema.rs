@@ -92,6 +92,18 @@ pub static ADVANCE_AND_RESET: [MethodInfo; 2] = [
     },
 ];
 
+/// `advance_state`, `evolve` (a learning rule's update, reading the wired
+/// plasticity signals) and `reset`: the methods of a plastic synapse.
+pub static ADVANCE_EVOLVE_RESET: [MethodInfo; 3] = [
+    ADVANCE_AND_RESET[0],
+    MethodInfo {
+        name: "evolve",
+        reads_inputs: true,
+        description: "One update of the weights by the learning rule",
+    },
+    ADVANCE_AND_RESET[1],
+];
+
 /// The help metadata of a component class.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Schema {

@@ -1025,6 +1025,10 @@ mod tests {
                 ("g_syn_bar", serde_json::json!(1.0)),
                 ("syn_rest", serde_json::json!(0.0)),
                 ("tau_m", serde_json::json!(10.0)),
+                ("A_plus", serde_json::json!(0.01)),
+                ("A_minus", serde_json::json!(0.01)),
+                ("tau_tr", serde_json::json!(20.0)),
+                ("a_delta", serde_json::json!(0.0)),
             ] {
                 if schema.signature.contains(&k) || k == "batch_size" {
                     kwargs.insert(k.into(), v);

@@ -3,9 +3,12 @@
 
 from .input_encoders import BernoulliCell, PoissonCell
 from .neurons import LIFCell
-from .synapses import AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse
+from .other import VarTrace
+from .synapses import (
+    AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse, StaticSynapse, TraceSTDPSynapse,
+)
 
 __all__ = [
     "AlphaSynapse", "BernoulliCell", "DenseSynapse", "DoubleExpSynapse", "ExponentialSynapse",
-    "LIFCell", "PoissonCell",
+    "LIFCell", "PoissonCell", "StaticSynapse", "TraceSTDPSynapse", "VarTrace",
 ]

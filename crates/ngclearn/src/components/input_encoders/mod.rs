@@ -225,7 +225,9 @@ impl Encoder {
         if let Some(f) = self.fast.as_mut() {
             f.clear();
         }
-        self.inputs.fill(0.0);
+        // ngclearn 3.1.1's reset means to zero `inputs` too, but the compiled form of
+        // its line (`not self.inputs.targeted and self.inputs.set(...)`) never does:
+        // its code is followed, so `inputs` keep their value.
         self.outputs.fill(0.0);
         self.tols.fill(0.0);
         self.spikes.clear();

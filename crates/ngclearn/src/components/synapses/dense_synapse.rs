@@ -48,7 +48,7 @@ pub struct DenseParams {
     pub p_conn: f32,
     /// Fixed mask multiplied into W
     ///
-    /// `(1, 1)` or `(n_pre, n_post)`; only null can be read from keyword arguments.
+    /// `(1, 1)` or `(n_pre, n_post)`; in keyword arguments, rows of numbers or null.
     #[param(default = None, text = "ones (1, 1)", skip_kwargs)]
     pub mask: Option<Array2<f32>>,
     /// Rows of the batch dimension
@@ -263,6 +263,32 @@ impl Dense {
         }
     }
 
+    /// DenseSynapse's step: `outputs = (inputs . (W * mask)) * resist_scale + biases`,
+    /// the rows of `W` whose input is zero skipped (they add nothing).
+    pub fn dense_step(&mut self) {
+        let scalar_mask = self.mask.dim() == (1, 1);
+        let m0 = self.mask[[0, 0]];
+        for (s_row, mut out) in self.inputs.rows().into_iter().zip(self.outputs.rows_mut()) {
+            out.fill(0.0);
+            for (i, (&s, w_row)) in s_row.iter().zip(self.weights.rows()).enumerate() {
+                if s == 0.0 {
+                    continue;
+                }
+                if scalar_mask {
+                    out.zip_mut_with(&w_row, |o, &w| *o += s * (w * m0));
+                } else {
+                    let m_row = self.mask.row(i);
+                    for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
+                        *o += s * (w * m);
+                    }
+                }
+            }
+            for (o, &bias) in out.iter_mut().zip(self.biases.row(0)) {
+                *o = *o * self.p.resist_scale + bias;
+            }
+        }
+    }
+
     /// A `(batch_size, n_post)` array of zeros (the shape of a post-synaptic state).
     pub fn post_zeros(&self) -> Result<Array2<f32>> {
         filled(&self.name, "shape", (self.p.batch_size, self.shape.1), 0.0)
@@ -352,11 +378,16 @@ fn prefetch(x: &[f32]) {
 }
 
 /// The help table: `shape`, then the declared parameters.
-static PARAMS: [ParamInfo; DenseParams::PARAMS.len() + 1] =
+/// The dense base's compartments (for classes that are the dense synapse under
+/// another name).
+pub(crate) static DENSE_COMPARTMENTS: [crate::core::schema::CompartmentInfo;
+    Dense::COMPARTMENTS.len()] = Dense::COMPARTMENTS;
+
+pub(crate) static PARAMS: [ParamInfo; DenseParams::PARAMS.len() + 1] =
     join_params(&[&[SHAPE], &DenseParams::PARAMS]);
 
 /// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
-static SIGNATURE: [&str; 2 + DenseParams::POSITIONAL.len()] =
+pub(crate) static SIGNATURE: [&str; 2 + DenseParams::POSITIONAL.len()] =
     join_names(&[&["name", "shape"], &DenseParams::POSITIONAL], &[]);
 
 static SCHEMA: Schema = Schema {
@@ -438,28 +469,7 @@ impl Component for DenseSynapse {
         &SCHEMA
     }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
-        let b = &mut self.base;
-        let scalar_mask = b.mask.dim() == (1, 1);
-        let m0 = b.mask[[0, 0]];
-        for (s_row, mut out) in b.inputs.rows().into_iter().zip(b.outputs.rows_mut()) {
-            out.fill(0.0);
-            for (i, (&s, w_row)) in s_row.iter().zip(b.weights.rows()).enumerate() {
-                if s == 0.0 {
-                    continue;
-                }
-                if scalar_mask {
-                    out.zip_mut_with(&w_row, |o, &w| *o += s * (w * m0));
-                } else {
-                    let m_row = b.mask.row(i);
-                    for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
-                        *o += s * (w * m);
-                    }
-                }
-            }
-            for (o, &bias) in out.iter_mut().zip(b.biases.row(0)) {
-                *o = *o * b.p.resist_scale + bias;
-            }
-        }
+        self.base.dense_step();
     }
     fn reset(&mut self) {
         self.base.reset();

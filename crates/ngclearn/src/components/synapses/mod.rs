@@ -4,9 +4,13 @@ pub mod alpha_synapse;
 pub mod dense_synapse;
 pub mod double_exp_synapse;
 pub mod exponential_synapse;
+pub mod hebbian;
+pub mod static_synapse;
 
 pub use alpha_synapse::{AlphaSynapse, AlphaSynapseParams};
 pub use dense_synapse::{DenseParams, DenseSynapse};
 pub use double_exp_synapse::{DoubleExpSynapse, DoubleExpSynapseParams};
 pub use exponential_synapse::{ExponentialSynapse, ExponentialSynapseParams};
+pub use hebbian::{TraceSTDPSynapse, TraceSTDPSynapseParams};
+pub use static_synapse::StaticSynapse;
 mod conductance;

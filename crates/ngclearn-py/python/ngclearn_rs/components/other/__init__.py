@@ -1,0 +1,3 @@
+from .varTrace import VarTrace
+
+__all__ = ["VarTrace"]

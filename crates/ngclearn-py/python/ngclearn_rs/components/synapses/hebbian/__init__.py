@@ -1,0 +1,3 @@
+from .traceSTDPSynapse import TraceSTDPSynapse
+
+__all__ = ["TraceSTDPSynapse"]

@@ -1,0 +1,234 @@
+//! `VarTrace`: a low-pass filter (trace) of its input, the pre- and post-synaptic
+//! traces of spike-timing-dependent plasticity.
+//!
+//! Each step of `dt`, as ngclearn 3.1.1's code computes it (in this order, float32):
+//! ```text
+//! decay = exp(-dt / tau_tr)          decay_type contains "exp"
+//!       = 1 - dt / tau_tr            else, contains "lin"
+//!       = 0                          else ("step")
+//! z = (gamma_tr * trace) * decay
+//! z = z + inputs * (a_delta - trace / n_nearest_spikes)   n_nearest_spikes > 0
+//! z = z + inputs * a_delta                                else, a_delta > 0
+//! z = z * (1 - inputs) + inputs * P_scale                 else (a pulse sets the trace)
+//! trace = outputs = z
+//! ```
+//! The decay type is matched as ngclearn matches it, by substring (`"exp"` first).
+//! `reset` zeroes `outputs` and `trace`. ngclearn's reset means to zero `inputs` too
+//! when they are not wired, but its compiled form (`hasattr(inputs, "targeted") and
+//! ...` on an array) never does; the code is followed, so `inputs` keep their value.
+
+use crate::components::input_encoders::N_UNITS;
+use crate::core::class::ComponentClass;
+use crate::core::component::{filled, valid_name, Component, WriteToken};
+use crate::core::rng::Key;
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::error::Result;
+use crate::io::kwargs::Kwargs;
+use crate::{Compartments, Params};
+use ndarray::Array2;
+
+/// Parameters of a [`VarTrace`], with ngclearn's names and defaults. Each field's doc
+/// comment is its help description.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct VarTraceParams {
+    /// Trace time constant
+    #[param(check = positive, units = "ms")]
+    pub tau_tr: f32,
+    /// Increment of the trace per unit of input; if <= 0, a pulse sets the trace to P_scale
+    #[param(check = finite)]
+    pub a_delta: f32,
+    /// Value a pulse sets the trace to (when a_delta <= 0)
+    #[param(default = 1.0, check = finite, name = "P_scale")]
+    pub p_scale: f32,
+    /// Extra multiplier of the decaying trace
+    #[param(default = 1.0, check = finite)]
+    pub gamma_tr: f32,
+    /// exp (exponential decay), lin (linear) or step (no memory)
+    #[param(default = String::from("exp"), text = "exp")]
+    pub decay_type: String,
+    /// If k > 0, a nearest-k trace: increments shrink by trace / k
+    #[param(default = 0)]
+    pub n_nearest_spikes: usize,
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// JAX PRNG key
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs)]
+    pub key: Option<Key>,
+}
+
+/// How the trace decays between steps (ngclearn matches `decay_type` by substring).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Decay {
+    Exp,
+    Lin,
+    Step,
+}
+
+/// The variable trace (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
+pub struct VarTrace {
+    name: String,
+    p: VarTraceParams,
+    decay: Decay,
+    /// Input signal (e.g. spikes)
+    #[compartment(input)]
+    inputs: Array2<f32>,
+    /// Filtered signal (same as trace)
+    #[compartment(output)]
+    outputs: Array2<f32>,
+    /// Low-pass filtered value of the input
+    #[compartment(state)]
+    trace: Array2<f32>,
+    /// JAX PRNG key (unused by the dynamics)
+    #[compartment(key)]
+    key: Key,
+}
+
+/// The help table: `n_units`, then the declared parameters.
+static PARAMS: [ParamInfo; VarTraceParams::PARAMS.len() + 1] =
+    join_params(&[&[N_UNITS], &VarTraceParams::PARAMS]);
+
+/// ngclearn's positional parameters: `name`, `n_units`, then the declared ones.
+static SIGNATURE: [&str; 2 + VarTraceParams::POSITIONAL.len()] =
+    join_names(&[&["name", "n_units"], &VarTraceParams::POSITIONAL], &[]);
+
+static SCHEMA: Schema = Schema {
+    class: "VarTrace",
+    module_path: "ngclearn.components.other.varTrace.VarTrace",
+    description:
+        "Variable trace: a low-pass filter of its input (pre/post-synaptic traces for STDP)",
+    compartments: &VarTrace::COMPARTMENTS,
+    dynamics: "decay = exp(-dt / tau_tr) [exp] | 1 - dt / tau_tr [lin] | 0 [step]\n\
+               z = (gamma_tr * trace) * decay\n\
+               z += inputs * (a_delta - trace / n_nearest_spikes)   [n_nearest_spikes > 0]\n\
+               z += inputs * a_delta                                [else a_delta > 0]\n\
+               z = z * (1 - inputs) + inputs * P_scale              [else]\n\
+               trace = outputs = z",
+    hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(VarTrace::from_kwargs(kw)?)),
+};
+
+impl VarTrace {
+    /// Builds `n_units` traces with the parameters `p`.
+    pub fn new(name: &str, n_units: usize, p: VarTraceParams) -> Result<Self> {
+        let name = valid_name(name)?;
+        count(&name, "n_units", n_units)?;
+        p.validate(&name)?;
+        let decay = if p.decay_type.contains("exp") {
+            Decay::Exp
+        } else if p.decay_type.contains("lin") {
+            Decay::Lin
+        } else {
+            Decay::Step
+        };
+        let z = || filled(&name, "n_units", (p.batch_size, n_units), 0.0);
+        Ok(VarTrace {
+            inputs: z()?,
+            outputs: z()?,
+            trace: z()?,
+            key: p.key.unwrap_or_else(Key::from_time),
+            decay,
+            name,
+            p,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let p = VarTraceParams::from_kwargs(kw)?;
+        VarTrace::new(&name, n, p)
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &VarTraceParams {
+        &self.p
+    }
+
+    /// The trace.
+    pub fn trace(&self) -> &Array2<f32> {
+        &self.trace
+    }
+}
+
+impl Component for VarTrace {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, dt: f32) {
+        let p = &self.p;
+        let decay = match self.decay {
+            Decay::Exp => (-dt / p.tau_tr).exp(),
+            Decay::Lin => 1.0 - dt / p.tau_tr,
+            Decay::Step => 0.0,
+        };
+        let (gamma, a, ps) = (p.gamma_tr, p.a_delta, p.p_scale);
+        let k = p.n_nearest_spikes as f32;
+        let contiguous = "owned arrays are contiguous";
+        let x = self.inputs.as_slice().expect(contiguous);
+        let tr = self.trace.as_slice_mut().expect(contiguous);
+        let out = self.outputs.as_slice_mut().expect(contiguous);
+        for ((z, &s), o) in tr.iter_mut().zip(x).zip(out.iter_mut()) {
+            let mut v = (gamma * *z) * decay;
+            if p.n_nearest_spikes > 0 {
+                v += s * (a - *z / k);
+            } else if a > 0.0 {
+                v += s * a;
+            } else {
+                v = v * (1.0 - s) + s * ps;
+            }
+            *z = v;
+            *o = v;
+        }
+    }
+    fn reset(&mut self) {
+        self.outputs.fill(0.0);
+        self.trace.fill(0.0);
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        self.compartment(index)
+    }
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
+        self.compartment_mut(index, token)
+    }
+    fn changed(&mut self, _index: usize) {
+        // Nothing is derived from the compartments.
+    }
+    fn key(&self) -> Key {
+        self.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("n_units".into(), self.inputs.ncols().into());
+        self.p.to_kwargs(&mut m);
+        m
+    }
+}

@@ -1,0 +1,250 @@
+//! Trace-based learning against ngclearn 3.1.1: VarTrace in its four modes,
+//! TraceSTDPSynapse driven by given spikes and traces (mu = 0, mu > 0 with a target,
+//! decay and a weight mask, a batch of two), and a circuit that learns for 500 steps
+//! (Poisson -> TraceSTDP -> adaptive LIF with traces on both sides), built here and
+//! loaded from the directory ngclearn saved.
+
+mod common;
+
+use common::{fixture, fixtures_dir, mat, steps, Report};
+use ndarray::Array2;
+use ngclearn::core::class::Registry;
+use ngclearn::core::component::Component;
+use ngclearn::io::kwargs::Kwargs;
+use ngclearn::io::load_model_dir;
+use ngclearn::prelude::*;
+use serde_json::{json, Map, Value};
+
+/// A component of `class` from ngclearn's keyword arguments.
+fn build(class: &str, kwargs: Value) -> Box<dyn Component> {
+    let cls = Registry::builtin().get(class).unwrap();
+    let map: Map<String, Value> = kwargs.as_object().unwrap().clone();
+    let name = map["name"].as_str().unwrap().to_string();
+    let mut kw = Kwargs::new("test", &name, cls.schema.signature, &[], &map).unwrap();
+    let c = cls.build(&mut kw).unwrap();
+    kw.finish().unwrap();
+    c
+}
+
+fn key(seed: u64, n: usize, i: usize) -> Value {
+    let mut keys = vec![Key([0, 0]); n];
+    Key::from_seed(seed).split_into(&mut keys);
+    json!([keys[i].0[0], keys[i].0[1]])
+}
+
+fn with(mut kw: Value, more: Value) -> Value {
+    for (k, v) in more.as_object().unwrap() {
+        kw[k] = v.clone();
+    }
+    kw
+}
+
+#[test]
+fn var_traces_filter_as_ngclearns() {
+    let fx = fixture("var_trace_cases");
+    for (name, case) in fx["cases"].as_object().unwrap() {
+        let kw = with(
+            case["kwargs"].clone(),
+            json!({"name": "tr", "n_units": case["n_units"], "batch_size": case["batch_size"], "key": key(2, 1, 0)}),
+        );
+        let mut ctx = Context::new(name);
+        ctx.add_boxed(build("VarTrace", kw)).unwrap();
+        ctx.process("adv", &[("tr", Method::AdvanceState)]).unwrap();
+        ctx.process("rst", &[("tr", Method::Reset)]).unwrap();
+        let mut m = ctx.build().unwrap();
+        m.run_named("rst", 0.0, 1.0).unwrap();
+        let dt = case["dt"].as_f64().unwrap() as f32;
+        let mut r = Report::default();
+        for (k, (x, want)) in steps(&case["inputs"])
+            .iter()
+            .zip(steps(&case["trace"]))
+            .enumerate()
+        {
+            m.set("tr:inputs", x).unwrap();
+            m.run_named("adv", k as f32 * dt, dt).unwrap();
+            r.check("trace", k, &m.get("tr:trace").unwrap(), &want);
+            r.check("outputs", k, &m.get("tr:outputs").unwrap(), &want);
+        }
+        r.print(name);
+    }
+}
+
+#[test]
+fn trace_stdp_learns_as_ngclearns_from_given_signals() {
+    let fx = fixture("trace_stdp_given");
+    for (name, case) in fx["cases"].as_object().unwrap() {
+        let shape = &case["shape"];
+        let mut kw = with(
+            case["kwargs"].clone(),
+            json!({"name": "W", "shape": shape, "batch_size": case["batch_size"], "key": key(11, 3, 1),
+                   "weight_init": {"dist": "uniform", "low": 0.1, "high": 0.6}}),
+        );
+        if !case["weight_mask"].is_null() {
+            kw["weight_mask"] = case["weight_mask"].clone();
+        }
+        let mut ctx = Context::new(name);
+        ctx.add_boxed(build("TraceSTDPSynapse", kw)).unwrap();
+        ctx.process("adv", &[("W", Method::AdvanceState), ("W", Method::Evolve)])
+            .unwrap();
+        ctx.process("rst", &[("W", Method::Reset)]).unwrap();
+        let mut m = ctx.build().unwrap();
+        m.run_named("rst", 0.0, 1.0).unwrap();
+        let mut r = Report::default();
+        r.check(
+            "weights0",
+            0,
+            &m.get("W:weights").unwrap(),
+            &mat(&case["weights0"]),
+        );
+        let (sp, sq) = (steps(&case["preSpike"]), steps(&case["postSpike"]));
+        let (zp, zq) = (steps(&case["preTrace"]), steps(&case["postTrace"]));
+        let outs = steps(&case["outputs"]);
+        let at = |what: &str| -> Vec<(usize, Array2<f32>)> {
+            case[what]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| (e[0].as_u64().unwrap() as usize, mat(&e[1])))
+                .collect()
+        };
+        let (ws, dws) = (at("weights_at"), at("dWeights_at"));
+        for k in 0..outs.len() {
+            m.set("W:inputs", &sp[k]).unwrap();
+            m.set("W:preSpike", &sp[k]).unwrap();
+            m.set("W:postSpike", &sq[k]).unwrap();
+            m.set("W:preTrace", &zp[k]).unwrap();
+            m.set("W:postTrace", &zq[k]).unwrap();
+            m.run_named("adv", k as f32, 1.0).unwrap();
+            r.check("outputs", k, &m.get("W:outputs").unwrap(), &outs[k]);
+            if let Some((_, w)) = ws.iter().find(|(t, _)| *t == k) {
+                r.check("weights", k, &m.get("W:weights").unwrap(), w);
+            }
+            if let Some((_, d)) = dws.iter().find(|(t, _)| *t == k) {
+                r.check("dWeights", k, &m.get("W:dWeights").unwrap(), d);
+            }
+        }
+        r.print(name);
+    }
+}
+
+/// The learning circuit of the fixture, built here with the same keys.
+fn stdp_circuit() -> Model {
+    let mut ctx = Context::new("stdp_circuit");
+    let k = |i| key(21, 5, i);
+    ctx.add_boxed(build(
+        "PoissonCell",
+        json!({"name": "pre", "n_units": 20, "target_freq": 60.0, "key": k(0)}),
+    ))
+    .unwrap();
+    ctx.add_boxed(build(
+        "TraceSTDPSynapse",
+        json!({"name": "W", "shape": [20, 4], "A_plus": 0.01, "A_minus": 0.004, "eta": 1.0,
+               "pretrace_target": 0.05, "weight_init": {"dist": "uniform", "low": 0.1, "high": 0.5},
+               "resist_scale": 40.0, "w_bound": 1.0, "key": k(1)}),
+    ))
+    .unwrap();
+    ctx.add_boxed(build(
+        "LIFCell",
+        json!({"name": "post", "n_units": 4, "tau_m": 10.0, "thr": -52.0, "v_rest": -65.0, "v_reset": -60.0,
+               "tau_theta": 500.0, "theta_plus": 0.2, "refract_time": 2.0, "key": k(2)}),
+    ))
+    .unwrap();
+    ctx.add_boxed(build(
+        "VarTrace",
+        json!({"name": "tp", "n_units": 20, "tau_tr": 20.0, "a_delta": 0.0, "key": k(3)}),
+    ))
+    .unwrap();
+    ctx.add_boxed(build(
+        "VarTrace",
+        json!({"name": "tq", "n_units": 4, "tau_tr": 20.0, "a_delta": 0.0, "key": k(4)}),
+    ))
+    .unwrap();
+    for (s, t) in [
+        ("pre:outputs", "W:inputs"),
+        ("W:outputs", "post:j"),
+        ("pre:outputs", "tp:inputs"),
+        ("post:s", "tq:inputs"),
+        ("pre:outputs", "W:preSpike"),
+        ("post:s", "W:postSpike"),
+        ("tp:trace", "W:preTrace"),
+        ("tq:trace", "W:postTrace"),
+    ] {
+        ctx.wire(s, t).unwrap();
+    }
+    let adv = [
+        ("pre", Method::AdvanceState),
+        ("W", Method::AdvanceState),
+        ("post", Method::AdvanceState),
+        ("tp", Method::AdvanceState),
+        ("tq", Method::AdvanceState),
+        ("W", Method::Evolve),
+    ];
+    ctx.process("advance_proc", &adv).unwrap();
+    let rst: Vec<_> = ["pre", "W", "post", "tp", "tq"]
+        .iter()
+        .map(|c| (*c, Method::Reset))
+        .collect();
+    ctx.process("reset_proc", &rst).unwrap();
+    ctx.build().unwrap()
+}
+
+#[test]
+fn a_circuit_learns_as_ngclearns_for_500_steps() {
+    let fx = fixture("trace_stdp_circuit");
+    let mut m = stdp_circuit();
+    m.run_named("reset_proc", 0.0, 1.0).unwrap();
+    m.set("pre:inputs", &Array2::ones((1, 20))).unwrap();
+    let mut r = Report::default();
+    r.check(
+        "weights0",
+        0,
+        &m.get("W:weights").unwrap(),
+        &mat(&fx["weights0"]),
+    );
+    let want_spikes = fx["post_spike_indices"].as_array().unwrap();
+    let ws: Vec<(usize, Array2<f32>)> = fx["weights_at"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e[0].as_u64().unwrap() as usize, mat(&e[1])))
+        .collect();
+    let mut total = 0;
+    for t in 1..=fx["steps"].as_u64().unwrap() as usize {
+        m.run_named("advance_proc", t as f32, 1.0).unwrap();
+        let s = m.get("post:s").unwrap();
+        let got: Vec<u64> = (0..4)
+            .filter(|&i| s[[0, i]] != 0.0)
+            .map(|i| i as u64)
+            .collect();
+        let want: Vec<u64> = want_spikes[t - 1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert_eq!(got, want, "post spikes at step {t}");
+        total += got.len();
+        if let Some((_, w)) = ws.iter().find(|(k, _)| *k == t) {
+            r.check("weights", t, &m.get("W:weights").unwrap(), w);
+        }
+    }
+    assert!(total > 50, "the fixture circuit spikes ({total})");
+    r.print("trace_stdp_circuit");
+}
+
+#[test]
+fn ngclearns_saved_learning_circuit_loads_with_its_learned_weights() {
+    let fx = fixture("trace_stdp_circuit");
+    let m = load_model_dir(&fixtures_dir().join("models/stdp_circuit")).unwrap();
+    let (_, last) = fx["weights_at"]
+        .as_array()
+        .unwrap()
+        .last()
+        .map(|e| (e[0].clone(), mat(&e[1])))
+        .unwrap();
+    assert_eq!(m.get("W:weights").unwrap(), last);
+    let calls = m
+        .process_calls(m.process_id("advance_proc").unwrap())
+        .unwrap();
+    assert_eq!(calls.last().unwrap(), &("W", Method::Evolve));
+}
