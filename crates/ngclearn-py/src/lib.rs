@@ -24,7 +24,8 @@ use ngclearn::utils::distribution_generator::Initializer;
 use ngclearn::Error;
 use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2};
 use pyo3::exceptions::{
-    PyFileNotFoundError, PyKeyError, PyOSError, PyRuntimeError, PyTypeError, PyValueError,
+    PyFileNotFoundError, PyKeyError, PyMemoryError, PyOSError, PyRuntimeError, PyTypeError,
+    PyValueError,
 };
 use pyo3::prelude::*;
 use serde_json::{Map, Value as Json};
@@ -436,6 +437,12 @@ impl Circuit {
         }
     }
 
+    /// Whether `state` was taken from the circuit's current model (a state taken before
+    /// the circuit was rebuilt is not; its values can still be applied by path).
+    fn accepts(&self, state: PyRef<'_, PyState>) -> bool {
+        state.state.model() == self.model().id()
+    }
+
     /// Puts a state of this circuit back.
     fn set_state(&mut self, state: PyRef<'_, PyState>) -> PyResult<()> {
         self.model_mut().set_state(&state.state).map_err(error)
@@ -599,17 +606,23 @@ fn split(key: (u32, u32), num: usize) -> PyResult<Vec<(u32, u32)>> {
     if num == 0 {
         return Err(PyValueError::new_err("split: num must be at least 1"));
     }
-    let mut out = vec![Key([0, 0]); num];
+    let mut out = Vec::new();
+    out.try_reserve_exact(num)
+        .map_err(|_| PyMemoryError::new_err(format!("split: {num} keys do not fit in memory")))?;
+    out.resize(num, Key([0, 0]));
     Key([key.0, key.1]).split_into(&mut out);
     Ok(out.into_iter().map(key_of).collect())
 }
 
 /// Bits for `random.uniform(key, (n,))` in [0, 1) as JAX draws them.
 #[pyfunction]
-fn uniform<'py>(py: Python<'py>, key: (u32, u32), n: usize) -> Bound<'py, PyArray1<f32>> {
-    let mut out = vec![0.0f32; n];
+fn uniform<'py>(py: Python<'py>, key: (u32, u32), n: usize) -> PyResult<Bound<'py, PyArray1<f32>>> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(n)
+        .map_err(|_| PyMemoryError::new_err(format!("uniform: {n} values do not fit in memory")))?;
+    out.resize(n, 0.0f32);
     Key([key.0, key.1]).uniform_into(&mut out);
-    PyArray1::from_vec(py, out)
+    Ok(PyArray1::from_vec(py, out))
 }
 
 #[pymodule]

@@ -102,3 +102,23 @@ def test_setting_a_wired_compartment_does_nothing_as_in_ngclearn():
     with pytest.warns(UserWarning, match="wired"):
         y.j.set(np.ones((1, 1)))
     assert y.j.get()[0, 0] == 0.0
+
+
+def test_huge_draws_are_refused_not_fatal():
+    with pytest.raises(ValueError):
+        random.uniform(random.PRNGKey(0), (10**11,))
+    with pytest.raises(ValueError):
+        random.split(random.PRNGKey(0), 10**11)
+    with pytest.raises(ValueError):
+        random.split(random.PRNGKey(0), 0)
+
+
+def test_keys_are_checked_wherever_they_are_set():
+    with Context(fresh("keys")):
+        z = LIFCell("z", 2, tau_m=10.0)
+    with pytest.raises(ValueError):
+        z.key.set([-1, 2])
+    with pytest.raises(TypeError):
+        z.key.set([1.7, 2.2])
+    z.key.set(random.PRNGKey(9))
+    assert z.key.get().tolist() == random.PRNGKey(9).tolist()

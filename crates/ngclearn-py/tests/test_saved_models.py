@@ -125,3 +125,18 @@ def test_a_model_ngclearn_saves_runs_here_as_there(tmp_path):
         assert rel_close(m_post.v.get(), np.asarray(post.v.get())), t
         spikes += int(m_post.s.get().sum())
     assert spikes > 0
+
+
+def test_loading_a_checkpoint_refills_its_context(tmp_path):
+    # As ngclearn: a directory saved from context `c` under another name, loaded while
+    # `c` exists, fills `c` with the saved values.
+    name = fresh("ckpt")
+    ctx, adv, pe, pi, post = ei_circuit(name)
+    ctx.save_to_json(str(tmp_path), model_name="best", overwrite=True)
+    saved_v = post.v.get().copy()
+    for t in range(1, 301):
+        adv.run(t=t * 0.1, dt=0.1)
+    assert not np.array_equal(post.v.get(), saved_v)
+    back = Context.load(str(tmp_path), "best")
+    assert back is ctx
+    assert np.array_equal(ctx.get_components("post_exc").v.get(), saved_v)

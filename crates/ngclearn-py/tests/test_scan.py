@@ -93,3 +93,46 @@ def test_a_joint_process_runs_its_childrens_calls_in_order():
     assert np.array_equal(got, want)
     assert ctx.get_objects("both", objectType="process") is both
     assert set(ctx.get_objects_by_type("process")) == {"advance_proc", "reset_proc", "first", "second", "both"}
+
+
+def test_a_state_outlives_a_change_to_its_context():
+    # A state taken before a process is added still starts a scan (applied by path).
+    ctx, adv, pe, pi, post = ei_circuit(fresh("grow"))
+    adv.watch(post.v)
+    rows = np.array(adv.pack_rows(300, t=lambda i: (i + 1) * 0.1, dt=0.1))
+    f1, (v1,) = adv.scan(rows[:100])
+    _, (want,) = adv.scan(rows[100:], current_state=f1)
+    with ctx:
+        MethodProcess("extra") >> post.reset
+    _, (got,) = adv.scan(rows[100:], current_state=f1)
+    assert np.array_equal(got, want)
+
+
+def test_the_same_compartment_watched_twice_comes_back_twice():
+    ctx, adv, pe, pi, post = ei_circuit(fresh("twice"))
+    adv.watch(post.v, post.v, post.s)
+    rows = np.array(adv.pack_rows(50, t=lambda i: (i + 1) * 0.1, dt=0.1))
+    _, watched = adv.scan(rows)
+    assert len(watched) == 3 and np.array_equal(watched[0], watched[1])
+
+
+def test_the_state_run_returns_writes_through():
+    ctx, adv, pe, pi, post = ei_circuit(fresh("live"))
+    state, _ = adv.run(t=0.1, dt=0.1)
+    state[f"{ctx.path}:post_exc:v"] = -70.0
+    assert post.v.get()[0, 0] == -70.0
+    assert state[f"{ctx.path}:post_exc:v"][0, 0] == -70.0
+
+
+def test_a_replaced_process_refuses_to_run_and_joints_stay_in_their_context():
+    ctx, adv, pe, pi, post = ei_circuit(fresh("names"))
+    with ctx:
+        old = MethodProcess("p") >> post.advance_state
+        new = MethodProcess("p") >> pe.advance_state
+    new.run(t=0.1, dt=0.1)
+    with pytest.raises(RuntimeError, match="replaced"):
+        old.run(t=0.1, dt=0.1)
+    other, *_ = ei_circuit(fresh("other"))
+    with other:
+        with pytest.raises(ValueError, match="context"):
+            JointProcess("j") >> new

@@ -72,10 +72,10 @@ class Compartment:
         compartment does nothing (as in ngclearn), with a warning."""
         circuit = self._context._circuit
         if self._is_key:
-            k = np.asarray(value).reshape(-1)
-            if k.size != 2:
-                raise ValueError(f"{self.root}: a key is two uint32, got shape {np.shape(value)}")
-            circuit.set_key(self._path, (int(k[0]), int(k[1])))
+            from ._component import _key_pair
+
+            hi, lo = _key_pair(value, self.root)
+            circuit.set_key(self._path, (hi, lo))
             return
         if circuit.is_wired(self._path):
             warnings.warn(
@@ -122,6 +122,8 @@ class Compartment:
 
         if self._is_key:
             raise TypeError(f"{self.root}: a PRNG key cannot be wired")
+        if source is self:
+            return  # ngclearn: wiring a compartment to itself changes nothing
         spec = _source_spec(source, self._context)
         self._context._circuit.wire(json.dumps(spec), self._path)
 
@@ -163,8 +165,13 @@ for _name, _op in {
     "mod": np.mod,
     "pow": np.power,
     "matmul": np.matmul,
+    "and": np.bitwise_and,
+    "or": np.bitwise_or,
+    "xor": np.bitwise_xor,
 }.items():
     _f, _r = _binary(_op)
     setattr(Compartment, f"__{_name}__", _f)
     setattr(Compartment, f"__r{_name}__", _r)
 Compartment.__neg__ = lambda self: -self.get()
+for _name, _op in {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}.items():
+    setattr(Compartment, f"__{_name}__", _binary(_op)[0])

@@ -79,9 +79,20 @@ class StateDict(Mapping):
         local = self._local(key)
         if local not in self._state:
             raise KeyError(key)
-        if not local.endswith(":key"):
-            value = np.asarray(value, dtype=np.float32)
-        self._state[local] = value
+        if local.endswith(":key"):
+            from ._component import _key_pair
+
+            self._state[local] = _key_pair(value, key)
+            return
+        current = self._state[local]
+        arr = np.asarray(value, dtype=np.float32)
+        if arr.ndim == 0:
+            arr = np.full(current.shape, arr, dtype=np.float32)
+        elif arr.shape != current.shape:
+            if arr.size != current.size:
+                raise ValueError(f"{key}: shape mismatch: expected {current.shape}, got {arr.shape}")
+            arr = arr.reshape(current.shape)
+        self._state[local] = np.ascontiguousarray(arr)
 
     def __iter__(self):
         return iter([self._prefix + k for k in self._state.keys()])
@@ -100,6 +111,12 @@ class StateDict(Mapping):
 
     def __repr__(self):
         return f"StateDict({len(self)} entries of context {self._prefix[:-1]!r})"
+
+
+class _LiveStateBase(StateDict):
+    """Marks a state that is a live view of a context (see ``_process._LiveState``)."""
+
+    __slots__ = ()
 
 
 class Context:
@@ -168,14 +185,23 @@ class Context:
     def _state_from(self, given):
         """An engine state of this context from ``given`` (a StateDict of it, or a
         mapping of some of its keys over the current state)."""
-        if isinstance(given, StateDict) and given._prefix == self.path + ":":
-            return given._state
+        mine = self.path + ":"
+        if isinstance(given, StateDict):
+            if given._prefix != mine:
+                raise ValueError(
+                    f"a state of context {given._prefix[:-1]!r} given to a process of context {self.path!r}"
+                )
+            engine = given._state
+            if not isinstance(given, _LiveStateBase) and self._circuit.accepts(engine):
+                return engine
         state = StateDict(self._circuit.state(), self.path)
         for k, v in dict(given).items():
             if k in state:
                 state[k] = v
-            elif isinstance(k, str) and k.startswith(self.path + ":"):
-                raise KeyError(f"{k}: not a state entry of context {self.path!r}")
+            elif isinstance(k, str) and k.startswith(mine):
+                continue  # a wired compartment's entry, or one the context no longer has
+            else:
+                raise KeyError(f"{k!r}: not a state entry of context {self.path!r}")
         return state._state
 
     # --- saving and loading ---------------------------------------------------
@@ -197,23 +223,25 @@ class Context:
     @classmethod
     def load(cls, directory, module_name):
         """Loads ngclearn's model directory ``directory/module_name`` into a context
-        named by the path it was saved from (an existing context of that path is
-        returned as it is)."""
+        named by the path it was saved from. As ngclearn: a context named
+        ``module_name`` that exists is returned as it is; a context of the saved path
+        that exists is filled with what was saved."""
         if module_name in _contexts:
             return _contexts[module_name]
         circuit = _core.Circuit.load(os.path.join(os.fspath(directory), module_name))
-        existing = _contexts.get(circuit.name)
-        if existing is not None:
-            return existing
         from ._component import _wrap_loaded
         from ._process import MethodProcess
 
-        ctx = super().__new__(cls)
-        ctx.name = circuit.name.rsplit(":", 1)[-1]
-        ctx.path = circuit.name
+        ctx = _contexts.get(circuit.name)
+        if ctx is None:
+            ctx = super().__new__(cls)
+            ctx.name = circuit.name.rsplit(":", 1)[-1]
+            ctx.path = circuit.name
+            _contexts[ctx.path] = ctx
+        # As ngclearn, a context of the saved path that exists is filled with what was
+        # saved (its objects rebuilt from the directory).
         ctx._circuit = circuit
         ctx.objects = {}
-        _contexts[ctx.path] = ctx
         for name, klass in circuit.components():
             _wrap_loaded(ctx, name, klass)
         for pname, calls in circuit.processes():

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._compartment import Compartment
 from ._component import _Method
-from ._context import ContextObjectTypes, StateDict, _require_context
+from ._context import ContextObjectTypes, StateDict, _LiveStateBase, _require_context
 
 
 class _MissingKeyword(TypeError, RuntimeError):
@@ -37,6 +37,12 @@ class _Process:
         return list(self._watch)
 
     def _sync(self):
+        current = self._context.objects.get(ContextObjectTypes.process, {}).get(self.name)
+        if current is not self:
+            raise RuntimeError(
+                f"process {self.name!r} was replaced in context {self._context.path!r} by another "
+                f"of the same name; use that one"
+            )
         calls = self._calls()
         if calls != self._registered:
             self._context._circuit.process(self.name, [(c.name, m) for c, m in calls])
@@ -112,12 +118,16 @@ class _Process:
         self._sync()
         if keywords is None:
             keywords = self.pack_keywords(row_seed, **kwargs)
+        keys = self.get_keywords()
+        if len(keywords) != len(keys):
+            raise ValueError(
+                f"process {self.name!r}: {len(keywords)} keyword values for keywords {keys}"
+            )
         if not update or state is not None:
             final, watched = self.scan([keywords], current_state=state)
             if update:
                 self._context._circuit.set_state(final._state)
             return final, (None if watched is None else tuple(w[0] for w in watched))
-        keys = self.get_keywords()
         t = float(keywords[keys.index("t")]) if "t" in keys else 0.0
         dt = float(keywords[keys.index("dt")]) if "dt" in keys else 1.0
         ctx = self._context
@@ -137,9 +147,14 @@ class _Process:
         ctx = self._context
         start = None if current_state is None else ctx._state_from(current_state)
         watch = self._watch_list()
-        final, arrays = ctx._circuit.scan(self.name, t, dt, [c._path for c in watch], start)
+        for c in watch:
+            if c._is_key:
+                raise TypeError(f"{c.root}: scan records arrays; a PRNG key cannot be watched in a scan")
+        paths = list(dict.fromkeys(c._path for c in watch))  # each recorded once
+        final, arrays = ctx._circuit.scan(self.name, t, dt, paths, start)
         final = StateDict(final, ctx.path)
-        watched = tuple(arrays) if watch else None
+        by_path = dict(zip(paths, arrays))
+        watched = tuple(by_path[c._path] for c in watch) if watch else None
         if store_state:
             self.previous_state = final
         if store_results:
@@ -157,7 +172,7 @@ class _Process:
         return f"{type(self).__name__}({self.name!r})"
 
 
-class _LiveState(StateDict):
+class _LiveState(_LiveStateBase):
     """What ``run`` returns as its state: the context's state as it is when read."""
 
     __slots__ = ("_ctx",)
@@ -169,6 +184,15 @@ class _LiveState(StateDict):
     @property
     def _state(self):
         return self._ctx._circuit.state()
+
+    def __setitem__(self, key, value):
+        # Writes through: this state is the context's.
+        local = self._local(key)
+        comp, field = local.split(":", 1)
+        target = self._ctx.get_components(comp)
+        if target is None or not hasattr(target, field):
+            raise KeyError(key)
+        getattr(target, field).set(value)
 
 
 class MethodProcess(_Process):
@@ -234,6 +258,11 @@ class JointProcess(_Process):
     def then(self, process):
         if not isinstance(process, _Process):
             raise TypeError(f"a joint process takes processes, not {process!r}")
+        if process._context is not self._context:
+            raise ValueError(
+                f"process {process.name!r} is in context {process._context.path!r}, "
+                f"joint process {self.name!r} in {self._context.path!r}"
+            )
         if process is self:
             raise ValueError("a joint process cannot contain itself")
         self._children.append(process)
