@@ -15,7 +15,7 @@ from ngclearn import Context, MethodProcess
 from ngclearn.operations import Summation
 from ngclearn.components import (AlphaSynapse, ExponentialSynapse, DoubleExpSynapse, LIFCell,
                                  PoissonCell, BernoulliCell, DenseSynapse, VarTrace, TraceSTDPSynapse,
-                                 StaticSynapse)
+                                 StaticSynapse, ExpSTDPSynapse)
 from ngclearn.utils.distribution_generator import DistributionGenerator as DG
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -245,10 +245,10 @@ for name, n, b, steps, dt, kw in trace_cases:
     out7[name] = var_trace(n, b, steps, dt, kw, graded=(name == "var_trace_lin_additive"))
 dump("var_trace_cases", {"description": "VarTrace driven by given inputs (spikes, graded in the lin case)", "cases": out7})
 
-def stdp_given(n_pre, n_post, batch, steps, kw, mask):
+def stdp_given(n_pre, n_post, batch, steps, kw, mask, cls=TraceSTDPSynapse):
     k = random.split(random.PRNGKey(11), 3)
     with Context(ctxname("stdp")) as ctx:
-        W = TraceSTDPSynapse("W", shape=(n_pre, n_post), batch_size=batch, weight_init=DG.uniform(0.1, 0.6),
+        W = cls("W", shape=(n_pre, n_post), batch_size=batch, weight_init=DG.uniform(0.1, 0.6),
                              weight_mask=None if mask is None else jnp.asarray(mask), key=k[1], **kw)
         adv = MethodProcess("adv") >> W.advance_state >> W.evolve
         rst = MethodProcess("rst") >> W.reset
@@ -266,7 +266,7 @@ def stdp_given(n_pre, n_post, batch, steps, kw, mask):
         outs.append(L(W.outputs.get()))
         if t % 10 == 9 or t < 3:
             ws.append([t, L(W.weights.get())]); dws.append([t, L(W.dWeights.get())])
-    return {"component": "TraceSTDPSynapse", "kwargs": kw, "shape": [n_pre, n_post], "batch_size": batch, "steps": steps,
+    return {"component": cls.__name__, "kwargs": kw, "shape": [n_pre, n_post], "batch_size": batch, "steps": steps,
             "weight_init": "uniform(0.1, 0.6)", "weights0": w0, "weight_mask": None if mask is None else L(mask),
             "preSpike": L(sp), "postSpike": L(sq), "preTrace": L(zp), "postTrace": L(zq),
             "outputs": outs, "weights_at": ws, "dWeights_at": dws,
@@ -313,3 +313,12 @@ def stdp_circuit(steps, save_dir, model_name):
             "steps": steps, "weights0": w0, "post_spike_indices": spk, "weights_at": ws, "model_dir": model_name if save_dir else None}
 dump("trace_stdp_circuit", stdp_circuit(500, os.path.join(out, "models"), "stdp_circuit"))
 print("done 7")
+
+# ---------- 8. ExpSTDPSynapse driven by given signals ----------
+mask8 = (rng.uniform(0, 1, size=(7, 4)) < 0.7).astype(np.float32)
+exp_cases = {
+    "beta2_target_mask": stdp_given(7, 4, 1, 120, dict(A_plus=0.03, A_minus=0.02, exp_beta=2.0, pretrace_target=0.2, eta=0.7), mask8, cls=ExpSTDPSynapse),
+    "batch2_no_ltd": stdp_given(7, 4, 2, 80, dict(A_plus=0.02, A_minus=0., exp_beta=1.0, tau_w=30.), None, cls=ExpSTDPSynapse),
+}
+dump("exp_stdp_given", {"description": "ExpSTDPSynapse driven by given spikes and traces (as trace_stdp_given)", "cases": exp_cases})
+print("done 8")

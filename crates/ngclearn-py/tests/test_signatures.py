@@ -54,10 +54,11 @@ def test_module_paths_mirror_ngclearns():
     from ngclearn_rs.components.synapses.exponentialSynapse import ExponentialSynapse
     from ngclearn_rs.components.synapses.staticSynapse import StaticSynapse
     from ngclearn_rs.components.synapses.hebbian.traceSTDPSynapse import TraceSTDPSynapse
+    from ngclearn_rs.components.synapses.hebbian.expSTDPSynapse import ExpSTDPSynapse
     from ngclearn_rs.components.other.varTrace import VarTrace
 
     for cls in (BernoulliCell, PoissonCell, LIFCell, AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse,
-                StaticSynapse, TraceSTDPSynapse, VarTrace):
+                StaticSynapse, TraceSTDPSynapse, ExpSTDPSynapse, VarTrace):
         assert getattr(components, cls.__name__) is cls
         engine = json.loads(_core.schema(cls.__name__))["module_path"]
         assert engine == "ngclearn" + cls.__module__[len("ngclearn_rs"):] + "." + cls.__name__

@@ -6,8 +6,8 @@ pub use crate::components::neurons::spiking::{LIFCell, LIFCellParams};
 pub use crate::components::other::var_trace::{VarTrace, VarTraceParams};
 pub use crate::components::synapses::{
     AlphaSynapse, AlphaSynapseParams, DenseParams, DenseSynapse, DoubleExpSynapse,
-    DoubleExpSynapseParams, ExponentialSynapse, ExponentialSynapseParams, StaticSynapse,
-    TraceSTDPSynapse, TraceSTDPSynapseParams,
+    DoubleExpSynapseParams, ExpSTDPSynapse, ExpSTDPSynapseParams, ExponentialSynapse,
+    ExponentialSynapseParams, StaticSynapse, TraceSTDPSynapse, TraceSTDPSynapseParams,
 };
 pub use crate::core::component::Component;
 pub use crate::core::context::{CompartmentRef, Context, Method, Model, ModelId, ProcessId};

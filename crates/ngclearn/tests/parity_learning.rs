@@ -1,6 +1,6 @@
 //! Trace-based learning against ngclearn 3.1.1: VarTrace in its four modes,
 //! TraceSTDPSynapse driven by given spikes and traces (mu = 0, mu > 0 with a target,
-//! decay and a weight mask, a batch of two), and a circuit that learns for 500 steps
+//! decay and a weight mask, a batch of two), ExpSTDPSynapse likewise, and a circuit that learns for 500 steps
 //! (Poisson -> TraceSTDP -> adaptive LIF with traces on both sides), built here and
 //! loaded from the directory ngclearn saved.
 
@@ -71,7 +71,16 @@ fn var_traces_filter_as_ngclearns() {
 
 #[test]
 fn trace_stdp_learns_as_ngclearns_from_given_signals() {
-    let fx = fixture("trace_stdp_given");
+    stdp_given("trace_stdp_given", "TraceSTDPSynapse");
+}
+
+#[test]
+fn exp_stdp_learns_as_ngclearns_from_given_signals() {
+    stdp_given("exp_stdp_given", "ExpSTDPSynapse");
+}
+
+fn stdp_given(fixture_name: &str, class: &str) {
+    let fx = fixture(fixture_name);
     for (name, case) in fx["cases"].as_object().unwrap() {
         let shape = &case["shape"];
         let mut kw = with(
@@ -83,7 +92,7 @@ fn trace_stdp_learns_as_ngclearns_from_given_signals() {
             kw["weight_mask"] = case["weight_mask"].clone();
         }
         let mut ctx = Context::new(name);
-        ctx.add_boxed(build("TraceSTDPSynapse", kw)).unwrap();
+        ctx.add_boxed(build(class, kw)).unwrap();
         ctx.process("adv", &[("W", Method::AdvanceState), ("W", Method::Evolve)])
             .unwrap();
         ctx.process("rst", &[("W", Method::Reset)]).unwrap();

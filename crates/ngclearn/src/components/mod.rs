@@ -17,10 +17,11 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 10] = [
+pub static CLASSES: [&ComponentClass; 11] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
+    &synapses::hebbian::exp_stdp_synapse::CLASS,
     &synapses::alpha_synapse::CLASS,
     &synapses::exponential_synapse::CLASS,
     &synapses::double_exp_synapse::CLASS,

@@ -1029,6 +1029,7 @@ mod tests {
                 ("A_minus", serde_json::json!(0.01)),
                 ("tau_tr", serde_json::json!(20.0)),
                 ("a_delta", serde_json::json!(0.0)),
+                ("exp_beta", serde_json::json!(1.0)),
             ] {
                 if schema.signature.contains(&k) || k == "batch_size" {
                     kwargs.insert(k.into(), v);

@@ -5,10 +5,11 @@ from .input_encoders import BernoulliCell, PoissonCell
 from .neurons import LIFCell
 from .other import VarTrace
 from .synapses import (
-    AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse, StaticSynapse, TraceSTDPSynapse,
+    AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExpSTDPSynapse, ExponentialSynapse, StaticSynapse,
+    TraceSTDPSynapse,
 )
 
 __all__ = [
-    "AlphaSynapse", "BernoulliCell", "DenseSynapse", "DoubleExpSynapse", "ExponentialSynapse",
+    "AlphaSynapse", "BernoulliCell", "DenseSynapse", "DoubleExpSynapse", "ExpSTDPSynapse", "ExponentialSynapse",
     "LIFCell", "PoissonCell", "StaticSynapse", "TraceSTDPSynapse", "VarTrace",
 ]

@@ -1,3 +1,4 @@
+from .expSTDPSynapse import ExpSTDPSynapse
 from .traceSTDPSynapse import TraceSTDPSynapse
 
-__all__ = ["TraceSTDPSynapse"]
+__all__ = ["ExpSTDPSynapse", "TraceSTDPSynapse"]

@@ -1,0 +1,257 @@
+//! `ExpSTDPSynapse`: a dense synapse whose weights learn by spike-timing-dependent
+//! plasticity with an exponential weight dependence.
+//!
+//! `advance_state` is the dense synapse's:
+//! `outputs = (inputs · (W * mask)) * resist_scale + biases`. Each `evolve`, as
+//! ngclearn 3.1.1's code computes it (float32; sums over the batch rows `b`):
+//! ```text
+//! t1     = exp(-exp_beta * W) * (preTrace^T · postSpike)
+//! t2     = exp(-exp_beta * (w_bound - W)) * ((preTrace * 0 + pretrace_target)^T · postSpike)
+//! dWpost = (t1 - t2) * A_plus
+//! dWpre  = ((-exp(-exp_beta * W)) * (preSpike^T · postTrace)) * A_minus   (0 if A_minus <= 0)
+//! dWeights = dWpost + dWpre
+//! W = clip(W + dWeights * eta, 0.01, w_bound - 0.01)
+//! W = where(weight_mask != 0, W, 0)
+//! ```
+//! `eta` is a compartment (`(1, 1)`, saved with the state). ngclearn computes a decay
+//! term from `tau_w` but does not apply it (the subtraction is commented out in its
+//! code); here `tau_w` is accepted, saved and likewise unused. The weights are
+//! multiplied by `weight_mask` when the synapse is built; ngclearn gives it no biases.
+//! The update's cost follows the spikes (see [`super::stdp`]).
+
+use super::stdp::{Signals, Stdp, Update};
+use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
+use crate::core::class::ComponentClass;
+use crate::core::component::{Component, WriteToken};
+use crate::core::rng::Key;
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::error::Result;
+use crate::io::kwargs::Kwargs;
+use crate::utils::distribution_generator::Initializer;
+use crate::{Compartments, Params};
+use ndarray::Array2;
+
+/// Parameters of a [`ExpSTDPSynapse`], with ngclearn's names and defaults, in its
+/// constructor's order. Each field's doc comment is its help description.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct ExpSTDPSynapseParams {
+    /// Strength of long-term potentiation (LTP)
+    #[param(check = finite, name = "A_plus")]
+    pub a_plus: f32,
+    /// Strength of long-term depression (LTD)
+    #[param(check = finite, name = "A_minus")]
+    pub a_minus: f32,
+    /// Steepness of the exponential weight dependence
+    #[param(check = finite)]
+    pub exp_beta: f32,
+    /// Initial global learning rate (the `eta` compartment)
+    #[param(default = 1.0, check = finite)]
+    pub eta: f32,
+    /// Target pre-synaptic trace (higher: more depression)
+    #[param(default = 0.0, check = finite)]
+    pub pretrace_target: f32,
+    /// Initialiser of the weights W
+    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    pub weight_init: Option<Initializer>,
+    /// Resistance scaling factor applied to the output
+    #[param(default = 1.0, check = finite)]
+    pub resist_scale: f32,
+    /// Probability of a connection existing (otherwise masked to zero)
+    #[param(default = 1.0, check = finite)]
+    pub p_conn: f32,
+    /// Upper bound of the weights
+    #[param(default = 1.0, check = finite)]
+    pub w_bound: f32,
+    /// Weight decay time constant (accepted and unused, as in ngclearn 3.1.1)
+    #[param(default = 0.0, check = non_negative)]
+    pub tau_w: f32,
+    /// Fixed binary mask of the weights: (1, 1) or (n_pre, n_post)
+    #[param(default = None, text = "ones (1, 1)", skip_kwargs)]
+    pub weight_mask: Option<Array2<f32>>,
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// The dense base's mask (multiplied into W in the product only)
+    #[param(default = None, text = "ones (1, 1)", skip_kwargs, keyword_only)]
+    pub mask: Option<Array2<f32>>,
+    /// JAX PRNG key
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+/// The exponential STDP synapse (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+pub struct ExpSTDPSynapse {
+    #[compartment(flatten)]
+    stdp: Stdp,
+    /// Global learning rate
+    #[compartment(state, shape = "(1, 1)")]
+    eta: Array2<f32>,
+    p: ExpSTDPSynapseParams,
+    weight_mask: Array2<f32>,
+}
+
+/// The help table: `shape`, then the declared parameters.
+static PARAMS: [ParamInfo; ExpSTDPSynapseParams::PARAMS.len() + 1] =
+    join_params(&[&[SHAPE], &ExpSTDPSynapseParams::PARAMS]);
+
+/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
+static SIGNATURE: [&str; 2 + ExpSTDPSynapseParams::POSITIONAL.len()] = join_names(
+    &[&["name", "shape"], &ExpSTDPSynapseParams::POSITIONAL],
+    &[],
+);
+
+static SCHEMA: Schema = Schema {
+    class: "ExpSTDPSynapse",
+    module_path: "ngclearn.components.synapses.hebbian.expSTDPSynapse.ExpSTDPSynapse",
+    description: "Dense synapse learning by spike-timing-dependent plasticity with an exponential weight dependence",
+    compartments: &ExpSTDPSynapse::COMPARTMENTS,
+    dynamics: "advance_state: outputs = (inputs . (W * mask)) * resist_scale + biases\n\
+               evolve: dW = (exp(-exp_beta * W) * (preTrace^T . postSpike) - exp(-exp_beta * (w_bound - W)) * (pretrace_target^T . postSpike)) * A_plus\n\
+               \x20       - (exp(-exp_beta * W) * (preSpike^T . postTrace)) * A_minus\n\
+               W = where(weight_mask != 0, clip(W + dW * eta, 0.01, w_bound - 0.01), 0); dWeights = dW",
+    hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_EVOLVE_RESET,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(ExpSTDPSynapse::from_kwargs(kw)?)),
+};
+
+impl ExpSTDPSynapse {
+    /// Builds a synapse of shape `(n_pre, n_post)`.
+    pub fn new(name: &str, shape: (usize, usize), p: ExpSTDPSynapseParams) -> Result<Self> {
+        let dense = DenseParams {
+            weight_init: p.weight_init.clone(),
+            bias_init: None,
+            resist_scale: p.resist_scale,
+            p_conn: p.p_conn,
+            mask: p.mask.clone(),
+            batch_size: p.batch_size,
+            key: p.key,
+        };
+        let base = Dense::new(name, shape, &dense)?;
+        p.validate(&base.name)?;
+        count(&base.name, "batch_size", p.batch_size)?;
+        let weight_mask = p
+            .weight_mask
+            .clone()
+            .unwrap_or_else(|| Array2::ones((1, 1)));
+        let stdp = Stdp::new(base, &weight_mask)?;
+        let eta = Array2::from_elem((1, 1), p.eta);
+        Ok(ExpSTDPSynapse {
+            stdp,
+            eta,
+            p,
+            weight_mask,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let shape = kw.shape("shape")?;
+        let p = ExpSTDPSynapseParams::from_kwargs(kw)?;
+        ExpSTDPSynapse::new(&name, shape, p)
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &ExpSTDPSynapseParams {
+        &self.p
+    }
+
+    /// The weights.
+    pub fn weights(&self) -> &Array2<f32> {
+        &self.stdp.base.weights
+    }
+}
+
+impl Component for ExpSTDPSynapse {
+    fn name(&self) -> &str {
+        &self.stdp.base.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.stdp.base.dense_step();
+    }
+    fn evolve(&mut self, _t: f32, _dt: f32) {
+        let p = &self.p;
+        let (ap, am, tgt, beta, wb) = (
+            p.a_plus,
+            p.a_minus,
+            p.pretrace_target,
+            p.exp_beta,
+            p.w_bound,
+        );
+        let up = Update {
+            eta: self.eta[[0, 0]],
+            tau_w: 0.0,
+            lo: 0.01,
+            hi: wb - 0.01,
+            weight_mask: &self.weight_mask,
+        };
+        let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {
+            let (mut pp, mut tp, mut qq) = (0.0f32, 0.0f32, 0.0f32);
+            for b in 0..s.pre_spike.nrows() {
+                let post = s.post_spike[[b, j]];
+                pp += s.pre_trace[[b, i]] * post;
+                tp += (s.pre_trace[[b, i]] * 0.0 + tgt) * post;
+                qq += s.pre_spike[[b, i]] * s.post_trace[[b, j]];
+            }
+            let nb = -beta;
+            let t1 = (nb * w).exp() * pp;
+            let t2 = (nb * (wb - w)).exp() * tp;
+            let dw_post = (t1 - t2) * ap;
+            let dw_pre = if am > 0.0 {
+                (-(nb * w).exp() * qq) * am
+            } else {
+                0.0
+            };
+            dw_post + dw_pre
+        };
+        self.stdp.evolve(&up, rule);
+    }
+    fn reset(&mut self) {
+        // ngclearn's reset leaves eta as it is.
+        self.stdp.reset();
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        self.compartment(index)
+    }
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
+        self.compartment_mut(index, token)
+    }
+    fn changed(&mut self, index: usize) {
+        self.stdp.changed(index);
+    }
+    fn key(&self) -> Key {
+        self.stdp.base.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.stdp.base.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = self.stdp.base.head_kwargs();
+        self.p.to_kwargs(&mut m);
+        m
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        index == Dense::BIASES && self.stdp.base.saves_biases_as_scalar()
+    }
+}
