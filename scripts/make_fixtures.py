@@ -15,7 +15,8 @@ from ngclearn import Context, MethodProcess
 from ngclearn.operations import Summation
 from ngclearn.components import (AlphaSynapse, ExponentialSynapse, DoubleExpSynapse, LIFCell,
                                  PoissonCell, BernoulliCell, DenseSynapse, VarTrace, TraceSTDPSynapse,
-                                 StaticSynapse, ExpSTDPSynapse)
+                                 StaticSynapse, ExpSTDPSynapse, GaussianErrorCell, LaplacianErrorCell,
+                                 BernoulliErrorCell)
 from ngclearn.utils.distribution_generator import DistributionGenerator as DG
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -322,3 +323,45 @@ exp_cases = {
 }
 dump("exp_stdp_given", {"description": "ExpSTDPSynapse driven by given spikes and traces (as trace_stdp_given)", "cases": exp_cases})
 print("done 8")
+
+# ---------- 9. error cells (predictive coding) driven by given predictions and targets ----------
+def error_cell(cls, n, batch, steps, kw, pred, inputs):
+    with Context(ctxname("err")) as ctx:
+        c = cls("e", n_units=n, batch_size=batch, key=random.PRNGKey(4), **kw)
+        adv = MethodProcess("adv") >> c.advance_state
+        rst = MethodProcess("rst") >> c.reset
+    rst.run()
+    outs = [o for o in ("dmu", "dshift", "dp", "dtarget", "dSigma", "dScale") if hasattr(c, o)]
+    rec = {o: [] for o in outs + ["L", "mask"]}
+    for t in range(steps):
+        for name_, arr in inputs.items():
+            getattr(c, name_).set(jnp.asarray(arr[t]))
+        adv.run(t=t * 0.5, dt=0.5)
+        for o in outs + ["mask"]:
+            rec[o].append(L(getattr(c, o).get()))
+        rec["L"].append(float(c.L.get()))
+    return {"component": cls.__name__, "kwargs": kw, "n_units": n, "batch_size": batch, "steps": steps,
+            "inputs": {k_: L(v) for k_, v in inputs.items()}, "trace": rec,
+            "note": "each step the inputs are set, then advance_state(dt=0.5); outputs after each step"}
+def err_inputs(names, steps, batch, n, binary_target=False, prob=None):
+    d = {}
+    for nm in names:
+        if nm == "target" and binary_target:
+            d[nm] = (rng.uniform(0, 1, size=(steps, batch, n)) < 0.5).astype(np.float32)
+        elif nm == "p" and prob == "prob":
+            d[nm] = rng.uniform(-0.05, 1.05, size=(steps, batch, n)).astype(np.float32)
+        elif nm == "mask":
+            d[nm] = (rng.uniform(0, 1, size=(steps, batch, n)) < 0.8).astype(np.float32)
+        elif nm == "modulator":
+            d[nm] = rng.uniform(0.5, 1.5, size=(steps, batch, n)).astype(np.float32)
+        else:
+            d[nm] = rng.normal(0, 1, size=(steps, batch, n)).astype(np.float32)
+    return d
+err = {
+    "gaussian_sigma05_batch2": error_cell(GaussianErrorCell, 5, 2, 40, dict(sigma=0.5), "mu", err_inputs(["mu", "target", "modulator", "mask"], 40, 2, 5)),
+    "laplacian_scale2": error_cell(LaplacianErrorCell, 6, 1, 40, dict(scale=2.0), "shift", err_inputs(["shift", "target", "modulator", "mask"], 40, 1, 6)),
+    "bernoulli_logits": error_cell(BernoulliErrorCell, 5, 2, 40, dict(input_logits=True), "p", err_inputs(["p", "target", "modulator", "mask"], 40, 2, 5, binary_target=True)),
+    "bernoulli_probs": error_cell(BernoulliErrorCell, 5, 1, 40, dict(input_logits=False), "p", err_inputs(["p", "target", "modulator"], 40, 1, 5, binary_target=True, prob="prob")),
+}
+dump("error_cells", {"description": "Gaussian, Laplacian and Bernoulli error cells driven by given inputs", "cases": err})
+print("done 9")

@@ -64,7 +64,10 @@ class Compartment:
         circuit = self._context._circuit
         if self._is_key:
             return np.array(circuit.get_key(self._path), dtype=np.uint32)
-        return circuit.get(self._path)
+        a = circuit.get(self._path)
+        if self.name in getattr(type(self._owner), "_scalars", ()):
+            return a.reshape(())  # ngclearn holds it as a scalar
+        return a
 
     def set(self, value):
         """Sets the value: numpy or JAX arrays, lists or scalars; a scalar fills the

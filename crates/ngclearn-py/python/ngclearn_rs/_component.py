@@ -97,6 +97,8 @@ class Component:
     _class = None
     #: The keywords each method reads (ngclearn's method signatures), in order.
     _keywords = {"advance_state": ("t", "dt"), "reset": ()}
+    #: Compartments ngclearn holds as scalars (stored here as (1, 1)).
+    _scalars = ()
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

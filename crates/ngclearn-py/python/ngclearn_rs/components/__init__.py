@@ -2,7 +2,7 @@
 (``ngclearn_rs.components.neurons.spiking.LIFCell.LIFCell``, ...)."""
 
 from .input_encoders import BernoulliCell, PoissonCell
-from .neurons import LIFCell
+from .neurons import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, LIFCell
 from .other import VarTrace
 from .synapses import (
     AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExpSTDPSynapse, ExponentialSynapse, StaticSynapse,
@@ -10,6 +10,6 @@ from .synapses import (
 )
 
 __all__ = [
-    "AlphaSynapse", "BernoulliCell", "DenseSynapse", "DoubleExpSynapse", "ExpSTDPSynapse", "ExponentialSynapse",
+    "AlphaSynapse", "BernoulliCell", "BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "DenseSynapse", "DoubleExpSynapse", "ExpSTDPSynapse", "ExponentialSynapse",
     "LIFCell", "PoissonCell", "StaticSynapse", "TraceSTDPSynapse", "VarTrace",
 ]

@@ -1,3 +1,4 @@
 //! Neuronal cells.
 
+pub mod graded;
 pub mod spiking;

@@ -1,3 +1,4 @@
+from .graded import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell
 from .spiking import LIFCell
 
-__all__ = ["LIFCell"]
+__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "LIFCell"]

@@ -1,0 +1,197 @@
+//! `BernoulliErrorCell`: the error of a Bernoulli prediction `p` (a probability, or a
+//! logit when `input_logits`) of binary `target`s.
+//!
+//! Each step, as ngclearn 3.1.1's code computes it (float32; `s(x) = 1 / (1 + exp(-x))`):
+//! ```text
+//! q        = clip(s(p) if input_logits else p, 0.0001, 0.9999)
+//! L        = sum(ln(q) * target + ln(1 - q) * (1 - target))
+//! dL_dp    = target - q                                          (input_logits)
+//!          = (target / q - (1 - target) / (1 - q)) * s(p) * (1 - s(p))   (otherwise)
+//! dp       = dL_dp * modulator * mask
+//! dtarget  = (ln(q) - ln(1 - q)) * modulator * mask
+//! mask     = mask * 0 + 1
+//! ```
+//! (The second form multiplies by the sigmoid's derivative at the raw `p` even when `p`
+//! is a probability: that is ngclearn's code, followed here.) `reset` zeroes `p`,
+//! `target`, `dp`, `dtarget` and `L`, and sets `modulator` and `mask` to ones.
+
+use super::{error_cell_component, rest};
+use crate::components::input_encoders::N_UNITS;
+use crate::core::class::ComponentClass;
+use crate::core::component::valid_name;
+use crate::core::rng::{ln_xla, Key};
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::error::Result;
+use crate::io::kwargs::Kwargs;
+use crate::{Compartments, Params};
+use ndarray::Array2;
+
+/// Parameters of a [`BernoulliErrorCell`], with ngclearn's names and defaults.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct BernoulliErrorCellParams {
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// Whether p holds logits (turned into probabilities by a sigmoid)
+    #[param(default = false)]
+    pub input_logits: bool,
+    /// JAX PRNG key (unused by the dynamics)
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+/// The Bernoulli error cell (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
+pub struct BernoulliErrorCell {
+    name: String,
+    n_units: usize,
+    params: BernoulliErrorCellParams,
+    /// Bernoulli log-likelihood (a scalar)
+    #[compartment(output, shape = "(1, 1)", name = "L", units = "nats")]
+    l: Array2<f32>,
+    /// Bernoulli parameter (probability or logit)
+    #[compartment(input)]
+    p: Array2<f32>,
+    /// Derivative with respect to p
+    #[compartment(output)]
+    dp: Array2<f32>,
+    /// Data/target variable
+    #[compartment(input)]
+    target: Array2<f32>,
+    /// Derivative with respect to the target
+    #[compartment(output)]
+    dtarget: Array2<f32>,
+    /// Multiplier of the derivatives
+    #[compartment(input)]
+    modulator: Array2<f32>,
+    /// Mask of the derivatives for one step
+    #[compartment(input)]
+    mask: Array2<f32>,
+    /// JAX PRNG key (unused by the dynamics)
+    #[compartment(key)]
+    key: Key,
+}
+
+static PARAMS: [ParamInfo; BernoulliErrorCellParams::PARAMS.len() + 1] =
+    join_params(&[&[N_UNITS], &BernoulliErrorCellParams::PARAMS]);
+
+static SIGNATURE: [&str; 2 + BernoulliErrorCellParams::POSITIONAL.len()] = join_names(
+    &[&["name", "n_units"], &BernoulliErrorCellParams::POSITIONAL],
+    &[],
+);
+
+static SCHEMA: Schema = Schema {
+    class: "BernoulliErrorCell",
+    module_path: "ngclearn.components.neurons.graded.bernoulliErrorCell.BernoulliErrorCell",
+    description: "Bernoulli error cell: the log-likelihood error of binary targets",
+    compartments: &BernoulliErrorCell::COMPARTMENTS,
+    dynamics: "q = clip(sigmoid(p) [input_logits] | p, 0.0001, 0.9999)\nL = sum(ln(q) * target + ln(1 - q) * (1 - target))\n\
+               dp = (target - q [input_logits] | (target / q - (1 - target) / (1 - q)) * sigmoid'(p)) * modulator * mask\n\
+               dtarget = (ln(q) - ln(1 - q)) * modulator * mask\nmask = 1",
+    hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(BernoulliErrorCell::from_kwargs(kw)?)),
+};
+
+impl BernoulliErrorCell {
+    /// Builds `n_units` error units.
+    pub fn new(name: &str, n_units: usize, p: BernoulliErrorCellParams) -> Result<Self> {
+        let name = valid_name(name)?;
+        count(&name, "n_units", n_units)?;
+        p.validate(&name)?;
+        let s = (p.batch_size, n_units);
+        Ok(BernoulliErrorCell {
+            l: Array2::zeros((1, 1)),
+            p: rest(&name, s, 0.0)?,
+            dp: rest(&name, s, 0.0)?,
+            target: rest(&name, s, 0.0)?,
+            dtarget: rest(&name, s, 0.0)?,
+            modulator: rest(&name, s, 1.0)?,
+            mask: rest(&name, s, 1.0)?,
+            key: p.key.unwrap_or_else(Key::from_time),
+            n_units,
+            name,
+            params: p,
+        })
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &BernoulliErrorCellParams {
+        &self.params
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let p = BernoulliErrorCellParams::from_kwargs(kw)?;
+        BernoulliErrorCell::new(&name, n, p)
+    }
+
+    fn step(&mut self) {
+        let logits = self.params.input_logits;
+        let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
+        let (eps, hi) = (0.0001f32, 0.9999f32);
+        let mut ll = 0.0f32;
+        for ((((dp, dt), &p), &x), (&md, mk)) in self
+            .dp
+            .iter_mut()
+            .zip(self.dtarget.iter_mut())
+            .zip(&self.p)
+            .zip(&self.target)
+            .zip(self.modulator.iter().zip(self.mask.iter_mut()))
+        {
+            let q0 = if logits { sig(p) } else { p };
+            // jnp.clip: NaN stays NaN.
+            let q = if q0 < eps {
+                eps
+            } else if q0 > hi {
+                hi
+            } else {
+                q0
+            };
+            let (one_min_q, one_min_x) = (1.0 - q, 1.0 - x);
+            let (log_q, log_one_min_q) = (ln_xla(q), ln_xla(one_min_q));
+            ll += log_q * x + log_one_min_q * one_min_x;
+            let dl_dp = if logits {
+                x - q
+            } else {
+                let s = sig(p);
+                (x / q - one_min_x / one_min_q) * (s * (1.0 - s))
+            };
+            *dp = dl_dp * md * *mk;
+            *dt = (log_q - log_one_min_q) * md * *mk;
+            *mk = *mk * 0.0 + 1.0;
+        }
+        self.l[[0, 0]] = ll;
+    }
+
+    fn rest(&mut self) {
+        for a in [
+            &mut self.p,
+            &mut self.dp,
+            &mut self.target,
+            &mut self.dtarget,
+            &mut self.l,
+        ] {
+            a.fill(0.0);
+        }
+        self.modulator.fill(1.0);
+        self.mask.fill(1.0);
+    }
+}
+
+error_cell_component!(BernoulliErrorCell, BernoulliErrorCell::L);

@@ -1,0 +1,188 @@
+//! `GaussianErrorCell`: the prediction error of a Gaussian with mean `mu` and variance
+//! `Sigma` (a scalar).
+//!
+//! Each step, as ngclearn 3.1.1's code computes it (float32):
+//! ```text
+//! e        = target - mu
+//! dmu      = (e / Sigma) * modulator * mask
+//! dtarget  = (-(e / Sigma)) * modulator * mask
+//! dSigma   = Sigma * 0 + 1              (no derivative is computed for Sigma)
+//! L        = -sum(e^2) * (0.5 / Sigma)
+//! mask     = mask * 0 + 1               (a mask applies to one step)
+//! ```
+//! `reset` zeroes `mu`, `target`, `dmu`, `dtarget`, `dSigma` and `L`, and sets
+//! `modulator` and `mask` to ones; `Sigma` keeps its value. ngclearn also accepts a
+//! 4-D `shape` (convolutional error maps); this class has the 2-D form only.
+
+use super::{error_cell_component, rest};
+use crate::components::input_encoders::N_UNITS;
+use crate::core::class::ComponentClass;
+use crate::core::component::valid_name;
+use crate::core::rng::Key;
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::error::Result;
+use crate::io::kwargs::Kwargs;
+use crate::{Compartments, Params};
+use ndarray::Array2;
+
+/// Parameters of a [`GaussianErrorCell`], with ngclearn's names and defaults.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct GaussianErrorCellParams {
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// Variance of the Gaussian (a scalar)
+    #[param(default = 1.0, check = finite)]
+    pub sigma: f32,
+    /// JAX PRNG key (unused by the dynamics)
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+/// The Gaussian error cell (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
+pub struct GaussianErrorCell {
+    name: String,
+    n_units: usize,
+    p: GaussianErrorCellParams,
+    /// Gaussian log-likelihood (a scalar)
+    #[compartment(output, shape = "(1, 1)", name = "L", units = "nats")]
+    l: Array2<f32>,
+    /// Gaussian mean (the prediction)
+    #[compartment(input)]
+    mu: Array2<f32>,
+    /// Derivative with respect to the mean
+    #[compartment(output)]
+    dmu: Array2<f32>,
+    /// Gaussian variance
+    #[compartment(state, shape = "(1, 1)", name = "Sigma")]
+    sigma: Array2<f32>,
+    /// Derivative with respect to the variance (ones)
+    #[compartment(output, shape = "(1, 1)", name = "dSigma")]
+    dsigma: Array2<f32>,
+    /// Data/target variable
+    #[compartment(input)]
+    target: Array2<f32>,
+    /// Derivative with respect to the target
+    #[compartment(output)]
+    dtarget: Array2<f32>,
+    /// Multiplier of the derivatives
+    #[compartment(input)]
+    modulator: Array2<f32>,
+    /// Mask of the derivatives for one step
+    #[compartment(input)]
+    mask: Array2<f32>,
+    /// JAX PRNG key (unused by the dynamics)
+    #[compartment(key)]
+    key: Key,
+}
+
+static PARAMS: [ParamInfo; GaussianErrorCellParams::PARAMS.len() + 1] =
+    join_params(&[&[N_UNITS], &GaussianErrorCellParams::PARAMS]);
+
+static SIGNATURE: [&str; 2 + GaussianErrorCellParams::POSITIONAL.len()] = join_names(
+    &[&["name", "n_units"], &GaussianErrorCellParams::POSITIONAL],
+    &[],
+);
+
+static SCHEMA: Schema = Schema {
+    class: "GaussianErrorCell",
+    module_path: "ngclearn.components.neurons.graded.gaussianErrorCell.GaussianErrorCell",
+    description: "Gaussian error cell: the precision-weighted prediction error of predictive coding",
+    compartments: &GaussianErrorCell::COMPARTMENTS,
+    dynamics: "e = target - mu\ndmu = (e / Sigma) * modulator * mask\ndtarget = -(e / Sigma) * modulator * mask\n\
+               dSigma = 1\nL = -sum(e^2) * (0.5 / Sigma)\nmask = 1",
+    hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(GaussianErrorCell::from_kwargs(kw)?)),
+};
+
+impl GaussianErrorCell {
+    /// Builds `n_units` error units.
+    pub fn new(name: &str, n_units: usize, p: GaussianErrorCellParams) -> Result<Self> {
+        let name = valid_name(name)?;
+        count(&name, "n_units", n_units)?;
+        p.validate(&name)?;
+        let s = (p.batch_size, n_units);
+        Ok(GaussianErrorCell {
+            l: Array2::zeros((1, 1)),
+            mu: rest(&name, s, 0.0)?,
+            dmu: rest(&name, s, 0.0)?,
+            sigma: Array2::from_elem((1, 1), p.sigma),
+            dsigma: Array2::zeros((1, 1)),
+            target: rest(&name, s, 0.0)?,
+            dtarget: rest(&name, s, 0.0)?,
+            modulator: rest(&name, s, 1.0)?,
+            mask: rest(&name, s, 1.0)?,
+            key: p.key.unwrap_or_else(Key::from_time),
+            n_units,
+            name,
+            p,
+        })
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &GaussianErrorCellParams {
+        &self.p
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let p = GaussianErrorCellParams::from_kwargs(kw)?;
+        GaussianErrorCell::new(&name, n, p)
+    }
+
+    fn step(&mut self) {
+        let sigma = self.sigma[[0, 0]];
+        let mut sq = 0.0f32;
+        for ((((dmu, dt), &m), &t), (&md, mk)) in self
+            .dmu
+            .iter_mut()
+            .zip(self.dtarget.iter_mut())
+            .zip(&self.mu)
+            .zip(&self.target)
+            .zip(self.modulator.iter().zip(self.mask.iter_mut()))
+        {
+            let e = t - m;
+            sq += e * e;
+            let d = e / sigma;
+            *dmu = d * md * *mk;
+            *dt = -d * md * *mk;
+            *mk = *mk * 0.0 + 1.0;
+        }
+        self.dsigma[[0, 0]] = sigma * 0.0 + 1.0;
+        self.l[[0, 0]] = -sq * (0.5 / sigma);
+    }
+
+    fn rest(&mut self) {
+        for a in [
+            &mut self.mu,
+            &mut self.dmu,
+            &mut self.target,
+            &mut self.dtarget,
+            &mut self.dsigma,
+            &mut self.l,
+        ] {
+            a.fill(0.0);
+        }
+        self.modulator.fill(1.0);
+        self.mask.fill(1.0);
+    }
+}
+
+error_cell_component!(GaussianErrorCell, GaussianErrorCell::L);

@@ -1,0 +1,196 @@
+//! `LaplacianErrorCell`: the prediction error of a Laplacian with shift `shift` and
+//! scale `Scale` (a scalar).
+//!
+//! Each step, as ngclearn 3.1.1's code computes it (float32):
+//! ```text
+//! e        = sign(target - shift)
+//! dshift   = (e / Scale) * modulator * mask
+//! dtarget  = (-(e / Scale)) * modulator * mask
+//! dScale   = Scale * 0 + 1              (no derivative is computed for Scale)
+//! L        = -sum(|e|) * (1 / Scale)
+//! mask     = mask * 0 + 1               (a mask applies to one step)
+//! ```
+//! `reset` zeroes `shift`, `target`, `dshift`, `dtarget`, `dScale` and `L`, and sets
+//! `modulator` and `mask` to ones; `Scale` keeps its value. ngclearn also accepts a
+//! 4-D `shape` (convolutional error maps); this class has the 2-D form only.
+
+use super::{error_cell_component, rest};
+use crate::components::input_encoders::N_UNITS;
+use crate::core::class::ComponentClass;
+use crate::core::component::valid_name;
+use crate::core::rng::Key;
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::error::Result;
+use crate::io::kwargs::Kwargs;
+use crate::{Compartments, Params};
+use ndarray::Array2;
+
+/// Parameters of a [`LaplacianErrorCell`], with ngclearn's names and defaults.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct LaplacianErrorCellParams {
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// Scale of the Laplacian (a scalar)
+    #[param(default = 1.0, check = finite)]
+    pub scale: f32,
+    /// JAX PRNG key (unused by the dynamics)
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+/// The Laplacian error cell (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
+pub struct LaplacianErrorCell {
+    name: String,
+    n_units: usize,
+    p: LaplacianErrorCellParams,
+    /// Laplacian log-likelihood (a scalar)
+    #[compartment(output, shape = "(1, 1)", name = "L", units = "nats")]
+    l: Array2<f32>,
+    /// Laplacian shift (the prediction)
+    #[compartment(input)]
+    shift: Array2<f32>,
+    /// Laplacian scale
+    #[compartment(state, shape = "(1, 1)", name = "Scale")]
+    scale: Array2<f32>,
+    /// Derivative with respect to the shift
+    #[compartment(output)]
+    dshift: Array2<f32>,
+    /// Derivative with respect to the scale (ones)
+    #[compartment(output, shape = "(1, 1)", name = "dScale")]
+    dscale: Array2<f32>,
+    /// Data/target variable
+    #[compartment(input)]
+    target: Array2<f32>,
+    /// Derivative with respect to the target
+    #[compartment(output)]
+    dtarget: Array2<f32>,
+    /// Multiplier of the derivatives
+    #[compartment(input)]
+    modulator: Array2<f32>,
+    /// Mask of the derivatives for one step
+    #[compartment(input)]
+    mask: Array2<f32>,
+    /// JAX PRNG key (unused by the dynamics)
+    #[compartment(key)]
+    key: Key,
+}
+
+static PARAMS: [ParamInfo; LaplacianErrorCellParams::PARAMS.len() + 1] =
+    join_params(&[&[N_UNITS], &LaplacianErrorCellParams::PARAMS]);
+
+static SIGNATURE: [&str; 2 + LaplacianErrorCellParams::POSITIONAL.len()] = join_names(
+    &[&["name", "n_units"], &LaplacianErrorCellParams::POSITIONAL],
+    &[],
+);
+
+static SCHEMA: Schema = Schema {
+    class: "LaplacianErrorCell",
+    module_path: "ngclearn.components.neurons.graded.laplacianErrorCell.LaplacianErrorCell",
+    description: "Laplacian error cell: the scale-weighted sign of the prediction error",
+    compartments: &LaplacianErrorCell::COMPARTMENTS,
+    dynamics: "e = sign(target - shift)\ndshift = (e / Scale) * modulator * mask\ndtarget = -(e / Scale) * modulator * mask\n\
+               dScale = 1\nL = -sum(|e|) * (1 / Scale)\nmask = 1",
+    hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(LaplacianErrorCell::from_kwargs(kw)?)),
+};
+
+impl LaplacianErrorCell {
+    /// Builds `n_units` error units.
+    pub fn new(name: &str, n_units: usize, p: LaplacianErrorCellParams) -> Result<Self> {
+        let name = valid_name(name)?;
+        count(&name, "n_units", n_units)?;
+        p.validate(&name)?;
+        let s = (p.batch_size, n_units);
+        Ok(LaplacianErrorCell {
+            l: Array2::zeros((1, 1)),
+            shift: rest(&name, s, 0.0)?,
+            dshift: rest(&name, s, 0.0)?,
+            scale: Array2::from_elem((1, 1), p.scale),
+            dscale: Array2::zeros((1, 1)),
+            target: rest(&name, s, 0.0)?,
+            dtarget: rest(&name, s, 0.0)?,
+            modulator: rest(&name, s, 1.0)?,
+            mask: rest(&name, s, 1.0)?,
+            key: p.key.unwrap_or_else(Key::from_time),
+            n_units,
+            name,
+            p,
+        })
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &LaplacianErrorCellParams {
+        &self.p
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let p = LaplacianErrorCellParams::from_kwargs(kw)?;
+        LaplacianErrorCell::new(&name, n, p)
+    }
+
+    fn step(&mut self) {
+        let scale = self.scale[[0, 0]];
+        let mut sq = 0.0f32;
+        for ((((dmu, dt), &m), &t), (&md, mk)) in self
+            .dshift
+            .iter_mut()
+            .zip(self.dtarget.iter_mut())
+            .zip(&self.shift)
+            .zip(&self.target)
+            .zip(self.modulator.iter().zip(self.mask.iter_mut()))
+        {
+            let x = t - m;
+            // jnp.sign: -1, 0 or 1 (NaN stays NaN).
+            let e = if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                x * 0.0
+            };
+            sq += e.abs();
+            let d = e / scale;
+            *dmu = d * md * *mk;
+            *dt = -d * md * *mk;
+            *mk = *mk * 0.0 + 1.0;
+        }
+        self.dscale[[0, 0]] = scale * 0.0 + 1.0;
+        self.l[[0, 0]] = -sq * (1.0 / scale);
+    }
+
+    fn rest(&mut self) {
+        for a in [
+            &mut self.shift,
+            &mut self.dshift,
+            &mut self.target,
+            &mut self.dtarget,
+            &mut self.dscale,
+            &mut self.l,
+        ] {
+            a.fill(0.0);
+        }
+        self.modulator.fill(1.0);
+        self.mask.fill(1.0);
+    }
+}
+
+error_cell_component!(LaplacianErrorCell, LaplacianErrorCell::L);
