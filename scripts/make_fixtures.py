@@ -16,7 +16,7 @@ from ngclearn.operations import Summation
 from ngclearn.components import (AlphaSynapse, ExponentialSynapse, DoubleExpSynapse, LIFCell,
                                  PoissonCell, BernoulliCell, DenseSynapse, VarTrace, TraceSTDPSynapse,
                                  StaticSynapse, ExpSTDPSynapse, GaussianErrorCell, LaplacianErrorCell,
-                                 BernoulliErrorCell)
+                                 BernoulliErrorCell, RateCell)
 from ngclearn.utils.distribution_generator import DistributionGenerator as DG
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -365,3 +365,36 @@ err = {
 }
 dump("error_cells", {"description": "Gaussian, Laplacian and Bernoulli error cells driven by given inputs", "cases": err})
 print("done 9")
+
+# ---------- 10. RateCell: activations, priors, integrators, thresholds, stateless ----------
+def rate_cell(n, batch, steps, dt, kw):
+    with Context(ctxname("rate")) as ctx:
+        c = RateCell("z", n_units=n, batch_size=batch, key=random.PRNGKey(6), **kw)
+        adv = MethodProcess("adv") >> c.advance_state
+        rst = MethodProcess("rst") >> c.reset
+    rst.run()
+    js = rng.normal(0, 1.5, size=(steps, batch, n)).astype(np.float32)
+    jtd = rng.normal(0, 0.5, size=(steps, batch, n)).astype(np.float32)
+    rec = {"z": [], "zF": [], "j": []}
+    for t in range(steps):
+        c.j.set(jnp.asarray(js[t])); c.j_td.set(jnp.asarray(jtd[t]))
+        adv.run(t=t * dt, dt=dt)
+        for k_ in rec: rec[k_].append(L(getattr(c, k_).get()))
+    kw_out = {k_: (list(v) if isinstance(v, tuple) else v) for k_, v in kw.items()}
+    return {"component": "RateCell", "kwargs": kw_out, "n_units": n, "batch_size": batch, "dt": dt, "steps": steps,
+            "j": L(js), "j_td": L(jtd), "trace": rec,
+            "note": "j and j_td set before each step; advance_state(dt); z, zF and j (as modulated by the cell) after each step"}
+rate = {}
+for act in ["identity", "relu", "lrelu", "relu6", "tanh", "sigmoid", "softplus", "elu", "silu", "gelu", "telu",
+            "unit_threshold", "heaviside"]:
+    rate["act_" + act] = rate_cell(4, 1, 25, 1.0, dict(tau_m=10., act_fx=act))
+rate["act_sine"] = rate_cell(4, 1, 25, 1.0, dict(tau_m=10., act_fx="sine", omega_0=3.0))
+rate["prior_laplacian"] = rate_cell(4, 2, 25, 1.0, dict(tau_m=8., prior=("laplacian", 0.3), act_fx="tanh"))
+rate["prior_cauchy_midpoint"] = rate_cell(4, 1, 25, 1.0, dict(tau_m=8., prior=("cauchy", 0.5), integration_type="midpoint"))
+rate["prior_exp_heun"] = rate_cell(4, 1, 25, 1.0, dict(tau_m=8., prior=("exp", 0.5), integration_type="heun", act_fx="sigmoid"))
+rate["gaussian_rk4_name"] = rate_cell(4, 1, 25, 1.0, dict(tau_m=8., prior=("gaussian", 0.2), integration_type="rk4"))
+rate["soft_threshold_scales"] = rate_cell(5, 1, 25, 0.5, dict(tau_m=5., threshold=("soft_threshold", 0.1), resist_scale=2., output_scale=0.5, act_fx="relu"))
+rate["stateless_softmax"] = rate_cell(5, 2, 10, 1.0, dict(tau_m=0., act_fx="softmax"))
+rate["stateless_flag"] = rate_cell(5, 1, 10, 1.0, dict(tau_m=10., is_stateful=False, act_fx="tanh"))
+dump("rate_cells", {"description": "RateCell driven by given j and j_td", "cases": rate})
+print("done 10")

@@ -61,11 +61,11 @@ def _jsonable(value, where):
             f"{where}: an initialiser must come from ngclearn_rs's DistributionGenerator, "
             f"not {value!r}"
         )
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(x, where) for x in value]
     arr = np.asarray(value)
     if arr.dtype != object and arr.ndim >= 1 and arr.size <= 16:
         return [_jsonable(x, where) for x in arr.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(x, where) for x in value]
     if arr.ndim == 0 and arr.dtype != object:
         return _jsonable(arr.item(), where)
     raise TypeError(f"{where}: cannot use a {type(value).__name__} here")

@@ -17,7 +17,7 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 14] = [
+pub static CLASSES: [&ComponentClass; 15] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
@@ -26,6 +26,7 @@ pub static CLASSES: [&ComponentClass; 14] = [
     &synapses::exponential_synapse::CLASS,
     &synapses::double_exp_synapse::CLASS,
     &neurons::spiking::lif_cell::CLASS,
+    &neurons::graded::rate_cell::CLASS,
     &neurons::graded::gaussian_error_cell::CLASS,
     &neurons::graded::laplacian_error_cell::CLASS,
     &neurons::graded::bernoulli_error_cell::CLASS,

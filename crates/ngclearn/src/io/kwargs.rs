@@ -84,6 +84,23 @@ impl KwargValue for String {
     }
 }
 
+/// A named value, as ngclearn's `prior=("gaussian", 0.)` and `threshold=("none", 0.)`:
+/// `[name, number]` (a saved tuple is a list).
+impl KwargValue for (String, f32) {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value.as_array().map(Vec::as_slice) {
+            Some([Value::String(s), n]) => match n.as_f64() {
+                Some(x) if (x as f32).is_finite() => Ok((s.clone(), x as f32)),
+                _ => Err(kw.error(key, format!("{n} is not a finite float32"))),
+            },
+            _ => Err(kw.error(key, format!("expected [name, number], got {value}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        Value::Array(vec![Value::String(self.0.clone()), num(self.1)])
+    }
+}
+
 /// A PRNG key: a seed (as `PRNGKey(seed)`), a pair `[hi, lo]`, or null; written as the
 /// pair.
 impl KwargValue for Option<crate::core::rng::Key> {

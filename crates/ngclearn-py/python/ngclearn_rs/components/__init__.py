@@ -2,7 +2,7 @@
 (``ngclearn_rs.components.neurons.spiking.LIFCell.LIFCell``, ...)."""
 
 from .input_encoders import BernoulliCell, PoissonCell
-from .neurons import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, LIFCell
+from .neurons import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, LIFCell, RateCell
 from .other import VarTrace
 from .synapses import (
     AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExpSTDPSynapse, ExponentialSynapse, StaticSynapse,
@@ -11,5 +11,5 @@ from .synapses import (
 
 __all__ = [
     "AlphaSynapse", "BernoulliCell", "BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "DenseSynapse", "DoubleExpSynapse", "ExpSTDPSynapse", "ExponentialSynapse",
-    "LIFCell", "PoissonCell", "StaticSynapse", "TraceSTDPSynapse", "VarTrace",
+    "LIFCell", "PoissonCell", "RateCell", "StaticSynapse", "TraceSTDPSynapse", "VarTrace",
 ]

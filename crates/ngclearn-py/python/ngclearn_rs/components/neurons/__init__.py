@@ -1,4 +1,4 @@
-from .graded import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell
+from .graded import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, RateCell
 from .spiking import LIFCell
 
-__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "LIFCell"]
+__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "LIFCell", "RateCell"]

@@ -1,12 +1,14 @@
-//! Graded (non-spiking) cells: the error cells of predictive coding.
+//! Graded (non-spiking) cells: the rate cell and the error cells of predictive coding.
 
 pub mod bernoulli_error_cell;
 pub mod gaussian_error_cell;
 pub mod laplacian_error_cell;
+pub mod rate_cell;
 
 pub use bernoulli_error_cell::{BernoulliErrorCell, BernoulliErrorCellParams};
 pub use gaussian_error_cell::{GaussianErrorCell, GaussianErrorCellParams};
 pub use laplacian_error_cell::{LaplacianErrorCell, LaplacianErrorCellParams};
+pub use rate_cell::{RateCell, RateCellParams};
 
 /// Implements [`Component`](crate::core::component::Component) for an error cell whose
 /// name is in field `name`, parameters in `p` (with `to_kwargs`), key in `key`, whose

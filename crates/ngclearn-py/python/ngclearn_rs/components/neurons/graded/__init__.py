@@ -1,5 +1,6 @@
 from .bernoulliErrorCell import BernoulliErrorCell
 from .gaussianErrorCell import GaussianErrorCell
 from .laplacianErrorCell import LaplacianErrorCell
+from .rateCell import RateCell
 
-__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell"]
+__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "RateCell"]

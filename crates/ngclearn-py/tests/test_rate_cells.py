@@ -1,0 +1,43 @@
+"""RateCell gives ngclearn's states and activities for every activation, prior,
+integrator name and threshold the fixtures cover."""
+
+import numpy as np
+import pytest
+
+from conftest import fixture, fresh, rel_close
+from ngclearn_rs import Context, MethodProcess, random
+from ngclearn_rs.components import RateCell
+
+CASES = fixture("rate_cells.json")["cases"]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rate_cells_match_ngclearn(case):
+    c_ = CASES[case]
+    kw = dict(c_["kwargs"])
+    for k in ("prior", "threshold"):
+        if k in kw:
+            kw[k] = tuple(kw[k])
+    with Context(fresh("rate")):
+        z = RateCell("z", n_units=c_["n_units"], batch_size=c_["batch_size"], key=random.PRNGKey(6), **kw)
+        adv = MethodProcess("adv") >> z.advance_state
+        rst = MethodProcess("rst") >> z.reset
+    rst.run()
+    for t in range(c_["steps"]):
+        z.j.set(np.asarray(c_["j"][t], dtype=np.float32))
+        z.j_td.set(np.asarray(c_["j_td"][t], dtype=np.float32))
+        adv.run(dt=c_["dt"])
+        for out in ("z", "zF", "j"):
+            assert rel_close(getattr(z, out).get(), c_["trace"][out][t]), (out, t)
+
+
+def test_what_ngclearn_cannot_run_is_refused():
+    with Context(fresh("rate")):
+        with pytest.raises(ValueError, match="cauchy"):
+            RateCell("a", 2, 10., threshold=("cauchy_threshold", 0.1))
+        with pytest.raises(ValueError, match="omega_0"):
+            RateCell("b", 2, 10., act_fx="sine")
+        with pytest.raises(ValueError, match="act_fx"):
+            RateCell("c", 2, 10., act_fx="swish")
+        with pytest.raises(ValueError, match="shape"):
+            RateCell("d", 2, 10., shape=(1, 2, 3))

@@ -1,0 +1,582 @@
+//! `RateCell`: the graded cell of predictive coding, whose state follows a leaky ODE
+//! under a prior and whose output is an activation of it.
+//!
+//! Each step of `dt`, as ngclearn 3.1.1's code computes it (float32):
+//! ```text
+//! stateful:  j' = (j * fx'(z)) * resist_scale
+//!            dz/dt = (-leak(z) * prior_rate + (j' + j_td)) * (1 / tau_m)
+//!            z = integrate(z, dz/dt, dt)      then thresholded (soft_threshold)
+//!            zF = fx(z) * output_scale;  j = j'
+//! stateless: z = (j + j_td) + 0;  zF = fx(z) * output_scale
+//! ```
+//! `leak(z)` is the prior's: gaussian `z`, laplacian `sign(z)`, cauchy
+//! `(z * 2) / (1 + z^2)`, exp `(exp(-z^2) * z) * 2`. The soft threshold is
+//! `max(z - l, 0) - max(-z - l, 0)`. `tau_m <= 0` or `is_stateful = false` makes the cell
+//! stateless.
+//!
+//! Where ngclearn 3.1.1's code differs from its docs, the code is followed:
+//! - The integrator comes from `get_integrator_code` and a table in RateCell that do not
+//!   agree: "euler"/"rk1" and "rk4" and "ralston"/"rk2_ralston" all step by Euler,
+//!   "midpoint"/"rk2" by the midpoint method, "heun"/"rk2_heun" by classic RK4.
+//! - `cauchy_threshold` cannot run there (`threshold_cauchy` calls `jnp.maximum` with one
+//!   argument); it is refused here when the cell is built.
+//! - Activations: identity, relu, lrelu (slope 0.01), relu6, tanh, sigmoid, softplus,
+//!   elu, silu, gelu (`x * sigmoid(1.702 x)`), telu, sine (`sin(30 x)`: ngclearn requires
+//!   `omega_0` by keyword but does not pass it on), unit_threshold, heaviside, each with
+//!   ngclearn's derivative
+//!   (gelu's and silu's as its `d_swish` computes them: `(1/(e + 1) + e x / (e + 1)^2) *
+//!   beta`, `e = exp(-x)`; thresholds' as 1). softmax is allowed only when stateless
+//!   (its derivative is a Jacobian); bkwta is not provided.
+//! - An unknown prior, activation or integrator is an error here (ngclearn falls back
+//!   to a default or fails later).
+//!
+//! `reset` zeroes `j`, `j_td`, `z` and `zF`. ngclearn also accepts a 4-D `shape`; this
+//! class has the 2-D form only.
+
+use crate::components::input_encoders::N_UNITS;
+use crate::core::class::ComponentClass;
+use crate::core::component::{filled, valid_name, Component, WriteToken};
+use crate::core::rng::{log1p_xla, Key};
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::error::{Error, Result};
+use crate::io::kwargs::Kwargs;
+use crate::{Compartments, Params};
+use ndarray::Array2;
+
+/// Parameters of a [`RateCell`], with ngclearn's names and defaults, in its
+/// constructor's order.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct RateCellParams {
+    /// State time constant (<= 0: stateless)
+    #[param(check = finite, units = "ms")]
+    pub tau_m: f32,
+    /// Prior over the state: [gaussian|laplacian|cauchy|exp, leak rate]
+    #[param(default = (String::from("gaussian"), 0.0), text = "(\"gaussian\", 0)")]
+    pub prior: (String, f32),
+    /// Activation function fx
+    #[param(default = String::from("identity"), text = "identity")]
+    pub act_fx: String,
+    /// Factor multiplying fx(z)
+    #[param(default = 1.0, check = finite)]
+    pub output_scale: f32,
+    /// Threshold of the state: [none|soft_threshold, lambda]
+    #[param(default = (String::from("none"), 0.0), text = "(\"none\", 0)")]
+    pub threshold: (String, f32),
+    /// euler, midpoint/rk2 or heun (see the class doc for what each runs)
+    #[param(default = String::from("euler"), text = "euler")]
+    pub integration_type: String,
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// Scale of the input current j
+    #[param(default = 1.0, check = finite)]
+    pub resist_scale: f32,
+    /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
+    #[param(default = None, text = "none", skip_kwargs)]
+    pub shape: Option<Array2<f32>>,
+    /// Whether the state integrates (false: z = j + j_td)
+    #[param(default = true)]
+    pub is_stateful: bool,
+    /// Required with act_fx = "sine", and unused (ngclearn's sine runs at 30)
+    #[param(default = None, text = "none", check = finite, keyword_only, omit_default)]
+    pub omega_0: Option<f32>,
+    /// JAX PRNG key (unused by the dynamics)
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Prior {
+    Gaussian,
+    Laplacian,
+    Cauchy,
+    Exp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Integrator {
+    Euler,
+    Midpoint,
+    Rk4,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Act {
+    Identity,
+    Relu,
+    Lrelu,
+    Relu6,
+    Tanh,
+    Sigmoid,
+    Softplus,
+    Elu,
+    Silu,
+    Gelu,
+    Telu,
+    Sine(f32),
+    UnitThreshold,
+    Heaviside,
+    Softmax,
+}
+
+/// `tanh` as XLA's CPU code computes it (`jnp.tanh`): `x` where `|x| < 0.0004`, else a
+/// 13/6 rational polynomial of `x` clamped to [-9, 9], evaluated with fused
+/// multiply-adds (checked bit for bit against `jnp.tanh` on 220,000 values).
+pub(crate) fn tanh_xla(x: f32) -> f32 {
+    if x.abs() < 0.0004 {
+        return x;
+    }
+    let c = if x.is_nan() { x } else { x.clamp(-9.0, 9.0) };
+    let x2 = c * c;
+    // XLA's coefficients, as its source writes them (the nearest f32 of each is used).
+    #[allow(clippy::excessive_precision)]
+    const NUM: [f32; 7] = [
+        -2.760_768_5e-16,
+        2.000_187_9e-13,
+        -8.604_671_5e-11,
+        5.122_297e-8,
+        1.485_722_4e-5,
+        6.372_619_3e-4,
+        4.893_524_6e-3,
+    ];
+    #[allow(clippy::excessive_precision)]
+    const DEN: [f32; 4] = [1.198_258_4e-6, 1.185_347_1e-4, 2.268_434_6e-3, 4.893_525e-3];
+    let mut n = NUM[0];
+    for &k in &NUM[1..] {
+        n = n.mul_add(x2, k);
+    }
+    let n = c * n;
+    let mut d = DEN[0];
+    for &k in &DEN[1..] {
+        d = d.mul_add(x2, k);
+    }
+    n / d
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// ngclearn's `d_swish(x, beta)`.
+fn d_swish(x: f32, beta: f32) -> f32 {
+    let e = (-x).exp();
+    ((1.0 / (e + 1.0)) + (e * x) / ((e + 1.0) * (e + 1.0))) * beta
+}
+
+fn step01(b: bool) -> f32 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// `jnp.maximum` (NaN propagates).
+fn maximum(a: f32, b: f32) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        f32::NAN
+    } else if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+impl Act {
+    fn parse(name: &str, omega: Option<f32>, who: &str) -> Result<Act> {
+        Ok(match name {
+            "identity" => Act::Identity,
+            "relu" => Act::Relu,
+            "lrelu" => Act::Lrelu,
+            "relu6" => Act::Relu6,
+            "tanh" => Act::Tanh,
+            "sigmoid" => Act::Sigmoid,
+            "softplus" => Act::Softplus,
+            "elu" => Act::Elu,
+            "silu" => Act::Silu,
+            "gelu" => Act::Gelu,
+            "telu" => Act::Telu,
+            // ngclearn requires omega_0 with "sine" but its create_function does not pass
+            // it on: sine runs with its default frequency, 30.
+            "sine" => {
+                omega.ok_or_else(|| {
+                    Error::param(who, "omega_0", "missing", "act_fx = \"sine\" needs omega_0")
+                })?;
+                Act::Sine(30.0)
+            }
+            "unit_threshold" => Act::UnitThreshold,
+            "softmax" => Act::Softmax,
+            n if n.contains("heaviside") => Act::Heaviside,
+            other => {
+                return Err(Error::param(
+                    who,
+                    "act_fx",
+                    other,
+                    "is not one of identity, relu, lrelu, relu6, tanh, sigmoid, softplus, elu, \
+                     silu, gelu, telu, sine, unit_threshold, heaviside, softmax",
+                ))
+            }
+        })
+    }
+
+    /// fx(x), elementwise (softmax is done per row elsewhere).
+    fn f(self, x: f32) -> f32 {
+        match self {
+            Act::Identity => x + 0.0,
+            Act::Relu => maximum(x, 0.0),
+            Act::Lrelu => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    0.01 * x
+                }
+            }
+            Act::Relu6 => {
+                let r = maximum(x, 0.0);
+                if r.is_nan() || r < 6.0 {
+                    r
+                } else {
+                    6.0
+                }
+            }
+            Act::Tanh => tanh_xla(x),
+            Act::Sigmoid => sigmoid(x),
+            Act::Softplus => {
+                // jnp.logaddexp(x, 0)
+                let amax = maximum(x, 0.0);
+                if x.is_nan() {
+                    x
+                } else {
+                    amax + log1p_xla((-x.abs()).exp())
+                }
+            }
+            Act::Elu => {
+                let m = step01(x >= 0.0);
+                x * m + ((x.exp() - 1.0) * 1.0) * (1.0 - m)
+            }
+            Act::Silu => x * sigmoid(x * 1.0),
+            Act::Gelu => x * sigmoid(x * 1.702),
+            Act::Telu => x * tanh_xla(x.exp()),
+            Act::Sine(w) => (w * x).sin(),
+            Act::UnitThreshold => step01(x >= 1.0),
+            Act::Heaviside => step01(x >= 0.0),
+            Act::Softmax => unreachable!("softmax is computed per row"),
+        }
+    }
+
+    /// fx'(x), as ngclearn's `d_*` functions compute it.
+    fn df(self, x: f32) -> f32 {
+        match self {
+            Act::Identity | Act::UnitThreshold | Act::Heaviside => x * 0.0 + 1.0,
+            Act::Relu => step01(x >= 0.0),
+            Act::Lrelu => {
+                let m = step01(x >= 0.0);
+                m + (1.0 - m) * 0.01
+            }
+            Act::Relu6 => step01(x >= 0.0) * step01(x <= 6.0),
+            Act::Tanh => {
+                // XLA fuses -(t * t) + 1 into one multiply-add.
+                let t = tanh_xla(x);
+                (-t).mul_add(t, 1.0)
+            }
+            Act::Sigmoid | Act::Softplus => {
+                let s = sigmoid(x);
+                if self == Act::Sigmoid {
+                    s * (1.0 - s)
+                } else {
+                    s
+                }
+            }
+            Act::Elu => {
+                let m = step01(x >= 0.0);
+                m + (1.0 - m) * (x.exp() * 1.0)
+            }
+            Act::Silu => d_swish(x, 1.0),
+            Act::Gelu => d_swish(x, 1.702),
+            Act::Telu => {
+                let ex = x.exp();
+                let t = tanh_xla(ex);
+                t + x * ex * (1.0 - t * t)
+            }
+            Act::Sine(w) => w * (w * x).cos(),
+            Act::Softmax => unreachable!("softmax is refused when stateful"),
+        }
+    }
+}
+
+/// The rate cell (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
+pub struct RateCell {
+    name: String,
+    n_units: usize,
+    p: RateCellParams,
+    prior: Prior,
+    integrator: Integrator,
+    act: Act,
+    soft_threshold: bool,
+    stateful: bool,
+    /// Input current (bottom-up)
+    #[compartment(input, units = "mA")]
+    j: Array2<f32>,
+    /// Activity fx(z) * output_scale
+    #[compartment(output, name = "zF")]
+    z_f: Array2<f32>,
+    /// Top-down pressure
+    #[compartment(input)]
+    j_td: Array2<f32>,
+    /// Rate activity (the state)
+    #[compartment(state, units = "mA")]
+    z: Array2<f32>,
+    /// JAX PRNG key (unused by the dynamics)
+    #[compartment(key)]
+    key: Key,
+}
+
+static PARAMS: [ParamInfo; RateCellParams::PARAMS.len() + 1] =
+    join_params(&[&[N_UNITS], &RateCellParams::PARAMS]);
+
+static SIGNATURE: [&str; 2 + RateCellParams::POSITIONAL.len()] =
+    join_names(&[&["name", "n_units"], &RateCellParams::POSITIONAL], &[]);
+
+static SCHEMA: Schema = Schema {
+    class: "RateCell",
+    module_path: "ngclearn.components.neurons.graded.rateCell.RateCell",
+    description: "Rate cell: a graded state under a prior, the neuron of predictive coding",
+    compartments: &RateCell::COMPARTMENTS,
+    dynamics: "stateful: j' = j * fx'(z) * resist_scale; tau_m dz/dt = -leak(z) * prior_rate + (j' + j_td); \
+               z thresholded; zF = fx(z) * output_scale\nstateless: z = j + j_td; zF = fx(z) * output_scale",
+    hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(RateCell::from_kwargs(kw)?)),
+};
+
+impl RateCell {
+    /// Builds `n_units` cells.
+    pub fn new(name: &str, n_units: usize, p: RateCellParams) -> Result<Self> {
+        let name = valid_name(name)?;
+        count(&name, "n_units", n_units)?;
+        p.validate(&name)?;
+        let prior = match p.prior.0.as_str() {
+            "gaussian" => Prior::Gaussian,
+            "laplacian" => Prior::Laplacian,
+            "cauchy" => Prior::Cauchy,
+            "exp" => Prior::Exp,
+            other => {
+                return Err(Error::param(
+                    &name,
+                    "prior",
+                    other,
+                    "is not one of gaussian, laplacian, cauchy, exp",
+                ))
+            }
+        };
+        let integrator = match p.integration_type.as_str() {
+            "euler" | "rk1" | "rk4" | "ralston" | "rk2_ralston" => Integrator::Euler,
+            "midpoint" | "rk2" => Integrator::Midpoint,
+            "heun" | "rk2_heun" => Integrator::Rk4,
+            other => {
+                return Err(Error::param(
+                    &name,
+                    "integration_type",
+                    other,
+                    "is not one of euler, rk1, midpoint, rk2, heun, rk2_heun, ralston, rk2_ralston, rk4",
+                ))
+            }
+        };
+        let soft_threshold = match p.threshold.0.as_str() {
+            "soft_threshold" => true,
+            "cauchy_threshold" => {
+                return Err(Error::param(
+                    &name,
+                    "threshold",
+                    "cauchy_threshold",
+                    "cannot run in ngclearn 3.1.1 (its threshold_cauchy calls jnp.maximum with one argument)",
+                ))
+            }
+            _ => false,
+        };
+        if p.shape.is_some() {
+            return Err(Error::param(
+                &name,
+                "shape",
+                "given",
+                "the 4-D form is not supported",
+            ));
+        }
+        let act = Act::parse(&p.act_fx, p.omega_0, &name)?;
+        let stateful = p.is_stateful && p.tau_m > 0.0;
+        if stateful && act == Act::Softmax {
+            return Err(Error::param(
+                &name,
+                "act_fx",
+                "softmax",
+                "needs is_stateful = false (its derivative is a Jacobian)",
+            ));
+        }
+        let z = || filled(&name, "n_units", (p.batch_size, n_units), 0.0);
+        Ok(RateCell {
+            j: z()?,
+            z_f: z()?,
+            j_td: z()?,
+            z: z()?,
+            key: p.key.unwrap_or_else(Key::from_time),
+            prior,
+            integrator,
+            act,
+            soft_threshold,
+            stateful,
+            n_units,
+            name,
+            p,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &RateCellParams {
+        &self.p
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let p = RateCellParams::from_kwargs(kw)?;
+        RateCell::new(&name, n, p)
+    }
+
+    /// `dz/dt` of one unit.
+    fn dzdt(&self, z: f32, jsum: f32) -> f32 {
+        let leak = match self.prior {
+            Prior::Gaussian => z,
+            Prior::Laplacian => {
+                if z > 0.0 {
+                    1.0
+                } else if z < 0.0 {
+                    -1.0
+                } else {
+                    z * 0.0
+                }
+            }
+            Prior::Cauchy => (z * 2.0) / (1.0 + z * z),
+            Prior::Exp => ((-(z * z)).exp() * z) * 2.0,
+        };
+        (-leak * self.p.prior.1 + jsum) * (1.0 / self.p.tau_m)
+    }
+
+    fn integrate(&self, z: f32, jsum: f32, dt: f32) -> f32 {
+        let f = |x: f32| self.dzdt(x, jsum);
+        match self.integrator {
+            Integrator::Euler => z * 1.0 + f(z) * dt,
+            Integrator::Midpoint => {
+                let k1 = f(z);
+                let z1 = z * 1.0 + k1 * (dt * 0.5);
+                let k2 = f(z1);
+                z * 1.0 + k2 * dt
+            }
+            Integrator::Rk4 => {
+                let k1 = f(z);
+                let k2 = f(z * 1.0 + k1 * (dt * 0.5));
+                let k3 = f(z * 1.0 + k2 * (dt * 0.5));
+                let k4 = f(z * 1.0 + k3 * dt);
+                let s = (((0.0 + k1 * 1.0) + k2 * 2.0) + k3 * 2.0) + k4 * 1.0;
+                z * 1.0 + (s / 6.0) * dt
+            }
+        }
+    }
+
+    fn activate(&mut self) {
+        let scale = self.p.output_scale;
+        if self.act == Act::Softmax {
+            // exp(x - max) / sum, per row (tau = 0: no temperature).
+            for (zr, mut fr) in self.z.rows().into_iter().zip(self.z_f.rows_mut()) {
+                let m = zr.iter().fold(f32::NEG_INFINITY, |a, &b| maximum(a, b));
+                let mut sum = 0.0f32;
+                for (f, &x) in fr.iter_mut().zip(zr) {
+                    // ngclearn scales x by 1 / tau first; tau = 0 there means 1.
+                    *f = (x - m).exp();
+                    sum += *f;
+                }
+                fr.mapv_inplace(|e| (e / sum) * scale);
+            }
+            return;
+        }
+        let act = self.act;
+        for (f, &x) in self.z_f.iter_mut().zip(&self.z) {
+            *f = act.f(x) * scale;
+        }
+    }
+}
+
+impl Component for RateCell {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, dt: f32) {
+        if self.stateful {
+            let (act, r, l) = (self.act, self.p.resist_scale, self.p.threshold.1);
+            for i in 0..self.z.len() {
+                let (row, col) = (i / self.n_units, i % self.n_units);
+                let z = self.z[[row, col]];
+                let j = (self.j[[row, col]] * act.df(z)) * r;
+                let mut z2 = self.integrate(z, j + self.j_td[[row, col]], dt);
+                if self.soft_threshold {
+                    z2 = maximum(z2 - l, 0.0) - maximum(-z2 - l, 0.0);
+                }
+                self.j[[row, col]] = j;
+                self.z[[row, col]] = z2;
+            }
+        } else {
+            for ((z, &j), &jt) in self.z.iter_mut().zip(&self.j).zip(&self.j_td) {
+                *z = (j + jt) + 0.0;
+            }
+        }
+        self.activate();
+    }
+    fn reset(&mut self) {
+        self.j.fill(0.0);
+        self.j_td.fill(0.0);
+        self.z.fill(0.0);
+        self.z_f.fill(0.0);
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        self.compartment(index)
+    }
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
+        self.compartment_mut(index, token)
+    }
+    fn changed(&mut self, _index: usize) {
+        // Nothing is derived from the compartments.
+    }
+    fn key(&self) -> Key {
+        self.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("n_units".into(), self.n_units.into());
+        self.p.to_kwargs(&mut m);
+        m
+    }
+}
