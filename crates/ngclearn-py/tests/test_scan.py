@@ -136,3 +136,21 @@ def test_a_replaced_process_refuses_to_run_and_joints_stay_in_their_context():
     with other:
         with pytest.raises(ValueError, match="context"):
             JointProcess("j") >> new
+
+
+def test_the_global_state_takes_a_scans_final_state():
+    # ngclearn's idiom: `stateManager.state, outputs = proc.scan(rows)` keeps the result.
+    from ngclearn_rs.global_state import stateManager
+
+    ctx, adv, pe, pi, post = ei_circuit(fresh("global"))
+    rows = np.array(adv.pack_rows(400, t=lambda i: (i + 1) * 0.1, dt=0.1))
+    final, _ = adv.scan(rows)
+    key = f"{ctx.path}:post_exc:v"
+    assert not np.array_equal(post.v.get(), final[key])
+    stateManager.state = final
+    assert np.array_equal(post.v.get(), final[key])
+    assert np.array_equal(stateManager.state[key], final[key])
+    stateManager.state = {key: np.full((1, 1), -71.0, dtype=np.float32)}
+    assert post.v.get()[0, 0] == -71.0
+    with pytest.raises(KeyError):
+        stateManager.state = {"no_such_context:z:v": 0.0}

@@ -10,7 +10,7 @@ Values are numpy float32 arrays; no JAX is needed (``ngclearn_rs.random`` gives 
 keys). Errors are Python exceptions carrying the engine's message.
 """
 
-from . import components, operations, random, utils
+from . import components, global_state, operations, random, utils
 from ._compartment import Compartment
 from ._component import Component
 from ._context import Context, ContextObjectTypes, StateDict
@@ -25,5 +25,5 @@ ngclearn_version = "3.1.1"
 __all__ = [
     "Compartment", "Component", "Context", "ContextObjectTypes", "DistributionGenerator",
     "JointProcess", "MethodProcess", "Product", "StateDict", "Summation", "components",
-    "operations", "random", "utils",
+    "global_state", "operations", "random", "utils",
 ]
