@@ -11,7 +11,7 @@ import sys, os, json
 import numpy as np
 from jax import numpy as jnp, random
 import jax
-from ngclearn import Context, MethodProcess
+from ngclearn import Context, MethodProcess, JointProcess
 from ngclearn.operations import Summation
 from ngclearn.components import (AlphaSynapse, ExponentialSynapse, DoubleExpSynapse, LIFCell,
                                  PoissonCell, BernoulliCell, DenseSynapse, VarTrace, TraceSTDPSynapse,
@@ -398,3 +398,38 @@ rate["stateless_softmax"] = rate_cell(5, 2, 10, 1.0, dict(tau_m=0., act_fx="soft
 rate["stateless_flag"] = rate_cell(5, 1, 10, 1.0, dict(tau_m=10., is_stateful=False, act_fx="tanh"))
 dump("rate_cells", {"description": "RateCell driven by given j and j_td", "cases": rate})
 print("done 10")
+
+# ---------- 11. a saved model with a JointProcess (advance, then evolve), continued after saving ----------
+def joint_model(save_dir, model_name, before, after):
+    k = random.split(random.PRNGKey(31), 5)
+    with Context(model_name) as ctx:
+        pre = PoissonCell("pre", n_units=12, target_freq=80., key=k[0])
+        W = TraceSTDPSynapse("W", shape=(12, 3), A_plus=0.02, A_minus=0.005, weight_init=DG.uniform(0.2, 0.6),
+                             resist_scale=40., key=k[1])
+        post = LIFCell("post", n_units=3, tau_m=10., thr=-52., v_rest=-65., v_reset=-60., tau_theta=0., theta_plus=0.,
+                       refract_time=2., key=k[2])
+        tp = VarTrace("tp", n_units=12, tau_tr=20., a_delta=0., key=k[3])
+        tq = VarTrace("tq", n_units=3, tau_tr=20., a_delta=0., key=k[4])
+        pre.outputs >> W.inputs; W.outputs >> post.j; pre.outputs >> tp.inputs; post.s >> tq.inputs
+        pre.outputs >> W.preSpike; post.s >> W.postSpike; tp.trace >> W.preTrace; tq.trace >> W.postTrace
+        adv = MethodProcess("advance") >> pre.advance_state >> W.advance_state >> post.advance_state \
+            >> tp.advance_state >> tq.advance_state
+        evo = MethodProcess("evolve") >> W.evolve
+        fwd = JointProcess("forward") >> adv >> evo
+        rst = MethodProcess("reset") >> pre.reset >> W.reset >> post.reset >> tp.reset >> tq.reset
+    rst.run()
+    pre.inputs.set(jnp.ones((1, 12)))
+    for t in range(1, before + 1):
+        fwd.run(t=t * 1.0, dt=1.0)
+    os.makedirs(save_dir, exist_ok=True); ctx.save_to_json(save_dir, overwrite=True)
+    spk = []
+    for t in range(before + 1, before + after + 1):
+        fwd.run(t=t * 1.0, dt=1.0)
+        spk.append([int(i) for i in np.nonzero(np.asarray(post.s.get())[0])[0]])
+    return {"description": "Poisson(12) -> TraceSTDP(12x3) -> LIF(3) with traces; processes advance, evolve and the "
+                           "JointProcess forward = advance >> evolve; run `before` steps of forward (t = 1.., dt = 1), "
+                           "saved, then `after` more steps (spikes and final weights recorded)",
+            "model_dir": model_name, "before": before, "after": after, "post_spike_indices": spk,
+            "weights_after": L(W.weights.get())}
+dump("joint_process_model", joint_model(os.path.join(out, "models"), "joint_circuit", 100, 200))
+print("done 11")

@@ -257,3 +257,85 @@ fn ngclearns_saved_learning_circuit_loads_with_its_learned_weights() {
         .unwrap();
     assert_eq!(calls.last().unwrap(), &("W", Method::Evolve));
 }
+
+#[test]
+fn a_saved_joint_process_runs_its_childrens_calls_and_continues_as_ngclearn() {
+    // ngclearn saved `forward = JointProcess >> advance >> evolve` after 100 steps; the
+    // next 200 steps here give its spikes and weights.
+    let fx = fixture("joint_process_model");
+    let mut m = load_model_dir(&fixtures_dir().join("models/joint_circuit")).unwrap();
+    let calls = |p: &str| m.process_calls(m.process_id(p).unwrap()).unwrap();
+    let mut want = calls("advance");
+    want.extend(calls("evolve"));
+    assert_eq!(calls("forward"), want);
+    let before = fx["before"].as_u64().unwrap() as usize;
+    let spikes = fx["post_spike_indices"].as_array().unwrap();
+    for (k, s) in spikes.iter().enumerate() {
+        let t = (before + k + 1) as f32;
+        m.run_named("forward", t, 1.0).unwrap();
+        let got: Vec<u64> = m
+            .get("post:s")
+            .unwrap()
+            .iter()
+            .enumerate()
+            .filter(|(_, &x)| x != 0.0)
+            .map(|(i, _)| i as u64)
+            .collect();
+        let want: Vec<u64> = s
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert_eq!(got, want, "post spikes at step {t}");
+    }
+    let mut r = Report::default();
+    r.check(
+        "weights",
+        0,
+        &m.get("W:weights").unwrap(),
+        &mat(&fx["weights_after"]),
+    );
+    r.print("joint_process_model");
+}
+
+#[test]
+fn a_joint_process_that_names_no_process_or_itself_is_refused_by_name() {
+    let src = fixtures_dir().join("models/joint_circuit");
+    for (case, order, words) in [
+        (
+            "unknown",
+            json!(["advance", "nope"]),
+            vec!["forward.process_order[1]", "nope"],
+        ),
+        (
+            "cycle",
+            json!(["advance", "forward"]),
+            vec!["forward", "cycle"],
+        ),
+    ] {
+        let dir = common::scratch(&format!("joint-{case}")).join("joint_circuit");
+        copy_dir(&src, &dir);
+        let roots = dir.join("process/roots.json");
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&roots).unwrap()).unwrap();
+        v["forward"]["process_order"] = order;
+        std::fs::write(&roots, v.to_string()).unwrap();
+        let e = load_model_dir(&dir).unwrap_err().to_string();
+        for w in words {
+            assert!(e.contains(w), "{case}: {e}");
+        }
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}

@@ -45,6 +45,7 @@
 
 use crate::core::class::Registry;
 use crate::core::component::Component;
+use crate::core::context::Method;
 use crate::core::context::{Context, Model, Origin};
 use crate::core::operations::Source;
 use crate::core::rng::Key;
@@ -57,6 +58,7 @@ use ndarray::{Array1, ArrayD, IxDyn};
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -692,16 +694,22 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
     let proc_path = dir.join("process").join("roots.json");
     let mut watched = Vec::new();
     if let Some(procs) = read_listed(dir, "process/roots.json", "process", &types)? {
+        // The calls of each process added so far, and the joint processes (made of
+        // other processes' calls, in order), resolved once every process is read.
+        let mut calls_of: HashMap<&str, Vec<(&str, Method)>> = HashMap::new();
+        let mut joints: Vec<(&str, Vec<(String, &str)>)> = Vec::new();
         for (pname, entry) in object(&procs, &proc_path, "(root)")? {
             let e = object(entry, &proc_path, pname)?;
+            let mut joint = false;
             if let Some(mp) = e.get("modulePath") {
                 let mp = string(mp, &proc_path, &format!("{pname}.modulePath"))?;
-                if !mp.ends_with("MethodProcess") {
+                joint = mp.ends_with("JointProcess");
+                if !mp.ends_with("MethodProcess") && !joint {
                     return Err(Error::UnknownClass {
                         path: proc_path.display().to_string(),
                         field: format!("{pname}.modulePath"),
                         module_path: mp.to_string(),
-                        supported: METHOD_PROCESS.into(),
+                        supported: format!("{METHOD_PROCESS}, ngclearn.JointProcess"),
                     });
                 }
             }
@@ -736,6 +744,21 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
                     let p = string(p, &proc_path, &field)?;
                     watched.push((field.clone(), local_path(p, &context, &proc_path, &field)?));
                 }
+            }
+            if joint {
+                let field = format!("{pname}.process_order");
+                let order = array(
+                    get(e, "process_order", &proc_path, pname)?,
+                    &proc_path,
+                    &field,
+                )?;
+                let mut names = Vec::with_capacity(order.len());
+                for (i, n) in order.iter().enumerate() {
+                    let f = format!("{field}[{i}]");
+                    names.push((f.clone(), string(n, &proc_path, &f)?));
+                }
+                joints.push((pname, names));
+                continue;
             }
             let order = array(
                 get(e, "method_order", &proc_path, pname)?,
@@ -772,6 +795,48 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
             }
             ctx.process(pname, &calls)
                 .map_err(|e| Error::format(proc_path.display(), pname, e.to_string()))?;
+            calls_of.insert(pname, calls);
+        }
+        // A joint process runs its children's calls in order (ngcsimlib's JointProcess);
+        // a child may itself be joint, declared before or after it.
+        let mut pending = joints;
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut still = Vec::new();
+            for (pname, names) in pending {
+                if names.iter().all(|(_, n)| calls_of.contains_key(n)) {
+                    let calls: Vec<(&str, Method)> = names
+                        .iter()
+                        .flat_map(|(_, n)| calls_of[n].iter().copied())
+                        .collect();
+                    ctx.process(pname, &calls)
+                        .map_err(|e| Error::format(proc_path.display(), pname, e.to_string()))?;
+                    calls_of.insert(pname, calls);
+                } else {
+                    still.push((pname, names));
+                }
+            }
+            if still.len() == before {
+                let (pname, names) = &still[0];
+                let (field, missing) = names
+                    .iter()
+                    .find(|(_, n)| !calls_of.contains_key(n))
+                    .expect("an unresolved joint names an unresolved process");
+                let known = procs
+                    .as_object()
+                    .map(|m| m.contains_key(*missing))
+                    .unwrap_or(false);
+                return Err(Error::format(
+                    proc_path.display(),
+                    field.clone(),
+                    if known {
+                        format!("joint process `{pname}` is part of a cycle through `{missing}`")
+                    } else {
+                        format!("joint process `{pname}` names `{missing}`, which is not a process here")
+                    },
+                ));
+            }
+            pending = still;
         }
     }
     let model = ctx.build()?;
