@@ -75,8 +75,11 @@ class _Process:
     def pack_keywords(self, row_seed=None, **kwargs):
         """One row of keyword values, in ``get_keywords()`` order (a callable is
         called with ``row_seed``)."""
+        return self._pack(self.get_keywords(), row_seed, kwargs)
+
+    def _pack(self, keys, row_seed, kwargs):
         row = []
-        for k in self.get_keywords():
+        for k in keys:
             if k not in kwargs:
                 raise _MissingKeyword(f"process {self.name!r} needs keyword `{k}`")
             v = kwargs[k]
@@ -92,7 +95,8 @@ class _Process:
         ``seed_generator(i)``, by default ``i``)."""
         if seed_generator is None:
             seed_generator = lambda i: i  # noqa: E731
-        return [self.pack_keywords(seed_generator(i), **kwargs) for i in range(length)]
+        keys = self.get_keywords()
+        return [self._pack(keys, seed_generator(i), kwargs) for i in range(length)]
 
     def _times(self, rows):
         keys = self.get_keywords()
