@@ -433,3 +433,11 @@ def joint_model(save_dir, model_name, before, after):
             "weights_after": L(W.weights.get())}
 dump("joint_process_model", joint_model(os.path.join(out, "models"), "joint_circuit", 100, 200))
 print("done 11")
+
+# ---------- 12. jnp.tanh as XLA computes it (jitted), on values across its ranges ----------
+xs = np.concatenate([rng.normal(0, 1.5, 3000), rng.uniform(-0.002, 0.002, 500), rng.uniform(-12, 12, 500),
+                     np.array([0.0, -0.0, 0.0004, -0.0004, 0.00039, 9.0, -9.0, 20.0, -20.0])]).astype(np.float32)
+dump("xla_tanh", {"description": "jax.jit(jnp.tanh) of float32 values (bit patterns as uint32)",
+                  "x_bits": xs.view(np.uint32).tolist(),
+                  "tanh_bits": np.asarray(jax.jit(jnp.tanh)(jnp.asarray(xs))).view(np.uint32).tolist()})
+print("done 12")

@@ -15,8 +15,8 @@ labelled cells' spike counts.
 Usage: python examples/python/diehl_cook_digits.py [--engine ngclearn_rs|ngclearn]
            [--train 1300] [--test 497] [--hidden 100] [--T 250] [--wnorm 24] [--out dc-out]
 Prints the time per training digit and the test accuracy; writes the receptive fields
-(`receptive_fields.png`) and the learning curve (`weights.png`) when matplotlib is
-installed.
+(`receptive_fields.png`) and the excitatory spikes per digit during training
+(`spikes.png`) into `--out` when matplotlib is installed.
 """
 import argparse
 import importlib
@@ -162,7 +162,7 @@ try:
     ax2.plot([k for k, _ in curve], [c for _, c in curve], marker="o")
     ax2.set_xlabel("training digit")
     ax2.set_ylabel("excitatory spikes per digit")
-    fig2.savefig(os.path.join(args.out, "weights.png"), dpi=130, bbox_inches="tight")
-    print(f"wrote {args.out}/receptive_fields.png and {args.out}/weights.png")
+    fig2.savefig(os.path.join(args.out, "spikes.png"), dpi=130, bbox_inches="tight")
+    print(f"wrote {args.out}/receptive_fields.png and {args.out}/spikes.png")
 except ImportError:
     print("(matplotlib is not installed: no figures)")

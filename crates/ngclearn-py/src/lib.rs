@@ -137,12 +137,12 @@ pub struct Circuit {
 }
 
 impl Circuit {
-    fn model(&self) -> &Model {
-        self.model.as_ref().expect("a circuit always holds a model")
+    fn model(&self) -> PyResult<&Model> {
+        self.model.as_ref().ok_or_else(lost)
     }
 
-    fn model_mut(&mut self) -> &mut Model {
-        self.model.as_mut().expect("a circuit always holds a model")
+    fn model_mut(&mut self) -> PyResult<&mut Model> {
+        self.model.as_mut().ok_or_else(lost)
     }
 
     /// Rebuilds with `parts` and the current description; on failure restores
@@ -181,6 +181,14 @@ impl Circuit {
             }
         }
     }
+}
+
+/// A circuit whose model could not be rebuilt (only a failure to set up its threads
+/// gets here) refuses every call instead of panicking.
+fn lost() -> PyErr {
+    PyRuntimeError::new_err(
+        "this context's model could not be rebuilt after an error; make the context again",
+    )
 }
 
 fn key_of(k: Key) -> (u32, u32) {
@@ -272,16 +280,17 @@ impl Circuit {
     }
 
     /// The components as `(name, class)`, in order.
-    fn components(&self) -> Vec<(String, String)> {
-        self.model()
+    fn components(&self) -> PyResult<Vec<(String, String)>> {
+        Ok(self
+            .model()?
             .components()
             .map(|c| (c.name().to_string(), c.schema().class.to_string()))
-            .collect()
+            .collect())
     }
 
     /// The processes as `(name, [(component, method)])`, in order.
     fn processes(&self) -> PyResult<Vec<ProcessCalls>> {
-        let m = self.model();
+        let m = self.model()?;
         m.process_ids()
             .map(|id| {
                 let name = m.process_name(id).map_err(error)?.to_string();
@@ -297,7 +306,7 @@ impl Circuit {
     }
 
     /// The wires as `(target, source as JSON)`.
-    fn wires(&self) -> Vec<(String, String)> {
+    fn wires(&self) -> PyResult<Vec<(String, String)>> {
         fn json(s: &Source) -> Json {
             match s {
                 Source::Path(p) => Json::String(p.clone()),
@@ -309,16 +318,17 @@ impl Circuit {
                 }
             }
         }
-        self.model()
+        Ok(self
+            .model()?
             .wires()
             .iter()
             .map(|(t, s)| (t.clone(), json(s).to_string()))
-            .collect()
+            .collect())
     }
 
     /// Whether compartment `path` is wired.
     fn is_wired(&self, path: &str) -> PyResult<bool> {
-        let m = self.model();
+        let m = self.model()?;
         m.is_wired(m.compartment(path).map_err(error)?)
             .map_err(error)
     }
@@ -327,31 +337,31 @@ impl Circuit {
     fn get<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyArray2<f32>>> {
         Ok(PyArray2::from_owned_array(
             py,
-            self.model().get(path).map_err(error)?,
+            self.model()?.get(path).map_err(error)?,
         ))
     }
 
     /// Sets array compartment `path` (same shape; not wired).
     fn set(&mut self, path: &str, value: PyReadonlyArray2<'_, f32>) -> PyResult<()> {
         let v = value.as_array();
-        self.model_mut().set(path, v).map_err(error)
+        self.model_mut()?.set(path, v).map_err(error)
     }
 
     /// The PRNG key of component `path` (`component:key`).
     fn get_key(&self, path: &str) -> PyResult<(u32, u32)> {
-        self.model().get_key(path).map(key_of).map_err(error)
+        self.model()?.get_key(path).map(key_of).map_err(error)
     }
 
     /// Sets a PRNG key.
     fn set_key(&mut self, path: &str, key: (u32, u32)) -> PyResult<()> {
-        self.model_mut()
+        self.model_mut()?
             .set_key(path, Key([key.0, key.1]))
             .map_err(error)
     }
 
     /// Runs process `name` once at `(t, dt)`, without the GIL.
     fn run(&mut self, py: Python<'_>, name: &str, t: f32, dt: f32) -> PyResult<()> {
-        let m = self.model_mut();
+        let m = self.model_mut()?;
         let id = m.process_id(name).map_err(error)?;
         py.detach(|| m.run(id, t, dt)).map_err(error)
     }
@@ -378,7 +388,7 @@ impl Circuit {
                 dt.len()
             )));
         }
-        let model = self.model.as_mut().expect("a circuit always holds a model");
+        let model = self.model.as_mut().ok_or_else(lost)?;
         let id = model.process_id(name).map_err(error)?;
         let mut sim = Simulation::new(model, id, 0.0, 1.0).map_err(error)?;
         let n = t.len();
@@ -431,26 +441,26 @@ impl Circuit {
     }
 
     /// A copy of the circuit's state.
-    fn state(&self) -> PyState {
-        PyState {
-            state: self.model().state(),
-        }
+    fn state(&self) -> PyResult<PyState> {
+        Ok(PyState {
+            state: self.model()?.state(),
+        })
     }
 
     /// Whether `state` was taken from the circuit's current model (a state taken before
     /// the circuit was rebuilt is not; its values can still be applied by path).
-    fn accepts(&self, state: PyRef<'_, PyState>) -> bool {
-        state.state.model() == self.model().id()
+    fn accepts(&self, state: PyRef<'_, PyState>) -> PyResult<bool> {
+        Ok(state.state.model() == self.model()?.id())
     }
 
     /// Puts a state of this circuit back.
     fn set_state(&mut self, state: PyRef<'_, PyState>) -> PyResult<()> {
-        self.model_mut().set_state(&state.state).map_err(error)
+        self.model_mut()?.set_state(&state.state).map_err(error)
     }
 
     /// Saves as ngclearn's model directory `dir` (replacing it only if `overwrite`).
     fn save(&self, py: Python<'_>, dir: &str, overwrite: bool) -> PyResult<()> {
-        let m = self.model();
+        let m = self.model()?;
         py.detach(|| ngclearn::io::save_model_dir(m, std::path::Path::new(dir), overwrite))
             .map_err(error)
     }

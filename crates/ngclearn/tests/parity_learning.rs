@@ -339,3 +339,23 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn joints_of_joints_that_would_make_too_many_calls_are_refused() {
+    // Each level doubles the calls: 30 levels would ask for a billion.
+    let src = fixtures_dir().join("models/joint_circuit");
+    let dir = common::scratch("joint-bomb").join("joint_circuit");
+    copy_dir(&src, &dir);
+    let roots = dir.join("process/roots.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&roots).unwrap()).unwrap();
+    let mut prev = "advance".to_string();
+    for k in 0..30 {
+        let name = format!("j{k}");
+        v[&name] = json!({"args": [name], "kwargs": {}, "process_order": [prev, prev],
+                          "watch_list": [], "modulePath": "ngclearn.JointProcess"});
+        prev = name;
+    }
+    std::fs::write(&roots, v.to_string()).unwrap();
+    let e = load_model_dir(&dir).unwrap_err().to_string();
+    assert!(e.contains("calls (at most"), "{e}");
+}

@@ -5,17 +5,50 @@
 use ndarray::Array2;
 use ngclearn::prelude::*;
 
+/// Which learning rule a test circuit's synapse `W` has.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// TraceSTDP, mu = 0, no weight mask.
+    Trace,
+    /// TraceSTDP, mu > 0 with a target and a weight mask.
+    TracePower,
+    /// ExpSTDP with a target and a weight mask.
+    Exp,
+}
+
 fn circuit(seed: u64) -> Model {
+    circuit_with(seed, Rule::Trace)
+}
+
+fn circuit_with(seed: u64, rule: Rule) -> Model {
     let k = Key::from_seed(seed).split::<5>();
     let mut ctx = Context::new("learn");
     let mut pp = PoissonCellParams::new();
     (pp.target_freq, pp.key) = (70.0, Some(k[0]));
     ctx.add(PoissonCell::with_params("pre", 25, pp).unwrap())
         .unwrap();
-    let mut pw = TraceSTDPSynapseParams::new(0.02, 0.01);
-    (pw.resist_scale, pw.pretrace_target, pw.key) = (45.0, 0.05, Some(k[1]));
-    ctx.add(TraceSTDPSynapse::new("W", (25, 5), pw).unwrap())
-        .unwrap();
+    let mask = Array2::from_shape_fn(
+        (25, 5),
+        |(i, j)| if (i + 2 * j) % 7 == 0 { 0.0 } else { 1.0 },
+    );
+    match rule {
+        Rule::Trace | Rule::TracePower => {
+            let mut pw = TraceSTDPSynapseParams::new(0.02, 0.01);
+            (pw.resist_scale, pw.pretrace_target, pw.key) = (45.0, 0.05, Some(k[1]));
+            if let Rule::TracePower = rule {
+                (pw.mu, pw.w_bound, pw.weight_mask) = (1.5, 0.9, Some(mask));
+            }
+            ctx.add(TraceSTDPSynapse::new("W", (25, 5), pw).unwrap())
+                .unwrap();
+        }
+        Rule::Exp => {
+            let mut pw = ExpSTDPSynapseParams::new(0.03, 0.01, 2.0);
+            (pw.resist_scale, pw.pretrace_target, pw.key) = (45.0, 0.05, Some(k[1]));
+            pw.weight_mask = Some(mask);
+            ctx.add(ExpSTDPSynapse::new("W", (25, 5), pw).unwrap())
+                .unwrap();
+        }
+    }
     let mut pl = LIFCellParams::new(10.0);
     (pl.thr, pl.v_reset, pl.key) = (-52.0, -60.0, Some(k[2]));
     ctx.add(LIFCell::new("post", 5, pl).unwrap()).unwrap();
@@ -52,27 +85,33 @@ fn circuit(seed: u64) -> Model {
 fn sparse_updates_equal_full_ones() {
     // In `full`, the weights are written back from outside after every step, so each
     // update is a full one; in `sparse`, only the spiking rows and columns are visited.
-    let (mut sparse, mut full) = (circuit(9), circuit(9));
-    let mut spikes = 0.0;
-    for t in 1..=800 {
-        for m in [&mut sparse, &mut full] {
-            m.run_named("adv", t as f32, 1.0).unwrap();
+    for (rule, name) in [
+        (Rule::Trace, "trace"),
+        (Rule::TracePower, "trace mu>0 masked"),
+        (Rule::Exp, "exp masked"),
+    ] {
+        let (mut sparse, mut full) = (circuit_with(9, rule), circuit_with(9, rule));
+        let mut spikes = 0.0;
+        for t in 1..=800 {
+            for m in [&mut sparse, &mut full] {
+                m.run_named("adv", t as f32, 1.0).unwrap();
+            }
+            let w = full.get("W:weights").unwrap();
+            full.set("W:weights", &w).unwrap();
+            for p in ["W:weights", "W:dWeights", "post:v", "post:s"] {
+                assert_eq!(
+                    sparse.get(p).unwrap(),
+                    full.get(p).unwrap(),
+                    "{name}: {p} at step {t}"
+                );
+            }
+            spikes += sparse.get("post:s").unwrap().sum();
         }
-        let w = full.get("W:weights").unwrap();
-        full.set("W:weights", &w).unwrap();
-        for p in ["W:weights", "W:dWeights", "post:v", "post:s"] {
-            assert_eq!(
-                sparse.get(p).unwrap(),
-                full.get(p).unwrap(),
-                "{p} at step {t}"
-            );
-        }
-        spikes += sparse.get("post:s").unwrap().sum();
+        assert!(
+            spikes > 20.0,
+            "{name}: post-synaptic spikes drive potentiation ({spikes})"
+        );
     }
-    assert!(
-        spikes > 20.0,
-        "post-synaptic spikes drive potentiation ({spikes})"
-    );
 }
 
 #[test]

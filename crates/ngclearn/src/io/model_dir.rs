@@ -67,6 +67,9 @@ const SUMMATION: &str = "ngcsimlib._src.operations.Summation.Summation";
 const PRODUCT: &str = "ngcsimlib._src.operations.Product.Product";
 const METHOD_PROCESS: &str = "ngclearn.MethodProcess";
 
+/// The most calls a joint process may make (its children's, joined).
+const MAX_JOINT_CALLS: usize = 1 << 20;
+
 /// Largest JSON (or TOML model) file read: 1 GiB.
 pub const MAX_TEXT_BYTES: u64 = 1 << 30;
 
@@ -805,6 +808,16 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
             let mut still = Vec::new();
             for (pname, names) in pending {
                 if names.iter().all(|(_, n)| calls_of.contains_key(n)) {
+                    // Joints of joints multiply: a file's few lines could ask for
+                    // billions of calls.
+                    let total: usize = names.iter().map(|(_, n)| calls_of[n].len()).sum();
+                    if total > MAX_JOINT_CALLS {
+                        return Err(Error::format(
+                            proc_path.display(),
+                            format!("{pname}.process_order"),
+                            format!("joint process `{pname}` would make {total} calls (at most {MAX_JOINT_CALLS})"),
+                        ));
+                    }
                     let calls: Vec<(&str, Method)> = names
                         .iter()
                         .flat_map(|(_, n)| calls_of[n].iter().copied())

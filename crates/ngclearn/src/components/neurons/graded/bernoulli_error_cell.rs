@@ -36,6 +36,9 @@ pub struct BernoulliErrorCellParams {
     /// Whether p holds logits (turned into probabilities by a sigmoid)
     #[param(default = false)]
     pub input_logits: bool,
+    /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
+    #[param(default = None, text = "none", skip_kwargs)]
+    pub shape: Option<Array2<f32>>,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
@@ -107,6 +110,14 @@ impl BernoulliErrorCell {
         let name = valid_name(name)?;
         count(&name, "n_units", n_units)?;
         p.validate(&name)?;
+        if p.shape.is_some() {
+            return Err(crate::error::Error::param(
+                &name,
+                "shape",
+                "given",
+                "the 4-D form is not supported",
+            ));
+        }
         let s = (p.batch_size, n_units);
         Ok(BernoulliErrorCell {
             l: Array2::zeros((1, 1)),

@@ -35,6 +35,9 @@ pub struct GaussianErrorCellParams {
     /// Variance of the Gaussian (a scalar)
     #[param(default = 1.0, check = finite)]
     pub sigma: f32,
+    /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
+    #[param(default = None, text = "none", skip_kwargs)]
+    pub shape: Option<Array2<f32>>,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
@@ -111,6 +114,14 @@ impl GaussianErrorCell {
         let name = valid_name(name)?;
         count(&name, "n_units", n_units)?;
         p.validate(&name)?;
+        if p.shape.is_some() {
+            return Err(crate::error::Error::param(
+                &name,
+                "shape",
+                "given",
+                "the 4-D form is not supported",
+            ));
+        }
         let s = (p.batch_size, n_units);
         Ok(GaussianErrorCell {
             l: Array2::zeros((1, 1)),

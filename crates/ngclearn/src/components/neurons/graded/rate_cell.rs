@@ -12,7 +12,9 @@
 //! `leak(z)` is the prior's: gaussian `z`, laplacian `sign(z)`, cauchy
 //! `(z * 2) / (1 + z^2)`, exp `(exp(-z^2) * z) * 2`. The soft threshold is
 //! `max(z - l, 0) - max(-z - l, 0)`. `tau_m <= 0` or `is_stateful = false` makes the cell
-//! stateless.
+//! stateless. (ngclearn tests `tau_m <= 0` only when `tau_m` is a Python float, so an
+//! integer `0` leaves its cell stateful, dividing by zero; a saved number cannot tell
+//! the two apart, and here both are stateless.)
 //!
 //! Where ngclearn 3.1.1's code differs from its docs, the code is followed:
 //! - The integrator comes from `get_integrator_code` and a table in RateCell that do not
@@ -36,7 +38,7 @@
 use crate::components::input_encoders::N_UNITS;
 use crate::core::class::ComponentClass;
 use crate::core::component::{filled, valid_name, Component, WriteToken};
-use crate::core::rng::{log1p_xla, Key};
+use crate::core::rng::{log1p_xla, tanh_xla, Key};
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::{Error, Result};
@@ -118,40 +120,6 @@ enum Act {
     UnitThreshold,
     Heaviside,
     Softmax,
-}
-
-/// `tanh` as XLA's CPU code computes it (`jnp.tanh`): `x` where `|x| < 0.0004`, else a
-/// 13/6 rational polynomial of `x` clamped to [-9, 9], evaluated with fused
-/// multiply-adds (checked bit for bit against `jnp.tanh` on 220,000 values).
-pub(crate) fn tanh_xla(x: f32) -> f32 {
-    if x.abs() < 0.0004 {
-        return x;
-    }
-    let c = if x.is_nan() { x } else { x.clamp(-9.0, 9.0) };
-    let x2 = c * c;
-    // XLA's coefficients, as its source writes them (the nearest f32 of each is used).
-    #[allow(clippy::excessive_precision)]
-    const NUM: [f32; 7] = [
-        -2.760_768_5e-16,
-        2.000_187_9e-13,
-        -8.604_671_5e-11,
-        5.122_297e-8,
-        1.485_722_4e-5,
-        6.372_619_3e-4,
-        4.893_524_6e-3,
-    ];
-    #[allow(clippy::excessive_precision)]
-    const DEN: [f32; 4] = [1.198_258_4e-6, 1.185_347_1e-4, 2.268_434_6e-3, 4.893_525e-3];
-    let mut n = NUM[0];
-    for &k in &NUM[1..] {
-        n = n.mul_add(x2, k);
-    }
-    let n = c * n;
-    let mut d = DEN[0];
-    for &k in &DEN[1..] {
-        d = d.mul_add(x2, k);
-    }
-    n / d
 }
 
 fn sigmoid(x: f32) -> f32 {

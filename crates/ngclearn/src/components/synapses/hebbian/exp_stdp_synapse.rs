@@ -202,6 +202,8 @@ impl Component for ExpSTDPSynapse {
             lo: 0.01,
             hi: wb - 0.01,
             weight_mask: &self.weight_mask,
+            // exp(-beta * W) <= 1 for beta >= 0 and W >= 0.01; a negative beta may overflow.
+            factors_finite: beta >= 0.0,
         };
         let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {
             let (mut pp, mut tp, mut qq) = (0.0f32, 0.0f32, 0.0f32);

@@ -12,8 +12,9 @@
 //! rows of the pre-synaptic spikes and the columns of the post-synaptic ones, and
 //! zeroes only the `dWeights` entries the last update wrote: the same numbers, at
 //! O((spikes) x n) instead of O(n_pre x n_post). A full update is made instead when a
-//! decay term applies, the batch has more than one row, a trace is not finite, or the
-//! weights were written from outside.
+//! decay term applies, the batch has more than one row, a signal or `eta` is not
+//! finite, the rule's weight factors could overflow (ExpSTDP with `exp_beta < 0`), or
+//! the weights were written from outside.
 
 use crate::components::synapses::dense_synapse::Dense;
 use crate::core::component::filled;
@@ -41,6 +42,9 @@ pub(crate) struct Update<'a> {
     pub hi: f32,
     /// ngclearn's `weight_mask`: `(1, 1)` or `(n_pre, n_post)`.
     pub weight_mask: &'a Array2<f32>,
+    /// Whether the rule's factors stay finite for every weight within `[lo, hi]`
+    /// (then a silent unit's `dW` is `±0` and a sparse update is exact).
+    pub factors_finite: bool,
 }
 
 /// The dense base and the plasticity compartments.
@@ -148,6 +152,8 @@ impl Stdp {
         let sparse = self.settled
             && self.base.p.batch_size == 1
             && up.tau_w <= 0.0
+            && up.eta.is_finite()
+            && up.factors_finite
             && finite(&self.pre_trace)
             && finite(&self.post_trace)
             && finite(&self.pre_spike)
@@ -181,13 +187,13 @@ impl Stdp {
             let old = w[k];
             let d = rule(old, i, j, &sig);
             let decay = if up.tau_w > 0.0 { old / up.tau_w } else { 0.0 };
-            let mut v = old + d * up.eta - decay;
-            // jnp.clip: NaN stays NaN.
-            if v < up.lo {
-                v = up.lo;
-            } else if v > up.hi {
-                v = up.hi;
-            }
+            let v = old + d * up.eta - decay;
+            // jnp.clip is min(max(v, lo), hi): NaN stays NaN, and hi wins when lo > hi.
+            let v = if v.is_nan() {
+                v
+            } else {
+                v.max(up.lo).min(up.hi)
+            };
             let m = if scalar_mask {
                 up.weight_mask[[0, 0]]
             } else {

@@ -189,6 +189,8 @@ impl Component for TraceSTDPSynapse {
             lo: 0.0,
             hi: wb,
             weight_mask: &self.weight_mask,
+            // (w_bound - W)^mu and W^mu are finite for W in [0, w_bound] (w_bound >= 0).
+            factors_finite: mu == 0.0 || wb >= 0.0,
         };
         let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {
             let rows = s.pre_spike.nrows();
