@@ -14,7 +14,7 @@
 //! `modulator` and `mask` to ones; `Sigma` keeps its value. ngclearn also accepts a
 //! 4-D `shape` (convolutional error maps); this class has the 2-D form only.
 
-use super::{error_cell_component, rest};
+use super::{error_cell_component, rest, scaled_errors};
 use crate::components::input_encoders::N_UNITS;
 use crate::core::class::ComponentClass;
 use crate::core::component::valid_name;
@@ -160,22 +160,17 @@ impl GaussianErrorCell {
 
     fn step(&mut self) {
         let sigma = self.sigma[[0, 0]];
-        let mut sq = 0.0f32;
-        for ((((dmu, dt), &m), &t), (&md, mk)) in self
-            .dmu
-            .iter_mut()
-            .zip(self.dtarget.iter_mut())
-            .zip(&self.mu)
-            .zip(&self.target)
-            .zip(self.modulator.iter().zip(self.mask.iter_mut()))
-        {
-            let e = t - m;
-            sq += e * e;
-            let d = e / sigma;
-            *dmu = d * md * *mk;
-            *dt = -d * md * *mk;
-            *mk = *mk * 0.0 + 1.0;
-        }
+        let sq = scaled_errors(
+            &mut self.dmu,
+            &mut self.dtarget,
+            &self.mu,
+            &self.target,
+            &self.modulator,
+            &mut self.mask,
+            sigma,
+            |x| x,
+            |e| e * e,
+        );
         self.dsigma[[0, 0]] = sigma * 0.0 + 1.0;
         self.l[[0, 0]] = -sq * (0.5 / sigma);
     }

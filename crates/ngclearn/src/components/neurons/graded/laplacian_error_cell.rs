@@ -14,7 +14,7 @@
 //! `modulator` and `mask` to ones; `Scale` keeps its value. ngclearn also accepts a
 //! 4-D `shape` (convolutional error maps); this class has the 2-D form only.
 
-use super::{error_cell_component, rest};
+use super::{error_cell_component, rest, scaled_errors};
 use crate::components::input_encoders::N_UNITS;
 use crate::core::class::ComponentClass;
 use crate::core::component::valid_name;
@@ -160,32 +160,29 @@ impl LaplacianErrorCell {
 
     fn step(&mut self) {
         let scale = self.scale[[0, 0]];
-        let mut sq = 0.0f32;
-        for ((((dmu, dt), &m), &t), (&md, mk)) in self
-            .dshift
-            .iter_mut()
-            .zip(self.dtarget.iter_mut())
-            .zip(&self.shift)
-            .zip(&self.target)
-            .zip(self.modulator.iter().zip(self.mask.iter_mut()))
-        {
-            let x = t - m;
-            // jnp.sign: -1, 0 or 1 (NaN stays NaN).
-            let e = if x > 0.0 {
+        // jnp.sign: -1, 0 or 1 (NaN stays NaN).
+        let sign = |x: f32| {
+            if x > 0.0 {
                 1.0
             } else if x < 0.0 {
                 -1.0
             } else {
                 x * 0.0
-            };
-            sq += e.abs();
-            let d = e / scale;
-            *dmu = d * md * *mk;
-            *dt = -d * md * *mk;
-            *mk = *mk * 0.0 + 1.0;
-        }
+            }
+        };
+        let sum = scaled_errors(
+            &mut self.dshift,
+            &mut self.dtarget,
+            &self.shift,
+            &self.target,
+            &self.modulator,
+            &mut self.mask,
+            scale,
+            sign,
+            f32::abs,
+        );
         self.dscale[[0, 0]] = scale * 0.0 + 1.0;
-        self.l[[0, 0]] = -sq * (1.0 / scale);
+        self.l[[0, 0]] = -sum * (1.0 / scale);
     }
 
     fn rest(&mut self) {

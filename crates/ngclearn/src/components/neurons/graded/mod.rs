@@ -66,6 +66,39 @@ macro_rules! error_cell_component {
 }
 pub(crate) use error_cell_component;
 
+/// The step the Gaussian and Laplacian cells share: for each unit
+/// `e = error(target - prediction)`, `d = e / scale`, `d_pred = d * modulator * mask`,
+/// `dtarget = -d * modulator * mask`, then the mask is eaten; returns `sum(penalty(e))`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn scaled_errors(
+    d_pred: &mut ndarray::Array2<f32>,
+    dtarget: &mut ndarray::Array2<f32>,
+    pred: &ndarray::Array2<f32>,
+    target: &ndarray::Array2<f32>,
+    modulator: &ndarray::Array2<f32>,
+    mask: &mut ndarray::Array2<f32>,
+    scale: f32,
+    error: impl Fn(f32) -> f32,
+    penalty: impl Fn(f32) -> f32,
+) -> f32 {
+    let mut sum = 0.0f32;
+    for ((((dp, dt), &m), &t), (&md, mk)) in d_pred
+        .iter_mut()
+        .zip(dtarget.iter_mut())
+        .zip(pred)
+        .zip(target)
+        .zip(modulator.iter().zip(mask.iter_mut()))
+    {
+        let e = error(t - m);
+        sum += penalty(e);
+        let d = e / scale;
+        *dp = d * md * *mk;
+        *dt = -d * md * *mk;
+        *mk = *mk * 0.0 + 1.0;
+    }
+    sum
+}
+
 /// `(batch_size, n_units)` zeros and ones, checked.
 pub(crate) fn rest(
     name: &str,

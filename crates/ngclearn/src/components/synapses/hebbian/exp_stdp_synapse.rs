@@ -19,10 +19,9 @@
 //! multiplied by `weight_mask` when the synapse is built; ngclearn gives it no biases.
 //! The update's cost follows the spikes (see [`super::stdp`]).
 
-use super::stdp::{Signals, Stdp, Update};
+use super::stdp::{stdp_component, Signals, Stdp, Update};
 use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::component::{Component, WriteToken};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
@@ -177,17 +176,9 @@ impl ExpSTDPSynapse {
     }
 }
 
-impl Component for ExpSTDPSynapse {
-    fn name(&self) -> &str {
-        &self.stdp.base.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
-    fn advance_state(&mut self, _t: f32, _dt: f32) {
-        self.stdp.base.dense_step();
-    }
-    fn evolve(&mut self, _t: f32, _dt: f32) {
+impl ExpSTDPSynapse {
+    /// One update of the weights by the rule (the `evolve` processes call).
+    fn learn(&mut self) {
         let p = &self.p;
         let (ap, am, tgt, beta, wb) = (
             p.a_plus,
@@ -226,34 +217,6 @@ impl Component for ExpSTDPSynapse {
         };
         self.stdp.evolve(&up, rule);
     }
-    fn reset(&mut self) {
-        // ngclearn's reset leaves eta as it is.
-        self.stdp.reset();
-    }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
-    fn changed(&mut self, index: usize) {
-        self.stdp.changed(index);
-    }
-    fn key(&self) -> Key {
-        self.stdp.base.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.stdp.base.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = self.stdp.base.head_kwargs();
-        self.p.to_kwargs(&mut m);
-        m
-    }
-    fn saves_as_scalar(&self, index: usize) -> bool {
-        index == Dense::BIASES && self.stdp.base.saves_biases_as_scalar()
-    }
 }
+
+stdp_component!(ExpSTDPSynapse);

@@ -279,3 +279,64 @@ fn check_mask(name: &str, m: &Array2<f32>, shape: (usize, usize)) -> Result<()> 
     }
     Ok(())
 }
+
+/// Implements [`Component`](crate::core::component::Component) for a synapse whose
+/// plasticity state is a [`Stdp`] in field `stdp` (embedded with
+/// `#[compartment(flatten)]`), whose parameters (a `Params` struct) are in field `p`
+/// and whose rule is its `fn learn(&mut self)`: the dense synapse's step, `evolve`
+/// as `learn`, and the rest from the shared state.
+macro_rules! stdp_component {
+    ($ty:ident) => {
+        impl $crate::core::component::Component for $ty {
+            fn name(&self) -> &str {
+                &self.stdp.base.name
+            }
+            fn schema(&self) -> &'static $crate::core::schema::Schema {
+                &SCHEMA
+            }
+            fn advance_state(&mut self, _t: f32, _dt: f32) {
+                self.stdp.base.dense_step();
+            }
+            fn evolve(&mut self, _t: f32, _dt: f32) {
+                self.learn();
+            }
+            fn reset(&mut self) {
+                // Everything but the weights (and an `eta` compartment, which ngclearn's
+                // reset leaves as it is).
+                self.stdp.reset();
+            }
+            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
+                self.compartment(index)
+            }
+            fn array_mut(
+                &mut self,
+                index: usize,
+                token: $crate::core::component::WriteToken,
+            ) -> Option<&mut ndarray::Array2<f32>> {
+                self.compartment_mut(index, token)
+            }
+            fn changed(&mut self, index: usize) {
+                self.stdp.changed(index);
+            }
+            fn key(&self) -> $crate::core::rng::Key {
+                self.stdp.base.key
+            }
+            fn set_key(&mut self, key: $crate::core::rng::Key) {
+                self.stdp.base.key = key;
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+                let mut m = self.stdp.base.head_kwargs();
+                self.p.to_kwargs(&mut m);
+                m
+            }
+            fn saves_as_scalar(&self, index: usize) -> bool {
+                index == $crate::components::synapses::dense_synapse::Dense::BIASES
+                    && self.stdp.base.saves_biases_as_scalar()
+            }
+        }
+    };
+}
+pub(crate) use stdp_component;

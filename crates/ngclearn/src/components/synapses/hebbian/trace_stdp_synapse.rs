@@ -17,10 +17,9 @@
 //! gives it no biases (`bias_init` is fixed to none). The update's cost follows the
 //! spikes (see [`super::stdp`]); the numbers are those of the full update.
 
-use super::stdp::{Signals, Stdp, Update};
+use super::stdp::{stdp_component, Signals, Stdp, Update};
 use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::component::{Component, WriteToken};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
@@ -170,17 +169,9 @@ impl TraceSTDPSynapse {
     }
 }
 
-impl Component for TraceSTDPSynapse {
-    fn name(&self) -> &str {
-        &self.stdp.base.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
-    fn advance_state(&mut self, _t: f32, _dt: f32) {
-        self.stdp.base.dense_step();
-    }
-    fn evolve(&mut self, _t: f32, _dt: f32) {
+impl TraceSTDPSynapse {
+    /// One update of the weights by the rule (the `evolve` processes call).
+    fn learn(&mut self) {
         let p = &self.p;
         let (ap, am, tgt, mu, wb) = (p.a_plus, p.a_minus, p.pretrace_target, p.mu, p.w_bound);
         let up = Update {
@@ -221,33 +212,6 @@ impl Component for TraceSTDPSynapse {
         };
         self.stdp.evolve(&up, rule);
     }
-    fn reset(&mut self) {
-        self.stdp.reset();
-    }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
-    fn changed(&mut self, index: usize) {
-        self.stdp.changed(index);
-    }
-    fn key(&self) -> Key {
-        self.stdp.base.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.stdp.base.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = self.stdp.base.head_kwargs();
-        self.p.to_kwargs(&mut m);
-        m
-    }
-    fn saves_as_scalar(&self, index: usize) -> bool {
-        index == Dense::BIASES && self.stdp.base.saves_biases_as_scalar()
-    }
 }
+
+stdp_component!(TraceSTDPSynapse);
