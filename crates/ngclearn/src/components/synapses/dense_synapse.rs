@@ -265,28 +265,43 @@ impl Dense {
 
     /// DenseSynapse's step: `outputs = (inputs . (W * mask)) * resist_scale + biases`,
     /// the rows of `W` whose input is zero skipped (they add nothing).
+    ///
+    /// XLA's product is a chain of fused multiply-adds over the inputs in order, and
+    /// so is this one (a zero input, skipped, would add `0 * w = ±0` to the sum), and
+    /// the scale and bias are one more: `fma(sum, resist_scale, b)`.
     pub fn dense_step(&mut self) {
-        let scalar_mask = self.mask.dim() == (1, 1);
-        let m0 = self.mask[[0, 0]];
-        for (s_row, mut out) in self.inputs.rows().into_iter().zip(self.outputs.rows_mut()) {
-            out.fill(0.0);
-            for (i, (&s, w_row)) in s_row.iter().zip(self.weights.rows()).enumerate() {
-                if s == 0.0 {
-                    continue;
-                }
-                if scalar_mask {
-                    out.zip_mut_with(&w_row, |o, &w| *o += s * (w * m0));
-                } else {
-                    let m_row = self.mask.row(i);
-                    for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
-                        *o += s * (w * m);
+        let Dense {
+            inputs,
+            weights,
+            mask,
+            outputs,
+            biases,
+            p,
+            ..
+        } = self;
+        let scalar_mask = mask.dim() == (1, 1);
+        let m0 = mask[[0, 0]];
+        crate::utils::simd::with_avx2(|| {
+            for (s_row, mut out) in inputs.rows().into_iter().zip(outputs.rows_mut()) {
+                out.fill(0.0);
+                for (i, (&s, w_row)) in s_row.iter().zip(weights.rows()).enumerate() {
+                    if s == 0.0 {
+                        continue;
+                    }
+                    if scalar_mask {
+                        out.zip_mut_with(&w_row, |o, &w| *o = s.mul_add(w * m0, *o));
+                    } else {
+                        let m_row = mask.row(i);
+                        for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
+                            *o = s.mul_add(w * m, *o);
+                        }
                     }
                 }
+                for (o, &bias) in out.iter_mut().zip(biases.row(0)) {
+                    *o = o.mul_add(p.resist_scale, bias);
+                }
             }
-            for (o, &bias) in out.iter_mut().zip(self.biases.row(0)) {
-                *o = *o * self.p.resist_scale + bias;
-            }
-        }
+        });
     }
 
     /// A `(batch_size, n_post)` array of zeros (the shape of a post-synaptic state).
