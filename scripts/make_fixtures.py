@@ -441,3 +441,92 @@ dump("xla_tanh", {"description": "jax.jit(jnp.tanh) of float32 values (bit patte
                   "x_bits": xs.view(np.uint32).tolist(),
                   "tanh_bits": np.asarray(jax.jit(jnp.tanh)(jnp.asarray(xs))).view(np.uint32).tolist()})
 print("done 12")
+
+# ---------- 13. HebbianSynapse: the rule, its priors and bounds, SGD / Adam / NAG, biases, and saved optimiser state ----------
+from ngclearn.components import HebbianSynapse
+rng13 = np.random.default_rng(1313)
+def hebbian_given(n_pre, n_post, batch, steps, kw, bias=False, mask=None):
+    with Context(ctxname("hebb")) as ctx:
+        extra = {} if mask is None else {"mask": jnp.asarray(mask)}
+        W = HebbianSynapse("W", shape=(n_pre, n_post), batch_size=batch, weight_init=DG.uniform(-0.5, 0.5),
+                           bias_init=DG.uniform(-0.1, 0.1) if bias else None, key=random.PRNGKey(13), **kw, **extra)
+        adv = MethodProcess("adv") >> W.advance_state >> W.evolve
+        rst = MethodProcess("rst") >> W.reset
+    rst.run()
+    w0, b0 = L(W.weights.get()), L(W.biases.get())
+    xs = rng13.normal(0, 1, size=(steps, batch, n_pre)).astype(np.float32)
+    pre = rng13.uniform(-1, 1, size=(steps, batch, n_pre)).astype(np.float32)
+    post = rng13.normal(0, 0.5, size=(steps, batch, n_post)).astype(np.float32)
+    rec = {"outputs": [], "weights": [], "biases": [], "dWeights": [], "dBiases": []}
+    for t in range(steps):
+        W.inputs.set(jnp.asarray(xs[t])); W.pre.set(jnp.asarray(pre[t])); W.post.set(jnp.asarray(post[t]))
+        adv.run(t=t * 1.0, dt=1.0)
+        for k_ in rec: rec[k_].append(L(getattr(W, k_).get()))
+    kw_out = {k_: (list(v) if isinstance(v, tuple) else v) for k_, v in kw.items()}
+    kw_out = {k_: ([v[0], list(v[1])] if isinstance(v, list) and len(v) == 2 and isinstance(v[1], tuple) else v)
+              for k_, v in kw_out.items()}
+    return {"component": "HebbianSynapse", "kwargs": kw_out, "shape": [n_pre, n_post], "batch_size": batch,
+            "steps": steps, "bias_init": "uniform(-0.1, 0.1)" if bias else None, "weights0": w0, "biases0": b0,
+            "mask": None if mask is None else L(mask), "inputs": L(xs), "pre": L(pre), "post": L(post), "trace": rec,
+            "note": "weights0/biases0 are those built from key PRNGKey(13) (weights uniform(-0.5, 0.5)); each step "
+                    "inputs, pre and post set, then advance_state then evolve (one process, t = k, dt = 1); "
+                    "compartments after each step"}
+mask13 = (rng13.uniform(0, 1, size=(6, 4)) < 0.7).astype(np.float32)
+hebb = {
+    "sgd_default_bound": hebbian_given(6, 4, 1, 150, dict(eta=0.01)),
+    "sgd_unbounded_sign": hebbian_given(6, 4, 1, 150, dict(eta=0.02, w_bound=0., sign_value=-1.)),
+    "sgd_nonneg_l2_batch2": hebbian_given(6, 4, 2, 150, dict(eta=0.01, w_bound=0.8, is_nonnegative=True, prior=("l2", 0.05), pre_wght=0.7, post_wght=1.5)),
+    "sgd_l1_weights_biases": hebbian_given(6, 4, 1, 150, dict(eta=0.01, prior=("lasso", 0.02), pre_wght=0.5, post_wght=2.0), bias=True),
+    "sgd_elastic_net_mask": hebbian_given(6, 4, 1, 150, dict(eta=0.01, prior=("elastic_net", (0.05, 0.3)), resist_scale=2.0), mask=mask13),
+    "sgd_gaussian_name_wdecay": hebbian_given(6, 4, 1, 100, dict(eta=0.01, prior=("gaussian", 0.0), w_decay=0.03)),
+    "sgd_laplacian_name": hebbian_given(6, 4, 1, 100, dict(eta=0.01, prior=("laplacian", 0.01))),
+    "adam_biases": hebbian_given(6, 4, 1, 200, dict(eta=0.005, optim_type="adam", sign_value=-1., resist_scale=1.5), bias=True),
+    "adam_batch2_l1l2": hebbian_given(6, 4, 2, 200, dict(eta=0.002, optim_type="adam", w_bound=0., prior=("l1l2", (0.01, 0.5)))),
+    "nag_biases": hebbian_given(6, 4, 1, 150, dict(eta=0.01, optim_type="nag", w_bound=2.0), bias=True),
+}
+dump("hebbian_given", {"description": "HebbianSynapse driven by given inputs, pre and post statistics", "cases": hebb})
+
+def hebbian_model(save_dir, model_name, optim, before, after, bias):
+    rs = np.random.default_rng(1314)
+    with Context(model_name) as ctx:
+        W = HebbianSynapse("W", shape=(5, 3), eta=0.01, optim_type=optim, sign_value=-1., w_bound=0.,
+                           weight_init=DG.gaussian(0., 0.3), bias_init=DG.constant(0.05) if bias else None,
+                           key=random.PRNGKey(14))
+        adv = MethodProcess("adv") >> W.advance_state >> W.evolve
+        rst = MethodProcess("rst") >> W.reset
+    rst.run()
+    sig = [(rs.normal(0, 1, (1, 5)).astype(np.float32), rs.normal(0, 1, (1, 5)).astype(np.float32),
+            rs.normal(0, 0.5, (1, 3)).astype(np.float32)) for _ in range(before + after)]
+    def step(t):
+        x, p, q = sig[t]
+        W.inputs.set(jnp.asarray(x)); W.pre.set(jnp.asarray(p)); W.post.set(jnp.asarray(q))
+        adv.run(t=t * 1.0, dt=1.0)
+    for t in range(before): step(t)
+    os.makedirs(save_dir, exist_ok=True); ctx.save_to_json(save_dir, overwrite=True)
+    outs = []
+    for t in range(before, before + after):
+        step(t); outs.append(L(W.outputs.get()))
+    # ngclearn as a user meets it after loading (a fresh interpreter: one process keeps one context per name).
+    # Loaded, a synapse has no bias_init (ngclearn does not save initialisers), so its biases stop learning.
+    code = ("import sys, json, numpy as np; from jax import numpy as jnp; from ngclearn import Context\n"
+            "d, n, before, after, sig = json.loads(sys.stdin.read())\n"
+            "ctx = Context.load(d, n); W = ctx.get_components('W'); adv = ctx.get_objects('adv', objectType='process')\n"
+            "outs = []\n"
+            "for t in range(before, before + after):\n"
+            "    x, p, q = sig[t]\n"
+            "    W.inputs.set(jnp.asarray(x, dtype=jnp.float32)); W.pre.set(jnp.asarray(p, dtype=jnp.float32)); W.post.set(jnp.asarray(q, dtype=jnp.float32))\n"
+            "    adv.run(t=t * 1.0, dt=1.0); outs.append(np.asarray(W.outputs.get()).tolist())\n"
+            "print(json.dumps([outs, np.asarray(W.weights.get()).tolist(), np.asarray(W.biases.get()).tolist()]))\n")
+    import subprocess
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         input=json.dumps([save_dir, model_name, before, after, [[L(a) for a in s] for s in sig]]))
+    lo, lw, lb = json.loads(res.stdout.strip().splitlines()[-1])
+    return {"model_dir": model_name, "optim_type": optim, "before": before, "after": after,
+            "loaded_outputs_after": lo, "loaded_weights_after": lw, "loaded_biases_after": lb,
+            "inputs": [L(s[0]) for s in sig], "pre": [L(s[1]) for s in sig], "post": [L(s[2]) for s in sig],
+            "outputs_after": outs, "weights_after": L(W.weights.get()), "biases_after": L(W.biases.get())}
+hm = {o: hebbian_model(os.path.join(out, "models"), f"hebbian_{o}", o, 40, 30, o != "sgd") for o in ["sgd", "adam", "nag"]}
+dump("hebbian_models", {"description": "HebbianSynapse(5x3, eta 0.01, sign_value -1, w_bound 0) with each optimiser (biases "
+                        "constant(0.05) for adam and nag): run `before` steps of adv = advance_state >> evolve with the "
+                        "given signals, saved (with custom/W_opt_params.pkl), then `after` more steps", "models": hm})
+print("done 13")

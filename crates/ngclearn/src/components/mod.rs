@@ -17,11 +17,12 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 15] = [
+pub static CLASSES: [&ComponentClass; 16] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
     &synapses::hebbian::exp_stdp_synapse::CLASS,
+    &synapses::hebbian::hebbian_synapse::CLASS,
     &synapses::alpha_synapse::CLASS,
     &synapses::exponential_synapse::CLASS,
     &synapses::double_exp_synapse::CLASS,

@@ -59,6 +59,16 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn saves_as_scalar(&self, _index: usize) -> bool {
         false
     }
+    /// The files ngclearn saves beside the component's npz, in the model's
+    /// `component/custom/` directory, as `(file name, bytes)` (a Hebbian synapse's
+    /// pickled optimiser state).
+    fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
+        Vec::new()
+    }
+    /// Reads those files back from a saved model's `custom/` directory `dir`.
+    fn load_custom(&mut self, _dir: &std::path::Path) -> crate::error::Result<()> {
+        Ok(())
+    }
     /// Takes the model's threads, when the model is built (or its parallelism set):
     /// a component that could use a second thread asks them for it rather than
     /// starting one.

@@ -5,6 +5,7 @@ pub mod model_dir;
 pub mod model_file;
 pub mod npy;
 pub mod npz;
+pub mod pickle;
 pub mod replace;
 
 pub use model_dir::{check_save_target, load_model_dir, prepare_model_dir, save_model_dir};

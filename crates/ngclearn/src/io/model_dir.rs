@@ -679,6 +679,7 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
             ));
         }
         state.apply(component.as_mut())?;
+        component.load_custom(&dir.join("component").join("custom"))?;
         let origin = Origin {
             module_path: module_path.to_string(),
             args: args.clone(),
@@ -945,6 +946,10 @@ fn write_all(model: &Model, dir: &Path) -> Result<()> {
             &custom.join(format!("{}.npz", c.name())),
             &state_of(model, i, c),
         )?;
+        for (file, bytes) in c.custom_files() {
+            let p = custom.join(file);
+            std::fs::write(&p, bytes).map_err(|e| io(&p, e))?;
+        }
     }
     write(
         dir.join("component").join("roots.json"),

@@ -463,7 +463,9 @@ impl NpzReader {
             )
         };
         let scalar = h.shape.is_empty() && h.dtype != Dtype::U32;
-        if !scalar && (h.dtype != Dtype::F32 || h.shape != dst.shape()) {
+        // A vector (n,) fills a row (1, n) (ngclearn keeps some rows as vectors).
+        let row = h.shape.len() == 1 && dst.nrows() == 1 && h.shape[0] == dst.ncols();
+        if !scalar && (h.dtype != Dtype::F32 || (h.shape != dst.shape() && !row)) {
             return Err(self.err(
                 &name,
                 format!(

@@ -11,6 +11,9 @@ pub use alpha_synapse::{AlphaSynapse, AlphaSynapseParams};
 pub use dense_synapse::{DenseParams, DenseSynapse};
 pub use double_exp_synapse::{DoubleExpSynapse, DoubleExpSynapseParams};
 pub use exponential_synapse::{ExponentialSynapse, ExponentialSynapseParams};
-pub use hebbian::{ExpSTDPSynapse, ExpSTDPSynapseParams, TraceSTDPSynapse, TraceSTDPSynapseParams};
+pub use hebbian::{
+    ExpSTDPSynapse, ExpSTDPSynapseParams, HebbianSynapse, HebbianSynapseParams, TraceSTDPSynapse,
+    TraceSTDPSynapseParams,
+};
 pub use static_synapse::StaticSynapse;
 mod conductance;

@@ -1,4 +1,5 @@
 from .expSTDPSynapse import ExpSTDPSynapse
+from .hebbianSynapse import HebbianSynapse
 from .traceSTDPSynapse import TraceSTDPSynapse
 
-__all__ = ["ExpSTDPSynapse", "TraceSTDPSynapse"]
+__all__ = ["ExpSTDPSynapse", "HebbianSynapse", "TraceSTDPSynapse"]

@@ -1,0 +1,511 @@
+//! `HebbianSynapse`: a dense synapse whose weights (and biases) learn by a two-factor
+//! Hebbian rule, applied by one of ngclearn's optimisers.
+//!
+//! `advance_state` is the dense synapse's:
+//! `outputs = (inputs · (W * mask)) * resist_scale + biases`. `calc_update` and
+//! `evolve` compute, as ngclearn 3.1.1's code does (float32; `·` sums over the batch):
+//! ```text
+//! dW = (pre * pre_wght)^T · (post * post_wght)
+//! db = sum_b (post * post_wght)                              (1, n_post)
+//! dW = dW * (w_bound - |W|)                                  if w_bound > 0
+//! dW = dW + reg:  l2/ridge/gaussian  reg = -W * lmbda
+//!                 l1/lasso/laplacian reg = -sign(W) * lmbda
+//!                 l1l2/elastic_net   reg = (-sign(W) * r - (W * (1 - r)) / 2) * scale
+//!                                        with prior = (name, (scale, r))
+//! dWeights = dW * sign_value;  dBiases = db * sign_value
+//! ```
+//! `evolve` then steps the optimiser (`optim_type`: sgd, adam or nag, see
+//! [`crate::utils::optim`]) on `W` with `dWeights`, and on the biases with `dBiases`
+//! when the synapse has a bias initialiser, and bounds the weights:
+//! `W = clip(W, 0 or -w_bound, w_bound)` (by `is_nonnegative`) if `w_bound > 0`, then
+//! `W = W * mask`. `w_decay > 0` (deprecated in ngclearn) means `prior = ("l2", w_decay)`.
+//!
+//! As in ngclearn 3.1.1's code:
+//! - `is_nonnegative` only chooses the clip range, and only when `w_bound > 0`.
+//! - ngclearn does not save initialisers, so a loaded synapse has no bias initialiser
+//!   and its biases no longer learn (its saved optimiser state keeps their moments).
+//! - The optimiser state is saved as `custom/NAME_opt_params.pkl`, a pickle that
+//!   ngclearn reads, and read back from it (see [`crate::io::pickle`]).
+//! - Prior names are matched as ngclearn does (`gaussian` and `laplacian` in any case,
+//!   the others exactly); a name ngclearn would ignore silently is an error here, apart
+//!   from `constant` (and null), which means no prior.
+
+use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
+use crate::core::class::ComponentClass;
+use crate::core::component::{filled, Component, WriteToken};
+use crate::core::rng::Key;
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, MethodInfo, ParamInfo, Schema};
+use crate::error::{Error, Result};
+use crate::io::kwargs::{KwargValue, Kwargs};
+use crate::utils::distribution_generator::Initializer;
+use crate::utils::optim::{OptimType, Optimizer};
+use crate::{Compartments, Params};
+use ndarray::Array2;
+use serde_json::{Map, Value};
+
+/// ngclearn's `prior`: a name and its lambda, a number or (for the elastic net)
+/// `(scale, l1_ratio)`. The numbers are kept as given (double precision): ngclearn
+/// computes `1 - l1_ratio` in Python before it reaches float32.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HebbianPrior {
+    /// The name as given (`None`: null).
+    pub name: Option<String>,
+    /// The lambda: one number, or two for `l1l2` / `elastic_net`.
+    pub lmbda: Vec<f64>,
+}
+
+impl HebbianPrior {
+    /// `("constant", 0)`: no prior.
+    pub fn none() -> HebbianPrior {
+        HebbianPrior {
+            name: Some("constant".into()),
+            lmbda: vec![0.0],
+        }
+    }
+}
+
+impl KwargValue for HebbianPrior {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        let bad = || {
+            kw.error(
+                key,
+                format!("expected [name, lambda] or [\"l1l2\", [scale, l1_ratio]], got {value}"),
+            )
+        };
+        let Some([name, l]) = value.as_array().map(Vec::as_slice) else {
+            return Err(bad());
+        };
+        let name = match name {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            _ => return Err(bad()),
+        };
+        let num = |v: &Value| v.as_f64().filter(|x| (*x as f32).is_finite());
+        let lmbda = match l {
+            Value::Array(xs) => xs.iter().map(num).collect::<Option<Vec<f64>>>(),
+            v => num(v).map(|x| vec![x]),
+        }
+        .ok_or_else(bad)?;
+        Ok(HebbianPrior { name, lmbda })
+    }
+    fn to_kwarg(&self) -> Value {
+        let name = self.name.clone().map_or(Value::Null, Value::String);
+        let l = match self.lmbda.as_slice() {
+            [x] => serde_json::json!(x),
+            xs => serde_json::json!(xs),
+        };
+        Value::Array(vec![name, l])
+    }
+}
+
+/// Parameters of a [`HebbianSynapse`], with ngclearn's names and defaults, in its
+/// constructor's order.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct HebbianSynapseParams {
+    /// Global learning rate
+    #[param(default = 0.0, check = finite)]
+    pub eta: f32,
+    /// Initialiser of the weights W
+    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    pub weight_init: Option<Initializer>,
+    /// Initialiser of the biases b (none: no biases, and they do not learn)
+    #[param(default = None, text = "none (zero biases)", skip_kwargs)]
+    pub bias_init: Option<Initializer>,
+    /// Soft bound of the weights (0: none)
+    #[param(default = 1.0, check = finite)]
+    pub w_bound: f32,
+    /// Clip the weights to [0, w_bound] instead of [-w_bound, w_bound]
+    #[param(default = false)]
+    pub is_nonnegative: bool,
+    /// Prior: [constant|l1|lasso|laplacian|l2|ridge|gaussian, lambda] or [l1l2|elastic_net, [scale, l1_ratio]]
+    #[param(default = HebbianPrior::none(), text = "(\"constant\", 0)")]
+    pub prior: HebbianPrior,
+    /// Deprecated: > 0 means prior = ("l2", w_decay)
+    #[param(default = 0.0, check = finite, omit_default)]
+    pub w_decay: f32,
+    /// Factor of the final update (-1: descent)
+    #[param(default = 1.0, check = finite)]
+    pub sign_value: f32,
+    /// Optimiser: sgd, adam or nag
+    #[param(default = String::from("sgd"), text = "sgd")]
+    pub optim_type: String,
+    /// Pre-synaptic weighting factor
+    #[param(default = 1.0, check = finite)]
+    pub pre_wght: f32,
+    /// Post-synaptic weighting factor
+    #[param(default = 1.0, check = finite)]
+    pub post_wght: f32,
+    /// Probability of a connection existing (otherwise masked to zero)
+    #[param(default = 1.0, check = finite)]
+    pub p_conn: f32,
+    /// Resistance scaling factor applied to the output
+    #[param(default = 1.0, check = finite)]
+    pub resist_scale: f32,
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// The dense base's mask (multiplied into W in the product and after each update)
+    #[param(default = None, text = "ones (1, 1)", skip_kwargs, keyword_only)]
+    pub mask: Option<Array2<f32>>,
+    /// JAX PRNG key
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+/// The prior as the rule applies it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Prior {
+    None,
+    L2(f32),
+    L1(f32),
+    /// `(scale, l1_ratio, (1 - l1_ratio) as float32)`.
+    ElasticNet(f32, f32, f32),
+}
+
+/// The Hebbian synapse (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+pub struct HebbianSynapse {
+    #[compartment(flatten)]
+    base: Dense,
+    /// Pre-synaptic statistic of the rule (z_j)
+    #[compartment(input, shape = "(batch_size, n_pre)")]
+    pre: Array2<f32>,
+    /// Post-synaptic statistic of the rule (z_i)
+    #[compartment(input, shape = "(batch_size, n_post)")]
+    post: Array2<f32>,
+    /// The last update of the weights (after sign_value)
+    #[compartment(state, name = "dWeights", shape = "(n_pre, n_post)")]
+    d_weights: Array2<f32>,
+    /// The last update of the biases (after sign_value)
+    #[compartment(state, name = "dBiases", shape = "(1, n_post) or (n_post)")]
+    d_biases: Array2<f32>,
+    p: HebbianSynapseParams,
+    prior: Prior,
+    opt: Optimizer,
+}
+
+/// The help table: `shape`, then the declared parameters.
+static PARAMS: [ParamInfo; HebbianSynapseParams::PARAMS.len() + 1] =
+    join_params(&[&[SHAPE], &HebbianSynapseParams::PARAMS]);
+
+/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
+static SIGNATURE: [&str; 2 + HebbianSynapseParams::POSITIONAL.len()] = join_names(
+    &[&["name", "shape"], &HebbianSynapseParams::POSITIONAL],
+    &[],
+);
+
+static METHODS: [MethodInfo; 4] = [
+    crate::core::schema::ADVANCE_EVOLVE_RESET[0],
+    MethodInfo {
+        name: "calc_update",
+        reads_inputs: true,
+        description: "Computes dWeights and dBiases without changing the weights",
+    },
+    crate::core::schema::ADVANCE_EVOLVE_RESET[1],
+    crate::core::schema::ADVANCE_EVOLVE_RESET[2],
+];
+
+static SCHEMA: Schema = Schema {
+    class: "HebbianSynapse",
+    module_path: "ngclearn.components.synapses.hebbian.hebbianSynapse.HebbianSynapse",
+    description: "Dense synapse learning by a two-factor Hebbian rule through an optimiser (sgd, adam, nag)",
+    compartments: &HebbianSynapse::COMPARTMENTS,
+    dynamics: "advance_state: outputs = (inputs . (W * mask)) * resist_scale + biases\n\
+               calc_update: dW = ((pre * pre_wght)^T . (post * post_wght)) [* (w_bound - |W|) if w_bound > 0] + reg(W); \
+               db = sum_b(post * post_wght); dWeights = dW * sign_value; dBiases = db * sign_value\n\
+               evolve: calc_update, then (W, b) = optimiser step with (dWeights, dBiases); \
+               W = clip(W, 0 or -w_bound, w_bound) [w_bound > 0]; W = W * mask",
+    hyperparameters: &PARAMS,
+    methods: &METHODS,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(HebbianSynapse::from_kwargs(kw)?)),
+};
+
+impl HebbianSynapse {
+    /// Builds a synapse of shape `(n_pre, n_post)`.
+    ///
+    /// ```
+    /// use ngclearn::prelude::*;
+    /// use ngclearn::components::synapses::hebbian::hebbian_synapse::{HebbianSynapse, HebbianSynapseParams};
+    /// let mut p = HebbianSynapseParams::new();
+    /// p.eta = 0.1;
+    /// p.w_bound = 0.0;
+    /// p.weight_init = Some(DistributionGenerator::constant(0.0));
+    /// let mut w = HebbianSynapse::new("W", (1, 1), p)?;
+    /// let mut m = Context::new("c");
+    /// m.add(w)?;
+    /// m.process("learn", &[("W", Method::Evolve)])?;
+    /// let mut m = m.build()?;
+    /// m.set("W:pre", &ndarray::array![[2.0]])?;
+    /// m.set("W:post", &ndarray::array![[3.0]])?;
+    /// m.run_named("learn", 0.0, 1.0)?;
+    /// // SGD descends: W = 0 - (2 * 3) * 0.1
+    /// assert_eq!(m.get("W:weights")?, ndarray::array![[-0.6f32]]);
+    /// # Ok::<(), ngclearn::Error>(())
+    /// ```
+    pub fn new(name: &str, shape: (usize, usize), p: HebbianSynapseParams) -> Result<Self> {
+        let dense = DenseParams {
+            weight_init: p.weight_init.clone(),
+            bias_init: p.bias_init.clone(),
+            resist_scale: p.resist_scale,
+            p_conn: p.p_conn,
+            mask: p.mask.clone(),
+            batch_size: p.batch_size,
+            key: p.key,
+        };
+        let base = Dense::new(name, shape, &dense)?;
+        let name = base.name.clone();
+        p.validate(&name)?;
+        count(&name, "batch_size", p.batch_size)?;
+        let kind = OptimType::parse(&p.optim_type).ok_or_else(|| {
+            Error::param(
+                &name,
+                "optim_type",
+                &p.optim_type,
+                "is not one of sgd, adam, nag",
+            )
+        })?;
+        let prior = Self::prior_of(&name, &p)?;
+        let (n_pre, n_post) = shape;
+        let b = p.batch_size;
+        let z = |s| filled(&name, "shape", s, 0.0);
+        let opt = Optimizer::new(kind, p.eta, &Self::opt_shapes(shape, p.bias_init.is_some()));
+        Ok(HebbianSynapse {
+            pre: z((b, n_pre))?,
+            post: z((b, n_post))?,
+            d_weights: z((n_pre, n_post))?,
+            d_biases: z((1, n_post))?,
+            base,
+            p,
+            prior,
+            opt,
+        })
+    }
+
+    fn opt_shapes(shape: (usize, usize), biases: bool) -> Vec<(usize, usize)> {
+        let mut s = vec![shape];
+        if biases {
+            s.push((1, shape.1));
+        }
+        s
+    }
+
+    fn prior_of(name: &str, p: &HebbianSynapseParams) -> Result<Prior> {
+        if p.w_decay > 0.0 {
+            return Ok(Prior::L2(p.w_decay));
+        }
+        let pr = &p.prior;
+        let given = pr.name.as_deref().unwrap_or("constant");
+        let err = |why: &str| Error::param(name, "prior", format!("{pr:?}"), why);
+        let one = || match pr.lmbda.as_slice() {
+            [x] => Ok(*x as f32),
+            _ => Err(err("takes one number")),
+        };
+        let lower = given.to_lowercase();
+        match given {
+            _ if lower == "gaussian" => Ok(Prior::L2(one()?)),
+            _ if lower == "laplacian" => Ok(Prior::L1(one()?)),
+            "l2" | "ridge" => Ok(Prior::L2(one()?)),
+            "l1" | "lasso" => Ok(Prior::L1(one()?)),
+            "l1l2" | "elastic_net" => match pr.lmbda.as_slice() {
+                [scale, r] => Ok(Prior::ElasticNet(*scale as f32, *r as f32, (1.0 - r) as f32)),
+                _ => Err(err("takes (scale, l1_ratio)")),
+            },
+            "constant" => Ok(Prior::None),
+            _ => Err(err(
+                "is not one of constant, l1, lasso, laplacian, l2, ridge, gaussian, l1l2, elastic_net",
+            )),
+        }
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let shape = kw.shape("shape")?;
+        let p = HebbianSynapseParams::from_kwargs(kw)?;
+        HebbianSynapse::new(&name, shape, p)
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &HebbianSynapseParams {
+        &self.p
+    }
+
+    /// The weights.
+    pub fn weights(&self) -> &Array2<f32> {
+        &self.base.weights
+    }
+
+    /// The optimiser and its state.
+    pub fn optimizer(&self) -> &Optimizer {
+        &self.opt
+    }
+
+    /// `dWeights` and `dBiases` from the current signals (ngclearn's `_calc_update`).
+    ///
+    /// XLA fuses multiply-adds here, and so does this: the product over the batch is a
+    /// chain of fused multiply-adds (as XLA's dot), and the prior's term is added to
+    /// the bounded product by one more (`fma(dW, w_bound - |W|, reg)`, or
+    /// `fma(reg_a, reg_b, dW)` without the bound, `reg = reg_a * reg_b`).
+    fn calc(&mut self) {
+        let p = &self.p;
+        let (pw, qw, wb, sign) = (p.pre_wght, p.post_wght, p.w_bound, p.sign_value);
+        let (n_pre, n_post) = self.base.shape;
+        let rows = self.pre.nrows();
+        let (w, pre, post, prior) = (&self.base.weights, &self.pre, &self.post, self.prior);
+        let d_weights = &mut self.d_weights;
+        crate::utils::simd::with_avx2(|| {
+            for i in 0..n_pre {
+                for j in 0..n_post {
+                    let mut dw = 0.0f32;
+                    for b in 0..rows {
+                        dw = (pre[[b, i]] * pw).mul_add(post[[b, j]] * qw, dw);
+                    }
+                    let wij = w[[i, j]];
+                    let sgn = if wij > 0.0 {
+                        1.0
+                    } else if wij < 0.0 {
+                        -1.0
+                    } else {
+                        wij
+                    };
+                    let reg = match prior {
+                        Prior::None => None,
+                        Prior::L2(l) => Some((-wij, l)),
+                        Prior::L1(l) => Some((-sgn, l)),
+                        Prior::ElasticNet(scale, r, one_minus_r) => {
+                            Some((-sgn * r - (wij * one_minus_r) / 2.0, scale))
+                        }
+                    };
+                    let dw = match (wb > 0.0, reg) {
+                        (true, None) => dw * (wb - wij.abs()),
+                        (true, Some((a, b))) => dw.mul_add(wb - wij.abs(), a * b),
+                        (false, None) => dw,
+                        (false, Some((a, b))) => a.mul_add(b, dw),
+                    };
+                    d_weights[[i, j]] = dw * sign;
+                }
+            }
+        });
+        for j in 0..n_post {
+            let mut db = 0.0f32;
+            for b in 0..rows {
+                db = post[[b, j]].mul_add(qw, db);
+            }
+            self.d_biases[[0, j]] = db * sign;
+        }
+    }
+
+    fn learn(&mut self) {
+        self.calc();
+        let base = &mut self.base;
+        if self.p.bias_init.is_some() {
+            self.opt.step(
+                &mut [&mut base.weights, &mut base.biases],
+                &[&self.d_weights, &self.d_biases],
+            );
+        } else {
+            self.opt.step(&mut [&mut base.weights], &[&self.d_weights]);
+        }
+        let wb = self.p.w_bound;
+        if wb > 0.0 {
+            let lo = if self.p.is_nonnegative { 0.0 } else { -wb };
+            // jnp.clip: min(max(w, lo), hi).
+            base.weights.mapv_inplace(|w| w.max(lo).min(wb));
+        }
+        if base.mask.dim() == (1, 1) {
+            let m = base.mask[[0, 0]];
+            base.weights.mapv_inplace(|w| w * m);
+        } else {
+            base.weights.zip_mut_with(&base.mask, |w, &m| *w *= m);
+        }
+        base.unit_weights = None;
+    }
+
+    fn opt_file(&self) -> String {
+        format!("{}_opt_params.pkl", self.base.name)
+    }
+}
+
+impl Component for HebbianSynapse {
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.base.dense_step();
+    }
+    fn calc_update(&mut self, _t: f32, _dt: f32) {
+        self.calc();
+    }
+    fn evolve(&mut self, _t: f32, _dt: f32) {
+        self.learn();
+    }
+    fn reset(&mut self) {
+        // Everything but the weights, the biases and the optimiser state.
+        self.base.reset();
+        self.pre.fill(0.0);
+        self.post.fill(0.0);
+        self.d_weights.fill(0.0);
+        self.d_biases.fill(0.0);
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        self.compartment(index)
+    }
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
+        self.compartment_mut(index, token)
+    }
+    fn changed(&mut self, index: usize) {
+        match index {
+            Dense::INPUTS => self.base.input_support.forget(),
+            Dense::WEIGHTS => self.base.unit_weights = None,
+            _ => {}
+        }
+    }
+    fn key(&self) -> Key {
+        self.base.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.base.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kwargs(&self) -> Map<String, Value> {
+        let mut m = self.base.head_kwargs();
+        self.p.to_kwargs(&mut m);
+        m
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        index == Dense::BIASES && self.base.saves_biases_as_scalar()
+    }
+    fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
+        vec![(
+            self.opt_file(),
+            crate::io::pickle::to_bytes(&self.opt.to_pickled()),
+        )]
+    }
+    fn load_custom(&mut self, dir: &std::path::Path) -> Result<()> {
+        let path = dir.join(self.opt_file());
+        // Moments for the weights and, if saved with them, the biases.
+        let shapes = Self::opt_shapes(self.base.shape, true);
+        let v = crate::io::pickle::read(&path, Optimizer::max_pickle_bytes(&shapes))?;
+        self.opt
+            .set_from_pickled(&v, &shapes, &path.display().to_string())
+    }
+}

@@ -1,0 +1,894 @@
+//! ngclearn's pickled optimiser state (`custom/NAME_opt_params.pkl`): lists and tuples
+//! of JAX float32 arrays, read by a restricted reader and written as Python's `pickle`
+//! writes them.
+//!
+//! ngclearn saves a `HebbianSynapse`'s optimiser state with `pickle.dump` (protocol 4).
+//! A JAX array pickles as `jax._src.array._reconstruct_array(fn, args, state, aval)`
+//! around NumPy's own `_reconstruct` and `ndarray.__setstate__`. The reader is a small
+//! pickle machine that knows only the opcodes of such files and only four globals
+//! (`_reconstruct_array`, NumPy's `_reconstruct`, `ndarray` and `dtype`), whose effect
+//! it computes itself: no pickled code is ever executed, any other global or opcode is
+//! an error, and a file larger than the caller's bound is refused before it is read.
+//! The writer emits the bytes Python's `pickle.dumps(value, protocol=4)` gives for the
+//! same value (frames, memo and opcodes), so that ngclearn loads them.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+use std::rc::Rc;
+
+/// A pickled value of ngclearn's optimiser state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pickled {
+    /// A float32 array (C order) and its JAX `weak_type` flag.
+    Array {
+        /// Its shape (empty: 0-d).
+        shape: Vec<usize>,
+        /// Its values in C order.
+        data: Vec<f32>,
+        /// JAX's `weak_type` (a Python scalar's type).
+        weak_type: bool,
+    },
+    /// A Python list.
+    List(Vec<Pickled>),
+    /// A Python tuple.
+    Tuple(Vec<Pickled>),
+}
+
+impl Pickled {
+    /// A 0-d array (ngclearn's optimiser time step).
+    pub fn scalar(x: f32, weak_type: bool) -> Pickled {
+        Pickled::Array {
+            shape: vec![],
+            data: vec![x],
+            weak_type,
+        }
+    }
+}
+
+/// Reads the pickle at `path`, refusing a file longer than `max_bytes`.
+pub fn read(path: &Path, max_bytes: u64) -> Result<Pickled> {
+    let shown = path.display().to_string();
+    let io = |e: std::io::Error| Error::Io {
+        path: shown.clone(),
+        message: e.to_string(),
+    };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > max_bytes {
+        return Err(Error::format(
+            &shown,
+            "(file)",
+            format!(
+                "is {len} bytes; the optimiser state of this component takes at most {max_bytes}"
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    parse(&bytes, &shown)
+}
+
+/// The globals the reader knows (everything else is refused).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Global {
+    ReconstructArray,
+    NpReconstruct,
+    NdArray,
+    Dtype,
+}
+
+#[derive(Debug, Clone)]
+enum Obj {
+    Mark,
+    None,
+    Bool(bool),
+    Int(i64),
+    Float,
+    Str(Rc<str>),
+    Bytes(Rc<[u8]>),
+    Tuple(Vec<Obj>),
+    List(Vec<Obj>),
+    Dict(Vec<(Obj, Obj)>),
+    Global(Global),
+    /// `dtype('f4')` (checked little-endian when built).
+    Dtype,
+    /// `ndarray` made by `_reconstruct`, before its state is set.
+    EmptyArray,
+    Value(Pickled),
+}
+
+/// At most this many stack entries and memo entries (the files here need a few dozen).
+const MAX_STACK: usize = 4096;
+const MAX_MEMO: usize = 1 << 16;
+
+struct Machine<'a> {
+    b: &'a [u8],
+    pos: usize,
+    path: &'a str,
+    stack: Vec<Obj>,
+    memo: Vec<Option<Obj>>,
+}
+
+impl<'a> Machine<'a> {
+    fn err(&self, msg: impl Into<String>) -> Error {
+        Error::format(self.path, format!("byte {}", self.pos), msg.into())
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| self.err("ends in the middle of an opcode"))?;
+        let s = &self.b[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn uint(&mut self, n: usize) -> Result<u64> {
+        let s = self.take(n)?;
+        Ok(s.iter().rev().fold(0u64, |a, &x| (a << 8) | x as u64))
+    }
+
+    fn len(&mut self, n: usize) -> Result<usize> {
+        let l = self.uint(n)?;
+        usize::try_from(l)
+            .ok()
+            .filter(|&l| l <= self.b.len())
+            .ok_or_else(|| self.err(format!("a length of {l} bytes runs past the end")))
+    }
+
+    fn push(&mut self, o: Obj) -> Result<()> {
+        if self.stack.len() >= MAX_STACK {
+            return Err(self.err("nests too deeply"));
+        }
+        self.stack.push(o);
+        Ok(())
+    }
+
+    fn pop(&mut self) -> Result<Obj> {
+        match self.stack.pop() {
+            Some(Obj::Mark) | None => Err(self.err("pops an empty stack")),
+            Some(o) => Ok(o),
+        }
+    }
+
+    /// The items above the topmost mark (the mark removed).
+    fn pop_mark(&mut self) -> Result<Vec<Obj>> {
+        let at = self
+            .stack
+            .iter()
+            .rposition(|o| matches!(o, Obj::Mark))
+            .ok_or_else(|| self.err("has no mark"))?;
+        let items = self.stack.split_off(at + 1);
+        self.stack.pop();
+        Ok(items)
+    }
+
+    fn top(&mut self) -> Result<&mut Obj> {
+        match self.stack.last_mut() {
+            Some(Obj::Mark) | None => Err(Error::format(self.path, "(pickle)", "empty stack")),
+            Some(o) => Ok(o),
+        }
+    }
+
+    fn text(&mut self, n: usize) -> Result<Obj> {
+        let s = self.take(n)?;
+        let s = std::str::from_utf8(s).map_err(|_| self.err("a string is not UTF-8"))?;
+        Ok(Obj::Str(Rc::from(s)))
+    }
+
+    fn global(&self, module: &str, name: &str) -> Result<Global> {
+        match (module, name) {
+            ("jax._src.array", "_reconstruct_array") => Ok(Global::ReconstructArray),
+            ("numpy._core.multiarray" | "numpy.core.multiarray", "_reconstruct") => {
+                Ok(Global::NpReconstruct)
+            }
+            ("numpy", "ndarray") => Ok(Global::NdArray),
+            ("numpy", "dtype") => Ok(Global::Dtype),
+            _ => Err(self.err(format!(
+                "refers to `{module}.{name}`; only JAX and NumPy float32 arrays in lists and \
+                 tuples are read (pickled code is never run)"
+            ))),
+        }
+    }
+
+    fn memo_put(&mut self, idx: usize) -> Result<()> {
+        if idx >= MAX_MEMO {
+            return Err(self.err("memo index too large"));
+        }
+        let top = self.top()?.clone();
+        if self.memo.len() <= idx {
+            self.memo.resize(idx + 1, None);
+        }
+        self.memo[idx] = Some(top);
+        Ok(())
+    }
+
+    fn memo_get(&mut self, idx: usize) -> Result<()> {
+        let o = self
+            .memo
+            .get(idx)
+            .cloned()
+            .flatten()
+            .ok_or_else(|| self.err(format!("refers to memo entry {idx}, never stored")))?;
+        self.push(o)
+    }
+
+    fn reduce(&self, f: Obj, args: Obj) -> Result<Obj> {
+        let Obj::Tuple(args) = args else {
+            return Err(self.err("calls with arguments that are not a tuple"));
+        };
+        match (f, args.as_slice()) {
+            (
+                Obj::Global(Global::NpReconstruct),
+                [Obj::Global(Global::NdArray), Obj::Tuple(z), Obj::Bytes(c)],
+            ) if matches!(z.as_slice(), [Obj::Int(0)]) && &**c == b"b" => Ok(Obj::EmptyArray),
+            (Obj::Global(Global::Dtype), [Obj::Str(s), Obj::Bool(false), Obj::Bool(true)]) => {
+                if &**s == "f4" {
+                    Ok(Obj::Dtype)
+                } else {
+                    Err(self.err(format!("holds a `{s}` array; only float32 (f4) is read")))
+                }
+            }
+            (Obj::Global(Global::ReconstructArray), [f, inner, state, aval]) => {
+                let arr = self.reduce(f.clone(), inner.clone())?;
+                let Obj::Value(Pickled::Array { shape, data, .. }) =
+                    self.build(arr, state.clone())?
+                else {
+                    return Err(self.err("a JAX array without its data"));
+                };
+                let weak_type = match aval {
+                    Obj::Dict(items) => items.iter().any(|(k, v)| {
+                        matches!((k, v), (Obj::Str(k), Obj::Bool(true)) if &**k == "weak_type")
+                    }),
+                    _ => return Err(self.err("a JAX array's aval state is not a dict")),
+                };
+                Ok(Obj::Value(Pickled::Array {
+                    shape,
+                    data,
+                    weak_type,
+                }))
+            }
+            _ => Err(self.err("calls a function with arguments this reader does not know")),
+        }
+    }
+
+    fn build(&self, o: Obj, state: Obj) -> Result<Obj> {
+        let Obj::Tuple(st) = state else {
+            return Err(self.err("sets a state that is not a tuple"));
+        };
+        match (o, st.as_slice()) {
+            (Obj::Dtype, [Obj::Int(3), Obj::Str(order), ..]) => match &**order {
+                "<" | "|" | "=" => Ok(Obj::Dtype),
+                o => Err(self.err(format!(
+                    "holds float32 of byte order `{o}`; only little-endian is read"
+                ))),
+            },
+            (
+                Obj::EmptyArray,
+                [Obj::Int(1), Obj::Tuple(shape), Obj::Dtype, Obj::Bool(fortran), Obj::Bytes(raw)],
+            ) => {
+                let shape = shape
+                    .iter()
+                    .map(|d| match d {
+                        Obj::Int(n) if *n >= 0 => Ok(*n as usize),
+                        _ => Err(self.err("an array's shape is not a tuple of sizes")),
+                    })
+                    .collect::<Result<Vec<usize>>>()?;
+                let n = shape
+                    .iter()
+                    .try_fold(1usize, |a, &d| a.checked_mul(d))
+                    .filter(|n| n.checked_mul(4) == Some(raw.len()))
+                    .ok_or_else(|| {
+                        self.err(format!(
+                            "an array of shape {shape:?} holds {} bytes of data",
+                            raw.len()
+                        ))
+                    })?;
+                let flat: Vec<f32> = raw
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                let data = if *fortran && shape.len() > 1 {
+                    // Column-major: element (i0, i1, ...) sits at i0 + d0 * (i1 + d1 * ...).
+                    let mut data = vec![0.0f32; n];
+                    let mut idx = vec![0usize; shape.len()];
+                    for v in data.iter_mut() {
+                        let mut off = 0usize;
+                        for k in (0..shape.len()).rev() {
+                            off = off * shape[k] + idx[k];
+                        }
+                        *v = flat[off];
+                        for k in (0..shape.len()).rev() {
+                            idx[k] += 1;
+                            if idx[k] < shape[k] {
+                                break;
+                            }
+                            idx[k] = 0;
+                        }
+                    }
+                    data
+                } else {
+                    flat
+                };
+                Ok(Obj::Value(Pickled::Array {
+                    shape,
+                    data,
+                    weak_type: false,
+                }))
+            }
+            _ => Err(self.err("sets the state of an object this reader does not know")),
+        }
+    }
+
+    fn run(&mut self) -> Result<Obj> {
+        loop {
+            let op = self.take(1)?[0];
+            match op {
+                0x80 => {
+                    let v = self.take(1)?[0];
+                    if !(2..=5).contains(&v) {
+                        return Err(self.err(format!("pickle protocol {v} (2 to 5 are read)")));
+                    }
+                }
+                0x95 => {
+                    self.len(8)?;
+                }
+                b'.' => return self.pop(),
+                b'(' => self.push(Obj::Mark)?,
+                b']' => self.push(Obj::List(Vec::new()))?,
+                b')' => self.push(Obj::Tuple(Vec::new()))?,
+                b'}' => self.push(Obj::Dict(Vec::new()))?,
+                b'N' => self.push(Obj::None)?,
+                0x88 => self.push(Obj::Bool(true))?,
+                0x89 => self.push(Obj::Bool(false))?,
+                b'K' => {
+                    let v = self.uint(1)? as i64;
+                    self.push(Obj::Int(v))?
+                }
+                b'M' => {
+                    let v = self.uint(2)? as i64;
+                    self.push(Obj::Int(v))?
+                }
+                b'J' => {
+                    let v = self.uint(4)? as u32 as i32 as i64;
+                    self.push(Obj::Int(v))?
+                }
+                0x8a => {
+                    let n = self.uint(1)? as usize;
+                    if n > 8 {
+                        return Err(self.err("an integer wider than 64 bits"));
+                    }
+                    let s = self.take(n)?;
+                    let mut v = s.iter().rev().fold(0i64, |a, &x| (a << 8) | x as i64);
+                    if n > 0 && n < 8 && s[n - 1] & 0x80 != 0 {
+                        v -= 1i64 << (8 * n);
+                    }
+                    self.push(Obj::Int(v))?
+                }
+                b'G' => {
+                    self.take(8)?;
+                    self.push(Obj::Float)?
+                }
+                0x8c => {
+                    let n = self.len(1)?;
+                    let s = self.text(n)?;
+                    self.push(s)?
+                }
+                b'X' => {
+                    let n = self.len(4)?;
+                    let s = self.text(n)?;
+                    self.push(s)?
+                }
+                0x8d => {
+                    let n = self.len(8)?;
+                    let s = self.text(n)?;
+                    self.push(s)?
+                }
+                b'C' | b'B' | 0x8e => {
+                    let w = match op {
+                        b'C' => 1,
+                        b'B' => 4,
+                        _ => 8,
+                    };
+                    let n = self.len(w)?;
+                    let s = self.take(n)?;
+                    self.push(Obj::Bytes(Rc::from(s)))?
+                }
+                0x85..=0x87 => {
+                    let n = (op - 0x84) as usize;
+                    if self.stack.len() < n {
+                        return Err(self.err("pops an empty stack"));
+                    }
+                    let items = self.stack.split_off(self.stack.len() - n);
+                    if items.iter().any(|o| matches!(o, Obj::Mark)) {
+                        return Err(self.err("makes a tuple of a mark"));
+                    }
+                    self.push(Obj::Tuple(items))?
+                }
+                b't' => {
+                    let items = self.pop_mark()?;
+                    self.push(Obj::Tuple(items))?
+                }
+                b'a' => {
+                    let v = self.pop()?;
+                    match self.top()? {
+                        Obj::List(l) => l.push(v),
+                        _ => return Err(self.err("appends to something not a list")),
+                    }
+                }
+                b'e' => {
+                    let items = self.pop_mark()?;
+                    match self.top()? {
+                        Obj::List(l) => l.extend(items),
+                        _ => return Err(self.err("appends to something not a list")),
+                    }
+                }
+                b's' => {
+                    let v = self.pop()?;
+                    let k = self.pop()?;
+                    match self.top()? {
+                        Obj::Dict(d) => d.push((k, v)),
+                        _ => return Err(self.err("sets an item of something not a dict")),
+                    }
+                }
+                b'u' => {
+                    let items = self.pop_mark()?;
+                    if items.len() % 2 != 0 {
+                        return Err(self.err("sets items from an odd number of values"));
+                    }
+                    let mut it = items.into_iter();
+                    let mut pairs = Vec::new();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        pairs.push((k, v));
+                    }
+                    match self.top()? {
+                        Obj::Dict(d) => d.extend(pairs),
+                        _ => return Err(self.err("sets items of something not a dict")),
+                    }
+                }
+                0x93 => {
+                    let name = self.pop()?;
+                    let module = self.pop()?;
+                    let (Obj::Str(m), Obj::Str(n)) = (module, name) else {
+                        return Err(self.err("names a global with something not a string"));
+                    };
+                    let g = self.global(&m, &n)?;
+                    self.push(Obj::Global(g))?
+                }
+                b'c' => {
+                    let mut line = || -> Result<String> {
+                        let rest = &self.b[self.pos..];
+                        let end = rest
+                            .iter()
+                            .position(|&c| c == b'\n')
+                            .ok_or_else(|| self.err("a global's name has no end"))?;
+                        let s = std::str::from_utf8(&rest[..end])
+                            .map_err(|_| self.err("a global's name is not UTF-8"))?
+                            .to_string();
+                        self.pos += end + 1;
+                        Ok(s)
+                    };
+                    let m = line()?;
+                    let n = line()?;
+                    let g = self.global(&m, &n)?;
+                    self.push(Obj::Global(g))?
+                }
+                b'R' => {
+                    let args = self.pop()?;
+                    let f = self.pop()?;
+                    let o = self.reduce(f, args)?;
+                    self.push(o)?
+                }
+                b'b' => {
+                    let state = self.pop()?;
+                    let o = self.pop()?;
+                    let o = self.build(o, state)?;
+                    self.push(o)?
+                }
+                0x94 => {
+                    let idx = self.memo.len();
+                    self.memo_put(idx)?
+                }
+                b'q' => {
+                    let i = self.uint(1)? as usize;
+                    self.memo_put(i)?
+                }
+                b'r' => {
+                    let i = self.uint(4)? as usize;
+                    self.memo_put(i)?
+                }
+                b'h' => {
+                    let i = self.uint(1)? as usize;
+                    self.memo_get(i)?
+                }
+                b'j' => {
+                    let i = self.uint(4)? as usize;
+                    self.memo_get(i)?
+                }
+                b'0' => {
+                    self.stack.pop();
+                }
+                b'1' => {
+                    self.pop_mark()?;
+                }
+                _ => {
+                    self.pos -= 1;
+                    return Err(self.err(format!(
+                        "opcode 0x{op:02x} is not one of a pickle of arrays in lists and tuples"
+                    )));
+                }
+            }
+        }
+    }
+}
+
+fn value(o: Obj, path: &str) -> Result<Pickled> {
+    match o {
+        Obj::Value(v) => Ok(v),
+        Obj::List(items) => Ok(Pickled::List(
+            items
+                .into_iter()
+                .map(|i| value(i, path))
+                .collect::<Result<_>>()?,
+        )),
+        Obj::Tuple(items) => Ok(Pickled::Tuple(
+            items
+                .into_iter()
+                .map(|i| value(i, path))
+                .collect::<Result<_>>()?,
+        )),
+        Obj::Float | Obj::Int(_) | Obj::Bool(_) | Obj::None | Obj::Str(_) | Obj::Dict(_) => {
+            Err(Error::format(
+                path,
+                "(pickle)",
+                "holds a value that is not an array, list or tuple",
+            ))
+        }
+        _ => Err(Error::format(
+            path,
+            "(pickle)",
+            "holds an incomplete object",
+        )),
+    }
+}
+
+/// Parses a pickle (`path` names it in errors).
+pub fn parse(bytes: &[u8], path: &str) -> Result<Pickled> {
+    let mut m = Machine {
+        b: bytes,
+        pos: 0,
+        path,
+        stack: Vec::new(),
+        memo: Vec::new(),
+    };
+    let o = m.run()?;
+    if m.pos != bytes.len() {
+        return Err(m.err("continues after its end (STOP)"));
+    }
+    value(o, path)
+}
+
+/// Python's framer for protocol 4: opcodes gather in a frame that is written, with a
+/// `FRAME` header once 4 bytes or more, when it reaches 64 KiB at the start of an
+/// object, before a large bytes object (written outside frames) and at the end.
+struct Writer {
+    out: Vec<u8>,
+    frame: Vec<u8>,
+    memo: Vec<String>,
+}
+
+const FRAME_TARGET: usize = 64 * 1024;
+
+impl Writer {
+    fn commit(&mut self, force: bool) {
+        if self.frame.len() >= FRAME_TARGET || force {
+            if self.frame.len() >= 4 {
+                self.out.push(0x95);
+                self.out
+                    .extend_from_slice(&(self.frame.len() as u64).to_le_bytes());
+            }
+            self.out.append(&mut self.frame);
+        }
+    }
+
+    /// The start of one object's save.
+    fn save(&mut self) {
+        self.commit(false);
+    }
+
+    fn w(&mut self, b: &[u8]) {
+        self.frame.extend_from_slice(b);
+    }
+
+    /// `MEMOIZE`, remembering the object under `id`.
+    fn memoize(&mut self, id: String) {
+        self.w(&[0x94]);
+        self.memo.push(id);
+    }
+
+    /// `BINGET` of a remembered object; false if it is not remembered.
+    fn get(&mut self, id: &str) -> bool {
+        match self.memo.iter().position(|m| m == id) {
+            Some(i) if i < 256 => {
+                self.w(&[b'h', i as u8]);
+                true
+            }
+            Some(i) => {
+                self.w(b"j");
+                self.w(&(i as u32).to_le_bytes());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A string (interned in Python, so remembered by its text).
+    fn str(&mut self, s: &str) {
+        self.save();
+        let id = format!("s:{s}");
+        if self.get(&id) {
+            return;
+        }
+        if s.len() < 256 {
+            self.w(&[0x8c, s.len() as u8]);
+        } else {
+            self.w(b"X");
+            self.w(&(s.len() as u32).to_le_bytes());
+        }
+        self.w(s.as_bytes());
+        self.memoize(id);
+    }
+
+    fn int(&mut self, v: i64) {
+        self.save();
+        if (0..256).contains(&v) {
+            self.w(&[b'K', v as u8]);
+        } else if (0..65536).contains(&v) {
+            self.w(b"M");
+            self.w(&(v as u16).to_le_bytes());
+        } else if i32::try_from(v).is_ok() {
+            self.w(b"J");
+            self.w(&(v as i32).to_le_bytes());
+        } else {
+            self.w(&[0x8a, 8]);
+            self.w(&v.to_le_bytes());
+        }
+    }
+
+    fn boolean(&mut self, b: bool) {
+        self.save();
+        self.w(&[if b { 0x88 } else { 0x89 }]);
+    }
+
+    fn global(&mut self, module: &str, name: &str) {
+        self.save();
+        let id = format!("g:{module}.{name}");
+        if self.get(&id) {
+            return;
+        }
+        self.str(module);
+        self.str(name);
+        self.w(&[0x93]);
+        self.memoize(id);
+    }
+
+    /// A bytes object; `shared` ones (Python constants) are remembered by content.
+    fn bytes(&mut self, b: &[u8], id: Option<String>) {
+        self.save();
+        if let Some(id) = &id {
+            if self.get(id) {
+                return;
+            }
+        }
+        let n = b.len();
+        let header: Vec<u8> = if n < 256 {
+            vec![b'C', n as u8]
+        } else if u32::try_from(n).is_ok() {
+            let mut h = vec![b'B'];
+            h.extend_from_slice(&(n as u32).to_le_bytes());
+            h
+        } else {
+            let mut h = vec![0x8e];
+            h.extend_from_slice(&(n as u64).to_le_bytes());
+            h
+        };
+        if n >= FRAME_TARGET {
+            self.commit(true);
+            self.out.extend_from_slice(&header);
+            self.out.extend_from_slice(b);
+        } else {
+            self.w(&header);
+            self.w(b);
+        }
+        let fresh = format!("bytes#{}", self.memo.len());
+        self.memoize(id.unwrap_or(fresh));
+    }
+
+    /// A tuple of items written by `items`: TUPLE1..3, else MARK ... TUPLE; the empty
+    /// tuple is a constant (not remembered).
+    fn tuple(&mut self, n: usize, items: impl FnOnce(&mut Writer)) {
+        self.save();
+        if n == 0 {
+            self.w(b")");
+            return;
+        }
+        if n > 3 {
+            self.w(b"(");
+        }
+        items(self);
+        self.w(&[match n {
+            1 => 0x85,
+            2 => 0x86,
+            3 => 0x87,
+            _ => b't',
+        }]);
+        let id = format!("tuple#{}", self.memo.len());
+        self.memoize(id);
+    }
+
+    fn dtype_f4(&mut self) {
+        self.save();
+        if self.get("dtype:f4") {
+            return;
+        }
+        self.global("numpy", "dtype");
+        self.tuple(3, |w| {
+            w.str("f4");
+            w.boolean(false);
+            w.boolean(true);
+        });
+        self.w(b"R");
+        self.memoize("dtype:f4".into());
+        self.tuple(8, |w| {
+            w.int(3);
+            w.str("<");
+            for _ in 0..3 {
+                w.save();
+                w.w(b"N");
+            }
+            w.int(-1);
+            w.int(-1);
+            w.int(0);
+        });
+        self.w(b"b");
+    }
+
+    fn array(&mut self, shape: &[usize], data: &[f32], weak_type: bool) {
+        self.save();
+        self.global("jax._src.array", "_reconstruct_array");
+        self.tuple(4, |w| {
+            w.global("numpy._core.multiarray", "_reconstruct");
+            w.tuple(3, |w| {
+                w.global("numpy", "ndarray");
+                w.tuple(1, |w| w.int(0));
+                w.bytes(b"b", Some("bytes:b".into()));
+            });
+            w.tuple(5, |w| {
+                w.int(1);
+                w.tuple(shape.len(), |w| {
+                    for &d in shape {
+                        w.int(d as i64);
+                    }
+                });
+                w.dtype_f4();
+                w.boolean(false);
+                let raw: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+                w.bytes(&raw, None);
+            });
+            w.save();
+            w.w(b"}");
+            let id = format!("dict#{}", w.memo.len());
+            w.memoize(id);
+            w.str("weak_type");
+            w.boolean(weak_type);
+            w.w(b"s");
+        });
+        self.w(b"R");
+        let id = format!("array#{}", self.memo.len());
+        self.memoize(id);
+    }
+
+    fn value(&mut self, v: &Pickled) {
+        match v {
+            Pickled::Array {
+                shape,
+                data,
+                weak_type,
+            } => self.array(shape, data, *weak_type),
+            Pickled::Tuple(items) => self.tuple(items.len(), |w| {
+                for i in items {
+                    w.value(i);
+                }
+            }),
+            Pickled::List(items) => {
+                self.save();
+                self.w(b"]");
+                let id = format!("list#{}", self.memo.len());
+                self.memoize(id);
+                for batch in items.chunks(1000) {
+                    if let [one] = batch {
+                        self.value(one);
+                        self.w(b"a");
+                    } else {
+                        self.w(b"(");
+                        for i in batch {
+                            self.value(i);
+                        }
+                        self.w(b"e");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The bytes of `pickle.dumps(v, protocol=4)` for `v` as JAX arrays in lists and tuples.
+pub fn to_bytes(v: &Pickled) -> Vec<u8> {
+    let mut w = Writer {
+        out: vec![0x80, 4],
+        frame: Vec::new(),
+        memo: Vec::new(),
+    };
+    w.value(v);
+    w.w(b".");
+    w.commit(true);
+    w.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_written_reads_back() {
+        let v = Pickled::Tuple(vec![
+            Pickled::List(vec![Pickled::Array {
+                shape: vec![2, 3],
+                data: vec![1.0, -2.0, 3.5, 0.0, 5.0, 6.0],
+                weak_type: false,
+            }]),
+            Pickled::List(vec![]),
+            Pickled::scalar(4.0, true),
+        ]);
+        assert_eq!(parse(&to_bytes(&v), "t").unwrap(), v);
+    }
+
+    #[test]
+    fn a_large_array_is_written_outside_frames_and_reads_back() {
+        let n = 200 * 100;
+        let v = Pickled::List(vec![
+            Pickled::Array {
+                shape: vec![200, 100],
+                data: (0..n).map(|i| i as f32).collect(),
+                weak_type: false,
+            },
+            Pickled::scalar(1.0, true),
+        ]);
+        assert_eq!(parse(&to_bytes(&v), "t").unwrap(), v);
+    }
+
+    #[test]
+    fn code_and_unknown_globals_are_refused() {
+        // pickle.dumps(os.system) in protocol 4 names `posix.system`.
+        let evil = b"\x80\x04\x95\x17\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93\x94.";
+        let e = parse(evil, "evil.pkl").unwrap_err().to_string();
+        assert!(e.contains("posix.system") && e.contains("evil.pkl"), "{e}");
+        // A reduce of the known global with other arguments.
+        let mut b = to_bytes(&Pickled::scalar(1.0, true));
+        let pos = b.windows(2).position(|w| w == b"C\x01").unwrap();
+        b[pos + 2] = b'x';
+        assert!(parse(&b, "x.pkl").is_err());
+    }
+
+    #[test]
+    fn truncated_and_malformed_files_are_errors() {
+        let b = to_bytes(&Pickled::List(vec![Pickled::scalar(1.0, true)]));
+        for n in 0..b.len() {
+            assert!(parse(&b[..n], "t.pkl").is_err(), "prefix {n}");
+        }
+        let mut long = b.clone();
+        long.push(b'.');
+        assert!(parse(&long, "t.pkl").is_err());
+        assert!(parse(b"\x80\x04\xff", "t.pkl").is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! ngclearn's optimisers (`ngclearn.utils.optim`): SGD, Adam and Nesterov's
+//! accelerated gradient, as decoupled update rules applied to a list of parameters
+//! `theta` with updates `u` (float32, element by element, as ngclearn 3.1.1 computes):
+//! ```text
+//! every step: t = t + 1
+//! sgd:  theta = theta - u * eta
+//! adam: g1 = beta1 * g1 + (1 - beta1) * u          beta1 = 0.9, beta2 = 0.999, eps = 1e-8
+//!       g2 = beta2 * g2 + (1 - beta2) * u^2
+//!       theta = theta - eta * (g1 / (1 - beta1^t)) / (sqrt(g2 / (1 - beta2^t)) + eps)
+//! nag:  phi' = theta - u * eta                      mu = 0.9
+//!       theta = phi' + (phi' - phi) * (mu * [t > 1]);  phi = phi'
+//! ```
+//! XLA contracts a product feeding an addition into one fused multiply-add (the first
+//! operand's product when both are products), and so does this: `theta - u * eta` is
+//! `fma(-u, eta, theta)`, `beta1 * g1 + (1 - beta1) * u` is `fma(beta1, g1, (1 - beta1) * u)`
+//! and NAG's step is `fma(phi' - phi, mu [t > 1], phi')`; Adam's divisions by
+//! `1 - beta^t` are multiplications by `1 / (1 - beta^t)`, as XLA rewrites them.
+//!
+//! The state (`t`, and `g1`, `g2` or `phi` per parameter, zeros at first) is what
+//! ngclearn pickles as `NAME_opt_params.pkl`: `t` for SGD, `(g1, g2, t)` for Adam and
+//! `(phi, t)` for NAG, each moment a list with one array per parameter.
+
+use crate::error::{Error, Result};
+use crate::io::pickle::Pickled;
+use ndarray::Array2;
+
+/// Which optimiser (ngclearn's `optim_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptimType {
+    /// Stochastic gradient descent.
+    Sgd,
+    /// Adaptive moment estimation.
+    Adam,
+    /// Nesterov's accelerated gradient.
+    Nag,
+}
+
+impl OptimType {
+    /// From ngclearn's name (`sgd`, `adam`, `nag`).
+    pub fn parse(name: &str) -> Option<OptimType> {
+        match name {
+            "sgd" => Some(OptimType::Sgd),
+            "adam" => Some(OptimType::Adam),
+            "nag" => Some(OptimType::Nag),
+            _ => None,
+        }
+    }
+}
+
+const BETA1: f32 = 0.9;
+const BETA2: f32 = 0.999;
+const EPS: f32 = 1e-8;
+const MU: f32 = 0.9;
+
+/// An optimiser and its state for a fixed list of parameter shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Optimizer {
+    kind: OptimType,
+    eta: f32,
+    /// The step count (a float32 in ngclearn).
+    time_step: f32,
+    /// Adam's first moments or NAG's `phi`, one per parameter (empty for SGD).
+    m1: Vec<Array2<f32>>,
+    /// Adam's second moments (empty otherwise).
+    m2: Vec<Array2<f32>>,
+}
+
+impl Optimizer {
+    /// A fresh state for parameters of the given shapes (ngclearn's `*_init`).
+    pub fn new(kind: OptimType, eta: f32, shapes: &[(usize, usize)]) -> Optimizer {
+        let zeros = || shapes.iter().map(|&s| Array2::zeros(s)).collect();
+        Optimizer {
+            kind,
+            eta,
+            time_step: 0.0,
+            m1: if kind == OptimType::Sgd {
+                Vec::new()
+            } else {
+                zeros()
+            },
+            m2: if kind == OptimType::Adam {
+                zeros()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// The number of steps taken.
+    pub fn time_step(&self) -> f32 {
+        self.time_step
+    }
+
+    /// One step over the first `theta.len()` parameters (ngclearn's `*_step`; a
+    /// synapse without biases steps only its weights, whatever its state holds).
+    pub fn step(&mut self, theta: &mut [&mut Array2<f32>], updates: &[&Array2<f32>]) {
+        crate::utils::simd::with_avx2(|| self.step_inner(theta, updates));
+    }
+
+    fn step_inner(&mut self, theta: &mut [&mut Array2<f32>], updates: &[&Array2<f32>]) {
+        self.time_step += 1.0;
+        let (eta, t) = (self.eta, self.time_step);
+        match self.kind {
+            OptimType::Sgd => {
+                for (p, u) in theta.iter_mut().zip(updates) {
+                    p.zip_mut_with(u, |p, &u| *p = (-u).mul_add(eta, *p));
+                }
+            }
+            OptimType::Adam => {
+                // XLA divides by these scalars as multiplications by their reciprocals.
+                let r1 = 1.0 / (1.0 - BETA1.powf(t));
+                let r2 = 1.0 / (1.0 - BETA2.powf(t));
+                let (a1, a2) = ((1.0f64 - 0.9f64) as f32, (1.0f64 - 0.999f64) as f32);
+                for (((p, u), g1), g2) in theta
+                    .iter_mut()
+                    .zip(updates)
+                    .zip(self.m1.iter_mut())
+                    .zip(self.m2.iter_mut())
+                {
+                    ndarray::Zip::from(&mut **p)
+                        .and(*u)
+                        .and(g1)
+                        .and(g2)
+                        .for_each(|p, &u, g1, g2| {
+                            *g1 = BETA1.mul_add(*g1, a1 * u);
+                            *g2 = BETA2.mul_add(*g2, a2 * (u * u));
+                            let m = *g1 * r1;
+                            let v = *g2 * r2;
+                            *p -= (eta * m) / (v.sqrt() + EPS);
+                        });
+                }
+            }
+            OptimType::Nag => {
+                let mu = if t > 1.0 { MU } else { 0.0 };
+                for ((p, u), phi) in theta.iter_mut().zip(updates).zip(self.m1.iter_mut()) {
+                    ndarray::Zip::from(&mut **p)
+                        .and(*u)
+                        .and(phi)
+                        .for_each(|p, &u, phi| {
+                            let new = (-u).mul_add(eta, *p);
+                            *p = (new - *phi).mul_add(mu, new);
+                            *phi = new;
+                        });
+                }
+            }
+        }
+    }
+
+    /// The state as ngclearn pickles it.
+    pub fn to_pickled(&self) -> Pickled {
+        let arrays = |v: &[Array2<f32>]| {
+            Pickled::List(
+                v.iter()
+                    .map(|a| Pickled::Array {
+                        shape: a.shape().to_vec(),
+                        data: a.iter().copied().collect(),
+                        weak_type: false,
+                    })
+                    .collect(),
+            )
+        };
+        let t = Pickled::scalar(self.time_step, true);
+        match self.kind {
+            OptimType::Sgd => t,
+            OptimType::Adam => Pickled::Tuple(vec![arrays(&self.m1), arrays(&self.m2), t]),
+            OptimType::Nag => Pickled::Tuple(vec![arrays(&self.m1), t]),
+        }
+    }
+
+    /// Takes the state from ngclearn's pickled value, which must have this optimiser's
+    /// structure, with one moment per parameter for the first 1 to `shapes.len()` of
+    /// `shapes` (a synapse saved with biases and loaded without its bias initialiser, as
+    /// ngclearn loads it, keeps both and steps only the weights). `path` names the file
+    /// in errors.
+    pub fn set_from_pickled(
+        &mut self,
+        v: &Pickled,
+        shapes: &[(usize, usize)],
+        path: &str,
+    ) -> Result<()> {
+        let bad = |msg: String| Error::format(path, "(pickle)", msg);
+        let scalar = |v: &Pickled| match v {
+            Pickled::Array { shape, data, .. } if shape.is_empty() => Ok(data[0]),
+            _ => Err(bad("the step count is not a 0-d array".into())),
+        };
+        let arrays = |v: &Pickled, what: &str| -> Result<Vec<Array2<f32>>> {
+            let Pickled::List(items) = v else {
+                return Err(bad(format!("{what} is not a list")));
+            };
+            if items.is_empty() || items.len() > shapes.len() {
+                return Err(bad(format!(
+                    "{what} holds {} arrays; this synapse has 1 to {} parameters",
+                    items.len(),
+                    shapes.len()
+                )));
+            }
+            items
+                .iter()
+                .zip(shapes)
+                .enumerate()
+                .map(|(i, (it, &dim))| match it {
+                    Pickled::Array { shape, data, .. } => {
+                        let want = [dim.0, dim.1];
+                        // ngclearn keeps a bias vector as (n,) or (1, n).
+                        let fits = shape.as_slice() == want
+                            || (want[0] == 1 && shape.as_slice() == [want[1]]);
+                        if !fits {
+                            return Err(bad(format!(
+                                "{what}[{i}] has shape {shape:?}, expected {want:?}"
+                            )));
+                        }
+                        Ok(Array2::from_shape_vec(dim, data.clone()).expect("checked size"))
+                    }
+                    _ => Err(bad(format!("{what}[{i}] is not an array"))),
+                })
+                .collect()
+        };
+        let name = match self.kind {
+            OptimType::Sgd => "sgd",
+            OptimType::Adam => "adam",
+            OptimType::Nag => "nag",
+        };
+        match (self.kind, v) {
+            (OptimType::Sgd, v) => self.time_step = scalar(v)?,
+            (OptimType::Adam, Pickled::Tuple(t)) if t.len() == 3 => {
+                let g1 = arrays(&t[0], "g1")?;
+                let g2 = arrays(&t[1], "g2")?;
+                if g1.len() != g2.len() {
+                    return Err(bad("g1 and g2 hold different numbers of arrays".into()));
+                }
+                self.time_step = scalar(&t[2])?;
+                (self.m1, self.m2) = (g1, g2);
+            }
+            (OptimType::Nag, Pickled::Tuple(t)) if t.len() == 2 => {
+                let phi = arrays(&t[0], "phi")?;
+                self.time_step = scalar(&t[1])?;
+                self.m1 = phi;
+            }
+            _ => {
+                return Err(bad(format!(
+                    "is not the state of `{name}` (optim_type) for this synapse"
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// The largest pickle of a state for parameters of `shapes` (two moments each at
+    /// most, and a bound on the opcodes around each array).
+    pub fn max_pickle_bytes(shapes: &[(usize, usize)]) -> u64 {
+        let floats: u64 = shapes.iter().map(|&(a, b)| (a as u64) * (b as u64)).sum();
+        (2 * floats + 1) * 4 + 1024 * (2 * shapes.len() as u64 + 1)
+    }
+}
