@@ -399,6 +399,7 @@ fn next_toward_zero(x: f32) -> f32 {
 /// `tanh` as XLA's CPU code computes it (`jnp.tanh`): `x` where `|x| < 0.0004`, else a
 /// 13/6 rational polynomial of `x` clamped to ±7.998812 (Eigen's), evaluated with fused
 /// multiply-adds (bit for bit against `jnp.tanh`: `tests/parity_xla_math.rs`).
+#[inline]
 pub fn tanh_xla(x: f32) -> f32 {
     if x.abs() < 0.0004 {
         return x;
@@ -446,6 +447,7 @@ pub fn tanh_xla(x: f32) -> f32 {
 /// `x - x²/2 + x³·N(x)/D(x)`, its polynomials evaluated by fused Horner steps from
 /// coefficients rounded to float32. Matches `jnp.log1p` bit for bit on 3 million
 /// test values.
+#[inline]
 pub fn log1p_xla(x: f32) -> f32 {
     const DEN: [f64; 7] = [
         1.0,
@@ -478,6 +480,7 @@ pub fn log1p_xla(x: f32) -> f32 {
 /// polynomial (as in Eigen) with fused multiply-adds.
 /// Matches `jnp.log` bit for bit on 3 million test values, where the C library's
 /// `logf` differs in about one case in eight.
+#[inline]
 pub fn ln_xla(v: f32) -> f32 {
     if v.is_nan() || v < 0.0 {
         return f32::NAN;

@@ -94,16 +94,25 @@ impl Optimizer {
     /// One step over the first `theta.len()` parameters (ngclearn's `*_step`; a
     /// synapse without biases steps only its weights, whatever its state holds).
     pub fn step(&mut self, theta: &mut [&mut Array2<f32>], updates: &[&Array2<f32>]) {
-        crate::utils::simd::with_avx2(|| self.step_inner(theta, updates));
+        crate::utils::simd::with_avx2(
+            #[inline(always)]
+            || self.step_inner(theta, updates),
+        );
     }
 
+    #[inline(always)]
     fn step_inner(&mut self, theta: &mut [&mut Array2<f32>], updates: &[&Array2<f32>]) {
         self.time_step += 1.0;
         let (eta, t) = (self.eta, self.time_step);
+        // Over slices, so that the fused multiply-adds inline into the vector build
+        // (the parameters and moments are built in standard layout).
         match self.kind {
             OptimType::Sgd => {
                 for (p, u) in theta.iter_mut().zip(updates) {
-                    p.zip_mut_with(u, |p, &u| *p = (-u).mul_add(eta, *p));
+                    let u = u.as_slice().expect("standard layout");
+                    for (p, &u) in p.as_slice_mut().expect("standard layout").iter_mut().zip(u) {
+                        *p = (-u).mul_add(eta, *p);
+                    }
                 }
             }
             OptimType::Adam => {
@@ -117,30 +126,30 @@ impl Optimizer {
                     .zip(self.m1.iter_mut())
                     .zip(self.m2.iter_mut())
                 {
-                    ndarray::Zip::from(&mut **p)
-                        .and(*u)
-                        .and(g1)
-                        .and(g2)
-                        .for_each(|p, &u, g1, g2| {
-                            *g1 = BETA1.mul_add(*g1, a1 * u);
-                            *g2 = BETA2.mul_add(*g2, a2 * (u * u));
-                            let m = *g1 * r1;
-                            let v = *g2 * r2;
-                            *p -= (eta * m) / (v.sqrt() + EPS);
-                        });
+                    let p = p.as_slice_mut().expect("standard layout");
+                    let u = u.as_slice().expect("standard layout");
+                    let g1 = g1.as_slice_mut().expect("standard layout");
+                    let g2 = g2.as_slice_mut().expect("standard layout");
+                    for (((p, &u), g1), g2) in p.iter_mut().zip(u).zip(g1).zip(g2) {
+                        *g1 = BETA1.mul_add(*g1, a1 * u);
+                        *g2 = BETA2.mul_add(*g2, a2 * (u * u));
+                        let m = *g1 * r1;
+                        let v = *g2 * r2;
+                        *p -= (eta * m) / (v.sqrt() + EPS);
+                    }
                 }
             }
             OptimType::Nag => {
                 let mu = if t > 1.0 { MU } else { 0.0 };
                 for ((p, u), phi) in theta.iter_mut().zip(updates).zip(self.m1.iter_mut()) {
-                    ndarray::Zip::from(&mut **p)
-                        .and(*u)
-                        .and(phi)
-                        .for_each(|p, &u, phi| {
-                            let new = (-u).mul_add(eta, *p);
-                            *p = (new - *phi).mul_add(mu, new);
-                            *phi = new;
-                        });
+                    let p = p.as_slice_mut().expect("standard layout");
+                    let u = u.as_slice().expect("standard layout");
+                    let phi = phi.as_slice_mut().expect("standard layout");
+                    for ((p, &u), phi) in p.iter_mut().zip(u).zip(phi) {
+                        let new = (-u).mul_add(eta, *p);
+                        *p = (new - *phi).mul_add(mu, new);
+                        *phi = new;
+                    }
                 }
             }
         }

@@ -279,29 +279,45 @@ impl Dense {
             p,
             ..
         } = self;
-        let scalar_mask = mask.dim() == (1, 1);
-        let m0 = mask[[0, 0]];
-        crate::utils::simd::with_avx2(|| {
-            for (s_row, mut out) in inputs.rows().into_iter().zip(outputs.rows_mut()) {
-                out.fill(0.0);
-                for (i, (&s, w_row)) in s_row.iter().zip(weights.rows()).enumerate() {
-                    if s == 0.0 {
-                        continue;
-                    }
-                    if scalar_mask {
-                        out.zip_mut_with(&w_row, |o, &w| *o = s.mul_add(w * m0, *o));
-                    } else {
-                        let m_row = mask.row(i);
-                        for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
-                            *o = s.mul_add(w * m, *o);
+        let n_post = weights.ncols();
+        let rs = p.resist_scale;
+        let (w, m) = (weights.as_standard_layout(), mask.as_standard_layout());
+        let (w, m) = (
+            w.as_slice().expect("standard layout"),
+            m.as_slice().expect("standard layout"),
+        );
+        let bias = biases.as_standard_layout();
+        let bias = bias.as_slice().expect("standard layout");
+        // The loops are over slices so that the fused multiply-adds inline into the
+        // vector build.
+        crate::utils::simd::with_avx2(
+            #[inline(always)]
+            || {
+                for (s_row, mut out) in inputs.rows().into_iter().zip(outputs.rows_mut()) {
+                    let out = out.as_slice_mut().expect("outputs are standard layout");
+                    out.fill(0.0);
+                    for (i, &s) in s_row.iter().enumerate() {
+                        if s == 0.0 {
+                            continue;
+                        }
+                        let w_row = &w[i * n_post..(i + 1) * n_post];
+                        if let [m0] = m {
+                            for (o, &w) in out.iter_mut().zip(w_row) {
+                                *o = s.mul_add(w * m0, *o);
+                            }
+                        } else {
+                            let m_row = &m[i * n_post..(i + 1) * n_post];
+                            for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
+                                *o = s.mul_add(w * m, *o);
+                            }
                         }
                     }
+                    for (o, &b) in out.iter_mut().zip(bias) {
+                        *o = o.mul_add(rs, b);
+                    }
                 }
-                for (o, &bias) in out.iter_mut().zip(biases.row(0)) {
-                    *o = o.mul_add(p.resist_scale, bias);
-                }
-            }
-        });
+            },
+        );
     }
 
     /// A `(batch_size, n_post)` array of zeros (the shape of a post-synaptic state).

@@ -122,11 +122,13 @@ enum Act {
     Softmax,
 }
 
+#[inline(always)]
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
 /// ngclearn's `d_swish(x, beta)`.
+#[inline(always)]
 fn d_swish(x: f32, beta: f32) -> f32 {
     let e = (-x).exp();
     ((1.0 / (e + 1.0)) + (e * x) / ((e + 1.0) * (e + 1.0))) * beta
@@ -189,6 +191,7 @@ impl Act {
     }
 
     /// fx(x), elementwise (softmax is done per row elsewhere).
+    #[inline(always)]
     fn f(self, x: f32) -> f32 {
         match self {
             Act::Identity => x + 0.0,
@@ -234,6 +237,7 @@ impl Act {
     }
 
     /// fx'(x), as ngclearn's `d_*` functions compute it.
+    #[inline(always)]
     fn df(self, x: f32) -> f32 {
         match self {
             Act::Identity | Act::UnitThreshold | Act::Heaviside => x * 0.0 + 1.0,
@@ -426,6 +430,7 @@ impl RateCell {
     }
 
     /// `dz/dt` of one unit.
+    #[inline(always)]
     fn dzdt(&self, z: f32, jsum: f32) -> f32 {
         let leak = match self.prior {
             Prior::Gaussian => z,
@@ -444,6 +449,7 @@ impl RateCell {
         (-leak * self.p.prior.1 + jsum) * (1.0 / self.p.tau_m)
     }
 
+    #[inline(always)]
     fn integrate(&self, z: f32, jsum: f32, dt: f32) -> f32 {
         let f = |x: f32| self.dzdt(x, jsum);
         match self.integrator {
@@ -465,6 +471,7 @@ impl RateCell {
         }
     }
 
+    #[inline(always)]
     fn activate(&mut self) {
         let scale = self.p.output_scale;
         if self.act == Act::Softmax {
@@ -488,14 +495,10 @@ impl RateCell {
     }
 }
 
-impl Component for RateCell {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
-    fn advance_state(&mut self, _t: f32, dt: f32) {
+impl RateCell {
+    /// One step of `advance_state`.
+    #[inline(always)]
+    fn step(&mut self, dt: f32) {
         if self.stateful {
             let (act, r, l) = (self.act, self.p.resist_scale, self.p.threshold.1);
             for i in 0..self.z.len() {
@@ -515,6 +518,22 @@ impl Component for RateCell {
             }
         }
         self.activate();
+    }
+}
+
+impl Component for RateCell {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, dt: f32) {
+        // Under the vector build, so that the activations' fused multiply-adds inline.
+        crate::utils::simd::with_avx2(
+            #[inline(always)]
+            || self.step(dt),
+        );
     }
     fn reset(&mut self) {
         self.j.fill(0.0);

@@ -185,6 +185,8 @@ pub struct HebbianSynapse {
     p: HebbianSynapseParams,
     prior: Prior,
     opt: Optimizer,
+    /// `post * post_wght` of one batch row (scratch, `n_post`).
+    scratch: Vec<f32>,
 }
 
 /// The help table: `shape`, then the declared parameters.
@@ -287,6 +289,7 @@ impl HebbianSynapse {
             p,
             prior,
             opt,
+            scratch: vec![0.0; n_post],
         })
     }
 
@@ -363,18 +366,31 @@ impl HebbianSynapse {
     fn calc(&mut self) {
         let p = &self.p;
         let (pw, qw, wb, sign) = (p.pre_wght, p.post_wght, p.w_bound, p.sign_value);
-        let (n_pre, n_post) = self.base.shape;
-        let rows = self.pre.nrows();
-        let (w, pre, post, prior) = (&self.base.weights, &self.pre, &self.post, self.prior);
-        let d_weights = &mut self.d_weights;
-        crate::utils::simd::with_avx2(|| {
-            for i in 0..n_pre {
-                for j in 0..n_post {
-                    let mut dw = 0.0f32;
-                    for b in 0..rows {
-                        dw = (pre[[b, i]] * pw).mul_add(post[[b, j]] * qw, dw);
+        let n_post = self.base.shape.1;
+        let (pre, post, prior) = (&self.pre, &self.post, self.prior);
+        let w = self.base.weights.as_standard_layout();
+        let w = w.as_slice().expect("standard layout");
+        let dw = self.d_weights.as_slice_mut().expect("standard layout");
+        let q = &mut self.scratch;
+        // Over slices, so that the fused multiply-adds inline into the vector build.
+        crate::utils::simd::with_avx2(
+            #[inline(always)]
+            || {
+                dw.fill(0.0);
+                // Row i of the product, one batch row b at a time: the same chain of fused
+                // multiply-adds over b for every entry.
+                for (p_row, q_row) in pre.rows().into_iter().zip(post.rows()) {
+                    for (qj, &x) in q.iter_mut().zip(q_row) {
+                        *qj = x * qw;
                     }
-                    let wij = w[[i, j]];
+                    for (i, &x) in p_row.iter().enumerate() {
+                        let a = x * pw;
+                        for (d, &qj) in dw[i * n_post..(i + 1) * n_post].iter_mut().zip(q.iter()) {
+                            *d = a.mul_add(qj, *d);
+                        }
+                    }
+                }
+                for (d, &wij) in dw.iter_mut().zip(w) {
                     let sgn = if wij > 0.0 {
                         1.0
                     } else if wij < 0.0 {
@@ -390,23 +406,23 @@ impl HebbianSynapse {
                             Some((-sgn * r - (wij * one_minus_r) / 2.0, scale))
                         }
                     };
-                    let dw = match (wb > 0.0, reg) {
-                        (true, None) => dw * (wb - wij.abs()),
-                        (true, Some((a, b))) => dw.mul_add(wb - wij.abs(), a * b),
-                        (false, None) => dw,
-                        (false, Some((a, b))) => a.mul_add(b, dw),
+                    let v = match (wb > 0.0, reg) {
+                        (true, None) => *d * (wb - wij.abs()),
+                        (true, Some((a, b))) => d.mul_add(wb - wij.abs(), a * b),
+                        (false, None) => *d,
+                        (false, Some((a, b))) => a.mul_add(b, *d),
                     };
-                    d_weights[[i, j]] = dw * sign;
+                    *d = v * sign;
                 }
-            }
-        });
-        for j in 0..n_post {
-            let mut db = 0.0f32;
-            for b in 0..rows {
-                db = post[[b, j]].mul_add(qw, db);
-            }
-            self.d_biases[[0, j]] = db * sign;
-        }
+                for j in 0..n_post {
+                    let mut db = 0.0f32;
+                    for row in post.rows() {
+                        db = row[j].mul_add(qw, db);
+                    }
+                    self.d_biases[[0, j]] = db * sign;
+                }
+            },
+        );
     }
 
     fn learn(&mut self) {
