@@ -530,3 +530,173 @@ dump("hebbian_models", {"description": "HebbianSynapse(5x3, eta 0.01, sign_value
                         "constant(0.05) for adam and nag): run `before` steps of adv = advance_state >> evolve with the "
                         "given signals, saved (with custom/W_opt_params.pkl), then `after` more steps", "models": hm})
 print("done 13")
+
+# ---------- 14. learning rules: MSTDPETSynapse, RewardErrorCell, EventSTDPSynapse, BCMSynapse, STPDenseSynapse ----------
+from ngclearn.components import (MSTDPETSynapse, RewardErrorCell, EventSTDPSynapse, BCMSynapse, STPDenseSynapse)
+rng_rules = np.random.default_rng(1304)
+RULE_CLS = {c.__name__: c for c in (MSTDPETSynapse, RewardErrorCell, EventSTDPSynapse, BCMSynapse, STPDenseSynapse)}
+RULE_TRACE = {
+    "MSTDPETSynapse": ["outputs", "weights", "dWeights", "eligibility", "outmask"],
+    "RewardErrorCell": ["mu", "rpe", "accum_reward", "n_ep_steps"],
+    "EventSTDPSynapse": ["outputs", "weights", "dWeights"],
+    "BCMSynapse": ["outputs", "weights", "dWeights", "theta", "post_term"],
+    "STPDenseSynapse": ["outputs", "u", "x", "Wdyn"],
+}
+
+def rule_case(comp, kw, dt, steps, inputs, batch=1, shape=None, n_units=None, weights0=None, resources0=None,
+              methods=("advance_state", "evolve"), key_seed=13, note=""):
+    cls = RULE_CLS[comp]
+    with Context(ctxname("rules")) as ctx:
+        if shape is not None:
+            W = cls("W", shape=tuple(shape), batch_size=batch, weight_init=DG.constant(value=0.5),
+                    key=random.PRNGKey(key_seed), **kw)
+        else:
+            W = cls("W", n_units=n_units, batch_size=batch, key=random.PRNGKey(key_seed), **kw)
+        step = MethodProcess("step")
+        for m in methods:
+            step = step >> getattr(W, m)
+        rst = MethodProcess("rst") >> W.reset
+    case = {"component": comp, "kwargs": {k_: (list(v) if isinstance(v, tuple) else v) for k_, v in kw.items()}}
+    if shape is not None:
+        case["shape"] = list(shape)
+    else:
+        case["n_units"] = n_units
+    case.update({"batch_size": batch, "key_seed": key_seed, "dt": dt, "steps": steps})
+    if weights0 is not None:
+        W.weights.set(jnp.asarray(weights0, dtype=jnp.float32)); case["weights0"] = L(weights0)
+    if comp == "STPDenseSynapse":
+        if resources0 is not None:
+            W.resources.set(jnp.asarray(resources0, dtype=jnp.float32))
+            case["resources_from_key"] = False
+        else:
+            case["resources_from_key"] = True  # resources_init default uniform(0.125, 0.175), drawn with the key
+        case["resources0"] = L(W.resources.get())
+    if comp == "BCMSynapse":
+        case["theta0_value"] = L(W.theta.get())
+    if comp == "MSTDPETSynapse" and kw.get("tau_elg", 0.) > 0.:
+        # the per-step eligibility decay as XLA computes it: exp(f32(-dt) * f32(1/tau_elg))
+        case["elg_exp_factor"] = float(jax.jit(lambda a: jnp.exp(-a * (1. / kw["tau_elg"])))(jnp.float32(dt)))
+    rst.run()
+    rec = {n_: [] for n_ in RULE_TRACE[comp]}
+    for t in range(steps):
+        for c_, arr in inputs.items():
+            getattr(W, c_).set(jnp.asarray(arr[t]))
+        step.run(t=t * dt, dt=dt)
+        for n_ in rec:
+            rec[n_].append(L(getattr(W, n_).get()))
+    case["inputs"] = {k_: L(v) for k_, v in inputs.items()}
+    case["methods"] = list(methods)
+    case["trace"] = rec
+    case["note"] = note
+    return case
+
+def spikes_r(steps, b, n, p):
+    return (rng_rules.uniform(0, 1, size=(steps, b, n)) < p).astype(np.float32)
+def unif_r(steps, b, n, lo=0., hi=1.):
+    return rng_rules.uniform(lo, hi, size=(steps, b, n)).astype(np.float32)
+def w0_r(n_pre, n_post, lo=0.1, hi=0.6):
+    return rng_rules.uniform(lo, hi, size=(n_pre, n_post)).astype(np.float32)
+
+rules_cases = {}
+# --- MSTDPETSynapse: spikes + given traces + a reward modulator (batch, 1) ---
+def mstdp_inputs(steps, b, n_pre, n_post, mod):
+    sp = spikes_r(steps, b, n_pre, 0.15); sq = spikes_r(steps, b, n_post, 0.1)
+    return {"inputs": sp, "preSpike": sp, "postSpike": sq, "preTrace": unif_r(steps, b, n_pre),
+            "postTrace": unif_r(steps, b, n_post), "modulator": mod.astype(np.float32)}
+T = 200
+rules_cases["mstdp_defaults"] = rule_case("MSTDPETSynapse", dict(A_plus=0.02, A_minus=0.01), 1.0, T,
+    mstdp_inputs(T, 1, 5, 3, rng_rules.uniform(-1, 1, size=(T, 1, 1))), shape=(5, 3), weights0=w0_r(5, 3), key_seed=21,
+    note="tau_elg=0: M-STDP, eligibility = previous dWeights; modulator uniform(-1, 1) each step")
+T = 300
+sparse_r = np.where(rng_rules.uniform(0, 1, size=(T, 1, 1)) < 0.1, rng_rules.choice([-1., 1.], size=(T, 1, 1)), 0.)
+rules_cases["mstdpet_elg_sparse_reward"] = rule_case("MSTDPETSynapse", dict(A_plus=0.03, A_minus=0.015, tau_elg=10.), 1.0, T,
+    mstdp_inputs(T, 1, 5, 3, sparse_r), shape=(5, 3), weights0=w0_r(5, 3), key_seed=22,
+    note="M-STDP-ET, tau_elg=10, elg_decay=1; sparse +-1 rewards (10% of steps)")
+T = 200
+rules_cases["mstdpet_decay_tauw_mu"] = rule_case("MSTDPETSynapse", dict(A_plus=0.05, A_minus=0.03, eta=0.5, mu=1.0, pretrace_target=0.1,
+    tau_elg=5., elg_decay=0.7, tau_w=100., w_bound=0.9, resist_scale=2.0), 0.5, T,
+    mstdp_inputs(T, 1, 5, 3, rng_rules.uniform(0, 1.5, size=(T, 1, 1))), shape=(5, 3), weights0=w0_r(5, 3), key_seed=23,
+    note="elg_decay, tau_w decay (W * (1/tau_w)), power mu=1, pretrace_target, w_bound, resist_scale, dt=0.5")
+T = 200
+rules_cases["mstdpet_no_ltd"] = rule_case("MSTDPETSynapse", dict(A_plus=0.04, A_minus=0., tau_elg=20.), 1.0, T,
+    mstdp_inputs(T, 1, 4, 3, rng_rules.normal(0, 1, size=(T, 1, 1))), shape=(4, 3), weights0=w0_r(4, 3), key_seed=24,
+    note="A_minus=0: no depression term; tau_elg=20; gaussian modulator")
+T = 150
+rules_cases["mstdpet_batch2_rowquirk"] = rule_case("MSTDPETSynapse", dict(A_plus=0.03, A_minus=0.02, tau_elg=8.), 1.0, T,
+    mstdp_inputs(T, 2, 2, 4, rng_rules.uniform(-1, 1, size=(T, 2, 1))), batch=2, shape=(2, 4), weights0=w0_r(2, 4), key_seed=25,
+    note="QUIRK: batch 2 only runs because n_pre == batch_size == 2: modulator (2,1) scales weight ROW i by batch row i's "
+         "reward; outmask is (2,4). Any batch_size > 1 with n_pre != batch_size crashes in evolve")
+# --- RewardErrorCell: graded reward ---
+def rewards(T, b, n):
+    return (rng_rules.normal(0.3, 1.0, size=(T, b, n)) * (rng_rules.uniform(0, 1, size=(T, b, n)) < 0.6)).astype(np.float32)
+T = 200
+rules_cases["reward_defaults_advance"] = rule_case("RewardErrorCell", dict(alpha=0.1), 1.0, T, {"reward": rewards(T, 1, 4)},
+    n_units=4, methods=("advance_state",), key_seed=31, note="advance_state only; online predictor (default)")
+rules_cases["reward_batch2_advance_evolve"] = rule_case("RewardErrorCell", dict(alpha=0.05), 1.0, T, {"reward": rewards(T, 2, 4)},
+    batch=2, n_units=4, key_seed=32, note="advance_state then evolve every step; ema_window_len=10 (default)")
+rules_cases["reward_ema20_alpha03"] = rule_case("RewardErrorCell", dict(alpha=0.3, ema_window_len=20), 0.5, T, {"reward": rewards(T, 1, 5)},
+    n_units=5, key_seed=33, note="alpha=0.3, ema_window_len=20, advance then evolve")
+rules_cases["reward_single_unit_batch2"] = rule_case("RewardErrorCell", dict(alpha=0.15, ema_window_len=7), 1.0, 150,
+    {"reward": rewards(150, 2, 1)}, batch=2, n_units=1, key_seed=35,
+    note="n_units=1: accum_reward / n_ep_steps stays a true division (for n_units > 1 XLA computes accum_reward * (1 / n_ep_steps))")
+rules_cases["reward_no_online_predictor"] = rule_case("RewardErrorCell", dict(alpha=0.2, ema_window_len=5, use_online_predictor=False), 1.0, 150,
+    {"reward": rewards(150, 2, 3)}, batch=2, n_units=3, key_seed=34,
+    note="use_online_predictor=False: mu never changes (stays 0) in advance or evolve; rpe = reward")
+# --- EventSTDPSynapse: pre-synaptic time-of-last-spike + post spikes ---
+def event_inputs(T, b, n_pre, n_post, dt, p_pre=0.15, p_post=0.1):
+    sp = spikes_r(T, b, n_pre, p_pre); sq = spikes_r(T, b, n_post, p_post)
+    tols = np.zeros_like(sp); cur = np.zeros((b, n_pre), np.float32)
+    for t in range(T):
+        cur = np.where(sp[t] > 0, np.float32(t * dt), cur).astype(np.float32); tols[t] = cur
+    return {"inputs": sp, "pre_tols": tols, "postSpike": sq}
+T = 200
+rules_cases["event_defaults"] = rule_case("EventSTDPSynapse", dict(eta=0.05), 1.0, T, event_inputs(T, 1, 5, 3, 1.0),
+    shape=(5, 3), weights0=w0_r(5, 3), key_seed=41,
+    note="pre_tols[k] = k*dt where inputs[k] spikes, else previous (0 initially); defaults lmbda=0.01, A_plus=A_minus=1, presyn_win_len=2")
+T = 300
+rules_cases["event_lmbda_amps_win5"] = rule_case("EventSTDPSynapse", dict(eta=0.1, lmbda=0.1, A_plus=0.6, A_minus=0.3, presyn_win_len=5.,
+    w_bound=0.8, resist_scale=1.5), 0.5, T, event_inputs(T, 1, 5, 3, 0.5, 0.1, 0.15), shape=(5, 3), weights0=w0_r(5, 3), key_seed=42,
+    note="lmbda, A_plus, A_minus, presyn_win_len=5 (10 steps at dt=0.5), w_bound=0.8 (upper clip), resist_scale")
+T = 200
+rules_cases["event_win0_lowclip"] = rule_case("EventSTDPSynapse", dict(eta=0.2, presyn_win_len=0.), 1.0, T, event_inputs(T, 1, 4, 3, 1.0, 0.2, 0.2),
+    shape=(4, 3), weights0=w0_r(4, 3, 0.0, 0.5), key_seed=43,
+    note="presyn_win_len=0: pre spike iff pre_tols == t (and > 0); weights0 in [0, 0.5): the hard-coded 0.01 lower clip lifts small weights at step 0")
+# --- BCMSynapse: graded pre / post (given) ---
+def bcm_inputs(T, b, n_pre, n_post, lo=0., hi=1.):
+    x = unif_r(T, b, n_pre, 0., 1.)
+    return {"inputs": x, "pre": x, "post": unif_r(T, b, n_post, lo, hi)}
+T = 200
+rules_cases["bcm_defaults"] = rule_case("BCMSynapse", dict(tau_w=200., tau_theta=20.), 1.0, T, bcm_inputs(T, 1, 5, 3),
+    shape=(5, 3), weights0=w0_r(5, 3), key_seed=51,
+    note="theta0=-1 (default), w_bound=0 (no bound factor), w_decay=0; theta is NOT reset by reset()")
+rules_cases["bcm_theta0_bound_decay_batch2"] = rule_case("BCMSynapse", dict(tau_w=50., tau_theta=30., theta0=0.5, w_bound=1.0, w_decay=0.1),
+    0.5, T, bcm_inputs(T, 2, 5, 3, 0.2, 1.2), batch=2, shape=(5, 3), weights0=w0_r(5, 3), key_seed=52,
+    note="batch 2 (dW sums over batch rows, theta target = batch mean of post^2, theta rows stay equal); w_bound factor (w_bound-|W|); w_decay")
+rules_cases["bcm_wbound2_rscale"] = rule_case("BCMSynapse", dict(tau_w=100., tau_theta=10., theta0=0.2, w_bound=2.0, resist_scale=0.5),
+    1.0, 300, bcm_inputs(300, 1, 4, 3, 0., 1.5), shape=(4, 3), weights0=w0_r(4, 3), key_seed=53,
+    note="theta0=0.2, w_bound=2 (multiplicative factor only, no clipping), resist_scale=0.5, 300 steps")
+# --- STPDenseSynapse: only square shapes (n_pre == n_post) with batch 1 (or batch == n) run ---
+T = 200
+rules_cases["stp_defaults"] = rule_case("STPDenseSynapse", {}, 1.0, T, {"inputs": spikes_r(T, 1, 4, 0.2)}, shape=(4, 4),
+    weights0=w0_r(4, 4, 0.2, 1.0), methods=("advance_state",), key_seed=61,
+    note="tau_f=750, tau_d=50; resources from the key (subkeys[2] of split(key, 4), the same subkey DenseSynapse uses for biases); "
+         "u, x are (1,4) after reset and (4,4) after the first step (broadcast), pre unit indexed along the LAST axis")
+rules_cases["stp_facilitation"] = rule_case("STPDenseSynapse", dict(tau_f=30., tau_d=200., resist_scale=2.0), 1.0, T,
+    {"inputs": spikes_r(T, 1, 4, 0.15)}, shape=(4, 4), weights0=w0_r(4, 4, 0.2, 1.0),
+    resources0=rng_rules.uniform(0.05, 0.2, size=(4, 4)).astype(np.float32), methods=("advance_state",), key_seed=62,
+    note="STF-dominated; resources set via W.resources.set before reset")
+rules_cases["stp_no_stf"] = rule_case("STPDenseSynapse", dict(tau_f=0., tau_d=20.), 1.0, T, {"inputs": spikes_r(T, 1, 4, 0.2)},
+    shape=(4, 4), weights0=w0_r(4, 4, 0.2, 1.0), resources0=rng_rules.uniform(0.3, 0.6, size=(4, 4)).astype(np.float32),
+    methods=("advance_state",), key_seed=63, note="tau_f=0: u = resources every step")
+rules_cases["stp_no_std"] = rule_case("STPDenseSynapse", dict(tau_f=50., tau_d=0.), 1.0, T, {"inputs": spikes_r(T, 1, 5, 0.1)},
+    shape=(5, 5), weights0=w0_r(5, 5, 0.2, 1.0), resources0=rng_rules.uniform(0.1, 0.3, size=(5, 5)).astype(np.float32),
+    methods=("advance_state",), key_seed=64, note="tau_d=0: x never changes after reset (stays (1,5) ones)")
+rules_cases["stp_batch3_quirk"] = rule_case("STPDenseSynapse", dict(tau_f=40., tau_d=30.), 1.0, 100, {"inputs": spikes_r(100, 3, 3, 0.25)},
+    batch=3, shape=(3, 3), weights0=w0_r(3, 3, 0.2, 1.0), methods=("advance_state",), key_seed=65,
+    note="QUIRK: batch 3 runs only because batch == n_pre == n_post: batch row b of u/x/s is broadcast onto weight row b")
+dump("learning_rules", {"description": "MSTDPETSynapse, RewardErrorCell, EventSTDPSynapse, BCMSynapse and STPDenseSynapse driven by given "
+    "signals. Per case: construct (weight_init irrelevant: weights0 set via W.weights.set after construction; STP resources0 set via "
+    "W.resources.set unless resources_from_key), reset once, then for step k = 0..steps-1: every inputs[c][k] set on compartment c, "
+    "one MethodProcess of `methods` run with t = k*dt, dt; trace = compartments after each step (shapes as ngclearn has them)",
+    "cases": rules_cases})
+print("done 14")

@@ -17,7 +17,7 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 16] = [
+pub static CLASSES: [&ComponentClass; 17] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
@@ -31,6 +31,7 @@ pub static CLASSES: [&ComponentClass; 16] = [
     &neurons::graded::gaussian_error_cell::CLASS,
     &neurons::graded::laplacian_error_cell::CLASS,
     &neurons::graded::bernoulli_error_cell::CLASS,
+    &neurons::graded::reward_error_cell::CLASS,
     &input_encoders::poisson_cell::CLASS,
     &input_encoders::bernoulli_cell::CLASS,
     &other::var_trace::CLASS,

@@ -32,6 +32,20 @@ impl KwargValue for f32 {
     }
 }
 
+/// A number kept in double precision, for the parameters ngclearn combines in Python
+/// (`1 - alpha`, `1 / n`) before they reach float32. It must be finite as a float32.
+impl KwargValue for f64 {
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::Number(n) => kw.finite(key, &n).map(|_| n.as_f64().unwrap_or(0.0)),
+            other => Err(kw.error(key, format!("expected a number, got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        serde_json::Number::from_f64(*self).map_or(Value::Null, Value::Number)
+    }
+}
+
 impl KwargValue for Option<f32> {
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {

@@ -110,3 +110,120 @@ impl Report {
         }
     }
 }
+
+/// A case of a `*_cells` / `learning_rules` fixture: one component `name` of class
+/// `case["component"]` from its keyword arguments (`kwargs`, plus `shape` or
+/// `n_units`, `batch_size` when the class takes it, and `key` = `PRNGKey(key_seed)`),
+/// built into a context with a process `step` calling `methods` in order and a process
+/// `rst` calling `reset`; then `weights0` (if any) is set. Returns the built model.
+pub fn given_case_model(
+    name: &str,
+    case: &Value,
+    methods: &[&str],
+) -> ngclearn::core::context::Model {
+    use ngclearn::core::class::Registry;
+    use ngclearn::io::kwargs::Kwargs;
+    use ngclearn::prelude::*;
+    let class = case["component"].as_str().unwrap();
+    let cls = Registry::builtin()
+        .get(class)
+        .unwrap_or_else(|| panic!("{class} is not registered"));
+    let mut map = case["kwargs"].as_object().unwrap().clone();
+    map.insert("name".into(), Value::from(name));
+    for k in ["shape", "n_units"] {
+        if !case[k].is_null() {
+            map.insert(k.into(), case[k].clone());
+        }
+    }
+    if cls.schema.signature.contains(&"batch_size")
+        || cls
+            .schema
+            .hyperparameters
+            .iter()
+            .any(|p| p.name == "batch_size")
+    {
+        map.insert("batch_size".into(), case["batch_size"].clone());
+    }
+    let seed = case["key_seed"].as_u64().unwrap();
+    map.insert(
+        "key".into(),
+        serde_json::json!(Key::from_seed(seed).0.to_vec()),
+    );
+    let mut kw = Kwargs::new("fixture", name, cls.schema.signature, &[], &map).unwrap();
+    let c = cls
+        .build(&mut kw)
+        .unwrap_or_else(|e| panic!("{class}: {e}"));
+    kw.finish().unwrap();
+    let mut ctx = Context::new("case");
+    ctx.add_boxed(c).unwrap();
+    let calls: Vec<(&str, Method)> = methods
+        .iter()
+        .map(|m| (name, Method::parse(m).unwrap()))
+        .collect();
+    ctx.process("step", &calls).unwrap();
+    ctx.process("rst", &[(name, Method::Reset)]).unwrap();
+    let mut m = ctx.build().unwrap();
+    if !case["weights0"].is_null() {
+        m.set(&format!("{name}:weights"), &mat(&case["weights0"]))
+            .unwrap();
+    }
+    m
+}
+
+/// Runs a given-signal case on `m` (built by [`given_case_model`]): reset (again at
+/// `reset_at`), then each step sets every `inputs[c][k]`, runs `step` at
+/// `t = k * dt` and compares every compartment of `trace` (a scalar or a row of
+/// ngclearn's is compared against the whole compartment).
+pub fn run_given_case(
+    fixture_name: &str,
+    case_name: &str,
+    name: &str,
+    m: &mut ngclearn::core::context::Model,
+    case: &Value,
+) {
+    let dt = f(&case["dt"]);
+    let steps = case["steps"].as_u64().unwrap() as usize;
+    let reset_at = case["reset_at"].as_u64().map(|x| x as usize);
+    m.run_named("rst", 0.0, dt).unwrap();
+    let inputs: Vec<(String, Vec<Array2<f32>>)> = case["inputs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), self::steps(v)))
+        .collect();
+    let trace = case["trace"].as_object().unwrap();
+    let mut r = Report::default();
+    for t in 0..steps {
+        if reset_at == Some(t) {
+            m.run_named("rst", 0.0, dt).unwrap();
+        }
+        for (c, vals) in &inputs {
+            m.set(&format!("{name}:{c}"), &vals[t]).unwrap();
+        }
+        m.run_named("step", t as f32 * dt, dt).unwrap();
+        for (out, vals) in trace {
+            let got = m.get(&format!("{name}:{out}")).unwrap();
+            let want = as_array(&vals[t]);
+            let want = if want.dim() != got.dim() && want.len() == 1 {
+                Array2::from_elem(got.dim(), want[[0, 0]])
+            } else if want.dim() != got.dim() && want.nrows() == 1 && want.ncols() == got.ncols() {
+                Array2::from_shape_fn(got.dim(), |(_, j)| want[[0, j]])
+            } else {
+                want
+            };
+            r.check(&format!("{case_name}.{out}"), t, &got, &want);
+        }
+    }
+    r.print(fixture_name);
+}
+
+/// A JSON number, vector or matrix as a 2-D array (a number as (1, 1), a vector as a row).
+pub fn as_array(v: &Value) -> Array2<f32> {
+    match v {
+        Value::Number(_) => Array2::from_elem((1, 1), f(v)),
+        Value::Array(rows) if rows.first().is_some_and(|r| r.is_number()) => {
+            Array2::from_shape_vec((1, rows.len()), rows.iter().map(f).collect()).unwrap()
+        }
+        _ => mat(v),
+    }
+}

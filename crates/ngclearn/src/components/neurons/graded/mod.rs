@@ -4,11 +4,13 @@ pub mod bernoulli_error_cell;
 pub mod gaussian_error_cell;
 pub mod laplacian_error_cell;
 pub mod rate_cell;
+pub mod reward_error_cell;
 
 pub use bernoulli_error_cell::{BernoulliErrorCell, BernoulliErrorCellParams};
 pub use gaussian_error_cell::{GaussianErrorCell, GaussianErrorCellParams};
 pub use laplacian_error_cell::{LaplacianErrorCell, LaplacianErrorCellParams};
 pub use rate_cell::{RateCell, RateCellParams};
+pub use reward_error_cell::{RewardErrorCell, RewardErrorCellParams};
 
 /// Implements [`Component`](crate::core::component::Component) for an error cell whose
 /// name is in field `name`, parameters in `p` (with `to_kwargs`), key in `key`, whose
