@@ -30,3 +30,18 @@ fn cases_of(class: &str) {
 fn reward_error_cells_predict_as_ngclearns() {
     cases_of("RewardErrorCell");
 }
+
+#[test]
+fn bcm_synapses_learn_as_ngclearns() {
+    cases_of("BCMSynapse");
+}
+
+#[test]
+fn event_stdp_synapses_learn_as_ngclearns() {
+    cases_of("EventSTDPSynapse");
+}
+
+#[test]
+fn reward_modulated_stdp_synapses_learn_as_ngclearns() {
+    cases_of("MSTDPETSynapse");
+}

@@ -17,12 +17,15 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 17] = [
+pub static CLASSES: [&ComponentClass; 20] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
     &synapses::hebbian::exp_stdp_synapse::CLASS,
     &synapses::hebbian::hebbian_synapse::CLASS,
+    &synapses::hebbian::bcm_synapse::CLASS,
+    &synapses::hebbian::event_stdp_synapse::CLASS,
+    &synapses::modulated::mstdpet_synapse::CLASS,
     &synapses::alpha_synapse::CLASS,
     &synapses::exponential_synapse::CLASS,
     &synapses::double_exp_synapse::CLASS,

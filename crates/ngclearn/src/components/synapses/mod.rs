@@ -5,6 +5,7 @@ pub mod dense_synapse;
 pub mod double_exp_synapse;
 pub mod exponential_synapse;
 pub mod hebbian;
+pub mod modulated;
 pub mod static_synapse;
 
 pub use alpha_synapse::{AlphaSynapse, AlphaSynapseParams};
