@@ -17,9 +17,10 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 20] = [
+pub static CLASSES: [&ComponentClass; 21] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
+    &synapses::stp_dense_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
     &synapses::hebbian::exp_stdp_synapse::CLASS,
     &synapses::hebbian::hebbian_synapse::CLASS,

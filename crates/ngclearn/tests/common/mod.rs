@@ -167,6 +167,19 @@ pub fn given_case_model(
         m.set(&format!("{name}:weights"), &mat(&case["weights0"]))
             .unwrap();
     }
+    // STPDenseSynapse: resources drawn from the key (checked) or given.
+    if !case["resources0"].is_null() {
+        let path = format!("{name}:resources");
+        if case["resources_from_key"] == Value::Bool(true) {
+            assert_eq!(
+                m.get(&path).unwrap(),
+                mat(&case["resources0"]),
+                "resources drawn from the key"
+            );
+        } else {
+            m.set(&path, &mat(&case["resources0"])).unwrap();
+        }
+    }
     m
 }
 

@@ -7,6 +7,7 @@ pub mod exponential_synapse;
 pub mod hebbian;
 pub mod modulated;
 pub mod static_synapse;
+pub mod stp_dense_synapse;
 
 pub use alpha_synapse::{AlphaSynapse, AlphaSynapseParams};
 pub use dense_synapse::{DenseParams, DenseSynapse};
