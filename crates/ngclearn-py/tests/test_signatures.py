@@ -49,22 +49,14 @@ def test_constructors_bind_the_engines_positional_parameters(name):
 
 
 def test_module_paths_mirror_ngclearns():
-    from ngclearn_rs.components.input_encoders.bernoulliCell import BernoulliCell
-    from ngclearn_rs.components.input_encoders.poissonCell import PoissonCell
-    from ngclearn_rs.components.neurons.spiking.LIFCell import LIFCell
-    from ngclearn_rs.components.synapses.alphaSynapse import AlphaSynapse
-    from ngclearn_rs.components.synapses.denseSynapse import DenseSynapse
-    from ngclearn_rs.components.synapses.doubleExpSynapse import DoubleExpSynapse
-    from ngclearn_rs.components.synapses.exponentialSynapse import ExponentialSynapse
-    from ngclearn_rs.components.synapses.staticSynapse import StaticSynapse
-    from ngclearn_rs.components.synapses.hebbian.traceSTDPSynapse import TraceSTDPSynapse
-    from ngclearn_rs.components.synapses.hebbian.expSTDPSynapse import ExpSTDPSynapse
-    from ngclearn_rs.components.other.varTrace import VarTrace
+    import importlib
 
-    for cls in (BernoulliCell, PoissonCell, LIFCell, AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse,
-                StaticSynapse, TraceSTDPSynapse, ExpSTDPSynapse, VarTrace):
-        assert getattr(components, cls.__name__) is cls
-        engine = json.loads(_core.schema(cls.__name__))["module_path"]
-        assert engine == "ngclearn" + cls.__module__[len("ngclearn_rs"):] + "." + cls.__name__
+    for name in CLASSES:
+        cls = getattr(components, name)
+        # Importable at ngclearn's path (with ngclearn_rs for ngclearn), and the engine
+        # names the same path.
+        assert getattr(importlib.import_module(cls.__module__), name) is cls
+        engine = json.loads(_core.schema(name))["module_path"]
+        assert engine == "ngclearn" + cls.__module__[len("ngclearn_rs"):] + "." + name
     assert set(_core.classes()) == set(CLASSES)
     assert ngclearn_rs.MethodProcess is ngclearn_rs.utils.MethodProcess

@@ -2,14 +2,16 @@
 (``ngclearn_rs.components.neurons.spiking.LIFCell.LIFCell``, ...)."""
 
 from .input_encoders import BernoulliCell, PoissonCell
-from .neurons import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, LIFCell, RateCell
+from .neurons import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, LIFCell, RateCell, RewardErrorCell
 from .other import VarTrace
 from .synapses import (
-    AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExpSTDPSynapse, ExponentialSynapse, HebbianSynapse, StaticSynapse,
-    TraceSTDPSynapse,
+    AlphaSynapse, BCMSynapse, DenseSynapse, DoubleExpSynapse, EventSTDPSynapse, ExpSTDPSynapse, ExponentialSynapse,
+    HebbianSynapse, MSTDPETSynapse, STPDenseSynapse, StaticSynapse, TraceSTDPSynapse,
 )
 
 __all__ = [
-    "AlphaSynapse", "BernoulliCell", "BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "DenseSynapse", "DoubleExpSynapse", "ExpSTDPSynapse", "ExponentialSynapse", "HebbianSynapse",
-    "LIFCell", "PoissonCell", "RateCell", "StaticSynapse", "TraceSTDPSynapse", "VarTrace",
+    "AlphaSynapse", "BCMSynapse", "BernoulliCell", "BernoulliErrorCell", "DenseSynapse", "DoubleExpSynapse",
+    "EventSTDPSynapse", "ExpSTDPSynapse", "ExponentialSynapse", "GaussianErrorCell", "HebbianSynapse",
+    "LaplacianErrorCell", "LIFCell", "MSTDPETSynapse", "PoissonCell", "RateCell", "RewardErrorCell",
+    "STPDenseSynapse", "StaticSynapse", "TraceSTDPSynapse", "VarTrace",
 ]

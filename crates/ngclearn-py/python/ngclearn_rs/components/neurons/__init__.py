@@ -1,4 +1,4 @@
-from .graded import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, RateCell
+from .graded import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, RateCell, RewardErrorCell
 from .spiking import LIFCell
 
-__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "LIFCell", "RateCell"]
+__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "LIFCell", "RateCell", "RewardErrorCell"]

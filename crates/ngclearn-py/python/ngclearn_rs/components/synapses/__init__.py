@@ -2,10 +2,12 @@ from .alphaSynapse import AlphaSynapse
 from .denseSynapse import DenseSynapse
 from .doubleExpSynapse import DoubleExpSynapse
 from .exponentialSynapse import ExponentialSynapse
-from .hebbian import ExpSTDPSynapse, HebbianSynapse, TraceSTDPSynapse
+from .hebbian import BCMSynapse, EventSTDPSynapse, ExpSTDPSynapse, HebbianSynapse, TraceSTDPSynapse
+from .modulated import MSTDPETSynapse
 from .staticSynapse import StaticSynapse
+from .STPDenseSynapse import STPDenseSynapse
 
 __all__ = [
-    "AlphaSynapse", "DenseSynapse", "DoubleExpSynapse", "ExpSTDPSynapse", "ExponentialSynapse", "HebbianSynapse", "StaticSynapse",
-    "TraceSTDPSynapse",
+    "AlphaSynapse", "BCMSynapse", "DenseSynapse", "DoubleExpSynapse", "EventSTDPSynapse", "ExpSTDPSynapse",
+    "ExponentialSynapse", "HebbianSynapse", "MSTDPETSynapse", "STPDenseSynapse", "StaticSynapse", "TraceSTDPSynapse",
 ]

@@ -2,5 +2,6 @@ from .bernoulliErrorCell import BernoulliErrorCell
 from .gaussianErrorCell import GaussianErrorCell
 from .laplacianErrorCell import LaplacianErrorCell
 from .rateCell import RateCell
+from .rewardErrorCell import RewardErrorCell
 
-__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "RateCell"]
+__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "RateCell", "RewardErrorCell"]

@@ -1,5 +1,7 @@
+from .BCMSynapse import BCMSynapse
+from .eventSTDPSynapse import EventSTDPSynapse
 from .expSTDPSynapse import ExpSTDPSynapse
 from .hebbianSynapse import HebbianSynapse
 from .traceSTDPSynapse import TraceSTDPSynapse
 
-__all__ = ["ExpSTDPSynapse", "HebbianSynapse", "TraceSTDPSynapse"]
+__all__ = ["BCMSynapse", "EventSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "TraceSTDPSynapse"]

@@ -16,7 +16,7 @@ class HebbianSynapse(Component):
     Compartments: the dense base's, ``pre``, ``post``, ``dWeights``, ``dBiases``."""
 
     _class = "HebbianSynapse"
-    _keywords = {"advance_state": (), "calc_update": (), "evolve": (), "reset": ()}
+    _keywords = {"advance_state": (), "calc_update": (), "evolve": ("dt",), "reset": ()}
 
     def __init__(self, name, shape, eta=0., weight_init=None, bias_init=None, w_bound=1., is_nonnegative=False,
                  prior=("constant", 0.), w_decay=0., sign_value=1., optim_type="sgd", pre_wght=1., post_wght=1.,

@@ -1,0 +1,3 @@
+from .MSTDPETSynapse import MSTDPETSynapse
+
+__all__ = ["MSTDPETSynapse"]
