@@ -103,6 +103,7 @@ fn assemble(
     parts: Parts,
     wires: &[(String, Source)],
     procs: &[ProcessCalls],
+    joints: &[(String, Vec<String>)],
 ) -> Result<Model, Failed> {
     let mut ctx = Context::new(name);
     for (c, o) in parts {
@@ -114,7 +115,28 @@ fn assemble(
             return Err(Box::new((e, ctx.into_components())));
         }
     }
+    let mut declared: Vec<&str> = Vec::new();
     for (pname, calls) in procs {
+        // A joint process whose children are declared before it, and whose calls are
+        // still theirs, is declared as one (so that it is saved as one).
+        let joint = joints
+            .iter()
+            .find(|(n, _)| n == pname)
+            .filter(|(_, children)| {
+                children.iter().all(|c| declared.contains(&c.as_str()))
+                    && children
+                        .iter()
+                        .flat_map(|c| &procs.iter().find(|(n, _)| n == c).expect("declared").1)
+                        .eq(calls.iter())
+            });
+        declared.push(pname);
+        if let Some((_, children)) = joint {
+            let children: Vec<&str> = children.iter().map(String::as_str).collect();
+            if let Err(e) = ctx.joint_process(pname, &children) {
+                return Err(Box::new((e, ctx.into_components())));
+            }
+            continue;
+        }
         let resolved: Result<Vec<_>, Error> = calls
             .iter()
             .map(|(c, m)| Ok((c.as_str(), ctx.method(c, m)?)))
@@ -134,6 +156,8 @@ pub struct Circuit {
     model: Option<Model>,
     wires: Vec<(String, Source)>,
     procs: Vec<ProcessCalls>,
+    /// The joint processes: their names and their children's, in order.
+    joints: Vec<(String, Vec<String>)>,
 }
 
 impl Circuit {
@@ -149,7 +173,7 @@ impl Circuit {
     /// `fallback` (what was there before, as the caller rebuilds it) and returns the
     /// error.
     fn rebuild(&mut self, parts: Parts) -> Result<(), Failed> {
-        match assemble(&self.name, parts, &self.wires, &self.procs) {
+        match assemble(&self.name, parts, &self.wires, &self.procs, &self.joints) {
             Ok(m) => {
                 self.model = Some(m);
                 Ok(())
@@ -205,6 +229,7 @@ impl Circuit {
             model: Some(Context::new(path).build().map_err(error)?),
             wires: Vec::new(),
             procs: Vec::new(),
+            joints: Vec::new(),
         })
     }
 
@@ -277,6 +302,15 @@ impl Circuit {
             None => self.procs.push((name.to_string(), calls)),
         }
         self.apply(|c, _| c.procs = before)
+    }
+
+    /// Marks the process `name` as joining the processes `children` (so that it is
+    /// saved as a JointProcess while its calls are theirs).
+    fn joint(&mut self, name: &str, children: Vec<String>) -> PyResult<()> {
+        let before = self.joints.clone();
+        self.joints.retain(|(n, _)| n != name);
+        self.joints.push((name.to_string(), children));
+        self.apply(|c, _| c.joints = before)
     }
 
     /// The components as `(name, class)`, in order.
@@ -479,7 +513,12 @@ impl Circuit {
             .map_err(error)?;
         let wires = m.wires().to_vec();
         let mut procs = Vec::new();
+        let mut joints = Vec::new();
         for id in m.process_ids() {
+            if let Some(children) = m.process_children(id).map_err(error)? {
+                let name = m.process_name(id).map_err(error)?.to_string();
+                joints.push((name, children.iter().map(|c| c.to_string()).collect()));
+            }
             let calls = m
                 .process_calls(id)
                 .map_err(error)?
@@ -493,6 +532,7 @@ impl Circuit {
             model: Some(m),
             wires,
             procs,
+            joints,
         })
     }
 

@@ -77,3 +77,29 @@ def test_a_learning_circuit_saved_here_learns_on_in_ngclearn(tmp_path):
         t_adv.run(t=t * 1.0, dt=1.0)
         assert np.array_equal(np.asarray(t_post.s.get()), post.s.get()), t
     assert rel_close(W.weights.get(), np.asarray(t_W.weights.get()))
+
+
+def test_a_joint_process_is_saved_as_one_and_ngclearn_runs_it(tmp_path):
+    import json
+    import os
+
+    name = fresh("jointsave")
+    ctx, adv, W, post = stdp_circuit(name)
+    from ngclearn_rs import JointProcess
+    with ctx:
+        evo = MethodProcess("evo") >> W.evolve
+        fwd = JointProcess("fwd") >> adv >> evo
+    ctx.save_to_json(str(tmp_path), overwrite=True)
+    with open(os.path.join(str(tmp_path), name, "process", "roots.json")) as f:
+        procs = json.load(f)
+    assert procs["fwd"]["modulePath"] == "ngclearn.JointProcess"
+    assert procs["fwd"]["process_order"] == ["advance_proc", "evo"]
+    ngclearn_or_skip()
+    from ngclearn import Context as NgContext
+    theirs = NgContext.load(str(tmp_path), name)
+    t_fwd = theirs.get_objects("fwd", objectType="process")
+    t_post = theirs.get_components("post")
+    for t in range(1, 101):
+        fwd.run(t=t * 1.0, dt=1.0)
+        t_fwd.run(t=t * 1.0, dt=1.0)
+        assert np.array_equal(np.asarray(t_post.s.get()), post.s.get()), t

@@ -359,3 +359,29 @@ fn joints_of_joints_that_would_make_too_many_calls_are_refused() {
     let e = load_model_dir(&dir).unwrap_err().to_string();
     assert!(e.contains("calls (at most"), "{e}");
 }
+
+#[test]
+fn a_joint_process_is_saved_as_a_joint_process_and_loads_back() {
+    let m = load_model_dir(&fixtures_dir().join("models/joint_circuit")).unwrap();
+    let dir = common::scratch("joint_resave").join("joint_circuit");
+    ngclearn::io::save_model_dir(&m, &dir, false).unwrap();
+    let procs: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("process/roots.json")).unwrap())
+            .unwrap();
+    assert_eq!(procs["forward"]["modulePath"], "ngclearn.JointProcess");
+    assert_eq!(
+        procs["forward"]["process_order"],
+        json!(["advance", "evolve"])
+    );
+    assert!(procs["forward"].get("method_order").is_none());
+    let back = load_model_dir(&dir).unwrap();
+    let id = back.process_id("forward").unwrap();
+    assert_eq!(
+        back.process_children(id).unwrap(),
+        Some(vec!["advance", "evolve"])
+    );
+    assert_eq!(
+        back.process_calls(id).unwrap(),
+        m.process_calls(m.process_id("forward").unwrap()).unwrap()
+    );
+}

@@ -47,6 +47,10 @@ class _Process:
         if calls != self._registered:
             self._context._circuit.process(self.name, [(c.name, m) for c, m in calls])
             self._registered = calls
+        children = getattr(self, "_children", None)
+        if children is not None and [p.name for p in children] != getattr(self, "_joined", None):
+            self._context._circuit.joint(self.name, [p.name for p in children])
+            self._joined = [p.name for p in children]
 
     def get_keywords(self):
         """The keywords its methods read (``t``, ``dt``), in the order ``pack_rows``

@@ -163,6 +163,35 @@ impl Context {
         self.processes.push(Process {
             name: name.to_string(),
             calls,
+            children: None,
+        });
+        Ok(self)
+    }
+
+    /// Declares the joint process `name` (ngcsimlib's `JointProcess`): the calls of the
+    /// processes `children`, already declared, in order. A model keeps the children's
+    /// names, so that it is saved as a joint process.
+    pub fn joint_process(&mut self, name: &str, children: &[&str]) -> Result<&mut Self> {
+        if self.processes.iter().any(|p| p.name == name) {
+            return Err(Error::DuplicateProcess {
+                name: name.to_string(),
+            });
+        }
+        let mut calls = Vec::new();
+        for child in children {
+            let p = self
+                .processes
+                .iter()
+                .find(|p| p.name == *child)
+                .ok_or_else(|| Error::UnknownProcess {
+                    name: child.to_string().into(),
+                })?;
+            calls.extend(p.calls.iter().copied());
+        }
+        self.processes.push(Process {
+            name: name.to_string(),
+            calls,
+            children: Some(children.iter().map(|c| c.to_string()).collect()),
         });
         Ok(self)
     }

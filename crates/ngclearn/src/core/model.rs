@@ -214,6 +214,15 @@ impl Model {
             .collect())
     }
 
+    /// The processes a joint process joins, in order (`None` for a plain one).
+    pub fn process_children(&self, id: ProcessId) -> Result<Option<Vec<&str>>> {
+        self.check_process(id)?;
+        Ok(self.processes[id.index()]
+            .children
+            .as_ref()
+            .map(|c| c.iter().map(String::as_str).collect()))
+    }
+
     /// Resolves a process name once, for use in a loop.
     pub fn process_id(&self, name: &str) -> Result<ProcessId> {
         self.processes

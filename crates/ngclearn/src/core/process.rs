@@ -97,11 +97,13 @@ impl ProcessId {
 }
 
 /// A lowered process: its name and its calls, components by index, each with whether
-/// it reads the component's inputs (so its wires are delivered first).
+/// it reads the component's inputs (so its wires are delivered first); and, for a
+/// joint process (ngcsimlib's `JointProcess`), the processes whose calls it joins.
 #[derive(Debug, Clone)]
 pub(super) struct Process {
     pub(super) name: String,
     pub(super) calls: Vec<(usize, Method, bool)>,
+    pub(super) children: Option<Vec<String>>,
 }
 
 impl Process {

@@ -66,6 +66,7 @@ use std::path::{Path, PathBuf};
 const SUMMATION: &str = "ngcsimlib._src.operations.Summation.Summation";
 const PRODUCT: &str = "ngcsimlib._src.operations.Product.Product";
 const METHOD_PROCESS: &str = "ngclearn.MethodProcess";
+const JOINT_PROCESS: &str = "ngclearn.JointProcess";
 
 /// The most calls a joint process may make (its children's, joined).
 const MAX_JOINT_CALLS: usize = 1 << 20;
@@ -713,7 +714,7 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
                         path: proc_path.display().to_string(),
                         field: format!("{pname}.modulePath"),
                         module_path: mp.to_string(),
-                        supported: format!("{METHOD_PROCESS}, ngclearn.JointProcess"),
+                        supported: format!("{METHOD_PROCESS}, {JOINT_PROCESS}"),
                     });
                 }
             }
@@ -823,7 +824,8 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
                         .iter()
                         .flat_map(|(_, n)| calls_of[n].iter().copied())
                         .collect();
-                    ctx.process(pname, &calls)
+                    let children: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
+                    ctx.joint_process(pname, &children)
                         .map_err(|e| Error::format(proc_path.display(), pname, e.to_string()))?;
                     calls_of.insert(pname, calls);
                 } else {
@@ -958,6 +960,10 @@ fn write_all(model: &Model, dir: &Path) -> Result<()> {
 
     let mut procs = Map::new();
     for (id, name) in model.process_ids().zip(model.process_names()) {
+        if let Some(children) = model.process_children(id)? {
+            procs.insert(name.to_string(), serde_json::json!({"args": [name], "kwargs": {}, "process_order": children, "watch_list": [], "modulePath": JOINT_PROCESS}));
+            continue;
+        }
         let calls = model.process_calls(id)?;
         let order: Vec<Value> = calls
             .iter()
