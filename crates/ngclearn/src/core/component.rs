@@ -59,6 +59,18 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn saves_as_scalar(&self, _index: usize) -> bool {
         false
     }
+    /// This rank's block of the component, columns `cols` of its partitioned axis
+    /// (`n_units` of a cell, `n_post` of a synapse), for a model partitioned across
+    /// ranks ([`crate::core::partition`]); `None` if the class cannot be split.
+    fn partition(
+        &self,
+        _cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        None
+    }
+    /// For a block of a partitioned population that draws random numbers: the global
+    /// index of its first cell, whose counter its first draw takes.
+    fn set_counter_base(&mut self, _base: u64) {}
     /// The files ngclearn saves beside the component's npz, in the model's
     /// `component/custom/` directory, as `(file name, bytes)` (a Hebbian synapse's
     /// pickled optimiser state).

@@ -7,6 +7,7 @@ mod lower;
 pub mod model;
 pub mod operations;
 pub mod parallel;
+pub mod partition;
 pub mod process;
 pub mod rng;
 pub mod schema;

@@ -54,6 +54,9 @@ pub(crate) struct Encoder {
     pub ahead: draw_ahead::Ahead,
     /// The model's threads, once it is built ([`Encoder::attach`]).
     pub workers: Option<std::sync::Arc<Workers>>,
+    /// The global index of the first cell, in a block of a partitioned population
+    /// (its draws are those of the global counters); 0 otherwise.
+    pub counter_base: u64,
 }
 
 /// The help entry of `n_units`, which every encoder takes before its declared
@@ -94,6 +97,7 @@ impl Encoder {
             inputs_changed: true,
             ahead: draw_ahead::Ahead(None),
             workers: None,
+            counter_base: 0,
         })
     }
 
@@ -109,7 +113,12 @@ impl Encoder {
     /// draws of 1,024 to 16,383 cells, and a second thread allowed.
     fn draw_ahead_if_it_pays(&mut self) {
         let cells = self.inputs.len();
-        if self.fast.is_none() && self.ahead.0.is_none() && cells < PARALLEL_CELLS {
+        // Drawn ahead from counter 0 only.
+        if self.fast.is_none()
+            && self.ahead.0.is_none()
+            && cells < PARALLEL_CELLS
+            && self.counter_base == 0
+        {
             let drawer = self.workers.as_ref().and_then(|w| w.drawer());
             self.ahead = draw_ahead::Ahead(drawer.and_then(|d| d.population(cells)).map(Box::new));
         }
@@ -152,8 +161,10 @@ impl Encoder {
             inputs_changed,
             ahead,
             workers,
+            counter_base,
             ..
         } = self;
+        let base = *counter_base;
         let contiguous = "owned arrays are contiguous";
         let (inputs, outputs, tols) = (
             inputs.as_slice().expect(contiguous),
@@ -196,7 +207,7 @@ impl Encoder {
                         .for_each(|(i, (o, tl))| {
                             crate::utils::simd::with_avx2(
                                 #[inline(always)]
-                                || fire_chunk(sub, inputs, i * per, o, tl, t, &p, None),
+                                || fire_chunk(sub, base, inputs, i * per, o, tl, t, &p, None),
                             )
                         })
                 });
@@ -205,7 +216,7 @@ impl Encoder {
                 spikes.clear();
                 crate::utils::simd::with_avx2(
                     #[inline(always)]
-                    || fire_chunk(sub, inputs, 0, outputs, tols, t, &p, Some(spikes)),
+                    || fire_chunk(sub, base, inputs, 0, outputs, tols, t, &p, Some(spikes)),
                 );
             }
         }
@@ -235,6 +246,37 @@ impl Encoder {
         self.inputs_changed = true;
     }
 
+    /// This rank's block `cols` of the encoder `whole` (whose shared state this is):
+    /// its class built for the block, with the block's draws (the global counters).
+    /// Only one batch row and the JAX-compatible draws split this way.
+    pub fn partition(
+        &self,
+        whole: &dyn crate::core::component::Component,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
+        if self.inputs.nrows() != 1 || self.fast.is_some() {
+            return Err(crate::error::Error::param(
+                &self.name,
+                "batch_size",
+                self.inputs.nrows(),
+                "only one batch row with JAX-compatible draws can be partitioned",
+            ));
+        }
+        let base = cols.start as u64;
+        let mut local = crate::core::partition::partition_by_kwargs(whole, cols)?;
+        local.set_counter_base(base);
+        Ok(local)
+    }
+
+    /// Draws the counters from `base` on (a block of a partitioned population); the
+    /// draws ahead, made from counter 0, stop.
+    pub fn set_counter_base(&mut self, base: u64) {
+        self.counter_base = base;
+        if base != 0 {
+            self.ahead = draw_ahead::Ahead(None);
+        }
+    }
+
     /// The cells that fired on the last step, for `outputs`.
     pub fn nonzero(&self, index: usize) -> Option<&[u32]> {
         (index == Encoder::OUTPUTS && self.spikes_known).then_some(self.spikes.as_slice())
@@ -252,12 +294,14 @@ impl Encoder {
 }
 
 /// The JAX-compatible draws of cells `off..off + out.len()`: element `i` draws
-/// counter `i` whichever chunk it is in, so the spikes are the same for any number of
-/// threads. The indices of the cells that fire are pushed onto `spikes` if given.
+/// counter `base + i` whichever chunk it is in, so the spikes are the same for any
+/// number of threads (and, with `base` a block's first global index, of ranks). The
+/// indices of the cells that fire are pushed onto `spikes` if given.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn fire_chunk(
     sub: Key,
+    base: u64,
     inputs: &[f32],
     off: usize,
     out: &mut [f32],
@@ -270,7 +314,7 @@ fn fire_chunk(
     for (c, (o, tl)) in out.chunks_mut(256).zip(tol.chunks_mut(256)).enumerate() {
         let start = off + c * 256;
         let b = &mut bits[..o.len()];
-        sub.bits_into(start as u64, b);
+        sub.bits_into(base + start as u64, b);
         compare(b, inputs, start, o, tl, t, p, spikes.as_deref_mut());
     }
 }
@@ -352,11 +396,24 @@ macro_rules! encoder_component {
                 self.enc.attach(workers);
             }
             fn set_random_mode(&mut self, mode: $crate::core::rng::RandomMode) -> bool {
+                if self.enc.counter_base != 0 && mode == $crate::core::rng::RandomMode::Fast {
+                    // A block's fast schedule would not be the whole one's.
+                    return false;
+                }
                 self.enc.set_random_mode(mode);
                 true
             }
+            fn set_counter_base(&mut self, base: u64) {
+                self.enc.set_counter_base(base);
+            }
             fn nonzero(&self, index: usize) -> Option<&[u32]> {
                 self.enc.nonzero(index)
+            }
+            fn partition(
+                &self,
+                cols: std::ops::Range<usize>,
+            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
+                Some(self.enc.partition(self, cols))
             }
         }
     };

@@ -170,6 +170,12 @@ impl VarTrace {
 }
 
 impl Component for VarTrace {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn name(&self) -> &str {
         &self.name
     }

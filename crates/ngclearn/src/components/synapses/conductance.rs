@@ -152,6 +152,12 @@ macro_rules! conductance_component {
         }
 
         impl $crate::core::component::Component for $ty {
+            fn partition(
+                &self,
+                cols: std::ops::Range<usize>,
+            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
+                Some($crate::core::partition::partition_by_kwargs(self, cols))
+            }
             fn name(&self) -> &str {
                 &self.state.base.name
             }

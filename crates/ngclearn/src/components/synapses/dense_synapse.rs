@@ -493,6 +493,12 @@ impl DenseSynapse {
 }
 
 impl Component for DenseSynapse {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn name(&self) -> &str {
         &self.base.name
     }

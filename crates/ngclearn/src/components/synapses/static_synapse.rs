@@ -89,6 +89,12 @@ impl StaticSynapse {
 }
 
 impl Component for StaticSynapse {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn name(&self) -> &str {
         self.inner.name()
     }

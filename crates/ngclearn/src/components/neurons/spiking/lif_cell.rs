@@ -353,6 +353,12 @@ fn update_cells<const RK2: bool, const ADAPT: bool, const V_MIN: bool, const MAX
 }
 
 impl Component for LIFCell {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn name(&self) -> &str {
         &self.name
     }

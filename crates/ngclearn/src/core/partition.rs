@@ -1,0 +1,649 @@
+//! One model partitioned across processes (ranks), NEST-style: every population's cells
+//! are split into blocks of columns, one block per rank, and every synapse keeps the
+//! columns of the cells it targets. A rank holds its blocks; each step, the values a
+//! rank needs whole (a synapse's pre-synaptic spikes, a recorded compartment) are
+//! gathered from all ranks with collective calls, spikes as lists of indices.
+//!
+//! [`partition`] turns a built [`Model`] into this rank's part: each component is
+//! replaced by its block ([`Component::partition`]; a class that cannot be split is
+//! an error), and every partitioned compartment that a whole one reads (or that the
+//! caller asks for) gets a *mirror*: a component that gathers it after every call of
+//! its owner, in the same order on every rank, so that the collective calls match.
+//! The numbers are those of the whole model: each cell computes what it computed
+//! there, and the encoders draw the JAX-compatible counters of their global indices.
+//!
+//! The ranks talk through an [`Exchange`]: [`ThreadExchange`] runs ranks as threads
+//! of one process (for tests and for a machine without MPI), and, with the `mpi`
+//! feature, `mpi_exchange::MpiExchange` over MPI.
+
+use crate::core::class::Registry;
+use crate::core::component::{write, Component, WriteToken};
+use crate::core::context::{Context, Model};
+use crate::core::operations::Source;
+use crate::core::process::Method;
+use crate::core::rng::Key;
+use crate::core::schema::{CompartmentInfo, Kind, MethodInfo, Schema};
+use crate::error::{Error, Result};
+use ndarray::Array2;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Barrier, Mutex};
+
+/// The collective calls the ranks of a partitioned model make, each by every rank in
+/// the same order.
+pub trait Exchange: Send + Sync + std::fmt::Debug {
+    /// This rank, `0..size()`.
+    fn rank(&self) -> usize;
+    /// The number of ranks.
+    fn size(&self) -> usize;
+    /// Every rank's `local` list, concatenated in rank order, into `out`.
+    fn allgather_u32(&self, local: &[u32], out: &mut Vec<u32>);
+    /// Every rank's `local` values (rank `r` gives `counts[r]`), concatenated in rank
+    /// order, into `out` (of length `counts.iter().sum()`).
+    fn allgather_f32(&self, local: &[f32], counts: &[usize], out: &mut [f32]);
+    /// The bytes this rank has given to collective calls so far.
+    fn bytes_sent(&self) -> u64;
+}
+
+/// The columns `0..n` rank `rank` of `size` holds: contiguous blocks, in rank order,
+/// whose sizes differ by at most one.
+pub fn block(n: usize, size: usize, rank: usize) -> Range<usize> {
+    let at = |r: usize| ((n as u128 * r as u128) / size as u128) as usize;
+    at(rank)..at(rank + 1)
+}
+
+/// Ranks as threads of one process: [`ThreadExchange::group`] makes one per rank.
+#[derive(Debug)]
+pub struct ThreadExchange {
+    rank: usize,
+    shared: Arc<Shared>,
+    sent: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Debug)]
+struct Shared {
+    size: usize,
+    barrier: Barrier,
+    u32s: Mutex<Vec<Vec<u32>>>,
+    f32s: Mutex<Vec<Vec<f32>>>,
+}
+
+impl ThreadExchange {
+    /// One exchange per rank of a group of `size`, to be moved into `size` threads.
+    pub fn group(size: usize) -> Vec<ThreadExchange> {
+        let shared = Arc::new(Shared {
+            size,
+            barrier: Barrier::new(size),
+            u32s: Mutex::new(vec![Vec::new(); size]),
+            f32s: Mutex::new(vec![Vec::new(); size]),
+        });
+        (0..size)
+            .map(|rank| ThreadExchange {
+                rank,
+                shared: Arc::clone(&shared),
+                sent: std::sync::atomic::AtomicU64::new(0),
+            })
+            .collect()
+    }
+}
+
+impl Exchange for ThreadExchange {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn size(&self) -> usize {
+        self.shared.size
+    }
+    fn allgather_u32(&self, local: &[u32], out: &mut Vec<u32>) {
+        let s = &self.shared;
+        {
+            let mut slots = s.u32s.lock().expect("no rank panicked");
+            slots[self.rank].clear();
+            slots[self.rank].extend_from_slice(local);
+        }
+        s.barrier.wait();
+        out.clear();
+        for slot in s.u32s.lock().expect("no rank panicked").iter() {
+            out.extend_from_slice(slot);
+        }
+        s.barrier.wait();
+        self.sent.fetch_add(
+            4 * local.len() as u64 + 8,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+    fn allgather_f32(&self, local: &[f32], counts: &[usize], out: &mut [f32]) {
+        let s = &self.shared;
+        {
+            let mut slots = s.f32s.lock().expect("no rank panicked");
+            slots[self.rank].clear();
+            slots[self.rank].extend_from_slice(local);
+        }
+        s.barrier.wait();
+        {
+            let slots = s.f32s.lock().expect("no rank panicked");
+            let mut at = 0;
+            for (slot, &n) in slots.iter().zip(counts) {
+                out[at..at + n].copy_from_slice(&slot[..n]);
+                at += n;
+            }
+        }
+        s.barrier.wait();
+        self.sent
+            .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn bytes_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// What a component's partition split: its name, the width of its partitioned axis
+/// (`n_units` of a cell, `n_post` of a synapse) and this rank's columns of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// The component's name.
+    pub name: String,
+    /// The width of the axis the ranks split (`None`: the component is whole on every
+    /// rank).
+    pub width: Option<usize>,
+    /// This rank's columns.
+    pub cols: Range<usize>,
+}
+
+/// This rank's part of a partitioned model.
+#[derive(Debug)]
+pub struct Partitioned {
+    /// The model of this rank's blocks and the mirrors.
+    pub model: Model,
+    /// Each component's split, in the model's order.
+    pub parts: Vec<Part>,
+    /// `component:compartment` of a partitioned compartment -> the path of its mirror,
+    /// which holds it whole after every call of its owner.
+    pub mirrors: HashMap<String, String>,
+    exchange: Arc<dyn Exchange>,
+}
+
+impl Partitioned {
+    /// The exchange the ranks talk through.
+    pub fn exchange(&self) -> &Arc<dyn Exchange> {
+        &self.exchange
+    }
+
+    /// Where `path` (`component:compartment` of the whole model) can be read whole on
+    /// this rank: its mirror, or itself if it is not partitioned.
+    pub fn whole_path(&self, path: &str) -> String {
+        self.mirrors
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| path.to_string())
+    }
+
+    /// Writes the state of every component, gathered from all ranks, into `whole`
+    /// (the model this one was partitioned from, or a copy): every rank must call it.
+    pub fn gather_into(&self, whole: &mut Model) -> Result<()> {
+        let ex = &self.exchange;
+        let mut buf = Vec::new();
+        for part in &self.parts {
+            let local = self
+                .model
+                .components()
+                .find(|c| c.name() == part.name)
+                .expect("a partitioned component keeps its name");
+            let schema = local.schema();
+            for (idx, info) in schema.compartments.iter().enumerate() {
+                let path = format!("{}:{}", part.name, info.name);
+                // A wired compartment reads its source (the same on every rank).
+                if info.kind == Kind::Array && whole.is_wired(whole.compartment(&path)?)? {
+                    continue;
+                }
+                match info.kind {
+                    Kind::Key => whole.set_key(&path, local.key())?,
+                    Kind::Array => {
+                        let a = local
+                            .array(idx)
+                            .expect("array compartments are addressable");
+                        if !split_axis(info, a, part) {
+                            whole.set(&path, a)?;
+                            continue;
+                        }
+                        let width = part.width.expect("a split compartment has a width");
+                        let rows = a.nrows();
+                        let counts: Vec<usize> = (0..ex.size())
+                            .map(|r| rows * block(width, ex.size(), r).len())
+                            .collect();
+                        buf.resize(rows * width, 0.0);
+                        let flat: Vec<f32> = a.iter().copied().collect();
+                        ex.allgather_f32(&flat, &counts, &mut buf);
+                        let mut full = Array2::zeros((rows, width));
+                        scatter_rows(&buf, &counts, rows, width, ex.size(), &mut full);
+                        whole.set(&path, &full)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Rank `r`'s `rows x block(width)` values, row-major and concatenated in rank order in
+/// `buf`, into their columns of `full`.
+fn scatter_rows(
+    buf: &[f32],
+    counts: &[usize],
+    rows: usize,
+    width: usize,
+    size: usize,
+    full: &mut Array2<f32>,
+) {
+    let mut at = 0;
+    for (r, &n) in counts.iter().enumerate() {
+        let cols = block(width, size, r);
+        let w = cols.len();
+        for b in 0..rows {
+            for (k, c) in cols.clone().enumerate() {
+                full[[b, c]] = buf[at + b * w + k];
+            }
+        }
+        at += n;
+    }
+}
+
+/// Whether compartment `info` (value `a`) of a component split as `part` is split
+/// along its columns: its shape names the split axis and it is not the (1, 1) form.
+fn split_axis(info: &CompartmentInfo, a: &Array2<f32>, part: &Part) -> bool {
+    part.width.is_some()
+        && (info.shape.contains("n_units") || info.shape.contains("n_post"))
+        && a.ncols() == part.cols.len()
+        && !(info.shape.contains("(1, 1)") && a.dim() == (1, 1) && part.cols.len() != 1)
+}
+
+/// The width of the axis a component's partition splits: `n_post` of a synapse (its
+/// weights' columns), `n_units` of a cell; `None` if it has neither.
+fn width_of(c: &dyn Component) -> Option<usize> {
+    let schema = c.schema();
+    let find = |axis: &str, pat: &str| {
+        schema
+            .compartments
+            .iter()
+            .enumerate()
+            .find(|(_, i)| i.kind == Kind::Array && i.shape.contains(pat) && i.shape.contains(axis))
+            .and_then(|(idx, _)| c.array(idx))
+            .map(|a| a.ncols())
+    };
+    find("n_post", "(n_pre, n_post)").or_else(|| find("n_units", "(batch_size, n_units)"))
+}
+
+/// Builds this rank's block of `c`, a component whose state is its keyword arguments and
+/// its compartments: the class built with `n_units` (or `shape[1]`) set to the block's
+/// width, then every compartment written from the block's columns of `c`'s (those of
+/// other shapes whole). For [`Component::partition`] implementations.
+pub fn partition_by_kwargs(c: &dyn Component, cols: Range<usize>) -> Result<Box<dyn Component>> {
+    let schema = c.schema();
+    let cls = Registry::builtin()
+        .get(schema.class)
+        .ok_or_else(|| Error::param(c.name(), "class", schema.class, "is not registered"))?;
+    let mut kw = c.kwargs();
+    if let Some(shape) = kw.get_mut("shape") {
+        if let Some([_, post]) = shape.as_array_mut().map(Vec::as_mut_slice) {
+            *post = cols.len().into();
+        }
+    } else if let Some(n) = kw.get_mut("n_units") {
+        *n = cols.len().into();
+    }
+    let mut k = crate::io::kwargs::Kwargs::new("partition", c.name(), schema.signature, &[], &kw)?;
+    let mut local = cls.build(&mut k)?;
+    k.finish()?;
+    let part = Part {
+        name: c.name().to_string(),
+        width: width_of(c),
+        cols: cols.clone(),
+    };
+    for (idx, info) in schema.compartments.iter().enumerate() {
+        match info.kind {
+            Kind::Key => local.set_key(c.key()),
+            Kind::Array => {
+                let a = c.array(idx).expect("array compartments are addressable");
+                let whole_part = Part {
+                    cols: 0..a.ncols(),
+                    ..part.clone()
+                };
+                let v = if split_axis(info, a, &whole_part) && part.width == Some(a.ncols()) {
+                    a.slice(ndarray::s![.., cols.clone()]).to_owned()
+                } else {
+                    a.clone()
+                };
+                let shape_ok = local.array(idx).map(|d| d.dim()) == Some(v.dim());
+                if !shape_ok {
+                    return Err(Error::param(
+                        c.name(),
+                        info.name,
+                        format!("{:?}", v.dim()),
+                        "does not fit the block built from the class's arguments",
+                    ));
+                }
+                write(&mut *local, idx, |d| d.assign(&v));
+            }
+        }
+    }
+    Ok(local)
+}
+
+/// Partitions `model` into this rank's part (see the module documentation). `whole`
+/// lists the partitioned compartments (`component:compartment`) the caller wants whole
+/// on every rank besides those a whole compartment reads (recordings, counters).
+pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> Result<Partitioned> {
+    let (size, rank) = (exchange.size(), exchange.rank());
+    let name = model.name().to_string();
+    let wires = model.wires().to_vec();
+    let mut procs: Vec<(String, Vec<(String, Method)>)> = Vec::new();
+    for id in model.process_ids() {
+        let calls = model
+            .process_calls(id)?
+            .into_iter()
+            .map(|(c, m)| (c.to_string(), m))
+            .collect();
+        procs.push((model.process_name(id)?.to_string(), calls));
+    }
+    let parallelism = model.parallelism();
+
+    // Split every component.
+    let mut parts = Vec::new();
+    let mut locals = Vec::new();
+    for (c, origin) in model.into_components() {
+        let width = width_of(&*c);
+        let cols = width.map_or(0..0, |w| block(w, size, rank));
+        let local = match width {
+            None => c,
+            Some(_) => c.partition(cols.clone()).ok_or_else(|| {
+                Error::param(
+                    c.name(),
+                    "class",
+                    c.schema().class,
+                    "cannot be partitioned across ranks yet",
+                )
+            })??,
+        };
+        parts.push(Part {
+            name: local.name().to_string(),
+            width,
+            cols,
+        });
+        locals.push((local, origin));
+    }
+
+    // Which compartments are split, and how wide.
+    let split = |path: &str| -> Option<usize> {
+        let (comp, field) = path.split_once(':')?;
+        let (i, (c, _)) = locals
+            .iter()
+            .enumerate()
+            .find(|(_, (c, _))| c.name() == comp)?;
+        let idx = c.schema().compartment_index(field)?;
+        let info = &c.schema().compartments[idx];
+        let a = c.array(idx)?;
+        split_axis(info, a, &parts[i])
+            .then(|| parts[i].width)
+            .flatten()
+    };
+
+    // Mirrors: for split sources that a whole compartment reads, and those asked for.
+    let mut mirrored: Vec<String> = whole
+        .iter()
+        .filter(|p| split(p).is_some())
+        .map(|p| p.to_string())
+        .collect();
+    let mut new_wires = Vec::with_capacity(wires.len());
+    for (target, source) in &wires {
+        let target_split = split(target);
+        let mut paths = Vec::new();
+        collect_paths(source, &mut paths);
+        let mut rewritten = source.clone();
+        for p in paths {
+            match (split(&p), target_split) {
+                (Some(_), None) => {
+                    if !mirrored.contains(&p) {
+                        mirrored.push(p.clone());
+                    }
+                    rewrite(&mut rewritten, &p, &mirror_path(&p));
+                }
+                (None, Some(_)) => {
+                    return Err(Error::param(
+                        target,
+                        "wire",
+                        &p,
+                        "a whole compartment cannot feed a partitioned one",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        new_wires.push((target.clone(), rewritten));
+    }
+
+    let mut ctx = Context::new(&name);
+    ctx.set_parallelism(parallelism);
+    let mut mirrors = HashMap::new();
+    let mut mirror_comps = Vec::new();
+    for p in &mirrored {
+        let (comp, field) = p.split_once(':').expect("a path");
+        let (i, (c, _)) = locals
+            .iter()
+            .enumerate()
+            .find(|(_, (c, _))| c.name() == comp)
+            .expect("a split path names a component");
+        let idx = c.schema().compartment_index(field).expect("a compartment");
+        let info = &c.schema().compartments[idx];
+        let rows = c.array(idx).expect("an array").nrows();
+        let width = parts[i].width.expect("split");
+        let m = Mirror::new(
+            &mirror_name(p),
+            rows,
+            width,
+            info.spikes,
+            Arc::clone(&exchange),
+        )?;
+        mirror_comps.push((comp.to_string(), m.name.clone(), p.clone()));
+        mirrors.insert(p.clone(), format!("{}:full", m.name));
+        new_wires.push((format!("{}:local", m.name), Source::Path(p.clone())));
+        locals.push((Box::new(m), None));
+    }
+    for (c, origin) in locals {
+        ctx.add_with_origin(c, origin)?;
+    }
+    for (target, source) in new_wires {
+        ctx.wire(source, &target)?;
+    }
+    for (pname, calls) in &procs {
+        let mut with: Vec<(&str, Method)> = Vec::with_capacity(calls.len());
+        for (c, m) in calls {
+            with.push((c.as_str(), *m));
+            for (owner, mname, _) in &mirror_comps {
+                if owner == c {
+                    with.push((mname.as_str(), Method::Named(&GATHER)));
+                }
+            }
+        }
+        ctx.process(pname, &with)?;
+    }
+    Ok(Partitioned {
+        model: ctx.build()?,
+        parts,
+        mirrors,
+        exchange,
+    })
+}
+
+fn mirror_name(path: &str) -> String {
+    format!("{}.whole", path.replace(':', "."))
+}
+
+fn mirror_path(path: &str) -> String {
+    format!("{}:full", mirror_name(path))
+}
+
+fn collect_paths(s: &Source, out: &mut Vec<String>) {
+    match s {
+        Source::Path(p) => out.push(p.clone()),
+        Source::Summation(a) | Source::Product(a) => a.iter().for_each(|x| collect_paths(x, out)),
+    }
+}
+
+fn rewrite(s: &mut Source, from: &str, to: &str) {
+    match s {
+        Source::Path(p) if p == from => *p = to.to_string(),
+        Source::Path(_) => {}
+        Source::Summation(a) | Source::Product(a) => {
+            a.iter_mut().for_each(|x| rewrite(x, from, to))
+        }
+    }
+}
+
+/// The method of a mirror: gather its owner's compartment from all ranks.
+pub static GATHER: MethodInfo = MethodInfo {
+    name: "gather",
+    reads_inputs: true,
+    description: "Gathers the compartment whole from all ranks",
+};
+
+/// A partitioned compartment held whole: `local` is this rank's block (wired from the
+/// owner), `full` the whole after `gather`. Spikes travel as index lists.
+#[derive(Debug, Clone, crate::Compartments)]
+struct Mirror {
+    name: String,
+    /// This rank's block
+    #[compartment(input, shape = "(batch_size, n_local)")]
+    local: Array2<f32>,
+    /// The whole compartment
+    #[compartment(output, shape = "(batch_size, n_units)")]
+    full: Array2<f32>,
+    /// Unused
+    #[compartment(key)]
+    key: Key,
+    spikes: bool,
+    width: usize,
+    ex: Arc<dyn Exchange>,
+    /// The global flat indices of the last gathered spikes, ascending.
+    list: Vec<u32>,
+    scratch: Vec<u32>,
+    values: Vec<f32>,
+    counts: Vec<usize>,
+}
+
+static MIRROR_METHODS: [MethodInfo; 2] = [GATHER, crate::core::schema::ADVANCE_AND_RESET[1]];
+
+static MIRROR_SCHEMA: Schema = Schema {
+    class: "Mirror",
+    module_path: "ngclearn.partition.Mirror",
+    description: "A partitioned compartment gathered whole from all ranks",
+    compartments: &Mirror::COMPARTMENTS,
+    dynamics: "full = the blocks of all ranks, in rank order",
+    hyperparameters: &[],
+    methods: &MIRROR_METHODS,
+    signature: &["name"],
+};
+
+impl Mirror {
+    fn new(
+        name: &str,
+        rows: usize,
+        width: usize,
+        spikes: bool,
+        ex: Arc<dyn Exchange>,
+    ) -> Result<Mirror> {
+        let (size, rank) = (ex.size(), ex.rank());
+        let z = |w| crate::core::component::filled(name, "width", (rows, w), 0.0);
+        Ok(Mirror {
+            name: name.to_string(),
+            local: z(block(width, size, rank).len())?,
+            full: z(width)?,
+            key: Key([0, 0]),
+            spikes,
+            width,
+            counts: (0..size)
+                .map(|r| rows * block(width, size, r).len())
+                .collect(),
+            list: Vec::new(),
+            scratch: Vec::new(),
+            values: vec![0.0; rows * width],
+            ex,
+        })
+    }
+
+    fn gather(&mut self) {
+        let (size, rank) = (self.ex.size(), self.ex.rank());
+        let rows = self.local.nrows();
+        if self.spikes {
+            let lo = block(self.width, size, rank).start;
+            let w_local = self.local.ncols();
+            let mine: Vec<u32> = self
+                .local
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v != 0.0)
+                .map(|(f, _)| ((f / w_local) * self.width + lo + f % w_local) as u32)
+                .collect();
+            self.ex.allgather_u32(&mine, &mut self.scratch);
+            if rows > 1 {
+                self.scratch.sort_unstable();
+            }
+            let full = self.full.as_slice_mut().expect("standard layout");
+            for &i in &self.list {
+                full[i as usize] = 0.0;
+            }
+            for &i in &self.scratch {
+                full[i as usize] = 1.0;
+            }
+            std::mem::swap(&mut self.list, &mut self.scratch);
+        } else {
+            let flat: Vec<f32> = self.local.iter().copied().collect();
+            self.ex.allgather_f32(&flat, &self.counts, &mut self.values);
+            scatter_rows(
+                &self.values,
+                &self.counts,
+                rows,
+                self.width,
+                size,
+                &mut self.full,
+            );
+        }
+    }
+}
+
+impl Component for Mirror {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &MIRROR_SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.gather();
+    }
+    fn reset(&mut self) {}
+    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
+        debug_assert_eq!(method, "gather");
+        self.gather();
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        self.compartment(index)
+    }
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
+        self.compartment_mut(index, token)
+    }
+    fn changed(&mut self, _index: usize) {}
+    fn key(&self) -> Key {
+        self.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::new()
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        (self.spikes && index == Mirror::FULL).then_some(self.list.as_slice())
+    }
+}

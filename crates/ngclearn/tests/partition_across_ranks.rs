@@ -1,0 +1,149 @@
+//! One model partitioned across ranks (threads here, MPI processes under `ngc`) gives
+//! the numbers of the whole model: the same spikes and voltages step by step for 1, 2
+//! and 3 ranks, with ranks holding blocks of unequal sizes, and the state gathered back
+//! into a whole model equal to the whole model's own.
+
+use ndarray::Array2;
+use ngclearn::core::partition::{block, partition, ThreadExchange};
+use ngclearn::models::ei_alpha::EiAlpha;
+use ngclearn::prelude::*;
+use std::sync::Arc;
+
+const STEPS: usize = 300;
+
+/// The tutorial circuit, larger, with uneven weights (so that cells differ).
+fn model() -> Model {
+    let ei = EiAlpha {
+        n_exc: 400,
+        n_inh: 100,
+        n_post: 37,
+        exc_freq: 40.0,
+        inh_freq: 30.0,
+        seed: 7,
+        ..EiAlpha::default()
+    };
+    let mut m = ei.build().unwrap();
+    let mut state = 12345u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 40) as f32) / (1u64 << 24) as f32
+    };
+    let we = Array2::from_shape_fn((400, 37), |_| 0.5 + next());
+    let wi = Array2::from_shape_fn((100, 37), |_| 0.5 + next());
+    m.set("Wexc:weights", &we).unwrap();
+    m.set("Winh:weights", &wi).unwrap();
+    m
+}
+
+type Trace = (Vec<Array2<f32>>, Vec<Array2<f32>>);
+
+fn whole_run() -> (Trace, Model) {
+    let mut m = model();
+    let adv = m.process_id("advance_proc").unwrap();
+    let (mut s, mut v) = (Vec::new(), Vec::new());
+    for k in 0..STEPS {
+        m.run(adv, k as f32 * 0.1, 0.1).unwrap();
+        s.push(m.get("post_exc:s").unwrap());
+        v.push(m.get("post_exc:v").unwrap());
+    }
+    ((s, v), m)
+}
+
+/// Runs on `n` ranks (threads); returns rank 0's whole views and the gathered model.
+fn ranks_run(n: usize) -> (Trace, Model) {
+    let handles: Vec<_> = ThreadExchange::group(n)
+        .into_iter()
+        .map(|ex| {
+            std::thread::spawn(move || {
+                let rank = ngclearn::core::partition::Exchange::rank(&ex);
+                let mut p =
+                    partition(model(), Arc::new(ex), &["post_exc:s", "post_exc:v"]).unwrap();
+                let adv = p.model.process_id("advance_proc").unwrap();
+                let (sp, vp) = (p.whole_path("post_exc:s"), p.whole_path("post_exc:v"));
+                let (mut s, mut v) = (Vec::new(), Vec::new());
+                for k in 0..STEPS {
+                    p.model.run(adv, k as f32 * 0.1, 0.1).unwrap();
+                    s.push(p.model.get(&sp).unwrap());
+                    v.push(p.model.get(&vp).unwrap());
+                }
+                let mut whole = model();
+                p.gather_into(&mut whole).unwrap();
+                (rank, (s, v), whole)
+            })
+        })
+        .collect();
+    let mut out = None;
+    for h in handles {
+        let (rank, trace, whole) = h.join().unwrap();
+        if rank == 0 {
+            out = Some((trace, whole));
+        }
+    }
+    out.unwrap()
+}
+
+#[test]
+fn blocks_cover_the_columns_in_rank_order() {
+    for n in [0, 1, 5, 37, 1000] {
+        for size in 1..6 {
+            let b: Vec<_> = (0..size).map(|r| block(n, size, r)).collect();
+            assert_eq!(b[0].start, 0);
+            assert_eq!(b[size - 1].end, n);
+            for w in b.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+                assert!(w[0].len().abs_diff(w[1].len()) <= 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_partitioned_model_gives_the_whole_models_numbers_on_1_2_and_3_ranks() {
+    let ((s, v), whole) = whole_run();
+    let spikes: f32 = s.iter().map(|a| a.sum()).sum();
+    assert!(spikes > 50.0, "the circuit spikes ({spikes})");
+    for n in [1, 2, 3] {
+        let ((s2, v2), gathered) = ranks_run(n);
+        for k in 0..STEPS {
+            assert_eq!(s2[k], s[k], "{n} ranks: spikes at step {k}");
+            assert_eq!(v2[k], v[k], "{n} ranks: v at step {k}");
+        }
+        for path in [
+            "post_exc:v",
+            "post_exc:rfr",
+            "Wexc:weights",
+            "Wexc:g_syn",
+            "Winh:h_syn",
+            "pre_exc:tols",
+            "pre_inh:outputs",
+        ] {
+            assert_eq!(
+                gathered.get(path).unwrap(),
+                whole.get(path).unwrap(),
+                "{n} ranks: {path}"
+            );
+        }
+        for path in ["pre_exc:key", "post_exc:key"] {
+            assert_eq!(
+                gathered.get_key(path).unwrap(),
+                whole.get_key(path).unwrap(),
+                "{n} ranks: {path}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_class_that_cannot_be_split_is_named() {
+    let mut ctx = Context::new("c");
+    let mut p = ngclearn::components::synapses::HebbianSynapseParams::new();
+    p.key = Some(Key::from_seed(1));
+    ctx.add(ngclearn::components::synapses::HebbianSynapse::new("H", (3, 4), p).unwrap())
+        .unwrap();
+    let m = ctx.build().unwrap();
+    let ex = ThreadExchange::group(1).pop().unwrap();
+    let e = partition(m, Arc::new(ex), &[]).unwrap_err().to_string();
+    assert!(e.contains("HebbianSynapse") && e.contains('H'), "{e}");
+}
