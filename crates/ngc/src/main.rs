@@ -174,7 +174,8 @@ fn dispatch(cmd: Command) -> Result<(), String> {
         Command::Run(args) => {
             signals::install()?;
             let report = run::run(&args)?;
-            if !args.quiet {
+            // Across MPI ranks, rank 0 speaks for the run.
+            if !args.quiet && report.rank == 0 {
                 emit(&report.summary())?;
             }
             Ok(())

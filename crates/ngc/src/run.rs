@@ -119,22 +119,32 @@ pub struct Group {
 }
 
 /// Spiking populations of a model (every compartment its class declares as holding
-/// spikes: LIF cells' `s`, encoders' `outputs`), counted by `sim`.
-fn groups(m: &Model, sim: &mut Simulation) -> ngclearn::Result<Vec<Group>> {
-    let mut groups = Vec::new();
+/// spikes: LIF cells' `s`, encoders' `outputs`): `(name, path, cells)`.
+fn spiking(m: &Model) -> ngclearn::Result<Vec<(String, String, usize)>> {
+    let mut out = Vec::new();
     for c in m.components() {
         for info in c.schema().compartments.iter().filter(|i| i.spikes) {
-            let r = m.compartment(&format!("{}:{}", c.name(), info.name))?;
-            let (b, u) = m.shape_of(r)?;
-            groups.push(Group {
-                name: c.name().to_string(),
-                cells: b * u,
-                spikes: 0,
-                counter: sim.count_spikes(m, r)?,
-            });
+            let path = format!("{}:{}", c.name(), info.name);
+            let (b, u) = m.shape_of(m.compartment(&path)?)?;
+            out.push((c.name().to_string(), path, b * u));
         }
     }
-    Ok(groups)
+    Ok(out)
+}
+
+/// What a recording's sidecar says of its compartment (read off the whole model).
+struct Desc {
+    path: String,
+    class: &'static str,
+    shape: (usize, usize),
+}
+
+fn describe(m: &Model, r: CompartmentRef) -> ngclearn::Result<Desc> {
+    Ok(Desc {
+        path: m.path_of(r)?,
+        class: m.component_of(r)?.schema().class,
+        shape: m.shape_of(r)?,
+    })
 }
 
 fn split_feed(spec: &str) -> CliResult<(&str, &str)> {
@@ -145,6 +155,10 @@ fn split_feed(spec: &str) -> CliResult<(&str, &str)> {
 
 /// The outcome of a run, for the summary and the plots.
 pub struct RunReport {
+    /// This process's rank and the number of ranks (0 and 1 without MPI): only rank 0
+    /// writes outputs and prints.
+    pub rank: usize,
+    pub ranks: usize,
     pub model: String,
     pub process: String,
     pub steps: usize,
@@ -217,32 +231,70 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         ngclearn::io::check_save_target(dir, true).map_err(|e| format!("--save: {e}"))?;
     }
     let default = a.model.is_none();
-    let (mut m, key_seed) = match &a.model {
-        Some(p) => load(p, a.seed)?,
-        None => {
-            let mut tutorial = EiAlpha::default();
-            if let Some(seed) = a.seed {
-                tutorial.seed = seed;
-            }
-            (tutorial.build().map_err(lib)?, None)
-        }
-    };
+    let (mut m, key_seed) = load_or_default(a)?;
     if a.random == Random::Fast {
         m.set_random_mode(ngclearn::core::rng::RandomMode::Fast);
     }
-    let process = match &a.process {
-        Some(name) => m.process_id(name).map_err(lib)?,
-        None => m.advance_process().map_err(lib)?,
+    let process_name = {
+        let id = match &a.process {
+            Some(name) => m.process_id(name).map_err(lib)?,
+            None => m.advance_process().map_err(lib)?,
+        };
+        m.process_name(id).map_err(lib)?.to_string()
     };
-    let process_name = m.process_name(process).map_err(lib)?.to_string();
     if a.reset {
         let r = m.reset_process().map_err(lib)?;
         m.run(r, t0, a.dt).map_err(lib)?;
     }
 
-    // Resolve and check every feed and record before anything is written.
+    // Resolve and check every record before anything is written.
+    let mut targets: Vec<Target> = Vec::new();
+    for (flag, specs, events) in [
+        ("--record", &a.records, false),
+        ("--record-spikes", &a.record_spikes, true),
+    ] {
+        for spec in specs {
+            let r = m
+                .compartment(spec)
+                .map_err(|e| format!("{flag} {spec}: {e}"))?;
+            let desc = describe(&m, r).map_err(lib)?;
+            if targets
+                .iter()
+                .any(|t| t.desc.path == desc.path && t.events == events)
+            {
+                return Err(format!("{flag} {spec}: given twice"));
+            }
+            targets.push(Target { flag, desc, events });
+        }
+    }
+    let populations = spiking(&m).map_err(lib)?;
+
+    // Across MPI ranks, this rank's part of the model; the recorded and counted
+    // compartments are read whole from their mirrors.
+    let ranks = Ranks::start(a)?;
+    let (mut m, layout) = match &ranks.exchange {
+        Some(ex) => {
+            let mut whole: Vec<&str> = targets.iter().map(|t| t.desc.path.as_str()).collect();
+            whole.extend(populations.iter().map(|(_, p, _)| p.as_str()));
+            let p = ngclearn::core::partition::partition(m, std::sync::Arc::clone(ex), &whole)
+                .map_err(lib)?;
+            (p.model, Some(p.layout))
+        }
+        None => (m, None),
+    };
+    let whole_path = |path: &str| match &layout {
+        Some(l) => l.whole_path(path),
+        None => path.to_string(),
+    };
+    let root = ranks.rank == 0;
+    let process = m.process_id(&process_name).map_err(lib)?;
     let mut sim = Simulation::new(&m, process, t0, a.dt).map_err(lib)?;
     for spec in &a.feeds {
+        if layout.is_some() {
+            return Err(format!(
+                "--feed {spec}: feeding a model partitioned across MPI ranks is not supported yet"
+            ));
+        }
         let (path, file) = split_feed(spec)?;
         let target = m
             .compartment(path)
@@ -263,69 +315,73 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         sim.feed(&m, target, FeedSource::Rows(rows))
             .map_err(|e| format!("--feed {spec}: {e}"))?;
     }
-    let mut targets: Vec<(&str, CompartmentRef, bool)> = Vec::new();
-    for (flag, specs, events) in [
-        ("--record", &a.records, false),
-        ("--record-spikes", &a.record_spikes, true),
-    ] {
-        for spec in specs {
-            let r = m
-                .compartment(spec)
-                .map_err(|e| format!("{flag} {spec}: {e}"))?;
-            if targets.iter().any(|&(_, x, ev)| x == r && ev == events) {
-                return Err(format!("{flag} {spec}: given twice"));
-            }
-            targets.push((flag, r, events));
-        }
-    }
-    std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
-    // Parts of recordings that a killed run left (its process is gone).
-    remove_stale_parts(&a.out);
-    check_disk_budget(&m, a, &targets)?;
-    let file_of = |r: CompartmentRef, events: bool| -> CliResult<PathBuf> {
-        let suffix = if events { ".spikes" } else { "" };
-        let path = m.path_of(r).map_err(lib)?;
-        Ok(a.out
-            .join(format!("{}{suffix}.npy", path.replacen(':', ".", 1))))
+    let file_of = |t: &Target| -> PathBuf {
+        let suffix = if t.events { ".spikes" } else { "" };
+        a.out
+            .join(format!("{}{suffix}.npy", t.desc.path.replacen(':', ".", 1)))
     };
-    // A destination that is a directory would fail only when the outputs are committed,
-    // after the run (and after --save replaced the model): refuse it now.
-    for &(flag, r, events) in &targets {
-        let npy = file_of(r, events)?;
-        for dest in [npy.clone(), npy.with_extension("json")] {
-            if dest.is_dir() {
-                return Err(format!(
-                    "{flag} {}: {} is a directory",
-                    m.path_of(r).map_err(lib)?,
-                    dest.display()
-                ));
+    // Only rank 0 writes.
+    let mut recorded = Vec::new();
+    let prepared = (|| -> CliResult<()> {
+        if !root {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
+        // Parts of recordings that a killed run left (its process is gone).
+        remove_stale_parts(&a.out);
+        check_disk_budget(a, &targets)?;
+        // A destination that is a directory would fail only when the outputs are
+        // committed, after the run (and after --save replaced the model): refuse it now.
+        for t in &targets {
+            let npy = file_of(t);
+            for dest in [npy.clone(), npy.with_extension("json")] {
+                if dest.is_dir() {
+                    return Err(format!(
+                        "{} {}: {} is a directory",
+                        t.flag,
+                        t.desc.path,
+                        dest.display()
+                    ));
+                }
             }
         }
+        for (n, t) in targets.iter().enumerate() {
+            let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
+            let (b, u) = t.desc.shape;
+            let npy = file_of(t);
+            let (what, stream) = if t.events {
+                let cols = if b > 1 { 3 } else { 2 };
+                let s = NpyStream::create(&npy, Dtype::I32, &[cols]).map_err(lib)?;
+                (Recording::Spikes, s)
+            } else {
+                let s = NpyStream::create(&npy, Dtype::F32, &[b, u]).map_err(lib)?;
+                (Recording::Dense, s)
+            };
+            sim.record(&m, r, what, Sink::Npy(stream)).map_err(lib)?;
+            recorded.push((n, npy));
+        }
+        Ok(())
+    })();
+    // Every rank stops if one cannot go on (else the others would wait in the run).
+    ranks.agree(prepared)?;
+    let mut groups = Vec::with_capacity(populations.len());
+    for (name, path, cells) in &populations {
+        let r = m.compartment(&whole_path(path)).map_err(lib)?;
+        groups.push(Group {
+            name: name.clone(),
+            cells: *cells,
+            spikes: 0,
+            counter: sim.count_spikes(&m, r).map_err(lib)?,
+        });
     }
-    let mut recorded = Vec::new();
-    for &(_, r, events) in &targets {
-        let (b, u) = m.shape_of(r).map_err(lib)?;
-        let npy = file_of(r, events)?;
-        let (what, stream) = if events {
-            let cols = if b > 1 { 3 } else { 2 };
-            let s = NpyStream::create(&npy, Dtype::I32, &[cols]).map_err(lib)?;
-            (Recording::Spikes, s)
-        } else {
-            let s = NpyStream::create(&npy, Dtype::F32, &[b, u]).map_err(lib)?;
-            (Recording::Dense, s)
-        };
-        sim.record(&m, r, what, Sink::Npy(stream)).map_err(lib)?;
-        recorded.push((r, events, npy));
-    }
-    let mut groups = groups(&m, &mut sim).map_err(lib)?;
-    let mut default_trace = if default && !a.no_plots {
+    let mut default_trace = if default && !a.no_plots && layout.is_none() {
         a.figure.check()?;
         Some(plot::EiTrace::new(&m, a.steps)?)
     } else {
         None
     };
 
-    let bar = if a.quiet || a.steps < 20_000 {
+    let bar = if a.quiet || a.steps < 20_000 || !root {
         indicatif::ProgressBar::hidden()
     } else {
         indicatif::ProgressBar::new(a.steps as u64)
@@ -336,6 +392,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     );
     let start = Instant::now();
     sim.run(&mut m, a.steps, |m, k| {
+        // (Across ranks, a signal ends each rank where it is: mpirun forwards it to all.)
         if let Some(sig) = signals::received() {
             return Err(ngclearn::Error::Io {
                 path: a.out.display().to_string(),
@@ -370,17 +427,40 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         steps: a.steps,
     };
     let mut pending: Vec<PendingFile> = Vec::new();
-    for ((r, events, npy), out) in recorded.into_iter().zip(sim.finish().map_err(lib)?) {
-        let kind = if events { "spikes" } else { "trace" };
-        pending.push(sidecar(&m, r, kind, &time, &npy)?);
+    for ((n, npy), out) in recorded.into_iter().zip(sim.finish().map_err(lib)?) {
+        let t = &targets[n];
+        let kind = if t.events { "spikes" } else { "trace" };
+        pending.push(sidecar(&t.desc, kind, &time, &npy)?);
         if let Recorded::File(f) = out {
             pending.push(f);
         }
     }
     let model_dir = match &a.save {
-        Some(dir) => Some(
-            ngclearn::io::prepare_model_dir(&m, dir, true).map_err(|e| format!("--save: {e}"))?,
-        ),
+        Some(dir) => {
+            // Across ranks: the state gathered from every rank into the whole model,
+            // built again on rank 0 (the others only send).
+            let whole = match &layout {
+                None => None,
+                Some(l) => {
+                    let mut whole = if root {
+                        Some(load_or_default(a)?.0)
+                    } else {
+                        None
+                    };
+                    l.gather(&m, whole.as_mut()).map_err(lib)?;
+                    whole
+                }
+            };
+            let saved = whole.as_ref().unwrap_or(&m);
+            if root {
+                Some(
+                    ngclearn::io::prepare_model_dir(saved, dir, true)
+                        .map_err(|e| format!("--save: {e}"))?,
+                )
+            } else {
+                None
+            }
+        }
         None => None,
     };
     let figures = match default_trace {
@@ -409,6 +489,8 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         }
     }
     Ok(RunReport {
+        rank: ranks.rank,
+        ranks: ranks.size,
         model: m.name().to_string(),
         process: process_name,
         steps: a.steps,
@@ -418,6 +500,93 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         written,
         key_seed,
     })
+}
+
+/// The model of the run: `a.model`'s, or the default (the tutorial's circuit).
+fn load_or_default(a: &RunArgs) -> CliResult<(Model, Option<KeySeed>)> {
+    match &a.model {
+        Some(p) => load(p, a.seed),
+        None => {
+            let mut tutorial = EiAlpha::default();
+            if let Some(seed) = a.seed {
+                tutorial.seed = seed;
+            }
+            Ok((tutorial.build().map_err(lib)?, None))
+        }
+    }
+}
+
+/// A recorded compartment.
+struct Target {
+    flag: &'static str,
+    desc: Desc,
+    events: bool,
+}
+
+/// This process's place among the MPI ranks (rank 0 of 1 without MPI).
+struct Ranks {
+    rank: usize,
+    size: usize,
+    exchange: Option<std::sync::Arc<dyn ngclearn::core::partition::Exchange>>,
+}
+
+impl Ranks {
+    /// Joins the MPI world when built with MPI and started by `mpirun` with more than
+    /// one rank.
+    #[cfg(feature = "mpi")]
+    fn start(a: &RunArgs) -> CliResult<Ranks> {
+        let Some(ex) = mpi_world() else {
+            return Ok(Ranks::alone());
+        };
+        if ex.size() == 1 {
+            return Ok(Ranks::alone());
+        }
+        if a.random == Random::Fast {
+            return Err("--random fast: a model partitioned across MPI ranks draws the JAX-compatible counters only (--random jax)".into());
+        }
+        Ok(Ranks {
+            rank: ex.rank(),
+            size: ex.size(),
+            exchange: Some(ex),
+        })
+    }
+
+    #[cfg(not(feature = "mpi"))]
+    fn start(_a: &RunArgs) -> CliResult<Ranks> {
+        Ok(Ranks::alone())
+    }
+
+    fn alone() -> Ranks {
+        Ranks {
+            rank: 0,
+            size: 1,
+            exchange: None,
+        }
+    }
+
+    /// Every rank learns whether every rank got here without an error.
+    fn agree(&self, mine: CliResult<()>) -> CliResult<()> {
+        let Some(ex) = &self.exchange else {
+            return mine;
+        };
+        let mut all = Vec::new();
+        ex.allgather_u32(&[u32::from(mine.is_err())], &mut all);
+        mine?;
+        match all.iter().position(|&x| x != 0) {
+            Some(r) => Err(format!(
+                "rank {r} failed before the run (its error is above)"
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The MPI world (`None` when MPI cannot start). MPI is finalised when the last
+/// handle (the run's, and its model's mirrors') is dropped, at the end of the run.
+#[cfg(feature = "mpi")]
+fn mpi_world() -> Option<std::sync::Arc<dyn ngclearn::core::partition::Exchange>> {
+    ngclearn::core::mpi_exchange::MpiExchange::init()
+        .map(|w| std::sync::Arc::new(w) as std::sync::Arc<dyn ngclearn::core::partition::Exchange>)
 }
 
 /// The time axis of a run, for the recordings' sidecar files.
@@ -430,23 +599,16 @@ struct TimeAxis {
 /// Writes `COMP.FIELD.json` (or `COMP.FIELD.spikes.json`) beside a recording: what it
 /// holds and its time axis (step k is at t0 + k·dt ms), so `ngc plot` and scripts need
 /// not guess. Left pending like the recording itself.
-fn sidecar(
-    m: &Model,
-    r: CompartmentRef,
-    kind: &str,
-    time: &TimeAxis,
-    npy: &Path,
-) -> CliResult<PendingFile> {
+fn sidecar(d: &Desc, kind: &str, time: &TimeAxis, npy: &Path) -> CliResult<PendingFile> {
     let dest = npy.with_extension("json");
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let tmp = dest.with_file_name(format!(".{name}.part-{}-0", std::process::id()));
-    let path = m.path_of(r).map_err(lib)?;
-    let (component, field) = path.split_once(':').unwrap_or((path.as_str(), ""));
-    let class = m.component_of(r).map_err(lib)?.schema().class;
-    let (b, u) = m.shape_of(r).map_err(lib)?;
+    let (component, field) = d.path.split_once(':').unwrap_or((d.path.as_str(), ""));
+    let class = d.class;
+    let (b, u) = d.shape;
     let mut meta = serde_json::json!({
         "component": component,
         "class": class,
@@ -515,15 +677,11 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Refuses a run whose dense recordings could not fit on the disk of `--out`.
-fn check_disk_budget(
-    m: &Model,
-    a: &RunArgs,
-    targets: &[(&str, CompartmentRef, bool)],
-) -> CliResult<()> {
+fn check_disk_budget(a: &RunArgs, targets: &[Target]) -> CliResult<()> {
     let mut bytes = 0u128;
-    for &(_, r, events) in targets {
-        if !events {
-            let (b, u) = m.shape_of(r).map_err(lib)?;
+    for t in targets {
+        if !t.events {
+            let (b, u) = t.desc.shape;
             bytes += (b as u128) * (u as u128) * 4 * (a.steps as u128);
         }
     }
@@ -587,6 +745,12 @@ impl RunReport {
             self.wall,
             self.steps as f64 / self.wall.max(1e-9)
         );
+        if self.ranks > 1 {
+            s.push_str(&format!(
+                "  partitioned across {} MPI ranks (rank 0's wall time)\n",
+                self.ranks
+            ));
+        }
         for g in &self.groups {
             let rate = if sim_ms > 0.0 {
                 g.spikes as f64 / g.cells as f64 / (sim_ms / 1000.0)

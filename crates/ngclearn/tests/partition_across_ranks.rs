@@ -147,3 +147,47 @@ fn a_class_that_cannot_be_split_is_named() {
     let e = partition(m, Arc::new(ex), &[]).unwrap_err().to_string();
     assert!(e.contains("HebbianSynapse") && e.contains('H'), "{e}");
 }
+
+#[test]
+fn a_learning_circuit_with_blocks_of_one_and_two_columns_learns_the_same_on_3_ranks() {
+    // ngclearn's saved STDP circuit: 4 post-synaptic cells over 3 ranks (blocks of 1, 1
+    // and 2 columns, where a (1, 1) mask is both a block's width and the whole form).
+    fn load() -> Model {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/ngclearn-3.1.1/models/stdp_circuit");
+        ngclearn::io::load_model_dir(&dir).unwrap()
+    }
+    let mut whole = load();
+    let adv = whole.process_id("advance_proc").unwrap();
+    let mut want = Vec::new();
+    for k in 1..=150 {
+        whole.run(adv, k as f32, 1.0).unwrap();
+        want.push((
+            whole.get("post:s").unwrap(),
+            whole.get("W:weights").unwrap(),
+        ));
+    }
+    let handles: Vec<_> = ThreadExchange::group(3)
+        .into_iter()
+        .map(|ex| {
+            std::thread::spawn(move || {
+                let mut p = partition(load(), Arc::new(ex), &["post:s", "W:weights"]).unwrap();
+                let adv = p.model.process_id("advance_proc").unwrap();
+                let (s, w) = (p.whole_path("post:s"), p.whole_path("W:weights"));
+                let mut got = Vec::new();
+                for k in 1..=150 {
+                    p.model.run(adv, k as f32, 1.0).unwrap();
+                    got.push((p.model.get(&s).unwrap(), p.model.get(&w).unwrap()));
+                }
+                let mut back = load();
+                p.gather_into(&mut back).unwrap();
+                (got, back.get("W:weights").unwrap())
+            })
+        })
+        .collect();
+    for h in handles {
+        let (got, w) = h.join().unwrap();
+        assert_eq!(got, want);
+        assert_eq!(w, whole.get("W:weights").unwrap());
+    }
+}

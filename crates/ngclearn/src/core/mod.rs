@@ -5,6 +5,8 @@ pub mod component;
 pub mod context;
 mod lower;
 pub mod model;
+#[cfg(feature = "mpi")]
+pub mod mpi_exchange;
 pub mod operations;
 pub mod parallel;
 pub mod partition;

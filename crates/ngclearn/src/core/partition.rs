@@ -4,8 +4,8 @@
 //! rank needs whole (a synapse's pre-synaptic spikes, a recorded compartment) are
 //! gathered from all ranks with collective calls, spikes as lists of indices.
 //!
-//! [`partition`] turns a built [`Model`] into this rank's part: each component is
-//! replaced by its block ([`Component::partition`]; a class that cannot be split is
+//! [`partition`] turns a built [`Model`] into this rank's part: each component at
+//! least as wide as the number of ranks is replaced by its block ([`Component::partition`]; a class that cannot be split is
 //! an error), and every partitioned compartment that a whole one reads (or that the
 //! caller asks for) gets a *mirror*: a component that gathers it after every call of
 //! its owner, in the same order on every rank, so that the collective calls match.
@@ -148,13 +148,24 @@ pub struct Part {
     pub width: Option<usize>,
     /// This rank's columns.
     pub cols: Range<usize>,
+    /// Which compartments (by index) are split along their columns, decided on the
+    /// whole component (so alike on every rank).
+    pub split: Vec<bool>,
 }
 
-/// This rank's part of a partitioned model.
+/// This rank's part of a partitioned model: the model of its blocks and mirrors, and
+/// how the whole was split.
 #[derive(Debug)]
 pub struct Partitioned {
     /// The model of this rank's blocks and the mirrors.
     pub model: Model,
+    /// How the whole model was split.
+    pub layout: Layout,
+}
+
+/// How a model was split across ranks.
+#[derive(Debug)]
+pub struct Layout {
     /// Each component's split, in the model's order.
     pub parts: Vec<Part>,
     /// `component:compartment` of a partitioned compartment -> the path of its mirror,
@@ -164,6 +175,18 @@ pub struct Partitioned {
 }
 
 impl Partitioned {
+    /// Where `path` can be read whole on this rank (see [`Layout::whole_path`]).
+    pub fn whole_path(&self, path: &str) -> String {
+        self.layout.whole_path(path)
+    }
+
+    /// Writes the state gathered from all ranks into `whole` (see [`Layout::gather`]).
+    pub fn gather_into(&self, whole: &mut Model) -> Result<()> {
+        self.layout.gather(&self.model, Some(whole))
+    }
+}
+
+impl Layout {
     /// The exchange the ranks talk through.
     pub fn exchange(&self) -> &Arc<dyn Exchange> {
         &self.exchange
@@ -178,46 +201,50 @@ impl Partitioned {
             .unwrap_or_else(|| path.to_string())
     }
 
-    /// Writes the state of every component, gathered from all ranks, into `whole`
-    /// (the model this one was partitioned from, or a copy): every rank must call it.
-    pub fn gather_into(&self, whole: &mut Model) -> Result<()> {
+    /// Gathers the state of every component of `local` (this rank's model) from all
+    /// ranks and writes it into `whole` (a model of the same description as the one
+    /// that was split), on the ranks that give one: every rank must call it, in the
+    /// same order as the others.
+    pub fn gather(&self, local: &Model, mut whole: Option<&mut Model>) -> Result<()> {
         let ex = &self.exchange;
         let mut buf = Vec::new();
         for part in &self.parts {
-            let local = self
-                .model
+            let c = local
                 .components()
                 .find(|c| c.name() == part.name)
                 .expect("a partitioned component keeps its name");
-            let schema = local.schema();
+            let schema = c.schema();
             for (idx, info) in schema.compartments.iter().enumerate() {
                 let path = format!("{}:{}", part.name, info.name);
-                // A wired compartment reads its source (the same on every rank).
-                if info.kind == Kind::Array && whole.is_wired(whole.compartment(&path)?)? {
+                if info.kind == Kind::Key {
+                    if let Some(w) = whole.as_deref_mut() {
+                        w.set_key(&path, c.key())?;
+                    }
                     continue;
                 }
-                match info.kind {
-                    Kind::Key => whole.set_key(&path, local.key())?,
-                    Kind::Array => {
-                        let a = local
-                            .array(idx)
-                            .expect("array compartments are addressable");
-                        if !split_axis(info, a, part) {
-                            whole.set(&path, a)?;
-                            continue;
-                        }
-                        let width = part.width.expect("a split compartment has a width");
-                        let rows = a.nrows();
-                        let counts: Vec<usize> = (0..ex.size())
-                            .map(|r| rows * block(width, ex.size(), r).len())
-                            .collect();
-                        buf.resize(rows * width, 0.0);
-                        let flat: Vec<f32> = a.iter().copied().collect();
-                        ex.allgather_f32(&flat, &counts, &mut buf);
-                        let mut full = Array2::zeros((rows, width));
-                        scatter_rows(&buf, &counts, rows, width, ex.size(), &mut full);
-                        whole.set(&path, &full)?;
+                // A wired compartment reads its source (the same on every rank).
+                if local.is_wired(local.compartment(&path)?)? {
+                    continue;
+                }
+                let a = c.array(idx).expect("array compartments are addressable");
+                if !part.split[idx] {
+                    if let Some(w) = whole.as_deref_mut() {
+                        w.set(&path, a)?;
                     }
+                    continue;
+                }
+                let width = part.width.expect("a split compartment has a width");
+                let rows = a.nrows();
+                let counts: Vec<usize> = (0..ex.size())
+                    .map(|r| rows * block(width, ex.size(), r).len())
+                    .collect();
+                buf.resize(rows * width, 0.0);
+                let flat: Vec<f32> = a.iter().copied().collect();
+                ex.allgather_f32(&flat, &counts, &mut buf);
+                if let Some(w) = whole.as_deref_mut() {
+                    let mut full = Array2::zeros((rows, width));
+                    scatter_rows(&buf, &counts, rows, width, ex.size(), &mut full);
+                    w.set(&path, &full)?;
                 }
             }
         }
@@ -248,13 +275,25 @@ fn scatter_rows(
     }
 }
 
-/// Whether compartment `info` (value `a`) of a component split as `part` is split
-/// along its columns: its shape names the split axis and it is not the (1, 1) form.
-fn split_axis(info: &CompartmentInfo, a: &Array2<f32>, part: &Part) -> bool {
-    part.width.is_some()
+/// Whether compartment `info` of a whole component (value `a`) whose split axis is
+/// `width` wide is split along its columns: its shape names the split axis, it spans
+/// it, and it is not the (1, 1) form of a wider axis.
+fn split_axis(info: &CompartmentInfo, a: &Array2<f32>, width: Option<usize>) -> bool {
+    let Some(w) = width else { return false };
+    info.kind == Kind::Array
         && (info.shape.contains("n_units") || info.shape.contains("n_post"))
-        && a.ncols() == part.cols.len()
-        && !(info.shape.contains("(1, 1)") && a.dim() == (1, 1) && part.cols.len() != 1)
+        && a.ncols() == w
+        && !(info.shape.contains("(1, 1)") && a.dim() == (1, 1) && w != 1)
+}
+
+/// [`split_axis`] of every compartment of the whole component `c`.
+fn splits(c: &dyn Component, width: Option<usize>) -> Vec<bool> {
+    c.schema()
+        .compartments
+        .iter()
+        .enumerate()
+        .map(|(idx, info)| c.array(idx).is_some_and(|a| split_axis(info, a, width)))
+        .collect()
 }
 
 /// The width of the axis a component's partition splits: `n_post` of a synapse (its
@@ -293,21 +332,13 @@ pub fn partition_by_kwargs(c: &dyn Component, cols: Range<usize>) -> Result<Box<
     let mut k = crate::io::kwargs::Kwargs::new("partition", c.name(), schema.signature, &[], &kw)?;
     let mut local = cls.build(&mut k)?;
     k.finish()?;
-    let part = Part {
-        name: c.name().to_string(),
-        width: width_of(c),
-        cols: cols.clone(),
-    };
+    let split = splits(c, width_of(c));
     for (idx, info) in schema.compartments.iter().enumerate() {
         match info.kind {
             Kind::Key => local.set_key(c.key()),
             Kind::Array => {
                 let a = c.array(idx).expect("array compartments are addressable");
-                let whole_part = Part {
-                    cols: 0..a.ncols(),
-                    ..part.clone()
-                };
-                let v = if split_axis(info, a, &whole_part) && part.width == Some(a.ncols()) {
+                let v = if split[idx] {
                     a.slice(ndarray::s![.., cols.clone()]).to_owned()
                 } else {
                     a.clone()
@@ -350,8 +381,12 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
     let mut parts = Vec::new();
     let mut locals = Vec::new();
     for (c, origin) in model.into_components() {
-        let width = width_of(&*c);
+        // A population narrower than the number of ranks stays whole on every rank
+        // (computed alike on each): so does everything of its width, so that wires
+        // between equal widths stay within a rank.
+        let width = width_of(&*c).filter(|&w| w >= size);
         let cols = width.map_or(0..0, |w| block(w, size, rank));
+        let split = splits(&*c, width);
         let local = match width {
             None => c,
             Some(_) => c.partition(cols.clone()).ok_or_else(|| {
@@ -367,6 +402,7 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
             name: local.name().to_string(),
             width,
             cols,
+            split,
         });
         locals.push((local, origin));
     }
@@ -379,19 +415,16 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
             .enumerate()
             .find(|(_, (c, _))| c.name() == comp)?;
         let idx = c.schema().compartment_index(field)?;
-        let info = &c.schema().compartments[idx];
-        let a = c.array(idx)?;
-        split_axis(info, a, &parts[i])
-            .then(|| parts[i].width)
-            .flatten()
+        parts[i].split[idx].then(|| parts[i].width).flatten()
     };
 
     // Mirrors: for split sources that a whole compartment reads, and those asked for.
-    let mut mirrored: Vec<String> = whole
-        .iter()
-        .filter(|p| split(p).is_some())
-        .map(|p| p.to_string())
-        .collect();
+    let mut mirrored: Vec<String> = Vec::new();
+    for p in whole {
+        if split(p).is_some() && !mirrored.iter().any(|m| m == p) {
+            mirrored.push(p.to_string());
+        }
+    }
     let mut new_wires = Vec::with_capacity(wires.len());
     for (target, source) in &wires {
         let target_split = split(target);
@@ -467,9 +500,11 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
     }
     Ok(Partitioned {
         model: ctx.build()?,
-        parts,
-        mirrors,
-        exchange,
+        layout: Layout {
+            parts,
+            mirrors,
+            exchange,
+        },
     })
 }
 

@@ -336,6 +336,21 @@ macro_rules! stdp_component {
                 index == $crate::components::synapses::dense_synapse::Dense::BIASES
                     && self.stdp.base.saves_biases_as_scalar()
             }
+            fn partition(
+                &self,
+                cols: std::ops::Range<usize>,
+            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
+                // The weight mask is not a compartment: only the default one splits.
+                if self.weight_mask.dim() != (1, 1) || self.weight_mask[[0, 0]] != 1.0 {
+                    return Some(Err($crate::error::Error::param(
+                        &self.stdp.base.name,
+                        "weight_mask",
+                        "given",
+                        "a synapse with a weight mask cannot be partitioned across ranks yet",
+                    )));
+                }
+                Some($crate::core::partition::partition_by_kwargs(self, cols))
+            }
         }
     };
 }
