@@ -159,6 +159,12 @@ pub struct RunReport {
     /// writes outputs and prints.
     pub rank: usize,
     pub ranks: usize,
+    /// Bytes this rank gave to collective calls in the run (across ranks).
+    pub exchanged: Option<u64>,
+    /// Bytes of this rank's compartments.
+    pub held: u64,
+    /// Every rank's peak resident memory (across ranks).
+    pub peak: Option<Vec<u64>>,
     pub model: String,
     pub process: String,
     pub steps: usize,
@@ -274,10 +280,27 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     let ranks = Ranks::start(a)?;
     let (mut m, layout) = match &ranks.exchange {
         Some(ex) => {
-            let mut whole: Vec<&str> = targets.iter().map(|t| t.desc.path.as_str()).collect();
-            whole.extend(populations.iter().map(|(_, p, _)| p.as_str()));
-            let p = ngclearn::core::partition::partition(m, std::sync::Arc::clone(ex), &whole)
+            // (Spikes are counted where they happen and summed at the end.)
+            let whole: Vec<&str> = targets.iter().map(|t| t.desc.path.as_str()).collect();
+            let mut p = ngclearn::core::partition::partition(m, std::sync::Arc::clone(ex), &whole)
                 .map_err(lib)?;
+            // The ranks on one machine share its cores (unless RAYON_NUM_THREADS says).
+            if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+                let local = std::env::var("OMPI_COMM_WORLD_LOCAL_SIZE")
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1);
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let threads = (cores / local).max(1);
+                p.model
+                    .set_parallelism(if threads > 1 {
+                        ngclearn::core::parallel::Parallelism::Threads(threads)
+                    } else {
+                        ngclearn::core::parallel::Parallelism::Off
+                    })
+                    .map_err(lib)?;
+            }
             (p.model, Some(p.layout))
         }
         None => (m, None),
@@ -366,7 +389,7 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     ranks.agree(prepared)?;
     let mut groups = Vec::with_capacity(populations.len());
     for (name, path, cells) in &populations {
-        let r = m.compartment(&whole_path(path)).map_err(lib)?;
+        let r = m.compartment(path).map_err(lib)?;
         groups.push(Group {
             name: name.clone(),
             cells: *cells,
@@ -414,8 +437,17 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     .map_err(lib)?;
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    for g in &mut groups {
+    // Across ranks: what the run exchanged, and what each rank holds.
+    let exchanged = ranks.exchange.as_ref().map(|ex| ex.bytes_sent());
+    let held = model_bytes(&m);
+    let peak = ranks.peak_memory();
+    for (g, (_, path, _)) in groups.iter_mut().zip(&populations) {
         g.spikes = sim.spikes(g.counter).expect("a counter of this simulation");
+        // Across ranks: a split population's blocks add up; a whole one is counted
+        // alike on every rank.
+        if let Some(l) = layout.as_ref().filter(|l| l.is_split(path)) {
+            g.spikes = l.sum_u64(g.spikes);
+        }
     }
 
     // Every output is first written beside its destination under a hidden name; only
@@ -491,6 +523,9 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
     Ok(RunReport {
         rank: ranks.rank,
         ranks: ranks.size,
+        exchanged,
+        held,
+        peak,
         model: m.name().to_string(),
         process: process_name,
         steps: a.steps,
@@ -500,6 +535,18 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
         written,
         key_seed,
     })
+}
+
+/// The bytes of a model's compartments (what it holds, less code and buffers).
+fn model_bytes(m: &Model) -> u64 {
+    m.components()
+        .map(|c| {
+            (0..c.schema().compartments.len())
+                .filter_map(|i| c.array(i))
+                .map(|a| 4 * a.len() as u64)
+                .sum::<u64>()
+        })
+        .sum()
 }
 
 /// The model of the run: `a.model`'s, or the default (the tutorial's circuit).
@@ -514,6 +561,22 @@ fn load_or_default(a: &RunArgs) -> CliResult<(Model, Option<KeySeed>)> {
             Ok((tutorial.build().map_err(lib)?, None))
         }
     }
+}
+
+/// This process's peak resident set (KB), as the system tells it.
+#[cfg(target_os = "linux")]
+fn peak_rss_kb() -> u64 {
+    // SAFETY: getrusage fills the zeroed struct.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return 0;
+    }
+    ru.ru_maxrss.max(0) as u64
+}
+
+#[cfg(not(target_os = "linux"))]
+fn peak_rss_kb() -> u64 {
+    0
 }
 
 /// A recorded compartment.
@@ -562,6 +625,15 @@ impl Ranks {
             size: 1,
             exchange: None,
         }
+    }
+
+    /// Every rank's peak resident memory (bytes), gathered to all (`None` alone).
+    fn peak_memory(&self) -> Option<Vec<u64>> {
+        let ex = self.exchange.as_ref()?;
+        let mine = peak_rss_kb().min(u32::MAX as u64) as u32;
+        let mut all = Vec::new();
+        ex.allgather_u32(&[mine], &mut all);
+        Some(all.iter().map(|&kb| kb as u64 * 1024).collect())
     }
 
     /// Every rank learns whether every rank got here without an error.
@@ -747,9 +819,15 @@ impl RunReport {
         );
         if self.ranks > 1 {
             s.push_str(&format!(
-                "  partitioned across {} MPI ranks (rank 0's wall time)\n",
-                self.ranks
+                "  partitioned across {} MPI ranks (rank 0's wall time); rank 0 holds {} of compartments and sent {:.0} bytes per step\n",
+                self.ranks,
+                human_bytes(self.held as u128),
+                self.exchanged.unwrap_or(0) as f64 / self.steps.max(1) as f64,
             ));
+            if let Some(peak) = &self.peak {
+                let list: Vec<String> = peak.iter().map(|&b| human_bytes(b as u128)).collect();
+                s.push_str(&format!("  peak memory per rank: {}\n", list.join(", ")));
+            }
         }
         for g in &self.groups {
             let rate = if sim_ms > 0.0 {

@@ -151,6 +151,8 @@ pub struct Part {
     /// Which compartments (by index) are split along their columns, decided on the
     /// whole component (so alike on every rank).
     pub split: Vec<bool>,
+    /// The compartments' names, by index.
+    pub fields: Vec<&'static str>,
 }
 
 /// This rank's part of a partitioned model: the model of its blocks and mirrors, and
@@ -190,6 +192,30 @@ impl Layout {
     /// The exchange the ranks talk through.
     pub fn exchange(&self) -> &Arc<dyn Exchange> {
         &self.exchange
+    }
+
+    /// Whether `path` (`component:compartment`) is split across the ranks (each holds
+    /// its block), rather than whole on every rank.
+    pub fn is_split(&self, path: &str) -> bool {
+        path.split_once(':').is_some_and(|(comp, field)| {
+            self.parts
+                .iter()
+                .any(|p| p.name == comp && self.schema_index(p, field).is_some_and(|i| p.split[i]))
+        })
+    }
+
+    fn schema_index(&self, part: &Part, field: &str) -> Option<usize> {
+        part.fields.iter().position(|f| *f == field)
+    }
+
+    /// The sum over the ranks of one number per rank (every rank must call it).
+    pub fn sum_u64(&self, x: u64) -> u64 {
+        let mut all = Vec::new();
+        self.exchange
+            .allgather_u32(&[(x >> 32) as u32, x as u32], &mut all);
+        all.chunks(2)
+            .map(|c| ((c[0] as u64) << 32) | c[1] as u64)
+            .sum()
     }
 
     /// Where `path` (`component:compartment` of the whole model) can be read whole on
@@ -403,6 +429,7 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
             width,
             cols,
             split,
+            fields: local.schema().compartments.iter().map(|i| i.name).collect(),
         });
         locals.push((local, origin));
     }
