@@ -937,3 +937,15 @@ dump("spiking_cells", {"description": "SLIF, IF, QuadLIF, AdEx, Izhikevich, Fitz
                                       "key_trace (uint32 pairs) where the class draws randomness while running.",
                        "cases": cells})
 print("done 15")
+
+# ---------- 16. jnp.exp as XLA computes it (jitted), on values across its ranges ----------
+rng_exp = np.random.default_rng(1616)
+xs = np.concatenate([rng_exp.normal(0, 3, 3000), rng_exp.uniform(-90, 90, 2000), rng_exp.uniform(-1e-3, 1e-3, 300),
+                     rng_exp.uniform(86, 89, 300), rng_exp.uniform(-105, -85, 500),
+                     np.array([0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 88.72, 88.73, 89.0, -87.33, -87.34, -103.9, -104.0,
+                               -200.0, 200.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40, 3.4e38, -3.4e38])]).astype(np.float32)
+dump("xla_exp", {"description": "jax.jit(jnp.exp) of float32 values (bit patterns as uint32); XLA's CPU code flushes "
+                                "subnormal results to 0",
+                 "x_bits": xs.view(np.uint32).tolist(),
+                 "exp_bits": np.asarray(jax.jit(jnp.exp)(jnp.asarray(xs))).view(np.uint32).tolist()})
+print("done 16")
