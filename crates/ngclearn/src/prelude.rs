@@ -2,7 +2,9 @@
 
 pub use crate::components::input_encoders::poisson_cell::PoissonCellParams;
 pub use crate::components::input_encoders::{BernoulliCell, PoissonCell};
-pub use crate::components::neurons::spiking::{IFCell, IFCellParams, LIFCell, LIFCellParams};
+pub use crate::components::neurons::spiking::{
+    IFCell, IFCellParams, LIFCell, LIFCellParams, QuadLIFCell, QuadLIFCellParams,
+};
 pub use crate::components::other::var_trace::{VarTrace, VarTraceParams};
 pub use crate::components::synapses::{
     AlphaSynapse, AlphaSynapseParams, DenseParams, DenseSynapse, DoubleExpSynapse,

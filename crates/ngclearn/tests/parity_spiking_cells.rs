@@ -36,3 +36,8 @@ fn cases_of(class: &str) -> usize {
 fn if_cells_integrate_and_fire_as_ngclearns() {
     assert_eq!(cases_of("IFCell"), 3);
 }
+
+#[test]
+fn quad_lif_cells_fire_as_ngclearns() {
+    assert_eq!(cases_of("QuadLIFCell"), 5);
+}
