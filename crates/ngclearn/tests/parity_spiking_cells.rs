@@ -41,3 +41,8 @@ fn if_cells_integrate_and_fire_as_ngclearns() {
 fn quad_lif_cells_fire_as_ngclearns() {
     assert_eq!(cases_of("QuadLIFCell"), 5);
 }
+
+#[test]
+fn slif_cells_inhibit_adapt_and_stick_as_ngclearns() {
+    assert_eq!(cases_of("SLIFCell"), 4);
+}

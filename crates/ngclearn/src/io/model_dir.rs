@@ -1113,6 +1113,8 @@ mod tests {
                 ("tau_tr", serde_json::json!(20.0)),
                 ("a_delta", serde_json::json!(0.0)),
                 ("exp_beta", serde_json::json!(1.0)),
+                ("resist_m", serde_json::json!(1.0)),
+                ("thr", serde_json::json!(0.4)),
                 ("alpha", serde_json::json!(0.1)),
             ] {
                 // `shape` is a synapse's (n_pre, n_post); a cell's `shape` (RateCell's 4-D

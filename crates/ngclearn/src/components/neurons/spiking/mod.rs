@@ -3,10 +3,12 @@
 pub mod if_cell;
 pub mod lif_cell;
 pub mod quad_lif_cell;
+pub mod slif_cell;
 
 pub use if_cell::{IFCell, IFCellParams};
 pub use lif_cell::{LIFCell, LIFCellParams};
 pub use quad_lif_cell::{QuadLIFCell, QuadLIFCellParams};
+pub use slif_cell::{SLIFCell, SLIFCellParams};
 
 use crate::core::component::IndexVec;
 use crate::error::Result;
