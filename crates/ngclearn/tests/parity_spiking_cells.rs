@@ -46,3 +46,8 @@ fn quad_lif_cells_fire_as_ngclearns() {
 fn slif_cells_inhibit_adapt_and_stick_as_ngclearns() {
     assert_eq!(cases_of("SLIFCell"), 4);
 }
+
+#[test]
+fn adex_cells_adapt_as_ngclearns() {
+    assert_eq!(cases_of("AdExCell"), 3);
+}

@@ -1,10 +1,12 @@
 //! Spiking cells.
 
+pub mod adex_cell;
 pub mod if_cell;
 pub mod lif_cell;
 pub mod quad_lif_cell;
 pub mod slif_cell;
 
+pub use adex_cell::{AdExCell, AdExCellParams};
 pub use if_cell::{IFCell, IFCellParams};
 pub use lif_cell::{LIFCell, LIFCellParams};
 pub use quad_lif_cell::{QuadLIFCell, QuadLIFCellParams};
