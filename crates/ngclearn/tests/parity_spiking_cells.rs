@@ -51,3 +51,8 @@ fn slif_cells_inhibit_adapt_and_stick_as_ngclearns() {
 fn adex_cells_adapt_as_ngclearns() {
     assert_eq!(cases_of("AdExCell"), 3);
 }
+
+#[test]
+fn izhikevich_cells_of_every_documented_type_spike_as_ngclearns() {
+    assert_eq!(cases_of("IzhikevichCell"), 6);
+}

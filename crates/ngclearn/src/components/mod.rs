@@ -6,7 +6,7 @@ pub mod other;
 pub mod synapses;
 
 pub use input_encoders::{BernoulliCell, PoissonCell};
-pub use neurons::spiking::{AdExCell, IFCell, LIFCell, QuadLIFCell, SLIFCell};
+pub use neurons::spiking::{AdExCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell};
 pub use other::VarTrace;
 pub use synapses::{
     AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse, StaticSynapse,
@@ -17,7 +17,7 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 21] = [
+pub static CLASSES: [&ComponentClass; 22] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
@@ -31,6 +31,7 @@ pub static CLASSES: [&ComponentClass; 21] = [
     &neurons::spiking::if_cell::CLASS,
     &neurons::spiking::quad_lif_cell::CLASS,
     &neurons::spiking::adex_cell::CLASS,
+    &neurons::spiking::izhikevich_cell::CLASS,
     &neurons::graded::rate_cell::CLASS,
     &neurons::graded::gaussian_error_cell::CLASS,
     &neurons::graded::laplacian_error_cell::CLASS,

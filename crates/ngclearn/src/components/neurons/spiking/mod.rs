@@ -2,12 +2,14 @@
 
 pub mod adex_cell;
 pub mod if_cell;
+pub mod izhikevich_cell;
 pub mod lif_cell;
 pub mod quad_lif_cell;
 pub mod slif_cell;
 
 pub use adex_cell::{AdExCell, AdExCellParams};
 pub use if_cell::{IFCell, IFCellParams};
+pub use izhikevich_cell::{IzhikevichCell, IzhikevichCellParams};
 pub use lif_cell::{LIFCell, LIFCellParams};
 pub use quad_lif_cell::{QuadLIFCell, QuadLIFCellParams};
 pub use slif_cell::{SLIFCell, SLIFCellParams};
