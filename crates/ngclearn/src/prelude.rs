@@ -3,8 +3,9 @@
 pub use crate::components::input_encoders::poisson_cell::PoissonCellParams;
 pub use crate::components::input_encoders::{BernoulliCell, PoissonCell};
 pub use crate::components::neurons::spiking::{
-    AdExCell, AdExCellParams, IFCell, IFCellParams, IzhikevichCell, IzhikevichCellParams, LIFCell,
-    LIFCellParams, QuadLIFCell, QuadLIFCellParams, SLIFCell, SLIFCellParams,
+    AdExCell, AdExCellParams, FitzhughNagumoCell, FitzhughNagumoCellParams, IFCell, IFCellParams,
+    IzhikevichCell, IzhikevichCellParams, LIFCell, LIFCellParams, QuadLIFCell, QuadLIFCellParams,
+    SLIFCell, SLIFCellParams,
 };
 pub use crate::components::other::var_trace::{VarTrace, VarTraceParams};
 pub use crate::components::synapses::{

@@ -56,3 +56,8 @@ fn adex_cells_adapt_as_ngclearns() {
 fn izhikevich_cells_of_every_documented_type_spike_as_ngclearns() {
     assert_eq!(cases_of("IzhikevichCell"), 6);
 }
+
+#[test]
+fn fitzhugh_nagumo_cells_oscillate_as_ngclearns() {
+    assert_eq!(cases_of("FitzhughNagumoCell"), 3);
+}

@@ -6,7 +6,9 @@ pub mod other;
 pub mod synapses;
 
 pub use input_encoders::{BernoulliCell, PoissonCell};
-pub use neurons::spiking::{AdExCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell};
+pub use neurons::spiking::{
+    AdExCell, FitzhughNagumoCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell,
+};
 pub use other::VarTrace;
 pub use synapses::{
     AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse, StaticSynapse,
@@ -17,7 +19,7 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 22] = [
+pub static CLASSES: [&ComponentClass; 23] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
@@ -32,6 +34,7 @@ pub static CLASSES: [&ComponentClass; 22] = [
     &neurons::spiking::quad_lif_cell::CLASS,
     &neurons::spiking::adex_cell::CLASS,
     &neurons::spiking::izhikevich_cell::CLASS,
+    &neurons::spiking::fitzhugh_nagumo_cell::CLASS,
     &neurons::graded::rate_cell::CLASS,
     &neurons::graded::gaussian_error_cell::CLASS,
     &neurons::graded::laplacian_error_cell::CLASS,

@@ -1,6 +1,7 @@
 //! Spiking cells.
 
 pub mod adex_cell;
+pub mod fitzhugh_nagumo_cell;
 pub mod if_cell;
 pub mod izhikevich_cell;
 pub mod lif_cell;
@@ -8,6 +9,7 @@ pub mod quad_lif_cell;
 pub mod slif_cell;
 
 pub use adex_cell::{AdExCell, AdExCellParams};
+pub use fitzhugh_nagumo_cell::{FitzhughNagumoCell, FitzhughNagumoCellParams};
 pub use if_cell::{IFCell, IFCellParams};
 pub use izhikevich_cell::{IzhikevichCell, IzhikevichCellParams};
 pub use lif_cell::{LIFCell, LIFCellParams};
