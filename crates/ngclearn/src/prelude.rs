@@ -5,7 +5,7 @@ pub use crate::components::input_encoders::{BernoulliCell, PoissonCell};
 pub use crate::components::neurons::spiking::{
     AdExCell, AdExCellParams, FitzhughNagumoCell, FitzhughNagumoCellParams, IFCell, IFCellParams,
     IzhikevichCell, IzhikevichCellParams, LIFCell, LIFCellParams, QuadLIFCell, QuadLIFCellParams,
-    SLIFCell, SLIFCellParams,
+    SLIFCell, SLIFCellParams, WTASCell, WTASCellParams,
 };
 pub use crate::components::other::var_trace::{VarTrace, VarTraceParams};
 pub use crate::components::synapses::{

@@ -61,3 +61,8 @@ fn izhikevich_cells_of_every_documented_type_spike_as_ngclearns() {
 fn fitzhugh_nagumo_cells_oscillate_as_ngclearns() {
     assert_eq!(cases_of("FitzhughNagumoCell"), 3);
 }
+
+#[test]
+fn wtas_cells_take_all_as_ngclearns() {
+    assert_eq!(cases_of("WTASCell"), 3);
+}

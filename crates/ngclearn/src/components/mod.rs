@@ -7,7 +7,7 @@ pub mod synapses;
 
 pub use input_encoders::{BernoulliCell, PoissonCell};
 pub use neurons::spiking::{
-    AdExCell, FitzhughNagumoCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell,
+    AdExCell, FitzhughNagumoCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell, WTASCell,
 };
 pub use other::VarTrace;
 pub use synapses::{
@@ -19,7 +19,7 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 23] = [
+pub static CLASSES: [&ComponentClass; 24] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
@@ -35,6 +35,7 @@ pub static CLASSES: [&ComponentClass; 23] = [
     &neurons::spiking::adex_cell::CLASS,
     &neurons::spiking::izhikevich_cell::CLASS,
     &neurons::spiking::fitzhugh_nagumo_cell::CLASS,
+    &neurons::spiking::wtas_cell::CLASS,
     &neurons::graded::rate_cell::CLASS,
     &neurons::graded::gaussian_error_cell::CLASS,
     &neurons::graded::laplacian_error_cell::CLASS,

@@ -7,6 +7,7 @@ pub mod izhikevich_cell;
 pub mod lif_cell;
 pub mod quad_lif_cell;
 pub mod slif_cell;
+pub mod wtas_cell;
 
 pub use adex_cell::{AdExCell, AdExCellParams};
 pub use fitzhugh_nagumo_cell::{FitzhughNagumoCell, FitzhughNagumoCellParams};
@@ -15,6 +16,7 @@ pub use izhikevich_cell::{IzhikevichCell, IzhikevichCellParams};
 pub use lif_cell::{LIFCell, LIFCellParams};
 pub use quad_lif_cell::{QuadLIFCell, QuadLIFCellParams};
 pub use slif_cell::{SLIFCell, SLIFCellParams};
+pub use wtas_cell::{WTASCell, WTASCellParams};
 
 use crate::core::component::IndexVec;
 use crate::error::Result;
