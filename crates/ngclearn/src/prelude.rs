@@ -1,7 +1,9 @@
 //! The names most models need, in one import.
 
 pub use crate::components::input_encoders::poisson_cell::PoissonCellParams;
-pub use crate::components::input_encoders::{BernoulliCell, PoissonCell};
+pub use crate::components::input_encoders::{
+    BernoulliCell, LatencyCell, LatencyCellParams, PoissonCell,
+};
 pub use crate::components::neurons::spiking::{
     AdExCell, AdExCellParams, FitzhughNagumoCell, FitzhughNagumoCellParams, IFCell, IFCellParams,
     IzhikevichCell, IzhikevichCellParams, LIFCell, LIFCellParams, QuadLIFCell, QuadLIFCellParams,

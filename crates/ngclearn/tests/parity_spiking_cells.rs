@@ -66,3 +66,8 @@ fn fitzhugh_nagumo_cells_oscillate_as_ngclearns() {
 fn wtas_cells_take_all_as_ngclearns() {
     assert_eq!(cases_of("WTASCell"), 3);
 }
+
+#[test]
+fn latency_cells_encode_as_ngclearns() {
+    assert_eq!(cases_of("LatencyCell"), 5);
+}

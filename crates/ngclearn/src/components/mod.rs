@@ -5,7 +5,7 @@ pub mod neurons;
 pub mod other;
 pub mod synapses;
 
-pub use input_encoders::{BernoulliCell, PoissonCell};
+pub use input_encoders::{BernoulliCell, LatencyCell, PoissonCell};
 pub use neurons::spiking::{
     AdExCell, FitzhughNagumoCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell, WTASCell,
 };
@@ -19,7 +19,7 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 24] = [
+pub static CLASSES: [&ComponentClass; 25] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
@@ -43,5 +43,6 @@ pub static CLASSES: [&ComponentClass; 24] = [
     &neurons::graded::reward_error_cell::CLASS,
     &input_encoders::poisson_cell::CLASS,
     &input_encoders::bernoulli_cell::CLASS,
+    &input_encoders::latency_cell::CLASS,
     &other::var_trace::CLASS,
 ];
