@@ -9,6 +9,7 @@ pub use crate::components::neurons::spiking::{
     IzhikevichCell, IzhikevichCellParams, LIFCell, LIFCellParams, QuadLIFCell, QuadLIFCellParams,
     SLIFCell, SLIFCellParams, WTASCell, WTASCellParams,
 };
+pub use crate::components::other::exp_kernel::{ExpKernel, ExpKernelParams};
 pub use crate::components::other::var_trace::{VarTrace, VarTraceParams};
 pub use crate::components::synapses::{
     AlphaSynapse, AlphaSynapseParams, DenseParams, DenseSynapse, DoubleExpSynapse,

@@ -71,3 +71,8 @@ fn wtas_cells_take_all_as_ngclearns() {
 fn latency_cells_encode_as_ngclearns() {
     assert_eq!(cases_of("LatencyCell"), 5);
 }
+
+#[test]
+fn exp_kernels_sum_spike_times_as_ngclearns() {
+    assert_eq!(cases_of("ExpKernel"), 3);
+}

@@ -9,7 +9,7 @@ pub use input_encoders::{BernoulliCell, LatencyCell, PoissonCell};
 pub use neurons::spiking::{
     AdExCell, FitzhughNagumoCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell, WTASCell,
 };
-pub use other::VarTrace;
+pub use other::{ExpKernel, VarTrace};
 pub use synapses::{
     AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse, StaticSynapse,
     TraceSTDPSynapse,
@@ -19,7 +19,7 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 25] = [
+pub static CLASSES: [&ComponentClass; 26] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
@@ -45,4 +45,5 @@ pub static CLASSES: [&ComponentClass; 25] = [
     &input_encoders::bernoulli_cell::CLASS,
     &input_encoders::latency_cell::CLASS,
     &other::var_trace::CLASS,
+    &other::exp_kernel::CLASS,
 ];

@@ -339,6 +339,15 @@ fn implied_shapes(schema: &Schema, kw: &Kwargs) -> Option<Vec<Vec<Vec<usize>>>> 
     if let Some(n) = kw.peek("n_units") {
         dims.push(("n_units", size(n)?));
     }
+    // ExpKernel's window of spike times: int(nu / dt) + 1 steps.
+    if let Some(dt) = kw.peek("dt") {
+        let nu = match kw.peek("nu") {
+            Some(nu) => nu.as_f64()?,
+            None => crate::components::other::exp_kernel::DEFAULT_NU,
+        };
+        let win_len = crate::components::other::exp_kernel::window_len(nu, dt.as_f64()?)?;
+        dims.push(("win_len", win_len));
+    }
     schema
         .compartments
         .iter()
@@ -349,7 +358,7 @@ fn implied_shapes(schema: &Schema, kw: &Kwargs) -> Option<Vec<Vec<Vec<usize>>>> 
         .collect()
 }
 
-/// `(a, b) or (c, d)` with names from `dims`.
+/// `(a, b) or (c, d)` with names from `dims` (a size may be a product, `a * b`).
 fn shapes_of(text: &str, dims: &[(&str, usize)]) -> Option<Vec<Vec<usize>>> {
     text.split(" or ")
         .map(|alt| {
@@ -359,9 +368,13 @@ fn shapes_of(text: &str, dims: &[(&str, usize)]) -> Option<Vec<Vec<usize>>> {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .map(|t| {
-                    t.parse::<usize>()
-                        .ok()
-                        .or_else(|| dims.iter().find(|(n, _)| *n == t).map(|d| d.1))
+                    t.split('*').map(str::trim).try_fold(1usize, |a, f| {
+                        let d = f
+                            .parse::<usize>()
+                            .ok()
+                            .or_else(|| dims.iter().find(|(n, _)| *n == f).map(|d| d.1))?;
+                        a.checked_mul(d)
+                    })
                 })
                 .collect::<Option<Vec<usize>>>()?;
             let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
@@ -1115,6 +1128,7 @@ mod tests {
                 ("exp_beta", serde_json::json!(1.0)),
                 ("resist_m", serde_json::json!(1.0)),
                 ("thr", serde_json::json!(0.4)),
+                ("dt", serde_json::json!(0.3)),
                 ("alpha", serde_json::json!(0.1)),
             ] {
                 // `shape` is a synapse's (n_pre, n_post); a cell's `shape` (RateCell's 4-D
