@@ -4,6 +4,7 @@ pub use crate::components::input_encoders::poisson_cell::PoissonCellParams;
 pub use crate::components::input_encoders::{
     BernoulliCell, LatencyCell, LatencyCellParams, PoissonCell,
 };
+pub use crate::components::neurons::graded::{LeakyNoiseCell, LeakyNoiseCellParams};
 pub use crate::components::neurons::spiking::{
     AdExCell, AdExCellParams, FitzhughNagumoCell, FitzhughNagumoCellParams, IFCell, IFCellParams,
     IzhikevichCell, IzhikevichCellParams, LIFCell, LIFCellParams, QuadLIFCell, QuadLIFCellParams,

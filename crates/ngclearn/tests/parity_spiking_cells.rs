@@ -76,3 +76,8 @@ fn latency_cells_encode_as_ngclearns() {
 fn exp_kernels_sum_spike_times_as_ngclearns() {
     assert_eq!(cases_of("ExpKernel"), 3);
 }
+
+#[test]
+fn leaky_noise_cells_integrate_their_noise_as_ngclearns() {
+    assert_eq!(cases_of("LeakyNoiseCell"), 4);
+}

@@ -6,6 +6,7 @@ pub mod other;
 pub mod synapses;
 
 pub use input_encoders::{BernoulliCell, LatencyCell, PoissonCell};
+pub use neurons::graded::LeakyNoiseCell;
 pub use neurons::spiking::{
     AdExCell, FitzhughNagumoCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell, WTASCell,
 };
@@ -19,7 +20,7 @@ use crate::core::class::ComponentClass;
 
 /// Every class of this crate, in family order (what
 /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 26] = [
+pub static CLASSES: [&ComponentClass; 27] = [
     &synapses::dense_synapse::CLASS,
     &synapses::static_synapse::CLASS,
     &synapses::hebbian::trace_stdp_synapse::CLASS,
@@ -41,6 +42,7 @@ pub static CLASSES: [&ComponentClass; 26] = [
     &neurons::graded::laplacian_error_cell::CLASS,
     &neurons::graded::bernoulli_error_cell::CLASS,
     &neurons::graded::reward_error_cell::CLASS,
+    &neurons::graded::leaky_noise_cell::CLASS,
     &input_encoders::poisson_cell::CLASS,
     &input_encoders::bernoulli_cell::CLASS,
     &input_encoders::latency_cell::CLASS,

@@ -1128,6 +1128,7 @@ mod tests {
                 ("exp_beta", serde_json::json!(1.0)),
                 ("resist_m", serde_json::json!(1.0)),
                 ("thr", serde_json::json!(0.4)),
+                ("tau_x", serde_json::json!(10.0)),
                 ("dt", serde_json::json!(0.3)),
                 ("alpha", serde_json::json!(0.1)),
             ] {
