@@ -60,9 +60,20 @@ def test_module_paths_mirror_ngclearns():
     from ngclearn_rs.components.synapses.hebbian.traceSTDPSynapse import TraceSTDPSynapse
     from ngclearn_rs.components.synapses.hebbian.expSTDPSynapse import ExpSTDPSynapse
     from ngclearn_rs.components.other.varTrace import VarTrace
+    from ngclearn_rs.components.neurons.spiking.sLIFCell import SLIFCell
+    from ngclearn_rs.components.neurons.spiking.IFCell import IFCell
+    from ngclearn_rs.components.neurons.spiking.quadLIFCell import QuadLIFCell
+    from ngclearn_rs.components.neurons.spiking.adExCell import AdExCell
+    from ngclearn_rs.components.neurons.spiking.izhikevichCell import IzhikevichCell
+    from ngclearn_rs.components.neurons.spiking.fitzhughNagumoCell import FitzhughNagumoCell
+    from ngclearn_rs.components.neurons.spiking.WTASCell import WTASCell
+    from ngclearn_rs.components.input_encoders.latencyCell import LatencyCell
+    from ngclearn_rs.components.other.expKernel import ExpKernel
+    from ngclearn_rs.components.neurons.graded.leakyNoiseCell import LeakyNoiseCell
 
     for cls in (BernoulliCell, PoissonCell, LIFCell, AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse,
-                StaticSynapse, TraceSTDPSynapse, ExpSTDPSynapse, VarTrace):
+                StaticSynapse, TraceSTDPSynapse, ExpSTDPSynapse, VarTrace, SLIFCell, IFCell, QuadLIFCell, AdExCell,
+                IzhikevichCell, FitzhughNagumoCell, WTASCell, LatencyCell, ExpKernel, LeakyNoiseCell):
         assert getattr(components, cls.__name__) is cls
         engine = json.loads(_core.schema(cls.__name__))["module_path"]
         assert engine == "ngclearn" + cls.__module__[len("ngclearn_rs"):] + "." + cls.__name__

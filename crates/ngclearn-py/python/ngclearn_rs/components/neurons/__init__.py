@@ -1,4 +1,7 @@
-from .graded import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, RateCell
-from .spiking import LIFCell
+from .graded import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, LeakyNoiseCell, RateCell
+from .spiking import (
+    AdExCell, FitzhughNagumoCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell, WTASCell,
+)
 
-__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "LIFCell", "RateCell"]
+__all__ = ["AdExCell", "BernoulliErrorCell", "FitzhughNagumoCell", "GaussianErrorCell", "IFCell", "IzhikevichCell",
+           "LaplacianErrorCell", "LeakyNoiseCell", "LIFCell", "QuadLIFCell", "RateCell", "SLIFCell", "WTASCell"]

@@ -1,6 +1,7 @@
 from .bernoulliErrorCell import BernoulliErrorCell
 from .gaussianErrorCell import GaussianErrorCell
 from .laplacianErrorCell import LaplacianErrorCell
+from .leakyNoiseCell import LeakyNoiseCell
 from .rateCell import RateCell
 
-__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "RateCell"]
+__all__ = ["BernoulliErrorCell", "GaussianErrorCell", "LaplacianErrorCell", "LeakyNoiseCell", "RateCell"]
