@@ -700,3 +700,252 @@ dump("learning_rules", {"description": "MSTDPETSynapse, RewardErrorCell, EventST
     "one MethodProcess of `methods` run with t = k*dt, dt; trace = compartments after each step (shapes as ngclearn has them)",
     "cases": rules_cases})
 print("done 14")
+
+# ---------- 15. more spiking cells, LatencyCell, ExpKernel and LeakyNoiseCell driven by given inputs ----------
+from ngclearn.components import (SLIFCell, IFCell, QuadLIFCell, AdExCell, IzhikevichCell, FitzhughNagumoCell,
+                                 WTASCell, LatencyCell, ExpKernel, LeakyNoiseCell)
+rng_cells = np.random.default_rng(1303)
+
+def cell_case(cls, kw, n, batch, seed, dt, steps, inputs, trace, reset_at=None, batch_kw=True, note="",
+              methods=("advance_state",), key_trace=False):
+    """One component (key=PRNGKey(seed)); reset once, then per step k: (reset if k == reset_at), set every input
+    compartment from inputs[name][k], run the advance process with t=k*dt, dt=dt; record trace compartments."""
+    kw_all = dict(kw)
+    if batch_kw:
+        kw_all["batch_size"] = batch
+    with Context(ctxname("cells")) as ctx:
+        c = cls("c", n_units=n, key=random.PRNGKey(seed), **kw_all)
+        adv = MethodProcess("adv")
+        for m in methods:
+            adv = adv >> getattr(c, m)
+        rst = MethodProcess("rst") >> c.reset
+    rst.run()
+    initial = {k_: L(getattr(c, k_).get()) for k_ in trace}
+    rec = {k_: [] for k_ in trace}
+    keys = []
+    for t in range(steps):
+        if reset_at is not None and t == reset_at:
+            rst.run()
+        for name_, arr in inputs.items():
+            getattr(c, name_).set(jnp.asarray(arr[t]))
+        adv.run(t=t * dt, dt=dt)
+        for k_ in trace:
+            rec[k_].append(L(getattr(c, k_).get()))
+        if key_trace:
+            keys.append(np.asarray(c.key.get()).astype(np.uint32).tolist())
+    for k_, vals in rec.items():
+        assert np.all(np.isfinite(np.asarray(vals, dtype=np.float32))), (cls.__name__, kw, k_)
+    kw_out = {k_: (list(v) if isinstance(v, tuple) else v) for k_, v in kw.items()}
+    case = {"component": cls.__name__, "kwargs": kw_out, "n_units": n, "batch_size": batch, "key_seed": seed, "dt": dt,
+            "steps": steps, "inputs": {k_: L(v) for k_, v in inputs.items()}, "initial": initial, "trace": rec,
+            "note": note}
+    if reset_at is not None:
+        case["reset_at"] = reset_at
+    if key_trace:
+        case["key_trace"] = keys
+    return case
+
+def u_in(steps, b, n, lo, hi):
+    return rng_cells.uniform(lo, hi, size=(steps, b, n)).astype(np.float32)
+def spikes_in(steps, b, n, p):
+    return (rng_cells.uniform(0, 1, size=(steps, b, n)) < p).astype(np.float32)
+def const_in(steps, b, n, lo, hi):
+    x = rng_cells.uniform(lo, hi, size=(1, b, n)).astype(np.float32)
+    return np.repeat(x, steps, axis=0)
+
+cells = {}
+# --- SLIFCell: tau_m, resist_m, thr required; thresholds = thr + uniform jitter (2nd key split) ---
+SLIF_TR = ["v", "s", "thr", "rfr", "tols", "surrogate", "j"]
+cells["slif_defaults"] = cell_case(SLIFCell, dict(tau_m=20., resist_m=1., thr=0.4), 5, 1, 101, 1.0, 120,
+                                   {"j": u_in(120, 1, 5, 0.2, 1.5)}, SLIF_TR)
+cells["slif_refract_sticky_adaptive_batch2"] = cell_case(
+    SLIFCell, dict(tau_m=10., resist_m=1.5, thr=0.5, thr_gain=0.02, thr_leak=0.002, refract_time=3., sticky_spikes=True,
+                   thr_jitter=0.1), 4, 2, 102, 1.0, 120, {"j": u_in(120, 2, 4, 0.0, 1.6)}, SLIF_TR, reset_at=60,
+    note="thr_persist=False: reset at reset_at restores thr to its initial value")
+cells["slif_persist_inhibition"] = cell_case(
+    SLIFCell, dict(tau_m=8., resist_m=1., thr=0.45, resist_inh=0.3, thr_persist=True, thr_gain=0.01, thr_leak=0.001,
+                   refract_time=2.), 5, 1, 103, 0.5, 160, {"j": u_in(160, 1, 5, 0.0, 2.0)}, SLIF_TR, reset_at=80,
+    note="lateral inhibition uses the previous step's s and the cell's internal inh_weights (1st key split); "
+         "thr_persist=True: thr is not reset at reset_at")
+cells["slif_rho_b_batch2"] = cell_case(
+    SLIFCell, dict(tau_m=12., resist_m=1.3, thr=0.3, rho_b=0.002, refract_time=1.5, thr_jitter=0., resist_inh=0.2), 5, 2, 104, 1.0, 100,
+    {"j": u_in(100, 2, 5, -0.2, 1.4)}, SLIF_TR,
+    note="rho_b > 0: thr += (sum_row(s) - 1) * rho_b, floored at 0.025 (thr becomes [batch, n])")
+
+# --- IFCell (no batch_size argument: batch is always 1) ---
+IF_TR = ["v", "s", "rfr", "tols"]
+cells["if_defaults"] = cell_case(IFCell, dict(tau_m=10.), 5, 1, 201, 0.1, 200,
+                                 {"j": u_in(200, 1, 5, -20., 90.)}, IF_TR, batch_kw=False,
+                                 note="no batch_size argument; lower_clamp_voltage=True clamps v at v_rest")
+cells["if_refract_rk2"] = cell_case(IFCell, dict(tau_m=5., resist_m=2., thr=-50., v_rest=-70., v_reset=-65., refract_time=1.,
+                                                 integration_type="rk2"), 4, 1, 202, 0.1, 200,
+                                    {"j": u_in(200, 1, 4, 0., 30.)}, IF_TR, batch_kw=False, reset_at=100)
+cells["if_no_clamp"] = cell_case(IFCell, dict(tau_m=8., refract_time=0.5, lower_clamp_voltage=False), 4, 1, 203, 0.1, 150,
+                                 {"j": u_in(150, 1, 4, -40., 70.)}, IF_TR, batch_kw=False,
+                                 note="lower_clamp_voltage=False: 3.1.1 stores the pre-reset voltage, so v is never reset "
+                                      "after a spike (quirk) and it is not clamped")
+
+# --- QuadLIFCell (LIFCell subclass; no batch_size) ---
+Q_TR = ["v", "s", "s_raw", "rfr", "thr_theta", "tols"]
+cells["quadlif_defaults"] = cell_case(QuadLIFCell, dict(tau_m=10.), 5, 1, 301, 0.1, 200,
+                                      {"j": u_in(200, 1, 5, 0., 15.)}, Q_TR, batch_kw=False)
+cells["quadlif_rk2_adaptive"] = cell_case(
+    QuadLIFCell, dict(tau_m=8., resist_m=1.5, thr=-50., v_rest=-66., v_reset=-62., v_scale=-45., critical_v=0.05,
+                      tau_theta=40., theta_plus=0.8, refract_time=2., integration_type="midpoint"), 5, 1, 302, 0.1, 200,
+    {"j": u_in(200, 1, 5, 10., 40.)}, Q_TR, batch_kw=False, reset_at=120,
+    note="thr_theta is not reset by reset")
+cells["quadlif_vmin_critical_V_alias"] = cell_case(
+    QuadLIFCell, dict(tau_m=10., v_reset=-68., critical_V=0.05, v_min=-70., refract_time=1., tau_theta=0.), 4, 1, 303, 0.1, 200,
+    {"j": u_in(200, 1, 4, 20., 45.)}, Q_TR, batch_kw=False,
+    note="critical_V is the deprecated alias of critical_v; tau_theta=0 disables the threshold update; v_min clamps v")
+cells["quadlif_one_spike"] = cell_case(
+    QuadLIFCell, dict(tau_m=10., critical_v=0.03, refract_time=1., one_spike=True), 4, 1, 304, 0.1, 200,
+    {"j": u_in(200, 1, 4, 20., 45.)}, Q_TR, batch_kw=False, key_trace=True,
+    note="one_spike: key, skey = split(key); s = one_hot(argmax(s * uniform(skey, s.shape))) if any spike; key advances "
+         "every step; key_trace = key (uint32 pair) after each step")
+cells["quadlif_max_one_spike"] = cell_case(
+    QuadLIFCell, dict(tau_m=10., critical_v=0.03, refract_time=1., max_one_spike=True), 4, 1, 305, 0.1, 200,
+    {"j": u_in(200, 1, 4, 20., 45.)}, Q_TR, batch_kw=False,
+    note="max_one_spike (LIFCell kwarg passed through **kwargs): s = s * one_hot(argmax(v before the step))")
+
+# --- AdExCell ---
+A_TR = ["v", "w", "s", "tols"]
+cells["adex_defaults"] = cell_case(AdExCell, {}, 5, 1, 401, 0.5, 200, {"j": u_in(200, 1, 5, 20., 60.)}, A_TR)
+cells["adex_rk2_batch2"] = cell_case(AdExCell, dict(integration_type="rk2", v_sharpness=8., tau_m=10., resist_m=0.8, tau_w=100., a=0.3, b=2.),
+                                     4, 2, 402, 0.2, 200, {"j": u_in(200, 2, 4, 30., 80.)}, A_TR, reset_at=100,
+                                     note="v_sharpness=8 keeps the midpoint stage finite (with the default 2, rk2 overflows exp to inf and the reset gives NaN)")
+cells["adex_bursting_v_thr_alias"] = cell_case(
+    AdExCell, dict(tau_m=5., resist_m=0.7, tau_w=100., v_sharpness=1.5, intrinsic_mem_thr=-50., v_thr=0., v_rest=-70.,
+                   v_reset=-51., a=0.5, b=7., v0=-68., w0=1.), 4, 1, 403, 0.2, 200,
+    {"j": u_in(200, 1, 4, 60., 120.)}, A_TR, note="v_thr is the deprecated alias of thr")
+
+# --- IzhikevichCell (no batch_size) ---
+I_TR = ["v", "w", "s", "tols"]
+izh_types = {
+    "izh_regular_spiking": ({}, 0.25, 10., 20.),
+    "izh_intrinsically_bursting_rk2": (dict(v_reset=-55., w_reset=4., integration_type="rk2"), 0.25, 10., 20.),
+    "izh_chattering": (dict(v_reset=-50., w_reset=2.), 0.25, 10., 20.),
+    "izh_fast_spiking_resist": (dict(tau_w=10., resist_m=1.7), 0.25, 6., 12.),
+    "izh_low_threshold": (dict(tau_w=10., coupling_factor=0.25, w_reset=2.), 0.25, 5., 15.),
+    "izh_resonator_rk2": (dict(tau_w=10., coupling_factor=0.26, integration_type="midpoint", tau_m=2.), 0.5, 5., 15.),
+}
+for i_, (name_, (kw_, dt_, lo_, hi_)) in enumerate(izh_types.items()):
+    cells[name_] = cell_case(IzhikevichCell, kw_, 4, 1, 501 + i_, dt_, 200, {"j": u_in(200, 1, 4, lo_, hi_)}, I_TR,
+                             batch_kw=False, reset_at=(100 if i_ == 0 else None),
+                             note="spikes are taken from v BEFORE the step (s = v_prev > v_thr), so v overshoots for one step")
+
+# --- FitzhughNagumoCell (no batch_size) ---
+F_TR = ["v", "w", "s", "tols"]
+cells["fn_defaults"] = cell_case(FitzhughNagumoCell, {}, 4, 1, 601, 0.5, 200, {"j": u_in(200, 1, 4, 0.3, 1.0)}, F_TR,
+                                 batch_kw=False, note="s = v > v_thr on every step above threshold (no reset by default)")
+cells["fn_rk2_spike_reset"] = cell_case(
+    FitzhughNagumoCell, dict(integration_type="rk2", spike_reset=True, v0=-1.2, w0=-0.6, v_thr=1.0), 4, 1, 602, 0.5, 200,
+    {"j": u_in(200, 1, 4, 0.3, 1.2)}, F_TR, batch_kw=False, reset_at=100)
+cells["fn_params"] = cell_case(
+    FitzhughNagumoCell, dict(tau_m=2., resist_m=1.5, tau_w=10., alpha=0.5, beta=0.6, gamma=2.5, v_thr=0.9), 4, 1, 603,
+    0.5, 200, {"j": u_in(200, 1, 4, 0.2, 0.8)}, F_TR, batch_kw=False)
+
+# --- WTASCell ---
+W_TR = ["v", "s", "thr", "rfr", "tols"]
+cells["wtas_defaults"] = cell_case(WTASCell, dict(tau_m=1.), 5, 1, 701, 1.0, 80,
+                                   {"j": rng_cells.normal(0, 2.0, size=(80, 1, 5)).astype(np.float32)}, W_TR)
+cells["wtas_refract_batch2_thrBase_alias"] = cell_case(
+    WTASCell, dict(tau_m=5., resist_m=1.5, thrBase=0.3, thr_gain=0.05, refract_time=2., thr_jitter=0.02), 4, 2, 702, 1.0, 80,
+    {"j": rng_cells.normal(0, 1.5, size=(80, 2, 4)).astype(np.float32)}, W_TR, reset_at=40,
+    note="thrBase is the deprecated alias of thr_base; thr is [1, n] until the first step, then [batch, n]; "
+         "reset does not touch thr")
+cells["wtas_threshold_floor"] = cell_case(
+    WTASCell, dict(tau_m=1., thr_base=0.3, thr_gain=0.15, refract_time=1.), 6, 1, 703, 0.5, 60,
+    {"j": rng_cells.normal(0, 1.0, size=(60, 1, 6)).astype(np.float32)}, W_TR,
+    note="large thr_gain drives thr to its floor 0.025")
+
+# --- LatencyCell: process = calc_spike_times >> advance_state each step ---
+LT_TR = ["outputs", "mask", "clip_mask", "targ_sp_times", "tols"]
+LT_NOTE = ("process = calc_spike_times then advance_state, each step, with t = step*dt (the cell uses t, not dt; "
+           "spike times are compared with t)")
+def lat_inputs(steps, b, n, half=True):
+    a = rng_cells.uniform(0, 1, size=(1, b, n)).astype(np.float32)
+    a[0, 0, 0] = 0.005; a[0, -1, -1] = 0.0100001; a[0, 0, 1 % n] = 1.0
+    x = np.repeat(a, steps, axis=0)
+    if half:
+        x[steps // 2:] = rng_cells.uniform(0, 1, size=(1, b, n)).astype(np.float32)
+    return x
+LT = ("calc_spike_times", "advance_state")
+cells["latency_defaults"] = cell_case(LatencyCell, {}, 5, 1, 801, 1.0, 40, {"inputs": lat_inputs(40, 1, 5)}, LT_TR,
+                                      reset_at=20, methods=LT,
+                                      note=LT_NOTE + "; inputs change at reset_at; 3.1.1 passes num_steps (1.0) as eps, so every "
+                                                     "input below threshold+1 gets the same time")
+cells["latency_log_eps_first_clip_batch2"] = cell_case(
+    LatencyCell, dict(tau=30., threshold=0.05, first_spike_time=3., clip_spikes=True, num_steps=1e-7), 5, 2, 802, 1.0, 60,
+    {"inputs": lat_inputs(60, 2, 5)}, LT_TR, reset_at=30, methods=LT,
+    note=LT_NOTE + "; inputs change at reset_at; num_steps=1e-7 lands in the eps slot of the log encoder (positional "
+                   "mix-up in 3.1.1), which recovers the documented log code")
+cells["latency_log_normalize_ignored"] = cell_case(
+    LatencyCell, dict(tau=100., threshold=0.02, normalize=True, num_steps=0.3), 6, 1, 803, 1.0, 50,
+    {"inputs": lat_inputs(50, 1, 6, half=False)}, LT_TR, methods=LT,
+    note=LT_NOTE + "; normalize=True is NOT applied by 3.1.1's log encoder (it lands in the num_steps slot) and "
+                   "num_steps=0.3 acts as eps")
+cells["latency_linear"] = cell_case(
+    LatencyCell, dict(tau=40., threshold=0.1, linearize=True), 6, 1, 804, 1.0, 50,
+    {"inputs": lat_inputs(50, 1, 6, half=False)}, LT_TR, methods=LT, note=LT_NOTE)
+cells["latency_linear_normalize_first_batch2"] = cell_case(
+    LatencyCell, dict(tau=5., threshold=0.1, linearize=True, normalize=True, num_steps=40., first_spike_time=2.,
+                      clip_spikes=True), 5, 2, 805, 0.5, 90,
+    {"inputs": lat_inputs(90, 2, 5, half=False)}, LT_TR, methods=LT, note=LT_NOTE + "; dt=0.5 so t = 0, 0.5, 1, ...")
+
+# --- ExpKernel: dt is a constructor argument (window length int(nu/dt)+1) ---
+E_TR = ["epsp", "tf"]
+E_NOTE = "advance_state(t) with t = step*dt (the cell uses t only); tf = spike-time window [win_len, batch, n]"
+cells["expkernel_defaults"] = cell_case(ExpKernel, dict(dt=1.0), 4, 1, 901, 1.0, 60,
+                                        {"inputs": spikes_in(60, 1, 4, 0.35)}, E_TR, note=E_NOTE)
+cells["expkernel_tau_nu_batch2"] = cell_case(
+    ExpKernel, dict(dt=0.5, tau_w=5., nu=3.), 3, 2, 902, 0.5, 80, {"inputs": spikes_in(80, 2, 3, 0.3)}, E_TR,
+    reset_at=40, note=E_NOTE + "; win_len = int(3/0.5)+1 = 7")
+cells["expkernel_float_window_graded"] = cell_case(
+    ExpKernel, dict(dt=0.1, tau_w=0.4, nu=0.3), 3, 1, 903, 0.1, 60,
+    {"inputs": spikes_in(60, 1, 3, 0.5) * u_in(60, 1, 3, 0.5, 1.5)}, E_TR,
+    note=E_NOTE + "; win_len = int(0.3/0.1)+1 = 3 (0.3/0.1 = 2.9999999999999996 in float64); graded inputs: tf = s*t")
+
+# --- LeakyNoiseCell: inputs j_input and j_recurrent; key advances every step ---
+LN_TR = ["x", "r", "r_prime"]
+LN_NOTE = ("eps_pre and eps_post are the SAME draw: both normal(split(key)[1], x.shape); the key becomes split(key)[0] "
+           "each step; key_trace = key after each step")
+cells["leaky_noise_defaults"] = cell_case(
+    LeakyNoiseCell, dict(tau_x=10.), 5, 1, 1001, 1.0, 60,
+    {"j_input": u_in(60, 1, 5, -1., 2.), "j_recurrent": u_in(60, 1, 5, -0.5, 0.5)}, LN_TR, key_trace=True,
+    reset_at=30, note=LN_NOTE + "; reset does not touch the key")
+cells["leaky_noise_rk2_tanh_batch2"] = cell_case(
+    LeakyNoiseCell, dict(tau_x=5., act_fx="tanh", integration_type="midpoint", sigma_pre=0.5, sigma_post=0.2,
+                         leak_scale=0.5), 4, 2, 1002, 0.5, 60,
+    {"j_input": u_in(60, 2, 4, -1., 1.), "j_recurrent": u_in(60, 2, 4, -0.5, 0.5)}, LN_TR, key_trace=True, note=LN_NOTE)
+cells["leaky_noise_heun_is_rk4_sigmoid"] = cell_case(
+    LeakyNoiseCell, dict(tau_x=4., act_fx="sigmoid", integration_type="heun", sigma_rec=0.3, sigma_post=0.05), 4, 1, 1003,
+    1.0, 50, {"j_input": u_in(50, 1, 4, -2., 2.), "j_recurrent": u_in(50, 1, 4, -0.5, 0.5)}, LN_TR, key_trace=True,
+    note=LN_NOTE + "; integration_type 'heun' (code 2) selects step_rk4 in 3.1.1; sigma_rec is the deprecated alias of sigma_pre")
+cells["leaky_noise_noiseless_lrelu"] = cell_case(
+    LeakyNoiseCell, dict(tau_x=3., act_fx="lrelu", sigma_pre=0., sigma_post=0., leak_scale=0.), 4, 2, 1004, 0.5, 40,
+    {"j_input": u_in(40, 2, 4, -1., 1.), "j_recurrent": u_in(40, 2, 4, -0.5, 0.5)}, LN_TR, key_trace=True,
+    note=LN_NOTE + "; leak_scale=0 (pure integrator), no noise")
+
+dump("spiking_cells", {"description": "SLIF, IF, QuadLIF, AdEx, Izhikevich, FitzHugh-Nagumo and WTAS spiking cells, "
+                                      "LatencyCell, ExpKernel and LeakyNoiseCell, each driven by given inputs. Per case: the "
+                                      "component is built with kwargs (+ n_units, batch_size if the class takes it, "
+                                      "key=PRNGKey(key_seed)); reset once; then for each step k: if k == reset_at, reset; "
+                                      "every input compartment set from inputs[name][k]; the advance process run with "
+                                      "t=k*dt, dt=dt; trace = compartments after each step ([batch, n] per step, "
+                                      "tf [win_len, batch, n]); initial = compartments after the first reset; "
+                                      "key_trace (uint32 pairs) where the class draws randomness while running.",
+                       "cases": cells})
+print("done 15")
+
+# ---------- 16. jnp.exp as XLA computes it (jitted), on values across its ranges ----------
+rng_exp = np.random.default_rng(1616)
+xs = np.concatenate([rng_exp.normal(0, 3, 3000), rng_exp.uniform(-90, 90, 2000), rng_exp.uniform(-1e-3, 1e-3, 300),
+                     rng_exp.uniform(86, 89, 300), rng_exp.uniform(-105, -85, 500),
+                     np.array([0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 88.72, 88.73, 89.0, -87.33, -87.34, -103.9, -104.0,
+                               -200.0, 200.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40, 3.4e38, -3.4e38])]).astype(np.float32)
+dump("xla_exp", {"description": "jax.jit(jnp.exp) of float32 values (bit patterns as uint32); XLA's CPU code flushes "
+                                "subnormal results to 0",
+                 "x_bits": xs.view(np.uint32).tolist(),
+                 "exp_bits": np.asarray(jax.jit(jnp.exp)(jnp.asarray(xs))).view(np.uint32).tolist()})
+print("done 16")

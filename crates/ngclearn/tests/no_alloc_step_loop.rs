@@ -120,6 +120,132 @@ fn the_other_components_do_not_allocate_either() {
     assert!(spikes > 0.0, "the LIF cells did spike");
 }
 
+/// The other spiking cells, the latency encoder, the exponential kernel and the leaky
+/// noise cell, with the options that draw (one_spike, the noise) or keep scratch
+/// (inhibition, bkwta, the kernel's window), step and reset without allocating.
+#[test]
+fn the_other_cells_do_not_allocate_either() {
+    use ngclearn::core::class::Registry;
+    use ngclearn::io::kwargs::Kwargs;
+    use ngclearn::prelude::*;
+    use serde_json::json;
+    let cells = [
+        (
+            "slif",
+            "SLIFCell",
+            json!({"n_units": 6, "tau_m": 5.0, "resist_m": 1.5, "thr": 0.3,
+            "resist_inh": 0.2, "thr_gain": 0.01, "thr_leak": 0.001, "refract_time": 1.0,
+            "sticky_spikes": true, "batch_size": 2}),
+        ),
+        (
+            "slif_rho",
+            "SLIFCell",
+            json!({"n_units": 6, "tau_m": 5.0, "resist_m": 1.0, "thr": 0.3,
+            "rho_b": 0.001, "resist_inh": 0.1, "batch_size": 2}),
+        ),
+        (
+            "if",
+            "IFCell",
+            json!({"n_units": 6, "tau_m": 5.0, "thr": -64.0}),
+        ),
+        (
+            "quad",
+            "QuadLIFCell",
+            json!({"n_units": 6, "tau_m": 5.0, "one_spike": true,
+            "integration_type": "rk2"}),
+        ),
+        (
+            "adex",
+            "AdExCell",
+            json!({"n_units": 6, "integration_type": "rk2", "v_sharpness": 8.0}),
+        ),
+        ("izh", "IzhikevichCell", json!({"n_units": 6})),
+        (
+            "fn",
+            "FitzhughNagumoCell",
+            json!({"n_units": 6, "spike_reset": true}),
+        ),
+        (
+            "wtas",
+            "WTASCell",
+            json!({"n_units": 6, "tau_m": 1.0, "batch_size": 2}),
+        ),
+        ("lat", "LatencyCell", json!({"n_units": 6, "batch_size": 2})),
+        (
+            "ek",
+            "ExpKernel",
+            json!({"n_units": 6, "dt": 0.1, "nu": 1.0, "batch_size": 2}),
+        ),
+        (
+            "ln",
+            "LeakyNoiseCell",
+            json!({"n_units": 6, "tau_x": 5.0, "act_fx": "sigmoid",
+            "integration_type": "heun", "batch_size": 2}),
+        ),
+        (
+            "ln_wta",
+            "LeakyNoiseCell",
+            json!({"n_units": 6, "tau_x": 5.0, "act_fx": "bkwta"}),
+        ),
+    ];
+    let mut ctx = Context::new("more");
+    let mut calls = Vec::new();
+    for (i, (name, class, kw)) in cells.iter().enumerate() {
+        let cls = Registry::builtin().get(class).unwrap();
+        let mut map = kw.as_object().unwrap().clone();
+        map.insert("name".into(), json!(name));
+        map.insert("key".into(), json!([0, 40 + i]));
+        let mut k = Kwargs::new("test", name, cls.schema.signature, &[], &map).unwrap();
+        ctx.add_boxed(cls.build(&mut k).unwrap()).unwrap();
+        k.finish().unwrap();
+        if *class == "LatencyCell" {
+            calls.push((*name, ctx.method(name, "calc_spike_times").unwrap()));
+        }
+        calls.push((*name, Method::AdvanceState));
+    }
+    ctx.process("adv", &calls).unwrap();
+    let resets: Vec<_> = cells.iter().map(|c| (c.0, Method::Reset)).collect();
+    ctx.process("rst", &resets).unwrap();
+    let mut m = ctx.build().unwrap();
+    for (name, class, _) in &cells {
+        let inputs: &[&str] = match *class {
+            "LatencyCell" | "ExpKernel" => &["inputs"],
+            "LeakyNoiseCell" => &["j_input", "j_recurrent"],
+            _ => &["j"],
+        };
+        let scale = match *class {
+            "AdExCell" => 40.0,
+            "IzhikevichCell" => 12.0,
+            _ => 1.0,
+        };
+        for c in inputs {
+            let path = format!("{name}:{c}");
+            let dim = m.get(&path).unwrap().dim();
+            let v = ndarray::Array2::from_shape_fn(dim, |(b, j)| {
+                scale * (0.2 + 0.7 * ((b + 2 * j) % 5) as f32)
+            });
+            m.set(&path, &v).unwrap();
+        }
+    }
+    let (adv, rst) = (m.process_id("adv").unwrap(), m.process_id("rst").unwrap());
+    m.run(adv, 0.1, 0.1).unwrap();
+    let before = allocs();
+    for t in 2..=1000 {
+        m.run(adv, t as f32 * 0.1, 0.1).unwrap();
+    }
+    let after = allocs();
+    for name in [
+        "slif", "slif_rho", "if", "quad", "adex", "izh", "fn", "wtas", "lat",
+    ] {
+        let tols = m.get(&format!("{name}:tols")).unwrap();
+        assert!(tols.sum() > 0.0, "{name} never spiked");
+    }
+    let before_reset = allocs();
+    m.run(rst, 0.0, 0.1).unwrap();
+    assert_eq!(after - before, 0, "allocations in the step loop");
+    assert_eq!(allocs() - before_reset, 0, "allocations in reset");
+}
+
 /// The encoders' fast random mode does not allocate in the step loop either.
 #[test]
 fn the_fast_random_mode_does_not_allocate() {

@@ -4,6 +4,7 @@ arguments and gives it its compartments and methods as attributes."""
 import json
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -69,6 +70,32 @@ def _jsonable(value, where):
     if arr.ndim == 0 and arr.dtype != object:
         return _jsonable(arr.item(), where)
     raise TypeError(f"{where}: cannot use a {type(value).__name__} here")
+
+
+def _deprecated(qualname, kwargs, renamed):
+    """ngcsimlib's ``deprecate_args``: each old name found in ``kwargs`` is removed with a
+    warning; its value is returned under the new name (``renamed[old]``), which it
+    overrides, as ngclearn's decorator does (a new name of ``None``: dropped)."""
+    out = {}
+    for old, new in renamed.items():
+        if old not in kwargs:
+            continue
+        value = kwargs.pop(old)
+        if new is None:
+            warnings.warn(f'The argument "{old}" is deprecated for {qualname}, and will no longer be supported',
+                          stacklevel=3)
+        else:
+            warnings.warn(f'The argument "{old}" is deprecated for {qualname}, use "{new}" instead', stacklevel=3)
+            out[new] = value
+    return out
+
+
+def _only(qualname, kwargs, allowed=("key",)):
+    """ngclearn's ``JaxComponent`` takes only ``key`` (and what ``allowed`` adds) besides
+    a class's own parameters: anything else is a ``TypeError``, as there."""
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise TypeError(f"{qualname}() got an unexpected keyword argument {unknown[0]!r}")
 
 
 class _Method:

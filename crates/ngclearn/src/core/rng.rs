@@ -16,6 +16,9 @@
 //!   XLA's in about one case in eight.
 //! * `bernoulli(p)`: `uniform < p`.
 //!
+//! The cells' dynamics use XLA's elementwise math from here too: [`exp_xla`] and
+//! [`tanh_xla`] (besides [`ln_xla`] and [`log1p_xla`]).
+//!
 //! All of these are bit-identical to JAX 0.12 on x86-64 with FMA (checked on the
 //! fixtures, and while writing this on millions of draws against JAX itself).
 
@@ -527,6 +530,52 @@ pub fn ln_xla(v: f32) -> f32 {
     let y2 = x.mul_add(p(6), p(7)).mul_add(x, p(8));
     let y = y.mul_add(x3, y1).mul_add(x3, y2).mul_add(x3, q1 * e);
     ((x - 0.5 * x2) + y) + q2 * e
+}
+
+/// `exp` as XLA's CPU code computes it in float32 (`jnp.exp`), which is not the C
+/// library's `expf` (they differ by an ulp on about one input in ten): the input
+/// clamped to [-87.8, 88.8], `n = floor(x * log2(e) + 0.5)` clamped to [-127, 128],
+/// `a = x - n * ln2` with ln(2) split in two (Cody-Waite), Cephes' degree-5
+/// polynomial for `e^a`, all with fused multiply-adds, then `e^a * 2^n` built from
+/// the exponent bits (for `n = 128`, `2 e^a * 2^127`). XLA runs with subnormals
+/// flushed, so a result below the smallest normal float is 0.
+/// Matches `jnp.exp` bit for bit (`tests/parity_xla_math.rs`).
+#[inline]
+pub fn exp_xla(x: f32) -> f32 {
+    if x.is_nan() {
+        return x;
+    }
+    // The constants as XLA writes them (doubles, rounded to float32).
+    const LOG2E: f32 = std::f64::consts::LOG2_E as f32;
+    // ln(2) = LN2_HI + LN2_LO, LN2_HI with 16 significant bits (n * LN2_HI is exact).
+    const LN2_HI: f32 = 0.693_145_751_953_125_f64 as f32;
+    const LN2_LO: f32 = 1.428_606_765_330_187_7e-6_f64 as f32;
+    const P: [f32; 6] = [
+        1.987_569_15e-4_f64 as f32,
+        1.398_199_950_7e-3_f64 as f32,
+        8.333_451_907_3e-3_f64 as f32,
+        4.166_579_589_4e-2_f64 as f32,
+        1.666_666_545_9e-1_f64 as f32,
+        5.000_000_120_1e-1_f64 as f32,
+    ];
+    let x = x.clamp(-87.8, 88.8);
+    let n = x.mul_add(LOG2E, 0.5).floor().clamp(-127.0, 128.0);
+    let a = (-LN2_LO).mul_add(n, (-LN2_HI).mul_add(n, x));
+    let mut z = a.mul_add(P[0], P[1]);
+    for &p in &P[2..] {
+        z = z.mul_add(a, p);
+    }
+    let z = 1.0 + z.mul_add(a * a, a);
+    // 2^n from its biased exponent; n = -127 gives 0, n = 128 doubles z instead.
+    let biased = ((n as i32 + 127) as u32) << 23;
+    let pow2 = biased.min(0x7f00_0000);
+    let z = f32::from_bits(z.to_bits().wrapping_add(biased - pow2));
+    let r = z * f32::from_bits(pow2);
+    if r < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        r
+    }
 }
 
 /// Inverse error function in single precision, as XLA computes it (Giles'

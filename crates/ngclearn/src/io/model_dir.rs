@@ -340,6 +340,15 @@ fn implied_shapes(schema: &Schema, kw: &Kwargs) -> Option<Vec<Vec<Vec<usize>>>> 
     if let Some(n) = kw.peek("n_units") {
         dims.push(("n_units", size(n)?));
     }
+    // ExpKernel's window of spike times: int(nu / dt) + 1 steps.
+    if let Some(dt) = kw.peek("dt") {
+        let nu = match kw.peek("nu") {
+            Some(nu) => nu.as_f64()?,
+            None => crate::components::other::exp_kernel::DEFAULT_NU,
+        };
+        let win_len = crate::components::other::exp_kernel::window_len(nu, dt.as_f64()?)?;
+        dims.push(("win_len", win_len));
+    }
     schema
         .compartments
         .iter()
@@ -350,7 +359,7 @@ fn implied_shapes(schema: &Schema, kw: &Kwargs) -> Option<Vec<Vec<Vec<usize>>>> 
         .collect()
 }
 
-/// `(a, b) or (c, d)` with names from `dims`.
+/// `(a, b) or (c, d)` with names from `dims` (a size may be a product, `a * b`).
 fn shapes_of(text: &str, dims: &[(&str, usize)]) -> Option<Vec<Vec<usize>>> {
     text.split(" or ")
         .map(|alt| {
@@ -360,9 +369,13 @@ fn shapes_of(text: &str, dims: &[(&str, usize)]) -> Option<Vec<Vec<usize>>> {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .map(|t| {
-                    t.parse::<usize>()
-                        .ok()
-                        .or_else(|| dims.iter().find(|(n, _)| *n == t).map(|d| d.1))
+                    t.split('*').map(str::trim).try_fold(1usize, |a, f| {
+                        let d = f
+                            .parse::<usize>()
+                            .ok()
+                            .or_else(|| dims.iter().find(|(n, _)| *n == f).map(|d| d.1))?;
+                        a.checked_mul(d)
+                    })
                 })
                 .collect::<Option<Vec<usize>>>()?;
             let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
@@ -1119,6 +1132,14 @@ mod tests {
                 ("tau_tr", serde_json::json!(20.0)),
                 ("a_delta", serde_json::json!(0.0)),
                 ("exp_beta", serde_json::json!(1.0)),
+                ("resist_m", serde_json::json!(1.0)),
+                ("thr", serde_json::json!(0.4)),
+                ("tau_x", serde_json::json!(10.0)),
+                ("dt", serde_json::json!(0.3)),
+                ("alpha", serde_json::json!(0.1)),
+                ("tau_w", serde_json::json!(50.0)),
+                ("tau_theta", serde_json::json!(20.0)),
+                ("eta", serde_json::json!(0.1)),
             ] {
                 // `shape` is a synapse's (n_pre, n_post); a cell's `shape` (RateCell's 4-D
                 // form) stays unset.
@@ -1129,6 +1150,14 @@ mod tests {
                 if k == "shape" && !synapse {
                     continue;
                 }
+                // These run a batch only as ngclearn 3.1.1 can: batch_size == n_pre (== n_post).
+                let square = ["MSTDPETSynapse", "EventSTDPSynapse", "STPDenseSynapse"]
+                    .contains(&schema.class);
+                let v = if k == "shape" && square {
+                    serde_json::json!([5, 5])
+                } else {
+                    v
+                };
                 if schema.signature.contains(&k) || k == "batch_size" {
                     kwargs.insert(k.into(), v);
                 }

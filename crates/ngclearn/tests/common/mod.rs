@@ -156,9 +156,11 @@ pub fn given_case_model(
     kw.finish().unwrap();
     let mut ctx = Context::new("case");
     ctx.add_boxed(c).unwrap();
+    // Resolved against the class, so that a method of its own (LatencyCell's
+    // calc_spike_times) is found too.
     let calls: Vec<(&str, Method)> = methods
         .iter()
-        .map(|m| (name, Method::parse(m).unwrap()))
+        .map(|m| (name, ctx.method(name, m).unwrap()))
         .collect();
     ctx.process("step", &calls).unwrap();
     ctx.process("rst", &[(name, Method::Reset)]).unwrap();
@@ -183,10 +185,13 @@ pub fn given_case_model(
     m
 }
 
-/// Runs a given-signal case on `m` (built by [`given_case_model`]): reset (again at
-/// `reset_at`), then each step sets every `inputs[c][k]`, runs `step` at
-/// `t = k * dt` and compares every compartment of `trace` (a scalar or a row of
-/// ngclearn's is compared against the whole compartment).
+/// Runs a given-signal case on `m` (built by [`given_case_model`]): reset, then checks
+/// `initial` (if given); again at `reset_at`; then each step sets every `inputs[c][k]`,
+/// runs `step` at `t = k * dt` (formed in double precision and rounded, as ngclearn's
+/// caller forms it) and compares every compartment of `trace` (a scalar or a row of
+/// ngclearn's is compared against the whole compartment, a 3-D value as its 2-D
+/// stacking) and the key against `key_trace` (if given). Compartments the class
+/// declares as spikes must be identical.
 pub fn run_given_case(
     fixture_name: &str,
     case_name: &str,
@@ -194,10 +199,49 @@ pub fn run_given_case(
     m: &mut ngclearn::core::context::Model,
     case: &Value,
 ) {
-    let dt = f(&case["dt"]);
+    let class = case["component"].as_str().unwrap();
+    let schema = ngclearn::core::class::Registry::builtin()
+        .get(class)
+        .unwrap_or_else(|| panic!("{class} is not registered"))
+        .schema;
+    let is_spikes = |c: &str| {
+        schema
+            .compartments
+            .iter()
+            .any(|info| info.name == c && info.spikes)
+    };
+    let dt64 = case["dt"].as_f64().unwrap();
+    let dt = dt64 as f32;
     let steps = case["steps"].as_u64().unwrap() as usize;
     let reset_at = case["reset_at"].as_u64().map(|x| x as usize);
+    let mut r = Report::default();
+    let compare = |m: &ngclearn::core::context::Model,
+                   r: &mut Report,
+                   what: &str,
+                   out: &str,
+                   t: usize,
+                   want: &Value| {
+        let got = m.get(&format!("{name}:{out}")).unwrap();
+        let want = broadcast(as_array(want), got.dim());
+        if is_spikes(out) {
+            r.spikes(what, t, &got, &want);
+        } else {
+            r.check(what, t, &got, &want);
+        }
+    };
     m.run_named("rst", 0.0, dt).unwrap();
+    if let Some(initial) = case["initial"].as_object() {
+        for (out, want) in initial {
+            compare(
+                m,
+                &mut r,
+                &format!("{case_name}.{out} (initial)"),
+                out,
+                0,
+                want,
+            );
+        }
+    }
     let inputs: Vec<(String, Vec<Array2<f32>>)> = case["inputs"]
         .as_object()
         .unwrap()
@@ -205,7 +249,7 @@ pub fn run_given_case(
         .map(|(k, v)| (k.clone(), self::steps(v)))
         .collect();
     let trace = case["trace"].as_object().unwrap();
-    let mut r = Report::default();
+    let keys = case["key_trace"].as_array();
     for t in 0..steps {
         if reset_at == Some(t) {
             m.run_named("rst", 0.0, dt).unwrap();
@@ -213,29 +257,47 @@ pub fn run_given_case(
         for (c, vals) in &inputs {
             m.set(&format!("{name}:{c}"), &vals[t]).unwrap();
         }
-        m.run_named("step", t as f32 * dt, dt).unwrap();
+        m.run_named("step", (t as f64 * dt64) as f32, dt).unwrap();
         for (out, vals) in trace {
-            let got = m.get(&format!("{name}:{out}")).unwrap();
-            let want = as_array(&vals[t]);
-            let want = if want.dim() != got.dim() && want.len() == 1 {
-                Array2::from_elem(got.dim(), want[[0, 0]])
-            } else if want.dim() != got.dim() && want.nrows() == 1 && want.ncols() == got.ncols() {
-                Array2::from_shape_fn(got.dim(), |(_, j)| want[[0, j]])
-            } else {
-                want
-            };
-            r.check(&format!("{case_name}.{out}"), t, &got, &want);
+            compare(m, &mut r, &format!("{case_name}.{out}"), out, t, &vals[t]);
+        }
+        if let Some(keys) = keys {
+            let want: Vec<u32> = keys[t]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_u64().unwrap() as u32)
+                .collect();
+            let got = m.get_key(&format!("{name}:key")).unwrap();
+            assert_eq!(got.0.to_vec(), want, "{case_name}: key after step {t}");
         }
     }
     r.print(fixture_name);
 }
 
-/// A JSON number, vector or matrix as a 2-D array (a number as (1, 1), a vector as a row).
+/// `want` as an array of shape `dim`: a (1, 1) value or a row repeated, else as it is.
+fn broadcast(want: Array2<f32>, dim: (usize, usize)) -> Array2<f32> {
+    if want.dim() != dim && want.len() == 1 {
+        Array2::from_elem(dim, want[[0, 0]])
+    } else if want.dim() != dim && want.nrows() == 1 && want.ncols() == dim.1 {
+        Array2::from_shape_fn(dim, |(_, j)| want[[0, j]])
+    } else {
+        want
+    }
+}
+
+/// A JSON number, vector, matrix or 3-D array as a 2-D array (a number as (1, 1), a
+/// vector as a row, `[a][b][c]` as `(a * b, c)`).
 pub fn as_array(v: &Value) -> Array2<f32> {
     match v {
         Value::Number(_) => Array2::from_elem((1, 1), f(v)),
         Value::Array(rows) if rows.first().is_some_and(|r| r.is_number()) => {
             Array2::from_shape_vec((1, rows.len()), rows.iter().map(f).collect()).unwrap()
+        }
+        Value::Array(blocks) if blocks.first().is_some_and(|b| b[0].is_array()) => {
+            let parts: Vec<Array2<f32>> = blocks.iter().map(mat).collect();
+            let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+            ndarray::concatenate(ndarray::Axis(0), &views).unwrap()
         }
         _ => mat(v),
     }

@@ -3,10 +3,12 @@
 pub mod bernoulli_cell;
 mod draw_ahead;
 mod event_schedule;
+pub mod latency_cell;
 pub mod poisson_cell;
 
 pub use bernoulli_cell::{BernoulliCell, BernoulliCellParams};
 pub(crate) use draw_ahead::DrawService;
+pub use latency_cell::{LatencyCell, LatencyCellParams};
 pub use poisson_cell::{PoissonCell, PoissonCellParams};
 
 use crate::core::component::{filled, valid_name, IndexVec};

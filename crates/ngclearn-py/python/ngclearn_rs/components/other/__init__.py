@@ -1,3 +1,4 @@
+from .expKernel import ExpKernel
 from .varTrace import VarTrace
 
-__all__ = ["VarTrace"]
+__all__ = ["ExpKernel", "VarTrace"]

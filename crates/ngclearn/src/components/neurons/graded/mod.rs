@@ -1,14 +1,17 @@
-//! Graded (non-spiking) cells: the rate cell and the error cells of predictive coding.
+//! Graded (non-spiking) cells: the rate cell and the error cells of predictive coding,
+//! and the leaky noise cell.
 
 pub mod bernoulli_error_cell;
 pub mod gaussian_error_cell;
 pub mod laplacian_error_cell;
+pub mod leaky_noise_cell;
 pub mod rate_cell;
 pub mod reward_error_cell;
 
 pub use bernoulli_error_cell::{BernoulliErrorCell, BernoulliErrorCellParams};
 pub use gaussian_error_cell::{GaussianErrorCell, GaussianErrorCellParams};
 pub use laplacian_error_cell::{LaplacianErrorCell, LaplacianErrorCellParams};
+pub use leaky_noise_cell::{LeakyNoiseCell, LeakyNoiseCellParams};
 pub use rate_cell::{RateCell, RateCellParams};
 pub use reward_error_cell::{RewardErrorCell, RewardErrorCellParams};
 

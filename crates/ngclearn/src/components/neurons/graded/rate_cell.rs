@@ -103,8 +103,9 @@ enum Integrator {
     Rk4,
 }
 
+/// An activation of ngclearn's `create_function` (LeakyNoiseCell uses them too).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Act {
+pub(crate) enum Act {
     Identity,
     Relu,
     Lrelu,
@@ -122,15 +123,26 @@ enum Act {
     Softmax,
 }
 
+/// `exp`: XLA's when `XLA` (bit for bit with `jnp.exp`), else the C library's (what
+/// RateCell has computed with so far).
 #[inline(always)]
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
+fn exp<const XLA: bool>(x: f32) -> f32 {
+    if XLA {
+        crate::core::rng::exp_xla(x)
+    } else {
+        x.exp()
+    }
+}
+
+#[inline(always)]
+fn sigmoid<const XLA: bool>(x: f32) -> f32 {
+    1.0 / (1.0 + exp::<XLA>(-x))
 }
 
 /// ngclearn's `d_swish(x, beta)`.
 #[inline(always)]
-fn d_swish(x: f32, beta: f32) -> f32 {
-    let e = (-x).exp();
+fn d_swish<const XLA: bool>(x: f32, beta: f32) -> f32 {
+    let e = exp::<XLA>(-x);
     ((1.0 / (e + 1.0)) + (e * x) / ((e + 1.0) * (e + 1.0))) * beta
 }
 
@@ -154,7 +166,7 @@ fn maximum(a: f32, b: f32) -> f32 {
 }
 
 impl Act {
-    fn parse(name: &str, omega: Option<f32>, who: &str) -> Result<Act> {
+    pub(crate) fn parse(name: &str, omega: Option<f32>, who: &str) -> Result<Act> {
         Ok(match name {
             "identity" => Act::Identity,
             "relu" => Act::Relu,
@@ -190,9 +202,9 @@ impl Act {
         })
     }
 
-    /// fx(x), elementwise (softmax is done per row elsewhere).
+    /// fx(x), elementwise (softmax is done per row elsewhere), with XLA's `exp` if `XLA`.
     #[inline(always)]
-    fn f(self, x: f32) -> f32 {
+    pub(crate) fn f<const XLA: bool>(self, x: f32) -> f32 {
         match self {
             Act::Identity => x + 0.0,
             Act::Relu => maximum(x, 0.0),
@@ -212,23 +224,23 @@ impl Act {
                 }
             }
             Act::Tanh => tanh_xla(x),
-            Act::Sigmoid => sigmoid(x),
+            Act::Sigmoid => sigmoid::<XLA>(x),
             Act::Softplus => {
                 // jnp.logaddexp(x, 0)
                 let amax = maximum(x, 0.0);
                 if x.is_nan() {
                     x
                 } else {
-                    amax + log1p_xla((-x.abs()).exp())
+                    amax + log1p_xla(exp::<XLA>(-x.abs()))
                 }
             }
             Act::Elu => {
                 let m = step01(x >= 0.0);
-                x * m + ((x.exp() - 1.0) * 1.0) * (1.0 - m)
+                x * m + ((exp::<XLA>(x) - 1.0) * 1.0) * (1.0 - m)
             }
-            Act::Silu => x * sigmoid(x * 1.0),
-            Act::Gelu => x * sigmoid(x * 1.702),
-            Act::Telu => x * tanh_xla(x.exp()),
+            Act::Silu => x * sigmoid::<XLA>(x * 1.0),
+            Act::Gelu => x * sigmoid::<XLA>(x * 1.702),
+            Act::Telu => x * tanh_xla(exp::<XLA>(x)),
             Act::Sine(w) => (w * x).sin(),
             Act::UnitThreshold => step01(x >= 1.0),
             Act::Heaviside => step01(x >= 0.0),
@@ -236,9 +248,9 @@ impl Act {
         }
     }
 
-    /// fx'(x), as ngclearn's `d_*` functions compute it.
+    /// fx'(x), as ngclearn's `d_*` functions compute it, with XLA's `exp` if `XLA`.
     #[inline(always)]
-    fn df(self, x: f32) -> f32 {
+    pub(crate) fn df<const XLA: bool>(self, x: f32) -> f32 {
         match self {
             Act::Identity | Act::UnitThreshold | Act::Heaviside => x * 0.0 + 1.0,
             Act::Relu => step01(x >= 0.0),
@@ -253,7 +265,7 @@ impl Act {
                 (-t).mul_add(t, 1.0)
             }
             Act::Sigmoid | Act::Softplus => {
-                let s = sigmoid(x);
+                let s = sigmoid::<XLA>(x);
                 if self == Act::Sigmoid {
                     s * (1.0 - s)
                 } else {
@@ -262,12 +274,12 @@ impl Act {
             }
             Act::Elu => {
                 let m = step01(x >= 0.0);
-                m + (1.0 - m) * (x.exp() * 1.0)
+                m + (1.0 - m) * (exp::<XLA>(x) * 1.0)
             }
-            Act::Silu => d_swish(x, 1.0),
-            Act::Gelu => d_swish(x, 1.702),
+            Act::Silu => d_swish::<XLA>(x, 1.0),
+            Act::Gelu => d_swish::<XLA>(x, 1.702),
             Act::Telu => {
-                let ex = x.exp();
+                let ex = exp::<XLA>(x);
                 let t = tanh_xla(ex);
                 t + x * ex * (1.0 - t * t)
             }
@@ -490,7 +502,7 @@ impl RateCell {
         }
         let act = self.act;
         for (f, &x) in self.z_f.iter_mut().zip(&self.z) {
-            *f = act.f(x) * scale;
+            *f = act.f::<false>(x) * scale;
         }
     }
 }
@@ -504,7 +516,7 @@ impl RateCell {
             for i in 0..self.z.len() {
                 let (row, col) = (i / self.n_units, i % self.n_units);
                 let z = self.z[[row, col]];
-                let j = (self.j[[row, col]] * act.df(z)) * r;
+                let j = (self.j[[row, col]] * act.df::<false>(z)) * r;
                 let mut z2 = self.integrate(z, j + self.j_td[[row, col]], dt);
                 if self.soft_threshold {
                     z2 = maximum(z2 - l, 0.0) - maximum(-z2 - l, 0.0);

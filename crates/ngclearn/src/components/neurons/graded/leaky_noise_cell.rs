@@ -1,0 +1,365 @@
+//! `LeakyNoiseCell`: a graded cell with a leaky, noise-driven state and a noisy
+//! rectified output.
+//!
+//! Each step of `dt`, as ngclearn 3.1.1's code computes it (float32; `fma` is one
+//! rounding, as XLA fuses it):
+//! ```text
+//! (key, sub) = split(key);  eps = normal(sub, (batch_size, n_units))
+//! g     = sqrt((2 * tau_x) * (sigma_pre * sigma_pre))
+//! dx(z) = fma(g, eps, fma(-z, leak_scale, j_recurrent + j_input)) * (1 / tau_x)      Euler
+//!       = (fma(-z, leak_scale, j_recurrent + j_input) + g * eps) * (1 / tau_x)       rk2, rk4
+//! x     = fma(dx(x), dt, x)                         euler
+//!       = fma(dx(fma(dx(x), dt/2, x)), dt, x)       rk2/midpoint
+//!       = fma((((k1 + 2 k2) + 2 k3) + k4) * (1/6), dt, x)   classic RK4, k2, k3 at dt/2
+//! r     = fma(eps, sigma_post, fx(x));   r_prime = fx'(x)
+//! ```
+//! Where ngclearn 3.1.1's code differs from its docs, the code is followed:
+//! - the pre- and post-rectification noises are the *same* draw (both come from
+//!   `split(key)[1]` of the same key), and the noise is not scaled by `sqrt(dt)`;
+//! - `sigma_post` defaults to 0.1 (the docs say 0);
+//! - integrators: "euler" steps by Euler, "midpoint"/"rk2" by the midpoint method,
+//!   "heun"/"rk2_heun" by classic RK4; "ralston"/"rk2_ralston" and "rk4" fail in
+//!   ngclearn at the first step (a missing table entry) and are refused here;
+//! - `reset` does nothing: ngclearn's compiles to a call that never reaches the state,
+//!   so `x`, `r`, `r_prime`, the inputs and the key keep their values.
+//!
+//! Activations are ngclearn's (`create_function`): identity, relu, lrelu, relu6, tanh,
+//! sigmoid, softplus, elu, silu, gelu, telu, sine (frequency 30), unit_threshold,
+//! heaviside, and bkwta (1 where x is among the 5 largest of its row, ties included;
+//! also its own "derivative"), which needs `n_units >= 5`. softmax (whose derivative is
+//! a `(batch, n, n)` Jacobian) and ngclearn's 4-D `shape` are not provided.
+
+use crate::components::input_encoders::N_UNITS;
+use crate::components::neurons::graded::rate_cell::Act;
+use crate::components::neurons::integrator_code;
+use crate::core::class::ComponentClass;
+use crate::core::component::{filled, valid_name, Component, WriteToken};
+use crate::core::rng::Key;
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::error::{Error, Result};
+use crate::io::kwargs::Kwargs;
+use crate::{Compartments, Params};
+use ndarray::Array2;
+
+/// Parameters of a [`LeakyNoiseCell`], with ngclearn's names and defaults, in its
+/// constructor's order.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct LeakyNoiseCellParams {
+    /// State time constant
+    #[param(check = positive, units = "ms")]
+    pub tau_x: f32,
+    /// Rectification function fx
+    #[param(default = String::from("relu"), text = "relu")]
+    pub act_fx: String,
+    /// euler, midpoint/rk2, or heun (which runs RK4, as in ngclearn)
+    #[param(default = String::from("euler"), text = "euler")]
+    pub integration_type: String,
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count)]
+    pub batch_size: usize,
+    /// Scale of the noise driving the state
+    #[param(default = 0.1, check = finite, aliases = ["sigma_rec"])]
+    pub sigma_pre: f32,
+    /// Scale of the noise added to the output r
+    #[param(default = 0.1, check = finite)]
+    pub sigma_post: f32,
+    /// Scale of the leak (0: a pure integrator)
+    #[param(default = 1.0, check = finite)]
+    pub leak_scale: f32,
+    /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
+    #[param(default = None, text = "none", skip_kwargs)]
+    pub shape: Option<Array2<f32>>,
+    /// JAX PRNG key (draws the noise)
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Integrator {
+    Euler,
+    Midpoint,
+    Rk4,
+}
+
+/// The rectifier: one of ngclearn's elementwise activations, or bkwta.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Rectifier {
+    Elementwise(Act),
+    /// 1 where x >= the 5th largest value of its row.
+    Bkwta,
+}
+
+/// How many winners bkwta keeps (ngclearn's `nWTA`).
+const WINNERS: usize = 5;
+
+/// The leaky noise cell (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
+pub struct LeakyNoiseCell {
+    name: String,
+    n_units: usize,
+    p: LeakyNoiseCellParams,
+    integrator: Integrator,
+    fx: Rectifier,
+    /// Input (bottom-up) current
+    #[compartment(input, units = "mA")]
+    j_input: Array2<f32>,
+    /// Recurrent current
+    #[compartment(input, units = "mA")]
+    j_recurrent: Array2<f32>,
+    /// Noisy rate activity (the state)
+    #[compartment(state, units = "mA")]
+    x: Array2<f32>,
+    /// Rectified activity with output noise, fx(x) + eps * sigma_post
+    #[compartment(output)]
+    r: Array2<f32>,
+    /// Derivative of the rectifier at x, fx'(x)
+    #[compartment(output)]
+    r_prime: Array2<f32>,
+    /// JAX PRNG key
+    #[compartment(key)]
+    key: Key,
+    /// Scratch: the step's noise draw.
+    eps: Vec<f32>,
+}
+
+static PARAMS: [ParamInfo; LeakyNoiseCellParams::PARAMS.len() + 1] =
+    join_params(&[&[N_UNITS], &LeakyNoiseCellParams::PARAMS]);
+
+static SIGNATURE: [&str; 2 + LeakyNoiseCellParams::POSITIONAL.len()] = join_names(
+    &[&["name", "n_units"], &LeakyNoiseCellParams::POSITIONAL],
+    &[],
+);
+
+static SCHEMA: Schema = Schema {
+    class: "LeakyNoiseCell",
+    module_path: "ngclearn.components.neurons.graded.leakyNoiseCell.LeakyNoiseCell",
+    description: "Graded cell with a leaky, noise-driven state and a noisy rectified output",
+    compartments: &LeakyNoiseCell::COMPARTMENTS,
+    dynamics: "tau_x * dx/dt = -x * leak_scale + j_recurrent + j_input + sqrt(2 tau_x sigma_pre^2) * eps\n\
+               r = fx(x) + eps * sigma_post; r_prime = fx'(x); eps ~ N(0, 1), one draw per step for both",
+    hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(LeakyNoiseCell::from_kwargs(kw)?)),
+};
+
+impl LeakyNoiseCell {
+    /// Builds `n_units` cells.
+    pub fn new(name: &str, n_units: usize, p: LeakyNoiseCellParams) -> Result<Self> {
+        let name = valid_name(name)?;
+        let n = count(&name, "n_units", n_units)?;
+        p.validate(&name)?;
+        let integrator = match integrator_code(&name, &p.integration_type)? {
+            0 => Integrator::Euler,
+            1 => Integrator::Midpoint,
+            2 => Integrator::Rk4,
+            _ => {
+                return Err(Error::param(
+                    &name,
+                    "integration_type",
+                    format!("{:?}", p.integration_type),
+                    "cannot run in ngclearn 3.1.1's LeakyNoiseCell (ralston and rk4 have no \
+                     entry in its integrator table); use euler, midpoint/rk2 or heun (RK4)",
+                ))
+            }
+        };
+        let fx = if p.act_fx == "bkwta" {
+            if n < WINNERS {
+                return Err(Error::param(
+                    &name,
+                    "act_fx",
+                    "bkwta",
+                    "needs n_units >= 5 (it keeps the 5 largest values of each row)",
+                ));
+            }
+            Rectifier::Bkwta
+        } else {
+            match Act::parse(&p.act_fx, Some(30.0), &name)? {
+                Act::Softmax => {
+                    return Err(Error::param(
+                        &name,
+                        "act_fx",
+                        "softmax",
+                        "is not provided (its derivative r_prime is a (batch, n, n) Jacobian)",
+                    ))
+                }
+                act => Rectifier::Elementwise(act),
+            }
+        };
+        if p.shape.is_some() {
+            return Err(Error::param(
+                &name,
+                "shape",
+                "given",
+                "the 4-D form is not supported",
+            ));
+        }
+        let z = || filled(&name, "n_units", (p.batch_size, n), 0.0);
+        Ok(LeakyNoiseCell {
+            j_input: z()?,
+            j_recurrent: z()?,
+            x: z()?,
+            r: z()?,
+            r_prime: z()?,
+            key: p.key.unwrap_or_else(Key::from_time),
+            eps: z()?.into_raw_vec_and_offset().0,
+            integrator,
+            fx,
+            n_units: n,
+            name,
+            p,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let p = LeakyNoiseCellParams::from_kwargs(kw)?;
+        LeakyNoiseCell::new(&name, n, p)
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &LeakyNoiseCellParams {
+        &self.p
+    }
+
+    #[inline(always)]
+    fn kernel(&mut self, dt: f32) {
+        let p = &self.p;
+        let [k, sub] = self.key.split::<2>();
+        self.key = k;
+        sub.normal_into(&mut self.eps);
+        let g = ((2.0 * p.tau_x) * (p.sigma_pre * p.sigma_pre)).sqrt();
+        let (leak, inv_tau, post) = (p.leak_scale, 1.0 / p.tau_x, p.sigma_post);
+        let h = dt * 0.5;
+        let integrator = self.integrator;
+        let contiguous = "owned arrays are contiguous";
+        let x = self.x.as_slice_mut().expect(contiguous);
+        let r = self.r.as_slice_mut().expect(contiguous);
+        let rp = self.r_prime.as_slice_mut().expect(contiguous);
+        let ji = self.j_input.as_slice().expect(contiguous);
+        let jr = self.j_recurrent.as_slice().expect(contiguous);
+        for i in 0..x.len() {
+            let (a, e, z) = (jr[i] + ji[i], self.eps[i], x[i]);
+            x[i] = match integrator {
+                Integrator::Euler => {
+                    let f = g.mul_add(e, (-z).mul_add(leak, a)) * inv_tau;
+                    f.mul_add(dt, z)
+                }
+                Integrator::Midpoint | Integrator::Rk4 => {
+                    // g * eps is shared by the stages: rounded once, not fused.
+                    let ge = g * e;
+                    let f = |y: f32| ((-y).mul_add(leak, a) + ge) * inv_tau;
+                    if integrator == Integrator::Midpoint {
+                        f(f(z).mul_add(h, z)).mul_add(dt, z)
+                    } else {
+                        let k1 = f(z);
+                        let k2 = f(k1.mul_add(h, z));
+                        let k3 = f(k2.mul_add(h, z));
+                        let k4 = f(k3.mul_add(dt, z));
+                        let sum = ((k1 + k2 * 2.0) + k3 * 2.0) + k4;
+                        (sum * (1.0f32 / 6.0)).mul_add(dt, z)
+                    }
+                }
+            };
+        }
+        match self.fx {
+            Rectifier::Elementwise(act) => {
+                for i in 0..x.len() {
+                    r[i] = self.eps[i].mul_add(post, act.f::<true>(x[i]));
+                    rp[i] = act.df::<true>(x[i]);
+                }
+            }
+            Rectifier::Bkwta => {
+                let n = self.n_units;
+                for (((xs, rs), rps), es) in x
+                    .chunks(n)
+                    .zip(r.chunks_mut(n))
+                    .zip(rp.chunks_mut(n))
+                    .zip(self.eps.chunks(n))
+                {
+                    let kth = kth_largest(xs);
+                    for i in 0..n {
+                        let win = if xs[i] >= kth { 1.0 } else { 0.0 };
+                        rps[i] = win;
+                        rs[i] = es[i].mul_add(post, win);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The `WINNERS`-th largest value of `xs` (counting repeats), as `min(top_k(xs, 5))`.
+fn kth_largest(xs: &[f32]) -> f32 {
+    let mut top = [f32::NEG_INFINITY; WINNERS];
+    for &x in xs {
+        if x > top[WINNERS - 1] {
+            let mut i = WINNERS - 1;
+            while i > 0 && top[i - 1] < x {
+                top[i] = top[i - 1];
+                i -= 1;
+            }
+            top[i] = x;
+        }
+    }
+    top[WINNERS - 1]
+}
+
+impl Component for LeakyNoiseCell {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+    fn advance_state(&mut self, _t: f32, dt: f32) {
+        crate::utils::simd::with_avx2(
+            #[inline(always)]
+            || self.kernel(dt),
+        );
+    }
+    fn reset(&mut self) {
+        // ngclearn 3.1.1's reset never reaches the state (see the module documentation).
+    }
+    fn array(&self, index: usize) -> Option<&Array2<f32>> {
+        self.compartment(index)
+    }
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
+        self.compartment_mut(index, token)
+    }
+    fn changed(&mut self, _index: usize) {
+        // Nothing is derived from the compartments.
+    }
+    fn key(&self) -> Key {
+        self.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("n_units".into(), self.n_units.into());
+        self.p.to_kwargs(&mut m);
+        m
+    }
+}

@@ -1,0 +1,235 @@
+//! `WTASCell`: winner-take-all spiking cells: each row's currents through a softmax,
+//! a spike wherever the probability passes the unit's adaptive threshold.
+//!
+//! Each step of `dt` ending at time `t`, as ngclearn 3.1.1's code computes it (float32;
+//! `exp` is XLA's):
+//! ```text
+//! v    = rfr >= refract_time ? j * resist_m : 0
+//! e    = exp(v - max_row(v));   p = e / (e_0 + e_1 + ... )      (per row, summed in order)
+//! s    = p > thr
+//! thr  = max(thr + (sum_row(s) - 1) * thr_gain, 0.025)
+//! rfr  = s ? dt : rfr + dt;     tols = s ? t : tols
+//! ```
+//! At construction, as ngclearn: `(_, sub) = split(key)`, `thr = thr_base +
+//! uniform(sub, (1, n), -thr_jitter, thr_jitter)`; the key stays as given.
+//!
+//! Where ngclearn 3.1.1's code differs from its docs, the code is followed: `tau_m` is
+//! not used (`v` is the masked current itself, without dynamics); several units of a
+//! row may spike at once; `thr_gain` is a sparsity controller (a row's thresholds rise
+//! when it has more than one spike and fall when it has none); `reset` never resets
+//! `thr`. `thrBase` (deprecated) is read as `thr_base`.
+//!
+//! `thr` is `(1, n)` in ngclearn until the first step of a batch of more than one row;
+//! it is kept here as `(batch_size, n)` with equal rows (the same numbers).
+//! `reset`: `j = 0`, `v = 0`, `s = 0`, `rfr = refract_time`, `tols = 0`.
+
+use super::{spiking_component, time_of_last_spike, SpikeList};
+use crate::components::input_encoders::N_UNITS;
+use crate::core::class::ComponentClass;
+use crate::core::component::{filled, valid_name};
+use crate::core::rng::{exp_xla, Key};
+use crate::core::schema::checks::count;
+use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::error::Result;
+use crate::io::kwargs::Kwargs;
+use crate::{Compartments, Params};
+use ndarray::Array2;
+
+/// Parameters of a [`WTASCell`], with ngclearn's names and defaults, in its
+/// constructor's order.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct WTASCellParams {
+    /// Membrane time constant (unused by ngclearn's dynamics)
+    #[param(check = finite, units = "ms")]
+    pub tau_m: f32,
+    /// Membrane resistance
+    #[param(default = 1.0, check = finite)]
+    pub resist_m: f32,
+    /// Base threshold of the softmax probabilities
+    #[param(default = 0.4, check = finite, aliases = ["thrBase"])]
+    pub thr_base: f32,
+    /// Threshold change per spike beyond the first in a row (and per row without one)
+    #[param(default = 0.002, check = finite)]
+    pub thr_gain: f32,
+    /// Refractory period
+    #[param(default = 0.0, check = non_negative, units = "ms")]
+    pub refract_time: f32,
+    /// Half-width of the uniform jitter of the initial thresholds
+    #[param(default = 0.05, check = non_negative)]
+    pub thr_jitter: f32,
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count)]
+    pub batch_size: usize,
+    /// JAX PRNG key (draws the threshold jitter)
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+/// The winner-take-all spiking cell (see the module documentation).
+#[derive(Debug, Clone, Compartments)]
+#[compartments(shape = "(batch_size, n_units)")]
+pub struct WTASCell {
+    name: String,
+    n_units: usize,
+    p: WTASCellParams,
+    /// Input current
+    #[compartment(input, units = "mA")]
+    j: Array2<f32>,
+    /// The (refractory-masked) current the softmax is taken of
+    #[compartment(state)]
+    v: Array2<f32>,
+    /// Emitted spikes
+    #[compartment(output, spikes)]
+    s: Array2<f32>,
+    /// Adaptive thresholds (ngclearn's is (1, n_units) until the first step)
+    #[compartment(state)]
+    thr: Array2<f32>,
+    /// Time since the last spike (refractory variable)
+    #[compartment(state, units = "ms")]
+    rfr: Array2<f32>,
+    /// Time of last spike
+    #[compartment(output, units = "ms")]
+    tols: Array2<f32>,
+    /// JAX PRNG key
+    #[compartment(key)]
+    key: Key,
+    spikes: SpikeList,
+}
+
+static PARAMS: [ParamInfo; WTASCellParams::PARAMS.len() + 1] =
+    join_params(&[&[N_UNITS], &WTASCellParams::PARAMS]);
+
+static SIGNATURE: [&str; 2 + WTASCellParams::POSITIONAL.len()] =
+    join_names(&[&["name", "n_units"], &WTASCellParams::POSITIONAL], &[]);
+
+static SCHEMA: Schema = Schema {
+    class: "WTASCell",
+    module_path: "ngclearn.components.neurons.spiking.WTASCell.WTASCell",
+    description:
+        "Winner-take-all spiking cells: softmax of the currents against adaptive thresholds",
+    compartments: &WTASCell::COMPARTMENTS,
+    dynamics: "v = j * resist_m   (0 while rfr < refract_time)\n\
+               s = softmax_row(v) > thr\n\
+               thr = max(thr + (sum_row(s) - 1) * thr_gain, 0.025)\n\
+               rfr = s ? dt : rfr + dt; tols = t on a spike",
+    hyperparameters: &PARAMS,
+    methods: &crate::core::schema::ADVANCE_AND_RESET,
+    signature: &SIGNATURE,
+};
+
+/// The class, for the registry ([`crate::core::class::Registry`]).
+pub static CLASS: ComponentClass = ComponentClass {
+    schema: &SCHEMA,
+    from_kwargs: |kw| Ok(Box::new(WTASCell::from_kwargs(kw)?)),
+};
+
+impl WTASCell {
+    /// Builds `n_units` cells.
+    pub fn new(name: &str, n_units: usize, p: WTASCellParams) -> Result<Self> {
+        let name = valid_name(name)?;
+        let n = count(&name, "n_units", n_units)?;
+        p.validate(&name)?;
+        let shape = (p.batch_size, n);
+        let z = |v: f32| filled(&name, "n_units", shape, v);
+        let key = p.key.unwrap_or_else(Key::from_time);
+        let [_, sub] = key.split::<2>();
+        let mut threshold0 = vec![0.0f32; n];
+        sub.uniform_range_into(&mut threshold0, -p.thr_jitter, p.thr_jitter);
+        let thr = Array2::from_shape_fn(shape, |(_, j)| p.thr_base + threshold0[j]);
+        Ok(WTASCell {
+            j: z(0.0)?,
+            v: z(0.0)?,
+            s: z(0.0)?,
+            thr,
+            rfr: z(p.refract_time)?,
+            tols: z(0.0)?,
+            key,
+            spikes: SpikeList::new(&name, p.batch_size * n)?,
+            n_units: n,
+            name,
+            p,
+        })
+    }
+
+    /// The class's help metadata.
+    pub fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
+    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
+        let name = kw.name()?;
+        let n = kw.usize_or("n_units", None)?;
+        let p = WTASCellParams::from_kwargs(kw)?;
+        WTASCell::new(&name, n, p)
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &WTASCellParams {
+        &self.p
+    }
+
+    #[inline(always)]
+    fn kernel(&mut self, t: f32, dt: f32) {
+        let p = &self.p;
+        let n = self.n_units;
+        let (r, rt, gain) = (p.resist_m, p.refract_time, p.thr_gain);
+        let contiguous = "owned arrays are contiguous";
+        let rows = self
+            .j
+            .as_slice()
+            .expect(contiguous)
+            .chunks(n)
+            .zip(self.v.as_slice_mut().expect(contiguous).chunks_mut(n))
+            .zip(self.s.as_slice_mut().expect(contiguous).chunks_mut(n))
+            .zip(self.thr.as_slice_mut().expect(contiguous).chunks_mut(n))
+            .zip(self.rfr.as_slice_mut().expect(contiguous).chunks_mut(n))
+            .zip(self.tols.as_slice_mut().expect(contiguous).chunks_mut(n));
+        for (((((j, v), s), thr), rfr), tols) in rows {
+            let mut max = f32::NEG_INFINITY;
+            for i in 0..n {
+                v[i] = if rfr[i] >= rt { j[i] * r } else { 0.0 };
+                max = max.max(v[i]);
+            }
+            // The softmax's numerators go through `s` (overwritten just below).
+            let mut sum = 0.0f32;
+            for i in 0..n {
+                s[i] = exp_xla(v[i] - max);
+                sum += s[i];
+            }
+            let mut count = 0.0f32;
+            for i in 0..n {
+                let spk = if s[i] / sum > thr[i] { 1.0f32 } else { 0.0 };
+                s[i] = spk;
+                count += spk;
+                rfr[i] = if spk != 0.0 { dt } else { rfr[i] + dt };
+                tols[i] = time_of_last_spike(tols[i], spk, t);
+            }
+            let step = (count - 1.0) * gain;
+            for x in thr.iter_mut() {
+                *x = (*x + step).max(0.025);
+            }
+        }
+    }
+
+    fn step(&mut self, t: f32, dt: f32) {
+        crate::utils::simd::with_avx2(
+            #[inline(always)]
+            || self.kernel(t, dt),
+        );
+    }
+
+    fn rest(&mut self) {
+        self.j.fill(0.0);
+        self.v.fill(0.0);
+        self.s.fill(0.0);
+        self.rfr.fill(self.p.refract_time);
+        self.tols.fill(0.0);
+    }
+
+    fn written(&mut self, _index: usize) {}
+}
+
+spiking_component!(WTASCell, s, S);
