@@ -395,3 +395,39 @@ fn learning_does_not_allocate() {
     assert!(m.get("post:tols").unwrap().sum() > 0.0, "the cells fired");
     assert_eq!(after - before, 0, "allocations while learning");
 }
+
+/// A partitioned model's step (one rank of one, through the thread exchange: its blocks,
+/// its mirrors' gathers of spikes and of graded values) allocates nothing either once
+/// the spike messages have grown to what the run needs.
+#[test]
+fn a_partitioned_models_step_does_not_allocate() {
+    use ngclearn::core::partition::{partition, ThreadExchange};
+    let cfg = EiAlpha {
+        n_exc: 400,
+        n_inh: 100,
+        n_post: 7,
+        exc_freq: 50.0,
+        seed: 4,
+        ..Default::default()
+    };
+    let ex = ThreadExchange::group(1).pop().unwrap();
+    let mut p = partition(
+        cfg.build().unwrap(),
+        std::sync::Arc::new(ex),
+        &["post_exc:v", "post_exc:s"],
+    )
+    .unwrap();
+    let adv = p.model.process_id("advance_proc").unwrap();
+    for k in 0..50 {
+        p.model.run(adv, k as f32 * 0.1, 0.1).unwrap();
+    }
+    let before = allocs();
+    for k in 50..2050 {
+        p.model.run(adv, k as f32 * 0.1, 0.1).unwrap();
+    }
+    assert_eq!(
+        allocs() - before,
+        0,
+        "allocations in a partitioned step loop"
+    );
+}

@@ -191,3 +191,54 @@ fn a_learning_circuit_with_blocks_of_one_and_two_columns_learns_the_same_on_3_ra
         assert_eq!(w, whole.get("W:weights").unwrap());
     }
 }
+
+#[test]
+fn busy_populations_whose_spikes_outgrow_one_message_are_gathered_whole() {
+    // 3,000 cells at 600 Hz: about 180 spikes a step, more than one fixed-size message
+    // carries, so the rest goes in a second round and the messages grow.
+    fn busy() -> Model {
+        EiAlpha {
+            n_exc: 3000,
+            n_inh: 10,
+            n_post: 5,
+            exc_freq: 600.0,
+            seed: 3,
+            ..EiAlpha::default()
+        }
+        .build()
+        .unwrap()
+    }
+    let mut whole = busy();
+    let adv = whole.process_id("advance_proc").unwrap();
+    let mut want = Vec::new();
+    for k in 0..60 {
+        whole.run(adv, k as f32 * 0.1, 0.1).unwrap();
+        want.push((
+            whole.get("pre_exc:outputs").unwrap(),
+            whole.get("post_exc:v").unwrap(),
+        ));
+    }
+    assert!(want[5].0.sum() > 100.0, "busy enough");
+    for n in [2, 3] {
+        let handles: Vec<_> = ThreadExchange::group(n)
+            .into_iter()
+            .map(|ex| {
+                std::thread::spawn(move || {
+                    let mut p = partition(busy(), Arc::new(ex), &["pre_exc:outputs", "post_exc:v"])
+                        .unwrap();
+                    let adv = p.model.process_id("advance_proc").unwrap();
+                    let (s, v) = (p.whole_path("pre_exc:outputs"), p.whole_path("post_exc:v"));
+                    (0..60)
+                        .map(|k| {
+                            p.model.run(adv, k as f32 * 0.1, 0.1).unwrap();
+                            (p.model.get(&s).unwrap(), p.model.get(&v).unwrap())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), want, "{n} ranks");
+        }
+    }
+}

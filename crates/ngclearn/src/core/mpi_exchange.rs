@@ -14,6 +14,7 @@ pub struct MpiExchange {
     rank: usize,
     size: usize,
     sent: std::sync::atomic::AtomicU64,
+    scratch: std::sync::Mutex<(Vec<Count>, Vec<Count>)>,
     // Dropped last: finalises MPI.
     _universe: mpi::environment::Universe,
 }
@@ -46,6 +47,7 @@ impl MpiExchange {
             rank,
             size,
             sent: std::sync::atomic::AtomicU64::new(0),
+            scratch: std::sync::Mutex::new((Vec::new(), Vec::new())),
             _universe: universe,
         })
     }
@@ -98,10 +100,24 @@ impl Exchange for MpiExchange {
         );
     }
     fn allgather_f32(&self, local: &[f32], counts: &[usize], out: &mut [f32]) {
-        let counts: Vec<Count> = counts.iter().map(|&c| c as Count).collect();
-        let displs = Self::displs(&counts);
-        let mut part = PartitionMut::new(out, &counts[..], &displs[..]);
+        // The counts and displacements, in buffers kept between calls.
+        let mut scratch = self.scratch.lock().expect("one caller at a time");
+        let (c, d) = &mut *scratch;
+        c.clear();
+        c.extend(counts.iter().map(|&n| n as Count));
+        d.clear();
+        d.extend(c.iter().scan(0, |at, &n| {
+            let x = *at;
+            *at += n;
+            Some(x)
+        }));
+        let mut part = PartitionMut::new(out, &c[..], &d[..]);
         self.world.all_gather_varcount_into(local, &mut part);
+        self.sent
+            .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn allgather_u32_fixed(&self, local: &[u32], out: &mut [u32]) {
+        self.world.all_gather_into(local, out);
         self.sent
             .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }

@@ -41,6 +41,9 @@ pub trait Exchange: Send + Sync + std::fmt::Debug {
     /// Every rank's `local` values (rank `r` gives `counts[r]`), concatenated in rank
     /// order, into `out` (of length `counts.iter().sum()`).
     fn allgather_f32(&self, local: &[f32], counts: &[usize], out: &mut [f32]);
+    /// Every rank's `local` list, all of the same length, concatenated in rank order into
+    /// `out` (of `size()` times that length): one collective call.
+    fn allgather_u32_fixed(&self, local: &[u32], out: &mut [u32]);
     /// The bytes this rank has given to collective calls so far.
     fn bytes_sent(&self) -> u64;
 }
@@ -127,6 +130,27 @@ impl Exchange for ThreadExchange {
                 out[at..at + n].copy_from_slice(&slot[..n]);
                 at += n;
             }
+        }
+        s.barrier.wait();
+        self.sent
+            .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn allgather_u32_fixed(&self, local: &[u32], out: &mut [u32]) {
+        let s = &self.shared;
+        {
+            let mut slots = s.u32s.lock().expect("no rank panicked");
+            slots[self.rank].clear();
+            slots[self.rank].extend_from_slice(local);
+        }
+        s.barrier.wait();
+        for (slot, o) in s
+            .u32s
+            .lock()
+            .expect("no rank panicked")
+            .iter()
+            .zip(out.chunks_mut(local.len().max(1)))
+        {
+            o.copy_from_slice(&slot[..o.len()]);
         }
         s.barrier.wait();
         self.sent
@@ -589,6 +613,16 @@ struct Mirror {
     scratch: Vec<u32>,
     values: Vec<f32>,
     counts: Vec<usize>,
+    /// This rank's spikes (global indices), then the fixed-size message of each round:
+    /// `[count, up to cap indices]` per rank.
+    mine: Vec<u32>,
+    send: Vec<u32>,
+    recv: Vec<u32>,
+    /// How many indices a rank's message carries (the same on every rank: it grows, from
+    /// the gathered counts, when a rank had more).
+    cap: usize,
+    /// This rank's values, row-major (graded mirrors).
+    flat: Vec<f32>,
 }
 
 static MIRROR_METHODS: [MethodInfo; 2] = [GATHER, crate::core::schema::ADVANCE_AND_RESET[1]];
@@ -624,9 +658,14 @@ impl Mirror {
             counts: (0..size)
                 .map(|r| rows * block(width, size, r).len())
                 .collect(),
-            list: Vec::new(),
-            scratch: Vec::new(),
+            list: Vec::with_capacity(rows * width),
+            scratch: Vec::with_capacity(rows * width),
             values: vec![0.0; rows * width],
+            mine: Vec::with_capacity(rows * block(width, size, rank).len()),
+            send: vec![0; MESSAGE_CAP + 1],
+            recv: vec![0; size * (MESSAGE_CAP + 1)],
+            cap: MESSAGE_CAP,
+            flat: vec![0.0; rows * block(width, size, rank).len()],
             ex,
         })
     }
@@ -637,14 +676,51 @@ impl Mirror {
         if self.spikes {
             let lo = block(self.width, size, rank).start;
             let w_local = self.local.ncols();
-            let mine: Vec<u32> = self
-                .local
-                .iter()
-                .enumerate()
-                .filter(|(_, &v)| v != 0.0)
-                .map(|(f, _)| ((f / w_local) * self.width + lo + f % w_local) as u32)
-                .collect();
-            self.ex.allgather_u32(&mine, &mut self.scratch);
+            let width = self.width;
+            self.mine.clear();
+            self.mine.extend(
+                self.local
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &v)| v != 0.0)
+                    .map(|(f, _)| ((f / w_local) * width + lo + f % w_local) as u32),
+            );
+            // One collective of fixed-size messages; a rank with more spikes than they
+            // carry sends the rest in a second round (all ranks see its count), and the
+            // messages grow for the next steps.
+            let cap = self.cap;
+            let n = self.mine.len();
+            self.send[0] = n as u32;
+            let first = n.min(cap);
+            self.send[1..1 + first].copy_from_slice(&self.mine[..first]);
+            self.ex.allgather_u32_fixed(&self.send, &mut self.recv);
+            let count = |recv: &[u32], r: usize| recv[r * (cap + 1)] as usize;
+            let most = (0..size).map(|r| count(&self.recv, r)).max().unwrap_or(0);
+            self.scratch.clear();
+            if most <= cap {
+                for r in 0..size {
+                    let at = r * (cap + 1);
+                    let c = count(&self.recv, r);
+                    self.scratch
+                        .extend_from_slice(&self.recv[at + 1..at + 1 + c]);
+                }
+            } else {
+                let mut rest = Vec::new();
+                self.ex.allgather_u32(&self.mine[first..], &mut rest);
+                let mut taken = 0;
+                for r in 0..size {
+                    let at = r * (cap + 1);
+                    let c = count(&self.recv, r);
+                    self.scratch
+                        .extend_from_slice(&self.recv[at + 1..at + 1 + c.min(cap)]);
+                    let more = c.saturating_sub(cap);
+                    self.scratch.extend_from_slice(&rest[taken..taken + more]);
+                    taken += more;
+                }
+                self.cap = most.next_power_of_two().max(cap);
+                self.send.resize(self.cap + 1, 0);
+                self.recv.resize(size * (self.cap + 1), 0);
+            }
             if rows > 1 {
                 self.scratch.sort_unstable();
             }
@@ -657,8 +733,11 @@ impl Mirror {
             }
             std::mem::swap(&mut self.list, &mut self.scratch);
         } else {
-            let flat: Vec<f32> = self.local.iter().copied().collect();
-            self.ex.allgather_f32(&flat, &self.counts, &mut self.values);
+            for (d, &v) in self.flat.iter_mut().zip(self.local.iter()) {
+                *d = v;
+            }
+            self.ex
+                .allgather_f32(&self.flat, &self.counts, &mut self.values);
             scatter_rows(
                 &self.values,
                 &self.counts,
@@ -670,6 +749,9 @@ impl Mirror {
         }
     }
 }
+
+/// Indices a spike message carries at first (256-byte messages).
+const MESSAGE_CAP: usize = 63;
 
 impl Component for Mirror {
     fn name(&self) -> &str {
