@@ -3,6 +3,8 @@
 //! and 3 ranks, with ranks holding blocks of unequal sizes, and the state gathered back
 //! into a whole model equal to the whole model's own.
 
+mod common;
+
 use ndarray::Array2;
 use ngclearn::core::partition::{block, partition, ThreadExchange};
 use ngclearn::models::ei_alpha::EiAlpha;
@@ -239,6 +241,112 @@ fn busy_populations_whose_spikes_outgrow_one_message_are_gathered_whole() {
             .collect();
         for h in handles {
             assert_eq!(h.join().unwrap(), want, "{n} ranks");
+        }
+    }
+}
+
+/// Poisson cells -> a diagonal static synapse -> cells of `class` built from `kwargs`
+/// (the first fixture case of the class), stepped at `dt`.
+fn cells_model(class: &str, kwargs: &serde_json::Value, dt: f32, pulse: f32) -> Model {
+    use ngclearn::core::class::Registry;
+    use ngclearn::io::kwargs::Kwargs;
+    let n = 7;
+    let mut ctx = Context::new("cells");
+    let mut pp = PoissonCellParams::new();
+    (pp.target_freq, pp.key) = (300.0 / dt, Some(Key::from_seed(5)));
+    ctx.add(PoissonCell::with_params("pre", n, pp).unwrap())
+        .unwrap();
+    let mut w = DenseParams::new();
+    let mut init = DistributionGenerator::constant(pulse);
+    init.params.eye = true;
+    w.weight_init = Some(init);
+    w.key = Some(Key::from_seed(6));
+    ctx.add(ngclearn::components::StaticSynapse::new("W", (n, n), w).unwrap())
+        .unwrap();
+    let cls = Registry::builtin().get(class).unwrap();
+    let mut map = kwargs.as_object().unwrap().clone();
+    map.insert("name".into(), serde_json::json!("c"));
+    map.insert("n_units".into(), serde_json::json!(n));
+    map.insert(
+        "key".into(),
+        serde_json::json!(Key::from_seed(7).0.to_vec()),
+    );
+    let mut kw = Kwargs::new("test", "c", cls.schema.signature, &[], &map).unwrap();
+    ctx.add_boxed(cls.build(&mut kw).unwrap()).unwrap();
+    ctx.wire("pre:outputs", "W:inputs").unwrap();
+    ctx.wire("W:outputs", "c:j").unwrap();
+    ctx.process(
+        "adv",
+        &[
+            ("pre", Method::AdvanceState),
+            ("W", Method::AdvanceState),
+            ("c", Method::AdvanceState),
+        ],
+    )
+    .unwrap();
+    let mut m = ctx.build().unwrap();
+    m.set("pre:inputs", &Array2::ones((1, n))).unwrap();
+    m
+}
+
+#[test]
+fn elementwise_spiking_cells_split_across_ranks_with_the_whole_models_numbers() {
+    let fx = common::fixture("spiking_cells");
+    for class in ["IFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell"] {
+        let case = fx["cases"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|c| c["component"] == class)
+            .unwrap()
+            .clone();
+        let dt = common::f(&case["dt"]);
+        // A pulse as large as the case's largest input current.
+        let pulse = case["inputs"]["j"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| {
+                s.as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|r| r.as_array().unwrap().iter().map(common::f))
+            })
+            .fold(0.0f32, f32::max)
+            * 3.0;
+        let kwargs = case["kwargs"].clone();
+        let run = move |m: &mut Model, s: &str, v: &str| {
+            let adv = m.process_id("adv").unwrap();
+            (0..200)
+                .map(|k| {
+                    m.run(adv, k as f32 * dt, dt).unwrap();
+                    (m.get(s).unwrap(), m.get(v).unwrap())
+                })
+                .collect::<Vec<_>>()
+        };
+        let want = run(&mut cells_model(class, &kwargs, dt, pulse), "c:s", "c:v");
+        let spikes: f32 = want.iter().map(|(s, _)| s.sum()).sum();
+        assert!(spikes > 0.0, "{class} spikes");
+        for n in [2, 3] {
+            let handles: Vec<_> = ThreadExchange::group(n)
+                .into_iter()
+                .map(|ex| {
+                    let kwargs = kwargs.clone();
+                    std::thread::spawn(move || {
+                        let mut p = partition(
+                            cells_model(class, &kwargs, dt, pulse),
+                            Arc::new(ex),
+                            &["c:s", "c:v"],
+                        )
+                        .unwrap();
+                        let (s, v) = (p.whole_path("c:s"), p.whole_path("c:v"));
+                        run(&mut p.model, &s, &v)
+                    })
+                })
+                .collect();
+            for h in handles {
+                assert_eq!(h.join().unwrap(), want, "{class} on {n} ranks");
+            }
         }
     }
 }

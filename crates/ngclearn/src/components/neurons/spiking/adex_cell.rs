@@ -244,4 +244,4 @@ impl AdExCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(AdExCell, s, S);
+spiking_component!(AdExCell, s, S, elementwise);

@@ -236,4 +236,4 @@ impl FitzhughNagumoCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(FitzhughNagumoCell, s, S);
+spiking_component!(FitzhughNagumoCell, s, S, elementwise);

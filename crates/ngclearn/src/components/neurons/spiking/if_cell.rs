@@ -219,4 +219,4 @@ impl IFCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(IFCell, s, S);
+spiking_component!(IFCell, s, S, elementwise);

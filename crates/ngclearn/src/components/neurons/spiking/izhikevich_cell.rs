@@ -237,4 +237,4 @@ impl IzhikevichCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(IzhikevichCell, s, S);
+spiking_component!(IzhikevichCell, s, S, elementwise);

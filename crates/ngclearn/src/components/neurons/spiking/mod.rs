@@ -73,9 +73,24 @@ pub(crate) fn time_of_last_spike(tols: f32, s: f32, t: f32) -> f32 {
 /// compartment is field `$s` (index `$S`) listed in `spikes: SpikeList`, and which
 /// has `fn step(&mut self, t, dt)`, `fn rest(&mut self)` and `fn written(&mut self,
 /// index)` (what an outside write of compartment `index` invalidates besides the
-/// spike list).
+/// spike list). `elementwise` also lets it split across ranks.
 macro_rules! spiking_component {
+    // A cell whose step is elementwise and draws nothing: it splits into blocks of
+    // cells for a partitioned model.
+    ($ty:ident, $s:ident, $S:ident, elementwise) => {
+        spiking_component!($ty, $s, $S, {
+            fn partition(
+                &self,
+                cols: std::ops::Range<usize>,
+            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
+                Some($crate::core::partition::partition_by_kwargs(self, cols))
+            }
+        });
+    };
     ($ty:ident, $s:ident, $S:ident) => {
+        spiking_component!($ty, $s, $S, {});
+    };
+    ($ty:ident, $s:ident, $S:ident, { $($extra:tt)* }) => {
         impl $crate::core::component::Component for $ty {
             fn name(&self) -> &str {
                 &self.name
@@ -130,6 +145,7 @@ macro_rules! spiking_component {
                 self.p.to_kwargs(&mut m);
                 m
             }
+            $($extra)*
         }
     };
 }
