@@ -193,16 +193,24 @@ fn first_missing(dir: &Path) -> Option<PathBuf> {
 /// Runs the command; on failure nothing is left behind but what was there before.
 pub fn run(a: &RunArgs) -> CliResult<RunReport> {
     let created = first_missing(&a.out);
-    let result = execute(a);
-    if result.is_err() {
-        if let Some(d) = created {
+    let ranks = Ranks::start(a)?;
+    let result = execute(a, &ranks);
+    if let Err(e) = &result {
+        // Only rank 0 writes, so only it cleans up.
+        if let (Some(d), 0) = (created, ranks.rank) {
             let _ = std::fs::remove_dir_all(d);
+        }
+        // Across ranks, one that stops would leave the others waiting in a collective
+        // call: it ends them all.
+        if let Some(ex) = &ranks.exchange {
+            eprintln!("ngc: rank {}: {e}", ranks.rank);
+            ex.abort(1);
         }
     }
     result
 }
 
-fn execute(a: &RunArgs) -> CliResult<RunReport> {
+fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     if !(a.dt.is_finite() && a.dt > 0.0) {
         return Err(format!(
             "--dt {}: must be a positive, finite number of ms",
@@ -277,7 +285,6 @@ fn execute(a: &RunArgs) -> CliResult<RunReport> {
 
     // Across MPI ranks, this rank's part of the model; the recorded and counted
     // compartments are read whole from their mirrors.
-    let ranks = Ranks::start(a)?;
     let (mut m, layout) = match &ranks.exchange {
         Some(ex) => {
             // (Spikes are counted where they happen and summed at the end.)
@@ -598,8 +605,12 @@ impl Ranks {
     /// one rank.
     #[cfg(feature = "mpi")]
     fn start(a: &RunArgs) -> CliResult<Ranks> {
-        let Some(ex) = mpi_world() else {
+        // MPI is started only under a launcher that asked for more than one process.
+        if launched_ranks() <= 1 {
             return Ok(Ranks::alone());
+        }
+        let Some(ex) = mpi_world() else {
+            return Err("mpirun started this run on several processes, but MPI could not be initialised at the threading level the run needs".into());
         };
         if ex.size() == 1 {
             return Ok(Ranks::alone());
@@ -616,6 +627,10 @@ impl Ranks {
 
     #[cfg(not(feature = "mpi"))]
     fn start(_a: &RunArgs) -> CliResult<Ranks> {
+        // Each process would otherwise run the whole model and write the same files.
+        if launched_ranks() > 1 {
+            return Err("started by mpirun on several processes, but this ngc was built without MPI (cargo build --release -p ngc --features mpi)".into());
+        }
         Ok(Ranks::alone())
     }
 
@@ -651,6 +666,15 @@ impl Ranks {
             None => Ok(()),
         }
     }
+}
+
+/// How many processes an MPI launcher started (1 without one): Open MPI's
+/// `OMPI_COMM_WORLD_SIZE`, or the PMI size other launchers set.
+fn launched_ranks() -> usize {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().and_then(|n| n.trim().parse().ok()))
+        .unwrap_or(1)
 }
 
 /// The MPI world (`None` when MPI cannot start). MPI is finalised when the last

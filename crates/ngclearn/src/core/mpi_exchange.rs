@@ -25,19 +25,19 @@ impl std::fmt::Debug for MpiExchange {
     }
 }
 
-// SAFETY: MPI is initialised at the `Funneled` level or above (checked in `init`), and
-// a partitioned model makes its collective calls from the thread that runs it, one
-// call at a time (`Model::run` takes `&mut self`); the communicator handle itself is a
-// plain integer handle of the MPI library.
+// SAFETY: MPI is initialised at the `Serialized` level or above (checked in `init`):
+// any thread may call it, one call at a time. A partitioned model makes its collective
+// calls from the thread that runs it, one at a time (`Model::run` takes `&mut self`),
+// and the communicator handle itself is a plain integer handle of the MPI library.
 unsafe impl Send for MpiExchange {}
 unsafe impl Sync for MpiExchange {}
 
 impl MpiExchange {
     /// Initialises MPI; `None` if it was initialised already or cannot give the
-    /// `Funneled` threading level.
+    /// `Serialized` threading level.
     pub fn init() -> Option<MpiExchange> {
-        let (universe, level) = mpi::initialize_with_threading(mpi::Threading::Funneled)?;
-        if level < mpi::Threading::Funneled {
+        let (universe, level) = mpi::initialize_with_threading(mpi::Threading::Serialized)?;
+        if level < mpi::Threading::Serialized {
             return None;
         }
         let world = universe.world();
@@ -120,6 +120,9 @@ impl Exchange for MpiExchange {
         self.world.all_gather_into(local, out);
         self.sent
             .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn abort(&self, code: i32) {
+        self.world.abort(code);
     }
     fn bytes_sent(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)

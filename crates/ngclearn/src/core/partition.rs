@@ -46,6 +46,9 @@ pub trait Exchange: Send + Sync + std::fmt::Debug {
     fn allgather_u32_fixed(&self, local: &[u32], out: &mut [u32]);
     /// The bytes this rank has given to collective calls so far.
     fn bytes_sent(&self) -> u64;
+    /// Ends every rank (a rank that cannot go on would leave the others waiting in a
+    /// collective call). Ranks as threads of one process do nothing here.
+    fn abort(&self, _code: i32) {}
 }
 
 /// The columns `0..n` rank `rank` of `size` holds: contiguous blocks, in rank order,
@@ -111,7 +114,7 @@ impl Exchange for ThreadExchange {
         }
         s.barrier.wait();
         self.sent.fetch_add(
-            4 * local.len() as u64 + 8,
+            4 * local.len() as u64 + 4,
             std::sync::atomic::Ordering::Relaxed,
         );
     }
@@ -437,6 +440,15 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
         let width = width_of(&*c).filter(|&w| w >= size);
         let cols = width.map_or(0..0, |w| block(w, size, rank));
         let split = splits(&*c, width);
+        if size > 1 && !c.custom_files().is_empty() {
+            // Its state beyond the compartments would not come back in a gather.
+            return Err(Error::param(
+                c.name(),
+                "class",
+                c.schema().class,
+                "keeps state beyond its compartments (an optimiser), so it cannot run across ranks yet",
+            ));
+        }
         let local = match width {
             None => c,
             Some(_) => c.partition(cols.clone()).ok_or_else(|| {
@@ -549,8 +561,18 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
         }
         ctx.process(pname, &with)?;
     }
+    // The mirrors start from their owners' state (a loaded model's spikes, say):
+    // gathered once, in the same order on every rank.
+    let first: Vec<(&str, Method)> = mirror_comps
+        .iter()
+        .map(|(_, m, _)| (m.as_str(), Method::Named(&GATHER)))
+        .collect();
+    ctx.process(FIRST_GATHER, &first)?;
+    let mut model = ctx.build()?;
+    let id = model.process_id(FIRST_GATHER)?;
+    model.run(id, 0.0, 1.0)?;
     Ok(Partitioned {
-        model: ctx.build()?,
+        model,
         layout: Layout {
             parts,
             mirrors,
@@ -558,6 +580,9 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
         },
     })
 }
+
+/// The process that gathers every mirror once, when the model is partitioned.
+pub const FIRST_GATHER: &str = "partition.first_gather";
 
 fn mirror_name(path: &str) -> String {
     format!("{}.whole", path.replace(':', "."))

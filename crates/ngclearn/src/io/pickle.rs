@@ -52,17 +52,21 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<Pickled> {
         path: shown.clone(),
         message: e.to_string(),
     };
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len > max_bytes {
+    // Opened once, a regular file, and read no further than the bound (a FIFO or a
+    // device would report no length and then never end).
+    let file = crate::io::npy::open_regular(path)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max_bytes + 1), &mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
         return Err(Error::format(
             &shown,
             "(file)",
             format!(
-                "is {len} bytes; the optimiser state of this component takes at most {max_bytes}"
+                "is over {max_bytes} bytes, the most the optimiser state of this component takes"
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(io)?;
     parse(&bytes, &shown)
 }
 
@@ -95,9 +99,13 @@ enum Obj {
     Value(Pickled),
 }
 
-/// At most this many stack entries and memo entries (the files here need a few dozen).
+/// At most this many stack entries, memo entries and containers made (the files here
+/// need a few dozen), and the memo's copies may add up to this many nodes per byte of
+/// the file (so that copies of copies cannot grow without bound).
 const MAX_STACK: usize = 4096;
 const MAX_MEMO: usize = 1 << 16;
+const MAX_CONTAINERS: usize = 1024;
+const COPIES_PER_BYTE: usize = 16;
 
 struct Machine<'a> {
     b: &'a [u8],
@@ -105,6 +113,27 @@ struct Machine<'a> {
     path: &'a str,
     stack: Vec<Obj>,
     memo: Vec<Option<Obj>>,
+    /// Containers made so far (tuples, lists, dicts), which also bounds their nesting.
+    containers: usize,
+    /// Nodes the memo has copied so far.
+    copied: usize,
+}
+
+/// The nodes of `o` (containers, their items, and an array's values).
+fn weight(o: &Obj) -> usize {
+    match o {
+        Obj::Tuple(v) | Obj::List(v) => 1 + v.iter().map(weight).sum::<usize>(),
+        Obj::Dict(v) => 1 + v.iter().map(|(k, x)| weight(k) + weight(x)).sum::<usize>(),
+        Obj::Value(p) => pickled_weight(p),
+        _ => 1,
+    }
+}
+
+fn pickled_weight(p: &Pickled) -> usize {
+    match p {
+        Pickled::Array { data, .. } => 1 + data.len(),
+        Pickled::List(v) | Pickled::Tuple(v) => 1 + v.iter().map(pickled_weight).sum::<usize>(),
+    }
 }
 
 impl<'a> Machine<'a> {
@@ -195,6 +224,11 @@ impl<'a> Machine<'a> {
         if idx >= MAX_MEMO {
             return Err(self.err("memo index too large"));
         }
+        let w = weight(self.top()?);
+        self.copied += w;
+        if self.copied > COPIES_PER_BYTE * self.b.len() + 4096 {
+            return Err(self.err("copies its own objects more than a pickle of arrays does"));
+        }
         let top = self.top()?.clone();
         if self.memo.len() <= idx {
             self.memo.resize(idx + 1, None);
@@ -204,13 +238,25 @@ impl<'a> Machine<'a> {
     }
 
     fn memo_get(&mut self, idx: usize) -> Result<()> {
-        let o = self
-            .memo
-            .get(idx)
-            .cloned()
-            .flatten()
-            .ok_or_else(|| self.err(format!("refers to memo entry {idx}, never stored")))?;
+        let w = match self.memo.get(idx) {
+            Some(Some(o)) => weight(o),
+            _ => return Err(self.err(format!("refers to memo entry {idx}, never stored"))),
+        };
+        self.copied += w;
+        if self.copied > COPIES_PER_BYTE * self.b.len() + 4096 {
+            return Err(self.err("copies its own objects more than a pickle of arrays does"));
+        }
+        let o = self.memo[idx].clone().expect("checked above");
         self.push(o)
+    }
+
+    /// Counts one more container made.
+    fn container(&mut self) -> Result<()> {
+        self.containers += 1;
+        if self.containers > MAX_CONTAINERS {
+            return Err(self.err("makes more lists and tuples than a pickle of arrays does"));
+        }
+        Ok(())
     }
 
     fn reduce(&self, f: Obj, args: Obj) -> Result<Obj> {
@@ -335,9 +381,18 @@ impl<'a> Machine<'a> {
                 }
                 b'.' => return self.pop(),
                 b'(' => self.push(Obj::Mark)?,
-                b']' => self.push(Obj::List(Vec::new()))?,
-                b')' => self.push(Obj::Tuple(Vec::new()))?,
-                b'}' => self.push(Obj::Dict(Vec::new()))?,
+                b']' => {
+                    self.container()?;
+                    self.push(Obj::List(Vec::new()))?
+                }
+                b')' => {
+                    self.container()?;
+                    self.push(Obj::Tuple(Vec::new()))?
+                }
+                b'}' => {
+                    self.container()?;
+                    self.push(Obj::Dict(Vec::new()))?
+                }
                 b'N' => self.push(Obj::None)?,
                 0x88 => self.push(Obj::Bool(true))?,
                 0x89 => self.push(Obj::Bool(false))?,
@@ -395,6 +450,7 @@ impl<'a> Machine<'a> {
                     self.push(Obj::Bytes(Rc::from(s)))?
                 }
                 0x85..=0x87 => {
+                    self.container()?;
                     let n = (op - 0x84) as usize;
                     if self.stack.len() < n {
                         return Err(self.err("pops an empty stack"));
@@ -406,6 +462,7 @@ impl<'a> Machine<'a> {
                     self.push(Obj::Tuple(items))?
                 }
                 b't' => {
+                    self.container()?;
                     let items = self.pop_mark()?;
                     self.push(Obj::Tuple(items))?
                 }
@@ -560,6 +617,8 @@ pub fn parse(bytes: &[u8], path: &str) -> Result<Pickled> {
         path,
         stack: Vec::new(),
         memo: Vec::new(),
+        containers: 0,
+        copied: 0,
     };
     let o = m.run()?;
     if m.pos != bytes.len() {
@@ -878,6 +937,24 @@ mod tests {
         let pos = b.windows(2).position(|w| w == b"C\x01").unwrap();
         b[pos + 2] = b'x';
         assert!(parse(&b, "x.pkl").is_err());
+    }
+
+    #[test]
+    fn copies_of_copies_and_deep_nesting_are_refused() {
+        // `)` then, repeated: the last object twice, paired, remembered.
+        let mut b = vec![0x80, 4, b')', 0x94];
+        for i in 0..200u8 {
+            b.extend_from_slice(&[b'h', i, b'h', i, 0x86, 0x94]);
+        }
+        b.push(b'.');
+        let e = parse(&b, "bomb.pkl").unwrap_err().to_string();
+        assert!(e.contains("bomb.pkl"), "{e}");
+        // One-item tuples nested 100,000 deep.
+        let mut b = vec![0x80, 4, b'N'];
+        b.extend(std::iter::repeat_n(0x85, 100_000));
+        b.push(b'.');
+        let e = parse(&b, "deep.pkl").unwrap_err().to_string();
+        assert!(e.contains("deep.pkl"), "{e}");
     }
 
     #[test]

@@ -25,6 +25,8 @@
 //! does not load. `reset` sets `u` to 0, `x` to 1 and `Wdyn` to 0, and keeps the
 //! weights and resources. The resources are drawn with the key the biases use
 //! (`split(key, 4)[3]`), as ngclearn draws them.
+//! The dense base's `mask` is accepted and, as in ngclearn 3.1.1's `STPDenseSynapse`
+//! (whose step uses the weights alone), not applied.
 
 use super::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;

@@ -357,6 +357,19 @@ impl Component for LIFCell {
         &self,
         cols: std::ops::Range<usize>,
     ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        // One spike per step is chosen across all the cells: they cannot be split.
+        if self.p.one_spike || self.p.max_one_spike {
+            return Some(Err(crate::error::Error::param(
+                &self.name,
+                if self.p.one_spike {
+                    "one_spike"
+                } else {
+                    "max_one_spike"
+                },
+                true,
+                "couples all the cells, so they cannot be partitioned across ranks",
+            )));
+        }
         Some(crate::core::partition::partition_by_kwargs(self, cols))
     }
     fn name(&self) -> &str {
