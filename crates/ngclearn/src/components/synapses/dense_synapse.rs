@@ -536,3 +536,55 @@ impl Component for DenseSynapse {
         index == Dense::BIASES && self.base.saves_biases_as_scalar()
     }
 }
+
+/// Implements [`Component`] for a synapse on the dense base (field `base: Dense`, its
+/// parameters in `p` with `to_kwargs`, compartments derived): the name, schema
+/// (`SCHEMA`), compartment access, key, keyword arguments, and what outside writes
+/// invalidate (the input support and the unit-weights flag); the class gives the rest
+/// (its steps, reset and anything else) as items.
+macro_rules! dense_base_component {
+    ($ty:ident { $($items:tt)* }) => {
+        impl $crate::core::component::Component for $ty {
+            fn name(&self) -> &str {
+                &self.base.name
+            }
+            fn schema(&self) -> &'static $crate::core::schema::Schema {
+                &SCHEMA
+            }
+            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
+                self.compartment(index)
+            }
+            fn array_mut(
+                &mut self,
+                index: usize,
+                token: $crate::core::component::WriteToken,
+            ) -> Option<&mut ndarray::Array2<f32>> {
+                self.compartment_mut(index, token)
+            }
+            fn changed(&mut self, index: usize) {
+                use $crate::components::synapses::dense_synapse::Dense;
+                match index {
+                    Dense::INPUTS => self.base.input_support.forget(),
+                    Dense::WEIGHTS => self.base.unit_weights = None,
+                    _ => {}
+                }
+            }
+            fn key(&self) -> $crate::core::rng::Key {
+                self.base.key
+            }
+            fn set_key(&mut self, key: $crate::core::rng::Key) {
+                self.base.key = key;
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
+                let mut m = self.base.head_kwargs();
+                self.p.to_kwargs(&mut m);
+                m
+            }
+            $($items)*
+        }
+    };
+}
+pub(crate) use dense_base_component;

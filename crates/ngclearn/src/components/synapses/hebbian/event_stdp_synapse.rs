@@ -24,7 +24,7 @@
 
 use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::component::{filled, Component, WriteToken};
+use crate::core::component::filled;
 use crate::core::rng::Key;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::{Error, Result};
@@ -32,7 +32,6 @@ use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::Initializer;
 use crate::{Compartments, Params};
 use ndarray::Array2;
-use serde_json::{Map, Value};
 
 /// Parameters of an [`EventSTDPSynapse`], with ngclearn's names and defaults, in its
 /// constructor's order.
@@ -245,13 +244,7 @@ impl EventSTDPSynapse {
     }
 }
 
-impl Component for EventSTDPSynapse {
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
+crate::components::synapses::dense_synapse::dense_base_component!(EventSTDPSynapse {
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.base.dense_step();
     }
@@ -265,34 +258,7 @@ impl Component for EventSTDPSynapse {
         self.post_spike.fill(0.0);
         self.d_weights.fill(0.0);
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
-    fn changed(&mut self, index: usize) {
-        match index {
-            Dense::INPUTS => self.base.input_support.forget(),
-            Dense::WEIGHTS => self.base.unit_weights = None,
-            _ => {}
-        }
-    }
-    fn key(&self) -> Key {
-        self.base.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.base.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> Map<String, Value> {
-        let mut m = self.base.head_kwargs();
-        self.p.to_kwargs(&mut m);
-        m
-    }
     fn saves_as_scalar(&self, index: usize) -> bool {
         index == Dense::BIASES || index == Self::ETA
     }
-}
+});

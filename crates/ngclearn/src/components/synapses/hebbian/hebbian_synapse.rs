@@ -32,7 +32,7 @@
 
 use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
 use crate::core::class::ComponentClass;
-use crate::core::component::{filled, Component, WriteToken};
+use crate::core::component::filled;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, MethodInfo, ParamInfo, Schema};
@@ -42,7 +42,7 @@ use crate::utils::distribution_generator::Initializer;
 use crate::utils::optim::{OptimType, Optimizer};
 use crate::{Compartments, Params};
 use ndarray::Array2;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// ngclearn's `prior`: a name and its lambda, a number or (for the elastic net)
 /// `(scale, l1_ratio)`. The numbers are kept as given (double precision): ngclearn
@@ -456,13 +456,7 @@ impl HebbianSynapse {
     }
 }
 
-impl Component for HebbianSynapse {
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
+crate::components::synapses::dense_synapse::dense_base_component!(HebbianSynapse {
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.base.dense_step();
     }
@@ -479,33 +473,6 @@ impl Component for HebbianSynapse {
         self.post.fill(0.0);
         self.d_weights.fill(0.0);
         self.d_biases.fill(0.0);
-    }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
-    fn changed(&mut self, index: usize) {
-        match index {
-            Dense::INPUTS => self.base.input_support.forget(),
-            Dense::WEIGHTS => self.base.unit_weights = None,
-            _ => {}
-        }
-    }
-    fn key(&self) -> Key {
-        self.base.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.base.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> Map<String, Value> {
-        let mut m = self.base.head_kwargs();
-        self.p.to_kwargs(&mut m);
-        m
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
         index == Dense::BIASES && self.base.saves_biases_as_scalar()
@@ -524,4 +491,4 @@ impl Component for HebbianSynapse {
         self.opt
             .set_from_pickled(&v, &shapes, &path.display().to_string())
     }
-}
+});
