@@ -245,7 +245,41 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         ngclearn::io::check_save_target(dir, true).map_err(|e| format!("--save: {e}"))?;
     }
     let default = a.model.is_none();
-    let (mut m, key_seed) = load_or_default(a)?;
+    // Across MPI ranks, this rank's part of the model, built without the whole; the
+    // recorded compartments are read whole from their mirrors.
+    let (mut m, layout, key_seed) = match &ranks.exchange {
+        None => {
+            let (m, key_seed) = load_or_default(a)?;
+            (m, None, key_seed)
+        }
+        Some(ex) => {
+            let whole: Vec<&str> = a
+                .records
+                .iter()
+                .chain(&a.record_spikes)
+                .map(String::as_str)
+                .collect();
+            let (mut p, key_seed) = load_part(a, ex, &whole)?;
+            // The ranks on one machine share its cores (unless RAYON_NUM_THREADS says).
+            if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+                let local = std::env::var("OMPI_COMM_WORLD_LOCAL_SIZE")
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1);
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let threads = (cores / local).max(1);
+                p.model
+                    .set_parallelism(if threads > 1 {
+                        ngclearn::core::parallel::Parallelism::Threads(threads)
+                    } else {
+                        ngclearn::core::parallel::Parallelism::Off
+                    })
+                    .map_err(lib)?;
+            }
+            (p.model, Some(p.layout), key_seed)
+        }
+    };
     if a.random == Random::Fast {
         m.set_random_mode(ngclearn::core::rng::RandomMode::Fast);
     }
@@ -271,7 +305,11 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
             let r = m
                 .compartment(spec)
                 .map_err(|e| format!("{flag} {spec}: {e}"))?;
-            let desc = describe(&m, r).map_err(lib)?;
+            let mut desc = describe(&m, r).map_err(lib)?;
+            // Across ranks, a split compartment is recorded whole (from its mirror).
+            if let Some(w) = layout.as_ref().and_then(|l| l.split_width(&desc.path)) {
+                desc.shape.1 = w;
+            }
             if targets
                 .iter()
                 .any(|t| t.desc.path == desc.path && t.events == events)
@@ -281,37 +319,18 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
             targets.push(Target { flag, desc, events });
         }
     }
-    let populations = spiking(&m).map_err(lib)?;
-
-    // Across MPI ranks, this rank's part of the model; the recorded and counted
-    // compartments are read whole from their mirrors.
-    let (mut m, layout) = match &ranks.exchange {
-        Some(ex) => {
-            // (Spikes are counted where they happen and summed at the end.)
-            let whole: Vec<&str> = targets.iter().map(|t| t.desc.path.as_str()).collect();
-            let mut p = ngclearn::core::partition::partition(m, std::sync::Arc::clone(ex), &whole)
-                .map_err(lib)?;
-            // The ranks on one machine share its cores (unless RAYON_NUM_THREADS says).
-            if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-                let local = std::env::var("OMPI_COMM_WORLD_LOCAL_SIZE")
-                    .ok()
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .unwrap_or(1)
-                    .max(1);
-                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-                let threads = (cores / local).max(1);
-                p.model
-                    .set_parallelism(if threads > 1 {
-                        ngclearn::core::parallel::Parallelism::Threads(threads)
-                    } else {
-                        ngclearn::core::parallel::Parallelism::Off
-                    })
-                    .map_err(lib)?;
-            }
-            (p.model, Some(p.layout))
+    // (Across ranks, spikes are counted where they happen and summed at the end; a
+    // split population counts its whole width of cells.)
+    let mut populations = spiking(&m).map_err(lib)?;
+    for (_, path, cells) in populations.iter_mut() {
+        if let Some(w) = layout.as_ref().and_then(|l| l.split_width(path)) {
+            let rows = m
+                .shape_of(m.compartment(path).map_err(lib)?)
+                .map_err(lib)?
+                .0;
+            *cells = rows * w;
         }
-        None => (m, None),
-    };
+    }
     let whole_path = |path: &str| match &layout {
         Some(l) => l.whole_path(path),
         None => path.to_string(),
@@ -554,6 +573,44 @@ fn model_bytes(m: &Model) -> u64 {
                 .sum::<u64>()
         })
         .sum()
+}
+
+/// This rank's part of the run's model across the ranks of `ex`, built without the
+/// whole model (the default model, small, is built whole and split); `whole` lists the
+/// compartments to hold whole on every rank.
+fn load_part(
+    a: &RunArgs,
+    ex: &std::sync::Arc<dyn ngclearn::core::partition::Exchange>,
+    whole: &[&str],
+) -> CliResult<(ngclearn::core::partition::Partitioned, Option<KeySeed>)> {
+    let registry = ngclearn::core::class::Registry::builtin();
+    let ex = std::sync::Arc::clone(ex);
+    match &a.model {
+        Some(model) if model.is_dir() => {
+            if a.seed.is_some() {
+                return Err(format!(
+                    "--seed: {} is a saved model, whose components carry their saved keys; --seed applies to model files (.toml) and the default model",
+                    model.display()
+                ));
+            }
+            let p = ngclearn::io::load_model_dir_partitioned(model, registry, ex, whole)
+                .map_err(lib)?;
+            Ok((p, None))
+        }
+        Some(model) if model.is_file() => {
+            ngclearn::io::load_model_file_partitioned(model, a.seed, registry, ex, whole)
+                .map_err(lib)
+        }
+        Some(model) => Err(format!(
+            "{}: no such model directory or file",
+            model.display()
+        )),
+        None => {
+            let (m, key_seed) = load_or_default(a)?;
+            let p = ngclearn::core::partition::partition(m, ex, whole).map_err(lib)?;
+            Ok((p, key_seed))
+        }
+    }
 }
 
 /// The model of the run: `a.model`'s, or the default (the tutorial's circuit).

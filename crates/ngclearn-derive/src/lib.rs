@@ -17,8 +17,9 @@
 //! `Option` field checks its `Some` value), `units = "ms"`, `text = "..."` (the default
 //! as help shows it; needed when the default is not a literal), `aliases = ["..."]`,
 //! `name = "A_plus"` (ngclearn's name where it is not a Rust field name),
-//! `skip_kwargs` (never saved) and `omit_default` (saved only when it differs from its
-//! default). `#[param(flatten)]` embeds another `Params` struct (which must implement
+//! `skip_kwargs` (never saved), `omit_default` (saved only when it differs from its
+//! default) and `hidden` (set by the library, never by a user: read like the others,
+//! but not in help, not positional and never saved). `#[param(flatten)]` embeds another `Params` struct (which must implement
 //! `Default`, its value in `new`): its parameters take the field's place in the help
 //! table, the checks and the keyword arguments. Field attributes of `Compartments`: `#[compartment(input | state | output,
 //! shape = "...", units = "...", spikes, name = "...")]` (`spikes`: it holds spikes the
@@ -114,6 +115,9 @@ struct ParamAttr {
     skip_kwargs: bool,
     omit_default: bool,
     flatten: bool,
+    /// `hidden`: set by the library, not by a user: read like the others, but not in
+    /// help, not positional and never saved.
+    hidden: bool,
     /// `keyword_only`: not one of ngclearn's positional parameters.
     keyword_only: bool,
     /// `name = "A_plus"`: ngclearn's name, where it is not a Rust field name.
@@ -169,11 +173,15 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
                 p.skip_kwargs = true;
             } else if meta.path.is_ident("omit_default") {
                 p.omit_default = true;
+            } else if meta.path.is_ident("hidden") {
+                p.hidden = true;
+                p.skip_kwargs = true;
+                p.keyword_only = true;
             } else if meta.path.is_ident("flatten") {
                 p.flatten = true;
             } else {
                 return Err(meta.error(
-                    "expected default, check, units, text, aliases, skip_kwargs, omit_default, keyword_only, name or flatten",
+                    "expected default, check, units, text, aliases, skip_kwargs, omit_default, keyword_only, hidden, name or flatten",
                 ));
             }
             Ok(())
@@ -310,11 +318,14 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
         let desc = description(f)?;
         let units = p.units.as_ref().map(LitStr::value).unwrap_or_default();
         let aliases = &p.aliases;
-        let text = match default_text(f, &p)? {
-            Some(t) => quote!(::core::option::Option::Some(#t)),
-            None => quote!(::core::option::Option::None),
+        let text = match default_text(f, &p) {
+            _ if p.hidden => quote!(::core::option::Option::None),
+            Ok(Some(t)) => quote!(::core::option::Option::Some(#t)),
+            Ok(None) => quote!(::core::option::Option::None),
+            Err(e) => return Err(e),
         };
-        infos.push(quote! {
+        if !p.hidden {
+            infos.push(quote! {
             ::ngclearn::core::schema::ParamInfo {
                 name: #key,
                 default: #text,
@@ -322,7 +333,8 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
                 aliases: &[#(#aliases),*],
                 description: #desc,
             }
-        });
+            });
+        }
         let default = match &p.default {
             Some(e) => {
                 inits.push(quote!(#ident: #e));

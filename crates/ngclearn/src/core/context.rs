@@ -13,13 +13,16 @@ pub use crate::core::process::{Method, ProcessId};
 
 use crate::core::component::Component;
 use crate::core::lower::Parts;
+use crate::core::model::Slot;
 use crate::core::operations::Source;
 use crate::core::parallel::Parallelism;
+use crate::core::partition::{Columns, Exchange, Partitioned, Plan};
 use crate::core::process::Process;
 use crate::core::schema::{MethodInfo, Schema};
 use crate::core::wire::{Expr, Wire};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How a component was written in a saved model, kept so that saving writes it back
 /// as it was (ngclearn's `roots.json` entry: class, positional and keyword arguments).
@@ -54,6 +57,8 @@ pub struct Context {
     pub(super) lowered: Vec<Wire>,
     pub(super) processes: Vec<Process>,
     pub(super) parallelism: Parallelism,
+    /// For one rank's part of a partitioned model: how each component was split.
+    pub(super) plan: Option<Plan>,
 }
 
 impl Context {
@@ -77,7 +82,69 @@ impl Context {
             lowered: Vec::new(),
             processes: Vec::new(),
             parallelism: Parallelism::default(),
+            plan: None,
         }
+    }
+
+    /// An empty description of this rank's part of a model `name` partitioned across
+    /// the ranks of `exchange` ([`crate::core::partition`]): every component added is
+    /// replaced by this rank's block of it as it is added (or added as one,
+    /// [`Context::add_block`]), so the whole model is never held; wires and processes
+    /// are declared as for the whole model (shapes are checked as the whole's), and
+    /// [`Context::build_partitioned`] builds the part.
+    pub fn partitioned(name: &str, exchange: Arc<dyn Exchange>) -> Context {
+        let mut ctx = Context::new(name);
+        ctx.plan = Some(Plan::new(exchange));
+        ctx
+    }
+
+    /// In a partitioned description, the block of columns this rank builds alone of a
+    /// component whose partitioned axis is `width` wide (offered to its class through
+    /// [`Kwargs::offer_columns`](crate::io::kwargs::Kwargs::offer_columns)); `None`
+    /// where the component is built whole (and then split, if wide enough).
+    pub fn columns_for(&self, width: usize) -> Option<Columns> {
+        self.plan.as_ref()?.columns_for(width)
+    }
+
+    /// Adds this rank's block of a component of a partitioned description, built alone
+    /// (columns `columns` of its partitioned axis; see [`Context::columns_for`]).
+    pub fn add_block(
+        &mut self,
+        component: Box<dyn Component>,
+        origin: Option<Origin>,
+        columns: &Columns,
+    ) -> Result<&mut Self> {
+        let plan = self.plan.as_mut().ok_or_else(|| {
+            Error::param(
+                component.name(),
+                "columns",
+                format!("{:?}", columns.cols),
+                "a block is added only to a partitioned description",
+            )
+        })?;
+        let part = plan.block_part(&*component, columns)?;
+        self.push(component, origin)?;
+        self.plan.as_mut().expect("checked").parts.push(part);
+        Ok(self)
+    }
+
+    fn push(&mut self, component: Box<dyn Component>, origin: Option<Origin>) -> Result<()> {
+        let name = component.name().to_string();
+        if self.parts.index.contains_key(&name) {
+            return Err(Error::DuplicateName { name });
+        }
+        self.parts.index.insert(name, self.parts.components.len());
+        self.parts.components.push(component);
+        self.parts.origins.push(origin);
+        Ok(())
+    }
+
+    /// Builds this rank's part of a partitioned description (see
+    /// [`crate::core::partition`]): `whole` lists the split compartments to be held
+    /// whole on every rank besides those a whole compartment reads (recordings);
+    /// entries that name no compartment are left to the caller to report.
+    pub fn build_partitioned(self, whole: &[&str]) -> Result<Partitioned> {
+        crate::core::partition::build_part(self, whole)
     }
 
     /// Adds a component; its name must be new.
@@ -96,13 +163,19 @@ impl Context {
         component: Box<dyn Component>,
         origin: Option<Origin>,
     ) -> Result<&mut Self> {
-        let name = component.name().to_string();
-        if self.parts.index.contains_key(&name) {
-            return Err(Error::DuplicateName { name });
+        if self.parts.index.contains_key(component.name()) {
+            return Err(Error::DuplicateName {
+                name: component.name().to_string(),
+            });
         }
-        self.parts.index.insert(name, self.parts.components.len());
-        self.parts.components.push(component);
-        self.parts.origins.push(origin);
+        match self.plan.as_mut() {
+            None => self.push(component, origin)?,
+            Some(plan) => {
+                let (local, part) = plan.split(component)?;
+                self.push(local, origin)?;
+                self.plan.as_mut().expect("checked").parts.push(part);
+            }
+        }
         Ok(self)
     }
 
@@ -119,8 +192,11 @@ impl Context {
                 path: target.to_string(),
             });
         }
-        let shape = self.parts.array(t).shape().to_vec();
-        let expr = self.parts.lower(&source, &shape, target)?;
+        // (In a partitioned description, shapes are the whole model's.)
+        let plan = self.plan.as_ref();
+        let whole = |r: Slot| plan.and_then(|p| p.whole_width(r.component, r.compartment));
+        let shape = self.parts.whole_shape(t, &whole);
+        let expr = self.parts.lower(&source, &shape, target, &whole)?;
         // As ngcsimlib, a source that is itself wired is replaced by its own source
         // (at wiring time), and paths are kept in their canonical `component:compartment` form.
         let (expr, source) = self.follow(expr, source);

@@ -103,17 +103,35 @@ impl Parts {
         )
     }
 
-    /// Lowers a source, checking every path and that all shapes agree with `shape`.
-    pub(super) fn lower(&self, src: &Source, shape: &[usize], target: &str) -> Result<Expr> {
+    /// The shape of compartment `r` in the whole model: its own, or, for a block of a
+    /// partitioned model (`whole` gives the width of a split compartment), as wide as
+    /// the whole.
+    pub(super) fn whole_shape(&self, r: Slot, whole: &dyn Fn(Slot) -> Option<usize>) -> Vec<usize> {
+        let mut shape = self.array(r).shape().to_vec();
+        if let Some(w) = whole(r) {
+            shape[1] = w;
+        }
+        shape
+    }
+
+    /// Lowers a source, checking every path and that all shapes (in the whole model:
+    /// see [`Parts::whole_shape`]) agree with `shape`.
+    pub(super) fn lower(
+        &self,
+        src: &Source,
+        shape: &[usize],
+        target: &str,
+        whole: &dyn Fn(Slot) -> Option<usize>,
+    ) -> Result<Expr> {
         match src {
             Source::Path(p) => {
                 let r = self.resolve_array(p)?;
-                let got = self.array(r).shape();
+                let got = self.whole_shape(r, whole);
                 if got != shape {
                     return Err(Error::ShapeMismatch {
                         path: target.to_string(),
                         expected: shape.to_vec(),
-                        got: got.to_vec(),
+                        got,
                         context: format!(" (the shape of source `{p}`)"),
                     });
                 }
@@ -128,7 +146,7 @@ impl Parts {
                 }
                 let children = ops
                     .iter()
-                    .map(|o| self.lower(o, shape, target))
+                    .map(|o| self.lower(o, shape, target, whole))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Expr::Op {
                     product: matches!(src, Source::Product(_)),
@@ -183,12 +201,21 @@ impl Context {
     /// Lowers the description into a runnable [`Model`], with an id of its own that
     /// its handles will carry (see [`ModelId`]).
     pub fn build(self) -> Result<Model> {
+        if self.plan.is_some() {
+            return Err(Error::param(
+                &self.parts.name,
+                "build",
+                "partitioned",
+                "a description of one rank's part builds with build_partitioned",
+            ));
+        }
         let Context {
             mut parts,
             wires,
             mut lowered,
             processes,
             parallelism,
+            plan: _,
         } = self;
         let workers = Workers::new(parallelism)?;
         for c in &mut parts.components {

@@ -4,13 +4,18 @@
 //! rank needs whole (a synapse's pre-synaptic spikes, a recorded compartment) are
 //! gathered from all ranks with collective calls, spikes as lists of indices.
 //!
-//! [`partition`] turns a built [`Model`] into this rank's part: each component at
-//! least as wide as the number of ranks is replaced by its block ([`Component::partition`]; a class that cannot be split is
-//! an error), and every partitioned compartment that a whole one reads (or that the
-//! caller asks for) gets a *mirror*: a component that gathers it after every call of
-//! its owner, in the same order on every rank, so that the collective calls match.
-//! The numbers are those of the whole model: each cell computes what it computed
-//! there, and the encoders draw the JAX-compatible counters of their global indices.
+//! A partitioned description ([`Context::partitioned`]) holds this rank's part from the
+//! start: each component at least as wide as the number of ranks is replaced by its
+//! block as it is added ([`Component::partition`]; a class that cannot be split is an
+//! error), or is built as its block alone ([`Context::add_block`]: a synapse draws only
+//! its columns, with the counters of their places in the whole, so the whole model is
+//! never built; the loaders do this: `load_model_file_partitioned`,
+//! `load_model_dir_partitioned`). [`partition`] splits a model already built. Every
+//! partitioned compartment that a whole one reads (or that the caller asks for) gets a
+//! *mirror*: a component that gathers it after every call of its owner, in the same
+//! order on every rank, so that the collective calls match. The numbers are those of
+//! the whole model: each cell computes what it computed there, and the encoders draw
+//! the JAX-compatible counters of their global indices.
 //!
 //! The ranks talk through an [`Exchange`]: [`ThreadExchange`] runs ranks as threads
 //! of one process (for tests and for a machine without MPI), and, with the `mpi`
@@ -56,6 +61,25 @@ pub trait Exchange: Send + Sync + std::fmt::Debug {
 pub fn block(n: usize, size: usize, rank: usize) -> Range<usize> {
     let at = |r: usize| ((n as u128 * r as u128) / size as u128) as usize;
     at(rank)..at(rank + 1)
+}
+
+/// A rank's block of a partitioned axis: columns `cols` of `0..width`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    /// The width of the whole axis (`n_post` of a synapse, `n_units` of a cell).
+    pub width: usize,
+    /// This rank's columns.
+    pub cols: Range<usize>,
+}
+
+impl Columns {
+    /// Rank `rank`'s block of `width` columns split across `size` ranks ([`block`]).
+    pub fn of_rank(width: usize, size: usize, rank: usize) -> Columns {
+        Columns {
+            width,
+            cols: block(width, size, rank),
+        }
+    }
 }
 
 /// Ranks as threads of one process: [`ThreadExchange::group`] makes one per rank.
@@ -180,6 +204,8 @@ pub struct Part {
     pub split: Vec<bool>,
     /// The compartments' names, by index.
     pub fields: Vec<&'static str>,
+    /// Whether this rank built its block alone, without the whole component.
+    pub alone: bool,
 }
 
 /// This rank's part of a partitioned model: the model of its blocks and mirrors, and
@@ -195,6 +221,8 @@ pub struct Partitioned {
 /// How a model was split across ranks.
 #[derive(Debug)]
 pub struct Layout {
+    /// The model's name.
+    name: String,
     /// Each component's split, in the model's order.
     pub parts: Vec<Part>,
     /// `component:compartment` of a partitioned compartment -> the path of its mirror,
@@ -224,11 +252,39 @@ impl Layout {
     /// Whether `path` (`component:compartment`) is split across the ranks (each holds
     /// its block), rather than whole on every rank.
     pub fn is_split(&self, path: &str) -> bool {
-        path.split_once(':').is_some_and(|(comp, field)| {
-            self.parts
-                .iter()
-                .any(|p| p.name == comp && self.schema_index(p, field).is_some_and(|i| p.split[i]))
-        })
+        self.split_width(path).is_some()
+    }
+
+    /// The whole width of `path` (`component:compartment`, or with the model's name
+    /// first) if it is split across the ranks.
+    pub fn split_width(&self, path: &str) -> Option<usize> {
+        let (comp, field) = self.local(path).split_once(':')?;
+        self.parts
+            .iter()
+            .find(|p| p.name == comp && self.schema_index(p, field).is_some_and(|i| p.split[i]))
+            .and_then(|p| p.width)
+    }
+
+    /// This rank's block of `path` (`component:compartment`) if it is split.
+    pub fn columns_of(&self, path: &str) -> Option<Columns> {
+        let (comp, field) = self.local(path).split_once(':')?;
+        self.parts
+            .iter()
+            .find(|p| p.name == comp && self.schema_index(p, field).is_some_and(|i| p.split[i]))
+            .and_then(|p| {
+                Some(Columns {
+                    width: p.width?,
+                    cols: p.cols.clone(),
+                })
+            })
+    }
+
+    /// `path` without the model's name in front (ngclearn's full paths carry it).
+    fn local<'a>(&self, path: &'a str) -> &'a str {
+        match path.split_once(':') {
+            Some((ctx, rest)) if ctx == self.name && rest.contains(':') => rest,
+            _ => path,
+        }
     }
 
     fn schema_index(&self, part: &Part, field: &str) -> Option<usize> {
@@ -248,6 +304,7 @@ impl Layout {
     /// Where `path` (`component:compartment` of the whole model) can be read whole on
     /// this rank: its mirror, or itself if it is not partitioned.
     pub fn whole_path(&self, path: &str) -> String {
+        let path = self.local(path);
         self.mirrors
             .get(path)
             .cloned()
@@ -334,9 +391,14 @@ fn scatter_rows(
 fn split_axis(info: &CompartmentInfo, a: &Array2<f32>, width: Option<usize>) -> bool {
     let Some(w) = width else { return false };
     info.kind == Kind::Array
-        && (info.shape.contains("n_units") || info.shape.contains("n_post"))
+        && names_split_axis(info)
         && a.ncols() == w
         && !(info.shape.contains("(1, 1)") && a.dim() == (1, 1) && w != 1)
+}
+
+/// Whether a compartment's declared shape names the axis a partition splits.
+fn names_split_axis(info: &CompartmentInfo) -> bool {
+    info.shape.contains("n_units") || info.shape.contains("n_post")
 }
 
 /// [`split_axis`] of every compartment of the whole component `c`.
@@ -415,40 +477,94 @@ pub fn partition_by_kwargs(c: &dyn Component, cols: Range<usize>) -> Result<Box<
 /// Partitions `model` into this rank's part (see the module documentation). `whole`
 /// lists the partitioned compartments (`component:compartment`) the caller wants whole
 /// on every rank besides those a whole compartment reads (recordings, counters).
+///
+/// The whole model was built on this rank first; a description can instead be built
+/// as one rank's part from the start ([`Context::partitioned`]), as the loaders do
+/// (`load_model_file_partitioned`, `load_model_dir_partitioned`).
 pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> Result<Partitioned> {
-    let (size, rank) = (exchange.size(), exchange.rank());
     let name = model.name().to_string();
     let wires = model.wires().to_vec();
-    let mut procs: Vec<(String, Vec<(String, Method)>)> = Vec::new();
+    type Calls = Vec<(String, Method)>;
+    let mut procs: Vec<(String, Calls, Option<Vec<String>>)> = Vec::new();
     for id in model.process_ids() {
         let calls = model
             .process_calls(id)?
             .into_iter()
             .map(|(c, m)| (c.to_string(), m))
             .collect();
-        procs.push((model.process_name(id)?.to_string(), calls));
+        let children = model
+            .process_children(id)?
+            .map(|c| c.into_iter().map(str::to_string).collect());
+        procs.push((model.process_name(id)?.to_string(), calls, children));
     }
-    let parallelism = model.parallelism();
-
-    // Split every component.
-    let mut parts = Vec::new();
-    let mut locals = Vec::new();
+    let mut ctx = Context::partitioned(&name, exchange);
+    ctx.set_parallelism(model.parallelism());
     for (c, origin) in model.into_components() {
+        ctx.add_with_origin(c, origin)?;
+    }
+    for (target, source) in wires {
+        ctx.wire(source, &target)?;
+    }
+    for (pname, calls, children) in &procs {
+        match children {
+            Some(children) => {
+                let children: Vec<&str> = children.iter().map(String::as_str).collect();
+                ctx.joint_process(pname, &children)?;
+            }
+            None => {
+                let calls: Vec<(&str, Method)> =
+                    calls.iter().map(|(c, m)| (c.as_str(), *m)).collect();
+                ctx.process(pname, &calls)?;
+            }
+        }
+    }
+    ctx.build_partitioned(whole)
+}
+
+/// How a partitioned description splits its components: one [`Part`] per component
+/// added so far, in order.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    exchange: Arc<dyn Exchange>,
+    pub(crate) parts: Vec<Part>,
+}
+
+impl Plan {
+    pub(crate) fn new(exchange: Arc<dyn Exchange>) -> Plan {
+        Plan {
+            exchange,
+            parts: Vec::new(),
+        }
+    }
+
+    /// The block this rank builds alone of an axis `width` wide: only where every
+    /// rank's block has at least two columns, so that a `(1, 1)` compartment of a
+    /// block is the broadcast form on every rank, never a one-column block.
+    pub(crate) fn columns_for(&self, width: usize) -> Option<Columns> {
+        let (size, rank) = (self.exchange.size(), self.exchange.rank());
+        (size > 1 && width >= 2 * size).then(|| Columns::of_rank(width, size, rank))
+    }
+
+    /// The whole width of compartment `idx` of component `comp`, if it is split.
+    pub(crate) fn whole_width(&self, comp: usize, idx: usize) -> Option<usize> {
+        let p = self.parts.get(comp)?;
+        if *p.split.get(idx)? {
+            p.width
+        } else {
+            None
+        }
+    }
+
+    /// This rank's block of the whole component `c`, and how it was split.
+    pub(crate) fn split(&self, c: Box<dyn Component>) -> Result<(Box<dyn Component>, Part)> {
+        let (size, rank) = (self.exchange.size(), self.exchange.rank());
         // A population narrower than the number of ranks stays whole on every rank
         // (computed alike on each): so does everything of its width, so that wires
         // between equal widths stay within a rank.
         let width = width_of(&*c).filter(|&w| w >= size);
         let cols = width.map_or(0..0, |w| block(w, size, rank));
         let split = splits(&*c, width);
-        if size > 1 && !c.custom_files().is_empty() {
-            // Its state beyond the compartments would not come back in a gather.
-            return Err(Error::param(
-                c.name(),
-                "class",
-                c.schema().class,
-                "keeps state beyond its compartments (an optimiser), so it cannot run across ranks yet",
-            ));
-        }
+        refuse_custom_state(&*c, size)?;
         let local = match width {
             None => c,
             Some(_) => c.partition(cols.clone()).ok_or_else(|| {
@@ -460,32 +576,139 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
                 )
             })??,
         };
-        parts.push(Part {
+        let part = Part {
             name: local.name().to_string(),
             width,
             cols,
             split,
             fields: local.schema().compartments.iter().map(|i| i.name).collect(),
-        });
-        locals.push((local, origin));
+            alone: false,
+        };
+        Ok((local, part))
+    }
+
+    /// How the block `c`, built alone as `columns` (see [`Plan::columns_for`]), is split.
+    pub(crate) fn block_part(&self, c: &dyn Component, columns: &Columns) -> Result<Part> {
+        let expected = self.columns_for(columns.width);
+        if expected.as_ref() != Some(columns) || width_of(c) != Some(columns.cols.len()) {
+            return Err(Error::param(
+                c.name(),
+                "columns",
+                format!("{:?} of {}", columns.cols, columns.width),
+                "is not this rank's block of the component (Context::columns_for gives it)",
+            ));
+        }
+        refuse_custom_state(c, self.exchange.size())?;
+        Ok(Part {
+            name: c.name().to_string(),
+            width: Some(columns.width),
+            cols: columns.cols.clone(),
+            split: block_splits(c, columns),
+            fields: c.schema().compartments.iter().map(|i| i.name).collect(),
+            alone: true,
+        })
+    }
+}
+
+/// Which compartments (by index) of `c`, a block of `columns` built alone (at least two
+/// columns: see [`Context::columns_for`]), are split along their columns: those whose
+/// shape names the split axis and that are as wide as the block (a `(1, 1)` one is
+/// the broadcast form).
+pub fn block_splits(c: &dyn Component, columns: &Columns) -> Vec<bool> {
+    let n = columns.cols.len();
+    c.schema()
+        .compartments
+        .iter()
+        .enumerate()
+        .map(|(idx, info)| {
+            c.array(idx).is_some_and(|a| {
+                info.kind == Kind::Array
+                    && names_split_axis(info)
+                    && a.ncols() == n
+                    && !(info.shape.contains("(1, 1)") && a.dim() == (1, 1))
+            })
+        })
+        .collect()
+}
+
+/// A component with state beyond its compartments cannot be split: it would not come
+/// back in a gather.
+fn refuse_custom_state(c: &dyn Component, size: usize) -> Result<()> {
+    if size > 1 && !c.custom_files().is_empty() {
+        return Err(Error::param(
+            c.name(),
+            "class",
+            c.schema().class,
+            "keeps state beyond its compartments (an optimiser), so it cannot run across ranks yet",
+        ));
+    }
+    Ok(())
+}
+
+/// Builds this rank's part of the partitioned description `ctx`
+/// ([`Context::build_partitioned`]).
+pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
+    // The paths asked for whole, in their `component:compartment` form.
+    let asked: Vec<String> = whole
+        .iter()
+        .filter_map(|p| ctx.parts.resolve_array(p).ok())
+        .map(|r| ctx.parts.path(r))
+        .collect();
+    let Context {
+        parts: described,
+        wires,
+        processes,
+        parallelism,
+        plan,
+        ..
+    } = ctx;
+    let plan = plan.ok_or_else(|| {
+        Error::param(
+            &described.name,
+            "build_partitioned",
+            "whole",
+            "the description is not partitioned (Context::partitioned makes one)",
+        )
+    })?;
+    let Plan { exchange, parts } = plan;
+    let name = described.name;
+    let names: Vec<String> = described
+        .components
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let mut locals: Vec<(Box<dyn Component>, Option<crate::core::context::Origin>)> = described
+        .components
+        .into_iter()
+        .zip(described.origins)
+        .collect();
+
+    // Every rank must have split alike, or their collective calls would not match.
+    let signature = split_signature(&parts);
+    let mut all = Vec::new();
+    exchange.allgather_u32(&[signature], &mut all);
+    if let Some(r) = all.iter().position(|&s| s != signature) {
+        return Err(Error::param(
+            &name,
+            "partition",
+            r,
+            "rank split the model differently from this one (were they given the same model?)",
+        ));
     }
 
     // Which compartments are split, and how wide.
     let split = |path: &str| -> Option<usize> {
         let (comp, field) = path.split_once(':')?;
-        let (i, (c, _)) = locals
-            .iter()
-            .enumerate()
-            .find(|(_, (c, _))| c.name() == comp)?;
-        let idx = c.schema().compartment_index(field)?;
+        let i = names.iter().position(|n| n == comp)?;
+        let idx = locals[i].0.schema().compartment_index(field)?;
         parts[i].split[idx].then(|| parts[i].width).flatten()
     };
 
     // Mirrors: for split sources that a whole compartment reads, and those asked for.
     let mut mirrored: Vec<String> = Vec::new();
-    for p in whole {
-        if split(p).is_some() && !mirrored.iter().any(|m| m == p) {
-            mirrored.push(p.to_string());
+    for p in &asked {
+        if split(p).is_some() && !mirrored.contains(p) {
+            mirrored.push(p.clone());
         }
     }
     let mut new_wires = Vec::with_capacity(wires.len());
@@ -522,11 +745,11 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
     let mut mirror_comps = Vec::new();
     for p in &mirrored {
         let (comp, field) = p.split_once(':').expect("a path");
-        let (i, (c, _)) = locals
+        let i = names
             .iter()
-            .enumerate()
-            .find(|(_, (c, _))| c.name() == comp)
+            .position(|n| n == comp)
             .expect("a split path names a component");
+        let c = &locals[i].0;
         let idx = c.schema().compartment_index(field).expect("a compartment");
         let info = &c.schema().compartments[idx];
         let rows = c.array(idx).expect("an array").nrows();
@@ -549,17 +772,23 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
     for (target, source) in new_wires {
         ctx.wire(source, &target)?;
     }
-    for (pname, calls) in &procs {
-        let mut with: Vec<(&str, Method)> = Vec::with_capacity(calls.len());
-        for (c, m) in calls {
-            with.push((c.as_str(), *m));
+    for p in &processes {
+        if let Some(children) = &p.children {
+            let children: Vec<&str> = children.iter().map(String::as_str).collect();
+            ctx.joint_process(&p.name, &children)?;
+            continue;
+        }
+        let mut with: Vec<(&str, Method)> = Vec::with_capacity(p.calls.len());
+        for &(i, m, _) in &p.calls {
+            let c = names[i].as_str();
+            with.push((c, m));
             for (owner, mname, _) in &mirror_comps {
                 if owner == c {
                     with.push((mname.as_str(), Method::Named(&GATHER)));
                 }
             }
         }
-        ctx.process(pname, &with)?;
+        ctx.process(&p.name, &with)?;
     }
     // The mirrors start from their owners' state (a loaded model's spikes, say):
     // gathered once, in the same order on every rank.
@@ -574,11 +803,31 @@ pub fn partition(model: Model, exchange: Arc<dyn Exchange>, whole: &[&str]) -> R
     Ok(Partitioned {
         model,
         layout: Layout {
+            name,
             parts,
             mirrors,
             exchange,
         },
     })
+}
+
+/// A number every rank computes alike from how it split the model (names, widths,
+/// split compartments): FNV-1a.
+fn split_signature(parts: &[Part]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut eat = |b: u8| {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    };
+    for p in parts {
+        p.name.bytes().for_each(&mut eat);
+        eat(0xff);
+        for b in (p.width.unwrap_or(0) as u64).to_le_bytes() {
+            eat(b);
+        }
+        p.split.iter().for_each(|&s| eat(s as u8));
+    }
+    h
 }
 
 /// The process that gathers every mirror once, when the model is partitioned.

@@ -23,6 +23,7 @@
 //! fixtures, and while writing this on millions of draws against JAX itself).
 
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// How stochastic components draw their numbers.
 ///
@@ -211,6 +212,9 @@ mod avx2 {
     }
 }
 
+/// Elements per thread's share when a large draw is split over rayon's threads.
+const CHUNK: usize = 1 << 16;
+
 impl Key {
     /// Random bits for flat elements `start, start + 1, ...` into `out`
     /// (`out[j] = self.bits(start + j)`), `LANES` at a time, with AVX2 where the
@@ -309,7 +313,6 @@ impl Key {
     /// numbers do not depend on the thread count. Compiled for AVX2 and FMA where the
     /// processor has them (an explicit `mul_add` is one rounding on either path).
     fn fill_bits(self, out: &mut [f32], f: impl Fn(u32) -> f32 + Sync) {
-        const CHUNK: usize = 1 << 16;
         let serial = |start: usize, out: &mut [f32]| {
             crate::utils::simd::with_avx2(
                 #[inline(always)]
@@ -331,6 +334,82 @@ impl Key {
         } else {
             serial(0, out);
         }
+    }
+
+    /// Columns `cols` of the row-major matrix `width` wide that [`Key::fill_bits`]
+    /// would fill: `out` holds the block's rows (`cols.len()` values each), and row
+    /// `i`'s value `k` draws counter `i * width + cols.start + k`, so a block is the
+    /// same numbers as those columns of the whole.
+    fn fill_bits_columns(
+        self,
+        out: &mut [f32],
+        width: usize,
+        cols: Range<usize>,
+        f: impl Fn(u32) -> f32 + Sync,
+    ) {
+        let len = cols.len();
+        if len == width || len == 0 {
+            return self.fill_bits(out, f);
+        }
+        let row = |i: usize, out: &mut [f32]| {
+            crate::utils::simd::with_avx2(
+                #[inline(always)]
+                || {
+                    let mut buf = [0u32; 256];
+                    let start = (i * width + cols.start) as u64;
+                    for (c, o) in out.chunks_mut(256).enumerate() {
+                        let b = &mut buf[..o.len()];
+                        self.bits_into(start + (c * 256) as u64, b);
+                        o.iter_mut().zip(b.iter()).for_each(|(o, &b)| *o = f(b));
+                    }
+                },
+            )
+        };
+        if out.len() >= 4 * CHUNK && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            out.par_chunks_mut(len)
+                .enumerate()
+                .for_each(|(i, o)| row(i, o));
+        } else {
+            out.chunks_mut(len).enumerate().for_each(|(i, o)| row(i, o));
+        }
+    }
+
+    /// Columns `cols` of `jax.random.uniform(key, (rows, width), minval, maxval)`
+    /// into `out` (the block's rows, row-major).
+    pub fn uniform_range_columns_into(
+        self,
+        out: &mut [f32],
+        width: usize,
+        cols: Range<usize>,
+        minval: f32,
+        maxval: f32,
+    ) {
+        let span = maxval - minval;
+        self.fill_bits_columns(out, width, cols, |b| {
+            bits_to_unit(b).mul_add(span, minval).max(minval)
+        });
+    }
+
+    /// Columns `cols` of `jax.random.normal(key, (rows, width))` into `out`.
+    pub fn normal_columns_into(self, out: &mut [f32], width: usize, cols: Range<usize>) {
+        let lo = next_toward_zero(-1.0f32);
+        let span = 1.0 - lo;
+        self.fill_bits_columns(out, width, cols, |b| {
+            let u = bits_to_unit(b).mul_add(span, lo).max(lo);
+            std::f32::consts::SQRT_2 * erfinv_f32(u)
+        });
+    }
+
+    /// Columns `cols` of `jax.random.bernoulli(key, p, (rows, width))` into `out`.
+    pub fn bernoulli_columns_into(self, out: &mut [f32], width: usize, cols: Range<usize>, p: f32) {
+        self.fill_bits_columns(out, width, cols, |b| {
+            if bits_to_unit(b) < p {
+                1.0
+            } else {
+                0.0
+            }
+        });
     }
 
     /// `jax.random.uniform(key, shape, minval=0, maxval=1)` into `out` (row-major).

@@ -5,6 +5,7 @@
 //! `1e39` is a finite JSON number and an infinite float32, and a TOML model file can
 //! write `nan` and `inf` (refused when it is read, see `model_file`).
 
+use crate::core::partition::Columns;
 use crate::error::{Error, Result};
 /// The JSON types keyword arguments are read from and written to.
 pub use serde_json::{Map, Value};
@@ -140,6 +141,23 @@ impl KwargValue for Option<crate::core::rng::Key> {
     }
 }
 
+/// The reserved argument under which [`Kwargs::offer_columns`] offers a block.
+pub const COLUMNS: &str = "__columns__";
+
+/// A block of columns, which only [`Kwargs::offer_columns`] gives (a file that names
+/// the reserved argument is refused).
+impl KwargValue for Option<Columns> {
+    fn from_kwarg(kw: &Kwargs, key: &str, _value: Value) -> Result<Self> {
+        match &kw.offered {
+            Some(c) => Ok(Some(c.clone())),
+            None => Err(kw.error(key, "is not an argument (it is reserved)")),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        Value::Null
+    }
+}
+
 /// A weight initialiser, written as an object (`{"dist": "uniform", "low": 0, "high": 1}`)
 /// or null. (ngclearn itself never saves initialisers.)
 impl KwargValue for Option<crate::utils::distribution_generator::Initializer> {
@@ -211,6 +229,9 @@ pub struct Kwargs {
     prefix: String,
     values: Map<String, Value>,
     accepted: Vec<&'static str>,
+    /// The block of columns a partitioned model offers the class (see
+    /// [`Kwargs::offer_columns`]).
+    offered: Option<Columns>,
 }
 
 impl Kwargs {
@@ -253,6 +274,7 @@ impl Kwargs {
             prefix: format!("{component}.kwargs"),
             values,
             accepted: signature.to_vec(),
+            offered: None,
         })
     }
 
@@ -293,6 +315,42 @@ impl Kwargs {
         match found {
             Some((k, v)) => T::from_kwarg(self, k, v),
             None => default.ok_or_else(|| self.error(key, "missing (required)")),
+        }
+    }
+
+    /// Offers the class this rank's block of columns of the component's partitioned
+    /// axis (a model partitioned across ranks builds its blocks alone where the class
+    /// can): a class that can build only those columns takes them (under the reserved
+    /// argument [`COLUMNS`], which no file may give); [`Kwargs::columns_taken`] tells.
+    pub fn offer_columns(&mut self, columns: Columns) {
+        self.values.insert(
+            COLUMNS.to_string(),
+            serde_json::json!([columns.cols.start, columns.cols.end, columns.width]),
+        );
+        self.offered = Some(columns);
+    }
+
+    /// Whether the class took the columns offered (so far).
+    pub fn offer_taken(&self) -> bool {
+        self.offered.is_some() && !self.values.contains_key(COLUMNS)
+    }
+
+    /// `shape[1]` as the arguments give it (a synapse's `n_post`, the axis a
+    /// partition splits), if they give a shape of two sizes.
+    pub fn shape_width(&self) -> Option<usize> {
+        match self.values.get("shape")?.as_array()?.as_slice() {
+            [_, w] => w.as_u64().map(|w| w as usize),
+            _ => None,
+        }
+    }
+
+    /// The columns offered, if the class took them (it built a block of them); an offer
+    /// not taken is withdrawn.
+    pub fn columns_taken(&mut self) -> Option<Columns> {
+        let offered = self.offered.take()?;
+        match self.values.remove(COLUMNS) {
+            Some(_) => None,
+            None => Some(offered),
         }
     }
 

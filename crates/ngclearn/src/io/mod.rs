@@ -8,4 +8,8 @@ pub mod npz;
 pub mod pickle;
 pub mod replace;
 
-pub use model_dir::{check_save_target, load_model_dir, prepare_model_dir, save_model_dir};
+pub use model_dir::{
+    check_save_target, load_model_dir, load_model_dir_partitioned, prepare_model_dir,
+    save_model_dir,
+};
+pub use model_file::load_model_file_partitioned;

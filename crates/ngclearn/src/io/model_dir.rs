@@ -48,6 +48,7 @@ use crate::core::component::Component;
 use crate::core::context::Method;
 use crate::core::context::{Context, Model, Origin};
 use crate::core::operations::Source;
+use crate::core::partition::{block_splits, Columns, Exchange, Partitioned};
 use crate::core::rng::Key;
 use crate::core::schema::{Kind, Schema};
 use crate::error::{name_list, Error, Result};
@@ -62,6 +63,7 @@ use std::collections::HashMap;
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const SUMMATION: &str = "ngcsimlib._src.operations.Summation.Summation";
 const PRODUCT: &str = "ngcsimlib._src.operations.Product.Product";
@@ -498,14 +500,19 @@ impl SavedState {
         Ok(SavedState { npz, entries })
     }
 
-    /// Streams the saved values into the built component `c`.
-    fn apply(mut self, c: &mut dyn Component) -> Result<()> {
+    /// Streams the saved values into the built component `c`: of a block of columns
+    /// `block` (a rank's part of a partitioned model), only those columns of its split
+    /// compartments.
+    fn apply(mut self, c: &mut dyn Component, block: Option<&Columns>) -> Result<()> {
+        let split = block.map(|cols| block_splits(c, cols));
         for (i, idx, h) in &self.entries {
             match c.schema().compartments[*idx].kind {
                 Kind::Key => c.set_key(Key(self.npz.read_key(*i, h)?)),
                 Kind::Array => {
-                    crate::core::component::write(c, *idx, |dst| {
-                        self.npz.read_f32_into(*i, h, dst)
+                    let cols = block.filter(|_| split.as_ref().is_some_and(|s| s[*idx]));
+                    crate::core::component::write(c, *idx, |dst| match cols {
+                        Some(cols) => self.npz.read_f32_columns_into(*i, h, cols, dst),
+                        None => self.npz.read_f32_into(*i, h, dst),
                     })
                     .expect("array compartments are addressable")?;
                 }
@@ -548,6 +555,49 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
 /// Loads the saved-model directory `dir`, finding its classes in `registry` (which
 /// may hold classes of one's own besides the built-in ones).
 pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
+    let (ctx, watched) = describe_dir(dir, registry, None)?;
+    let model = ctx.build()?;
+    check_watched(&model, dir, watched)?;
+    Ok(model)
+}
+
+/// Loads this rank's part of the saved-model directory `dir` partitioned across the
+/// ranks of `exchange` ([`crate::core::partition`]), without the whole model: each
+/// synapse that can is built as this rank's block of columns and reads only those
+/// columns of its saved arrays (other components are read whole, one at a time, and
+/// split). `whole` lists compartments to be held whole on every rank (recordings).
+pub fn load_model_dir_partitioned(
+    dir: &Path,
+    registry: &Registry,
+    exchange: Arc<dyn Exchange>,
+    whole: &[&str],
+) -> Result<Partitioned> {
+    let (ctx, watched) = describe_dir(dir, registry, Some(exchange))?;
+    let p = ctx.build_partitioned(whole)?;
+    check_watched(&p.model, dir, watched)?;
+    Ok(p)
+}
+
+/// Every path a process watches names a compartment or a key of the model.
+fn check_watched(model: &Model, dir: &Path, watched: Vec<(String, String)>) -> Result<()> {
+    let proc_path = dir.join("process").join("roots.json");
+    for (field, path) in watched {
+        if model.compartment(&path).is_err() {
+            model
+                .get_key(&path)
+                .map_err(|e| Error::format(proc_path.display(), field, e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The description in `dir`, whole or (given an exchange) this rank's part, and the
+/// paths its processes watch (`(field, path)`), checked once it is built.
+fn describe_dir(
+    dir: &Path,
+    registry: &Registry,
+    exchange: Option<Arc<dyn Exchange>>,
+) -> Result<(Context, Vec<(String, String)>)> {
     if !dir.is_dir() {
         return Err(Error::Io {
             path: dir.display().to_string(),
@@ -617,7 +667,10 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
             .collect()
     };
 
-    let mut ctx = Context::new(&context);
+    let mut ctx = match exchange {
+        None => Context::new(&context),
+        Some(ex) => Context::partitioned(&context, ex),
+    };
     let roots_path = dir.join("component").join("roots.json");
     let roots = read_listed(dir, "component/roots.json", "component", &types)?
         .unwrap_or_else(|| Value::Object(Map::new()));
@@ -668,6 +721,11 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
             .join("custom")
             .join(format!("{name}.npz"));
         let wired = wired_in(name);
+        // Across ranks, a synapse that can builds only this rank's columns.
+        let offer = kw.shape_width().and_then(|w| ctx.columns_for(w));
+        if let Some(c) = &offer {
+            kw.offer_columns(c.clone());
+        }
         // The npz is checked against the shapes the arguments imply before the
         // component allocates anything; if they cannot be read, building reports it.
         let (mut component, state) = match implied_shapes(schema, &kw) {
@@ -677,10 +735,20 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
             }
             None => {
                 let c = class.build(&mut kw).map_err(in_file)?;
-                let state = SavedState::open(&npz_path, schema, &actual_shapes(&*c), &wired)?;
+                let mut shapes = actual_shapes(&*c);
+                // A block's split compartments are saved as wide as the whole.
+                if let Some(cols) = offer.as_ref().filter(|_| kw.offer_taken()) {
+                    for (shape, split) in shapes.iter_mut().zip(block_splits(&*c, cols)) {
+                        for s in shape.iter_mut().filter(|_| split) {
+                            s[1] = cols.width;
+                        }
+                    }
+                }
+                let state = SavedState::open(&npz_path, schema, &shapes, &wired)?;
                 (c, state)
             }
         };
+        let block = kw.columns_taken();
         kw.finish()?;
         if component.name() != name {
             return Err(Error::format(
@@ -692,15 +760,18 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
                 ),
             ));
         }
-        state.apply(component.as_mut())?;
+        state.apply(component.as_mut(), block.as_ref())?;
         component.load_custom(&dir.join("component").join("custom"))?;
         let origin = Origin {
             module_path: module_path.to_string(),
             args: args.clone(),
             kwargs: kwargs.clone(),
         };
-        ctx.add_with_origin(component, Some(origin))
-            .map_err(|e| Error::format(roots_path.display(), name, e.to_string()))?;
+        match &block {
+            Some(cols) => ctx.add_block(component, Some(origin), cols),
+            None => ctx.add_with_origin(component, Some(origin)),
+        }
+        .map_err(|e| Error::format(roots_path.display(), name, e.to_string()))?;
     }
 
     for (target, source) in wires {
@@ -868,15 +939,7 @@ pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
             pending = still;
         }
     }
-    let model = ctx.build()?;
-    for (field, path) in watched {
-        if model.compartment(&path).is_err() {
-            model
-                .get_key(&path)
-                .map_err(|e| Error::format(proc_path.display(), field, e.to_string()))?;
-        }
-    }
-    Ok(model)
+    Ok((ctx, watched))
 }
 
 fn pretty(v: &Value) -> String {

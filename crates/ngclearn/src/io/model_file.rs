@@ -62,12 +62,14 @@
 use crate::core::class::Registry;
 use crate::core::context::{CompartmentRef, Context, Method, Model};
 use crate::core::operations::Source;
+use crate::core::partition::{Exchange, Layout, Partitioned};
 use crate::core::rng::Key;
 use crate::core::schema::Kind;
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use serde_json::{Map, Value};
 use std::path::Path;
+use std::sync::Arc;
 
 fn fmt(path: &Path, field: impl Into<String>, msg: impl Into<String>) -> Error {
     Error::format(path.display(), field, msg)
@@ -263,9 +265,41 @@ pub fn load_model_file_with(
     seed: Option<u64>,
     registry: &Registry,
 ) -> Result<(Model, Option<KeySeed>)> {
+    let (ctx, doc, key_seed) = describe_file(path, seed, registry, None)?;
+    let mut model = ctx.build()?;
+    settle(path, &doc, &mut model, None)?;
+    Ok((model, key_seed))
+}
+
+/// Loads this rank's part of the model file `path` partitioned across the ranks of
+/// `exchange` ([`crate::core::partition`]), without the whole model: each synapse that
+/// can draws only this rank's block of columns (the same numbers as the whole's); other
+/// components are built whole, one at a time, and split. `whole` lists compartments to
+/// be held whole on every rank (recordings). `seed` as in [`load_model_file_seeded`].
+pub fn load_model_file_partitioned(
+    path: &Path,
+    seed: Option<u64>,
+    registry: &Registry,
+    exchange: Arc<dyn Exchange>,
+    whole: &[&str],
+) -> Result<(Partitioned, Option<KeySeed>)> {
+    let (ctx, doc, key_seed) = describe_file(path, seed, registry, Some(exchange))?;
+    let mut p = ctx.build_partitioned(whole)?;
+    settle(path, &doc, &mut p.model, Some(&p.layout))?;
+    Ok((p, key_seed))
+}
+
+/// The description in the model file `path` (whole, or given an exchange this rank's
+/// part), its parsed document and the seed its keyless components were keyed from.
+fn describe_file(
+    path: &Path,
+    seed: Option<u64>,
+    registry: &Registry,
+    exchange: Option<Arc<dyn Exchange>>,
+) -> Result<(Context, Map<String, Value>, Option<KeySeed>)> {
     let text = crate::io::model_dir::read_text(path)?;
-    let doc = parse(&text, path)?;
-    let doc = &doc;
+    let parsed = parse(&text, path)?;
+    let doc = &parsed;
     const SECTIONS: [&str; 7] = [
         "name",
         "reset",
@@ -303,7 +337,10 @@ pub fn load_model_file_with(
         Some(Value::String(s)) => s.clone(),
         Some(other) => return Err(fmt(path, "name", format!("expected a string, got {other}"))),
     };
-    let mut ctx = Context::new(&name);
+    let mut ctx = match exchange {
+        None => Context::new(&name),
+        Some(ex) => Context::partitioned(&name, ex),
+    };
     let empty = Vec::new();
     let comps = match doc.get("component") {
         None => &empty,
@@ -379,13 +416,21 @@ pub fn load_model_file_with(
             &kwargs,
         )?
         .with_field_prefix(&label);
+        // Across ranks, a synapse that can builds only this rank's columns.
+        if let Some(c) = kw.shape_width().and_then(|w| ctx.columns_for(w)) {
+            kw.offer_columns(c);
+        }
         let component = found.build(&mut kw).map_err(|e| match e {
             Error::Format { .. } => e,
             other => fmt(path, &label, other.to_string()),
         })?;
+        let block = kw.columns_taken();
         kw.finish()?;
-        ctx.add_boxed(component)
-            .map_err(|e| fmt(path, &label, e.to_string()))?;
+        match &block {
+            Some(cols) => ctx.add_block(component, None, cols),
+            None => ctx.add_boxed(component),
+        }
+        .map_err(|e| fmt(path, &label, e.to_string()))?;
     }
     let wires = match doc.get("wire") {
         None => &empty,
@@ -473,7 +518,17 @@ pub fn load_model_file_with(
                 .map_err(|e| fmt(path, &field, e.to_string()))?;
         }
     }
-    let mut model = ctx.build()?;
+    Ok((ctx, parsed, key_seed))
+}
+
+/// What the file asks of the built model (or this rank's part of it, `layout` saying
+/// how the whole was split): a reset, then its initial values.
+fn settle(
+    path: &Path,
+    doc: &Map<String, Value>,
+    model: &mut Model,
+    layout: Option<&Layout>,
+) -> Result<()> {
     match doc.get("reset") {
         None | Some(Value::Bool(false)) => {}
         Some(Value::Bool(true)) => {
@@ -526,7 +581,13 @@ pub fn load_model_file_with(
                     ))
                 }
             };
-            let (rows, cols) = model.shape_of(r)?;
+            let (rows, mut cols) = model.shape_of(r)?;
+            // A split compartment is given as wide as the whole; this rank keeps its
+            // columns.
+            let block = layout.and_then(|l| l.columns_of(cpath));
+            if let Some(b) = &block {
+                cols = b.width;
+            }
             let value = match v {
                 Value::Number(_) => ndarray::Array2::from_elem((rows, cols), number(v, "")?),
                 Value::Array(outer) => {
@@ -558,12 +619,29 @@ pub fn load_model_file_with(
                     ))
                 }
             };
+            let value = match &block {
+                Some(b) if value.dim() == (rows, b.width) => {
+                    value.slice(ndarray::s![.., b.cols.clone()]).to_owned()
+                }
+                Some(b) => {
+                    return Err(fmt(
+                        path,
+                        &field,
+                        format!(
+                            "expected shape ({rows}, {}), got {:?}",
+                            b.width,
+                            value.dim()
+                        ),
+                    ))
+                }
+                None => value,
+            };
             model
                 .set_ref(r, &value)
                 .map_err(|e| fmt(path, &field, e.to_string()))?;
         }
     }
-    Ok((model, key_seed))
+    Ok(())
 }
 
 /// A seed from the clock (32 bits, so that it is short to print and to type).

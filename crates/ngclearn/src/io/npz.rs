@@ -524,6 +524,67 @@ impl NpzReader {
         }
     }
 
+    /// Reads columns `columns.cols` of entry `i` (header `h`), a float32 array
+    /// `(rows, columns.width)` in either order (a vector `(width,)` is one row), into
+    /// `dst` (`rows` by the block's width); a 0-d scalar fills `dst`. The entry is
+    /// streamed, so only the block is held; every value must be finite, as
+    /// [`NpzReader::read_f32_into`] requires.
+    pub fn read_f32_columns_into(
+        &mut self,
+        i: usize,
+        h: &EntryHeader,
+        columns: &crate::core::partition::Columns,
+        dst: &mut Array2<f32>,
+    ) -> Result<()> {
+        if h.shape.is_empty() && h.dtype != Dtype::U32 {
+            return self.read_f32_into(i, h, dst);
+        }
+        let name = self.entries[i].name.clone();
+        let (rows, width) = (dst.nrows(), columns.width);
+        let row = h.shape.len() == 1 && rows == 1 && h.shape[0] == width;
+        if h.dtype != Dtype::F32
+            || (h.shape != [rows, width] && !row)
+            || dst.ncols() != columns.cols.len()
+        {
+            return Err(self.err(
+                &name,
+                format!(
+                    "expected float32 of shape {:?} (or a scalar), got {}",
+                    [rows, width],
+                    h.describe()
+                ),
+            ));
+        }
+        let path = self.path.clone();
+        let fortran = h.fortran_order && rows > 1 && width > 1;
+        let first = columns.cols.start;
+        self.stream(i, h, |k0, b| {
+            for (j, c) in b.chunks_exact(4).enumerate() {
+                let k = k0 + j;
+                let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
+                if !x.is_finite() {
+                    return Err(Error::format(
+                        &path,
+                        &name,
+                        format!(
+                            "element {:?} is {x}: saved values must be finite",
+                            h.index_of(k)
+                        ),
+                    ));
+                }
+                let (r, col) = if fortran {
+                    (k % rows, k / rows)
+                } else {
+                    (k / width, k % width)
+                };
+                if columns.cols.contains(&col) {
+                    dst[[r, col - first]] = x;
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// Reads entry `i` (header `h`) as a PRNG key: uint32 of shape `(2,)`.
     pub fn read_key(&mut self, i: usize, h: &EntryHeader) -> Result<[u32; 2]> {
         if h.dtype != Dtype::U32 || h.shape != [2] {

@@ -28,6 +28,7 @@ use crate::core::rng::Key;
 use crate::error::{Error, Result};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// The distribution an [`Initializer`] draws from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,48 +216,80 @@ impl Initializer {
 
     /// Draws a `shape` matrix with `key`; `what` names the caller in errors.
     pub fn generate(&self, what: &str, shape: (usize, usize), key: Key) -> Result<Array2<f32>> {
+        self.generate_columns(what, shape, 0..shape.1, key)
+    }
+
+    /// Columns `cols` of the `shape` matrix [`Initializer::generate`] draws with `key`,
+    /// drawn alone: the same numbers (each element takes the counter of its place in
+    /// the whole, and masks and triangles their global indices), in a
+    /// `(shape.0, cols.len())` matrix. A model partitioned across ranks builds each
+    /// rank's columns of a synapse this way, without the whole.
+    pub fn generate_columns(
+        &self,
+        what: &str,
+        shape: (usize, usize),
+        cols: Range<usize>,
+        key: Key,
+    ) -> Result<Array2<f32>> {
         self.check(what)?;
-        let (rows, cols) = shape;
+        let (rows, width) = shape;
+        if cols.start > cols.end || cols.end > width {
+            return Err(Error::param(
+                what,
+                "columns",
+                format!("{cols:?}"),
+                &format!("must lie within 0..{width}"),
+            ));
+        }
         let fill = match self.dist {
             Distribution::Constant { value } => value,
             _ => 0.0,
         };
-        let mut a = crate::core::component::filled(what, "shape", shape, fill)?;
+        let mut a = crate::core::component::filled(what, "shape", (rows, cols.len()), fill)?;
         let [k, sub] = key.split::<2>();
         let buf = a.as_slice_mut().expect("fresh arrays are contiguous");
+        let c = cols.clone();
         let post_key = match self.dist {
             Distribution::Constant { .. } => key,
             Distribution::Uniform { low, high } => {
-                k.uniform_range_into(buf, low, high);
+                k.uniform_range_columns_into(buf, width, c, low, high);
                 sub
             }
             Distribution::Gaussian { mean, std } => {
-                k.normal_into(buf);
+                k.normal_columns_into(buf, width, c);
                 buf.iter_mut().for_each(|x| *x = mean + std * *x);
                 sub
             }
             Distribution::LogGaussian { sigma } => {
-                k.normal_into(buf);
+                k.normal_columns_into(buf, width, c);
                 buf.iter_mut().for_each(|x| *x = (sigma * *x).exp());
                 sub
             }
             Distribution::FanInUniform => {
-                let limit = (1.0f64 / cols.max(1) as f64).sqrt() as f32;
-                k.uniform_range_into(buf, -limit, limit);
+                let limit = (1.0f64 / width.max(1) as f64).sqrt() as f32;
+                k.uniform_range_columns_into(buf, width, c, -limit, limit);
                 sub
             }
             Distribution::FanInGaussian => {
                 let std = (1.0f64 / rows.max(1) as f64).sqrt() as f32;
-                k.normal_into(buf);
+                k.normal_columns_into(buf, width, c);
                 buf.iter_mut().for_each(|x| *x *= std);
                 sub
             }
         };
-        self.post_process(what, &mut a, post_key)?;
+        self.post_process(what, &mut a, post_key, width, cols.start)?;
         Ok(a)
     }
 
-    fn post_process(&self, what: &str, a: &mut Array2<f32>, mut key: Key) -> Result<()> {
+    /// Post-processing of columns `first..` of a matrix `width` wide (`a`).
+    fn post_process(
+        &self,
+        what: &str,
+        a: &mut Array2<f32>,
+        mut key: Key,
+        width: usize,
+        first: usize,
+    ) -> Result<()> {
         let p = &self.params;
         if let Some(lo) = p.amin {
             a.mapv_inplace(|x| x.max(lo));
@@ -266,6 +299,7 @@ impl Initializer {
         }
         let shaped = p.lower_triangle || p.upper_triangle || p.hollow || p.eye;
         for ((i, j), x) in a.indexed_iter_mut().filter(|_| shaped) {
+            let j = first + j;
             // tril/triu select zero; hollow/eye multiply by the 0/1 identity.
             if (p.lower_triangle && j > i) || (p.upper_triangle && j < i) {
                 *x = 0.0;
@@ -274,14 +308,13 @@ impl Initializer {
                 *x *= 0.0;
             }
         }
-        let cols = a.ncols();
         if let Some(m) = &p.col_mask {
-            let keep = keep_set(what, "col_mask", m, cols, &mut key)?;
-            zero_columns_outside(a, &keep);
+            let keep = keep_set(what, "col_mask", m, width, &mut key)?;
+            zero_columns_outside(a, &keep[first..]);
         }
         if let Some(m) = &p.row_mask {
             let rows = a.nrows();
-            if rows != cols {
+            if rows != width {
                 return Err(Error::param(
                     what,
                     "row_mask",
@@ -290,7 +323,7 @@ impl Initializer {
                 ));
             }
             let keep = keep_set(what, "row_mask", m, rows, &mut key)?;
-            zero_columns_outside(a, &keep);
+            zero_columns_outside(a, &keep[first..]);
         }
         Ok(())
     }

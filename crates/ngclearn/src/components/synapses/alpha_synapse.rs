@@ -110,6 +110,7 @@ impl AlphaSynapse {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
         p.dense.mask = None; // moved into the `mask` compartment
+        p.dense.columns = None; // built: the block is the component
         Ok(AlphaSynapse {
             h_syn: base.post_zeros()?,
             state: ConductanceState::new(base, p.syn_rest, p.is_nonplastic)?,

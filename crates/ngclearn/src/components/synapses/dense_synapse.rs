@@ -12,9 +12,13 @@
 //! `W = weight_init(shape, k1)` (default `uniform(0.025, 0.8)`); if `0 < p_conn < 1`,
 //! `W *= bernoulli(k2, p_conn, shape)`; `biases = bias_init((1, n_post), k3)` when a
 //! bias initialiser is given, zeros otherwise. The component keeps `key` itself.
+//! Given `columns` (a rank's block of a partitioned model), it builds only those
+//! columns of `W`, `mask` and `biases`, each draw taking the counter of its place in
+//! the whole: the block is those columns of the whole synapse, which is never built.
 
 use crate::core::class::ComponentClass;
 use crate::core::component::{filled, valid_name, Component, Support, WriteToken};
+use crate::core::partition::Columns;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
@@ -60,6 +64,10 @@ pub struct DenseParams {
     /// ngclearn takes it only by keyword.
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
+    /// This rank's block of columns, when a model partitioned across ranks builds it
+    /// alone (`shape` is then the whole synapse's: see the module documentation)
+    #[param(default = None, hidden, name = "__columns__")]
+    pub columns: Option<Columns>,
 }
 
 impl Default for DenseParams {
@@ -125,23 +133,45 @@ impl Dense {
         let batch = p.batch_size;
         let key = p.key.unwrap_or_else(Key::from_time);
         let [_, k1, k2, k3] = key.split::<4>();
+        // A block is columns `cols` of the whole, drawn alone with the whole's counters.
+        let cols = match p.columns.take() {
+            None => 0..n_post,
+            Some(c) if c.width == n_post && c.cols.start < c.cols.end && c.cols.end <= n_post => {
+                c.cols
+            }
+            Some(c) => {
+                return Err(Error::param(
+                    &name,
+                    "columns",
+                    format!("{:?} of {}", c.cols, c.width),
+                    &format!("must be a non-empty block of the {n_post} columns of shape[1]"),
+                ))
+            }
+        };
+        let block = (n_pre, cols.len());
         let init = p
             .weight_init
             .clone()
             .unwrap_or_else(|| DistributionGenerator::uniform(0.025, 0.8));
-        let mut weights = init.generate(&name, shape, k1)?;
+        let mut weights = init.generate_columns(&name, shape, cols.clone(), k1)?;
         if 0.0 < p.p_conn && p.p_conn < 1.0 {
-            let mut keep = filled(&name, "shape", shape, 0.0)?;
-            k2.bernoulli_into(keep.as_slice_mut().expect("contiguous"), p.p_conn);
+            let mut keep = filled(&name, "shape", block, 0.0)?;
+            k2.bernoulli_columns_into(
+                keep.as_slice_mut().expect("contiguous"),
+                n_post,
+                cols.clone(),
+                p.p_conn,
+            );
             weights *= &keep;
         }
         let biases = match &p.bias_init {
-            Some(b) => b.generate(&name, (1, n_post), k3)?,
-            None => filled(&name, "shape", (1, n_post), 0.0)?,
+            Some(b) => b.generate_columns(&name, (1, n_post), cols.clone(), k3)?,
+            None => filled(&name, "shape", (1, block.1), 0.0)?,
         };
         let mask = match p.mask.take() {
             None => Array2::ones((1, 1)),
-            Some(m) if m.dim() == (1, 1) || m.dim() == shape => m,
+            Some(m) if m.dim() == (1, 1) => m,
+            Some(m) if m.dim() == shape => m.slice(ndarray::s![.., cols.clone()]).to_owned(),
             Some(m) => {
                 return Err(Error::ShapeMismatch {
                     path: format!("{name}:mask"),
@@ -151,6 +181,7 @@ impl Dense {
                 })
             }
         };
+        let (shape, n_post) = (block, block.1);
         let inputs = filled(&name, "batch_size", (batch, n_pre), 0.0)?;
         let outputs = filled(&name, "batch_size", (batch, n_post), 0.0)?;
         let projected = filled(&name, "batch_size", (batch, n_post), 0.0)?;

@@ -96,6 +96,7 @@ impl DoubleExpSynapse {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
         p.dense.mask = None; // moved into the `mask` compartment
+        p.dense.columns = None; // built: the block is the component
         let rise_gain = (1.0 / p.tau_rise as f64 - 1.0 / p.tau_decay as f64) as f32;
         Ok(DoubleExpSynapse {
             h_syn: base.post_zeros()?,

@@ -86,6 +86,7 @@ impl ExponentialSynapse {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
         p.dense.mask = None; // moved into the `mask` compartment
+        p.dense.columns = None; // built: the block is the component
         Ok(ExponentialSynapse {
             state: ConductanceState::new(base, p.syn_rest, p.is_nonplastic)?,
             p,

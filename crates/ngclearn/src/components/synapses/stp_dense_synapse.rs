@@ -136,6 +136,7 @@ impl STPDenseSynapse {
             mask: p.mask.clone(),
             batch_size: p.batch_size,
             key: p.key,
+            columns: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

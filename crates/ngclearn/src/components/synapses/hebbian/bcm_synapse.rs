@@ -133,6 +133,7 @@ impl BCMSynapse {
             mask: p.mask.clone(),
             batch_size: p.batch_size,
             key: p.key,
+            columns: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

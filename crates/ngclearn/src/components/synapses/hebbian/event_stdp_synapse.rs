@@ -137,6 +137,7 @@ impl EventSTDPSynapse {
             mask: p.mask.clone(),
             batch_size: p.batch_size,
             key: p.key,
+            columns: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

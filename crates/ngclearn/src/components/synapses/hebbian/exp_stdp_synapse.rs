@@ -79,6 +79,10 @@ pub struct ExpSTDPSynapseParams {
     /// Not saved in the keyword arguments (the key is state, saved with the arrays).
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
+    /// This rank's block of columns, when a model partitioned across ranks builds it
+    /// alone (see `DenseSynapse`; not with a `weight_mask`)
+    #[param(default = None, hidden, name = "__columns__")]
+    pub columns: Option<crate::core::partition::Columns>,
 }
 
 /// The exponential STDP synapse (see the module documentation).
@@ -134,8 +138,19 @@ impl ExpSTDPSynapse {
             mask: p.mask.clone(),
             batch_size: p.batch_size,
             key: p.key,
+            columns: p.columns.clone(),
         };
+        if p.columns.is_some() && p.weight_mask.is_some() {
+            return Err(crate::error::Error::param(
+                name,
+                "weight_mask",
+                "given",
+                "a synapse with a weight mask cannot be partitioned across ranks yet",
+            ));
+        }
+        let mut p = p;
         let base = Dense::new(name, shape, &dense)?;
+        p.columns = None;
         p.validate(&base.name)?;
         count(&base.name, "batch_size", p.batch_size)?;
         let weight_mask = p

@@ -155,6 +155,7 @@ impl MSTDPETSynapse {
             mask: p.mask.clone(),
             batch_size: p.batch_size,
             key: p.key,
+            columns: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

@@ -1,0 +1,409 @@
+//! A rank of a partitioned model builds its part without the whole model: a synapse's
+//! block of columns is drawn alone (each draw takes the counter of its place in the
+//! whole), a saved synapse reads only its columns, and the loaders give each rank its
+//! part. The numbers are the whole model's: blocks equal the whole's columns, and runs
+//! on 2 and 3 ranks (threads) record what the whole model records, step by step.
+
+use ndarray::{s, Array2};
+use ngclearn::core::class::Registry;
+use ngclearn::core::partition::{Columns, Exchange, ThreadExchange};
+use ngclearn::io::{load_model_dir_partitioned, load_model_file_partitioned};
+use ngclearn::prelude::*;
+use ngclearn::utils::distribution_generator::{DistributionParams, KeepMask};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn with(f: impl Fn(&mut DistributionParams)) -> DistributionParams {
+    let mut p = DistributionParams::default();
+    f(&mut p);
+    p
+}
+
+#[test]
+fn initialiser_columns_drawn_alone_are_the_columns_of_the_whole() {
+    let square = (300, 300);
+    let cases: Vec<(Initializer, (usize, usize))> = vec![
+        (DistributionGenerator::uniform(-0.3, 0.8), (70, 530)),
+        (DistributionGenerator::gaussian(0.2, 1.5), (70, 530)),
+        (DistributionGenerator::log_gaussian(0.4), (33, 257)),
+        (DistributionGenerator::fan_in_uniform(), (70, 530)),
+        (DistributionGenerator::fan_in_gaussian(), (70, 530)),
+        (DistributionGenerator::constant(0.7), (5, 9)),
+        (
+            DistributionGenerator::gaussian(0.0, 1.0).with(with(|p| {
+                p.amin = Some(-0.5);
+                p.amax = Some(0.6)
+            })),
+            (40, 300),
+        ),
+        (
+            DistributionGenerator::uniform(0.0, 1.0).with(with(|p| p.lower_triangle = true)),
+            square,
+        ),
+        (
+            DistributionGenerator::uniform(0.0, 1.0).with(with(|p| p.upper_triangle = true)),
+            square,
+        ),
+        (
+            DistributionGenerator::uniform(0.0, 1.0).with(with(|p| p.hollow = true)),
+            square,
+        ),
+        (
+            DistributionGenerator::uniform(0.0, 1.0).with(with(|p| p.eye = true)),
+            square,
+        ),
+        (
+            DistributionGenerator::uniform(0.0, 1.0)
+                .with(with(|p| p.col_mask = Some(KeepMask::Count(120)))),
+            (20, 400),
+        ),
+        (
+            DistributionGenerator::uniform(0.0, 1.0)
+                .with(with(|p| p.row_mask = Some(KeepMask::Count(100)))),
+            square,
+        ),
+        // Large enough that both the whole and the block are drawn on several threads.
+        (DistributionGenerator::uniform(0.0, 1.0), (700, 1000)),
+    ];
+    let key = Key::from_seed(2024);
+    for (init, shape) in &cases {
+        let whole = init.generate("W", *shape, key).unwrap();
+        let n = shape.1;
+        for cols in [
+            0..n,
+            0..n / 3,
+            n / 3..n / 2 + 1,
+            n - 7..n,
+            255.min(n - 1)..258.min(n),
+        ] {
+            let block = init
+                .generate_columns("W", *shape, cols.clone(), key)
+                .unwrap();
+            assert_eq!(
+                block,
+                whole.slice(s![.., cols.clone()]),
+                "{init:?} {cols:?}"
+            );
+        }
+    }
+    assert!(DistributionGenerator::uniform(0.0, 1.0)
+        .generate_columns("W", (2, 5), 3..6, key)
+        .is_err());
+}
+
+#[test]
+fn a_synapse_built_as_a_block_is_the_columns_of_the_whole_synapse() {
+    let n_pre = 90;
+    let n_post = 47;
+    let mask = Array2::from_shape_fn((n_pre, n_post), |(i, j)| {
+        ((i * 7 + j) % 3 != 0) as u8 as f32
+    });
+    let dense = |columns: Option<Columns>| DenseParams {
+        weight_init: Some(DistributionGenerator::gaussian(0.5, 0.2)),
+        bias_init: Some(DistributionGenerator::uniform(-0.1, 0.1)),
+        p_conn: 0.4,
+        mask: Some(mask.clone()),
+        key: Some(Key::from_seed(5)),
+        columns,
+        ..Default::default()
+    };
+    let whole = DenseSynapse::new("W", (n_pre, n_post), dense(None)).unwrap();
+    for cols in [0..16, 16..31, 31..47] {
+        let c = Columns {
+            width: n_post,
+            cols: cols.clone(),
+        };
+        let b = DenseSynapse::new("W", (n_pre, n_post), dense(Some(c))).unwrap();
+        for field in ["weights", "biases", "mask"] {
+            let idx = DenseSynapse::schema().compartment_index(field).unwrap();
+            assert_eq!(
+                b.array(idx).unwrap(),
+                whole.array(idx).unwrap().slice(s![.., cols.clone()]),
+                "{field} {cols:?}"
+            );
+        }
+        assert_eq!(b.kwargs()["shape"], serde_json::json!([n_pre, cols.len()]));
+    }
+    let bad = Columns {
+        width: n_post + 1,
+        cols: 0..3,
+    };
+    assert!(DenseSynapse::new("W", (n_pre, n_post), dense(Some(bad))).is_err());
+}
+
+/// A circuit whose synapses are wide enough to be built as blocks on 2 and 3 ranks: an
+/// alpha synapse with sparse uniform weights, an exponential recurrent synapse fed by
+/// the partitioned cells' spikes (gathered), and a dense synapse with biases and a
+/// column mask, all summed into LIF cells.
+const MODEL: &str = r#"
+name = "blocks"
+reset = true
+
+[[component]]
+name = "pre"
+class = "PoissonCell"
+n_units = 300
+target_freq = 40.0
+key = 11
+
+[[component]]
+name = "Wexc"
+class = "AlphaSynapse"
+shape = [300, 41]
+tau_decay = 2.0
+g_syn_bar = 2.4
+syn_rest = 0.0
+resist_scale = 0.08
+p_conn = 0.6
+weight_init = { dist = "uniform", low = 0.2, high = 1.2 }
+key = 12
+
+[[component]]
+name = "Wrec"
+class = "ExponentialSynapse"
+shape = [41, 41]
+tau_decay = 3.0
+g_syn_bar = 1.5
+syn_rest = -80.0
+resist_scale = 0.05
+weight_init = { dist = "gaussian", mean = 0.5, std = 0.2, amin = 0.0, hollow = true }
+key = 13
+
+[[component]]
+name = "Wd"
+class = "DenseSynapse"
+shape = [300, 41]
+resist_scale = 0.2
+weight_init = { dist = "fan_in_uniform", col_mask = 30 }
+bias_init = { dist = "gaussian", mean = 0.0, std = 0.5 }
+key = 14
+
+[[component]]
+name = "post"
+class = "LIFCell"
+n_units = 41
+tau_m = 10.0
+resist_m = 1.0
+thr = -55.0
+v_rest = -75.0
+v_reset = -75.0
+conduct_leak = 1.0
+refract_time = 2.0
+key = 15
+
+[[wire]]
+source = "pre:outputs"
+target = "Wexc:inputs"
+
+[[wire]]
+source = "pre:outputs"
+target = "Wd:inputs"
+
+[[wire]]
+source = "post:s"
+target = "Wrec:inputs"
+
+[[wire]]
+source = "post:v"
+target = "Wexc:v"
+
+[[wire]]
+source = "post:v"
+target = "Wrec:v"
+
+[[wire]]
+sum = ["Wexc:i_syn", "Wrec:i_syn", "Wd:outputs"]
+target = "post:j"
+
+[process]
+advance_proc = ["pre", "Wexc", "Wrec", "Wd", "post"]
+reset_proc = ["pre.reset", "Wexc.reset", "Wrec.reset", "Wd.reset", "post.reset"]
+
+[initial]
+"pre:inputs" = 1.0
+"post:v" = -65.0
+"#;
+
+const STEPS: usize = 200;
+const RECORDED: [&str; 3] = ["post:s", "post:v", "Wexc:g_syn"];
+
+/// The model file, written for test `test` (tests run at once).
+fn model_file(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ngc-blocks-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("blocks.toml");
+    std::fs::write(&path, MODEL).unwrap();
+    path
+}
+
+fn record(m: &mut Model, paths: &[String]) -> Recorded {
+    let adv = m.process_id("advance_proc").unwrap();
+    let mut out = vec![Vec::new(); paths.len()];
+    for k in 0..STEPS {
+        m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+        for (o, p) in out.iter_mut().zip(paths) {
+            o.push(m.get(p).unwrap());
+        }
+    }
+    out
+}
+
+/// Runs the part each of `n` ranks (threads) loads; returns what rank 0 records whole,
+/// and every rank's synapse weights' shape.
+/// Each recorded compartment's value at every step.
+type Recorded = Vec<Vec<Array2<f32>>>;
+
+fn ranks_run<F>(n: usize, load: &F) -> (Recorded, Vec<(usize, usize)>)
+where
+    F: Fn(Arc<dyn Exchange>) -> ngclearn::core::partition::Partitioned + Sync,
+{
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ThreadExchange::group(n)
+            .into_iter()
+            .map(|ex| {
+                scope.spawn(move || {
+                    let rank = ex.rank();
+                    let mut p = load(Arc::new(ex));
+                    let paths: Vec<String> = RECORDED.iter().map(|r| p.whole_path(r)).collect();
+                    let held = p
+                        .model
+                        .shape_of(p.model.compartment("Wexc:weights").unwrap());
+                    // The synapses were drawn (or read) as blocks, never whole.
+                    for part in &p.layout.parts {
+                        let synapse = part.name.starts_with('W');
+                        assert_eq!(part.alone, synapse, "{}", part.name);
+                    }
+                    (rank, record(&mut p.model, &paths), held.unwrap())
+                })
+            })
+            .collect();
+        let mut out = None;
+        let mut shapes = vec![(0, 0); n];
+        for h in handles {
+            let (rank, rec, shape) = h.join().unwrap();
+            shapes[rank] = shape;
+            if rank == 0 {
+                out = Some(rec);
+            }
+        }
+        (out.unwrap(), shapes)
+    })
+}
+
+fn check_same(whole: &Recorded, part: &Recorded, what: &str) {
+    for (r, (a, b)) in RECORDED.iter().zip(whole.iter().zip(part)) {
+        for k in 0..STEPS {
+            assert_eq!(a[k], b[k], "{what}: {r} at step {k}");
+        }
+    }
+}
+
+#[test]
+fn a_model_file_loaded_as_each_ranks_part_runs_as_the_whole_model() {
+    let path = model_file("file");
+    let mut whole = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    let paths: Vec<String> = RECORDED.iter().map(|r| r.to_string()).collect();
+    let expected = record(&mut whole, &paths);
+    let spikes: f32 = expected[0].iter().map(|a| a.sum()).sum();
+    assert!(spikes > 20.0, "the circuit spikes ({spikes})");
+    for n in [2, 3] {
+        let load = |ex: Arc<dyn Exchange>| {
+            load_model_file_partitioned(&path, None, Registry::builtin(), ex, &RECORDED)
+                .unwrap()
+                .0
+        };
+        let (got, shapes) = ranks_run(n, &load);
+        check_same(&expected, &got, &format!("{n} ranks"));
+        // Each rank held only its columns of the synapse.
+        let widths: Vec<usize> = shapes.iter().map(|s| s.1).collect();
+        assert_eq!(widths.iter().sum::<usize>(), 41, "{widths:?}");
+        assert!(
+            shapes.iter().all(|s| s.0 == 300 && s.1 <= 41 / n + 1),
+            "{shapes:?}"
+        );
+    }
+}
+
+fn saved_model() -> PathBuf {
+    let path = model_file("saved");
+    let mut m = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    // Some steps first, so that the saved state is not the initial one.
+    let adv = m.process_id("advance_proc").unwrap();
+    for k in 0..50 {
+        m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+    }
+    let dir = path.with_file_name("saved");
+    ngclearn::io::save_model_dir(&m, &dir, true).unwrap();
+    dir
+}
+
+#[test]
+fn a_saved_model_loaded_as_each_ranks_part_reads_its_columns_and_runs_as_the_whole() {
+    let dir = saved_model();
+    let mut whole = ngclearn::io::load_model_dir(&dir).unwrap();
+    let paths: Vec<String> = RECORDED.iter().map(|r| r.to_string()).collect();
+    let expected = record(&mut whole, &paths);
+    for n in [2, 3] {
+        let load = |ex: Arc<dyn Exchange>| {
+            load_model_dir_partitioned(&dir, Registry::builtin(), ex, &RECORDED).unwrap()
+        };
+        let (got, shapes) = ranks_run(n, &load);
+        check_same(&expected, &got, &format!("saved, {n} ranks"));
+        assert_eq!(shapes.iter().map(|s| s.1).sum::<usize>(), 41);
+    }
+}
+
+#[test]
+fn the_reserved_columns_argument_cannot_be_given_by_a_file() {
+    let path = model_file("reserved");
+    let text = MODEL.replace(
+        "shape = [300, 41]\ntau_decay = 2.0",
+        "shape = [300, 41]\n__columns__ = [0, 3, 41]\ntau_decay = 2.0",
+    );
+    let bad = path.with_file_name("reserved.toml");
+    std::fs::write(&bad, text).unwrap();
+    let err = ngclearn::io::model_file::load_model_file(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("__columns__") && err.contains("reserved"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_class_that_cannot_be_built_as_a_block_is_named() {
+    let path = model_file("unsplit");
+    let text = MODEL
+        .replace(
+            "name = \"Wd\"\nclass = \"DenseSynapse\"",
+            "name = \"Wd\"\nclass = \"BCMSynapse\"\ntau_w = 10.0\ntau_theta = 10.0",
+        )
+        .replace(
+            "bias_init = { dist = \"gaussian\", mean = 0.0, std = 0.5 }\n",
+            "",
+        );
+    let bad = path.with_file_name("bcm.toml");
+    std::fs::write(&bad, text).unwrap();
+    assert!(ngclearn::io::model_file::load_model_file(&bad).is_ok());
+    let errs: Vec<String> = std::thread::scope(|scope| {
+        ThreadExchange::group(2)
+            .into_iter()
+            .map(|ex| {
+                let bad: &Path = &bad;
+                scope.spawn(move || {
+                    load_model_file_partitioned(bad, None, Registry::builtin(), Arc::new(ex), &[])
+                        .map(|_| ())
+                        .unwrap_err()
+                        .to_string()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect()
+    });
+    for e in errs {
+        assert!(e.contains("BCMSynapse") && e.contains("Wd"), "{e}");
+    }
+}
