@@ -339,11 +339,6 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     let process = m.process_id(&process_name).map_err(lib)?;
     let mut sim = Simulation::new(&m, process, t0, a.dt).map_err(lib)?;
     for spec in &a.feeds {
-        if layout.is_some() {
-            return Err(format!(
-                "--feed {spec}: feeding a model partitioned across MPI ranks is not supported yet"
-            ));
-        }
         let (path, file) = split_feed(spec)?;
         let target = m
             .compartment(path)
@@ -361,7 +356,9 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
                 a.steps
             ));
         }
-        sim.feed(&m, target, FeedSource::Rows(rows))
+        // Across ranks, a split compartment takes its block of the file's columns.
+        let columns = layout.as_ref().and_then(|l| l.columns_of(path));
+        sim.feed_columns(&m, target, FeedSource::Rows(rows), columns)
             .map_err(|e| format!("--feed {spec}: {e}"))?;
     }
     let file_of = |t: &Target| -> PathBuf {

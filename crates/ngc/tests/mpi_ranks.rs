@@ -1,7 +1,8 @@
 //! `mpirun -np N ngc run ...` (built with `--features mpi`): one model partitioned
 //! across 2 and 3 MPI processes writes the recordings and the saved model of a
 //! one-process run, byte for byte: on ngclearn's saved tutorial model, on its saved
-//! learning circuit, and on a model of 10,500 cells with uneven weights.
+//! learning circuit, and on a model of 10,500 cells with uneven weights (also fed from
+//! a file, each rank taking its columns).
 #![cfg(feature = "mpi")]
 
 mod common;
@@ -142,6 +143,40 @@ fn a_model_of_ten_thousand_cells_runs_the_same_on_2_and_3_ranks() {
             "post_exc:v",
             "--record-spikes",
             "pre_inh:outputs",
+        ],
+    );
+}
+
+#[test]
+fn a_fed_population_split_across_ranks_takes_its_columns_of_the_file() {
+    let dir = scratch("mpi_feed_model");
+    let toml = dir.join("ei10k.toml");
+    std::fs::write(&toml, ei_toml(9000, 1000, 500)).unwrap();
+    // Each excitatory cell's own input, changing every step.
+    let rates = dir.join("rates.npy");
+    let mut s =
+        ngclearn::io::npy::NpyStream::create(&rates, ngclearn::io::npy::Dtype::F32, &[1, 9000])
+            .unwrap();
+    for k in 0..200 {
+        let row: Vec<f32> = (0..9000)
+            .map(|i| ((i * 7 + k * 13) % 11) as f32 / 10.0)
+            .collect();
+        s.push_f32(&row).unwrap();
+    }
+    s.finish().unwrap();
+    let feed = format!("pre_exc:inputs={}", rates.display());
+    across_ranks(
+        "mpi_feed",
+        toml.to_str().unwrap(),
+        &[
+            "--steps",
+            "200",
+            "--feed",
+            &feed,
+            "--record-spikes",
+            "pre_exc:outputs",
+            "--record",
+            "post_exc:v",
         ],
     );
 }

@@ -407,3 +407,72 @@ fn a_class_that_cannot_be_built_as_a_block_is_named() {
         assert!(e.contains("BCMSynapse") && e.contains("Wd"), "{e}");
     }
 }
+
+/// The post cells' voltage over a run in which the encoder's inputs are fed (a
+/// different rate for each cell every step): whole, or on `ranks` ranks (threads), each
+/// feeding its block the columns of the same rows.
+fn fed_run(path: &Path, ranks: usize) -> ndarray::Array3<f32> {
+    use ngclearn::core::sim::{FeedSource, Recorded, Recording, Simulation, Sink};
+    let rows = ndarray::Array3::from_shape_fn((STEPS, 1, 300), |(k, _, i)| {
+        ((i * 7 + k * 13) % 11) as f32 / 10.0
+    });
+    let run = |m: &mut Model, columns: Option<Columns>, v: &str| {
+        let adv = m.process_id("advance_proc").unwrap();
+        let mut sim = Simulation::new(m, adv, 0.1, 0.1).unwrap();
+        let target = m.compartment("pre:inputs").unwrap();
+        sim.feed_columns(m, target, FeedSource::Array(rows.clone()), columns)
+            .unwrap();
+        let v = m.compartment(v).unwrap();
+        sim.record(m, v, Recording::Dense, Sink::Memory).unwrap();
+        sim.run(m, STEPS, |_, _| Ok(ngclearn::core::sim::Flow::Continue))
+            .unwrap();
+        match sim.finish().unwrap().pop() {
+            Some(Recorded::Dense(a)) => a,
+            other => panic!("{other:?}"),
+        }
+    };
+    if ranks == 1 {
+        let mut m = ngclearn::io::model_file::load_model_file(path).unwrap();
+        return run(&mut m, None, "post:v");
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ThreadExchange::group(ranks)
+            .into_iter()
+            .map(|ex| {
+                scope.spawn(move || {
+                    let rank = ex.rank();
+                    let mut p = load_model_file_partitioned(
+                        path,
+                        None,
+                        Registry::builtin(),
+                        Arc::new(ex),
+                        &["post:v"],
+                    )
+                    .unwrap()
+                    .0;
+                    let columns = p.layout.columns_of("pre:inputs");
+                    assert!(columns.is_some(), "the encoder is split");
+                    let v = p.whole_path("post:v");
+                    (rank, run(&mut p.model, columns, &v))
+                })
+            })
+            .collect();
+        let mut out = None;
+        for h in handles {
+            let (rank, v) = h.join().unwrap();
+            if rank == 0 {
+                out = Some(v);
+            }
+        }
+        out.unwrap()
+    })
+}
+
+#[test]
+fn a_split_population_fed_from_rows_takes_its_columns() {
+    let path = model_file("fed");
+    let whole = fed_run(&path, 1);
+    for ranks in [2, 3] {
+        assert_eq!(fed_run(&path, ranks), whole, "{ranks} ranks");
+    }
+}

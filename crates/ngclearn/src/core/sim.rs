@@ -19,6 +19,7 @@
 //! number of spikes, amortised).
 
 use crate::core::context::{CompartmentRef, Model, ProcessId};
+use crate::core::partition::Columns;
 use crate::error::{Error, Result};
 use crate::io::npy::{Dtype, NpyRows, NpyStream};
 use crate::io::replace::PendingFile;
@@ -96,6 +97,9 @@ struct Feed {
     source: FeedSource,
     shape: (usize, usize),
     buf: Vec<f32>,
+    /// For a block of a partitioned model: the columns of the source's rows it takes,
+    /// and a row of the source.
+    columns: Option<(Columns, Vec<f32>)>,
 }
 
 #[derive(Debug)]
@@ -188,6 +192,20 @@ impl Simulation {
         target: CompartmentRef,
         source: FeedSource,
     ) -> Result<()> {
+        self.feed_columns(model, target, source, None)
+    }
+
+    /// As [`Simulation::feed`], for `target`, this rank's block (`columns`) of a
+    /// compartment split across ranks ([`crate::core::partition`]): `source` is as wide
+    /// as the whole, `(n, batch, columns.width)`, and each step sets the block's columns
+    /// of its row. `None` feeds the whole compartment.
+    pub fn feed_columns(
+        &mut self,
+        model: &Model,
+        target: CompartmentRef,
+        source: FeedSource,
+        columns: Option<Columns>,
+    ) -> Result<()> {
         self.check_model(model)?;
         self.check_not_started("feed")?;
         let path = model.path_of(target)?;
@@ -203,11 +221,23 @@ impl Simulation {
             return Err(Error::param(&path, "feed", "twice", "is fed once only"));
         }
         let (b, u) = model.shape_of(target)?;
+        let whole = match &columns {
+            Some(c) if c.cols.len() == u && c.cols.end <= c.width => c.width,
+            Some(c) => {
+                return Err(Error::param(
+                    &path,
+                    "feed",
+                    format!("{:?} of {}", c.cols, c.width),
+                    &format!("is not a block of columns as wide as the compartment ({u})"),
+                ))
+            }
+            None => u,
+        };
         let shape = source.shape();
-        if shape.len() != 3 || shape[1..] != [b, u] {
+        if shape.len() != 3 || shape[1..] != [b, whole] {
             return Err(Error::ShapeMismatch {
                 path,
-                expected: vec![shape.first().copied().unwrap_or(0), b, u],
+                expected: vec![shape.first().copied().unwrap_or(0), b, whole],
                 got: shape.to_vec(),
                 context: " (a feed: steps, batch, units)".into(),
             });
@@ -217,6 +247,7 @@ impl Simulation {
             source,
             shape: (b, u),
             buf: vec![0.0; b * u],
+            columns: columns.map(|c| (c, vec![0.0; b * whole])),
         });
         Ok(())
     }
@@ -428,6 +459,25 @@ impl Simulation {
         let first = self.done;
         for k in first..last {
             for f in &mut self.feeds {
+                if let Some((c, full)) = &mut f.columns {
+                    // This rank's columns of the whole row.
+                    match &mut f.source {
+                        FeedSource::Array(a) => {
+                            let row = a.index_axis(ndarray::Axis(0), k);
+                            for (d, s) in full.iter_mut().zip(row.iter()) {
+                                *d = *s;
+                            }
+                        }
+                        FeedSource::Rows(rows) => rows.read_row(k, full)?,
+                    }
+                    for (dst, src) in f.buf.chunks_mut(c.cols.len()).zip(full.chunks(c.width)) {
+                        dst.copy_from_slice(&src[c.cols.clone()]);
+                    }
+                    let row = ArrayView2::from_shape(f.shape, &f.buf)
+                        .expect("the buffer holds the block of one row");
+                    model.set_ref(f.target, row)?;
+                    continue;
+                }
                 let row: ArrayView2<f32> = match &mut f.source {
                     FeedSource::Array(a) => a.index_axis(ndarray::Axis(0), k),
                     FeedSource::Rows(rows) => {
