@@ -292,7 +292,13 @@ fn cells_model(class: &str, kwargs: &serde_json::Value, dt: f32, pulse: f32) -> 
 #[test]
 fn elementwise_spiking_cells_split_across_ranks_with_the_whole_models_numbers() {
     let fx = common::fixture("spiking_cells");
-    for class in ["IFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell"] {
+    for class in [
+        "IFCell",
+        "AdExCell",
+        "IzhikevichCell",
+        "FitzhughNagumoCell",
+        "QuadLIFCell",
+    ] {
         let case = fx["cases"]
             .as_object()
             .unwrap()
@@ -347,6 +353,51 @@ fn elementwise_spiking_cells_split_across_ranks_with_the_whole_models_numbers() 
             for h in handles {
                 assert_eq!(h.join().unwrap(), want, "{class} on {n} ranks");
             }
+        }
+    }
+}
+
+/// Leaky noise cells (a Gaussian draw per cell every step) driven by a constant input.
+fn noise_model() -> Model {
+    let mut p = LeakyNoiseCellParams::new(5.0);
+    p.sigma_pre = 0.3;
+    p.sigma_post = 0.2;
+    p.key = Some(Key::from_seed(77));
+    let mut ctx = Context::new("noise");
+    ctx.add(LeakyNoiseCell::new("c", 41, p).unwrap()).unwrap();
+    ctx.process("adv", &[("c", Method::AdvanceState)]).unwrap();
+    let mut m = ctx.build().unwrap();
+    let j = Array2::from_shape_fn((1, 41), |(_, i)| i as f32 * 0.05);
+    m.set("c:j_input", &j).unwrap();
+    m
+}
+
+#[test]
+fn noisy_cells_split_across_ranks_draw_the_whole_populations_noise() {
+    let run = |m: &mut Model, x: &str, r: &str| {
+        let adv = m.process_id("adv").unwrap();
+        (0..100)
+            .map(|k| {
+                m.run(adv, k as f32 * 0.5, 0.5).unwrap();
+                (m.get(x).unwrap(), m.get(r).unwrap())
+            })
+            .collect::<Vec<_>>()
+    };
+    let want = run(&mut noise_model(), "c:x", "c:r");
+    assert_ne!(want[10].0, want[11].0, "the cells move");
+    for n in [2, 3] {
+        let handles: Vec<_> = ThreadExchange::group(n)
+            .into_iter()
+            .map(|ex| {
+                std::thread::spawn(move || {
+                    let mut p = partition(noise_model(), Arc::new(ex), &["c:x", "c:r"]).unwrap();
+                    let (x, r) = (p.whole_path("c:x"), p.whole_path("c:r"));
+                    run(&mut p.model, &x, &r)
+                })
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), want, "{n} ranks");
         }
     }
 }

@@ -377,13 +377,13 @@ fn a_class_that_cannot_be_built_as_a_block_is_named() {
     let text = MODEL
         .replace(
             "name = \"Wd\"\nclass = \"DenseSynapse\"",
-            "name = \"Wd\"\nclass = \"BCMSynapse\"\ntau_w = 10.0\ntau_theta = 10.0",
+            "name = \"Wd\"\nclass = \"STPDenseSynapse\"",
         )
         .replace(
             "bias_init = { dist = \"gaussian\", mean = 0.0, std = 0.5 }\n",
             "",
         );
-    let bad = path.with_file_name("bcm.toml");
+    let bad = path.with_file_name("stp.toml");
     std::fs::write(&bad, text).unwrap();
     assert!(ngclearn::io::model_file::load_model_file(&bad).is_ok());
     let errs: Vec<String> = std::thread::scope(|scope| {
@@ -404,7 +404,7 @@ fn a_class_that_cannot_be_built_as_a_block_is_named() {
             .collect()
     });
     for e in errs {
-        assert!(e.contains("BCMSynapse") && e.contains("Wd"), "{e}");
+        assert!(e.contains("STPDenseSynapse") && e.contains("Wd"), "{e}");
     }
 }
 
@@ -474,5 +474,218 @@ fn a_split_population_fed_from_rows_takes_its_columns() {
     let whole = fed_run(&path, 1);
     for ranks in [2, 3] {
         assert_eq!(fed_run(&path, ranks), whole, "{ranks} ranks");
+    }
+}
+
+/// Three learning rules in one circuit, each synapse built as blocks: BCM (theta per
+/// post-synaptic unit), event-driven STDP (reading the encoder's spike times, gathered)
+/// and reward-modulated STDP with an eligibility trace (the modulator whole on every
+/// rank).
+const LEARNING: &str = r#"
+name = "rules"
+reset = true
+
+[[component]]
+name = "pre"
+class = "PoissonCell"
+n_units = 120
+target_freq = 60.0
+key = 21
+
+[[component]]
+name = "tpre"
+class = "VarTrace"
+n_units = 120
+tau_tr = 10.0
+a_delta = 0.5
+
+[[component]]
+name = "Wb"
+class = "BCMSynapse"
+shape = [120, 30]
+tau_w = 40.0
+tau_theta = 20.0
+theta0 = 0.5
+resist_scale = 4.0
+key = 22
+
+[[component]]
+name = "We"
+class = "EventSTDPSynapse"
+shape = [120, 30]
+eta = 0.05
+resist_scale = 4.0
+key = 23
+
+[[component]]
+name = "Wm"
+class = "MSTDPETSynapse"
+shape = [120, 30]
+A_plus = 1.0
+A_minus = 0.8
+eta = 0.1
+tau_elg = 5.0
+resist_scale = 4.0
+p_conn = 0.7
+key = 24
+
+[[component]]
+name = "post"
+class = "LIFCell"
+n_units = 30
+tau_m = 10.0
+resist_m = 1.0
+thr = -55.0
+v_rest = -75.0
+v_reset = -75.0
+refract_time = 2.0
+key = 25
+
+[[component]]
+name = "tpost"
+class = "VarTrace"
+n_units = 30
+tau_tr = 10.0
+a_delta = 0.5
+
+[[wire]]
+source = "pre:outputs"
+target = "tpre:inputs"
+
+[[wire]]
+source = "post:s"
+target = "tpost:inputs"
+
+[[wire]]
+source = "pre:outputs"
+target = "Wb:inputs"
+
+[[wire]]
+source = "pre:outputs"
+target = "Wb:pre"
+
+[[wire]]
+source = "tpost:trace"
+target = "Wb:post"
+
+[[wire]]
+source = "pre:outputs"
+target = "We:inputs"
+
+[[wire]]
+source = "pre:tols"
+target = "We:pre_tols"
+
+[[wire]]
+source = "post:s"
+target = "We:postSpike"
+
+[[wire]]
+source = "pre:outputs"
+target = "Wm:inputs"
+
+[[wire]]
+source = "pre:outputs"
+target = "Wm:preSpike"
+
+[[wire]]
+source = "post:s"
+target = "Wm:postSpike"
+
+[[wire]]
+source = "tpre:trace"
+target = "Wm:preTrace"
+
+[[wire]]
+source = "tpost:trace"
+target = "Wm:postTrace"
+
+[[wire]]
+sum = ["Wb:outputs", "We:outputs", "Wm:outputs"]
+target = "post:j"
+
+[process]
+advance_proc = ["pre", "tpre", "Wb", "We", "Wm", "post", "tpost", "Wb.evolve", "We.evolve", "Wm.evolve"]
+reset_proc = ["pre.reset", "tpre.reset", "Wb.reset", "We.reset", "Wm.reset", "post.reset", "tpost.reset"]
+
+[initial]
+"pre:inputs" = 1.0
+"post:v" = -65.0
+"Wm:modulator" = 1.0
+"#;
+
+#[test]
+fn learning_rules_learn_the_same_split_across_ranks() {
+    let dir = std::env::temp_dir().join(format!("ngc-blocks-{}-rules", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rules.toml");
+    std::fs::write(&path, LEARNING).unwrap();
+    let watched = [
+        "post:s",
+        "Wb:weights",
+        "Wb:theta",
+        "We:weights",
+        "Wm:weights",
+        "Wm:eligibility",
+    ];
+    let run = |m: &mut Model, paths: &[String]| {
+        let adv = m.process_id("advance_proc").unwrap();
+        let mut out = vec![Vec::new(); paths.len()];
+        for k in 0..150 {
+            m.run(adv, (k + 1) as f32, 1.0).unwrap();
+            for (o, p) in out.iter_mut().zip(paths) {
+                o.push(m.get(p).unwrap());
+            }
+        }
+        out
+    };
+    let mut whole = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    let paths: Vec<String> = watched.iter().map(|p| p.to_string()).collect();
+    let expected = run(&mut whole, &paths);
+    let spikes: f32 = expected[0].iter().map(|a| a.sum()).sum();
+    assert!(spikes > 20.0, "the circuit spikes ({spikes})");
+    for (i, name) in watched.iter().enumerate().skip(1) {
+        assert_ne!(expected[i][0], expected[i][149], "{name} learns");
+    }
+    for n in [2, 3] {
+        let got = std::thread::scope(|scope| {
+            let handles: Vec<_> = ThreadExchange::group(n)
+                .into_iter()
+                .map(|ex| {
+                    let path = &path;
+                    scope.spawn(move || {
+                        let rank = ex.rank();
+                        let mut p = load_model_file_partitioned(
+                            path,
+                            None,
+                            Registry::builtin(),
+                            Arc::new(ex),
+                            &watched,
+                        )
+                        .unwrap()
+                        .0;
+                        for s in ["Wb", "We", "Wm"] {
+                            let part = p.layout.parts.iter().find(|x| x.name == s).unwrap();
+                            assert!(part.alone, "{s} is built as a block");
+                        }
+                        let paths: Vec<String> = watched.iter().map(|w| p.whole_path(w)).collect();
+                        (rank, run(&mut p.model, &paths))
+                    })
+                })
+                .collect();
+            let mut out = None;
+            for h in handles {
+                let (rank, rec) = h.join().unwrap();
+                if rank == 0 {
+                    out = Some(rec);
+                }
+            }
+            out.unwrap()
+        });
+        for (i, name) in watched.iter().enumerate() {
+            for k in 0..150 {
+                assert_eq!(got[i][k], expected[i][k], "{n} ranks: {name} at step {k}");
+            }
+        }
     }
 }

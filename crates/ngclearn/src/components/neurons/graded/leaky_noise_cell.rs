@@ -124,6 +124,9 @@ pub struct LeakyNoiseCell {
     key: Key,
     /// Scratch: the step's noise draw.
     eps: Vec<f32>,
+    /// For a block of a partitioned population: the global index of its first cell,
+    /// whose counter its first draw takes (0: the whole population).
+    counter_base: u64,
 }
 
 static PARAMS: [ParamInfo; LeakyNoiseCellParams::PARAMS.len() + 1] =
@@ -212,6 +215,7 @@ impl LeakyNoiseCell {
             r_prime: z()?,
             key: p.key.unwrap_or_else(Key::from_time),
             eps: z()?.into_raw_vec_and_offset().0,
+            counter_base: 0,
             integrator,
             fx,
             n_units: n,
@@ -243,7 +247,13 @@ impl LeakyNoiseCell {
         let p = &self.p;
         let [k, sub] = self.key.split::<2>();
         self.key = k;
-        sub.normal_into(&mut self.eps);
+        if self.counter_base == 0 {
+            sub.normal_into(&mut self.eps);
+        } else {
+            // A block (one batch row) draws its cells' counters in the whole.
+            let (base, n) = (self.counter_base as usize, self.eps.len());
+            sub.normal_columns_into(&mut self.eps, base + n, base..base + n);
+        }
         let g = ((2.0 * p.tau_x) * (p.sigma_pre * p.sigma_pre)).sqrt();
         let (leak, inv_tau, post) = (p.leak_scale, 1.0 / p.tau_x, p.sigma_post);
         let h = dt * 0.5;
@@ -322,6 +332,38 @@ fn kth_largest(xs: &[f32]) -> f32 {
 }
 
 impl Component for LeakyNoiseCell {
+    fn partition(&self, cols: std::ops::Range<usize>) -> Option<Result<Box<dyn Component>>> {
+        // bkwta ranks each row's cells: they cannot be split; a block's draws take the
+        // counters of its cells in one row.
+        let refuse = match (self.fx, self.p.batch_size) {
+            (Rectifier::Bkwta, _) => {
+                Some(("act_fx", "bkwta couples the cells of a row".to_string()))
+            }
+            (_, b) if b > 1 => Some((
+                "batch_size",
+                format!("{b} rows: only one batch row's draws split"),
+            )),
+            _ => None,
+        };
+        if let Some((field, why)) = refuse {
+            return Some(Err(Error::param(
+                &self.name,
+                field,
+                "given",
+                &format!("{why}, so it cannot be partitioned across ranks"),
+            )));
+        }
+        let base = cols.start as u64;
+        Some(
+            crate::core::partition::partition_by_kwargs(self, cols).map(|mut c| {
+                c.set_counter_base(base);
+                c
+            }),
+        )
+    }
+    fn set_counter_base(&mut self, base: u64) {
+        self.counter_base = base;
+    }
     fn name(&self) -> &str {
         &self.name
     }

@@ -331,4 +331,25 @@ impl QuadLIFCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(QuadLIFCell, s, S);
+spiking_component!(QuadLIFCell, s, S, {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
+        // One spike per step is chosen across all the cells: they cannot be split.
+        // Otherwise the step is elementwise and draws nothing.
+        if self.p.one_spike || self.p.max_one_spike {
+            return Some(Err(crate::error::Error::param(
+                &self.name,
+                if self.p.one_spike {
+                    "one_spike"
+                } else {
+                    "max_one_spike"
+                },
+                true,
+                "couples all the cells, so they cannot be partitioned across ranks",
+            )));
+        }
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
+});

@@ -70,6 +70,10 @@ pub struct BCMSynapseParams {
     /// Not saved in the keyword arguments (the key is state, saved with the arrays).
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
+    /// This rank's block of columns, when a model partitioned across ranks builds it
+    /// alone (see `DenseSynapse`)
+    #[param(default = None, hidden, name = "__columns__")]
+    pub columns: Option<crate::core::partition::Columns>,
 }
 
 /// The BCM synapse (see the module documentation).
@@ -133,9 +137,11 @@ impl BCMSynapse {
             mask: p.mask.clone(),
             batch_size: p.batch_size,
             key: p.key,
-            columns: None,
+            columns: p.columns.clone(),
         };
+        let mut p = p;
         let base = Dense::new(name, shape, &dense)?;
+        p.columns = None; // built: the block is the component
         let name = base.name.clone();
         p.validate(&name)?;
         for (field, v) in [("tau_w", p.tau_w), ("tau_theta", p.tau_theta)] {
@@ -143,7 +149,8 @@ impl BCMSynapse {
                 return Err(Error::param(&name, field, v, "it divides the update"));
             }
         }
-        let (n_pre, n_post) = shape;
+        // (A block of a partitioned model holds its columns.)
+        let (n_pre, n_post) = base.shape;
         let b = p.batch_size;
         let z = |s, v| filled(&name, "shape", s, v);
         Ok(BCMSynapse {
@@ -249,6 +256,13 @@ impl BCMSynapse {
 }
 
 crate::components::synapses::dense_synapse::dense_base_component!(BCMSynapse {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
+        // Each column (post-synaptic unit) learns from its own theta.
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.base.dense_step();
     }

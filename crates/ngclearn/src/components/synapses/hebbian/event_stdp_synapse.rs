@@ -75,6 +75,10 @@ pub struct EventSTDPSynapseParams {
     /// Not saved in the keyword arguments (the key is state, saved with the arrays).
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
+    /// This rank's block of columns, when a model partitioned across ranks builds it
+    /// alone (see `DenseSynapse`; one batch row)
+    #[param(default = None, hidden, name = "__columns__")]
+    pub columns: Option<crate::core::partition::Columns>,
 }
 
 /// The event-driven STDP synapse (see the module documentation).
@@ -137,9 +141,19 @@ impl EventSTDPSynapse {
             mask: p.mask.clone(),
             batch_size: p.batch_size,
             key: p.key,
-            columns: None,
+            columns: p.columns.clone(),
         };
+        if p.columns.is_some() && p.batch_size > 1 {
+            return Err(Error::param(
+                name,
+                "batch_size",
+                p.batch_size,
+                "with a batch, ngclearn pairs weight (i, j) with pre_tols[j, i], across columns: it cannot be partitioned across ranks",
+            ));
+        }
+        let mut p = p;
         let base = Dense::new(name, shape, &dense)?;
+        p.columns = None; // built: the block is the component
         let name = base.name.clone();
         p.validate(&name)?;
         let (n_pre, n_post) = shape;
@@ -156,6 +170,8 @@ impl EventSTDPSynapse {
         if !one_plus_lmbda.is_finite() {
             return Err(Error::param(&name, "lmbda", p.lmbda, "it must be finite"));
         }
+        // (A block of a partitioned model holds its columns.)
+        let n_post = base.shape.1;
         let z = |s| filled(&name, "shape", s, 0.0);
         Ok(EventSTDPSynapse {
             pre_tols: z((b, n_pre))?,
@@ -246,6 +262,21 @@ impl EventSTDPSynapse {
 }
 
 crate::components::synapses::dense_synapse::dense_base_component!(EventSTDPSynapse {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
+        // With a batch, weight (i, j) reads pre_tols[j, i]: across columns.
+        if self.p.batch_size > 1 {
+            return Some(Err(Error::param(
+                &self.base.name,
+                "batch_size",
+                self.p.batch_size,
+                "with a batch, ngclearn pairs weight (i, j) with pre_tols[j, i], across columns: it cannot be partitioned across ranks",
+            )));
+        }
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.base.dense_step();
     }

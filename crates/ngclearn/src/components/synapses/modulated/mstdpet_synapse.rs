@@ -97,6 +97,10 @@ pub struct MSTDPETSynapseParams {
     /// Not saved in the keyword arguments (the key is state, saved with the arrays).
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
+    /// This rank's block of columns, when a model partitioned across ranks builds it
+    /// alone (see `DenseSynapse`; not with a `weight_mask`)
+    #[param(default = None, hidden, name = "__columns__")]
+    pub columns: Option<crate::core::partition::Columns>,
 }
 
 /// The reward-modulated STDP synapse (see the module documentation).
@@ -155,12 +159,23 @@ impl MSTDPETSynapse {
             mask: p.mask.clone(),
             batch_size: p.batch_size,
             key: p.key,
-            columns: None,
+            columns: p.columns.clone(),
         };
+        if p.columns.is_some() && p.weight_mask.is_some() {
+            return Err(Error::param(
+                name,
+                "weight_mask",
+                "given",
+                "a synapse with a weight mask cannot be partitioned across ranks yet",
+            ));
+        }
+        let mut p = p;
         let base = Dense::new(name, shape, &dense)?;
+        p.columns = None; // built: the block is the component
         let name = base.name.clone();
         p.validate(&name)?;
-        let (n_pre, n_post) = shape;
+        // (A block of a partitioned model holds its columns.)
+        let (n_pre, stdp_post) = base.shape;
         let b = p.batch_size;
         if b > 1 && b != n_pre {
             return Err(Error::param(
@@ -185,8 +200,8 @@ impl MSTDPETSynapse {
         let stdp = Stdp::new(base, &weight_mask)?;
         Ok(MSTDPETSynapse {
             modulator: filled(&name, "batch_size", (b, 1), 0.0)?,
-            eligibility: filled(&name, "shape", (n_pre, n_post), 0.0)?,
-            outmask: filled(&name, "shape", (b, n_post), 0.0)?,
+            eligibility: filled(&name, "shape", (n_pre, stdp_post), 0.0)?,
+            outmask: filled(&name, "shape", (b, stdp_post), 0.0)?,
             stdp,
             p,
         })
@@ -329,6 +344,18 @@ fn pow(x: f32, mu: f32) -> f32 {
 }
 
 impl Component for MSTDPETSynapse {
+    fn partition(&self, cols: std::ops::Range<usize>) -> Option<Result<Box<dyn Component>>> {
+        // The weight mask is not a compartment: only the default one splits.
+        if self.p.weight_mask.is_some() {
+            return Some(Err(Error::param(
+                &self.stdp.base.name,
+                "weight_mask",
+                "given",
+                "a synapse with a weight mask cannot be partitioned across ranks yet",
+            )));
+        }
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn name(&self) -> &str {
         &self.stdp.base.name
     }
