@@ -39,19 +39,31 @@ workloads = [
 tmp = tempfile.mkdtemp(prefix="ngc-scaling-")
 
 
+TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+
+
 def run(model, n, out):
     cmd = [args.ngc, "run", model, "--steps", str(args.steps), "--out", out, "--record-spikes", "post_exc:s",
            "--no-plots"]
     if n > 1:
         cmd = ["mpirun", "--allow-run-as-root", "-np", str(n)] + cmd
+    elif TIME:
+        # One process: its peak resident memory, as GNU time reports it (KB).
+        cmd = [TIME, "-f", "peak-rss-kb %M"] + cmd
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
     t = r.stdout
     wall = float(re.search(r"simulated in ([0-9.]+) s wall", t).group(1))
     sent = re.search(r"sent ([0-9]+) bytes per step", t)
     held = re.search(r"rank 0 holds ([0-9.]+ [KMG]?B)", t)
     peak = re.search(r"peak memory per rank: (.*)", t)
-    return wall, (int(sent.group(1)) if sent else 0), (held.group(1) if held else "-"), \
-        (peak.group(1) if peak else "-")
+    alone = re.search(r"peak-rss-kb ([0-9]+)", r.stderr)
+    if peak:
+        peak = peak.group(1)
+    elif alone:
+        peak = f"{int(alone.group(1)) / 1024:.1f} MB"
+    else:
+        peak = "-"
+    return wall, (int(sent.group(1)) if sent else 0), (held.group(1) if held else "-"), peak
 
 
 print(f"| workload | ranks | ms per step (best of {args.repeat}) | bytes sent per step per rank | "
@@ -74,4 +86,4 @@ for name, ne, ni, npost, uniform in workloads:
     for n in ranks:
         wall, sent, held, peak = best[n]
         print(f"| {name} | {n} | {1000 * wall / args.steps:.4f} | {sent if n > 1 else '-'} | {held if n > 1 else '-'} | "
-              f"{peak if n > 1 else '-'} |")
+              f"{peak} |")
