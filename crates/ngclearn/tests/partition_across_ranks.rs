@@ -401,3 +401,111 @@ fn noisy_cells_split_across_ranks_draw_the_whole_populations_noise() {
         }
     }
 }
+
+/// A model of one component `c` of `class`, built from ngclearn's keyword arguments,
+/// whose process `adv` calls `methods` in order.
+fn one_component(class: &str, kwargs: serde_json::Value, methods: &[&str]) -> Model {
+    let cls = ngclearn::core::class::Registry::builtin()
+        .get(class)
+        .unwrap();
+    let mut kw = ngclearn::io::kwargs::Kwargs::new(
+        "test",
+        "c",
+        cls.schema.signature,
+        &[],
+        kwargs.as_object().unwrap(),
+    )
+    .unwrap();
+    let c = cls.build(&mut kw).unwrap();
+    kw.finish().unwrap();
+    let mut ctx = Context::new("one");
+    ctx.add_boxed(c).unwrap();
+    let calls: Vec<(&str, Method)> = methods
+        .iter()
+        .map(|m| ("c", ctx.method("c", m).unwrap()))
+        .collect();
+    ctx.process("adv", &calls).unwrap();
+    ctx.build().unwrap()
+}
+
+#[test]
+fn graded_cells_kernels_and_latency_codes_split_across_ranks() {
+    // (class, arguments, methods, input, its value at step k for unit i, outputs)
+    type Case = (
+        &'static str,
+        serde_json::Value,
+        &'static [&'static str],
+        &'static str,
+        fn(usize, usize) -> f32,
+        &'static [&'static str],
+    );
+    let cases: [Case; 3] = [
+        (
+            "RateCell",
+            serde_json::json!({"name": "c", "n_units": 29, "tau_m": 10.0, "act_fx": "tanh",
+                               "prior": ["laplacian", 0.1], "threshold": ["soft_threshold", 0.05]}),
+            &["advance_state"],
+            "c:j",
+            |k, i| ((k * 3 + i * 5) % 7) as f32 * 0.3 - 0.9,
+            &["c:z", "c:zF"],
+        ),
+        (
+            "ExpKernel",
+            serde_json::json!({"name": "c", "n_units": 29, "dt": 1.0, "tau_w": 3.0, "nu": 4.0}),
+            &["advance_state"],
+            "c:inputs",
+            |k, i| ((k + i) % 3 == 0) as u8 as f32,
+            &["c:epsp"],
+        ),
+        (
+            "LatencyCell",
+            serde_json::json!({"name": "c", "n_units": 29, "tau": 20.0, "linearize": true,
+                               "normalize": true, "num_steps": 40}),
+            &["calc_spike_times", "advance_state"],
+            "c:inputs",
+            |_, i| (i % 10) as f32 / 10.0,
+            &["c:outputs", "c:tols"],
+        ),
+    ];
+    for (class, kwargs, methods, input, value, outputs) in cases {
+        let run = move |m: &mut Model, block: Option<std::ops::Range<usize>>, paths: &[String]| {
+            let adv = m.process_id("adv").unwrap();
+            let cols = block.unwrap_or(0..29);
+            (0..60)
+                .map(|k| {
+                    let x =
+                        Array2::from_shape_fn((1, cols.len()), |(_, j)| value(k, cols.start + j));
+                    m.set(input, &x).unwrap();
+                    m.run(adv, (k + 1) as f32, 1.0).unwrap();
+                    paths.iter().map(|p| m.get(p).unwrap()).collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        };
+        let names: Vec<String> = outputs.iter().map(|o| o.to_string()).collect();
+        let want = run(
+            &mut one_component(class, kwargs.clone(), methods),
+            None,
+            &names,
+        );
+        assert_ne!(want[5], want[43], "{class} moves");
+        for n in [2, 3] {
+            let handles: Vec<_> = ThreadExchange::group(n)
+                .into_iter()
+                .map(|ex| {
+                    let kwargs = kwargs.clone();
+                    std::thread::spawn(move || {
+                        let m = one_component(class, kwargs, methods);
+                        let mut p = partition(m, Arc::new(ex), outputs).unwrap();
+                        let block = p.layout.columns_of(input).map(|c| c.cols);
+                        assert!(block.is_some(), "{class} is split");
+                        let paths: Vec<String> = outputs.iter().map(|o| p.whole_path(o)).collect();
+                        run(&mut p.model, block, &paths)
+                    })
+                })
+                .collect();
+            for h in handles {
+                assert_eq!(h.join().unwrap(), want, "{class} on {n} ranks");
+            }
+        }
+    }
+}

@@ -251,6 +251,13 @@ impl LatencyCell {
 }
 
 impl Component for LatencyCell {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        // Each unit's spike time is its own and nothing is drawn.
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn name(&self) -> &str {
         &self.name
     }

@@ -198,6 +198,13 @@ impl ExpKernel {
 }
 
 impl Component for ExpKernel {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        // Each unit's window is its own column.
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn name(&self) -> &str {
         &self.name
     }

@@ -534,6 +534,19 @@ impl RateCell {
 }
 
 impl Component for RateCell {
+    fn partition(&self, cols: std::ops::Range<usize>) -> Option<Result<Box<dyn Component>>> {
+        // A softmax normalises each row over all the cells; everything else is
+        // elementwise.
+        if self.act == Act::Softmax {
+            return Some(Err(Error::param(
+                &self.name,
+                "act_fx",
+                "softmax",
+                "normalises over all the cells, so they cannot be partitioned across ranks",
+            )));
+        }
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
     fn name(&self) -> &str {
         &self.name
     }
