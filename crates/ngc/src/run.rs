@@ -491,31 +491,16 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         }
     }
     let model_dir = match &a.save {
-        Some(dir) => {
-            // Across ranks: the state gathered from every rank into the whole model,
-            // built again on rank 0 (the others only send).
-            let whole = match &layout {
-                None => None,
-                Some(l) => {
-                    let mut whole = if root {
-                        Some(load_or_default(a)?.0)
-                    } else {
-                        None
-                    };
-                    l.gather(&m, whole.as_mut()).map_err(lib)?;
-                    whole
-                }
-            };
-            let saved = whole.as_ref().unwrap_or(&m);
-            if root {
-                Some(
-                    ngclearn::io::prepare_model_dir(saved, dir, true)
-                        .map_err(|e| format!("--save: {e}"))?,
-                )
-            } else {
-                None
-            }
-        }
+        // Across ranks: every rank sends its blocks, rank 0 writes the whole model's
+        // directory, streaming each split array into place.
+        Some(dir) => match &layout {
+            None => Some(
+                ngclearn::io::prepare_model_dir(&m, dir, true)
+                    .map_err(|e| format!("--save: {e}"))?,
+            ),
+            Some(l) => ngclearn::io::prepare_model_dir_partitioned(&m, l, dir, true)
+                .map_err(|e| format!("--save: {e}"))?,
+        },
         None => None,
     };
     let figures = match default_trace {

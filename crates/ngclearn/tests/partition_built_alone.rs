@@ -484,6 +484,7 @@ fn a_split_population_fed_from_rows_takes_its_columns() {
 const LEARNING: &str = r#"
 name = "rules"
 reset = true
+seed = 3
 
 [[component]]
 name = "pre"
@@ -688,4 +689,118 @@ fn learning_rules_learn_the_same_split_across_ranks() {
             }
         }
     }
+}
+
+/// Every file under `a` equals the one under `b`, and both hold the same files.
+fn same_tree(a: &Path, b: &Path) {
+    fn walk(root: &Path, d: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    let (mut fa, mut fb) = (Vec::new(), Vec::new());
+    walk(a, a, &mut fa);
+    walk(b, b, &mut fb);
+    fa.sort();
+    fb.sort();
+    assert_eq!(fa, fb);
+    assert!(fa.len() > 5);
+    for f in fa {
+        assert!(
+            std::fs::read(a.join(&f)).unwrap() == std::fs::read(b.join(&f)).unwrap(),
+            "{} differs",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn a_partitioned_model_saves_the_directory_the_whole_model_saves() {
+    let dir = std::env::temp_dir().join(format!("ngc-blocks-{}-save", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text, dt) in [("rules", LEARNING, 1.0f32), ("blocks", MODEL, 0.1)] {
+        let path = dir.join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let steps = |m: &mut Model| {
+            let adv = m.process_id("advance_proc").unwrap();
+            for k in 0..80 {
+                m.run(adv, (k + 1) as f32 * dt, dt).unwrap();
+            }
+        };
+        let mut whole = ngclearn::io::model_file::load_model_file(&path).unwrap();
+        steps(&mut whole);
+        let want = dir.join(format!("{name}-whole"));
+        ngclearn::io::save_model_dir(&whole, &want, true).unwrap();
+        for n in [2, 3] {
+            let got = dir.join(format!("{name}-{n}"));
+            std::thread::scope(|scope| {
+                for ex in ThreadExchange::group(n) {
+                    let (path, got) = (&path, &got);
+                    scope.spawn(move || {
+                        let (mut p, _) = load_model_file_partitioned(
+                            path,
+                            None,
+                            Registry::builtin(),
+                            Arc::new(ex),
+                            &[],
+                        )
+                        .unwrap();
+                        steps(&mut p.model);
+                        let pending = ngclearn::io::prepare_model_dir_partitioned(
+                            &p.model, &p.layout, got, true,
+                        )
+                        .unwrap();
+                        if let Some(pending) = pending {
+                            pending.commit().unwrap();
+                        }
+                    });
+                }
+            });
+            same_tree(&want, &got);
+        }
+    }
+}
+
+#[test]
+fn ranks_key_a_model_without_a_seed_from_rank_0s_clock() {
+    let dir = std::env::temp_dir().join(format!("ngc-blocks-{}-clock", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("clock.toml");
+    let text: String = MODEL
+        .lines()
+        .filter(|l| !l.starts_with("key = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, text).unwrap();
+    let paths: Vec<String> = RECORDED.iter().map(|r| r.to_string()).collect();
+    let runs: Vec<(u64, Recorded)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ThreadExchange::group(2)
+            .into_iter()
+            .map(|ex| {
+                let path = &path;
+                scope.spawn(move || {
+                    let (mut p, seed) = load_model_file_partitioned(
+                        path,
+                        None,
+                        Registry::builtin(),
+                        Arc::new(ex),
+                        &RECORDED,
+                    )
+                    .unwrap();
+                    let paths: Vec<String> = RECORDED.iter().map(|r| p.whole_path(r)).collect();
+                    (seed.unwrap().seed, record(&mut p.model, &paths))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(runs[0].0, runs[1].0, "both ranks take rank 0's seed");
+    let (mut whole, _) =
+        ngclearn::io::model_file::load_model_file_seeded(&path, Some(runs[0].0)).unwrap();
+    check_same(&record(&mut whole, &paths), &runs[0].1, "clock-seeded");
 }

@@ -1,5 +1,5 @@
 //! The [`Exchange`] of a model partitioned across MPI processes (the `mpi` feature):
-//! the world communicator's `MPI_Allgather` and `MPI_Allgatherv`.
+//! the world communicator's `MPI_Allgather`, `MPI_Allgatherv` and `MPI_Gatherv`.
 
 use crate::core::partition::Exchange;
 use mpi::datatype::PartitionMut;
@@ -118,6 +118,19 @@ impl Exchange for MpiExchange {
     }
     fn allgather_u32_fixed(&self, local: &[u32], out: &mut [u32]) {
         self.world.all_gather_into(local, out);
+        self.sent
+            .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn gather_f32_to_root(&self, local: &[f32], counts: &[usize], out: &mut [f32]) {
+        let root = self.world.process_at_rank(0);
+        if self.rank == 0 {
+            let c: Vec<Count> = counts.iter().map(|&n| n as Count).collect();
+            let d = Self::displs(&c);
+            let mut part = PartitionMut::new(out, &c[..], &d[..]);
+            root.gather_varcount_into_root(local, &mut part);
+        } else {
+            root.gather_varcount_into(local);
+        }
         self.sent
             .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }

@@ -49,6 +49,10 @@ pub trait Exchange: Send + Sync + std::fmt::Debug {
     /// Every rank's `local` list, all of the same length, concatenated in rank order into
     /// `out` (of `size()` times that length): one collective call.
     fn allgather_u32_fixed(&self, local: &[u32], out: &mut [u32]);
+    /// Every rank's `local` values (rank `r` gives `counts[r]`), concatenated in rank
+    /// order into rank 0's `out` (of length `counts.iter().sum()`; other ranks' `out` is
+    /// not touched and may be empty).
+    fn gather_f32_to_root(&self, local: &[f32], counts: &[usize], out: &mut [f32]);
     /// The bytes this rank has given to collective calls so far.
     fn bytes_sent(&self) -> u64;
     /// Ends every rank (a rank that cannot go on would leave the others waiting in a
@@ -183,6 +187,26 @@ impl Exchange for ThreadExchange {
         self.sent
             .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }
+    fn gather_f32_to_root(&self, local: &[f32], counts: &[usize], out: &mut [f32]) {
+        let s = &self.shared;
+        {
+            let mut slots = s.f32s.lock().expect("no rank panicked");
+            slots[self.rank].clear();
+            slots[self.rank].extend_from_slice(local);
+        }
+        s.barrier.wait();
+        if self.rank == 0 {
+            let slots = s.f32s.lock().expect("no rank panicked");
+            let mut at = 0;
+            for (slot, &n) in slots.iter().zip(counts) {
+                out[at..at + n].copy_from_slice(&slot[..n]);
+                at += n;
+            }
+        }
+        s.barrier.wait();
+        self.sent
+            .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
     fn bytes_sent(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -206,6 +230,9 @@ pub struct Part {
     pub fields: Vec<&'static str>,
     /// Whether this rank built its block alone, without the whole component.
     pub alone: bool,
+    /// Which compartments (by index) the whole component saves as a 0-d scalar when all
+    /// their entries are equal ([`Component::saves_as_scalar`], decided on the whole).
+    pub scalar: Vec<bool>,
 }
 
 /// This rank's part of a partitioned model: the model of its blocks and mirrors, and
@@ -228,7 +255,24 @@ pub struct Layout {
     /// `component:compartment` of a partitioned compartment -> the path of its mirror,
     /// which holds it whole after every call of its owner.
     pub mirrors: HashMap<String, String>,
+    /// The whole model's wires (`target`, source), in its order (grouped by target
+    /// component).
+    pub wires: Vec<(String, Source)>,
+    /// The whole model's processes, in order: name, calls (component, method), and the
+    /// children of a joint process.
+    pub processes: Vec<SavedProcess>,
     exchange: Arc<dyn Exchange>,
+}
+
+/// A process of the whole model, as a saved model writes it.
+#[derive(Debug, Clone)]
+pub struct SavedProcess {
+    /// Its name.
+    pub name: String,
+    /// Its calls in order: component and method.
+    pub calls: Vec<(String, &'static str)>,
+    /// The processes a joint process is made of (`None`: a method process).
+    pub children: Option<Vec<String>>,
 }
 
 impl Partitioned {
@@ -564,6 +608,7 @@ impl Plan {
         let width = width_of(&*c).filter(|&w| w >= size);
         let cols = width.map_or(0..0, |w| block(w, size, rank));
         let split = splits(&*c, width);
+        let scalar = scalars(&*c);
         refuse_custom_state(&*c, size)?;
         let local = match width {
             None => c,
@@ -583,6 +628,7 @@ impl Plan {
             split,
             fields: local.schema().compartments.iter().map(|i| i.name).collect(),
             alone: false,
+            scalar,
         };
         Ok((local, part))
     }
@@ -606,6 +652,7 @@ impl Plan {
             split: block_splits(c, columns),
             fields: c.schema().compartments.iter().map(|i| i.name).collect(),
             alone: true,
+            scalar: scalars(c),
         })
     }
 }
@@ -628,6 +675,13 @@ pub fn block_splits(c: &dyn Component, columns: &Columns) -> Vec<bool> {
                     && !(info.shape.contains("(1, 1)") && a.dim() == (1, 1))
             })
         })
+        .collect()
+}
+
+/// [`Component::saves_as_scalar`] of every compartment of `c`.
+fn scalars(c: &dyn Component) -> Vec<bool> {
+    (0..c.schema().compartments.len())
+        .map(|i| c.saves_as_scalar(i))
         .collect()
 }
 
@@ -800,12 +854,33 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
     let mut model = ctx.build()?;
     let id = model.process_id(FIRST_GATHER)?;
     model.run(id, 0.0, 1.0)?;
+    // The whole model's wires in its order: grouped by target component (as a built
+    // model keeps them), in declaration order within each.
+    let mut wires = wires;
+    wires.sort_by_key(|(t, _)| {
+        let comp = t.split_once(':').map_or(t.as_str(), |(c, _)| c);
+        names.iter().position(|n| n == comp)
+    });
+    let processes = processes
+        .iter()
+        .map(|p| SavedProcess {
+            name: p.name.clone(),
+            calls: p
+                .calls
+                .iter()
+                .map(|&(i, m, _)| (names[i].clone(), m.as_str()))
+                .collect(),
+            children: p.children.clone(),
+        })
+        .collect();
     Ok(Partitioned {
         model,
         layout: Layout {
             name,
             parts,
             mirrors,
+            wires,
+            processes,
             exchange,
         },
     })

@@ -48,14 +48,13 @@ use crate::core::component::Component;
 use crate::core::context::Method;
 use crate::core::context::{Context, Model, Origin};
 use crate::core::operations::Source;
-use crate::core::partition::{block_splits, Columns, Exchange, Partitioned};
+use crate::core::partition::{block, block_splits, Columns, Exchange, Layout, Partitioned};
 use crate::core::rng::Key;
 use crate::core::schema::{Kind, Schema};
 use crate::error::{name_list, Error, Result};
 use crate::io::kwargs::Kwargs;
-use crate::io::npz::{write_npz, Dtype, EntryHeader, NpyArray, NpzReader};
+use crate::io::npz::{Dtype, EntryHeader, NpzReader, NpzStream};
 use crate::io::replace::PendingDir;
-use ndarray::{Array1, ArrayD, IxDyn};
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -964,99 +963,286 @@ fn source_json(s: &Source, context: &str) -> Value {
     }
 }
 
-/// The state of component `i`: its key, then every non-wired array compartment.
-fn state_of(model: &Model, i: usize, c: &dyn Component) -> Vec<(String, NpyArray)> {
-    let k = c.key().0;
-    let mut out = vec![(
-        "key".to_string(),
-        NpyArray::U32(Array1::from(k.to_vec()).into_dyn()),
-    )];
+/// Writes the state of component `i` into `npz`: its key, then every non-wired array
+/// compartment, each streamed from the component (nothing is copied whole).
+fn write_state(npz: &mut NpzStream, model: &Model, i: usize, c: &dyn Component) -> Result<()> {
+    npz.begin("key", Dtype::U32, &[2])?;
+    npz.write_bytes(c.key().0.iter().flat_map(|x| x.to_le_bytes()))?;
     for (idx, info) in c.schema().compartments.iter().enumerate() {
-        if info.kind != Kind::Array {
-            continue;
-        }
-        if model
-            .is_wired(model.handle_at(i, idx))
-            .expect("a handle of this model")
+        if info.kind != Kind::Array
+            || model
+                .is_wired(model.handle_at(i, idx))
+                .expect("a handle of this model")
         {
             continue;
         }
         let a = c.array(idx).expect("array compartments are addressable");
         let first = a.iter().next().copied().unwrap_or(0.0);
-        let value: ArrayD<f32> =
-            if c.saves_as_scalar(idx) && a.iter().all(|x| x.to_bits() == first.to_bits()) {
-                ArrayD::from_elem(IxDyn(&[]), first)
-            } else {
-                a.clone().into_dyn()
-            };
-        out.push((info.name.to_string(), NpyArray::F32(value)));
+        if c.saves_as_scalar(idx) && a.iter().all(|x| x.to_bits() == first.to_bits()) {
+            npz.begin(info.name, Dtype::F32, &[])?;
+            npz.write_f32([first])?;
+        } else {
+            npz.begin(info.name, Dtype::F32, a.shape())?;
+            npz.write_f32(a.iter().copied())?;
+        }
     }
-    out
+    Ok(())
 }
 
-fn write_all(model: &Model, dir: &Path) -> Result<()> {
-    let io = |p: &Path, e: std::io::Error| Error::Io {
+fn io_error(p: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Io {
         path: p.display().to_string(),
         message: e.to_string(),
-    };
-    let write = |p: PathBuf, v: &Value| std::fs::write(&p, pretty(v)).map_err(|e| io(&p, e));
-    let context = model.name();
+    }
+}
+
+/// A process as `process/roots.json` holds it.
+fn process_entry(name: &str, children: Option<&[String]>, calls: &[(&str, &str)]) -> Value {
+    match children {
+        Some(children) => {
+            serde_json::json!({"args": [name], "kwargs": {}, "process_order": children, "watch_list": [], "modulePath": JOINT_PROCESS})
+        }
+        None => {
+            let order: Vec<Value> = calls
+                .iter()
+                .map(|(c, m)| serde_json::json!({"name": c, "method": m}))
+                .collect();
+            serde_json::json!({"args": [name], "kwargs": {}, "method_order": order, "watch_list": [], "modulePath": METHOD_PROCESS})
+        }
+    }
+}
+
+/// A component as `component/roots.json` holds it: as it was written (`origin`), or
+/// from its class and keyword arguments.
+fn root_entry(origin: Option<&Origin>, kwargs: Map<String, Value>, module_path: &str) -> Value {
+    match origin {
+        Some(o) => {
+            serde_json::json!({"args": o.args, "kwargs": o.kwargs, "modulePath": o.module_path})
+        }
+        None => serde_json::json!({"args": [], "kwargs": kwargs, "modulePath": module_path}),
+    }
+}
+
+/// Creates the directories of a saved model in `dir`.
+fn make_dirs(dir: &Path) -> Result<PathBuf> {
     let custom = dir.join("component").join("custom");
-    std::fs::create_dir_all(&custom).map_err(|e| io(&custom, e))?;
-    std::fs::create_dir_all(dir.join("process")).map_err(|e| io(dir, e))?;
+    std::fs::create_dir_all(&custom).map_err(|e| io_error(&custom, e))?;
+    std::fs::create_dir_all(dir.join("process")).map_err(|e| io_error(dir, e))?;
+    Ok(custom)
+}
+
+/// Writes the JSON files of a saved model: its name, components, processes and wires.
+fn write_json(
+    dir: &Path,
+    context: &str,
+    roots: Map<String, Value>,
+    procs: Map<String, Value>,
+    wires: &[(String, Source)],
+) -> Result<()> {
+    let write = |p: PathBuf, v: &Value| std::fs::write(&p, pretty(v)).map_err(|e| io_error(&p, e));
     write(
         dir.join("contextData.json"),
         &serde_json::json!({"types": ["component", "process"], "path": context}),
     )?;
-
-    let mut roots = Map::new();
-    for (i, c) in model.components().enumerate() {
-        let entry = match model.origin(i) {
-            Some(o) => {
-                serde_json::json!({"args": o.args, "kwargs": o.kwargs, "modulePath": o.module_path})
-            }
-            None => {
-                serde_json::json!({"args": [], "kwargs": c.kwargs(), "modulePath": c.schema().module_path})
-            }
-        };
-        roots.insert(c.name().to_string(), entry);
-        write_npz(
-            &custom.join(format!("{}.npz", c.name())),
-            &state_of(model, i, c),
-        )?;
-        for (file, bytes) in c.custom_files() {
-            let p = custom.join(file);
-            std::fs::write(&p, bytes).map_err(|e| io(&p, e))?;
-        }
-    }
     write(
         dir.join("component").join("roots.json"),
         &Value::Object(roots),
     )?;
-
-    let mut procs = Map::new();
-    for (id, name) in model.process_ids().zip(model.process_names()) {
-        if let Some(children) = model.process_children(id)? {
-            procs.insert(name.to_string(), serde_json::json!({"args": [name], "kwargs": {}, "process_order": children, "watch_list": [], "modulePath": JOINT_PROCESS}));
-            continue;
-        }
-        let calls = model.process_calls(id)?;
-        let order: Vec<Value> = calls
-            .iter()
-            .map(|(c, m)| serde_json::json!({"name": c, "method": m.as_str()}))
-            .collect();
-        procs.insert(name.to_string(), serde_json::json!({"args": [name], "kwargs": {}, "method_order": order, "watch_list": [], "modulePath": METHOD_PROCESS}));
-    }
     write(
         dir.join("process").join("roots.json"),
         &Value::Object(procs),
     )?;
-
     let mut conns = Map::new();
-    for (target, source) in model.wires() {
+    for (target, source) in wires {
         conns.insert(format!("{context}:{target}"), source_json(source, context));
     }
     write(dir.join("connections.json"), &Value::Object(conns))
+}
+
+/// Writes `files` (name, bytes) into `custom`.
+fn write_custom(custom: &Path, files: Vec<(String, Vec<u8>)>) -> Result<()> {
+    for (file, bytes) in files {
+        let p = custom.join(file);
+        std::fs::write(&p, bytes).map_err(|e| io_error(&p, e))?;
+    }
+    Ok(())
+}
+
+fn write_all(model: &Model, dir: &Path) -> Result<()> {
+    let custom = make_dirs(dir)?;
+    let mut roots = Map::new();
+    for (i, c) in model.components().enumerate() {
+        roots.insert(
+            c.name().to_string(),
+            root_entry(model.origin(i), c.kwargs(), c.schema().module_path),
+        );
+        let mut npz = NpzStream::create(&custom.join(format!("{}.npz", c.name())))?;
+        write_state(&mut npz, model, i, c)?;
+        npz.finish()?;
+        write_custom(&custom, c.custom_files())?;
+    }
+    let mut procs = Map::new();
+    for (id, name) in model.process_ids().zip(model.process_names()) {
+        let children: Option<Vec<String>> = model
+            .process_children(id)?
+            .map(|c| c.into_iter().map(str::to_string).collect());
+        let calls: Vec<(&str, &str)> = model
+            .process_calls(id)?
+            .into_iter()
+            .map(|(c, m)| (c, m.as_str()))
+            .collect();
+        procs.insert(
+            name.to_string(),
+            process_entry(name, children.as_deref(), &calls),
+        );
+    }
+    write_json(dir, model.name(), roots, procs, model.wires())
+}
+
+/// Saves a model partitioned across ranks (this rank's `model`, split as `layout` says:
+/// see [`Partitioned`]) as the whole model's directory, the one a
+/// single process would save (byte for byte), without gathering the whole model
+/// anywhere: every rank must call it, in the same order; rank 0 writes `dir` beside
+/// its destination and returns it, ready to be put in place by [`PendingDir::commit`]
+/// (the others return `None`). A split array travels to rank 0 in blocks of rows, each
+/// written into its npz as it arrives, so rank 0 holds at most about 4 MB of it at a
+/// time. A failure on one rank is that rank's: the caller ends the others
+/// ([`Exchange::abort`]), which would otherwise wait in a collective call.
+pub fn prepare_model_dir_partitioned(
+    model: &Model,
+    layout: &Layout,
+    dir: &Path,
+    overwrite: bool,
+) -> Result<Option<PendingDir>> {
+    let ex = layout.exchange();
+    let (size, root) = (ex.size(), ex.rank() == 0);
+    let pending = if root {
+        check_save_target(dir, overwrite)?;
+        Some(PendingDir::create(dir)?)
+    } else {
+        None
+    };
+    let custom = match &pending {
+        Some(p) => Some(make_dirs(p.path())?),
+        None => None,
+    };
+    let mut roots = Map::new();
+    for part in &layout.parts {
+        let i = model
+            .components()
+            .position(|c| c.name() == part.name)
+            .expect("a partitioned component keeps its name");
+        let c = model.components().nth(i).expect("found just above");
+        let mut kwargs = c.kwargs();
+        if let Some(w) = part.width {
+            // The block's arguments, as wide as the whole.
+            if let Some(Value::Array(shape)) = kwargs.get_mut("shape") {
+                if shape.len() == 2 {
+                    shape[1] = w.into();
+                }
+            } else if let Some(n) = kwargs.get_mut("n_units") {
+                *n = w.into();
+            }
+        }
+        roots.insert(
+            part.name.clone(),
+            root_entry(model.origin(i), kwargs, c.schema().module_path),
+        );
+        let mut npz = match &custom {
+            Some(d) => Some(NpzStream::create(&d.join(format!("{}.npz", part.name)))?),
+            None => None,
+        };
+        if let Some(z) = npz.as_mut() {
+            z.begin("key", Dtype::U32, &[2])?;
+            z.write_bytes(c.key().0.iter().flat_map(|x| x.to_le_bytes()))?;
+        }
+        for (idx, info) in c.schema().compartments.iter().enumerate() {
+            if info.kind != Kind::Array
+                || model
+                    .is_wired(model.handle_at(i, idx))
+                    .expect("a handle of this model")
+            {
+                continue;
+            }
+            let a = c.array(idx).expect("array compartments are addressable");
+            let first = a.iter().next().copied().unwrap_or(0.0);
+            let mut equal = a.iter().all(|x| x.to_bits() == first.to_bits());
+            let width = part.width.filter(|_| part.split[idx]);
+            if width.is_some() {
+                // Equal across the whole: on every rank, to the same value.
+                let mut all = Vec::new();
+                ex.allgather_u32(&[equal as u32, first.to_bits()], &mut all);
+                equal = all.chunks(2).all(|x| x[0] == 1 && x[1] == all[1]);
+            }
+            if part.scalar[idx] && equal {
+                if let Some(z) = npz.as_mut() {
+                    z.begin(info.name, Dtype::F32, &[])?;
+                    z.write_f32([first])?;
+                }
+                continue;
+            }
+            let Some(width) = width else {
+                if let Some(z) = npz.as_mut() {
+                    z.begin(info.name, Dtype::F32, a.shape())?;
+                    z.write_f32(a.iter().copied())?;
+                }
+                continue;
+            };
+            let rows = a.nrows();
+            if let Some(z) = npz.as_mut() {
+                z.begin(info.name, Dtype::F32, &[rows, width])?;
+            }
+            let local = a.as_slice().expect("owned arrays are contiguous");
+            let n = a.ncols();
+            let step = (1usize << 20).div_ceil(width).max(1);
+            let mut got = vec![0.0f32; if root { step.min(rows) * width } else { 0 }];
+            let mut out = got.clone();
+            let mut r0 = 0;
+            while r0 < rows {
+                let r1 = (r0 + step).min(rows);
+                let counts: Vec<usize> = (0..size)
+                    .map(|r| (r1 - r0) * block(width, size, r).len())
+                    .collect();
+                let total = (r1 - r0) * width;
+                ex.gather_f32_to_root(
+                    &local[r0 * n..r1 * n],
+                    &counts,
+                    &mut got[..if root { total } else { 0 }],
+                );
+                if let Some(z) = npz.as_mut() {
+                    // Each rank's rows of its columns, in rank order, into whole rows.
+                    let mut at = 0;
+                    for (r, &count) in counts.iter().enumerate() {
+                        let cols = block(width, size, r);
+                        let w = cols.len();
+                        for b in 0..r1 - r0 {
+                            out[b * width + cols.start..b * width + cols.end]
+                                .copy_from_slice(&got[at + b * w..at + (b + 1) * w]);
+                        }
+                        at += count;
+                    }
+                    z.write_f32(out[..total].iter().copied())?;
+                }
+                r0 = r1;
+            }
+        }
+        if let (Some(z), Some(d)) = (npz, &custom) {
+            z.finish()?;
+            write_custom(d, c.custom_files())?;
+        }
+    }
+    if let Some(p) = &pending {
+        let mut procs = Map::new();
+        for sp in &layout.processes {
+            let calls: Vec<(&str, &str)> = sp.calls.iter().map(|(c, m)| (c.as_str(), *m)).collect();
+            procs.insert(
+                sp.name.clone(),
+                process_entry(&sp.name, sp.children.as_deref(), &calls),
+            );
+        }
+        write_json(p.path(), model.name(), roots, procs, &layout.wires)?;
+    }
+    Ok(pending)
 }
 
 /// Saves `model` as an ngclearn model directory at `dir` (loadable with ngclearn's

@@ -337,9 +337,9 @@ fn describe_file(
         Some(Value::String(s)) => s.clone(),
         Some(other) => return Err(fmt(path, "name", format!("expected a string, got {other}"))),
     };
-    let mut ctx = match exchange {
+    let mut ctx = match &exchange {
         None => Context::new(&name),
-        Some(ex) => Context::partitioned(&name, ex),
+        Some(ex) => Context::partitioned(&name, Arc::clone(ex)),
     };
     let empty = Vec::new();
     let comps = match doc.get("component") {
@@ -361,7 +361,17 @@ fn describe_file(
         let (seed, origin) = match (seed, file_seed) {
             (Some(s), _) => (s, SeedOrigin::Given),
             (None, Some(s)) => (s, SeedOrigin::File),
-            (None, None) => (clock_seed(), SeedOrigin::Clock),
+            (None, None) => {
+                // Across ranks, every rank takes rank 0's clock (else each would key
+                // its part differently).
+                let mut seed = clock_seed();
+                if let Some(ex) = &exchange {
+                    let mut all = Vec::new();
+                    ex.allgather_u32(&[seed as u32], &mut all);
+                    seed = all[0] as u64;
+                }
+                (seed, SeedOrigin::Clock)
+            }
         };
         KeySeed {
             seed,

@@ -21,7 +21,6 @@
 use crate::error::{Error, Result};
 use crate::io::npy::read_npy_header;
 use ndarray::{Array2, ArrayD, IxDyn, ShapeBuilder};
-use ndarray_npy::NpzWriter;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -642,29 +641,214 @@ pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>> {
     Ok(out)
 }
 
-/// Writes `arrays` as an uncompressed npz file at `path` (as `numpy.savez`).
+/// Writes `arrays` as an uncompressed `.npz` at `path`, in order (what numpy's `savez`
+/// and ndarray-npy's `NpzWriter` write).
 pub fn write_npz(path: &Path, arrays: &[(String, NpyArray)]) -> Result<()> {
-    let io = |e: &dyn std::fmt::Display| Error::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    let file = std::fs::File::create(path).map_err(|e| io(&e))?;
-    let mut npz = NpzWriter::new(file);
+    let mut npz = NpzStream::create(path)?;
     for (name, a) in arrays {
         match a {
-            NpyArray::F32(a) => npz.add_array(name.as_str(), a),
-            NpyArray::F64(a) => npz.add_array(name.as_str(), a),
-            NpyArray::U32(a) => npz.add_array(name.as_str(), a),
+            NpyArray::F32(a) => {
+                npz.begin(name, Dtype::F32, a.shape())?;
+                npz.write_f32(a.iter().copied())?;
+            }
+            NpyArray::F64(a) => {
+                npz.begin(name, Dtype::F64, a.shape())?;
+                npz.write_bytes(a.iter().flat_map(|x| x.to_le_bytes()))?;
+            }
+            NpyArray::U32(a) => {
+                npz.begin(name, Dtype::U32, a.shape())?;
+                npz.write_bytes(a.iter().flat_map(|x| x.to_le_bytes()))?;
+            }
         }
-        .map_err(|e| io(&e))?;
     }
-    npz.finish().map_err(|e| io(&e))?;
-    Ok(())
+    npz.finish()
+}
+
+/// An uncompressed `.npz` written one entry at a time, each entry's data in pieces
+/// (row blocks of a matrix too large to hold at once): the bytes of [`write_npz`].
+pub struct NpzStream {
+    zip: zip::ZipWriter<std::io::BufWriter<File>>,
+    path: String,
+    /// Bytes the current entry still expects.
+    left: u64,
+}
+
+impl NpzStream {
+    /// Creates (or truncates) `path`.
+    pub fn create(path: &Path) -> Result<NpzStream> {
+        let file = File::create(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(NpzStream {
+            zip: zip::ZipWriter::new(std::io::BufWriter::with_capacity(1 << 16, file)),
+            path: path.display().to_string(),
+            left: 0,
+        })
+    }
+
+    fn io(&self, e: impl std::fmt::Display) -> Error {
+        Error::Io {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Starts entry `name` (`name.npy` in the zip): a C-order array of `dtype` and
+    /// `shape`, whose data the next writes give.
+    pub fn begin(&mut self, name: &str, dtype: Dtype, shape: &[usize]) -> Result<()> {
+        if self.left != 0 {
+            return Err(self.io(format!(
+                "the entry before {name} is short of {} bytes",
+                self.left
+            )));
+        }
+        let header = npy_header(dtype, shape);
+        let data = shape.iter().product::<usize>() as u64 * dtype.size();
+        // Zip64 only where an entry needs it (4 GiB or more), as numpy's zipfile does.
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .large_file(data + header.len() as u64 >= u32::MAX as u64);
+        self.zip
+            .start_file(format!("{name}.npy"), options)
+            .map_err(|e| self.io(e))?;
+        std::io::Write::write_all(&mut self.zip, &header).map_err(|e| self.io(e))?;
+        self.left = data;
+        Ok(())
+    }
+
+    /// Appends float32 values to the current entry.
+    pub fn write_f32(&mut self, values: impl IntoIterator<Item = f32>) -> Result<()> {
+        self.write_bytes(values.into_iter().flat_map(f32::to_le_bytes))
+    }
+
+    /// Appends raw little-endian bytes to the current entry.
+    pub fn write_bytes(&mut self, bytes: impl IntoIterator<Item = u8>) -> Result<()> {
+        let mut buf = [0u8; 4096];
+        let mut n = 0;
+        let mut it = bytes.into_iter();
+        loop {
+            let mut done = true;
+            for b in it.by_ref() {
+                buf[n] = b;
+                n += 1;
+                if n == buf.len() {
+                    done = false;
+                    break;
+                }
+            }
+            if n as u64 > self.left {
+                return Err(self.io("more data than the entry's shape holds"));
+            }
+            std::io::Write::write_all(&mut self.zip, &buf[..n]).map_err(|e| self.io(e))?;
+            self.left -= n as u64;
+            n = 0;
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Writes the zip's directory and closes the file.
+    pub fn finish(self) -> Result<()> {
+        if self.left != 0 {
+            return Err(self.io(format!("the last entry is short of {} bytes", self.left)));
+        }
+        let NpzStream { zip, path, .. } = self;
+        let io = |e: &dyn std::fmt::Display| Error::Io {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let w = zip.finish().map_err(|e| io(&e))?;
+        w.into_inner().map_err(|e| io(e.error()))?;
+        Ok(())
+    }
+}
+
+/// The npy (version 1.0) header of a C-order array, padded with spaces (at least one)
+/// to a multiple of 64 bytes, as numpy and ndarray-npy write it.
+fn npy_header(dtype: Dtype, shape: &[usize]) -> Vec<u8> {
+    let descr = match dtype {
+        Dtype::F32 => "<f4",
+        Dtype::F64 => "<f8",
+        Dtype::U32 => "<u4",
+    };
+    let dims = match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}}}");
+    // At least one space of padding, as numpy (64 more when the rest is aligned).
+    let unpadded = 10 + dict.len() + 1;
+    let total = unpadded + 64 - unpadded % 64;
+    let mut h = b"\x93NUMPY\x01\x00".to_vec();
+    h.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+    h.extend_from_slice(dict.as_bytes());
+    h.resize(total - 1, b' ');
+    h.push(b'\n');
+    h
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_npz_files_are_the_bytes_ndarray_npy_writes() {
+        let arrays = vec![
+            (
+                "key".to_string(),
+                NpyArray::U32(ndarray::Array1::from(vec![7u32, 9]).into_dyn()),
+            ),
+            (
+                "scalar".to_string(),
+                NpyArray::F32(ArrayD::from_elem(IxDyn(&[]), 0.5)),
+            ),
+            (
+                "f64".to_string(),
+                NpyArray::F64(ArrayD::from_elem(IxDyn(&[]), 1.25)),
+            ),
+            (
+                "weights".to_string(),
+                NpyArray::F32(
+                    ndarray::Array2::from_shape_fn((3, 12), |(i, j)| (i * 12 + j) as f32)
+                        .into_dyn(),
+                ),
+            ),
+            (
+                "wide".to_string(),
+                NpyArray::F32(ArrayD::from_elem(IxDyn(&[1, 100_003]), -2.0)),
+            ),
+            (
+                "long_shape_1234567890".to_string(),
+                NpyArray::F32(ArrayD::from_elem(IxDyn(&[1234, 7, 1]), 3.0)),
+            ),
+        ];
+        let dir = std::env::temp_dir().join(format!("ngclearn-npz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ours = dir.join("ours.npz");
+        write_npz(&ours, &arrays).unwrap();
+        let theirs = dir.join("theirs.npz");
+        let mut w = ndarray_npy::NpzWriter::new(File::create(&theirs).unwrap());
+        for (name, a) in &arrays {
+            match a {
+                NpyArray::F32(a) => w.add_array(name.as_str(), a),
+                NpyArray::F64(a) => w.add_array(name.as_str(), a),
+                NpyArray::U32(a) => w.add_array(name.as_str(), a),
+            }
+            .unwrap();
+        }
+        w.finish().unwrap();
+        assert!(std::fs::read(&ours).unwrap() == std::fs::read(&theirs).unwrap());
+        assert_eq!(read_npz(&ours).unwrap(), arrays);
+    }
 
     #[test]
     fn element_indices_follow_the_order() {
