@@ -253,11 +253,18 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
             (m, None, key_seed)
         }
         Some(ex) => {
+            // (The default run's figure reads its circuit's compartments whole too.)
+            let figure: &[&str] = if a.model.is_none() && !a.no_plots {
+                &plot::EiTrace::PATHS
+            } else {
+                &[]
+            };
             let whole: Vec<&str> = a
                 .records
                 .iter()
                 .chain(&a.record_spikes)
                 .map(String::as_str)
+                .chain(figure.iter().copied())
                 .collect();
             let (mut p, key_seed) = load_part(a, ex, &whole)?;
             // The ranks on one machine share its cores (unless RAYON_NUM_THREADS says).
@@ -420,9 +427,10 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
             counter: sim.count_spikes(&m, r).map_err(lib)?,
         });
     }
-    let mut default_trace = if default && !a.no_plots && layout.is_none() {
+    // Only rank 0 draws.
+    let mut default_trace = if default && !a.no_plots && root {
         a.figure.check()?;
-        Some(plot::EiTrace::new(&m, a.steps)?)
+        Some(plot::EiTrace::new(&m, a.steps, &whole_path)?)
     } else {
         None
     };

@@ -2,7 +2,7 @@
 //! across 2 and 3 MPI processes writes the recordings and the saved model of a
 //! one-process run, byte for byte: on ngclearn's saved tutorial model, on its saved
 //! learning circuit, and on a model of 10,500 cells with uneven weights (also fed from
-//! a file, each rank taking its columns).
+//! a file, each rank taking its columns), and the default run's figures.
 #![cfg(feature = "mpi")]
 
 mod common;
@@ -145,6 +145,34 @@ fn a_model_of_ten_thousand_cells_runs_the_same_on_2_and_3_ranks() {
             "pre_inh:outputs",
         ],
     );
+}
+
+#[test]
+fn the_default_run_draws_and_saves_the_same_on_2_and_3_ranks() {
+    let dir = scratch("mpi_default");
+    for ranks in [1, 2, 3] {
+        let out = dir.join(format!("out{ranks}"));
+        let save = dir.join(format!("saved{ranks}"));
+        run_on(
+            ranks,
+            &[
+                "-q",
+                "--steps",
+                "2000",
+                "--out",
+                out.to_str().unwrap(),
+                "--save",
+                save.to_str().unwrap(),
+                "--record-spikes",
+                "pre_exc:outputs",
+            ],
+        );
+    }
+    assert!(dir.join("out1/ei_circuit.png").is_file());
+    for ranks in [2, 3] {
+        same_tree(&dir.join("out1"), &dir.join(format!("out{ranks}")));
+        same_tree(&dir.join("saved1"), &dir.join(format!("saved{ranks}")));
+    }
 }
 
 #[test]

@@ -36,9 +36,21 @@ pub struct EiTrace {
 }
 
 impl EiTrace {
-    /// Resolves the circuit's compartments; `steps` sets the bucket width.
-    pub fn new(m: &Model, steps: usize) -> Result<EiTrace, String> {
-        let c = |p: &str| m.compartment(p).map_err(|e| e.to_string());
+    /// The compartments the figure reads (held whole on every rank across MPI ranks).
+    pub const PATHS: [&'static str; 6] = [
+        "pre_exc:outputs",
+        "pre_inh:outputs",
+        "post_exc:s",
+        "post_exc:v",
+        "Wexc:g_syn",
+        "Winh:g_syn",
+    ];
+
+    /// Resolves the circuit's compartments, each where `whole` says it can be read whole
+    /// (its mirror, for a model partitioned across ranks); `steps` sets the bucket
+    /// width.
+    pub fn new(m: &Model, steps: usize, whole: &dyn Fn(&str) -> String) -> Result<EiTrace, String> {
+        let c = |p: &str| m.compartment(&whole(p)).map_err(|e| e.to_string());
         let shape = |r: CompartmentRef| m.shape_of(r).map_err(|e| e.to_string());
         let thr = m
             .component_as::<LIFCell>("post_exc")
@@ -375,7 +387,7 @@ mod tests {
         let mut m = EiAlpha::default().build().unwrap();
         let adv = m.advance_process().unwrap();
         let steps = 3000;
-        let mut tr = EiTrace::new(&m, steps).unwrap();
+        let mut tr = EiTrace::new(&m, steps, &|p| p.to_string()).unwrap();
         let mut counted = 0;
         for k in 0..steps {
             m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
@@ -386,7 +398,7 @@ mod tests {
         assert_eq!(counted, 0, "allocations in EiTrace::push");
         assert!(tr.pops[0].spikes.total() > 0 && tr.pops[2].spikes.total() > 0);
         // The recorder's size is set by the buckets, not the steps.
-        let long = EiTrace::new(&m, 1_000_000_000).unwrap();
+        let long = EiTrace::new(&m, 1_000_000_000, &|p| p.to_string()).unwrap();
         assert!(long.buckets.count <= BUCKETS);
         assert_eq!(long.v_env.polyline().len(), 0);
     }
