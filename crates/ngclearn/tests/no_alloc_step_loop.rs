@@ -431,3 +431,55 @@ fn a_partitioned_models_step_does_not_allocate() {
         "allocations in a partitioned step loop"
     );
 }
+
+/// A rank's block of a population fed from a file's rows (its columns of each row)
+/// allocates nothing in the simulation loop either.
+#[test]
+fn feeding_a_block_its_columns_does_not_allocate() {
+    use ngclearn::core::partition::Columns;
+    use ngclearn::core::sim::{FeedSource, Flow, Simulation};
+    let cfg = EiAlpha {
+        n_exc: 40,
+        n_inh: 10,
+        n_post: 3,
+        exc_freq: 50.0,
+        seed: 4,
+        ..Default::default()
+    };
+    let mut m = cfg.build().unwrap();
+    let adv = m.advance_process().unwrap();
+    let steps = 1000;
+    let dir = std::env::temp_dir().join(format!("ngclearn-feed-alloc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The file is as wide as a whole population of 70 cells; the block is 20..60.
+    let rows = ndarray::Array3::from_shape_fn((steps, 1, 70), |(k, _, i)| ((k + i) % 5) as f32);
+    {
+        use ndarray_npy::WriteNpyExt;
+        rows.write_npy(std::fs::File::create(dir.join("rates.npy")).unwrap())
+            .unwrap();
+    }
+    let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
+    let target = m.compartment("pre_exc:inputs").unwrap();
+    let file = ngclearn::io::npy::NpyRows::open(&dir.join("rates.npy")).unwrap();
+    let cols = Columns {
+        width: 70,
+        cols: 20..60,
+    };
+    sim.feed_columns(&m, target, FeedSource::Rows(file), Some(cols))
+        .unwrap();
+    let (mut first, mut last) = (0, 0);
+    sim.run(&mut m, steps, |m, k| {
+        if k == 0 {
+            first = allocs();
+        }
+        last = allocs();
+        if k == steps - 1 {
+            let got = m.get("pre_exc:inputs").unwrap();
+            assert_eq!(got, rows.slice(ndarray::s![k, .., 20..60]));
+        }
+        Ok(Flow::Continue)
+    })
+    .unwrap();
+    assert_eq!(last - first, 0, "allocations feeding a block");
+    let _ = std::fs::remove_dir_all(&dir);
+}
