@@ -363,7 +363,17 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
                 a.steps
             ));
         }
-        // Across ranks, a split compartment takes its block of the file's columns.
+        // Across ranks, a split compartment takes its block of the file's columns; one
+        // that another component reads whole would reach it only after its owner's next
+        // call, a step late.
+        if let Some(l) = layout.as_ref() {
+            let canonical = m.path_of(target).map_err(lib)?;
+            if l.read_whole.contains(&canonical) {
+                return Err(format!(
+                    "--feed {spec}: `{path}` is split across the MPI ranks and read whole by another component, which would see each row a step late; feeding it across ranks is not supported (run on one process)"
+                ));
+            }
+        }
         let columns = layout.as_ref().and_then(|l| l.columns_of(path));
         sim.feed_columns(&m, target, FeedSource::Rows(rows), columns)
             .map_err(|e| format!("--feed {spec}: {e}"))?;

@@ -207,6 +207,28 @@ fn a_fed_population_split_across_ranks_takes_its_columns_of_the_file() {
             "post_exc:v",
         ],
     );
+    // A split compartment that a synapse reads whole would get each row a step late
+    // across ranks: refused, by every rank.
+    let spikes = format!("pre_exc:outputs={}", rates.display());
+    let out = Command::new("mpirun")
+        .args(["--allow-run-as-root", "--oversubscribe", "-np", "2"])
+        .arg(env!("CARGO_BIN_EXE_ngc"))
+        .args([
+            "run",
+            toml.to_str().unwrap(),
+            "-q",
+            "--steps",
+            "10",
+            "--feed",
+            &spikes,
+        ])
+        .arg("--out")
+        .arg(dir.join("refused"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("read whole"), "{err}");
+    assert!(!dir.join("refused").exists());
 }
 
 /// The tutorial's E-I circuit at `n_exc + n_inh -> n_post`, with uniform random weights

@@ -369,6 +369,23 @@ fn the_reserved_columns_argument_cannot_be_given_by_a_file() {
         err.contains("__columns__") && err.contains("reserved"),
         "{err}"
     );
+    // Nor across ranks, where the loader offers the columns itself.
+    std::thread::scope(|scope| {
+        for ex in ThreadExchange::group(2) {
+            let bad = &bad;
+            scope.spawn(move || {
+                let err =
+                    load_model_file_partitioned(bad, None, Registry::builtin(), Arc::new(ex), &[])
+                        .map(|_| ())
+                        .unwrap_err()
+                        .to_string();
+                assert!(
+                    err.contains("__columns__") && err.contains("reserved"),
+                    "{err}"
+                );
+            });
+        }
+    });
 }
 
 #[test]
@@ -803,4 +820,61 @@ fn ranks_key_a_model_without_a_seed_from_rank_0s_clock() {
     let (mut whole, _) =
         ngclearn::io::model_file::load_model_file_seeded(&path, Some(runs[0].0)).unwrap();
     check_same(&record(&mut whole, &paths), &runs[0].1, "clock-seeded");
+}
+
+#[test]
+fn initial_values_and_a_reset_of_any_name_reach_every_rank_as_in_the_whole_model() {
+    let dir = std::env::temp_dir().join(format!("ngc-blocks-{}-initial", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("initial.toml");
+    // `post:s` is read whole by Wrec (through its mirror) before post runs: the value
+    // set at the start must be there at the first step. The reset process is not
+    // called reset_proc: it is found as the one made of resets.
+    let text = MODEL
+        .replace("[initial]\n", "[initial]\n\"post:s\" = 1.0\n")
+        .replace("reset_proc = [", "clear = [");
+    std::fs::write(&path, text).unwrap();
+    let watched = ["post:v", "Wrec:g_syn", "Wrec:i_syn"];
+    let run = |m: &mut Model, paths: &[String]| {
+        let adv = m.process_id("advance_proc").unwrap();
+        (0..20)
+            .map(|k| {
+                m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+                paths.iter().map(|p| m.get(p).unwrap()).collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut whole = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    let names: Vec<String> = watched.iter().map(|w| w.to_string()).collect();
+    let want = run(&mut whole, &names);
+    assert!(
+        want[0][1].iter().any(|&g| g > 0.0),
+        "the initial spikes drive Wrec"
+    );
+    for n in [2, 3] {
+        let got: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ThreadExchange::group(n)
+                .into_iter()
+                .map(|ex| {
+                    let path = &path;
+                    scope.spawn(move || {
+                        let (mut p, _) = load_model_file_partitioned(
+                            path,
+                            None,
+                            Registry::builtin(),
+                            Arc::new(ex),
+                            &watched,
+                        )
+                        .unwrap();
+                        let paths: Vec<String> = watched.iter().map(|w| p.whole_path(w)).collect();
+                        run(&mut p.model, &paths)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for g in got {
+            assert_eq!(g, want, "{n} ranks");
+        }
+    }
 }

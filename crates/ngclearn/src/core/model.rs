@@ -291,10 +291,16 @@ impl Model {
     }
 
     /// The process that resets the model: `reset_proc`, else the only process made
-    /// of `reset` calls alone.
+    /// of `reset` calls alone (a partitioned model's mirrors gathering after them
+    /// aside).
     pub fn reset_process(&self) -> Result<ProcessId> {
+        let mirror =
+            |c: usize| self.parts.components[c].schema().class == crate::core::partition::MIRROR;
         self.pick_process("reset", "reset_proc", |p| {
-            !p.calls.is_empty() && p.calls.iter().all(|&(_, m, _)| m == Method::Reset)
+            p.calls.iter().any(|&(_, m, _)| m == Method::Reset)
+                && p.calls
+                    .iter()
+                    .all(|&(c, m, _)| m == Method::Reset || mirror(c))
         })
     }
 

@@ -231,7 +231,8 @@ pub struct Part {
     /// Whether this rank built its block alone, without the whole component.
     pub alone: bool,
     /// Which compartments (by index) the whole component saves as a 0-d scalar when all
-    /// their entries are equal ([`Component::saves_as_scalar`], decided on the whole).
+    /// their entries are equal ([`Component::saves_as_scalar`], asked of the whole, or of
+    /// a block built alone, which keeps the whole's initialisers).
     pub scalar: Vec<bool>,
 }
 
@@ -255,6 +256,9 @@ pub struct Layout {
     /// `component:compartment` of a partitioned compartment -> the path of its mirror,
     /// which holds it whole after every call of its owner.
     pub mirrors: HashMap<String, String>,
+    /// The split compartments (`component:compartment`) that a whole compartment reads
+    /// through a wire (the mirrors the model needs, not only the caller).
+    pub read_whole: Vec<String>,
     /// The whole model's wires (`target`, source), in its order (grouped by target
     /// component).
     pub wires: Vec<(String, Source)>,
@@ -276,6 +280,15 @@ pub struct SavedProcess {
 }
 
 impl Partitioned {
+    /// Gathers every mirror again, as when the model was partitioned: after split
+    /// compartments were set from outside (`Model::set`), so that the components that
+    /// read them whole see the new values before their owners' next calls. Every rank
+    /// must call it, in the same order as the others.
+    pub fn gather_mirrors(&mut self) -> Result<()> {
+        let id = self.model.process_id(FIRST_GATHER)?;
+        self.model.run(id, 0.0, 1.0)
+    }
+
     /// Where `path` can be read whole on this rank (see [`Layout::whole_path`]).
     pub fn whole_path(&self, path: &str) -> String {
         self.layout.whole_path(path)
@@ -765,6 +778,7 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
             mirrored.push(p.clone());
         }
     }
+    let mut read_whole: Vec<String> = Vec::new();
     let mut new_wires = Vec::with_capacity(wires.len());
     for (target, source) in &wires {
         let target_split = split(target);
@@ -776,6 +790,9 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
                 (Some(_), None) => {
                     if !mirrored.contains(&p) {
                         mirrored.push(p.clone());
+                    }
+                    if !read_whole.contains(&p) {
+                        read_whole.push(p.clone());
                     }
                     rewrite(&mut rewritten, &p, &mirror_path(&p));
                 }
@@ -879,6 +896,7 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
             name,
             parts,
             mirrors,
+            read_whole,
             wires,
             processes,
             exchange,
@@ -976,8 +994,11 @@ struct Mirror {
 
 static MIRROR_METHODS: [MethodInfo; 2] = [GATHER, crate::core::schema::ADVANCE_AND_RESET[1]];
 
+/// The class name of the components that hold split compartments whole.
+pub const MIRROR: &str = "Mirror";
+
 static MIRROR_SCHEMA: Schema = Schema {
-    class: "Mirror",
+    class: MIRROR,
     module_path: "ngclearn.partition.Mirror",
     description: "A partitioned compartment gathered whole from all ranks",
     compartments: &Mirror::COMPARTMENTS,

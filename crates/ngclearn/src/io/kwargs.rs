@@ -322,12 +322,16 @@ impl Kwargs {
     /// axis (a model partitioned across ranks builds its blocks alone where the class
     /// can): a class that can build only those columns takes them (under the reserved
     /// argument [`COLUMNS`], which no file may give); [`Kwargs::columns_taken`] tells.
-    pub fn offer_columns(&mut self, columns: Columns) {
+    pub fn offer_columns(&mut self, columns: Columns) -> Result<()> {
+        if self.values.contains_key(COLUMNS) {
+            return Err(self.error(COLUMNS, "is not an argument (it is reserved)"));
+        }
         self.values.insert(
             COLUMNS.to_string(),
             serde_json::json!([columns.cols.start, columns.cols.end, columns.width]),
         );
         self.offered = Some(columns);
+        Ok(())
     }
 
     /// Whether the class took the columns offered (so far).

@@ -723,7 +723,7 @@ fn describe_dir(
         // Across ranks, a synapse that can builds only this rank's columns.
         let offer = kw.shape_width().and_then(|w| ctx.columns_for(w));
         if let Some(c) = &offer {
-            kw.offer_columns(c.clone());
+            kw.offer_columns(c.clone())?;
         }
         // The npz is checked against the shapes the arguments imply before the
         // component allocates anything; if they cannot be read, building reports it.
@@ -1104,9 +1104,9 @@ fn write_all(model: &Model, dir: &Path) -> Result<()> {
 /// single process would save (byte for byte), without gathering the whole model
 /// anywhere: every rank must call it, in the same order; rank 0 writes `dir` beside
 /// its destination and returns it, ready to be put in place by [`PendingDir::commit`]
-/// (the others return `None`). A split array travels to rank 0 in blocks of rows, each
-/// written into its npz as it arrives, so rank 0 holds at most about 4 MB of it at a
-/// time. A failure on one rank is that rank's: the caller ends the others
+/// (the others return `None`). A split array travels to rank 0 in blocks of rows of
+/// about 4 MB (at least one row), each written into its npz as it arrives, so rank 0
+/// holds two such blocks of it at a time. A failure on one rank is that rank's: the caller ends the others
 /// ([`Exchange::abort`]), which would otherwise wait in a collective call.
 pub fn prepare_model_dir_partitioned(
     model: &Model,

@@ -286,6 +286,8 @@ pub fn load_model_file_partitioned(
     let (ctx, doc, key_seed) = describe_file(path, seed, registry, Some(exchange))?;
     let mut p = ctx.build_partitioned(whole)?;
     settle(path, &doc, &mut p.model, Some(&p.layout))?;
+    // The initial values reach the components that read them whole.
+    p.gather_mirrors()?;
     Ok((p, key_seed))
 }
 
@@ -428,7 +430,7 @@ fn describe_file(
         .with_field_prefix(&label);
         // Across ranks, a synapse that can builds only this rank's columns.
         if let Some(c) = kw.shape_width().and_then(|w| ctx.columns_for(w)) {
-            kw.offer_columns(c);
+            kw.offer_columns(c)?;
         }
         let component = found.build(&mut kw).map_err(|e| match e {
             Error::Format { .. } => e,

@@ -669,7 +669,8 @@ pub fn write_npz(path: &Path, arrays: &[(String, NpyArray)]) -> Result<()> {
 pub struct NpzStream {
     zip: zip::ZipWriter<std::io::BufWriter<File>>,
     path: String,
-    /// Bytes the current entry still expects.
+    /// The current entry's name, and the bytes it still expects.
+    entry: String,
     left: u64,
 }
 
@@ -683,6 +684,7 @@ impl NpzStream {
         Ok(NpzStream {
             zip: zip::ZipWriter::new(std::io::BufWriter::with_capacity(1 << 16, file)),
             path: path.display().to_string(),
+            entry: String::new(),
             left: 0,
         })
     }
@@ -694,16 +696,21 @@ impl NpzStream {
         }
     }
 
+    /// An error about the current entry.
+    fn entry_error(&self, message: impl Into<String>) -> Error {
+        Error::format(&self.path, &self.entry, message)
+    }
+
     /// Starts entry `name` (`name.npy` in the zip): a C-order array of `dtype` and
     /// `shape`, whose data the next writes give.
     pub fn begin(&mut self, name: &str, dtype: Dtype, shape: &[usize]) -> Result<()> {
         if self.left != 0 {
-            return Err(self.io(format!(
-                "the entry before {name} is short of {} bytes",
-                self.left
-            )));
+            return Err(self.entry_error(format!("short of {} bytes", self.left)));
         }
-        let header = npy_header(dtype, shape);
+        self.entry = name.to_string();
+        let header = npy_header(dtype, shape).ok_or_else(|| {
+            self.entry_error(format!("shape {shape:?}: its npy header is too long"))
+        })?;
         let data = shape.iter().product::<usize>() as u64 * dtype.size();
         // Zip64 only where an entry needs it (4 GiB or more), as numpy's zipfile does.
         let options = zip::write::SimpleFileOptions::default()
@@ -738,7 +745,7 @@ impl NpzStream {
                 }
             }
             if n as u64 > self.left {
-                return Err(self.io("more data than the entry's shape holds"));
+                return Err(self.entry_error("more data than its shape holds"));
             }
             std::io::Write::write_all(&mut self.zip, &buf[..n]).map_err(|e| self.io(e))?;
             self.left -= n as u64;
@@ -752,7 +759,7 @@ impl NpzStream {
     /// Writes the zip's directory and closes the file.
     pub fn finish(self) -> Result<()> {
         if self.left != 0 {
-            return Err(self.io(format!("the last entry is short of {} bytes", self.left)));
+            return Err(self.entry_error(format!("short of {} bytes", self.left)));
         }
         let NpzStream { zip, path, .. } = self;
         let io = |e: &dyn std::fmt::Display| Error::Io {
@@ -767,7 +774,8 @@ impl NpzStream {
 
 /// The npy (version 1.0) header of a C-order array, padded with spaces (at least one)
 /// to a multiple of 64 bytes, as numpy and ndarray-npy write it.
-fn npy_header(dtype: Dtype, shape: &[usize]) -> Vec<u8> {
+/// `None` if the header would not fit version 1.0's 16-bit length.
+fn npy_header(dtype: Dtype, shape: &[usize]) -> Option<Vec<u8>> {
     let descr = match dtype {
         Dtype::F32 => "<f4",
         Dtype::F64 => "<f8",
@@ -788,17 +796,67 @@ fn npy_header(dtype: Dtype, shape: &[usize]) -> Vec<u8> {
     // At least one space of padding, as numpy (64 more when the rest is aligned).
     let unpadded = 10 + dict.len() + 1;
     let total = unpadded + 64 - unpadded % 64;
+    let len = u16::try_from(total - 10).ok()?;
     let mut h = b"\x93NUMPY\x01\x00".to_vec();
-    h.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+    h.extend_from_slice(&len.to_le_bytes());
     h.extend_from_slice(dict.as_bytes());
     h.resize(total - 1, b' ');
     h.push(b'\n');
-    h
+    Some(h)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_read_alone_are_the_columns_of_the_whole_in_either_order() {
+        use crate::core::partition::Columns;
+        let dir = std::env::temp_dir().join(format!("ngclearn-npz-cols-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cols.npz");
+        let c = ndarray::Array2::from_shape_fn((4, 6), |(i, j)| (i * 10 + j) as f32);
+        let f = ndarray::Array2::from_shape_fn((4, 6).f(), |(i, j)| (i * 10 + j) as f32 + 0.5);
+        let v = ndarray::Array1::from_shape_fn(6, |j| j as f32 * 2.0);
+        let mut w = ndarray_npy::NpzWriter::new(File::create(&path).unwrap());
+        w.add_array("c", &c).unwrap();
+        w.add_array("f", &f).unwrap();
+        w.add_array("v", &v).unwrap();
+        w.add_array("s", &ndarray::arr0(7.0f32)).unwrap();
+        w.finish().unwrap();
+        let mut npz = NpzReader::open(&path).unwrap();
+        let cols = Columns {
+            width: 6,
+            cols: 2..5,
+        };
+        for (i, (name, rows)) in [("c", 4), ("f", 4), ("v", 1), ("s", 4)].iter().enumerate() {
+            assert_eq!(npz.entries()[i].name, *name);
+            let h = npz.header(i, 4096).unwrap();
+            let mut dst = Array2::zeros((*rows, 3));
+            npz.read_f32_columns_into(i, &h, &cols, &mut dst).unwrap();
+            let want = match *name {
+                "c" => c.slice(ndarray::s![.., 2..5]).to_owned(),
+                "f" => f.slice(ndarray::s![.., 2..5]).to_owned(),
+                "v" => v
+                    .slice(ndarray::s![2..5])
+                    .to_owned()
+                    .insert_axis(ndarray::Axis(0)),
+                _ => Array2::from_elem((4, 3), 7.0),
+            };
+            assert_eq!(dst, want, "{name}");
+        }
+        // A block of another width is refused, naming the entry.
+        let h = npz.header(0, 4096).unwrap();
+        let wrong = Columns {
+            width: 7,
+            cols: 2..5,
+        };
+        let err = npz
+            .read_f32_columns_into(0, &h, &wrong, &mut Array2::zeros((4, 3)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cols.npz") && err.contains('c'), "{err}");
+    }
 
     #[test]
     fn written_npz_files_are_the_bytes_ndarray_npy_writes() {

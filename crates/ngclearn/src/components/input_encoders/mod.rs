@@ -59,6 +59,8 @@ pub(crate) struct Encoder {
     /// The global index of the first cell, in a block of a partitioned population
     /// (its draws are those of the global counters); 0 otherwise.
     pub counter_base: u64,
+    /// Whether this is a block of a partitioned population (rank 0's starts at 0).
+    pub partitioned: bool,
 }
 
 /// The help entry of `n_units`, which every encoder takes before its declared
@@ -100,6 +102,7 @@ impl Encoder {
             ahead: draw_ahead::Ahead(None),
             workers: None,
             counter_base: 0,
+            partitioned: false,
         })
     }
 
@@ -274,6 +277,7 @@ impl Encoder {
     /// draws ahead, made from counter 0, stop.
     pub fn set_counter_base(&mut self, base: u64) {
         self.counter_base = base;
+        self.partitioned = true;
         if base != 0 {
             self.ahead = draw_ahead::Ahead(None);
         }
@@ -398,7 +402,7 @@ macro_rules! encoder_component {
                 self.enc.attach(workers);
             }
             fn set_random_mode(&mut self, mode: $crate::core::rng::RandomMode) -> bool {
-                if self.enc.counter_base != 0 && mode == $crate::core::rng::RandomMode::Fast {
+                if self.enc.partitioned && mode == $crate::core::rng::RandomMode::Fast {
                     // A block's fast schedule would not be the whole one's.
                     return false;
                 }
