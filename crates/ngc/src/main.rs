@@ -41,6 +41,10 @@ enum Command {
     /// described by `ngc help model-file` (docs/model-file.md in the repository); `ngc
     /// help CLASS` lists each class's keyword arguments, `ngc help initializers` the
     /// weight initialisers.
+    ///
+    /// Under `mpirun -np N` (an ngc built with `--features mpi`) the model is partitioned
+    /// across the N processes, each building only its part; rank 0 writes the outputs,
+    /// the same files a single process writes.
     Run(run::RunArgs),
     /// Draw recordings: traces from COMP.FIELD.npy, rasters from COMP.FIELD.spikes.npy.
     ///
