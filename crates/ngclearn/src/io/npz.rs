@@ -168,6 +168,8 @@ pub struct EntryInfo {
 pub struct NpzReader {
     path: String,
     zip: zip::ZipArchive<File>,
+    /// The same file, read at offsets (an uncompressed entry's block of columns).
+    file: File,
     file_len: u64,
     entries: Vec<EntryInfo>,
 }
@@ -214,6 +216,7 @@ impl NpzReader {
         };
         let file_len = file.metadata().map_err(io)?.len();
         let walker = file.try_clone().map_err(io)?;
+        let at_offsets = file.try_clone().map_err(io)?;
         let zip = zip::ZipArchive::new(file).map_err(|e| {
             Error::format(
                 &shown,
@@ -252,6 +255,7 @@ impl NpzReader {
         let mut reader = NpzReader {
             path: shown,
             zip,
+            file: at_offsets,
             file_len,
             entries: Vec::new(),
         };
@@ -525,8 +529,10 @@ impl NpzReader {
 
     /// Reads columns `columns.cols` of entry `i` (header `h`), a float32 array
     /// `(rows, columns.width)` in either order (a vector `(width,)` is one row), into
-    /// `dst` (`rows` by the block's width); a 0-d scalar fills `dst`. The entry is
-    /// streamed, so only the block is held; every value must be finite, as
+    /// `dst` (`rows` by the block's width); a 0-d scalar fills `dst`. Only the block is
+    /// held: an uncompressed C-order entry is read at the offsets of the block's rows
+    /// (only its bytes; the zip's checksum, which covers the whole entry, is then not
+    /// checked), any other streamed through. Every value must be finite, as
     /// [`NpzReader::read_f32_into`] requires.
     pub fn read_f32_columns_into(
         &mut self,
@@ -557,6 +563,9 @@ impl NpzReader {
         let path = self.path.clone();
         let fortran = h.fortran_order && rows > 1 && width > 1;
         let first = columns.cols.start;
+        if !fortran && self.read_rows_at(i, h, columns, dst)? {
+            return Ok(());
+        }
         self.stream(i, h, |k0, b| {
             for (j, c) in b.chunks_exact(4).enumerate() {
                 let k = k0 + j;
@@ -582,6 +591,69 @@ impl NpzReader {
             }
             Ok(())
         })
+    }
+
+    /// Reads the block `columns` of entry `i`, a C-order float32 `(rows, width)` array,
+    /// straight from the file, row by row at their offsets, if the entry is stored
+    /// uncompressed (as numpy's `savez` and this crate write them): only the block's
+    /// bytes are read, so each of many ranks reads its share of a large saved synapse,
+    /// not all of it. `false` (nothing read) for a compressed entry, which is streamed
+    /// instead. Every value read must be finite.
+    fn read_rows_at(
+        &mut self,
+        i: usize,
+        h: &EntryHeader,
+        columns: &crate::core::partition::Columns,
+        dst: &mut Array2<f32>,
+    ) -> Result<bool> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let name = self.entries[i].name.clone();
+            let path = self.path.clone();
+            let e = self
+                .zip
+                .by_index_raw(i)
+                .map_err(|e| Error::format(&path, &name, e.to_string()))?;
+            if e.compression() != CompressionMethod::Stored || e.size() != e.compressed_size() {
+                return Ok(false);
+            }
+            let start = e.data_start() + h.header_len;
+            drop(e);
+            if start.saturating_add(h.data_len) > self.file_len {
+                return Err(self.err(&name, "truncated: the data ends past the end of the file"));
+            }
+            let (rows, width, n) = (dst.nrows(), columns.width, columns.cols.len());
+            let mut bytes = vec![0u8; n * 4];
+            for r in 0..rows {
+                let at = start + ((r * width + columns.cols.start) * 4) as u64;
+                self.file
+                    .read_exact_at(&mut bytes, at)
+                    .map_err(|e| Error::Io {
+                        path: self.path.clone(),
+                        message: e.to_string(),
+                    })?;
+                for (k, c) in bytes.chunks_exact(4).enumerate() {
+                    let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
+                    if !x.is_finite() {
+                        return Err(self.err(
+                            &name,
+                            format!(
+                                "element [{r}, {}] is {x}: saved values must be finite",
+                                columns.cols.start + k
+                            ),
+                        ));
+                    }
+                    dst[[r, k]] = x;
+                }
+            }
+            Ok(true)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (i, h, columns, dst);
+            Ok(false)
+        }
     }
 
     /// Reads entry `i` (header `h`) as a PRNG key: uint32 of shape `(2,)`.
@@ -845,6 +917,23 @@ mod tests {
             };
             assert_eq!(dst, want, "{name}");
         }
+        // A compressed entry (numpy's savez_compressed) is streamed: the same block.
+        let deflated = dir.join("deflated.npz");
+        {
+            let mut z = zip::ZipWriter::new(File::create(&deflated).unwrap());
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Deflated);
+            z.start_file("c.npy", opts).unwrap();
+            let mut bytes = Vec::new();
+            ndarray_npy::WriteNpyExt::write_npy(&c, &mut bytes).unwrap();
+            std::io::Write::write_all(&mut z, &bytes).unwrap();
+            z.finish().unwrap();
+        }
+        let mut z = NpzReader::open(&deflated).unwrap();
+        let h = z.header(0, 4096).unwrap();
+        let mut dst = Array2::zeros((4, 3));
+        z.read_f32_columns_into(0, &h, &cols, &mut dst).unwrap();
+        assert_eq!(dst, c.slice(ndarray::s![.., 2..5]));
         // A block of another width is refused, naming the entry.
         let h = npz.header(0, 4096).unwrap();
         let wrong = Columns {
