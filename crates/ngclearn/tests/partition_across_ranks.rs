@@ -429,7 +429,7 @@ fn one_component(class: &str, kwargs: serde_json::Value, methods: &[&str]) -> Mo
 }
 
 #[test]
-fn graded_cells_kernels_and_latency_codes_split_across_ranks() {
+fn graded_and_error_cells_kernels_and_latency_codes_split_across_ranks() {
     // (class, arguments, methods, input, its value at step k for unit i, outputs)
     type Case = (
         &'static str,
@@ -439,7 +439,7 @@ fn graded_cells_kernels_and_latency_codes_split_across_ranks() {
         fn(usize, usize) -> f32,
         &'static [&'static str],
     );
-    let cases: [Case; 3] = [
+    let cases: [Case; 6] = [
         (
             "RateCell",
             serde_json::json!({"name": "c", "n_units": 29, "tau_m": 10.0, "act_fx": "tanh",
@@ -465,6 +465,31 @@ fn graded_cells_kernels_and_latency_codes_split_across_ranks() {
             "c:inputs",
             |_, i| (i % 10) as f32 / 10.0,
             &["c:outputs", "c:tols"],
+        ),
+        // Error cells: `L` sums over all the cells, in the whole population's order.
+        (
+            "GaussianErrorCell",
+            serde_json::json!({"name": "c", "n_units": 29, "sigma": 1.7}),
+            &["advance_state"],
+            "c:mu",
+            |k, i| ((k * 7 + i * 3) % 13) as f32 * 0.37 - 2.1,
+            &["c:L", "c:dmu", "c:dtarget"],
+        ),
+        (
+            "LaplacianErrorCell",
+            serde_json::json!({"name": "c", "n_units": 29, "scale": 0.8}),
+            &["advance_state"],
+            "c:shift",
+            |k, i| ((k * 5 + i * 11) % 17) as f32 * 0.29 - 2.3,
+            &["c:L", "c:dshift"],
+        ),
+        (
+            "BernoulliErrorCell",
+            serde_json::json!({"name": "c", "n_units": 29}),
+            &["advance_state"],
+            "c:p",
+            |k, i| ((k * 3 + i * 7) % 23) as f32 / 23.5 + 0.01,
+            &["c:L", "c:dp"],
         ),
     ];
     for (class, kwargs, methods, input, value, outputs) in cases {

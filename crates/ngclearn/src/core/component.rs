@@ -71,6 +71,16 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     /// For a block of a partitioned population that draws random numbers: the global
     /// index of its first cell, whose counter its first draw takes.
     fn set_counter_base(&mut self, _base: u64) {}
+    /// For a block of a partitioned population whose step needs values of all the
+    /// cells (a sum over them): the exchange of the ranks and this block's columns.
+    /// Called on every block when the model is partitioned; its step then makes the
+    /// same collective calls on every rank.
+    fn join(
+        &mut self,
+        _exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
+        _columns: &crate::core::partition::Columns,
+    ) {
+    }
     /// The files ngclearn saves beside the component's npz, in the model's
     /// `component/custom/` directory, as `(file name, bytes)` (a Hebbian synapse's
     /// pickled optimiser state).

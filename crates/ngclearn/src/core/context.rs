@@ -110,7 +110,7 @@ impl Context {
     /// (columns `columns` of its partitioned axis; see [`Context::columns_for`]).
     pub fn add_block(
         &mut self,
-        component: Box<dyn Component>,
+        mut component: Box<dyn Component>,
         origin: Option<Origin>,
         columns: &Columns,
     ) -> Result<&mut Self> {
@@ -122,7 +122,7 @@ impl Context {
                 "a block is added only to a partitioned description",
             )
         })?;
-        let part = plan.block_part(&*component, columns)?;
+        let part = plan.block_part(&mut *component, columns)?;
         self.push(component, origin)?;
         self.plan.as_mut().expect("checked").parts.push(part);
         Ok(self)

@@ -625,14 +625,24 @@ impl Plan {
         refuse_custom_state(&*c, size)?;
         let local = match width {
             None => c,
-            Some(_) => c.partition(cols.clone()).ok_or_else(|| {
-                Error::param(
-                    c.name(),
-                    "class",
-                    c.schema().class,
-                    "cannot be partitioned across ranks yet",
-                )
-            })??,
+            Some(w) => {
+                let mut local = c.partition(cols.clone()).ok_or_else(|| {
+                    Error::param(
+                        c.name(),
+                        "class",
+                        c.schema().class,
+                        "cannot be partitioned across ranks yet",
+                    )
+                })??;
+                local.join(
+                    &self.exchange,
+                    &Columns {
+                        width: w,
+                        cols: cols.clone(),
+                    },
+                );
+                local
+            }
         };
         let part = Part {
             name: local.name().to_string(),
@@ -647,7 +657,7 @@ impl Plan {
     }
 
     /// How the block `c`, built alone as `columns` (see [`Plan::columns_for`]), is split.
-    pub(crate) fn block_part(&self, c: &dyn Component, columns: &Columns) -> Result<Part> {
+    pub(crate) fn block_part(&self, c: &mut dyn Component, columns: &Columns) -> Result<Part> {
         let expected = self.columns_for(columns.width);
         if expected.as_ref() != Some(columns) || width_of(c) != Some(columns.cols.len()) {
             return Err(Error::param(
@@ -658,6 +668,7 @@ impl Plan {
             ));
         }
         refuse_custom_state(c, self.exchange.size())?;
+        c.join(&self.exchange, columns);
         Ok(Part {
             name: c.name().to_string(),
             width: Some(columns.width),

@@ -49,6 +49,8 @@ pub struct BernoulliErrorCellParams {
 #[compartments(shape = "(batch_size, n_units)")]
 pub struct BernoulliErrorCell {
     name: String,
+    /// For a block of a population split across ranks: the sum behind `L`.
+    whole: Option<super::WholeSum>,
     n_units: usize,
     params: BernoulliErrorCellParams,
     /// Bernoulli log-likelihood (a scalar)
@@ -120,6 +122,7 @@ impl BernoulliErrorCell {
         }
         let s = (p.batch_size, n_units);
         Ok(BernoulliErrorCell {
+            whole: None,
             l: Array2::zeros((1, 1)),
             p: rest(&name, s, 0.0)?,
             dp: rest(&name, s, 0.0)?,
@@ -176,7 +179,11 @@ impl BernoulliErrorCell {
             };
             let (one_min_q, one_min_x) = (1.0 - q, 1.0 - x);
             let (log_q, log_one_min_q) = (ln_xla(q), ln_xla(one_min_q));
-            ll += log_q * x + log_one_min_q * one_min_x;
+            let term = log_q * x + log_one_min_q * one_min_x;
+            ll += term;
+            if let Some(w) = self.whole.as_mut() {
+                w.terms.push(term);
+            }
             let dl_dp = if logits {
                 x - q
             } else {
@@ -187,7 +194,11 @@ impl BernoulliErrorCell {
             *dt = (log_q - log_one_min_q) * md * *mk;
             *mk = *mk * 0.0 + 1.0;
         }
-        self.l[[0, 0]] = ll;
+        // (A block of a split population sums over all the cells.)
+        self.l[[0, 0]] = match self.whole.as_mut() {
+            Some(w) => w.sum(),
+            None => ll,
+        };
     }
 
     fn rest(&mut self) {

@@ -48,6 +48,8 @@ pub struct GaussianErrorCellParams {
 #[compartments(shape = "(batch_size, n_units)")]
 pub struct GaussianErrorCell {
     name: String,
+    /// For a block of a population split across ranks: the sum behind `L`.
+    whole: Option<super::WholeSum>,
     n_units: usize,
     p: GaussianErrorCellParams,
     /// Gaussian log-likelihood (a scalar)
@@ -124,6 +126,7 @@ impl GaussianErrorCell {
         }
         let s = (p.batch_size, n_units);
         Ok(GaussianErrorCell {
+            whole: None,
             l: Array2::zeros((1, 1)),
             mu: rest(&name, s, 0.0)?,
             dmu: rest(&name, s, 0.0)?,
@@ -170,6 +173,7 @@ impl GaussianErrorCell {
             sigma,
             |x| x,
             |e| e * e,
+            self.whole.as_mut(),
         );
         self.dsigma[[0, 0]] = sigma * 0.0 + 1.0;
         self.l[[0, 0]] = -sq * (0.5 / sigma);

@@ -48,6 +48,8 @@ pub struct LaplacianErrorCellParams {
 #[compartments(shape = "(batch_size, n_units)")]
 pub struct LaplacianErrorCell {
     name: String,
+    /// For a block of a population split across ranks: the sum behind `L`.
+    whole: Option<super::WholeSum>,
     n_units: usize,
     p: LaplacianErrorCellParams,
     /// Laplacian log-likelihood (a scalar)
@@ -124,6 +126,7 @@ impl LaplacianErrorCell {
         }
         let s = (p.batch_size, n_units);
         Ok(LaplacianErrorCell {
+            whole: None,
             l: Array2::zeros((1, 1)),
             shift: rest(&name, s, 0.0)?,
             dshift: rest(&name, s, 0.0)?,
@@ -180,6 +183,7 @@ impl LaplacianErrorCell {
             scale,
             sign,
             f32::abs,
+            self.whole.as_mut(),
         );
         self.dscale[[0, 0]] = scale * 0.0 + 1.0;
         self.l[[0, 0]] = -sum * (1.0 / scale);

@@ -66,14 +66,87 @@ macro_rules! error_cell_component {
             fn saves_as_scalar(&self, index: usize) -> bool {
                 index == $l
             }
+            fn partition(
+                &self,
+                cols: std::ops::Range<usize>,
+            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
+                // Each unit's error is its own; `L` sums over all of them (see `join`).
+                Some($crate::core::partition::partition_by_kwargs(self, cols))
+            }
+            fn join(
+                &mut self,
+                exchange: &std::sync::Arc<dyn $crate::core::partition::Exchange>,
+                columns: &$crate::core::partition::Columns,
+            ) {
+                self.whole = Some($crate::components::neurons::graded::WholeSum::new(
+                    exchange,
+                    columns,
+                    self.mask.nrows(),
+                ));
+            }
         }
     };
+}
+
+/// The sum over all the cells of a population split across ranks, in the whole
+/// population's order: each rank's terms are gathered to every rank (one collective),
+/// then added row by row, unit by unit, as one process adds them, so the sum is the
+/// same float. The buffers are made once.
+#[derive(Debug, Clone)]
+pub(crate) struct WholeSum {
+    ex: std::sync::Arc<dyn crate::core::partition::Exchange>,
+    /// Each rank's number of terms (`rows` times its block's width).
+    counts: Vec<usize>,
+    rows: usize,
+    /// This rank's terms, row-major, then every rank's.
+    pub(crate) terms: Vec<f32>,
+    all: Vec<f32>,
+}
+
+impl WholeSum {
+    pub(crate) fn new(
+        ex: &std::sync::Arc<dyn crate::core::partition::Exchange>,
+        columns: &crate::core::partition::Columns,
+        rows: usize,
+    ) -> WholeSum {
+        let size = ex.size();
+        let counts: Vec<usize> = (0..size)
+            .map(|r| rows * crate::core::partition::block(columns.width, size, r).len())
+            .collect();
+        WholeSum {
+            ex: std::sync::Arc::clone(ex),
+            counts,
+            rows,
+            terms: Vec::with_capacity(rows * columns.cols.len()),
+            all: vec![0.0; rows * columns.width],
+        }
+    }
+
+    /// Gathers every rank's `terms` and adds them in the whole order; clears `terms`.
+    pub(crate) fn sum(&mut self) -> f32 {
+        self.ex
+            .allgather_f32(&self.terms, &self.counts, &mut self.all);
+        self.terms.clear();
+        let mut sum = 0.0f32;
+        for b in 0..self.rows {
+            let mut at = 0;
+            for &n in &self.counts {
+                let w = n / self.rows.max(1);
+                for &x in &self.all[at + b * w..at + (b + 1) * w] {
+                    sum += x;
+                }
+                at += n;
+            }
+        }
+        sum
+    }
 }
 pub(crate) use error_cell_component;
 
 /// The step the Gaussian and Laplacian cells share: for each unit
 /// `e = error(target - prediction)`, `d = e / scale`, `d_pred = d * modulator * mask`,
-/// `dtarget = -d * modulator * mask`, then the mask is eaten; returns `sum(penalty(e))`.
+/// `dtarget = -d * modulator * mask`, then the mask is eaten; returns `sum(penalty(e))`
+/// (over all the cells of a split population, given its `whole`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scaled_errors(
     d_pred: &mut ndarray::Array2<f32>,
@@ -85,7 +158,10 @@ pub(crate) fn scaled_errors(
     scale: f32,
     error: impl Fn(f32) -> f32,
     penalty: impl Fn(f32) -> f32,
+    whole: Option<&mut WholeSum>,
 ) -> f32 {
+    // A block of a split population keeps its terms for the sum over all the cells.
+    let mut terms = whole;
     let mut sum = 0.0f32;
     for ((((dp, dt), &m), &t), (&md, mk)) in d_pred
         .iter_mut()
@@ -95,13 +171,20 @@ pub(crate) fn scaled_errors(
         .zip(modulator.iter().zip(mask.iter_mut()))
     {
         let e = error(t - m);
-        sum += penalty(e);
+        let term = penalty(e);
+        sum += term;
+        if let Some(w) = terms.as_deref_mut() {
+            w.terms.push(term);
+        }
         let d = e / scale;
         *dp = d * md * *mk;
         *dt = -d * md * *mk;
         *mk = *mk * 0.0 + 1.0;
     }
-    sum
+    match terms {
+        Some(w) => w.sum(),
+        None => sum,
+    }
 }
 
 /// `(batch_size, n_units)` zeros and ones, checked.
