@@ -290,7 +290,7 @@ fn cells_model(class: &str, kwargs: &serde_json::Value, dt: f32, pulse: f32) -> 
 }
 
 #[test]
-fn elementwise_spiking_cells_split_across_ranks_with_the_whole_models_numbers() {
+fn spiking_cells_split_across_ranks_with_the_whole_models_numbers() {
     let fx = common::fixture("spiking_cells");
     for class in [
         "IFCell",
@@ -298,6 +298,7 @@ fn elementwise_spiking_cells_split_across_ranks_with_the_whole_models_numbers() 
         "IzhikevichCell",
         "FitzhughNagumoCell",
         "QuadLIFCell",
+        "WTASCell",
     ] {
         let case = fx["cases"]
             .as_object()

@@ -96,6 +96,26 @@ pub struct WTASCell {
     #[compartment(key)]
     key: Key,
     spikes: SpikeList,
+    /// For a block of a population split across ranks: what its rows' softmax and
+    /// spike counts gather from the others.
+    ranks: Option<Box<RowShare>>,
+}
+
+/// What a block of WTAS cells gathers every step to compute its rows as the whole
+/// population does: each row's maximum, the softmax's numerators (summed in the whole
+/// row's order) and the number of spikes. Buffers are made once.
+#[derive(Debug, Clone)]
+struct RowShare {
+    ex: std::sync::Arc<dyn crate::core::partition::Exchange>,
+    /// Every rank's number of columns.
+    widths: Vec<usize>,
+    /// This rank's value per row, then every rank's (`rows` from each).
+    mine: Vec<f32>,
+    row_counts: Vec<usize>,
+    all: Vec<f32>,
+    /// Every rank's numerators (`rows` times its width each).
+    counts: Vec<usize>,
+    e_all: Vec<f32>,
 }
 
 static PARAMS: [ParamInfo; WTASCellParams::PARAMS.len() + 1] =
@@ -147,6 +167,7 @@ impl WTASCell {
             tols: z(0.0)?,
             key,
             spikes: SpikeList::new(&name, p.batch_size * n)?,
+            ranks: None,
             n_units: n,
             name,
             p,
@@ -215,10 +236,85 @@ impl WTASCell {
     }
 
     fn step(&mut self, t: f32, dt: f32) {
+        if self.ranks.is_some() {
+            return self.split_kernel(t, dt);
+        }
         crate::utils::simd::with_avx2(
             #[inline(always)]
             || self.kernel(t, dt),
         );
+    }
+
+    /// [`WTASCell::kernel`] for a block of a population split across ranks: each row's
+    /// maximum, the sum of its softmax numerators (in the whole row's order) and its
+    /// spike count come from all the ranks, so every cell computes what it computes in
+    /// the whole population.
+    fn split_kernel(&mut self, t: f32, dt: f32) {
+        let sh: &mut RowShare = self.ranks.as_deref_mut().expect("a split block");
+        let p = &self.p;
+        let (r, rt, gain) = (p.resist_m, p.refract_time, p.thr_gain);
+        let (rows, n) = self.v.dim();
+        let size = sh.widths.len();
+        sh.mine.clear();
+        for b in 0..rows {
+            let mut max = f32::NEG_INFINITY;
+            for i in 0..n {
+                let x = if self.rfr[[b, i]] >= rt {
+                    self.j[[b, i]] * r
+                } else {
+                    0.0
+                };
+                self.v[[b, i]] = x;
+                max = max.max(x);
+            }
+            sh.mine.push(max);
+        }
+        sh.ex.allgather_f32(&sh.mine, &sh.row_counts, &mut sh.all);
+        for b in 0..rows {
+            let max = (0..size).fold(f32::NEG_INFINITY, |m, k| m.max(sh.all[k * rows + b]));
+            for i in 0..n {
+                self.s[[b, i]] = exp_xla(self.v[[b, i]] - max);
+            }
+        }
+        let e = self.s.as_slice().expect("owned arrays are contiguous");
+        sh.ex.allgather_f32(e, &sh.counts, &mut sh.e_all);
+        sh.mine.clear();
+        for b in 0..rows {
+            // The row's numerators in the whole row's order.
+            let (mut sum, mut at) = (0.0f32, 0);
+            for (&w, &c) in sh.widths.iter().zip(&sh.counts) {
+                for &x in &sh.e_all[at + b * w..at + (b + 1) * w] {
+                    sum += x;
+                }
+                at += c;
+            }
+            let mut count = 0.0f32;
+            for i in 0..n {
+                let spk = if self.s[[b, i]] / sum > self.thr[[b, i]] {
+                    1.0f32
+                } else {
+                    0.0
+                };
+                self.s[[b, i]] = spk;
+                count += spk;
+                self.rfr[[b, i]] = if spk != 0.0 {
+                    dt
+                } else {
+                    self.rfr[[b, i]] + dt
+                };
+                self.tols[[b, i]] = time_of_last_spike(self.tols[[b, i]], spk, t);
+            }
+            sh.mine.push(count);
+        }
+        sh.ex.allgather_f32(&sh.mine, &sh.row_counts, &mut sh.all);
+        for b in 0..rows {
+            // Counts of 0/1 spikes add exactly, in any order.
+            let count: f32 = (0..size).map(|k| sh.all[k * rows + b]).sum();
+            let step = (count - 1.0) * gain;
+            for i in 0..n {
+                self.thr[[b, i]] = (self.thr[[b, i]] + step).max(0.025);
+            }
+        }
     }
 
     fn rest(&mut self) {
@@ -232,4 +328,32 @@ impl WTASCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(WTASCell, s, S);
+spiking_component!(WTASCell, s, S, {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
+        // Each row's softmax and threshold step need all its cells: see `join`.
+        Some(crate::core::partition::partition_by_kwargs(self, cols))
+    }
+    fn join(
+        &mut self,
+        exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
+        columns: &crate::core::partition::Columns,
+    ) {
+        let size = exchange.size();
+        let rows = self.v.nrows();
+        let widths: Vec<usize> = (0..size)
+            .map(|r| crate::core::partition::block(columns.width, size, r).len())
+            .collect();
+        self.ranks = Some(Box::new(RowShare {
+            ex: std::sync::Arc::clone(exchange),
+            counts: widths.iter().map(|w| w * rows).collect(),
+            widths,
+            mine: Vec::with_capacity(rows),
+            row_counts: vec![rows; size],
+            all: vec![0.0; rows * size],
+            e_all: vec![0.0; rows * columns.width],
+        }));
+    }
+});
