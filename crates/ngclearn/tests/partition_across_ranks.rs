@@ -292,6 +292,10 @@ fn cells_model(class: &str, kwargs: &serde_json::Value, dt: f32, pulse: f32) -> 
 #[test]
 fn spiking_cells_split_across_ranks_with_the_whole_models_numbers() {
     let fx = common::fixture("spiking_cells");
+    // Each class's first case; every SLIF case (lateral inhibition, rho_b's row counts,
+    // sticky spikes), whose blocks read all the cells.
+    let cases = fx["cases"].as_object().unwrap();
+    let mut chosen: Vec<(&'static str, serde_json::Value)> = Vec::new();
     for class in [
         "IFCell",
         "AdExCell",
@@ -300,13 +304,14 @@ fn spiking_cells_split_across_ranks_with_the_whole_models_numbers() {
         "QuadLIFCell",
         "WTASCell",
     ] {
-        let case = fx["cases"]
-            .as_object()
-            .unwrap()
-            .values()
-            .find(|c| c["component"] == class)
-            .unwrap()
-            .clone();
+        let first = cases.values().find(|c| c["component"] == class).unwrap();
+        chosen.push((class, first.clone()));
+    }
+    for c in cases.values().filter(|c| c["component"] == "SLIFCell") {
+        chosen.push(("SLIFCell", c.clone()));
+    }
+    assert_eq!(chosen.len(), 10);
+    for (class, case) in chosen {
         let dt = common::f(&case["dt"]);
         // A pulse as large as the case's largest input current.
         let pulse = case["inputs"]["j"]

@@ -138,6 +138,45 @@ pub struct SLIFCell {
     /// rule (rho_b's row counts).
     scratch: Vec<f32>,
     spikes: SpikeList,
+    /// For a block of a population split across ranks (its `inh_weights` are then the
+    /// whole population's rows of its columns, `(n_whole, n_units)`): what it gathers.
+    ranks: Option<Box<SlifShare>>,
+}
+
+/// What a block of SLIF cells gathers every step: the whole population's last spikes
+/// (the inhibition reads all of them) and, with `rho_b`, each row's spike count.
+/// Buffers are made once.
+#[derive(Debug, Clone)]
+struct SlifShare {
+    ex: std::sync::Arc<dyn crate::core::partition::Exchange>,
+    /// The whole population's width, and every rank's block of it.
+    width: usize,
+    blocks: Vec<std::ops::Range<usize>>,
+    /// Every rank's number of values: `rows` times its width, and `rows`.
+    counts: Vec<usize>,
+    row_counts: Vec<usize>,
+    /// Every rank's spikes as gathered, then in the whole's row-major order.
+    gathered: Vec<f32>,
+    whole: Vec<f32>,
+    /// This rank's per-row spike counts, then every rank's.
+    mine: Vec<f32>,
+    all: Vec<f32>,
+}
+
+impl SlifShare {
+    /// The whole population's spikes `s` (this rank's block given), row-major.
+    fn gather_spikes(&mut self, s: &[f32], rows: usize) {
+        self.ex.allgather_f32(s, &self.counts, &mut self.gathered);
+        let mut at = 0;
+        for (cols, &n) in self.blocks.iter().zip(&self.counts) {
+            let w = cols.len();
+            for b in 0..rows {
+                self.whole[b * self.width + cols.start..b * self.width + cols.end]
+                    .copy_from_slice(&self.gathered[at + b * w..at + (b + 1) * w]);
+            }
+            at += n;
+        }
+    }
 }
 
 static PARAMS: [ParamInfo; SLIFCellParams::PARAMS.len() + 1] =
@@ -204,6 +243,7 @@ impl SLIFCell {
             thr_is_row: true,
             scratch: z(0.0)?.into_raw_vec_and_offset().0,
             spikes: SpikeList::new(&name, p.batch_size * n)?,
+            ranks: None,
             n_units: n,
             name,
             p,
@@ -247,7 +287,21 @@ impl SLIFCell {
         let inv_tau = 1.0 / p.tau_m;
         let contiguous = "owned arrays are contiguous";
         let s = self.s.as_slice_mut().expect(contiguous);
-        if inh > 0.0 {
+        if let (true, Some(sh)) = (inh > 0.0, self.ranks.as_deref_mut()) {
+            // A block: the same dot over the whole population's spikes (its weights are
+            // the whole's rows of this block's columns).
+            let rows = s.len() / n;
+            sh.gather_spikes(s, rows);
+            for (m_row, s_row) in self.scratch.chunks_mut(n).zip(sh.whole.chunks(sh.width)) {
+                for (col, m) in m_row.iter_mut().enumerate() {
+                    let mut acc = 0.0f32;
+                    for (k, &sk) in s_row.iter().enumerate() {
+                        acc = sk.mul_add(self.inh_weights[k * n + col], acc);
+                    }
+                    *m = acc;
+                }
+            }
+        } else if inh > 0.0 {
             // XLA's dot: per output unit, fused multiply-adds over the inputs in order.
             for (m_row, s_row) in self.scratch.chunks_mut(n).zip(s.chunks(n)) {
                 for (col, m) in m_row.iter_mut().enumerate() {
@@ -305,7 +359,22 @@ impl SLIFCell {
             // The inhibition of unit i is read; keep its raw spike for rho_b's count.
             self.scratch[i] = spk;
         }
-        if p.rho_b > 0.0 {
+        if let (true, Some(sh)) = (p.rho_b > 0.0, self.ranks.as_deref_mut()) {
+            // A block: each row's count of spikes over all the ranks (0/1 values add
+            // exactly, in any order).
+            sh.mine.clear();
+            sh.mine
+                .extend(self.scratch.chunks(n).map(|r| r.iter().sum::<f32>()));
+            sh.ex.allgather_f32(&sh.mine, &sh.row_counts, &mut sh.all);
+            let rows = sh.mine.len();
+            for (b, thr_row) in thr.chunks_mut(n).enumerate() {
+                let total: f32 = (0..sh.blocks.len()).map(|k| sh.all[k * rows + b]).sum();
+                let step = (total - 1.0) * p.rho_b;
+                for x in thr_row {
+                    *x = (*x + step).max(0.025);
+                }
+            }
+        } else if p.rho_b > 0.0 {
             for (thr_row, spk_row) in thr.chunks_mut(n).zip(self.scratch.chunks(n)) {
                 let d = spk_row.iter().sum::<f32>() - 1.0;
                 let step = d * p.rho_b;
@@ -348,4 +417,72 @@ impl SLIFCell {
     }
 }
 
-spiking_component!(SLIFCell, s, S);
+impl SLIFCell {
+    /// This rank's block of the cells `cols`: their compartments' columns, the whole
+    /// population's rows of their inhibition weights, and their initial thresholds.
+    fn block(&self, cols: std::ops::Range<usize>) -> Result<SLIFCell> {
+        let (n, len) = (self.n_units, cols.len());
+        let take = |a: &Array2<f32>| a.slice(ndarray::s![.., cols.clone()]).to_owned();
+        let mut inh_weights = Vec::with_capacity(n * len);
+        for k in 0..n {
+            inh_weights.extend_from_slice(&self.inh_weights[k * n + cols.start..k * n + cols.end]);
+        }
+        let s = take(&self.s);
+        let mut spikes = SpikeList::new(&self.name, s.len())?;
+        spikes.collect(&s);
+        Ok(SLIFCell {
+            name: self.name.clone(),
+            n_units: len,
+            p: self.p.clone(),
+            j: take(&self.j),
+            s,
+            tols: take(&self.tols),
+            v: take(&self.v),
+            thr: take(&self.thr),
+            rfr: take(&self.rfr),
+            surrogate: take(&self.surrogate),
+            key: self.key,
+            inh_weights,
+            threshold0: self.threshold0[cols.clone()].to_vec(),
+            thr_is_row: self.thr_is_row,
+            scratch: vec![0.0; self.j.nrows() * len],
+            spikes,
+            ranks: None,
+        })
+    }
+}
+
+spiking_component!(SLIFCell, s, S, {
+    fn partition(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
+        // The inhibition and rho_b's counts read all the cells: see `join`.
+        Some(
+            self.block(cols)
+                .map(|b| Box::new(b) as Box<dyn crate::core::component::Component>),
+        )
+    }
+    fn join(
+        &mut self,
+        exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
+        columns: &crate::core::partition::Columns,
+    ) {
+        let size = exchange.size();
+        let rows = self.j.nrows();
+        let blocks: Vec<_> = (0..size)
+            .map(|r| crate::core::partition::block(columns.width, size, r))
+            .collect();
+        self.ranks = Some(Box::new(SlifShare {
+            ex: std::sync::Arc::clone(exchange),
+            width: columns.width,
+            counts: blocks.iter().map(|b| rows * b.len()).collect(),
+            row_counts: vec![rows; size],
+            blocks,
+            gathered: vec![0.0; rows * columns.width],
+            whole: vec![0.0; rows * columns.width],
+            mine: Vec::with_capacity(rows),
+            all: vec![0.0; rows * size],
+        }));
+    }
+});
