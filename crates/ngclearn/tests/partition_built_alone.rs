@@ -6,7 +6,7 @@
 
 use ndarray::{s, Array2};
 use ngclearn::core::class::Registry;
-use ngclearn::core::partition::{Columns, Exchange, ThreadExchange};
+use ngclearn::core::partition::{Columns, Exchange, Partitioned, ThreadExchange};
 use ngclearn::io::{load_model_dir_partitioned, load_model_file_partitioned};
 use ngclearn::prelude::*;
 use ngclearn::utils::distribution_generator::{DistributionParams, KeepMask};
@@ -248,45 +248,58 @@ fn record(m: &mut Model, paths: &[String]) -> Recorded {
     out
 }
 
-/// Runs the part each of `n` ranks (threads) loads; returns what rank 0 records whole,
-/// and every rank's synapse weights' shape.
 /// Each recorded compartment's value at every step.
 type Recorded = Vec<Vec<Array2<f32>>>;
 
-fn ranks_run<F>(n: usize, load: &F) -> (Recorded, Vec<(usize, usize)>)
-where
-    F: Fn(Arc<dyn Exchange>) -> ngclearn::core::partition::Partitioned + Sync,
-{
+/// Runs `f` on `n` ranks (threads, each with its exchange); returns every rank's result,
+/// in rank order.
+fn on_ranks<T: Send>(n: usize, f: impl Fn(Arc<dyn Exchange>) -> T + Sync) -> Vec<T> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = ThreadExchange::group(n)
             .into_iter()
             .map(|ex| {
-                scope.spawn(move || {
-                    let rank = ex.rank();
-                    let mut p = load(Arc::new(ex));
-                    let paths: Vec<String> = RECORDED.iter().map(|r| p.whole_path(r)).collect();
-                    let held = p
-                        .model
-                        .shape_of(p.model.compartment("Wexc:weights").unwrap());
-                    // The synapses were drawn (or read) as blocks, never whole.
-                    for part in &p.layout.parts {
-                        let synapse = part.name.starts_with('W');
-                        assert_eq!(part.alone, synapse, "{}", part.name);
-                    }
-                    (rank, record(&mut p.model, &paths), held.unwrap())
-                })
+                let f = &f;
+                scope.spawn(move || f(Arc::new(ex)))
             })
             .collect();
-        let mut out = None;
-        let mut shapes = vec![(0, 0); n];
-        for h in handles {
-            let (rank, rec, shape) = h.join().unwrap();
-            shapes[rank] = shape;
-            if rank == 0 {
-                out = Some(rec);
-            }
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// This rank's part of the model file `path`, `whole` held whole.
+fn load_part(path: &Path, ex: Arc<dyn Exchange>, whole: &[&str]) -> Partitioned {
+    load_model_file_partitioned(path, None, Registry::builtin(), ex, whole)
+        .unwrap()
+        .0
+}
+
+/// The error loading this rank's part of the model file `path` gives.
+fn load_error(path: &Path, ex: Arc<dyn Exchange>) -> String {
+    load_model_file_partitioned(path, None, Registry::builtin(), ex, &[])
+        .map(|_| ())
+        .unwrap_err()
+        .to_string()
+}
+
+/// Runs the part each of `n` ranks (threads) loads; returns what every rank records
+/// whole, and its synapse weights' shape.
+fn ranks_run<F>(n: usize, load: &F) -> Vec<(Recorded, (usize, usize))>
+where
+    F: Fn(Arc<dyn Exchange>) -> Partitioned + Sync,
+{
+    on_ranks(n, |ex| {
+        let mut p = load(ex);
+        let paths: Vec<String> = RECORDED.iter().map(|r| p.whole_path(r)).collect();
+        let held = p
+            .model
+            .shape_of(p.model.compartment("Wexc:weights").unwrap())
+            .unwrap();
+        // The synapses were drawn (or read) as blocks, never whole.
+        for part in &p.layout.parts {
+            let synapse = part.name.starts_with('W');
+            assert_eq!(part.alone, synapse, "{}", part.name);
         }
-        (out.unwrap(), shapes)
+        (record(&mut p.model, &paths), held)
     })
 }
 
@@ -307,14 +320,12 @@ fn a_model_file_loaded_as_each_ranks_part_runs_as_the_whole_model() {
     let spikes: f32 = expected[0].iter().map(|a| a.sum()).sum();
     assert!(spikes > 20.0, "the circuit spikes ({spikes})");
     for n in [2, 3] {
-        let load = |ex: Arc<dyn Exchange>| {
-            load_model_file_partitioned(&path, None, Registry::builtin(), ex, &RECORDED)
-                .unwrap()
-                .0
-        };
-        let (got, shapes) = ranks_run(n, &load);
-        check_same(&expected, &got, &format!("{n} ranks"));
+        let runs = ranks_run(n, &|ex| load_part(&path, ex, &RECORDED));
+        for (got, _) in &runs {
+            check_same(&expected, got, &format!("{n} ranks"));
+        }
         // Each rank held only its columns of the synapse.
+        let shapes: Vec<(usize, usize)> = runs.iter().map(|r| r.1).collect();
         let widths: Vec<usize> = shapes.iter().map(|s| s.1).collect();
         assert_eq!(widths.iter().sum::<usize>(), 41, "{widths:?}");
         assert!(
@@ -347,9 +358,11 @@ fn a_saved_model_loaded_as_each_ranks_part_reads_its_columns_and_runs_as_the_who
         let load = |ex: Arc<dyn Exchange>| {
             load_model_dir_partitioned(&dir, Registry::builtin(), ex, &RECORDED).unwrap()
         };
-        let (got, shapes) = ranks_run(n, &load);
-        check_same(&expected, &got, &format!("saved, {n} ranks"));
-        assert_eq!(shapes.iter().map(|s| s.1).sum::<usize>(), 41);
+        let runs = ranks_run(n, &load);
+        for (got, _) in &runs {
+            check_same(&expected, got, &format!("saved, {n} ranks"));
+        }
+        assert_eq!(runs.iter().map(|r| r.1 .1).sum::<usize>(), 41);
     }
 }
 
@@ -370,22 +383,12 @@ fn the_reserved_columns_argument_cannot_be_given_by_a_file() {
         "{err}"
     );
     // Nor across ranks, where the loader offers the columns itself.
-    std::thread::scope(|scope| {
-        for ex in ThreadExchange::group(2) {
-            let bad = &bad;
-            scope.spawn(move || {
-                let err =
-                    load_model_file_partitioned(bad, None, Registry::builtin(), Arc::new(ex), &[])
-                        .map(|_| ())
-                        .unwrap_err()
-                        .to_string();
-                assert!(
-                    err.contains("__columns__") && err.contains("reserved"),
-                    "{err}"
-                );
-            });
-        }
-    });
+    for err in on_ranks(2, |ex| load_error(&bad, ex)) {
+        assert!(
+            err.contains("__columns__") && err.contains("reserved"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -403,24 +406,7 @@ fn a_class_that_cannot_be_built_as_a_block_is_named() {
     let bad = path.with_file_name("stp.toml");
     std::fs::write(&bad, text).unwrap();
     assert!(ngclearn::io::model_file::load_model_file(&bad).is_ok());
-    let errs: Vec<String> = std::thread::scope(|scope| {
-        ThreadExchange::group(2)
-            .into_iter()
-            .map(|ex| {
-                let bad: &Path = &bad;
-                scope.spawn(move || {
-                    load_model_file_partitioned(bad, None, Registry::builtin(), Arc::new(ex), &[])
-                        .map(|_| ())
-                        .unwrap_err()
-                        .to_string()
-                })
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .collect()
-    });
-    for e in errs {
+    for e in on_ranks(2, |ex| load_error(&bad, ex)) {
         assert!(e.contains("STPDenseSynapse") && e.contains("Wd"), "{e}");
     }
 }
@@ -452,37 +438,16 @@ fn fed_run(path: &Path, ranks: usize) -> ndarray::Array3<f32> {
         let mut m = ngclearn::io::model_file::load_model_file(path).unwrap();
         return run(&mut m, None, "post:v");
     }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = ThreadExchange::group(ranks)
-            .into_iter()
-            .map(|ex| {
-                scope.spawn(move || {
-                    let rank = ex.rank();
-                    let mut p = load_model_file_partitioned(
-                        path,
-                        None,
-                        Registry::builtin(),
-                        Arc::new(ex),
-                        &["post:v"],
-                    )
-                    .unwrap()
-                    .0;
-                    let columns = p.layout.columns_of("pre:inputs");
-                    assert!(columns.is_some(), "the encoder is split");
-                    let v = p.whole_path("post:v");
-                    (rank, run(&mut p.model, columns, &v))
-                })
-            })
-            .collect();
-        let mut out = None;
-        for h in handles {
-            let (rank, v) = h.join().unwrap();
-            if rank == 0 {
-                out = Some(v);
-            }
-        }
-        out.unwrap()
-    })
+    let runs = on_ranks(ranks, |ex| {
+        let mut p = load_part(path, ex, &["post:v"]);
+        let columns = p.layout.columns_of("pre:inputs");
+        assert!(columns.is_some(), "the encoder is split");
+        let v = p.whole_path("post:v");
+        run(&mut p.model, columns, &v)
+    });
+    // Every rank holds the whole of what it recorded: the same.
+    assert!(runs.iter().all(|r| *r == runs[0]));
+    runs.into_iter().next().unwrap()
 }
 
 #[test]
@@ -666,43 +631,20 @@ fn learning_rules_learn_the_same_split_across_ranks() {
         assert_ne!(expected[i][0], expected[i][149], "{name} learns");
     }
     for n in [2, 3] {
-        let got = std::thread::scope(|scope| {
-            let handles: Vec<_> = ThreadExchange::group(n)
-                .into_iter()
-                .map(|ex| {
-                    let path = &path;
-                    scope.spawn(move || {
-                        let rank = ex.rank();
-                        let mut p = load_model_file_partitioned(
-                            path,
-                            None,
-                            Registry::builtin(),
-                            Arc::new(ex),
-                            &watched,
-                        )
-                        .unwrap()
-                        .0;
-                        for s in ["Wb", "We", "Wm"] {
-                            let part = p.layout.parts.iter().find(|x| x.name == s).unwrap();
-                            assert!(part.alone, "{s} is built as a block");
-                        }
-                        let paths: Vec<String> = watched.iter().map(|w| p.whole_path(w)).collect();
-                        (rank, run(&mut p.model, &paths))
-                    })
-                })
-                .collect();
-            let mut out = None;
-            for h in handles {
-                let (rank, rec) = h.join().unwrap();
-                if rank == 0 {
-                    out = Some(rec);
-                }
+        let runs = on_ranks(n, |ex| {
+            let mut p = load_part(&path, ex, &watched);
+            for s in ["Wb", "We", "Wm"] {
+                let part = p.layout.parts.iter().find(|x| x.name == s).unwrap();
+                assert!(part.alone, "{s} is built as a block");
             }
-            out.unwrap()
+            let paths: Vec<String> = watched.iter().map(|w| p.whole_path(w)).collect();
+            run(&mut p.model, &paths)
         });
-        for (i, name) in watched.iter().enumerate() {
-            for k in 0..150 {
-                assert_eq!(got[i][k], expected[i][k], "{n} ranks: {name} at step {k}");
+        for got in runs {
+            for (i, name) in watched.iter().enumerate() {
+                for k in 0..150 {
+                    assert_eq!(got[i][k], expected[i][k], "{n} ranks: {name} at step {k}");
+                }
             }
         }
     }
@@ -755,27 +697,14 @@ fn a_partitioned_model_saves_the_directory_the_whole_model_saves() {
         ngclearn::io::save_model_dir(&whole, &want, true).unwrap();
         for n in [2, 3] {
             let got = dir.join(format!("{name}-{n}"));
-            std::thread::scope(|scope| {
-                for ex in ThreadExchange::group(n) {
-                    let (path, got) = (&path, &got);
-                    scope.spawn(move || {
-                        let (mut p, _) = load_model_file_partitioned(
-                            path,
-                            None,
-                            Registry::builtin(),
-                            Arc::new(ex),
-                            &[],
-                        )
+            on_ranks(n, |ex| {
+                let mut p = load_part(&path, ex, &[]);
+                steps(&mut p.model);
+                let pending =
+                    ngclearn::io::prepare_model_dir_partitioned(&p.model, &p.layout, &got, true)
                         .unwrap();
-                        steps(&mut p.model);
-                        let pending = ngclearn::io::prepare_model_dir_partitioned(
-                            &p.model, &p.layout, got, true,
-                        )
-                        .unwrap();
-                        if let Some(pending) = pending {
-                            pending.commit().unwrap();
-                        }
-                    });
+                if let Some(pending) = pending {
+                    pending.commit().unwrap();
                 }
             });
             same_tree(&want, &got);
@@ -795,26 +724,11 @@ fn ranks_key_a_model_without_a_seed_from_rank_0s_clock() {
         .collect();
     std::fs::write(&path, text).unwrap();
     let paths: Vec<String> = RECORDED.iter().map(|r| r.to_string()).collect();
-    let runs: Vec<(u64, Recorded)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ThreadExchange::group(2)
-            .into_iter()
-            .map(|ex| {
-                let path = &path;
-                scope.spawn(move || {
-                    let (mut p, seed) = load_model_file_partitioned(
-                        path,
-                        None,
-                        Registry::builtin(),
-                        Arc::new(ex),
-                        &RECORDED,
-                    )
-                    .unwrap();
-                    let paths: Vec<String> = RECORDED.iter().map(|r| p.whole_path(r)).collect();
-                    (seed.unwrap().seed, record(&mut p.model, &paths))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let runs = on_ranks(2, |ex| {
+        let (mut p, seed) =
+            load_model_file_partitioned(&path, None, Registry::builtin(), ex, &RECORDED).unwrap();
+        let paths: Vec<String> = RECORDED.iter().map(|r| p.whole_path(r)).collect();
+        (seed.unwrap().seed, record(&mut p.model, &paths))
     });
     assert_eq!(runs[0].0, runs[1].0, "both ranks take rank 0's seed");
     let (mut whole, _) =
@@ -852,26 +766,10 @@ fn initial_values_and_a_reset_of_any_name_reach_every_rank_as_in_the_whole_model
         "the initial spikes drive Wrec"
     );
     for n in [2, 3] {
-        let got: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ThreadExchange::group(n)
-                .into_iter()
-                .map(|ex| {
-                    let path = &path;
-                    scope.spawn(move || {
-                        let (mut p, _) = load_model_file_partitioned(
-                            path,
-                            None,
-                            Registry::builtin(),
-                            Arc::new(ex),
-                            &watched,
-                        )
-                        .unwrap();
-                        let paths: Vec<String> = watched.iter().map(|w| p.whole_path(w)).collect();
-                        run(&mut p.model, &paths)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        let got = on_ranks(n, |ex| {
+            let mut p = load_part(&path, ex, &watched);
+            let paths: Vec<String> = watched.iter().map(|w| p.whole_path(w)).collect();
+            run(&mut p.model, &paths)
         });
         for g in got {
             assert_eq!(g, want, "{n} ranks");

@@ -410,7 +410,13 @@ impl Layout {
                 ex.allgather_f32(&flat, &counts, &mut buf);
                 if let Some(w) = whole.as_deref_mut() {
                     let mut full = Array2::zeros((rows, width));
-                    scatter_rows(&buf, &counts, rows, width, ex.size(), &mut full);
+                    scatter_rows(
+                        &buf,
+                        &counts,
+                        rows,
+                        width,
+                        full.as_slice_mut().expect("a fresh array is contiguous"),
+                    );
                     w.set(&path, &full)?;
                 }
             }
@@ -420,23 +426,23 @@ impl Layout {
 }
 
 /// Rank `r`'s `rows x block(width)` values, row-major and concatenated in rank order in
-/// `buf`, into their columns of `full`.
-fn scatter_rows(
+/// `buf` (rank `r` giving `counts[r]`), into their columns of `full`, `rows x width`
+/// row-major: the whole as one process holds it.
+pub(crate) fn scatter_rows(
     buf: &[f32],
     counts: &[usize],
     rows: usize,
     width: usize,
-    size: usize,
-    full: &mut Array2<f32>,
+    full: &mut [f32],
 ) {
+    let size = counts.len();
     let mut at = 0;
     for (r, &n) in counts.iter().enumerate() {
         let cols = block(width, size, r);
         let w = cols.len();
         for b in 0..rows {
-            for (k, c) in cols.clone().enumerate() {
-                full[[b, c]] = buf[at + b * w + k];
-            }
+            full[b * width + cols.start..b * width + cols.end]
+                .copy_from_slice(&buf[at + b * w..at + (b + 1) * w]);
         }
         at += n;
     }
@@ -1124,8 +1130,9 @@ impl Mirror {
                 &self.counts,
                 rows,
                 self.width,
-                size,
-                &mut self.full,
+                self.full
+                    .as_slice_mut()
+                    .expect("owned arrays are contiguous"),
             );
         }
     }

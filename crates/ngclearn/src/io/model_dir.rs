@@ -48,7 +48,9 @@ use crate::core::component::Component;
 use crate::core::context::Method;
 use crate::core::context::{Context, Model, Origin};
 use crate::core::operations::Source;
-use crate::core::partition::{block, block_splits, Columns, Exchange, Layout, Partitioned};
+use crate::core::partition::{
+    block, block_splits, scatter_rows, Columns, Exchange, Layout, Partitioned,
+};
 use crate::core::rng::Key;
 use crate::core::schema::{Kind, Schema};
 use crate::error::{name_list, Error, Result};
@@ -966,27 +968,68 @@ fn source_json(s: &Source, context: &str) -> Value {
 /// Writes the state of component `i` into `npz`: its key, then every non-wired array
 /// compartment, each streamed from the component (nothing is copied whole).
 fn write_state(npz: &mut NpzStream, model: &Model, i: usize, c: &dyn Component) -> Result<()> {
-    npz.begin("key", Dtype::U32, &[2])?;
-    npz.write_bytes(c.key().0.iter().flat_map(|x| x.to_le_bytes()))?;
-    for (idx, info) in c.schema().compartments.iter().enumerate() {
-        if info.kind != Kind::Array
-            || model
-                .is_wired(model.handle_at(i, idx))
-                .expect("a handle of this model")
-        {
-            continue;
-        }
-        let a = c.array(idx).expect("array compartments are addressable");
-        let first = a.iter().next().copied().unwrap_or(0.0);
-        if c.saves_as_scalar(idx) && a.iter().all(|x| x.to_bits() == first.to_bits()) {
-            npz.begin(info.name, Dtype::F32, &[])?;
-            npz.write_f32([first])?;
-        } else {
-            npz.begin(info.name, Dtype::F32, a.shape())?;
-            npz.write_f32(a.iter().copied())?;
-        }
+    write_key(npz, c.key())?;
+    for (idx, name, a) in saved_arrays(model, i, c) {
+        let scalar = uniform(a).filter(|_| c.saves_as_scalar(idx));
+        write_array(npz, name, a, scalar)?;
     }
     Ok(())
+}
+
+/// The array compartments of component `i` that a saved model holds (those not wired):
+/// index, name and value.
+fn saved_arrays<'a>(
+    model: &'a Model,
+    i: usize,
+    c: &'a dyn Component,
+) -> impl Iterator<Item = (usize, &'static str, &'a ndarray::Array2<f32>)> + 'a {
+    c.schema()
+        .compartments
+        .iter()
+        .enumerate()
+        .filter(move |(idx, info)| {
+            info.kind == Kind::Array
+                && !model
+                    .is_wired(model.handle_at(i, *idx))
+                    .expect("a handle of this model")
+        })
+        .map(|(idx, info)| {
+            let a = c.array(idx).expect("array compartments are addressable");
+            (idx, info.name, a)
+        })
+}
+
+/// The value every entry of `a` holds, if they are all the same (bit for bit).
+fn uniform(a: &ndarray::Array2<f32>) -> Option<f32> {
+    let first = a.iter().next().copied().unwrap_or(0.0);
+    a.iter()
+        .all(|x| x.to_bits() == first.to_bits())
+        .then_some(first)
+}
+
+/// Writes a key entry.
+fn write_key(npz: &mut NpzStream, key: Key) -> Result<()> {
+    npz.begin("key", Dtype::U32, &[2])?;
+    npz.write_bytes(key.0.iter().flat_map(|x| x.to_le_bytes()))
+}
+
+/// Writes entry `name`: `a`, or the 0-d `scalar` ngclearn saves instead.
+fn write_array(
+    npz: &mut NpzStream,
+    name: &str,
+    a: &ndarray::Array2<f32>,
+    scalar: Option<f32>,
+) -> Result<()> {
+    match scalar {
+        Some(x) => {
+            npz.begin(name, Dtype::F32, &[])?;
+            npz.write_f32([x])
+        }
+        None => {
+            npz.begin(name, Dtype::F32, a.shape())?;
+            npz.write_f32(a.iter().copied())
+        }
+    }
 }
 
 fn io_error(p: &Path, e: impl std::fmt::Display) -> Error {
@@ -1153,44 +1196,28 @@ pub fn prepare_model_dir_partitioned(
             None => None,
         };
         if let Some(z) = npz.as_mut() {
-            z.begin("key", Dtype::U32, &[2])?;
-            z.write_bytes(c.key().0.iter().flat_map(|x| x.to_le_bytes()))?;
+            write_key(z, c.key())?;
         }
-        for (idx, info) in c.schema().compartments.iter().enumerate() {
-            if info.kind != Kind::Array
-                || model
-                    .is_wired(model.handle_at(i, idx))
-                    .expect("a handle of this model")
-            {
-                continue;
-            }
-            let a = c.array(idx).expect("array compartments are addressable");
-            let first = a.iter().next().copied().unwrap_or(0.0);
-            let mut equal = a.iter().all(|x| x.to_bits() == first.to_bits());
+        for (idx, name, a) in saved_arrays(model, i, c) {
+            let mut same = uniform(a);
             let width = part.width.filter(|_| part.split[idx]);
             if width.is_some() {
-                // Equal across the whole: on every rank, to the same value.
+                // The same across the whole: on every rank, to the same value.
                 let mut all = Vec::new();
-                ex.allgather_u32(&[equal as u32, first.to_bits()], &mut all);
-                equal = all.chunks(2).all(|x| x[0] == 1 && x[1] == all[1]);
+                let mine = same.map_or([0, 0], |x| [1, x.to_bits()]);
+                ex.allgather_u32(&mine, &mut all);
+                same = same.filter(|_| all.chunks(2).all(|x| x == mine));
             }
-            if part.scalar[idx] && equal {
+            let scalar = same.filter(|_| part.scalar[idx]);
+            let Some(width) = width.filter(|_| scalar.is_none()) else {
                 if let Some(z) = npz.as_mut() {
-                    z.begin(info.name, Dtype::F32, &[])?;
-                    z.write_f32([first])?;
-                }
-                continue;
-            }
-            let Some(width) = width else {
-                if let Some(z) = npz.as_mut() {
-                    z.begin(info.name, Dtype::F32, a.shape())?;
-                    z.write_f32(a.iter().copied())?;
+                    write_array(z, name, a, scalar)?;
                 }
                 continue;
             };
             let rows = a.nrows();
             if let Some(z) = npz.as_mut() {
-                z.begin(info.name, Dtype::F32, &[rows, width])?;
+                z.begin(name, Dtype::F32, &[rows, width])?;
             }
             let local = a.as_slice().expect("owned arrays are contiguous");
             let n = a.ncols();
@@ -1211,16 +1238,7 @@ pub fn prepare_model_dir_partitioned(
                 );
                 if let Some(z) = npz.as_mut() {
                     // Each rank's rows of its columns, in rank order, into whole rows.
-                    let mut at = 0;
-                    for (r, &count) in counts.iter().enumerate() {
-                        let cols = block(width, size, r);
-                        let w = cols.len();
-                        for b in 0..r1 - r0 {
-                            out[b * width + cols.start..b * width + cols.end]
-                                .copy_from_slice(&got[at + b * w..at + (b + 1) * w]);
-                        }
-                        at += count;
-                    }
+                    scatter_rows(&got[..total], &counts, r1 - r0, width, &mut out[..total]);
                     z.write_f32(out[..total].iter().copied())?;
                 }
                 r0 = r1;

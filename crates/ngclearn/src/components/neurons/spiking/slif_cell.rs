@@ -149,9 +149,9 @@ pub struct SLIFCell {
 #[derive(Debug, Clone)]
 struct SlifShare {
     ex: std::sync::Arc<dyn crate::core::partition::Exchange>,
-    /// The whole population's width, and every rank's block of it.
+    /// The whole population's width, and the number of ranks.
     width: usize,
-    blocks: Vec<std::ops::Range<usize>>,
+    size: usize,
     /// Every rank's number of values: `rows` times its width, and `rows`.
     counts: Vec<usize>,
     row_counts: Vec<usize>,
@@ -167,15 +167,13 @@ impl SlifShare {
     /// The whole population's spikes `s` (this rank's block given), row-major.
     fn gather_spikes(&mut self, s: &[f32], rows: usize) {
         self.ex.allgather_f32(s, &self.counts, &mut self.gathered);
-        let mut at = 0;
-        for (cols, &n) in self.blocks.iter().zip(&self.counts) {
-            let w = cols.len();
-            for b in 0..rows {
-                self.whole[b * self.width + cols.start..b * self.width + cols.end]
-                    .copy_from_slice(&self.gathered[at + b * w..at + (b + 1) * w]);
-            }
-            at += n;
-        }
+        crate::core::partition::scatter_rows(
+            &self.gathered,
+            &self.counts,
+            rows,
+            self.width,
+            &mut self.whole,
+        );
     }
 }
 
@@ -368,7 +366,7 @@ impl SLIFCell {
             sh.ex.allgather_f32(&sh.mine, &sh.row_counts, &mut sh.all);
             let rows = sh.mine.len();
             for (b, thr_row) in thr.chunks_mut(n).enumerate() {
-                let total: f32 = (0..sh.blocks.len()).map(|k| sh.all[k * rows + b]).sum();
+                let total: f32 = (0..sh.size).map(|k| sh.all[k * rows + b]).sum();
                 let step = (total - 1.0) * p.rho_b;
                 for x in thr_row {
                     *x = (*x + step).max(0.025);
@@ -470,15 +468,14 @@ spiking_component!(SLIFCell, s, S, {
     ) {
         let size = exchange.size();
         let rows = self.j.nrows();
-        let blocks: Vec<_> = (0..size)
-            .map(|r| crate::core::partition::block(columns.width, size, r))
-            .collect();
         self.ranks = Some(Box::new(SlifShare {
             ex: std::sync::Arc::clone(exchange),
             width: columns.width,
-            counts: blocks.iter().map(|b| rows * b.len()).collect(),
+            size,
+            counts: (0..size)
+                .map(|r| rows * crate::core::partition::block(columns.width, size, r).len())
+                .collect(),
             row_counts: vec![rows; size],
-            blocks,
             gathered: vec![0.0; rows * columns.width],
             whole: vec![0.0; rows * columns.width],
             mine: Vec::with_capacity(rows),
