@@ -16,3 +16,4 @@ pub mod schema;
 pub mod sim;
 pub mod state;
 mod wire;
+pub mod xla_math;

@@ -25,6 +25,7 @@
 //! draws `exp(sigma * normal(k))`, as `jax.random.lognormal` does.
 
 use crate::core::rng::Key;
+use crate::core::xla_math::{maximum, minimum};
 use crate::error::{Error, Result};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -292,10 +293,10 @@ impl Initializer {
     ) -> Result<()> {
         let p = &self.params;
         if let Some(lo) = p.amin {
-            a.mapv_inplace(|x| x.max(lo));
+            a.mapv_inplace(|x| maximum(x, lo));
         }
         if let Some(hi) = p.amax {
-            a.mapv_inplace(|x| x.min(hi));
+            a.mapv_inplace(|x| minimum(x, hi));
         }
         let shaped = p.lower_triangle || p.upper_triangle || p.hollow || p.eye;
         for ((i, j), x) in a.indexed_iter_mut().filter(|_| shaped) {

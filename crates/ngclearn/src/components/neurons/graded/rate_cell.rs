@@ -41,6 +41,7 @@ use crate::core::component::{filled, valid_name, Component, WriteToken};
 use crate::core::rng::{log1p_xla, tanh_xla, Key};
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::maximum;
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use crate::{Compartments, Params};
@@ -151,17 +152,6 @@ fn step01(b: bool) -> f32 {
         1.0
     } else {
         0.0
-    }
-}
-
-/// `jnp.maximum` (NaN propagates).
-fn maximum(a: f32, b: f32) -> f32 {
-    if a.is_nan() || b.is_nan() {
-        f32::NAN
-    } else if a > b {
-        a
-    } else {
-        b
     }
 }
 

@@ -28,6 +28,7 @@ use crate::core::component::{filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::maximum;
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
 use crate::{Compartments, Params};
@@ -193,7 +194,7 @@ impl IFCell {
             rfr[i] = (rfr[i] + dt) * (1.0 - spk);
             tols[i] = time_of_last_spike(tols[i], spk, t);
             v[i] = if clamp {
-                v1.mul_add(1.0 - spk, spk * v_reset).max(v_rest)
+                maximum(v1.mul_add(1.0 - spk, spk * v_reset), v_rest)
             } else {
                 v1
             };

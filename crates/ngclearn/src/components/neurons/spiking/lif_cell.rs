@@ -29,6 +29,7 @@ use crate::core::component::{filled, valid_name, Component, IndexVec, WriteToken
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::maximum;
 use crate::error::Result;
 use crate::io::kwargs::{KwargValue, Kwargs};
 use crate::{Compartments, Params};
@@ -343,7 +344,7 @@ fn update_cells<const RK2: bool, const ADAPT: bool, const V_MIN: bool, const MAX
             theta[i] = theta[i] * k.theta_decay + spike * k.theta_plus;
         }
         if V_MIN {
-            nv = nv.max(k.v_min);
+            nv = maximum(nv, k.v_min);
         }
         *v = nv;
         s_raw[i] = spike;

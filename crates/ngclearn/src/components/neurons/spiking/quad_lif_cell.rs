@@ -39,6 +39,7 @@ use crate::core::component::{filled, valid_name};
 use crate::core::rng::{exp_xla, Key};
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::maximum;
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
 use crate::{Compartments, Params};
@@ -283,7 +284,7 @@ impl QuadLIFCell {
             rfr[i] = (rfr[i] + dt) * (1.0 - raw);
             let mut v2 = v1.mul_add(1.0 - raw, raw * v_reset);
             if let Some(lo) = p.v_min {
-                v2 = v2.max(lo);
+                v2 = maximum(v2, lo);
             }
             v[i] = v2;
             if adapt {

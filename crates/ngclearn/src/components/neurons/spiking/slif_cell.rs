@@ -45,6 +45,7 @@ use crate::core::component::{filled, valid_name};
 use crate::core::rng::{exp_xla, Key};
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::maximum;
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
 use crate::{Compartments, Params};
@@ -369,7 +370,7 @@ impl SLIFCell {
                 let total: f32 = (0..sh.size).map(|k| sh.all[k * rows + b]).sum();
                 let step = (total - 1.0) * p.rho_b;
                 for x in thr_row {
-                    *x = (*x + step).max(0.025);
+                    *x = maximum(*x + step, 0.025);
                 }
             }
         } else if p.rho_b > 0.0 {
@@ -377,7 +378,7 @@ impl SLIFCell {
                 let d = spk_row.iter().sum::<f32>() - 1.0;
                 let step = d * p.rho_b;
                 for x in thr_row {
-                    *x = (*x + step).max(0.025);
+                    *x = maximum(*x + step, 0.025);
                 }
             }
         }

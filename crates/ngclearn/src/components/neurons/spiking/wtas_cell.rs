@@ -30,6 +30,7 @@ use crate::core::component::{filled, valid_name};
 use crate::core::rng::{exp_xla, Key};
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::maximum;
 use crate::error::Result;
 use crate::io::kwargs::Kwargs;
 use crate::{Compartments, Params};
@@ -212,7 +213,7 @@ impl WTASCell {
             let mut max = f32::NEG_INFINITY;
             for i in 0..n {
                 v[i] = if rfr[i] >= rt { j[i] * r } else { 0.0 };
-                max = max.max(v[i]);
+                max = maximum(max, v[i]);
             }
             // The softmax's numerators go through `s` (overwritten just below).
             let mut sum = 0.0f32;
@@ -230,7 +231,7 @@ impl WTASCell {
             }
             let step = (count - 1.0) * gain;
             for x in thr.iter_mut() {
-                *x = (*x + step).max(0.025);
+                *x = maximum(*x + step, 0.025);
             }
         }
     }
@@ -265,13 +266,13 @@ impl WTASCell {
                     0.0
                 };
                 self.v[[b, i]] = x;
-                max = max.max(x);
+                max = maximum(max, x);
             }
             sh.mine.push(max);
         }
         sh.ex.allgather_f32(&sh.mine, &sh.row_counts, &mut sh.all);
         for b in 0..rows {
-            let max = (0..size).fold(f32::NEG_INFINITY, |m, k| m.max(sh.all[k * rows + b]));
+            let max = (0..size).fold(f32::NEG_INFINITY, |m, k| maximum(m, sh.all[k * rows + b]));
             for i in 0..n {
                 self.s[[b, i]] = exp_xla(self.v[[b, i]] - max);
             }
@@ -312,7 +313,7 @@ impl WTASCell {
             let count: f32 = (0..size).map(|k| sh.all[k * rows + b]).sum();
             let step = (count - 1.0) * gain;
             for i in 0..n {
-                self.thr[[b, i]] = (self.thr[[b, i]] + step).max(0.025);
+                self.thr[[b, i]] = maximum(self.thr[[b, i]] + step, 0.025);
             }
         }
     }

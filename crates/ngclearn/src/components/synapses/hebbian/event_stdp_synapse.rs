@@ -27,6 +27,7 @@ use crate::core::class::ComponentClass;
 use crate::core::component::filled;
 use crate::core::rng::Key;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::clip;
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::Initializer;
@@ -252,7 +253,7 @@ impl EventSTDPSynapse {
                         let v = v * s;
                         *d = v;
                         // jnp.clip: min(max(x, lo), hi).
-                        *w = v.mul_add(eta, *w).max(0.01).min(wb);
+                        *w = clip(v.mul_add(eta, *w), 0.01, wb);
                     }
                 }
             },

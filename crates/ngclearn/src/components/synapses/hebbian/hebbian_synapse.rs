@@ -36,6 +36,7 @@ use crate::core::component::filled;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, MethodInfo, ParamInfo, Schema};
+use crate::core::xla_math::clip;
 use crate::error::{Error, Result};
 use crate::io::kwargs::{KwargValue, Kwargs};
 use crate::utils::distribution_generator::Initializer;
@@ -441,7 +442,7 @@ impl HebbianSynapse {
         if wb > 0.0 {
             let lo = if self.p.is_nonnegative { 0.0 } else { -wb };
             // jnp.clip: min(max(w, lo), hi).
-            base.weights.mapv_inplace(|w| w.max(lo).min(wb));
+            base.weights.mapv_inplace(|w| clip(w, lo, wb));
         }
         if base.mask.dim() == (1, 1) {
             let m = base.mask[[0, 0]];

@@ -18,6 +18,7 @@
 
 use crate::components::synapses::dense_synapse::Dense;
 use crate::core::component::filled;
+use crate::core::xla_math::clip;
 use crate::error::{Error, Result};
 use crate::Compartments;
 use ndarray::Array2;
@@ -189,11 +190,7 @@ impl Stdp {
             let decay = if up.tau_w > 0.0 { old / up.tau_w } else { 0.0 };
             let v = old + d * up.eta - decay;
             // jnp.clip is min(max(v, lo), hi): NaN stays NaN, and hi wins when lo > hi.
-            let v = if v.is_nan() {
-                v
-            } else {
-                v.max(up.lo).min(up.hi)
-            };
+            let v = clip(v, up.lo, up.hi);
             let m = if scalar_mask {
                 up.weight_mask[[0, 0]]
             } else {

@@ -36,6 +36,7 @@ use crate::core::class::ComponentClass;
 use crate::core::component::{filled, Component, WriteToken};
 use crate::core::rng::Key;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::clip;
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::Initializer;
@@ -324,7 +325,7 @@ impl MSTDPETSynapse {
                         el[k] = e;
                         dw[k] = d;
                         // jnp.clip: min(max(x, lo), hi).
-                        w[k] = s.max(0.0).min(wb);
+                        w[k] = clip(s, 0.0, wb);
                     }
                 }
             },
