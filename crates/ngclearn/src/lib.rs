@@ -31,6 +31,7 @@ pub mod io;
 pub mod models;
 pub mod prelude;
 pub mod utils;
+pub mod warning;
 
 pub use error::{Error, Result};
 /// The `ndarray` this crate's arrays come from (so callers need not match its version).

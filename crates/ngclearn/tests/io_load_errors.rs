@@ -934,23 +934,35 @@ fn fifo_or_directory_in_place_of_a_file_is_refused_at_once() {
 // ---------------------------------------------------------------------------------
 // NaN and infinity.
 
+/// Loads `d`, which must load, and returns the warnings it gave.
+fn loads_with_warnings(d: &Path) -> Vec<String> {
+    let (m, said) = ngclearn::warning::capture(|| load_model_dir(d));
+    m.unwrap_or_else(|e| panic!("{e}"));
+    said
+}
+
 #[test]
-fn nan_or_inf_in_saved_state_is_refused_naming_the_element() {
+fn nan_or_inf_in_saved_state_loads_as_saved_with_one_warning_naming_the_element() {
+    // ngclearn saves a diverged run's state as it is; it must load to be inspected.
     let d = copy_model("nan_state");
     let f = d.join("component/custom/Wexc.npz");
     let mut w = Array2::<f32>::from_elem((80, 1), 0.5);
     w[[3, 0]] = f32::NAN;
+    w[[5, 0]] = f32::INFINITY;
     set_entry(&f, "weights", Some(NpyArray::F32(w.into_dyn())));
-    let (path, field, msg) = format_error(&d);
+    let said = loads_with_warnings(&d);
+    assert_eq!(said.len(), 1, "{said:?}");
     assert!(
-        path.ends_with("Wexc.npz")
-            && field == "weights"
-            && msg == "element [3, 0] is NaN: saved values must be finite",
-        "{path} {field} {msg}"
+        said[0].contains("Wexc.npz: `weights` element [3, 0] is NaN")
+            && said[0].contains("loaded as saved"),
+        "{}",
+        said[0]
     );
+    let m = load_model_dir(&d).unwrap();
+    let w = m.get("Wexc:weights").unwrap();
+    assert!(w[[3, 0]].is_nan() && w[[5, 0]] == f32::INFINITY && w[[0, 0]] == 0.5);
 
-    // LIF's refractory timer: large in a long run, never infinite.
-    let d = copy_model("inf_state");
+    // Two compartments: one warning, naming the first and counting the other.
     let f = d.join("component/custom/post_exc.npz");
     set_entry(
         &f,
@@ -959,11 +971,9 @@ fn nan_or_inf_in_saved_state_is_refused_naming_the_element() {
             Array2::from_elem((1, 1), f32::INFINITY).into_dyn(),
         )),
     );
-    let (_, field, msg) = format_error(&d);
-    assert!(
-        field == "rfr" && msg.contains("element [0, 0] is inf"),
-        "{msg}"
-    );
+    let said = loads_with_warnings(&d);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("1 more compartment"), "{}", said[0]);
 
     // A scalar (ngclearn's default biases): float64 that overflows float32.
     let d = copy_model("inf_scalar");
@@ -973,11 +983,46 @@ fn nan_or_inf_in_saved_state_is_refused_naming_the_element() {
         "biases",
         Some(NpyArray::F64(ArrayD::from_elem(IxDyn(&[]), 1e300))),
     );
-    let (_, field, msg) = format_error(&d);
+    let said = loads_with_warnings(&d);
     assert!(
-        field == "biases" && msg.starts_with("the scalar is 1e300"),
-        "{msg}"
+        said.len() == 1 && said[0].contains("`biases` the scalar is 1e300"),
+        "{said:?}"
     );
+
+    // A finite model says nothing.
+    assert_eq!(
+        loads_with_warnings(&copy_model("finite_state")),
+        Vec::<String>::new()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_component_name_that_leaves_the_directory_is_refused_before_any_file_is_opened() {
+    let d = copy_model("name_escape");
+    // A file the hostile name would reach, were its path built: it must not be read.
+    let outside = d.parent().unwrap().join("PWN.npz");
+    std::fs::create_dir_all(d.parent().unwrap()).unwrap();
+    mkfifo(&outside);
+    edit_json(&d, "component/roots.json", |v| {
+        let entry = v["Wexc"].clone();
+        v.as_object_mut()
+            .unwrap()
+            .insert("../../../PWN".into(), entry);
+    });
+    let file = d.clone();
+    // A FIFO blocks whoever opens it, so a load that finishes did not open it.
+    match refused_at_once(move || load_model_dir(&file)) {
+        Error::Format {
+            path,
+            field,
+            message,
+        } => assert!(
+            path.ends_with("roots.json") && field == "../../../PWN" && message.contains("name"),
+            "{path} {field} {message}"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@ use ngclearn::components::synapses::hebbian::hebbian_synapse::{
 };
 use ngclearn::core::class::Registry;
 use ngclearn::io::kwargs::Kwargs;
+use ngclearn::io::pickle::{self, Pickled};
 use ngclearn::io::{load_model_dir, save_model_dir};
 use ngclearn::prelude::*;
 use serde_json::{json, Map, Value};
@@ -159,6 +160,82 @@ fn a_pickle_that_is_not_this_optimisers_state_is_refused_naming_the_file() {
     std::fs::remove_file(dir.join("component/custom/W_opt_params.pkl")).unwrap();
     let e = load_model_dir(&dir).unwrap_err().to_string();
     assert!(e.contains("W_opt_params.pkl"), "{e}");
+}
+
+/// The Adam model's optimiser state with `edit` applied, written back.
+fn edit_adam_state(tag: &str, edit: impl FnOnce(&mut Vec<Pickled>)) -> std::path::PathBuf {
+    let src = fixtures_dir().join("models/hebbian_adam");
+    let dir = scratch(tag).join("hebbian_adam");
+    copy_dir(&src, &dir);
+    let f = dir.join("component/custom/W_opt_params.pkl");
+    let Pickled::Tuple(mut t) = pickle::read(&f, 1 << 30).unwrap() else {
+        panic!("Adam's state is a tuple")
+    };
+    edit(&mut t);
+    std::fs::write(&f, pickle::to_bytes(&Pickled::Tuple(t))).unwrap();
+    dir
+}
+
+/// The first array of moment list `which` (0: g1, 1: g2) of Adam's state.
+fn moment(t: &mut [Pickled], which: usize) -> &mut Vec<f32> {
+    let Pickled::List(l) = &mut t[which] else {
+        panic!("a list of moments")
+    };
+    let Pickled::Array { data, .. } = &mut l[0] else {
+        panic!("an array")
+    };
+    data
+}
+
+#[test]
+fn a_diverged_optimiser_state_loads_as_saved_with_one_warning() {
+    let dir = edit_adam_state("hebbian_nan_moments", |t| {
+        moment(t, 0)[1] = f32::NAN;
+        moment(t, 1)[2] = f32::INFINITY;
+    });
+    let (m, said) = ngclearn::warning::capture(|| load_model_dir(&dir));
+    let m = m.unwrap();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("W_opt_params.pkl") && said[0].contains("`g1[0]` element [0, 1] is NaN"),
+        "{}",
+        said[0]
+    );
+    // Saved back as loaded: the NaN is still there.
+    let out = scratch("hebbian_nan_moments_saved").join("m");
+    save_model_dir(&m, &out, true).unwrap();
+    let Pickled::Tuple(mut t) =
+        pickle::read(&out.join("component/custom/W_opt_params.pkl"), 1 << 30).unwrap()
+    else {
+        panic!("a tuple")
+    };
+    assert!(moment(&mut t, 0)[1].is_nan());
+    assert_eq!(moment(&mut t, 1)[2], f32::INFINITY);
+}
+
+#[test]
+fn an_optimiser_state_no_run_can_produce_is_refused() {
+    let negative = edit_adam_state("hebbian_negative_g2", |t| moment(t, 1)[0] = -1e-3);
+    let e = load_model_dir(&negative).unwrap_err().to_string();
+    assert!(
+        e.contains("W_opt_params.pkl") && e.contains("g2[0] element [0, 0] is -0.001"),
+        "{e}"
+    );
+    for (tag, t) in [
+        ("nan", f32::NAN),
+        ("neg", -1.0),
+        ("frac", 2.5),
+        ("inf", f32::INFINITY),
+    ] {
+        let dir = edit_adam_state(&format!("hebbian_step_{tag}"), |s| {
+            s[2] = Pickled::scalar(t, true)
+        });
+        let e = load_model_dir(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains("W_opt_params.pkl") && e.contains(&format!("the step count is {t}")),
+            "{e}"
+        );
+    }
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

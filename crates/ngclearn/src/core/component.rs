@@ -307,12 +307,17 @@ pub(crate) fn filled(
 
 /// A component name that is non-empty and free of the path separator `:`.
 pub(crate) fn valid_name(name: &str) -> Result<String> {
-    if name.is_empty() || name.contains([':', '/', '\\']) || name.starts_with('.') {
+    if name.is_empty()
+        || name.contains([':', '/', '\\'])
+        || name.starts_with('.')
+        || name.chars().any(char::is_control)
+    {
         Err(Error::param(
             name,
             "name",
             format!("{name:?}"),
-            "must be non-empty, contain no `:`, `/` or `\\`, and not start with `.`",
+            "must be non-empty, contain no `:`, `/`, `\\` or control character (NUL, \
+             newline, ...), and not start with `.` (it names the component's files)",
         ))
     } else {
         Ok(name.to_string())

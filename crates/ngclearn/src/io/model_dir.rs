@@ -27,10 +27,11 @@
 //!   npy header (a few bytes, inflated alone) must fit the shape the `roots.json`
 //!   arguments imply. So a wrong shape fails with little memory, a zip bomb is never
 //!   inflated, and the data is then streamed straight into the component's arrays.
-//! * Saved values must be finite. No compartment of ngclearn's classes holds NaN or
-//!   infinity in a saved model (LIF's refractory timer `rfr` grows by `dt` per step
-//!   from `refract_time`, `tols` holds spike times), so none is allowed; the error
-//!   names the first bad element.
+//! * Saved state may hold NaN or infinity: ngclearn saves the state of a run that
+//!   diverged as it is, and a user must be able to load and inspect it. Such values
+//!   load as saved, with one warning ([`crate::warning`]) naming the file, the
+//!   compartment and the first such element. Parameters (`roots.json`'s arguments)
+//!   must be finite.
 //! * `connections.json` is required: ngcsimlib 3.1's `save_to_json` always writes it
 //!   (`{}` when nothing is wired) and its `load` opens it unconditionally.
 //!   `component/roots.json` and `process/roots.json` are read exactly when
@@ -504,7 +505,12 @@ impl SavedState {
     /// Streams the saved values into the built component `c`: of a block of columns
     /// `block` (a rank's part of a partitioned model), only those columns of its split
     /// compartments.
-    fn apply(mut self, c: &mut dyn Component, block: Option<&Columns>) -> Result<()> {
+    /// Returns the first value of each compartment that was not finite.
+    fn apply(
+        mut self,
+        c: &mut dyn Component,
+        block: Option<&Columns>,
+    ) -> Result<Vec<crate::io::npz::NonFinite>> {
         let split = block.map(|cols| block_splits(c, cols));
         for (i, idx, h) in &self.entries {
             match c.schema().compartments[*idx].kind {
@@ -519,7 +525,23 @@ impl SavedState {
                 }
             }
         }
-        Ok(())
+        Ok(self.npz.non_finite().to_vec())
+    }
+}
+
+/// Says, once for a model, that its saved state holds values that are not finite
+/// (`notes`: the first of each compartment), naming the first.
+fn warn_non_finite(notes: &[crate::io::npz::NonFinite]) {
+    if let Some(first) = notes.first() {
+        let more = match notes.len() - 1 {
+            0 => String::new(),
+            1 => " (and 1 more compartment holds such values)".into(),
+            n => format!(" (and {n} more compartments hold such values)"),
+        };
+        crate::warning::warn(format!(
+            "{first}{more}: loaded as saved, as ngclearn saves and loads it (the state of \
+             a run that diverged?)"
+        ));
     }
 }
 
@@ -556,9 +578,10 @@ pub fn load_model_dir(dir: &Path) -> Result<Model> {
 /// Loads the saved-model directory `dir`, finding its classes in `registry` (which
 /// may hold classes of one's own besides the built-in ones).
 pub fn load_model_dir_with(dir: &Path, registry: &Registry) -> Result<Model> {
-    let (ctx, watched) = describe_dir(dir, registry, None)?;
+    let (ctx, watched, non_finite) = describe_dir(dir, registry, None)?;
     let model = ctx.build()?;
     check_watched(&model, dir, watched)?;
+    warn_non_finite(&non_finite);
     Ok(model)
 }
 
@@ -573,9 +596,10 @@ pub fn load_model_dir_partitioned(
     exchange: Arc<dyn Exchange>,
     whole: &[&str],
 ) -> Result<Partitioned> {
-    let (ctx, watched) = describe_dir(dir, registry, Some(exchange))?;
+    let (ctx, watched, non_finite) = describe_dir(dir, registry, Some(exchange))?;
     let p = ctx.build_partitioned(whole)?;
     check_watched(&p.model, dir, watched)?;
+    warn_non_finite(&non_finite);
     Ok(p)
 }
 
@@ -592,13 +616,18 @@ fn check_watched(model: &Model, dir: &Path, watched: Vec<(String, String)>) -> R
     Ok(())
 }
 
-/// The description in `dir`, whole or (given an exchange) this rank's part, and the
-/// paths its processes watch (`(field, path)`), checked once it is built.
+/// The description in `dir`, whole or (given an exchange) this rank's part, the
+/// paths its processes watch (`(field, path)`), checked once it is built, and the
+/// first value of each compartment that was not finite.
 fn describe_dir(
     dir: &Path,
     registry: &Registry,
     exchange: Option<Arc<dyn Exchange>>,
-) -> Result<(Context, Vec<(String, String)>)> {
+) -> Result<(
+    Context,
+    Vec<(String, String)>,
+    Vec<crate::io::npz::NonFinite>,
+)> {
     if !dir.is_dir() {
         return Err(Error::Io {
             path: dir.display().to_string(),
@@ -675,7 +704,12 @@ fn describe_dir(
     let roots_path = dir.join("component").join("roots.json");
     let roots = read_listed(dir, "component/roots.json", "component", &types)?
         .unwrap_or_else(|| Value::Object(Map::new()));
+    let mut non_finite = Vec::new();
     for (name, entry) in object(&roots, &roots_path, "(root)")? {
+        // The name makes file paths (its npz, its custom files): it is checked before
+        // any path is built from it.
+        crate::core::component::valid_name(name)
+            .map_err(|e| Error::format(roots_path.display(), name, e.to_string()))?;
         let e = object(entry, &roots_path, name)?;
         let module_path = string(
             get(e, "modulePath", &roots_path, name)?,
@@ -761,7 +795,7 @@ fn describe_dir(
                 ),
             ));
         }
-        state.apply(component.as_mut(), block.as_ref())?;
+        non_finite.extend(state.apply(component.as_mut(), block.as_ref())?);
         component.load_custom(&dir.join("component").join("custom"))?;
         let origin = Origin {
             module_path: module_path.to_string(),
@@ -940,7 +974,7 @@ fn describe_dir(
             pending = still;
         }
     }
-    Ok((ctx, watched))
+    Ok((ctx, watched, non_finite))
 }
 
 fn pretty(v: &Value) -> String {

@@ -172,6 +172,32 @@ pub struct NpzReader {
     file: File,
     file_len: u64,
     entries: Vec<EntryInfo>,
+    /// The first value of each entry read that is not finite: `(entry, where, value)`.
+    non_finite: Vec<NonFinite>,
+}
+
+/// A value read that is not finite (NaN or infinite): saved state of a run that
+/// diverged, loaded as it was saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NonFinite {
+    /// The npz file.
+    pub path: String,
+    /// Its entry (the compartment).
+    pub entry: String,
+    /// Where in the entry: `element [3, 0]` or `the scalar`.
+    pub at: String,
+    /// The value, as text (`NaN`, `inf`, `-inf`).
+    pub value: String,
+}
+
+impl std::fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: `{}` {} is {}",
+            self.path, self.entry, self.at, self.value
+        )
+    }
 }
 
 impl std::fmt::Debug for NpzReader {
@@ -258,6 +284,7 @@ impl NpzReader {
             file: at_offsets,
             file_len,
             entries: Vec::new(),
+            non_finite: Vec::new(),
         };
         for i in 0..reader.zip.len() {
             let e = reader
@@ -436,9 +463,40 @@ impl NpzReader {
         }
     }
 
+    /// The first value that was not finite in each entry read so far (NaN or
+    /// infinity: the state of a run that diverged, read as it was saved).
+    pub fn non_finite(&self) -> &[NonFinite] {
+        &self.non_finite
+    }
+
+    /// Notes the first non-finite value of entry `i`, at flat index `k` (or at
+    /// `at` given).
+    fn note_non_finite(&mut self, i: usize, h: &EntryHeader, k: usize, at: Option<String>, x: f64) {
+        // 1e300 (a float64 scalar beyond float32), not three hundred digits.
+        let value = if x.abs() >= 1e16 && x.is_finite() {
+            format!("{x:e}")
+        } else {
+            x.to_string()
+        };
+        let at = at.unwrap_or_else(|| {
+            if h.shape.is_empty() {
+                "the scalar".to_string()
+            } else {
+                format!("element {:?}", h.index_of(k))
+            }
+        });
+        self.non_finite.push(NonFinite {
+            path: self.path.clone(),
+            entry: self.entries[i].name.clone(),
+            at,
+            value,
+        });
+    }
+
     /// Reads entry `i` (header `h`) into `dst`: a float32 array of `dst`'s shape
-    /// (either order), or a 0-d float32 / float64 scalar, which fills `dst`. Every
-    /// value must be finite: the error names the first that is not.
+    /// (either order), or a 0-d float32 / float64 scalar, which fills `dst`. A value
+    /// that is not finite is read as it is, and the first is noted
+    /// ([`NpzReader::non_finite`]).
     pub fn read_f32_into(
         &mut self,
         i: usize,
@@ -446,25 +504,6 @@ impl NpzReader {
         dst: &mut Array2<f32>,
     ) -> Result<()> {
         let name = self.entries[i].name.clone();
-        let path = self.path.clone();
-        let bad = |k: usize, x: f64| {
-            // 1e300, not three hundred digits.
-            let x = if x.abs() >= 1e16 && x.is_finite() {
-                format!("{x:e}")
-            } else {
-                x.to_string()
-            };
-            let at = if h.shape.is_empty() {
-                "the scalar".to_string()
-            } else {
-                format!("element {:?}", h.index_of(k))
-            };
-            Error::format(
-                &path,
-                &name,
-                format!("{at} is {x}: saved values must be finite"),
-            )
-        };
         let scalar = h.shape.is_empty() && h.dtype != Dtype::U32;
         // A vector (n,) fills a row (1, n) (ngclearn keeps some rows as vectors).
         let row = h.shape.len() == 1 && dst.nrows() == 1 && h.shape[0] == dst.ncols();
@@ -488,29 +527,29 @@ impl NpzReader {
                 Ok(())
             })?;
             if !(value as f32).is_finite() {
-                return Err(bad(0, value));
+                self.note_non_finite(i, h, 0, None, value);
             }
             dst.fill(value as f32);
             return Ok(());
         }
         let (rows, cols) = dst.dim();
         let fortran = h.fortran_order && rows > 1 && cols > 1;
-        let value = |k: usize, c: &[u8]| {
+        let mut first_bad: Option<(usize, f32)> = None;
+        let mut value = |k: usize, c: &[u8]| {
             let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
-            if x.is_finite() {
-                Ok(x)
-            } else {
-                Err(bad(k, x as f64))
+            if !x.is_finite() && first_bad.is_none() {
+                first_bad = Some((k, x));
             }
+            x
         };
         if !fortran && dst.is_standard_layout() {
             let out = dst.as_slice_mut().expect("standard layout");
             self.stream(i, h, |k0, b| {
                 for (j, (o, c)) in out[k0..].iter_mut().zip(b.chunks_exact(4)).enumerate() {
-                    *o = value(k0 + j, c)?;
+                    *o = value(k0 + j, c);
                 }
                 Ok(())
-            })
+            })?;
         } else {
             self.stream(i, h, |k0, b| {
                 for (j, c) in b.chunks_exact(4).enumerate() {
@@ -520,11 +559,15 @@ impl NpzReader {
                     } else {
                         [k / cols, k % cols]
                     };
-                    dst[at] = value(k, c)?;
+                    dst[at] = value(k, c);
                 }
                 Ok(())
-            })
+            })?;
         }
+        if let Some((k, x)) = first_bad {
+            self.note_non_finite(i, h, k, None, x as f64);
+        }
+        Ok(())
     }
 
     /// Reads columns `columns.cols` of entry `i` (header `h`), a float32 array
@@ -532,8 +575,8 @@ impl NpzReader {
     /// `dst` (`rows` by the block's width); a 0-d scalar fills `dst`. Only the block is
     /// held: an uncompressed C-order entry is read at the offsets of the block's rows
     /// (only its bytes; the zip's checksum, which covers the whole entry, is then not
-    /// checked), any other streamed through. Every value must be finite, as
-    /// [`NpzReader::read_f32_into`] requires.
+    /// checked), any other streamed through. Values that are not finite are read and
+    /// noted, as [`NpzReader::read_f32_into`] does.
     pub fn read_f32_columns_into(
         &mut self,
         i: usize,
@@ -560,37 +603,34 @@ impl NpzReader {
                 ),
             ));
         }
-        let path = self.path.clone();
         let fortran = h.fortran_order && rows > 1 && width > 1;
         let first = columns.cols.start;
         if !fortran && self.read_rows_at(i, h, columns, dst)? {
             return Ok(());
         }
+        let mut first_bad: Option<(usize, f32)> = None;
         self.stream(i, h, |k0, b| {
             for (j, c) in b.chunks_exact(4).enumerate() {
                 let k = k0 + j;
                 let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
-                if !x.is_finite() {
-                    return Err(Error::format(
-                        &path,
-                        &name,
-                        format!(
-                            "element {:?} is {x}: saved values must be finite",
-                            h.index_of(k)
-                        ),
-                    ));
-                }
                 let (r, col) = if fortran {
                     (k % rows, k / rows)
                 } else {
                     (k / width, k % width)
                 };
                 if columns.cols.contains(&col) {
+                    if !x.is_finite() && first_bad.is_none() {
+                        first_bad = Some((k, x));
+                    }
                     dst[[r, col - first]] = x;
                 }
             }
             Ok(())
-        })
+        })?;
+        if let Some((k, x)) = first_bad {
+            self.note_non_finite(i, h, k, None, x as f64);
+        }
+        Ok(())
     }
 
     /// Reads the block `columns` of entry `i`, a C-order float32 `(rows, width)` array,
@@ -598,7 +638,7 @@ impl NpzReader {
     /// uncompressed (as numpy's `savez` and this crate write them): only the block's
     /// bytes are read, so each of many ranks reads its share of a large saved synapse,
     /// not all of it. `false` (nothing read) for a compressed entry, which is streamed
-    /// instead. Every value read must be finite.
+    /// instead. Values that are not finite are read and noted.
     fn read_rows_at(
         &mut self,
         i: usize,
@@ -625,6 +665,7 @@ impl NpzReader {
             }
             let (rows, width, n) = (dst.nrows(), columns.width, columns.cols.len());
             let mut bytes = vec![0u8; n * 4];
+            let mut first_bad: Option<(usize, usize, f32)> = None;
             for r in 0..rows {
                 let at = start + ((r * width + columns.cols.start) * 4) as u64;
                 self.file
@@ -635,17 +676,14 @@ impl NpzReader {
                     })?;
                 for (k, c) in bytes.chunks_exact(4).enumerate() {
                     let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
-                    if !x.is_finite() {
-                        return Err(self.err(
-                            &name,
-                            format!(
-                                "element [{r}, {}] is {x}: saved values must be finite",
-                                columns.cols.start + k
-                            ),
-                        ));
+                    if !x.is_finite() && first_bad.is_none() {
+                        first_bad = Some((r, columns.cols.start + k, x));
                     }
                     dst[[r, k]] = x;
                 }
+            }
+            if let Some((r, c, x)) = first_bad {
+                self.note_non_finite(i, h, 0, Some(format!("element [{r}, {c}]")), x as f64);
             }
             Ok(true)
         }

@@ -188,8 +188,19 @@ impl Optimizer {
         path: &str,
     ) -> Result<()> {
         let bad = |msg: String| Error::format(path, "(pickle)", msg);
+        // The step count starts at 0 and grows by 1 per update: a run never makes it
+        // negative, fractional, infinite or NaN.
         let scalar = |v: &Pickled| match v {
-            Pickled::Array { shape, data, .. } if shape.is_empty() => Ok(data[0]),
+            Pickled::Array { shape, data, .. } if shape.is_empty() => {
+                let t = data[0];
+                if t.is_finite() && t >= 0.0 && t.fract() == 0.0 {
+                    Ok(t)
+                } else {
+                    Err(bad(format!(
+                        "the step count is {t}; a run makes only whole numbers >= 0"
+                    )))
+                }
+            }
             _ => Err(bad("the step count is not a 0-d array".into())),
         };
         let arrays = |v: &Pickled, what: &str| -> Result<Vec<Array2<f32>>> {
@@ -237,6 +248,16 @@ impl Optimizer {
                 if g1.len() != g2.len() {
                     return Err(bad("g1 and g2 hold different numbers of arrays".into()));
                 }
+                // Second moments are running means of squares: never negative (NaN,
+                // from a run that diverged, is kept).
+                for (i, a) in g2.iter().enumerate() {
+                    if let Some((at, x)) = a.indexed_iter().find(|(_, &x)| x < 0.0) {
+                        return Err(bad(format!(
+                            "g2[{i}] element [{}, {}] is {x}; second moments are never negative",
+                            at.0, at.1
+                        )));
+                    }
+                }
                 self.time_step = scalar(&t[2])?;
                 (self.m1, self.m2) = (g1, g2);
             }
@@ -251,7 +272,31 @@ impl Optimizer {
                 )))
             }
         }
+        self.warn_non_finite(path);
         Ok(())
+    }
+
+    /// Says, once, that the moments loaded from `path` hold values that are not finite
+    /// (a run that diverged), naming the first.
+    fn warn_non_finite(&self, path: &str) {
+        let moments = [("g1", &self.m1), ("g2", &self.m2)];
+        let moments = match self.kind {
+            OptimType::Adam => &moments[..],
+            OptimType::Nag => &[("phi", &self.m1)][..],
+            OptimType::Sgd => &[][..],
+        };
+        for (what, list) in moments {
+            for (i, a) in list.iter().enumerate() {
+                if let Some((at, x)) = a.indexed_iter().find(|(_, x)| !x.is_finite()) {
+                    crate::warning::warn(format!(
+                        "{path}: `{what}[{i}]` element [{}, {}] is {x}: the optimiser state \
+                         is loaded as saved (the state of a run that diverged?)",
+                        at.0, at.1
+                    ));
+                    return;
+                }
+            }
+        }
     }
 
     /// The largest pickle of a state for parameters of `shapes` (two moments each at
