@@ -11,6 +11,13 @@
 //! an error, and a file larger than the caller's bound is refused before it is read.
 //! The writer emits the bytes Python's `pickle.dumps(value, protocol=4)` gives for the
 //! same value (frames, memo and opcodes), so that ngclearn loads them.
+//!
+//! Memory is bounded by bytes, whatever the file: every object the reader makes or
+//! copies out of its memo (a list stored once can be recalled many times, each recall
+//! a copy) is charged its size, and the file is refused as soon as the total passes a
+//! budget set from the state the component can hold ([`read`]) or from the file's
+//! length ([`parse`]). What the writer writes, within the reader's limits on nesting
+//! and containers, reads back.
 
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -45,7 +52,9 @@ impl Pickled {
     }
 }
 
-/// Reads the pickle at `path`, refusing a file longer than `max_bytes`.
+/// Reads the pickle at `path`, refusing a file longer than `max_bytes` (the largest
+/// pickle of the state the component can hold) and one that would make objects of
+/// more than twice that, plus 1 MiB.
 pub fn read(path: &Path, max_bytes: u64) -> Result<Pickled> {
     let shown = path.display().to_string();
     let io = |e: std::io::Error| Error::Io {
@@ -67,7 +76,10 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<Pickled> {
             ),
         ));
     }
-    parse(&bytes, &shown)
+    let budget = usize::try_from(max_bytes.saturating_mul(2))
+        .unwrap_or(usize::MAX)
+        .saturating_add(1 << 20);
+    parse_within(&bytes, &shown, budget)
 }
 
 /// The globals the reader knows (everything else is refused).
@@ -88,7 +100,8 @@ enum Obj {
     Float,
     Str(Rc<str>),
     Bytes(Rc<[u8]>),
-    Tuple(Vec<Obj>),
+    /// Immutable, so shared: storing or recalling it from the memo copies nothing.
+    Tuple(Rc<[Obj]>),
     List(Vec<Obj>),
     Dict(Vec<(Obj, Obj)>),
     Global(Global),
@@ -96,16 +109,19 @@ enum Obj {
     Dtype,
     /// `ndarray` made by `_reconstruct`, before its state is set.
     EmptyArray,
-    Value(Pickled),
+    /// An array (shared, as a tuple is).
+    Value(Rc<Pickled>),
 }
 
 /// At most this many stack entries, memo entries and containers made (the files here
-/// need a few dozen), and the memo's copies may add up to this many nodes per byte of
-/// the file (so that copies of copies cannot grow without bound).
-const MAX_STACK: usize = 4096;
+/// need a few dozen).
+pub const MAX_STACK: usize = 4096;
 const MAX_MEMO: usize = 1 << 16;
-const MAX_CONTAINERS: usize = 1024;
-const COPIES_PER_BYTE: usize = 16;
+/// At most this many lists, tuples and dicts in one pickle.
+pub const MAX_CONTAINERS: usize = 1024;
+/// At most this many lists and tuples nested in one another (ngclearn's states nest
+/// two).
+pub const MAX_DEPTH: usize = 256;
 
 struct Machine<'a> {
     b: &'a [u8],
@@ -115,25 +131,27 @@ struct Machine<'a> {
     memo: Vec<Option<Obj>>,
     /// Containers made so far (tuples, lists, dicts), which also bounds their nesting.
     containers: usize,
-    /// Nodes the memo has copied so far.
-    copied: usize,
+    /// Bytes of objects made or copied so far, and the most allowed.
+    built: usize,
+    budget: usize,
 }
 
-/// The nodes of `o` (containers, their items, and an array's values).
+/// The bytes a copy of `o` takes: a node for it and, for lists and dicts (copied
+/// whole), for everything they hold; tuples, arrays, strings and bytes are shared.
+/// Walked without recursion.
 fn weight(o: &Obj) -> usize {
-    match o {
-        Obj::Tuple(v) | Obj::List(v) => 1 + v.iter().map(weight).sum::<usize>(),
-        Obj::Dict(v) => 1 + v.iter().map(|(k, x)| weight(k) + weight(x)).sum::<usize>(),
-        Obj::Value(p) => pickled_weight(p),
-        _ => 1,
+    let node = std::mem::size_of::<Obj>();
+    let mut total = 0usize;
+    let mut todo = vec![o];
+    while let Some(o) = todo.pop() {
+        total = total.saturating_add(node);
+        match o {
+            Obj::List(v) => todo.extend(v.iter()),
+            Obj::Dict(v) => todo.extend(v.iter().flat_map(|(k, x)| [k, x])),
+            _ => {}
+        }
     }
-}
-
-fn pickled_weight(p: &Pickled) -> usize {
-    match p {
-        Pickled::Array { data, .. } => 1 + data.len(),
-        Pickled::List(v) | Pickled::Tuple(v) => 1 + v.iter().map(pickled_weight).sum::<usize>(),
-    }
+    total
 }
 
 impl<'a> Machine<'a> {
@@ -169,7 +187,22 @@ impl<'a> Machine<'a> {
         if self.stack.len() >= MAX_STACK {
             return Err(self.err("nests too deeply"));
         }
+        // A new node (its parts were charged when they were made).
+        self.charge(std::mem::size_of::<Obj>())?;
         self.stack.push(o);
+        Ok(())
+    }
+
+    /// Charges `bytes` more of objects made or copied against the budget.
+    fn charge(&mut self, bytes: usize) -> Result<()> {
+        self.built = self.built.saturating_add(bytes);
+        if self.built > self.budget {
+            return Err(self.err(format!(
+                "would make more than {} MB of objects, more than the state it can hold \
+                 (copies of its own objects?)",
+                self.budget >> 20
+            )));
+        }
         Ok(())
     }
 
@@ -225,10 +258,7 @@ impl<'a> Machine<'a> {
             return Err(self.err("memo index too large"));
         }
         let w = weight(self.top()?);
-        self.copied += w;
-        if self.copied > COPIES_PER_BYTE * self.b.len() + 4096 {
-            return Err(self.err("copies its own objects more than a pickle of arrays does"));
-        }
+        self.charge(w)?;
         let top = self.top()?.clone();
         if self.memo.len() <= idx {
             self.memo.resize(idx + 1, None);
@@ -242,10 +272,8 @@ impl<'a> Machine<'a> {
             Some(Some(o)) => weight(o),
             _ => return Err(self.err(format!("refers to memo entry {idx}, never stored"))),
         };
-        self.copied += w;
-        if self.copied > COPIES_PER_BYTE * self.b.len() + 4096 {
-            return Err(self.err("copies its own objects more than a pickle of arrays does"));
-        }
+        // The copy's nodes beyond the one `push` charges.
+        self.charge(w.saturating_sub(std::mem::size_of::<Obj>()))?;
         let o = self.memo[idx].clone().expect("checked above");
         self.push(o)
     }
@@ -263,11 +291,11 @@ impl<'a> Machine<'a> {
         let Obj::Tuple(args) = args else {
             return Err(self.err("calls with arguments that are not a tuple"));
         };
-        match (f, args.as_slice()) {
+        match (f, &args[..]) {
             (
                 Obj::Global(Global::NpReconstruct),
                 [Obj::Global(Global::NdArray), Obj::Tuple(z), Obj::Bytes(c)],
-            ) if matches!(z.as_slice(), [Obj::Int(0)]) && &**c == b"b" => Ok(Obj::EmptyArray),
+            ) if matches!(&z[..], [Obj::Int(0)]) && &**c == b"b" => Ok(Obj::EmptyArray),
             (Obj::Global(Global::Dtype), [Obj::Str(s), Obj::Bool(false), Obj::Bool(true)]) => {
                 if &**s == "f4" {
                     Ok(Obj::Dtype)
@@ -277,8 +305,11 @@ impl<'a> Machine<'a> {
             }
             (Obj::Global(Global::ReconstructArray), [f, inner, state, aval]) => {
                 let arr = self.reduce(f.clone(), inner.clone())?;
-                let Obj::Value(Pickled::Array { shape, data, .. }) =
-                    self.build(arr, state.clone())?
+                let Obj::Value(built) = self.build(arr, state.clone())? else {
+                    return Err(self.err("a JAX array without its data"));
+                };
+                let Pickled::Array { shape, data, .. } =
+                    Rc::try_unwrap(built).unwrap_or_else(|shared| (*shared).clone())
                 else {
                     return Err(self.err("a JAX array without its data"));
                 };
@@ -288,11 +319,11 @@ impl<'a> Machine<'a> {
                     }),
                     _ => return Err(self.err("a JAX array's aval state is not a dict")),
                 };
-                Ok(Obj::Value(Pickled::Array {
+                Ok(Obj::Value(Rc::new(Pickled::Array {
                     shape,
                     data,
                     weak_type,
-                }))
+                })))
             }
             _ => Err(self.err("calls a function with arguments this reader does not know")),
         }
@@ -302,7 +333,7 @@ impl<'a> Machine<'a> {
         let Obj::Tuple(st) = state else {
             return Err(self.err("sets a state that is not a tuple"));
         };
-        match (o, st.as_slice()) {
+        match (o, &st[..]) {
             (Obj::Dtype, [Obj::Int(3), Obj::Str(order), ..]) => match &**order {
                 "<" | "|" | "=" => Ok(Obj::Dtype),
                 o => Err(self.err(format!(
@@ -356,11 +387,11 @@ impl<'a> Machine<'a> {
                 } else {
                     flat
                 };
-                Ok(Obj::Value(Pickled::Array {
+                Ok(Obj::Value(Rc::new(Pickled::Array {
                     shape,
                     data,
                     weak_type: false,
-                }))
+                })))
             }
             _ => Err(self.err("sets the state of an object this reader does not know")),
         }
@@ -387,7 +418,7 @@ impl<'a> Machine<'a> {
                 }
                 b')' => {
                     self.container()?;
-                    self.push(Obj::Tuple(Vec::new()))?
+                    self.push(Obj::Tuple(Rc::from([])))?
                 }
                 b'}' => {
                     self.container()?;
@@ -459,12 +490,12 @@ impl<'a> Machine<'a> {
                     if items.iter().any(|o| matches!(o, Obj::Mark)) {
                         return Err(self.err("makes a tuple of a mark"));
                     }
-                    self.push(Obj::Tuple(items))?
+                    self.push(Obj::Tuple(Rc::from(items)))?
                 }
                 b't' => {
                     self.container()?;
                     let items = self.pop_mark()?;
-                    self.push(Obj::Tuple(items))?
+                    self.push(Obj::Tuple(Rc::from(items)))?
                 }
                 b'a' => {
                     let v = self.pop()?;
@@ -534,12 +565,15 @@ impl<'a> Machine<'a> {
                     let args = self.pop()?;
                     let f = self.pop()?;
                     let o = self.reduce(f, args)?;
+                    // An array's values, decoded from its bytes.
+                    self.charge(values_weight(&o))?;
                     self.push(o)?
                 }
                 b'b' => {
                     let state = self.pop()?;
                     let o = self.pop()?;
                     let o = self.build(o, state)?;
+                    self.charge(values_weight(&o))?;
                     self.push(o)?
                 }
                 0x94 => {
@@ -579,38 +613,68 @@ impl<'a> Machine<'a> {
     }
 }
 
-fn value(o: Obj, path: &str) -> Result<Pickled> {
+/// The bytes of an array's values and shape (0 for anything else).
+fn values_weight(o: &Obj) -> usize {
     match o {
-        Obj::Value(v) => Ok(v),
-        Obj::List(items) => Ok(Pickled::List(
-            items
-                .into_iter()
-                .map(|i| value(i, path))
-                .collect::<Result<_>>()?,
-        )),
-        Obj::Tuple(items) => Ok(Pickled::Tuple(
-            items
-                .into_iter()
-                .map(|i| value(i, path))
-                .collect::<Result<_>>()?,
-        )),
-        Obj::Float | Obj::Int(_) | Obj::Bool(_) | Obj::None | Obj::Str(_) | Obj::Dict(_) => {
-            Err(Error::format(
-                path,
-                "(pickle)",
-                "holds a value that is not an array, list or tuple",
-            ))
-        }
-        _ => Err(Error::format(
-            path,
-            "(pickle)",
-            "holds an incomplete object",
-        )),
+        Obj::Value(p) => match &**p {
+            Pickled::Array { shape, data, .. } => 8 * shape.len() + 4 * data.len(),
+            _ => 0,
+        },
+        _ => 0,
     }
 }
 
-/// Parses a pickle (`path` names it in errors).
+impl Machine<'_> {
+    /// The value `o` stands for, every node charged as it is made: a tuple or array
+    /// recalled many times becomes that many copies, and nesting is bounded.
+    fn value(&mut self, o: &Obj, depth: usize) -> Result<Pickled> {
+        if depth > MAX_DEPTH {
+            return Err(Error::format(
+                self.path,
+                "(pickle)",
+                format!("nests lists and tuples more than {MAX_DEPTH} deep"),
+            ));
+        }
+        self.charge(std::mem::size_of::<Pickled>())?;
+        let items = |m: &mut Self, v: &[Obj]| -> Result<Vec<Pickled>> {
+            v.iter().map(|i| m.value(i, depth + 1)).collect()
+        };
+        match o {
+            Obj::Value(v) => {
+                self.charge(values_weight(o))?;
+                Ok((**v).clone())
+            }
+            Obj::List(v) => Ok(Pickled::List(items(self, v)?)),
+            Obj::Tuple(v) => Ok(Pickled::Tuple(items(self, v)?)),
+            Obj::Float | Obj::Int(_) | Obj::Bool(_) | Obj::None | Obj::Str(_) | Obj::Dict(_) => {
+                Err(Error::format(
+                    self.path,
+                    "(pickle)",
+                    "holds a value that is not an array, list or tuple",
+                ))
+            }
+            _ => Err(Error::format(
+                self.path,
+                "(pickle)",
+                "holds an incomplete object",
+            )),
+        }
+    }
+}
+
+/// Parses a pickle (`path` names it in errors), making at most four times its length
+/// (plus 1 MiB) in objects: a pickle of arrays makes about three.
 pub fn parse(bytes: &[u8], path: &str) -> Result<Pickled> {
+    parse_within(
+        bytes,
+        path,
+        bytes.len().saturating_mul(4).saturating_add(1 << 20),
+    )
+}
+
+/// Parses a pickle, refusing it as soon as the objects it makes or copies pass
+/// `budget` bytes.
+pub fn parse_within(bytes: &[u8], path: &str, budget: usize) -> Result<Pickled> {
     let mut m = Machine {
         b: bytes,
         pos: 0,
@@ -618,13 +682,17 @@ pub fn parse(bytes: &[u8], path: &str) -> Result<Pickled> {
         stack: Vec::new(),
         memo: Vec::new(),
         containers: 0,
-        copied: 0,
+        built: 0,
+        budget,
     };
     let o = m.run()?;
     if m.pos != bytes.len() {
         return Err(m.err("continues after its end (STOP)"));
     }
-    value(o, path)
+    // The machine's objects are dropped before the value is made.
+    m.stack.clear();
+    m.memo.clear();
+    m.value(&o, 0)
 }
 
 /// Python's framer for protocol 4: opcodes gather in a frame that is written, with a
@@ -955,6 +1023,89 @@ mod tests {
         b.push(b'.');
         let e = parse(&b, "deep.pkl").unwrap_err().to_string();
         assert!(e.contains("deep.pkl"), "{e}");
+        // Lists nested as deep as the container limit allows: refused, and the
+        // reader's own walks and drops of them do not overflow the stack.
+        let mut b = vec![0x80, 4];
+        b.extend(std::iter::repeat_n(b']', MAX_CONTAINERS));
+        b.extend(std::iter::repeat_n(b'a', MAX_CONTAINERS - 1));
+        b.extend_from_slice(&[0x94, b'h', 0, b'0', b'.']);
+        let e = parse(&b, "deep.pkl").unwrap_err().to_string();
+        assert!(e.contains("256 deep"), "{e}");
+    }
+
+    /// A list of 4,095 `None`s stored in the memo once, then recalled `n` times.
+    fn recalled_list(n: usize) -> Vec<u8> {
+        let mut b = vec![0x80, 4, b']', b'('];
+        b.extend(std::iter::repeat_n(b'N', MAX_STACK - 2));
+        b.extend_from_slice(&[b'e', 0x94, b']', b'(']);
+        for _ in 0..n {
+            b.extend_from_slice(&[b'h', 0]);
+        }
+        b.extend_from_slice(b"e.");
+        b
+    }
+
+    #[test]
+    fn recalling_a_stored_list_is_bounded_by_bytes_not_nodes() {
+        // 2 MB of recalls would make 4 * 10^9 nodes; refused within the budget.
+        let b = recalled_list(1 << 20);
+        let t = std::time::Instant::now();
+        let e = parse(&b, "memo.pkl").unwrap_err().to_string();
+        assert!(e.contains("memo.pkl") && e.contains("MB of objects"), "{e}");
+        assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
+        // The budget is what the caller allows: a few recalls fit a small one, many do
+        // not (then `value` refuses the Nones themselves, as not arrays).
+        let few = recalled_list(2);
+        let e = parse_within(&few, "few.pkl", 1 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not an array"), "{e}");
+        let e = parse_within(&few, "few.pkl", 100_000)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MB of objects"), "{e}");
+    }
+
+    #[test]
+    fn nested_containers_the_writer_writes_read_back() {
+        // Each level one container, as deep as the reader allows.
+        let mut lists = Pickled::List(vec![]);
+        let mut tuples = Pickled::Tuple(vec![]);
+        for _ in 0..MAX_DEPTH {
+            lists = Pickled::List(vec![lists]);
+            tuples = Pickled::Tuple(vec![tuples]);
+        }
+        assert_eq!(parse(&to_bytes(&lists), "t").unwrap(), lists);
+        assert_eq!(parse(&to_bytes(&tuples), "t").unwrap(), tuples);
+        let mixed = Pickled::Tuple(vec![
+            Pickled::List(vec![Pickled::Tuple(vec![]), Pickled::scalar(1.0, false)]),
+            Pickled::Tuple(vec![Pickled::List(vec![]); 5]),
+        ]);
+        assert_eq!(parse(&to_bytes(&mixed), "t").unwrap(), mixed);
+        // An array takes at most 10 of the reader's containers (its reconstruction's
+        // tuples and dict), so a list of 102 arrays fits in the limit.
+        let arrays = Pickled::List(vec![Pickled::scalar(2.0, true); 102]);
+        assert_eq!(parse(&to_bytes(&arrays), "t").unwrap(), arrays);
+        // One level more is refused, naming the limit.
+        let e = parse(&to_bytes(&Pickled::List(vec![lists])), "deep.pkl")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("deep.pkl") && e.contains("256 deep"), "{e}");
+    }
+
+    #[test]
+    fn a_tuple_recalled_many_times_is_charged_for_every_copy() {
+        // T0 = (); T(k+1) = (Tk, Tk), each stored and recalled: 2^60 nodes described
+        // in a few hundred bytes, refused within the budget.
+        let mut b = vec![0x80, 4, b')', 0x94];
+        for i in 0..60u8 {
+            b.extend_from_slice(&[b'h', i, b'h', i, 0x86, 0x94]);
+        }
+        b.push(b'.');
+        let t = std::time::Instant::now();
+        let e = parse(&b, "dag.pkl").unwrap_err().to_string();
+        assert!(e.contains("dag.pkl") && e.contains("MB of objects"), "{e}");
+        assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
     }
 
     #[test]
