@@ -81,6 +81,21 @@ pub trait Component: std::fmt::Debug + Send + Sync {
         _columns: &crate::core::partition::Columns,
     ) {
     }
+    /// ngclearn's saved form where the class's own `save` replaces the default one
+    /// (every unwired compartment and the key): the npz entries it writes (SLIFCell:
+    /// only `threshold`). `None`: the default form.
+    fn own_saved_form(&self) -> Option<Vec<OwnEntry>> {
+        None
+    }
+    /// Takes the entries of its own saved form (`(name, value)`, each checked to have
+    /// the shape of its compartment `like`, or one row of it), as the class's own
+    /// `load` does.
+    fn load_own_saved_form(
+        &mut self,
+        _entries: Vec<(String, Array2<f32>)>,
+    ) -> crate::error::Result<()> {
+        Ok(())
+    }
     /// The files ngclearn saves beside the component's npz, in the model's
     /// `component/custom/` directory, as `(file name, bytes)` (a Hebbian synapse's
     /// pickled optimiser state).
@@ -322,6 +337,17 @@ pub(crate) fn valid_name(name: &str) -> Result<String> {
     } else {
         Ok(name.to_string())
     }
+}
+
+/// One entry of a class's own saved form ([`Component::own_saved_form`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnEntry {
+    /// The npz entry's name.
+    pub name: &'static str,
+    /// Its value: the shape of compartment `like`, or one row of it.
+    pub value: Array2<f32>,
+    /// The compartment it is shaped (and split across ranks) like.
+    pub like: usize,
 }
 
 /// Asks the kernel to back a large buffer with 2 MiB pages (transparent huge pages in

@@ -529,6 +529,70 @@ impl SavedState {
     }
 }
 
+/// Reads the npz at `path` in the saved form of `c`'s own class
+/// ([`Component::own_saved_form`]): exactly its entries, each float32 of the shape of
+/// the compartment it is like, or one row of it. Returns the first value of each entry
+/// that was not finite.
+fn read_own_form(path: &Path, c: &mut dyn Component) -> Result<Vec<crate::io::npz::NonFinite>> {
+    let own = c.own_saved_form().expect("checked by the caller");
+    let mut npz = NpzReader::open(path)?;
+    let shown = path.display();
+    let names: Vec<&str> = own.iter().map(|e| e.name).collect();
+    for e in npz.entries() {
+        if !names.contains(&e.name.as_str()) {
+            return Err(Error::format(
+                &shown,
+                &e.name,
+                format!(
+                    "{} saves only {} (ngclearn's own `save` for this class)",
+                    c.schema().class,
+                    name_list(names.iter().copied())
+                ),
+            ));
+        }
+    }
+    let mut entries = Vec::with_capacity(own.len());
+    for e in &own {
+        let Some(i) = npz.entries().iter().position(|x| x.name == e.name) else {
+            return Err(Error::format(
+                &shown,
+                e.name,
+                format!(
+                    "missing: ngclearn's `save` for {} writes it",
+                    c.schema().class
+                ),
+            ));
+        };
+        let (rows, cols) = c.array(e.like).expect("an array compartment").dim();
+        let h = npz.header(i, (rows * cols * 4) as u64)?;
+        let got_rows = match h.shape.as_slice() {
+            [r, n] if *n == cols && (*r == rows || *r == 1) => *r,
+            [n] if *n == cols => 1,
+            _ => 0,
+        };
+        if h.dtype != Dtype::F32 || got_rows == 0 {
+            return Err(Error::format(
+                &shown,
+                e.name,
+                format!(
+                    "expected float32 of shape {}; got {}",
+                    shape_list(&{
+                        let mut allowed = vec![vec![1, cols], vec![rows, cols]];
+                        allowed.dedup();
+                        allowed
+                    }),
+                    h.describe()
+                ),
+            ));
+        }
+        let mut value = ndarray::Array2::<f32>::zeros((got_rows, cols));
+        npz.read_f32_into(i, &h, &mut value)?;
+        entries.push((e.name.to_string(), value));
+    }
+    c.load_own_saved_form(entries)?;
+    Ok(npz.non_finite().to_vec())
+}
+
 /// Says, once for a model, that its saved state holds values that are not finite
 /// (`notes`: the first of each compartment), naming the first.
 fn warn_non_finite(notes: &[crate::io::npz::NonFinite]) {
@@ -761,12 +825,18 @@ fn describe_dir(
         if let Some(c) = &offer {
             kw.offer_columns(c.clone())?;
         }
+        // A class whose `save` is its own (SLIFCell) holds entries that are not its
+        // compartments: it is built, then asked for its form.
+        let own_form = !NpzReader::open(&npz_path)?
+            .entries()
+            .iter()
+            .all(|e| e.name == "key" || schema.compartment_index(&e.name).is_some());
         // The npz is checked against the shapes the arguments imply before the
         // component allocates anything; if they cannot be read, building reports it.
-        let (mut component, state) = match implied_shapes(schema, &kw) {
+        let (mut component, state) = match implied_shapes(schema, &kw).filter(|_| !own_form) {
             Some(shapes) => {
                 let state = SavedState::open(&npz_path, schema, &shapes, &wired)?;
-                (class.build(&mut kw).map_err(in_file)?, state)
+                (class.build(&mut kw).map_err(in_file)?, Some(state))
             }
             None => {
                 let c = class.build(&mut kw).map_err(in_file)?;
@@ -779,7 +849,13 @@ fn describe_dir(
                         }
                     }
                 }
-                let state = SavedState::open(&npz_path, schema, &shapes, &wired)?;
+                // In its own form when it has one and the npz holds it; else the
+                // default form, whose errors name what does not belong.
+                let own = own_form && c.own_saved_form().is_some();
+                let state = match own {
+                    true => None,
+                    false => Some(SavedState::open(&npz_path, schema, &shapes, &wired)?),
+                };
                 (c, state)
             }
         };
@@ -795,7 +871,10 @@ fn describe_dir(
                 ),
             ));
         }
-        non_finite.extend(state.apply(component.as_mut(), block.as_ref())?);
+        match state {
+            Some(state) => non_finite.extend(state.apply(component.as_mut(), block.as_ref())?),
+            None => non_finite.extend(read_own_form(&npz_path, component.as_mut())?),
+        }
         component.load_custom(&dir.join("component").join("custom"))?;
         let origin = Origin {
             module_path: module_path.to_string(),
@@ -1002,6 +1081,13 @@ fn source_json(s: &Source, context: &str) -> Value {
 /// Writes the state of component `i` into `npz`: its key, then every non-wired array
 /// compartment, each streamed from the component (nothing is copied whole).
 fn write_state(npz: &mut NpzStream, model: &Model, i: usize, c: &dyn Component) -> Result<()> {
+    if let Some(own) = c.own_saved_form() {
+        // The class's own `save` (SLIFCell): its entries, and no key.
+        for e in &own {
+            write_array(npz, e.name, &e.value, None)?;
+        }
+        return Ok(());
+    }
     write_key(npz, c.key())?;
     for (idx, name, a) in saved_arrays(model, i, c) {
         let scalar = uniform(a).filter(|_| c.saves_as_scalar(idx));
@@ -1229,10 +1315,22 @@ pub fn prepare_model_dir_partitioned(
             Some(d) => Some(NpzStream::create(&d.join(format!("{}.npz", part.name)))?),
             None => None,
         };
-        if let Some(z) = npz.as_mut() {
+        // `(compartment it splits like, name, value, whether ngclearn may save it as
+        // a scalar)`: the class's own form (no key), or its compartments and key.
+        let own = c.own_saved_form();
+        let entries: Vec<(usize, &str, &ndarray::Array2<f32>, bool)> = match &own {
+            Some(own) => own
+                .iter()
+                .map(|e| (e.like, e.name, &e.value, false))
+                .collect(),
+            None => saved_arrays(model, i, c)
+                .map(|(idx, name, a)| (idx, name, a, part.scalar[idx]))
+                .collect(),
+        };
+        if let (Some(z), None) = (npz.as_mut(), &own) {
             write_key(z, c.key())?;
         }
-        for (idx, name, a) in saved_arrays(model, i, c) {
+        for (idx, name, a, may_be_scalar) in entries {
             let mut same = uniform(a);
             let width = part.width.filter(|_| part.split[idx]);
             if width.is_some() {
@@ -1242,7 +1340,7 @@ pub fn prepare_model_dir_partitioned(
                 ex.allgather_u32(&mine, &mut all);
                 same = same.filter(|_| all.chunks(2).all(|x| x == mine));
             }
-            let scalar = same.filter(|_| part.scalar[idx]);
+            let scalar = same.filter(|_| may_be_scalar);
             let Some(width) = width.filter(|_| scalar.is_none()) else {
                 if let Some(z) = npz.as_mut() {
                     write_array(z, name, a, scalar)?;

@@ -35,8 +35,14 @@
 //! product is rounded on its own (XLA does not fuse across that broadcast), as
 //! ngclearn's numbers are. `reset` zeroes `j`, `s`, `tols`, `v`, sets `rfr =
 //! refract_time`, `surrogate = 1`, and `thr = threshold0` unless `thr_persist`.
-//! ngclearn's custom save (only `threshold`) is not reproduced: a saved model holds
-//! every compartment.
+//!
+//! Saved models take ngclearn's own form for this class: its npz holds only
+//! `threshold` (`threshold0`, or `thr` if `thr_persist`), and loading sets `thr` and
+//! `threshold0` from it; every other compartment, the key and the inhibition weights
+//! are the constructor's, as after ngclearn's `Context.load` (a model saved without a
+//! key in its arguments draws new inhibition weights). A saved `threshold` of several
+//! rows keeps its first as `threshold0` (it is used only without `thr_persist`, when
+//! the saved rows are `threshold0`'s, all equal).
 
 use super::{spiking_component, SpikeList};
 use crate::components::input_encoders::N_UNITS;
@@ -452,6 +458,40 @@ impl SLIFCell {
 }
 
 spiking_component!(SLIFCell, s, S, {
+    fn own_saved_form(&self) -> Option<Vec<crate::core::component::OwnEntry>> {
+        // ngclearn's `save`: threshold0 unless thr_persist, else thr.
+        let value = if self.p.thr_persist {
+            if self.thr_is_row {
+                self.thr.slice(ndarray::s![0..1, ..]).to_owned()
+            } else {
+                self.thr.clone()
+            }
+        } else {
+            Array2::from_shape_vec((1, self.n_units), self.threshold0.clone())
+                .expect("one row of n_units")
+        };
+        Some(vec![crate::core::component::OwnEntry {
+            name: "threshold",
+            value,
+            like: SLIFCell::THR,
+        }])
+    }
+    fn load_own_saved_form(&mut self, entries: Vec<(String, Array2<f32>)>) -> Result<()> {
+        for (name, value) in entries {
+            debug_assert_eq!(name, "threshold");
+            // ngclearn's `load`: thr = threshold; threshold0 = thr + 0.
+            self.thr_is_row = value.nrows() == 1;
+            if self.thr_is_row {
+                for mut row in self.thr.rows_mut() {
+                    row.assign(&value.row(0));
+                }
+            } else {
+                self.thr.assign(&value);
+            }
+            self.threshold0 = value.row(0).to_vec();
+        }
+        Ok(())
+    }
     fn partition(
         &self,
         cols: std::ops::Range<usize>,
