@@ -1385,3 +1385,35 @@ fn unknown_names_list_the_known_ones() {
     let e = ctx.process("p", &[("ghost", Method::Reset)]).unwrap_err();
     assert!(e.to_string().contains("; known: c00, "), "{e}");
 }
+
+/// A misspelt required argument is both missing and unknown: both are said, with the
+/// nearest name.
+#[test]
+fn a_misspelt_required_argument_is_reported_missing_and_unknown() {
+    let p = scratch("toml_misspelt").join("model.toml");
+    std::fs::write(
+        &p,
+        "name = \"m\"\n\n[[component]]\nname = \"z\"\nclass = \"LIFCell\"\nn_units = 2\ntau_mem = 10.0\n\n\
+         [process]\nadvance = [\"z\"]\n",
+    )
+    .unwrap();
+    let (field, msg) = toml_format_error(&p);
+    assert_eq!(field, "component[0] (z).tau_m");
+    assert!(
+        msg.starts_with("missing (required)")
+            && msg.contains("`tau_mem` is not an argument of LIFCell (did you mean `tau_m`?)"),
+        "{msg}"
+    );
+    // Unknown alone: the nearest accepted name.
+    std::fs::write(
+        &p,
+        "name = \"m\"\n\n[[component]]\nname = \"z\"\nclass = \"LIFCell\"\nn_units = 2\ntau_m = 10.0\nrefract_tme = 1.0\n\n\
+         [process]\nadvance = [\"z\"]\n",
+    )
+    .unwrap();
+    let (field, msg) = toml_format_error(&p);
+    assert!(
+        field.ends_with("refract_tme") && msg.contains("did you mean `refract_time`?"),
+        "{field}: {msg}"
+    );
+}

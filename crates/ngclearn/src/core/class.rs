@@ -29,9 +29,72 @@ impl ComponentClass {
         self.schema.class
     }
 
-    /// Builds a component from ngclearn's keyword arguments.
+    /// Builds a component from ngclearn's keyword arguments. A required argument
+    /// that is missing is reported with the arguments given that the class does not
+    /// know (a misspelling is often both: `tau_mem` for `tau_m`).
     pub fn build(&self, kw: &mut Kwargs) -> Result<Box<dyn Component>> {
-        (self.from_kwargs)(kw)
+        (self.from_kwargs)(kw).map_err(|e| match e {
+            Error::Format {
+                path,
+                field,
+                message,
+            } if message.starts_with("missing (required)") => {
+                let unknown: Vec<&str> = kw.remaining().filter(|k| !self.knows(k)).collect();
+                let message = match unknown.as_slice() {
+                    [] => message,
+                    _ => format!(
+                        "{message}; and {} {} not {} of {}{}",
+                        crate::error::name_list(unknown.iter().map(|k| format!("`{k}`"))),
+                        if unknown.len() == 1 { "is" } else { "are" },
+                        if unknown.len() == 1 {
+                            "an argument"
+                        } else {
+                            "arguments"
+                        },
+                        self.schema.class,
+                        self.nearest(unknown[0])
+                            .map(|n| format!(" (did you mean `{n}`?)"))
+                            .unwrap_or_default()
+                    ),
+                };
+                Error::Format {
+                    path,
+                    field,
+                    message,
+                }
+            }
+            other => other,
+        })
+    }
+
+    /// Every argument name the class takes (its signature, parameters and their
+    /// other names, and `key`).
+    fn argument_names(&self) -> impl Iterator<Item = &'static str> {
+        let s = self.schema;
+        s.signature
+            .iter()
+            .copied()
+            .chain(s.hyperparameters.iter().map(|p| p.name))
+            .chain(
+                s.hyperparameters
+                    .iter()
+                    .flat_map(|p| p.aliases.iter().copied()),
+            )
+            .chain(["name", "key"])
+    }
+
+    /// Whether the class takes an argument `name`.
+    fn knows(&self, name: &str) -> bool {
+        name.starts_with("__") || self.argument_names().any(|n| n == name)
+    }
+
+    /// The argument name nearest to `name`, if one is near.
+    pub fn nearest(&self, name: &str) -> Option<&'static str> {
+        self.argument_names()
+            .map(|n| (strsim::damerau_levenshtein(n, name), n))
+            .filter(|(d, n)| *d <= 2.max(n.len() / 3))
+            .min()
+            .map(|(_, n)| n)
     }
 
     /// Whether `name` names this class: its class name, its module path, or (as a

@@ -414,11 +414,29 @@ impl Kwargs {
     pub fn finish(self) -> Result<()> {
         match self.values.keys().next() {
             None => Ok(()),
-            Some(k) => Err(self.error(
-                k,
-                format!("unknown argument; accepted: {}", self.accepted.join(", ")),
-            )),
+            Some(k) => {
+                let near = self
+                    .accepted
+                    .iter()
+                    .map(|n| (strsim::damerau_levenshtein(n, k), *n))
+                    .filter(|(d, n)| *d <= 2.max(n.len() / 3))
+                    .min()
+                    .map(|(_, n)| format!("did you mean `{n}`? "))
+                    .unwrap_or_default();
+                Err(self.error(
+                    k,
+                    format!(
+                        "unknown argument; {near}accepted: {}",
+                        self.accepted.join(", ")
+                    ),
+                ))
+            }
         }
+    }
+
+    /// The arguments not taken (yet).
+    pub fn remaining(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
     }
 
     /// The component's name argument.

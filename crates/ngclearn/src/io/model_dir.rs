@@ -680,6 +680,10 @@ fn check_watched(model: &Model, dir: &Path, watched: Vec<(String, String)>) -> R
     Ok(())
 }
 
+/// A saved model's description: the context, the paths its processes watch
+/// (`(field, path)`), and the first value of each compartment that was not finite.
+type Described = (Context, Vec<(String, String)>, Vec<crate::io::npz::NonFinite>);
+
 /// The description in `dir`, whole or (given an exchange) this rank's part, the
 /// paths its processes watch (`(field, path)`), checked once it is built, and the
 /// first value of each compartment that was not finite.
@@ -687,11 +691,7 @@ fn describe_dir(
     dir: &Path,
     registry: &Registry,
     exchange: Option<Arc<dyn Exchange>>,
-) -> Result<(
-    Context,
-    Vec<(String, String)>,
-    Vec<crate::io::npz::NonFinite>,
-)> {
+) -> Result<Described> {
     if !dir.is_dir() {
         return Err(Error::Io {
             path: dir.display().to_string(),
