@@ -245,3 +245,28 @@ fn schema_lists_exactly_the_real_compartments() {
     assert_eq!(json["class"], "AlphaSynapse");
     assert_eq!(json["compartments"].as_array().unwrap().len(), 10);
 }
+
+/// ngclearn 3.1.1's `is_nonplastic` (the default) makes every weight 1, so a
+/// `weight_init` or `p_conn` the caller gave has no effect: kept, and said.
+#[test]
+fn weights_overridden_by_is_nonplastic_are_said() {
+    let build = |init: Option<Initializer>, p_conn: f32, nonplastic: bool| {
+        let mut p = AlphaSynapseParams::new(2.0, 1.0, Some(0.0));
+        (p.dense.weight_init, p.dense.p_conn, p.is_nonplastic) = (init, p_conn, nonplastic);
+        p.dense.key = Some(Key::from_seed(1));
+        ngclearn::warning::capture(|| AlphaSynapse::new("W", (4, 3), p).unwrap())
+    };
+    let (w, said) = build(Some(DistributionGenerator::uniform(0.1, 0.2)), 1.0, true);
+    assert!(w.weights().iter().all(|&x| x == 1.0));
+    assert!(
+        said.len() == 1 && said[0].contains("`W`: weight_init has no effect"),
+        "{said:?}"
+    );
+    let (_, said) = build(None, 0.5, true);
+    assert!(said.len() == 1 && said[0].contains("p_conn has no effect"), "{said:?}");
+    // Nothing to say: ones asked for, or weights kept.
+    assert!(build(Some(DistributionGenerator::constant(1.0)), 1.0, true).1.is_empty());
+    assert!(build(None, 1.0, true).1.is_empty());
+    let (w, said) = build(Some(DistributionGenerator::uniform(0.1, 0.2)), 0.5, false);
+    assert!(said.is_empty() && w.weights().iter().any(|&x| x != 1.0));
+}

@@ -682,7 +682,11 @@ fn check_watched(model: &Model, dir: &Path, watched: Vec<(String, String)>) -> R
 
 /// A saved model's description: the context, the paths its processes watch
 /// (`(field, path)`), and the first value of each compartment that was not finite.
-type Described = (Context, Vec<(String, String)>, Vec<crate::io::npz::NonFinite>);
+type Described = (
+    Context,
+    Vec<(String, String)>,
+    Vec<crate::io::npz::NonFinite>,
+);
 
 /// The description in `dir`, whole or (given an exchange) this rank's part, the
 /// paths its processes watch (`(field, path)`), checked once it is built, and the

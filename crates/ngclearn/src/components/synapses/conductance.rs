@@ -28,6 +28,36 @@ pub(crate) struct ConductanceState {
     pub syn_rest: Option<f32>,
 }
 
+/// Says once that ngclearn 3.1.1's `is_nonplastic` (its default) sets every weight of
+/// a conductance synapse to 1 after masking, so that the `weight_init` or `p_conn` the
+/// caller gave has no effect (ngclearn's semantics, kept).
+pub(crate) fn warn_if_weights_overridden(
+    class: &str,
+    name: &str,
+    dense: &super::dense_synapse::DenseParams,
+    is_nonplastic: bool,
+) {
+    let init = dense.weight_init.as_ref().filter(|w| {
+        **w != crate::utils::distribution_generator::DistributionGenerator::constant(1.0)
+    });
+    let what = match (init.is_some(), dense.p_conn < 1.0) {
+        (true, true) => "weight_init and p_conn have",
+        (true, false) => "weight_init has",
+        (false, true) => "p_conn has",
+        (false, false) => return,
+    };
+    if is_nonplastic {
+        crate::warning::warn_once(
+            "conductance-synapse-is_nonplastic",
+            format!(
+                "{class} `{name}`: {what} no effect: with is_nonplastic=True (the default) \
+                 ngclearn 3.1.1 sets every weight to 1 after masking, and so does this engine; \
+                 pass is_nonplastic=False to keep them (said once)"
+            ),
+        );
+    }
+}
+
 impl ConductanceState {
     /// The state of a synapse on `base` whose parameters are already checked.
     pub fn new(base: Dense, syn_rest: Option<f32>, is_nonplastic: bool) -> Result<Self> {

@@ -95,6 +95,12 @@ impl DoubleExpSynapse {
     pub fn new(name: &str, shape: (usize, usize), mut p: DoubleExpSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
+        super::conductance::warn_if_weights_overridden(
+            "DoubleExpSynapse",
+            &base.name,
+            &p.dense,
+            p.is_nonplastic,
+        );
         p.dense.mask = None; // moved into the `mask` compartment
         p.dense.columns = None; // built: the block is the component
         let rise_gain = (1.0 / p.tau_rise as f64 - 1.0 / p.tau_decay as f64) as f32;

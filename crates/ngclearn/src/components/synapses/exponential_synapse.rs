@@ -85,6 +85,12 @@ impl ExponentialSynapse {
     pub fn new(name: &str, shape: (usize, usize), mut p: ExponentialSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
+        super::conductance::warn_if_weights_overridden(
+            "ExponentialSynapse",
+            &base.name,
+            &p.dense,
+            p.is_nonplastic,
+        );
         p.dense.mask = None; // moved into the `mask` compartment
         p.dense.columns = None; // built: the block is the component
         Ok(ExponentialSynapse {
