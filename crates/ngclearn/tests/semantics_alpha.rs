@@ -263,9 +263,14 @@ fn weights_overridden_by_is_nonplastic_are_said() {
         "{said:?}"
     );
     let (_, said) = build(None, 0.5, true);
-    assert!(said.len() == 1 && said[0].contains("p_conn has no effect"), "{said:?}");
+    assert!(
+        said.len() == 1 && said[0].contains("p_conn has no effect"),
+        "{said:?}"
+    );
     // Nothing to say: ones asked for, or weights kept.
-    assert!(build(Some(DistributionGenerator::constant(1.0)), 1.0, true).1.is_empty());
+    assert!(build(Some(DistributionGenerator::constant(1.0)), 1.0, true)
+        .1
+        .is_empty());
     assert!(build(None, 1.0, true).1.is_empty());
     let (w, said) = build(Some(DistributionGenerator::uniform(0.1, 0.2)), 0.5, false);
     assert!(said.is_empty() && w.weights().iter().any(|&x| x != 1.0));

@@ -73,7 +73,14 @@ impl Parts {
     /// The error for a component `name` that does not exist, listing those that do.
     pub(super) fn unknown_component(&self, name: &str) -> Error {
         Error::UnknownComponent {
-            name: NotFound::new(name, self.components.iter().map(|c| c.name())),
+            // A partitioned model's mirrors are the engine's, not the user's.
+            name: NotFound::new(
+                name,
+                self.components
+                    .iter()
+                    .filter(|c| c.schema().class != crate::core::partition::MIRROR)
+                    .map(|c| c.name()),
+            ),
         }
     }
 

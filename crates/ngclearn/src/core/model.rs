@@ -230,7 +230,12 @@ impl Model {
             .position(|p| p.name == name)
             .map(|i| ProcessId::new(self.id, i))
             .ok_or_else(|| Error::UnknownProcess {
-                name: NotFound::new(name, self.process_names()),
+                // A partitioned model's own gathering process is not the user's.
+                name: NotFound::new(
+                    name,
+                    self.process_names()
+                        .filter(|p| *p != crate::core::partition::FIRST_GATHER),
+                ),
             })
     }
 

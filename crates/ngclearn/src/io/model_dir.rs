@@ -1281,15 +1281,27 @@ pub fn prepare_model_dir_partitioned(
     dir: &Path,
     overwrite: bool,
 ) -> Result<Option<PendingDir>> {
-    let ex = layout.exchange();
-    let (size, root) = (ex.size(), ex.rank() == 0);
+    let root = layout.exchange().rank() == 0;
     let pending = if root {
         check_save_target(dir, overwrite)?;
         Some(PendingDir::create(dir)?)
     } else {
         None
     };
-    let custom = match &pending {
+    match write_partitioned(model, layout, pending.as_ref()) {
+        Ok(()) => Ok(pending),
+        Err(e) => Err(match &pending {
+            Some(p) => p.at_destination(e),
+            None => e,
+        }),
+    }
+}
+
+/// The body of [`prepare_model_dir_partitioned`]: rank 0 (`pending` given) writes.
+fn write_partitioned(model: &Model, layout: &Layout, pending: Option<&PendingDir>) -> Result<()> {
+    let ex = layout.exchange();
+    let (size, root) = (ex.size(), ex.rank() == 0);
+    let custom = match pending {
         Some(p) => Some(make_dirs(p.path())?),
         None => None,
     };
@@ -1385,7 +1397,7 @@ pub fn prepare_model_dir_partitioned(
             write_custom(d, c.custom_files())?;
         }
     }
-    if let Some(p) = &pending {
+    if let Some(p) = pending {
         let mut procs = Map::new();
         for sp in &layout.processes {
             let calls: Vec<(&str, &str)> = sp.calls.iter().map(|(c, m)| (c.as_str(), *m)).collect();
@@ -1396,7 +1408,7 @@ pub fn prepare_model_dir_partitioned(
         }
         write_json(p.path(), model.name(), roots, procs, &layout.wires)?;
     }
-    Ok(pending)
+    Ok(())
 }
 
 /// Saves `model` as an ngclearn model directory at `dir` (loadable with ngclearn's
@@ -1413,7 +1425,7 @@ pub fn save_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<()> 
 pub fn prepare_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<PendingDir> {
     check_save_target(dir, overwrite)?;
     let pending = PendingDir::create(dir)?;
-    write_all(model, pending.path())?;
+    write_all(model, pending.path()).map_err(|e| pending.at_destination(e))?;
     Ok(pending)
 }
 

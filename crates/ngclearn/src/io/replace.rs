@@ -89,7 +89,11 @@ impl PendingDir {
             std::process::id(),
             SERIAL.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::create_dir(&tmp).map_err(|e| io_err(&tmp, e))?;
+        // Named by the destination: the hidden directory is this module's business.
+        std::fs::create_dir(&tmp).map_err(|e| Error::Io {
+            path: dest.display().to_string(),
+            message: format!("cannot be written: {e}"),
+        })?;
         Ok(PendingDir {
             tmp,
             dest: dest.to_path_buf(),
@@ -100,6 +104,34 @@ impl PendingDir {
     /// Where to write the directory's content.
     pub fn path(&self) -> &Path {
         &self.tmp
+    }
+
+    /// `e`, an error about a file written under [`PendingDir::path`], naming the
+    /// file's place in the destination instead (the hidden directory is gone once the
+    /// error is reported).
+    pub fn at_destination(&self, e: Error) -> Error {
+        let tmp = self.tmp.display().to_string();
+        let dest = self.dest.display().to_string();
+        let fix = |p: String| match p.strip_prefix(&tmp) {
+            Some(rest) => format!("{dest}{rest}"),
+            None => p,
+        };
+        match e {
+            Error::Io { path, message } => Error::Io {
+                path: fix(path),
+                message,
+            },
+            Error::Format {
+                path,
+                field,
+                message,
+            } => Error::Format {
+                path: fix(path),
+                field,
+                message,
+            },
+            other => other,
+        }
     }
 
     /// The destination.
@@ -355,5 +387,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("is a file"), "{e}");
+    }
+
+    #[test]
+    fn errors_name_the_destination_not_the_hidden_directory() {
+        // /proc takes no new directories, even from root.
+        let dest = Path::new("/proc/ngclearn-test-m");
+        match PendingDir::create(dest) {
+            Err(Error::Io { path, message }) => {
+                assert_eq!(path, dest.display().to_string());
+                assert!(message.starts_with("cannot be written"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let root =
+            std::env::temp_dir().join(format!("ngclearn-replace-dest-{}", std::process::id()));
+        let dest = root.join("m");
+        let p = PendingDir::create(&dest).unwrap();
+        let inside = p.path().join("component/custom/W.npz");
+        let e = p.at_destination(Error::Io {
+            path: inside.display().to_string(),
+            message: "disk full".into(),
+        });
+        assert_eq!(
+            e,
+            Error::Io {
+                path: dest.join("component/custom/W.npz").display().to_string(),
+                message: "disk full".into()
+            }
+        );
+        drop(p);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
