@@ -102,6 +102,7 @@ class Compartment:
 
     # --- wiring ----------------------------------------------------------------
     def __rshift__(self, other):
+        """``source >> target`` wires ``target`` to read this compartment."""
         if not isinstance(other, Compartment):
             return NotImplemented
         other._wire_from(self)
@@ -137,6 +138,7 @@ class Compartment:
 
     @property
     def shape(self):
+        """The value's shape (``(batch, units)``, ``()`` for a scalar)."""
         return self.get().shape
 
     def __repr__(self):

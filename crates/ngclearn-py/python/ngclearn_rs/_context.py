@@ -204,9 +204,14 @@ class Context:
         self.objects.setdefault(kind, {})[obj.name] = obj
 
     def get_objects_by_type(self, objectType):
+        """The context's objects of one kind (``"component"`` or ``"process"``, or
+        ``ContextObjectTypes.component``/``.process``) as a dictionary by name."""
         return self.objects.get(_type_name(objectType), {})
 
     def get_objects(self, *names, objectType=ContextObjectTypes.component, unwrap=True):
+        """The objects named ``names`` of kind ``objectType`` (``None`` for a name the
+        context lacks): one object if one name is given and ``unwrap`` is true, else a
+        list, as ngcsimlib's ``get_objects``."""
         found = self.get_objects_by_type(objectType)
         if not names:
             return None if unwrap else []
@@ -216,6 +221,8 @@ class Context:
         return objs
 
     def get_components(self, *names, unwrap=True):
+        """The components named ``names`` (``get_objects`` for components):
+        ``z, W = ctx.get_components("z", "W")``."""
         return self.get_objects(*names, objectType=ContextObjectTypes.component, unwrap=unwrap)
 
     # --- state ----------------------------------------------------------------

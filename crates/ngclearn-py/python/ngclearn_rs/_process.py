@@ -65,6 +65,8 @@ class _Process:
 
     @property
     def watch_list(self):
+        """The compartments whose values ``run`` and ``scan`` return, in order (a
+        joint process's children's first)."""
         return self._watch_list()
 
     def watch(self, *compartments):
@@ -347,6 +349,9 @@ class JointProcess(_Process):
         return [w for p in self._children for w in p._watch_list()] + list(self._watch)
 
     def then(self, process):
+        """Appends a process, whose calls run after those already in it (a process
+        that contains this one is refused: the two would call each other forever);
+        returns the joint process."""
         if not isinstance(process, _Process):
             raise TypeError(f"a joint process takes processes, not {process!r}")
         if process._context is not self._context:
