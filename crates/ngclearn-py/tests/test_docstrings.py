@@ -35,6 +35,8 @@ def public_api():
             names = [n for n in vars(module) if not n.startswith("_")]
         for n in names:
             obj = getattr(module, n)
+            if not inspect.ismodule(obj) and not callable(obj) and _ours(type(obj)):
+                obj = type(obj)  # an exported object (``stateManager``): its class
             if inspect.ismodule(obj) or not callable(obj) or not _ours(obj):
                 continue
             if id(obj) in seen:
@@ -75,6 +77,7 @@ def test_the_walk_finds_the_api():
     assert "ngclearn_rs.components.neurons.spiking.LIFCell.LIFCell" in names
     assert "ngclearn_rs._component.Component.parameters" in names
     assert "ngclearn_rs.random.PRNGKey" in names
+    assert "ngclearn_rs.global_state._StateManager.set_state" in names
     assert len(names) > 70
 
 
