@@ -125,7 +125,9 @@ class _Process:
         """Runs once: ``run(t=..., dt=...)``. Returns ``(state, watched)``, the
         watched values as a tuple (``None`` when nothing is watched). With
         ``update=True`` (the default) the context's state changes and ``state`` is a
-        live view of it; with ``update=False`` it is left as it was."""
+        live view of it; with ``update=False`` it is left as it was. A loop of runs
+        shows its progress as any Python loop does (``for t in tqdm(range(n)):``);
+        a ``scan`` over the same rows runs in the engine and has ``progress=True``."""
         self._sync()
         if keywords is None:
             keywords = self.pack_keywords(row_seed, **kwargs)
