@@ -144,10 +144,6 @@ NGCLEARN_ATTRIBUTE_NAMES = {
     "thr_leak": ("thrLeak",),
 }
 
-#: Attributes every component has besides its parameters, its compartments and methods.
-_OWN = ("name", "_context", "_params")
-
-
 class FixedParameterError(AttributeError):
     """Assigning a constructor argument of a component (``cell.tau_m = 20``): the
     engine's model was built from it, so a new value would not reach the simulation."""
@@ -164,6 +160,10 @@ def _signature(cls):
         sig = inspect.signature(cls.__init__)
         type.__setattr__(cls, "_init_signature", sig)
     return sig
+
+
+#: What ``_schema_default`` returns for a default that is a description, not a value.
+_NO_VALUE = object()
 
 
 def _schema_default(text):
@@ -188,9 +188,6 @@ def _schema_default(text):
         except (TypeError, ValueError):
             return _NO_VALUE
     return _NO_VALUE
-
-
-_NO_VALUE = object()
 
 
 def _bind_params(cls, args, kwargs, resolved=None):
