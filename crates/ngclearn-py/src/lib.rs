@@ -404,8 +404,12 @@ impl Circuit {
     /// state), recording `watch` after each step; returns the final state and the
     /// recordings `(steps, batch, units)`. The circuit's own state is left as it was
     /// (ngclearn's scan). Releases the GIL; Ctrl-C stops it (the state is left as it
-    /// was, and `KeyboardInterrupt` is raised).
-    #[pyo3(signature = (name, t, dt, watch, start=None))]
+    /// was, and `KeyboardInterrupt` is raised). `progress`, if given, is called with
+    /// `(steps done, steps)` between the chunks the scan runs in anyway (with the GIL),
+    /// so reporting progress changes no number; an exception it raises stops the scan
+    /// as Ctrl-C does.
+    #[pyo3(signature = (name, t, dt, watch, start=None, progress=None))]
+    #[allow(clippy::too_many_arguments)]
     fn scan<'py>(
         &mut self,
         py: Python<'py>,
@@ -414,6 +418,7 @@ impl Circuit {
         dt: Vec<f32>,
         watch: Vec<String>,
         start: Option<PyRef<'py, PyState>>,
+        progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<(PyState, Vec<Bound<'py, PyArray3<f32>>>)> {
         if t.len() != dt.len() {
             return Err(PyValueError::new_err(format!(
@@ -452,6 +457,11 @@ impl Circuit {
             }
             if let Err(e) = py.check_signals() {
                 break Err(e);
+            }
+            if let Some(report) = &progress {
+                if let Err(e) = report.call1((done, n)) {
+                    break Err(e);
+                }
             }
         };
         if let Err(e) = outcome {

@@ -86,13 +86,10 @@ class Compartment:
                 stacklevel=2,
             )
             return
+        from ._context import _float32_array
+
         current = circuit.get(self._path)
-        arr = _as_array(value)
-        if arr.dtype == object or not (
-            np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
-        ):
-            raise TypeError(f"{self.root}: cannot set from {type(value).__name__} {value!r}")
-        arr = arr.astype(np.float32, copy=False)
+        arr = _float32_array(value, self.root)
         if arr.ndim == 0:
             arr = np.full(current.shape, arr, dtype=np.float32)
         elif arr.shape != current.shape:
@@ -105,6 +102,7 @@ class Compartment:
 
     # --- wiring ----------------------------------------------------------------
     def __rshift__(self, other):
+        """``source >> target`` wires ``target`` to read this compartment."""
         if not isinstance(other, Compartment):
             return NotImplemented
         other._wire_from(self)
@@ -140,6 +138,7 @@ class Compartment:
 
     @property
     def shape(self):
+        """The value's shape (``(batch, units)``, ``()`` for a scalar)."""
         return self.get().shape
 
     def __repr__(self):

@@ -85,7 +85,7 @@ class StateDict(Mapping):
             self._state[local] = _key_pair(value, key)
             return
         current = self._state[local]
-        arr = np.asarray(value, dtype=np.float32)
+        arr = _float32_array(value, key)
         if arr.ndim == 0:
             arr = np.full(current.shape, arr, dtype=np.float32)
         elif arr.shape != current.shape:
@@ -107,10 +107,46 @@ class StateDict(Mapping):
             return False
 
     def copy(self):
+        """A copy (its arrays too): setting an entry of it changes nothing else."""
         return StateDict(self._state.copy(), self._prefix[:-1])
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
 
     def __repr__(self):
         return f"StateDict({len(self)} entries of context {self._prefix[:-1]!r})"
+
+
+def _float32_array(value, where):
+    """``value`` as a float32 array for a compartment, refusing what numpy would convert
+    with a loss or not at all: complex numbers (numpy drops the imaginary part with a
+    ComplexWarning), strings (a path is not a value: wire it), objects."""
+    import numpy as np
+
+    from ._compartment import Compartment
+
+    if isinstance(value, Compartment):
+        value = value.get()
+    if isinstance(value, str):
+        raise TypeError(
+            f"{where}: cannot set a compartment from the string {value!r}; a compartment holds "
+            f"numbers (to make it read another compartment, wire it: source >> target)"
+        )
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        raise TypeError(
+            f"{where}: cannot set a float32 compartment from a complex array (numpy would drop "
+            f"the imaginary part); pass its .real or abs() explicitly"
+        )
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(
+            f"{where}: cannot set a compartment from {type(value).__name__} {value!r}; it holds "
+            f"float32 numbers (an array, a list or a scalar)"
+        )
+    return arr.astype(np.float32, copy=False)
 
 
 class _LiveStateBase(StateDict):
@@ -125,6 +161,11 @@ class Context:
     def __new__(cls, name):
         if not isinstance(name, str) or not name:
             raise TypeError(f"a context's name is a non-empty string, not {name!r}")
+        if "\x00" in name:
+            raise ValueError(
+                f"a context's name cannot hold a NUL byte ('\\x00'): {name!r} (it names the "
+                f"model's directory when saved); use printable characters"
+            )
         outer = current_context()
         path = f"{outer.path}:{name}" if outer is not None else name
         existing = _contexts.get(path)
@@ -163,9 +204,14 @@ class Context:
         self.objects.setdefault(kind, {})[obj.name] = obj
 
     def get_objects_by_type(self, objectType):
+        """The context's objects of one kind (``"component"`` or ``"process"``, or
+        ``ContextObjectTypes.component``/``.process``) as a dictionary by name."""
         return self.objects.get(_type_name(objectType), {})
 
     def get_objects(self, *names, objectType=ContextObjectTypes.component, unwrap=True):
+        """The objects named ``names`` of kind ``objectType`` (``None`` for a name the
+        context lacks): one object if one name is given and ``unwrap`` is true, else a
+        list, as ngcsimlib's ``get_objects``."""
         found = self.get_objects_by_type(objectType)
         if not names:
             return None if unwrap else []
@@ -175,6 +221,8 @@ class Context:
         return objs
 
     def get_components(self, *names, unwrap=True):
+        """The components named ``names`` (``get_objects`` for components):
+        ``z, W = ctx.get_components("z", "W")``."""
         return self.get_objects(*names, objectType=ContextObjectTypes.component, unwrap=unwrap)
 
     # --- state ----------------------------------------------------------------
@@ -242,14 +290,57 @@ class Context:
         # saved (its objects rebuilt from the directory).
         ctx._circuit = circuit
         ctx.objects = {}
+        saved = _saved_arguments(os.path.join(os.fspath(directory), module_name))
         for name, klass in circuit.components():
-            _wrap_loaded(ctx, name, klass)
+            args, kwargs = saved.get(name, ((), {}))
+            _wrap_loaded(ctx, name, klass, args, kwargs)
         for pname, calls in circuit.processes():
             MethodProcess._loaded(ctx, pname, calls)
         return ctx
 
+    # --- copies and display ------------------------------------------------------
+    def __copy__(self):
+        raise TypeError(_COPY_MESSAGE.format(path=self.path))
+
+    def __deepcopy__(self, memo):
+        raise TypeError(_COPY_MESSAGE.format(path=self.path))
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(_COPY_MESSAGE.format(path=self.path).replace("copied", "pickled", 1))
+
     def __repr__(self):
-        return f"Context({self.path!r})"
+        from ._repr import context_repr
+
+        return context_repr(self)
+
+    def _repr_html_(self):
+        from ._repr import context_html
+
+        return context_html(self)
+
+
+_COPY_MESSAGE = (
+    "Context {path!r} cannot be copied: a context is the one engine model of its path, "
+    "and its components and processes belong to it. To copy its values, take ctx.state() "
+    "(a StateDict copy); to copy the model, ctx.save_to_json(directory) and "
+    "Context.load(directory, name)"
+)
+
+
+def _saved_arguments(model_dir):
+    """Each saved component's constructor arguments (``args``, ``kwargs``) from a model
+    directory's ``component/roots.json``, by name ({} if it cannot be read)."""
+    import json
+
+    try:
+        with open(os.path.join(model_dir, "component", "roots.json")) as f:
+            roots = json.load(f)
+        return {
+            name: (list(entry.get("args", [])), dict(entry.get("kwargs", {})))
+            for name, entry in roots.items()
+        }
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
 
 
 def _safe_filename(name):

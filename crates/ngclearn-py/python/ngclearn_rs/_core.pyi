@@ -1,6 +1,6 @@
 """The engine under ngclearn_rs (see the package's Python modules for the API)."""
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ class Circuit:
         dt: Sequence[float],
         watch: Sequence[str],
         start: Optional[State] = None,
+        progress: Optional[Callable[[int, int], Any]] = None,
     ) -> Tuple[State, List[npt.NDArray[np.float32]]]: ...
     def state(self) -> State: ...
     def set_state(self, state: State) -> None: ...

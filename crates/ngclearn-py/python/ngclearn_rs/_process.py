@@ -19,8 +19,9 @@ class _MissingKeyword(TypeError, RuntimeError):
 
 class _Process:
     def __init__(self, name):
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"a process's name is a non-empty string, not {name!r}")
+        from ._component import _check_name
+
+        _check_name(name, "process")
         self.name = name
         self._context = _require_context(f"process {name!r}")
         self._watch = []
@@ -64,6 +65,8 @@ class _Process:
 
     @property
     def watch_list(self):
+        """The compartments whose values ``run`` and ``scan`` return, in order (a
+        joint process's children's first)."""
         return self._watch_list()
 
     def watch(self, *compartments):
@@ -122,7 +125,9 @@ class _Process:
         """Runs once: ``run(t=..., dt=...)``. Returns ``(state, watched)``, the
         watched values as a tuple (``None`` when nothing is watched). With
         ``update=True`` (the default) the context's state changes and ``state`` is a
-        live view of it; with ``update=False`` it is left as it was."""
+        live view of it; with ``update=False`` it is left as it was. A loop of runs
+        shows its progress as any Python loop does (``for t in tqdm(range(n)):``);
+        a ``scan`` over the same rows runs in the engine and has ``progress=True``."""
         self._sync()
         if keywords is None:
             keywords = self.pack_keywords(row_seed, **kwargs)
@@ -144,12 +149,17 @@ class _Process:
         watched = tuple(c.get() for c in watch) if watch else None
         return _LiveState(ctx), watched
 
-    def scan(self, inputs, current_state=None, store_state=True, store_results=True):
+    def scan(self, inputs, current_state=None, store_state=True, store_results=True, progress=False):
         """Runs once per row of ``inputs`` (``(steps, len(get_keywords()))``, e.g.
         from ``pack_rows``) from ``current_state`` (default: the context's state),
         leaving the context's state as it was. Returns ``(final_state, watched)``:
         the state after the last row and a tuple with one ``(steps, batch, units)``
-        array per watched compartment (``None`` when nothing is watched)."""
+        array per watched compartment (``None`` when nothing is watched).
+
+        ``progress=True`` shows a tqdm progress bar (``pip install tqdm``); a string
+        is the bar's description; a callable is called as ``progress(done, total)``
+        instead. The bar moves between the blocks of 256 steps the engine runs in
+        whether or not it is shown, so the results are the same bit for bit."""
         self._sync()
         t, dt = self._times(inputs)
         ctx = self._context
@@ -159,7 +169,8 @@ class _Process:
             if c._is_key:
                 raise TypeError(f"{c.root}: scan records arrays; a PRNG key cannot be watched in a scan")
         paths = list(dict.fromkeys(c._path for c in watch))  # each recorded once
-        final, arrays = ctx._circuit.scan(self.name, t, dt, paths, start)
+        with _progress_reporter(progress, len(t), self.name) as report:
+            final, arrays = ctx._circuit.scan(self.name, t, dt, paths, start, report)
         final = StateDict(final, ctx.path)
         by_path = dict(zip(paths, arrays))
         watched = tuple(by_path[c._path] for c in watch) if watch else None
@@ -170,14 +181,89 @@ class _Process:
         return final, watched
 
     def clear(self):
+        """Forgets ``previous_state`` and ``previous_result``."""
         self.previous_state = None
         self.previous_result = None
 
     def is_compiled(self):
+        """Always ``True``: the engine runs every process compiled (ngclearn's JIT)."""
         return True
 
+    def calls(self):
+        """The ``(component name, method name)`` calls it makes, in order."""
+        return [(c.name, m) for c, m in self._calls()]
+
+    def __copy__(self):
+        raise TypeError(_copy_message(self))
+
+    def __deepcopy__(self, memo):
+        raise TypeError(_copy_message(self))
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(_copy_message(self).replace("copied", "pickled", 1))
+
     def __repr__(self):
-        return f"{type(self).__name__}({self.name!r})"
+        from ._repr import process_repr
+
+        return process_repr(self)
+
+    def _repr_html_(self):
+        from ._repr import process_html
+
+        return process_html(self)
+
+
+def _copy_message(proc):
+    cls = type(proc).__name__
+    return (
+        f"{cls} {proc.name!r} cannot be copied: a process belongs to its context "
+        f"({proc._context.path!r}) and is registered there by name. To run the same calls "
+        f"elsewhere, make another {cls} (its calls: {proc.name}.calls())"
+    )
+
+
+class _progress_reporter:
+    """What ``scan(progress=...)`` hands the engine: ``None``, or a callable taking
+    ``(done, total)``; a tqdm bar is closed when the scan ends, however it ends."""
+
+    def __init__(self, progress, total, name):
+        self._bar = None
+        self.report = None
+        if progress is None or progress is False:
+            return
+        if callable(progress) and not isinstance(progress, (bool, str)):
+            self.report = progress
+            return
+        if progress is True or isinstance(progress, str):
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                raise ImportError(
+                    "scan(progress=True) draws its bar with tqdm, which is not installed: "
+                    "pip install tqdm (or pass progress=callable, called with (done, total))"
+                ) from None
+            desc = progress if isinstance(progress, str) else f"scan {name}"
+            self._bar = tqdm(total=total, desc=desc, unit="step")
+            bar, seen = self._bar, [0]
+
+            def report(done, _total):
+                bar.update(done - seen[0])
+                seen[0] = done
+
+            self.report = report
+            return
+        raise TypeError(
+            f"scan: `progress` is True, a description string or a callable(done, total), "
+            f"not {progress!r}"
+        )
+
+    def __enter__(self):
+        return self.report
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._bar is not None:
+            self._bar.close()
+        return False
 
 
 class _LiveState(_LiveStateBase):
@@ -198,9 +284,10 @@ class _LiveState(_LiveStateBase):
         local = self._local(key)
         comp, field = local.split(":", 1)
         target = self._ctx.get_components(comp)
-        if target is None or not hasattr(target, field):
+        compartment = None if target is None else target.__dict__.get(field)
+        if not isinstance(compartment, Compartment):
             raise KeyError(key)
-        getattr(target, field).set(value)
+        compartment.set(value)
 
 
 class MethodProcess(_Process):
@@ -264,6 +351,9 @@ class JointProcess(_Process):
         return [w for p in self._children for w in p._watch_list()] + list(self._watch)
 
     def then(self, process):
+        """Appends a process, whose calls run after those already in it (a process
+        that contains this one is refused: the two would call each other forever);
+        returns the joint process."""
         if not isinstance(process, _Process):
             raise TypeError(f"a joint process takes processes, not {process!r}")
         if process._context is not self._context:
@@ -272,7 +362,17 @@ class JointProcess(_Process):
                 f"joint process {self.name!r} in {self._context.path!r}"
             )
         if process is self:
-            raise ValueError("a joint process cannot contain itself")
+            raise ValueError(
+                f"joint process {self.name!r} cannot contain itself: its calls would never end"
+            )
+        path = _path_to(process, self)
+        if path is not None:
+            chain = " >> ".join(p.name for p in path)
+            raise ValueError(
+                f"joint process {self.name!r} cannot take {process.name!r}: {process.name!r} "
+                f"already contains {self.name!r} ({chain}), so the two would call each other "
+                f"forever. Make a new JointProcess of the processes both should run instead"
+            )
         self._children.append(process)
         try:
             self._sync()
@@ -282,3 +382,15 @@ class JointProcess(_Process):
         return self
 
     __rshift__ = then
+
+
+def _path_to(start, target):
+    """The chain of joint processes from ``start`` down to ``target`` (which ``start``
+    contains, however deep), or ``None``."""
+    if start is target:
+        return [start]
+    for child in getattr(start, "_children", ()):
+        rest = _path_to(child, target)
+        if rest is not None:
+            return [start] + rest
+    return None

@@ -10,6 +10,8 @@ __all__ = ["stateManager"]
 
 
 class _StateManager:
+    """ngcsimlib's ``stateManager``: every context's state, read and written as one."""
+
     @property
     def state(self):
         """Every context's state, keys ``ctx:component:field`` (a read-only view)."""

@@ -28,9 +28,11 @@ class BaseOp:
         return [c.get() for c in self._comps]
 
     def get(self):
+        """The operation's current value, from its operands' values."""
         raise NotImplementedError
 
     def __rshift__(self, other):
+        """``Summation(a, b) >> c`` wires ``c`` to read the operation."""
         if not isinstance(other, Compartment):
             return NotImplemented
         other._wire_from(self)
@@ -46,6 +48,7 @@ class Summation(BaseOp):
     _name = "Summation"
 
     def get(self):
+        """The elementwise sum of the operands' current values."""
         return reduce(np.add, self._values())
 
 
@@ -55,6 +58,7 @@ class Product(BaseOp):
     _name = "Product"
 
     def get(self):
+        """The elementwise product of the operands' current values."""
         return reduce(np.multiply, self._values())
 
 

@@ -89,24 +89,35 @@ class DistributionGenerator:
 
     @staticmethod
     def constant(value, **params):
+        """Every entry ``value`` (then the options in ``**params``: ``amin``/``amax``
+        clipping, triangles, ``hollow``, ``eye``, row/column masks)."""
         return _Initializer(_spec("constant", {"value": value}, params))
 
     @staticmethod
     def uniform(low=0.0, high=1.0, **params):
+        """Uniform draws in ``[low, high)``, as JAX's ``uniform`` from the same key
+        (options as ``constant``'s)."""
         return _Initializer(_spec("uniform", {"low": low, "high": high}, params))
 
     @staticmethod
     def gaussian(mean=0.0, std=1.0, **params):
+        """Normal draws ``mean + std * N(0, 1)``, as JAX's ``normal`` (options as
+        ``constant``'s)."""
         return _Initializer(_spec("gaussian", {"mean": mean, "std": std}, params))
 
     @staticmethod
     def log_gaussian(sigma=1.0, **params):
+        """Log-normal draws ``exp(sigma * N(0, 1))`` (options as ``constant``'s)."""
         return _Initializer(_spec("log_gaussian", {"sigma": sigma}, params))
 
     @staticmethod
     def fan_in_uniform(**params):
+        """Uniform draws in ``[-1/sqrt(fan_in), 1/sqrt(fan_in))``; ``fan_in`` is
+        ``shape[1]``, as ngclearn's code takes it (options as ``constant``'s)."""
         return _Initializer(_spec("fan_in_uniform", {}, params))
 
     @staticmethod
     def fan_in_gaussian(**params):
+        """Normal draws with standard deviation ``1/sqrt(fan_in)``; ``fan_in`` is
+        ``shape[0]``, as ngclearn's code takes it (options as ``constant``'s)."""
         return _Initializer(_spec("fan_in_gaussian", {}, params))

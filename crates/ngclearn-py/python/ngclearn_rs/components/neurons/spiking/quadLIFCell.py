@@ -14,6 +14,7 @@ class QuadLIFCell(Component):
 
     _class = "QuadLIFCell"
     _keywords = {"advance_state": ("dt", "t"), "reset": ()}
+    _ngclearn_fixed = {"conduct_leak": 1.0}  # ngclearn's QuadLIFCell hands LIFCell g_L = 1
 
     def __init__(self, name, n_units, tau_m, resist_m=1., thr=-52., v_rest=-65., v_reset=-60., v_scale=-41.6,
                  critical_v=1., tau_theta=1e7, theta_plus=0.05, refract_time=5., one_spike=False,

@@ -15,6 +15,7 @@ class SLIFCell(Component):
 
     _class = "SLIFCell"
     _keywords = {"advance_state": ("t", "dt"), "reset": ()}
+    _ngclearn_fixed = {"v_min": -3.0}  # ngclearn's SLIFCell keeps this constant floor
 
     def __init__(self, name, n_units, tau_m, resist_m, thr, resist_inh=0., thr_persist=False, thr_gain=0.0,
                  thr_leak=0.0, rho_b=0., refract_time=0., sticky_spikes=False, thr_jitter=0.05, batch_size=1,
