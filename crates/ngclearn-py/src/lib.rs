@@ -685,8 +685,23 @@ fn uniform<'py>(py: Python<'py>, key: (u32, u32), n: usize) -> PyResult<Bound<'p
     Ok(PyArray1::from_vec(py, out))
 }
 
+/// The engine's warnings (a saved state holding NaN, a parameter ngclearn's semantics
+/// override) as Python `UserWarning`s, subject to the caller's warning filters. The
+/// engine says them on the thread that called it, which holds the GIL or released it
+/// for the call; either way `attach` takes it.
+fn warn_in_python(message: &str) {
+    Python::attach(|py| {
+        let text = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();
+        let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+        // Under a filter that turns warnings into errors there is nowhere to raise it
+        // from here; the warning is then dropped rather than left pending.
+        let _ = PyErr::warn(py, category.as_any(), &text, 1);
+    });
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    ngclearn::warning::set_handler(Some(Box::new(warn_in_python)));
     m.add_class::<Circuit>()?;
     m.add_class::<PyState>()?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
