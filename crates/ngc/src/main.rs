@@ -136,23 +136,68 @@ fn usage_error(e: clap::Error) -> ExitCode {
             }
         }
         _ => {
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ")
-                .to_string();
-            // clap's later lines that help: the accepted values, a tip.
-            let tip: String = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| l.starts_with("[possible values:") || l.starts_with("tip:"))
-                .map(|t| format!(" ({})", t.trim_matches(['[', ']'])))
-                .collect();
-            eprintln!("ngc: {first}{tip}; see `ngc --help`");
+            eprintln!("ngc: {}", usage_line(&e.to_string()));
             ExitCode::from(1)
         }
+    }
+}
+
+/// clap's error text as one line: its message (with the items it lists below a
+/// trailing colon, such as the missing arguments), the accepted values or a tip, the
+/// usage of the (sub)command and where to read more.
+fn usage_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim_end);
+    let first = lines
+        .by_ref()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let rest: Vec<&str> = lines.collect();
+    let mut message = first;
+    if message.ends_with(':') {
+        // clap lists the items on the indented lines that follow, up to a blank line.
+        let items: Vec<&str> = rest
+            .iter()
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| l.trim())
+            .collect();
+        if !items.is_empty() {
+            message = format!("{} {}", message, items.join(", "));
+        }
+    }
+    // clap's later lines that help: the accepted values, a tip.
+    for t in rest.iter().map(|l| l.trim()) {
+        if t.starts_with("[possible values:") || t.starts_with("tip:") {
+            message += &format!(" ({})", t.trim_matches(['[', ']']));
+        }
+    }
+    let usage = rest
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(str::trim);
+    // `ngc help --help` for an error in `ngc help ...`.
+    let command: Vec<&str> = usage
+        .map(|u| {
+            u.split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect()
+        })
+        .unwrap_or_default();
+    // (Without a usage line, the subcommand as typed.)
+    let command = if command.is_empty() {
+        match std::env::args().nth(1) {
+            Some(c) if ["run", "plot", "probe", "list", "help"].contains(&c.as_str()) => {
+                format!("ngc {c}")
+            }
+            _ => "ngc".to_string(),
+        }
+    } else {
+        command.join(" ")
+    };
+    match usage {
+        Some(u) => format!("{message}; usage: {u} (see `{command} --help`)"),
+        None => format!("{message}; see `{command} --help`"),
     }
 }
 

@@ -47,3 +47,29 @@ fn unknown_class_fails_with_one_line_naming_it() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_missing_argument_is_named_with_the_usage() {
+    for (args, missing, usage) in [
+        (
+            &["help"][..],
+            "<CLASS>",
+            "usage: ngc help <CLASS> (see `ngc help --help`)",
+        ),
+        (
+            &["plot"][..],
+            "<FILES>...",
+            "usage: ngc plot <FILES>... (see `ngc plot --help`)",
+        ),
+    ] {
+        let out = ngc(args);
+        assert_eq!(out.status.code(), Some(1), "ngc {args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(
+            err.contains(&format!("not provided: {missing};")) && err.contains(usage),
+            "{err}"
+        );
+        assert!(!err.contains(":;"), "{err}");
+    }
+}
