@@ -4,6 +4,7 @@ mod plot;
 mod probe;
 mod run;
 mod signals;
+mod suggest;
 
 use clap::{Parser, Subcommand};
 use ngclearn::core::class::Registry;
@@ -285,11 +286,32 @@ fn dispatch(cmd: Command) -> Result<(), String> {
         Command::Help { class, json } => match Registry::builtin().get(&class) {
             Some(c) if json => emit(&format!("{}\n", c.schema.to_json())),
             Some(c) => emit(&c.schema.help_text()),
-            None => Err(format!(
-                "unknown class or topic `{class}`; known classes: {} (topics: initializers, model-file)",
-                Registry::builtin().names()
-            )),
+            None => Err(unknown_class(&class)),
         },
+    }
+}
+
+/// The topics `ngc help` knows besides the classes.
+const TOPICS: [&str; 5] = [
+    "initializers",
+    "initialisers",
+    "DistributionGenerator",
+    "weight_init",
+    "model-file",
+];
+
+/// `ngc help NAME` for a name that is no class or topic: the nearest one, or them all.
+fn unknown_class(name: &str) -> String {
+    let registry = Registry::builtin();
+    let names: Vec<&str> = registry.classes().map(|c| c.name()).chain(TOPICS).collect();
+    match suggest::nearest(name, names) {
+        Some(near) => format!(
+            "unknown class or topic `{name}`; did you mean `{near}`? (`ngc list` lists the classes)"
+        ),
+        None => format!(
+            "unknown class or topic `{name}`; known classes: {} (topics: initializers, model-file)",
+            registry.names()
+        ),
     }
 }
 

@@ -85,7 +85,21 @@ pub enum Random {
 pub type CliResult<T> = Result<T, String>;
 
 fn lib(e: ngclearn::Error) -> String {
-    e.to_string()
+    match &e {
+        // A class name with a typo: the nearest class rather than the whole list.
+        ngclearn::Error::UnknownClass {
+            path,
+            field,
+            module_path,
+            supported,
+        } => match crate::suggest::nearest(module_path, supported.split(", ")) {
+            Some(near) => format!(
+                "{path}: `{field}`: unknown class `{module_path}`; did you mean `{near}`? (`ngc list` lists the classes)"
+            ),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    }
 }
 
 /// Loads MODEL: an ngclearn model directory, or a model file (`.toml`).

@@ -73,3 +73,41 @@ fn a_missing_argument_is_named_with_the_usage() {
         assert!(!err.contains(":;"), "{err}");
     }
 }
+
+#[test]
+fn a_class_name_with_a_typo_suggests_the_nearest() {
+    for (typed, meant) in [("LIFcell", "LIFCell"), ("AlphaSynpase", "AlphaSynapse")] {
+        let out = ngc(&["help", typed]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains(&format!("`{typed}`; did you mean `{meant}`?")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_model_file_class_with_a_typo_suggests_the_nearest() {
+    let dir = common::scratch("class_typo");
+    let model = dir.join("m.toml");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/models/ei_alpha.toml"),
+    )
+    .unwrap()
+    .replacen("class = \"PoissonCell\"", "class = \"PoisonCell\"", 1);
+    std::fs::write(&model, text).unwrap();
+    let out = dir.join("out");
+    common::fails(
+        &[
+            "run",
+            model.to_str().unwrap(),
+            "--steps",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &["`PoisonCell`; did you mean `PoissonCell`?"],
+    );
+}
