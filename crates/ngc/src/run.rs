@@ -465,8 +465,14 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         indicatif::ProgressBar::new(a.steps as u64)
     };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps {per_sec} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps {rate} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}", steps_per_sec(s.per_sec()));
+                },
+            ),
     );
     let start = Instant::now();
     sim.run(&mut m, a.steps, |m, k| {
@@ -864,6 +870,31 @@ fn check_disk_budget(a: &RunArgs, targets: &[Target]) -> CliResult<()> {
     }
 }
 
+/// A rate of steps to three significant digits: `950 steps/s`, `32.3k steps/s`,
+/// `1.59M steps/s`.
+fn steps_per_sec(rate: f64) -> String {
+    if !rate.is_finite() || rate <= 0.0 {
+        return "- steps/s".into();
+    }
+    let (v, unit) = [(1e9, "G"), (1e6, "M"), (1e3, "k")]
+        .into_iter()
+        .find(|&(scale, _)| rate >= scale * 0.9995)
+        .map_or((rate, ""), |(scale, unit)| (rate / scale, unit));
+    let digits = if v >= 99.95 {
+        0
+    } else if v >= 9.995 {
+        1
+    } else {
+        2
+    };
+    let digits = if unit.is_empty() {
+        digits.min(1)
+    } else {
+        digits
+    };
+    format!("{v:.digits$}{unit} steps/s")
+}
+
 fn human_bytes(b: u128) -> String {
     let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"];
     let mut v = b as f64;
@@ -903,14 +934,14 @@ impl RunReport {
     pub fn summary(&self) -> String {
         let sim_ms = self.steps as f64 * self.dt as f64;
         let mut s = format!(
-            "ngc run: model {} process {}\n  {} steps x {} ms = {:.1} ms simulated in {:.3} s wall ({:.0} steps/s)\n",
+            "ngc run: model {} process {}\n  {} steps x {} ms = {:.1} ms simulated in {:.3} s wall ({})\n",
             self.model,
             self.process,
             self.steps,
             self.dt,
             sim_ms,
             self.wall,
-            self.steps as f64 / self.wall.max(1e-9)
+            steps_per_sec(self.steps as f64 / self.wall.max(1e-9))
         );
         if self.ranks > 1 {
             s.push_str(&format!(
@@ -958,5 +989,21 @@ impl RunReport {
             s += &format!("  wrote {}\n", w.display());
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::steps_per_sec;
+
+    #[test]
+    fn step_rates_read_as_three_digits_with_a_unit() {
+        assert_eq!(steps_per_sec(1_589_996.877_8), "1.59M steps/s");
+        assert_eq!(steps_per_sec(322_929.0), "323k steps/s");
+        assert_eq!(steps_per_sec(32_290.0), "32.3k steps/s");
+        assert_eq!(steps_per_sec(999_999.0), "1.00M steps/s");
+        assert_eq!(steps_per_sec(950.4), "950 steps/s");
+        assert_eq!(steps_per_sec(42.25), "42.2 steps/s");
+        assert_eq!(steps_per_sec(0.0), "- steps/s");
     }
 }
