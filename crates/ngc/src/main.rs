@@ -32,7 +32,7 @@ enum Command {
     /// -> one LIF cell, 1 s at 0.1 ms), which also writes its figures.
     ///
     /// Step k (0-based) runs the process once with t = T0 + k*DT. Before step k each fed
-    /// compartment is set to FILE[k] (float32 .npy of shape (N, batch, units)); after step
+    /// compartment is set to row k of FILE (float32 .npy of shape (N, batch, units)); after step
     /// k each recorded compartment is appended to OUT/COMP.FIELD.npy (float32, (N, batch,
     /// units)). --record-spikes writes OUT/COMP.FIELD.spikes.npy: int32 rows (step, unit),
     /// or (step, row, unit) for batches of more than one row; beside each recording,

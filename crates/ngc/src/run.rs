@@ -1,7 +1,7 @@
 //! `ngc run`: step a model, feeding and recording compartments.
 //!
 //! Contract (see `ngc run --help`): step k (0-based) runs the process once with
-//! t = T0 + k·DT. Before step k each fed compartment is set to FILE[k]; after step k
+//! t = T0 + k·DT. Before step k each fed compartment is set to row k of FILE; after step k
 //! each recorded compartment is appended. Recordings are `OUT/COMP.FIELD.npy`, float32,
 //! shape (N, batch, units); spike events are `OUT/COMP.FIELD.spikes.npy`, int32 rows
 //! (step, unit), or (step, row, unit) when the batch has more than one row.
@@ -38,7 +38,7 @@ pub struct RunArgs {
     /// Run the reset process (reset_proc, else the only all-reset process) first.
     #[arg(long)]
     pub reset: bool,
-    /// COMP:FIELD=FILE.npy: set the compartment to FILE[k] before step k.
+    /// COMP:FIELD=FILE.npy: set the compartment to row k of FILE before step k.
     #[arg(long = "feed", value_name = "COMP:FIELD=FILE")]
     pub feeds: Vec<String>,
     /// COMP:FIELD: record the compartment after every step.
