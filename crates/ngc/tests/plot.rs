@@ -391,3 +391,98 @@ fn spike_rasters_stream_and_a_single_unit_has_a_clean_axis() {
     assert!(p.join("stacked.png").is_file() && p.join("pre.s.png").is_file());
     let _ = std::fs::remove_dir_all(d);
 }
+
+/// Each `<text>` of an SVG: (y of the baseline, font size, anchor, bold, text).
+fn svg_texts(svg: &str) -> Vec<(f64, f64, String, bool, String)> {
+    let attr = |t: &str, name: &str| -> Option<String> {
+        let i = t.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(t[i..].split('"').next()?.to_string())
+    };
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let head = t.split('>').next()?;
+            let text = t.split('>').nth(1)?.split('<').next()?.to_string();
+            Some((
+                attr(head, "y")?.parse().ok()?,
+                attr(head, "font-size")?.parse().ok()?,
+                attr(head, "text-anchor").unwrap_or_default(),
+                head.contains("bold"),
+                text,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn raster_ticks_are_whole_distinct_cell_numbers() {
+    let d = scratch("raster_ticks");
+    let p = d.join("p");
+    for cells in [2, 3, 5, 7] {
+        let f = d.join(format!("c{cells}.s.spikes.npy"));
+        let ev: Vec<i32> = (0..40).flat_map(|i| [i * 3, i % cells]).collect();
+        npy(&f, "<i4", &[40, 2], &i32s(ev));
+        succeeds(&["plot", s(&f), "--out", s(&p), "--format", "svg"]);
+        let svg = std::fs::read_to_string(p.join(format!("c{cells}.s.svg"))).unwrap();
+        // The y axis's labels are right-aligned against it.
+        let labels: Vec<String> = svg_texts(&svg)
+            .into_iter()
+            .filter(|t| t.2 == "end")
+            .map(|t| t.4)
+            .collect();
+        let mut numbers: Vec<i32> = labels
+            .iter()
+            .map(|l| {
+                l.parse()
+                    .unwrap_or_else(|_| panic!("tick `{l}` in {labels:?}"))
+            })
+            .collect();
+        let n = numbers.len();
+        numbers.dedup();
+        assert_eq!(numbers.len(), n, "{cells} cells: repeated ticks {labels:?}");
+        assert!(
+            numbers.contains(&0) && numbers.iter().all(|&u| (0..cells).contains(&u)),
+            "{cells} cells: {labels:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn a_tick_at_the_top_of_the_axis_stays_clear_of_the_title() {
+    let d = scratch("title_gap");
+    // From -6 to 94: padded by 6%, the axis ends at 100, a tick.
+    let f = d.join("post.x.npy");
+    npy(
+        &f,
+        "<f4",
+        &[101, 1, 1],
+        &f32s((0..101).map(|k| k as f32 - 6.0)),
+    );
+    let p = d.join("p");
+    let default = d.join("default");
+    succeeds(&["plot", s(&f), "--out", s(&p), "--format", "svg"]);
+    succeeds(&["run", "--out", s(&default), "--format", "svg"]);
+    let top = svg_texts(&std::fs::read_to_string(p.join("post.x.svg")).unwrap());
+    assert!(top.iter().any(|t| t.4 == "100"), "no tick at the top");
+    for svg in [p.join("post.x.svg"), default.join("ei_circuit.svg")] {
+        let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
+        let titles: Vec<_> = texts.iter().filter(|t| t.3 && t.2 == "start").collect();
+        assert!(!titles.is_empty());
+        for t in texts.iter().filter(|t| t.2 == "end") {
+            // Digits rise about 0.73 em above the baseline; descenders reach 0.24 em.
+            let top = t.0 - 0.73 * t.1;
+            for h in titles.iter().filter(|h| h.0 < t.0) {
+                let bottom = h.0 + 0.24 * h.1;
+                assert!(
+                    top >= bottom,
+                    "{}: tick `{}` (top {top:.1}) reaches into the title `{}` (bottom {bottom:.1})",
+                    svg.display(),
+                    t.4,
+                    h.4
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
