@@ -5,6 +5,7 @@ mod probe;
 mod run;
 mod signals;
 mod suggest;
+mod threshold;
 
 use clap::{Parser, Subcommand};
 use ngclearn::core::class::Registry;

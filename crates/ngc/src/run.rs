@@ -7,7 +7,9 @@
 //! (step, unit), or (step, row, unit) when the batch has more than one row.
 
 use crate::plot;
+use crate::plot::sidecar::Sidecar;
 use crate::signals;
+use crate::threshold::Threshold;
 use ngclearn::core::sim::{CounterId, FeedSource, Flow, Recorded, Recording, Simulation, Sink};
 use ngclearn::io::model_file::{KeySeed, SeedOrigin};
 use ngclearn::io::npy::{remove_stale_parts, Dtype, NpyRows, NpyStream};
@@ -151,14 +153,60 @@ struct Desc {
     path: String,
     class: &'static str,
     shape: (usize, usize),
+    /// Whether its class declares it as holding spikes (0 or 1).
+    spikes: bool,
+    /// A cell's `v`: where it spikes.
+    threshold: Option<Threshold>,
 }
 
 fn describe(m: &Model, r: CompartmentRef) -> ngclearn::Result<Desc> {
+    let path = m.path_of(r)?;
+    let c = m.component_of(r)?;
+    let field = path.split_once(':').map_or("", |(_, f)| f);
     Ok(Desc {
-        path: m.path_of(r)?,
-        class: m.component_of(r)?.schema().class,
+        class: c.schema().class,
         shape: m.shape_of(r)?,
+        spikes: c
+            .schema()
+            .compartments
+            .iter()
+            .any(|i| i.name == field && i.spikes),
+        threshold: if field == "v" {
+            crate::threshold::of(c)
+        } else {
+            None
+        },
+        path,
     })
+}
+
+impl Desc {
+    /// What `ngc plot` reads of a recording of it (its sidecar).
+    fn sidecar(&self, kind: &str, time: &TimeAxis) -> Sidecar {
+        let (component, field) = self
+            .path
+            .split_once(':')
+            .unwrap_or((self.path.as_str(), ""));
+        Sidecar {
+            component: Some(component.to_string()),
+            class: Some(self.class.to_string()),
+            field: Some(field.to_string()),
+            kind: Some(kind.to_string()),
+            dt: shortest(time.dt),
+            t0: Some(shortest(time.t0)),
+            steps: Some(time.steps),
+            shape: Some(vec![self.shape.0, self.shape.1]),
+            time_unit: Some("ms".into()),
+            threshold: self.threshold.as_ref().map(|t| match t {
+                Threshold::Fixed(v) => *v,
+                Threshold::Adapts { base, .. } => *base,
+            }),
+            threshold_adapts: match &self.threshold {
+                Some(Threshold::Adapts { why, record, .. }) => Some(format!("{why}; {record}")),
+                _ => None,
+            },
+        }
+    }
 }
 
 fn split_feed(spec: &str) -> CliResult<(&str, &str)> {
@@ -459,6 +507,34 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         None
     };
 
+    let time = TimeAxis {
+        dt: a.dt,
+        t0,
+        steps: a.steps,
+    };
+    // --record-spikes on a compartment its class does not declare as spikes: the first
+    // value other than 0 and 1 seen, if any (step, value), warned of after the run.
+    let mut not_spikes: Vec<NotSpikes> = Vec::new();
+    if root {
+        for (n, t) in targets.iter().enumerate() {
+            if t.events && !t.desc.spikes {
+                let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
+                not_spikes.push((n, r, None));
+            }
+        }
+    }
+    let mut scratch = vec![
+        0.0f32;
+        not_spikes
+            .iter()
+            .map(|&(n, ..)| {
+                let (b, u) = targets[n].desc.shape;
+                b * u
+            })
+            .max()
+            .unwrap_or(0)
+    ];
+
     let bar = if a.quiet || a.steps < 20_000 || !root {
         indicatif::ProgressBar::hidden()
     } else {
@@ -490,6 +566,23 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         if let Some(tr) = default_trace.as_mut() {
             tr.push(m, k)?;
         }
+        for (_, r, seen) in not_spikes.iter_mut().filter(|(_, _, seen)| seen.is_none()) {
+            let values: &[f32] = match m.view(*r)? {
+                Some(v) => {
+                    *seen = v.iter().find(|&&x| x != 0.0 && x != 1.0).map(|&x| (k, x));
+                    continue;
+                }
+                None => {
+                    let (b, u) = m.shape_of(*r)?;
+                    m.read_into(*r, &mut scratch[..b * u])?;
+                    &scratch[..b * u]
+                }
+            };
+            *seen = values
+                .iter()
+                .find(|&&x| x != 0.0 && x != 1.0)
+                .map(|&x| (k, x));
+        }
         if k % 1024 == 0 {
             bar.set_position(k as u64);
         }
@@ -514,11 +607,6 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     // Every output is first written beside its destination under a hidden name; only
     // when all are ready are they moved into place (the saved model first), so a
     // failure or a signal before that leaves the older outputs as they were.
-    let time = TimeAxis {
-        dt: a.dt,
-        t0,
-        steps: a.steps,
-    };
     let mut pending: Vec<PendingFile> = Vec::new();
     for ((n, npy), out) in recorded.into_iter().zip(sim.finish().map_err(lib)?) {
         let t = &targets[n];
@@ -545,6 +633,16 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         Some(tr) => tr.plot(&a.out, t0, a.dt, &a.figure)?,
         None => Vec::new(),
     };
+    // (Said before the summary, once per compartment.)
+    for (n, _, seen) in &not_spikes {
+        if let Some((k, x)) = seen {
+            eprintln!(
+                "ngc: warning: --record-spikes {}: not spikes (its value at step {k} is {x}, not 0 or 1); {} lists where it was not 0",
+                targets[*n].desc.path,
+                file_of(&targets[*n]).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()
+            );
+        }
+    }
     if let Some(sig) = signals::received() {
         return Err(format!(
             "{}: interrupted by {} after the last step; no output written",
@@ -662,6 +760,11 @@ fn peak_rss_kb() -> u64 {
 fn peak_rss_kb() -> u64 {
     0
 }
+
+/// A compartment recorded with --record-spikes that its class does not declare as
+/// spikes: the index of its target, the compartment, and the first value seen other
+/// than 0 and 1 (step, value), if any.
+type NotSpikes = (usize, CompartmentRef, Option<(usize, f32)>);
 
 /// A recorded compartment.
 struct Target {
@@ -793,6 +896,13 @@ fn sidecar(d: &Desc, kind: &str, time: &TimeAxis, npy: &Path) -> CliResult<Pendi
         "time_unit": "ms",
         "shape": [b, u],
     });
+    let own = d.sidecar(kind, time);
+    if let Some(t) = own.threshold {
+        meta["threshold"] = serde_json::json!(t);
+    }
+    if let Some(why) = own.threshold_adapts {
+        meta["threshold_adapts"] = serde_json::json!(why);
+    }
     if kind == "spikes" {
         meta["columns"] = if b > 1 {
             serde_json::json!(["step", "row", "unit"])

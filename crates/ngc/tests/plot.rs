@@ -486,3 +486,113 @@ fn a_tick_at_the_top_of_the_axis_stays_clear_of_the_title() {
     }
     let _ = std::fs::remove_dir_all(d);
 }
+
+/// The tutorial's model file, with its LIF cell's threshold adapting when `adapts`.
+fn ei_model(dir: &Path, adapts: bool) -> PathBuf {
+    let mut text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/models/ei_alpha.toml"),
+    )
+    .unwrap();
+    if adapts {
+        text = text
+            .replace("tau_theta = 0.0", "tau_theta = 500.0")
+            .replace("theta_plus = 0.0", "theta_plus = 1.0");
+    }
+    let p = dir.join(if adapts { "adapts.toml" } else { "ei.toml" });
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn a_threshold_that_adapts_is_not_drawn_as_fixed_and_a_given_one_is_warned_of() {
+    let d = scratch("adapts");
+    let model = ei_model(&d, true);
+    let out = d.join("out");
+    succeeds(&[
+        "run",
+        s(&model),
+        "--steps",
+        "2000",
+        "--record",
+        "post_exc:v",
+        "--out",
+        s(&out),
+    ]);
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("post_exc.v.json")).unwrap())
+            .unwrap();
+    assert_eq!(sidecar["threshold"], -55.0);
+    assert!(sidecar["threshold_adapts"]
+        .as_str()
+        .is_some_and(|w| w.contains("tau_theta = 500") && w.contains("thr_theta")));
+    // Drawn from its sidecar: no line at a value where it does not spike.
+    let p0 = d.join("p0");
+    let o = succeeds(&[
+        "plot",
+        s(&out.join("post_exc.v.npy")),
+        "--out",
+        s(&p0),
+        "--format",
+        "svg",
+    ]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = std::fs::read_to_string(p0.join("post_exc.v.svg")).unwrap();
+    assert!(
+        !v.contains("threshold ("),
+        "a fixed line on an adapting threshold"
+    );
+    assert!(v.contains("its threshold adapts"));
+    // Asked for with --threshold: drawn as the base value, and warned of on stderr.
+    let p = d.join("p");
+    let o = succeeds(&[
+        "plot",
+        s(&out.join("post_exc.v.npy")),
+        "--threshold",
+        "-55",
+        "--out",
+        s(&p),
+        "--format",
+        "svg",
+    ]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("warning") && err.contains("post_exc:v") && err.contains("adapts"),
+        "{err}"
+    );
+    let v = std::fs::read_to_string(p.join("post_exc.v.svg")).unwrap();
+    assert!(v.contains("base threshold (\u{2212}55 mV)"));
+    // A fixed threshold draws no warning.
+    let fixed = ei_model(&d, false);
+    let out2 = d.join("out2");
+    succeeds(&[
+        "run",
+        s(&fixed),
+        "--steps",
+        "100",
+        "--record",
+        "post_exc:v",
+        "--out",
+        s(&out2),
+    ]);
+    let o = succeeds(&[
+        "plot",
+        s(&out2.join("post_exc.v.npy")),
+        "--threshold",
+        "-55",
+        "--out",
+        s(&p),
+        "--format",
+        "svg",
+    ]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(d);
+}

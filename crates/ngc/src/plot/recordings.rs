@@ -15,7 +15,7 @@
 use super::decimate::{Buckets, Envelope, SpikeBuckets, BUCKETS};
 use super::draw::{tick_label, Band, Panel, PanelKind, Raster, Series, Stack, Tick, Traces};
 use super::sidecar::Sidecar;
-use super::{axis_start, duration, time_unit, write_all, FigureArgs, PALETTE};
+use super::{axis_start, duration, prepare_all, time_unit, FigureArgs, PendingFile, PALETTE};
 use ngclearn::io::npy::{open_regular, read_header};
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -334,17 +334,33 @@ impl Recording {
                     })
                     .collect();
                 let mut title = self.name();
+                let adapts = self
+                    .meta
+                    .as_ref()
+                    .and_then(|m| m.threshold_adapts.as_deref())
+                    .filter(|_| field == "v");
+                if adapts.is_some() {
+                    title += " (its threshold adapts)";
+                }
                 if *batch > 1 {
                     title += &format!(" (batch row 0 of {batch})");
                 }
                 if envs.len() < *units {
                     title += &format!(" (units 0-{} of {units})", envs.len().saturating_sub(1));
                 }
-                let hline = threshold.filter(|_| field == "v").map(|t| {
+                // --threshold, else the cell's own when it is fixed; a line given for
+                // a threshold that adapts says it is the base value.
+                let own = self
+                    .meta
+                    .as_ref()
+                    .and_then(|m| m.threshold)
+                    .filter(|_| adapts.is_none());
+                let hline = threshold.or(own).filter(|_| field == "v").map(|t| {
                     (
                         t,
                         format!(
-                            "threshold ({}{})",
+                            "{}threshold ({}{})",
+                            if adapts.is_some() { "base " } else { "" },
                             tick_label(t, if t.fract() == 0.0 { 0 } else { 2 }),
                             unit.map(|u| format!(" {u}")).unwrap_or_default()
                         ),
@@ -449,12 +465,46 @@ pub fn plot_files(req: &PlotRequest) -> Result<PlotReport, String> {
         ));
         recs.push(rec);
     }
+    if let Some(t) = req.threshold {
+        for r in &recs {
+            let adapts = r.meta.as_ref().and_then(|m| m.threshold_adapts.as_deref());
+            if let (Some(why), "v", Data::Trace { .. }) = (adapts, r.field().as_str(), &r.data) {
+                notes.push(format!(
+                    "ngc plot: warning: --threshold {} is drawn on {}, but that cell's threshold adapts ({why}); the line is not where it spikes",
+                    plain(t),
+                    r.name()
+                ));
+            }
+        }
+    }
     for n in notes {
         eprintln!("{n}");
     }
+    std::fs::create_dir_all(req.out).map_err(|e| format!("{}: {e}", shown(req.out)))?;
+    let mut written = Vec::new();
+    for f in figures(recs, req.out, req.threshold, req.figure)? {
+        let dest = f.dest().to_path_buf();
+        f.commit().map_err(|e| e.to_string())?;
+        written.push(dest);
+    }
+    Ok(PlotReport { lines, written })
+}
+
+/// The figures of `recs` (one per recording and, for two or more, `stacked`), ready
+/// in `out` to be put in place.
+fn figures(
+    mut recs: Vec<Recording>,
+    out: &Path,
+    threshold: Option<f64>,
+    figure: &FigureArgs,
+) -> Result<Vec<PendingFile>, String> {
+    let req = Figures {
+        out,
+        threshold,
+        figure,
+    };
     // Rasters on top, then traces, each in the order given.
     recs.sort_by_key(|r| !matches!(r.data, Data::Spikes(_)));
-    std::fs::create_dir_all(req.out).map_err(|e| format!("{}: {e}", shown(req.out)))?;
     let n = recs.len();
     let page = req
         .figure
@@ -510,6 +560,12 @@ pub fn plot_files(req: &PlotRequest) -> Result<PlotReport, String> {
     if let Some(s) = &stacked {
         figures.push((req.out.join("stacked"), s, page));
     }
-    let written = write_all(&figures, &req.figure.format)?;
-    Ok(PlotReport { lines, written })
+    prepare_all(&figures, &req.figure.format)
+}
+
+/// Where and how [`figures`] draws.
+struct Figures<'a> {
+    out: &'a Path,
+    threshold: Option<f64>,
+    figure: &'a FigureArgs,
 }
