@@ -7,6 +7,7 @@
 //! (step, unit), or (step, row, unit) when the batch has more than one row.
 
 use crate::plot;
+use crate::plot::recordings::Live;
 use crate::plot::sidecar::Sidecar;
 use crate::signals;
 use crate::threshold::Threshold;
@@ -59,6 +60,13 @@ pub struct RunArgs {
     /// cost following the spikes).
     #[arg(long, value_enum, default_value_t = Random::Jax)]
     pub random: Random,
+    /// Draw figures of a model's run into OUT, as `ngc plot` draws recordings: a raster
+    /// of each --record-spikes compartment (with none, of every spiking population),
+    /// the traces of each --record compartment (a cell's `v` with its threshold), and
+    /// with two or more, `stacked` (rasters above traces). The default run always
+    /// draws its own figure.
+    #[arg(long, conflicts_with = "no_plots")]
+    pub plot: bool,
     /// Do not draw the default run's figures.
     #[arg(long)]
     pub no_plots: bool,
@@ -507,11 +515,48 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         None
     };
 
+    // --plot: what is recorded (or, with no spikes recorded, every spiking
+    // population), summarised as the run goes. Only rank 0 draws.
     let time = TimeAxis {
         dt: a.dt,
         t0,
         steps: a.steps,
     };
+    let mut live: Vec<Live> = Vec::new();
+    if a.plot && !default && root {
+        a.figure.check()?;
+        let stem = |path: &str| path.replacen(':', ".", 1);
+        for t in &targets {
+            let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
+            let (kind, suffix) = if t.events {
+                ("spikes", ".spikes")
+            } else {
+                ("trace", "")
+            };
+            live.push(Live::new(
+                r,
+                t.desc.sidecar(kind, &time),
+                format!("{}{suffix}", stem(&t.desc.path)),
+                a.steps,
+                8,
+            ));
+        }
+        // (Across MPI ranks only what is recorded is held whole on rank 0.)
+        if a.record_spikes.is_empty() && layout.is_none() {
+            for (_, path, _) in &populations {
+                let r = m.compartment(&whole_path(path)).map_err(lib)?;
+                let mut desc = describe(&m, r).map_err(lib)?;
+                desc.path = path.clone();
+                live.push(Live::new(
+                    r,
+                    desc.sidecar("spikes", &time),
+                    stem(path),
+                    a.steps,
+                    8,
+                ));
+            }
+        }
+    }
     // --record-spikes on a compartment its class does not declare as spikes: the first
     // value other than 0 and 1 seen, if any (step, value), warned of after the run.
     let mut not_spikes: Vec<NotSpikes> = Vec::new();
@@ -565,6 +610,9 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         }
         if let Some(tr) = default_trace.as_mut() {
             tr.push(m, k)?;
+        }
+        for l in &mut live {
+            l.push(m, k)?;
         }
         for (_, r, seen) in not_spikes.iter_mut().filter(|(_, _, seen)| seen.is_none()) {
             let values: &[f32] = match m.view(*r)? {
@@ -631,7 +679,7 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     };
     let figures = match default_trace {
         Some(tr) => tr.plot(&a.out, t0, a.dt, &a.figure)?,
-        None => Vec::new(),
+        None => plot::recordings::prepare_live(live, &a.out, &a.figure)?,
     };
     // (Said before the summary, once per compartment.)
     for (n, _, seen) in &not_spikes {

@@ -504,6 +504,90 @@ fn ei_model(dir: &Path, adapts: bool) -> PathBuf {
 }
 
 #[test]
+fn run_plot_draws_what_ngc_plot_draws_of_its_recordings() {
+    let d = scratch("run_plot");
+    let model = ei_model(&d, false);
+    let out = d.join("out");
+    let o = succeeds(&[
+        "run",
+        s(&model),
+        "--steps",
+        "2000",
+        "--record",
+        "post_exc:v",
+        "--record-spikes",
+        "pre_inh:outputs",
+        "--plot",
+        "--out",
+        s(&out),
+        "--format",
+        "svg",
+    ]);
+    let summary = String::from_utf8(o.stdout).unwrap();
+    for f in ["post_exc.v.svg", "pre_inh.outputs.svg", "stacked.svg"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+        assert!(
+            summary.contains(&format!("wrote {}", s(&out.join(f)))),
+            "{summary}"
+        );
+    }
+    // The cell's own (fixed) threshold is on its membrane potential.
+    let v = std::fs::read_to_string(out.join("post_exc.v.svg")).unwrap();
+    assert!(v.contains("threshold (\u{2212}55 mV)"), "no threshold line");
+    // ngc plot of the files draws the same figures, byte for byte.
+    let again = d.join("again");
+    succeeds(&[
+        "plot",
+        s(&out.join("pre_inh.outputs.spikes.npy")),
+        s(&out.join("post_exc.v.npy")),
+        "--out",
+        s(&again),
+        "--format",
+        "svg",
+    ]);
+    for f in ["post_exc.v.svg", "pre_inh.outputs.svg", "stacked.svg"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f} differs from ngc plot's"
+        );
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn run_plot_without_recordings_rasters_every_spiking_population() {
+    let d = scratch("run_plot_all");
+    let model = ei_model(&d, false);
+    let (plain, plotted) = (d.join("plain"), d.join("plotted"));
+    succeeds(&["run", s(&model), "--steps", "500", "--out", s(&plain)]);
+    // Without --plot a model's run draws nothing.
+    assert!(!plain.exists() || std::fs::read_dir(&plain).unwrap().next().is_none());
+    succeeds(&[
+        "run",
+        s(&model),
+        "--steps",
+        "500",
+        "--plot",
+        "--out",
+        s(&plotted),
+        "--format",
+        "svg",
+    ]);
+    for f in [
+        "pre_exc.outputs.svg",
+        "pre_inh.outputs.svg",
+        "post_exc.s.svg",
+        "stacked.svg",
+    ] {
+        assert!(plotted.join(f).is_file(), "{f} missing");
+    }
+    let stacked = std::fs::read_to_string(plotted.join("stacked.svg")).unwrap();
+    assert!(stacked.contains("pre_exc:outputs spikes") && stacked.contains("post_exc:s spikes"));
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
 fn a_threshold_that_adapts_is_not_drawn_as_fixed_and_a_given_one_is_warned_of() {
     let d = scratch("adapts");
     let model = ei_model(&d, true);

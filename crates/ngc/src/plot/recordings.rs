@@ -16,6 +16,7 @@ use super::decimate::{Buckets, Envelope, SpikeBuckets, BUCKETS};
 use super::draw::{tick_label, Band, Panel, PanelKind, Raster, Series, Stack, Tick, Traces};
 use super::sidecar::Sidecar;
 use super::{axis_start, duration, prepare_all, time_unit, FigureArgs, PendingFile, PALETTE};
+use ngclearn::core::context::{CompartmentRef, Model};
 use ngclearn::io::npy::{open_regular, read_header};
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -568,4 +569,114 @@ struct Figures<'a> {
     out: &'a Path,
     threshold: Option<f64>,
     figure: &'a FigureArgs,
+}
+
+/// A compartment drawn as `ngc run --plot` goes: summarised step by step into the
+/// buckets `ngc plot` reads its file into, so that the figures are those `ngc plot`
+/// draws of the recording (and a compartment not written to a file can be drawn too).
+pub struct Live {
+    rec: Recording,
+    source: CompartmentRef,
+    cells: usize,
+    buf: Vec<f32>,
+}
+
+impl Live {
+    /// Follows `source`, described by `meta` (its kind, shape and time axis), for
+    /// `steps` steps; `stem` names its figure (`COMP.FIELD` or `COMP.FIELD.spikes`).
+    pub fn new(
+        source: CompartmentRef,
+        meta: Sidecar,
+        stem: String,
+        steps: usize,
+        max_units: usize,
+    ) -> Live {
+        let (batch, units) = match meta.shape.as_deref() {
+            Some(&[b, u]) => (b, u),
+            _ => (1, 1),
+        };
+        let buckets = Buckets::new(steps, BUCKETS);
+        let data = if meta.kind.as_deref() == Some("spikes") {
+            Data::Spikes(SpikeBuckets::new(buckets, batch * units))
+        } else {
+            let drawn = units.min(max_units).min(MAX_TRACE_UNITS);
+            Data::Trace {
+                envs: (0..drawn).map(|_| Envelope::new(buckets)).collect(),
+                units,
+                batch,
+            }
+        };
+        let dt = meta.dt_ms();
+        Live {
+            rec: Recording {
+                file: PathBuf::from(format!("{stem}.npy")),
+                stem,
+                t0: meta.t0_ms().unwrap_or(dt),
+                dt,
+                meta: Some(meta),
+                buckets,
+                data,
+            },
+            source,
+            cells: batch * units,
+            buf: vec![0.0; batch * units],
+        }
+    }
+
+    /// Takes in step `k` (batch row 0 of a trace; every cell of a raster).
+    pub fn push(&mut self, m: &mut Model, k: usize) -> ngclearn::Result<()> {
+        match &mut self.rec.data {
+            Data::Spikes(sb) => {
+                // Encoders and LIF cells list their spikes: no need to look at every cell.
+                if let Some(list) = m.nonzero(self.source)? {
+                    for &i in list {
+                        sb.push(k, i as usize);
+                    }
+                } else {
+                    m.read_into(self.source, &mut self.buf[..self.cells])?;
+                    for (i, &x) in self.buf.iter().enumerate() {
+                        if x != 0.0 {
+                            sb.push(k, i);
+                        }
+                    }
+                }
+            }
+            Data::Trace { envs, .. } => {
+                let row: &[f32] = match m.view(self.source)? {
+                    Some(a) => {
+                        for (e, &x) in envs.iter_mut().zip(a.iter()) {
+                            e.push(k, x);
+                        }
+                        return Ok(());
+                    }
+                    None => {
+                        m.read_into(self.source, &mut self.buf[..self.cells])?;
+                        &self.buf
+                    }
+                };
+                for (e, &x) in envs.iter_mut().zip(row) {
+                    e.push(k, x);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The figures of `lives` into `out` (as `ngc plot` of their files would draw them),
+/// ready to be put in place with the run's other outputs.
+pub fn prepare_live(
+    lives: Vec<Live>,
+    out: &Path,
+    figure: &FigureArgs,
+) -> Result<Vec<PendingFile>, String> {
+    if lives.is_empty() {
+        return Ok(Vec::new());
+    }
+    figures(
+        lives.into_iter().map(|l| l.rec).collect(),
+        out,
+        None,
+        figure,
+    )
 }
