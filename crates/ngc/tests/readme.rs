@@ -1,4 +1,5 @@
-//! The README's own commands: what they write into the checkout is ignored by git.
+//! The README's own commands: what they write into the checkout is ignored by git, and
+//! running an example builds the library, not its benchmarks and property tests.
 
 use std::path::Path;
 use std::process::Command;
@@ -63,5 +64,44 @@ fn what_the_readme_and_examples_write_is_ignored() {
             o.status.success(),
             "{d}/ is not in .gitignore (of {dirs:?})"
         );
+    }
+}
+
+#[test]
+fn the_examples_do_not_build_the_librarys_dev_dependencies() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let in_checkout = Command::new("git")
+        .current_dir(&root)
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !in_checkout {
+        return;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let tree = |package: &str| {
+        let o = Command::new(&cargo)
+            .current_dir(&root)
+            .args(["tree", "--offline", "-p", package, "-e", "normal,build,dev"])
+            .args(["--prefix", "none", "-f", "{p}"])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "cargo tree -p {package}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    // What `cargo run --example ei_circuit` builds: the examples' package and what it
+    // needs, dev-dependencies included (cargo builds those for examples).
+    let examples = tree("ngclearn-examples");
+    assert!(examples.contains("ngclearn v"), "{examples}");
+    for dev in ["criterion", "proptest"] {
+        assert!(
+            tree("ngclearn").contains(dev),
+            "the library no longer uses {dev}"
+        );
+        assert!(!examples.contains(dev), "the examples build {dev}");
     }
 }
