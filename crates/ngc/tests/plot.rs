@@ -680,3 +680,43 @@ fn a_threshold_that_adapts_is_not_drawn_as_fixed_and_a_given_one_is_warned_of() 
     );
     let _ = std::fs::remove_dir_all(d);
 }
+
+#[test]
+fn an_adapting_threshold_is_drawn_where_it_is_when_its_offset_is_recorded() {
+    let d = scratch("moving_threshold");
+    let model = ei_model(&d, true);
+    let out = d.join("out");
+    succeeds(&[
+        "run",
+        s(&model),
+        "--steps",
+        "2000",
+        "--record",
+        "post_exc:v",
+        "--record",
+        "post_exc:thr_theta",
+        "--plot",
+        "--out",
+        s(&out),
+        "--format",
+        "svg",
+    ]);
+    let v = std::fs::read_to_string(out.join("post_exc.v.svg")).unwrap();
+    assert!(
+        v.contains("threshold (thr + thr_theta)"),
+        "no moving threshold"
+    );
+    // Without the offset, no such line.
+    let alone = d.join("alone");
+    succeeds(&[
+        "plot",
+        s(&out.join("post_exc.v.npy")),
+        "--out",
+        s(&alone),
+        "--format",
+        "svg",
+    ]);
+    let v = std::fs::read_to_string(alone.join("post_exc.v.svg")).unwrap();
+    assert!(!v.contains("thr + thr_theta"));
+    let _ = std::fs::remove_dir_all(d);
+}

@@ -529,7 +529,11 @@ fn figures(
                 if matches!(r.data, Data::Spikes(_)) {
                     raster_index += 1;
                 }
-                r.panel(i, req.threshold, div)
+                let mut panel = r.panel(i, req.threshold, div);
+                if let PanelKind::Traces(t) = &mut panel.kind {
+                    t.series.extend(moving_threshold(r, &recs, div));
+                }
+                panel
             })
             .collect();
         Stack {
@@ -563,6 +567,60 @@ fn figures(
     }
     prepare_all(&figures, &req.figure.format)
 }
+
+/// The threshold over time of a cell's `v` whose threshold adapts, when the offset
+/// that moves it is among the recordings (`LIFCell` and `QuadLIFCell`: `thr +
+/// thr_theta`): a grey line per unit drawn of both.
+fn moving_threshold(v: &Recording, recs: &[Recording], div: f64) -> Vec<Series> {
+    let Some(meta) = v.meta.as_ref() else {
+        return Vec::new();
+    };
+    let (Some(thr), Some(_), Some(component), "v") = (
+        meta.threshold,
+        meta.threshold_adapts.as_ref(),
+        meta.component.as_deref(),
+        v.field().as_str(),
+    ) else {
+        return Vec::new();
+    };
+    if !matches!(meta.class.as_deref(), Some("LIFCell" | "QuadLIFCell")) {
+        return Vec::new();
+    }
+    let Data::Trace { envs: drawn, .. } = &v.data else {
+        return Vec::new();
+    };
+    let Some((theta, offsets)) = recs.iter().find_map(|r| match &r.data {
+        Data::Trace { envs, .. }
+            if r.field() == "thr_theta"
+                && r.meta.as_ref().and_then(|m| m.component.as_deref()) == Some(component) =>
+        {
+            Some((r, envs))
+        }
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let x = |step: f64| (theta.t0 + step * theta.dt) / div;
+    offsets
+        .iter()
+        .take(drawn.len())
+        .enumerate()
+        .map(|(u, e)| Series {
+            name: "threshold (thr + thr_theta)".into(),
+            color: THRESHOLD,
+            points: e
+                .polyline()
+                .into_iter()
+                .map(|(k, y)| (x(k), thr + y))
+                .collect(),
+            right: false,
+            legend: u == 0,
+        })
+        .collect()
+}
+
+/// The colour of a threshold that moves (the grey of a fixed threshold's dashes).
+const THRESHOLD: plotters::style::RGBColor = plotters::style::RGBColor(90, 90, 90);
 
 /// Where and how [`figures`] draws.
 struct Figures<'a> {
