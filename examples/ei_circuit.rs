@@ -46,9 +46,15 @@ fn main() -> ngclearn::Result<()> {
     let mut model = ctx.build()?;
 
     model.run_named("reset_proc", 0.0, dt)?;
-    model.set("pre_exc:inputs", &ndarray::Array2::ones((1, n_exc)))?;
-    model.set("pre_inh:inputs", &ndarray::Array2::ones((1, n_inh)))?;
-    model.set("post_exc:v", &ndarray::array![[-65.0]])?;
+    model.set(
+        "pre_exc:inputs",
+        &ngclearn::ndarray::Array2::ones((1, n_exc)),
+    )?;
+    model.set(
+        "pre_inh:inputs",
+        &ngclearn::ndarray::Array2::ones((1, n_inh)),
+    )?;
+    model.set("post_exc:v", &ngclearn::ndarray::array![[-65.0]])?;
 
     let (adv, s) = (
         model.process_id("advance_proc")?,

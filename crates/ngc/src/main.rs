@@ -4,6 +4,8 @@ mod plot;
 mod probe;
 mod run;
 mod signals;
+mod suggest;
+mod threshold;
 
 use clap::{Parser, Subcommand};
 use ngclearn::core::class::Registry;
@@ -31,7 +33,7 @@ enum Command {
     /// -> one LIF cell, 1 s at 0.1 ms), which also writes its figures.
     ///
     /// Step k (0-based) runs the process once with t = T0 + k*DT. Before step k each fed
-    /// compartment is set to FILE[k] (float32 .npy of shape (N, batch, units)); after step
+    /// compartment is set to row k of FILE (float32 .npy of shape (N, batch, units)); after step
     /// k each recorded compartment is appended to OUT/COMP.FIELD.npy (float32, (N, batch,
     /// units)). --record-spikes writes OUT/COMP.FIELD.spikes.npy: int32 rows (step, unit),
     /// or (step, row, unit) for batches of more than one row; beside each recording,
@@ -136,23 +138,68 @@ fn usage_error(e: clap::Error) -> ExitCode {
             }
         }
         _ => {
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ")
-                .to_string();
-            // clap's later lines that help: the accepted values, a tip.
-            let tip: String = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| l.starts_with("[possible values:") || l.starts_with("tip:"))
-                .map(|t| format!(" ({})", t.trim_matches(['[', ']'])))
-                .collect();
-            eprintln!("ngc: {first}{tip}; see `ngc --help`");
+            eprintln!("ngc: {}", usage_line(&e.to_string()));
             ExitCode::from(1)
         }
+    }
+}
+
+/// clap's error text as one line: its message (with the items it lists below a
+/// trailing colon, such as the missing arguments), the accepted values or a tip, the
+/// usage of the (sub)command and where to read more.
+fn usage_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim_end);
+    let first = lines
+        .by_ref()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let rest: Vec<&str> = lines.collect();
+    let mut message = first;
+    if message.ends_with(':') {
+        // clap lists the items on the indented lines that follow, up to a blank line.
+        let items: Vec<&str> = rest
+            .iter()
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| l.trim())
+            .collect();
+        if !items.is_empty() {
+            message = format!("{} {}", message, items.join(", "));
+        }
+    }
+    // clap's later lines that help: the accepted values, a tip.
+    for t in rest.iter().map(|l| l.trim()) {
+        if t.starts_with("[possible values:") || t.starts_with("tip:") {
+            message += &format!(" ({})", t.trim_matches(['[', ']']));
+        }
+    }
+    let usage = rest
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(str::trim);
+    // `ngc help --help` for an error in `ngc help ...`.
+    let command: Vec<&str> = usage
+        .map(|u| {
+            u.split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect()
+        })
+        .unwrap_or_default();
+    // (Without a usage line, the subcommand as typed.)
+    let command = if command.is_empty() {
+        match std::env::args().nth(1) {
+            Some(c) if ["run", "plot", "probe", "list", "help"].contains(&c.as_str()) => {
+                format!("ngc {c}")
+            }
+            _ => "ngc".to_string(),
+        }
+    } else {
+        command.join(" ")
+    };
+    match usage {
+        Some(u) => format!("{message}; usage: {u} (see `{command} --help`)"),
+        None => format!("{message}; see `{command} --help`"),
     }
 }
 
@@ -240,11 +287,32 @@ fn dispatch(cmd: Command) -> Result<(), String> {
         Command::Help { class, json } => match Registry::builtin().get(&class) {
             Some(c) if json => emit(&format!("{}\n", c.schema.to_json())),
             Some(c) => emit(&c.schema.help_text()),
-            None => Err(format!(
-                "unknown class or topic `{class}`; known classes: {} (topics: initializers, model-file)",
-                Registry::builtin().names()
-            )),
+            None => Err(unknown_class(&class)),
         },
+    }
+}
+
+/// The topics `ngc help` knows besides the classes.
+const TOPICS: [&str; 5] = [
+    "initializers",
+    "initialisers",
+    "DistributionGenerator",
+    "weight_init",
+    "model-file",
+];
+
+/// `ngc help NAME` for a name that is no class or topic: the nearest one, or them all.
+fn unknown_class(name: &str) -> String {
+    let registry = Registry::builtin();
+    let names: Vec<&str> = registry.classes().map(|c| c.name()).chain(TOPICS).collect();
+    match suggest::nearest(name, names) {
+        Some(near) => format!(
+            "unknown class or topic `{name}`; did you mean `{near}`? (`ngc list` lists the classes)"
+        ),
+        None => format!(
+            "unknown class or topic `{name}`; known classes: {} (topics: initializers, model-file)",
+            registry.names()
+        ),
     }
 }
 

@@ -1,13 +1,16 @@
 //! `ngc run`: step a model, feeding and recording compartments.
 //!
 //! Contract (see `ngc run --help`): step k (0-based) runs the process once with
-//! t = T0 + k·DT. Before step k each fed compartment is set to FILE[k]; after step k
+//! t = T0 + k·DT. Before step k each fed compartment is set to row k of FILE; after step k
 //! each recorded compartment is appended. Recordings are `OUT/COMP.FIELD.npy`, float32,
 //! shape (N, batch, units); spike events are `OUT/COMP.FIELD.spikes.npy`, int32 rows
 //! (step, unit), or (step, row, unit) when the batch has more than one row.
 
 use crate::plot;
+use crate::plot::recordings::Live;
+use crate::plot::sidecar::Sidecar;
 use crate::signals;
+use crate::threshold::Threshold;
 use ngclearn::core::sim::{CounterId, FeedSource, Flow, Recorded, Recording, Simulation, Sink};
 use ngclearn::io::model_file::{KeySeed, SeedOrigin};
 use ngclearn::io::npy::{remove_stale_parts, Dtype, NpyRows, NpyStream};
@@ -38,7 +41,7 @@ pub struct RunArgs {
     /// Run the reset process (reset_proc, else the only all-reset process) first.
     #[arg(long)]
     pub reset: bool,
-    /// COMP:FIELD=FILE.npy: set the compartment to FILE[k] before step k.
+    /// COMP:FIELD=FILE.npy: set the compartment to row k of FILE before step k.
     #[arg(long = "feed", value_name = "COMP:FIELD=FILE")]
     pub feeds: Vec<String>,
     /// COMP:FIELD: record the compartment after every step.
@@ -57,6 +60,13 @@ pub struct RunArgs {
     /// cost following the spikes).
     #[arg(long, value_enum, default_value_t = Random::Jax)]
     pub random: Random,
+    /// Draw figures of a model's run into OUT, as `ngc plot` draws recordings: a raster
+    /// of each --record-spikes compartment (with none, of every spiking population),
+    /// the traces of each --record compartment (a cell's `v` with its threshold), and
+    /// with two or more, `stacked` (rasters above traces). The default run always
+    /// draws its own figure.
+    #[arg(long, conflicts_with = "no_plots")]
+    pub plot: bool,
     /// Do not draw the default run's figures.
     #[arg(long)]
     pub no_plots: bool,
@@ -85,7 +95,21 @@ pub enum Random {
 pub type CliResult<T> = Result<T, String>;
 
 fn lib(e: ngclearn::Error) -> String {
-    e.to_string()
+    match &e {
+        // A class name with a typo: the nearest class rather than the whole list.
+        ngclearn::Error::UnknownClass {
+            path,
+            field,
+            module_path,
+            supported,
+        } => match crate::suggest::nearest(module_path, supported.split(", ")) {
+            Some(near) => format!(
+                "{path}: `{field}`: unknown class `{module_path}`; did you mean `{near}`? (`ngc list` lists the classes)"
+            ),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    }
 }
 
 /// Loads MODEL: an ngclearn model directory, or a model file (`.toml`).
@@ -137,14 +161,60 @@ struct Desc {
     path: String,
     class: &'static str,
     shape: (usize, usize),
+    /// Whether its class declares it as holding spikes (0 or 1).
+    spikes: bool,
+    /// A cell's `v`: where it spikes.
+    threshold: Option<Threshold>,
 }
 
 fn describe(m: &Model, r: CompartmentRef) -> ngclearn::Result<Desc> {
+    let path = m.path_of(r)?;
+    let c = m.component_of(r)?;
+    let field = path.split_once(':').map_or("", |(_, f)| f);
     Ok(Desc {
-        path: m.path_of(r)?,
-        class: m.component_of(r)?.schema().class,
+        class: c.schema().class,
         shape: m.shape_of(r)?,
+        spikes: c
+            .schema()
+            .compartments
+            .iter()
+            .any(|i| i.name == field && i.spikes),
+        threshold: if field == "v" {
+            crate::threshold::of(c)
+        } else {
+            None
+        },
+        path,
     })
+}
+
+impl Desc {
+    /// What `ngc plot` reads of a recording of it (its sidecar).
+    fn sidecar(&self, kind: &str, time: &TimeAxis) -> Sidecar {
+        let (component, field) = self
+            .path
+            .split_once(':')
+            .unwrap_or((self.path.as_str(), ""));
+        Sidecar {
+            component: Some(component.to_string()),
+            class: Some(self.class.to_string()),
+            field: Some(field.to_string()),
+            kind: Some(kind.to_string()),
+            dt: shortest(time.dt),
+            t0: Some(shortest(time.t0)),
+            steps: Some(time.steps),
+            shape: Some(vec![self.shape.0, self.shape.1]),
+            time_unit: Some("ms".into()),
+            threshold: self.threshold.as_ref().map(|t| match t {
+                Threshold::Fixed(v) => *v,
+                Threshold::Adapts { base, .. } => *base,
+            }),
+            threshold_adapts: match &self.threshold {
+                Some(Threshold::Adapts { why, record, .. }) => Some(format!("{why}; {record}")),
+                _ => None,
+            },
+        }
+    }
 }
 
 fn split_feed(spec: &str) -> CliResult<(&str, &str)> {
@@ -445,14 +515,85 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         None
     };
 
+    // --plot: what is recorded (or, with no spikes recorded, every spiking
+    // population), summarised as the run goes. Only rank 0 draws.
+    let time = TimeAxis {
+        dt: a.dt,
+        t0,
+        steps: a.steps,
+    };
+    let mut live: Vec<Live> = Vec::new();
+    if a.plot && !default && root {
+        a.figure.check()?;
+        let stem = |path: &str| path.replacen(':', ".", 1);
+        for t in &targets {
+            let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
+            let (kind, suffix) = if t.events {
+                ("spikes", ".spikes")
+            } else {
+                ("trace", "")
+            };
+            live.push(Live::new(
+                r,
+                t.desc.sidecar(kind, &time),
+                format!("{}{suffix}", stem(&t.desc.path)),
+                a.steps,
+                8,
+            ));
+        }
+        // (Across MPI ranks only what is recorded is held whole on rank 0.)
+        if a.record_spikes.is_empty() && layout.is_none() {
+            for (_, path, _) in &populations {
+                let r = m.compartment(&whole_path(path)).map_err(lib)?;
+                let mut desc = describe(&m, r).map_err(lib)?;
+                desc.path = path.clone();
+                live.push(Live::new(
+                    r,
+                    desc.sidecar("spikes", &time),
+                    stem(path),
+                    a.steps,
+                    8,
+                ));
+            }
+        }
+    }
+    // --record-spikes on a compartment its class does not declare as spikes: the first
+    // value other than 0 and 1 seen, if any (step, value), warned of after the run.
+    let mut not_spikes: Vec<NotSpikes> = Vec::new();
+    if root {
+        for (n, t) in targets.iter().enumerate() {
+            if t.events && !t.desc.spikes {
+                let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
+                not_spikes.push((n, r, None));
+            }
+        }
+    }
+    let mut scratch = vec![
+        0.0f32;
+        not_spikes
+            .iter()
+            .map(|&(n, ..)| {
+                let (b, u) = targets[n].desc.shape;
+                b * u
+            })
+            .max()
+            .unwrap_or(0)
+    ];
+
     let bar = if a.quiet || a.steps < 20_000 || !root {
         indicatif::ProgressBar::hidden()
     } else {
         indicatif::ProgressBar::new(a.steps as u64)
     };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps {per_sec} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps {rate} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}", steps_per_sec(s.per_sec()));
+                },
+            ),
     );
     let start = Instant::now();
     sim.run(&mut m, a.steps, |m, k| {
@@ -469,6 +610,26 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         }
         if let Some(tr) = default_trace.as_mut() {
             tr.push(m, k)?;
+        }
+        for l in &mut live {
+            l.push(m, k)?;
+        }
+        for (_, r, seen) in not_spikes.iter_mut().filter(|(_, _, seen)| seen.is_none()) {
+            let values: &[f32] = match m.view(*r)? {
+                Some(v) => {
+                    *seen = v.iter().find(|&&x| x != 0.0 && x != 1.0).map(|&x| (k, x));
+                    continue;
+                }
+                None => {
+                    let (b, u) = m.shape_of(*r)?;
+                    m.read_into(*r, &mut scratch[..b * u])?;
+                    &scratch[..b * u]
+                }
+            };
+            *seen = values
+                .iter()
+                .find(|&&x| x != 0.0 && x != 1.0)
+                .map(|&x| (k, x));
         }
         if k % 1024 == 0 {
             bar.set_position(k as u64);
@@ -494,11 +655,6 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     // Every output is first written beside its destination under a hidden name; only
     // when all are ready are they moved into place (the saved model first), so a
     // failure or a signal before that leaves the older outputs as they were.
-    let time = TimeAxis {
-        dt: a.dt,
-        t0,
-        steps: a.steps,
-    };
     let mut pending: Vec<PendingFile> = Vec::new();
     for ((n, npy), out) in recorded.into_iter().zip(sim.finish().map_err(lib)?) {
         let t = &targets[n];
@@ -523,8 +679,18 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     };
     let figures = match default_trace {
         Some(tr) => tr.plot(&a.out, t0, a.dt, &a.figure)?,
-        None => Vec::new(),
+        None => plot::recordings::prepare_live(live, &a.out, &a.figure)?,
     };
+    // (Said before the summary, once per compartment.)
+    for (n, _, seen) in &not_spikes {
+        if let Some((k, x)) = seen {
+            eprintln!(
+                "ngc: warning: --record-spikes {}: not spikes (its value at step {k} is {x}, not 0 or 1); {} lists where it was not 0",
+                targets[*n].desc.path,
+                file_of(&targets[*n]).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()
+            );
+        }
+    }
     if let Some(sig) = signals::received() {
         return Err(format!(
             "{}: interrupted by {} after the last step; no output written",
@@ -642,6 +808,11 @@ fn peak_rss_kb() -> u64 {
 fn peak_rss_kb() -> u64 {
     0
 }
+
+/// A compartment recorded with --record-spikes that its class does not declare as
+/// spikes: the index of its target, the compartment, and the first value seen other
+/// than 0 and 1 (step, value), if any.
+type NotSpikes = (usize, CompartmentRef, Option<(usize, f32)>);
 
 /// A recorded compartment.
 struct Target {
@@ -773,6 +944,13 @@ fn sidecar(d: &Desc, kind: &str, time: &TimeAxis, npy: &Path) -> CliResult<Pendi
         "time_unit": "ms",
         "shape": [b, u],
     });
+    let own = d.sidecar(kind, time);
+    if let Some(t) = own.threshold {
+        meta["threshold"] = serde_json::json!(t);
+    }
+    if let Some(why) = own.threshold_adapts {
+        meta["threshold_adapts"] = serde_json::json!(why);
+    }
     if kind == "spikes" {
         meta["columns"] = if b > 1 {
             serde_json::json!(["step", "row", "unit"])
@@ -850,6 +1028,31 @@ fn check_disk_budget(a: &RunArgs, targets: &[Target]) -> CliResult<()> {
     }
 }
 
+/// A rate of steps to three significant digits: `950 steps/s`, `32.3k steps/s`,
+/// `1.59M steps/s`.
+fn steps_per_sec(rate: f64) -> String {
+    if !rate.is_finite() || rate <= 0.0 {
+        return "- steps/s".into();
+    }
+    let (v, unit) = [(1e9, "G"), (1e6, "M"), (1e3, "k")]
+        .into_iter()
+        .find(|&(scale, _)| rate >= scale * 0.9995)
+        .map_or((rate, ""), |(scale, unit)| (rate / scale, unit));
+    let digits = if v >= 99.95 {
+        0
+    } else if v >= 9.995 {
+        1
+    } else {
+        2
+    };
+    let digits = if unit.is_empty() {
+        digits.min(1)
+    } else {
+        digits
+    };
+    format!("{v:.digits$}{unit} steps/s")
+}
+
 fn human_bytes(b: u128) -> String {
     let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"];
     let mut v = b as f64;
@@ -889,14 +1092,14 @@ impl RunReport {
     pub fn summary(&self) -> String {
         let sim_ms = self.steps as f64 * self.dt as f64;
         let mut s = format!(
-            "ngc run: model {} process {}\n  {} steps x {} ms = {:.1} ms simulated in {:.3} s wall ({:.0} steps/s)\n",
+            "ngc run: model {} process {}\n  {} steps x {} ms = {:.1} ms simulated in {:.3} s wall ({})\n",
             self.model,
             self.process,
             self.steps,
             self.dt,
             sim_ms,
             self.wall,
-            self.steps as f64 / self.wall.max(1e-9)
+            steps_per_sec(self.steps as f64 / self.wall.max(1e-9))
         );
         if self.ranks > 1 {
             s.push_str(&format!(
@@ -944,5 +1147,21 @@ impl RunReport {
             s += &format!("  wrote {}\n", w.display());
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::steps_per_sec;
+
+    #[test]
+    fn step_rates_read_as_three_digits_with_a_unit() {
+        assert_eq!(steps_per_sec(1_589_996.877_8), "1.59M steps/s");
+        assert_eq!(steps_per_sec(322_929.0), "323k steps/s");
+        assert_eq!(steps_per_sec(32_290.0), "32.3k steps/s");
+        assert_eq!(steps_per_sec(999_999.0), "1.00M steps/s");
+        assert_eq!(steps_per_sec(950.4), "950 steps/s");
+        assert_eq!(steps_per_sec(42.25), "42.2 steps/s");
+        assert_eq!(steps_per_sec(0.0), "- steps/s");
     }
 }

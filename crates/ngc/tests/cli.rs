@@ -47,3 +47,67 @@ fn unknown_class_fails_with_one_line_naming_it() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_missing_argument_is_named_with_the_usage() {
+    for (args, missing, usage) in [
+        (
+            &["help"][..],
+            "<CLASS>",
+            "usage: ngc help <CLASS> (see `ngc help --help`)",
+        ),
+        (
+            &["plot"][..],
+            "<FILES>...",
+            "usage: ngc plot <FILES>... (see `ngc plot --help`)",
+        ),
+    ] {
+        let out = ngc(args);
+        assert_eq!(out.status.code(), Some(1), "ngc {args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(
+            err.contains(&format!("not provided: {missing};")) && err.contains(usage),
+            "{err}"
+        );
+        assert!(!err.contains(":;"), "{err}");
+    }
+}
+
+#[test]
+fn a_class_name_with_a_typo_suggests_the_nearest() {
+    for (typed, meant) in [("LIFcell", "LIFCell"), ("AlphaSynpase", "AlphaSynapse")] {
+        let out = ngc(&["help", typed]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains(&format!("`{typed}`; did you mean `{meant}`?")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_model_file_class_with_a_typo_suggests_the_nearest() {
+    let dir = common::scratch("class_typo");
+    let model = dir.join("m.toml");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/models/ei_alpha.toml"),
+    )
+    .unwrap()
+    .replacen("class = \"PoissonCell\"", "class = \"PoisonCell\"", 1);
+    std::fs::write(&model, text).unwrap();
+    let out = dir.join("out");
+    common::fails(
+        &[
+            "run",
+            model.to_str().unwrap(),
+            "--steps",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &["`PoisonCell`; did you mean `PoissonCell`?"],
+    );
+}

@@ -391,3 +391,332 @@ fn spike_rasters_stream_and_a_single_unit_has_a_clean_axis() {
     assert!(p.join("stacked.png").is_file() && p.join("pre.s.png").is_file());
     let _ = std::fs::remove_dir_all(d);
 }
+
+/// Each `<text>` of an SVG: (y of the baseline, font size, anchor, bold, text).
+fn svg_texts(svg: &str) -> Vec<(f64, f64, String, bool, String)> {
+    let attr = |t: &str, name: &str| -> Option<String> {
+        let i = t.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(t[i..].split('"').next()?.to_string())
+    };
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let head = t.split('>').next()?;
+            let text = t.split('>').nth(1)?.split('<').next()?.to_string();
+            Some((
+                attr(head, "y")?.parse().ok()?,
+                attr(head, "font-size")?.parse().ok()?,
+                attr(head, "text-anchor").unwrap_or_default(),
+                head.contains("bold"),
+                text,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn raster_ticks_are_whole_distinct_cell_numbers() {
+    let d = scratch("raster_ticks");
+    let p = d.join("p");
+    for cells in [2, 3, 5, 7] {
+        let f = d.join(format!("c{cells}.s.spikes.npy"));
+        let ev: Vec<i32> = (0..40).flat_map(|i| [i * 3, i % cells]).collect();
+        npy(&f, "<i4", &[40, 2], &i32s(ev));
+        succeeds(&["plot", s(&f), "--out", s(&p), "--format", "svg"]);
+        let svg = std::fs::read_to_string(p.join(format!("c{cells}.s.svg"))).unwrap();
+        // The y axis's labels are right-aligned against it.
+        let labels: Vec<String> = svg_texts(&svg)
+            .into_iter()
+            .filter(|t| t.2 == "end")
+            .map(|t| t.4)
+            .collect();
+        let mut numbers: Vec<i32> = labels
+            .iter()
+            .map(|l| {
+                l.parse()
+                    .unwrap_or_else(|_| panic!("tick `{l}` in {labels:?}"))
+            })
+            .collect();
+        let n = numbers.len();
+        numbers.dedup();
+        assert_eq!(numbers.len(), n, "{cells} cells: repeated ticks {labels:?}");
+        assert!(
+            numbers.contains(&0) && numbers.iter().all(|&u| (0..cells).contains(&u)),
+            "{cells} cells: {labels:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn a_tick_at_the_top_of_the_axis_stays_clear_of_the_title() {
+    let d = scratch("title_gap");
+    // From -6 to 94: padded by 6%, the axis ends at 100, a tick.
+    let f = d.join("post.x.npy");
+    npy(
+        &f,
+        "<f4",
+        &[101, 1, 1],
+        &f32s((0..101).map(|k| k as f32 - 6.0)),
+    );
+    let p = d.join("p");
+    let default = d.join("default");
+    succeeds(&["plot", s(&f), "--out", s(&p), "--format", "svg"]);
+    succeeds(&["run", "--out", s(&default), "--format", "svg"]);
+    let top = svg_texts(&std::fs::read_to_string(p.join("post.x.svg")).unwrap());
+    assert!(top.iter().any(|t| t.4 == "100"), "no tick at the top");
+    for svg in [p.join("post.x.svg"), default.join("ei_circuit.svg")] {
+        let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
+        let titles: Vec<_> = texts.iter().filter(|t| t.3 && t.2 == "start").collect();
+        assert!(!titles.is_empty());
+        for t in texts.iter().filter(|t| t.2 == "end") {
+            // Digits rise about 0.73 em above the baseline; descenders reach 0.24 em.
+            let top = t.0 - 0.73 * t.1;
+            for h in titles.iter().filter(|h| h.0 < t.0) {
+                let bottom = h.0 + 0.24 * h.1;
+                assert!(
+                    top >= bottom,
+                    "{}: tick `{}` (top {top:.1}) reaches into the title `{}` (bottom {bottom:.1})",
+                    svg.display(),
+                    t.4,
+                    h.4
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
+
+/// The tutorial's model file, with its LIF cell's threshold adapting when `adapts`.
+fn ei_model(dir: &Path, adapts: bool) -> PathBuf {
+    let mut text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/models/ei_alpha.toml"),
+    )
+    .unwrap();
+    if adapts {
+        text = text
+            .replace("tau_theta = 0.0", "tau_theta = 500.0")
+            .replace("theta_plus = 0.0", "theta_plus = 1.0");
+    }
+    let p = dir.join(if adapts { "adapts.toml" } else { "ei.toml" });
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn run_plot_draws_what_ngc_plot_draws_of_its_recordings() {
+    let d = scratch("run_plot");
+    let model = ei_model(&d, false);
+    let out = d.join("out");
+    let o = succeeds(&[
+        "run",
+        s(&model),
+        "--steps",
+        "2000",
+        "--record",
+        "post_exc:v",
+        "--record-spikes",
+        "pre_inh:outputs",
+        "--plot",
+        "--out",
+        s(&out),
+        "--format",
+        "svg",
+    ]);
+    let summary = String::from_utf8(o.stdout).unwrap();
+    for f in ["post_exc.v.svg", "pre_inh.outputs.svg", "stacked.svg"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+        assert!(
+            summary.contains(&format!("wrote {}", s(&out.join(f)))),
+            "{summary}"
+        );
+    }
+    // The cell's own (fixed) threshold is on its membrane potential.
+    let v = std::fs::read_to_string(out.join("post_exc.v.svg")).unwrap();
+    assert!(v.contains("threshold (\u{2212}55 mV)"), "no threshold line");
+    // ngc plot of the files draws the same figures, byte for byte.
+    let again = d.join("again");
+    succeeds(&[
+        "plot",
+        s(&out.join("pre_inh.outputs.spikes.npy")),
+        s(&out.join("post_exc.v.npy")),
+        "--out",
+        s(&again),
+        "--format",
+        "svg",
+    ]);
+    for f in ["post_exc.v.svg", "pre_inh.outputs.svg", "stacked.svg"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f} differs from ngc plot's"
+        );
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn run_plot_without_recordings_rasters_every_spiking_population() {
+    let d = scratch("run_plot_all");
+    let model = ei_model(&d, false);
+    let (plain, plotted) = (d.join("plain"), d.join("plotted"));
+    succeeds(&["run", s(&model), "--steps", "500", "--out", s(&plain)]);
+    // Without --plot a model's run draws nothing.
+    assert!(!plain.exists() || std::fs::read_dir(&plain).unwrap().next().is_none());
+    succeeds(&[
+        "run",
+        s(&model),
+        "--steps",
+        "500",
+        "--plot",
+        "--out",
+        s(&plotted),
+        "--format",
+        "svg",
+    ]);
+    for f in [
+        "pre_exc.outputs.svg",
+        "pre_inh.outputs.svg",
+        "post_exc.s.svg",
+        "stacked.svg",
+    ] {
+        assert!(plotted.join(f).is_file(), "{f} missing");
+    }
+    let stacked = std::fs::read_to_string(plotted.join("stacked.svg")).unwrap();
+    assert!(stacked.contains("pre_exc:outputs spikes") && stacked.contains("post_exc:s spikes"));
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn a_threshold_that_adapts_is_not_drawn_as_fixed_and_a_given_one_is_warned_of() {
+    let d = scratch("adapts");
+    let model = ei_model(&d, true);
+    let out = d.join("out");
+    succeeds(&[
+        "run",
+        s(&model),
+        "--steps",
+        "2000",
+        "--record",
+        "post_exc:v",
+        "--out",
+        s(&out),
+    ]);
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("post_exc.v.json")).unwrap())
+            .unwrap();
+    assert_eq!(sidecar["threshold"], -55.0);
+    assert!(sidecar["threshold_adapts"]
+        .as_str()
+        .is_some_and(|w| w.contains("tau_theta = 500") && w.contains("thr_theta")));
+    // Drawn from its sidecar: no line at a value where it does not spike.
+    let p0 = d.join("p0");
+    let o = succeeds(&[
+        "plot",
+        s(&out.join("post_exc.v.npy")),
+        "--out",
+        s(&p0),
+        "--format",
+        "svg",
+    ]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = std::fs::read_to_string(p0.join("post_exc.v.svg")).unwrap();
+    assert!(
+        !v.contains("threshold ("),
+        "a fixed line on an adapting threshold"
+    );
+    assert!(v.contains("its threshold adapts"));
+    // Asked for with --threshold: drawn as the base value, and warned of on stderr.
+    let p = d.join("p");
+    let o = succeeds(&[
+        "plot",
+        s(&out.join("post_exc.v.npy")),
+        "--threshold",
+        "-55",
+        "--out",
+        s(&p),
+        "--format",
+        "svg",
+    ]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("warning") && err.contains("post_exc:v") && err.contains("adapts"),
+        "{err}"
+    );
+    let v = std::fs::read_to_string(p.join("post_exc.v.svg")).unwrap();
+    assert!(v.contains("base threshold (\u{2212}55 mV)"));
+    // A fixed threshold draws no warning.
+    let fixed = ei_model(&d, false);
+    let out2 = d.join("out2");
+    succeeds(&[
+        "run",
+        s(&fixed),
+        "--steps",
+        "100",
+        "--record",
+        "post_exc:v",
+        "--out",
+        s(&out2),
+    ]);
+    let o = succeeds(&[
+        "plot",
+        s(&out2.join("post_exc.v.npy")),
+        "--threshold",
+        "-55",
+        "--out",
+        s(&p),
+        "--format",
+        "svg",
+    ]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn an_adapting_threshold_is_drawn_where_it_is_when_its_offset_is_recorded() {
+    let d = scratch("moving_threshold");
+    let model = ei_model(&d, true);
+    let out = d.join("out");
+    succeeds(&[
+        "run",
+        s(&model),
+        "--steps",
+        "2000",
+        "--record",
+        "post_exc:v",
+        "--record",
+        "post_exc:thr_theta",
+        "--plot",
+        "--out",
+        s(&out),
+        "--format",
+        "svg",
+    ]);
+    let v = std::fs::read_to_string(out.join("post_exc.v.svg")).unwrap();
+    assert!(
+        v.contains("threshold (thr + thr_theta)"),
+        "no moving threshold"
+    );
+    // Without the offset, no such line.
+    let alone = d.join("alone");
+    succeeds(&[
+        "plot",
+        s(&out.join("post_exc.v.npy")),
+        "--out",
+        s(&alone),
+        "--format",
+        "svg",
+    ]);
+    let v = std::fs::read_to_string(alone.join("post_exc.v.svg")).unwrap();
+    assert!(!v.contains("thr + thr_theta"));
+    let _ = std::fs::remove_dir_all(d);
+}

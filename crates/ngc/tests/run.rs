@@ -533,3 +533,52 @@ fn the_fast_random_mode_runs_the_same_circuit() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("fast"));
 }
+
+#[test]
+fn record_spikes_of_a_compartment_that_is_not_spikes_warns_once() {
+    let d = scratch("not_spikes");
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/models/ei_alpha.toml");
+    let out = d.join("out");
+    let o = common::succeeds(&[
+        "run",
+        model.to_str().unwrap(),
+        "--steps",
+        "50",
+        "--record-spikes",
+        "post_exc:v",
+        "--record-spikes",
+        "Wexc:g_syn",
+        "--record-spikes",
+        "post_exc:s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("ngc: warning: --record-spikes post_exc:v: not spikes"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("Wexc:g_syn") && !err.contains("post_exc:s:"),
+        "{err}"
+    );
+    // The spikes of a spiking compartment draw no warning.
+    let o = common::succeeds(&[
+        "run",
+        model.to_str().unwrap(),
+        "--steps",
+        "50",
+        "--record-spikes",
+        "post_exc:s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(d);
+}

@@ -9,7 +9,7 @@
 //! unknown compartment) is refused and leaves the circuit as it was.
 //!
 //! Every engine error becomes a Python exception carrying the engine's message
-//! ([`error`]); long runs release the GIL and stop on Ctrl-C.
+//! (`error`); long runs release the GIL and stop on Ctrl-C.
 
 use ndarray::Array2;
 use ngclearn::core::class::Registry;

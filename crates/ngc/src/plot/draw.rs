@@ -334,9 +334,15 @@ fn raster_axis(r: &Raster) -> YAxis {
         if b.numbered {
             let rows = b.rows.max(1);
             let pitch = (hi - lo) / rows as f64;
+            // Cells are counted: whole numbers only (for two or three cells "nice"
+            // steps of 0.5 would label 0 0 1 1 2).
             let (units, _) = nice_ticks(0.0, (rows - 1) as f64, 4);
-            for u in units {
-                ticks.push((lo + (u + 0.5) * pitch, tick_label(u, 0), None));
+            let mut last = None;
+            for u in units.into_iter().filter(|u| u.fract() == 0.0) {
+                if last != Some(u) {
+                    ticks.push((lo + (u + 0.5) * pitch, tick_label(u, 0), None));
+                    last = Some(u);
+                }
             }
             label = Some("unit".to_string());
         } else {
@@ -516,8 +522,12 @@ pub(crate) fn layout(st: &Stack, page: Page, fonts: &Fonts) -> Result<Vec<Item>,
         }
         headers.push((entries, lines));
     }
+    // Between a header and its plot (and between a lane and its plot): more than half
+    // a tick label's height, so that a tick at the very top of the axis (centred on
+    // it) stays clear of the title's descenders and of the lane's label.
+    let head_pad = pt(TICK_PT) * 0.6;
     let lane_h = pt(8.0);
-    let lane_gap = pt(2.0);
+    let lane_gap = head_pad;
     let x_area = tick_len + gap + pt(TICK_PT) * 1.25 + gap + pt(LABEL_PT) * 1.2 + margin;
     let panel_gap = pt(5.0);
     let n = st.panels.len();
@@ -525,6 +535,7 @@ pub(crate) fn layout(st: &Stack, page: Page, fonts: &Fonts) -> Result<Vec<Item>,
         .iter()
         .map(|(_, l)| l.len() as f64 * head_line)
         .sum::<f64>()
+        + head_pad * n as f64
         + st.panels
             .iter()
             .filter(|p| matches!(&p.kind, PanelKind::Traces(Traces { lane: Some(_), .. })))
@@ -633,7 +644,7 @@ pub(crate) fn layout(st: &Stack, page: Page, fonts: &Fonts) -> Result<Vec<Item>,
                 ex += ew + entry_gap;
             }
         }
-        y += lines.len() as f64 * head_line;
+        y += lines.len() as f64 * head_line + head_pad;
 
         // The lane above the plot.
         if let PanelKind::Traces(Traces { lane: Some(l), .. }) = &p.kind {

@@ -30,6 +30,8 @@ pub struct EiTrace {
     g_env: [Envelope; 2],
     pops: [Pop; 3],
     thr: f32,
+    /// The cell's threshold moves (then the line is its base, and says so).
+    thr_adapts: bool,
     /// `(tau_decay, syn_rest)` of Wexc and Winh, for the legend.
     synapses: [(Option<f64>, Option<f64>); 2],
     buf: Vec<f32>,
@@ -55,6 +57,18 @@ impl EiTrace {
         let thr = m
             .component_as::<LIFCell>("post_exc")
             .map_or(-55.0, |l| l.params().thr);
+        // The tutorial's cell has a fixed threshold; should it adapt, a line at `thr`
+        // is not where it spikes, and the figure and a warning say so.
+        let threshold = m
+            .components()
+            .find(|c| c.name() == "post_exc")
+            .and_then(crate::threshold::of);
+        let thr_adapts = threshold.as_ref().is_some_and(|t| t.fixed().is_none());
+        if let Some(crate::threshold::Threshold::Adapts { why, record, .. }) = &threshold {
+            eprintln!(
+                "ngc: warning: the line drawn on post_exc:v is its base threshold thr; its threshold adapts ({why}; {record})"
+            );
+        }
         let buckets = Buckets::new(steps, BUCKETS);
         let pop = |name: &'static str, path: &str| -> Result<Pop, String> {
             let r = c(path)?;
@@ -95,6 +109,7 @@ impl EiTrace {
             g_env: [Envelope::new(buckets), Envelope::new(buckets)],
             pops,
             thr,
+            thr_adapts,
             synapses: [kw("Wexc"), kw("Winh")],
             buf: vec![0.0; width],
         })
@@ -206,7 +221,11 @@ impl EiTrace {
                 }],
                 hline: Some((
                     self.thr as f64,
-                    format!("threshold ({} mV)", tick_label(self.thr as f64, 0)),
+                    format!(
+                        "{}threshold ({} mV)",
+                        if self.thr_adapts { "base " } else { "" },
+                        tick_label(self.thr as f64, 0)
+                    ),
                 )),
                 lane: Some(Lane {
                     label: "spikes".into(),

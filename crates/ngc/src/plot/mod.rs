@@ -13,6 +13,8 @@
 //!   `COMP.FIELD.spikes.npy`, named `COMP.FIELD.spikes.FORMAT` only when a trace of
 //!   the same compartment is drawn too), and with two files or more,
 //!   `stacked.FORMAT`: rasters on top, traces below, sharing the time axis.
+//! - `ngc run MODEL --plot`, into `--out`: the figures `ngc plot` draws of its
+//!   recordings (with no `--record-spikes`, a raster of every spiking population too).
 //! - `ngc probe`: `probe.png`, `probe.svg`.
 //!
 //! What is drawn never depends on the length of the run: recordings are summarised

@@ -15,7 +15,8 @@
 use super::decimate::{Buckets, Envelope, SpikeBuckets, BUCKETS};
 use super::draw::{tick_label, Band, Panel, PanelKind, Raster, Series, Stack, Tick, Traces};
 use super::sidecar::Sidecar;
-use super::{axis_start, duration, time_unit, write_all, FigureArgs, PALETTE};
+use super::{axis_start, duration, prepare_all, time_unit, FigureArgs, PendingFile, PALETTE};
+use ngclearn::core::context::{CompartmentRef, Model};
 use ngclearn::io::npy::{open_regular, read_header};
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -334,17 +335,33 @@ impl Recording {
                     })
                     .collect();
                 let mut title = self.name();
+                let adapts = self
+                    .meta
+                    .as_ref()
+                    .and_then(|m| m.threshold_adapts.as_deref())
+                    .filter(|_| field == "v");
+                if adapts.is_some() {
+                    title += " (its threshold adapts)";
+                }
                 if *batch > 1 {
                     title += &format!(" (batch row 0 of {batch})");
                 }
                 if envs.len() < *units {
                     title += &format!(" (units 0-{} of {units})", envs.len().saturating_sub(1));
                 }
-                let hline = threshold.filter(|_| field == "v").map(|t| {
+                // --threshold, else the cell's own when it is fixed; a line given for
+                // a threshold that adapts says it is the base value.
+                let own = self
+                    .meta
+                    .as_ref()
+                    .and_then(|m| m.threshold)
+                    .filter(|_| adapts.is_none());
+                let hline = threshold.or(own).filter(|_| field == "v").map(|t| {
                     (
                         t,
                         format!(
-                            "threshold ({}{})",
+                            "{}threshold ({}{})",
+                            if adapts.is_some() { "base " } else { "" },
                             tick_label(t, if t.fract() == 0.0 { 0 } else { 2 }),
                             unit.map(|u| format!(" {u}")).unwrap_or_default()
                         ),
@@ -449,12 +466,46 @@ pub fn plot_files(req: &PlotRequest) -> Result<PlotReport, String> {
         ));
         recs.push(rec);
     }
+    if let Some(t) = req.threshold {
+        for r in &recs {
+            let adapts = r.meta.as_ref().and_then(|m| m.threshold_adapts.as_deref());
+            if let (Some(why), "v", Data::Trace { .. }) = (adapts, r.field().as_str(), &r.data) {
+                notes.push(format!(
+                    "ngc plot: warning: --threshold {} is drawn on {}, but that cell's threshold adapts ({why}); the line is not where it spikes",
+                    plain(t),
+                    r.name()
+                ));
+            }
+        }
+    }
     for n in notes {
         eprintln!("{n}");
     }
+    std::fs::create_dir_all(req.out).map_err(|e| format!("{}: {e}", shown(req.out)))?;
+    let mut written = Vec::new();
+    for f in figures(recs, req.out, req.threshold, req.figure)? {
+        let dest = f.dest().to_path_buf();
+        f.commit().map_err(|e| e.to_string())?;
+        written.push(dest);
+    }
+    Ok(PlotReport { lines, written })
+}
+
+/// The figures of `recs` (one per recording and, for two or more, `stacked`), ready
+/// in `out` to be put in place.
+fn figures(
+    mut recs: Vec<Recording>,
+    out: &Path,
+    threshold: Option<f64>,
+    figure: &FigureArgs,
+) -> Result<Vec<PendingFile>, String> {
+    let req = Figures {
+        out,
+        threshold,
+        figure,
+    };
     // Rasters on top, then traces, each in the order given.
     recs.sort_by_key(|r| !matches!(r.data, Data::Spikes(_)));
-    std::fs::create_dir_all(req.out).map_err(|e| format!("{}: {e}", shown(req.out)))?;
     let n = recs.len();
     let page = req
         .figure
@@ -478,7 +529,11 @@ pub fn plot_files(req: &PlotRequest) -> Result<PlotReport, String> {
                 if matches!(r.data, Data::Spikes(_)) {
                     raster_index += 1;
                 }
-                r.panel(i, req.threshold, div)
+                let mut panel = r.panel(i, req.threshold, div);
+                if let PanelKind::Traces(t) = &mut panel.kind {
+                    t.series.extend(moving_threshold(r, &recs, div));
+                }
+                panel
             })
             .collect();
         Stack {
@@ -510,6 +565,176 @@ pub fn plot_files(req: &PlotRequest) -> Result<PlotReport, String> {
     if let Some(s) = &stacked {
         figures.push((req.out.join("stacked"), s, page));
     }
-    let written = write_all(&figures, &req.figure.format)?;
-    Ok(PlotReport { lines, written })
+    prepare_all(&figures, &req.figure.format)
+}
+
+/// The threshold over time of a cell's `v` whose threshold adapts, when the offset
+/// that moves it is among the recordings (`LIFCell` and `QuadLIFCell`: `thr +
+/// thr_theta`): a grey line per unit drawn of both.
+fn moving_threshold(v: &Recording, recs: &[Recording], div: f64) -> Vec<Series> {
+    let Some(meta) = v.meta.as_ref() else {
+        return Vec::new();
+    };
+    let (Some(thr), Some(_), Some(component), "v") = (
+        meta.threshold,
+        meta.threshold_adapts.as_ref(),
+        meta.component.as_deref(),
+        v.field().as_str(),
+    ) else {
+        return Vec::new();
+    };
+    if !matches!(meta.class.as_deref(), Some("LIFCell" | "QuadLIFCell")) {
+        return Vec::new();
+    }
+    let Data::Trace { envs: drawn, .. } = &v.data else {
+        return Vec::new();
+    };
+    let Some((theta, offsets)) = recs.iter().find_map(|r| match &r.data {
+        Data::Trace { envs, .. }
+            if r.field() == "thr_theta"
+                && r.meta.as_ref().and_then(|m| m.component.as_deref()) == Some(component) =>
+        {
+            Some((r, envs))
+        }
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let x = |step: f64| (theta.t0 + step * theta.dt) / div;
+    offsets
+        .iter()
+        .take(drawn.len())
+        .enumerate()
+        .map(|(u, e)| Series {
+            name: "threshold (thr + thr_theta)".into(),
+            color: THRESHOLD,
+            points: e
+                .polyline()
+                .into_iter()
+                .map(|(k, y)| (x(k), thr + y))
+                .collect(),
+            right: false,
+            legend: u == 0,
+        })
+        .collect()
+}
+
+/// The colour of a threshold that moves (the grey of a fixed threshold's dashes).
+const THRESHOLD: plotters::style::RGBColor = plotters::style::RGBColor(90, 90, 90);
+
+/// Where and how [`figures`] draws.
+struct Figures<'a> {
+    out: &'a Path,
+    threshold: Option<f64>,
+    figure: &'a FigureArgs,
+}
+
+/// A compartment drawn as `ngc run --plot` goes: summarised step by step into the
+/// buckets `ngc plot` reads its file into, so that the figures are those `ngc plot`
+/// draws of the recording (and a compartment not written to a file can be drawn too).
+pub struct Live {
+    rec: Recording,
+    source: CompartmentRef,
+    cells: usize,
+    buf: Vec<f32>,
+}
+
+impl Live {
+    /// Follows `source`, described by `meta` (its kind, shape and time axis), for
+    /// `steps` steps; `stem` names its figure (`COMP.FIELD` or `COMP.FIELD.spikes`).
+    pub fn new(
+        source: CompartmentRef,
+        meta: Sidecar,
+        stem: String,
+        steps: usize,
+        max_units: usize,
+    ) -> Live {
+        let (batch, units) = match meta.shape.as_deref() {
+            Some(&[b, u]) => (b, u),
+            _ => (1, 1),
+        };
+        let buckets = Buckets::new(steps, BUCKETS);
+        let data = if meta.kind.as_deref() == Some("spikes") {
+            Data::Spikes(SpikeBuckets::new(buckets, batch * units))
+        } else {
+            let drawn = units.min(max_units).min(MAX_TRACE_UNITS);
+            Data::Trace {
+                envs: (0..drawn).map(|_| Envelope::new(buckets)).collect(),
+                units,
+                batch,
+            }
+        };
+        let dt = meta.dt_ms();
+        Live {
+            rec: Recording {
+                file: PathBuf::from(format!("{stem}.npy")),
+                stem,
+                t0: meta.t0_ms().unwrap_or(dt),
+                dt,
+                meta: Some(meta),
+                buckets,
+                data,
+            },
+            source,
+            cells: batch * units,
+            buf: vec![0.0; batch * units],
+        }
+    }
+
+    /// Takes in step `k` (batch row 0 of a trace; every cell of a raster).
+    pub fn push(&mut self, m: &mut Model, k: usize) -> ngclearn::Result<()> {
+        match &mut self.rec.data {
+            Data::Spikes(sb) => {
+                // Encoders and LIF cells list their spikes: no need to look at every cell.
+                if let Some(list) = m.nonzero(self.source)? {
+                    for &i in list {
+                        sb.push(k, i as usize);
+                    }
+                } else {
+                    m.read_into(self.source, &mut self.buf[..self.cells])?;
+                    for (i, &x) in self.buf.iter().enumerate() {
+                        if x != 0.0 {
+                            sb.push(k, i);
+                        }
+                    }
+                }
+            }
+            Data::Trace { envs, .. } => {
+                let row: &[f32] = match m.view(self.source)? {
+                    Some(a) => {
+                        for (e, &x) in envs.iter_mut().zip(a.iter()) {
+                            e.push(k, x);
+                        }
+                        return Ok(());
+                    }
+                    None => {
+                        m.read_into(self.source, &mut self.buf[..self.cells])?;
+                        &self.buf
+                    }
+                };
+                for (e, &x) in envs.iter_mut().zip(row) {
+                    e.push(k, x);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The figures of `lives` into `out` (as `ngc plot` of their files would draw them),
+/// ready to be put in place with the run's other outputs.
+pub fn prepare_live(
+    lives: Vec<Live>,
+    out: &Path,
+    figure: &FigureArgs,
+) -> Result<Vec<PendingFile>, String> {
+    if lives.is_empty() {
+        return Ok(Vec::new());
+    }
+    figures(
+        lives.into_iter().map(|l| l.rec).collect(),
+        out,
+        None,
+        figure,
+    )
 }

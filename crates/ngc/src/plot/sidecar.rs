@@ -6,7 +6,9 @@
 //!  "dt": 0.1, "t0": 0.1, "steps": 10000, "shape": [1, 1], "time_unit": "ms"}
 //! ```
 //! Step k of the recording is at `t0 + k·dt`. `kind` is `trace` or `spikes`; `shape`
-//! is the compartment's `(batch, units)`. Unknown keys are ignored, missing ones
+//! is the compartment's `(batch, units)`. A cell's `v` also gives its `threshold`
+//! (`thr`) and, when that is not where it spikes all run long, `threshold_adapts`
+//! (why, and what to record to see it). Unknown keys are ignored, missing ones
 //! (other than `dt`) are left to defaults.
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +43,14 @@ pub struct Sidecar {
     /// `ms` (the default) or `s`.
     #[serde(default)]
     pub time_unit: Option<String>,
+    /// For a cell's membrane potential `v`: the voltage threshold (`thr`), drawn as a
+    /// dashed line unless it adapts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// Why the threshold is not one fixed value (`tau_theta = 500, theta_plus = 1`)
+    /// and what to record to see it; absent when it is fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_adapts: Option<String>,
 }
 
 /// The sidecar of recording `npy`: its name with `.npy` replaced by `.json`.

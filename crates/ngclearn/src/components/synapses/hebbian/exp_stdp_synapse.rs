@@ -17,7 +17,7 @@
 //! term from `tau_w` but does not apply it (the subtraction is commented out in its
 //! code); here `tau_w` is accepted, saved and likewise unused. The weights are
 //! multiplied by `weight_mask` when the synapse is built; ngclearn gives it no biases.
-//! The update's cost follows the spikes (see [`super::stdp`]).
+//! The update's cost follows the spikes (see `hebbian/stdp.rs`).
 
 use super::stdp::{stdp_component, Signals, Stdp, Update};
 use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};

@@ -15,7 +15,7 @@
 //! ```
 //! The weights are multiplied by `weight_mask` when the synapse is built. ngclearn
 //! gives it no biases (`bias_init` is fixed to none). The update's cost follows the
-//! spikes (see [`super::stdp`]); the numbers are those of the full update.
+//! spikes (see `hebbian/stdp.rs`); the numbers are those of the full update.
 
 use super::stdp::{stdp_component, Signals, Stdp, Update};
 use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
