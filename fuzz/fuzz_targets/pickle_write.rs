@@ -7,10 +7,9 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use ngclearn::io::pickle::{parse, to_bytes, Pickled, MAX_CONTAINERS, MAX_DEPTH};
-
-/// The reader's containers one array takes (its reconstruction's tuples and dict).
-const ARRAY_CONTAINERS: usize = 10;
+use ngclearn::io::pickle::{
+    parse, to_bytes, Pickled, ARRAY_CONTAINERS, MAX_CONTAINERS, MAX_DEPTH,
+};
 
 /// A value drawn from `u` at nesting `depth`, taking containers from `budget`
 /// (`None` once it is spent).

@@ -122,6 +122,11 @@ pub const MAX_CONTAINERS: usize = 1024;
 /// At most this many lists and tuples nested in one another (ngclearn's states nest
 /// two).
 pub const MAX_DEPTH: usize = 256;
+/// The containers an array's reconstruction takes when written (its tuples and dict):
+/// a value read may hold at most [`MAX_CONTAINERS`] lists and tuples, each array
+/// counting as this many, so that what is read can be written and read back (a memo
+/// recall makes containers the file does not spell out).
+pub const ARRAY_CONTAINERS: usize = 10;
 
 struct Machine<'a> {
     b: &'a [u8],
@@ -134,6 +139,9 @@ struct Machine<'a> {
     /// Bytes of objects made or copied so far, and the most allowed.
     built: usize,
     budget: usize,
+    /// Containers of the value made so far (an array counting as
+    /// [`ARRAY_CONTAINERS`]).
+    made: usize,
 }
 
 /// The bytes a copy of `o` takes: a node for it and, for lists and dicts (copied
@@ -636,6 +644,20 @@ impl Machine<'_> {
             ));
         }
         self.charge(std::mem::size_of::<Pickled>())?;
+        self.made += match o {
+            Obj::Value(_) => ARRAY_CONTAINERS,
+            _ => 1,
+        };
+        if self.made > MAX_CONTAINERS {
+            return Err(Error::format(
+                self.path,
+                "(pickle)",
+                format!(
+                    "holds more than {MAX_CONTAINERS} lists and tuples (an array counting as \
+                     {ARRAY_CONTAINERS}); an optimiser state holds a few"
+                ),
+            ));
+        }
         let items = |m: &mut Self, v: &[Obj]| -> Result<Vec<Pickled>> {
             v.iter().map(|i| m.value(i, depth + 1)).collect()
         };
@@ -684,6 +706,7 @@ pub fn parse_within(bytes: &[u8], path: &str, budget: usize) -> Result<Pickled> 
         containers: 0,
         built: 0,
         budget,
+        made: 0,
     };
     let o = m.run()?;
     if m.pos != bytes.len() {
@@ -1094,7 +1117,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tuple_recalled_many_times_is_charged_for_every_copy() {
+    fn a_tuple_recalled_many_times_is_counted_for_every_copy() {
         // T0 = (); T(k+1) = (Tk, Tk), each stored and recalled: 2^60 nodes described
         // in a few hundred bytes, refused within the budget.
         let mut b = vec![0x80, 4, b')', 0x94];
@@ -1104,8 +1127,50 @@ mod tests {
         b.push(b'.');
         let t = std::time::Instant::now();
         let e = parse(&b, "dag.pkl").unwrap_err().to_string();
-        assert!(e.contains("dag.pkl") && e.contains("MB of objects"), "{e}");
+        assert!(
+            e.contains("dag.pkl") && e.contains("lists and tuples"),
+            "{e}"
+        );
         assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn a_value_read_is_written_and_read_back_even_when_recalls_multiply_its_lists() {
+        // Found by fuzzing: recalled lists make more containers than the file spells
+        // out, which written out spelt, the reader refused.
+        let mut b = vec![0x80, 4, b']', b']', b'a', 0x94];
+        // The stored list recalled into a new list 300 times, then that list twice.
+        b.push(b']');
+        for _ in 0..300 {
+            b.extend_from_slice(&[b'h', 0, b'a']);
+        }
+        b.extend_from_slice(&[0x94, b']', b'h', 1, b'a', b'h', 1, b'a', b'.']);
+        match parse(&b, "t") {
+            Ok(v) => assert_eq!(parse(&to_bytes(&v), "again").unwrap(), v),
+            Err(e) => assert!(e.to_string().contains("lists and tuples"), "{e}"),
+        }
+        // The input the fuzzer found.
+        let found: &[u8] =
+            b"\x5d\x5d\x5d\x5d\x5d\x85\x61\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x85\x61\
+              \x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\
+              \x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\
+              \x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\
+              \x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\
+              \x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\
+              \x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\
+              \x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x61\x61\x5d\x61\x61\x71\x68\x68\
+              \x68\x68\x68\x68\x68\x5d\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x61\
+              \x61\x5d\x61\x61\x71\x68\x68\x68\x68\x68\x68\x68\x5d\x85\x85\x85\x85\x85\x85\x85\
+              \x85\x61\x61\x85\x61\x61\x5d\x85\x61\x5d\x61\x61\x71\x5d\x85\x61\x61\x5d\x61\x61\
+              \x71\x6a\x2e";
+        match parse(found, "t") {
+            Ok(v) => assert_eq!(parse(&to_bytes(&v), "again").unwrap(), v),
+            Err(e) => assert!(e.to_string().contains("lists and tuples"), "{e}"),
+        }
+        // A state of 102 arrays still reads (and reads back).
+        let arrays = Pickled::List(vec![Pickled::scalar(2.0, true); 102]);
+        let back = parse(&to_bytes(&arrays), "t").unwrap();
+        assert_eq!(parse(&to_bytes(&back), "t").unwrap(), arrays);
     }
 
     #[test]
