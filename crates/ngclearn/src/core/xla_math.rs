@@ -2,31 +2,35 @@
 //!
 //! `jnp.maximum`, `jnp.minimum`, `jnp.clip` and `jnp.max` propagate NaN: a NaN operand
 //! gives NaN. Rust's `f32::max`/`f32::min` return the other operand instead (IEEE
-//! `maxNum`), which would turn a diverged value into a bound. Every bound, clip and
-//! running maximum on a value path uses these.
+//! `maxNum`), which would turn a diverged value into a bound. And XLA orders -0 below
+//! +0 (`maximum(-0, +0) = +0`, `minimum(-0, +0) = -0`, jitted on CPU as eagerly), where
+//! a plain comparison calls them equal. Every bound, clip and running maximum on a
+//! value path uses these.
 
-/// `jnp.maximum(a, b)`: NaN if either is NaN (the NaN operand itself), else the larger.
+/// `jnp.maximum(a, b)`: NaN if either is NaN (the NaN operand itself), else the larger,
+/// +0 being larger than -0.
 #[inline(always)]
 pub fn maximum(a: f32, b: f32) -> f32 {
     if a.is_nan() {
         a
     } else if b.is_nan() {
         b
-    } else if a > b {
+    } else if a > b || (a == b && a.is_sign_positive()) {
         a
     } else {
         b
     }
 }
 
-/// `jnp.minimum(a, b)`: NaN if either is NaN (the NaN operand itself), else the smaller.
+/// `jnp.minimum(a, b)`: NaN if either is NaN (the NaN operand itself), else the
+/// smaller, -0 being smaller than +0.
 #[inline(always)]
 pub fn minimum(a: f32, b: f32) -> f32 {
     if a.is_nan() {
         a
     } else if b.is_nan() {
         b
-    } else if a < b {
+    } else if a < b || (a == b && a.is_sign_negative()) {
         a
     } else {
         b
@@ -68,5 +72,16 @@ mod tests {
         assert_eq!(clip(0.0, 2.0, 1.0), 1.0);
         assert_eq!(clip(f32::INFINITY, 0.0, 1.0), 1.0);
         assert_eq!(clip(f32::NEG_INFINITY, 0.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn zeros_are_ordered_as_xla_orders_them() {
+        // As jax 0.12 computes them on CPU, jitted and eagerly.
+        let neg = |x: f32| x.is_sign_negative();
+        assert!(!neg(maximum(0.0, -0.0)) && !neg(maximum(-0.0, 0.0)));
+        assert!(neg(minimum(0.0, -0.0)) && neg(minimum(-0.0, 0.0)));
+        assert!(neg(maximum(-0.0, -0.0)) && !neg(minimum(0.0, 0.0)));
+        assert!(!neg(clip(-0.0, 0.0, 1.0)));
+        assert!(neg(maximum(-0.0, -80.0)));
     }
 }
