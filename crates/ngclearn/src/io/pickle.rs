@@ -134,7 +134,7 @@ struct Machine<'a> {
     path: &'a str,
     stack: Vec<Obj>,
     memo: Vec<Option<Obj>>,
-    /// Containers made so far (tuples, lists, dicts), which also bounds their nesting.
+    /// Containers made so far (tuples, lists, dicts).
     containers: usize,
     /// Bytes of objects made or copied so far, and the most allowed.
     built: usize,
@@ -144,22 +144,25 @@ struct Machine<'a> {
     made: usize,
 }
 
-/// The bytes a copy of `o` takes: a node for it and, for lists and dicts (copied
-/// whole), for everything they hold; tuples, arrays, strings and bytes are shared.
-/// Walked without recursion.
-fn weight(o: &Obj) -> usize {
+/// The bytes a copy of `o` takes (a node for it and, for lists and dicts, copied whole,
+/// for everything they hold; tuples, arrays, strings and bytes are shared), and how
+/// deep its lists and dicts nest. Walked without recursion.
+fn weight(o: &Obj) -> (usize, usize) {
     let node = std::mem::size_of::<Obj>();
-    let mut total = 0usize;
-    let mut todo = vec![o];
-    while let Some(o) = todo.pop() {
+    let (mut total, mut deepest) = (0usize, 0usize);
+    let mut todo = vec![(o, 0usize)];
+    while let Some((o, depth)) = todo.pop() {
         total = total.saturating_add(node);
+        deepest = deepest.max(depth);
         match o {
-            Obj::List(v) => todo.extend(v.iter()),
-            Obj::Dict(v) => todo.extend(v.iter().flat_map(|(k, x)| [k, x])),
+            Obj::List(v) => todo.extend(v.iter().map(|x| (x, depth + 1))),
+            Obj::Dict(v) => {
+                todo.extend(v.iter().flat_map(|(k, x)| [(k, depth + 1), (x, depth + 1)]))
+            }
             _ => {}
         }
     }
-    total
+    (total, deepest)
 }
 
 impl<'a> Machine<'a> {
@@ -206,9 +209,9 @@ impl<'a> Machine<'a> {
         self.built = self.built.saturating_add(bytes);
         if self.built > self.budget {
             return Err(self.err(format!(
-                "would make more than {} MB of objects, more than the state it can hold \
-                 (copies of its own objects?)",
-                self.budget >> 20
+                "would make more than {} bytes of objects, the most this reader makes of \
+                 it (copies of its own objects?)",
+                self.budget
             )));
         }
         Ok(())
@@ -265,10 +268,12 @@ impl<'a> Machine<'a> {
         if idx >= MAX_MEMO {
             return Err(self.err("memo index too large"));
         }
-        let w = weight(self.top()?);
+        let (w, depth) = weight(self.top()?);
+        self.check_depth(depth)?;
         self.charge(w)?;
         let top = self.top()?.clone();
         if self.memo.len() <= idx {
+            self.charge((idx + 1 - self.memo.len()) * std::mem::size_of::<Option<Obj>>())?;
             self.memo.resize(idx + 1, None);
         }
         self.memo[idx] = Some(top);
@@ -276,14 +281,24 @@ impl<'a> Machine<'a> {
     }
 
     fn memo_get(&mut self, idx: usize) -> Result<()> {
-        let w = match self.memo.get(idx) {
+        let (w, depth) = match self.memo.get(idx) {
             Some(Some(o)) => weight(o),
             _ => return Err(self.err(format!("refers to memo entry {idx}, never stored"))),
         };
+        self.check_depth(depth)?;
         // The copy's nodes beyond the one `push` charges.
         self.charge(w.saturating_sub(std::mem::size_of::<Obj>()))?;
         let o = self.memo[idx].clone().expect("checked above");
         self.push(o)
+    }
+
+    /// Refuses lists nested deeper than [`MAX_DEPTH`] when they are stored or recalled
+    /// (a list appended to its own recalled copies nests without new containers).
+    fn check_depth(&self, depth: usize) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(self.err(format!("nests lists more than {MAX_DEPTH} deep")));
+        }
+        Ok(())
     }
 
     /// Counts one more container made.
@@ -1074,7 +1089,10 @@ mod tests {
         let b = recalled_list(1 << 20);
         let t = std::time::Instant::now();
         let e = parse(&b, "memo.pkl").unwrap_err().to_string();
-        assert!(e.contains("memo.pkl") && e.contains("MB of objects"), "{e}");
+        assert!(
+            e.contains("memo.pkl") && e.contains("bytes of objects"),
+            "{e}"
+        );
         assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
         // The budget is what the caller allows: a few recalls fit a small one, many do
         // not (then `value` refuses the Nones themselves, as not arrays).
@@ -1086,7 +1104,24 @@ mod tests {
         let e = parse_within(&few, "few.pkl", 100_000)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("MB of objects"), "{e}");
+        assert!(e.contains("more than 100000 bytes of objects"), "{e}");
+        // A memo index far out is charged for the table it makes.
+        let far = [0x80, 4, b'N', b'r', 0xff, 0xff, 0, 0, b'.'];
+        let e = parse_within(&far, "far.pkl", 100_000)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bytes of objects"), "{e}");
+        // A list appended to its own recalled copies nests without new containers.
+        let mut b = vec![0x80, 4, b']', 0x94];
+        for _ in 0..MAX_DEPTH + 2 {
+            b.extend_from_slice(&[b']', b'h', 0, b'a', b'q', 0]);
+        }
+        b.push(b'.');
+        // (Under a budget large enough not to refuse its quadratic copies first.)
+        let e = parse_within(&b, "self.pkl", 1 << 30)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("256 deep"), "{e}");
     }
 
     #[test]
@@ -1134,22 +1169,26 @@ mod tests {
         assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
     }
 
-    #[test]
-    fn a_value_read_is_written_and_read_back_even_when_recalls_multiply_its_lists() {
-        // Found by fuzzing: recalled lists make more containers than the file spells
-        // out, which written out spelt, the reader refused.
-        let mut b = vec![0x80, 4, b']', b']', b'a', 0x94];
-        // The stored list recalled into a new list 300 times, then that list twice.
-        b.push(b']');
-        for _ in 0..300 {
+    /// A list of `n` copies of a stored list of two empty lists.
+    fn recalled_pairs(n: usize) -> Vec<u8> {
+        let mut b = vec![0x80, 4, b']', b']', b'a', b']', b'a', 0x94, b']'];
+        for _ in 0..n {
             b.extend_from_slice(&[b'h', 0, b'a']);
         }
-        b.extend_from_slice(&[0x94, b']', b'h', 1, b'a', b'h', 1, b'a', b'.']);
-        match parse(&b, "t") {
-            Ok(v) => assert_eq!(parse(&to_bytes(&v), "again").unwrap(), v),
-            Err(e) => assert!(e.to_string().contains("lists and tuples"), "{e}"),
-        }
-        // The input the fuzzer found.
+        b.push(b'.');
+        b
+    }
+
+    #[test]
+    fn a_value_read_is_written_and_read_back_even_when_recalls_multiply_its_lists() {
+        // Recalls make containers the file does not spell out (3 a copy here): written
+        // out, they are spelt, and the reader reads them back up to its limit.
+        let v = parse(&recalled_pairs(100), "t").unwrap();
+        assert_eq!(parse(&to_bytes(&v), "again").unwrap(), v);
+        // Past it (1 + 3 * 400 containers), refused as read, not only as written.
+        let e = parse(&recalled_pairs(400), "t").unwrap_err().to_string();
+        assert!(e.contains("lists and tuples"), "{e}");
+        // The input the fuzzer found: refused as read.
         let found: &[u8] =
             b"\x5d\x5d\x5d\x5d\x5d\x85\x61\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x5d\x85\x61\
               \x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\x85\
@@ -1163,10 +1202,8 @@ mod tests {
               \x61\x5d\x61\x61\x71\x68\x68\x68\x68\x68\x68\x68\x5d\x85\x85\x85\x85\x85\x85\x85\
               \x85\x61\x61\x85\x61\x61\x5d\x85\x61\x5d\x61\x61\x71\x5d\x85\x61\x61\x5d\x61\x61\
               \x71\x6a\x2e";
-        match parse(found, "t") {
-            Ok(v) => assert_eq!(parse(&to_bytes(&v), "again").unwrap(), v),
-            Err(e) => assert!(e.to_string().contains("lists and tuples"), "{e}"),
-        }
+        let e = parse(found, "t").unwrap_err().to_string();
+        assert!(e.contains("lists and tuples"), "{e}");
         // A state of 102 arrays still reads (and reads back).
         let arrays = Pickled::List(vec![Pickled::scalar(2.0, true); 102]);
         let back = parse(&to_bytes(&arrays), "t").unwrap();
