@@ -236,7 +236,7 @@ impl Circuit {
     /// Builds a component of `class` (a class name or module path) from ngclearn's
     /// arguments (`args`, `kwargs` as JSON) and adds it, replacing a component of the
     /// same name (as ngclearn does).
-    fn add(&mut self, class: &str, args: &str, kwargs: &str) -> PyResult<()> {
+    fn add(&mut self, py: Python<'_>, class: &str, args: &str, kwargs: &str) -> PyResult<()> {
         let reg = Registry::builtin();
         let cls = reg.get(class).ok_or_else(|| {
             PyKeyError::new_err(format!(
@@ -255,8 +255,10 @@ impl Circuit {
             .to_string();
         let mut kw =
             Kwargs::new(cls.name(), &name, cls.schema.signature, &args, &kwargs).map_err(error)?;
-        let component = cls.build(&mut kw).map_err(error)?;
+        let (component, said) = ngclearn::warning::capture(|| cls.build(&mut kw));
+        let component = component.map_err(error)?;
         kw.finish().map_err(error)?;
+        warn_all(py, &said)?;
         let mut parts = self.take_parts();
         let at = parts.iter().position(|(c, _)| c.name() == name);
         let old = match at {
@@ -518,9 +520,10 @@ impl Circuit {
                 "{dir}: no such model directory"
             )));
         }
-        let m = py
-            .detach(|| ngclearn::io::load_model_dir(path))
-            .map_err(error)?;
+        let (m, said) =
+            py.detach(|| ngclearn::warning::capture(|| ngclearn::io::load_model_dir(path)));
+        let m = m.map_err(error)?;
+        warn_all(py, &said)?;
         let wires = m.wires().to_vec();
         let mut procs = Vec::new();
         let mut joints = Vec::new();
@@ -685,10 +688,20 @@ fn uniform<'py>(py: Python<'py>, key: (u32, u32), n: usize) -> PyResult<Bound<'p
     Ok(PyArray1::from_vec(py, out))
 }
 
-/// The engine's warnings (a saved state holding NaN, a parameter ngclearn's semantics
-/// override) as Python `UserWarning`s, subject to the caller's warning filters. The
-/// engine says them on the thread that called it, which holds the GIL or released it
-/// for the call; either way `attach` takes it.
+/// The engine's warnings said during a call (captured on its thread), as Python
+/// `UserWarning`s: under a filter that makes warnings errors, the first is raised.
+fn warn_all(py: Python<'_>, said: &[String]) -> PyResult<()> {
+    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    for message in said {
+        let text = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();
+        PyErr::warn(py, category.as_any(), &text, 1)?;
+    }
+    Ok(())
+}
+
+/// Warnings the calls above do not capture (none of the engine's today), as Python
+/// `UserWarning`s. The engine says them on the thread that called it, which holds the
+/// GIL or released it for the call; either way `attach` takes it.
 fn warn_in_python(message: &str) {
     Python::attach(|py| {
         let text = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();

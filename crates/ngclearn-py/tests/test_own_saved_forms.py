@@ -72,22 +72,26 @@ def test_an_slif_saved_here_continues_in_ngclearn_as_here(tmp_path, case):
 def test_a_diverged_state_loads_with_a_python_warning(tmp_path):
     # ngclearn saves a state holding NaN as it is; it loads here for inspection, with
     # one warning naming the compartment and the element.
-    name = fresh("nanstate")
-    with Context(name) as ctx:
-        z = SLIFCell("z", n_units=3, tau_m=10., resist_m=1., thr=0.5, key=random.PRNGKey(1))
-        MethodProcess("adv") >> z.advance_state
+    import warnings
+
+    from ngclearn_rs import _context
     from ngclearn_rs.components import LIFCell
 
-    with Context(name + "b") as ctx2:
+    name = fresh("nanstate")
+    with Context(name) as ctx:
         c = LIFCell("c", n_units=3, tau_m=10., key=random.PRNGKey(2))
         MethodProcess("adv") >> c.advance_state
     v = c.v.get()
     v[0, 1] = np.nan
     c.v.set(v)
-    ctx2.save_to_json(str(tmp_path), overwrite=True)
-    from ngclearn_rs import _context
-
-    del _context._contexts[ctx2.path]
+    ctx.save_to_json(str(tmp_path), overwrite=True)
+    del _context._contexts[ctx.path]
     with pytest.warns(UserWarning, match=r"`v` element \[0, 1\] is NaN"):
-        back = Context.load(str(tmp_path), name + "b")
+        back = Context.load(str(tmp_path), name)
     assert np.isnan(back.get_components("c").v.get()[0, 1])
+    # Where warnings are errors, it is raised.
+    del _context._contexts[back.path]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="is NaN"):
+            Context.load(str(tmp_path), name)

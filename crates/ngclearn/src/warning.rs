@@ -13,11 +13,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-type Handler = Box<dyn Fn(&str) + Send + Sync>;
+/// What receives the warnings not captured.
+pub type Handler = Box<dyn Fn(&str) + Send + Sync>;
 
-static HANDLER: RwLock<Option<Handler>> = RwLock::new(None);
+type Shared = Arc<dyn Fn(&str) + Send + Sync>;
+
+static HANDLER: RwLock<Option<Shared>> = RwLock::new(None);
 static ONCE: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
 thread_local! {
@@ -37,8 +40,9 @@ pub fn warn(message: impl Into<String>) {
     if captured {
         return;
     }
-    let handler = HANDLER.read().unwrap_or_else(|e| e.into_inner());
-    match handler.as_ref() {
+    // Called with no lock held: a handler may run code that warns again.
+    let handler = HANDLER.read().unwrap_or_else(|e| e.into_inner()).clone();
+    match handler {
         Some(h) => h(&message),
         None => eprintln!("warning: {message}"),
     }
@@ -61,7 +65,7 @@ pub fn warn_once(key: &str, message: impl Into<String>) {
 
 /// Sends every warning not captured to `handler` (`None`: back to standard error).
 pub fn set_handler(handler: Option<Handler>) {
-    *HANDLER.write().unwrap_or_else(|e| e.into_inner()) = handler;
+    *HANDLER.write().unwrap_or_else(|e| e.into_inner()) = handler.map(Arc::from);
 }
 
 /// Runs `f`, keeping the warnings it gives on this thread instead of saying them.

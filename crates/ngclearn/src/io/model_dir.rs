@@ -529,6 +529,16 @@ impl SavedState {
     }
 }
 
+/// Builds a saved component. What building says of its arguments (a `weight_init` that
+/// `is_nonplastic` overrides) is for whoever writes them, not for whoever loads the
+/// model, whose state comes from the file: it is not said.
+fn build_quietly(
+    class: &crate::core::class::ComponentClass,
+    kw: &mut Kwargs,
+) -> Result<Box<dyn Component>> {
+    crate::warning::capture(|| class.build(kw)).0
+}
+
 /// Reads the npz at `path` in the saved form of `c`'s own class
 /// ([`Component::own_saved_form`]): exactly its entries, each float32 of the shape of
 /// the compartment it is like, or one row of it. Returns the first value of each entry
@@ -840,10 +850,10 @@ fn describe_dir(
         let (mut component, state) = match implied_shapes(schema, &kw).filter(|_| !own_form) {
             Some(shapes) => {
                 let state = SavedState::open(&npz_path, schema, &shapes, &wired)?;
-                (class.build(&mut kw).map_err(in_file)?, Some(state))
+                (build_quietly(class, &mut kw).map_err(in_file)?, Some(state))
             }
             None => {
-                let c = class.build(&mut kw).map_err(in_file)?;
+                let c = build_quietly(class, &mut kw).map_err(in_file)?;
                 let mut shapes = actual_shapes(&*c);
                 // A block's split compartments are saved as wide as the whole.
                 if let Some(cols) = offer.as_ref().filter(|_| kw.offer_taken()) {

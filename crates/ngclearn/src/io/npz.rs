@@ -683,7 +683,12 @@ impl NpzReader {
                 }
             }
             if let Some((r, c, x)) = first_bad {
-                self.note_non_finite(i, h, 0, Some(format!("element [{r}, {c}]")), x as f64);
+                // Named as the entry is shaped: a vector `(width,)` is one row.
+                let at = match h.shape.len() {
+                    1 => format!("element [{c}]"),
+                    _ => format!("element [{r}, {c}]"),
+                };
+                self.note_non_finite(i, h, 0, Some(at), x as f64);
             }
             Ok(true)
         }
