@@ -90,11 +90,7 @@ impl ComponentClass {
 
     /// The argument name nearest to `name`, if one is near.
     pub fn nearest(&self, name: &str) -> Option<&'static str> {
-        self.argument_names()
-            .map(|n| (strsim::damerau_levenshtein(n, name), n))
-            .filter(|(d, n)| *d <= 2.max(n.len() / 3))
-            .min()
-            .map(|(_, n)| n)
+        crate::utils::suggest::nearest(name, self.argument_names())
     }
 
     /// Whether `name` names this class: its class name, its module path, or (as a

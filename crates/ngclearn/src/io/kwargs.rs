@@ -415,13 +415,8 @@ impl Kwargs {
         match self.values.keys().next() {
             None => Ok(()),
             Some(k) => {
-                let near = self
-                    .accepted
-                    .iter()
-                    .map(|n| (strsim::damerau_levenshtein(n, k), *n))
-                    .filter(|(d, n)| *d <= 2.max(n.len() / 3))
-                    .min()
-                    .map(|(_, n)| format!("did you mean `{n}`? "))
+                let near = crate::utils::suggest::nearest(k, self.accepted.iter().copied())
+                    .map(|n| format!("did you mean `{n}`? "))
                     .unwrap_or_default();
                 Err(self.error(
                     k,

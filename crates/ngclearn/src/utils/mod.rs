@@ -1,7 +1,8 @@
 //! Utilities shared by components: weight initialisers, vector-instruction dispatch,
-//! and a counting allocator for the no-allocation tests.
+//! a counting allocator for the no-allocation tests, and "did you mean ...?".
 
 pub mod alloc_counter;
 pub mod distribution_generator;
 pub mod optim;
 pub(crate) mod simd;
+pub mod suggest;

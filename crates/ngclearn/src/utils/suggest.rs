@@ -2,8 +2,8 @@
 
 /// The candidate nearest to `typed`, if one is near enough to be what was meant: the
 /// same name in other case, the only candidate it begins (at least three letters),
-/// else the closest by edit distance (Damerau-Levenshtein, case ignored), at most a
-/// third of the candidate's length away. Dotted names (module paths) are compared by
+/// else the closest by edit distance (Damerau-Levenshtein, case ignored), at most 2 or
+/// a third of the candidate's length away. Dotted names (module paths) are compared by
 /// their last part.
 pub fn nearest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let last = |s: &str| s.rsplit('.').next().unwrap_or(s).to_lowercase();
@@ -26,7 +26,7 @@ pub fn nearest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -
     candidates
         .iter()
         .map(|(c, l)| (strsim::damerau_levenshtein(&t, l), *c, l.chars().count()))
-        .filter(|&(d, _, len)| d <= (len / 3).max(1))
+        .filter(|&(d, _, len)| d <= (len / 3).max(2))
         .min_by_key(|&(d, _, _)| d)
         .map(|(_, c, _)| c)
 }
@@ -51,6 +51,14 @@ mod tests {
         assert_eq!(nearest("Poisson", CLASSES), Some("PoissonCell"));
         assert_eq!(nearest("Nope", CLASSES), None);
         assert_eq!(nearest("", CLASSES), None);
+    }
+
+    #[test]
+    fn a_misspelt_argument_finds_its_name() {
+        let args = ["tau_m", "refract_time", "thr", "v_rest"];
+        assert_eq!(nearest("tau_mem", args), Some("tau_m"));
+        assert_eq!(nearest("refract_tme", args), Some("refract_time"));
+        assert_eq!(nearest("conductance", args), None);
     }
 
     #[test]
