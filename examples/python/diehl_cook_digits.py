@@ -20,7 +20,6 @@ training digit predicted before learning from it, and the excitatory spikes per 
 both as running means) into `--out` when matplotlib is installed. Needs scikit-learn
 (its bundled digits).
 """
-import argparse
 import importlib
 import json
 import os
@@ -29,19 +28,13 @@ import time
 
 import numpy as np
 
-#: Okabe & Ito's colour-blind-safe palette.
-OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "blue": "#0072B2",
-             "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#999999"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from digits_common import OKABE_ITO, base_parser, load_digits_or_exit  # noqa: E402
 
 
 def build_parser():
     """The command line's options, each with its help."""
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0].replace("\n", " "),
-        epilog="Needs scikit-learn for the digits (pip install scikit-learn) and, for the figures, matplotlib.",
-    )
-    ap.add_argument("--engine", default="ngclearn_rs", choices=["ngclearn_rs", "ngclearn"],
-                    help="the simulator: this package, or ngclearn 3.1.1 itself (needs JAX) (default: %(default)s)")
+    ap = base_parser(__doc__)
     ap.add_argument("--train", type=int, default=1300, metavar="N",
                     help="training digits, shown once each with STDP on (default: %(default)s)")
     ap.add_argument("--test", type=int, default=497, metavar="N",
@@ -63,19 +56,9 @@ def parse_args(argv=None):
     return build_parser().parse_args(argv)
 
 
-def load_digits_or_exit():
-    """scikit-learn's digits, or an exit saying how to install it."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        sys.exit("diehl_cook_digits.py learns scikit-learn's bundled 8x8 digits, and scikit-learn is "
-                 "not installed: pip install scikit-learn")
-    return load_digits()
-
-
 def main(argv=None):
     args = parse_args(argv)
-    digits = load_digits_or_exit()
+    digits = load_digits_or_exit("diehl_cook_digits.py")
     E = args.engine
     ng = importlib.import_module(E)
     Context, MethodProcess, JointProcess = ng.Context, ng.MethodProcess, ng.JointProcess

@@ -15,6 +15,21 @@ fn rows(v: &Value) -> ndarray::Array2<f32> {
     mat(v)
 }
 
+/// Compartment `c` of `z`, as ngclearn keeps it when `want` is one row: ngclearn's
+/// threshold is `(1, n)` until a batch's first step, which is kept here as equal rows.
+fn as_kept(
+    m: &ngclearn::core::context::Model,
+    c: &str,
+    want: &ndarray::Array2<f32>,
+) -> ndarray::Array2<f32> {
+    let got = m.get(&format!("z:{c}")).unwrap();
+    if want.nrows() == 1 && got.nrows() > 1 {
+        got.slice(ndarray::s![0..1, ..]).to_owned()
+    } else {
+        got
+    }
+}
+
 /// Runs the fixture case's `after` steps on `m` and checks each against ngclearn's,
 /// bit for bit.
 fn continues_as_ngclearn(m: &mut ngclearn::core::context::Model, case: &Value, what: &str) {
@@ -29,13 +44,7 @@ fn continues_as_ngclearn(m: &mut ngclearn::core::context::Model, case: &Value, w
         m.run_named("adv", t as f32, 1.0).unwrap();
         for c in ["v", "s", "thr"] {
             let want = rows(&case["trace"][c][k]);
-            let got = m.get(&format!("z:{c}")).unwrap();
-            let got = if want.nrows() == 1 && got.nrows() > 1 {
-                got.slice(ndarray::s![0..1, ..]).to_owned()
-            } else {
-                got
-            };
-            assert_eq!(got, want, "{what}: `{c}` at step {t}");
+            assert_eq!(as_kept(m, c, &want), want, "{what}: `{c}` at step {t}");
         }
     }
 }
@@ -50,13 +59,7 @@ fn slif_models_ngclearn_saved_load_and_continue_as_in_ngclearn() {
         let mut m = load_model_dir(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
         for c in ["thr", "v", "rfr", "s"] {
             let want = rows(&case["loaded"][c]);
-            let got = m.get(&format!("z:{c}")).unwrap();
-            let got = if want.nrows() == 1 && got.nrows() > 1 {
-                got.slice(ndarray::s![0..1, ..]).to_owned()
-            } else {
-                got
-            };
-            assert_eq!(got, want, "{name}: `{c}` after loading");
+            assert_eq!(as_kept(&m, c, &want), want, "{name}: `{c}` after loading");
         }
         continues_as_ngclearn(&mut m, case, name);
     }

@@ -551,7 +551,10 @@ fn errors_of_a_partitioned_model_list_only_the_users_names() {
             std::thread::spawn(move || {
                 let p = partition(model(), Arc::new(ex), &["post_exc:s", "post_exc:v"]).unwrap();
                 let mut internal = p.model.components().map(|c| c.name().to_string());
-                assert!(internal.any(|n| n.ends_with(".whole")), "the model has mirrors");
+                assert!(
+                    internal.any(|n| n.ends_with(".whole")),
+                    "the model has mirrors"
+                );
                 let e = p.model.get("nope:v").unwrap_err().to_string();
                 let p2 = p.model.process_id("nope").unwrap_err().to_string();
                 (e, p2)
@@ -561,6 +564,9 @@ fn errors_of_a_partitioned_model_list_only_the_users_names() {
     for h in handles {
         let (e, p) = h.join().unwrap();
         assert!(e.contains("post_exc") && !e.contains(".whole"), "{e}");
-        assert!(p.contains("advance_proc") && !p.contains("partition."), "{p}");
+        assert!(
+            p.contains("advance_proc") && !p.contains("partition."),
+            "{p}"
+        );
     }
 }

@@ -11,8 +11,8 @@ use ngclearn::prelude::*;
 use serde_json::{json, Value};
 
 /// One component `c` of `class` built from `kwargs`, with a process `step` calling
-/// `methods`; `set` writes `value` into compartment `comp` (every other entry 0.5
-/// except where `comp` is the weights), then `step` runs once and `check` is read.
+/// `methods`: element [0, 0] of compartment `comp` is set to NaN (the rest as built),
+/// then `step` runs once. Returns the model.
 fn run_with_nan(class: &str, kwargs: Value, comp: &str, methods: &[&str]) -> Model {
     let cls = Registry::builtin().get(class).unwrap();
     let mut map = kwargs.as_object().unwrap().clone();
