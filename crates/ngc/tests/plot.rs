@@ -100,6 +100,12 @@ fn the_default_run_draws_one_stacked_figure_in_every_format() {
         assert!(svg.contains(label), "no `{label}` in the figure");
     }
     assert!(!svg.contains(">-0<") && !svg.contains("-0.000"));
+    // The post-synaptic rate, of another order than the inputs', has a panel of its
+    // own: no second y axis to compare curves against.
+    assert!(
+        svg.contains("Rate of post_exc") && !svg.contains("right axis"),
+        "a second y axis in the rates"
+    );
     for f in ["raster", "voltage", "conductance", "rates"] {
         for ext in ["png", "svg", "pdf"] {
             assert!(out.join(format!("{f}.{ext}")).is_file(), "{f}.{ext}");

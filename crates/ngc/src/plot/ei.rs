@@ -301,55 +301,58 @@ impl EiTrace {
         let peak = |r: &[(f64, f64)]| r.iter().map(|p| p.1).fold(0.0, f64::max);
         let pre_peak = peak(&rates[0]).max(peak(&rates[1]));
         let post_peak = peak(&rates[2]);
-        // A post-synaptic rate of another order than the inputs' gets its own axis.
-        let own_axis = pre_peak > 0.0
+        // A post-synaptic rate of another order than the inputs' gets a panel of its
+        // own (not a second axis, whose scale would invite comparing the curves).
+        let own_panel = pre_peak > 0.0
             && post_peak > 0.0
             && (post_peak > 3.0 * pre_peak || post_peak * 3.0 < pre_peak);
-        let rate_series = self
-            .pops
-            .iter()
-            .zip(colors)
-            .zip(rates)
-            .map(|((p, color), points)| {
-                let right = own_axis && p.name == "post_exc";
-                Series {
-                    name: if right {
-                        format!("{} (right axis)", p.name)
-                    } else {
-                        p.name.to_string()
-                    },
-                    color,
-                    points,
-                    right,
-                    legend: true,
-                }
-            })
-            .collect();
-        let rates = Panel {
-            title: format!(
-                "Population rate per cell (Gaussian kernel, \u{3c3} = {})",
-                duration(sigma_ms)
-            ),
-            weight: 0.8,
+        let kernel = format!("Gaussian kernel, \u{3c3} = {}", duration(sigma_ms));
+        let rate_panel = |title: String, series: Vec<Series>, weight: f64| Panel {
+            title,
+            weight,
             kind: PanelKind::Traces(Traces {
-                y_label: if own_axis {
-                    "pre rate (Hz)".into()
-                } else {
-                    "rate (Hz)".into()
-                },
-                series: rate_series,
+                y_label: "rate (Hz)".into(),
+                series,
                 hline: None,
                 lane: None,
-                y2_label: own_axis.then(|| "post_exc rate (Hz)".to_string()),
+                y2_label: None,
                 from_zero: true,
                 marks: vec![],
             }),
         };
-        (
-            vec![raster, voltage, conductance, rates],
-            x_label.to_string(),
-            (start / div, end / div),
-        )
+        let mut series: Vec<Series> = self
+            .pops
+            .iter()
+            .zip(colors)
+            .zip(rates)
+            .map(|((p, color), points)| Series {
+                name: p.name.to_string(),
+                color,
+                points,
+                right: false,
+                legend: true,
+            })
+            .collect();
+        let rates = if own_panel {
+            let post = series.pop().expect("three populations");
+            vec![
+                rate_panel(
+                    format!("Population rate per cell of the inputs ({kernel})"),
+                    series,
+                    0.6,
+                ),
+                rate_panel(format!("Rate of {} ({kernel})", post.name), vec![post], 0.6),
+            ]
+        } else {
+            vec![rate_panel(
+                format!("Population rate per cell ({kernel})"),
+                series,
+                0.8,
+            )]
+        };
+        let mut panels = vec![raster, voltage, conductance];
+        panels.extend(rates);
+        (panels, x_label.to_string(), (start / div, end / div))
     }
 
     /// Draws the figures for `out`: `ei_circuit.FORMAT` (all panels) and `raster`,
@@ -371,19 +374,27 @@ impl EiTrace {
             x_range,
             letters: true,
         };
-        // The same panels one per figure (built again: a panel owns its data).
+        // The same panels one per figure (built again: a panel owns its data), the rates
+        // (one or two panels) together.
         let names = ["raster", "voltage", "conductance", "rates"];
-        let singles: Vec<Stack> = self
-            .panels(t0 as f64, dt as f64)
-            .0
-            .into_iter()
-            .map(|p| Stack {
-                panels: vec![p],
+        let mut again = self.panels(t0 as f64, dt as f64).0.into_iter();
+        let mut singles: Vec<Stack> = Vec::with_capacity(names.len());
+        for _ in 0..3 {
+            singles.push(Stack {
+                panels: again.next().into_iter().collect(),
                 x_label: x_label.clone(),
                 x_range,
                 letters: false,
-            })
-            .collect();
+            });
+        }
+        let rates: Vec<Panel> = again.collect();
+        let letters = rates.len() > 1;
+        singles.push(Stack {
+            panels: rates,
+            x_label: x_label.clone(),
+            x_range,
+            letters,
+        });
         let mut figures = vec![(out.join("ei_circuit"), &main, page)];
         for (s, name) in singles.iter().zip(names) {
             figures.push((out.join(name), s, page.single()));
