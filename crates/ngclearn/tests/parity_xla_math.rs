@@ -7,7 +7,7 @@
 mod common;
 
 use common::fixture;
-use ngclearn::core::rng::{exp_xla, tanh_xla};
+use ngclearn::core::xla_math::{exp_xla, tanh_xla};
 
 /// Checks `f` against the bit patterns `{name}_bits` of fixture `xla_{name}`.
 fn bit_for_bit(name: &str, f: impl Fn(f32) -> f32) {

@@ -11,17 +11,15 @@
 //! * `uniform`: the top 23 bits of those words as the mantissa of a float in `[1, 2)`,
 //!   minus one, then `u * (max - min) + min`, clamped below at `min`.
 //! * `normal`: `sqrt(2) * erfinv(u)` with `u` uniform in `(-1, 1)`, where `erfinv`,
-//!   `log1p` and `ln` are computed as XLA's CPU code does ([`erfinv_f32`],
-//!   [`log1p_xla`], [`ln_xla`]), not by the C library, whose `logf` differs from
+//!   `log1p` and `ln` are computed as XLA's CPU code does
+//!   ([`crate::core::xla_math`]), not by the C library, whose `logf` differs from
 //!   XLA's in about one case in eight.
 //! * `bernoulli(p)`: `uniform < p`.
-//!
-//! The cells' dynamics use XLA's elementwise math from here too: [`exp_xla`] and
-//! [`tanh_xla`] (besides [`ln_xla`] and [`log1p_xla`]).
 //!
 //! All of these are bit-identical to JAX 0.12 on x86-64 with FMA (checked on the
 //! fixtures, and while writing this on millions of draws against JAX itself).
 
+use crate::core::xla_math::erfinv_f32;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -478,230 +476,10 @@ fn next_toward_zero(x: f32) -> f32 {
     f32::from_bits(x.to_bits() - 1)
 }
 
-/// `tanh` as XLA's CPU code computes it (`jnp.tanh`): `x` where `|x| < 0.0004`, else a
-/// 13/6 rational polynomial of `x` clamped to ±7.998812 (Eigen's), evaluated with fused
-/// multiply-adds (bit for bit against `jnp.tanh`: `tests/parity_xla_math.rs`).
-#[inline]
-pub fn tanh_xla(x: f32) -> f32 {
-    if x.abs() < 0.0004 {
-        return x;
-    }
-    #[allow(clippy::excessive_precision)]
-    const CLAMP: f32 = 7.99881172180175781;
-    let c = if x.is_nan() {
-        x
-    } else {
-        x.clamp(-CLAMP, CLAMP)
-    };
-    let x2 = c * c;
-    // XLA's coefficients, as its source writes them (the nearest f32 of each is used).
-    #[allow(clippy::excessive_precision)]
-    const NUM: [f32; 7] = [
-        -2.76076847742355e-16,
-        2.00018790482477e-13,
-        -8.60467152213735e-11,
-        5.12229709037114e-08,
-        1.48572235717979e-05,
-        6.37261928875436e-04,
-        4.89352455891786e-03,
-    ];
-    #[allow(clippy::excessive_precision)]
-    const DEN: [f32; 4] = [
-        1.19825839466702e-06,
-        1.18534705686654e-04,
-        2.26843463243900e-03,
-        4.89352518554385e-03,
-    ];
-    let mut n = NUM[0];
-    for &k in &NUM[1..] {
-        n = n.mul_add(x2, k);
-    }
-    let n = c * n;
-    let mut d = DEN[0];
-    for &k in &DEN[1..] {
-        d = d.mul_add(x2, k);
-    }
-    n / d
-}
-
-/// `log1p` as XLA's CPU code computes it in float32: [`ln_xla`]`(1 + x)` for
-/// `|x| >= sqrt(2) - 1`; below, Cephes' rational approximation
-/// `x - x²/2 + x³·N(x)/D(x)`, its polynomials evaluated by fused Horner steps from
-/// coefficients rounded to float32. Matches `jnp.log1p` bit for bit on 3 million
-/// test values.
-#[inline]
-pub fn log1p_xla(x: f32) -> f32 {
-    const DEN: [f64; 7] = [
-        1.0,
-        1.506_290_908_346_919_2e1,
-        8.304_756_596_796_721e1,
-        2.217_623_982_373_285_6e2,
-        3.090_987_222_531_206e2,
-        2.164_278_861_449_594_8e2,
-        6.011_866_049_760_384e1,
-    ];
-    const NUM: [f64; 7] = [
-        4.527_000_086_244_52e-5,
-        4.985_410_282_319_337_5e-1,
-        6.578_732_594_206_104,
-        2.991_191_932_855_307_3e1,
-        6.094_966_798_098_779e1,
-        5.711_296_359_058_554e1,
-        2.003_955_349_920_128e1,
-    ];
-    if x.abs() >= std::f32::consts::SQRT_2 - 1.0 || x.is_nan() {
-        return ln_xla(1.0 + x);
-    }
-    let horner = |c: &[f64]| c.iter().fold(0.0f32, |p, &ci| p.mul_add(x, ci as f32));
-    let x2 = x * x;
-    let r = horner(&NUM) / horner(&DEN);
-    x + (-0.5f32).mul_add(x2, (x * x2) * r)
-}
-
-/// The natural logarithm as XLA's CPU back end computes it in float32: the Cephes
-/// polynomial (as in Eigen) with fused multiply-adds.
-/// Matches `jnp.log` bit for bit on 3 million test values, where the C library's
-/// `logf` differs in about one case in eight.
-#[inline]
-pub fn ln_xla(v: f32) -> f32 {
-    if v.is_nan() || v < 0.0 {
-        return f32::NAN;
-    }
-    if v == 0.0 {
-        return f32::NEG_INFINITY;
-    }
-    if v == f32::INFINITY {
-        return v;
-    }
-    // Cephes' coefficients 7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1,
-    // -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1,
-    // -2.4999993993e-1, 3.3333331174e-1, and -2.12194440e-4, 0.693359375, as the
-    // exact float32 values they round to.
-    const P: [u32; 9] = [
-        0x3d90_21bb,
-        0xbdeb_d1b8,
-        0x3def_251a,
-        0xbdfe_5d4f,
-        0x3e11_e9bf,
-        0xbe2a_ae50,
-        0x3e4c_ceac,
-        0xbe7f_fffc,
-        0x3eaa_aaaa,
-    ];
-    let p = |i: usize| f32::from_bits(P[i]);
-    let (q1, q2) = (f32::from_bits(0xb95e_8083), f32::from_bits(0x3f31_8000));
-    // v = m * 2^e with m in [0.5, 1); denormals are flushed to the smallest normal.
-    let bits = v.max(f32::MIN_POSITIVE).to_bits();
-    let mut e = 1.0 + ((bits >> 23) as i32 - 0x7f) as f32;
-    let m = f32::from_bits((bits & !0x7f80_0000) | 0.5f32.to_bits());
-    // For m < sqrt(1/2): x = 2m - 1 and e -= 1; else x = m - 1.
-    let x = if m < std::f32::consts::FRAC_1_SQRT_2 {
-        e -= 1.0;
-        (m - 1.0) + m
-    } else {
-        m - 1.0
-    };
-    let x2 = x * x;
-    let x3 = x2 * x;
-    // Every multiply-add of the polynomial is fused, as XLA emits it on FMA hardware.
-    let y = x.mul_add(p(0), p(1)).mul_add(x, p(2));
-    let y1 = x.mul_add(p(3), p(4)).mul_add(x, p(5));
-    let y2 = x.mul_add(p(6), p(7)).mul_add(x, p(8));
-    let y = y.mul_add(x3, y1).mul_add(x3, y2).mul_add(x3, q1 * e);
-    ((x - 0.5 * x2) + y) + q2 * e
-}
-
-/// `exp` as XLA's CPU code computes it in float32 (`jnp.exp`), which is not the C
-/// library's `expf` (they differ by an ulp on about one input in ten): the input
-/// clamped to [-87.8, 88.8], `n = floor(x * log2(e) + 0.5)` clamped to [-127, 128],
-/// `a = x - n * ln2` with ln(2) split in two (Cody-Waite), Cephes' degree-5
-/// polynomial for `e^a`, all with fused multiply-adds, then `e^a * 2^n` built from
-/// the exponent bits (for `n = 128`, `2 e^a * 2^127`). XLA runs with subnormals
-/// flushed, so a result below the smallest normal float is 0.
-/// Matches `jnp.exp` bit for bit (`tests/parity_xla_math.rs`).
-#[inline]
-pub fn exp_xla(x: f32) -> f32 {
-    if x.is_nan() {
-        return x;
-    }
-    // The constants as XLA writes them (doubles, rounded to float32).
-    const LOG2E: f32 = std::f64::consts::LOG2_E as f32;
-    // ln(2) = LN2_HI + LN2_LO, LN2_HI with 16 significant bits (n * LN2_HI is exact).
-    const LN2_HI: f32 = 0.693_145_751_953_125_f64 as f32;
-    const LN2_LO: f32 = 1.428_606_765_330_187_7e-6_f64 as f32;
-    const P: [f32; 6] = [
-        1.987_569_15e-4_f64 as f32,
-        1.398_199_950_7e-3_f64 as f32,
-        8.333_451_907_3e-3_f64 as f32,
-        4.166_579_589_4e-2_f64 as f32,
-        1.666_666_545_9e-1_f64 as f32,
-        5.000_000_120_1e-1_f64 as f32,
-    ];
-    let x = x.clamp(-87.8, 88.8);
-    let n = x.mul_add(LOG2E, 0.5).floor().clamp(-127.0, 128.0);
-    let a = (-LN2_LO).mul_add(n, (-LN2_HI).mul_add(n, x));
-    let mut z = a.mul_add(P[0], P[1]);
-    for &p in &P[2..] {
-        z = z.mul_add(a, p);
-    }
-    let z = 1.0 + z.mul_add(a * a, a);
-    // 2^n from its biased exponent; n = -127 gives 0, n = 128 doubles z instead.
-    let biased = ((n as i32 + 127) as u32) << 23;
-    let pow2 = biased.min(0x7f00_0000);
-    let z = f32::from_bits(z.to_bits().wrapping_add(biased - pow2));
-    let r = z * f32::from_bits(pow2);
-    if r < f32::MIN_POSITIVE {
-        0.0
-    } else {
-        r
-    }
-}
-
-/// Inverse error function in single precision, as XLA computes it (Giles'
-/// approximation, fused Horner steps, [`log1p_xla`]).
-#[allow(clippy::excessive_precision)] // the coefficients exactly as the reference writes them
-pub fn erfinv_f32(x: f32) -> f32 {
-    const LT5: [f32; 9] = [
-        2.81022636e-08,
-        3.43273939e-07,
-        -3.5233877e-06,
-        -4.39150654e-06,
-        0.00021858087,
-        -0.00125372503,
-        -0.00417768164,
-        0.246640727,
-        1.50140941,
-    ];
-    const GE5: [f32; 9] = [
-        -0.000200214257,
-        0.000100950558,
-        0.00134934322,
-        -0.00367342844,
-        0.00573950773,
-        -0.0076224613,
-        0.00943887047,
-        1.00167406,
-        2.83297682,
-    ];
-    if x.abs() >= 1.0 {
-        return if x.abs() == 1.0 {
-            x * f32::INFINITY
-        } else {
-            f32::NAN
-        };
-    }
-    let w = -log1p_xla(-x * x);
-    let (w, c) = if w < 5.0 {
-        (w - 2.5, &LT5)
-    } else {
-        (w.sqrt() - 3.0, &GE5)
-    };
-    c.iter().fold(0.0f32, |p, &ci| p.mul_add(w, ci)) * x
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::xla_math::*;
 
     #[test]
     fn prng_key_of_small_seed_is_zero_then_seed() {

@@ -22,9 +22,10 @@
 use crate::components::input_encoders::N_UNITS;
 use crate::core::class::ComponentClass;
 use crate::core::component::{filled, valid_name, Component, WriteToken};
-use crate::core::rng::{exp_xla, Key};
+use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::xla_math::exp_xla;
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use crate::{Compartments, Params};

@@ -38,10 +38,11 @@
 use crate::components::input_encoders::N_UNITS;
 use crate::core::class::ComponentClass;
 use crate::core::component::{filled, valid_name, Component, WriteToken};
-use crate::core::rng::{log1p_xla, tanh_xla, Key};
+use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::maximum;
+use crate::core::xla_math::{log1p_xla, tanh_xla};
 use crate::error::{Error, Result};
 use crate::io::kwargs::Kwargs;
 use crate::{Compartments, Params};
@@ -129,7 +130,7 @@ pub(crate) enum Act {
 #[inline(always)]
 fn exp<const XLA: bool>(x: f32) -> f32 {
     if XLA {
-        crate::core::rng::exp_xla(x)
+        crate::core::xla_math::exp_xla(x)
     } else {
         x.exp()
     }
