@@ -689,12 +689,16 @@ fn uniform<'py>(py: Python<'py>, key: (u32, u32), n: usize) -> PyResult<Bound<'p
 }
 
 /// The engine's warnings said during a call (captured on its thread), as Python
-/// `UserWarning`s: under a filter that makes warnings errors, the first is raised.
+/// `UserWarning`s at the caller's line: under a filter that makes warnings errors, the
+/// first is raised.
 fn warn_all(py: Python<'_>, said: &[String]) -> PyResult<()> {
-    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    if said.is_empty() {
+        return Ok(());
+    }
+    // Attributed to the user's line, not the package's (`ngclearn_rs._warn`).
+    let warn = py.import("ngclearn_rs._warn")?.getattr("warn")?;
     for message in said {
-        let text = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();
-        PyErr::warn(py, category.as_any(), &text, 1)?;
+        warn.call1((message.as_str(),))?;
     }
     Ok(())
 }

@@ -86,8 +86,10 @@ def test_a_diverged_state_loads_with_a_python_warning(tmp_path):
     c.v.set(v)
     ctx.save_to_json(str(tmp_path), overwrite=True)
     del _context._contexts[ctx.path]
-    with pytest.warns(UserWarning, match=r"`v` element \[0, 1\] is NaN"):
+    with pytest.warns(UserWarning, match=r"`v` element \[0, 1\] is NaN") as said:
         back = Context.load(str(tmp_path), name)
+    # Said at this line, not inside the package.
+    assert said[0].filename == __file__
     assert np.isnan(back.get_components("c").v.get()[0, 1])
     # Where warnings are errors, it is raised.
     del _context._contexts[back.path]
