@@ -259,7 +259,7 @@ fn weights_overridden_by_is_nonplastic_are_said() {
     let (w, said) = build(Some(DistributionGenerator::uniform(0.1, 0.2)), 1.0, true);
     assert!(w.weights().iter().all(|&x| x == 1.0));
     assert!(
-        said.len() == 1 && said[0].contains("`W`: weight_init has no effect"),
+        said.len() == 1 && said[0].starts_with("AlphaSynapse: weight_init has no effect"),
         "{said:?}"
     );
     let (_, said) = build(None, 0.5, true);

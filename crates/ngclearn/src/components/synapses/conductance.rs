@@ -33,7 +33,6 @@ pub(crate) struct ConductanceState {
 /// caller gave has no effect (ngclearn's semantics, kept).
 pub(crate) fn warn_if_weights_overridden(
     class: &str,
-    name: &str,
     dense: &super::dense_synapse::DenseParams,
     is_nonplastic: bool,
 ) {
@@ -49,10 +48,12 @@ pub(crate) fn warn_if_weights_overridden(
     if is_nonplastic {
         crate::warning::warn_once(
             "conductance-synapse-is_nonplastic",
+            // The same text for every synapse, so that Python's warning registry, which
+            // the package's warnings go through, says it once a line.
             format!(
-                "{class} `{name}`: {what} no effect: with is_nonplastic=True (the default) \
-                 ngclearn 3.1.1 sets every weight to 1 after masking, and so does this engine; \
-                 pass is_nonplastic=False to keep them (said once)"
+                "{class}: {what} no effect: with is_nonplastic=True (the default) ngclearn \
+                 3.1.1 sets every weight to 1 after masking, and so does this engine; pass \
+                 is_nonplastic=False to keep the weights drawn"
             ),
         );
     }

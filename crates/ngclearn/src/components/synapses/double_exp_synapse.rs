@@ -97,7 +97,6 @@ impl DoubleExpSynapse {
         p.validate(&base.name)?;
         super::conductance::warn_if_weights_overridden(
             "DoubleExpSynapse",
-            &base.name,
             &p.dense,
             p.is_nonplastic,
         );

@@ -87,7 +87,6 @@ impl ExponentialSynapse {
         p.validate(&base.name)?;
         super::conductance::warn_if_weights_overridden(
             "ExponentialSynapse",
-            &base.name,
             &p.dense,
             p.is_nonplastic,
         );
