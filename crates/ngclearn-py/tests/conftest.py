@@ -41,3 +41,16 @@ def rel_close(a, b, rtol=1e-5, atol=1e-30):
 
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+
+
+def params(cls):
+    """The constructor parameters of `cls` (ngclearn's or this package's), `self` aside."""
+    import inspect
+
+    f = cls.__init__
+    # ngclearn's deprecate_args decorator hides the signature (no __wrapped__): the
+    # constructor is the function in its closure.
+    for cell in getattr(f, "__closure__", None) or ():
+        if inspect.isfunction(cell.cell_contents) and cell.cell_contents.__name__ == "__init__":
+            f = cell.cell_contents
+    return [p for p in inspect.signature(f).parameters.values() if p.name != "self"]

@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 import pytest
 
-from conftest import fresh, ngclearn_or_skip
+from conftest import fresh, ngclearn_or_skip, params
 from ngclearn_rs import Context, DistributionGenerator, components
 from ngclearn_rs._component import NGCLEARN_ATTRIBUTE_NAMES, FixedParameterError
 
@@ -31,12 +31,6 @@ DERIVED = {
 }
 
 
-def params(cls):
-    f = cls.__init__
-    for cell in getattr(f, "__closure__", None) or ():
-        if inspect.isfunction(cell.cell_contents) and cell.cell_contents.__name__ == "__init__":
-            f = cell.cell_contents
-    return [p for p in inspect.signature(f).parameters.values() if p.name != "self"]
 
 
 def required(cls):

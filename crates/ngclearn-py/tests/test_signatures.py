@@ -1,26 +1,17 @@
 """Every constructor has ngclearn 3.1.1's signature (names, order, defaults), and
 names the engine's parameters in the engine's order."""
 
-import inspect
 import json
 
 import pytest
 
 import ngclearn_rs
-from conftest import ngclearn_or_skip
+from conftest import ngclearn_or_skip, params
 from ngclearn_rs import _core, components
 
 CLASSES = sorted(components.__all__)
 
 
-def params(cls):
-    f = cls.__init__
-    # ngclearn's deprecate_args decorator hides the signature (no __wrapped__): the
-    # constructor is the function in its closure.
-    for cell in getattr(f, "__closure__", None) or ():
-        if inspect.isfunction(cell.cell_contents) and cell.cell_contents.__name__ == "__init__":
-            f = cell.cell_contents
-    return [p for p in inspect.signature(f).parameters.values() if p.name != "self"]
 
 
 @pytest.mark.parametrize("name", CLASSES)

@@ -159,13 +159,9 @@ class Context:
     """ngcsimlib's ``Context``: ``with Context("name") as ctx:`` builds a model."""
 
     def __new__(cls, name):
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"a context's name is a non-empty string, not {name!r}")
-        if "\x00" in name:
-            raise ValueError(
-                f"a context's name cannot hold a NUL byte ('\\x00'): {name!r} (it names the "
-                f"model's directory when saved); use printable characters"
-            )
+        from ._component import _check_name
+
+        _check_name(name, "context")
         outer = current_context()
         path = f"{outer.path}:{name}" if outer is not None else name
         existing = _contexts.get(path)
