@@ -614,22 +614,17 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         for l in &mut live {
             l.push(m, k)?;
         }
-        for (_, r, seen) in not_spikes.iter_mut().filter(|(_, _, seen)| seen.is_none()) {
-            let values: &[f32] = match m.view(*r)? {
-                Some(v) => {
-                    *seen = v.iter().find(|&&x| x != 0.0 && x != 1.0).map(|&x| (k, x));
-                    continue;
-                }
+        for (n, r, seen) in not_spikes.iter_mut().filter(|(_, _, seen)| seen.is_none()) {
+            let not_binary = |&x: &f32| x != 0.0 && x != 1.0;
+            let found = match m.view(*r)? {
+                Some(v) => v.iter().copied().find(not_binary),
                 None => {
-                    let (b, u) = m.shape_of(*r)?;
+                    let (b, u) = targets[*n].desc.shape;
                     m.read_into(*r, &mut scratch[..b * u])?;
-                    &scratch[..b * u]
+                    scratch[..b * u].iter().copied().find(not_binary)
                 }
             };
-            *seen = values
-                .iter()
-                .find(|&&x| x != 0.0 && x != 1.0)
-                .map(|&x| (k, x));
+            *seen = found.map(|x| (k, x));
         }
         if k % 1024 == 0 {
             bar.set_position(k as u64);
@@ -930,29 +925,10 @@ fn sidecar(d: &Desc, kind: &str, time: &TimeAxis, npy: &Path) -> CliResult<Pendi
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let tmp = dest.with_file_name(format!(".{name}.part-{}-0", std::process::id()));
-    let (component, field) = d.path.split_once(':').unwrap_or((d.path.as_str(), ""));
-    let class = d.class;
-    let (b, u) = d.shape;
-    let mut meta = serde_json::json!({
-        "component": component,
-        "class": class,
-        "field": field,
-        "kind": kind,
-        "dt": shortest(time.dt),
-        "t0": shortest(time.t0),
-        "steps": time.steps,
-        "time_unit": "ms",
-        "shape": [b, u],
-    });
-    let own = d.sidecar(kind, time);
-    if let Some(t) = own.threshold {
-        meta["threshold"] = serde_json::json!(t);
-    }
-    if let Some(why) = own.threshold_adapts {
-        meta["threshold_adapts"] = serde_json::json!(why);
-    }
+    let mut meta = serde_json::to_value(d.sidecar(kind, time))
+        .map_err(|e| format!("{}: {e}", dest.display()))?;
     if kind == "spikes" {
-        meta["columns"] = if b > 1 {
+        meta["columns"] = if d.shape.0 > 1 {
             serde_json::json!(["step", "row", "unit"])
         } else {
             serde_json::json!(["step", "unit"])

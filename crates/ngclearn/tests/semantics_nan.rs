@@ -10,10 +10,9 @@ use ngclearn::io::kwargs::Kwargs;
 use ngclearn::prelude::*;
 use serde_json::{json, Value};
 
-/// One component `c` of `class` built from `kwargs`, with a process `step` calling
-/// `methods`: element [0, 0] of compartment `comp` is set to NaN (the rest as built),
-/// then `step` runs once. Returns the model.
-fn run_with_nan(class: &str, kwargs: Value, comp: &str, methods: &[&str]) -> Model {
+/// One component `c` of `class` built from `kwargs` (key from seed 7), with a process
+/// `step` calling `methods`.
+fn one(class: &str, kwargs: Value, methods: &[&str]) -> Model {
     let cls = Registry::builtin().get(class).unwrap();
     let mut map = kwargs.as_object().unwrap().clone();
     map.insert("name".into(), json!("c"));
@@ -28,7 +27,13 @@ fn run_with_nan(class: &str, kwargs: Value, comp: &str, methods: &[&str]) -> Mod
         .map(|m| ("c", ctx.method("c", m).unwrap()))
         .collect();
     ctx.process("step", &calls).unwrap();
-    let mut m = ctx.build().unwrap();
+    ctx.build().unwrap()
+}
+
+/// [`one`], with element [0, 0] of compartment `comp` set to NaN (the rest as built),
+/// after `step` has run once.
+fn run_with_nan(class: &str, kwargs: Value, comp: &str, methods: &[&str]) -> Model {
+    let mut m = one(class, kwargs, methods);
     let path = format!("c:{comp}");
     let mut x = m.get(&path).unwrap();
     x[[0, 0]] = f32::NAN;
@@ -153,21 +158,11 @@ fn wtas_cell_keeps_a_nan_threshold_through_its_floor() {
 fn wtas_cell_softmax_of_a_row_with_a_nan_is_nan_and_fires_nothing() {
     // jnp.max of the row is NaN, so every probability is NaN and no cell passes its
     // threshold; a maximum that skipped the NaN would make the others fire.
-    let cls = Registry::builtin().get("WTASCell").unwrap();
-    let map = json!({"name": "c", "n_units": 3, "tau_m": 1.0, "thr_base": 0.1, "key": Key::from_seed(3).0.to_vec()});
-    let mut kw = Kwargs::new(
-        "test",
-        "c",
-        cls.schema.signature,
-        &[],
-        map.as_object().unwrap(),
-    )
-    .unwrap();
-    let c = cls.build(&mut kw).unwrap();
-    let mut ctx = Context::new("nan");
-    ctx.add_boxed(c).unwrap();
-    ctx.process("step", &[("c", Method::AdvanceState)]).unwrap();
-    let mut m = ctx.build().unwrap();
+    let mut m = one(
+        "WTASCell",
+        json!({"n_units": 3, "tau_m": 1.0, "thr_base": 0.1}),
+        &["advance_state"],
+    );
     m.set("c:j", &ndarray::array![[f32::NAN, 5.0, 0.0]])
         .unwrap();
     m.run_named("step", 0.1, 0.1).unwrap();

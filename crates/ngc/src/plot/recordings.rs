@@ -700,20 +700,16 @@ impl Live {
                 }
             }
             Data::Trace { envs, .. } => {
-                let row: &[f32] = match m.view(self.source)? {
-                    Some(a) => {
-                        for (e, &x) in envs.iter_mut().zip(a.iter()) {
-                            e.push(k, x);
-                        }
-                        return Ok(());
-                    }
+                // The compartment as it is held, or a copy of it (a gathered block).
+                let mut push = |values: &mut dyn Iterator<Item = f32>| {
+                    envs.iter_mut().zip(values).for_each(|(e, x)| e.push(k, x));
+                };
+                match m.view(self.source)? {
+                    Some(a) => push(&mut a.iter().copied()),
                     None => {
                         m.read_into(self.source, &mut self.buf[..self.cells])?;
-                        &self.buf
+                        push(&mut self.buf.iter().copied());
                     }
-                };
-                for (e, &x) in envs.iter_mut().zip(row) {
-                    e.push(k, x);
                 }
             }
         }
