@@ -304,7 +304,7 @@ const TOPICS: [&str; 5] = [
 fn unknown_class(name: &str) -> String {
     let registry = Registry::builtin();
     let names: Vec<&str> = registry.classes().map(|c| c.name()).chain(TOPICS).collect();
-    match ngclearn::utils::suggest::nearest(name, names) {
+    match ngclearn::core::suggest::nearest(name, names) {
         Some(near) => format!(
             "unknown class or topic `{name}`; did you mean `{near}`? (`ngc list` lists the classes)"
         ),

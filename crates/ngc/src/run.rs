@@ -102,7 +102,7 @@ fn lib(e: ngclearn::Error) -> String {
             field,
             module_path,
             supported,
-        } => match ngclearn::utils::suggest::nearest(module_path, supported.split(", ")) {
+        } => match ngclearn::core::suggest::nearest(module_path, supported.split(", ")) {
             Some(near) => format!(
                 "{path}: `{field}`: unknown class `{module_path}`; did you mean `{near}`? (`ngc list` lists the classes)"
             ),

@@ -45,6 +45,17 @@ pub fn derive_params(input: TokenStream) -> TokenStream {
         .into()
 }
 
+/// Derives a component class from its struct: the schema, the class entry, the
+/// constructor from keyword arguments and the mechanical half of the component
+/// interface (`Declared`). See the crate documentation for its attributes.
+#[proc_macro_derive(Class, attributes(class))]
+pub fn derive_class(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as DeriveInput);
+    class(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
 /// Derives a component struct's compartment table and accessors.
 #[proc_macro_derive(Compartments, attributes(compartment, compartments))]
 pub fn derive_compartments(input: TokenStream) -> TokenStream {
@@ -366,7 +377,7 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
             let insert = quote! {
                 map.insert(
                     ::std::string::String::from(#key),
-                    ::ngclearn::io::kwargs::KwargValue::to_kwarg(&self.#ident),
+                    ::ngclearn::core::kwargs::KwargValue::to_kwarg(&self.#ident),
                 );
             };
             writes.push(match (&p.default, p.omit_default) {
@@ -431,14 +442,14 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
 
             /// Reads every parameter from ngclearn's keyword arguments, by name, its
             /// default when absent. Not checked: see [`Self::validate`].
-            pub fn from_kwargs(kw: &mut ::ngclearn::io::kwargs::Kwargs) -> ::ngclearn::Result<Self> {
+            pub fn from_kwargs(kw: &mut ::ngclearn::core::kwargs::Kwargs) -> ::ngclearn::Result<Self> {
                 ::core::result::Result::Ok(Self { #(#reads),* })
             }
 
             /// Writes the parameters ngclearn saves into `map`, in declaration order.
             pub fn to_kwargs(
                 &self,
-                map: &mut ::ngclearn::io::kwargs::Map<::std::string::String, ::ngclearn::io::kwargs::Value>,
+                map: &mut ::ngclearn::core::kwargs::Map<::std::string::String, ::ngclearn::core::kwargs::Value>,
             ) {
                 #(#writes)*
             }
@@ -723,4 +734,308 @@ fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+/// What `#[class(...)]` says of a class.
+struct ClassAttr {
+    name: Option<LitStr>,
+    module: Option<LitStr>,
+    description: Option<LitStr>,
+    dynamics: Option<LitStr>,
+    methods: Option<syn::Path>,
+    params: Option<Expr>,
+    params_type: Option<Type>,
+    head: Option<Ident>,
+    base: Option<Ident>,
+    constructor: Option<Ident>,
+    split: Option<syn::Path>,
+}
+
+fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
+    let mut c = ClassAttr {
+        name: None,
+        module: None,
+        description: None,
+        dynamics: None,
+        methods: None,
+        params: None,
+        params_type: None,
+        head: None,
+        base: None,
+        constructor: None,
+        split: None,
+    };
+    for a in input.attrs.iter().filter(|a| a.path().is_ident("class")) {
+        a.parse_nested_meta(|meta| {
+            let p = &meta.path;
+            if p.is_ident("name") {
+                c.name = Some(meta.value()?.parse()?);
+            } else if p.is_ident("module") {
+                c.module = Some(meta.value()?.parse()?);
+            } else if p.is_ident("description") {
+                c.description = Some(meta.value()?.parse()?);
+            } else if p.is_ident("dynamics") {
+                c.dynamics = Some(meta.value()?.parse()?);
+            } else if p.is_ident("methods") {
+                c.methods = Some(meta.value()?.parse()?);
+            } else if p.is_ident("params") {
+                c.params = Some(meta.value()?.parse()?);
+            } else if p.is_ident("params_type") {
+                c.params_type = Some(meta.value()?.parse()?);
+            } else if p.is_ident("head") {
+                let h: Ident = meta.value()?.parse()?;
+                if h != "n_units" && h != "shape" {
+                    return Err(meta.error("head is n_units (cells) or shape (synapses)"));
+                }
+                c.head = Some(h);
+            } else if p.is_ident("base") {
+                c.base = Some(meta.value()?.parse()?);
+            } else if p.is_ident("constructor") {
+                c.constructor = Some(meta.value()?.parse()?);
+            } else if p.is_ident("split") {
+                c.split = Some(meta.value()?.parse()?);
+            } else {
+                return Err(meta.error(
+                    "expected name, module, description, dynamics, methods, params, params_type, head, base, constructor or split",
+                ));
+            }
+            Ok(())
+        })?;
+    }
+    Ok(c)
+}
+
+fn class(input: &DeriveInput) -> syn::Result<Tokens> {
+    let ty = &input.ident;
+    let c = class_attr(input)?;
+    let missing =
+        |what: &str| syn::Error::new(input.span(), format!("#[class({what} = ...)] is required"));
+    let class_name = c
+        .name
+        .as_ref()
+        .map_or_else(|| ty.to_string(), LitStr::value);
+    let module = c.module.as_ref().ok_or_else(|| missing("module"))?;
+    let description = c
+        .description
+        .as_ref()
+        .ok_or_else(|| missing("description"))?;
+    let dynamics = c.dynamics.as_ref().ok_or_else(|| missing("dynamics"))?;
+    let head = c.head.as_ref().ok_or_else(|| missing("head"))?;
+    let methods = match &c.methods {
+        Some(m) => quote!(#m),
+        None => quote!(::ngclearn::core::schema::ADVANCE_AND_RESET),
+    };
+    let fields = named_fields(input)?;
+    // Where the parameters are (a field, or a field of a field), and their type.
+    let params_field: Expr = c.params.clone().unwrap_or_else(|| syn::parse_quote!(p));
+    let params_ty = match (&c.params_type, &params_field) {
+        (Some(t), _) => t.clone(),
+        (None, Expr::Path(path)) => {
+            let f = path.path.get_ident();
+            fields
+                .iter()
+                .find(|x| x.ident.as_ref().is_some() && x.ident.as_ref() == f)
+                .ok_or_else(|| {
+                    syn::Error::new(
+                        input.span(),
+                        "no field holds the parameters: give `params = field`",
+                    )
+                })?
+                .ty
+                .clone()
+        }
+        (None, _) => {
+            return Err(syn::Error::new(
+                params_field.span(),
+                "give `params_type = Type` for parameters inside a field",
+            ))
+        }
+    };
+    let has_field = |n: &str| {
+        fields
+            .iter()
+            .any(|f| f.ident.as_ref().is_some_and(|i| i == n))
+    };
+    let own_key = fields.iter().any(|f| {
+        f.attrs.iter().any(|a| {
+            a.path().is_ident("compartment") && a.parse_args::<Ident>().is_ok_and(|i| i == "key")
+        })
+    });
+    // The name, key and leading arguments: the struct's own fields, or its base's.
+    let base = match &c.base {
+        Some(b) => Some(b.clone()),
+        None if has_field("name") => None,
+        None => fields
+            .iter()
+            .find(|f| {
+                f.attrs.iter().any(|a| {
+                    a.path().is_ident("compartment")
+                        && a.parse_args::<Ident>().is_ok_and(|i| i == "flatten")
+                })
+            })
+            .and_then(|f| f.ident.clone()),
+    };
+    let base_trait = quote!(::ngclearn::core::component::ClassBase);
+    let (name_expr, key_expr, set_key, head_expr) = match &base {
+        Some(b) => (
+            quote!(#base_trait::name(&self.#b)),
+            quote!(#base_trait::key(&self.#b)),
+            quote!(#base_trait::set_key(&mut self.#b, key)),
+            quote!(#base_trait::head(&self.#b)),
+        ),
+        None => {
+            if !own_key {
+                return Err(syn::Error::new(
+                    input.span(),
+                    "a class without a base needs a `#[compartment(key)]` field",
+                ));
+            }
+            let head = if head == "n_units" {
+                if !has_field("n_units") {
+                    return Err(syn::Error::new(
+                        input.span(),
+                        "a class with head = n_units and no base needs a field `n_units: usize`",
+                    ));
+                }
+                quote!(::ngclearn::core::component::Head::Units(self.n_units))
+            } else {
+                return Err(syn::Error::new(
+                    input.span(),
+                    "a class with head = shape needs a base (the dense base)",
+                ));
+            };
+            (
+                quote!(&self.name),
+                quote!(self.key),
+                quote!(self.key = key),
+                head,
+            )
+        }
+    };
+    let (head_param, read_head) = if head == "n_units" {
+        (
+            quote!(::ngclearn::core::schema::N_UNITS),
+            quote!(kw.usize_or("n_units", ::core::option::Option::None)?),
+        )
+    } else {
+        (
+            quote!(::ngclearn::core::schema::SHAPE),
+            quote!(kw.shape("shape")?),
+        )
+    };
+    let head_name = head.to_string();
+    let constructor = c
+        .constructor
+        .clone()
+        .unwrap_or_else(|| format_ident!("new"));
+    let split = match &c.split {
+        None => quote!(::core::option::Option::None),
+        Some(p) if p.is_ident("columns") => quote! {
+            ::core::option::Option::Some(::ngclearn::core::partition::partition_by_kwargs(self, cols))
+        },
+        Some(p) => quote!(::core::option::Option::Some(#p(self, cols))),
+    };
+    let upper = ty.to_string().to_uppercase();
+    let params_static = format_ident!("__NGCLEARN_{}_PARAMS", upper);
+    let signature_static = format_ident!("__NGCLEARN_{}_SIGNATURE", upper);
+    let schema_static = format_ident!("__NGCLEARN_{}_SCHEMA", upper);
+    let class_static = format_ident!("__NGCLEARN_{}_CLASS", upper);
+    let schema_path = quote!(::ngclearn::core::schema);
+    Ok(quote! {
+        #[doc(hidden)]
+        static #params_static: [#schema_path::ParamInfo; 1 + <#params_ty>::PARAMS.len()] =
+            #schema_path::join_params(&[&[#head_param], &<#params_ty>::PARAMS]);
+
+        #[doc(hidden)]
+        static #signature_static: [&str; 2 + <#params_ty>::POSITIONAL.len()] =
+            #schema_path::join_names(&[&["name", #head_name], &<#params_ty>::POSITIONAL], &[]);
+
+        #[doc(hidden)]
+        static #schema_static: #schema_path::Schema = #schema_path::Schema {
+            class: #class_name,
+            module_path: #module,
+            description: #description,
+            compartments: &#ty::COMPARTMENTS,
+            dynamics: #dynamics,
+            hyperparameters: &#params_static,
+            methods: &#methods,
+            signature: &#signature_static,
+        };
+
+        #[doc(hidden)]
+        static #class_static: ::ngclearn::core::class::ComponentClass =
+            ::ngclearn::core::class::ComponentClass {
+                schema: &#schema_static,
+                from_kwargs: |kw| ::core::result::Result::Ok(::std::boxed::Box::new(#ty::from_kwargs(kw)?)),
+            };
+
+        impl #ty {
+            /// The class, for a registry ([`Registry`](::ngclearn::core::class::Registry)).
+            pub const CLASS: &'static ::ngclearn::core::class::ComponentClass = &#class_static;
+
+            /// The class's help metadata.
+            pub fn schema() -> &'static #schema_path::Schema {
+                &#schema_static
+            }
+
+            /// Builds one from ngclearn's keyword arguments (see
+            /// [`Kwargs`](::ngclearn::core::kwargs::Kwargs)).
+            pub fn from_kwargs(kw: &mut ::ngclearn::core::kwargs::Kwargs) -> ::ngclearn::Result<Self> {
+                let name = kw.name()?;
+                let head = #read_head;
+                let p = <#params_ty>::from_kwargs(kw)?;
+                #ty::#constructor(&name, head, p)
+            }
+
+            /// The parameters it was built with.
+            pub fn params(&self) -> &#params_ty {
+                &self.#params_field
+            }
+        }
+
+        impl ::ngclearn::core::component::Declared for #ty {
+            fn name(&self) -> &str {
+                #name_expr
+            }
+            fn schema(&self) -> &'static #schema_path::Schema {
+                &#schema_static
+            }
+            fn class(&self) -> &'static ::ngclearn::core::class::ComponentClass {
+                &#class_static
+            }
+            fn array(&self, index: usize) -> ::core::option::Option<&::ngclearn::ndarray::Array2<f32>> {
+                self.compartment(index)
+            }
+            fn array_mut(
+                &mut self,
+                index: usize,
+                token: ::ngclearn::core::component::WriteToken,
+            ) -> ::core::option::Option<&mut ::ngclearn::ndarray::Array2<f32>> {
+                self.compartment_mut(index, token)
+            }
+            fn key(&self) -> ::ngclearn::core::rng::Key {
+                #key_expr
+            }
+            fn set_key(&mut self, key: ::ngclearn::core::rng::Key) {
+                #set_key;
+            }
+            fn as_any(&self) -> &dyn ::core::any::Any {
+                self
+            }
+            fn kwargs(&self) -> ::ngclearn::core::kwargs::Map<::std::string::String, ::ngclearn::core::kwargs::Value> {
+                let mut m = ::ngclearn::core::kwargs::Map::new();
+                m.insert("name".into(), ::ngclearn::core::kwargs::Value::from(::ngclearn::core::component::Declared::name(self)));
+                ::ngclearn::core::component::Head::insert(#head_expr, &mut m);
+                self.#params_field.to_kwargs(&mut m);
+                m
+            }
+            fn partition(
+                &self,
+                cols: ::core::ops::Range<usize>,
+            ) -> ::core::option::Option<::ngclearn::Result<::std::boxed::Box<dyn ::ngclearn::core::component::Component>>> {
+                let _ = &cols;
+                #split
+            }
+        }
+    })
 }

@@ -39,7 +39,7 @@ pub use ndarray;
 /// A class's declaration: `#[derive(Params)]` on its parameter struct (constructor,
 /// checks, help table, keyword arguments) and `#[derive(Compartments)]` on its component
 /// struct (compartment table and accessors). See `LIFCell` for an example.
-pub use ngclearn_derive::{Compartments, Params};
+pub use ngclearn_derive::{Class, Compartments, Params};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[doc = include_str!("../../../README.md")]

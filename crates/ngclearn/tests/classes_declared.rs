@@ -7,10 +7,10 @@ use ngclearn::components::synapses::alpha_synapse::AlphaSynapseParams;
 use ngclearn::components::{AlphaSynapse, LIFCell};
 use ngclearn::core::class::{ComponentClass, Registry};
 use ngclearn::core::component::write;
-use ngclearn::core::component::Component;
+use ngclearn::core::component::{Component, Declared};
+use ngclearn::core::kwargs::Kwargs;
 use ngclearn::core::rng::Key;
 use ngclearn::core::schema::{Kind, Role};
-use ngclearn::io::kwargs::Kwargs;
 use serde_json::{json, Map, Value};
 
 /// The key every build here is given, so that two builds draw the same numbers.

@@ -126,7 +126,7 @@ fn the_other_components_do_not_allocate_either() {
 #[test]
 fn the_other_cells_do_not_allocate_either() {
     use ngclearn::core::class::Registry;
-    use ngclearn::io::kwargs::Kwargs;
+    use ngclearn::core::kwargs::Kwargs;
     use ngclearn::prelude::*;
     use serde_json::json;
     let cells = [

@@ -7,7 +7,7 @@ mod common;
 use common::{fixture, steps, Report};
 use ndarray::Array2;
 use ngclearn::core::class::Registry;
-use ngclearn::io::kwargs::Kwargs;
+use ngclearn::core::kwargs::Kwargs;
 use ngclearn::prelude::*;
 use serde_json::{json, Map, Value};
 

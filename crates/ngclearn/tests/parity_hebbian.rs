@@ -11,7 +11,7 @@ use ngclearn::components::synapses::hebbian::hebbian_synapse::{
     HebbianSynapse, HebbianSynapseParams,
 };
 use ngclearn::core::class::Registry;
-use ngclearn::io::kwargs::Kwargs;
+use ngclearn::core::kwargs::Kwargs;
 use ngclearn::io::pickle::{self, Pickled};
 use ngclearn::io::{load_model_dir, save_model_dir};
 use ngclearn::prelude::*;

@@ -10,7 +10,7 @@ use common::{fixture, fixtures_dir, mat, steps, Report};
 use ndarray::Array2;
 use ngclearn::core::class::Registry;
 use ngclearn::core::component::Component;
-use ngclearn::io::kwargs::Kwargs;
+use ngclearn::core::kwargs::Kwargs;
 use ngclearn::io::load_model_dir;
 use ngclearn::prelude::*;
 use serde_json::{json, Map, Value};

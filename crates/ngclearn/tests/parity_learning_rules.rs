@@ -58,7 +58,7 @@ fn short_term_plasticity_synapses_run_as_ngclearns_where_it_runs() {
 /// A model of one component of `class` from keyword arguments, or the build error.
 fn build(class: &str, kw: serde_json::Value) -> Result<ngclearn::core::context::Model, String> {
     use ngclearn::core::class::Registry;
-    use ngclearn::io::kwargs::Kwargs;
+    use ngclearn::core::kwargs::Kwargs;
     use ngclearn::prelude::*;
     let cls = Registry::builtin().get(class).unwrap();
     let map = kw.as_object().unwrap().clone();

@@ -8,7 +8,7 @@ mod common;
 
 use common::{fixture, given_case_model, run_given_case};
 use ngclearn::core::class::Registry;
-use ngclearn::io::kwargs::Kwargs;
+use ngclearn::core::kwargs::Kwargs;
 use serde_json::{json, Map, Value};
 
 /// The methods the fixture's process calls, each step.

@@ -140,9 +140,9 @@ fn a_partitioned_model_gives_the_whole_models_numbers_on_1_2_and_3_ranks() {
 #[test]
 fn a_class_that_cannot_be_split_is_named() {
     let mut ctx = Context::new("c");
-    let mut p = ngclearn::components::synapses::HebbianSynapseParams::new();
+    let mut p = ngclearn::components::HebbianSynapseParams::new();
     p.key = Some(Key::from_seed(1));
-    ctx.add(ngclearn::components::synapses::HebbianSynapse::new("H", (3, 4), p).unwrap())
+    ctx.add(ngclearn::components::HebbianSynapse::new("H", (3, 4), p).unwrap())
         .unwrap();
     let m = ctx.build().unwrap();
     let ex = ThreadExchange::group(1).pop().unwrap();
@@ -249,7 +249,7 @@ fn busy_populations_whose_spikes_outgrow_one_message_are_gathered_whole() {
 /// (the first fixture case of the class), stepped at `dt`.
 fn cells_model(class: &str, kwargs: &serde_json::Value, dt: f32, pulse: f32) -> Model {
     use ngclearn::core::class::Registry;
-    use ngclearn::io::kwargs::Kwargs;
+    use ngclearn::core::kwargs::Kwargs;
     let n = 7;
     let mut ctx = Context::new("cells");
     let mut pp = PoissonCellParams::new();
@@ -414,7 +414,7 @@ fn one_component(class: &str, kwargs: serde_json::Value, methods: &[&str]) -> Mo
     let cls = ngclearn::core::class::Registry::builtin()
         .get(class)
         .unwrap();
-    let mut kw = ngclearn::io::kwargs::Kwargs::new(
+    let mut kw = ngclearn::core::kwargs::Kwargs::new(
         "test",
         "c",
         cls.schema.signature,

@@ -7,46 +7,48 @@ mod common;
 
 use common::scratch;
 use ndarray::Array2;
-use ngclearn::core::class::{ComponentClass, Registry};
-use ngclearn::core::component::{Component, WriteToken};
+use ngclearn::core::class::Registry;
 use ngclearn::core::rng::Key;
-use ngclearn::core::schema::{CompartmentInfo, Kind, MethodInfo, Role, Schema};
-use ngclearn::io::kwargs::Kwargs;
+use ngclearn::core::schema::MethodInfo;
 use ngclearn::prelude::*;
+
+/// The accumulator's parameters: none but the key (a class of one's own is declared
+/// as the crate's classes are).
+#[derive(Debug, Clone, PartialEq, ngclearn::Params)]
+struct AccumulatorParams {
+    /// JAX PRNG key
+    #[param(default = None, text = "from the clock", skip_kwargs)]
+    key: Option<Key>,
+}
 
 /// A test class: `x` (input), `acc` (state). `advance_state` adds `x` to `acc`;
 /// `evolve` (reads inputs) doubles `acc` and adds `x`; `calc_update` (declared as not
 /// reading inputs) adds the `x` it last received; `halve` (its own) halves `acc`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, ngclearn::Compartments, ngclearn::Class)]
+#[compartments(shape = "(1, n_units)")]
+#[class(
+    module = "tests.Accumulator",
+    description = "Adds up its input",
+    dynamics = "acc += x",
+    head = n_units,
+    methods = METHODS
+)]
 struct Accumulator {
     name: String,
+    n_units: usize,
+    p: AccumulatorParams,
+    /// Input
+    #[compartment(input)]
     x: Array2<f32>,
+    /// Accumulated input
+    #[compartment(state)]
     acc: Array2<f32>,
+    /// JAX PRNG key
+    #[compartment(key)]
     key: Key,
     /// The compartments written from outside, as `changed` was told.
     changed: Vec<usize>,
 }
-
-static COMPARTMENTS: [CompartmentInfo; 2] = [
-    CompartmentInfo {
-        name: "x",
-        role: Role::Input,
-        kind: Kind::Array,
-        shape: "(1, n_units)",
-        units: "",
-        description: "Input",
-        spikes: false,
-    },
-    CompartmentInfo {
-        name: "acc",
-        role: Role::State,
-        kind: Kind::Array,
-        shape: "(1, n_units)",
-        units: "",
-        description: "Accumulated input",
-        spikes: false,
-    },
-];
 
 static METHODS: [MethodInfo; 5] = [
     MethodInfo {
@@ -76,45 +78,21 @@ static METHODS: [MethodInfo; 5] = [
     },
 ];
 
-static SCHEMA: Schema = Schema {
-    class: "Accumulator",
-    module_path: "tests.Accumulator",
-    description: "Adds up its input",
-    compartments: &COMPARTMENTS,
-    dynamics: "acc += x",
-    hyperparameters: &[],
-    methods: &METHODS,
-    signature: &["name", "n_units"],
-};
-
-static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw: &mut Kwargs| {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        Ok(Box::new(Accumulator::new(&name, n)))
-    },
-};
-
 impl Accumulator {
-    fn new(name: &str, n: usize) -> Accumulator {
-        Accumulator {
+    fn new(name: &str, n: usize, p: AccumulatorParams) -> ngclearn::Result<Accumulator> {
+        Ok(Accumulator {
             name: name.into(),
+            n_units: n,
             x: Array2::zeros((1, n)),
             acc: Array2::zeros((1, n)),
-            key: Key::from_seed(0),
+            key: p.key.unwrap_or(Key::from_seed(0)),
+            p,
             changed: Vec::new(),
-        }
+        })
     }
 }
 
 impl Component for Accumulator {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.acc += &self.x;
     }
@@ -131,33 +109,8 @@ impl Component for Accumulator {
         assert_eq!(method, "halve");
         self.acc /= 2.0;
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        [&self.x, &self.acc].get(index).copied()
-    }
-    fn array_mut(&mut self, index: usize, _: WriteToken) -> Option<&mut Array2<f32>> {
-        match index {
-            0 => Some(&mut self.x),
-            1 => Some(&mut self.acc),
-            _ => None,
-        }
-    }
     fn changed(&mut self, index: usize) {
         self.changed.push(index);
-    }
-    fn key(&self) -> Key {
-        self.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        serde_json::Map::from_iter([
-            ("name".into(), self.name.clone().into()),
-            ("n_units".into(), self.x.ncols().into()),
-        ])
     }
 }
 
@@ -167,7 +120,8 @@ fn circuit(calls: &[(&str, &str)]) -> Model {
     let mut ctx = Context::new("m");
     ctx.add(BernoulliCell::new("src", 2, 1, Some(Key::from_seed(1))).unwrap())
         .unwrap();
-    ctx.add(Accumulator::new("a", 2)).unwrap();
+    ctx.add(Accumulator::new("a", 2, AccumulatorParams::new()).unwrap())
+        .unwrap();
     ctx.wire("src:outputs", "a:x").unwrap();
     let calls: Vec<(&str, Method)> = calls
         .iter()
@@ -256,7 +210,7 @@ fn a_class_of_ones_own_loads_from_a_model_file_through_a_registry() {
         .to_string();
     assert!(e.contains("Accumulator"), "{e}");
     let mut registry = Registry::builtin().clone();
-    registry.register(&CLASS).unwrap();
+    registry.register(Accumulator::CLASS).unwrap();
     let (mut m, _) =
         ngclearn::io::model_file::load_model_file_with(&file, None, &registry).unwrap();
     m.run_named("p", 0.1, 0.1).unwrap();

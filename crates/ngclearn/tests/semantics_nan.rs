@@ -6,7 +6,7 @@
 
 use ndarray::Array2;
 use ngclearn::core::class::Registry;
-use ngclearn::io::kwargs::Kwargs;
+use ngclearn::core::kwargs::Kwargs;
 use ngclearn::prelude::*;
 use serde_json::{json, Value};
 

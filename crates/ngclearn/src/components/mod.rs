@@ -1,55 +1,103 @@
 //! Components, grouped by family as in ngclearn.
+//!
+//! [`with_classes!`] is the one list of classes: the family modules declare their
+//! class files from it, and the registry ([`CLASSES`]), the flat re-exports
+//! ([`classes`], which the prelude takes) and every front end (`ngc list`, the README's
+//! tables, the Python package) read it. Adding a class is its file plus one line here.
+
+/// The one list of this crate's component classes, in the order the registry holds
+/// them: each family (a module path under `components`) with its class files, each
+/// file with its class and the other names it exports. A family may appear more than
+/// once. Calls `$then!` with the list.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_classes {
+    ($then:ident) => {
+        $then! {
+            synapses: dense_synapse::{DenseSynapse, DenseParams},
+                static_synapse::{StaticSynapse},
+                stp_dense_synapse::{STPDenseSynapse, STPDenseSynapseParams};
+            synapses::hebbian: trace_stdp_synapse::{TraceSTDPSynapse, TraceSTDPSynapseParams},
+                exp_stdp_synapse::{ExpSTDPSynapse, ExpSTDPSynapseParams},
+                hebbian_synapse::{HebbianSynapse, HebbianSynapseParams, HebbianPrior},
+                bcm_synapse::{BCMSynapse, BCMSynapseParams},
+                event_stdp_synapse::{EventSTDPSynapse, EventSTDPSynapseParams};
+            synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams};
+            synapses: alpha_synapse::{AlphaSynapse, AlphaSynapseParams},
+                exponential_synapse::{ExponentialSynapse, ExponentialSynapseParams},
+                double_exp_synapse::{DoubleExpSynapse, DoubleExpSynapseParams};
+            neurons::spiking: lif_cell::{LIFCell, LIFCellParams},
+                slif_cell::{SLIFCell, SLIFCellParams},
+                if_cell::{IFCell, IFCellParams},
+                quad_lif_cell::{QuadLIFCell, QuadLIFCellParams},
+                adex_cell::{AdExCell, AdExCellParams},
+                izhikevich_cell::{IzhikevichCell, IzhikevichCellParams},
+                fitzhugh_nagumo_cell::{FitzhughNagumoCell, FitzhughNagumoCellParams},
+                wtas_cell::{WTASCell, WTASCellParams};
+            neurons::graded: rate_cell::{RateCell, RateCellParams},
+                gaussian_error_cell::{GaussianErrorCell, GaussianErrorCellParams},
+                laplacian_error_cell::{LaplacianErrorCell, LaplacianErrorCellParams},
+                bernoulli_error_cell::{BernoulliErrorCell, BernoulliErrorCellParams},
+                reward_error_cell::{RewardErrorCell, RewardErrorCellParams},
+                leaky_noise_cell::{LeakyNoiseCell, LeakyNoiseCellParams};
+            input_encoders: poisson_cell::{PoissonCell, PoissonCellParams},
+                bernoulli_cell::{BernoulliCell, BernoulliCellParams},
+                latency_cell::{LatencyCell, LatencyCellParams};
+            other: var_trace::{VarTrace, VarTraceParams},
+                exp_kernel::{ExpKernel, ExpKernelParams};
+        }
+    };
+}
+
+/// Declares a family's class files and re-exports their names: `family!($ path)` in the
+/// family's module (the `$` is passed in so that the macro can write a macro), for the
+/// entries of [`with_classes!`] under that path.
+macro_rules! family {
+    ($d:tt $($family:ident)::+) => {
+        macro_rules! declare_family {
+            // This family's entries: declared and re-exported; then the rest.
+            ($($family)::+ : $d($d file:ident :: { $d($d name:ident),* }),* ; $d($d rest:tt)*) => {
+                $d(pub mod $d file; pub use $d file::{$d($d name),*};)*
+                declare_family! { $d($d rest)* }
+            };
+            // Another family's entries: skipped.
+            ($d($d other:ident)::+ : $d($d file:ident :: { $d($d name:ident),* }),* ; $d($d rest:tt)*) => {
+                declare_family! { $d($d rest)* }
+            };
+            () => {};
+        }
+        $crate::with_classes!(declare_family);
+    };
+}
+pub(crate) use family;
 
 pub mod input_encoders;
 pub mod neurons;
 pub mod other;
 pub mod synapses;
 
-pub use input_encoders::{BernoulliCell, LatencyCell, PoissonCell};
-pub use neurons::graded::LeakyNoiseCell;
-pub use neurons::spiking::{
-    AdExCell, FitzhughNagumoCell, IFCell, IzhikevichCell, LIFCell, QuadLIFCell, SLIFCell, WTASCell,
-};
-pub use other::{ExpKernel, VarTrace};
-pub use synapses::{
-    AlphaSynapse, DenseSynapse, DoubleExpSynapse, ExponentialSynapse, StaticSynapse,
-    TraceSTDPSynapse,
-};
+/// Every class of this crate and its parameters, by name (what the prelude exports).
+pub mod classes {
+    macro_rules! reexport {
+        ($($family:ident)::+ : $($file:ident :: { $($name:ident),* }),* ; $($rest:tt)*) => {
+            pub use super::$($family)::+::{$($file::{$($name),*}),*};
+            reexport! { $($rest)* }
+        };
+        () => {};
+    }
+    crate::with_classes!(reexport);
+}
+
+pub use classes::*;
 
 use crate::core::class::ComponentClass;
 
-/// Every class of this crate, in family order (what
-/// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
-pub static CLASSES: [&ComponentClass; 31] = [
-    &synapses::dense_synapse::CLASS,
-    &synapses::static_synapse::CLASS,
-    &synapses::stp_dense_synapse::CLASS,
-    &synapses::hebbian::trace_stdp_synapse::CLASS,
-    &synapses::hebbian::exp_stdp_synapse::CLASS,
-    &synapses::hebbian::hebbian_synapse::CLASS,
-    &synapses::hebbian::bcm_synapse::CLASS,
-    &synapses::hebbian::event_stdp_synapse::CLASS,
-    &synapses::modulated::mstdpet_synapse::CLASS,
-    &synapses::alpha_synapse::CLASS,
-    &synapses::exponential_synapse::CLASS,
-    &synapses::double_exp_synapse::CLASS,
-    &neurons::spiking::lif_cell::CLASS,
-    &neurons::spiking::slif_cell::CLASS,
-    &neurons::spiking::if_cell::CLASS,
-    &neurons::spiking::quad_lif_cell::CLASS,
-    &neurons::spiking::adex_cell::CLASS,
-    &neurons::spiking::izhikevich_cell::CLASS,
-    &neurons::spiking::fitzhugh_nagumo_cell::CLASS,
-    &neurons::spiking::wtas_cell::CLASS,
-    &neurons::graded::rate_cell::CLASS,
-    &neurons::graded::gaussian_error_cell::CLASS,
-    &neurons::graded::laplacian_error_cell::CLASS,
-    &neurons::graded::bernoulli_error_cell::CLASS,
-    &neurons::graded::reward_error_cell::CLASS,
-    &neurons::graded::leaky_noise_cell::CLASS,
-    &input_encoders::poisson_cell::CLASS,
-    &input_encoders::bernoulli_cell::CLASS,
-    &input_encoders::latency_cell::CLASS,
-    &other::var_trace::CLASS,
-    &other::exp_kernel::CLASS,
-];
+macro_rules! registry {
+    ($($($family:ident)::+ : $($file:ident :: { $class:ident $(, $name:ident)* }),* ;)*) => {
+        /// Every class of this crate, in the list's order (what
+        /// [`Registry::builtin`](crate::core::class::Registry::builtin) holds).
+        pub static CLASSES: [&ComponentClass; [$($(stringify!($class)),*),*].len()] =
+            [$($(classes::$class::CLASS),*),*];
+    };
+}
+crate::with_classes!(registry);

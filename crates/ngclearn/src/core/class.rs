@@ -9,9 +9,9 @@
 //! given to the loaders (`load_model_dir_with`, `load_model_file_with`).
 
 use crate::core::component::Component;
+use crate::core::kwargs::Kwargs;
 use crate::core::schema::Schema;
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
 
 /// A component class: its help metadata and its constructor.
 #[derive(Debug)]
@@ -90,7 +90,7 @@ impl ComponentClass {
 
     /// The argument name nearest to `name`, if one is near.
     pub fn nearest(&self, name: &str) -> Option<&'static str> {
-        crate::utils::suggest::nearest(name, self.argument_names())
+        crate::core::suggest::nearest(name, self.argument_names())
     }
 
     /// Whether `name` names this class: its class name, its module path, or (as a

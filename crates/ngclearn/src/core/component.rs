@@ -5,6 +5,77 @@ use crate::core::schema::Schema;
 use crate::error::{Error, Result};
 use ndarray::Array2;
 
+/// The half of a component that its class's declaration generates
+/// (`#[derive(Class)]`): who it is, where its compartments and key are, the
+/// arguments that rebuild it and how it splits across ranks. The other half,
+/// [`Component`], is the class's dynamics, written by hand.
+pub trait Declared {
+    /// The component's name, unique in its model.
+    fn name(&self) -> &str;
+    /// The help metadata of its class.
+    fn schema(&self) -> &'static Schema;
+    /// Its class (what rebuilds it from [`Declared::kwargs`]).
+    fn class(&self) -> &'static crate::core::class::ComponentClass;
+    /// The array compartment at `index` (`None` for the key or an unknown index).
+    fn array(&self, index: usize) -> Option<&Array2<f32>>;
+    /// The array compartment at `index`, mutably. Only [`write()`] can call it (only this
+    /// crate can make a [`WriteToken`]), so that every write from outside is followed by
+    /// [`Component::changed`].
+    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>>;
+    /// The component's PRNG key.
+    fn key(&self) -> Key;
+    /// Replaces the component's PRNG key.
+    fn set_key(&mut self, key: Key);
+    /// For downcasting to the concrete class.
+    fn as_any(&self) -> &dyn std::any::Any;
+    /// The keyword arguments ngclearn's constructor takes to rebuild this component
+    /// (what a saved model's `roots.json` holds); state is saved separately.
+    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value>;
+    /// This rank's block of the component, columns `cols` of its partitioned axis
+    /// (`n_units` of a cell, `n_post` of a synapse), for a model partitioned across
+    /// ranks ([`crate::core::partition`]); `None` if the class cannot be split. The
+    /// class declares which (`#[class(split = ...)]`).
+    fn partition(
+        &self,
+        _cols: std::ops::Range<usize>,
+    ) -> Option<crate::error::Result<Box<dyn Component>>> {
+        None
+    }
+}
+
+/// The leading arguments of a class's constructor, before its parameters: a cell's
+/// `n_units` or a synapse's `shape`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Head {
+    /// `n_units`: a population of cells.
+    Units(usize),
+    /// `shape = (n_pre, n_post)`: a synapse's weight matrix.
+    Shape(usize, usize),
+}
+
+impl Head {
+    /// Writes it into keyword arguments, as ngclearn names it.
+    pub fn insert(self, m: &mut serde_json::Map<String, serde_json::Value>) {
+        match self {
+            Head::Units(n) => m.insert("n_units".into(), n.into()),
+            Head::Shape(a, b) => m.insert("shape".into(), serde_json::json!([a, b])),
+        };
+    }
+}
+
+/// A state a class embeds (`#[compartment(flatten)]`) that holds the component's name,
+/// key and leading arguments (the dense base of every synapse, an encoder's state).
+pub trait ClassBase {
+    /// The component's name.
+    fn name(&self) -> &str;
+    /// The component's key.
+    fn key(&self) -> Key;
+    /// Replaces the component's key.
+    fn set_key(&mut self, key: Key);
+    /// The constructor's leading arguments.
+    fn head(&self) -> Head;
+}
+
 /// A simulated object (cell, synapse, encoder) that owns its compartments.
 ///
 /// Compartments are addressed by their index in [`Schema::compartments`]; the
@@ -12,11 +83,7 @@ use ndarray::Array2;
 /// writes its own compartments: a wired compartment's value is copied in from its
 /// source right before each call of a method that reads inputs (the schema says
 /// which), so nothing writes through a wire.
-pub trait Component: std::fmt::Debug + Send + Sync {
-    /// The component's name, unique in its model.
-    fn name(&self) -> &str;
-    /// The help metadata of its class.
-    fn schema(&self) -> &'static Schema;
+pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     /// Advances the state by one step of `dt` ms ending at time `t`.
     fn advance_state(&mut self, t: f32, dt: f32);
     /// Returns every state to its rest value.
@@ -34,39 +101,15 @@ pub trait Component: std::fmt::Debug + Send + Sync {
     fn call(&mut self, method: &str, _t: f32, _dt: f32) {
         undeclared(self.schema(), method)
     }
-    /// The array compartment at `index` (`None` for the key or an unknown index).
-    fn array(&self, index: usize) -> Option<&Array2<f32>>;
-    /// The array compartment at `index`, mutably. Only [`write()`] can call it (only this
-    /// crate can make a [`WriteToken`]), so that every write from outside is followed by
-    /// [`Component::changed`].
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>>;
     /// Compartment `index` was written from outside the component's own methods (by
     /// [`write()`]): drop what was derived from its old value (a support list, "all
     /// weights are one", "the inputs did not change"). Every class says, here and
     /// nowhere else, what depends on which compartment.
     fn changed(&mut self, index: usize);
-    /// The component's PRNG key.
-    fn key(&self) -> Key;
-    /// Replaces the component's PRNG key.
-    fn set_key(&mut self, key: Key);
-    /// For downcasting to the concrete class.
-    fn as_any(&self) -> &dyn std::any::Any;
-    /// The keyword arguments ngclearn's constructor takes to rebuild this component
-    /// (what a saved model's `roots.json` holds); state is saved separately.
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value>;
     /// Whether compartment `index` is saved as a 0-d scalar when all its entries are
     /// equal (ngclearn keeps a synapse's default biases as the scalar 0).
     fn saves_as_scalar(&self, _index: usize) -> bool {
         false
-    }
-    /// This rank's block of the component, columns `cols` of its partitioned axis
-    /// (`n_units` of a cell, `n_post` of a synapse), for a model partitioned across
-    /// ranks ([`crate::core::partition`]); `None` if the class cannot be split.
-    fn partition(
-        &self,
-        _cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn Component>>> {
-        None
     }
     /// For a block of a partitioned population that draws random numbers: the global
     /// index of its first cell, whose counter its first draw takes.

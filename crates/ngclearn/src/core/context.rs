@@ -100,7 +100,7 @@ impl Context {
 
     /// In a partitioned description, the block of columns this rank builds alone of a
     /// component whose partitioned axis is `width` wide (offered to its class through
-    /// [`Kwargs::offer_columns`](crate::io::kwargs::Kwargs::offer_columns)); `None`
+    /// [`Kwargs::offer_columns`](crate::core::kwargs::Kwargs::offer_columns)); `None`
     /// where the component is built whole (and then split, if wide enough).
     pub fn columns_for(&self, width: usize) -> Option<Columns> {
         self.plan.as_ref()?.columns_for(width)

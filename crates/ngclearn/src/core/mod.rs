@@ -3,6 +3,7 @@
 pub mod class;
 pub mod component;
 pub mod context;
+pub mod kwargs;
 mod lower;
 pub mod model;
 #[cfg(feature = "mpi")]
@@ -15,5 +16,6 @@ pub mod rng;
 pub mod schema;
 pub mod sim;
 pub mod state;
+pub mod suggest;
 mod wire;
 pub mod xla_math;

@@ -507,7 +507,8 @@ pub fn partition_by_kwargs(c: &dyn Component, cols: Range<usize>) -> Result<Box<
     } else if let Some(n) = kw.get_mut("n_units") {
         *n = cols.len().into();
     }
-    let mut k = crate::io::kwargs::Kwargs::new("partition", c.name(), schema.signature, &[], &kw)?;
+    let mut k =
+        crate::core::kwargs::Kwargs::new("partition", c.name(), schema.signature, &[], &kw)?;
     let mut local = cls.build(&mut k)?;
     k.finish()?;
     let split = splits(c, width_of(c));
@@ -1141,20 +1142,26 @@ impl Mirror {
 /// Indices a spike message carries at first (256-byte messages).
 const MESSAGE_CAP: usize = 63;
 
-impl Component for Mirror {
+/// The mirror's class: not in any registry, and never built from arguments.
+static MIRROR_CLASS: crate::core::class::ComponentClass = crate::core::class::ComponentClass {
+    schema: &MIRROR_SCHEMA,
+    from_kwargs: |kw| {
+        Err(kw.error(
+            "class",
+            "a Mirror is made by partitioning a model, not from arguments",
+        ))
+    },
+};
+
+impl crate::core::component::Declared for Mirror {
     fn name(&self) -> &str {
         &self.name
     }
     fn schema(&self) -> &'static Schema {
         &MIRROR_SCHEMA
     }
-    fn advance_state(&mut self, _t: f32, _dt: f32) {
-        self.gather();
-    }
-    fn reset(&mut self) {}
-    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
-        debug_assert_eq!(method, "gather");
-        self.gather();
+    fn class(&self) -> &'static crate::core::class::ComponentClass {
+        &MIRROR_CLASS
     }
     fn array(&self, index: usize) -> Option<&Array2<f32>> {
         self.compartment(index)
@@ -1162,7 +1169,6 @@ impl Component for Mirror {
     fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
         self.compartment_mut(index, token)
     }
-    fn changed(&mut self, _index: usize) {}
     fn key(&self) -> Key {
         self.key
     }
@@ -1175,6 +1181,18 @@ impl Component for Mirror {
     fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::Map::new()
     }
+}
+
+impl Component for Mirror {
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.gather();
+    }
+    fn reset(&mut self) {}
+    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
+        debug_assert_eq!(method, "gather");
+        self.gather();
+    }
+    fn changed(&mut self, _index: usize) {}
     fn nonzero(&self, index: usize) -> Option<&[u32]> {
         (self.spikes && index == Mirror::FULL).then_some(self.list.as_slice())
     }

@@ -78,6 +78,24 @@ pub struct MethodInfo {
     pub description: &'static str,
 }
 
+/// The help entry of `n_units`, the first argument of every cell's constructor.
+pub const N_UNITS: ParamInfo = ParamInfo {
+    name: "n_units",
+    default: None,
+    units: "",
+    aliases: &[],
+    description: "Number of cells",
+};
+
+/// The help entry of `shape`, the first argument of every synapse's constructor.
+pub const SHAPE: ParamInfo = ParamInfo {
+    name: "shape",
+    default: None,
+    units: "",
+    aliases: &[],
+    description: "Shape of W: (number of inputs, number of outputs)",
+};
+
 /// `advance_state` and `reset`, the methods every class of this crate has so far.
 pub static ADVANCE_AND_RESET: [MethodInfo; 2] = [
     MethodInfo {

@@ -1,6 +1,5 @@
 //! Files: ngclearn's saved-model directories and their npz state.
 
-pub mod kwargs;
 pub mod model_dir;
 pub mod model_file;
 pub mod npy;

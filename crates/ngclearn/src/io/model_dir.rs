@@ -48,6 +48,7 @@ use crate::core::class::Registry;
 use crate::core::component::Component;
 use crate::core::context::Method;
 use crate::core::context::{Context, Model, Origin};
+use crate::core::kwargs::Kwargs;
 use crate::core::operations::Source;
 use crate::core::partition::{
     block, block_splits, scatter_rows, Columns, Exchange, Layout, Partitioned,
@@ -55,7 +56,6 @@ use crate::core::partition::{
 use crate::core::rng::Key;
 use crate::core::schema::{Kind, Schema};
 use crate::error::{name_list, Error, Result};
-use crate::io::kwargs::Kwargs;
 use crate::io::npz::{Dtype, EntryHeader, NpzReader, NpzStream};
 use crate::io::replace::PendingDir;
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};

@@ -61,12 +61,12 @@
 
 use crate::core::class::Registry;
 use crate::core::context::{CompartmentRef, Context, Method, Model};
+use crate::core::kwargs::Kwargs;
 use crate::core::operations::Source;
 use crate::core::partition::{Exchange, Layout, Partitioned};
 use crate::core::rng::Key;
 use crate::core::schema::Kind;
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::Arc;

@@ -366,3 +366,28 @@ fn zero_columns_outside(a: &mut Array2<f32>, keep: &[bool]) {
         }
     }
 }
+
+/// A weight initialiser, written as an object (`{"dist": "uniform", "low": 0, "high": 1}`)
+/// or null. (ngclearn itself never saves initialisers.)
+impl crate::core::kwargs::KwargValue for Option<Initializer> {
+    fn from_kwarg(
+        kw: &crate::core::kwargs::Kwargs,
+        key: &str,
+        value: serde_json::Value,
+    ) -> crate::error::Result<Self> {
+        if value.is_null() {
+            return Ok(None);
+        }
+        if let Some(n) = crate::core::kwargs::first_non_finite(&value) {
+            return Err(kw.error(key, format!("{n} is not a finite float32")));
+        }
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| kw.error(key, format!("not an initialiser: {e}")))
+    }
+    fn to_kwarg(&self) -> serde_json::Value {
+        self.as_ref().map_or(serde_json::Value::Null, |i| {
+            serde_json::to_value(i).unwrap_or(serde_json::Value::Null)
+        })
+    }
+}

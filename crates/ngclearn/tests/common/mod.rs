@@ -122,7 +122,7 @@ pub fn given_case_model(
     methods: &[&str],
 ) -> ngclearn::core::context::Model {
     use ngclearn::core::class::Registry;
-    use ngclearn::io::kwargs::Kwargs;
+    use ngclearn::core::kwargs::Kwargs;
     use ngclearn::prelude::*;
     let class = case["component"].as_str().unwrap();
     let cls = Registry::builtin()

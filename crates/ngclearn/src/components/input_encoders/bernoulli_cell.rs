@@ -7,13 +7,11 @@
 //! tols    = (1 - outputs) * tols + outputs * t
 //! ```
 
-use super::{encoder_component, Encoder, N_UNITS};
-use crate::core::class::ComponentClass;
+use super::Encoder;
 use crate::core::rng::Key;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::component::Component;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::Params;
+use crate::{Class, Compartments, Params};
 
 /// Parameters of a [`BernoulliCell`], with ngclearn's names and defaults. Each field's
 /// doc comment is its help description.
@@ -30,38 +28,20 @@ pub struct BernoulliCellParams {
 }
 
 /// Bernoulli spike encoder (see the module documentation).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.input_encoders.bernoulliCell.BernoulliCell",
+    description = "Bernoulli spike encoder: fires with probability equal to the input",
+    dynamics = "(key, sub) = split(key)\noutputs = uniform(sub) < inputs\ntols = (1 - outputs) * tols + outputs * t",
+    head = n_units,
+    constructor = with_params,
+    split = Self::split,
+)]
 pub struct BernoulliCell {
+    #[compartment(flatten)]
     enc: Encoder,
     p: BernoulliCellParams,
 }
-
-/// The help table: `n_units`, then the declared parameters.
-static PARAMS: [ParamInfo; BernoulliCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &BernoulliCellParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `n_units`, then the declared ones.
-static SIGNATURE: [&str; 2 + BernoulliCellParams::POSITIONAL.len()] = join_names(
-    &[&["name", "n_units"], &BernoulliCellParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "BernoulliCell",
-    module_path: "ngclearn.components.input_encoders.bernoulliCell.BernoulliCell",
-    description: "Bernoulli spike encoder: fires with probability equal to the input",
-    compartments: &Encoder::COMPARTMENTS,
-    dynamics: "(key, sub) = split(key)\noutputs = uniform(sub) < inputs\ntols = (1 - outputs) * tols + outputs * t",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(BernoulliCell::from_kwargs(kw)?)),
-};
 
 impl BernoulliCell {
     /// Builds `n_units` cells (ngclearn's positional arguments; see
@@ -76,27 +56,39 @@ impl BernoulliCell {
         Ok(BernoulliCell { enc, p })
     }
 
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = BernoulliCellParams::from_kwargs(kw)?;
-        BernoulliCell::with_params(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &BernoulliCellParams {
-        &self.p
-    }
-
     fn probability(&self, _dt: f32) -> impl Fn(f32) -> f32 + Sync {
         |x| x
     }
 }
 
-encoder_component!(BernoulliCell);
+impl Component for BernoulliCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        let p = self.probability(dt);
+        self.enc.fire(t, dt, p);
+    }
+    fn reset(&mut self) {
+        self.enc.reset();
+    }
+    fn changed(&mut self, index: usize) {
+        self.enc.changed(index)
+    }
+    fn attach(&mut self, workers: &std::sync::Arc<crate::core::parallel::Workers>) {
+        self.enc.attach(workers);
+    }
+    fn set_random_mode(&mut self, mode: crate::core::rng::RandomMode) -> bool {
+        self.enc.set_random_mode(mode)
+    }
+    fn set_counter_base(&mut self, base: u64) {
+        self.enc.set_counter_base(base);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        self.enc.nonzero(index)
+    }
+}
+
+impl BernoulliCell {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(&self, cols: std::ops::Range<usize>) -> Result<Box<dyn Component>> {
+        self.enc.partition(self, cols)
+    }
+}

@@ -29,17 +29,14 @@
 //! `inputs` (ngclearn's guard for unwired inputs is never true once compiled).
 //! ngclearn ignores unknown keyword arguments of this class; here they are errors.
 
-use super::N_UNITS;
 use crate::components::neurons::spiking::SpikeList;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name, Component, WriteToken};
+use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, MethodInfo, ParamInfo, Schema};
+use crate::core::schema::MethodInfo;
 use crate::core::xla_math::ln_xla;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`LatencyCell`], with ngclearn's names and defaults, in its
@@ -78,8 +75,19 @@ pub struct LatencyCellParams {
 }
 
 /// The latency encoder (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.input_encoders.latencyCell.LatencyCell",
+    description = "Latency encoder: one spike per input value, earlier for stronger inputs",
+    dynamics = "calc_spike_times: targ = tau * ln(x / (x - threshold)) + first_spike_time, \
+               x = max(inputs, threshold + num_steps)\n\
+               (linearize: targ = min(-tau' (inputs - 1), -tau' (threshold - 1)) + first_spike_time)\n\
+               advance_state: a unit fires once, at the first t >= round(targ)",
+    head = n_units,
+    methods = METHODS,
+    split = columns,
+)]
 pub struct LatencyCell {
     name: String,
     n_units: usize,
@@ -108,12 +116,6 @@ pub struct LatencyCell {
     spikes: SpikeList,
 }
 
-static PARAMS: [ParamInfo; LatencyCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &LatencyCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + LatencyCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &LatencyCellParams::POSITIONAL], &[]);
-
 static METHODS: [MethodInfo; 3] = [
     crate::core::schema::ADVANCE_AND_RESET[0],
     MethodInfo {
@@ -123,26 +125,6 @@ static METHODS: [MethodInfo; 3] = [
     },
     crate::core::schema::ADVANCE_AND_RESET[1],
 ];
-
-static SCHEMA: Schema = Schema {
-    class: "LatencyCell",
-    module_path: "ngclearn.components.input_encoders.latencyCell.LatencyCell",
-    description: "Latency encoder: one spike per input value, earlier for stronger inputs",
-    compartments: &LatencyCell::COMPARTMENTS,
-    dynamics: "calc_spike_times: targ = tau * ln(x / (x - threshold)) + first_spike_time, \
-               x = max(inputs, threshold + num_steps)\n\
-               (linearize: targ = min(-tau' (inputs - 1), -tau' (threshold - 1)) + first_spike_time)\n\
-               advance_state: a unit fires once, at the first t >= round(targ)",
-    hyperparameters: &PARAMS,
-    methods: &METHODS,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(LatencyCell::from_kwargs(kw)?)),
-};
 
 impl LatencyCell {
     /// Builds `n_units` encoders.
@@ -164,24 +146,6 @@ impl LatencyCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = LatencyCellParams::from_kwargs(kw)?;
-        LatencyCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &LatencyCellParams {
-        &self.p
     }
 
     /// The spike time of each unit from the inputs (ngclearn's `calc_spike_times`).
@@ -252,19 +216,6 @@ impl LatencyCell {
 }
 
 impl Component for LatencyCell {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn Component>>> {
-        // Each unit's spike time is its own and nothing is drawn.
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, t: f32, _dt: f32) {
         self.fire(t);
     }
@@ -282,12 +233,6 @@ impl Component for LatencyCell {
         self.targ_sp_times.fill(0.0);
         self.spikes.collect(&self.outputs);
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
     fn changed(&mut self, index: usize) {
         if index == LatencyCell::OUTPUTS {
             self.spikes.forget();
@@ -299,21 +244,5 @@ impl Component for LatencyCell {
         } else {
             None
         }
-    }
-    fn key(&self) -> Key {
-        self.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("n_units".into(), self.n_units.into());
-        self.p.to_kwargs(&mut m);
-        m
     }
 }

@@ -1,21 +1,15 @@
 //! Input encoders: cells that turn an input signal into spikes.
 
-pub mod bernoulli_cell;
+crate::components::family!($ input_encoders);
 mod draw_ahead;
 mod event_schedule;
-pub mod latency_cell;
-pub mod poisson_cell;
 
-pub use bernoulli_cell::{BernoulliCell, BernoulliCellParams};
 pub(crate) use draw_ahead::DrawService;
-pub use latency_cell::{LatencyCell, LatencyCellParams};
-pub use poisson_cell::{PoissonCell, PoissonCellParams};
 
 use crate::core::component::{filled, valid_name, IndexVec};
 use crate::core::parallel::Workers;
 use crate::core::rng::{bits_to_unit, Key, RandomMode};
 use crate::core::schema::checks::count;
-use crate::core::schema::ParamInfo;
 use crate::error::Result;
 use crate::Compartments;
 use ndarray::Array2;
@@ -62,16 +56,6 @@ pub(crate) struct Encoder {
     /// Whether this is a block of a partitioned population (rank 0's starts at 0).
     pub partitioned: bool,
 }
-
-/// The help entry of `n_units`, which every encoder takes before its declared
-/// parameters.
-pub(crate) const N_UNITS: ParamInfo = ParamInfo {
-    name: "n_units",
-    default: None,
-    units: "",
-    aliases: &[],
-    description: "Number of cells",
-};
 
 impl Encoder {
     /// `n_units` cells in `batch_size` rows, once `validate` (the class's parameter
@@ -130,7 +114,12 @@ impl Encoder {
     }
 
     /// Switches between JAX-compatible draws and the fast mode.
-    pub fn set_random_mode(&mut self, mode: RandomMode) {
+    /// Switches how the cells draw; `false` (and nothing changes) for the fast mode on a
+    /// block of a partitioned population, whose schedule would not be the whole one's.
+    pub fn set_random_mode(&mut self, mode: RandomMode) -> bool {
+        if self.partitioned && mode == RandomMode::Fast {
+            return false;
+        }
         // Only the JAX-compatible mode draws ahead.
         if mode == RandomMode::Fast {
             self.ahead = draw_ahead::Ahead(None);
@@ -149,6 +138,7 @@ impl Encoder {
             }
         };
         self.draw_ahead_if_it_pays();
+        true
     }
 
     /// `(key, sub) = split(key)`; `outputs = uniform(sub) < p(inputs)`; `tols` update.
@@ -230,13 +220,6 @@ impl Encoder {
     }
 
     /// `name` and `n_units`, the keyword arguments every encoder starts with.
-    pub fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("n_units".into(), self.inputs.ncols().into());
-        m
-    }
-
     pub fn reset(&mut self) {
         if let Some(f) = self.fast.as_mut() {
             f.clear();
@@ -352,76 +335,17 @@ fn compare(
     }
 }
 
-/// Implements `Component` for an encoder with an `enc: Encoder` field, a `p` field of
-/// derived parameters, a `SCHEMA` and a `probability(&self, dt) -> impl Fn(f32) -> f32`
-/// method.
-macro_rules! encoder_component {
-    ($ty:ty) => {
-        impl $crate::core::component::Component for $ty {
-            fn name(&self) -> &str {
-                &self.enc.name
-            }
-            fn schema(&self) -> &'static $crate::core::schema::Schema {
-                &SCHEMA
-            }
-            fn advance_state(&mut self, t: f32, dt: f32) {
-                let p = self.probability(dt);
-                self.enc.fire(t, dt, p);
-            }
-            fn reset(&mut self) {
-                self.enc.reset();
-            }
-            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
-                self.enc.compartment(index)
-            }
-            fn array_mut(
-                &mut self,
-                index: usize,
-                token: $crate::core::component::WriteToken,
-            ) -> Option<&mut ndarray::Array2<f32>> {
-                self.enc.compartment_mut(index, token)
-            }
-            fn changed(&mut self, index: usize) {
-                self.enc.changed(index)
-            }
-            fn key(&self) -> $crate::core::rng::Key {
-                self.enc.key
-            }
-            fn set_key(&mut self, key: $crate::core::rng::Key) {
-                self.enc.key = key;
-            }
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
-            }
-            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-                let mut m = self.enc.kwargs();
-                self.p.to_kwargs(&mut m);
-                m
-            }
-            fn attach(&mut self, workers: &std::sync::Arc<$crate::core::parallel::Workers>) {
-                self.enc.attach(workers);
-            }
-            fn set_random_mode(&mut self, mode: $crate::core::rng::RandomMode) -> bool {
-                if self.enc.partitioned && mode == $crate::core::rng::RandomMode::Fast {
-                    // A block's fast schedule would not be the whole one's.
-                    return false;
-                }
-                self.enc.set_random_mode(mode);
-                true
-            }
-            fn set_counter_base(&mut self, base: u64) {
-                self.enc.set_counter_base(base);
-            }
-            fn nonzero(&self, index: usize) -> Option<&[u32]> {
-                self.enc.nonzero(index)
-            }
-            fn partition(
-                &self,
-                cols: std::ops::Range<usize>,
-            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
-                Some(self.enc.partition(self, cols))
-            }
-        }
-    };
+impl crate::core::component::ClassBase for Encoder {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn key(&self) -> Key {
+        self.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+    fn head(&self) -> crate::core::component::Head {
+        crate::core::component::Head::Units(self.inputs.ncols())
+    }
 }
-pub(crate) use encoder_component;

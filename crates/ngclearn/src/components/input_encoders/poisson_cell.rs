@@ -10,13 +10,11 @@
 //! ```
 //! With `inputs = 1` each cell fires as a Bernoulli process of rate `target_freq`.
 
-use super::{encoder_component, Encoder, N_UNITS};
-use crate::core::class::ComponentClass;
+use super::Encoder;
 use crate::core::rng::Key;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::component::Component;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::Params;
+use crate::{Class, Compartments, Params};
 
 /// Parameters of a [`PoissonCell`], with ngclearn's names and defaults. Each field's
 /// doc comment is its help description.
@@ -45,36 +43,20 @@ pub struct PoissonCellParams {
 /// assert_eq!(c.outputs().sum(), 4.0);
 /// # Ok::<(), ngclearn::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.input_encoders.poissonCell.PoissonCell",
+    description = "Poisson spike encoder: fires with probability inputs * dt * target_freq per step",
+    dynamics = "(key, sub) = split(key)\np = inputs * (dt / 1000) * target_freq\noutputs = uniform(sub) < p\ntols = (1 - outputs) * tols + outputs * t",
+    head = n_units,
+    constructor = with_params,
+    split = Self::split,
+)]
 pub struct PoissonCell {
+    #[compartment(flatten)]
     enc: Encoder,
     p: PoissonCellParams,
 }
-
-/// The help table: `n_units`, then the declared parameters.
-static PARAMS: [ParamInfo; PoissonCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &PoissonCellParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `n_units`, then the declared ones.
-static SIGNATURE: [&str; 2 + PoissonCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &PoissonCellParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "PoissonCell",
-    module_path: "ngclearn.components.input_encoders.poissonCell.PoissonCell",
-    description: "Poisson spike encoder: fires with probability inputs * dt * target_freq per step",
-    compartments: &Encoder::COMPARTMENTS,
-    dynamics: "(key, sub) = split(key)\np = inputs * (dt / 1000) * target_freq\noutputs = uniform(sub) < p\ntols = (1 - outputs) * tols + outputs * t",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(PoissonCell::from_kwargs(kw)?)),
-};
 
 impl PoissonCell {
     /// Builds `n_units` cells (ngclearn's positional arguments; see
@@ -100,24 +82,6 @@ impl PoissonCell {
         Ok(PoissonCell { enc, p })
     }
 
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = PoissonCellParams::from_kwargs(kw)?;
-        PoissonCell::with_params(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &PoissonCellParams {
-        &self.p
-    }
-
     fn probability(&self, dt: f32) -> impl Fn(f32) -> f32 + Sync {
         let (step, f) = (dt / 1000.0, self.p.target_freq);
         #[inline(always)]
@@ -135,4 +99,34 @@ impl PoissonCell {
     }
 }
 
-encoder_component!(PoissonCell);
+impl Component for PoissonCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        let p = self.probability(dt);
+        self.enc.fire(t, dt, p);
+    }
+    fn reset(&mut self) {
+        self.enc.reset();
+    }
+    fn changed(&mut self, index: usize) {
+        self.enc.changed(index)
+    }
+    fn attach(&mut self, workers: &std::sync::Arc<crate::core::parallel::Workers>) {
+        self.enc.attach(workers);
+    }
+    fn set_random_mode(&mut self, mode: crate::core::rng::RandomMode) -> bool {
+        self.enc.set_random_mode(mode)
+    }
+    fn set_counter_base(&mut self, base: u64) {
+        self.enc.set_counter_base(base);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        self.enc.nonzero(index)
+    }
+}
+
+impl PoissonCell {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(&self, cols: std::ops::Range<usize>) -> Result<Box<dyn Component>> {
+        self.enc.partition(self, cols)
+    }
+}

@@ -19,16 +19,12 @@
 //! `(win_len * batch_size, n_units)` stacking. `reset` zeroes `epsp` and `tf` and keeps
 //! `inputs` (ngclearn's guard for unwired inputs is never true once compiled).
 
-use crate::components::input_encoders::N_UNITS;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name, Component, WriteToken};
+use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::exp_xla;
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of an [`ExpKernel`], with ngclearn's names and defaults, in its
@@ -63,8 +59,16 @@ pub(crate) fn window_len(nu: f64, dt: f64) -> Option<usize> {
 }
 
 /// The exponential kernel (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.other.expKernel.ExpKernel",
+    description = "Exponential kernel over a window of spike times: the EPSP they add up to",
+    dynamics = "tf: the last int(nu / dt) spike times (inputs * t)\n\
+               epsp = sum over the window of (tf > 0) * exp(-(t - tf) / tau_w)",
+    head = n_units,
+    split = columns,
+)]
 pub struct ExpKernel {
     name: String,
     n_units: usize,
@@ -83,30 +87,6 @@ pub struct ExpKernel {
     #[compartment(key)]
     key: Key,
 }
-
-static PARAMS: [ParamInfo; ExpKernelParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &ExpKernelParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + ExpKernelParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &ExpKernelParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "ExpKernel",
-    module_path: "ngclearn.components.other.expKernel.ExpKernel",
-    description: "Exponential kernel over a window of spike times: the EPSP they add up to",
-    compartments: &ExpKernel::COMPARTMENTS,
-    dynamics: "tf: the last int(nu / dt) spike times (inputs * t)\n\
-               epsp = sum over the window of (tf > 0) * exp(-(t - tf) / tau_w)",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(ExpKernel::from_kwargs(kw)?)),
-};
 
 impl ExpKernel {
     /// Builds `n_units` kernels.
@@ -148,24 +128,6 @@ impl ExpKernel {
         })
     }
 
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = ExpKernelParams::from_kwargs(kw)?;
-        ExpKernel::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &ExpKernelParams {
-        &self.p
-    }
-
     /// The number of spike times the window holds (`int(nu / dt) + 1`).
     pub fn win_len(&self) -> usize {
         self.win_len
@@ -199,19 +161,6 @@ impl ExpKernel {
 }
 
 impl Component for ExpKernel {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn Component>>> {
-        // Each unit's window is its own column.
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, t: f32, _dt: f32) {
         crate::utils::simd::with_avx2(
             #[inline(always)]
@@ -222,29 +171,7 @@ impl Component for ExpKernel {
         self.epsp.fill(0.0);
         self.tf.fill(0.0);
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
     fn changed(&mut self, _index: usize) {
         // Nothing is derived from the compartments.
-    }
-    fn key(&self) -> Key {
-        self.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("n_units".into(), self.n_units.into());
-        self.p.to_kwargs(&mut m);
-        m
     }
 }

@@ -17,15 +17,11 @@
 //! when they are not wired, but its compiled form (`hasattr(inputs, "targeted") and
 //! ...` on an array) never does; the code is followed, so `inputs` keep their value.
 
-use crate::components::input_encoders::N_UNITS;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name, Component, WriteToken};
+use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`VarTrace`], with ngclearn's names and defaults. Each field's doc
@@ -69,10 +65,23 @@ enum Decay {
 }
 
 /// The variable trace (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.other.varTrace.VarTrace",
+    description = "Variable trace: a low-pass filter of its input (pre/post-synaptic traces for STDP)",
+    dynamics = "decay = exp(-dt / tau_tr) [exp] | 1 - dt / tau_tr [lin] | 0 [step]\n\
+               z = (gamma_tr * trace) * decay\n\
+               z += inputs * (a_delta - trace / n_nearest_spikes)   [n_nearest_spikes > 0]\n\
+               z += inputs * a_delta                                [else a_delta > 0]\n\
+               z = z * (1 - inputs) + inputs * P_scale              [else]\n\
+               trace = outputs = z",
+    head = n_units,
+    split = columns,
+)]
 pub struct VarTrace {
     name: String,
+    n_units: usize,
     p: VarTraceParams,
     decay: Decay,
     /// Input signal (e.g. spikes)
@@ -88,37 +97,6 @@ pub struct VarTrace {
     #[compartment(key)]
     key: Key,
 }
-
-/// The help table: `n_units`, then the declared parameters.
-static PARAMS: [ParamInfo; VarTraceParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &VarTraceParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `n_units`, then the declared ones.
-static SIGNATURE: [&str; 2 + VarTraceParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &VarTraceParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "VarTrace",
-    module_path: "ngclearn.components.other.varTrace.VarTrace",
-    description:
-        "Variable trace: a low-pass filter of its input (pre/post-synaptic traces for STDP)",
-    compartments: &VarTrace::COMPARTMENTS,
-    dynamics: "decay = exp(-dt / tau_tr) [exp] | 1 - dt / tau_tr [lin] | 0 [step]\n\
-               z = (gamma_tr * trace) * decay\n\
-               z += inputs * (a_delta - trace / n_nearest_spikes)   [n_nearest_spikes > 0]\n\
-               z += inputs * a_delta                                [else a_delta > 0]\n\
-               z = z * (1 - inputs) + inputs * P_scale              [else]\n\
-               trace = outputs = z",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(VarTrace::from_kwargs(kw)?)),
-};
 
 impl VarTrace {
     /// Builds `n_units` traces with the parameters `p`.
@@ -140,27 +118,10 @@ impl VarTrace {
             trace: z()?,
             key: p.key.unwrap_or_else(Key::from_time),
             decay,
+            n_units,
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = VarTraceParams::from_kwargs(kw)?;
-        VarTrace::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &VarTraceParams {
-        &self.p
     }
 
     /// The trace.
@@ -170,18 +131,6 @@ impl VarTrace {
 }
 
 impl Component for VarTrace {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn Component>>> {
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, _t: f32, dt: f32) {
         let p = &self.p;
         let decay = match self.decay {
@@ -212,29 +161,7 @@ impl Component for VarTrace {
         self.outputs.fill(0.0);
         self.trace.fill(0.0);
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
     fn changed(&mut self, _index: usize) {
         // Nothing is derived from the compartments.
-    }
-    fn key(&self) -> Key {
-        self.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("n_units".into(), self.inputs.ncols().into());
-        self.p.to_kwargs(&mut m);
-        m
     }
 }

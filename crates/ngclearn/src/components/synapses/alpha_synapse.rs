@@ -22,12 +22,11 @@
 //!
 //! Units: `tau_decay` in ms, `v` and `syn_rest` in mV.
 
-use super::conductance::{conductance_component, ConductanceState};
-use super::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use super::conductance::ConductanceState;
+use super::dense_synapse::{Dense, DenseParams};
 use crate::error::Result;
-use crate::{Compartments, Params};
+use crate::core::component::{Component, Support};
+use crate::{Class, Compartments, Params};
 
 /// Parameters of an [`AlphaSynapse`], with ngclearn's names and defaults. Each field's doc
 /// comment is its help description.
@@ -65,7 +64,18 @@ pub struct AlphaSynapseParams {
 /// assert_eq!(w.g_syn()[[0, 0]], 1.0); // h = g = g_syn_bar after one pulse
 /// # Ok::<(), ngclearn::Error>(())
 /// ```
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.alphaSynapse.AlphaSynapse",
+    description = "Dynamic synapse whose conductance follows an alpha function and drives a voltage-dependent current",
+    dynamics = "_out = inputs . W\n\
+               h_syn' = h_syn + dt * (-h_syn / tau_decay + (_out * g_syn_bar) / dt)\n\
+               g_syn' = g_syn + dt * (-g_syn / tau_decay + h_syn' / dt)\n\
+               i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
+               outputs = i_syn",
+    head = shape,
+    split = columns,
+)]
 pub struct AlphaSynapse {
     #[compartment(flatten)]
     state: ConductanceState,
@@ -74,35 +84,6 @@ pub struct AlphaSynapse {
     h_syn: ndarray::Array2<f32>,
     p: AlphaSynapseParams,
 }
-
-/// The help table: `shape`, then the declared parameters.
-static PARAMS: [ParamInfo; AlphaSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &AlphaSynapseParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
-static SIGNATURE: [&str; 2 + AlphaSynapseParams::POSITIONAL.len()] =
-    join_names(&[&["name", "shape"], &AlphaSynapseParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "AlphaSynapse",
-    module_path: "ngclearn.components.synapses.alphaSynapse.AlphaSynapse",
-    description: "Dynamic synapse whose conductance follows an alpha function and drives a voltage-dependent current",
-    compartments: &AlphaSynapse::COMPARTMENTS,
-    dynamics: "_out = inputs . W\n\
-               h_syn' = h_syn + dt * (-h_syn / tau_decay + (_out * g_syn_bar) / dt)\n\
-               g_syn' = g_syn + dt * (-g_syn / tau_decay + h_syn' / dt)\n\
-               i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
-               outputs = i_syn",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(AlphaSynapse::from_kwargs(kw)?)),
-};
 
 impl AlphaSynapse {
     /// Builds an alpha synapse of shape `(n_pre, n_post)`.
@@ -117,11 +98,6 @@ impl AlphaSynapse {
             state: ConductanceState::new(base, p.syn_rest, p.is_nonplastic)?,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
     }
 
     /// One Euler step of `dt` ms.
@@ -168,4 +144,21 @@ impl AlphaSynapse {
     }
 }
 
-conductance_component!(AlphaSynapse, AlphaSynapseParams, [h_syn]);
+impl Component for AlphaSynapse {
+    fn advance_state(&mut self, _t: f32, dt: f32) {
+        self.step(dt);
+    }
+    fn reset(&mut self) {
+        self.state.reset();
+        self.h_syn.fill(0.0);
+    }
+    fn changed(&mut self, index: usize) {
+        self.state.changed(index);
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        self.state.saves_as_scalar(index)
+    }
+    fn sparse_input(&mut self, index: usize) -> Option<(&mut ndarray::Array2<f32>, &mut Support)> {
+        self.state.sparse_input(index)
+    }
+}

@@ -140,11 +140,12 @@ impl ConductanceState {
     /// What depends on compartment `index`: the inputs' support list on `inputs`, the
     /// "all weights are one" flag on `weights`.
     pub fn changed(&mut self, index: usize) {
-        match index {
-            Dense::INPUTS => self.base.input_support.forget(),
-            Dense::WEIGHTS => self.base.unit_weights = None,
-            _ => {}
-        }
+        self.base.changed(index);
+    }
+
+    /// Whether compartment `index` is saved as a scalar (the default biases).
+    pub fn saves_as_scalar(&self, index: usize) -> bool {
+        self.base.saves_as_scalar(index)
     }
 
     /// `inputs` (index 0) with the support of its non-zero entries.
@@ -152,96 +153,19 @@ impl ConductanceState {
         let b = &mut self.base;
         (index == Dense::INPUTS).then_some((&mut b.inputs, &mut b.input_support))
     }
+}
 
-    pub fn key(&self) -> Key {
+impl crate::core::component::ClassBase for ConductanceState {
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn key(&self) -> Key {
         self.base.key
     }
+    fn set_key(&mut self, key: Key) {
+        self.base.key = key;
+    }
+    fn head(&self) -> crate::core::component::Head {
+        self.base.head()
+    }
 }
-
-/// Implements [`Component`](crate::core::component::Component) for a synapse whose
-/// state is a `ConductanceState` in field `state` (embedded with
-/// `#[compartment(flatten)]`), whose own state fields are `$own` (zeroed by reset) and
-/// whose parameters (of type `$params`, a `Params` struct) are in field `p`, given its
-/// kernel method `step`; and its `from_kwargs` and `params`.
-macro_rules! conductance_component {
-    ($ty:ident, $params:ty, [$($own:ident),*]) => {
-        impl $ty {
-            /// Builds one from ngclearn's keyword arguments (see
-            /// [`Kwargs`](crate::io::kwargs::Kwargs)).
-            pub fn from_kwargs(kw: &mut $crate::io::kwargs::Kwargs) -> $crate::error::Result<Self> {
-                let name = kw.name()?;
-                let shape = kw.shape("shape")?;
-                let p = <$params>::from_kwargs(kw)?;
-                $ty::new(&name, shape, p)
-            }
-
-            /// The parameters it was built with (without the mask, which is the
-            /// `mask` compartment).
-            pub fn params(&self) -> &$params {
-                &self.p
-            }
-        }
-
-        impl $crate::core::component::Component for $ty {
-            fn partition(
-                &self,
-                cols: std::ops::Range<usize>,
-            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
-                Some($crate::core::partition::partition_by_kwargs(self, cols))
-            }
-            fn name(&self) -> &str {
-                &self.state.base.name
-            }
-            fn schema(&self) -> &'static $crate::core::schema::Schema {
-                &SCHEMA
-            }
-            fn advance_state(&mut self, _t: f32, dt: f32) {
-                self.step(dt);
-            }
-            fn reset(&mut self) {
-                self.state.reset();
-                $(self.$own.fill(0.0);)*
-            }
-            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
-                self.compartment(index)
-            }
-            fn array_mut(
-                &mut self,
-                index: usize,
-                token: $crate::core::component::WriteToken,
-            ) -> Option<&mut ndarray::Array2<f32>> {
-                self.compartment_mut(index, token)
-            }
-            fn changed(&mut self, index: usize) {
-                self.state.changed(index)
-            }
-            fn key(&self) -> $crate::core::rng::Key {
-                self.state.key()
-            }
-            fn set_key(&mut self, key: $crate::core::rng::Key) {
-                self.state.base.key = key;
-            }
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
-            }
-            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-                let mut m = self.state.base.head_kwargs();
-                self.p.to_kwargs(&mut m);
-                m
-            }
-            fn saves_as_scalar(&self, index: usize) -> bool {
-                index == 2 && self.state.base.saves_biases_as_scalar()
-            }
-            fn sparse_input(
-                &mut self,
-                index: usize,
-            ) -> Option<(
-                &mut ndarray::Array2<f32>,
-                &mut $crate::core::component::Support,
-            )> {
-                self.state.sparse_input(index)
-            }
-        }
-    };
-}
-pub(crate) use conductance_component;

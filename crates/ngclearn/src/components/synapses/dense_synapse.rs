@@ -16,18 +16,14 @@
 //! columns of `W`, `mask` and `biases`, each draw taking the counter of its place in
 //! the whole: the block is those columns of the whole synapse, which is never built.
 
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name, Component, Support, WriteToken};
+use crate::core::component::{filled, valid_name, ClassBase, Component, Head, Support};
 use crate::core::partition::Columns;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::{DistributionGenerator, Initializer};
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
-use serde_json::{Map, Value};
 
 /// Parameters shared by every synapse (ngclearn's `DenseSynapse` keyword arguments).
 /// Each field's doc comment is its help description. (ngclearn does not save
@@ -75,16 +71,6 @@ impl Default for DenseParams {
         DenseParams::new()
     }
 }
-
-/// `shape`, the first parameter of every synapse's help (an argument of `new`, not a
-/// field of [`DenseParams`]).
-pub(crate) const SHAPE: ParamInfo = ParamInfo {
-    name: "shape",
-    default: None,
-    units: "",
-    aliases: &[],
-    description: "Shape of W: (number of inputs, number of outputs)",
-};
 
 /// State and parameters of the dense base, embedded in every synapse. Its compartments
 /// are declared in index order; the key is last.
@@ -361,24 +347,37 @@ impl Dense {
         self.input_support.zeroed();
         self.outputs.fill(0.0);
     }
+}
 
-    /// `name`, `shape` and the saved parameters (`resist_scale`, `p_conn` and, if not
-    /// 1, `batch_size`).
-    pub fn kwargs(&self) -> Map<String, Value> {
-        let mut m = self.head_kwargs();
-        self.p.to_kwargs(&mut m);
-        m
+impl Dense {
+    /// What depends on compartment `index`: the inputs' support list on `inputs`, the
+    /// "all weights are one" flag on `weights`.
+    pub fn changed(&mut self, index: usize) {
+        match index {
+            Dense::INPUTS => self.input_support.forget(),
+            Dense::WEIGHTS => self.unit_weights = None,
+            _ => {}
+        }
     }
 
-    /// `name` and `shape`, the first keyword arguments of every synapse.
-    pub fn head_kwargs(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("name".into(), Value::String(self.name.clone()));
-        m.insert(
-            "shape".into(),
-            serde_json::json!([self.shape.0, self.shape.1]),
-        );
-        m
+    /// Whether compartment `index` is saved as a scalar (the default biases).
+    pub fn saves_as_scalar(&self, index: usize) -> bool {
+        index == Dense::BIASES && self.saves_biases_as_scalar()
+    }
+}
+
+impl ClassBase for Dense {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn key(&self) -> Key {
+        self.key
+    }
+    fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+    fn head(&self) -> Head {
+        Head::Shape(self.shape.0, self.shape.1)
     }
 }
 
@@ -439,36 +438,6 @@ fn prefetch(x: &[f32]) {
     let _ = x;
 }
 
-/// The help table: `shape`, then the declared parameters.
-/// The dense base's compartments (for classes that are the dense synapse under
-/// another name).
-pub(crate) static DENSE_COMPARTMENTS: [crate::core::schema::CompartmentInfo;
-    Dense::COMPARTMENTS.len()] = Dense::COMPARTMENTS;
-
-pub(crate) static PARAMS: [ParamInfo; DenseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &DenseParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
-pub(crate) static SIGNATURE: [&str; 2 + DenseParams::POSITIONAL.len()] =
-    join_names(&[&["name", "shape"], &DenseParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "DenseSynapse",
-    module_path: "ngclearn.components.synapses.denseSynapse.DenseSynapse",
-    description: "Dense synaptic cable: a scaled linear transformation of its inputs",
-    compartments: &Dense::COMPARTMENTS,
-    dynamics: "outputs = (inputs . (W * mask)) * resist_scale + biases",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(DenseSynapse::from_kwargs(kw)?)),
-};
-
 /// The dense synapse: `outputs = (inputs · (W * mask)) * resist_scale + biases`.
 ///
 /// ```
@@ -480,8 +449,18 @@ pub static CLASS: ComponentClass = ComponentClass {
 /// assert_eq!(w.outputs(), &ndarray::array![[1.5, 1.5, 1.5]]);
 /// # Ok::<(), ngclearn::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.denseSynapse.DenseSynapse",
+    description = "Dense synaptic cable: a scaled linear transformation of its inputs",
+    dynamics = "outputs = (inputs . (W * mask)) * resist_scale + biases",
+    head = shape,
+    params = base.p,
+    params_type = DenseParams,
+    split = columns
+)]
 pub struct DenseSynapse {
+    #[compartment(flatten)]
     base: Dense,
 }
 
@@ -491,19 +470,6 @@ impl DenseSynapse {
         Ok(DenseSynapse {
             base: Dense::new(name, shape, &params)?,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments.
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let p = DenseParams::from_kwargs(kw)?;
-        DenseSynapse::new(&name, shape, p)
     }
 
     /// Sets `inputs` (shape `(batch_size, n_pre)`; panics otherwise: use
@@ -524,98 +490,16 @@ impl DenseSynapse {
 }
 
 impl Component for DenseSynapse {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn Component>>> {
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.base.dense_step();
     }
     fn reset(&mut self) {
         self.base.reset();
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.base.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.base.compartment_mut(index, token)
-    }
     fn changed(&mut self, _index: usize) {
         // The dense synapse keeps nothing derived from its compartments.
     }
-    fn key(&self) -> Key {
-        self.base.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.base.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> Map<String, Value> {
-        self.base.kwargs()
-    }
     fn saves_as_scalar(&self, index: usize) -> bool {
-        index == Dense::BIASES && self.base.saves_biases_as_scalar()
+        self.base.saves_as_scalar(index)
     }
 }
-
-/// Implements [`Component`] for a synapse on the dense base (field `base: Dense`, its
-/// parameters in `p` with `to_kwargs`, compartments derived): the name, schema
-/// (`SCHEMA`), compartment access, key, keyword arguments, and what outside writes
-/// invalidate (the input support and the unit-weights flag); the class gives the rest
-/// (its steps, reset and anything else) as items.
-macro_rules! dense_base_component {
-    ($ty:ident { $($items:tt)* }) => {
-        impl $crate::core::component::Component for $ty {
-            fn name(&self) -> &str {
-                &self.base.name
-            }
-            fn schema(&self) -> &'static $crate::core::schema::Schema {
-                &SCHEMA
-            }
-            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
-                self.compartment(index)
-            }
-            fn array_mut(
-                &mut self,
-                index: usize,
-                token: $crate::core::component::WriteToken,
-            ) -> Option<&mut ndarray::Array2<f32>> {
-                self.compartment_mut(index, token)
-            }
-            fn changed(&mut self, index: usize) {
-                use $crate::components::synapses::dense_synapse::Dense;
-                match index {
-                    Dense::INPUTS => self.base.input_support.forget(),
-                    Dense::WEIGHTS => self.base.unit_weights = None,
-                    _ => {}
-                }
-            }
-            fn key(&self) -> $crate::core::rng::Key {
-                self.base.key
-            }
-            fn set_key(&mut self, key: $crate::core::rng::Key) {
-                self.base.key = key;
-            }
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
-            }
-            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-                let mut m = self.base.head_kwargs();
-                self.p.to_kwargs(&mut m);
-                m
-            }
-            $($items)*
-        }
-    };
-}
-pub(crate) use dense_base_component;

@@ -12,12 +12,11 @@
 //! reference) and rounded once. `is_nonplastic` (default `true`) sets the weights
 //! to ones, as for the alpha synapse.
 
-use super::conductance::{conductance_component, ConductanceState};
-use super::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use super::conductance::ConductanceState;
+use super::dense_synapse::{Dense, DenseParams};
 use crate::error::Result;
-use crate::{Compartments, Params};
+use crate::core::component::{Component, Support};
+use crate::{Class, Compartments, Params};
 
 /// Parameters of a [`DoubleExpSynapse`], with ngclearn's names and defaults. Each field's doc
 /// comment is its help description.
@@ -47,7 +46,18 @@ pub struct DoubleExpSynapseParams {
 }
 
 /// The double-exponential synapse (see the module documentation for its equations).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.doubleExpSynapse.DoubleExpSynapse",
+    description = "Dynamic synapse whose conductance follows a difference of exponentials",
+    dynamics = "_out = inputs . W\n\
+               h_syn' = h_syn + dt * (-h_syn / tau_rise + (_out * g_syn_bar) * (1/tau_rise - 1/tau_decay) / dt)\n\
+               g_syn' = g_syn + dt * (-g_syn / tau_decay + h_syn' / dt)\n\
+               i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
+               outputs = i_syn",
+    head = shape,
+    split = columns,
+)]
 pub struct DoubleExpSynapse {
     #[compartment(flatten)]
     state: ConductanceState,
@@ -58,37 +68,6 @@ pub struct DoubleExpSynapse {
     /// `1/tau_rise - 1/tau_decay`, derived once.
     rise_gain: f32,
 }
-
-/// The help table: `shape`, then the declared parameters.
-static PARAMS: [ParamInfo; DoubleExpSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &DoubleExpSynapseParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
-static SIGNATURE: [&str; 2 + DoubleExpSynapseParams::POSITIONAL.len()] = join_names(
-    &[&["name", "shape"], &DoubleExpSynapseParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "DoubleExpSynapse",
-    module_path: "ngclearn.components.synapses.doubleExpSynapse.DoubleExpSynapse",
-    description: "Dynamic synapse whose conductance follows a difference of exponentials",
-    compartments: &DoubleExpSynapse::COMPARTMENTS,
-    dynamics: "_out = inputs . W\n\
-               h_syn' = h_syn + dt * (-h_syn / tau_rise + (_out * g_syn_bar) * (1/tau_rise - 1/tau_decay) / dt)\n\
-               g_syn' = g_syn + dt * (-g_syn / tau_decay + h_syn' / dt)\n\
-               i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
-               outputs = i_syn",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(DoubleExpSynapse::from_kwargs(kw)?)),
-};
 
 impl DoubleExpSynapse {
     /// Builds a double-exponential synapse of shape `(n_pre, n_post)`.
@@ -109,11 +88,6 @@ impl DoubleExpSynapse {
             p,
             rise_gain,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
     }
 
     fn step(&mut self, dt: f32) {
@@ -144,4 +118,21 @@ impl DoubleExpSynapse {
     }
 }
 
-conductance_component!(DoubleExpSynapse, DoubleExpSynapseParams, [h_syn]);
+impl Component for DoubleExpSynapse {
+    fn advance_state(&mut self, _t: f32, dt: f32) {
+        self.step(dt);
+    }
+    fn reset(&mut self) {
+        self.state.reset();
+        self.h_syn.fill(0.0);
+    }
+    fn changed(&mut self, index: usize) {
+        self.state.changed(index);
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        self.state.saves_as_scalar(index)
+    }
+    fn sparse_input(&mut self, index: usize) -> Option<(&mut ndarray::Array2<f32>, &mut Support)> {
+        self.state.sparse_input(index)
+    }
+}

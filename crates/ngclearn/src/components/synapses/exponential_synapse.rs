@@ -11,12 +11,11 @@
 //! 3.1.1's code, `is_nonplastic` (default `true`) sets the weights to ones after
 //! initialisation, as for the alpha synapse; pass `false` to keep them as initialised.
 
-use super::conductance::{conductance_component, ConductanceState};
-use super::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use super::conductance::ConductanceState;
+use super::dense_synapse::{Dense, DenseParams};
 use crate::error::Result;
-use crate::{Compartments, Params};
+use crate::core::component::{Component, Support};
+use crate::{Class, Compartments, Params};
 
 /// Parameters of an [`ExponentialSynapse`], with ngclearn's names and defaults. Each field's doc
 /// comment is its help description.
@@ -43,42 +42,22 @@ pub struct ExponentialSynapseParams {
 }
 
 /// The exponential synapse (see the module documentation for its equations).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.exponentialSynapse.ExponentialSynapse",
+    description = "Dynamic synapse whose conductance jumps with each pulse and decays exponentially",
+    dynamics = "_out = inputs . W\n\
+               g_syn' = g_syn + dt * (-g_syn / tau_decay + (_out * g_syn_bar) / dt)\n\
+               i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
+               outputs = i_syn",
+    head = shape,
+    split = columns,
+)]
 pub struct ExponentialSynapse {
     #[compartment(flatten)]
     state: ConductanceState,
     p: ExponentialSynapseParams,
 }
-
-/// The help table: `shape`, then the declared parameters.
-static PARAMS: [ParamInfo; ExponentialSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &ExponentialSynapseParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
-static SIGNATURE: [&str; 2 + ExponentialSynapseParams::POSITIONAL.len()] = join_names(
-    &[&["name", "shape"], &ExponentialSynapseParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "ExponentialSynapse",
-    module_path: "ngclearn.components.synapses.exponentialSynapse.ExponentialSynapse",
-    description: "Dynamic synapse whose conductance jumps with each pulse and decays exponentially",
-    compartments: &ExponentialSynapse::COMPARTMENTS,
-    dynamics: "_out = inputs . W\n\
-               g_syn' = g_syn + dt * (-g_syn / tau_decay + (_out * g_syn_bar) / dt)\n\
-               i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
-               outputs = i_syn",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(ExponentialSynapse::from_kwargs(kw)?)),
-};
 
 impl ExponentialSynapse {
     /// Builds an exponential synapse of shape `(n_pre, n_post)`.
@@ -96,11 +75,6 @@ impl ExponentialSynapse {
             state: ConductanceState::new(base, p.syn_rest, p.is_nonplastic)?,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
     }
 
     fn step(&mut self, dt: f32) {
@@ -121,4 +95,20 @@ impl ExponentialSynapse {
     }
 }
 
-conductance_component!(ExponentialSynapse, ExponentialSynapseParams, []);
+impl Component for ExponentialSynapse {
+    fn advance_state(&mut self, _t: f32, dt: f32) {
+        self.step(dt);
+    }
+    fn reset(&mut self) {
+        self.state.reset();
+    }
+    fn changed(&mut self, index: usize) {
+        self.state.changed(index);
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        self.state.saves_as_scalar(index)
+    }
+    fn sparse_input(&mut self, index: usize) -> Option<(&mut ndarray::Array2<f32>, &mut Support)> {
+        self.state.sparse_input(index)
+    }
+}

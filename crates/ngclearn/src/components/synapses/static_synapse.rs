@@ -6,13 +6,10 @@
 //! outputs = (inputs · (W * mask)) * resist_scale + biases
 //! ```
 
-use super::dense_synapse::{DenseParams, DenseSynapse, PARAMS, SIGNATURE};
-use crate::core::class::ComponentClass;
-use crate::core::component::{Component, WriteToken};
-use crate::core::rng::Key;
-use crate::core::schema::Schema;
+use super::dense_synapse::{Dense, DenseParams};
+use crate::core::component::Component;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
+use crate::{Class, Compartments};
 use ndarray::Array2;
 
 /// The static synapse (see the module documentation).
@@ -29,106 +26,56 @@ use ndarray::Array2;
 /// assert_eq!(w.outputs(), &ndarray::array![[1.5, 1.5, 1.5]]);
 /// # Ok::<(), ngclearn::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.staticSynapse.StaticSynapse",
+    description = "Static dense synaptic cable (no plasticity): a scaled linear transformation of its inputs",
+    dynamics = "outputs = (inputs . (W * mask)) * resist_scale + biases",
+    head = shape,
+    params = base.p,
+    params_type = DenseParams,
+    split = columns
+)]
 pub struct StaticSynapse {
-    inner: DenseSynapse,
+    #[compartment(flatten)]
+    base: Dense,
 }
-
-static SCHEMA: Schema = Schema {
-    class: "StaticSynapse",
-    module_path: "ngclearn.components.synapses.staticSynapse.StaticSynapse",
-    description:
-        "Static dense synaptic cable (no plasticity): a scaled linear transformation of its inputs",
-    compartments: &crate::components::synapses::dense_synapse::DENSE_COMPARTMENTS,
-    dynamics: "outputs = (inputs . (W * mask)) * resist_scale + biases",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(StaticSynapse::from_kwargs(kw)?)),
-};
 
 impl StaticSynapse {
     /// Builds a static synapse of shape `(n_pre, n_post)`.
     pub fn new(name: &str, shape: (usize, usize), params: DenseParams) -> Result<Self> {
         Ok(StaticSynapse {
-            inner: DenseSynapse::new(name, shape, params)?,
-        })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments.
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        Ok(StaticSynapse {
-            inner: DenseSynapse::from_kwargs(kw)?,
+            base: Dense::new(name, shape, &params)?,
         })
     }
 
     /// Sets `inputs` (unchecked: use `Model::set` for a checked set).
     pub fn set_inputs(&mut self, x: &Array2<f32>) {
-        self.inner.set_inputs(x);
+        self.base.inputs.assign(x);
     }
 
     /// The current `outputs`.
     pub fn outputs(&self) -> &Array2<f32> {
-        self.inner.outputs()
+        &self.base.outputs
     }
 
     /// The current `weights`.
     pub fn weights(&self) -> &Array2<f32> {
-        self.inner.weights()
+        &self.base.weights
     }
 }
 
 impl Component for StaticSynapse {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn Component>>> {
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
-    }
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
-    fn advance_state(&mut self, t: f32, dt: f32) {
-        self.inner.advance_state(t, dt);
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.base.dense_step();
     }
     fn reset(&mut self) {
-        self.inner.reset();
+        self.base.reset();
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.inner.array(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.inner.array_mut(index, token)
-    }
-    fn changed(&mut self, index: usize) {
-        self.inner.changed(index);
-    }
-    fn key(&self) -> Key {
-        self.inner.key()
-    }
-    fn set_key(&mut self, key: Key) {
-        self.inner.set_key(key);
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.inner.kwargs()
+    fn changed(&mut self, _index: usize) {
+        // Nothing is derived from the compartments.
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
-        self.inner.saves_as_scalar(index)
+        self.base.saves_as_scalar(index)
     }
 }

@@ -28,15 +28,13 @@
 //! The dense base's `mask` is accepted and, as in ngclearn 3.1.1's `STPDenseSynapse`
 //! (whose step uses the weights alone), not applied.
 
-use super::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
+use super::dense_synapse::{Dense, DenseParams};
 use crate::core::component::filled;
 use crate::core::rng::Key;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::component::Component;
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::{DistributionGenerator, Initializer};
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of an [`STPDenseSynapse`], with ngclearn's names and defaults, in its
@@ -78,7 +76,14 @@ pub struct STPDenseSynapseParams {
 }
 
 /// The short-term plasticity synapse (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.STPDenseSynapse.STPDenseSynapse",
+    description = "Dense synapse with short-term facilitation and depression (Tsodyks-Markram)",
+    dynamics = "u = u - u / tau_f + U (1 - u) s; Wdyn = W u x s + Wdyn (1 - s); x = x + (1 - x) / tau_d - u x s;\n\
+               outputs = inputs . (Wdyn * resist_scale) + biases  (s: the gating spike, see the class doc)",
+    head = shape,
+)]
 pub struct STPDenseSynapse {
     #[compartment(flatten)]
     base: Dense,
@@ -98,32 +103,6 @@ pub struct STPDenseSynapse {
     /// `1 / tau_f`, `1 / tau_d` in float32.
     inv: (f32, f32),
 }
-
-static PARAMS: [ParamInfo; STPDenseSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &STPDenseSynapseParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + STPDenseSynapseParams::POSITIONAL.len()] = join_names(
-    &[&["name", "shape"], &STPDenseSynapseParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "STPDenseSynapse",
-    module_path: "ngclearn.components.synapses.STPDenseSynapse.STPDenseSynapse",
-    description: "Dense synapse with short-term facilitation and depression (Tsodyks-Markram)",
-    compartments: &STPDenseSynapse::COMPARTMENTS,
-    dynamics: "u = u - u / tau_f + U (1 - u) s; Wdyn = W u x s + Wdyn (1 - s); x = x + (1 - x) / tau_d - u x s;\n\
-               outputs = inputs . (Wdyn * resist_scale) + biases  (s: the gating spike, see the class doc)",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(STPDenseSynapse::from_kwargs(kw)?)),
-};
 
 impl STPDenseSynapse {
     /// Builds a synapse of shape `(n_pre, n_post)`.
@@ -184,24 +163,6 @@ impl STPDenseSynapse {
         })
     }
 
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let p = STPDenseSynapseParams::from_kwargs(kw)?;
-        STPDenseSynapse::new(&name, shape, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &STPDenseSynapseParams {
-        &self.p
-    }
-
     fn step(&mut self) {
         let (n_pre, n_post) = self.base.shape;
         let square = n_pre == n_post;
@@ -259,7 +220,10 @@ impl STPDenseSynapse {
     }
 }
 
-crate::components::synapses::dense_synapse::dense_base_component!(STPDenseSynapse {
+impl Component for STPDenseSynapse {
+    fn changed(&mut self, index: usize) {
+        self.base.changed(index);
+    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.step();
     }
@@ -272,4 +236,4 @@ crate::components::synapses::dense_synapse::dense_base_component!(STPDenseSynaps
     fn saves_as_scalar(&self, index: usize) -> bool {
         index == Dense::BIASES && self.base.saves_biases_as_scalar()
     }
-});
+}

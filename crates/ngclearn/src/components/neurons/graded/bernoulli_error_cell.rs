@@ -15,17 +15,14 @@
 //! is a probability: that is ngclearn's code, followed here.) `reset` zeroes `p`,
 //! `target`, `dp`, `dtarget` and `L`, and sets `modulator` and `mask` to ones.
 
-use super::{error_cell_component, rest};
-use crate::components::input_encoders::N_UNITS;
-use crate::core::class::ComponentClass;
+use super::{rest};
 use crate::core::component::valid_name;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::ln_xla;
+use crate::core::component::Component;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`BernoulliErrorCell`], with ngclearn's names and defaults.
@@ -46,8 +43,18 @@ pub struct BernoulliErrorCellParams {
 }
 
 /// The Bernoulli error cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.graded.bernoulliErrorCell.BernoulliErrorCell",
+    description = "Bernoulli error cell: the log-likelihood error of binary targets",
+    dynamics = "q = clip(sigmoid(p) [input_logits] | p, 0.0001, 0.9999)\nL = sum(ln(q) * target + ln(1 - q) * (1 - target))\n\
+               dp = (target - q [input_logits] | (target / q - (1 - target) / (1 - q)) * sigmoid'(p)) * modulator * mask\n\
+               dtarget = (ln(q) - ln(1 - q)) * modulator * mask\nmask = 1",
+    head = n_units,
+    params = params,
+    split = columns,
+)]
 pub struct BernoulliErrorCell {
     name: String,
     /// For a block of a population split across ranks: the sum behind `L`.
@@ -80,33 +87,6 @@ pub struct BernoulliErrorCell {
     key: Key,
 }
 
-static PARAMS: [ParamInfo; BernoulliErrorCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &BernoulliErrorCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + BernoulliErrorCellParams::POSITIONAL.len()] = join_names(
-    &[&["name", "n_units"], &BernoulliErrorCellParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "BernoulliErrorCell",
-    module_path: "ngclearn.components.neurons.graded.bernoulliErrorCell.BernoulliErrorCell",
-    description: "Bernoulli error cell: the log-likelihood error of binary targets",
-    compartments: &BernoulliErrorCell::COMPARTMENTS,
-    dynamics: "q = clip(sigmoid(p) [input_logits] | p, 0.0001, 0.9999)\nL = sum(ln(q) * target + ln(1 - q) * (1 - target))\n\
-               dp = (target - q [input_logits] | (target / q - (1 - target) / (1 - q)) * sigmoid'(p)) * modulator * mask\n\
-               dtarget = (ln(q) - ln(1 - q)) * modulator * mask\nmask = 1",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(BernoulliErrorCell::from_kwargs(kw)?)),
-};
-
 impl BernoulliErrorCell {
     /// Builds `n_units` error units.
     pub fn new(name: &str, n_units: usize, p: BernoulliErrorCellParams) -> Result<Self> {
@@ -136,24 +116,6 @@ impl BernoulliErrorCell {
             name,
             params: p,
         })
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &BernoulliErrorCellParams {
-        &self.params
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = BernoulliErrorCellParams::from_kwargs(kw)?;
-        BernoulliErrorCell::new(&name, n, p)
     }
 
     fn step(&mut self) {
@@ -217,4 +179,25 @@ impl BernoulliErrorCell {
     }
 }
 
-error_cell_component!(BernoulliErrorCell, BernoulliErrorCell::L);
+impl Component for BernoulliErrorCell {
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.step();
+    }
+    fn reset(&mut self) {
+        self.rest();
+    }
+    fn changed(&mut self, _index: usize) {
+        // Nothing is derived from the compartments.
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        index == Self::L
+    }
+    fn join(
+        &mut self,
+        exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
+        columns: &crate::core::partition::Columns,
+    ) {
+        // Each unit's error is its own; `L` sums over all of them.
+        self.whole = Some(super::WholeSum::new(exchange, columns, self.mask.nrows()));
+    }
+}

@@ -14,16 +14,13 @@
 //! `modulator` and `mask` to ones; `Scale` keeps its value. ngclearn also accepts a
 //! 4-D `shape` (convolutional error maps); this class has the 2-D form only.
 
-use super::{error_cell_component, rest, scaled_errors};
-use crate::components::input_encoders::N_UNITS;
-use crate::core::class::ComponentClass;
+use super::{rest, scaled_errors};
 use crate::core::component::valid_name;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::component::Component;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`LaplacianErrorCell`], with ngclearn's names and defaults.
@@ -44,8 +41,16 @@ pub struct LaplacianErrorCellParams {
 }
 
 /// The Laplacian error cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.graded.laplacianErrorCell.LaplacianErrorCell",
+    description = "Laplacian error cell: the scale-weighted sign of the prediction error",
+    dynamics = "e = sign(target - shift)\ndshift = (e / Scale) * modulator * mask\ndtarget = -(e / Scale) * modulator * mask\n\
+               dScale = 1\nL = -sum(|e|) * (1 / Scale)\nmask = 1",
+    head = n_units,
+    split = columns,
+)]
 pub struct LaplacianErrorCell {
     name: String,
     /// For a block of a population split across ranks: the sum behind `L`.
@@ -84,32 +89,6 @@ pub struct LaplacianErrorCell {
     key: Key,
 }
 
-static PARAMS: [ParamInfo; LaplacianErrorCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &LaplacianErrorCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + LaplacianErrorCellParams::POSITIONAL.len()] = join_names(
-    &[&["name", "n_units"], &LaplacianErrorCellParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "LaplacianErrorCell",
-    module_path: "ngclearn.components.neurons.graded.laplacianErrorCell.LaplacianErrorCell",
-    description: "Laplacian error cell: the scale-weighted sign of the prediction error",
-    compartments: &LaplacianErrorCell::COMPARTMENTS,
-    dynamics: "e = sign(target - shift)\ndshift = (e / Scale) * modulator * mask\ndtarget = -(e / Scale) * modulator * mask\n\
-               dScale = 1\nL = -sum(|e|) * (1 / Scale)\nmask = 1",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(LaplacianErrorCell::from_kwargs(kw)?)),
-};
-
 impl LaplacianErrorCell {
     /// Builds `n_units` error units.
     pub fn new(name: &str, n_units: usize, p: LaplacianErrorCellParams) -> Result<Self> {
@@ -141,24 +120,6 @@ impl LaplacianErrorCell {
             name,
             p,
         })
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &LaplacianErrorCellParams {
-        &self.p
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = LaplacianErrorCellParams::from_kwargs(kw)?;
-        LaplacianErrorCell::new(&name, n, p)
     }
 
     fn step(&mut self) {
@@ -205,4 +166,25 @@ impl LaplacianErrorCell {
     }
 }
 
-error_cell_component!(LaplacianErrorCell, LaplacianErrorCell::L);
+impl Component for LaplacianErrorCell {
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.step();
+    }
+    fn reset(&mut self) {
+        self.rest();
+    }
+    fn changed(&mut self, _index: usize) {
+        // Nothing is derived from the compartments.
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        index == Self::L
+    }
+    fn join(
+        &mut self,
+        exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
+        columns: &crate::core::partition::Columns,
+    ) {
+        // Each unit's error is its own; `L` sums over all of them.
+        self.whole = Some(super::WholeSum::new(exchange, columns, self.mask.nrows()));
+    }
+}

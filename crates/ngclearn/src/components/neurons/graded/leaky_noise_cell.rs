@@ -29,17 +29,13 @@
 //! also its own "derivative"), which needs `n_units >= 5`. softmax (whose derivative is
 //! a `(batch, n, n)` Jacobian) and ngclearn's 4-D `shape` are not provided.
 
-use crate::components::input_encoders::N_UNITS;
 use crate::components::neurons::graded::rate_cell::Act;
 use crate::components::neurons::integrator_code;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name, Component, WriteToken};
+use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`LeakyNoiseCell`], with ngclearn's names and defaults, in its
@@ -96,8 +92,16 @@ enum Rectifier {
 const WINNERS: usize = 5;
 
 /// The leaky noise cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.graded.leakyNoiseCell.LeakyNoiseCell",
+    description = "Graded cell with a leaky, noise-driven state and a noisy rectified output",
+    dynamics = "tau_x * dx/dt = -x * leak_scale + j_recurrent + j_input + sqrt(2 tau_x sigma_pre^2) * eps\n\
+               r = fx(x) + eps * sigma_post; r_prime = fx'(x); eps ~ N(0, 1), one draw per step for both",
+    head = n_units,
+    split = Self::split,
+)]
 pub struct LeakyNoiseCell {
     name: String,
     n_units: usize,
@@ -128,32 +132,6 @@ pub struct LeakyNoiseCell {
     /// whose counter its first draw takes (0: the whole population).
     counter_base: u64,
 }
-
-static PARAMS: [ParamInfo; LeakyNoiseCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &LeakyNoiseCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + LeakyNoiseCellParams::POSITIONAL.len()] = join_names(
-    &[&["name", "n_units"], &LeakyNoiseCellParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "LeakyNoiseCell",
-    module_path: "ngclearn.components.neurons.graded.leakyNoiseCell.LeakyNoiseCell",
-    description: "Graded cell with a leaky, noise-driven state and a noisy rectified output",
-    compartments: &LeakyNoiseCell::COMPARTMENTS,
-    dynamics: "tau_x * dx/dt = -x * leak_scale + j_recurrent + j_input + sqrt(2 tau_x sigma_pre^2) * eps\n\
-               r = fx(x) + eps * sigma_post; r_prime = fx'(x); eps ~ N(0, 1), one draw per step for both",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(LeakyNoiseCell::from_kwargs(kw)?)),
-};
 
 impl LeakyNoiseCell {
     /// Builds `n_units` cells.
@@ -222,24 +200,6 @@ impl LeakyNoiseCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = LeakyNoiseCellParams::from_kwargs(kw)?;
-        LeakyNoiseCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &LeakyNoiseCellParams {
-        &self.p
     }
 
     #[inline(always)]
@@ -332,7 +292,28 @@ fn kth_largest(xs: &[f32]) -> f32 {
 }
 
 impl Component for LeakyNoiseCell {
-    fn partition(&self, cols: std::ops::Range<usize>) -> Option<Result<Box<dyn Component>>> {
+    fn set_counter_base(&mut self, base: u64) {
+        self.counter_base = base;
+    }
+    fn advance_state(&mut self, _t: f32, dt: f32) {
+        crate::utils::simd::with_avx2(
+            #[inline(always)]
+            || self.kernel(dt),
+        );
+    }
+    fn reset(&mut self) {
+        // ngclearn 3.1.1's reset never reaches the state (see the module documentation).
+    }
+    fn changed(&mut self, _index: usize) {
+        // Nothing is derived from the compartments.
+    }
+}
+impl LeakyNoiseCell {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
         // bkwta ranks each row's cells: they cannot be split; a block's draws take the
         // counters of its cells in one row.
         let refuse = match (self.fx, self.p.batch_size) {
@@ -346,62 +327,18 @@ impl Component for LeakyNoiseCell {
             _ => None,
         };
         if let Some((field, why)) = refuse {
-            return Some(Err(Error::param(
+            return Err(Error::param(
                 &self.name,
                 field,
                 "given",
                 &format!("{why}, so it cannot be partitioned across ranks"),
-            )));
+            ));
         }
         let base = cols.start as u64;
-        Some(
-            crate::core::partition::partition_by_kwargs(self, cols).map(|mut c| {
-                c.set_counter_base(base);
-                c
-            }),
-        )
-    }
-    fn set_counter_base(&mut self, base: u64) {
-        self.counter_base = base;
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
-    fn advance_state(&mut self, _t: f32, dt: f32) {
-        crate::utils::simd::with_avx2(
-            #[inline(always)]
-            || self.kernel(dt),
-        );
-    }
-    fn reset(&mut self) {
-        // ngclearn 3.1.1's reset never reaches the state (see the module documentation).
-    }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
-    fn changed(&mut self, _index: usize) {
-        // Nothing is derived from the compartments.
-    }
-    fn key(&self) -> Key {
-        self.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("n_units".into(), self.n_units.into());
-        self.p.to_kwargs(&mut m);
-        m
+        crate::core::partition::partition_by_kwargs(self, cols).map(|mut c| {
+            c.set_counter_base(base);
+            c
+        })
     }
 }
+

@@ -1,92 +1,7 @@
 //! Graded (non-spiking) cells: the rate cell and the error cells of predictive coding,
 //! and the leaky noise cell.
 
-pub mod bernoulli_error_cell;
-pub mod gaussian_error_cell;
-pub mod laplacian_error_cell;
-pub mod leaky_noise_cell;
-pub mod rate_cell;
-pub mod reward_error_cell;
-
-pub use bernoulli_error_cell::{BernoulliErrorCell, BernoulliErrorCellParams};
-pub use gaussian_error_cell::{GaussianErrorCell, GaussianErrorCellParams};
-pub use laplacian_error_cell::{LaplacianErrorCell, LaplacianErrorCellParams};
-pub use leaky_noise_cell::{LeakyNoiseCell, LeakyNoiseCellParams};
-pub use rate_cell::{RateCell, RateCellParams};
-pub use reward_error_cell::{RewardErrorCell, RewardErrorCellParams};
-
-/// Implements [`Component`](crate::core::component::Component) for an error cell whose
-/// name is in field `name`, parameters in `p` (with `to_kwargs`), key in `key`, whose
-/// compartments are derived (`Compartments`), whose step is `fn step(&mut self)` and
-/// reset `fn rest(&mut self)`; `L` (index `$l`) is saved as a scalar, as ngclearn's is.
-macro_rules! error_cell_component {
-    ($ty:ident, $l:expr) => {
-        impl $crate::core::component::Component for $ty {
-            fn name(&self) -> &str {
-                &self.name
-            }
-            fn schema(&self) -> &'static $crate::core::schema::Schema {
-                &SCHEMA
-            }
-            fn advance_state(&mut self, _t: f32, _dt: f32) {
-                self.step();
-            }
-            fn reset(&mut self) {
-                self.rest();
-            }
-            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
-                self.compartment(index)
-            }
-            fn array_mut(
-                &mut self,
-                index: usize,
-                token: $crate::core::component::WriteToken,
-            ) -> Option<&mut ndarray::Array2<f32>> {
-                self.compartment_mut(index, token)
-            }
-            fn changed(&mut self, _index: usize) {
-                // Nothing is derived from the compartments.
-            }
-            fn key(&self) -> $crate::core::rng::Key {
-                self.key
-            }
-            fn set_key(&mut self, key: $crate::core::rng::Key) {
-                self.key = key;
-            }
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
-            }
-            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-                let mut m = serde_json::Map::new();
-                m.insert("name".into(), self.name.clone().into());
-                m.insert("n_units".into(), self.n_units.into());
-                self.params().to_kwargs(&mut m);
-                m
-            }
-            fn saves_as_scalar(&self, index: usize) -> bool {
-                index == $l
-            }
-            fn partition(
-                &self,
-                cols: std::ops::Range<usize>,
-            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
-                // Each unit's error is its own; `L` sums over all of them (see `join`).
-                Some($crate::core::partition::partition_by_kwargs(self, cols))
-            }
-            fn join(
-                &mut self,
-                exchange: &std::sync::Arc<dyn $crate::core::partition::Exchange>,
-                columns: &$crate::core::partition::Columns,
-            ) {
-                self.whole = Some($crate::components::neurons::graded::WholeSum::new(
-                    exchange,
-                    columns,
-                    self.mask.nrows(),
-                ));
-            }
-        }
-    };
-}
+crate::components::family!($ neurons::graded);
 
 /// The sum over all the cells of a population split across ranks, in the whole
 /// population's order: each rank's terms are gathered to every rank (one collective),
@@ -141,7 +56,6 @@ impl WholeSum {
         sum
     }
 }
-pub(crate) use error_cell_component;
 
 /// The step the Gaussian and Laplacian cells share: for each unit
 /// `e = error(target - prediction)`, `d = e / scale`, `d_pred = d * modulator * mask`,

@@ -35,17 +35,13 @@
 //! `reset` zeroes `j`, `j_td`, `z` and `zF`. ngclearn also accepts a 4-D `shape`; this
 //! class has the 2-D form only.
 
-use crate::components::input_encoders::N_UNITS;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name, Component, WriteToken};
+use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::maximum;
 use crate::core::xla_math::{log1p_xla, tanh_xla};
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`RateCell`], with ngclearn's names and defaults, in its
@@ -281,8 +277,16 @@ impl Act {
 }
 
 /// The rate cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.graded.rateCell.RateCell",
+    description = "Rate cell: a graded state under a prior, the neuron of predictive coding",
+    dynamics = "stateful: j' = j * fx'(z) * resist_scale; tau_m dz/dt = -leak(z) * prior_rate + (j' + j_td); \
+               z thresholded; zF = fx(z) * output_scale\nstateless: z = j + j_td; zF = fx(z) * output_scale",
+    head = n_units,
+    split = Self::split,
+)]
 pub struct RateCell {
     name: String,
     n_units: usize,
@@ -308,30 +312,6 @@ pub struct RateCell {
     #[compartment(key)]
     key: Key,
 }
-
-static PARAMS: [ParamInfo; RateCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &RateCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + RateCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &RateCellParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "RateCell",
-    module_path: "ngclearn.components.neurons.graded.rateCell.RateCell",
-    description: "Rate cell: a graded state under a prior, the neuron of predictive coding",
-    compartments: &RateCell::COMPARTMENTS,
-    dynamics: "stateful: j' = j * fx'(z) * resist_scale; tau_m dz/dt = -leak(z) * prior_rate + (j' + j_td); \
-               z thresholded; zF = fx(z) * output_scale\nstateless: z = j + j_td; zF = fx(z) * output_scale",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(RateCell::from_kwargs(kw)?)),
-};
 
 impl RateCell {
     /// Builds `n_units` cells.
@@ -412,24 +392,6 @@ impl RateCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &RateCellParams {
-        &self.p
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = RateCellParams::from_kwargs(kw)?;
-        RateCell::new(&name, n, p)
     }
 
     /// `dz/dt` of one unit.
@@ -525,25 +487,6 @@ impl RateCell {
 }
 
 impl Component for RateCell {
-    fn partition(&self, cols: std::ops::Range<usize>) -> Option<Result<Box<dyn Component>>> {
-        // A softmax normalises each row over all the cells; everything else is
-        // elementwise.
-        if self.act == Act::Softmax {
-            return Some(Err(Error::param(
-                &self.name,
-                "act_fx",
-                "softmax",
-                "normalises over all the cells, so they cannot be partitioned across ranks",
-            )));
-        }
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, _t: f32, dt: f32) {
         // Under the vector build, so that the activations' fused multiply-adds inline.
         crate::utils::simd::with_avx2(
@@ -557,29 +500,27 @@ impl Component for RateCell {
         self.z.fill(0.0);
         self.z_f.fill(0.0);
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
     fn changed(&mut self, _index: usize) {
         // Nothing is derived from the compartments.
     }
-    fn key(&self) -> Key {
-        self.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("n_units".into(), self.n_units.into());
-        self.p.to_kwargs(&mut m);
-        m
+}
+impl RateCell {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
+        // A softmax normalises each row over all the cells; everything else is
+        // elementwise.
+        if self.act == Act::Softmax {
+            return Err(Error::param(
+                &self.name,
+                "act_fx",
+                "softmax",
+                "normalises over all the cells, so they cannot be partitioned across ranks",
+            ));
+        }
+        crate::core::partition::partition_by_kwargs(self, cols)
     }
 }
+

@@ -19,17 +19,13 @@
 //! right after `reset` divides 0 by 0.
 
 use super::rest;
-use crate::components::input_encoders::N_UNITS;
-use crate::core::class::ComponentClass;
-use crate::core::component::{valid_name, Component, WriteToken};
+use crate::core::component::{valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, MethodInfo, ParamInfo, Schema};
+use crate::core::schema::MethodInfo;
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
-use serde_json::{Map, Value};
 
 /// Parameters of a [`RewardErrorCell`], with ngclearn's names and defaults.
 #[derive(Debug, Clone, PartialEq, Params)]
@@ -51,8 +47,17 @@ pub struct RewardErrorCellParams {
 }
 
 /// The reward error cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.graded.rewardErrorCell.RewardErrorCell",
+    description = "Reward-prediction error with an online (moving-average) reward predictor",
+    dynamics = "advance_state: accum_reward += reward; rpe = reward - mu; mu = mu * (1 - alpha) + reward * alpha; n_ep_steps += 1\n\
+               evolve: mu = mu * (1 - 1/ema_window_len) + (accum_reward / n_ep_steps) / ema_window_len\n\
+               (mu changes only with use_online_predictor)",
+    head = n_units,
+    methods = METHODS,
+)]
 pub struct RewardErrorCell {
     name: String,
     n_units: usize,
@@ -79,14 +84,6 @@ pub struct RewardErrorCell {
     key: Key,
 }
 
-static PARAMS: [ParamInfo; RewardErrorCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &RewardErrorCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + RewardErrorCellParams::POSITIONAL.len()] = join_names(
-    &[&["name", "n_units"], &RewardErrorCellParams::POSITIONAL],
-    &[],
-);
-
 static METHODS: [MethodInfo; 3] = [
     crate::core::schema::ADVANCE_AND_RESET[0],
     MethodInfo {
@@ -96,25 +93,6 @@ static METHODS: [MethodInfo; 3] = [
     },
     crate::core::schema::ADVANCE_AND_RESET[1],
 ];
-
-static SCHEMA: Schema = Schema {
-    class: "RewardErrorCell",
-    module_path: "ngclearn.components.neurons.graded.rewardErrorCell.RewardErrorCell",
-    description: "Reward-prediction error with an online (moving-average) reward predictor",
-    compartments: &RewardErrorCell::COMPARTMENTS,
-    dynamics: "advance_state: accum_reward += reward; rpe = reward - mu; mu = mu * (1 - alpha) + reward * alpha; n_ep_steps += 1\n\
-               evolve: mu = mu * (1 - 1/ema_window_len) + (accum_reward / n_ep_steps) / ema_window_len\n\
-               (mu changes only with use_online_predictor)",
-    hyperparameters: &PARAMS,
-    methods: &METHODS,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(RewardErrorCell::from_kwargs(kw)?)),
-};
 
 impl RewardErrorCell {
     /// Builds `n_units` reward-error units.
@@ -156,32 +134,9 @@ impl RewardErrorCell {
         })
     }
 
-    /// The parameters it was built with.
-    pub fn params(&self) -> &RewardErrorCellParams {
-        &self.p
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = RewardErrorCellParams::from_kwargs(kw)?;
-        RewardErrorCell::new(&name, n, p)
-    }
 }
 
 impl Component for RewardErrorCell {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         let [a, one_minus_a, ..] = self.c;
         let online = self.p.use_online_predictor;
@@ -227,29 +182,7 @@ impl Component for RewardErrorCell {
         self.accum_reward.fill(0.0);
         self.n_ep_steps.fill(0.0);
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
     fn changed(&mut self, _index: usize) {
         // Nothing is derived from the compartments.
-    }
-    fn key(&self) -> Key {
-        self.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("n_units".into(), self.n_units.into());
-        self.p.to_kwargs(&mut m);
-        m
     }
 }

@@ -22,18 +22,14 @@
 //! makes `v` NaN for good. The docs' `w + s (w + b)` is `s ? w + b : w` in the code.
 //! `reset`: `j = 0`, `v = v0`, `w = w0`, `s = 0`, `tols = 0`.
 
-use super::{spiking_component, time_of_last_spike, SpikeList};
-use crate::components::input_encoders::N_UNITS;
+use super::{time_of_last_spike, SpikeList};
 use crate::components::neurons::{integrator_code, nonzero};
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name};
+use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::exp_xla;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of an [`AdExCell`], with ngclearn's names and defaults, in its
@@ -88,8 +84,18 @@ pub struct AdExCellParams {
 }
 
 /// The adaptive exponential integrate-and-fire cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.spiking.adExCell.AdExCell",
+    description = "Adaptive exponential integrate-and-fire spiking cells",
+    dynamics = "tau_m * dv/dt = -(v - v_rest) + v_sharpness * exp((v - intrinsic_mem_thr) / v_sharpness) \
+               - resist_m * w + resist_m * j\n\
+               tau_w * dw/dt = -w + (v - v_rest) * a\n\
+               s = v > thr; on a spike: v = v_reset, w += b, tols = t",
+    head = n_units,
+    split = columns,
+)]
 pub struct AdExCell {
     name: String,
     n_units: usize,
@@ -116,33 +122,6 @@ pub struct AdExCell {
     spikes: SpikeList,
 }
 
-static PARAMS: [ParamInfo; AdExCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &AdExCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + AdExCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &AdExCellParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "AdExCell",
-    module_path: "ngclearn.components.neurons.spiking.adExCell.AdExCell",
-    description: "Adaptive exponential integrate-and-fire spiking cells",
-    compartments: &AdExCell::COMPARTMENTS,
-    dynamics:
-        "tau_m * dv/dt = -(v - v_rest) + v_sharpness * exp((v - intrinsic_mem_thr) / v_sharpness) \
-               - resist_m * w + resist_m * j\n\
-               tau_w * dw/dt = -w + (v - v_rest) * a\n\
-               s = v > thr; on a spike: v = v_reset, w += b, tols = t",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(AdExCell::from_kwargs(kw)?)),
-};
-
 impl AdExCell {
     /// Builds `n_units` cells.
     pub fn new(name: &str, n_units: usize, p: AdExCellParams) -> Result<Self> {
@@ -165,24 +144,6 @@ impl AdExCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = AdExCellParams::from_kwargs(kw)?;
-        AdExCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &AdExCellParams {
-        &self.p
     }
 
     #[inline(always)]
@@ -245,4 +206,26 @@ impl AdExCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(AdExCell, s, S, elementwise);
+impl Component for AdExCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        self.step(t, dt);
+        self.spikes.collect(&self.s);
+    }
+    fn reset(&mut self) {
+        self.rest();
+        self.spikes.collect(&self.s);
+    }
+    fn changed(&mut self, index: usize) {
+        if index == Self::S {
+            self.spikes.forget();
+        }
+        self.written(index);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        if index == Self::S {
+            self.spikes.get()
+        } else {
+            None
+        }
+    }
+}

@@ -20,17 +20,13 @@
 //! `reset`: `j = 0`, `v = v0`, `w = w0`, `s = 0`, `tols = 0`.
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
-use super::{spiking_component, time_of_last_spike, SpikeList};
-use crate::components::input_encoders::N_UNITS;
+use super::{time_of_last_spike, SpikeList};
 use crate::components::neurons::{integrator_code, nonzero};
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name};
+use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`FitzhughNagumoCell`], with ngclearn's names and defaults, in its
@@ -81,8 +77,17 @@ pub struct FitzhughNagumoCellParams {
 }
 
 /// The FitzHugh-Nagumo cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.spiking.fitzhughNagumoCell.FitzhughNagumoCell",
+    description = "FitzHugh-Nagumo spiking cells (voltage and recovery)",
+    dynamics = "tau_m * dv/dt = v - v^3 / gamma - w + j * resist_m\n\
+               tau_w * dw/dt = v + alpha - beta * w\n\
+               s = v > v_thr; with spike_reset: v = v0, w = w0 on a spike; tols = t",
+    head = n_units,
+    split = columns,
+)]
 pub struct FitzhughNagumoCell {
     name: String,
     n_units: usize,
@@ -109,33 +114,6 @@ pub struct FitzhughNagumoCell {
     spikes: SpikeList,
 }
 
-static PARAMS: [ParamInfo; FitzhughNagumoCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &FitzhughNagumoCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + FitzhughNagumoCellParams::POSITIONAL.len()] = join_names(
-    &[&["name", "n_units"], &FitzhughNagumoCellParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "FitzhughNagumoCell",
-    module_path: "ngclearn.components.neurons.spiking.fitzhughNagumoCell.FitzhughNagumoCell",
-    description: "FitzHugh-Nagumo spiking cells (voltage and recovery)",
-    compartments: &FitzhughNagumoCell::COMPARTMENTS,
-    dynamics: "tau_m * dv/dt = v - v^3 / gamma - w + j * resist_m\n\
-               tau_w * dw/dt = v + alpha - beta * w\n\
-               s = v > v_thr; with spike_reset: v = v0, w = w0 on a spike; tols = t",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(FitzhughNagumoCell::from_kwargs(kw)?)),
-};
-
 impl FitzhughNagumoCell {
     /// Builds `n_units` cells.
     pub fn new(name: &str, n_units: usize, p: FitzhughNagumoCellParams) -> Result<Self> {
@@ -158,24 +136,6 @@ impl FitzhughNagumoCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = FitzhughNagumoCellParams::from_kwargs(kw)?;
-        FitzhughNagumoCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &FitzhughNagumoCellParams {
-        &self.p
     }
 
     #[inline(always)]
@@ -236,4 +196,26 @@ impl FitzhughNagumoCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(FitzhughNagumoCell, s, S, elementwise);
+impl Component for FitzhughNagumoCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        self.step(t, dt);
+        self.spikes.collect(&self.s);
+    }
+    fn reset(&mut self) {
+        self.rest();
+        self.spikes.collect(&self.s);
+    }
+    fn changed(&mut self, index: usize) {
+        if index == Self::S {
+            self.spikes.forget();
+        }
+        self.written(index);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        if index == Self::S {
+            self.spikes.get()
+        } else {
+            None
+        }
+    }
+}

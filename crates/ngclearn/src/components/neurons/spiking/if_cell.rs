@@ -20,18 +20,14 @@
 //! `reset`: `j = 0`, `v = v_rest`, `s = 0`, `rfr = refract_time`, `tols = 0`.
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
-use super::{spiking_component, time_of_last_spike, SpikeList};
-use crate::components::input_encoders::N_UNITS;
+use super::{time_of_last_spike, SpikeList};
 use crate::components::neurons::integrator_code;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name};
+use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::maximum;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of an [`IFCell`], with ngclearn's names and defaults, in its
@@ -79,8 +75,17 @@ pub struct IFCellParams {
 }
 
 /// The integrate-and-fire cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.spiking.IFCell.IFCell",
+    description = "Integrate-and-fire spiking cells (no leak)",
+    dynamics = "tau_m * dv/dt = j * resist_m   (j gated off while rfr < refract_time)\n\
+               s = v > thr; on a spike: v = v_reset, rfr = 0, tols = t\n\
+               v = max(v, v_rest) if lower_clamp_voltage (else v keeps its pre-reset value)",
+    head = n_units,
+    split = columns,
+)]
 pub struct IFCell {
     name: String,
     n_units: usize,
@@ -106,31 +111,6 @@ pub struct IFCell {
     spikes: SpikeList,
 }
 
-static PARAMS: [ParamInfo; IFCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &IFCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + IFCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &IFCellParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "IFCell",
-    module_path: "ngclearn.components.neurons.spiking.IFCell.IFCell",
-    description: "Integrate-and-fire spiking cells (no leak)",
-    compartments: &IFCell::COMPARTMENTS,
-    dynamics: "tau_m * dv/dt = j * resist_m   (j gated off while rfr < refract_time)\n\
-               s = v > thr; on a spike: v = v_reset, rfr = 0, tols = t\n\
-               v = max(v, v_rest) if lower_clamp_voltage (else v keeps its pre-reset value)",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(IFCell::from_kwargs(kw)?)),
-};
-
 impl IFCell {
     /// Builds `n_units` cells.
     pub fn new(name: &str, n_units: usize, p: IFCellParams) -> Result<Self> {
@@ -154,24 +134,6 @@ impl IFCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = IFCellParams::from_kwargs(kw)?;
-        IFCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &IFCellParams {
-        &self.p
     }
 
     #[inline(always)]
@@ -220,4 +182,26 @@ impl IFCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(IFCell, s, S, elementwise);
+impl Component for IFCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        self.step(t, dt);
+        self.spikes.collect(&self.s);
+    }
+    fn reset(&mut self) {
+        self.rest();
+        self.spikes.collect(&self.s);
+    }
+    fn changed(&mut self, index: usize) {
+        if index == Self::S {
+            self.spikes.forget();
+        }
+        self.written(index);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        if index == Self::S {
+            self.spikes.get()
+        } else {
+            None
+        }
+    }
+}

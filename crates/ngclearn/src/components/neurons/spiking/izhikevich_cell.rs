@@ -29,17 +29,13 @@
 //! spiking `tau_w = 10`, low-threshold spiking `tau_w = 10, coupling_factor = 0.25,
 //! w_reset = 2`, resonator `tau_w = 10, coupling_factor = 0.26`.
 
-use super::{spiking_component, time_of_last_spike, SpikeList};
-use crate::components::input_encoders::N_UNITS;
+use super::{time_of_last_spike, SpikeList};
 use crate::components::neurons::integrator_code;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name};
+use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of an [`IzhikevichCell`], with ngclearn's names and defaults, in its
@@ -87,8 +83,17 @@ pub struct IzhikevichCellParams {
 }
 
 /// The Izhikevich cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.spiking.izhikevichCell.IzhikevichCell",
+    description = "Izhikevich spiking cells (voltage and recovery)",
+    dynamics = "tau_m * dv/dt = 0.04 v^2 + 5 v + 140 - w + j * resist_m\n\
+               tau_w * dw/dt = coupling_factor * v - w\n\
+               s = v > v_thr (before the step); on a spike: v = v_reset, w += w_reset, tols = t",
+    head = n_units,
+    split = columns,
+)]
 pub struct IzhikevichCell {
     name: String,
     n_units: usize,
@@ -115,33 +120,6 @@ pub struct IzhikevichCell {
     spikes: SpikeList,
 }
 
-static PARAMS: [ParamInfo; IzhikevichCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &IzhikevichCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + IzhikevichCellParams::POSITIONAL.len()] = join_names(
-    &[&["name", "n_units"], &IzhikevichCellParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "IzhikevichCell",
-    module_path: "ngclearn.components.neurons.spiking.izhikevichCell.IzhikevichCell",
-    description: "Izhikevich spiking cells (voltage and recovery)",
-    compartments: &IzhikevichCell::COMPARTMENTS,
-    dynamics: "tau_m * dv/dt = 0.04 v^2 + 5 v + 140 - w + j * resist_m\n\
-               tau_w * dw/dt = coupling_factor * v - w\n\
-               s = v > v_thr (before the step); on a spike: v = v_reset, w += w_reset, tols = t",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(IzhikevichCell::from_kwargs(kw)?)),
-};
-
 impl IzhikevichCell {
     /// Builds `n_units` cells.
     pub fn new(name: &str, n_units: usize, p: IzhikevichCellParams) -> Result<Self> {
@@ -163,24 +141,6 @@ impl IzhikevichCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = IzhikevichCellParams::from_kwargs(kw)?;
-        IzhikevichCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &IzhikevichCellParams {
-        &self.p
     }
 
     #[inline(always)]
@@ -237,4 +197,26 @@ impl IzhikevichCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(IzhikevichCell, s, S, elementwise);
+impl Component for IzhikevichCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        self.step(t, dt);
+        self.spikes.collect(&self.s);
+    }
+    fn reset(&mut self) {
+        self.rest();
+        self.spikes.collect(&self.s);
+    }
+    fn changed(&mut self, index: usize) {
+        if index == Self::S {
+            self.spikes.forget();
+        }
+        self.written(index);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        if index == Self::S {
+            self.spikes.get()
+        } else {
+            None
+        }
+    }
+}

@@ -24,17 +24,15 @@
 //! Units: ms, mV; `j` in the units of `v` per unit resistance.
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name, Component, IndexVec, WriteToken};
+use crate::core::component::{filled, valid_name, Component, IndexVec};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::maximum;
 use crate::error::Result;
-use crate::io::kwargs::{KwargValue, Kwargs};
-use crate::{Compartments, Params};
+use crate::core::kwargs::{KwargValue, Kwargs};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Integration of the membrane equation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,10 +129,20 @@ pub struct LIFCellParams {
 }
 
 /// The leaky integrate-and-fire cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.spiking.LIFCell.LIFCell",
+    description = "Leaky integrate-and-fire spiking cells",
+    dynamics = "tau_m * dv/dt = (v_rest - v) * conduct_leak + j * resist_m   (j gated off while rfr < refract_time)\n\
+               s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
+               thr_theta decays by exp(-dt / tau_theta) each step",
+    head = n_units,
+    split = Self::split,
+)]
 pub struct LIFCell {
     name: String,
+    n_units: usize,
     p: LIFCellParams,
     /// Input electrical current
     #[compartment(input)]
@@ -168,41 +176,6 @@ pub struct LIFCell {
     spikes_known: bool,
 }
 
-/// The help table: `n_units`, then the declared parameters.
-static PARAMS: [ParamInfo; LIFCellParams::PARAMS.len() + 1] = join_params(&[
-    &[ParamInfo {
-        name: "n_units",
-        default: None,
-        units: "",
-        aliases: &[],
-        description: "Number of cells",
-    }],
-    &LIFCellParams::PARAMS,
-]);
-
-/// ngclearn's positional parameters: `name`, `n_units`, then the declared ones.
-static SIGNATURE: [&str; 2 + LIFCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &LIFCellParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "LIFCell",
-    module_path: "ngclearn.components.neurons.spiking.LIFCell.LIFCell",
-    description: "Leaky integrate-and-fire spiking cells",
-    compartments: &LIFCell::COMPARTMENTS,
-    dynamics: "tau_m * dv/dt = (v_rest - v) * conduct_leak + j * resist_m   (j gated off while rfr < refract_time)\n\
-               s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
-               thr_theta decays by exp(-dt / tau_theta) each step",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(LIFCell::from_kwargs(kw)?)),
-};
-
 impl LIFCell {
     /// Builds `n_units` cells.
     pub fn new(name: &str, n_units: usize, p: LIFCellParams) -> Result<Self> {
@@ -223,27 +196,10 @@ impl LIFCell {
             draws: z(0.0)?.into_raw_vec_and_offset().0,
             spikes: IndexVec::with_capacity(&name, "n_units", batch * n)?,
             spikes_known: true,
+            n_units: n,
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = LIFCellParams::from_kwargs(kw)?;
-        LIFCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &LIFCellParams {
-        &self.p
     }
 
     /// Membrane potentials.
@@ -354,31 +310,6 @@ fn update_cells<const RK2: bool, const ADAPT: bool, const V_MIN: bool, const MAX
 }
 
 impl Component for LIFCell {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn Component>>> {
-        // One spike per step is chosen across all the cells: they cannot be split.
-        if self.p.one_spike || self.p.max_one_spike {
-            return Some(Err(crate::error::Error::param(
-                &self.name,
-                if self.p.one_spike {
-                    "one_spike"
-                } else {
-                    "max_one_spike"
-                },
-                true,
-                "couples all the cells, so they cannot be partitioned across ranks",
-            )));
-        }
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, t: f32, dt: f32) {
         let p = &self.p;
         let inv_tau = 1.0 / p.tau_m;
@@ -486,12 +417,6 @@ impl Component for LIFCell {
         self.rfr.fill(self.p.refract_time);
         self.tols.fill(0.0);
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
     fn changed(&mut self, index: usize) {
         // The spike list describes `s`.
         if index == LIFCell::S {
@@ -501,20 +426,27 @@ impl Component for LIFCell {
     fn nonzero(&self, index: usize) -> Option<&[u32]> {
         (index == LIFCell::S && self.spikes_known).then_some(self.spikes.as_slice())
     }
-    fn key(&self) -> Key {
-        self.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("name".into(), Value::String(self.name.clone()));
-        m.insert("n_units".into(), Value::from(self.v.ncols()));
-        self.p.to_kwargs(&mut m);
-        m
+}
+impl LIFCell {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
+        // One spike per step is chosen across all the cells: they cannot be split.
+        if self.p.one_spike || self.p.max_one_spike {
+            return Err(crate::error::Error::param(
+                &self.name,
+                if self.p.one_spike {
+                    "one_spike"
+                } else {
+                    "max_one_spike"
+                },
+                true,
+                "couples all the cells, so they cannot be partitioned across ranks",
+            ));
+        }
+        crate::core::partition::partition_by_kwargs(self, cols)
     }
 }
+

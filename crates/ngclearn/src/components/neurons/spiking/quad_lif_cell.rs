@@ -31,19 +31,15 @@
 //! refract_time`, `tols = 0`; `thr_theta` and the key are kept.
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
-use super::{spiking_component, time_of_last_spike, SpikeList};
-use crate::components::input_encoders::N_UNITS;
+use super::{time_of_last_spike, SpikeList};
 use crate::components::neurons::integrator_code;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name};
+use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::exp_xla;
 use crate::core::xla_math::maximum;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`QuadLIFCell`], with ngclearn's names and defaults, in its
@@ -111,8 +107,18 @@ pub struct QuadLIFCellParams {
 }
 
 /// The quadratic LIF cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.spiking.quadLIFCell.QuadLIFCell",
+    description = "Quadratic leaky integrate-and-fire spiking cells",
+    dynamics = "tau_m * dv/dt = (v_rest - v) * (v - v_scale) * critical_v + j * resist_m   \
+               (j gated off while rfr < refract_time)\n\
+               s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
+               thr_theta decays by exp(-dt / tau_theta) each step",
+    head = n_units,
+    split = Self::split,
+)]
 pub struct QuadLIFCell {
     name: String,
     n_units: usize,
@@ -146,32 +152,6 @@ pub struct QuadLIFCell {
     draws: Vec<f32>,
     spikes: SpikeList,
 }
-
-static PARAMS: [ParamInfo; QuadLIFCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &QuadLIFCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + QuadLIFCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &QuadLIFCellParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "QuadLIFCell",
-    module_path: "ngclearn.components.neurons.spiking.quadLIFCell.QuadLIFCell",
-    description: "Quadratic leaky integrate-and-fire spiking cells",
-    compartments: &QuadLIFCell::COMPARTMENTS,
-    dynamics: "tau_m * dv/dt = (v_rest - v) * (v - v_scale) * critical_v + j * resist_m   \
-               (j gated off while rfr < refract_time)\n\
-               s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
-               thr_theta decays by exp(-dt / tau_theta) each step",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(QuadLIFCell::from_kwargs(kw)?)),
-};
 
 /// Index of the first largest value (`jnp.argmax`).
 #[inline(always)]
@@ -212,24 +192,6 @@ impl QuadLIFCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = QuadLIFCellParams::from_kwargs(kw)?;
-        QuadLIFCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &QuadLIFCellParams {
-        &self.p
     }
 
     #[inline(always)]
@@ -333,15 +295,40 @@ impl QuadLIFCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(QuadLIFCell, s, S, {
-    fn partition(
+impl Component for QuadLIFCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        self.step(t, dt);
+        self.spikes.collect(&self.s);
+    }
+    fn reset(&mut self) {
+        self.rest();
+        self.spikes.collect(&self.s);
+    }
+    fn changed(&mut self, index: usize) {
+        if index == Self::S {
+            self.spikes.forget();
+        }
+        self.written(index);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        if index == Self::S {
+            self.spikes.get()
+        } else {
+            None
+        }
+    }
+}
+
+impl QuadLIFCell {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
         &self,
         cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
+    ) -> Result<Box<dyn crate::core::component::Component>> {
         // One spike per step is chosen across all the cells: they cannot be split.
         // Otherwise the step is elementwise and draws nothing.
         if self.p.one_spike || self.p.max_one_spike {
-            return Some(Err(crate::error::Error::param(
+            return Err(crate::error::Error::param(
                 &self.name,
                 if self.p.one_spike {
                     "one_spike"
@@ -350,8 +337,8 @@ spiking_component!(QuadLIFCell, s, S, {
                 },
                 true,
                 "couples all the cells, so they cannot be partitioned across ranks",
-            )));
+            ));
         }
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
+        crate::core::partition::partition_by_kwargs(self, cols)
     }
-});
+}

@@ -44,18 +44,14 @@
 //! rows keeps its first as `threshold0` (it is used only without `thr_persist`, when
 //! the saved rows are `threshold0`'s, all equal).
 
-use super::{spiking_component, SpikeList};
-use crate::components::input_encoders::N_UNITS;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name};
+use super::{SpikeList};
+use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::exp_xla;
 use crate::core::xla_math::maximum;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`SLIFCell`], with ngclearn's names and defaults, in its
@@ -106,8 +102,21 @@ pub struct SLIFCellParams {
 }
 
 /// The simplified LIF cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.spiking.sLIFCell.SLIFCell",
+    description = "Simplified leaky integrate-and-fire cells with lateral inhibition, adaptive \
+                  thresholds, sticky spikes and a surrogate derivative (Samadi et al., 2017)",
+    dynamics = "jm = j * resist_m - (s @ W) * resist_inh\n\
+               tau_m * dv/dt = -v + jm   (frozen while rfr < refract_time); Euler\n\
+               spike where v > thr: v = 0, rfr = dt (else rfr += dt)\n\
+               thr += spk * thr_gain - thr * thr_leak   (rho_b = 0)\n\
+               thr = max(thr + (sum_row(spk) - 1) * rho_b, 0.025)   (rho_b > 0)\n\
+               surrogate = jm > 0 ? sech(0.08 jm) : 0; j = jm",
+    head = n_units,
+    split = Self::split,
+)]
 pub struct SLIFCell {
     name: String,
     n_units: usize,
@@ -185,35 +194,6 @@ impl SlifShare {
     }
 }
 
-static PARAMS: [ParamInfo; SLIFCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &SLIFCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + SLIFCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &SLIFCellParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "SLIFCell",
-    module_path: "ngclearn.components.neurons.spiking.sLIFCell.SLIFCell",
-    description: "Simplified leaky integrate-and-fire cells with lateral inhibition, adaptive \
-                  thresholds, sticky spikes and a surrogate derivative (Samadi et al., 2017)",
-    compartments: &SLIFCell::COMPARTMENTS,
-    dynamics: "jm = j * resist_m - (s @ W) * resist_inh\n\
-               tau_m * dv/dt = -v + jm   (frozen while rfr < refract_time); Euler\n\
-               spike where v > thr: v = 0, rfr = dt (else rfr += dt)\n\
-               thr += spk * thr_gain - thr * thr_leak   (rho_b = 0)\n\
-               thr = max(thr + (sum_row(spk) - 1) * rho_b, 0.025)   (rho_b > 0)\n\
-               surrogate = jm > 0 ? sech(0.08 jm) : 0; j = jm",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(SLIFCell::from_kwargs(kw)?)),
-};
-
 impl SLIFCell {
     /// Builds `n_units` cells.
     pub fn new(name: &str, n_units: usize, p: SLIFCellParams) -> Result<Self> {
@@ -254,24 +234,6 @@ impl SLIFCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = SLIFCellParams::from_kwargs(kw)?;
-        SLIFCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &SLIFCellParams {
-        &self.p
     }
 
     /// The lateral inhibition weights, `(n_units, n_units)` row-major.
@@ -458,7 +420,28 @@ impl SLIFCell {
     }
 }
 
-spiking_component!(SLIFCell, s, S, {
+impl Component for SLIFCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        self.step(t, dt);
+        self.spikes.collect(&self.s);
+    }
+    fn reset(&mut self) {
+        self.rest();
+        self.spikes.collect(&self.s);
+    }
+    fn changed(&mut self, index: usize) {
+        if index == Self::S {
+            self.spikes.forget();
+        }
+        self.written(index);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        if index == Self::S {
+            self.spikes.get()
+        } else {
+            None
+        }
+    }
     fn own_saved_form(&self) -> Option<Vec<crate::core::component::OwnEntry>> {
         // ngclearn's `save`: threshold0 unless thr_persist, else thr.
         let value = if self.p.thr_persist {
@@ -493,16 +476,6 @@ spiking_component!(SLIFCell, s, S, {
         }
         Ok(())
     }
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
-        // The inhibition and rho_b's counts read all the cells: see `join`.
-        Some(
-            self.block(cols)
-                .map(|b| Box::new(b) as Box<dyn crate::core::component::Component>),
-        )
-    }
     fn join(
         &mut self,
         exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
@@ -524,4 +497,16 @@ spiking_component!(SLIFCell, s, S, {
             all: vec![0.0; rows * size],
         }));
     }
-});
+}
+
+impl SLIFCell {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
+        // The inhibition and rho_b's counts read all the cells: see `join`.
+        self.block(cols)
+            .map(|b| Box::new(b) as Box<dyn crate::core::component::Component>)
+    }
+}

@@ -23,18 +23,14 @@
 //! it is kept here as `(batch_size, n)` with equal rows (the same numbers).
 //! `reset`: `j = 0`, `v = 0`, `s = 0`, `rfr = refract_time`, `tols = 0`.
 
-use super::{spiking_component, time_of_last_spike, SpikeList};
-use crate::components::input_encoders::N_UNITS;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, valid_name};
+use super::{time_of_last_spike, SpikeList};
+use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::exp_xla;
 use crate::core::xla_math::maximum;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`WTASCell`], with ngclearn's names and defaults, in its
@@ -70,8 +66,18 @@ pub struct WTASCellParams {
 }
 
 /// The winner-take-all spiking cell (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
 #[compartments(shape = "(batch_size, n_units)")]
+#[class(
+    module = "ngclearn.components.neurons.spiking.WTASCell.WTASCell",
+    description = "Winner-take-all spiking cells: softmax of the currents against adaptive thresholds",
+    dynamics = "v = j * resist_m   (0 while rfr < refract_time)\n\
+               s = softmax_row(v) > thr\n\
+               thr = max(thr + (sum_row(s) - 1) * thr_gain, 0.025)\n\
+               rfr = s ? dt : rfr + dt; tols = t on a spike",
+    head = n_units,
+    split = columns,
+)]
 pub struct WTASCell {
     name: String,
     n_units: usize,
@@ -120,33 +126,6 @@ struct RowShare {
     e_all: Vec<f32>,
 }
 
-static PARAMS: [ParamInfo; WTASCellParams::PARAMS.len() + 1] =
-    join_params(&[&[N_UNITS], &WTASCellParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + WTASCellParams::POSITIONAL.len()] =
-    join_names(&[&["name", "n_units"], &WTASCellParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "WTASCell",
-    module_path: "ngclearn.components.neurons.spiking.WTASCell.WTASCell",
-    description:
-        "Winner-take-all spiking cells: softmax of the currents against adaptive thresholds",
-    compartments: &WTASCell::COMPARTMENTS,
-    dynamics: "v = j * resist_m   (0 while rfr < refract_time)\n\
-               s = softmax_row(v) > thr\n\
-               thr = max(thr + (sum_row(s) - 1) * thr_gain, 0.025)\n\
-               rfr = s ? dt : rfr + dt; tols = t on a spike",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_AND_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(WTASCell::from_kwargs(kw)?)),
-};
-
 impl WTASCell {
     /// Builds `n_units` cells.
     pub fn new(name: &str, n_units: usize, p: WTASCellParams) -> Result<Self> {
@@ -174,24 +153,6 @@ impl WTASCell {
             name,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let n = kw.usize_or("n_units", None)?;
-        let p = WTASCellParams::from_kwargs(kw)?;
-        WTASCell::new(&name, n, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &WTASCellParams {
-        &self.p
     }
 
     #[inline(always)]
@@ -330,13 +291,27 @@ impl WTASCell {
     fn written(&mut self, _index: usize) {}
 }
 
-spiking_component!(WTASCell, s, S, {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
-        // Each row's softmax and threshold step need all its cells: see `join`.
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
+impl Component for WTASCell {
+    fn advance_state(&mut self, t: f32, dt: f32) {
+        self.step(t, dt);
+        self.spikes.collect(&self.s);
+    }
+    fn reset(&mut self) {
+        self.rest();
+        self.spikes.collect(&self.s);
+    }
+    fn changed(&mut self, index: usize) {
+        if index == Self::S {
+            self.spikes.forget();
+        }
+        self.written(index);
+    }
+    fn nonzero(&self, index: usize) -> Option<&[u32]> {
+        if index == Self::S {
+            self.spikes.get()
+        } else {
+            None
+        }
     }
     fn join(
         &mut self,
@@ -358,4 +333,4 @@ spiking_component!(WTASCell, s, S, {
             e_all: vec![0.0; rows * columns.width],
         }));
     }
-});
+}

@@ -20,15 +20,13 @@
 //! `theta` may cross 0, where `1 / (theta + 1e-7)` is large. ngclearn gives the class no
 //! biases.
 
-use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
+use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::component::filled;
 use crate::core::rng::Key;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::component::Component;
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::Initializer;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`BCMSynapse`], with ngclearn's names and defaults, in its
@@ -77,7 +75,17 @@ pub struct BCMSynapseParams {
 }
 
 /// The BCM synapse (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.hebbian.BCMSynapse.BCMSynapse",
+    description = "Dense synapse learning by the BCM rule with a sliding threshold",
+    dynamics = "advance_state: outputs = (inputs . (W * mask)) * resist_scale\n\
+               evolve: post_term = post * (post - theta) / (theta + 1e-7); dW = pre^T . post_term [* (w_bound - |W|) if w_bound > 0] - W * w_decay;\n\
+               W += dW * dt / tau_w; theta += (mean_b(post^2) - theta) * dt / tau_theta",
+    head = shape,
+    methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
+    split = columns,
+)]
 pub struct BCMSynapse {
     #[compartment(flatten)]
     base: Dense,
@@ -100,31 +108,6 @@ pub struct BCMSynapse {
     /// The batch mean of post^2 (scratch, `n_post`).
     mean_sq: Vec<f32>,
 }
-
-static PARAMS: [ParamInfo; BCMSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &BCMSynapseParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + BCMSynapseParams::POSITIONAL.len()] =
-    join_names(&[&["name", "shape"], &BCMSynapseParams::POSITIONAL], &[]);
-
-static SCHEMA: Schema = Schema {
-    class: "BCMSynapse",
-    module_path: "ngclearn.components.synapses.hebbian.BCMSynapse.BCMSynapse",
-    description: "Dense synapse learning by the BCM rule with a sliding threshold",
-    compartments: &BCMSynapse::COMPARTMENTS,
-    dynamics: "advance_state: outputs = (inputs . (W * mask)) * resist_scale\n\
-               evolve: post_term = post * (post - theta) / (theta + 1e-7); dW = pre^T . post_term [* (w_bound - |W|) if w_bound > 0] - W * w_decay;\n\
-               W += dW * dt / tau_w; theta += (mean_b(post^2) - theta) * dt / tau_theta",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_EVOLVE_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(BCMSynapse::from_kwargs(kw)?)),
-};
 
 impl BCMSynapse {
     /// Builds a synapse of shape `(n_pre, n_post)`.
@@ -163,24 +146,6 @@ impl BCMSynapse {
             base,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let p = BCMSynapseParams::from_kwargs(kw)?;
-        BCMSynapse::new(&name, shape, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &BCMSynapseParams {
-        &self.p
     }
 
     fn learn(&mut self, dt: f32) {
@@ -255,13 +220,9 @@ impl BCMSynapse {
     }
 }
 
-crate::components::synapses::dense_synapse::dense_base_component!(BCMSynapse {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
-        // Each column (post-synaptic unit) learns from its own theta.
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
+impl Component for BCMSynapse {
+    fn changed(&mut self, index: usize) {
+        self.base.changed(index);
     }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.base.dense_step();
@@ -280,4 +241,4 @@ crate::components::synapses::dense_synapse::dense_base_component!(BCMSynapse {
     fn saves_as_scalar(&self, index: usize) -> bool {
         index == Dense::BIASES
     }
-});
+}

@@ -22,16 +22,14 @@
 //! weight `(i, j)` with `pre_tols[j, i]` and `postSpike[i, j]`; that is reproduced, and
 //! other batch sizes above 1 are refused. ngclearn gives the class no biases.
 
-use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
+use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::component::filled;
 use crate::core::rng::Key;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::clip;
+use crate::core::component::Component;
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::Initializer;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of an [`EventSTDPSynapse`], with ngclearn's names and defaults, in its
@@ -83,7 +81,17 @@ pub struct EventSTDPSynapseParams {
 }
 
 /// The event-driven STDP synapse (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.hebbian.eventSTDPSynapse.EventSTDPSynapse",
+    description = "Dense synapse learning by event-driven STDP (pre-synaptic spike window at each post-synaptic spike)",
+    dynamics = "advance_state: outputs = (inputs . (W * mask)) * resist_scale\n\
+               evolve: pre = 0 < pre_tols and t - presyn_win_len < pre_tols (== t if presyn_win_len = 0);\n\
+               dW = (pre ? (w_bound - W (1 + lmbda)) A_plus : -W (1 + lmbda) A_minus) * postSpike; W = clip(W + dW eta, 0.01, w_bound)",
+    head = shape,
+    methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
+    split = Self::split,
+)]
 pub struct EventSTDPSynapse {
     #[compartment(flatten)]
     base: Dense,
@@ -103,33 +111,6 @@ pub struct EventSTDPSynapse {
     /// `1 + lmbda` in float32.
     one_plus_lmbda: f32,
 }
-
-static PARAMS: [ParamInfo; EventSTDPSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &EventSTDPSynapseParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + EventSTDPSynapseParams::POSITIONAL.len()] = join_names(
-    &[&["name", "shape"], &EventSTDPSynapseParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "EventSTDPSynapse",
-    module_path: "ngclearn.components.synapses.hebbian.eventSTDPSynapse.EventSTDPSynapse",
-    description: "Dense synapse learning by event-driven STDP (pre-synaptic spike window at each post-synaptic spike)",
-    compartments: &EventSTDPSynapse::COMPARTMENTS,
-    dynamics: "advance_state: outputs = (inputs . (W * mask)) * resist_scale\n\
-               evolve: pre = 0 < pre_tols and t - presyn_win_len < pre_tols (== t if presyn_win_len = 0);\n\
-               dW = (pre ? (w_bound - W (1 + lmbda)) A_plus : -W (1 + lmbda) A_minus) * postSpike; W = clip(W + dW eta, 0.01, w_bound)",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_EVOLVE_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(EventSTDPSynapse::from_kwargs(kw)?)),
-};
 
 impl EventSTDPSynapse {
     /// Builds a synapse of shape `(n_pre, n_post)`.
@@ -183,24 +164,6 @@ impl EventSTDPSynapse {
             base,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let p = EventSTDPSynapseParams::from_kwargs(kw)?;
-        EventSTDPSynapse::new(&name, shape, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &EventSTDPSynapseParams {
-        &self.p
     }
 
     fn learn(&mut self, t: f32) {
@@ -262,21 +225,9 @@ impl EventSTDPSynapse {
     }
 }
 
-crate::components::synapses::dense_synapse::dense_base_component!(EventSTDPSynapse {
-    fn partition(
-        &self,
-        cols: std::ops::Range<usize>,
-    ) -> Option<crate::error::Result<Box<dyn crate::core::component::Component>>> {
-        // With a batch, weight (i, j) reads pre_tols[j, i]: across columns.
-        if self.p.batch_size > 1 {
-            return Some(Err(Error::param(
-                &self.base.name,
-                "batch_size",
-                self.p.batch_size,
-                "with a batch, ngclearn pairs weight (i, j) with pre_tols[j, i], across columns: it cannot be partitioned across ranks",
-            )));
-        }
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
+impl Component for EventSTDPSynapse {
+    fn changed(&mut self, index: usize) {
+        self.base.changed(index);
     }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.base.dense_step();
@@ -294,4 +245,23 @@ crate::components::synapses::dense_synapse::dense_base_component!(EventSTDPSynap
     fn saves_as_scalar(&self, index: usize) -> bool {
         index == Dense::BIASES || index == Self::ETA
     }
-});
+}
+
+impl EventSTDPSynapse {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
+        // With a batch, weight (i, j) reads pre_tols[j, i]: across columns.
+        if self.p.batch_size > 1 {
+            return Err(Error::param(
+                &self.base.name,
+                "batch_size",
+                self.p.batch_size,
+                "with a batch, ngclearn pairs weight (i, j) with pre_tols[j, i], across columns: it cannot be partitioned across ranks",
+            ));
+        }
+        crate::core::partition::partition_by_kwargs(self, cols)
+    }
+}

@@ -19,16 +19,14 @@
 //! multiplied by `weight_mask` when the synapse is built; ngclearn gives it no biases.
 //! The update's cost follows the spikes (see `hebbian/stdp.rs`).
 
-use super::stdp::{stdp_component, Signals, Stdp, Update};
-use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
+use super::stdp::{Signals, Stdp, Update};
+use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::component::Component;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::Initializer;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`ExpSTDPSynapse`], with ngclearn's names and defaults, in its
@@ -86,7 +84,18 @@ pub struct ExpSTDPSynapseParams {
 }
 
 /// The exponential STDP synapse (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.hebbian.expSTDPSynapse.ExpSTDPSynapse",
+    description = "Dense synapse learning by spike-timing-dependent plasticity with an exponential weight dependence",
+    dynamics = "advance_state: outputs = (inputs . (W * mask)) * resist_scale + biases\n\
+               evolve: dW = (exp(-exp_beta * W) * (preTrace^T . postSpike) - exp(-exp_beta * (w_bound - W)) * (pretrace_target^T . postSpike)) * A_plus\n\
+               \x20       - (exp(-exp_beta * W) * (preSpike^T . postTrace)) * A_minus\n\
+               W = where(weight_mask != 0, clip(W + dW * eta, 0.01, w_bound - 0.01), 0); dWeights = dW",
+    head = shape,
+    methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
+    split = Self::split,
+)]
 pub struct ExpSTDPSynapse {
     #[compartment(flatten)]
     stdp: Stdp,
@@ -96,36 +105,6 @@ pub struct ExpSTDPSynapse {
     p: ExpSTDPSynapseParams,
     weight_mask: Array2<f32>,
 }
-
-/// The help table: `shape`, then the declared parameters.
-static PARAMS: [ParamInfo; ExpSTDPSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &ExpSTDPSynapseParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
-static SIGNATURE: [&str; 2 + ExpSTDPSynapseParams::POSITIONAL.len()] = join_names(
-    &[&["name", "shape"], &ExpSTDPSynapseParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "ExpSTDPSynapse",
-    module_path: "ngclearn.components.synapses.hebbian.expSTDPSynapse.ExpSTDPSynapse",
-    description: "Dense synapse learning by spike-timing-dependent plasticity with an exponential weight dependence",
-    compartments: &ExpSTDPSynapse::COMPARTMENTS,
-    dynamics: "advance_state: outputs = (inputs . (W * mask)) * resist_scale + biases\n\
-               evolve: dW = (exp(-exp_beta * W) * (preTrace^T . postSpike) - exp(-exp_beta * (w_bound - W)) * (pretrace_target^T . postSpike)) * A_plus\n\
-               \x20       - (exp(-exp_beta * W) * (preSpike^T . postTrace)) * A_minus\n\
-               W = where(weight_mask != 0, clip(W + dW * eta, 0.01, w_bound - 0.01), 0); dWeights = dW",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_EVOLVE_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(ExpSTDPSynapse::from_kwargs(kw)?)),
-};
 
 impl ExpSTDPSynapse {
     /// Builds a synapse of shape `(n_pre, n_post)`.
@@ -165,24 +144,6 @@ impl ExpSTDPSynapse {
             p,
             weight_mask,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let p = ExpSTDPSynapseParams::from_kwargs(kw)?;
-        ExpSTDPSynapse::new(&name, shape, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &ExpSTDPSynapseParams {
-        &self.p
     }
 
     /// The weights.
@@ -234,4 +195,32 @@ impl ExpSTDPSynapse {
     }
 }
 
-stdp_component!(ExpSTDPSynapse);
+impl Component for ExpSTDPSynapse {
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.stdp.base.dense_step();
+    }
+    fn evolve(&mut self, _t: f32, _dt: f32) {
+        self.learn();
+    }
+    fn reset(&mut self) {
+        // Everything but the weights (and an `eta` compartment, which ngclearn's
+        // reset leaves as it is).
+        self.stdp.reset();
+    }
+    fn changed(&mut self, index: usize) {
+        self.stdp.changed(index);
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        self.stdp.base.saves_as_scalar(index)
+    }
+}
+
+impl ExpSTDPSynapse {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn Component>> {
+        super::stdp::split(self, &self.weight_mask, cols)
+    }
+}

@@ -30,18 +30,18 @@
 //!   the others exactly); a name ngclearn would ignore silently is an error here, apart
 //!   from `constant` (and null), which means no prior.
 
-use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
+use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::component::filled;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, MethodInfo, ParamInfo, Schema};
+use crate::core::schema::MethodInfo;
 use crate::core::xla_math::clip;
+use crate::core::component::Component;
 use crate::error::{Error, Result};
-use crate::io::kwargs::{KwargValue, Kwargs};
+use crate::core::kwargs::{KwargValue, Kwargs};
 use crate::utils::distribution_generator::Initializer;
 use crate::utils::optim::{OptimType, Optimizer};
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 use serde_json::Value;
 
@@ -167,7 +167,18 @@ enum Prior {
 }
 
 /// The Hebbian synapse (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.hebbian.hebbianSynapse.HebbianSynapse",
+    description = "Dense synapse learning by a two-factor Hebbian rule through an optimiser (sgd, adam, nag)",
+    dynamics = "advance_state: outputs = (inputs . (W * mask)) * resist_scale + biases\n\
+               calc_update: dW = ((pre * pre_wght)^T . (post * post_wght)) [* (w_bound - |W|) if w_bound > 0] + reg(W); \
+               db = sum_b(post * post_wght); dWeights = dW * sign_value; dBiases = db * sign_value\n\
+               evolve: calc_update, then (W, b) = optimiser step with (dWeights, dBiases); \
+               W = clip(W, 0 or -w_bound, w_bound) [w_bound > 0]; W = W * mask",
+    head = shape,
+    methods = METHODS,
+)]
 pub struct HebbianSynapse {
     #[compartment(flatten)]
     base: Dense,
@@ -190,16 +201,6 @@ pub struct HebbianSynapse {
     scratch: Vec<f32>,
 }
 
-/// The help table: `shape`, then the declared parameters.
-static PARAMS: [ParamInfo; HebbianSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &HebbianSynapseParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
-static SIGNATURE: [&str; 2 + HebbianSynapseParams::POSITIONAL.len()] = join_names(
-    &[&["name", "shape"], &HebbianSynapseParams::POSITIONAL],
-    &[],
-);
-
 static METHODS: [MethodInfo; 4] = [
     crate::core::schema::ADVANCE_EVOLVE_RESET[0],
     MethodInfo {
@@ -210,27 +211,6 @@ static METHODS: [MethodInfo; 4] = [
     crate::core::schema::ADVANCE_EVOLVE_RESET[1],
     crate::core::schema::ADVANCE_EVOLVE_RESET[2],
 ];
-
-static SCHEMA: Schema = Schema {
-    class: "HebbianSynapse",
-    module_path: "ngclearn.components.synapses.hebbian.hebbianSynapse.HebbianSynapse",
-    description: "Dense synapse learning by a two-factor Hebbian rule through an optimiser (sgd, adam, nag)",
-    compartments: &HebbianSynapse::COMPARTMENTS,
-    dynamics: "advance_state: outputs = (inputs . (W * mask)) * resist_scale + biases\n\
-               calc_update: dW = ((pre * pre_wght)^T . (post * post_wght)) [* (w_bound - |W|) if w_bound > 0] + reg(W); \
-               db = sum_b(post * post_wght); dWeights = dW * sign_value; dBiases = db * sign_value\n\
-               evolve: calc_update, then (W, b) = optimiser step with (dWeights, dBiases); \
-               W = clip(W, 0 or -w_bound, w_bound) [w_bound > 0]; W = W * mask",
-    hyperparameters: &PARAMS,
-    methods: &METHODS,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(HebbianSynapse::from_kwargs(kw)?)),
-};
 
 impl HebbianSynapse {
     /// Builds a synapse of shape `(n_pre, n_post)`.
@@ -329,24 +309,6 @@ impl HebbianSynapse {
                 "is not one of constant, l1, lasso, laplacian, l2, ridge, gaussian, l1l2, elastic_net",
             )),
         }
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let p = HebbianSynapseParams::from_kwargs(kw)?;
-        HebbianSynapse::new(&name, shape, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &HebbianSynapseParams {
-        &self.p
     }
 
     /// The weights.
@@ -458,7 +420,10 @@ impl HebbianSynapse {
     }
 }
 
-crate::components::synapses::dense_synapse::dense_base_component!(HebbianSynapse {
+impl Component for HebbianSynapse {
+    fn changed(&mut self, index: usize) {
+        self.base.changed(index);
+    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.base.dense_step();
     }
@@ -493,4 +458,4 @@ crate::components::synapses::dense_synapse::dense_base_component!(HebbianSynapse
         self.opt
             .set_from_pickled(&v, &shapes, &path.display().to_string())
     }
-});
+}

@@ -277,78 +277,35 @@ fn check_mask(name: &str, m: &Array2<f32>, shape: (usize, usize)) -> Result<()> 
     Ok(())
 }
 
-/// Implements [`Component`](crate::core::component::Component) for a synapse whose
-/// plasticity state is a [`Stdp`] in field `stdp` (embedded with
-/// `#[compartment(flatten)]`), whose parameters (a `Params` struct) are in field `p`
-/// and whose rule is its `fn learn(&mut self)`: the dense synapse's step, `evolve`
-/// as `learn`, and the rest from the shared state.
-macro_rules! stdp_component {
-    ($ty:ident) => {
-        impl $crate::core::component::Component for $ty {
-            fn name(&self) -> &str {
-                &self.stdp.base.name
-            }
-            fn schema(&self) -> &'static $crate::core::schema::Schema {
-                &SCHEMA
-            }
-            fn advance_state(&mut self, _t: f32, _dt: f32) {
-                self.stdp.base.dense_step();
-            }
-            fn evolve(&mut self, _t: f32, _dt: f32) {
-                self.learn();
-            }
-            fn reset(&mut self) {
-                // Everything but the weights (and an `eta` compartment, which ngclearn's
-                // reset leaves as it is).
-                self.stdp.reset();
-            }
-            fn array(&self, index: usize) -> Option<&ndarray::Array2<f32>> {
-                self.compartment(index)
-            }
-            fn array_mut(
-                &mut self,
-                index: usize,
-                token: $crate::core::component::WriteToken,
-            ) -> Option<&mut ndarray::Array2<f32>> {
-                self.compartment_mut(index, token)
-            }
-            fn changed(&mut self, index: usize) {
-                self.stdp.changed(index);
-            }
-            fn key(&self) -> $crate::core::rng::Key {
-                self.stdp.base.key
-            }
-            fn set_key(&mut self, key: $crate::core::rng::Key) {
-                self.stdp.base.key = key;
-            }
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
-            }
-            fn kwargs(&self) -> serde_json::Map<String, serde_json::Value> {
-                let mut m = self.stdp.base.head_kwargs();
-                self.p.to_kwargs(&mut m);
-                m
-            }
-            fn saves_as_scalar(&self, index: usize) -> bool {
-                index == $crate::components::synapses::dense_synapse::Dense::BIASES
-                    && self.stdp.base.saves_biases_as_scalar()
-            }
-            fn partition(
-                &self,
-                cols: std::ops::Range<usize>,
-            ) -> Option<$crate::error::Result<Box<dyn $crate::core::component::Component>>> {
-                // The weight mask is not a compartment: only the default one splits.
-                if self.weight_mask.dim() != (1, 1) || self.weight_mask[[0, 0]] != 1.0 {
-                    return Some(Err($crate::error::Error::param(
-                        &self.stdp.base.name,
-                        "weight_mask",
-                        "given",
-                        "a synapse with a weight mask cannot be partitioned across ranks yet",
-                    )));
-                }
-                Some($crate::core::partition::partition_by_kwargs(self, cols))
-            }
-        }
-    };
+impl crate::core::component::ClassBase for Stdp {
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn key(&self) -> crate::core::rng::Key {
+        self.base.key
+    }
+    fn set_key(&mut self, key: crate::core::rng::Key) {
+        self.base.key = key;
+    }
+    fn head(&self) -> crate::core::component::Head {
+        crate::core::component::ClassBase::head(&self.base)
+    }
 }
-pub(crate) use stdp_component;
+
+/// A block of an STDP synapse `c` for a partitioned model: its columns `cols`. The
+/// weight mask is not a compartment: only the default one splits.
+pub(crate) fn split(
+    c: &dyn crate::core::component::Component,
+    weight_mask: &Array2<f32>,
+    cols: std::ops::Range<usize>,
+) -> Result<Box<dyn crate::core::component::Component>> {
+    if weight_mask.dim() != (1, 1) || weight_mask[[0, 0]] != 1.0 {
+        return Err(Error::param(
+            c.name(),
+            "weight_mask",
+            "given",
+            "a synapse with a weight mask cannot be partitioned across ranks yet",
+        ));
+    }
+    crate::core::partition::partition_by_kwargs(c, cols)
+}

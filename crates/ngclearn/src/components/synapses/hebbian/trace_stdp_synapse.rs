@@ -17,16 +17,14 @@
 //! gives it no biases (`bias_init` is fixed to none). The update's cost follows the
 //! spikes (see `hebbian/stdp.rs`); the numbers are those of the full update.
 
-use super::stdp::{stdp_component, Signals, Stdp, Update};
-use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
-use crate::core::class::ComponentClass;
+use super::stdp::{Signals, Stdp, Update};
+use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
+use crate::core::component::Component;
 use crate::error::Result;
-use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::Initializer;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
 /// Parameters of a [`TraceSTDPSynapse`], with ngclearn's names and defaults, in its
@@ -84,43 +82,24 @@ pub struct TraceSTDPSynapseParams {
 }
 
 /// The trace-based STDP synapse (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.hebbian.traceSTDPSynapse.TraceSTDPSynapse",
+    description = "Dense synapse learning by trace-based spike-timing-dependent plasticity",
+    dynamics = "advance_state: outputs = (inputs . (W * mask)) * resist_scale + biases\n\
+               evolve (mu = 0): dW = (preTrace - pretrace_target)^T . (postSpike * A_plus) - preSpike^T . (postTrace * A_minus)\n\
+               evolve (mu > 0): dW = ((w_bound - W)^mu * ((preTrace - pretrace_target)^T . postSpike)) * A_plus - ((W^mu) * (preSpike^T . postTrace)) * A_minus\n\
+               W = where(weight_mask != 0, clip(W + dW * eta - W / tau_w [tau_w > 0], 0, w_bound), 0); dWeights = dW",
+    head = shape,
+    methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
+    split = Self::split,
+)]
 pub struct TraceSTDPSynapse {
     #[compartment(flatten)]
     stdp: Stdp,
     p: TraceSTDPSynapseParams,
     weight_mask: Array2<f32>,
 }
-
-/// The help table: `shape`, then the declared parameters.
-static PARAMS: [ParamInfo; TraceSTDPSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &TraceSTDPSynapseParams::PARAMS]);
-
-/// ngclearn's positional parameters: `name`, `shape`, then the declared ones.
-static SIGNATURE: [&str; 2 + TraceSTDPSynapseParams::POSITIONAL.len()] = join_names(
-    &[&["name", "shape"], &TraceSTDPSynapseParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "TraceSTDPSynapse",
-    module_path: "ngclearn.components.synapses.hebbian.traceSTDPSynapse.TraceSTDPSynapse",
-    description: "Dense synapse learning by trace-based spike-timing-dependent plasticity",
-    compartments: &TraceSTDPSynapse::COMPARTMENTS,
-    dynamics: "advance_state: outputs = (inputs . (W * mask)) * resist_scale + biases\n\
-               evolve (mu = 0): dW = (preTrace - pretrace_target)^T . (postSpike * A_plus) - preSpike^T . (postTrace * A_minus)\n\
-               evolve (mu > 0): dW = ((w_bound - W)^mu * ((preTrace - pretrace_target)^T . postSpike)) * A_plus - ((W^mu) * (preSpike^T . postTrace)) * A_minus\n\
-               W = where(weight_mask != 0, clip(W + dW * eta - W / tau_w [tau_w > 0], 0, w_bound), 0); dWeights = dW",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_EVOLVE_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(TraceSTDPSynapse::from_kwargs(kw)?)),
-};
 
 impl TraceSTDPSynapse {
     /// Builds a synapse of shape `(n_pre, n_post)`.
@@ -158,24 +137,6 @@ impl TraceSTDPSynapse {
             p,
             weight_mask,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let p = TraceSTDPSynapseParams::from_kwargs(kw)?;
-        TraceSTDPSynapse::new(&name, shape, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &TraceSTDPSynapseParams {
-        &self.p
     }
 
     /// The weights.
@@ -229,4 +190,32 @@ impl TraceSTDPSynapse {
     }
 }
 
-stdp_component!(TraceSTDPSynapse);
+impl Component for TraceSTDPSynapse {
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.stdp.base.dense_step();
+    }
+    fn evolve(&mut self, _t: f32, _dt: f32) {
+        self.learn();
+    }
+    fn reset(&mut self) {
+        // Everything but the weights (and an `eta` compartment, which ngclearn's
+        // reset leaves as it is).
+        self.stdp.reset();
+    }
+    fn changed(&mut self, index: usize) {
+        self.stdp.changed(index);
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        self.stdp.base.saves_as_scalar(index)
+    }
+}
+
+impl TraceSTDPSynapse {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn Component>> {
+        super::stdp::split(self, &self.weight_mask, cols)
+    }
+}

@@ -30,19 +30,15 @@
 //!   of `outmask`) scales weight row `i`; other batch sizes above 1 are refused.
 //! - `eta` is a number, not a compartment. ngclearn gives the class no biases.
 
-use crate::components::synapses::dense_synapse::{Dense, DenseParams, SHAPE};
+use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::components::synapses::hebbian::stdp::Stdp;
-use crate::core::class::ComponentClass;
-use crate::core::component::{filled, Component, WriteToken};
+use crate::core::component::{filled, Component};
 use crate::core::rng::Key;
-use crate::core::schema::{join_names, join_params, ParamInfo, Schema};
 use crate::core::xla_math::clip;
 use crate::error::{Error, Result};
-use crate::io::kwargs::Kwargs;
 use crate::utils::distribution_generator::Initializer;
-use crate::{Compartments, Params};
+use crate::{Class, Compartments, Params};
 use ndarray::Array2;
-use serde_json::{Map, Value};
 
 /// Parameters of an [`MSTDPETSynapse`], with ngclearn's names and defaults, in its
 /// constructor's order.
@@ -105,7 +101,18 @@ pub struct MSTDPETSynapseParams {
 }
 
 /// The reward-modulated STDP synapse (see the module documentation).
-#[derive(Debug, Clone, Compartments)]
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.modulated.MSTDPETSynapse.MSTDPETSynapse",
+    description = "Dense synapse learning by reward-modulated trace STDP, with an optional eligibility trace",
+    dynamics = "advance_state: outputs = (inputs . (W * mask)) * resist_scale\n\
+               evolve: el = el * exp(-dt / tau_elg) * elg_decay + dWeights / tau_elg (tau_elg > 0; else el = dWeights);\n\
+               W = clip(W + el * modulator * eta * outmask - W / tau_w [tau_w > 0], 0, w_bound);\n\
+               dWeights = TraceSTDP's dW of the current signals",
+    head = shape,
+    methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
+    split = Self::split,
+)]
 pub struct MSTDPETSynapse {
     #[compartment(flatten)]
     stdp: Stdp,
@@ -120,34 +127,6 @@ pub struct MSTDPETSynapse {
     outmask: Array2<f32>,
     p: MSTDPETSynapseParams,
 }
-
-static PARAMS: [ParamInfo; MSTDPETSynapseParams::PARAMS.len() + 1] =
-    join_params(&[&[SHAPE], &MSTDPETSynapseParams::PARAMS]);
-
-static SIGNATURE: [&str; 2 + MSTDPETSynapseParams::POSITIONAL.len()] = join_names(
-    &[&["name", "shape"], &MSTDPETSynapseParams::POSITIONAL],
-    &[],
-);
-
-static SCHEMA: Schema = Schema {
-    class: "MSTDPETSynapse",
-    module_path: "ngclearn.components.synapses.modulated.MSTDPETSynapse.MSTDPETSynapse",
-    description: "Dense synapse learning by reward-modulated trace STDP, with an optional eligibility trace",
-    compartments: &MSTDPETSynapse::COMPARTMENTS,
-    dynamics: "advance_state: outputs = (inputs . (W * mask)) * resist_scale\n\
-               evolve: el = el * exp(-dt / tau_elg) * elg_decay + dWeights / tau_elg (tau_elg > 0; else el = dWeights);\n\
-               W = clip(W + el * modulator * eta * outmask - W / tau_w [tau_w > 0], 0, w_bound);\n\
-               dWeights = TraceSTDP's dW of the current signals",
-    hyperparameters: &PARAMS,
-    methods: &crate::core::schema::ADVANCE_EVOLVE_RESET,
-    signature: &SIGNATURE,
-};
-
-/// The class, for the registry ([`crate::core::class::Registry`]).
-pub static CLASS: ComponentClass = ComponentClass {
-    schema: &SCHEMA,
-    from_kwargs: |kw| Ok(Box::new(MSTDPETSynapse::from_kwargs(kw)?)),
-};
 
 impl MSTDPETSynapse {
     /// Builds a synapse of shape `(n_pre, n_post)`.
@@ -206,24 +185,6 @@ impl MSTDPETSynapse {
             stdp,
             p,
         })
-    }
-
-    /// The class's help metadata.
-    pub fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    /// Builds one from ngclearn's keyword arguments (see [`Kwargs`]).
-    pub fn from_kwargs(kw: &mut Kwargs) -> Result<Self> {
-        let name = kw.name()?;
-        let shape = kw.shape("shape")?;
-        let p = MSTDPETSynapseParams::from_kwargs(kw)?;
-        MSTDPETSynapse::new(&name, shape, p)
-    }
-
-    /// The parameters it was built with.
-    pub fn params(&self) -> &MSTDPETSynapseParams {
-        &self.p
     }
 
     fn learn(&mut self, dt: f32) {
@@ -345,24 +306,6 @@ fn pow(x: f32, mu: f32) -> f32 {
 }
 
 impl Component for MSTDPETSynapse {
-    fn partition(&self, cols: std::ops::Range<usize>) -> Option<Result<Box<dyn Component>>> {
-        // The weight mask is not a compartment: only the default one splits.
-        if self.p.weight_mask.is_some() {
-            return Some(Err(Error::param(
-                &self.stdp.base.name,
-                "weight_mask",
-                "given",
-                "a synapse with a weight mask cannot be partitioned across ranks yet",
-            )));
-        }
-        Some(crate::core::partition::partition_by_kwargs(self, cols))
-    }
-    fn name(&self) -> &str {
-        &self.stdp.base.name
-    }
-    fn schema(&self) -> &'static Schema {
-        &SCHEMA
-    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.stdp.base.dense_step();
     }
@@ -375,30 +318,29 @@ impl Component for MSTDPETSynapse {
         self.eligibility.fill(0.0);
         self.outmask.fill(1.0);
     }
-    fn array(&self, index: usize) -> Option<&Array2<f32>> {
-        self.compartment(index)
-    }
-    fn array_mut(&mut self, index: usize, token: WriteToken) -> Option<&mut Array2<f32>> {
-        self.compartment_mut(index, token)
-    }
     fn changed(&mut self, index: usize) {
         self.stdp.changed(index);
-    }
-    fn key(&self) -> Key {
-        self.stdp.base.key
-    }
-    fn set_key(&mut self, key: Key) {
-        self.stdp.base.key = key;
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn kwargs(&self) -> Map<String, Value> {
-        let mut m = self.stdp.base.head_kwargs();
-        self.p.to_kwargs(&mut m);
-        m
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
         index == Dense::BIASES
     }
 }
+impl MSTDPETSynapse {
+    /// This rank's block (`#[class(split = ...)]`).
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
+        // The weight mask is not a compartment: only the default one splits.
+        if self.p.weight_mask.is_some() {
+            return Err(Error::param(
+                &self.stdp.base.name,
+                "weight_mask",
+                "given",
+                "a synapse with a weight mask cannot be partitioned across ranks yet",
+            ));
+        }
+        crate::core::partition::partition_by_kwargs(self, cols)
+    }
+}
+

@@ -158,27 +158,6 @@ impl KwargValue for Option<Columns> {
     }
 }
 
-/// A weight initialiser, written as an object (`{"dist": "uniform", "low": 0, "high": 1}`)
-/// or null. (ngclearn itself never saves initialisers.)
-impl KwargValue for Option<crate::utils::distribution_generator::Initializer> {
-    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
-        if value.is_null() {
-            return Ok(None);
-        }
-        if let Some(n) = first_non_finite(&value) {
-            return Err(kw.error(key, format!("{n} is not a finite float32")));
-        }
-        serde_json::from_value(value)
-            .map(Some)
-            .map_err(|e| kw.error(key, format!("not an initialiser: {e}")))
-    }
-    fn to_kwarg(&self) -> Value {
-        self.as_ref().map_or(Value::Null, |i| {
-            serde_json::to_value(i).unwrap_or(Value::Null)
-        })
-    }
-}
-
 /// An array, as rows of finite numbers (all of one length), or null (ngclearn drops a
 /// synapse's mask when saving); written as rows, or null.
 impl KwargValue for Option<ndarray::Array2<f32>> {
@@ -415,7 +394,7 @@ impl Kwargs {
         match self.values.keys().next() {
             None => Ok(()),
             Some(k) => {
-                let near = crate::utils::suggest::nearest(k, self.accepted.iter().copied())
+                let near = crate::core::suggest::nearest(k, self.accepted.iter().copied())
                     .map(|n| format!("did you mean `{n}`? "))
                     .unwrap_or_default();
                 Err(self.error(
@@ -445,7 +424,7 @@ impl Kwargs {
 }
 
 /// The first number in `v` (depth first) that is not finite as a float32.
-fn first_non_finite(v: &Value) -> Option<&serde_json::Number> {
+pub(crate) fn first_non_finite(v: &Value) -> Option<&serde_json::Number> {
     match v {
         Value::Number(n) => (!n.as_f64().is_some_and(|x| (x as f32).is_finite())).then_some(n),
         Value::Array(a) => a.iter().find_map(first_non_finite),
