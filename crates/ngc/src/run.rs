@@ -11,7 +11,7 @@ use crate::plot::recordings::Live;
 use crate::plot::sidecar::Sidecar;
 use crate::signals;
 use crate::threshold::Threshold;
-use ngclearn::core::sim::{CounterId, FeedSource, Flow, Recorded, Recording, Simulation, Sink};
+use ngclearn::core::sim::{CounterId, FeedSource, Flow, Output, Recording, Simulation};
 use ngclearn::io::model_file::{KeySeed, SeedOrigin};
 use ngclearn::io::npy::{remove_stale_parts, Dtype, NpyRows, NpyStream};
 use ngclearn::io::replace::PendingFile;
@@ -445,7 +445,7 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
             }
         }
         let columns = layout.as_ref().and_then(|l| l.columns_of(path));
-        sim.feed_columns(&m, target, FeedSource::Rows(rows), columns)
+        sim.feed_columns(&m, target, FeedSource::Rows(Box::new(rows)), columns)
             .map_err(|e| format!("--feed {spec}: {e}"))?;
     }
     let file_of = |t: &Target| -> PathBuf {
@@ -490,7 +490,8 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
                 let s = NpyStream::create(&npy, Dtype::F32, &[b, u]).map_err(lib)?;
                 (Recording::Dense, s)
             };
-            sim.record(&m, r, what, Sink::Npy(stream)).map_err(lib)?;
+            sim.record(&m, r, what, Output::Stream(Box::new(stream)))
+                .map_err(lib)?;
             recorded.push((n, npy));
         }
         Ok(())
@@ -606,6 +607,7 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
                     signals::name(sig),
                     a.steps
                 ),
+                not_found: false,
             });
         }
         if let Some(tr) = default_trace.as_mut() {
@@ -655,7 +657,7 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         let t = &targets[n];
         let kind = if t.events { "spikes" } else { "trace" };
         pending.push(sidecar(&t.desc, kind, &time, &npy)?);
-        if let Recorded::File(f) = out {
+        if let Some(f) = out.closed::<PendingFile>() {
             pending.push(f);
         }
     }

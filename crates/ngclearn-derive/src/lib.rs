@@ -596,7 +596,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
             (
                 format_ident!("State"),
                 format_ident!("Key"),
-                "(2,) u32".to_string(),
+                quote!(::ngclearn::core::schema::Shape::NONE),
             )
         } else {
             let role = c.role.as_ref().expect("checked");
@@ -613,7 +613,8 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
             };
             reads.push(quote!(#i => ::core::option::Option::Some(&self.#ident)));
             writes.push(quote!(#i => ::core::option::Option::Some(&mut self.#ident)));
-            (role, format_ident!("Array"), shape)
+            let span = c.shape.as_ref().map_or_else(|| f.span(), LitStr::span);
+            (role, format_ident!("Array"), shape_tokens(&shape, span)?)
         };
         infos.push(quote! {
             #info_path {
@@ -673,7 +674,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                     name: "",
                     role: ::ngclearn::core::schema::Role::State,
                     kind: ::ngclearn::core::schema::Kind::Array,
-                    shape: "",
+                    shape: ::ngclearn::core::schema::Shape::NONE,
                     units: "",
                     description: "",
                     spikes: false,
@@ -749,6 +750,7 @@ struct ClassAttr {
     base: Option<Ident>,
     constructor: Option<Ident>,
     split: Option<syn::Path>,
+    sizes: Option<syn::Path>,
 }
 
 fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
@@ -764,6 +766,7 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
         base: None,
         constructor: None,
         split: None,
+        sizes: None,
     };
     for a in input.attrs.iter().filter(|a| a.path().is_ident("class")) {
         a.parse_nested_meta(|meta| {
@@ -794,9 +797,11 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
                 c.constructor = Some(meta.value()?.parse()?);
             } else if p.is_ident("split") {
                 c.split = Some(meta.value()?.parse()?);
+            } else if p.is_ident("sizes") {
+                c.sizes = Some(meta.value()?.parse()?);
             } else {
                 return Err(meta.error(
-                    "expected name, module, description, dynamics, methods, params, params_type, head, base, constructor or split",
+                    "expected name, module, description, dynamics, methods, params, params_type, head, base, constructor, split or sizes",
                 ));
             }
             Ok(())
@@ -935,6 +940,15 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
         },
         Some(p) => quote!(::core::option::Option::Some(#p(self, cols))),
     };
+    // The class entry is a static outside the type's impls: `Self::f` names the type.
+    let sizes = match &c.sizes {
+        Some(p) if p.segments.first().is_some_and(|s| s.ident == "Self") => {
+            let rest = p.segments.iter().skip(1);
+            quote!(#ty #(:: #rest)*)
+        }
+        Some(p) => quote!(#p),
+        None => quote!(::ngclearn::core::class::no_sizes),
+    };
     let upper = ty.to_string().to_uppercase();
     let params_static = format_ident!("__NGCLEARN_{}_PARAMS", upper);
     let signature_static = format_ident!("__NGCLEARN_{}_SIGNATURE", upper);
@@ -967,6 +981,7 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             ::ngclearn::core::class::ComponentClass {
                 schema: &#schema_static,
                 from_kwargs: |kw| ::core::result::Result::Ok(::std::boxed::Box::new(#ty::from_kwargs(kw)?)),
+                sizes: #sizes,
             };
 
         impl #ty {
@@ -1038,4 +1053,51 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         }
     })
+}
+
+/// A shape's text (`(batch_size, n_post)`, `(1, 1) or (n_pre, n_post)`, `(win_len *
+/// batch_size, n_units)`) as a `Shape` value; an error at `span` if it does not read.
+fn shape_tokens(text: &str, span: proc_macro2::Span) -> syn::Result<Tokens> {
+    let bad = |why: &str| {
+        syn::Error::new(
+            span,
+            format!("shape `{text}`: {why} (expected `(a, b)` of 1, batch_size, n_units, n_pre, n_post or another name, products with `*`, alternatives with ` or `)"),
+        )
+    };
+    let mut alts = Vec::new();
+    for alt in text.split(" or ") {
+        let inner = alt
+            .trim()
+            .strip_prefix('(')
+            .and_then(|a| a.strip_suffix(')'))
+            .ok_or_else(|| bad("an alternative is not in parentheses"))?;
+        let mut axes = Vec::new();
+        for axis in inner.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            let mut sizes = Vec::new();
+            for size in axis.split('*').map(str::trim) {
+                sizes.push(match size {
+                    "1" => quote!(::ngclearn::core::schema::Size::One),
+                    "batch_size" => quote!(::ngclearn::core::schema::Size::Batch),
+                    "n_units" => quote!(::ngclearn::core::schema::Size::Units),
+                    "n_pre" => quote!(::ngclearn::core::schema::Size::Pre),
+                    "n_post" => quote!(::ngclearn::core::schema::Size::Post),
+                    name if !name.is_empty()
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+                        && !name.starts_with(|c: char| c.is_ascii_digit()) =>
+                    {
+                        quote!(::ngclearn::core::schema::Size::Named(#name))
+                    }
+                    other => return Err(bad(&format!("`{other}` is not a size"))),
+                });
+            }
+            axes.push(quote!(&[#(#sizes),*]));
+        }
+        if axes.is_empty() {
+            return Err(bad("an alternative has no axis"));
+        }
+        alts.push(quote!(&[#(#axes),*]));
+    }
+    Ok(quote!(::ngclearn::core::schema::Shape(&[#(#alts),*])))
 }

@@ -18,10 +18,10 @@ use ngclearn::core::context::{Context, Model, Origin};
 use ngclearn::core::kwargs::Kwargs;
 use ngclearn::core::operations::Source;
 use ngclearn::core::rng::Key;
-use ngclearn::core::sim::{Flow, Recorded, Recording, Simulation, Sink};
+use ngclearn::core::sim::{Flow, Output, Recorded, Recording, Simulation};
 use ngclearn::core::state::{State, Value};
 use ngclearn::utils::distribution_generator::Initializer;
-use ngclearn::Error;
+use ngclearn::{Error, ErrorKind};
 use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyKeyError, PyMemoryError, PyOSError, PyRuntimeError, PyTypeError,
@@ -30,30 +30,18 @@ use pyo3::exceptions::{
 use pyo3::prelude::*;
 use serde_json::{Map, Value as Json};
 
-/// The Python exception for an engine error: lookups of unknown names are `KeyError`,
-/// a file that does not exist `FileNotFoundError`, other file problems `OSError`, a
-/// value of the wrong type (an argument, a key for an array) `TypeError`, anything else
-/// about the values given `ValueError`.
+/// The Python exception for an engine error, by its kind: lookups of unknown names are
+/// `KeyError`, a file that does not exist `FileNotFoundError`, other file problems
+/// `OSError`, a value of the wrong type (an argument, a key for an array) `TypeError`,
+/// anything else about the values given `ValueError`.
 fn error(e: Error) -> PyErr {
     let msg = e.to_string();
-    match e {
-        Error::UnknownComponent { .. }
-        | Error::UnknownMethod { .. }
-        | Error::UnknownCompartment { .. }
-        | Error::UnknownProcess { .. }
-        | Error::UnknownClass { .. } => PyKeyError::new_err(msg),
-        Error::Io { ref message, .. } if message.contains("No such file") => {
-            PyFileNotFoundError::new_err(msg)
-        }
-        Error::Io { .. } => PyOSError::new_err(msg),
-        Error::KindMismatch { .. } => PyTypeError::new_err(msg),
-        // An argument of the wrong type ("expected a number, got \"high\"").
-        Error::Format { ref message, .. }
-            if message.starts_with("expected") && !message.contains("non-negative") =>
-        {
-            PyTypeError::new_err(msg)
-        }
-        _ => PyValueError::new_err(msg),
+    match e.kind() {
+        ErrorKind::UnknownName => PyKeyError::new_err(msg),
+        ErrorKind::FileNotFound => PyFileNotFoundError::new_err(msg),
+        ErrorKind::Io => PyOSError::new_err(msg),
+        ErrorKind::WrongType => PyTypeError::new_err(msg),
+        ErrorKind::InvalidValue => PyValueError::new_err(msg),
     }
 }
 
@@ -437,7 +425,7 @@ impl Circuit {
             .map_err(error)?;
         for p in &watch {
             let r = model.compartment(p).map_err(error)?;
-            sim.record(model, r, Recording::Dense, Sink::Memory)
+            sim.record(model, r, Recording::Dense, Output::Memory)
                 .map_err(error)?;
         }
         let mut saved = model.state();

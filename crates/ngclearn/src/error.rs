@@ -1,6 +1,5 @@
 //! The one error type of the library: small, structured, and naming what is wrong.
 
-use crate::core::model::ModelId;
 use thiserror::Error;
 
 /// Result with the library's [`Error`](enum@Error).
@@ -136,6 +135,8 @@ pub enum Error {
         path: String,
         /// What the operating system said.
         message: String,
+        /// Whether the file or directory does not exist.
+        not_found: bool,
     },
     /// A file's content is malformed or does not fit the model: names the file and field.
     #[error("{path}: `{field}`: {message}")]
@@ -145,6 +146,17 @@ pub enum Error {
         /// The field within it (JSON key path, npz entry, or component).
         field: String,
         /// What is wrong.
+        message: String,
+    },
+    /// An argument of the wrong type (a string where a number goes): names the file
+    /// (or component) and the argument, as [`Error::Format`] does.
+    #[error("{path}: `{field}`: {message}")]
+    ArgumentType {
+        /// The file, or the component.
+        path: String,
+        /// The argument.
+        field: String,
+        /// What was expected and what was given.
         message: String,
     },
     /// A file that does not parse (JSON, TOML): where, on one line.
@@ -188,18 +200,54 @@ pub enum Error {
         t: f32,
     },
     /// A handle resolved on one model was used on another (models are told apart by
-    /// their [`ModelId`], shown `#N`, since two models may share a name).
-    #[error("a handle of model {handle_model}'s {what} used on model `{model}` ({model_id}); resolve it on this model")]
+    /// their id (`ModelId`, whose number this holds), shown `#N`, since two models may
+    /// share a name).
+    #[error("a handle of model #{handle_model}'s {what} used on model `{model}` (#{model_id}); resolve it on this model")]
     ForeignHandle {
         /// What the handle addresses: `compartment` or `process`.
         what: &'static str,
-        /// The model that resolved the handle.
-        handle_model: ModelId,
+        /// The id of the model that resolved the handle.
+        handle_model: u64,
         /// The name of the model it was used on.
         model: String,
         /// That model's id.
-        model_id: ModelId,
+        model_id: u64,
     },
+}
+
+/// What kind of problem an error is, for a front end that maps errors to its own
+/// (the Python package's exception types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A name (component, compartment, method, process, class) that is not there.
+    UnknownName,
+    /// A file or directory that does not exist.
+    FileNotFound,
+    /// Another problem reading or writing a file.
+    Io,
+    /// A value of the wrong type: an argument, or a key where an array goes.
+    WrongType,
+    /// Anything else about the values given.
+    InvalidValue,
+}
+
+impl Error {
+    /// Its kind (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::UnknownComponent { .. }
+            | Error::UnknownMethod { .. }
+            | Error::UnknownCompartment { .. }
+            | Error::UnknownProcess { .. }
+            | Error::UnknownClass { .. } => ErrorKind::UnknownName,
+            Error::Io {
+                not_found: true, ..
+            } => ErrorKind::FileNotFound,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::KindMismatch { .. } | Error::ArgumentType { .. } => ErrorKind::WrongType,
+            _ => ErrorKind::InvalidValue,
+        }
+    }
 }
 
 /// A name that was asked for and not found, with the names that do exist.

@@ -33,7 +33,7 @@ pub mod prelude;
 pub mod utils;
 pub mod warning;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 /// The `ndarray` this crate's arrays come from (so callers need not match its version).
 pub use ndarray;
 /// A class's declaration: `#[derive(Params)]` on its parameter struct (constructor,

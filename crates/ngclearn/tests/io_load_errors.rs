@@ -134,8 +134,17 @@ fn missing_and_unknown_kwargs() {
     edit_json(&d, "component/roots.json", |v| {
         v["pre_exc"]["kwargs"]["n_units"] = "eighty".into()
     });
-    let (_, field, _) = format_error(&d);
-    assert_eq!(field, "pre_exc.kwargs.n_units");
+    // An argument of the wrong type is its own kind of error (Python: TypeError).
+    match load_model_dir(&d) {
+        Err(e @ Error::ArgumentType { .. }) => {
+            assert_eq!(e.kind(), ngclearn::ErrorKind::WrongType);
+            let Error::ArgumentType { field, .. } = e else {
+                unreachable!()
+            };
+            assert_eq!(field, "pre_exc.kwargs.n_units");
+        }
+        other => panic!("expected an argument type error, got {other:?}"),
+    }
 }
 
 /// Replaces (`Some`), adds or removes (`None`) the entry `name` of the npz file `f`.
@@ -900,7 +909,7 @@ fn fifo_or_directory_in_place_of_a_file_is_refused_at_once() {
         mkfifo(&d.join(rel));
         let dir = d.clone();
         match refused_at_once(move || load_model_dir(&dir)) {
-            Error::Io { path, message } => {
+            Error::Io { path, message, .. } => {
                 assert!(
                     path.ends_with(rel) && message == "not a regular file",
                     "{path}: {message}"
@@ -911,7 +920,7 @@ fn fifo_or_directory_in_place_of_a_file_is_refused_at_once() {
         let _ = std::fs::remove_file(d.join(rel));
         std::fs::create_dir(d.join(rel)).unwrap();
         match load_model_dir(&d) {
-            Err(Error::Io { path, message }) => {
+            Err(Error::Io { path, message, .. }) => {
                 assert!(
                     path.ends_with(rel) && message == "not a regular file",
                     "{path}: {message}"
@@ -924,7 +933,7 @@ fn fifo_or_directory_in_place_of_a_file_is_refused_at_once() {
     mkfifo(&t);
     let file = t.clone();
     match refused_at_once(move || load_model_file(&file)) {
-        Error::Io { path, message } => {
+        Error::Io { path, message, .. } => {
             assert!(path.ends_with("model.toml") && message == "not a regular file")
         }
         other => panic!("{other:?}"),

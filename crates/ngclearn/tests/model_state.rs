@@ -7,7 +7,7 @@ mod common;
 
 use common::fixtures_dir;
 use ngclearn::core::context::Model;
-use ngclearn::core::sim::{Flow, Recorded, Recording, Simulation, Sink};
+use ngclearn::core::sim::{Flow, Output, Recorded, Recording, Simulation};
 use ngclearn::core::state::Value;
 use ngclearn::io::load_model_dir;
 use ngclearn::Error;
@@ -110,7 +110,7 @@ fn a_time_table_gives_each_step_its_own_time() {
     let mut sim = Simulation::new(&a, adv, 0.1, 0.1).unwrap();
     sim.set_times(table.clone()).unwrap();
     let r = a.compartment("post_exc:v").unwrap();
-    sim.record(&a, r, Recording::Dense, Sink::Memory).unwrap();
+    sim.record(&a, r, Recording::Dense, Output::Memory).unwrap();
     sim.run(&mut a, 100, |_, _| Ok(Flow::Continue)).unwrap();
     let got = match sim.finish().unwrap().pop() {
         Some(Recorded::Dense(v)) => v,

@@ -275,7 +275,7 @@ fn the_fast_random_mode_does_not_allocate() {
 /// first step (the run reserves memory recorders before it) to the end of its last.
 #[test]
 fn the_simulation_loop_does_not_allocate() {
-    use ngclearn::core::sim::{FeedSource, Flow, Recording, Simulation, Sink};
+    use ngclearn::core::sim::{FeedSource, Flow, Output, Recording, Simulation};
     use ngclearn::io::npy::{Dtype, NpyStream};
     let cfg = EiAlpha {
         n_exc: 40,
@@ -302,19 +302,24 @@ fn the_simulation_loop_does_not_allocate() {
     sim.feed(&m, c("pre_exc:inputs"), FeedSource::Array(rates))
         .unwrap();
     let rows = ngclearn::io::npy::NpyRows::open(&dir.join("inh.npy")).unwrap();
-    sim.feed(&m, c("pre_inh:inputs"), FeedSource::Rows(rows))
+    sim.feed(&m, c("pre_inh:inputs"), FeedSource::Rows(Box::new(rows)))
         .unwrap();
     let g = NpyStream::create(&dir.join("g.npy"), Dtype::F32, &[1, 3]).unwrap();
-    sim.record(&m, c("Wexc:g_syn"), Recording::Dense, Sink::Npy(g))
-        .unwrap();
-    sim.record(&m, c("post_exc:v"), Recording::Dense, Sink::Memory)
+    sim.record(
+        &m,
+        c("Wexc:g_syn"),
+        Recording::Dense,
+        Output::Stream(Box::new(g)),
+    )
+    .unwrap();
+    sim.record(&m, c("post_exc:v"), Recording::Dense, Output::Memory)
         .unwrap();
     let stream = NpyStream::create(&dir.join("s.npy"), Dtype::I32, &[2]).unwrap();
     sim.record(
         &m,
         c("pre_exc:outputs"),
         Recording::Spikes,
-        Sink::Npy(stream),
+        Output::Stream(Box::new(stream)),
     )
     .unwrap();
     let count = sim.count_spikes(&m, c("post_exc:s")).unwrap();
@@ -465,7 +470,7 @@ fn feeding_a_block_its_columns_does_not_allocate() {
         width: 70,
         cols: 20..60,
     };
-    sim.feed_columns(&m, target, FeedSource::Rows(file), Some(cols))
+    sim.feed_columns(&m, target, FeedSource::Rows(Box::new(file)), Some(cols))
         .unwrap();
     let (mut first, mut last) = (0, 0);
     sim.run(&mut m, steps, |m, k| {

@@ -415,7 +415,7 @@ fn a_class_that_cannot_be_built_as_a_block_is_named() {
 /// different rate for each cell every step): whole, or on `ranks` ranks (threads), each
 /// feeding its block the columns of the same rows.
 fn fed_run(path: &Path, ranks: usize) -> ndarray::Array3<f32> {
-    use ngclearn::core::sim::{FeedSource, Recorded, Recording, Simulation, Sink};
+    use ngclearn::core::sim::{FeedSource, Output, Recorded, Recording, Simulation};
     let rows = ndarray::Array3::from_shape_fn((STEPS, 1, 300), |(k, _, i)| {
         ((i * 7 + k * 13) % 11) as f32 / 10.0
     });
@@ -426,7 +426,7 @@ fn fed_run(path: &Path, ranks: usize) -> ndarray::Array3<f32> {
         sim.feed_columns(m, target, FeedSource::Array(rows.clone()), columns)
             .unwrap();
         let v = m.compartment(v).unwrap();
-        sim.record(m, v, Recording::Dense, Sink::Memory).unwrap();
+        sim.record(m, v, Recording::Dense, Output::Memory).unwrap();
         sim.run(m, STEPS, |_, _| Ok(ngclearn::core::sim::Flow::Continue))
             .unwrap();
         match sim.finish().unwrap().pop() {

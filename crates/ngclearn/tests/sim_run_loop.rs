@@ -7,7 +7,7 @@ mod common;
 use common::{fixtures_dir, scratch};
 use ndarray::{Array2, Array3};
 use ngclearn::core::context::Model;
-use ngclearn::core::sim::{FeedSource, Flow, Recorded, Recording, Simulation, Sink};
+use ngclearn::core::sim::{FeedSource, Flow, Output, Recorded, Recording, Simulation};
 use ngclearn::io::load_model_dir;
 use ngclearn::io::npy::{read_f32_3d, Dtype, NpyStream};
 use ngclearn::Error;
@@ -42,14 +42,19 @@ fn recordings_equal_stepping_by_hand() {
     let adv = m.process_id("advance_proc").unwrap();
     let mut sim = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
     let c = |p: &str| m.compartment(p).unwrap();
-    sim.record(&m, c("post_exc:v"), Recording::Dense, Sink::Memory)
+    sim.record(&m, c("post_exc:v"), Recording::Dense, Output::Memory)
         .unwrap();
-    sim.record(&m, c("pre_exc:outputs"), Recording::Spikes, Sink::Memory)
+    sim.record(&m, c("pre_exc:outputs"), Recording::Spikes, Output::Memory)
         .unwrap();
     let dir = scratch("sim_stream");
     let stream = NpyStream::create(&dir.join("g.npy"), Dtype::F32, &[1, 1]).unwrap();
-    sim.record(&m, c("Wexc:g_syn"), Recording::Dense, Sink::Npy(stream))
-        .unwrap();
+    sim.record(
+        &m,
+        c("Wexc:g_syn"),
+        Recording::Dense,
+        Output::Stream(Box::new(stream)),
+    )
+    .unwrap();
     let post = sim.count_spikes(&m, c("post_exc:s")).unwrap();
     assert_eq!(
         sim.run(&mut m, steps, |_, _| Ok(Flow::Continue)).unwrap(),
@@ -84,7 +89,7 @@ fn recordings_equal_stepping_by_hand() {
         assert_eq!(row, 0);
         assert_eq!(want[1][k as usize][[0, unit as usize]], 1.0);
     }
-    let Recorded::File(f) = sim_finish_file(out) else {
+    let Some(f) = sim_finish_file(out).closed::<ngclearn::io::replace::PendingFile>() else {
         panic!("file")
     };
     f.commit().unwrap();
@@ -107,7 +112,7 @@ fn a_run_stopped_and_continued_equals_one_run() {
     let steps = 300;
     let record = |m: &Model, sim: &mut Simulation| {
         let r = m.compartment("post_exc:v").unwrap();
-        sim.record(m, r, Recording::Dense, Sink::Memory).unwrap();
+        sim.record(m, r, Recording::Dense, Output::Memory).unwrap();
     };
     let mut whole = tutorial();
     let adv = whole.process_id("advance_proc").unwrap();
@@ -150,7 +155,7 @@ fn a_feed_sets_its_compartment_before_each_step() {
     let rates = Array3::from_shape_fn((50, 1, 80), |(k, _, u)| (k * 80 + u) as f32);
     sim.feed(&m, target, FeedSource::Array(rates.clone()))
         .unwrap();
-    sim.record(&m, target, Recording::Dense, Sink::Memory)
+    sim.record(&m, target, Recording::Dense, Output::Memory)
         .unwrap();
     sim.run(&mut m, 50, |_, _| Ok(Flow::Continue)).unwrap();
     let Recorded::Dense(seen) = sim.finish().unwrap().remove(0) else {
@@ -195,10 +200,10 @@ fn bad_attachments_are_errors_before_running() {
         .to_string();
     assert!(e.contains("has 5 steps; the run needs 6"), "{e}");
     assert_eq!(sim.steps_done(), 0, "nothing ran");
-    sim.record(&m, c(&m, "post_exc:v"), Recording::Dense, Sink::Memory)
+    sim.record(&m, c(&m, "post_exc:v"), Recording::Dense, Output::Memory)
         .unwrap();
     let e = sim
-        .record(&m, c(&m, "post_exc:v"), Recording::Dense, Sink::Memory)
+        .record(&m, c(&m, "post_exc:v"), Recording::Dense, Output::Memory)
         .unwrap_err()
         .to_string();
     assert!(e.contains("once"), "{e}");
@@ -206,7 +211,7 @@ fn bad_attachments_are_errors_before_running() {
     assert!(Simulation::new(&m, adv, f32::NAN, 0.1).is_err());
     // A memory recording too large to hold is refused before the first step.
     let mut big = Simulation::new(&m, adv, 0.1, 0.1).unwrap();
-    big.record(&m, c(&m, "Wexc:weights"), Recording::Dense, Sink::Memory)
+    big.record(&m, c(&m, "Wexc:weights"), Recording::Dense, Output::Memory)
         .unwrap();
     let e = big
         .run(&mut m, usize::MAX / 4, |_, _| Ok(Flow::Continue))
@@ -231,7 +236,7 @@ fn a_simulation_refuses_handles_and_models_it_was_not_made_for() {
     assert!(foreign(sim.feed(&m, theirs, feed).unwrap_err()));
     let theirs = other.compartment("post_exc:v").unwrap();
     let e = sim
-        .record(&m, theirs, Recording::Dense, Sink::Memory)
+        .record(&m, theirs, Recording::Dense, Output::Memory)
         .unwrap_err();
     assert!(foreign(e));
     let theirs = other.compartment("post_exc:s").unwrap();
@@ -239,12 +244,12 @@ fn a_simulation_refuses_handles_and_models_it_was_not_made_for() {
     // Another model with its own handles: not the model the simulation was made for.
     assert!(foreign(sim.count_spikes(&other, theirs).unwrap_err()));
     let e = sim
-        .record(&other, theirs, Recording::Spikes, Sink::Memory)
+        .record(&other, theirs, Recording::Spikes, Output::Memory)
         .unwrap_err();
     assert!(foreign(e));
     // A simulation attached on `m`, run on another model: refused before any step.
     let ours = m.compartment("post_exc:v").unwrap();
-    sim.record(&m, ours, Recording::Dense, Sink::Memory)
+    sim.record(&m, ours, Recording::Dense, Output::Memory)
         .unwrap();
     let e = sim
         .run(&mut other, 5, |_, _| Ok(Flow::Continue))
@@ -268,7 +273,12 @@ fn a_stream_of_the_wrong_kind_a_late_attachment_and_too_many_spike_steps_are_ref
     // A dense recording into an int32 stream, spikes into a float32 one.
     let ints = NpyStream::create(&dir.join("i.npy"), Dtype::I32, &[2]).unwrap();
     let e = sim
-        .record(&m, c(&m, "post_exc:v"), Recording::Dense, Sink::Npy(ints))
+        .record(
+            &m,
+            c(&m, "post_exc:v"),
+            Recording::Dense,
+            Output::Stream(Box::new(ints)),
+        )
         .unwrap_err()
         .to_string();
     assert!(e.contains("needs a stream of F32 rows of [1, 1]"), "{e}");
@@ -278,7 +288,7 @@ fn a_stream_of_the_wrong_kind_a_late_attachment_and_too_many_spike_steps_are_ref
             &m,
             c(&m, "pre_exc:outputs"),
             Recording::Spikes,
-            Sink::Npy(floats),
+            Output::Stream(Box::new(floats)),
         )
         .unwrap_err()
         .to_string();
@@ -288,7 +298,7 @@ fn a_stream_of_the_wrong_kind_a_late_attachment_and_too_many_spike_steps_are_ref
         &m,
         c(&m, "pre_exc:outputs"),
         Recording::Spikes,
-        Sink::Memory,
+        Output::Memory,
     )
     .unwrap();
     let e = sim
@@ -300,7 +310,7 @@ fn a_stream_of_the_wrong_kind_a_late_attachment_and_too_many_spike_steps_are_ref
     // Recorders are attached before the first step.
     sim.run(&mut m, 3, |_, _| Ok(Flow::Continue)).unwrap();
     let e = sim
-        .record(&m, c(&m, "post_exc:v"), Recording::Dense, Sink::Memory)
+        .record(&m, c(&m, "post_exc:v"), Recording::Dense, Output::Memory)
         .unwrap_err()
         .to_string();
     assert!(e.contains("attach before the first run"), "{e}");
@@ -335,7 +345,7 @@ fn a_feed_read_from_a_file_row_by_row_equals_the_array() {
         let target = m.compartment("pre_exc:inputs").unwrap();
         sim.feed(&m, target, source).unwrap();
         let out = m.compartment("pre_exc:outputs").unwrap();
-        sim.record(&m, out, Recording::Spikes, Sink::Memory)
+        sim.record(&m, out, Recording::Spikes, Output::Memory)
             .unwrap();
         sim.run(&mut m, 40, |_, _| Ok(Flow::Continue)).unwrap();
         let Recorded::Spikes(events) = sim.finish().unwrap().remove(0) else {
@@ -345,6 +355,6 @@ fn a_feed_read_from_a_file_row_by_row_equals_the_array() {
     };
     let from_array = run(FeedSource::Array(rates));
     let rows = ngclearn::io::npy::NpyRows::open(&dir.join("r.npy")).unwrap();
-    assert_eq!(run(FeedSource::Rows(rows)), from_array);
+    assert_eq!(run(FeedSource::Rows(Box::new(rows))), from_array);
     assert!(!from_array.is_empty());
 }

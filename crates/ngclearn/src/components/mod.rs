@@ -101,3 +101,20 @@ macro_rules! registry {
     };
 }
 crate::with_classes!(registry);
+
+impl crate::core::class::Registry {
+    /// Every class of this crate, in the order of [`with_classes!`] (what both loaders,
+    /// `ngc list` and `ngc help` use).
+    pub fn builtin() -> &'static crate::core::class::Registry {
+        static BUILTIN: std::sync::OnceLock<crate::core::class::Registry> =
+            std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let mut r = crate::core::class::Registry::new();
+            for c in CLASSES {
+                r.register(c)
+                    .expect("the built-in classes have distinct names");
+            }
+            r
+        })
+    }
+}

@@ -3,14 +3,15 @@
 //! A [`ComponentClass`] is what a model file, a saved model, `ngc list`/`ngc help` and
 //! the Python package need of a class: its [`Schema`] (help, compartments, ngclearn's
 //! signature) and how to build one from ngclearn's keyword arguments. Each class file
-//! declares one (`pub static CLASS`). A [`Registry`] holds classes and finds them by
-//! name or by ngclearn's module path; [`Registry::builtin`] has every class of this
-//! crate, and a registry of one's own can add more ([`Registry::register`]) and be
-//! given to the loaders (`load_model_dir_with`, `load_model_file_with`).
+//! declares one (`#[derive(Class)]` makes its `CLASS`). A [`Registry`] holds classes and
+//! finds them by name or by ngclearn's module path; `Registry::builtin` (declared with
+//! the classes, in `components`) has every class of this crate, and a registry of one's
+//! own can add more ([`Registry::register`]) and be given to the loaders
+//! (`load_model_dir_with`, `load_model_file_with`).
 
 use crate::core::component::Component;
 use crate::core::kwargs::Kwargs;
-use crate::core::schema::Schema;
+use crate::core::schema::{Kind, Schema, Size};
 use crate::error::{Error, Result};
 
 /// A component class: its help metadata and its constructor.
@@ -21,6 +22,20 @@ pub struct ComponentClass {
     /// Builds a component from ngclearn's keyword arguments (unused ones are left in
     /// `kw` for the caller to report).
     pub from_kwargs: fn(&mut Kwargs) -> Result<Box<dyn Component>>,
+    /// The sizes its compartments' shapes name that the class computes from its
+    /// arguments ([`Size::Named`](crate::core::schema::Size::Named)), as `(name, size)`;
+    /// `None` if the arguments do not give them. Most classes have none
+    /// ([`no_sizes`]).
+    pub sizes: fn(&Kwargs) -> Option<NamedSizes>,
+}
+
+/// Sizes a class computes from its arguments, by the name its shapes give them.
+pub type NamedSizes = Vec<(&'static str, usize)>;
+
+/// The [`ComponentClass::sizes`] of a class whose shapes name only `batch_size`,
+/// `n_units`, `n_pre` and `n_post`.
+pub fn no_sizes(_: &Kwargs) -> Option<NamedSizes> {
+    Some(Vec::new())
 }
 
 impl ComponentClass {
@@ -93,6 +108,57 @@ impl ComponentClass {
         crate::core::suggest::nearest(name, self.argument_names())
     }
 
+    /// The shapes each compartment may have, as the arguments `kw` imply them (a key
+    /// has none). `None` when a size cannot be read or cannot be allocated: building
+    /// the component then reports it.
+    pub fn implied_shapes(&self, kw: &Kwargs) -> Option<Vec<Vec<Vec<usize>>>> {
+        let count = |v: &serde_json::Value| {
+            v.as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|&n| n >= 1)
+        };
+        let batch = kw.peek("batch_size").map_or(Some(1), count)?;
+        let (pre, post) = match kw.peek("shape") {
+            Some(s) => match s.as_array().map(Vec::as_slice) {
+                Some([pre, post]) => (Some(count(pre)?), Some(count(post)?)),
+                _ => return None,
+            },
+            None => (None, None),
+        };
+        let units = match kw.peek("n_units") {
+            Some(n) => Some(count(n)?),
+            None => None,
+        };
+        let named = (self.sizes)(kw)?;
+        let size = |s: Size| match s {
+            Size::One => Some(1),
+            Size::Batch => Some(batch),
+            Size::Units => units,
+            Size::Pre => pre,
+            Size::Post => post,
+            Size::Named(n) => named.iter().find(|(m, _)| *m == n).map(|(_, k)| *k),
+        };
+        self.schema
+            .compartments
+            .iter()
+            .map(|c| match c.kind {
+                Kind::Key => Some(Vec::new()),
+                Kind::Array => {
+                    let forms = c.shape.resolve(size)?;
+                    // Each form must be one an array can have.
+                    forms
+                        .iter()
+                        .all(|f| {
+                            f.iter()
+                                .try_fold(1usize, |a, &d| a.checked_mul(d))
+                                .is_some_and(|n| n <= isize::MAX as usize / 4)
+                        })
+                        .then_some(forms)
+                }
+            })
+            .collect()
+    }
+
     /// Whether `name` names this class: its class name, its module path, or (as a
     /// saved model may spell it) any `ngclearn…` path ending in its class name.
     pub fn answers_to(&self, name: &str) -> bool {
@@ -112,19 +178,6 @@ impl Registry {
     /// An empty registry.
     pub fn new() -> Registry {
         Registry::default()
-    }
-
-    /// Every class of this crate, in family order (synapses, neurons, encoders).
-    pub fn builtin() -> &'static Registry {
-        static BUILTIN: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
-        BUILTIN.get_or_init(|| {
-            let mut r = Registry::new();
-            for c in crate::components::CLASSES {
-                r.register(c)
-                    .expect("the built-in classes have distinct names");
-            }
-            r
-        })
     }
 
     /// Adds `class`; an error if a class of the same name or module path is there.

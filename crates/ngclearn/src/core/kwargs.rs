@@ -25,7 +25,7 @@ impl KwargValue for f32 {
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::Number(n) => kw.finite(key, &n),
-            other => Err(kw.error(key, format!("expected a number, got {other}"))),
+            other => Err(kw.type_error(key, format!("expected a number, got {other}"))),
         }
     }
     fn to_kwarg(&self) -> Value {
@@ -39,7 +39,7 @@ impl KwargValue for f64 {
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::Number(n) => kw.finite(key, &n).map(|_| n.as_f64().unwrap_or(0.0)),
-            other => Err(kw.error(key, format!("expected a number, got {other}"))),
+            other => Err(kw.type_error(key, format!("expected a number, got {other}"))),
         }
     }
     fn to_kwarg(&self) -> Value {
@@ -52,7 +52,7 @@ impl KwargValue for Option<f32> {
         match value {
             Value::Null => Ok(None),
             Value::Number(n) => kw.finite(key, &n).map(Some),
-            other => Err(kw.error(key, format!("expected a number or null, got {other}"))),
+            other => Err(kw.type_error(key, format!("expected a number or null, got {other}"))),
         }
     }
     fn to_kwarg(&self) -> Value {
@@ -67,7 +67,7 @@ impl KwargValue for usize {
                 .as_u64()
                 .map(|x| x as usize)
                 .ok_or_else(|| kw.error(key, format!("expected a non-negative integer, got {n}"))),
-            other => Err(kw.error(key, format!("expected an integer, got {other}"))),
+            other => Err(kw.type_error(key, format!("expected an integer, got {other}"))),
         }
     }
     fn to_kwarg(&self) -> Value {
@@ -79,7 +79,7 @@ impl KwargValue for bool {
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::Bool(b) => Ok(b),
-            other => Err(kw.error(key, format!("expected true or false, got {other}"))),
+            other => Err(kw.type_error(key, format!("expected true or false, got {other}"))),
         }
     }
     fn to_kwarg(&self) -> Value {
@@ -91,7 +91,7 @@ impl KwargValue for String {
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::String(s) => Ok(s),
-            other => Err(kw.error(key, format!("expected a string, got {other}"))),
+            other => Err(kw.type_error(key, format!("expected a string, got {other}"))),
         }
     }
     fn to_kwarg(&self) -> Value {
@@ -108,7 +108,7 @@ impl KwargValue for (String, f32) {
                 Some(x) if (x as f32).is_finite() => Ok((s.clone(), x as f32)),
                 _ => Err(kw.error(key, format!("{n} is not a finite float32"))),
             },
-            _ => Err(kw.error(key, format!("expected [name, number], got {value}"))),
+            _ => Err(kw.type_error(key, format!("expected [name, number], got {value}"))),
         }
     }
     fn to_kwarg(&self) -> Value {
@@ -133,7 +133,7 @@ impl KwargValue for Option<crate::core::rng::Key> {
                 }
                 _ => Err(kw.error(key, "a key pair must be two uint32")),
             },
-            other => Err(kw.error(key, format!("expected a seed or [hi, lo], got {other}"))),
+            other => Err(kw.type_error(key, format!("expected a seed or [hi, lo], got {other}"))),
         }
     }
     fn to_kwarg(&self) -> Value {
@@ -165,14 +165,16 @@ impl KwargValue for Option<ndarray::Array2<f32>> {
         let rows = match value {
             Value::Null => return Ok(None),
             Value::Array(rows) if !rows.is_empty() => rows,
-            other => return Err(kw.error(key, format!("expected rows of numbers, got {other}"))),
+            other => {
+                return Err(kw.type_error(key, format!("expected rows of numbers, got {other}")))
+            }
         };
         let mut data = Vec::new();
         let mut width = None;
         for row in &rows {
-            let row = row
-                .as_array()
-                .ok_or_else(|| kw.error(key, format!("expected a row of numbers, got {row}")))?;
+            let row = row.as_array().ok_or_else(|| {
+                kw.type_error(key, format!("expected a row of numbers, got {row}"))
+            })?;
             if *width.get_or_insert(row.len()) != row.len() || row.is_empty() {
                 return Err(kw.error(key, "rows must be non-empty and of one length"));
             }
@@ -267,6 +269,15 @@ impl Kwargs {
     /// An error about the argument `key` (naming the file and where the key is).
     pub fn error(&self, key: &str, message: impl Into<String>) -> Error {
         Error::format(&self.file, format!("{}.{key}", self.prefix), message)
+    }
+
+    /// An error about the type of the argument `key` ([`Error::ArgumentType`]).
+    pub fn type_error(&self, key: &str, message: impl Into<String>) -> Error {
+        Error::ArgumentType {
+            path: self.file.clone(),
+            field: format!("{}.{key}", self.prefix),
+            message: message.into(),
+        }
     }
 
     /// The argument `key` as a `T`; `default` when absent (`None`: required).
@@ -381,7 +392,7 @@ impl Kwargs {
                 (Some(r), Some(c)) => Ok((r as usize, c as usize)),
                 _ => Err(self.error(key, "expected two non-negative integers")),
             },
-            Some(other) => Err(self.error(
+            Some(other) => Err(self.type_error(
                 key,
                 format!("expected a shape [n_pre, n_post], got {other}"),
             )),
@@ -417,7 +428,7 @@ impl Kwargs {
     pub fn name(&mut self) -> Result<String> {
         match self.take("name") {
             Some(Value::String(s)) => Ok(s),
-            Some(other) => Err(self.error("name", format!("expected a string, got {other}"))),
+            Some(other) => Err(self.type_error("name", format!("expected a string, got {other}"))),
             None => Err(self.error("name", "missing (required)")),
         }
     }

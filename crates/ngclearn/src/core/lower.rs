@@ -78,7 +78,7 @@ impl Parts {
                 name,
                 self.components
                     .iter()
-                    .filter(|c| c.schema().class != crate::core::partition::MIRROR)
+                    .filter(|c| !crate::core::partition::is_mirror(&***c))
                     .map(|c| c.name()),
             ),
         }

@@ -15,6 +15,7 @@ pub mod process;
 pub mod rng;
 pub mod schema;
 pub mod sim;
+pub(crate) mod simd;
 pub mod state;
 pub mod suggest;
 mod wire;

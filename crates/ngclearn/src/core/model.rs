@@ -46,6 +46,26 @@ impl ModelId {
     }
 }
 
+impl ModelId {
+    /// Its number (what `#N` shows, and what [`Error::ForeignHandle`] holds).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// An id equals its number ([`Error::ForeignHandle`] holds numbers).
+impl PartialEq<u64> for ModelId {
+    fn eq(&self, n: &u64) -> bool {
+        self.0 == *n
+    }
+}
+
+impl PartialEq<ModelId> for u64 {
+    fn eq(&self, id: &ModelId) -> bool {
+        *self == id.0
+    }
+}
+
 impl std::fmt::Display for ModelId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "#{}", self.0)
@@ -299,8 +319,7 @@ impl Model {
     /// of `reset` calls alone (a partitioned model's mirrors gathering after them
     /// aside).
     pub fn reset_process(&self) -> Result<ProcessId> {
-        let mirror =
-            |c: usize| self.parts.components[c].schema().class == crate::core::partition::MIRROR;
+        let mirror = |c: usize| crate::core::partition::is_mirror(&*self.parts.components[c]);
         self.pick_process("reset", "reset_proc", |p| {
             p.calls.iter().any(|&(_, m, _)| m == Method::Reset)
                 && p.calls
@@ -391,9 +410,9 @@ impl Model {
     pub(super) fn foreign(&self, what: &'static str, handle_model: ModelId) -> Error {
         Error::ForeignHandle {
             what,
-            handle_model,
+            handle_model: handle_model.get(),
             model: self.parts.name.clone(),
-            model_id: self.id,
+            model_id: self.id.get(),
         }
     }
 

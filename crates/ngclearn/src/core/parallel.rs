@@ -8,11 +8,12 @@
 //! their own. The workers start lazily, only what some component asks for:
 //! - a rayon pool, to split one step's draws of a population of 16,384 cells or more;
 //! - helper threads that draw ahead, one per mid-sized population, at most as many as
-//!   the setting allows ([`crate::components::input_encoders`]).
+//!   the setting allows (mid-sized encoder populations draw ahead on them).
 //!
 //! Results are the same for any setting: every draw is counter-based.
 
 use crate::error::{Error, Result};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
 
 /// How a model may use threads.
@@ -59,7 +60,7 @@ impl Parallelism {
 pub struct Workers {
     setting: Parallelism,
     pool: OnceLock<Option<rayon::ThreadPool>>,
-    drawer: OnceLock<Option<crate::components::input_encoders::DrawService>>,
+    helpers: OnceLock<Option<HelperThreads>>,
 }
 
 impl Workers {
@@ -76,7 +77,7 @@ impl Workers {
         Ok(Arc::new(Workers {
             setting,
             pool: OnceLock::new(),
-            drawer: OnceLock::new(),
+            helpers: OnceLock::new(),
         }))
     }
 
@@ -104,13 +105,39 @@ impl Workers {
             .as_ref()
     }
 
-    /// The service that draws ahead, if more than one thread is allowed.
-    pub(crate) fn drawer(&self) -> Option<&crate::components::input_encoders::DrawService> {
-        self.drawer
+    /// The helper threads components may keep beside the simulating thread, if more
+    /// than one thread is allowed.
+    pub(crate) fn helpers(&self) -> Option<&HelperThreads> {
+        self.helpers
             .get_or_init(|| {
                 let n = self.setting.threads();
-                (n > 1).then(|| crate::components::input_encoders::DrawService::new(n))
+                (n > 1).then(|| HelperThreads {
+                    max: n,
+                    running: Arc::new(AtomicUsize::new(0)),
+                })
             })
             .as_ref()
+    }
+}
+
+/// A model's helper threads: threads a component keeps for its own work beside the
+/// simulating thread (an encoder drawing ahead), at most as many as the model's
+/// setting allows at a time, counted as they start and end.
+#[derive(Debug)]
+pub(crate) struct HelperThreads {
+    max: usize,
+    running: Arc<AtomicUsize>,
+}
+
+impl HelperThreads {
+    /// How many may run at a time.
+    pub(crate) fn max(&self) -> usize {
+        self.max
+    }
+
+    /// How many run: a thread adds itself when it starts and takes itself off when it
+    /// ends.
+    pub(crate) fn running(&self) -> &Arc<AtomicUsize> {
+        &self.running
     }
 }

@@ -21,13 +21,12 @@
 //! of one process (for tests and for a machine without MPI), and, with the `mpi`
 //! feature, `mpi_exchange::MpiExchange` over MPI.
 
-use crate::core::class::Registry;
 use crate::core::component::{write, Component, WriteToken};
 use crate::core::context::{Context, Model};
 use crate::core::operations::Source;
 use crate::core::process::Method;
 use crate::core::rng::Key;
-use crate::core::schema::{CompartmentInfo, Kind, MethodInfo, Schema};
+use crate::core::schema::{CompartmentInfo, Kind, MethodInfo, Schema, Size};
 use crate::error::{Error, Result};
 use ndarray::Array2;
 use std::collections::HashMap;
@@ -456,12 +455,12 @@ fn split_axis(info: &CompartmentInfo, a: &Array2<f32>, width: Option<usize>) -> 
     info.kind == Kind::Array
         && names_split_axis(info)
         && a.ncols() == w
-        && !(info.shape.contains("(1, 1)") && a.dim() == (1, 1) && w != 1)
+        && !(info.shape.may_be_one_by_one() && a.dim() == (1, 1) && w != 1)
 }
 
-/// Whether a compartment's declared shape names the axis a partition splits.
+/// Whether a compartment's declared shape ends in the axis a partition splits.
 fn names_split_axis(info: &CompartmentInfo) -> bool {
-    info.shape.contains("n_units") || info.shape.contains("n_post")
+    info.shape.splits()
 }
 
 /// [`split_axis`] of every compartment of the whole component `c`.
@@ -478,16 +477,16 @@ fn splits(c: &dyn Component, width: Option<usize>) -> Vec<bool> {
 /// weights' columns), `n_units` of a cell; `None` if it has neither.
 fn width_of(c: &dyn Component) -> Option<usize> {
     let schema = c.schema();
-    let find = |axis: &str, pat: &str| {
+    let find = |a: Size, b: Size| {
         schema
             .compartments
             .iter()
             .enumerate()
-            .find(|(_, i)| i.kind == Kind::Array && i.shape.contains(pat) && i.shape.contains(axis))
+            .find(|(_, i)| i.kind == Kind::Array && i.shape.is(a, b))
             .and_then(|(idx, _)| c.array(idx))
             .map(|a| a.ncols())
     };
-    find("n_post", "(n_pre, n_post)").or_else(|| find("n_units", "(batch_size, n_units)"))
+    find(Size::Pre, Size::Post).or_else(|| find(Size::Batch, Size::Units))
 }
 
 /// Builds this rank's block of `c`, a component whose state is its keyword arguments and
@@ -496,9 +495,7 @@ fn width_of(c: &dyn Component) -> Option<usize> {
 /// other shapes whole). For [`Component::partition`] implementations.
 pub fn partition_by_kwargs(c: &dyn Component, cols: Range<usize>) -> Result<Box<dyn Component>> {
     let schema = c.schema();
-    let cls = Registry::builtin()
-        .get(schema.class)
-        .ok_or_else(|| Error::param(c.name(), "class", schema.class, "is not registered"))?;
+    let cls = c.class();
     let mut kw = c.kwargs();
     if let Some(shape) = kw.get_mut("shape") {
         if let Some([_, post]) = shape.as_array_mut().map(Vec::as_mut_slice) {
@@ -703,7 +700,7 @@ pub fn block_splits(c: &dyn Component, columns: &Columns) -> Vec<bool> {
                 info.kind == Kind::Array
                     && names_split_axis(info)
                     && a.ncols() == n
-                    && !(info.shape.contains("(1, 1)") && a.dim() == (1, 1))
+                    && !(info.shape.may_be_one_by_one() && a.dim() == (1, 1))
             })
         })
         .collect()
@@ -1013,7 +1010,13 @@ struct Mirror {
 static MIRROR_METHODS: [MethodInfo; 2] = [GATHER, crate::core::schema::ADVANCE_AND_RESET[1]];
 
 /// The class name of the components that hold split compartments whole.
-pub const MIRROR: &str = "Mirror";
+const MIRROR: &str = "Mirror";
+
+/// Whether `c` is a partitioned model's mirror (told by its class entry, not by a
+/// name a user's class could share).
+pub(crate) fn is_mirror(c: &dyn Component) -> bool {
+    std::ptr::eq(c.class(), &MIRROR_CLASS)
+}
 
 static MIRROR_SCHEMA: Schema = Schema {
     class: MIRROR,
@@ -1151,6 +1154,7 @@ static MIRROR_CLASS: crate::core::class::ComponentClass = crate::core::class::Co
             "a Mirror is made by partitioning a model, not from arguments",
         ))
     },
+    sizes: |_| None,
 };
 
 impl crate::core::component::Declared for Mirror {

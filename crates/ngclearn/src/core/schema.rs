@@ -31,7 +31,7 @@ pub enum Kind {
 }
 
 /// One compartment of a class.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct CompartmentInfo {
     /// Its name, as in ngclearn.
     pub name: &'static str,
@@ -39,8 +39,9 @@ pub struct CompartmentInfo {
     pub role: Role,
     /// Array or key.
     pub kind: Kind,
-    /// Its shape in terms of the hyper-parameters, e.g. `(batch_size, n_post)`.
-    pub shape: &'static str,
+    /// Its shape in terms of the class's arguments, e.g. `(batch_size, n_post)`
+    /// ([`Shape::NONE`] for the key).
+    pub shape: Shape,
     /// Units, or empty.
     pub units: &'static str,
     /// One line.
@@ -49,6 +50,152 @@ pub struct CompartmentInfo {
     /// ([`Component::nonzero`](crate::core::component::Component::nonzero)): what
     /// `ngc run` counts and what spike recordings are made of.
     pub spikes: bool,
+}
+
+impl CompartmentInfo {
+    /// Its shape as help shows it (a key's: `(2,) u32`).
+    pub fn shape_text(&self) -> String {
+        match self.kind {
+            Kind::Key => "(2,) u32".to_string(),
+            Kind::Array => self.shape.to_string(),
+        }
+    }
+}
+
+/// In JSON as in help: the shape as text.
+impl Serialize for CompartmentInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("CompartmentInfo", 7)?;
+        st.serialize_field("name", self.name)?;
+        st.serialize_field("role", &self.role)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("shape", &self.shape_text())?;
+        st.serialize_field("units", self.units)?;
+        st.serialize_field("description", self.description)?;
+        st.serialize_field("spikes", &self.spikes)?;
+        st.end()
+    }
+}
+
+/// A size an axis of a compartment is made of, as ngclearn's arguments name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    /// 1.
+    One,
+    /// `batch_size`: rows of the batch.
+    Batch,
+    /// `n_units`: a population of cells (the axis a partition splits).
+    Units,
+    /// `n_pre`: a synapse's inputs.
+    Pre,
+    /// `n_post`: a synapse's outputs (the axis a partition splits).
+    Post,
+    /// Another size, which the class computes from its arguments
+    /// ([`ComponentClass::sizes`](crate::core::class::ComponentClass::sizes)), e.g.
+    /// ExpKernel's `win_len`.
+    Named(&'static str),
+}
+
+impl Size {
+    /// Its name in ngclearn's terms (`1` for [`Size::One`]).
+    pub fn name(self) -> &'static str {
+        match self {
+            Size::One => "1",
+            Size::Batch => "batch_size",
+            Size::Units => "n_units",
+            Size::Pre => "n_pre",
+            Size::Post => "n_post",
+            Size::Named(n) => n,
+        }
+    }
+}
+
+/// A compartment's shape: its axes (each the product of its sizes, as
+/// `win_len * batch_size`), or the alternatives it may take (`(1, 1) or (n_pre,
+/// n_post)`). Declared as text in a class (`#[compartment(shape = "...")]`), which the
+/// declaration checks and turns into this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape(pub &'static [&'static [&'static [Size]]]);
+
+impl Shape {
+    /// No shape (a key's).
+    pub const NONE: Shape = Shape(&[]);
+
+    /// Whether a partition splits it: its last axis is `n_units` or `n_post` (in any
+    /// alternative).
+    pub fn splits(&self) -> bool {
+        self.0.iter().any(|alt| {
+            alt.last()
+                .is_some_and(|axis| matches!(axis, [Size::Units] | [Size::Post]))
+        })
+    }
+
+    /// Whether one of its forms is `(1, 1)` (a value kept as one number, broadcast).
+    pub fn may_be_one_by_one(&self) -> bool {
+        self.0
+            .iter()
+            .any(|alt| alt.len() == 2 && alt.iter().all(|axis| axis == &[Size::One]))
+    }
+
+    /// Whether it is exactly `(a, b)`.
+    pub fn is(&self, a: Size, b: Size) -> bool {
+        self.0.len() == 1 && self.0[0] == [&[a][..], &[b][..]]
+    }
+
+    /// Whether any of its axes is made of `size`.
+    pub fn mentions(&self, size: Size) -> bool {
+        self.0
+            .iter()
+            .flat_map(|alt| alt.iter())
+            .any(|axis| axis.contains(&size))
+    }
+
+    /// Its forms, with every size given by `size` (`None` if one is not known or an
+    /// axis overflows).
+    pub fn resolve(&self, size: impl Fn(Size) -> Option<usize>) -> Option<Vec<Vec<usize>>> {
+        self.0
+            .iter()
+            .map(|alt| {
+                alt.iter()
+                    .map(|axis| {
+                        axis.iter().try_fold(1usize, |n, &s| {
+                            let k = match s {
+                                Size::One => 1,
+                                other => size(other)?,
+                            };
+                            n.checked_mul(k)
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// The text form it is declared in: `(batch_size, n_post)`, alternatives joined by ` or `.
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, alt) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" or ")?;
+            }
+            f.write_str("(")?;
+            for (j, axis) in alt.iter().enumerate() {
+                if j > 0 {
+                    f.write_str(", ")?;
+                }
+                for (k, size) in axis.iter().enumerate() {
+                    if k > 0 {
+                        f.write_str(" * ")?;
+                    }
+                    f.write_str(size.name())?;
+                }
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
 }
 
 /// One hyper-parameter of a class.
@@ -195,7 +342,10 @@ impl Schema {
                 let _ = writeln!(
                     s,
                     "  {:<10} {:<22} {}{}",
-                    c.name, c.shape, c.description, units
+                    c.name,
+                    c.shape_text(),
+                    c.description,
+                    units
                 );
             }
         }

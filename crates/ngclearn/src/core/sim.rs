@@ -10,8 +10,8 @@
 //!    (spike events), and each counter adds its spikes;
 //! 4. the caller's `after_step` sees the model and may stop the run.
 //!
-//! Recorders write to memory ([`Sink::Memory`], stacked per step: the watch list of a
-//! scan) or stream to an `.npy` file ([`Sink::Npy`], flat memory for any length).
+//! Recorders write to memory ([`Output::Memory`], stacked per step: the watch list of a
+//! scan) or stream through a [`Sink`] (an `.npy` file, flat memory for any length).
 //! Feeds come from memory ([`FeedSource::Array`]) or are read one row at a time
 //! ([`FeedSource::Rows`]). Everything is checked when it is attached (shapes, wired
 //! targets, the same compartment twice), memory sinks reserve their rows before the
@@ -21,17 +21,24 @@
 use crate::core::context::{CompartmentRef, Model, ProcessId};
 use crate::core::partition::Columns;
 use crate::error::{Error, Result};
-use crate::io::npy::{Dtype, NpyRows, NpyStream};
-use crate::io::replace::PendingFile;
 use ndarray::{Array3, ArrayView2};
+
+/// Rows read one step at a time, from outside memory (`io::npy::NpyRows` reads a
+/// float32 `.npy` file).
+pub trait RowSource: std::fmt::Debug + Send {
+    /// The whole shape: `(steps, batch, units)`.
+    fn shape(&self) -> &[usize];
+    /// Reads row `k` (step `k`, `batch × units` values) into `out`.
+    fn read_row(&mut self, k: usize, out: &mut [f32]) -> Result<()>;
+}
 
 /// Where a feed's rows come from.
 #[derive(Debug)]
 pub enum FeedSource {
     /// An array of shape `(steps, batch, units)` in memory.
     Array(Array3<f32>),
-    /// A float32 `.npy` file of that shape, read one row per step.
-    Rows(NpyRows),
+    /// Rows of that shape, read one per step (an `.npy` file).
+    Rows(Box<dyn RowSource>),
 }
 
 impl FeedSource {
@@ -43,16 +50,41 @@ impl FeedSource {
     }
 }
 
+/// The type of a streamed row's elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Element {
+    /// float32 (dense values).
+    F32,
+    /// int32 (spike events).
+    I32,
+}
+
+/// A destination for a recorder's rows, one step at a time, outside memory
+/// (`io::npy::NpyStream` writes them to an `.npy` file).
+pub trait Sink: std::fmt::Debug + Send {
+    /// The type of the elements it takes.
+    fn element(&self) -> Element;
+    /// The shape of one row.
+    fn row_shape(&self) -> &[usize];
+    /// Appends a float32 row.
+    fn push_f32(&mut self, row: &[f32]) -> Result<()>;
+    /// Appends an int32 row.
+    fn push_i32(&mut self, row: &[i32]) -> Result<()>;
+    /// Ends the stream; what it made (`io::npy::NpyStream`: the file, written under a
+    /// hidden name, to be committed with the run's other outputs).
+    fn close(self: Box<Self>) -> Result<Box<dyn std::any::Any + Send>>;
+}
+
 /// Where a recorder's values go.
 #[derive(Debug)]
-pub enum Sink {
+pub enum Output {
     /// Kept in memory: dense values stacked as `(steps, batch, units)`, spike events
     /// as rows `(step, row, unit)`.
     Memory,
-    /// Streamed to an `.npy` file (see [`NpyStream`]): float32 `(steps, batch, units)`
-    /// for dense values; int32 rows `(step, unit)`, or `(step, row, unit)` when the
-    /// batch has more than one row, for spike events.
-    Npy(NpyStream),
+    /// Streamed (an `.npy` file): float32 `(steps, batch, units)` for dense values;
+    /// int32 rows `(step, unit)`, or `(step, row, unit)` when the batch has more than
+    /// one row, for spike events.
+    Stream(Box<dyn Sink>),
 }
 
 /// What a recorder keeps of its compartment.
@@ -110,7 +142,7 @@ struct Recorder {
     path: String,
     what: Recording,
     shape: (usize, usize),
-    sink: Sink,
+    sink: Output,
     buf: Vec<f32>,
     dense: Vec<f32>,
     events: Vec<[i32; 3]>,
@@ -149,8 +181,20 @@ pub enum Recorded {
     Dense(Array3<f32>),
     /// Spike events, rows `(step, row, unit)`.
     Spikes(Vec<[i32; 3]>),
-    /// A stream closed under its hidden name, to be committed with other outputs.
-    File(PendingFile),
+    /// What a closed stream made ([`Sink::close`]).
+    Closed(Box<dyn std::any::Any + Send>),
+}
+
+impl Recorded {
+    /// What a closed stream made, as the type its sink makes
+    /// (`io::npy::NpyStream`: a `PendingFile`); `None` for a result in memory or of
+    /// another type.
+    pub fn closed<T: 'static>(self) -> Option<T> {
+        match self {
+            Recorded::Closed(made) => made.downcast::<T>().ok().map(|t| *t),
+            _ => None,
+        }
+    }
 }
 
 impl Simulation {
@@ -260,7 +304,7 @@ impl Simulation {
         model: &Model,
         source: CompartmentRef,
         what: Recording,
-        sink: Sink,
+        sink: Output,
     ) -> Result<RecorderId> {
         self.check_model(model)?;
         self.check_not_started("record")?;
@@ -278,17 +322,17 @@ impl Simulation {
             ));
         }
         let (b, u) = model.shape_of(source)?;
-        if let Sink::Npy(stream) = &sink {
-            let (dtype, row) = match what {
-                Recording::Dense => (Dtype::F32, vec![b, u]),
-                Recording::Spikes => (Dtype::I32, vec![if b > 1 { 3 } else { 2 }]),
+        if let Output::Stream(stream) = &sink {
+            let (element, row) = match what {
+                Recording::Dense => (Element::F32, vec![b, u]),
+                Recording::Spikes => (Element::I32, vec![if b > 1 { 3 } else { 2 }]),
             };
-            if stream.dtype() != dtype || stream.row_shape() != row {
+            if stream.element() != element || stream.row_shape() != row {
                 return Err(Error::param(
                     &path,
                     "record",
-                    format!("{:?} rows of {:?}", stream.dtype(), stream.row_shape()),
-                    &format!("needs a stream of {dtype:?} rows of {row:?}"),
+                    format!("{:?} rows of {:?}", stream.element(), stream.row_shape()),
+                    &format!("needs a stream of {element:?} rows of {row:?}"),
                 ));
             }
         }
@@ -439,7 +483,7 @@ impl Simulation {
             }
         }
         for r in &mut self.recorders {
-            if let Sink::Memory = r.sink {
+            if let Output::Memory = r.sink {
                 let len = match r.what {
                     Recording::Dense => steps.checked_mul(r.buf.len()),
                     Recording::Spikes => Some(0),
@@ -550,8 +594,8 @@ impl Recorder {
                     }
                 };
                 match &mut self.sink {
-                    Sink::Memory => self.dense.extend_from_slice(value),
-                    Sink::Npy(s) => s.push_f32(value)?,
+                    Output::Memory => self.dense.extend_from_slice(value),
+                    Output::Stream(s) => s.push_f32(value)?,
                 }
             }
             Recording::Spikes => {
@@ -559,15 +603,15 @@ impl Recorder {
                 let step = i32::try_from(k).map_err(|_| {
                     Error::param(&self.path, "record", k, "spike events hold steps as int32")
                 })?;
-                let push = |sink: &mut Sink, events: &mut Vec<[i32; 3]>, i: usize| {
+                let push = |sink: &mut Output, events: &mut Vec<[i32; 3]>, i: usize| {
                     let (row, unit) = ((i / units) as i32, (i % units) as i32);
                     match sink {
-                        Sink::Memory => {
+                        Output::Memory => {
                             events.push([step, row, unit]);
                             Ok(())
                         }
-                        Sink::Npy(s) if batched => s.push_i32(&[step, row, unit]),
-                        Sink::Npy(s) => s.push_i32(&[step, unit]),
+                        Output::Stream(s) if batched => s.push_i32(&[step, row, unit]),
+                        Output::Stream(s) => s.push_i32(&[step, unit]),
                     }
                 };
                 // Spiking components list their spikes: no need to look at every cell.
@@ -593,15 +637,15 @@ impl Recorder {
 
     fn finish(self) -> Result<Recorded> {
         Ok(match (self.sink, self.what) {
-            (Sink::Npy(s), _) => Recorded::File(s.close()?),
-            (Sink::Memory, Recording::Dense) => {
+            (Output::Stream(s), _) => Recorded::Closed(s.close()?),
+            (Output::Memory, Recording::Dense) => {
                 let (b, u) = self.shape;
                 Recorded::Dense(
                     Array3::from_shape_vec((self.steps, b, u), self.dense)
                         .expect("one row of values per step"),
                 )
             }
-            (Sink::Memory, Recording::Spikes) => Recorded::Spikes(self.events),
+            (Output::Memory, Recording::Spikes) => Recorded::Spikes(self.events),
         })
     }
 }

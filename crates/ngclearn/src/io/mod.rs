@@ -4,6 +4,7 @@ pub mod model_dir;
 pub mod model_file;
 pub mod npy;
 pub mod npz;
+pub mod optim_state;
 pub mod pickle;
 pub mod replace;
 

@@ -89,6 +89,7 @@ pub fn read_text(path: &Path) -> Result<String> {
         .map_err(|e| Error::Io {
             path: path.display().to_string(),
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         })?;
     if bytes.len() as u64 > MAX_TEXT_BYTES {
         return Err(Error::format(
@@ -321,73 +322,6 @@ fn parse_source(v: &Value, context: &str, file: &Path, field: &str) -> Result<So
     }
 }
 
-/// The shapes each compartment of `schema` may have, as the arguments `kw` imply them
-/// (read from the schema's shape text, e.g. `(batch_size, n_post)`; a key has none).
-/// `None` when a size cannot be read or cannot be allocated: building the component
-/// then reports it.
-fn implied_shapes(schema: &Schema, kw: &Kwargs) -> Option<Vec<Vec<Vec<usize>>>> {
-    let size = |v: &Value| {
-        v.as_u64()
-            .and_then(|n| usize::try_from(n).ok())
-            .filter(|&n| n >= 1)
-    };
-    let mut dims = vec![("batch_size", kw.peek("batch_size").map_or(Some(1), size)?)];
-    if let Some(s) = kw.peek("shape") {
-        match s.as_array().map(Vec::as_slice) {
-            Some([pre, post]) => {
-                dims.push(("n_pre", size(pre)?));
-                dims.push(("n_post", size(post)?));
-            }
-            _ => return None,
-        }
-    }
-    if let Some(n) = kw.peek("n_units") {
-        dims.push(("n_units", size(n)?));
-    }
-    // ExpKernel's window of spike times: int(nu / dt) + 1 steps.
-    if let Some(dt) = kw.peek("dt") {
-        let nu = match kw.peek("nu") {
-            Some(nu) => nu.as_f64()?,
-            None => crate::components::other::exp_kernel::DEFAULT_NU,
-        };
-        let win_len = crate::components::other::exp_kernel::window_len(nu, dt.as_f64()?)?;
-        dims.push(("win_len", win_len));
-    }
-    schema
-        .compartments
-        .iter()
-        .map(|c| match c.kind {
-            Kind::Key => Some(Vec::new()),
-            Kind::Array => shapes_of(c.shape, &dims),
-        })
-        .collect()
-}
-
-/// `(a, b) or (c, d)` with names from `dims` (a size may be a product, `a * b`).
-fn shapes_of(text: &str, dims: &[(&str, usize)]) -> Option<Vec<Vec<usize>>> {
-    text.split(" or ")
-        .map(|alt| {
-            let inner = alt.trim().strip_prefix('(')?.strip_suffix(')')?;
-            let shape = inner
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(|t| {
-                    t.split('*').map(str::trim).try_fold(1usize, |a, f| {
-                        let d = f
-                            .parse::<usize>()
-                            .ok()
-                            .or_else(|| dims.iter().find(|(n, _)| *n == f).map(|d| d.1))?;
-                        a.checked_mul(d)
-                    })
-                })
-                .collect::<Option<Vec<usize>>>()?;
-            let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
-            (n <= isize::MAX as usize / 4).then_some(shape)
-        })
-        .collect()
-}
-
 /// The shapes of a built component's compartments (for [`SavedState::open`]).
 fn actual_shapes(c: &dyn Component) -> Vec<Vec<Vec<usize>>> {
     c.schema()
@@ -422,7 +356,7 @@ struct SavedState {
 
 impl SavedState {
     /// Opens `path`, the npz of component `name` of class `schema` whose compartments
-    /// may have `shapes` (see [`implied_shapes`]), `wired` ones having no saved value.
+    /// may have `shapes` (see [`ComponentClass::implied_shapes`]), `wired` ones having no saved value.
     fn open(
         path: &Path,
         schema: &Schema,
@@ -710,6 +644,7 @@ fn describe_dir(
         return Err(Error::Io {
             path: dir.display().to_string(),
             message: "not a directory".into(),
+            not_found: false,
         });
     }
     let meta_path = dir.join("contextData.json");
@@ -756,6 +691,7 @@ fn describe_dir(
             } else {
                 e.to_string()
             },
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         });
     }
     let conns = read_json(&conn_path)?;
@@ -822,7 +758,7 @@ fn describe_dir(
             kwargs,
         )?;
         let in_file = |err: Error| match err {
-            Error::Format { .. } | Error::UnknownClass { .. } => err,
+            Error::Format { .. } | Error::ArgumentType { .. } | Error::UnknownClass { .. } => err,
             other => Error::format(
                 roots_path.display(),
                 format!("{name}.kwargs"),
@@ -847,7 +783,7 @@ fn describe_dir(
             .all(|e| e.name == "key" || schema.compartment_index(&e.name).is_some());
         // The npz is checked against the shapes the arguments imply before the
         // component allocates anything; if they cannot be read, building reports it.
-        let (mut component, state) = match implied_shapes(schema, &kw).filter(|_| !own_form) {
+        let (mut component, state) = match class.implied_shapes(&kw).filter(|_| !own_form) {
             Some(shapes) => {
                 let state = SavedState::open(&npz_path, schema, &shapes, &wired)?;
                 (build_quietly(class, &mut kw).map_err(in_file)?, Some(state))
@@ -1170,6 +1106,7 @@ fn io_error(p: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io {
         path: p.display().to_string(),
         message: e.to_string(),
+        not_found: false,
     }
 }
 
@@ -1447,12 +1384,14 @@ pub fn check_save_target(dir: &Path, overwrite: bool) -> Result<()> {
         return Err(Error::Io {
             path: dir.display().to_string(),
             message: "has no directory name".into(),
+            not_found: false,
         });
     }
     if let Some(file) = dir.ancestors().skip(1).find(|a| a.is_file()) {
         return Err(Error::Io {
             path: dir.display().to_string(),
             message: format!("{} is a file, not a directory", file.display()),
+            not_found: false,
         });
     }
     if dir.exists() || dir.is_symlink() {
@@ -1460,6 +1399,7 @@ pub fn check_save_target(dir: &Path, overwrite: bool) -> Result<()> {
             return Err(Error::Io {
                 path: dir.display().to_string(),
                 message: "already exists (pass overwrite to replace it)".into(),
+                not_found: false,
             });
         }
         check_replaceable(dir)?;
@@ -1490,10 +1430,12 @@ fn check_replaceable(dir: &Path) -> Result<()> {
     let refuse = |why: String| Error::Io {
         path: dir.display().to_string(),
         message: format!("{why}; not replacing it (remove it or save elsewhere)"),
+        not_found: false,
     };
     let meta = std::fs::symlink_metadata(dir).map_err(|e| Error::Io {
         path: dir.display().to_string(),
         message: e.to_string(),
+        not_found: e.kind() == std::io::ErrorKind::NotFound,
     })?;
     if meta.file_type().is_symlink() {
         return Err(refuse(
@@ -1513,6 +1455,7 @@ fn check_replaceable(dir: &Path) -> Result<()> {
         let entries = std::fs::read_dir(&d).map_err(|e| Error::Io {
             path: d.display().to_string(),
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         })?;
         for e in entries.flatten() {
             let path = e.path();
@@ -1571,7 +1514,7 @@ mod tests {
                 let synapse = schema
                     .compartments
                     .iter()
-                    .any(|c| c.shape.contains("n_pre"));
+                    .any(|c| c.shape.mentions(crate::core::schema::Size::Pre));
                 if k == "shape" && !synapse {
                     continue;
                 }
@@ -1588,7 +1531,8 @@ mod tests {
                 }
             }
             let mut kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
-            let implied = implied_shapes(schema, &kw)
+            let implied = class
+                .implied_shapes(&kw)
                 .unwrap_or_else(|| panic!("{}: shapes do not parse", schema.class));
             let c = class.build(&mut kw).unwrap();
             for (i, (info, shapes)) in schema.compartments.iter().zip(&implied).enumerate() {
@@ -1610,7 +1554,8 @@ mod tests {
 
     #[test]
     fn sizes_that_cannot_be_read_or_allocated_leave_it_to_the_component() {
-        let schema = crate::components::DenseSynapse::schema();
+        let class = crate::components::DenseSynapse::CLASS;
+        let schema = class.schema;
         for shape in [
             serde_json::json!([0, 2]),
             serde_json::json!("3x2"),
@@ -1620,7 +1565,7 @@ mod tests {
             kwargs.insert("name".into(), "c".into());
             kwargs.insert("shape".into(), shape);
             let kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
-            assert!(implied_shapes(schema, &kw).is_none());
+            assert!(class.implied_shapes(&kw).is_none());
         }
     }
 

@@ -433,7 +433,7 @@ fn describe_file(
             kw.offer_columns(c)?;
         }
         let component = found.build(&mut kw).map_err(|e| match e {
-            Error::Format { .. } => e,
+            Error::Format { .. } | Error::ArgumentType { .. } => e,
             other => fmt(path, &label, other.to_string()),
         })?;
         let block = kw.columns_taken();

@@ -17,21 +17,14 @@ use std::path::{Path, PathBuf};
 /// three dimensions of 20 digits each takes 118, so any shape we write fits.
 const HEADER_BYTES: usize = 192;
 
-/// Element types the stream writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dtype {
-    /// float32 (`<f4`).
-    F32,
-    /// int32 (`<i4`).
-    I32,
-}
+/// Element types the stream writes: the simulation's ([`crate::core::sim::Element`]).
+pub use crate::core::sim::Element as Dtype;
 
-impl Dtype {
-    fn descr(self) -> &'static str {
-        match self {
-            Dtype::F32 => "<f4",
-            Dtype::I32 => "<i4",
-        }
+/// numpy's name of an element type.
+fn descr(dtype: Dtype) -> &'static str {
+    match dtype {
+        Dtype::F32 => "<f4",
+        Dtype::I32 => "<i4",
     }
 }
 
@@ -56,7 +49,7 @@ fn header(dtype: Dtype, shape: &[usize]) -> Vec<u8> {
     };
     let dict = format!(
         "{{'descr': '{}', 'fortran_order': False, 'shape': {shape}, }}",
-        dtype.descr()
+        descr(dtype)
     );
     let mut h = b"\x93NUMPY\x01\x00".to_vec();
     assert!(
@@ -85,6 +78,7 @@ impl NpyStream {
         let io = |e: std::io::Error| Error::Io {
             path: path.display().to_string(),
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         };
         // Created new: never through a file or link already at the hidden name.
         let file = std::fs::OpenOptions::new()
@@ -111,6 +105,7 @@ impl NpyStream {
         Error::Io {
             path: self.path.display().to_string(),
             message: e.to_string(),
+            not_found: false,
         }
     }
 
@@ -184,6 +179,25 @@ impl NpyStream {
     }
 }
 
+/// A recording streamed to the file: closing it gives the [`PendingFile`].
+impl crate::core::sim::Sink for NpyStream {
+    fn element(&self) -> Dtype {
+        self.dtype()
+    }
+    fn row_shape(&self) -> &[usize] {
+        NpyStream::row_shape(self)
+    }
+    fn push_f32(&mut self, row: &[f32]) -> Result<()> {
+        NpyStream::push_f32(self, row)
+    }
+    fn push_i32(&mut self, row: &[i32]) -> Result<()> {
+        NpyStream::push_i32(self, row)
+    }
+    fn close(self: Box<Self>) -> Result<Box<dyn std::any::Any + Send>> {
+        Ok(Box::new(NpyStream::close(*self)?))
+    }
+}
+
 impl Drop for NpyStream {
     fn drop(&mut self) {
         if self.out.take().is_some() {
@@ -238,16 +252,19 @@ pub fn open_regular(path: &Path) -> Result<File> {
     let meta = std::fs::metadata(path).map_err(|e| Error::Io {
         path: shown(),
         message: e.to_string(),
+        not_found: e.kind() == std::io::ErrorKind::NotFound,
     })?;
     if !meta.is_file() {
         return Err(Error::Io {
             path: shown(),
             message: "not a regular file".into(),
+            not_found: false,
         });
     }
     File::open(path).map_err(|e| Error::Io {
         path: shown(),
         message: e.to_string(),
+        not_found: e.kind() == std::io::ErrorKind::NotFound,
     })
 }
 
@@ -453,6 +470,7 @@ pub fn read_header(path: &Path, file: &mut File) -> Result<NpyHeader> {
         .map_err(|e| Error::Io {
             path: shown.clone(),
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         })?
         .len();
     if data_offset.checked_add(bytes) != Some(size) {
@@ -538,6 +556,7 @@ impl NpyRows {
         let io = |e: std::io::Error, path: &str| Error::Io {
             path: path.to_string(),
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         };
         if k != self.next {
             let at = self.header.data_offset + (k * self.row_len * 4) as u64;
@@ -553,6 +572,16 @@ impl NpyRows {
         }
         self.next = k + 1;
         Ok(())
+    }
+}
+
+/// A feed read from the file one row per step.
+impl crate::core::sim::RowSource for NpyRows {
+    fn shape(&self) -> &[usize] {
+        NpyRows::shape(self)
+    }
+    fn read_row(&mut self, k: usize, out: &mut [f32]) -> Result<()> {
+        NpyRows::read_row(self, k, out)
     }
 }
 

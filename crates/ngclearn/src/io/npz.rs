@@ -239,6 +239,7 @@ impl NpzReader {
         let io = |e: std::io::Error| Error::Io {
             path: shown.clone(),
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         };
         let file_len = file.metadata().map_err(io)?.len();
         let walker = file.try_clone().map_err(io)?;
@@ -673,6 +674,7 @@ impl NpzReader {
                     .map_err(|e| Error::Io {
                         path: self.path.clone(),
                         message: e.to_string(),
+                        not_found: e.kind() == std::io::ErrorKind::NotFound,
                     })?;
                 for (k, c) in bytes.chunks_exact(4).enumerate() {
                     let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
@@ -795,6 +797,7 @@ impl NpzStream {
         let file = File::create(path).map_err(|e| Error::Io {
             path: path.display().to_string(),
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         })?;
         Ok(NpzStream {
             zip: zip::ZipWriter::new(std::io::BufWriter::with_capacity(1 << 16, file)),
@@ -808,6 +811,7 @@ impl NpzStream {
         Error::Io {
             path: self.path.clone(),
             message: e.to_string(),
+            not_found: false,
         }
     }
 
@@ -880,6 +884,7 @@ impl NpzStream {
         let io = |e: &dyn std::fmt::Display| Error::Io {
             path: path.clone(),
             message: e.to_string(),
+            not_found: false,
         };
         let w = zip.finish().map_err(|e| io(&e))?;
         w.into_inner().map_err(|e| io(e.error()))?;

@@ -60,6 +60,7 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<Pickled> {
     let io = |e: std::io::Error| Error::Io {
         path: shown.clone(),
         message: e.to_string(),
+        not_found: e.kind() == std::io::ErrorKind::NotFound,
     };
     // Opened once, a regular file, and read no further than the bound (a FIFO or a
     // device would report no length and then never end).

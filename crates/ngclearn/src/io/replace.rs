@@ -19,6 +19,7 @@ fn io_err(p: &Path, e: std::io::Error) -> Error {
     Error::Io {
         path: p.display().to_string(),
         message: e.to_string(),
+        not_found: e.kind() == std::io::ErrorKind::NotFound,
     }
 }
 
@@ -68,6 +69,7 @@ impl PendingDir {
             .ok_or_else(|| Error::Io {
                 path: dest.display().to_string(),
                 message: "has no directory name".into(),
+                not_found: false,
             })?
             .to_string_lossy()
             .to_string();
@@ -79,6 +81,7 @@ impl PendingDir {
             return Err(Error::Io {
                 path: dest.display().to_string(),
                 message: format!("{} is a file, not a directory", file.display()),
+                not_found: false,
             });
         }
         std::fs::create_dir_all(&parent).map_err(|e| io_err(&parent, e))?;
@@ -93,6 +96,7 @@ impl PendingDir {
         std::fs::create_dir(&tmp).map_err(|e| Error::Io {
             path: dest.display().to_string(),
             message: format!("cannot be written: {e}"),
+            not_found: false,
         })?;
         Ok(PendingDir {
             tmp,
@@ -117,15 +121,29 @@ impl PendingDir {
             None => p,
         };
         match e {
-            Error::Io { path, message } => Error::Io {
+            Error::Io {
+                path,
+                message,
+                not_found,
+            } => Error::Io {
                 path: fix(path),
                 message,
+                not_found,
             },
             Error::Format {
                 path,
                 field,
                 message,
             } => Error::Format {
+                path: fix(path),
+                field,
+                message,
+            },
+            Error::ArgumentType {
+                path,
+                field,
+                message,
+            } => Error::ArgumentType {
                 path: fix(path),
                 field,
                 message,
@@ -394,7 +412,7 @@ mod tests {
         // /proc takes no new directories, even from root.
         let dest = Path::new("/proc/ngclearn-test-m");
         match PendingDir::create(dest) {
-            Err(Error::Io { path, message }) => {
+            Err(Error::Io { path, message, .. }) => {
                 assert_eq!(path, dest.display().to_string());
                 assert!(message.starts_with("cannot be written"), "{message}");
             }
@@ -408,12 +426,14 @@ mod tests {
         let e = p.at_destination(Error::Io {
             path: inside.display().to_string(),
             message: "disk full".into(),
+            not_found: false,
         });
         assert_eq!(
             e,
             Error::Io {
                 path: dest.join("component/custom/W.npz").display().to_string(),
-                message: "disk full".into()
+                message: "disk full".into(),
+                not_found: false,
             }
         );
         drop(p);

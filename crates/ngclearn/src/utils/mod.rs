@@ -4,4 +4,3 @@
 pub mod alloc_counter;
 pub mod distribution_generator;
 pub mod optim;
-pub(crate) mod simd;

@@ -17,11 +17,9 @@
 //! `1 - beta^t` are multiplications by `1 / (1 - beta^t)`, as XLA rewrites them.
 //!
 //! The state (`t`, and `g1`, `g2` or `phi` per parameter, zeros at first) is what
-//! ngclearn pickles as `NAME_opt_params.pkl`: `t` for SGD, `(g1, g2, t)` for Adam and
-//! `(phi, t)` for NAG, each moment a list with one array per parameter.
+//! ngclearn pickles as `NAME_opt_params.pkl` (`crate::io::optim_state` reads and writes
+//! that form).
 
-use crate::error::{Error, Result};
-use crate::io::pickle::Pickled;
 use ndarray::Array2;
 
 /// Which optimiser (ngclearn's `optim_type`).
@@ -94,7 +92,7 @@ impl Optimizer {
     /// One step over the first `theta.len()` parameters (ngclearn's `*_step`; a
     /// synapse without biases steps only its weights, whatever its state holds).
     pub fn step(&mut self, theta: &mut [&mut Array2<f32>], updates: &[&Array2<f32>]) {
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || self.step_inner(theta, updates),
         );
@@ -155,125 +153,35 @@ impl Optimizer {
         }
     }
 
-    /// The state as ngclearn pickles it.
-    pub fn to_pickled(&self) -> Pickled {
-        let arrays = |v: &[Array2<f32>]| {
-            Pickled::List(
-                v.iter()
-                    .map(|a| Pickled::Array {
-                        shape: a.shape().to_vec(),
-                        data: a.iter().copied().collect(),
-                        weak_type: false,
-                    })
-                    .collect(),
-            )
-        };
-        let t = Pickled::scalar(self.time_step, true);
-        match self.kind {
-            OptimType::Sgd => t,
-            OptimType::Adam => Pickled::Tuple(vec![arrays(&self.m1), arrays(&self.m2), t]),
-            OptimType::Nag => Pickled::Tuple(vec![arrays(&self.m1), t]),
-        }
+    /// Which optimiser it is.
+    pub fn kind(&self) -> OptimType {
+        self.kind
     }
 
-    /// Takes the state from ngclearn's pickled value, which must have this optimiser's
-    /// structure, with one moment per parameter for the first 1 to `shapes.len()` of
-    /// `shapes` (a synapse saved with biases and loaded without its bias initialiser, as
-    /// ngclearn loads it, keeps both and steps only the weights). `path` names the file
-    /// in errors.
-    pub fn set_from_pickled(
+    /// Its moments: `g1` and `g2` (Adam), `phi` and none (NAG), none (SGD), one array
+    /// per parameter.
+    pub fn moments(&self) -> (&[Array2<f32>], &[Array2<f32>]) {
+        (&self.m1, &self.m2)
+    }
+
+    /// Takes a saved state: the step count and the moments, as [`Optimizer::moments`]
+    /// gives them (checked by the caller against the parameters' shapes). Moments that
+    /// are not finite (the state of a run that diverged) are kept, with one warning
+    /// naming `path`.
+    pub fn restore(
         &mut self,
-        v: &Pickled,
-        shapes: &[(usize, usize)],
+        time_step: f32,
+        m1: Vec<Array2<f32>>,
+        m2: Vec<Array2<f32>>,
         path: &str,
-    ) -> Result<()> {
-        let bad = |msg: String| Error::format(path, "(pickle)", msg);
-        // The step count starts at 0 and grows by 1 per update: a run never makes it
-        // negative, fractional, infinite or NaN.
-        let scalar = |v: &Pickled| match v {
-            Pickled::Array { shape, data, .. } if shape.is_empty() => {
-                let t = data[0];
-                if t.is_finite() && t >= 0.0 && t.fract() == 0.0 {
-                    Ok(t)
-                } else {
-                    Err(bad(format!(
-                        "the step count is {t}; a run makes only whole numbers >= 0"
-                    )))
-                }
-            }
-            _ => Err(bad("the step count is not a 0-d array".into())),
-        };
-        let arrays = |v: &Pickled, what: &str| -> Result<Vec<Array2<f32>>> {
-            let Pickled::List(items) = v else {
-                return Err(bad(format!("{what} is not a list")));
-            };
-            if items.is_empty() || items.len() > shapes.len() {
-                return Err(bad(format!(
-                    "{what} holds {} arrays; this synapse has 1 to {} parameters",
-                    items.len(),
-                    shapes.len()
-                )));
-            }
-            items
-                .iter()
-                .zip(shapes)
-                .enumerate()
-                .map(|(i, (it, &dim))| match it {
-                    Pickled::Array { shape, data, .. } => {
-                        let want = [dim.0, dim.1];
-                        // ngclearn keeps a bias vector as (n,) or (1, n).
-                        let fits = shape.as_slice() == want
-                            || (want[0] == 1 && shape.as_slice() == [want[1]]);
-                        if !fits {
-                            return Err(bad(format!(
-                                "{what}[{i}] has shape {shape:?}, expected {want:?}"
-                            )));
-                        }
-                        Ok(Array2::from_shape_vec(dim, data.clone()).expect("checked size"))
-                    }
-                    _ => Err(bad(format!("{what}[{i}] is not an array"))),
-                })
-                .collect()
-        };
-        let name = match self.kind {
-            OptimType::Sgd => "sgd",
-            OptimType::Adam => "adam",
-            OptimType::Nag => "nag",
-        };
-        match (self.kind, v) {
-            (OptimType::Sgd, v) => self.time_step = scalar(v)?,
-            (OptimType::Adam, Pickled::Tuple(t)) if t.len() == 3 => {
-                let g1 = arrays(&t[0], "g1")?;
-                let g2 = arrays(&t[1], "g2")?;
-                if g1.len() != g2.len() {
-                    return Err(bad("g1 and g2 hold different numbers of arrays".into()));
-                }
-                // Second moments are running means of squares: never negative (NaN,
-                // from a run that diverged, is kept).
-                for (i, a) in g2.iter().enumerate() {
-                    if let Some((at, x)) = a.indexed_iter().find(|(_, &x)| x < 0.0) {
-                        return Err(bad(format!(
-                            "g2[{i}] element [{}, {}] is {x}; second moments are never negative",
-                            at.0, at.1
-                        )));
-                    }
-                }
-                self.time_step = scalar(&t[2])?;
-                (self.m1, self.m2) = (g1, g2);
-            }
-            (OptimType::Nag, Pickled::Tuple(t)) if t.len() == 2 => {
-                let phi = arrays(&t[0], "phi")?;
-                self.time_step = scalar(&t[1])?;
-                self.m1 = phi;
-            }
-            _ => {
-                return Err(bad(format!(
-                    "is not the state of `{name}` (optim_type) for this synapse"
-                )))
-            }
+    ) {
+        self.time_step = time_step;
+        match self.kind {
+            OptimType::Sgd => {}
+            OptimType::Adam => (self.m1, self.m2) = (m1, m2),
+            OptimType::Nag => self.m1 = m1,
         }
         self.warn_non_finite(path);
-        Ok(())
     }
 
     /// Says, once, that the moments loaded from `path` hold values that are not finite
@@ -297,12 +205,5 @@ impl Optimizer {
                 }
             }
         }
-    }
-
-    /// The largest pickle of a state for parameters of `shapes` (two moments each at
-    /// most, and a bound on the opcodes around each array).
-    pub fn max_pickle_bytes(shapes: &[(usize, usize)]) -> u64 {
-        let floats: u64 = shapes.iter().map(|&(a, b)| (a as u64) * (b as u64)).sum();
-        (2 * floats + 1) * 4 + 1024 * (2 * shapes.len() as u64 + 1)
     }
 }

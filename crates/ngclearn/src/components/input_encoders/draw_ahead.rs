@@ -17,37 +17,22 @@
 //! touched once drawn; the fast random mode gives both up.
 //!
 //! The helper threads are the model's: a population gets one from its model's
-//! [`DrawService`] (through [`crate::core::parallel::Workers`]), which holds the count
+//! [`HelperThreads`] (through [`crate::core::parallel::Workers`]), which holds the count
 //! of those running to the model's thread setting; a population beyond it, or one not
 //! in a model, draws on the simulating thread. A copy of a population asks the same
 //! service.
 
+use crate::core::parallel::HelperThreads;
 use crate::core::rng::Key;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-/// The helper threads of one model: how many may run, and how many do.
-#[derive(Debug)]
-pub(crate) struct DrawService {
-    max_threads: usize,
-    running: Arc<AtomicUsize>,
-}
-
-impl DrawService {
-    /// At most `max_threads` helper threads at a time.
-    pub(crate) fn new(max_threads: usize) -> DrawService {
-        DrawService {
-            max_threads,
-            running: Arc::new(AtomicUsize::new(0)),
-        }
-    }
-
-    /// Draws ahead for a population of `cells` draws a step, or `None` where it would
-    /// not pay (a small population) or the model's threads are all taken.
-    pub(crate) fn population(&self, cells: usize) -> Option<DrawAhead> {
-        DrawAhead::new(cells, self.max_threads, &self.running)
-    }
+/// Draws ahead for a population of `cells` draws a step, with one of the model's
+/// helper threads, or `None` where it would not pay (a small population) or the
+/// model's helper threads are all taken.
+pub(crate) fn population(helpers: &HelperThreads, cells: usize) -> Option<DrawAhead> {
+    DrawAhead::new(cells, helpers.max(), helpers.running())
 }
 
 /// Counts a helper thread out however it ends.

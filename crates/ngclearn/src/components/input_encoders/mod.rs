@@ -4,8 +4,6 @@ crate::components::family!($ input_encoders);
 mod draw_ahead;
 mod event_schedule;
 
-pub(crate) use draw_ahead::DrawService;
-
 use crate::core::component::{filled, valid_name, IndexVec};
 use crate::core::parallel::Workers;
 use crate::core::rng::{bits_to_unit, Key, RandomMode};
@@ -108,8 +106,12 @@ impl Encoder {
             && cells < PARALLEL_CELLS
             && self.counter_base == 0
         {
-            let drawer = self.workers.as_ref().and_then(|w| w.drawer());
-            self.ahead = draw_ahead::Ahead(drawer.and_then(|d| d.population(cells)).map(Box::new));
+            let helpers = self.workers.as_ref().and_then(|w| w.helpers());
+            self.ahead = draw_ahead::Ahead(
+                helpers
+                    .and_then(|h| draw_ahead::population(h, cells))
+                    .map(Box::new),
+            );
         }
     }
 
@@ -177,7 +179,7 @@ impl Encoder {
             let bits = ahead.bits(*key);
             *key = key.split::<2>()[0];
             spikes.clear();
-            crate::utils::simd::with_avx2(
+            crate::core::simd::with_avx2(
                 #[inline(always)]
                 || compare(bits, inputs, 0, outputs, tols, t, &p, Some(spikes)),
             );
@@ -200,7 +202,7 @@ impl Encoder {
                         .zip(tols.par_chunks_mut(per))
                         .enumerate()
                         .for_each(|(i, (o, tl))| {
-                            crate::utils::simd::with_avx2(
+                            crate::core::simd::with_avx2(
                                 #[inline(always)]
                                 || fire_chunk(sub, base, inputs, i * per, o, tl, t, &p, None),
                             )
@@ -209,7 +211,7 @@ impl Encoder {
                 spikes.collect_nonzero(outputs);
             } else {
                 spikes.clear();
-                crate::utils::simd::with_avx2(
+                crate::core::simd::with_avx2(
                     #[inline(always)]
                     || fire_chunk(sub, base, inputs, 0, outputs, tols, t, &p, Some(spikes)),
                 );

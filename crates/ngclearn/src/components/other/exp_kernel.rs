@@ -48,12 +48,12 @@ pub struct ExpKernelParams {
     pub key: Option<Key>,
 }
 
-/// `nu`'s default (the loader sizes the window before the component is built).
-pub(crate) const DEFAULT_NU: f64 = 4.0;
+/// `nu`'s default.
+const DEFAULT_NU: f64 = 4.0;
 
 /// The window length ngclearn computes, `int(nu / dt) + 1`; `None` unless `dt > 0`,
 /// `nu >= 0` and the length fits.
-pub(crate) fn window_len(nu: f64, dt: f64) -> Option<usize> {
+fn window_len(nu: f64, dt: f64) -> Option<usize> {
     let w = nu / dt;
     (dt > 0.0 && nu >= 0.0 && w.is_finite() && w < (usize::MAX / 4) as f64).then(|| w as usize + 1)
 }
@@ -68,6 +68,7 @@ pub(crate) fn window_len(nu: f64, dt: f64) -> Option<usize> {
                epsp = sum over the window of (tf > 0) * exp(-(t - tf) / tau_w)",
     head = n_units,
     split = columns,
+    sizes = Self::sizes,
 )]
 pub struct ExpKernel {
     name: String,
@@ -89,6 +90,17 @@ pub struct ExpKernel {
 }
 
 impl ExpKernel {
+    /// The window's length `win_len`, which `tf`'s shape names, from the arguments
+    /// (`#[class(sizes = ...)]`: a loader sizes a saved `tf` before building).
+    fn sizes(kw: &crate::core::kwargs::Kwargs) -> Option<crate::core::class::NamedSizes> {
+        let nu = match kw.peek("nu") {
+            Some(nu) => nu.as_f64()?,
+            None => DEFAULT_NU,
+        };
+        let dt = kw.peek("dt")?.as_f64()?;
+        Some(vec![("win_len", window_len(nu, dt)?)])
+    }
+
     /// Builds `n_units` kernels.
     pub fn new(name: &str, n_units: usize, p: ExpKernelParams) -> Result<Self> {
         let name = valid_name(name)?;
@@ -162,7 +174,7 @@ impl ExpKernel {
 
 impl Component for ExpKernel {
     fn advance_state(&mut self, t: f32, _dt: f32) {
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || self.kernel(t),
         );

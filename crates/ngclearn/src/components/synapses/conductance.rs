@@ -91,7 +91,7 @@ impl ConductanceState {
         update: impl Fn(&mut f32, &mut f32, f32),
     ) {
         self.base.project();
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || match self.syn_rest {
                 Some(e) => self.update_cells::<TWO_STATE, true>(h, e, update),

@@ -307,7 +307,7 @@ impl Dense {
         let bias = bias.as_slice().expect("standard layout");
         // The loops are over slices so that the fused multiply-adds inline into the
         // vector build.
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || {
                 for (s_row, mut out) in inputs.rows().into_iter().zip(outputs.rows_mut()) {

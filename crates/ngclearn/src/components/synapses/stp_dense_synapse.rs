@@ -179,7 +179,7 @@ impl STPDenseSynapse {
         } = self;
         let s = &base.inputs;
         let batch = s.nrows() > 1;
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || {
                 for i in 0..n_pre {

@@ -489,7 +489,7 @@ impl RateCell {
 impl Component for RateCell {
     fn advance_state(&mut self, _t: f32, dt: f32) {
         // Under the vector build, so that the activations' fused multiply-adds inline.
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || self.step(dt),
         );

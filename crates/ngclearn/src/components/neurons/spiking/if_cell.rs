@@ -165,7 +165,7 @@ impl IFCell {
     }
 
     fn step(&mut self, t: f32, dt: f32) {
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || self.kernel(t, dt),
         );

@@ -367,7 +367,7 @@ impl Component for LIFCell {
         macro_rules! dispatch {
             ($(($a:literal, $b:literal, $c:literal, $d:literal)),*) => {
                 match (rk2, adapt, v_min.is_some(), max_one) {
-                    $(($a, $b, $c, $d) => crate::utils::simd::with_avx2(#[inline(always)] || {
+                    $(($a, $b, $c, $d) => crate::core::simd::with_avx2(#[inline(always)] || {
                         update_cells::<$a, $b, $c, $d>(&k, a)
                     }),)*
                 }

@@ -355,7 +355,7 @@ impl SLIFCell {
     }
 
     fn step(&mut self, t: f32, dt: f32) {
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || self.kernel(t, dt),
         );

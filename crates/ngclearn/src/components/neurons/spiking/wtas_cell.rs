@@ -202,7 +202,7 @@ impl WTASCell {
         if self.ranks.is_some() {
             return self.split_kernel(t, dt);
         }
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || self.kernel(t, dt),
         );

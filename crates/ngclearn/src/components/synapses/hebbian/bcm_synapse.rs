@@ -164,7 +164,7 @@ impl BCMSynapse {
             mean_sq,
             ..
         } = self;
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || {
                 ndarray::Zip::from(&mut *post_term)

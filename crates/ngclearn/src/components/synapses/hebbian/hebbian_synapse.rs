@@ -69,7 +69,7 @@ impl HebbianPrior {
 impl KwargValue for HebbianPrior {
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         let bad = || {
-            kw.error(
+            kw.type_error(
                 key,
                 format!("expected [name, lambda] or [\"l1l2\", [scale, l1_ratio]], got {value}"),
             )
@@ -337,7 +337,7 @@ impl HebbianSynapse {
         let dw = self.d_weights.as_slice_mut().expect("standard layout");
         let q = &mut self.scratch;
         // Over slices, so that the fused multiply-adds inline into the vector build.
-        crate::utils::simd::with_avx2(
+        crate::core::simd::with_avx2(
             #[inline(always)]
             || {
                 dw.fill(0.0);
@@ -447,15 +447,19 @@ impl Component for HebbianSynapse {
     fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
         vec![(
             self.opt_file(),
-            crate::io::pickle::to_bytes(&self.opt.to_pickled()),
+            crate::io::pickle::to_bytes(&crate::io::optim_state::to_pickled(&self.opt)),
         )]
     }
     fn load_custom(&mut self, dir: &std::path::Path) -> Result<()> {
         let path = dir.join(self.opt_file());
         // Moments for the weights and, if saved with them, the biases.
         let shapes = Self::opt_shapes(self.base.shape, true);
-        let v = crate::io::pickle::read(&path, Optimizer::max_pickle_bytes(&shapes))?;
-        self.opt
-            .set_from_pickled(&v, &shapes, &path.display().to_string())
+        let v = crate::io::pickle::read(&path, crate::io::optim_state::max_pickle_bytes(&shapes))?;
+        crate::io::optim_state::set_from_pickled(
+            &mut self.opt,
+            &v,
+            &shapes,
+            &path.display().to_string(),
+        )
     }
 }
