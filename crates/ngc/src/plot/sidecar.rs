@@ -81,7 +81,7 @@ impl Sidecar {
             return Ok(None);
         }
         // A regular file of bounded size: a FIFO named X.json must not block.
-        let text = ngclearn::io::model_dir::read_text(&p).map_err(|e| e.to_string())?;
+        let text = ngclearn::io::json::read_text(&p).map_err(|e| e.to_string())?;
         Sidecar::parse(&text, &p.display().to_string()).map(Some)
     }
 

@@ -248,6 +248,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Map;
 
     #[test]
     fn every_builtin_class_is_found_by_name_and_module_path() {
@@ -271,5 +272,96 @@ mod tests {
         let e = r.register(lif).unwrap_err().to_string();
         assert!(e.contains("already registered"), "{e}");
         assert_eq!(r.names(), "LIFCell");
+    }
+
+    /// The loader sizes a component's npz from its schema's shapes before building it:
+    /// they must give exactly the shapes the built component has.
+    #[test]
+    fn implied_shapes_are_the_built_shapes() {
+        for class in Registry::builtin().classes() {
+            let schema = class.schema;
+            let mut kwargs = Map::new();
+            for (k, v) in [
+                ("name", serde_json::json!("c")),
+                ("shape", serde_json::json!([3, 2])),
+                ("n_units", serde_json::json!(4)),
+                ("batch_size", serde_json::json!(5)),
+                ("tau_decay", serde_json::json!(2.0)),
+                ("tau_rise", serde_json::json!(1.0)),
+                ("g_syn_bar", serde_json::json!(1.0)),
+                ("syn_rest", serde_json::json!(0.0)),
+                ("tau_m", serde_json::json!(10.0)),
+                ("A_plus", serde_json::json!(0.01)),
+                ("A_minus", serde_json::json!(0.01)),
+                ("tau_tr", serde_json::json!(20.0)),
+                ("a_delta", serde_json::json!(0.0)),
+                ("exp_beta", serde_json::json!(1.0)),
+                ("resist_m", serde_json::json!(1.0)),
+                ("thr", serde_json::json!(0.4)),
+                ("tau_x", serde_json::json!(10.0)),
+                ("dt", serde_json::json!(0.3)),
+                ("alpha", serde_json::json!(0.1)),
+                ("tau_w", serde_json::json!(50.0)),
+                ("tau_theta", serde_json::json!(20.0)),
+                ("eta", serde_json::json!(0.1)),
+            ] {
+                // `shape` is a synapse's (n_pre, n_post); a cell's `shape` (RateCell's 4-D
+                // form) stays unset.
+                let synapse = schema
+                    .compartments
+                    .iter()
+                    .any(|c| c.shape.mentions(crate::core::schema::Size::Pre));
+                if k == "shape" && !synapse {
+                    continue;
+                }
+                // These run a batch only as ngclearn 3.1.1 can: batch_size == n_pre (== n_post).
+                let square = ["MSTDPETSynapse", "EventSTDPSynapse", "STPDenseSynapse"]
+                    .contains(&schema.class);
+                let v = if k == "shape" && square {
+                    serde_json::json!([5, 5])
+                } else {
+                    v
+                };
+                if schema.signature.contains(&k) || k == "batch_size" {
+                    kwargs.insert(k.into(), v);
+                }
+            }
+            let mut kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
+            let implied = class
+                .implied_shapes(&kw)
+                .unwrap_or_else(|| panic!("{}: shapes do not parse", schema.class));
+            let c = class.build(&mut kw).unwrap();
+            for (i, (info, shapes)) in schema.compartments.iter().zip(&implied).enumerate() {
+                match info.kind {
+                    Kind::Key => assert!(shapes.is_empty()),
+                    Kind::Array => {
+                        let actual = c.array(i).unwrap().shape().to_vec();
+                        assert!(
+                            shapes.contains(&actual),
+                            "{}:{} is {actual:?}, implied {shapes:?}",
+                            schema.class,
+                            info.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_that_cannot_be_read_or_allocated_leave_it_to_the_component() {
+        let class = crate::components::DenseSynapse::CLASS;
+        let schema = class.schema;
+        for shape in [
+            serde_json::json!([0, 2]),
+            serde_json::json!("3x2"),
+            serde_json::json!([4_000_000_000u64, 4_000_000_000u64]),
+        ] {
+            let mut kwargs = Map::new();
+            kwargs.insert("name".into(), "c".into());
+            kwargs.insert("shape".into(), shape);
+            let kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
+            assert!(class.implied_shapes(&kw).is_none());
+        }
     }
 }

@@ -299,7 +299,7 @@ fn describe_file(
     registry: &Registry,
     exchange: Option<Arc<dyn Exchange>>,
 ) -> Result<(Context, Map<String, Value>, Option<KeySeed>)> {
-    let text = crate::io::model_dir::read_text(path)?;
+    let text = crate::io::json::read_text(path)?;
     let parsed = parse(&text, path)?;
     let doc = &parsed;
     const SECTIONS: [&str; 7] = [
