@@ -1,6 +1,6 @@
 //! Components, grouped by family as in ngclearn.
 //!
-//! [`with_classes!`] is the one list of classes: the family modules declare their
+//! [`with_classes!`](crate::with_classes) is the one list of classes: the family modules declare their
 //! class files from it, and the registry ([`CLASSES`]), the flat re-exports
 //! ([`classes`], which the prelude takes) and every front end (`ngc list`, the README's
 //! tables, the Python package) read it. Adding a class is its file plus one line here.
@@ -103,7 +103,7 @@ macro_rules! registry {
 crate::with_classes!(registry);
 
 impl crate::core::class::Registry {
-    /// Every class of this crate, in the order of [`with_classes!`] (what both loaders,
+    /// Every class of this crate, in the order of [`with_classes!`](crate::with_classes) (what both loaders,
     /// `ngc list` and `ngc help` use).
     pub fn builtin() -> &'static crate::core::class::Registry {
         static BUILTIN: std::sync::OnceLock<crate::core::class::Registry> =

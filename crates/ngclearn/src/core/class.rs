@@ -23,7 +23,7 @@ pub struct ComponentClass {
     /// `kw` for the caller to report).
     pub from_kwargs: fn(&mut Kwargs) -> Result<Box<dyn Component>>,
     /// The sizes its compartments' shapes name that the class computes from its
-    /// arguments ([`Size::Named`](crate::core::schema::Size::Named)), as `(name, size)`;
+    /// arguments ([`Size::Named`]), as `(name, size)`;
     /// `None` if the arguments do not give them. Most classes have none
     /// ([`no_sizes`]).
     pub sizes: fn(&Kwargs) -> Option<NamedSizes>,

@@ -172,7 +172,7 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     }
 }
 
-/// Proof that a call of [`Component::array_mut`] comes from [`write()`]: it cannot be
+/// Proof that a call of [`Declared::array_mut`] comes from [`write()`]: it cannot be
 /// made outside this crate, so a class's own `array_mut` can only be reached through
 /// the guarded path.
 #[derive(Debug, Clone, Copy)]

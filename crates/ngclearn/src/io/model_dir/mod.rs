@@ -8,7 +8,7 @@
 //! DIR/connections.json          {"NAME:c:x": "NAME:d:y" | {"modulePath": ...Summation, "compartments": [...]}}
 //! ```
 //! Loading restores the saved state as it is (no reset) and is all-or-nothing: the
-//! whole directory is read and checked before a [`Model`] is returned, and every
+//! whole directory is read and checked before a [`Model`](crate::core::context::Model) is returned, and every
 //! problem is a typed error naming the file and the field. Saving writes the same
 //! format into a hidden sibling directory and moves it into place
 //! ([`crate::io::replace`]): a failed or interrupted save leaves the old directory
@@ -18,7 +18,7 @@
 //! A hostile or damaged directory must not hang, abort or take more memory than the
 //! model it describes, nor load with values ngclearn would not have written:
 //! * Every file is opened only if it is a regular file (a FIFO would block, a device
-//!   never end); JSON is at most [`MAX_TEXT_BYTES`], and an object that names a key
+//!   never end); JSON is at most [`MAX_TEXT_BYTES`](crate::io::json::MAX_TEXT_BYTES), and an object that names a key
 //!   twice is an error naming the key (serde_json, like Python's `json`, would keep
 //!   the last silently).
 //! * A component's npz is checked before the component is built: its entries must be

@@ -14,14 +14,14 @@ use serde_json::{Map, Value};
 use std::path::Path;
 
 /// Saves a model partitioned across ranks (this rank's `model`, split as `layout` says:
-/// see [`Partitioned`]) as the whole model's directory, the one a
+/// see [`Partitioned`](crate::core::partition::Partitioned)) as the whole model's directory, the one a
 /// single process would save (byte for byte), without gathering the whole model
 /// anywhere: every rank must call it, in the same order; rank 0 writes `dir` beside
 /// its destination and returns it, ready to be put in place by [`PendingDir::commit`]
 /// (the others return `None`). A split array travels to rank 0 in blocks of rows of
 /// about 4 MB (at least one row), each written into its npz as it arrives, so rank 0
 /// holds two such blocks of it at a time. A failure on one rank is that rank's: the caller ends the others
-/// ([`Exchange::abort`]), which would otherwise wait in a collective call.
+/// ([`Exchange::abort`](crate::core::partition::Exchange::abort)), which would otherwise wait in a collective call.
 pub fn prepare_model_dir_partitioned(
     model: &Model,
     layout: &Layout,
