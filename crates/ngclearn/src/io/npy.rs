@@ -40,28 +40,58 @@ pub struct NpyStream {
     rows: usize,
 }
 
+/// A stream's header: [`write_header`] in its [`HEADER_BYTES`], so that closing it
+/// rewrites the row count in place.
 fn header(dtype: Dtype, shape: &[usize]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    let shape = if dims.len() == 1 {
-        format!("({},)", dims[0])
-    } else {
-        format!("({})", dims.join(", "))
+    write_header(descr(dtype), shape, HeaderLayout::Reserved(HEADER_BYTES))
+        .expect("a shape of three 64-bit sizes fits the reserved header")
+}
+
+/// How an npy header is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderLayout {
+    /// numpy's dict (`..., 'shape': (2, 3), }`) in exactly this many bytes, so that a
+    /// stream can rewrite its row count in place.
+    Reserved(usize),
+    /// ndarray-npy's dict (`..., 'shape': (2, 3)}`), padded to a multiple of 64 bytes
+    /// (at least one space): npz entries, byte for byte as ndarray-npy writes them.
+    Compact,
+}
+
+/// The npy (version 1.0) header of a C-order array of `descr` (`<f4`, `<u4`, ...) and
+/// `shape`: the dict, spaces as `layout` says, and a newline. `None` if it does not fit
+/// (version 1.0's 16-bit length, or the reserved bytes). The one npy header writer:
+/// streams and npz entries both use it.
+pub(crate) fn write_header(descr: &str, shape: &[usize], layout: HeaderLayout) -> Option<Vec<u8>> {
+    let dims = match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
-    let dict = format!(
-        "{{'descr': '{}', 'fortran_order': False, 'shape': {shape}, }}",
-        descr(dtype)
-    );
+    let tail = match layout {
+        HeaderLayout::Reserved(_) => ", }",
+        HeaderLayout::Compact => "}",
+    };
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}{tail}");
+    let unpadded = 10 + dict.len() + 1;
+    let total = match layout {
+        HeaderLayout::Reserved(n) if unpadded <= n => n,
+        HeaderLayout::Reserved(_) => return None,
+        HeaderLayout::Compact => unpadded + 64 - unpadded % 64,
+    };
+    let len = u16::try_from(total - 10).ok()?;
     let mut h = b"\x93NUMPY\x01\x00".to_vec();
-    assert!(
-        dict.len() < HEADER_BYTES - 10,
-        "npy header fits its reserved bytes"
-    );
-    let len = HEADER_BYTES - 10;
-    h.extend_from_slice(&(len as u16).to_le_bytes());
+    h.extend_from_slice(&len.to_le_bytes());
     h.extend_from_slice(dict.as_bytes());
-    h.resize(HEADER_BYTES - 1, b' ');
+    h.resize(total - 1, b' ');
     h.push(b'\n');
-    h
+    Some(h)
 }
 
 impl NpyStream {

@@ -892,37 +892,14 @@ impl NpzStream {
     }
 }
 
-/// The npy (version 1.0) header of a C-order array, padded with spaces (at least one)
-/// to a multiple of 64 bytes, as numpy and ndarray-npy write it.
-/// `None` if the header would not fit version 1.0's 16-bit length.
+/// An entry's npy header ([`crate::io::npy::write_header`]); `None` if it does not fit.
 fn npy_header(dtype: Dtype, shape: &[usize]) -> Option<Vec<u8>> {
     let descr = match dtype {
         Dtype::F32 => "<f4",
         Dtype::F64 => "<f8",
         Dtype::U32 => "<u4",
     };
-    let dims = match shape {
-        [n] => format!("({n},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}}}");
-    // At least one space of padding, as numpy (64 more when the rest is aligned).
-    let unpadded = 10 + dict.len() + 1;
-    let total = unpadded + 64 - unpadded % 64;
-    let len = u16::try_from(total - 10).ok()?;
-    let mut h = b"\x93NUMPY\x01\x00".to_vec();
-    h.extend_from_slice(&len.to_le_bytes());
-    h.extend_from_slice(dict.as_bytes());
-    h.resize(total - 1, b' ');
-    h.push(b'\n');
-    Some(h)
+    crate::io::npy::write_header(descr, shape, crate::io::npy::HeaderLayout::Compact)
 }
 
 #[cfg(test)]
