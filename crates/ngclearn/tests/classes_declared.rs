@@ -2,7 +2,7 @@
 //! ones its accessors reach, in the same order; its keyword arguments rebuild it; and
 //! its help describes every constructor parameter.
 
-use ngclearn::components::neurons::spiking::lif_cell::{Integration, LIFCellParams};
+use ngclearn::components::neurons::spiking::lif_cell::LIFCellParams;
 use ngclearn::components::synapses::alpha_synapse::AlphaSynapseParams;
 use ngclearn::components::{AlphaSynapse, LIFCell};
 use ngclearn::core::class::{ComponentClass, Registry};
@@ -11,6 +11,7 @@ use ngclearn::core::component::{Component, Declared};
 use ngclearn::core::kwargs::Kwargs;
 use ngclearn::core::rng::Key;
 use ngclearn::core::schema::{Kind, Role};
+use ngclearn::utils::diffeq::Integration;
 use serde_json::{json, Map, Value};
 
 /// The key every build here is given, so that two builds draw the same numbers.
@@ -242,7 +243,19 @@ fn lif_params_are_checked_by_their_declared_rules() {
     p.batch_size = 0;
     let e = LIFCell::new("c", 2, p).unwrap_err().to_string();
     assert!(e.contains("batch_size"), "{e}");
-    let m = json!({"tau_m": 10, "integration_type": "rk4"});
+    let m = json!({"name": "c", "n_units": 2, "tau_m": 10, "integration_type": "rk4"});
+    let mut kw = Kwargs::new(
+        "f.json",
+        "c",
+        LIFCell::schema().signature,
+        &[],
+        m.as_object().unwrap(),
+    )
+    .unwrap();
+    // rk4 is one of ngclearn's integrators, but not one LIFCell has: the cell refuses it.
+    let e = LIFCell::from_kwargs(&mut kw).unwrap_err().to_string();
+    assert!(e.contains("integration_type") && e.contains("rk4"), "{e}");
+    let m = json!({"tau_m": 10, "integration_type": "rk5"});
     let mut kw = Kwargs::new(
         "f.json",
         "c",
@@ -252,7 +265,7 @@ fn lif_params_are_checked_by_their_declared_rules() {
     )
     .unwrap();
     let e = LIFCellParams::from_kwargs(&mut kw).unwrap_err().to_string();
-    assert!(e.contains("integration_type") && e.contains("rk4"), "{e}");
+    assert!(e.contains("integration_type") && e.contains("rk5"), "{e}");
 }
 
 #[test]

@@ -81,7 +81,7 @@ fn the_other_components_do_not_allocate_either() {
         lp.v_min,
     ) = (
         true,
-        ngclearn::components::neurons::spiking::lif_cell::Integration::Rk2,
+        ngclearn::utils::diffeq::Integration::Rk2,
         2,
         Some(k[4]),
         Some(-70.0),

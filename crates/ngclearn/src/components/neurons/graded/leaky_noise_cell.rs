@@ -29,11 +29,11 @@
 //! also its own "derivative"), which needs `n_units >= 5`. softmax (whose derivative is
 //! a `(batch, n, n)` Jacobian) and ngclearn's 4-D `shape` are not provided.
 
-use crate::components::neurons::graded::rate_cell::Act;
-use crate::components::neurons::integrator_code;
+use crate::utils::model_utils::Act;
 use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
+use crate::utils::diffeq::{Integration, Method};
 use crate::error::{Error, Result};
 use crate::{Class, Compartments, Params};
 use ndarray::Array2;
@@ -49,8 +49,8 @@ pub struct LeakyNoiseCellParams {
     #[param(default = String::from("relu"), text = "relu")]
     pub act_fx: String,
     /// euler, midpoint/rk2, or heun (which runs RK4, as in ngclearn)
-    #[param(default = String::from("euler"), text = "euler")]
-    pub integration_type: String,
+    #[param(default = Integration::Euler, text = "euler")]
+    pub integration_type: Integration,
     /// Rows of the batch dimension
     #[param(default = 1, check = count)]
     pub batch_size: usize,
@@ -139,15 +139,15 @@ impl LeakyNoiseCell {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
-        let integrator = match integrator_code(&name, &p.integration_type)? {
-            0 => Integrator::Euler,
-            1 => Integrator::Midpoint,
-            2 => Integrator::Rk4,
-            _ => {
+        let integrator = match p.integration_type.method() {
+            Method::Euler => Integrator::Euler,
+            Method::Midpoint => Integrator::Midpoint,
+            Method::Heun => Integrator::Rk4,
+            Method::Ralston | Method::Rk4 => {
                 return Err(Error::param(
                     &name,
                     "integration_type",
-                    format!("{:?}", p.integration_type),
+                    format!("{:?}", p.integration_type.name()),
                     "cannot run in ngclearn 3.1.1's LeakyNoiseCell (ralston and rk4 have no \
                      entry in its integrator table); use euler, midpoint/rk2 or heun (RK4)",
                 ))

@@ -39,8 +39,9 @@ use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::xla_math::maximum;
-use crate::core::xla_math::{log1p_xla, tanh_xla};
+use crate::utils::diffeq::{Integration, Method};
 use crate::error::{Error, Result};
+use crate::utils::model_utils::Act;
 use crate::{Class, Compartments, Params};
 use ndarray::Array2;
 
@@ -64,8 +65,8 @@ pub struct RateCellParams {
     #[param(default = (String::from("none"), 0.0), text = "(\"none\", 0)")]
     pub threshold: (String, f32),
     /// euler, midpoint/rk2 or heun (see the class doc for what each runs)
-    #[param(default = String::from("euler"), text = "euler")]
-    pub integration_type: String,
+    #[param(default = Integration::Euler, text = "euler")]
+    pub integration_type: Integration,
     /// Rows of the batch dimension
     #[param(default = 1, check = count, omit_default)]
     pub batch_size: usize,
@@ -99,181 +100,6 @@ enum Integrator {
     Euler,
     Midpoint,
     Rk4,
-}
-
-/// An activation of ngclearn's `create_function` (LeakyNoiseCell uses them too).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Act {
-    Identity,
-    Relu,
-    Lrelu,
-    Relu6,
-    Tanh,
-    Sigmoid,
-    Softplus,
-    Elu,
-    Silu,
-    Gelu,
-    Telu,
-    Sine(f32),
-    UnitThreshold,
-    Heaviside,
-    Softmax,
-}
-
-/// `exp`: XLA's when `XLA` (bit for bit with `jnp.exp`), else the C library's (what
-/// RateCell has computed with so far).
-#[inline(always)]
-fn exp<const XLA: bool>(x: f32) -> f32 {
-    if XLA {
-        crate::core::xla_math::exp_xla(x)
-    } else {
-        x.exp()
-    }
-}
-
-#[inline(always)]
-fn sigmoid<const XLA: bool>(x: f32) -> f32 {
-    1.0 / (1.0 + exp::<XLA>(-x))
-}
-
-/// ngclearn's `d_swish(x, beta)`.
-#[inline(always)]
-fn d_swish<const XLA: bool>(x: f32, beta: f32) -> f32 {
-    let e = exp::<XLA>(-x);
-    ((1.0 / (e + 1.0)) + (e * x) / ((e + 1.0) * (e + 1.0))) * beta
-}
-
-fn step01(b: bool) -> f32 {
-    if b {
-        1.0
-    } else {
-        0.0
-    }
-}
-
-impl Act {
-    pub(crate) fn parse(name: &str, omega: Option<f32>, who: &str) -> Result<Act> {
-        Ok(match name {
-            "identity" => Act::Identity,
-            "relu" => Act::Relu,
-            "lrelu" => Act::Lrelu,
-            "relu6" => Act::Relu6,
-            "tanh" => Act::Tanh,
-            "sigmoid" => Act::Sigmoid,
-            "softplus" => Act::Softplus,
-            "elu" => Act::Elu,
-            "silu" => Act::Silu,
-            "gelu" => Act::Gelu,
-            "telu" => Act::Telu,
-            // ngclearn requires omega_0 with "sine" but its create_function does not pass
-            // it on: sine runs with its default frequency, 30.
-            "sine" => {
-                omega.ok_or_else(|| {
-                    Error::param(who, "omega_0", "missing", "act_fx = \"sine\" needs omega_0")
-                })?;
-                Act::Sine(30.0)
-            }
-            "unit_threshold" => Act::UnitThreshold,
-            "softmax" => Act::Softmax,
-            n if n.contains("heaviside") => Act::Heaviside,
-            other => {
-                return Err(Error::param(
-                    who,
-                    "act_fx",
-                    other,
-                    "is not one of identity, relu, lrelu, relu6, tanh, sigmoid, softplus, elu, \
-                     silu, gelu, telu, sine, unit_threshold, heaviside, softmax",
-                ))
-            }
-        })
-    }
-
-    /// fx(x), elementwise (softmax is done per row elsewhere), with XLA's `exp` if `XLA`.
-    #[inline(always)]
-    pub(crate) fn f<const XLA: bool>(self, x: f32) -> f32 {
-        match self {
-            Act::Identity => x + 0.0,
-            Act::Relu => maximum(x, 0.0),
-            Act::Lrelu => {
-                if x >= 0.0 {
-                    x
-                } else {
-                    0.01 * x
-                }
-            }
-            Act::Relu6 => {
-                let r = maximum(x, 0.0);
-                if r.is_nan() || r < 6.0 {
-                    r
-                } else {
-                    6.0
-                }
-            }
-            Act::Tanh => tanh_xla(x),
-            Act::Sigmoid => sigmoid::<XLA>(x),
-            Act::Softplus => {
-                // jnp.logaddexp(x, 0)
-                let amax = maximum(x, 0.0);
-                if x.is_nan() {
-                    x
-                } else {
-                    amax + log1p_xla(exp::<XLA>(-x.abs()))
-                }
-            }
-            Act::Elu => {
-                let m = step01(x >= 0.0);
-                x * m + ((exp::<XLA>(x) - 1.0) * 1.0) * (1.0 - m)
-            }
-            Act::Silu => x * sigmoid::<XLA>(x * 1.0),
-            Act::Gelu => x * sigmoid::<XLA>(x * 1.702),
-            Act::Telu => x * tanh_xla(exp::<XLA>(x)),
-            Act::Sine(w) => (w * x).sin(),
-            Act::UnitThreshold => step01(x >= 1.0),
-            Act::Heaviside => step01(x >= 0.0),
-            Act::Softmax => unreachable!("softmax is computed per row"),
-        }
-    }
-
-    /// fx'(x), as ngclearn's `d_*` functions compute it, with XLA's `exp` if `XLA`.
-    #[inline(always)]
-    pub(crate) fn df<const XLA: bool>(self, x: f32) -> f32 {
-        match self {
-            Act::Identity | Act::UnitThreshold | Act::Heaviside => x * 0.0 + 1.0,
-            Act::Relu => step01(x >= 0.0),
-            Act::Lrelu => {
-                let m = step01(x >= 0.0);
-                m + (1.0 - m) * 0.01
-            }
-            Act::Relu6 => step01(x >= 0.0) * step01(x <= 6.0),
-            Act::Tanh => {
-                // XLA fuses -(t * t) + 1 into one multiply-add.
-                let t = tanh_xla(x);
-                (-t).mul_add(t, 1.0)
-            }
-            Act::Sigmoid | Act::Softplus => {
-                let s = sigmoid::<XLA>(x);
-                if self == Act::Sigmoid {
-                    s * (1.0 - s)
-                } else {
-                    s
-                }
-            }
-            Act::Elu => {
-                let m = step01(x >= 0.0);
-                m + (1.0 - m) * (exp::<XLA>(x) * 1.0)
-            }
-            Act::Silu => d_swish::<XLA>(x, 1.0),
-            Act::Gelu => d_swish::<XLA>(x, 1.702),
-            Act::Telu => {
-                let ex = exp::<XLA>(x);
-                let t = tanh_xla(ex);
-                t + x * ex * (1.0 - t * t)
-            }
-            Act::Sine(w) => w * (w * x).cos(),
-            Act::Softmax => unreachable!("softmax is refused when stateful"),
-        }
-    }
 }
 
 /// The rate cell (see the module documentation).
@@ -333,18 +159,11 @@ impl RateCell {
                 ))
             }
         };
-        let integrator = match p.integration_type.as_str() {
-            "euler" | "rk1" | "rk4" | "ralston" | "rk2_ralston" => Integrator::Euler,
-            "midpoint" | "rk2" => Integrator::Midpoint,
-            "heun" | "rk2_heun" => Integrator::Rk4,
-            other => {
-                return Err(Error::param(
-                    &name,
-                    "integration_type",
-                    other,
-                    "is not one of euler, rk1, midpoint, rk2, heun, rk2_heun, ralston, rk2_ralston, rk4",
-                ))
-            }
+        // RateCell's own table: heun runs classic RK4; ralston and rk4 run Euler.
+        let integrator = match p.integration_type.method() {
+            Method::Euler | Method::Ralston | Method::Rk4 => Integrator::Euler,
+            Method::Midpoint => Integrator::Midpoint,
+            Method::Heun => Integrator::Rk4,
         };
         let soft_threshold = match p.threshold.0.as_str() {
             "soft_threshold" => true,

@@ -23,11 +23,12 @@
 //! `reset`: `j = 0`, `v = v0`, `w = w0`, `s = 0`, `tols = 0`.
 
 use super::{time_of_last_spike, SpikeList};
-use crate::components::neurons::{integrator_code, nonzero};
+use crate::components::neurons::nonzero;
 use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::xla_math::exp_xla;
+use crate::utils::diffeq::{Integration, Method};
 use crate::error::Result;
 use crate::{Class, Compartments, Params};
 use ndarray::Array2;
@@ -73,8 +74,8 @@ pub struct AdExCellParams {
     #[param(default = 0.0, check = finite)]
     pub w0: f32,
     /// euler or rk2/midpoint; heun, ralston, rk4 step by Euler
-    #[param(default = String::from("euler"), text = "euler")]
-    pub integration_type: String,
+    #[param(default = Integration::Euler, text = "euler")]
+    pub integration_type: Integration,
     /// Rows of the batch dimension
     #[param(default = 1, check = count)]
     pub batch_size: usize,
@@ -129,7 +130,7 @@ impl AdExCell {
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
         nonzero(&name, "v_sharpness", p.v_sharpness)?;
-        let rk2 = integrator_code(&name, &p.integration_type)? == 1;
+        let rk2 = p.integration_type.method() == Method::Midpoint;
         let z = |v: f32| filled(&name, "n_units", (p.batch_size, n), v);
         Ok(AdExCell {
             j: z(0.0)?,

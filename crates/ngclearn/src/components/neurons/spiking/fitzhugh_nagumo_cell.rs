@@ -21,10 +21,11 @@
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
 use super::{time_of_last_spike, SpikeList};
-use crate::components::neurons::{integrator_code, nonzero};
+use crate::components::neurons::nonzero;
 use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
+use crate::utils::diffeq::{Integration, Method};
 use crate::error::Result;
 use crate::{Class, Compartments, Params};
 use ndarray::Array2;
@@ -64,8 +65,8 @@ pub struct FitzhughNagumoCellParams {
     #[param(default = false)]
     pub spike_reset: bool,
     /// euler or rk2/midpoint; heun, ralston, rk4 step by Euler
-    #[param(default = String::from("euler"), text = "euler")]
-    pub integration_type: String,
+    #[param(default = Integration::Euler, text = "euler")]
+    pub integration_type: Integration,
     /// Rows of the batch dimension
     ///
     /// An extension: ngclearn's FitzhughNagumoCell has none (it is 1).
@@ -121,7 +122,7 @@ impl FitzhughNagumoCell {
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
         nonzero(&name, "gamma", p.gamma)?;
-        let rk2 = integrator_code(&name, &p.integration_type)? == 1;
+        let rk2 = p.integration_type.method() == Method::Midpoint;
         let z = |v: f32| filled(&name, "n_units", (p.batch_size, n), v);
         Ok(FitzhughNagumoCell {
             j: z(0.0)?,

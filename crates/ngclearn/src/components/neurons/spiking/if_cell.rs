@@ -21,11 +21,11 @@
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
 use super::{time_of_last_spike, SpikeList};
-use crate::components::neurons::integrator_code;
 use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::xla_math::maximum;
+use crate::utils::diffeq::Integration;
 use crate::error::Result;
 use crate::{Class, Compartments, Params};
 use ndarray::Array2;
@@ -53,8 +53,8 @@ pub struct IFCellParams {
     #[param(default = 0.0, check = non_negative, units = "ms")]
     pub refract_time: f32,
     /// euler or rk2/midpoint (the same numbers here); heun, ralston, rk4 step by Euler
-    #[param(default = String::from("euler"), text = "euler")]
-    pub integration_type: String,
+    #[param(default = Integration::Euler, text = "euler")]
+    pub integration_type: Integration,
     /// Accepted and ignored (it shapes only ngclearn's gradient estimate)
     #[param(default = String::from("straight_through"), text = "straight_through", omit_default)]
     pub surrogate_type: String,
@@ -120,7 +120,6 @@ impl IFCell {
         if let Some(x) = p.thr_jitter {
             crate::core::schema::checks::finite(&name, "thr_jitter", x)?;
         }
-        integrator_code(&name, &p.integration_type)?;
         let z = |v: f32| filled(&name, "n_units", (p.batch_size, n), v);
         Ok(IFCell {
             j: z(0.0)?,

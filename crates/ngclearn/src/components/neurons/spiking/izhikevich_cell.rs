@@ -30,10 +30,10 @@
 //! w_reset = 2`, resonator `tau_w = 10, coupling_factor = 0.26`.
 
 use super::{time_of_last_spike, SpikeList};
-use crate::components::neurons::integrator_code;
 use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
+use crate::utils::diffeq::{Integration, Method};
 use crate::error::Result;
 use crate::{Class, Compartments, Params};
 use ndarray::Array2;
@@ -70,8 +70,8 @@ pub struct IzhikevichCellParams {
     #[param(default = -14.0, check = finite)]
     pub w0: f32,
     /// euler or rk2/midpoint; heun, ralston, rk4 step by Euler
-    #[param(default = String::from("euler"), text = "euler")]
-    pub integration_type: String,
+    #[param(default = Integration::Euler, text = "euler")]
+    pub integration_type: Integration,
     /// Rows of the batch dimension
     ///
     /// An extension: ngclearn's IzhikevichCell has none (it is 1).
@@ -126,7 +126,7 @@ impl IzhikevichCell {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
-        let rk2 = integrator_code(&name, &p.integration_type)? == 1;
+        let rk2 = p.integration_type.method() == Method::Midpoint;
         let z = |v: f32| filled(&name, "n_units", (p.batch_size, n), v);
         Ok(IzhikevichCell {
             j: z(0.0)?,

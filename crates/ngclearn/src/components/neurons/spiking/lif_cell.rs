@@ -28,46 +28,10 @@ use crate::core::component::{filled, valid_name, Component, IndexVec};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::xla_math::maximum;
+use crate::utils::diffeq::{Integration, Method};
 use crate::error::Result;
-use crate::core::kwargs::{KwargValue, Kwargs};
 use crate::{Class, Compartments, Params};
 use ndarray::Array2;
-use serde_json::Value;
-
-/// Integration of the membrane equation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Integration {
-    /// Forward Euler (`"euler"`).
-    Euler,
-    /// The midpoint method (`"rk2"` or `"midpoint"`).
-    Rk2,
-}
-
-impl Integration {
-    /// Parses ngclearn's `integration_type`.
-    pub fn parse(s: &str) -> Option<Integration> {
-        match s {
-            "euler" => Some(Integration::Euler),
-            "rk2" | "midpoint" => Some(Integration::Rk2),
-            _ => None,
-        }
-    }
-}
-
-/// ngclearn's `integration_type`: `"euler"`, `"rk2"` or `"midpoint"`.
-impl KwargValue for Integration {
-    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
-        let s = String::from_kwarg(kw, key, value)?;
-        Integration::parse(&s)
-            .ok_or_else(|| kw.error(key, format!("{s:?} must be euler, rk2 or midpoint")))
-    }
-    fn to_kwarg(&self) -> Value {
-        Value::from(match self {
-            Integration::Euler => "euler",
-            Integration::Rk2 => "rk2",
-        })
-    }
-}
 
 /// Parameters of a [`LIFCell`], with ngclearn's names and defaults. Each field's doc
 /// comment is its help description.
@@ -182,6 +146,16 @@ impl LIFCell {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
+        // ngclearn's LIFCell steps code 1 by the midpoint method and every other code by
+        // Euler; here the names of the other methods are refused rather than run by Euler.
+        if !matches!(p.integration_type.method(), Method::Euler | Method::Midpoint) {
+            return Err(crate::error::Error::param(
+                &name,
+                "integration_type",
+                p.integration_type.name(),
+                "must be euler, rk1, rk2 or midpoint (LIFCell has no other integrator)",
+            ));
+        }
         let batch = p.batch_size;
         let z = |v: f32| filled(&name, "n_units", (batch, n), v);
         Ok(LIFCell {
@@ -321,7 +295,7 @@ impl Component for LIFCell {
             p.thr,
             p.v_reset,
         );
-        let rk2 = p.integration_type == Integration::Rk2;
+        let rk2 = p.integration_type.method() == Method::Midpoint;
         let theta_decay = (-dt / p.tau_theta).exp();
         let adapt = p.tau_theta > 0.0;
         let (theta_plus, v_min) = (p.theta_plus, p.v_min);

@@ -32,12 +32,12 @@
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
 use super::{time_of_last_spike, SpikeList};
-use crate::components::neurons::integrator_code;
 use crate::core::component::{Component, filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::xla_math::exp_xla;
 use crate::core::xla_math::maximum;
+use crate::utils::diffeq::{Integration, Method};
 use crate::error::Result;
 use crate::{Class, Compartments, Params};
 use ndarray::Array2;
@@ -80,8 +80,8 @@ pub struct QuadLIFCellParams {
     #[param(default = false)]
     pub one_spike: bool,
     /// euler or rk2/midpoint; heun, ralston, rk4 step by Euler
-    #[param(default = String::from("euler"), text = "euler")]
-    pub integration_type: String,
+    #[param(default = Integration::Euler, text = "euler")]
+    pub integration_type: Integration,
     /// Accepted and ignored (it shapes only ngclearn's gradient estimate)
     #[param(default = String::from("straight_through"), text = "straight_through", omit_default)]
     pub surrogate_type: String,
@@ -174,7 +174,7 @@ impl QuadLIFCell {
         if let Some(x) = p.thr_jitter {
             crate::core::schema::checks::finite(&name, "thr_jitter", x)?;
         }
-        let rk2 = integrator_code(&name, &p.integration_type)? == 1;
+        let rk2 = p.integration_type.method() == Method::Midpoint;
         let z = |v: f32| filled(&name, "n_units", (p.batch_size, n), v);
         Ok(QuadLIFCell {
             j: z(0.0)?,

@@ -1,0 +1,204 @@
+//! ngclearn's activation functions (`ngclearn.utils.model_utils.create_function`) and
+//! their derivatives, as its `d_*` functions compute them, for the cells that take an
+//! `act_fx` (RateCell, LeakyNoiseCell).
+//!
+//! identity, relu, lrelu (slope 0.01), relu6, tanh, sigmoid, softplus, elu, silu, gelu
+//! (`x * sigmoid(1.702 x)`), telu, sine (`sin(30 x)`: ngclearn requires `omega_0` but
+//! does not pass it on), unit_threshold, heaviside; gelu's and silu's derivatives are
+//! its `d_swish`: `(1/(e + 1) + e x / (e + 1)^2) * beta`, `e = exp(-x)`; the thresholds'
+//! are 1. softmax works per row (the caller's); its derivative is a Jacobian.
+
+use crate::core::xla_math::{log1p_xla, maximum, tanh_xla};
+use crate::error::{Error, Result};
+
+/// An activation of ngclearn's `create_function` (LeakyNoiseCell uses them too).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Act {
+    /// `x`.
+    Identity,
+    /// `max(x, 0)`.
+    Relu,
+    /// `x` for `x >= 0`, else `0.01 x`.
+    Lrelu,
+    /// `min(max(x, 0), 6)`.
+    Relu6,
+    /// `tanh(x)`.
+    Tanh,
+    /// `1 / (1 + exp(-x))`.
+    Sigmoid,
+    /// `log(1 + exp(x))`, as `jnp.logaddexp(x, 0)`.
+    Softplus,
+    /// `x` for `x >= 0`, else `exp(x) - 1`.
+    Elu,
+    /// `x sigmoid(x)`.
+    Silu,
+    /// `x sigmoid(1.702 x)`.
+    Gelu,
+    /// `x tanh(exp(x))`.
+    Telu,
+    /// `sin(w x)`.
+    Sine(f32),
+    /// `1` for `x >= 1`, else `0`.
+    UnitThreshold,
+    /// `1` for `x >= 0`, else `0`.
+    Heaviside,
+    /// `exp(x) / sum(exp(x))` over a row (the caller's).
+    Softmax,
+}
+
+/// `exp`: XLA's when `XLA` (bit for bit with `jnp.exp`), else the C library's (what
+/// RateCell has computed with so far).
+#[inline(always)]
+fn exp<const XLA: bool>(x: f32) -> f32 {
+    if XLA {
+        crate::core::xla_math::exp_xla(x)
+    } else {
+        x.exp()
+    }
+}
+
+#[inline(always)]
+fn sigmoid<const XLA: bool>(x: f32) -> f32 {
+    1.0 / (1.0 + exp::<XLA>(-x))
+}
+
+/// ngclearn's `d_swish(x, beta)`.
+#[inline(always)]
+fn d_swish<const XLA: bool>(x: f32, beta: f32) -> f32 {
+    let e = exp::<XLA>(-x);
+    ((1.0 / (e + 1.0)) + (e * x) / ((e + 1.0) * (e + 1.0))) * beta
+}
+
+fn step01(b: bool) -> f32 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+impl Act {
+    /// The activation `name` (`omega` is `omega_0`, which sine requires); an error on
+    /// `act_fx` of component `who` for a name it does not know.
+    pub fn parse(name: &str, omega: Option<f32>, who: &str) -> Result<Act> {
+        Ok(match name {
+            "identity" => Act::Identity,
+            "relu" => Act::Relu,
+            "lrelu" => Act::Lrelu,
+            "relu6" => Act::Relu6,
+            "tanh" => Act::Tanh,
+            "sigmoid" => Act::Sigmoid,
+            "softplus" => Act::Softplus,
+            "elu" => Act::Elu,
+            "silu" => Act::Silu,
+            "gelu" => Act::Gelu,
+            "telu" => Act::Telu,
+            // ngclearn requires omega_0 with "sine" but its create_function does not pass
+            // it on: sine runs with its default frequency, 30.
+            "sine" => {
+                omega.ok_or_else(|| {
+                    Error::param(who, "omega_0", "missing", "act_fx = \"sine\" needs omega_0")
+                })?;
+                Act::Sine(30.0)
+            }
+            "unit_threshold" => Act::UnitThreshold,
+            "softmax" => Act::Softmax,
+            n if n.contains("heaviside") => Act::Heaviside,
+            other => {
+                return Err(Error::param(
+                    who,
+                    "act_fx",
+                    other,
+                    "is not one of identity, relu, lrelu, relu6, tanh, sigmoid, softplus, elu, \
+                     silu, gelu, telu, sine, unit_threshold, heaviside, softmax",
+                ))
+            }
+        })
+    }
+
+    /// fx(x), elementwise (softmax is done per row elsewhere), with XLA's `exp` if `XLA`.
+    #[inline(always)]
+    pub fn f<const XLA: bool>(self, x: f32) -> f32 {
+        match self {
+            Act::Identity => x + 0.0,
+            Act::Relu => maximum(x, 0.0),
+            Act::Lrelu => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    0.01 * x
+                }
+            }
+            Act::Relu6 => {
+                let r = maximum(x, 0.0);
+                if r.is_nan() || r < 6.0 {
+                    r
+                } else {
+                    6.0
+                }
+            }
+            Act::Tanh => tanh_xla(x),
+            Act::Sigmoid => sigmoid::<XLA>(x),
+            Act::Softplus => {
+                // jnp.logaddexp(x, 0)
+                let amax = maximum(x, 0.0);
+                if x.is_nan() {
+                    x
+                } else {
+                    amax + log1p_xla(exp::<XLA>(-x.abs()))
+                }
+            }
+            Act::Elu => {
+                let m = step01(x >= 0.0);
+                x * m + ((exp::<XLA>(x) - 1.0) * 1.0) * (1.0 - m)
+            }
+            Act::Silu => x * sigmoid::<XLA>(x * 1.0),
+            Act::Gelu => x * sigmoid::<XLA>(x * 1.702),
+            Act::Telu => x * tanh_xla(exp::<XLA>(x)),
+            Act::Sine(w) => (w * x).sin(),
+            Act::UnitThreshold => step01(x >= 1.0),
+            Act::Heaviside => step01(x >= 0.0),
+            Act::Softmax => unreachable!("softmax is computed per row"),
+        }
+    }
+
+    /// fx'(x), as ngclearn's `d_*` functions compute it, with XLA's `exp` if `XLA`.
+    #[inline(always)]
+    pub fn df<const XLA: bool>(self, x: f32) -> f32 {
+        match self {
+            Act::Identity | Act::UnitThreshold | Act::Heaviside => x * 0.0 + 1.0,
+            Act::Relu => step01(x >= 0.0),
+            Act::Lrelu => {
+                let m = step01(x >= 0.0);
+                m + (1.0 - m) * 0.01
+            }
+            Act::Relu6 => step01(x >= 0.0) * step01(x <= 6.0),
+            Act::Tanh => {
+                // XLA fuses -(t * t) + 1 into one multiply-add.
+                let t = tanh_xla(x);
+                (-t).mul_add(t, 1.0)
+            }
+            Act::Sigmoid | Act::Softplus => {
+                let s = sigmoid::<XLA>(x);
+                if self == Act::Sigmoid {
+                    s * (1.0 - s)
+                } else {
+                    s
+                }
+            }
+            Act::Elu => {
+                let m = step01(x >= 0.0);
+                m + (1.0 - m) * (exp::<XLA>(x) * 1.0)
+            }
+            Act::Silu => d_swish::<XLA>(x, 1.0),
+            Act::Gelu => d_swish::<XLA>(x, 1.702),
+            Act::Telu => {
+                let ex = exp::<XLA>(x);
+                let t = tanh_xla(ex);
+                t + x * ex * (1.0 - t * t)
+            }
+            Act::Sine(w) => w * (w * x).cos(),
+            Act::Softmax => unreachable!("softmax is refused when stateful"),
+        }
+    }
+}
