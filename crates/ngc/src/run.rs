@@ -11,6 +11,7 @@ use crate::plot::recordings::Live;
 use crate::plot::sidecar::Sidecar;
 use crate::signals;
 use crate::threshold::Threshold;
+use ngclearn::core::partition::Layout;
 use ngclearn::core::sim::{CounterId, FeedSource, Flow, Output, Recording, Simulation};
 use ngclearn::io::model_file::{KeySeed, SeedOrigin};
 use ngclearn::io::npy::{remove_stale_parts, Dtype, NpyRows, NpyStream};
@@ -280,134 +281,18 @@ pub fn run(a: &RunArgs) -> CliResult<RunReport> {
     result
 }
 
+/// One run, in stages: the arguments checked, the model built (this rank's part across
+/// MPI ranks), its process chosen (and reset), every record and feed resolved and
+/// checked before anything is written, the recordings, counters and figures attached,
+/// the steps run, then every output written beside its destination and moved into
+/// place together.
 fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
-    if !(a.dt.is_finite() && a.dt > 0.0) {
-        return Err(format!(
-            "--dt {}: must be a positive, finite number of ms",
-            a.dt
-        ));
-    }
-    let t0 = a.t0.unwrap_or(a.dt);
-    let t_last = (t0 as f64 + a.steps.saturating_sub(1) as f64 * a.dt as f64) as f32;
-    if !t0.is_finite() || !t_last.is_finite() {
-        return Err(format!(
-            "--t0 {t0} with {} steps of {} ms: the times must stay finite",
-            a.steps, a.dt
-        ));
-    }
-    if !a.record_spikes.is_empty() && a.steps > i32::MAX as usize {
-        return Err(format!(
-            "--steps {}: spike events hold steps as int32 (at most {})",
-            a.steps,
-            i32::MAX
-        ));
-    }
-    check_out_dir(&a.out)?;
-    if let Some(dir) = &a.save {
-        let (save, out) = (absolute(dir), absolute(&a.out));
-        if out.starts_with(&save) {
-            return Err(format!(
-                "--save {} and --out {}: the recordings would be inside the model directory, which saving replaces; give them separate directories",
-                dir.display(),
-                a.out.display()
-            ));
-        }
-        ngclearn::io::check_save_target(dir, true).map_err(|e| format!("--save: {e}"))?;
-    }
+    let t0 = check_run_args(a)?;
     let default = a.model.is_none();
-    // Across MPI ranks, this rank's part of the model, built without the whole; the
-    // recorded compartments are read whole from their mirrors.
-    let (mut m, layout, key_seed) = match &ranks.exchange {
-        None => {
-            let (m, key_seed) = load_or_default(a)?;
-            (m, None, key_seed)
-        }
-        Some(ex) => {
-            // (The default run's figure reads its circuit's compartments whole too.)
-            let figure: &[&str] = if a.model.is_none() && !a.no_plots {
-                &plot::EiTrace::PATHS
-            } else {
-                &[]
-            };
-            let whole: Vec<&str> = a
-                .records
-                .iter()
-                .chain(&a.record_spikes)
-                .map(String::as_str)
-                .chain(figure.iter().copied())
-                .collect();
-            let (mut p, key_seed) = load_part(a, ex, &whole)?;
-            // The ranks on one machine share its cores (unless RAYON_NUM_THREADS says).
-            if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-                let local = std::env::var("OMPI_COMM_WORLD_LOCAL_SIZE")
-                    .ok()
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .unwrap_or(1)
-                    .max(1);
-                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-                let threads = (cores / local).max(1);
-                p.model
-                    .set_parallelism(if threads > 1 {
-                        ngclearn::core::parallel::Parallelism::Threads(threads)
-                    } else {
-                        ngclearn::core::parallel::Parallelism::Off
-                    })
-                    .map_err(lib)?;
-            }
-            (p.model, Some(p.layout), key_seed)
-        }
-    };
-    if a.random == Random::Fast {
-        m.set_random_mode(ngclearn::core::rng::RandomMode::Fast);
-    }
-    let process_name = {
-        let id = match &a.process {
-            Some(name) => m.process_id(name).map_err(lib)?,
-            None => m.advance_process().map_err(lib)?,
-        };
-        m.process_name(id).map_err(lib)?.to_string()
-    };
-    if a.reset {
-        let r = m.reset_process().map_err(lib)?;
-        m.run(r, t0, a.dt).map_err(lib)?;
-    }
-
-    // Resolve and check every record before anything is written.
-    let mut targets: Vec<Target> = Vec::new();
-    for (flag, specs, events) in [
-        ("--record", &a.records, false),
-        ("--record-spikes", &a.record_spikes, true),
-    ] {
-        for spec in specs {
-            let r = m
-                .compartment(spec)
-                .map_err(|e| format!("{flag} {spec}: {e}"))?;
-            let mut desc = describe(&m, r).map_err(lib)?;
-            // Across ranks, a split compartment is recorded whole (from its mirror).
-            if let Some(w) = layout.as_ref().and_then(|l| l.split_width(&desc.path)) {
-                desc.shape.1 = w;
-            }
-            if targets
-                .iter()
-                .any(|t| t.desc.path == desc.path && t.events == events)
-            {
-                return Err(format!("{flag} {spec}: given twice"));
-            }
-            targets.push(Target { flag, desc, events });
-        }
-    }
-    // (Across ranks, spikes are counted where they happen and summed at the end; a
-    // split population counts its whole width of cells.)
-    let mut populations = spiking(&m).map_err(lib)?;
-    for (_, path, cells) in populations.iter_mut() {
-        if let Some(w) = layout.as_ref().and_then(|l| l.split_width(path)) {
-            let rows = m
-                .shape_of(m.compartment(path).map_err(lib)?)
-                .map_err(lib)?
-                .0;
-            *cells = rows * w;
-        }
-    }
+    let (mut m, layout, key_seed) = build_model(a, ranks)?;
+    let process_name = choose_process(a, &mut m, t0)?;
+    let targets = resolve_targets(a, &m, layout.as_ref())?;
+    let populations = spike_populations(&m, layout.as_ref())?;
     let whole_path = |path: &str| match &layout {
         Some(l) => l.whole_path(path),
         None => path.to_string(),
@@ -415,89 +300,14 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     let root = ranks.rank == 0;
     let process = m.process_id(&process_name).map_err(lib)?;
     let mut sim = Simulation::new(&m, process, t0, a.dt).map_err(lib)?;
-    for spec in &a.feeds {
-        let (path, file) = split_feed(spec)?;
-        let target = m
-            .compartment(path)
-            .map_err(|e| format!("--feed {spec}: {e}"))?;
-        if m.is_wired(target).map_err(lib)? {
-            return Err(format!(
-                "--feed {spec}: `{path}` is wired, so it cannot be fed; feed its source"
-            ));
-        }
-        let rows = NpyRows::open(Path::new(file)).map_err(|e| format!("--feed {spec}: {e}"))?;
-        if rows.shape().len() == 3 && rows.shape()[0] < a.steps {
-            return Err(format!(
-                "--feed {spec}: {file} has {} steps; the run needs {}",
-                rows.shape()[0],
-                a.steps
-            ));
-        }
-        // Across ranks, a split compartment takes its block of the file's columns; one
-        // that another component reads whole would reach it only after its owner's next
-        // call, a step late.
-        if let Some(l) = layout.as_ref() {
-            let canonical = m.path_of(target).map_err(lib)?;
-            if l.read_whole.contains(&canonical) {
-                return Err(format!(
-                    "--feed {spec}: `{path}` is split across the MPI ranks and read whole by another component, which would see each row a step late; feeding it across ranks is not supported (run on one process)"
-                ));
-            }
-        }
-        let columns = layout.as_ref().and_then(|l| l.columns_of(path));
-        sim.feed_columns(&m, target, FeedSource::Rows(Box::new(rows)), columns)
-            .map_err(|e| format!("--feed {spec}: {e}"))?;
-    }
-    let file_of = |t: &Target| -> PathBuf {
-        let suffix = if t.events { ".spikes" } else { "" };
-        a.out
-            .join(format!("{}{suffix}.npy", t.desc.path.replacen(':', ".", 1)))
+    attach_feeds(a, &m, &mut sim, layout.as_ref())?;
+    // Only rank 0 writes; every rank stops if one cannot go on (else the others would
+    // wait in the run).
+    let prepared = match root {
+        true => attach_recordings(a, &m, &mut sim, &targets, &whole_path),
+        false => Ok(Vec::new()),
     };
-    // Only rank 0 writes.
-    let mut recorded = Vec::new();
-    let prepared = (|| -> CliResult<()> {
-        if !root {
-            return Ok(());
-        }
-        std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
-        // Parts of recordings that a killed run left (its process is gone).
-        remove_stale_parts(&a.out);
-        check_disk_budget(a, &targets)?;
-        // A destination that is a directory would fail only when the outputs are
-        // committed, after the run (and after --save replaced the model): refuse it now.
-        for t in &targets {
-            let npy = file_of(t);
-            for dest in [npy.clone(), npy.with_extension("json")] {
-                if dest.is_dir() {
-                    return Err(format!(
-                        "{} {}: {} is a directory",
-                        t.flag,
-                        t.desc.path,
-                        dest.display()
-                    ));
-                }
-            }
-        }
-        for (n, t) in targets.iter().enumerate() {
-            let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
-            let (b, u) = t.desc.shape;
-            let npy = file_of(t);
-            let (what, stream) = if t.events {
-                let cols = if b > 1 { 3 } else { 2 };
-                let s = NpyStream::create(&npy, Dtype::I32, &[cols]).map_err(lib)?;
-                (Recording::Spikes, s)
-            } else {
-                let s = NpyStream::create(&npy, Dtype::F32, &[b, u]).map_err(lib)?;
-                (Recording::Dense, s)
-            };
-            sim.record(&m, r, what, Output::Stream(Box::new(stream)))
-                .map_err(lib)?;
-            recorded.push((n, npy));
-        }
-        Ok(())
-    })();
-    // Every rank stops if one cannot go on (else the others would wait in the run).
-    ranks.agree(prepared)?;
+    let recorded = ranks.agree(prepared)?;
     let mut groups = Vec::with_capacity(populations.len());
     for (name, path, cells) in &populations {
         let r = m.compartment(path).map_err(lib)?;
@@ -515,60 +325,27 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     } else {
         None
     };
-
-    // --plot: what is recorded (or, with no spikes recorded, every spiking
-    // population), summarised as the run goes. Only rank 0 draws.
     let time = TimeAxis {
         dt: a.dt,
         t0,
         steps: a.steps,
     };
-    let mut live: Vec<Live> = Vec::new();
-    if a.plot && !default && root {
-        a.figure.check()?;
-        let stem = |path: &str| path.replacen(':', ".", 1);
-        for t in &targets {
-            let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
-            let (kind, suffix) = if t.events {
-                ("spikes", ".spikes")
-            } else {
-                ("trace", "")
-            };
-            live.push(Live::new(
-                r,
-                t.desc.sidecar(kind, &time),
-                format!("{}{suffix}", stem(&t.desc.path)),
-                a.steps,
-                8,
-            ));
-        }
-        // (Across MPI ranks only what is recorded is held whole on rank 0.)
-        if a.record_spikes.is_empty() && layout.is_none() {
-            for (_, path, _) in &populations {
-                let r = m.compartment(&whole_path(path)).map_err(lib)?;
-                let mut desc = describe(&m, r).map_err(lib)?;
-                desc.path = path.clone();
-                live.push(Live::new(
-                    r,
-                    desc.sidecar("spikes", &time),
-                    stem(path),
-                    a.steps,
-                    8,
-                ));
-            }
-        }
-    }
-    // --record-spikes on a compartment its class does not declare as spikes: the first
-    // value other than 0 and 1 seen, if any (step, value), warned of after the run.
-    let mut not_spikes: Vec<NotSpikes> = Vec::new();
-    if root {
-        for (n, t) in targets.iter().enumerate() {
-            if t.events && !t.desc.spikes {
-                let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
-                not_spikes.push((n, r, None));
-            }
-        }
-    }
+    let mut live = match a.plot && !default && root {
+        true => live_plots(
+            a,
+            &m,
+            &targets,
+            &populations,
+            layout.is_some(),
+            &time,
+            &whole_path,
+        )?,
+        false => Vec::new(),
+    };
+    let mut not_spikes = match root {
+        true => not_spike_checks(&m, &targets, &whole_path)?,
+        false => Vec::new(),
+    };
     let mut scratch = vec![
         0.0f32;
         not_spikes
@@ -580,22 +357,7 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
             .max()
             .unwrap_or(0)
     ];
-
-    let bar = if a.quiet || a.steps < 20_000 || !root {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new(a.steps as u64)
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps {rate} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .with_key(
-                "rate",
-                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{}", steps_per_sec(s.per_sec()));
-                },
-            ),
-    );
+    let bar = progress_bar(a, root);
     let start = Instant::now();
     sim.run(&mut m, a.steps, |m, k| {
         // (Across ranks, a signal ends each rank where it is: mpirun forwards it to all.)
@@ -648,15 +410,409 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
             g.spikes = l.sum_u64(g.spikes);
         }
     }
+    let outputs = Outputs {
+        recorded,
+        targets: &targets,
+        time: &time,
+        default_trace,
+        live,
+        not_spikes: &not_spikes,
+    };
+    let written = write_outputs(a, &m, sim, layout.as_ref(), t0, outputs)?;
+    Ok(RunReport {
+        rank: ranks.rank,
+        ranks: ranks.size,
+        exchanged,
+        held,
+        peak,
+        model: m.name().to_string(),
+        process: process_name,
+        steps: a.steps,
+        dt: a.dt,
+        wall,
+        groups,
+        written,
+        key_seed,
+    })
+}
 
-    // Every output is first written beside its destination under a hidden name; only
-    // when all are ready are they moved into place (the saved model first), so a
-    // failure or a signal before that leaves the older outputs as they were.
+/// Checks the arguments that need no model; the first step's time.
+fn check_run_args(a: &RunArgs) -> CliResult<f32> {
+    if !(a.dt.is_finite() && a.dt > 0.0) {
+        return Err(format!(
+            "--dt {}: must be a positive, finite number of ms",
+            a.dt
+        ));
+    }
+    let t0 = a.t0.unwrap_or(a.dt);
+    let t_last = (t0 as f64 + a.steps.saturating_sub(1) as f64 * a.dt as f64) as f32;
+    if !t0.is_finite() || !t_last.is_finite() {
+        return Err(format!(
+            "--t0 {t0} with {} steps of {} ms: the times must stay finite",
+            a.steps, a.dt
+        ));
+    }
+    if !a.record_spikes.is_empty() && a.steps > i32::MAX as usize {
+        return Err(format!(
+            "--steps {}: spike events hold steps as int32 (at most {})",
+            a.steps,
+            i32::MAX
+        ));
+    }
+    check_out_dir(&a.out)?;
+    if let Some(dir) = &a.save {
+        let (save, out) = (absolute(dir), absolute(&a.out));
+        if out.starts_with(&save) {
+            return Err(format!(
+                "--save {} and --out {}: the recordings would be inside the model directory, which saving replaces; give them separate directories",
+                dir.display(),
+                a.out.display()
+            ));
+        }
+        ngclearn::io::check_save_target(dir, true).map_err(|e| format!("--save: {e}"))?;
+    }
+    Ok(t0)
+}
+
+/// The model (across MPI ranks, this rank's part, built without the whole; the
+/// recorded compartments are read whole from their mirrors), its layout across ranks,
+/// and where its keys came from; in the random mode asked for.
+fn build_model(a: &RunArgs, ranks: &Ranks) -> CliResult<(Model, Option<Layout>, Option<KeySeed>)> {
+    let (mut m, layout, key_seed) = match &ranks.exchange {
+        None => {
+            let (m, key_seed) = load_or_default(a)?;
+            (m, None, key_seed)
+        }
+        Some(ex) => {
+            // (The default run's figure reads its circuit's compartments whole too.)
+            let figure: &[&str] = if a.model.is_none() && !a.no_plots {
+                &plot::EiTrace::PATHS
+            } else {
+                &[]
+            };
+            let whole: Vec<&str> = a
+                .records
+                .iter()
+                .chain(&a.record_spikes)
+                .map(String::as_str)
+                .chain(figure.iter().copied())
+                .collect();
+            let (mut p, key_seed) = load_part(a, ex, &whole)?;
+            // The ranks on one machine share its cores (unless RAYON_NUM_THREADS says).
+            if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+                let local = std::env::var("OMPI_COMM_WORLD_LOCAL_SIZE")
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1);
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let threads = (cores / local).max(1);
+                p.model
+                    .set_parallelism(if threads > 1 {
+                        ngclearn::core::parallel::Parallelism::Threads(threads)
+                    } else {
+                        ngclearn::core::parallel::Parallelism::Off
+                    })
+                    .map_err(lib)?;
+            }
+            (p.model, Some(p.layout), key_seed)
+        }
+    };
+    if a.random == Random::Fast {
+        m.set_random_mode(ngclearn::core::rng::RandomMode::Fast);
+    }
+    if a.random == Random::Fast {
+        m.set_random_mode(ngclearn::core::rng::RandomMode::Fast);
+    }
+    Ok((m, layout, key_seed))
+}
+
+/// The process to run (`--process`, else the model's advance process), after the
+/// reset process ran if `--reset`.
+fn choose_process(a: &RunArgs, m: &mut Model, t0: f32) -> CliResult<String> {
+    let process_name = {
+        let id = match &a.process {
+            Some(name) => m.process_id(name).map_err(lib)?,
+            None => m.advance_process().map_err(lib)?,
+        };
+        m.process_name(id).map_err(lib)?.to_string()
+    };
+    if a.reset {
+        let r = m.reset_process().map_err(lib)?;
+        m.run(r, t0, a.dt).map_err(lib)?;
+    }
+    Ok(process_name)
+}
+
+/// Every `--record` and `--record-spikes`, resolved and checked before anything is
+/// written (across ranks, a split compartment is recorded whole, from its mirror).
+fn resolve_targets(a: &RunArgs, m: &Model, layout: Option<&Layout>) -> CliResult<Vec<Target>> {
+    let mut targets: Vec<Target> = Vec::new();
+    for (flag, specs, events) in [
+        ("--record", &a.records, false),
+        ("--record-spikes", &a.record_spikes, true),
+    ] {
+        for spec in specs {
+            let r = m
+                .compartment(spec)
+                .map_err(|e| format!("{flag} {spec}: {e}"))?;
+            let mut desc = describe(m, r).map_err(lib)?;
+            // Across ranks, a split compartment is recorded whole (from its mirror).
+            if let Some(w) = layout.and_then(|l| l.split_width(&desc.path)) {
+                desc.shape.1 = w;
+            }
+            if targets
+                .iter()
+                .any(|t| t.desc.path == desc.path && t.events == events)
+            {
+                return Err(format!("{flag} {spec}: given twice"));
+            }
+            targets.push(Target { flag, desc, events });
+        }
+    }
+    Ok(targets)
+}
+
+/// The populations whose spikes the summary counts: `(name, path, cells)` (across
+/// ranks, spikes are counted where they happen and summed at the end; a split
+/// population counts its whole width of cells).
+fn spike_populations(
+    m: &Model,
+    layout: Option<&Layout>,
+) -> CliResult<Vec<(String, String, usize)>> {
+    let mut populations = spiking(m).map_err(lib)?;
+    for (_, path, cells) in populations.iter_mut() {
+        if let Some(w) = layout.and_then(|l| l.split_width(path)) {
+            let rows = m
+                .shape_of(m.compartment(path).map_err(lib)?)
+                .map_err(lib)?
+                .0;
+            *cells = rows * w;
+        }
+    }
+    Ok(populations)
+}
+
+/// Every `--feed`, checked and attached (across ranks, a split compartment takes its
+/// block of the file's columns).
+fn attach_feeds(
+    a: &RunArgs,
+    m: &Model,
+    sim: &mut Simulation,
+    layout: Option<&Layout>,
+) -> CliResult<()> {
+    for spec in &a.feeds {
+        let (path, file) = split_feed(spec)?;
+        let target = m
+            .compartment(path)
+            .map_err(|e| format!("--feed {spec}: {e}"))?;
+        if m.is_wired(target).map_err(lib)? {
+            return Err(format!(
+                "--feed {spec}: `{path}` is wired, so it cannot be fed; feed its source"
+            ));
+        }
+        let rows = NpyRows::open(Path::new(file)).map_err(|e| format!("--feed {spec}: {e}"))?;
+        if rows.shape().len() == 3 && rows.shape()[0] < a.steps {
+            return Err(format!(
+                "--feed {spec}: {file} has {} steps; the run needs {}",
+                rows.shape()[0],
+                a.steps
+            ));
+        }
+        // Across ranks, a split compartment takes its block of the file's columns; one
+        // that another component reads whole would reach it only after its owner's next
+        // call, a step late.
+        if let Some(l) = layout {
+            let canonical = m.path_of(target).map_err(lib)?;
+            if l.read_whole.contains(&canonical) {
+                return Err(format!(
+                    "--feed {spec}: `{path}` is split across the MPI ranks and read whole by another component, which would see each row a step late; feeding it across ranks is not supported (run on one process)"
+                ));
+            }
+        }
+        let columns = layout.and_then(|l| l.columns_of(path));
+        sim.feed_columns(m, target, FeedSource::Rows(Box::new(rows)), columns)
+            .map_err(|e| format!("--feed {spec}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The file a record streams to.
+fn record_file(a: &RunArgs, t: &Target) -> PathBuf {
+    let suffix = if t.events { ".spikes" } else { "" };
+    a.out
+        .join(format!("{}{suffix}.npy", t.desc.path.replacen(':', ".", 1)))
+}
+
+/// Rank 0's recordings: the output directory made and checked (room on the disk, no
+/// directory where a file goes), and a stream attached for every record; `(target
+/// index, file)` of each.
+fn attach_recordings(
+    a: &RunArgs,
+    m: &Model,
+    sim: &mut Simulation,
+    targets: &[Target],
+    whole_path: &dyn Fn(&str) -> String,
+) -> CliResult<Vec<(usize, PathBuf)>> {
+    let mut recorded = Vec::new();
+    std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
+    // Parts of recordings that a killed run left (its process is gone).
+    remove_stale_parts(&a.out);
+    check_disk_budget(a, targets)?;
+    // A destination that is a directory would fail only when the outputs are
+    // committed, after the run (and after --save replaced the model): refuse it now.
+    for t in targets {
+        let npy = record_file(a, t);
+        for dest in [npy.clone(), npy.with_extension("json")] {
+            if dest.is_dir() {
+                return Err(format!(
+                    "{} {}: {} is a directory",
+                    t.flag,
+                    t.desc.path,
+                    dest.display()
+                ));
+            }
+        }
+    }
+    for (n, t) in targets.iter().enumerate() {
+        let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
+        let (b, u) = t.desc.shape;
+        let npy = record_file(a, t);
+        let (what, stream) = if t.events {
+            let cols = if b > 1 { 3 } else { 2 };
+            let s = NpyStream::create(&npy, Dtype::I32, &[cols]).map_err(lib)?;
+            (Recording::Spikes, s)
+        } else {
+            let s = NpyStream::create(&npy, Dtype::F32, &[b, u]).map_err(lib)?;
+            (Recording::Dense, s)
+        };
+        sim.record(m, r, what, Output::Stream(Box::new(stream)))
+            .map_err(lib)?;
+        recorded.push((n, npy));
+    }
+    Ok(recorded)
+}
+
+/// `--plot`: what is recorded (or, with no spikes recorded, every spiking
+/// population), summarised as the run goes.
+fn live_plots(
+    a: &RunArgs,
+    m: &Model,
+    targets: &[Target],
+    populations: &[(String, String, usize)],
+    partitioned: bool,
+    time: &TimeAxis,
+    whole_path: &dyn Fn(&str) -> String,
+) -> CliResult<Vec<Live>> {
+    let mut live: Vec<Live> = Vec::new();
+    a.figure.check()?;
+    let stem = |path: &str| path.replacen(':', ".", 1);
+    for t in targets {
+        let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
+        let (kind, suffix) = if t.events {
+            ("spikes", ".spikes")
+        } else {
+            ("trace", "")
+        };
+        live.push(Live::new(
+            r,
+            t.desc.sidecar(kind, time),
+            format!("{}{suffix}", stem(&t.desc.path)),
+            a.steps,
+            8,
+        ));
+    }
+    // (Across MPI ranks only what is recorded is held whole on rank 0.)
+    if a.record_spikes.is_empty() && !partitioned {
+        for (_, path, _) in populations {
+            let r = m.compartment(&whole_path(path)).map_err(lib)?;
+            let mut desc = describe(m, r).map_err(lib)?;
+            desc.path = path.clone();
+            live.push(Live::new(
+                r,
+                desc.sidecar("spikes", time),
+                stem(path),
+                a.steps,
+                8,
+            ));
+        }
+    }
+    Ok(live)
+}
+
+/// `--record-spikes` on a compartment its class does not declare as spikes: the first
+/// value other than 0 and 1 seen, if any (step, value), warned of after the run.
+fn not_spike_checks(
+    m: &Model,
+    targets: &[Target],
+    whole_path: &dyn Fn(&str) -> String,
+) -> CliResult<Vec<NotSpikes>> {
+    let mut not_spikes: Vec<NotSpikes> = Vec::new();
+    for (n, t) in targets.iter().enumerate() {
+        if t.events && !t.desc.spikes {
+            let r = m.compartment(&whole_path(&t.desc.path)).map_err(lib)?;
+            not_spikes.push((n, r, None));
+        }
+    }
+    Ok(not_spikes)
+}
+
+/// The progress bar of a long run (hidden when quiet, short, or not rank 0).
+fn progress_bar(a: &RunArgs, root: bool) -> indicatif::ProgressBar {
+    let bar = if a.quiet || a.steps < 20_000 || !root {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(a.steps as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps {rate} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}", steps_per_sec(s.per_sec()));
+                },
+            ),
+    );
+    bar
+}
+
+/// What a finished run has to write.
+struct Outputs<'a> {
+    /// `(target index, file)` of each recording.
+    recorded: Vec<(usize, PathBuf)>,
+    targets: &'a [Target],
+    time: &'a TimeAxis,
+    default_trace: Option<plot::EiTrace>,
+    live: Vec<Live>,
+    not_spikes: &'a [NotSpikes],
+}
+
+/// Writes every output beside its destination under a hidden name, then, when all are
+/// ready and no signal came, moves them into place (the saved model first), so a
+/// failure or a signal before that leaves the older outputs as they were; the files
+/// written.
+fn write_outputs(
+    a: &RunArgs,
+    m: &Model,
+    sim: Simulation,
+    layout: Option<&Layout>,
+    t0: f32,
+    o: Outputs,
+) -> CliResult<Vec<PathBuf>> {
+    let Outputs {
+        recorded,
+        targets,
+        time,
+        default_trace,
+        live,
+        not_spikes,
+    } = o;
     let mut pending: Vec<PendingFile> = Vec::new();
     for ((n, npy), out) in recorded.into_iter().zip(sim.finish().map_err(lib)?) {
         let t = &targets[n];
         let kind = if t.events { "spikes" } else { "trace" };
-        pending.push(sidecar(&t.desc, kind, &time, &npy)?);
+        pending.push(sidecar(&t.desc, kind, time, &npy)?);
         if let Some(f) = out.closed::<PendingFile>() {
             pending.push(f);
         }
@@ -664,12 +820,12 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     let model_dir = match &a.save {
         // Across ranks: every rank sends its blocks, rank 0 writes the whole model's
         // directory, streaming each split array into place.
-        Some(dir) => match &layout {
+        Some(dir) => match layout {
             None => Some(
-                ngclearn::io::prepare_model_dir(&m, dir, true)
+                ngclearn::io::prepare_model_dir(m, dir, true)
                     .map_err(|e| format!("--save: {e}"))?,
             ),
-            Some(l) => ngclearn::io::prepare_model_dir_partitioned(&m, l, dir, true)
+            Some(l) => ngclearn::io::prepare_model_dir_partitioned(m, l, dir, true)
                 .map_err(|e| format!("--save: {e}"))?,
         },
         None => None,
@@ -679,12 +835,12 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         None => plot::recordings::prepare_live(live, &a.out, &a.figure)?,
     };
     // (Said before the summary, once per compartment.)
-    for (n, _, seen) in &not_spikes {
+    for (n, _, seen) in not_spikes {
         if let Some((k, x)) = seen {
             eprintln!(
                 "ngc: warning: --record-spikes {}: not spikes (its value at step {k} is {x}, not 0 or 1); {} lists where it was not 0",
                 targets[*n].desc.path,
-                file_of(&targets[*n]).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()
+                record_file(a, &targets[*n]).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()
             );
         }
     }
@@ -709,21 +865,7 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
             written.push(dest);
         }
     }
-    Ok(RunReport {
-        rank: ranks.rank,
-        ranks: ranks.size,
-        exchanged,
-        held,
-        peak,
-        model: m.name().to_string(),
-        process: process_name,
-        steps: a.steps,
-        dt: a.dt,
-        wall,
-        groups,
-        written,
-        key_seed,
-    })
+    Ok(written)
 }
 
 /// The bytes of a model's compartments (what it holds, less code and buffers).
@@ -877,18 +1019,18 @@ impl Ranks {
     }
 
     /// Every rank learns whether every rank got here without an error.
-    fn agree(&self, mine: CliResult<()>) -> CliResult<()> {
+    fn agree<T>(&self, mine: CliResult<T>) -> CliResult<T> {
         let Some(ex) = &self.exchange else {
             return mine;
         };
         let mut all = Vec::new();
         ex.allgather_u32(&[u32::from(mine.is_err())], &mut all);
-        mine?;
+        let value = mine?;
         match all.iter().position(|&x| x != 0) {
             Some(r) => Err(format!(
                 "rank {r} failed before the run (its error is above)"
             )),
-            None => Ok(()),
+            None => Ok(value),
         }
     }
 }
