@@ -115,15 +115,11 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     /// index of its first cell, whose counter its first draw takes.
     fn set_counter_base(&mut self, _base: u64) {}
     /// For a block of a partitioned population whose step needs values of all the
-    /// cells (a sum over them): the exchange of the ranks and this block's columns.
-    /// Called on every block when the model is partitioned; its step then makes the
-    /// same collective calls on every rank.
-    fn join(
-        &mut self,
-        _exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
-        _columns: &crate::core::partition::Columns,
-    ) {
-    }
+    /// cells (a sum over them, a row's softmax): the ranks and this block's columns, from
+    /// which it makes its [`Coupling`](crate::core::partition::Coupling) (the ordered
+    /// gathers and sums the core provides). Called on every block when the model is
+    /// partitioned; its step then makes the same collective calls on every rank.
+    fn couple(&mut self, _ranks: &crate::core::partition::Ranks) {}
     /// ngclearn's saved form where the class's own `save` replaces the default one
     /// (every unwired compartment and the key): the npz entries it writes (SLIFCell:
     /// only `threshold`). `None`: the default form.

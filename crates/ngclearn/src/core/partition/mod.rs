@@ -21,12 +21,14 @@
 //! of one process (for tests and for a machine without MPI), and, with the `mpi`
 //! feature, `mpi_exchange::MpiExchange` over MPI.
 
+mod coupling;
 mod exchange;
 mod layout;
 mod mirror;
 mod plan;
 mod split;
 
+pub use coupling::{Coupling, Ranks};
 pub use exchange::{Exchange, ThreadExchange};
 pub(crate) use layout::scatter_rows;
 pub use layout::{block, Columns, Layout, Part, Partitioned, SavedProcess};

@@ -1,5 +1,6 @@
 //! This rank's part of a description: blocks, mirrors and the wires rewritten to them.
 
+use super::coupling::Ranks;
 use super::exchange::Exchange;
 use super::layout::{block, Columns, Layout, Part, Partitioned, SavedProcess};
 use super::mirror::{Mirror, GATHER};
@@ -68,13 +69,13 @@ impl Plan {
                         "cannot be partitioned across ranks yet",
                     )
                 })??;
-                local.join(
+                local.couple(&Ranks::new(
                     &self.exchange,
                     &Columns {
                         width: w,
                         cols: cols.clone(),
                     },
-                );
+                ));
                 local
             }
         };
@@ -102,7 +103,7 @@ impl Plan {
             ));
         }
         refuse_custom_state(c, self.exchange.size())?;
-        c.join(&self.exchange, columns);
+        c.couple(&Ranks::new(&self.exchange, columns));
         Ok(Part {
             name: c.name().to_string(),
             width: Some(columns.width),

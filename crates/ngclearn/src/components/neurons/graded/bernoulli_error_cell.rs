@@ -192,12 +192,8 @@ impl Component for BernoulliErrorCell {
     fn saves_as_scalar(&self, index: usize) -> bool {
         index == Self::L
     }
-    fn join(
-        &mut self,
-        exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
-        columns: &crate::core::partition::Columns,
-    ) {
+    fn couple(&mut self, ranks: &crate::core::partition::Ranks) {
         // Each unit's error is its own; `L` sums over all of them.
-        self.whole = Some(super::WholeSum::new(exchange, columns, self.mask.nrows()));
+        self.whole = Some(super::WholeSum::new(ranks, self.mask.nrows()));
     }
 }

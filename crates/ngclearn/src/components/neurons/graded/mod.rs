@@ -4,55 +4,28 @@
 crate::components::family!($ neurons::graded);
 
 /// The sum over all the cells of a population split across ranks, in the whole
-/// population's order: each rank's terms are gathered to every rank (one collective),
-/// then added row by row, unit by unit, as one process adds them, so the sum is the
-/// same float. The buffers are made once.
+/// population's order (the core's [`Coupling::sum`](crate::core::partition::Coupling::sum)):
+/// a block keeps its terms for it. The buffers are made once.
 #[derive(Debug, Clone)]
 pub(crate) struct WholeSum {
-    ex: std::sync::Arc<dyn crate::core::partition::Exchange>,
-    /// Each rank's number of terms (`rows` times its block's width).
-    counts: Vec<usize>,
-    rows: usize,
-    /// This rank's terms, row-major, then every rank's.
-    pub(crate) terms: Vec<f32>,
-    all: Vec<f32>,
+    coupling: crate::core::partition::Coupling,
+    /// This block's terms, row-major.
+    pub terms: Vec<f32>,
 }
 
 impl WholeSum {
-    pub(crate) fn new(
-        ex: &std::sync::Arc<dyn crate::core::partition::Exchange>,
-        columns: &crate::core::partition::Columns,
-        rows: usize,
-    ) -> WholeSum {
-        let size = ex.size();
-        let counts: Vec<usize> = (0..size)
-            .map(|r| rows * crate::core::partition::block(columns.width, size, r).len())
-            .collect();
+    /// The sum of a block of `rows` batch rows of the population `ranks` split.
+    pub(crate) fn new(ranks: &crate::core::partition::Ranks, rows: usize) -> WholeSum {
         WholeSum {
-            ex: std::sync::Arc::clone(ex),
-            counts,
-            rows,
-            terms: Vec::with_capacity(rows * columns.cols.len()),
-            all: vec![0.0; rows * columns.width],
+            coupling: ranks.coupling(rows),
+            terms: Vec::with_capacity(rows * ranks.columns().cols.len()),
         }
     }
 
-    /// Gathers every rank's `terms` and adds them in the whole order; clears `terms`.
+    /// Every rank's `terms` added in the whole order; clears `terms`.
     pub(crate) fn sum(&mut self) -> f32 {
-        self.ex
-            .allgather_f32(&self.terms, &self.counts, &mut self.all);
+        let sum = self.coupling.sum(&self.terms);
         self.terms.clear();
-        let mut sum = 0.0f32;
-        for b in 0..self.rows {
-            let mut at = 0;
-            for &n in &self.counts {
-                let w = n / self.rows.max(1);
-                for &x in &self.all[at + b * w..at + (b + 1) * w] {
-                    sum += x;
-                }
-                at += n;
-            }
-        }
         sum
     }
 }

@@ -160,38 +160,14 @@ pub struct SLIFCell {
     ranks: Option<Box<SlifShare>>,
 }
 
-/// What a block of SLIF cells gathers every step: the whole population's last spikes
-/// (the inhibition reads all of them) and, with `rho_b`, each row's spike count.
-/// Buffers are made once.
+/// What a block of SLIF cells keeps: its coupling to the other blocks (the inhibition
+/// reads the whole population's last spikes; with `rho_b`, each row's spike count comes
+/// from all of them) and its counts per row. Buffers are made once.
 #[derive(Debug, Clone)]
 struct SlifShare {
-    ex: std::sync::Arc<dyn crate::core::partition::Exchange>,
-    /// The whole population's width, and the number of ranks.
-    width: usize,
-    size: usize,
-    /// Every rank's number of values: `rows` times its width, and `rows`.
-    counts: Vec<usize>,
-    row_counts: Vec<usize>,
-    /// Every rank's spikes as gathered, then in the whole's row-major order.
-    gathered: Vec<f32>,
-    whole: Vec<f32>,
-    /// This rank's per-row spike counts, then every rank's.
+    coupling: crate::core::partition::Coupling,
+    /// This block's per-row spike counts.
     mine: Vec<f32>,
-    all: Vec<f32>,
-}
-
-impl SlifShare {
-    /// The whole population's spikes `s` (this rank's block given), row-major.
-    fn gather_spikes(&mut self, s: &[f32], rows: usize) {
-        self.ex.allgather_f32(s, &self.counts, &mut self.gathered);
-        crate::core::partition::scatter_rows(
-            &self.gathered,
-            &self.counts,
-            rows,
-            self.width,
-            &mut self.whole,
-        );
-    }
 }
 
 impl SLIFCell {
@@ -258,9 +234,9 @@ impl SLIFCell {
         if let (true, Some(sh)) = (inh > 0.0, self.ranks.as_deref_mut()) {
             // A block: the same dot over the whole population's spikes (its weights are
             // the whole's rows of this block's columns).
-            let rows = s.len() / n;
-            sh.gather_spikes(s, rows);
-            for (m_row, s_row) in self.scratch.chunks_mut(n).zip(sh.whole.chunks(sh.width)) {
+            let width = sh.coupling.width();
+            let whole = sh.coupling.whole(s);
+            for (m_row, s_row) in self.scratch.chunks_mut(n).zip(whole.chunks(width)) {
                 for (col, m) in m_row.iter_mut().enumerate() {
                     let mut acc = 0.0f32;
                     for (k, &sk) in s_row.iter().enumerate() {
@@ -333,10 +309,10 @@ impl SLIFCell {
             sh.mine.clear();
             sh.mine
                 .extend(self.scratch.chunks(n).map(|r| r.iter().sum::<f32>()));
-            sh.ex.allgather_f32(&sh.mine, &sh.row_counts, &mut sh.all);
-            let rows = sh.mine.len();
+            let (rows, size) = (sh.mine.len(), sh.coupling.ranks());
+            let all = sh.coupling.per_row(&sh.mine);
             for (b, thr_row) in thr.chunks_mut(n).enumerate() {
-                let total: f32 = (0..sh.size).map(|k| sh.all[k * rows + b]).sum();
+                let total: f32 = (0..size).map(|k| all[k * rows + b]).sum();
                 let step = (total - 1.0) * p.rho_b;
                 for x in thr_row {
                     *x = maximum(*x + step, 0.025);
@@ -476,25 +452,11 @@ impl Component for SLIFCell {
         }
         Ok(())
     }
-    fn join(
-        &mut self,
-        exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
-        columns: &crate::core::partition::Columns,
-    ) {
-        let size = exchange.size();
+    fn couple(&mut self, ranks: &crate::core::partition::Ranks) {
         let rows = self.j.nrows();
         self.ranks = Some(Box::new(SlifShare {
-            ex: std::sync::Arc::clone(exchange),
-            width: columns.width,
-            size,
-            counts: (0..size)
-                .map(|r| rows * crate::core::partition::block(columns.width, size, r).len())
-                .collect(),
-            row_counts: vec![rows; size],
-            gathered: vec![0.0; rows * columns.width],
-            whole: vec![0.0; rows * columns.width],
+            coupling: ranks.coupling(rows),
             mine: Vec::with_capacity(rows),
-            all: vec![0.0; rows * size],
         }));
     }
 }
@@ -505,7 +467,7 @@ impl SLIFCell {
         &self,
         cols: std::ops::Range<usize>,
     ) -> Result<Box<dyn crate::core::component::Component>> {
-        // The inhibition and rho_b's counts read all the cells: see `join`.
+        // The inhibition and rho_b's counts read all the cells: see `couple`.
         self.block(cols)
             .map(|b| Box::new(b) as Box<dyn crate::core::component::Component>)
     }

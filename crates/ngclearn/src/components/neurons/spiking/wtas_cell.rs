@@ -109,21 +109,15 @@ pub struct WTASCell {
     ranks: Option<Box<RowShare>>,
 }
 
-/// What a block of WTAS cells gathers every step to compute its rows as the whole
-/// population does: each row's maximum, the softmax's numerators (summed in the whole
-/// row's order) and the number of spikes. Buffers are made once.
+/// What a block of WTAS cells keeps to compute its rows as the whole population does:
+/// its coupling to the other blocks (each row's maximum, the softmax's numerators in the
+/// whole row's order and the number of spikes come from all of them) and its values per
+/// row. Buffers are made once.
 #[derive(Debug, Clone)]
 struct RowShare {
-    ex: std::sync::Arc<dyn crate::core::partition::Exchange>,
-    /// Every rank's number of columns.
-    widths: Vec<usize>,
-    /// This rank's value per row, then every rank's (`rows` from each).
+    coupling: crate::core::partition::Coupling,
+    /// This block's value per row.
     mine: Vec<f32>,
-    row_counts: Vec<usize>,
-    all: Vec<f32>,
-    /// Every rank's numerators (`rows` times its width each).
-    counts: Vec<usize>,
-    e_all: Vec<f32>,
 }
 
 impl WTASCell {
@@ -217,7 +211,7 @@ impl WTASCell {
         let p = &self.p;
         let (r, rt, gain) = (p.resist_m, p.refract_time, p.thr_gain);
         let (rows, n) = self.v.dim();
-        let size = sh.widths.len();
+        let (size, width) = (sh.coupling.ranks(), sh.coupling.width());
         sh.mine.clear();
         for b in 0..rows {
             let mut max = f32::NEG_INFINITY;
@@ -232,24 +226,21 @@ impl WTASCell {
             }
             sh.mine.push(max);
         }
-        sh.ex.allgather_f32(&sh.mine, &sh.row_counts, &mut sh.all);
+        let all = sh.coupling.per_row(&sh.mine);
         for b in 0..rows {
-            let max = (0..size).fold(f32::NEG_INFINITY, |m, k| maximum(m, sh.all[k * rows + b]));
+            let max = (0..size).fold(f32::NEG_INFINITY, |m, k| maximum(m, all[k * rows + b]));
             for i in 0..n {
                 self.s[[b, i]] = exp_xla(self.v[[b, i]] - max);
             }
         }
         let e = self.s.as_slice().expect("owned arrays are contiguous");
-        sh.ex.allgather_f32(e, &sh.counts, &mut sh.e_all);
+        let whole = sh.coupling.whole(e);
         sh.mine.clear();
         for b in 0..rows {
             // The row's numerators in the whole row's order.
-            let (mut sum, mut at) = (0.0f32, 0);
-            for (&w, &c) in sh.widths.iter().zip(&sh.counts) {
-                for &x in &sh.e_all[at + b * w..at + (b + 1) * w] {
-                    sum += x;
-                }
-                at += c;
+            let mut sum = 0.0f32;
+            for &x in &whole[b * width..(b + 1) * width] {
+                sum += x;
             }
             let mut count = 0.0f32;
             for i in 0..n {
@@ -269,10 +260,10 @@ impl WTASCell {
             }
             sh.mine.push(count);
         }
-        sh.ex.allgather_f32(&sh.mine, &sh.row_counts, &mut sh.all);
+        let all = sh.coupling.per_row(&sh.mine);
         for b in 0..rows {
             // Counts of 0/1 spikes add exactly, in any order.
-            let count: f32 = (0..size).map(|k| sh.all[k * rows + b]).sum();
+            let count: f32 = (0..size).map(|k| all[k * rows + b]).sum();
             let step = (count - 1.0) * gain;
             for i in 0..n {
                 self.thr[[b, i]] = maximum(self.thr[[b, i]] + step, 0.025);
@@ -313,24 +304,11 @@ impl Component for WTASCell {
             None
         }
     }
-    fn join(
-        &mut self,
-        exchange: &std::sync::Arc<dyn crate::core::partition::Exchange>,
-        columns: &crate::core::partition::Columns,
-    ) {
-        let size = exchange.size();
+    fn couple(&mut self, ranks: &crate::core::partition::Ranks) {
         let rows = self.v.nrows();
-        let widths: Vec<usize> = (0..size)
-            .map(|r| crate::core::partition::block(columns.width, size, r).len())
-            .collect();
         self.ranks = Some(Box::new(RowShare {
-            ex: std::sync::Arc::clone(exchange),
-            counts: widths.iter().map(|w| w * rows).collect(),
-            widths,
+            coupling: ranks.coupling(rows),
             mine: Vec::with_capacity(rows),
-            row_counts: vec![rows; size],
-            all: vec![0.0; rows * size],
-            e_all: vec![0.0; rows * columns.width],
         }));
     }
 }
