@@ -350,15 +350,36 @@ fn describe_file(
             .as_array()
             .ok_or_else(|| fmt(path, "component", "expected [[component]] tables"))?,
     };
-    // Components of a class that holds a key and give none get one from the seed.
-    let takes_key = |c: &Value| {
-        c.get("key").is_none_or(Value::is_null)
-            && c.get("class")
-                .and_then(Value::as_str)
-                .and_then(|name| registry.get(name))
-                .is_some_and(|k| k.schema.compartments.iter().any(|x| x.kind == Kind::Key))
-    };
-    let keyless = comps.iter().filter(|c| takes_key(c)).count();
+    let (keys, key_seed) = component_keys(comps, registry, seed, file_seed, exchange.as_ref());
+    for (i, c) in comps.iter().enumerate() {
+        add_component(&mut ctx, path, registry, i, c, keys[i])?;
+    }
+    add_wires(&mut ctx, path, doc.get("wire"))?;
+    add_processes(&mut ctx, path, doc.get("process"))?;
+    Ok((ctx, parsed, key_seed))
+}
+
+/// Whether a component's table gives no key while its class holds one (it then gets
+/// one from the seed).
+fn takes_key(c: &Value, registry: &Registry) -> bool {
+    c.get("key").is_none_or(Value::is_null)
+        && c.get("class")
+            .and_then(Value::as_str)
+            .and_then(|name| registry.get(name))
+            .is_some_and(|k| k.schema.compartments.iter().any(|x| x.kind == Kind::Key))
+}
+
+/// A key for each component (`split(PRNGKey(seed), n)`, used by those that give none:
+/// see [`takes_key`]), and where the seed came from (the caller's, the file's, or the
+/// clock; across ranks rank 0's clock), if any component takes one.
+fn component_keys(
+    comps: &[Value],
+    registry: &Registry,
+    seed: Option<u64>,
+    file_seed: Option<u64>,
+    exchange: Option<&Arc<dyn Exchange>>,
+) -> (Vec<Key>, Option<KeySeed>) {
+    let keyless = comps.iter().filter(|c| takes_key(c, registry)).count();
     let key_seed = (keyless > 0).then(|| {
         let (seed, origin) = match (seed, file_seed) {
             (Some(s), _) => (s, SeedOrigin::Given),
@@ -367,7 +388,7 @@ fn describe_file(
                 // Across ranks, every rank takes rank 0's clock (else each would key
                 // its part differently).
                 let mut seed = clock_seed();
-                if let Some(ex) = &exchange {
+                if let Some(ex) = exchange {
                     let mut all = Vec::new();
                     ex.allgather_u32(&[seed as u32], &mut all);
                     seed = all[0] as u64;
@@ -385,66 +406,84 @@ fn describe_file(
     if let Some(ks) = key_seed {
         Key::from_seed(ks.seed).split_into(&mut keys);
     }
-    for (i, c) in comps.iter().enumerate() {
-        let field = format!("component[{i}]");
-        let mut kwargs: Map<String, Value> = c
-            .as_object()
-            .cloned()
-            .ok_or_else(|| fmt(path, &field, "expected a table"))?;
-        if takes_key(c) {
-            kwargs.insert("key".into(), serde_json::json!(keys[i].0));
-        }
-        let class = match kwargs.remove("class") {
-            Some(Value::String(s)) => s,
-            _ => {
-                return Err(fmt(
-                    path,
-                    format!("{field}.class"),
-                    "missing (a class name, e.g. AlphaSynapse)",
-                ))
-            }
-        };
-        let found = registry.get(&class).ok_or_else(|| Error::UnknownClass {
-            path: path.display().to_string(),
-            field: format!("{field}.class"),
-            module_path: class.clone(),
-            supported: registry.names(),
-        })?;
-        let schema = found.schema;
-        if schema.signature.contains(&"syn_rest") && !kwargs.contains_key("syn_rest") {
-            kwargs.insert("syn_rest".into(), Value::Null);
-        }
-        let cname = kwargs
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string();
-        let label = format!("{field} ({cname})");
-        let mut kw = Kwargs::new(
-            &path.display().to_string(),
-            &label,
-            schema.signature,
-            &[],
-            &kwargs,
-        )?
-        .with_field_prefix(&label);
-        // Across ranks, a synapse that can builds only this rank's columns.
-        if let Some(c) = kw.shape_width().and_then(|w| ctx.columns_for(w)) {
-            kw.offer_columns(c)?;
-        }
-        let component = found.build(&mut kw).map_err(|e| match e {
-            Error::Format { .. } | Error::ArgumentType { .. } => e,
-            other => fmt(path, &label, other.to_string()),
-        })?;
-        let block = kw.columns_taken();
-        kw.finish()?;
-        match &block {
-            Some(cols) => ctx.add_block(component, None, cols),
-            None => ctx.add_boxed(component),
-        }
-        .map_err(|e| fmt(path, &label, e.to_string()))?;
+    (keys, key_seed)
+}
+
+/// Builds component `i` of the file from its table `c` (given `key` if it takes one:
+/// see [`takes_key`]) and adds it to `ctx` (across ranks, a synapse that can builds
+/// only this rank's columns).
+fn add_component(
+    ctx: &mut Context,
+    path: &Path,
+    registry: &Registry,
+    i: usize,
+    c: &Value,
+    key: Key,
+) -> Result<()> {
+    let field = format!("component[{i}]");
+    let mut kwargs: Map<String, Value> = c
+        .as_object()
+        .cloned()
+        .ok_or_else(|| fmt(path, &field, "expected a table"))?;
+    if takes_key(c, registry) {
+        kwargs.insert("key".into(), serde_json::json!(key.0));
     }
-    let wires = match doc.get("wire") {
+    let class = match kwargs.remove("class") {
+        Some(Value::String(s)) => s,
+        _ => {
+            return Err(fmt(
+                path,
+                format!("{field}.class"),
+                "missing (a class name, e.g. AlphaSynapse)",
+            ))
+        }
+    };
+    let found = registry.get(&class).ok_or_else(|| Error::UnknownClass {
+        path: path.display().to_string(),
+        field: format!("{field}.class"),
+        module_path: class.clone(),
+        supported: registry.names(),
+    })?;
+    let schema = found.schema;
+    if schema.signature.contains(&"syn_rest") && !kwargs.contains_key("syn_rest") {
+        kwargs.insert("syn_rest".into(), Value::Null);
+    }
+    let cname = kwargs
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string();
+    let label = format!("{field} ({cname})");
+    let mut kw = Kwargs::new(
+        &path.display().to_string(),
+        &label,
+        schema.signature,
+        &[],
+        &kwargs,
+    )?
+    .with_field_prefix(&label);
+    // Across ranks, a synapse that can builds only this rank's columns.
+    if let Some(c) = kw.shape_width().and_then(|w| ctx.columns_for(w)) {
+        kw.offer_columns(c)?;
+    }
+    let component = found.build(&mut kw).map_err(|e| match e {
+        Error::Format { .. } | Error::ArgumentType { .. } => e,
+        other => fmt(path, &label, other.to_string()),
+    })?;
+    let block = kw.columns_taken();
+    kw.finish()?;
+    match &block {
+        Some(cols) => ctx.add_block(component, None, cols),
+        None => ctx.add_boxed(component),
+    }
+    .map_err(|e| fmt(path, &label, e.to_string()))?;
+    Ok(())
+}
+
+/// The file's `[[wire]]` tables, each wired into `ctx`.
+fn add_wires(ctx: &mut Context, path: &Path, wires: Option<&Value>) -> Result<()> {
+    let empty = Vec::new();
+    let wires = match wires {
         None => &empty,
         Some(v) => v
             .as_array()
@@ -490,7 +529,14 @@ fn describe_file(
         ctx.wire(src, target)
             .map_err(|e| fmt(path, &field, e.to_string()))?;
     }
-    if let Some(procs) = doc.get("process") {
+    Ok(())
+}
+
+/// The file's `[process]` table, each process added to `ctx`: its calls are
+/// `"component"` (advance_state) or `"component.method"` (any method its class
+/// declares; a component's name may itself hold dots).
+fn add_processes(ctx: &mut Context, path: &Path, procs: Option<&Value>) -> Result<()> {
+    if let Some(procs) = procs {
         let procs = procs
             .as_object()
             .ok_or_else(|| fmt(path, "process", "expected a [process] table"))?;
@@ -530,7 +576,7 @@ fn describe_file(
                 .map_err(|e| fmt(path, &field, e.to_string()))?;
         }
     }
-    Ok((ctx, parsed, key_seed))
+    Ok(())
 }
 
 /// What the file asks of the built model (or this rank's part of it, `layout` saying
