@@ -380,547 +380,759 @@ fn legend_of(p: &Panel) -> Vec<(Swatch, String)> {
     out
 }
 
-/// Draws `st` on a page, returning the display list.
+/// Draws `st` on a page, returning the display list: the y axes are measured first
+/// (their labels set the margins), then the frame, the headers and the panels'
+/// heights; then each panel top to bottom.
 pub(crate) fn layout(st: &Stack, page: Page, fonts: &Fonts) -> Result<Vec<Item>, String> {
-    let me = Measure::new(fonts)?;
-    let s = page.dpi / 72.0;
-    let pt = |v: f64| v * s;
-    let (w, h) = (page.w as f64, page.h as f64);
-    let margin = pt(6.0);
-    let tick_len = pt(3.0);
-    let gap = pt(2.5);
-    let label_col = pt(LABEL_PT) * 1.3;
-    let line_w = pt(0.6);
-    let mut items = Vec::new();
+    let sz = Sizes::new(page, Measure::new(fonts)?);
+    let axes = y_axes(st);
+    let fr = frame(st, &sz, &axes);
+    let headers = legend_lines(st, &sz, &fr);
+    let heights = plot_heights(st, &sz, &headers);
+    let mut c = Canvas::default();
+    let mut y = sz.margin;
+    for (i, (p, ((ax, ax2), head))) in st.panels.iter().zip(axes.iter().zip(&headers)).enumerate() {
+        y = draw_header(&mut c, &sz, &fr, st, i, head, y);
+        if let Some(l) = lane_of(p) {
+            y = draw_lane(&mut c, &sz, &fr, l, y);
+        }
+        let area = Area {
+            y0: y,
+            y1: y + heights[i],
+        };
+        let ax2 = ax2.as_ref();
+        match &p.kind {
+            PanelKind::Raster(r) => draw_raster(&mut c, &sz, &fr, r, ax, area),
+            PanelKind::Traces(t) => draw_traces(&mut c, &sz, &fr, t, (ax, ax2), area),
+        }
+        let x_label = (i + 1 == st.panels.len()).then_some(st.x_label.as_str());
+        draw_axes(&mut c, &sz, &fr, (ax, ax2), area, x_label);
+        y = area.y1 + sz.panel_gap;
+    }
+    Ok(c.items)
+}
 
-    // The y axes of every panel first: their labels set the margins.
-    let axes: Vec<(YAxis, Option<YAxis>)> = st
-        .panels
+/// The page's measures in pixels (its size, pixels per point, margins, tick length,
+/// gaps, the header's and lane's heights) and the font that measures text.
+struct Sizes<'a> {
+    me: Measure<'a>,
+    /// Pixels per point.
+    s: f64,
+    w: f64,
+    h: f64,
+    margin: f64,
+    tick_len: f64,
+    gap: f64,
+    /// The width of a y axis label's column.
+    label_col: f64,
+    /// The width of axis lines.
+    line_w: f64,
+    /// The height of a header line.
+    head_line: f64,
+    /// Between a header and its plot (and between a lane and its plot): more than half
+    /// a tick label's height, so that a tick at the very top of the axis (centred on
+    /// it) stays clear of the title's descenders and of the lane's label.
+    head_pad: f64,
+    lane_h: f64,
+    lane_gap: f64,
+    panel_gap: f64,
+    /// The length of a legend entry's swatch.
+    swatch: f64,
+    /// Between legend entries.
+    entry_gap: f64,
+}
+
+impl<'a> Sizes<'a> {
+    /// The measures of `page`, text measured by `me`.
+    fn new(page: Page, me: Measure<'a>) -> Sizes<'a> {
+        let s = page.dpi / 72.0;
+        let pt = |v: f64| v * s;
+        let head_pad = pt(TICK_PT) * 0.6;
+        Sizes {
+            me,
+            s,
+            w: page.w as f64,
+            h: page.h as f64,
+            margin: pt(6.0),
+            tick_len: pt(3.0),
+            gap: pt(2.5),
+            label_col: pt(LABEL_PT) * 1.3,
+            line_w: pt(0.6),
+            head_line: pt(TITLE_PT) * 1.45,
+            head_pad,
+            lane_h: pt(8.0),
+            lane_gap: head_pad,
+            panel_gap: pt(5.0),
+            swatch: pt(12.0),
+            entry_gap: pt(9.0),
+        }
+    }
+
+    /// `v` points in pixels.
+    fn pt(&self, v: f64) -> f64 {
+        v * self.s
+    }
+
+    /// Baseline offset that centres digits and capitals on a point.
+    fn mid(&self, em: f64) -> f64 {
+        self.me.ascent(em) * 0.36
+    }
+
+    /// The width of the widest tick label of `ax`.
+    fn widest(&self, ax: &YAxis) -> f64 {
+        ax.ticks
+            .iter()
+            .map(|(_, l, _)| self.me.width(l, self.pt(TICK_PT), false))
+            .fold(0.0, f64::max)
+    }
+
+    /// The room a panel letter takes before the title (none without `letters`).
+    fn letter_w(&self, letters: bool) -> f64 {
+        if letters {
+            self.me.width("M", self.pt(LETTER_PT), true) + self.pt(4.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// The size of an axis label beside `area`: one longer than its panel is set
+    /// smaller (down to 70 %).
+    fn fit(&self, label: &str, area: Area) -> f64 {
+        let full = self.me.width(label, self.pt(LABEL_PT), false);
+        self.pt(LABEL_PT) * ((area.y1 - area.y0) / full).clamp(0.7, 1.0)
+    }
+}
+
+/// The plot areas' extent across the page in pixels, the x range they show and the
+/// x ticks with their labels, shared by every panel.
+struct Frame {
+    px0: f64,
+    px1: f64,
+    x0: f64,
+    x1: f64,
+    x_ticks: Vec<(f64, String)>,
+}
+
+impl Frame {
+    /// The pixel column of `x`.
+    fn x(&self, x: f64) -> f64 {
+        self.px0 + (x - self.x0) / (self.x1 - self.x0) * (self.px1 - self.px0)
+    }
+}
+
+/// A plot area's extent down the page in pixels (`y0` its top).
+#[derive(Clone, Copy)]
+struct Area {
+    y0: f64,
+    y1: f64,
+}
+
+impl Area {
+    /// The pixel row of `v` on `ax`.
+    fn y(&self, ax: &YAxis, v: f64) -> f64 {
+        self.y1 - (v - ax.lo) / (ax.hi - ax.lo) * (self.y1 - self.y0)
+    }
+}
+
+/// How a text is set: its size in pixels, alignment, direction, weight and colour.
+#[derive(Clone, Copy)]
+struct Style {
+    em: f64,
+    align: Align,
+    rot: Rot,
+    bold: bool,
+    color: RGBColor,
+}
+
+impl Style {
+    /// Regular ink, left to right, `em` pixels, aligned by `align`.
+    fn new(em: f64, align: Align) -> Style {
+        Style {
+            em,
+            align,
+            rot: Rot::None,
+            bold: false,
+            color: INK,
+        }
+    }
+}
+
+/// The display list being drawn.
+#[derive(Default)]
+struct Canvas {
+    items: Vec<Item>,
+}
+
+impl Canvas {
+    /// Text whose baseline passes through `(x, y)`.
+    fn text(&mut self, text: &str, x: f64, y: f64, style: Style) {
+        self.items.push(Item::Text {
+            text: text.to_string(),
+            x,
+            y,
+            em: style.em,
+            color: style.color,
+            align: style.align,
+            rot: style.rot,
+            bold: style.bold,
+        });
+    }
+
+    /// A polyline, dashed with `dash`.
+    fn line(
+        &mut self,
+        pts: Vec<(f64, f64)>,
+        color: RGBColor,
+        width: f64,
+        dash: Option<(f64, f64)>,
+    ) {
+        self.items.push(Item::Line {
+            pts,
+            color,
+            width,
+            dash,
+        });
+    }
+
+    /// A filled rectangle.
+    fn rect(&mut self, x0: f64, y0: f64, x1: f64, y1: f64, color: RGBColor) {
+        self.items.push(Item::Rect {
+            x0,
+            y0,
+            x1,
+            y1,
+            color,
+        });
+    }
+}
+
+/// A panel's lane of ticks, if it has one.
+fn lane_of(p: &Panel) -> Option<&Lane> {
+    match &p.kind {
+        PanelKind::Traces(Traces { lane: Some(l), .. }) => Some(l),
+        _ => None,
+    }
+}
+
+/// The y axes of every panel: the left one, and a right one for series on it.
+fn y_axes(st: &Stack) -> Vec<(YAxis, Option<YAxis>)> {
+    st.panels
         .iter()
         .map(|p| match &p.kind {
             PanelKind::Raster(r) => (raster_axis(r), None),
-            PanelKind::Traces(t) => {
-                let range = |right: bool, with_hline: bool| {
-                    let mut lo = f64::INFINITY;
-                    let mut hi = f64::NEG_INFINITY;
-                    for s in t.series.iter().filter(|s| s.right == right) {
-                        for &(_, y) in &s.points {
-                            if y.is_finite() {
-                                lo = lo.min(y);
-                                hi = hi.max(y);
-                            }
-                        }
-                    }
-                    for m in t.marks.iter().filter(|_| !right) {
-                        for &(_, y) in &m.points {
-                            lo = lo.min(y);
-                            hi = hi.max(y);
-                        }
-                    }
-                    if with_hline {
-                        if let Some((y, _)) = t.hline {
-                            lo = lo.min(y);
-                            hi = hi.max(y);
-                        }
-                    }
-                    (lo, hi)
-                };
-                let target = if p.weight >= 1.0 { 5 } else { 4 };
-                let (lo, hi) = range(false, true);
-                let left = value_axis(lo, hi, t.from_zero, Some(t.y_label.clone()), target);
-                let right = t.series.iter().any(|s| s.right).then(|| {
-                    let (lo, hi) = range(true, false);
-                    value_axis(lo, hi, t.from_zero, t.y2_label.clone(), target)
-                });
-                (left, right)
-            }
+            PanelKind::Traces(t) => trace_axes(t, if p.weight >= 1.0 { 5 } else { 4 }),
         })
-        .collect();
-    let widest = |ax: &YAxis| {
-        ax.ticks
-            .iter()
-            .map(|(_, l, _)| me.width(l, pt(TICK_PT), false))
-            .fold(0.0, f64::max)
-    };
-    let lane_labels = st
-        .panels
-        .iter()
-        .filter_map(|p| match &p.kind {
-            PanelKind::Traces(Traces { lane: Some(l), .. }) => {
-                Some(me.width(&l.label, pt(TICK_PT), false))
+        .collect()
+}
+
+/// The left and (for series on it) right y axes of `t`, about `target` ticks each.
+fn trace_axes(t: &Traces, target: usize) -> (YAxis, Option<YAxis>) {
+    let (lo, hi) = trace_range(t, false, true);
+    let left = value_axis(lo, hi, t.from_zero, Some(t.y_label.clone()), target);
+    let right = t.series.iter().any(|s| s.right).then(|| {
+        let (lo, hi) = trace_range(t, true, false);
+        value_axis(lo, hi, t.from_zero, t.y2_label.clone(), target)
+    });
+    (left, right)
+}
+
+/// The range of the values drawn over the left (or `right`) axis of `t`: its series,
+/// on the left its marks, and with `with_hline` the guide line.
+fn trace_range(t: &Traces, right: bool, with_hline: bool) -> (f64, f64) {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for s in t.series.iter().filter(|s| s.right == right) {
+        for &(_, y) in &s.points {
+            if y.is_finite() {
+                lo = lo.min(y);
+                hi = hi.max(y);
             }
-            _ => None,
-        })
-        .fold(0.0, f64::max);
-    let any_label = axes.iter().any(|(a, _)| a.label.is_some());
-    let left = margin
-        + if any_label { label_col + gap } else { 0.0 }
-        + axes
-            .iter()
-            .map(|(a, _)| widest(a))
-            .fold(lane_labels, f64::max)
-        + gap
-        + tick_len;
+        }
+    }
+    for m in t.marks.iter().filter(|_| !right) {
+        for &(_, y) in &m.points {
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+    }
+    if with_hline {
+        if let Some((y, _)) = t.hline {
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+    }
+    (lo, hi)
+}
+
+/// Sets the margins from the y axes' labels, then the x ticks from the width left.
+fn frame(st: &Stack, sz: &Sizes, axes: &[(YAxis, Option<YAxis>)]) -> Frame {
+    let left = left_margin(st, sz, axes);
     let (xt, xd) = {
-        let plot_w = (w - left - margin).max(1.0);
-        let target = (plot_w / pt(60.0)).clamp(3.0, 10.0) as usize;
+        let plot_w = (sz.w - left - sz.margin).max(1.0);
+        let target = (plot_w / sz.pt(60.0)).clamp(3.0, 10.0) as usize;
         nice_ticks(st.x_range.0, st.x_range.1, target)
     };
-    let x_labels: Vec<(f64, String)> = xt.iter().map(|&t| (t, tick_label(t, xd))).collect();
-    let right_axes: Vec<&YAxis> = axes.iter().filter_map(|(_, r)| r.as_ref()).collect();
-    let right = if right_axes.is_empty() {
-        let last = x_labels
-            .last()
-            .map_or(0.0, |(_, l)| me.width(l, pt(TICK_PT), false) / 2.0);
-        margin.max(last + pt(2.0))
-    } else {
-        tick_len
-            + gap
-            + right_axes.iter().map(|a| widest(a)).fold(0.0, f64::max)
-            + gap
-            + if right_axes.iter().any(|a| a.label.is_some()) {
-                label_col
-            } else {
-                0.0
-            }
-            + margin
-    };
-    let (px0, px1) = (left, (w - right).max(left + 1.0));
+    let x_ticks: Vec<(f64, String)> = xt.iter().map(|&t| (t, tick_label(t, xd))).collect();
+    let right = right_margin(sz, axes, &x_ticks);
     let (x0, x1) = if st.x_range.1 > st.x_range.0 {
         st.x_range
     } else {
         (st.x_range.0, st.x_range.0 + 1.0)
     };
-    let xpx = |x: f64| px0 + (x - x0) / (x1 - x0) * (px1 - px0);
+    Frame {
+        px0: left,
+        px1: (sz.w - right).max(left + 1.0),
+        x0,
+        x1,
+        x_ticks,
+    }
+}
 
-    // Header lines: the title, then legend entries right-aligned; entries that do not
-    // fit beside the title go to further lines.
-    let head_line = pt(TITLE_PT) * 1.45;
-    let letter_w = if st.letters {
-        me.width("M", pt(LETTER_PT), true) + pt(4.0)
+/// The left margin: the y axis label's column, the widest tick (or lane) label and
+/// the ticks, so that the panels' plot areas line up.
+fn left_margin(st: &Stack, sz: &Sizes, axes: &[(YAxis, Option<YAxis>)]) -> f64 {
+    let lane_labels = st
+        .panels
+        .iter()
+        .filter_map(lane_of)
+        .map(|l| sz.me.width(&l.label, sz.pt(TICK_PT), false))
+        .fold(0.0, f64::max);
+    let any_label = axes.iter().any(|(a, _)| a.label.is_some());
+    sz.margin
+        + if any_label {
+            sz.label_col + sz.gap
+        } else {
+            0.0
+        }
+        + axes
+            .iter()
+            .map(|(a, _)| sz.widest(a))
+            .fold(lane_labels, f64::max)
+        + sz.gap
+        + sz.tick_len
+}
+
+/// The right margin: the right axes' ticks and labels, or room for half the last x
+/// tick label.
+fn right_margin(sz: &Sizes, axes: &[(YAxis, Option<YAxis>)], x_ticks: &[(f64, String)]) -> f64 {
+    let right_axes: Vec<&YAxis> = axes.iter().filter_map(|(_, r)| r.as_ref()).collect();
+    if right_axes.is_empty() {
+        let last = x_ticks
+            .last()
+            .map_or(0.0, |(_, l)| sz.me.width(l, sz.pt(TICK_PT), false) / 2.0);
+        sz.margin.max(last + sz.pt(2.0))
     } else {
-        0.0
-    };
-    let swatch = pt(12.0);
-    let entry_gap = pt(9.0);
+        sz.tick_len
+            + sz.gap
+            + right_axes.iter().map(|a| sz.widest(a)).fold(0.0, f64::max)
+            + sz.gap
+            + if right_axes.iter().any(|a| a.label.is_some()) {
+                sz.label_col
+            } else {
+                0.0
+            }
+            + sz.margin
+    }
+}
+
+/// A panel's header: its legend's entries, and the lines they are set on (indices
+/// into `entries`, with their widths).
+struct Header {
+    entries: Vec<(Swatch, String)>,
+    lines: Vec<Vec<(usize, f64)>>,
+}
+
+/// Lays out each panel's header lines: the title, then legend entries right-aligned;
+/// entries that do not fit beside the title go to further lines.
+fn legend_lines(st: &Stack, sz: &Sizes, fr: &Frame) -> Vec<Header> {
+    let letter_w = sz.letter_w(st.letters);
     let mut headers = Vec::new();
     for p in &st.panels {
         let entries = legend_of(p);
-        let title_w = letter_w + me.width(&p.title, pt(TITLE_PT), true);
+        let title_w = letter_w + sz.me.width(&p.title, sz.pt(TITLE_PT), true);
         let mut lines: Vec<Vec<(usize, f64)>> = vec![Vec::new()];
-        let mut used = title_w + pt(12.0);
+        let mut used = title_w + sz.pt(12.0);
         for (i, (_, name)) in entries.iter().enumerate() {
-            let ew = swatch + pt(3.0) + me.width(name, pt(TICK_PT), false);
-            let avail = px1 - margin;
+            let ew = sz.swatch + sz.pt(3.0) + sz.me.width(name, sz.pt(TICK_PT), false);
+            let avail = fr.px1 - sz.margin;
             if used + ew > avail && !(lines.len() > 1 && lines.last().is_some_and(|l| l.is_empty()))
             {
                 lines.push(Vec::new());
                 used = 0.0;
             }
             lines.last_mut().expect("one line").push((i, ew));
-            used += ew + entry_gap;
+            used += ew + sz.entry_gap;
         }
-        headers.push((entries, lines));
+        headers.push(Header { entries, lines });
     }
-    // Between a header and its plot (and between a lane and its plot): more than half
-    // a tick label's height, so that a tick at the very top of the axis (centred on
-    // it) stays clear of the title's descenders and of the lane's label.
-    let head_pad = pt(TICK_PT) * 0.6;
-    let lane_h = pt(8.0);
-    let lane_gap = head_pad;
-    let x_area = tick_len + gap + pt(TICK_PT) * 1.25 + gap + pt(LABEL_PT) * 1.2 + margin;
-    let panel_gap = pt(5.0);
+    headers
+}
+
+/// The height of each panel's plot area: what headers, lanes, gaps and the x axis
+/// leave of the page, shared by the panels' weights.
+fn plot_heights(st: &Stack, sz: &Sizes, headers: &[Header]) -> Vec<f64> {
+    let x_area =
+        sz.tick_len + sz.gap + sz.pt(TICK_PT) * 1.25 + sz.gap + sz.pt(LABEL_PT) * 1.2 + sz.margin;
     let n = st.panels.len();
     let fixed: f64 = headers
         .iter()
-        .map(|(_, l)| l.len() as f64 * head_line)
+        .map(|hd| hd.lines.len() as f64 * sz.head_line)
         .sum::<f64>()
-        + head_pad * n as f64
-        + st.panels
-            .iter()
-            .filter(|p| matches!(&p.kind, PanelKind::Traces(Traces { lane: Some(_), .. })))
-            .count() as f64
-            * (lane_h + lane_gap)
-        + panel_gap * n.saturating_sub(1) as f64
-        + margin
+        + sz.head_pad * n as f64
+        + st.panels.iter().filter_map(lane_of).count() as f64 * (sz.lane_h + sz.lane_gap)
+        + sz.panel_gap * n.saturating_sub(1) as f64
+        + sz.margin
         + x_area;
     let weights: f64 = st.panels.iter().map(|p| p.weight.max(0.01)).sum();
-    let avail = (h - fixed).max(pt(20.0) * n as f64);
+    let avail = (sz.h - fixed).max(sz.pt(20.0) * n as f64);
+    st.panels
+        .iter()
+        .map(|p| (avail * p.weight.max(0.01) / weights).max(sz.pt(10.0)))
+        .collect()
+}
 
-    let text =
-        |items: &mut Vec<Item>, t: &str, x: f64, y: f64, em: f64, align, rot, bold, color| {
-            items.push(Item::Text {
-                text: t.to_string(),
-                x,
-                y,
-                em,
-                color,
-                align,
-                rot,
-                bold,
-            })
+/// Draws panel `i`'s header from `y` down: its letter, title and legend lines.
+/// Returns where what follows starts.
+fn draw_header(
+    c: &mut Canvas,
+    sz: &Sizes,
+    fr: &Frame,
+    st: &Stack,
+    i: usize,
+    head: &Header,
+    y: f64,
+) -> f64 {
+    let base = y + sz.head_line * 0.78;
+    let mut tx = sz.margin;
+    if st.letters {
+        let letter = ((b'A' + (i % 26) as u8) as char).to_string();
+        let bold = Style {
+            bold: true,
+            ..Style::new(sz.pt(LETTER_PT), Align::Left)
         };
-    // Baseline offset that centres digits and capitals on a point.
-    let mid = |em: f64| me.ascent(em) * 0.36;
-
-    let mut y = margin;
-    for (i, (p, ((ax, ax2), (entries, lines)))) in
-        st.panels.iter().zip(axes.iter().zip(&headers)).enumerate()
-    {
-        // Header.
-        let base = y + head_line * 0.78;
-        let mut tx = margin;
-        if st.letters {
-            let letter = ((b'A' + (i % 26) as u8) as char).to_string();
-            text(
-                &mut items,
-                &letter,
-                tx,
-                base,
-                pt(LETTER_PT),
-                Align::Left,
-                Rot::None,
-                true,
-                INK,
-            );
-            tx += letter_w;
-        }
-        text(
-            &mut items,
-            &p.title,
-            tx,
-            base,
-            pt(TITLE_PT),
-            Align::Left,
-            Rot::None,
-            true,
-            INK,
-        );
-        for (li, line) in lines.iter().enumerate() {
-            let lb = y + head_line * (li as f64 + 0.78);
-            let line_w_total: f64 = line.iter().map(|(_, ew)| ew).sum::<f64>()
-                + entry_gap * line.len().saturating_sub(1) as f64;
-            let mut ex = px1 - line_w_total;
-            for &(e, ew) in line {
-                let (sw, name) = &entries[e];
-                let cy = lb - mid(pt(TICK_PT));
-                match *sw {
-                    Swatch::Line(c) => items.push(Item::Line {
-                        pts: vec![(ex, cy), (ex + swatch, cy)],
-                        color: c,
-                        width: pt(1.2),
-                        dash: None,
-                    }),
-                    Swatch::Dashed(c) => items.push(Item::Line {
-                        pts: vec![(ex, cy), (ex + swatch, cy)],
-                        color: c,
-                        width: pt(0.9),
-                        dash: Some((pt(2.5), pt(1.5))),
-                    }),
-                    Swatch::Tick(c) => {
-                        for k in 0..3 {
-                            let tx = ex + swatch * (0.2 + 0.3 * k as f64);
-                            items.push(Item::Rect {
-                                x0: tx - pt(0.4),
-                                y0: cy - pt(3.0),
-                                x1: tx + pt(0.4),
-                                y1: cy + pt(3.0),
-                                color: c,
-                            });
-                        }
-                    }
-                }
-                text(
-                    &mut items,
-                    name,
-                    ex + swatch + pt(3.0),
-                    lb,
-                    pt(TICK_PT),
-                    Align::Left,
-                    Rot::None,
-                    false,
-                    INK,
-                );
-                ex += ew + entry_gap;
-            }
-        }
-        y += lines.len() as f64 * head_line + head_pad;
-
-        // The lane above the plot.
-        if let PanelKind::Traces(Traces { lane: Some(l), .. }) = &p.kind {
-            let (ly0, ly1) = (y, y + lane_h);
-            let min_w = pt(0.8);
-            let mut last: Option<(f64, f64)> = None;
-            let flush = |items: &mut Vec<Item>, r: (f64, f64)| {
-                items.push(Item::Rect {
-                    x0: r.0,
-                    y0: ly0 + lane_h * 0.1,
-                    x1: r.1,
-                    y1: ly1 - lane_h * 0.1,
-                    color: l.color,
-                })
-            };
-            for &(a, b) in &l.ticks {
-                let (mut xa, mut xb) = (xpx(a), xpx(b));
-                if xb - xa < min_w {
-                    let c = (xa + xb) / 2.0;
-                    (xa, xb) = (c - min_w / 2.0, c + min_w / 2.0);
-                }
-                match last {
-                    Some((la, lb)) if xa <= lb => last = Some((la, lb.max(xb))),
-                    Some(r) => {
-                        flush(&mut items, r);
-                        last = Some((xa, xb));
-                    }
-                    None => last = Some((xa, xb)),
-                }
-            }
-            if let Some(r) = last {
-                flush(&mut items, r);
-            }
-            text(
-                &mut items,
-                &l.label,
-                px0 - tick_len - gap,
-                (ly0 + ly1) / 2.0 + mid(pt(TICK_PT)),
-                pt(TICK_PT),
-                Align::Right,
-                Rot::None,
-                false,
-                INK,
-            );
-            y += lane_h + lane_gap;
-        }
-
-        // The plot area.
-        let ph = (avail * p.weight.max(0.01) / weights).max(pt(10.0));
-        let (py0, py1) = (y, y + ph);
-        let ypx = |ax: &YAxis, v: f64| py1 - (v - ax.lo) / (ax.hi - ax.lo) * (py1 - py0);
-        match &p.kind {
-            PanelKind::Raster(r) => {
-                let (spans, _) = raster_layout(r);
-                for (b, &(lo, hi)) in r.bands.iter().zip(&spans) {
-                    // A light band behind each population.
-                    let tint = |c: u8| (255.0 - (255.0 - c as f64) * 0.06) as u8;
-                    items.push(Item::Rect {
-                        x0: px0,
-                        y0: ypx(ax, hi),
-                        x1: px1,
-                        y1: ypx(ax, lo),
-                        color: RGBColor(tint(b.color.0), tint(b.color.1), tint(b.color.2)),
-                    });
-                    let rows = b.rows.max(1);
-                    let pitch = (ypx(ax, lo) - ypx(ax, hi)) / rows as f64;
-                    let tick_h = (pitch * 0.9).clamp(pt(0.5).min(pitch), pt(7.0));
-                    let min_w = pt(0.75);
-                    // Ticks of one row that touch once widened to `min_w` are merged.
-                    let mut row_last: Vec<Option<(f64, f64)>> = vec![None; rows];
-                    let flush = |items: &mut Vec<Item>, row: usize, r: (f64, f64)| {
-                        let cy = ypx(ax, lo) - (row as f64 + 0.5) * pitch;
-                        items.push(Item::Rect {
-                            x0: r.0,
-                            y0: cy - tick_h / 2.0,
-                            x1: r.1,
-                            y1: cy + tick_h / 2.0,
-                            color: b.color,
-                        });
-                    };
-                    for t in &b.ticks {
-                        let row = t.row.min(rows - 1);
-                        let (mut xa, mut xb) = (xpx(t.x0), xpx(t.x1));
-                        if xb - xa < min_w {
-                            let c = (xa + xb) / 2.0;
-                            (xa, xb) = (c - min_w / 2.0, c + min_w / 2.0);
-                        }
-                        match row_last[row] {
-                            Some((la, lb)) if xa <= lb => row_last[row] = Some((la, lb.max(xb))),
-                            Some(prev) => {
-                                flush(&mut items, row, prev);
-                                row_last[row] = Some((xa, xb));
-                            }
-                            None => row_last[row] = Some((xa, xb)),
-                        }
-                    }
-                    for (row, r) in row_last.into_iter().enumerate() {
-                        if let Some(r) = r {
-                            flush(&mut items, row, r);
-                        }
-                    }
-                }
-            }
-            PanelKind::Traces(t) => {
-                if let Some((hy, _)) = t.hline {
-                    let yy = ypx(ax, hy);
-                    items.push(Item::Line {
-                        pts: vec![(px0, yy), (px1, yy)],
-                        color: GUIDE,
-                        width: pt(0.8),
-                        dash: Some((pt(3.0), pt(2.0))),
-                    });
-                }
-                // Wider envelopes first, so that a narrower one drawn over a wider
-                // one stays visible (over long runs both become filled bands).
-                let spread = |s: &Series| {
-                    let (lo, hi) = s
-                        .points
-                        .iter()
-                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-                            (a.min(p.1), b.max(p.1))
-                        });
-                    if hi >= lo {
-                        hi - lo
-                    } else {
-                        0.0
-                    }
-                };
-                let mut order: Vec<&Series> = t.series.iter().collect();
-                order.sort_by(|a, b| {
-                    (a.right, -spread(a))
-                        .partial_cmp(&(b.right, -spread(b)))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                });
-                for s in order {
-                    let a = if s.right {
-                        ax2.as_ref().unwrap_or(ax)
-                    } else {
-                        ax
-                    };
-                    let mut pts: Vec<(f64, f64)> =
-                        s.points.iter().map(|&(x, v)| (xpx(x), ypx(a, v))).collect();
-                    // A lone sample: a short dash, so that it shows.
-                    if let [(x, y)] = pts[..] {
-                        pts = vec![(x - pt(1.0), y), (x + pt(1.0), y)];
-                    }
-                    items.push(Item::Line {
-                        pts: pixel_polyline(&pts),
-                        color: s.color,
-                        width: pt(0.7),
-                        dash: None,
-                    });
-                }
-                for m in &t.marks {
-                    let half = pt(1.5 + m.size as f64);
-                    for &(x, v) in &m.points {
-                        let (cx, cy) = (xpx(x), ypx(ax, v));
-                        items.push(Item::Rect {
-                            x0: cx - pt(0.4),
-                            y0: cy - half,
-                            x1: cx + pt(0.4),
-                            y1: cy + half,
-                            color: m.color,
-                        });
-                    }
-                }
-            }
-        }
-
-        // Axes: left (and right), bottom; ticks outside.
-        let axis_line = |items: &mut Vec<Item>, pts: Vec<(f64, f64)>| {
-            items.push(Item::Line {
-                pts,
-                color: AXIS,
-                width: line_w,
-                dash: None,
-            })
-        };
-        axis_line(&mut items, vec![(px0, py0), (px0, py1), (px1, py1)]);
-        for (v, l, c) in &ax.ticks {
-            let yy = ypx(ax, *v);
-            axis_line(&mut items, vec![(px0 - tick_len, yy), (px0, yy)]);
-            text(
-                &mut items,
-                l,
-                px0 - tick_len - gap,
-                yy + mid(pt(TICK_PT)),
-                pt(TICK_PT),
-                Align::Right,
-                Rot::None,
-                c.is_some(),
-                c.unwrap_or(INK),
-            );
-        }
-        // An axis label longer than its panel is set smaller (down to 70 %).
-        let fit = |l: &str| {
-            let full = me.width(l, pt(LABEL_PT), false);
-            pt(LABEL_PT) * ((py1 - py0) / full).clamp(0.7, 1.0)
-        };
-        if let Some(l) = &ax.label {
-            text(
-                &mut items,
-                l,
-                margin + label_col * 0.75,
-                (py0 + py1) / 2.0,
-                fit(l),
-                Align::Center,
-                Rot::Up,
-                false,
-                INK,
-            );
-        }
-        if let Some(a2) = ax2 {
-            axis_line(&mut items, vec![(px1, py0), (px1, py1)]);
-            for (v, l, _) in &a2.ticks {
-                let yy = ypx(a2, *v);
-                axis_line(&mut items, vec![(px1, yy), (px1 + tick_len, yy)]);
-                text(
-                    &mut items,
-                    l,
-                    px1 + tick_len + gap,
-                    yy + mid(pt(TICK_PT)),
-                    pt(TICK_PT),
-                    Align::Left,
-                    Rot::None,
-                    false,
-                    INK,
-                );
-            }
-            if let Some(l) = &a2.label {
-                text(
-                    &mut items,
-                    l,
-                    w - margin - label_col * 0.75,
-                    (py0 + py1) / 2.0,
-                    fit(l),
-                    Align::Center,
-                    Rot::Down,
-                    false,
-                    INK,
-                );
-            }
-        }
-        for (v, l) in &x_labels {
-            let xx = xpx(*v);
-            axis_line(&mut items, vec![(xx, py1), (xx, py1 + tick_len)]);
-            if i + 1 == n {
-                text(
-                    &mut items,
-                    l,
-                    xx,
-                    py1 + tick_len + gap + me.ascent(pt(TICK_PT)) * 0.9,
-                    pt(TICK_PT),
-                    Align::Center,
-                    Rot::None,
-                    false,
-                    INK,
-                );
-            }
-        }
-        if i + 1 == n {
-            text(
-                &mut items,
-                &st.x_label,
-                (px0 + px1) / 2.0,
-                py1 + tick_len + gap + pt(TICK_PT) * 1.25 + gap + me.ascent(pt(LABEL_PT)) * 0.9,
-                pt(LABEL_PT),
-                Align::Center,
-                Rot::None,
-                false,
-                INK,
-            );
-        }
-        y = py1 + panel_gap;
+        c.text(&letter, tx, base, bold);
+        tx += sz.letter_w(true);
     }
-    Ok(items)
+    let bold = Style {
+        bold: true,
+        ..Style::new(sz.pt(TITLE_PT), Align::Left)
+    };
+    c.text(&st.panels[i].title, tx, base, bold);
+    for (li, line) in head.lines.iter().enumerate() {
+        let lb = y + sz.head_line * (li as f64 + 0.78);
+        draw_legend_line(c, sz, fr, &head.entries, line, lb);
+    }
+    y + (head.lines.len() as f64 * sz.head_line + sz.head_pad)
+}
+
+/// Draws one line of legend entries (swatch and name), right-aligned with the plot
+/// area, on the baseline `lb`.
+fn draw_legend_line(
+    c: &mut Canvas,
+    sz: &Sizes,
+    fr: &Frame,
+    entries: &[(Swatch, String)],
+    line: &[(usize, f64)],
+    lb: f64,
+) {
+    let line_w_total: f64 = line.iter().map(|(_, ew)| ew).sum::<f64>()
+        + sz.entry_gap * line.len().saturating_sub(1) as f64;
+    let mut ex = fr.px1 - line_w_total;
+    for &(e, ew) in line {
+        let (sw, name) = &entries[e];
+        let cy = lb - sz.mid(sz.pt(TICK_PT));
+        draw_swatch(c, sz, sw, ex, cy);
+        let style = Style::new(sz.pt(TICK_PT), Align::Left);
+        c.text(name, ex + sz.swatch + sz.pt(3.0), lb, style);
+        ex += ew + sz.entry_gap;
+    }
+}
+
+/// Draws a legend swatch from `x`, centred on the row `cy`.
+fn draw_swatch(c: &mut Canvas, sz: &Sizes, sw: &Swatch, x: f64, cy: f64) {
+    let pts = vec![(x, cy), (x + sz.swatch, cy)];
+    match *sw {
+        Swatch::Line(color) => c.line(pts, color, sz.pt(1.2), None),
+        Swatch::Dashed(color) => c.line(pts, color, sz.pt(0.9), Some((sz.pt(2.5), sz.pt(1.5)))),
+        Swatch::Tick(color) => {
+            for k in 0..3 {
+                let tx = x + sz.swatch * (0.2 + 0.3 * k as f64);
+                c.rect(
+                    tx - sz.pt(0.4),
+                    cy - sz.pt(3.0),
+                    tx + sz.pt(0.4),
+                    cy + sz.pt(3.0),
+                    color,
+                );
+            }
+        }
+    }
+}
+
+/// The span `xa..xb` in pixels, widened about its centre to at least `min_w`.
+fn widened(xa: f64, xb: f64, min_w: f64) -> (f64, f64) {
+    if xb - xa < min_w {
+        let c = (xa + xb) / 2.0;
+        (c - min_w / 2.0, c + min_w / 2.0)
+    } else {
+        (xa, xb)
+    }
+}
+
+/// Adds a span (spans come left to right) to `run`, the spans that touch so far:
+/// it extends the run if it touches it, else starts a new one, returning the run it
+/// ends.
+fn extend_run(run: &mut Option<(f64, f64)>, (xa, xb): (f64, f64)) -> Option<(f64, f64)> {
+    match *run {
+        Some((la, lb)) if xa <= lb => {
+            *run = Some((la, lb.max(xb)));
+            None
+        }
+        ended => {
+            *run = Some((xa, xb));
+            ended
+        }
+    }
+}
+
+/// Draws a lane of ticks from `y` down (ticks that touch once widened merged) and its
+/// label left of the axis. Returns where the plot area starts.
+fn draw_lane(c: &mut Canvas, sz: &Sizes, fr: &Frame, l: &Lane, y: f64) -> f64 {
+    let (ly0, ly1) = (y, y + sz.lane_h);
+    let min_w = sz.pt(0.8);
+    let flush = |c: &mut Canvas, r: (f64, f64)| {
+        c.rect(
+            r.0,
+            ly0 + sz.lane_h * 0.1,
+            r.1,
+            ly1 - sz.lane_h * 0.1,
+            l.color,
+        )
+    };
+    let mut run = None;
+    for &(a, b) in &l.ticks {
+        if let Some(r) = extend_run(&mut run, widened(fr.x(a), fr.x(b), min_w)) {
+            flush(c, r);
+        }
+    }
+    if let Some(r) = run {
+        flush(c, r);
+    }
+    let label_y = (ly0 + ly1) / 2.0 + sz.mid(sz.pt(TICK_PT));
+    let style = Style::new(sz.pt(TICK_PT), Align::Right);
+    c.text(&l.label, fr.px0 - sz.tick_len - sz.gap, label_y, style);
+    y + (sz.lane_h + sz.lane_gap)
+}
+
+/// Draws a raster's bands in `area`, one population each.
+fn draw_raster(c: &mut Canvas, sz: &Sizes, fr: &Frame, r: &Raster, ax: &YAxis, area: Area) {
+    let (spans, _) = raster_layout(r);
+    for (b, &(lo, hi)) in r.bands.iter().zip(&spans) {
+        draw_band(c, sz, fr, b, area.y(ax, hi), area.y(ax, lo));
+    }
+}
+
+/// Draws a band from pixel row `top` to `bottom`: a light tint behind the population
+/// and a row of ticks per cell (ticks of a row that touch once widened merged).
+fn draw_band(c: &mut Canvas, sz: &Sizes, fr: &Frame, b: &Band, top: f64, bottom: f64) {
+    let tint = |c: u8| (255.0 - (255.0 - c as f64) * 0.06) as u8;
+    let light = RGBColor(tint(b.color.0), tint(b.color.1), tint(b.color.2));
+    c.rect(fr.px0, top, fr.px1, bottom, light);
+    let rows = b.rows.max(1);
+    let pitch = (bottom - top) / rows as f64;
+    let tick_h = (pitch * 0.9).clamp(sz.pt(0.5).min(pitch), sz.pt(7.0));
+    let min_w = sz.pt(0.75);
+    let flush = |c: &mut Canvas, row: usize, r: (f64, f64)| {
+        let cy = bottom - (row as f64 + 0.5) * pitch;
+        c.rect(r.0, cy - tick_h / 2.0, r.1, cy + tick_h / 2.0, b.color);
+    };
+    let mut runs: Vec<Option<(f64, f64)>> = vec![None; rows];
+    for t in &b.ticks {
+        let row = t.row.min(rows - 1);
+        let span = widened(fr.x(t.x0), fr.x(t.x1), min_w);
+        if let Some(r) = extend_run(&mut runs[row], span) {
+            flush(c, row, r);
+        }
+    }
+    for (row, r) in runs.into_iter().enumerate() {
+        if let Some(r) = r {
+            flush(c, row, r);
+        }
+    }
+}
+
+/// Draws a traces panel in `area`: the dashed guide line, the series (on their axis)
+/// and the marks.
+fn draw_traces(
+    c: &mut Canvas,
+    sz: &Sizes,
+    fr: &Frame,
+    t: &Traces,
+    (ax, ax2): (&YAxis, Option<&YAxis>),
+    area: Area,
+) {
+    if let Some((hy, _)) = t.hline {
+        let yy = area.y(ax, hy);
+        let dash = Some((sz.pt(3.0), sz.pt(2.0)));
+        c.line(vec![(fr.px0, yy), (fr.px1, yy)], GUIDE, sz.pt(0.8), dash);
+    }
+    for s in drawing_order(&t.series) {
+        let a = if s.right { ax2.unwrap_or(ax) } else { ax };
+        let mut pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .map(|&(x, v)| (fr.x(x), area.y(a, v)))
+            .collect();
+        // A lone sample: a short dash, so that it shows.
+        if let [(x, y)] = pts[..] {
+            pts = vec![(x - sz.pt(1.0), y), (x + sz.pt(1.0), y)];
+        }
+        c.line(pixel_polyline(&pts), s.color, sz.pt(0.7), None);
+    }
+    for m in &t.marks {
+        let half = sz.pt(1.5 + m.size as f64);
+        for &(x, v) in &m.points {
+            let (cx, cy) = (fr.x(x), area.y(ax, v));
+            c.rect(
+                cx - sz.pt(0.4),
+                cy - half,
+                cx + sz.pt(0.4),
+                cy + half,
+                m.color,
+            );
+        }
+    }
+}
+
+/// The series in the order they are drawn: the left axis' first, and wider envelopes
+/// first, so that a narrower one drawn over a wider one stays visible (over long runs
+/// both become filled bands).
+fn drawing_order(series: &[Series]) -> Vec<&Series> {
+    let spread = |s: &Series| {
+        let (lo, hi) = s
+            .points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                (a.min(p.1), b.max(p.1))
+            });
+        if hi >= lo {
+            hi - lo
+        } else {
+            0.0
+        }
+    };
+    let mut order: Vec<&Series> = series.iter().collect();
+    order.sort_by(|a, b| {
+        (a.right, -spread(a))
+            .partial_cmp(&(b.right, -spread(b)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    order
+}
+
+/// Draws a plot area's axes, ticks outside: the left y axis (and the right one), and
+/// the x axis, labelled with `x_label` (under the last panel only).
+fn draw_axes(
+    c: &mut Canvas,
+    sz: &Sizes,
+    fr: &Frame,
+    (ax, ax2): (&YAxis, Option<&YAxis>),
+    area: Area,
+    x_label: Option<&str>,
+) {
+    draw_left_axis(c, sz, fr, ax, area);
+    if let Some(a2) = ax2 {
+        draw_right_axis(c, sz, fr, a2, area);
+    }
+    draw_x_axis(c, sz, fr, area, x_label);
+}
+
+/// Draws the left axis and the bottom line, the left ticks with their labels (a
+/// raster's band names bold, in the band's colour) and the axis label.
+fn draw_left_axis(c: &mut Canvas, sz: &Sizes, fr: &Frame, ax: &YAxis, area: Area) {
+    let (px0, px1) = (fr.px0, fr.px1);
+    let pts = vec![(px0, area.y0), (px0, area.y1), (px1, area.y1)];
+    c.line(pts, AXIS, sz.line_w, None);
+    for (v, l, color) in &ax.ticks {
+        let yy = area.y(ax, *v);
+        c.line(
+            vec![(px0 - sz.tick_len, yy), (px0, yy)],
+            AXIS,
+            sz.line_w,
+            None,
+        );
+        let style = Style {
+            bold: color.is_some(),
+            color: color.unwrap_or(INK),
+            ..Style::new(sz.pt(TICK_PT), Align::Right)
+        };
+        let x = px0 - sz.tick_len - sz.gap;
+        c.text(l, x, yy + sz.mid(sz.pt(TICK_PT)), style);
+    }
+    if let Some(l) = &ax.label {
+        let style = Style {
+            rot: Rot::Up,
+            ..Style::new(sz.fit(l, area), Align::Center)
+        };
+        let x = sz.margin + sz.label_col * 0.75;
+        c.text(l, x, (area.y0 + area.y1) / 2.0, style);
+    }
+}
+
+/// Draws the right axis, its ticks with their labels and its label.
+fn draw_right_axis(c: &mut Canvas, sz: &Sizes, fr: &Frame, a2: &YAxis, area: Area) {
+    let px1 = fr.px1;
+    c.line(vec![(px1, area.y0), (px1, area.y1)], AXIS, sz.line_w, None);
+    for (v, l, _) in &a2.ticks {
+        let yy = area.y(a2, *v);
+        c.line(
+            vec![(px1, yy), (px1 + sz.tick_len, yy)],
+            AXIS,
+            sz.line_w,
+            None,
+        );
+        let style = Style::new(sz.pt(TICK_PT), Align::Left);
+        let x = px1 + sz.tick_len + sz.gap;
+        c.text(l, x, yy + sz.mid(sz.pt(TICK_PT)), style);
+    }
+    if let Some(l) = &a2.label {
+        let style = Style {
+            rot: Rot::Down,
+            ..Style::new(sz.fit(l, area), Align::Center)
+        };
+        let x = sz.w - sz.margin - sz.label_col * 0.75;
+        c.text(l, x, (area.y0 + area.y1) / 2.0, style);
+    }
+}
+
+/// Draws the x ticks under `area` and, given `x_label` (the last panel), their
+/// labels and the axis label.
+fn draw_x_axis(c: &mut Canvas, sz: &Sizes, fr: &Frame, area: Area, x_label: Option<&str>) {
+    let py1 = area.y1;
+    let tick = Style::new(sz.pt(TICK_PT), Align::Center);
+    for (v, l) in &fr.x_ticks {
+        let xx = fr.x(*v);
+        c.line(
+            vec![(xx, py1), (xx, py1 + sz.tick_len)],
+            AXIS,
+            sz.line_w,
+            None,
+        );
+        if x_label.is_some() {
+            let y = py1 + sz.tick_len + sz.gap + sz.me.ascent(sz.pt(TICK_PT)) * 0.9;
+            c.text(l, xx, y, tick);
+        }
+    }
+    if let Some(label) = x_label {
+        let y = py1
+            + sz.tick_len
+            + sz.gap
+            + sz.pt(TICK_PT) * 1.25
+            + sz.gap
+            + sz.me.ascent(sz.pt(LABEL_PT)) * 0.9;
+        let style = Style::new(sz.pt(LABEL_PT), Align::Center);
+        c.text(label, (fr.px0 + fr.px1) / 2.0, y, style);
+    }
 }
 
 /// Reduces a polyline in pixels to at most four points per pixel column (the first,

@@ -8,6 +8,7 @@ use super::draw::{tick_label, Band, Lane, Panel, PanelKind, Raster, Series, Stac
 use super::{axis_start, duration, prepare_all, time_unit, FigureArgs, EXC, INH, POST};
 use ngclearn::io::replace::PendingFile;
 use ngclearn::prelude::*;
+use plotters::style::RGBColor;
 use std::path::Path;
 use std::result::Result;
 
@@ -153,30 +154,44 @@ impl EiTrace {
     }
 
     /// The figure's panels (see [`super`] for the file names), times from
-    /// `t0 + k·dt` ms.
+    /// `t0 + k·dt` ms: the raster, the voltage, the conductances and the rates.
     fn panels(&self, t0: f64, dt: f64) -> (Vec<Panel>, String, (f64, f64)) {
         let steps = self.buckets.steps;
         let end = t0 + steps.saturating_sub(1) as f64 * dt;
         let start = axis_start(t0, end);
         let (x_label, div) = time_unit(start, end);
-        let x = |step: f64| (t0 + step * dt) / div;
-        let bucket_ms = self.buckets.width as f64 * dt;
-        let ticks = |s: &SpikeBuckets, row_of: &dyn Fn(usize) -> usize| -> Vec<Tick> {
-            let mut out = Vec::new();
-            for r in 0..s.rows() {
-                for (a, b) in s.runs(r) {
-                    let (first, _) = self.buckets.span(a);
-                    let (last, n) = self.buckets.span(b);
-                    out.push(Tick {
-                        x0: x(first as f64),
-                        x1: x((last + n.max(1) - 1) as f64),
-                        row: row_of(r),
-                    });
-                }
+        let time = Time { t0, dt, div };
+        let mut panels = vec![
+            self.raster_panel(time),
+            self.voltage_panel(time),
+            self.conductance_panel(time),
+        ];
+        panels.extend(self.rate_panels(time, end - start));
+        (panels, x_label.to_string(), (start / div, end / div))
+    }
+
+    /// The ticks of a population's spikes: a tick over each run of buckets with a
+    /// spike, one row per cell.
+    fn ticks(&self, s: &SpikeBuckets, time: Time) -> Vec<Tick> {
+        let mut out = Vec::new();
+        for r in 0..s.rows() {
+            for (a, b) in s.runs(r) {
+                let (first, _) = self.buckets.span(a);
+                let (last, n) = self.buckets.span(b);
+                out.push(Tick {
+                    x0: time.x(first as f64),
+                    x1: time.x((last + n.max(1) - 1) as f64),
+                    row: r,
+                });
             }
-            out
-        };
-        let raster_title = if self.buckets.width > 1 {
+        }
+        out
+    }
+
+    /// The raster of the three populations, one band each.
+    fn raster_panel(&self, time: Time) -> Panel {
+        let bucket_ms = self.buckets.width as f64 * time.dt;
+        let title = if self.buckets.width > 1 {
             format!(
                 "Spike raster (a tick marks \u{2265}1 spike within {})",
                 duration(bucket_ms)
@@ -184,30 +199,31 @@ impl EiTrace {
         } else {
             "Spike raster".to_string()
         };
-        let colors = [EXC, INH, POST];
-        let raster = Panel {
-            title: raster_title,
+        Panel {
+            title,
             weight: 1.5,
             kind: PanelKind::Raster(Raster {
                 bands: self
                     .pops
                     .iter()
-                    .zip(colors)
+                    .zip(COLORS)
                     .map(|(p, color)| Band {
                         name: p.name.to_string(),
                         color,
                         rows: p.spikes.rows(),
                         numbered: false,
-                        ticks: ticks(&p.spikes, &|r| r),
+                        ticks: self.ticks(&p.spikes, time),
                     })
                     .collect(),
             }),
-        };
-        let env = |e: &super::decimate::Envelope| -> Vec<(f64, f64)> {
-            e.polyline().into_iter().map(|(k, v)| (x(k), v)).collect()
-        };
+        }
+    }
+
+    /// The post-synaptic cell's membrane potential with its threshold, its spikes in
+    /// a lane above.
+    fn voltage_panel(&self, time: Time) -> Panel {
         let post = &self.pops[2].spikes;
-        let voltage = Panel {
+        Panel {
             title: "Membrane potential of post_exc".into(),
             weight: 1.0,
             kind: PanelKind::Traces(Traces {
@@ -215,7 +231,7 @@ impl EiTrace {
                 series: vec![Series {
                     name: "v".into(),
                     color: POST,
-                    points: env(&self.v_env),
+                    points: time.envelope(&self.v_env),
                     right: false,
                     legend: true,
                 }],
@@ -230,71 +246,56 @@ impl EiTrace {
                 lane: Some(Lane {
                     label: "spikes".into(),
                     color: POST,
-                    ticks: ticks(post, &|r| r).iter().map(|t| (t.x0, t.x1)).collect(),
+                    ticks: self
+                        .ticks(post, time)
+                        .iter()
+                        .map(|t| (t.x0, t.x1))
+                        .collect(),
                 }),
                 y2_label: None,
                 from_zero: false,
                 marks: vec![],
             }),
+        }
+    }
+
+    /// Both synapses' conductances onto the post-synaptic cell.
+    fn conductance_panel(&self, time: Time) -> Panel {
+        let series = |name: &str, k: usize, color| Series {
+            name: synapse_name(name, self.synapses[k]),
+            color,
+            points: time.envelope(&self.g_env[k]),
+            right: false,
+            legend: true,
         };
-        // "Wexc (τ = 2 ms, E = 0 mV)": the synapse's kernel and reversal potential.
-        let syn_name = |name: &str, (tau, rest): (Option<f64>, Option<f64>)| {
-            let mut parts = Vec::new();
-            if let Some(t) = tau {
-                parts.push(format!("\u{3c4} = {}", duration(t)));
-            }
-            if let Some(e) = rest {
-                parts.push(format!("E = {} mV", tick_label(e, 0)));
-            }
-            if parts.is_empty() {
-                name.to_string()
-            } else {
-                format!("{name} ({})", parts.join(", "))
-            }
-        };
-        let conductance = Panel {
+        Panel {
             title: "Synaptic conductance onto post_exc (dimensionless)".into(),
             weight: 0.8,
             kind: PanelKind::Traces(Traces {
                 // ngclearn gives g_syn_bar no unit: g_syn is a dimensionless multiple of it.
                 y_label: "g_syn".into(),
-                series: vec![
-                    Series {
-                        name: syn_name("Wexc", self.synapses[0]),
-                        color: EXC,
-                        points: env(&self.g_env[0]),
-                        right: false,
-                        legend: true,
-                    },
-                    Series {
-                        name: syn_name("Winh", self.synapses[1]),
-                        color: INH,
-                        points: env(&self.g_env[1]),
-                        right: false,
-                        legend: true,
-                    },
-                ],
+                series: vec![series("Wexc", 0, EXC), series("Winh", 1, INH)],
                 hline: None,
                 lane: None,
                 y2_label: None,
                 from_zero: true,
                 marks: vec![],
             }),
-        };
-        // Gaussian kernel: 10 ms, wider for long runs (1/200 of the run, at least two
-        // buckets) so that the curves stay readable.
-        let sigma_ms = (2.0 * bucket_ms).max((end - start) / 200.0).max(10.0);
-        // Two significant digits, for the title.
-        let mag = 10f64.powf(sigma_ms.log10().floor() - 1.0);
-        let sigma_ms = (sigma_ms / mag).round() * mag;
+        }
+    }
+
+    /// The populations' rates over a run of `span` ms: one panel, or two when the
+    /// post-synaptic rate is of another order than the inputs'.
+    fn rate_panels(&self, time: Time, span: f64) -> Vec<Panel> {
+        let sigma_ms = kernel_sigma(self.buckets.width as f64 * time.dt, span);
         let rates: Vec<Vec<(f64, f64)>> = self
             .pops
             .iter()
             .map(|p| {
                 p.spikes
-                    .rate(dt, sigma_ms / dt)
+                    .rate(time.dt, sigma_ms / time.dt)
                     .into_iter()
-                    .map(|(k, hz)| (x(k), hz))
+                    .map(|(k, hz)| (time.x(k), hz))
                     .collect()
             })
             .collect();
@@ -307,23 +308,10 @@ impl EiTrace {
             && post_peak > 0.0
             && (post_peak > 3.0 * pre_peak || post_peak * 3.0 < pre_peak);
         let kernel = format!("Gaussian kernel, \u{3c3} = {}", duration(sigma_ms));
-        let rate_panel = |title: String, series: Vec<Series>, weight: f64| Panel {
-            title,
-            weight,
-            kind: PanelKind::Traces(Traces {
-                y_label: "rate (Hz)".into(),
-                series,
-                hline: None,
-                lane: None,
-                y2_label: None,
-                from_zero: true,
-                marks: vec![],
-            }),
-        };
         let mut series: Vec<Series> = self
             .pops
             .iter()
-            .zip(colors)
+            .zip(COLORS)
             .zip(rates)
             .map(|((p, color), points)| Series {
                 name: p.name.to_string(),
@@ -333,7 +321,7 @@ impl EiTrace {
                 legend: true,
             })
             .collect();
-        let rates = if own_panel {
+        if own_panel {
             let post = series.pop().expect("three populations");
             vec![
                 rate_panel(
@@ -349,10 +337,7 @@ impl EiTrace {
                 series,
                 0.8,
             )]
-        };
-        let mut panels = vec![raster, voltage, conductance];
-        panels.extend(rates);
-        (panels, x_label.to_string(), (start / div, end / div))
+        }
     }
 
     /// Draws the figures for `out`: `ei_circuit.FORMAT` (all panels) and `raster`,
@@ -400,6 +385,75 @@ impl EiTrace {
             figures.push((out.join(name), s, page.single()));
         }
         prepare_all(&figures, &fig.format)
+    }
+}
+
+/// The populations' colours, in the order of `EiTrace::pops`.
+const COLORS: [RGBColor; 3] = [EXC, INH, POST];
+
+/// The figure's time axis: step `k` at `t0 + k·dt` ms, in units of `div` ms.
+#[derive(Clone, Copy)]
+struct Time {
+    t0: f64,
+    dt: f64,
+    div: f64,
+}
+
+impl Time {
+    /// Where step `step` is on the axis.
+    fn x(&self, step: f64) -> f64 {
+        (self.t0 + step * self.dt) / self.div
+    }
+
+    /// An envelope's polyline over the axis.
+    fn envelope(&self, e: &Envelope) -> Vec<(f64, f64)> {
+        e.polyline()
+            .into_iter()
+            .map(|(k, v)| (self.x(k), v))
+            .collect()
+    }
+}
+
+/// A synapse's legend name with its kernel and reversal potential, e.g.
+/// "Wexc (τ = 2 ms, E = 0 mV)".
+fn synapse_name(name: &str, (tau, rest): (Option<f64>, Option<f64>)) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = tau {
+        parts.push(format!("\u{3c4} = {}", duration(t)));
+    }
+    if let Some(e) = rest {
+        parts.push(format!("E = {} mV", tick_label(e, 0)));
+    }
+    if parts.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({})", parts.join(", "))
+    }
+}
+
+/// The rates' Gaussian kernel width (ms): 10 ms, wider for long runs (1/200 of the
+/// `span`, at least two buckets of `bucket_ms`) so that the curves stay readable,
+/// rounded to two significant digits for the title.
+fn kernel_sigma(bucket_ms: f64, span: f64) -> f64 {
+    let sigma_ms = (2.0 * bucket_ms).max(span / 200.0).max(10.0);
+    let mag = 10f64.powf(sigma_ms.log10().floor() - 1.0);
+    (sigma_ms / mag).round() * mag
+}
+
+/// A panel of rates (Hz from zero).
+fn rate_panel(title: String, series: Vec<Series>, weight: f64) -> Panel {
+    Panel {
+        title,
+        weight,
+        kind: PanelKind::Traces(Traces {
+            y_label: "rate (Hz)".into(),
+            series,
+            hline: None,
+            lane: None,
+            y2_label: None,
+            from_zero: true,
+            marks: vec![],
+        }),
     }
 }
 
