@@ -970,6 +970,7 @@ fn rewrite(s: &mut Source, from: &str, to: &str) {
 pub static GATHER: MethodInfo = MethodInfo {
     name: "gather",
     reads_inputs: true,
+    keywords: &[],
     description: "Gathers the compartment whole from all ranks",
 };
 
@@ -1027,6 +1028,9 @@ static MIRROR_SCHEMA: Schema = Schema {
     hyperparameters: &[],
     methods: &MIRROR_METHODS,
     signature: &["name"],
+    notes: "",
+    kwargs: crate::core::schema::VarKeyword::Absent,
+    fixed: &[],
 };
 
 impl Mirror {
