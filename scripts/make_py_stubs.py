@@ -65,6 +65,14 @@ def annotation(kind):
     return ATOMS[kind]
 
 
+def _base_import(cls):
+    """The import of a class's base, where it is another component class."""
+    base = cls.__bases__[0]
+    if base.__name__ == "Component":
+        return []
+    return [f"from {base.__module__} import {base.__name__}"]
+
+
 def _class_stub(cls):
     schema = cls._schema
     kinds = {p["name"]: p["type"] for p in schema["hyperparameters"]}
@@ -78,7 +86,8 @@ def _class_stub(cls):
         else:
             params.append(f"{p.name}: {annotation(kinds[p.name])} = {p.default!r}")
     doc = textwrap.indent(cls.__doc__.replace('"""', "'''"), "    ").strip()
-    lines = [f"class {cls.__name__}(Component):", '    """' + doc + '\n    """', ""]
+    base = cls.__bases__[0].__name__
+    lines = [f"class {cls.__name__}({base}):", '    """' + doc + '\n    """', ""]
     compartments = [c["name"] for c in schema["compartments"]]
     for c in compartments:
         lines.append(f"    {c}: Compartment")
@@ -121,6 +130,7 @@ def render():
             "",
             "from ngclearn_rs._compartment import Compartment",
             "from ngclearn_rs._component import Component, _Method",
+            *_base_import(cls),
             "from ngclearn_rs.utils.distribution_generator import _Initializer",
             "",
             f'__all__ = ["{name}"]',

@@ -56,8 +56,10 @@
 //! table's; each `t` or `dt`), `kwargs = absent | checked | ignored` (how ngclearn's
 //! constructor treats other keyword arguments: no `**kwargs`, handed to a base that
 //! refuses them, or dropped; default `checked`), `fixed(name = EXPR, ...)` (values
-//! ngclearn's class fixes for its base's arguments and keeps as attributes), `params =
-//! field` and `params_type = Type` (where the parameters are), `base = field`,
+//! ngclearn's class fixes for its base's arguments and keeps as attributes), `extends =
+//! Class` (the class of this crate that ngclearn's class derives from, as
+//! `DenseSynapse` for the synapses), `params = field` and `params_type = Type` (where
+//! the parameters are), `base = field`,
 //! `constructor = fn`, `split = columns | path` and `sizes = path`.
 
 use proc_macro::TokenStream;
@@ -911,6 +913,8 @@ struct ClassAttr {
     keywords: Vec<(String, Vec<String>)>,
     /// `fixed(name = EXPR, ...)`.
     fixed: Vec<(String, Expr)>,
+    /// `extends = Class`: ngclearn's base class, one of this crate's.
+    extends: Option<syn::Path>,
 }
 
 fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
@@ -931,6 +935,7 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
         kwargs: None,
         keywords: Vec::new(),
         fixed: Vec::new(),
+        extends: None,
     };
     for a in input.attrs.iter().filter(|a| a.path().is_ident("class")) {
         a.parse_nested_meta(|meta| {
@@ -1003,6 +1008,8 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
                     c.keywords.push((method, names));
                     Ok(())
                 })?;
+            } else if p.is_ident("extends") {
+                c.extends = Some(meta.value()?.parse()?);
             } else if p.is_ident("fixed") {
                 meta.parse_nested_meta(|m| {
                     let name = m
@@ -1016,7 +1023,7 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
                 })?;
             } else {
                 return Err(meta.error(
-                    "expected name, module, description, dynamics, notes, methods, keywords, kwargs, fixed, params, params_type, head, base, constructor, split or sizes",
+                    "expected name, module, description, dynamics, notes, methods, keywords, kwargs, fixed, extends, params, params_type, head, base, constructor, split or sizes",
                 ));
             }
             Ok(())
@@ -1066,6 +1073,10 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         })
         .collect();
+    let extends = match &c.extends {
+        Some(p) => quote!(::core::option::Option::Some(#p::schema)),
+        None => quote!(::core::option::Option::None),
+    };
     let keywords: Vec<Tokens> = c
         .keywords
         .iter()
@@ -1238,6 +1249,7 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             notes: #notes,
             kwargs: #schema_path::VarKeyword::#kwargs_policy,
             fixed: &#fixed_static,
+            extends: #extends,
         };
 
         #[doc(hidden)]

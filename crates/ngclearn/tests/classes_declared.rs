@@ -372,6 +372,15 @@ fn ngclearns_constructor_facts_agree_with_the_parameters() {
                 f.name
             );
         }
+        if let Some(base) = s.extends {
+            let base = base();
+            assert!(
+                Registry::builtin().get(base.class).is_some() && base.class != s.class,
+                "{} extends {}, which is not another registered class",
+                s.class,
+                base.class
+            );
+        }
         for c in s.compartments.iter().filter(|c| c.scalar) {
             assert!(c.shape.is(
                 ngclearn::core::schema::Size::One,

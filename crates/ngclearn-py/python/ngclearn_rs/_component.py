@@ -311,11 +311,16 @@ def _docstring(schema):
 
 
 def make_class(class_name):
-    """The Python class of the engine's class ``class_name``, made from its schema: a
-    ``Component`` with ngclearn's name, constructor signature (defaults included),
-    docstring and module path (``ngclearn_rs.components.neurons.spiking.LIFCell``)."""
+    """The Python class of the engine's class ``class_name``, made from its schema (once):
+    a ``Component`` with ngclearn's name, base class, constructor signature (defaults
+    included), docstring and module path
+    (``ngclearn_rs.components.neurons.spiking.LIFCell``)."""
+    if class_name in _classes:
+        return _classes[class_name]
     schema = _schema(class_name)
     module = "ngclearn_rs" + schema["module_path"][len("ngclearn"):].rsplit(".", 1)[0]
+    # ngclearn's base class, where it is one of these (AlphaSynapse is a DenseSynapse).
+    base = make_class(schema["extends"]) if schema["extends"] else Component
 
     def __init__(self, *args, **kwargs):
         _construct(self, args, kwargs)
@@ -334,7 +339,7 @@ def make_class(class_name):
         "_scalars": tuple(c["name"] for c in schema["compartments"] if c["scalar"]),
         "_ngclearn_fixed": dict(schema["fixed"]),
     }
-    return type(class_name, (Component,), namespace)
+    return type(class_name, (base,), namespace)
 
 
 def _check_name(name, what):

@@ -1031,6 +1031,7 @@ static MIRROR_SCHEMA: Schema = Schema {
     notes: "",
     kwargs: crate::core::schema::VarKeyword::Absent,
     fixed: &[],
+    extends: None,
 };
 
 impl Mirror {

@@ -470,6 +470,20 @@ pub struct Schema {
     /// Values ngclearn's class fixes for its base's arguments and keeps as attributes.
     #[serde(serialize_with = "serialize_fixed")]
     pub fixed: &'static [Fixed],
+    /// The class of this crate that ngclearn's class derives from (AlphaSynapse's
+    /// `DenseSynapse`), if any: in JSON, its name.
+    #[serde(serialize_with = "serialize_extends")]
+    pub extends: Option<fn() -> &'static Schema>,
+}
+
+fn serialize_extends<S: Serializer>(
+    extends: &Option<fn() -> &'static Schema>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match extends {
+        Some(f) => s.serialize_some(f().class),
+        None => s.serialize_none(),
+    }
 }
 
 impl Schema {

@@ -89,6 +89,7 @@ pub fn default_resources_init() -> Initializer {
     dynamics = "u = u - u / tau_f + U (1 - u) s; Wdyn = W u x s + Wdyn (1 - s); x = x + (1 - x) / tau_d - u x s;\n\
                outputs = inputs . (Wdyn * resist_scale) + biases  (s: the gating spike, see the class doc)",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
     notes = "ngclearn 3.1.1 runs it only for n_pre == n_post (the gating spike is then its broadcasting's); other shapes follow its documented equations.",
 )]
 pub struct STPDenseSynapse {

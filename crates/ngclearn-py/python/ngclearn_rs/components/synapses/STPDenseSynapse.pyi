@@ -9,11 +9,12 @@ import numpy.typing as npt
 
 from ngclearn_rs._compartment import Compartment
 from ngclearn_rs._component import Component, _Method
+from ngclearn_rs.components.synapses.denseSynapse import DenseSynapse
 from ngclearn_rs.utils.distribution_generator import _Initializer
 
 __all__ = ["STPDenseSynapse"]
 
-class STPDenseSynapse(Component):
+class STPDenseSynapse(DenseSynapse):
     """Dense synapse with short-term facilitation and depression (Tsodyks-Markram).
 
     ngclearn 3.1.1 runs it only for n_pre == n_post (the gating spike is then its

@@ -117,6 +117,7 @@ pub struct QuadLIFCellParams {
                s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
                thr_theta decays by exp(-dt / tau_theta) each step",
     head = n_units,
+    extends = crate::components::neurons::spiking::lif_cell::LIFCell,
     keywords(advance_state = [dt, t]),
     fixed(conduct_leak = 1.0f32),
     notes = "As ngclearn's code writes the equation, v_scale is its stable point (and v_rest an unstable one).",

@@ -83,6 +83,7 @@ pub struct BCMSynapseParams {
                evolve: post_term = post * (post - theta) / (theta + 1e-7); dW = pre^T . post_term [* (w_bound - |W|) if w_bound > 0] - W * w_decay;\n\
                W += dW * dt / tau_w; theta += (mean_b(post^2) - theta) * dt / tau_theta",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
     keywords(advance_state = []),
     fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,

@@ -89,6 +89,7 @@ pub struct EventSTDPSynapseParams {
                evolve: pre = 0 < pre_tols and t - presyn_win_len < pre_tols (== t if presyn_win_len = 0);\n\
                dW = (pre ? (w_bound - W (1 + lmbda)) A_plus : -W (1 + lmbda) A_minus) * postSpike; W = clip(W + dW eta, 0.01, w_bound)",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
     keywords(advance_state = []),
     fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,

@@ -93,6 +93,7 @@ pub struct ExpSTDPSynapseParams {
                \x20       - (exp(-exp_beta * W) * (preSpike^T . postTrace)) * A_minus\n\
                W = where(weight_mask != 0, clip(W + dW * eta, 0.01, w_bound - 0.01), 0); dWeights = dW",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
     keywords(advance_state = [], evolve = []),
     fixed(bias_init = None::<Initializer>),
     notes = "tau_w is accepted and unused, as in ngclearn.",

@@ -187,6 +187,7 @@ enum Prior {
                evolve: calc_update, then (W, b) = optimiser step with (dWeights, dBiases); \
                W = clip(W, 0 or -w_bound, w_bound) [w_bound > 0]; W = W * mask",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
     keywords(advance_state = [], evolve = [dt]),
     notes = "The optimiser state is saved as custom/NAME_opt_params.pkl, as ngclearn saves it.",
     methods = METHODS,

@@ -91,6 +91,7 @@ pub struct TraceSTDPSynapseParams {
                evolve (mu > 0): dW = ((w_bound - W)^mu * ((preTrace - pretrace_target)^T . postSpike)) * A_plus - ((W^mu) * (preSpike^T . postTrace)) * A_minus\n\
                W = where(weight_mask != 0, clip(W + dW * eta - W / tau_w [tau_w > 0], 0, w_bound), 0); dWeights = dW",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
     keywords(advance_state = [], evolve = []),
     fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,

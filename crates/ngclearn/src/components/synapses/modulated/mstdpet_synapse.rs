@@ -110,6 +110,7 @@ pub struct MSTDPETSynapseParams {
                W = clip(W + el * modulator * eta * outmask - W / tau_w [tau_w > 0], 0, w_bound);\n\
                dWeights = TraceSTDP's dW of the current signals",
     head = shape,
+    extends = crate::components::synapses::hebbian::trace_stdp_synapse::TraceSTDPSynapse,
     keywords(advance_state = [], evolve = [dt, t]),
     fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,

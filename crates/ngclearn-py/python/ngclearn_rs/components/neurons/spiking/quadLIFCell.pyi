@@ -9,11 +9,12 @@ import numpy.typing as npt
 
 from ngclearn_rs._compartment import Compartment
 from ngclearn_rs._component import Component, _Method
+from ngclearn_rs.components.neurons.spiking.LIFCell import LIFCell
 from ngclearn_rs.utils.distribution_generator import _Initializer
 
 __all__ = ["QuadLIFCell"]
 
-class QuadLIFCell(Component):
+class QuadLIFCell(LIFCell):
     """Quadratic leaky integrate-and-fire spiking cells.
 
     As ngclearn's code writes the equation, v_scale is its stable point (and v_rest an

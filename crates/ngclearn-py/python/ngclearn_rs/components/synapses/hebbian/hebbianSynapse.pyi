@@ -9,11 +9,12 @@ import numpy.typing as npt
 
 from ngclearn_rs._compartment import Compartment
 from ngclearn_rs._component import Component, _Method
+from ngclearn_rs.components.synapses.denseSynapse import DenseSynapse
 from ngclearn_rs.utils.distribution_generator import _Initializer
 
 __all__ = ["HebbianSynapse"]
 
-class HebbianSynapse(Component):
+class HebbianSynapse(DenseSynapse):
     """Dense synapse learning by a two-factor Hebbian rule through an optimiser (sgd, adam,
     nag).
 

@@ -9,11 +9,12 @@ import numpy.typing as npt
 
 from ngclearn_rs._compartment import Compartment
 from ngclearn_rs._component import Component, _Method
+from ngclearn_rs.components.synapses.hebbian.traceSTDPSynapse import TraceSTDPSynapse
 from ngclearn_rs.utils.distribution_generator import _Initializer
 
 __all__ = ["MSTDPETSynapse"]
 
-class MSTDPETSynapse(Component):
+class MSTDPETSynapse(TraceSTDPSynapse):
     """Dense synapse learning by reward-modulated trace STDP, with an optional eligibility
     trace.
 
