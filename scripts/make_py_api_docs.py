@@ -131,15 +131,17 @@ def _component_section(cls):
     schema = json.loads(_core.schema(cls._class))
     lines = [f"### `{cls.__name__}{_signature(cls.__init__)}`", ""]
     lines += [f"`{cls.__module__}.{cls.__name__}` (ngclearn: `{schema['module_path']}`)", ""]
+    # The docstring (made from the schema) holds the description, notes, equations,
+    # compartments and methods; the tables add each parameter's and compartment's.
     doc = _doc(cls)
     if doc:
-        lines += [doc, ""]
-    if schema.get("dynamics"):
-        lines += ["```text", schema["dynamics"].rstrip(), "```", ""]
+        lines += [_rst_blocks(doc), ""]
     lines += ["| parameter | default | units | description |", "|---|---|---|---|"]
     for h in schema["hyperparameters"]:
         default = "required" if h["default"] is None else h["default"]
         aliases = f" (also: {', '.join(h['aliases'])})" if h.get("aliases") else ""
+        if h.get("extension"):
+            aliases += " (the engine's own, for saved models and model files: not an argument here)"
         lines.append(
             f"| `{h['name']}` | {_cell(default)} | {_cell(h.get('units', ''))} | "
             f"{_cell(h.get('description', ''))}{_cell(aliases)} |"
@@ -151,9 +153,33 @@ def _component_section(cls):
             f"| `{c['name']}` | {c.get('role', '')} | {_cell(shape)} | {_cell(c.get('units', ''))} | "
             f"{_cell(c.get('description', ''))} |"
         )
-    methods = ", ".join(f"`{m['name']}` ({_cell(m.get('description', ''))})" for m in schema["methods"])
-    lines += ["", f"Methods (run through a process): {methods}.", ""]
+    lines += ["", "| method | keywords | description |", "|---|---|---|"]
+    for m in schema["methods"]:
+        lines.append(f"| `{m['name']}` | {', '.join(m['keywords'])} | {_cell(m.get('description', ''))} |")
+    lines.append("")
     return lines
+
+
+def _rst_blocks(doc):
+    """A docstring's literal blocks (a paragraph ending in ``::`` and the indented
+    lines after it) as fenced text blocks."""
+    out, in_block = [], False
+    for line in doc.split("\n"):
+        if in_block and line and not line.startswith("    "):
+            out += ["```", ""]
+            in_block = False
+        if in_block:
+            out.append(line[4:])
+            continue
+        if line.endswith("::"):
+            out += [line[:-1], "", "```text"]
+            in_block = True
+            continue
+        out.append(line)
+    if in_block:
+        out.append("```")
+    text = "\n".join(out)
+    return text.replace("```text\n\n", "```text\n").replace("\n\n```\n", "\n```\n")
 
 
 def render():

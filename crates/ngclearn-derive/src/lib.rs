@@ -1,34 +1,66 @@
 //! Derive macros for `ngclearn` component classes: the struct is the declaration.
 //!
 //! * `#[derive(Params)]` on a parameter struct: each field's doc comment's first
-//!   paragraph is its help description and `#[param(...)]` gives its default, check, units and how it is
-//!   saved. Generates `new` (the required fields, in order), `validate`, `PARAMS` (the
-//!   help table), `from_kwargs` and `to_kwargs`.
+//!   paragraph is its help description and `#[param(...)]` gives its default, check,
+//!   units, how it is saved and what ngclearn's constructor says of it. Generates `new`
+//!   (the required fields, in order), `validate`, `PARAMS` (the help table, with each
+//!   default's typed value), `POSITIONAL`, `from_kwargs` and `to_kwargs`.
 //! * `#[derive(Compartments)]` on a component struct: each `#[compartment(...)]` field
 //!   is a compartment, in index order. Generates `COMPARTMENTS` (the schema's table),
 //!   an index constant per compartment, `compartment`, `compartment_mut` and
 //!   `compartment_index`, so that the table and the accessors cannot disagree.
+//! * `#[derive(Class)]` with `#[class(...)]` on the component struct: its schema, its
+//!   class entry, its constructor from keyword arguments and the mechanical half of the
+//!   component interface (`Declared`).
 //!
 //! The generated code names the library as `::ngclearn` (the library itself declares
 //! `extern crate self as ngclearn`).
 //!
 //! Field attributes of `Params`: `#[param(default = EXPR)]` (absent: required, an
-//! argument of `new`), `check = positive | finite | non_negative | count` (an
-//! `Option` field checks its `Some` value), `units = "ms"`, `text = "..."` (the default
-//! as help shows it; needed when the default is not a literal), `aliases = ["..."]`,
-//! `name = "A_plus"` (ngclearn's name where it is not a Rust field name),
+//! argument of `new`; the schema gives its value as `to_kwarg` writes it), `check =
+//! positive | finite | non_negative | count | asserted_positive | positive_divisor` (an
+//! `Option` field checks its `Some` value; `asserted_positive`: ngclearn asserts `> 0`,
+//! an `Error::FailedAssertion`; `positive_divisor`: ngclearn divides by it, 0 is an
+//! `Error::DivisionByZero`), `units = "ms"`, `text = "..."` (the default as help shows
+//! it; needed when the default is not a literal), `aliases = ["..."]`, `old_names =
+//! ["..."]` (ngclearn's deprecated names for it: read with ngclearn's warning, their
+//! value taking its place), `deprecated` (ngclearn drops it with a warning: never read,
+//! not positional, never saved) or `deprecated = "other"` (ngclearn warns, when it is
+//! given by keyword, to use `other`; it is read as any other), `extension` (not one of
+//! ngclearn's arguments: not positional, and ngclearn's constructor does not take it),
+//! `none_means = EXPR` (with `default = None`: what the class uses for `None`, which
+//! ngclearn keeps as its attribute), `name = "A_plus"` (ngclearn's name where it is not
+//! a Rust field name), `keyword_only` (not one of ngclearn's positional parameters),
 //! `skip_kwargs` (never saved), `omit_default` (saved only when it differs from its
-//! default) and `hidden` (set by the library, never by a user: read like the others,
-//! but not in help, not positional and never saved). `#[param(flatten)]` embeds another `Params` struct (which must implement
-//! `Default`, its value in `new`): its parameters take the field's place in the help
-//! table, the checks and the keyword arguments. Field attributes of `Compartments`: `#[compartment(input | state | output,
-//! shape = "...", units = "...", spikes, name = "...")]` (`spikes`: it holds spikes the
-//! component lists; `name`: ngclearn's name where it is not a Rust field name, as
-//! `preSpike`) or `#[compartment(key)]` (the PRNG key); a default
-//! shape can be given once as `#[compartments(shape = "...")]` on the struct.
-//! `#[compartment(flatten)]` on the first compartment field embeds another
-//! `Compartments` struct: its compartments come first, then this struct's, and its key
-//! (if it has one) moves to the end, so the key is always the last index.
+//! default) and `hidden` (set by the library, never by a user: read like the others, but
+//! not in help, not positional and never saved). `#[param(flatten)]` embeds another
+//! `Params` struct (which must implement `Default`, its value in `new`): its parameters
+//! take the field's place in the help table, the checks and the keyword arguments.
+//!
+//! Field attributes of `Compartments`: `#[compartment(input | state | output, shape =
+//! "...", units = "...", spikes, scalar, name = "...")]` (`spikes`: it holds spikes the
+//! component lists; `scalar`: ngclearn holds it as a scalar, its shape `(1, 1)` here;
+//! `name`: ngclearn's name where it is not a Rust field name, as `preSpike`) or
+//! `#[compartment(key)]` (the PRNG key); a default shape can be given once as
+//! `#[compartments(shape = "...")]` on the struct. `#[compartment(flatten)]` on the first
+//! compartment field embeds another `Compartments` struct: its compartments come first,
+//! then this struct's, and its key (if it has one) moves to the end, so the key is
+//! always the last index.
+//!
+//! Attributes of `Class`: `module = "ngclearn...."` (ngclearn's module path of the
+//! class), `description = "..."` (one line), `dynamics = "..."` (its equations as
+//! implemented), `head = n_units | shape` (its first argument), and optionally `name =
+//! "..."`, `notes = "..."` (what it does as ngclearn's code does where that surprises,
+//! or refuses), `methods = TABLE` (default: `advance_state` and `reset`), `keywords(method
+//! = [dt, t], ...)` (ngclearn's keywords of those methods, where they differ from the
+//! table's; each `t` or `dt`), `kwargs = absent | checked | ignored` (how ngclearn's
+//! constructor treats other keyword arguments: no `**kwargs`, handed to a base that
+//! refuses them, or dropped; default `checked`), `fixed(name = EXPR, ...)` (values
+//! ngclearn's class fixes for its base's arguments and keeps as attributes), `extends =
+//! Class` (the class of this crate that ngclearn's class derives from, as
+//! `DenseSynapse` for the synapses), `params = field` and `params_type = Type` (where
+//! the parameters are), `base = field`,
+//! `constructor = fn`, `split = columns | path` and `sizes = path`.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as Tokens;
@@ -136,6 +168,15 @@ struct ParamAttr {
     /// `flatten, keyword_only = [...]`: the embedded parameters that are not
     /// positional here.
     keyword_only_names: Vec<LitStr>,
+    /// `old_names = [...]`: ngclearn's deprecated names for it.
+    old_names: Vec<LitStr>,
+    /// `deprecated` (dropped: `Some(None)`) or `deprecated = "other"` (kept, ngclearn
+    /// says to use `other`).
+    deprecated: Option<Option<LitStr>>,
+    /// `extension`: not one of ngclearn's arguments.
+    extension: bool,
+    /// `none_means = EXPR`: the value used (and kept by ngclearn) for `None`.
+    none_means: Option<Expr>,
 }
 
 fn string_list(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Vec<LitStr>> {
@@ -160,10 +201,12 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
                 p.default = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("check") {
                 let check: Ident = meta.value()?.parse()?;
-                if !["positive", "finite", "non_negative", "count"]
+                if !["positive", "finite", "non_negative", "count", "asserted_positive", "positive_divisor"]
                     .contains(&check.to_string().as_str())
                 {
-                    return Err(meta.error("check is one of positive, finite, non_negative, count"));
+                    return Err(meta.error(
+                        "check is one of positive, finite, non_negative, count, asserted_positive, positive_divisor",
+                    ));
                 }
                 p.check = Some(check);
             } else if meta.path.is_ident("units") {
@@ -190,9 +233,25 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
                 p.keyword_only = true;
             } else if meta.path.is_ident("flatten") {
                 p.flatten = true;
+            } else if meta.path.is_ident("old_names") {
+                p.old_names = string_list(&meta)?;
+            } else if meta.path.is_ident("deprecated") {
+                if meta.input.peek(syn::Token![=]) {
+                    p.deprecated = Some(Some(meta.value()?.parse()?));
+                } else {
+                    // Dropped by ngclearn: not positional, never saved.
+                    p.deprecated = Some(None);
+                    p.keyword_only = true;
+                    p.skip_kwargs = true;
+                }
+            } else if meta.path.is_ident("extension") {
+                p.extension = true;
+                p.keyword_only = true;
+            } else if meta.path.is_ident("none_means") {
+                p.none_means = Some(meta.value()?.parse()?);
             } else {
                 return Err(meta.error(
-                    "expected default, check, units, text, aliases, skip_kwargs, omit_default, keyword_only, hidden, name or flatten",
+                    "expected default, check, units, text, aliases, old_names, deprecated, extension, none_means, skip_kwargs, omit_default, keyword_only, hidden, name or flatten",
                 ));
             }
             Ok(())
@@ -204,11 +263,35 @@ fn param_attr(field: &Field) -> syn::Result<ParamAttr> {
             "omit_default needs a default",
         ));
     }
+    if matches!(p.deprecated, Some(None)) && p.default.is_none() {
+        return Err(syn::Error::new(
+            field.span(),
+            "a deprecated (dropped) parameter needs a default: its value is never read",
+        ));
+    }
+    if matches!(p.deprecated, Some(None)) && !p.old_names.is_empty() {
+        return Err(syn::Error::new(
+            field.span(),
+            "a dropped parameter has no old names (give them to the parameter that replaces it)",
+        ));
+    }
+    if p.none_means.is_some()
+        && !matches!(&p.default, Some(Expr::Path(e)) if e.path.is_ident("None"))
+    {
+        return Err(syn::Error::new(
+            field.span(),
+            "none_means says what `None` stands for: it needs `default = None`",
+        ));
+    }
     let alone = p.default.is_none()
         && p.check.is_none()
         && p.units.is_none()
         && p.text.is_none()
         && p.aliases.is_empty()
+        && p.old_names.is_empty()
+        && p.deprecated.is_none()
+        && !p.extension
+        && p.none_means.is_none()
         && !p.skip_kwargs
         && !p.omit_default
         && !p.keyword_only
@@ -329,19 +412,58 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
         let desc = description(f)?;
         let units = p.units.as_ref().map(LitStr::value).unwrap_or_default();
         let aliases = &p.aliases;
+        let old_names = &p.old_names;
         let text = match default_text(f, &p) {
             _ if p.hidden => quote!(::core::option::Option::None),
             Ok(Some(t)) => quote!(::core::option::Option::Some(#t)),
             Ok(None) => quote!(::core::option::Option::None),
             Err(e) => return Err(e),
         };
+        let kwarg_value = quote!(::ngclearn::core::kwargs::KwargValue);
+        let value_fn = |e: Tokens| {
+            quote! {
+                ::core::option::Option::Some(|| {
+                    let v: #ty = #e;
+                    #kwarg_value::to_kwarg(&v)
+                })
+            }
+        };
+        let value = match &p.default {
+            Some(e) => value_fn(quote!(#e)),
+            None => quote!(::core::option::Option::None),
+        };
+        let none_means = match &p.none_means {
+            Some(e) => value_fn(quote!(::core::option::Option::Some(#e))),
+            None => quote!(::core::option::Option::None),
+        };
+        let deprecated = match &p.deprecated {
+            None => quote!(::core::option::Option::None),
+            Some(use_instead) => {
+                let use_instead = match use_instead {
+                    Some(u) => quote!(::core::option::Option::Some(#u)),
+                    None => quote!(::core::option::Option::None),
+                };
+                quote! {
+                    ::core::option::Option::Some(::ngclearn::core::schema::Deprecated {
+                        use_instead: #use_instead,
+                    })
+                }
+            }
+        };
+        let extension = p.extension;
         if !p.hidden {
             infos.push(quote! {
             ::ngclearn::core::schema::ParamInfo {
                 name: #key,
                 default: #text,
+                value: #value,
+                none_means: #none_means,
+                kind: <#ty as #kwarg_value>::KIND,
                 units: #units,
-                aliases: &[#(#aliases),*],
+                aliases: &[#(#aliases,)* #(#old_names),*],
+                old_names: &[#(#old_names),*],
+                deprecated: #deprecated,
+                extension: #extension,
                 description: #desc,
             }
             });
@@ -358,8 +480,26 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
                 quote!(::core::option::Option::None)
             }
         };
-        reads.push(quote! {
-            #ident: kw.get_aliased::<#ty>(#key, &[#(#aliases),*], #default)?
+        reads.push(match &p.deprecated {
+            Some(None) => {
+                let e = p
+                    .default
+                    .as_ref()
+                    .expect("checked: a dropped parameter has a default");
+                quote!(#ident: { kw.drop_deprecated(#key); #e })
+            }
+            Some(Some(use_instead)) => quote! {
+                #ident: {
+                    kw.warn_deprecated(#key, #use_instead);
+                    kw.get_aliased::<#ty>(#key, &[#(#aliases),*], #default)?
+                }
+            },
+            None if !p.old_names.is_empty() => quote! {
+                #ident: kw.get_renamed::<#ty>(#key, &[#(#aliases),*], &[#(#old_names),*], #default)?
+            },
+            None => quote! {
+                #ident: kw.get_aliased::<#ty>(#key, &[#(#aliases),*], #default)?
+            },
         });
         if let Some(check) = &p.check {
             let check = quote!(::ngclearn::core::schema::checks::#check);
@@ -463,6 +603,8 @@ struct CompartmentAttr {
     key: bool,
     flatten: bool,
     spikes: bool,
+    /// `scalar`: ngclearn holds it as a scalar (its shape must be `(1, 1)`).
+    scalar: bool,
     name: Option<LitStr>,
     shape: Option<LitStr>,
     units: Option<LitStr>,
@@ -480,6 +622,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
             key: false,
             flatten: false,
             spikes: false,
+            scalar: false,
             name: None,
             shape: None,
             units: None,
@@ -494,6 +637,8 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
                 c.flatten = true;
             } else if p.is_ident("spikes") {
                 c.spikes = true;
+            } else if p.is_ident("scalar") {
+                c.scalar = true;
             } else if p.is_ident("name") {
                 c.name = Some(meta.value()?.parse()?);
             } else if p.is_ident("shape") {
@@ -501,9 +646,9 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
             } else if p.is_ident("units") {
                 c.units = Some(meta.value()?.parse()?);
             } else {
-                return Err(
-                    meta.error("expected input, state, output, key, flatten, shape or units")
-                );
+                return Err(meta.error(
+                    "expected input, state, output, key, flatten, spikes, scalar, name, shape or units",
+                ));
             }
             Ok(())
         })?;
@@ -511,6 +656,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
             if c.role.is_some()
                 || c.key
                 || c.spikes
+                || c.scalar
                 || c.name.is_some()
                 || c.shape.is_some()
                 || c.units.is_some()
@@ -591,6 +737,13 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
         if spikes && c.key {
             return Err(syn::Error::new(f.span(), "the key holds no spikes"));
         }
+        let scalar = c.scalar;
+        if scalar && c.shape.as_ref().map(LitStr::value).as_deref() != Some("(1, 1)") {
+            return Err(syn::Error::new(
+                f.span(),
+                "a scalar compartment is declared with shape = \"(1, 1)\"",
+            ));
+        }
         let (role, kind, shape) = if c.key {
             own_key = true;
             (
@@ -625,6 +778,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                 units: #units,
                 description: #desc,
                 spikes: #spikes,
+                scalar: #scalar,
             }
         });
         let upper = format_ident!("{}", cname.to_uppercase());
@@ -678,6 +832,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                     units: "",
                     description: "",
                     spikes: false,
+                    scalar: false,
                 };
                 let mut out = [BLANK; Self::BASE_ARRAYS + #n + #base_key as usize];
                 let mut i = 0;
@@ -751,6 +906,15 @@ struct ClassAttr {
     constructor: Option<Ident>,
     split: Option<syn::Path>,
     sizes: Option<syn::Path>,
+    notes: Option<LitStr>,
+    /// `kwargs = absent | checked | ignored`.
+    kwargs: Option<Ident>,
+    /// `keywords(method = [t, dt], ...)`.
+    keywords: Vec<(String, Vec<String>)>,
+    /// `fixed(name = EXPR, ...)`.
+    fixed: Vec<(String, Expr)>,
+    /// `extends = Class`: ngclearn's base class, one of this crate's.
+    extends: Option<syn::Path>,
 }
 
 fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
@@ -767,6 +931,11 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
         constructor: None,
         split: None,
         sizes: None,
+        notes: None,
+        kwargs: None,
+        keywords: Vec::new(),
+        fixed: Vec::new(),
+        extends: None,
     };
     for a in input.attrs.iter().filter(|a| a.path().is_ident("class")) {
         a.parse_nested_meta(|meta| {
@@ -799,9 +968,62 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
                 c.split = Some(meta.value()?.parse()?);
             } else if p.is_ident("sizes") {
                 c.sizes = Some(meta.value()?.parse()?);
+            } else if p.is_ident("notes") {
+                c.notes = Some(meta.value()?.parse()?);
+            } else if p.is_ident("kwargs") {
+                let k: Ident = meta.value()?.parse()?;
+                if !["absent", "checked", "ignored"].contains(&k.to_string().as_str()) {
+                    return Err(meta.error(
+                        "kwargs is absent (no **kwargs), checked (passed to a base that refuses others) or ignored",
+                    ));
+                }
+                c.kwargs = Some(k);
+            } else if p.is_ident("keywords") {
+                meta.parse_nested_meta(|m| {
+                    let method = m
+                        .path
+                        .get_ident()
+                        .ok_or_else(|| m.error("expected a method name"))?
+                        .to_string();
+                    let list: syn::ExprArray = m.value()?.parse()?;
+                    let mut names = Vec::new();
+                    for e in list.elems {
+                        let name = match &e {
+                            Expr::Path(p) => p.path.get_ident().map(Ident::to_string),
+                            _ => None,
+                        };
+                        match name {
+                            Some(n) if (n == "t" || n == "dt") && !names.contains(&n) => names.push(n),
+                            _ => {
+                                return Err(syn::Error::new(
+                                    e.span(),
+                                    "a method's keywords are t and dt, each at most once",
+                                ))
+                            }
+                        }
+                    }
+                    if c.keywords.iter().any(|(k, _)| *k == method) {
+                        return Err(m.error("keywords given twice for this method"));
+                    }
+                    c.keywords.push((method, names));
+                    Ok(())
+                })?;
+            } else if p.is_ident("extends") {
+                c.extends = Some(meta.value()?.parse()?);
+            } else if p.is_ident("fixed") {
+                meta.parse_nested_meta(|m| {
+                    let name = m
+                        .path
+                        .get_ident()
+                        .ok_or_else(|| m.error("expected an argument name"))?
+                        .to_string();
+                    let value: Expr = m.value()?.parse()?;
+                    c.fixed.push((name, value));
+                    Ok(())
+                })?;
             } else {
                 return Err(meta.error(
-                    "expected name, module, description, dynamics, methods, params, params_type, head, base, constructor, split or sizes",
+                    "expected name, module, description, dynamics, notes, methods, keywords, kwargs, fixed, extends, params, params_type, head, base, constructor, split or sizes",
                 ));
             }
             Ok(())
@@ -830,6 +1052,36 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
         Some(m) => quote!(#m),
         None => quote!(::ngclearn::core::schema::ADVANCE_AND_RESET),
     };
+    let notes = c.notes.as_ref().map(LitStr::value).unwrap_or_default();
+    let kwargs_policy = format_ident!(
+        "{}",
+        capitalise(
+            &c.kwargs
+                .as_ref()
+                .map_or("checked".to_string(), Ident::to_string)
+        )
+    );
+    let fixed: Vec<Tokens> = c
+        .fixed
+        .iter()
+        .map(|(name, e)| {
+            quote! {
+                ::ngclearn::core::schema::Fixed {
+                    name: #name,
+                    value: || ::ngclearn::core::kwargs::KwargValue::to_kwarg(&(#e)),
+                }
+            }
+        })
+        .collect();
+    let extends = match &c.extends {
+        Some(p) => quote!(::core::option::Option::Some(#p::schema)),
+        None => quote!(::core::option::Option::None),
+    };
+    let keywords: Vec<Tokens> = c
+        .keywords
+        .iter()
+        .map(|(m, names)| quote!((#m, &[#(#names),*])))
+        .collect();
     let fields = named_fields(input)?;
     // Where the parameters are (a field, or a field of a field), and their type.
     let params_field: Expr = c.params.clone().unwrap_or_else(|| syn::parse_quote!(p));
@@ -953,9 +1205,29 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
     let params_static = format_ident!("__NGCLEARN_{}_PARAMS", upper);
     let signature_static = format_ident!("__NGCLEARN_{}_SIGNATURE", upper);
     let schema_static = format_ident!("__NGCLEARN_{}_SCHEMA", upper);
+    let methods_static = format_ident!("__NGCLEARN_{}_METHODS", upper);
+    let fixed_static = format_ident!("__NGCLEARN_{}_FIXED", upper);
+    let n_fixed = fixed.len();
+    let (methods_item, methods_ref) = if keywords.is_empty() {
+        (quote!(), quote!(&#methods))
+    } else {
+        (
+            quote! {
+                #[doc(hidden)]
+                static #methods_static: [::ngclearn::core::schema::MethodInfo; #methods.len()] =
+                    ::ngclearn::core::schema::with_keywords(&#methods, &[#(#keywords),*]);
+            },
+            quote!(&#methods_static),
+        )
+    };
     let class_static = format_ident!("__NGCLEARN_{}_CLASS", upper);
     let schema_path = quote!(::ngclearn::core::schema);
     Ok(quote! {
+        #methods_item
+
+        #[doc(hidden)]
+        static #fixed_static: [#schema_path::Fixed; #n_fixed] = [#(#fixed),*];
+
         #[doc(hidden)]
         static #params_static: [#schema_path::ParamInfo; 1 + <#params_ty>::PARAMS.len()] =
             #schema_path::join_params(&[&[#head_param], &<#params_ty>::PARAMS]);
@@ -972,8 +1244,12 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             compartments: &#ty::COMPARTMENTS,
             dynamics: #dynamics,
             hyperparameters: &#params_static,
-            methods: &#methods,
+            methods: #methods_ref,
             signature: &#signature_static,
+            notes: #notes,
+            kwargs: #schema_path::VarKeyword::#kwargs_policy,
+            fixed: &#fixed_static,
+            extends: #extends,
         };
 
         #[doc(hidden)]
@@ -996,9 +1272,13 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             /// Builds one from ngclearn's keyword arguments (see
             /// [`Kwargs`](::ngclearn::core::kwargs::Kwargs)).
             pub fn from_kwargs(kw: &mut ::ngclearn::core::kwargs::Kwargs) -> ::ngclearn::Result<Self> {
+                kw.set_class(#class_name);
                 let name = kw.name()?;
                 let head = #read_head;
                 let p = <#params_ty>::from_kwargs(kw)?;
+                for w in kw.take_warnings() {
+                    ::ngclearn::warning::warn(w);
+                }
                 #ty::#constructor(&name, head, p)
             }
 

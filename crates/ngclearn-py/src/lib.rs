@@ -24,8 +24,8 @@ use ngclearn::utils::distribution_generator::Initializer;
 use ngclearn::{Error, ErrorKind};
 use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2};
 use pyo3::exceptions::{
-    PyFileNotFoundError, PyKeyError, PyMemoryError, PyOSError, PyRuntimeError, PyTypeError,
-    PyValueError,
+    PyAssertionError, PyFileNotFoundError, PyKeyError, PyMemoryError, PyOSError, PyRuntimeError,
+    PyTypeError, PyValueError, PyZeroDivisionError,
 };
 use pyo3::prelude::*;
 use serde_json::{Map, Value as Json};
@@ -33,7 +33,9 @@ use serde_json::{Map, Value as Json};
 /// The Python exception for an engine error, by its kind: lookups of unknown names are
 /// `KeyError`, a file that does not exist `FileNotFoundError`, other file problems
 /// `OSError`, a value of the wrong type (an argument, a key for an array) `TypeError`,
-/// anything else about the values given `ValueError`.
+/// a value failing what ngclearn's constructor asserts `AssertionError`, zero where it
+/// divides `ZeroDivisionError` (as ngclearn raises them), anything else about the values
+/// given `ValueError`.
 fn error(e: Error) -> PyErr {
     let msg = e.to_string();
     match e.kind() {
@@ -42,6 +44,8 @@ fn error(e: Error) -> PyErr {
         ErrorKind::Io => PyOSError::new_err(msg),
         ErrorKind::WrongType => PyTypeError::new_err(msg),
         ErrorKind::InvalidValue => PyValueError::new_err(msg),
+        ErrorKind::FailedAssertion => PyAssertionError::new_err(msg),
+        ErrorKind::DivisionByZero => PyZeroDivisionError::new_err(msg),
     }
 }
 

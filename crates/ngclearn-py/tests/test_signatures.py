@@ -51,3 +51,14 @@ def test_module_paths_mirror_ngclearns():
         assert engine == "ngclearn" + cls.__module__[len("ngclearn_rs"):] + "." + name
     assert set(_core.classes()) == set(CLASSES)
     assert ngclearn_rs.MethodProcess is ngclearn_rs.utils.MethodProcess
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_classes_derive_from_the_classes_ngclearns_derive_from(name):
+    ngclearn_or_skip()
+    import ngclearn.components as ngc
+
+    def bases(cls):
+        return [b.__name__ for b in cls.__mro__[1:] if b.__name__ in CLASSES]
+
+    assert bases(getattr(components, name)) == bases(getattr(ngc, name))

@@ -22,6 +22,28 @@ pub enum Error {
         /// What the value must be.
         reason: String,
     },
+    /// A parameter fails a condition ngclearn's constructor asserts (`resist_m > 0`):
+    /// ngclearn raises an `AssertionError` there.
+    #[error("component `{component}`: parameter `{param}` = {value} fails ngclearn's assertion `{condition}`")]
+    FailedAssertion {
+        /// The component being built.
+        component: String,
+        /// The parameter's name, spelled as in ngclearn.
+        param: String,
+        /// The value given, as text.
+        value: String,
+        /// The condition ngclearn asserts, as its code writes it.
+        condition: String,
+    },
+    /// A parameter ngclearn's constructor divides by is zero: ngclearn raises a
+    /// `ZeroDivisionError` there.
+    #[error("component `{component}`: parameter `{param}` is 0, and ngclearn divides by it")]
+    DivisionByZero {
+        /// The component being built.
+        component: String,
+        /// The parameter's name, spelled as in ngclearn.
+        param: String,
+    },
     /// No component of that name exists in the model.
     #[error("unknown component `{name}`; known: {}", name_list(&name.known))]
     UnknownComponent {
@@ -229,6 +251,10 @@ pub enum ErrorKind {
     WrongType,
     /// Anything else about the values given.
     InvalidValue,
+    /// A value failing a condition ngclearn asserts (its `AssertionError`).
+    FailedAssertion,
+    /// Zero where ngclearn divides by a value (its `ZeroDivisionError`).
+    DivisionByZero,
 }
 
 impl Error {
@@ -245,6 +271,8 @@ impl Error {
             } => ErrorKind::FileNotFound,
             Error::Io { .. } => ErrorKind::Io,
             Error::KindMismatch { .. } | Error::ArgumentType { .. } => ErrorKind::WrongType,
+            Error::FailedAssertion { .. } => ErrorKind::FailedAssertion,
+            Error::DivisionByZero { .. } => ErrorKind::DivisionByZero,
             _ => ErrorKind::InvalidValue,
         }
     }

@@ -317,3 +317,216 @@ fn a_parameter_given_under_its_name_and_its_alias_is_an_error() {
         "{e}"
     );
 }
+
+#[test]
+fn every_typed_default_builds_what_leaving_it_out_builds() {
+    // The schema's `value` is the default as the engine holds it: giving every one of
+    // them explicitly must build the same component as giving none.
+    for class in Registry::builtin().classes() {
+        let s = class.schema;
+        let mut given = defaults(class);
+        given.insert("key".into(), json!(KEY));
+        let mut explicit = given.clone();
+        for p in s.hyperparameters {
+            assert_eq!(
+                p.value.is_some(),
+                p.default.is_some(),
+                "{}.{}: a typed default exactly where help shows one",
+                s.class,
+                p.name
+            );
+            if let (Some(value), None) = (p.value, p.deprecated) {
+                explicit.entry(p.name).or_insert_with(value);
+            }
+        }
+        let (c1, c2) = (build(class, &given), build(class, &explicit));
+        assert_eq!(c1.kwargs(), c2.kwargs(), "{}", s.class);
+        for (i, info) in s.compartments.iter().enumerate() {
+            assert_eq!(c1.array(i), c2.array(i), "{}:{}", s.class, info.name);
+        }
+    }
+}
+
+#[test]
+fn ngclearns_constructor_facts_agree_with_the_parameters() {
+    use ngclearn::core::schema::VarKeyword;
+    for class in Registry::builtin().classes() {
+        let s = class.schema;
+        for p in s.hyperparameters {
+            let who = format!("{}.{}", s.class, p.name);
+            for old in p.old_names {
+                assert!(p.aliases.contains(old), "{who}: {old} is accepted");
+                assert!(
+                    s.hyperparameters.iter().all(|q| q.name != *old),
+                    "{who}: {old} is another parameter"
+                );
+            }
+            let positional = s.signature.contains(&p.name);
+            if p.extension || p.is_dropped() {
+                assert!(
+                    !positional,
+                    "{who}: not one of ngclearn's positional parameters"
+                );
+            }
+            if s.kwargs == VarKeyword::Absent && !p.extension {
+                // Without **kwargs, ngclearn's constructor takes only its signature.
+                assert!(
+                    positional,
+                    "{who}: not in the signature of a class without **kwargs"
+                );
+            }
+            assert!(!p.kind.is_empty(), "{who} has no type");
+        }
+        for f in s.fixed {
+            assert!(
+                s.hyperparameters.iter().all(|q| q.name != f.name),
+                "{}.{}: a fixed value is not a parameter",
+                s.class,
+                f.name
+            );
+        }
+        if let Some(base) = s.extends {
+            let base = base();
+            assert!(
+                Registry::builtin().get(base.class).is_some() && base.class != s.class,
+                "{} extends {}, which is not another registered class",
+                s.class,
+                base.class
+            );
+        }
+        for c in s.compartments.iter().filter(|c| c.scalar) {
+            assert!(c.shape.is(
+                ngclearn::core::schema::Size::One,
+                ngclearn::core::schema::Size::One
+            ));
+        }
+    }
+}
+
+/// Builds `class` from `args` (positional, bound to ngclearn's signature) and `kwargs`,
+/// returning its arguments as rebuilt and the warnings said.
+fn build_warned(class: &str, args: &[Value], kwargs: Value) -> (Map<String, Value>, Vec<String>) {
+    let class = Registry::builtin().get(class).unwrap();
+    let mut kw = Kwargs::new(
+        "test",
+        "c",
+        class.schema.signature,
+        args,
+        kwargs.as_object().unwrap(),
+    )
+    .unwrap();
+    let (c, said) = ngclearn::warning::capture(|| class.build(&mut kw));
+    let c = c.unwrap_or_else(|e| panic!("{}: {e}", class.name()));
+    kw.finish().unwrap();
+    (c.kwargs(), said)
+}
+
+#[test]
+fn ngclearns_deprecated_names_warn_as_ngclearn_does() {
+    // A renamed argument: its value is the new one's (overriding it, as ngclearn's
+    // deprecate_args rebinds it), with ngclearn's warning.
+    let (kw, said) = build_warned(
+        "QuadLIFCell",
+        &[],
+        json!({"name": "c", "n_units": 2, "tau_m": 10, "critical_v": 2, "critical_V": 3}),
+    );
+    assert_eq!(kw["critical_v"], json!(3.0));
+    assert_eq!(
+        said,
+        ["The argument \"critical_V\" is deprecated for QuadLIFCell.__init__, use \"critical_v\" instead"]
+    );
+    let (kw, said) = build_warned(
+        "PoissonCell",
+        &[],
+        json!({"name": "p", "n_units": 2, "max_freq": 20}),
+    );
+    assert_eq!(kw["target_freq"], json!(20.0));
+    assert_eq!(said.len(), 1, "{said:?}");
+    // A dropped one: accepted, not kept, said.
+    let (kw, said) = build_warned(
+        "IFCell",
+        &[],
+        json!({"name": "c", "n_units": 2, "tau_m": 10, "thr_jitter": 0.1}),
+    );
+    assert!(!kw.contains_key("thr_jitter"));
+    assert_eq!(
+        said,
+        ["The argument \"thr_jitter\" is deprecated for IFCell.__init__, and will no longer be supported"]
+    );
+    // One ngclearn warns of but keeps: said only when given by keyword.
+    let (kw, said) = build_warned(
+        "HebbianSynapse",
+        &[],
+        json!({"name": "W", "shape": [2, 2], "w_decay": 0.5}),
+    );
+    assert_eq!(kw["w_decay"], json!(0.5));
+    assert_eq!(
+        said,
+        ["The argument \"w_decay\" is deprecated for HebbianSynapse.__init__, use \"prior\" instead"]
+    );
+    let args: Vec<Value> = vec![
+        json!("W"),
+        json!([2, 2]),
+        json!(0.0),
+        Value::Null,
+        Value::Null,
+        json!(1.0),
+        json!(false),
+        json!(["constant", 0.0]),
+        json!(0.5),
+    ];
+    let (kw, said) = build_warned("HebbianSynapse", &args, json!({}));
+    assert_eq!(kw["w_decay"], json!(0.5));
+    assert!(said.is_empty(), "{said:?}");
+}
+
+#[test]
+fn what_ngclearn_asserts_or_divides_by_fails_as_there() {
+    use ngclearn::ErrorKind;
+    let fail = |class: &str, kwargs: Value| {
+        let class = Registry::builtin().get(class).unwrap();
+        let mut kw = Kwargs::new(
+            "test",
+            "c",
+            class.schema.signature,
+            &[],
+            kwargs.as_object().unwrap(),
+        )
+        .unwrap();
+        class.build(&mut kw).map(|_| ()).unwrap_err()
+    };
+    for class in ["LIFCell", "IFCell", "QuadLIFCell"] {
+        for r in [0.0, -1.0] {
+            let e = fail(
+                class,
+                json!({"name": "c", "n_units": 2, "tau_m": 10, "resist_m": r}),
+            );
+            assert_eq!(e.kind(), ErrorKind::FailedAssertion, "{class}: {e}");
+            assert!(e.to_string().contains("resist_m > 0"), "{e}");
+        }
+    }
+    let e = fail(
+        "IzhikevichCell",
+        json!({"name": "c", "n_units": 2, "tau_w": 0}),
+    );
+    assert_eq!(e.kind(), ErrorKind::DivisionByZero, "{e}");
+    let e = fail(
+        "IzhikevichCell",
+        json!({"name": "c", "n_units": 2, "tau_w": -1}),
+    );
+    assert_eq!(e.kind(), ErrorKind::InvalidValue, "{e}");
+    let e = fail("ExpKernel", json!({"name": "c", "n_units": 2, "dt": 0}));
+    assert_eq!(e.kind(), ErrorKind::DivisionByZero, "{e}");
+    // The forms refused here are values, not types, whatever their shape.
+    let e = fail(
+        "RateCell",
+        json!({"name": "c", "n_units": 2, "tau_m": 10, "shape": [1, 2, 3]}),
+    );
+    assert_eq!(e.kind(), ErrorKind::InvalidValue, "{e}");
+    let e = fail(
+        "DenseSynapse",
+        json!({"name": "c", "shape": [2, 2], "mask": [1, 0]}),
+    );
+    assert_eq!(e.kind(), ErrorKind::InvalidValue, "{e}");
+    assert!(e.to_string().contains("2-D"), "{e}");
+}

@@ -120,6 +120,27 @@ fn build(class: &str, kw: &Value) -> Result<(), String> {
     k.finish().map_err(|e| e.to_string())
 }
 
+/// Builds `class` from positional `args` and keyword arguments `kw` (a name given in
+/// neither is `bad`): its arguments as rebuilt, or the error; and the warnings said.
+fn build_warned(
+    class: &str,
+    args: &[Value],
+    kw: &Value,
+) -> (Result<Map<String, Value>, String>, Vec<String>) {
+    let cls = Registry::builtin().get(class).unwrap();
+    let mut map: Map<String, Value> = kw.as_object().unwrap().clone();
+    if args.is_empty() {
+        map.insert("name".into(), json!("bad"));
+    }
+    ngclearn::warning::capture(|| {
+        let mut k = Kwargs::new("test", "bad", cls.schema.signature, args, &map)
+            .map_err(|e| e.to_string())?;
+        let c = cls.build(&mut k).map_err(|e| e.to_string())?;
+        k.finish().map_err(|e| e.to_string())?;
+        Ok(c.kwargs())
+    })
+}
+
 #[test]
 fn invalid_parameters_are_errors_naming_the_component_and_field() {
     // The smallest valid arguments of each class, then one bad value at a time: each
@@ -200,7 +221,10 @@ fn invalid_parameters_are_errors_naming_the_component_and_field() {
         &json!({"n_units": 5, "tau_x": 10.0, "act_fx": "bkwta"}),
     )
     .unwrap();
-    // The deprecated names are read as the new ones; both at once is an error.
+    // The deprecated names are read as the new ones, with ngclearn's warning. Both at
+    // once: by keyword, the old name's value wins (ngclearn's deprecate_args rebinds it
+    // over the new one); with the new one given positionally, it is an error (Python's
+    // "multiple values" there).
     for (class, old, new) in [
         ("AdExCell", "v_thr", "thr"),
         ("WTASCell", "thrBase", "thr_base"),
@@ -210,8 +234,29 @@ fn invalid_parameters_are_errors_naming_the_component_and_field() {
         let mut kw = base(class);
         kw[old] = json!(0.25);
         build(class, &kw).unwrap_or_else(|e| panic!("{class}.{old}: {e}"));
-        kw[new] = json!(0.25);
-        let e = build(class, &kw).unwrap_err();
+        kw[new] = json!(0.5);
+        let (built, said) = build_warned(class, &[], &kw);
+        assert_eq!(built.unwrap()[new], json!(0.25), "{class}.{old}");
+        let warning = format!(
+            "The argument \"{old}\" is deprecated for {class}.__init__, use \"{new}\" instead"
+        );
+        assert_eq!(said, [warning]);
+        // The new one positionally: every argument up to it by position.
+        let cls = Registry::builtin().get(class).unwrap();
+        let at = cls.schema.signature.iter().position(|n| n == &new).unwrap();
+        let args: Vec<Value> = cls.schema.signature[..=at]
+            .iter()
+            .map(|n| match (*n, kw.get(*n)) {
+                ("name", _) => json!("bad"),
+                (_, Some(v)) => v.clone(),
+                _ => (cls.schema.hyperparameters.iter())
+                    .find(|p| p.name == *n)
+                    .and_then(|p| p.value)
+                    .unwrap()(),
+            })
+            .collect();
+        let by_keyword = json!({ old: 0.25 });
+        let e = build_warned(class, &args, &by_keyword).0.unwrap_err();
         assert!(e.contains(old) && e.contains(new), "{e}");
     }
     // Deprecated and dropped in ngclearn: accepted.

@@ -54,26 +54,31 @@ static METHODS: [MethodInfo; 5] = [
     MethodInfo {
         name: "advance_state",
         reads_inputs: true,
+        keywords: &["t", "dt"],
         description: "acc += x",
     },
     MethodInfo {
         name: "reset",
         reads_inputs: false,
+        keywords: &["t", "dt"],
         description: "acc = 0",
     },
     MethodInfo {
         name: "evolve",
         reads_inputs: true,
+        keywords: &["t", "dt"],
         description: "acc = 2 acc + x",
     },
     MethodInfo {
         name: "calc_update",
         reads_inputs: false,
+        keywords: &["t", "dt"],
         description: "acc += x (as last delivered)",
     },
     MethodInfo {
         name: "halve",
         reads_inputs: false,
+        keywords: &["t", "dt"],
         description: "acc /= 2",
     },
 ];

@@ -5,8 +5,6 @@ import inspect
 import json
 import math
 import numbers
-import re
-import warnings
 
 import numpy as np
 
@@ -42,11 +40,16 @@ def _key_pair(key, where):
     return [int(k[0]), int(k[1])]
 
 
-def _jsonable(value, where):
-    """ngclearn's argument as the engine's JSON value."""
+def _jsonable(value, where, kind="any"):
+    """ngclearn's argument as the engine's JSON value (``kind``: the parameter's type
+    in the class schema: an ``array`` is taken whole, as rows)."""
     from .utils.distribution_generator import _Initializer
 
-    if value is None or isinstance(value, (bool, str)):
+    if value is None:
+        return value
+    if kind.startswith("key"):
+        return _key_pair(value, where.rsplit(":", 1)[0])
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, np.bool_):
         return bool(value)
@@ -68,6 +71,14 @@ def _jsonable(value, where):
             f"{where}: an initialiser must come from ngclearn_rs's DistributionGenerator, "
             f"not {value!r}"
         )
+    if kind.startswith("array"):
+        arr = np.asarray(value)
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{where} is complex: parameters are real numbers")
+        if arr.dtype != object and np.issubdtype(arr.dtype, np.number):
+            if not np.isfinite(arr).all():
+                raise ValueError(f"{where} must be finite")
+            return arr.astype(np.float64).tolist()
     if isinstance(value, (list, tuple)):
         return [_jsonable(x, where) for x in value]
     arr = np.asarray(value)
@@ -78,30 +89,16 @@ def _jsonable(value, where):
     raise TypeError(f"{where}: cannot use a {type(value).__name__} here")
 
 
-def _deprecated(qualname, kwargs, renamed):
-    """ngcsimlib's ``deprecate_args``: each old name found in ``kwargs`` is removed with a
-    warning; its value is returned under the new name (``renamed[old]``), which it
-    overrides, as ngclearn's decorator does (a new name of ``None``: dropped)."""
-    out = {}
-    for old, new in renamed.items():
-        if old not in kwargs:
-            continue
-        value = kwargs.pop(old)
-        if new is None:
-            warnings.warn(f'The argument "{old}" is deprecated for {qualname}, and will no longer be supported',
-                          stacklevel=3)
-        else:
-            warnings.warn(f'The argument "{old}" is deprecated for {qualname}, use "{new}" instead', stacklevel=3)
-            out[new] = value
-    return out
+def _from_json(value, kind):
+    """A value of the class schema (a typed default) as a Python object: lists as
+    tuples (ngclearn's defaults are tuples), an initialiser as one."""
+    from .utils.distribution_generator import _Initializer
 
-
-def _only(qualname, kwargs, allowed=("key",)):
-    """ngclearn's ``JaxComponent`` takes only ``key`` (and what ``allowed`` adds) besides
-    a class's own parameters: anything else is a ``TypeError``, as there."""
-    unknown = sorted(set(kwargs) - set(allowed))
-    if unknown:
-        raise TypeError(f"{qualname}() got an unexpected keyword argument {unknown[0]!r}")
+    if isinstance(value, dict) and kind.startswith("initializer"):
+        return _Initializer(value)
+    if isinstance(value, list):
+        return tuple(_from_json(v, "any") for v in value)
+    return value
 
 
 class _Method:
@@ -154,105 +151,195 @@ class CompartmentAssignmentError(AttributeError, TypeError):
     ``cell.v.set(x)`` and wired with ``source >> cell.v``."""
 
 
-def _signature(cls):
-    sig = cls.__dict__.get("_init_signature")
-    if sig is None:
-        sig = inspect.signature(cls.__init__)
-        type.__setattr__(cls, "_init_signature", sig)
-    return sig
+def _param(p):
+    """The ``inspect.Parameter`` of a schema's parameter, with its typed default."""
+    default = _from_json(p["value"], p["type"]) if "value" in p else inspect.Parameter.empty
+    return inspect.Parameter(p["name"], inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
 
 
-#: What ``_schema_default`` returns for a default that is a description, not a value.
-_NO_VALUE = object()
+def _init_signature(schema):
+    """ngclearn's constructor signature, from the class schema: its positional
+    parameters with their defaults, then ``**kwargs`` where ngclearn's has it."""
+    by_name = {p["name"]: p for p in schema["hyperparameters"]}
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+              inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    params += [_param(by_name[n]) for n in schema["signature"][1:]]
+    if schema["kwargs"] != "absent":
+        params.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    return inspect.Signature(params)
 
 
-def _schema_default(text):
-    """A parameter's default from the engine's help text (``"1"``, ``"false"``,
-    ``"none"``, ``"uniform(0.025, 0.8)"``), or ``_NO_VALUE`` when the text is a
-    description (``"from the clock"``)."""
-    from .utils.distribution_generator import DistributionGenerator
-
-    if text is None:
-        return _NO_VALUE
-    if text == "none":
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    m = re.fullmatch(r"(\w+)\(([^()]*)\)", text)
-    if m and not m.group(1).startswith("_") and hasattr(DistributionGenerator, m.group(1)):
-        try:
-            args = [float(a) for a in m.group(2).split(",") if a.strip()]
-            return getattr(DistributionGenerator, m.group(1))(*args)
-        except (TypeError, ValueError):
-            return _NO_VALUE
-    return _NO_VALUE
+def _dropped(p):
+    """Whether ngclearn drops the parameter (deprecated, with nothing to use instead)."""
+    return p["deprecated"] is not None and p["deprecated"]["use"] is None
 
 
-def _bind_params(cls, args, kwargs, resolved=None):
-    """The constructor's arguments by name, defaults applied (``**kwargs`` merged in);
-    then ``resolved`` (what the class handed the engine, deprecated names resolved)
-    over them; then the engine's defaults of parameters the constructor does not take
-    (``LIFCell``'s ``batch_size``)."""
-    sig = _signature(cls)
+def _keywords_beyond_signature(schema):
+    """The keywords ngclearn's constructor takes besides its positional parameters
+    (through ``**kwargs``): its base's (``key``, a synapse's ``mask``), the deprecated
+    ones and the old names of renamed ones; not the engine's own extensions."""
+    names = set()
+    for p in schema["hyperparameters"]:
+        if p["name"] not in schema["signature"] and not p["extension"]:
+            names.add(p["name"])
+        names.update(p["old_names"])
+    return names
+
+
+def _parameters(cls, given):
+    """A component's attributes, as ngclearn keeps them: the arguments ``given`` (by
+    name, the user's own objects) over the defaults, an old name's value under its new
+    name, dropped arguments left out; then the engine's defaults of what the
+    constructor leaves to it (``LIFCell``'s ``batch_size``), what ``None`` stands for
+    (the initialiser drawn with) and what the class fixes for its base."""
+    schema = cls._schema
+    hp = {p["name"]: p for p in schema["hyperparameters"]}
+    renamed = {old: p["name"] for p in schema["hyperparameters"] for old in p["old_names"]}
     params = {}
-    try:
-        bound = sig.bind(None, *args, **kwargs)
-    except TypeError:
-        bound = None
-    if bound is not None:
-        bound.apply_defaults()
-        for i, (k, v) in enumerate(bound.arguments.items()):
-            if i == 0:
-                continue  # self
-            if sig.parameters[k].kind is inspect.Parameter.VAR_KEYWORD:
-                params.update(v)
-            elif sig.parameters[k].kind is not inspect.Parameter.VAR_POSITIONAL:
-                params[k] = v
-    params.pop("name", None)
-    if resolved is not None:
-        engine = {h["name"] for h in _schema(cls._class)["hyperparameters"]}
-        # A keyword the class resolved away (a deprecated name) is not an argument.
-        for k in [k for k in params if k not in resolved and k not in sig.parameters and k not in engine]:
-            del params[k]
-        for k, v in resolved.items():
-            # The user's own object where the class only reformatted it (a list for a
-            # tuple); the resolved value where it differs (a deprecated name's value).
-            if k not in params or not _same(params[k], v):
-                params[k] = v
-    from .utils.distribution_generator import _Initializer
-
-    for h in _schema(cls._class)["hyperparameters"]:
-        name = h["name"]
-        if name not in params or params[name] is None:
-            v = _schema_default(h["default"])
-            # ``None`` stands for the engine's default: ngclearn keeps the initialiser
-            # it draws with (``uniform(0.025, 0.8)``), so does this.
-            if v is not _NO_VALUE and (name not in params or isinstance(v, _Initializer)):
-                params[name] = v
-    # What ngclearn keeps that the constructor leaves out: a shape of None is its
-    # cells' ``(n_units,)``; its dense base keeps ``bias_init`` (None) on the synapses
-    # that take none; and what a class fixes for its base (``_ngclearn_fixed``).
+    for n in schema["signature"][1:]:
+        if n in given:
+            params[n] = given[n]
+        elif "value" in hp[n]:
+            params[n] = _from_json(hp[n]["value"], hp[n]["type"])
+    for k, v in given.items():
+        if k in renamed:
+            params[renamed[k]] = v  # ngclearn's deprecate_args rebinds it, overriding
+        elif k in hp and k not in params and not _dropped(hp[k]):
+            params[k] = v
+    for n, p in hp.items():
+        if n not in params and "value" in p and not _dropped(p):
+            params[n] = _from_json(p["value"], p["type"])
+        if n in params and params[n] is None and "none_means" in p:
+            params[n] = _from_json(p["none_means"], p["type"])
+    for k, v in schema["fixed"].items():
+        params.setdefault(k, _from_json(v, "initializer" if isinstance(v, dict) else "any"))
+    # ngclearn keeps a graded cell's `shape` of None as its cells' `(n_units,)`.
     if "shape" in params and params["shape"] is None and "n_units" in params:
         params["shape"] = (params["n_units"],)
-    if "weight_init" in params and "bias_init" not in params:
-        params["bias_init"] = None
-    for k, v in cls._ngclearn_fixed.items():
-        params.setdefault(k, v)
     if isinstance(params.get("shape"), list):
         params["shape"] = tuple(params["shape"])
     return params
 
 
-def _same(a, b):
+def _construct(self, args, kwargs):
+    """A component class's constructor: binds the call to ngclearn's signature (with
+    its ``TypeError``s) and hands the arguments as given to the engine, which applies
+    the defaults, checks the values and says ngclearn's deprecation warnings."""
+    cls = type(self)
+    schema = cls._schema
+    qualname = f"{cls.__name__}.__init__()"
+    sig = cls.__init__.__signature__
+    named = set(list(sig.parameters)[1:1 + len(args)]) | set(kwargs)
+    missing = [f"'{n}'" for n, p in list(sig.parameters.items())[1:]
+               if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD and n not in named]
+    if missing and len(args) < len(sig.parameters):
+        # Python's own message for a function's missing arguments.
+        names = missing[0] if len(missing) == 1 else (
+            f"{missing[0]} and {missing[1]}" if len(missing) == 2 else f"{', '.join(missing[:-1])}, and {missing[-1]}")
+        s = "s" if len(missing) > 1 else ""
+        raise TypeError(f"{qualname} missing {len(missing)} required positional argument{s}: {names}")
     try:
-        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-            return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-        r = a == b
-        return bool(r) if isinstance(r, (bool, np.bool_)) else bool(np.all(r))
-    except Exception:
-        return a is b
+        bound = sig.bind(self, *args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{qualname} {e}") from None
+    given = dict(bound.arguments)
+    del given["self"]
+    extra = dict(given.pop("kwargs", {}))
+    unknown = sorted(set(extra) - _keywords_beyond_signature(schema))
+    if unknown and schema["kwargs"] == "checked":
+        raise TypeError(f"{qualname} got an unexpected keyword argument {unknown[0]!r}")
+    for k in unknown:
+        del extra[k]  # ngclearn's constructor drops them
+    name = given["name"]
+    ctx = _require_context(f"component {name!r}")
+    _check_name(name, "component")
+    where = f"{cls._class} {name!r}"
+    kinds = {"name": "str"}
+    for p in schema["hyperparameters"]:
+        for n in [p["name"], *p["old_names"]]:
+            kinds[n] = p["type"]
+    positional = [
+        _jsonable(v, f"{where}: parameter `{k}`", kinds.get(k, "any"))
+        for k, v in zip(schema["signature"], args)
+    ]
+    by_keyword = list(given.items())[len(positional):] + list(extra.items())
+    keywords = {k: _jsonable(v, f"{where}: parameter `{k}`", kinds.get(k, "any")) for k, v in by_keyword}
+    ctx._circuit.add(cls._class, json.dumps(positional), json.dumps(keywords))
+    self._attach(ctx, name, _parameters(cls, {**given, **extra}))
+
+
+def _docstring(schema):
+    """A class's docstring, from its schema: what it models, the notes, its equations,
+    compartments and methods, and the ngclearn class it reproduces."""
+    import textwrap
+
+    def para(text):
+        return textwrap.fill(text, 88)
+
+    def names(items):
+        return ", ".join(f"``{x}``" for x in items)
+
+    out = [para(schema["description"].rstrip(".") + ".")]
+    if schema["notes"]:
+        out += [para(n) for n in schema["notes"].split("\n\n")]
+    out.append("Equations, as computed here::\n\n" + textwrap.indent(schema["dynamics"].rstrip(), "    "))
+    comps = []
+    for role, label in (("input", "inputs"), ("state", "states"), ("output", "outputs")):
+        found = [c["name"] for c in schema["compartments"] if c["role"] == role and c["kind"] == "array"]
+        if found:
+            comps.append(f"{label} {names(found)}")
+    key = [c["name"] for c in schema["compartments"] if c["kind"] == "key"]
+    if key:
+        comps.append(f"the PRNG key {names(key)}")
+    methods = ", ".join(f"``{m['name']}({', '.join(m['keywords'])})``" for m in schema["methods"])
+    tail = [f"Compartments: {'; '.join(comps)}.", f"Methods (run through a process): {methods}."]
+    hp = schema["hyperparameters"]
+    old = [f"``{o}`` (read as ``{p['name']}``)" for p in hp for o in p["old_names"]]
+    old += [f"``{p['name']}`` (dropped)" for p in hp if _dropped(p)]
+    old += [f"``{p['name']}`` (use ``{p['deprecated']['use']}``)" for p in hp
+            if p["deprecated"] is not None and p["deprecated"]["use"] is not None]
+    if old:
+        tail.append(f"Deprecated in ngclearn, with its warning: {', '.join(old)}.")
+    if schema["kwargs"] == "ignored":
+        tail.append("Other keyword arguments are ignored, as ngclearn's are.")
+    tail.append(
+        f"Reproduces ngclearn 3.1.1's ``{schema['module_path']}``; each parameter, with its "
+        f"units and default: ``{schema['class']}.help()``."
+    )
+    out.append(para(" ".join(tail)))
+    return "\n\n".join(out)
+
+
+def make_class(class_name):
+    """The Python class of the engine's class ``class_name``, made from its schema (once):
+    a ``Component`` with ngclearn's name, base class, constructor signature (defaults
+    included), docstring and module path
+    (``ngclearn_rs.components.neurons.spiking.LIFCell``)."""
+    if class_name in _classes:
+        return _classes[class_name]
+    schema = _schema(class_name)
+    module = "ngclearn_rs" + schema["module_path"][len("ngclearn"):].rsplit(".", 1)[0]
+    # ngclearn's base class, where it is one of these (AlphaSynapse is a DenseSynapse).
+    base = make_class(schema["extends"]) if schema["extends"] else Component
+
+    def __init__(self, *args, **kwargs):
+        _construct(self, args, kwargs)
+
+    __init__.__signature__ = _init_signature(schema)
+    __init__.__qualname__ = f"{class_name}.__init__"
+    __init__.__module__ = module
+    namespace = {
+        "__init__": __init__,
+        "__module__": module,
+        "__qualname__": class_name,
+        "__doc__": _docstring(schema),
+        "_class": class_name,
+        "_schema": schema,
+        "_keywords": {m["name"]: tuple(m["keywords"]) for m in schema["methods"]},
+        "_scalars": tuple(c["name"] for c in schema["compartments"] if c["scalar"]),
+        "_ngclearn_fixed": dict(schema["fixed"]),
+    }
+    return type(class_name, (base,), namespace)
 
 
 def _check_name(name, what):
@@ -276,8 +363,10 @@ class Component:
 
     #: The engine's class name.
     _class = None
+    #: The engine's class schema (what ``help()`` gives), which the class is made from.
+    _schema = None
     #: The keywords each method reads (ngclearn's method signatures), in order.
-    _keywords = {"advance_state": ("t", "dt"), "reset": ()}
+    _keywords = {}
     #: Compartments ngclearn holds as scalars (stored here as (1, 1)).
     _scalars = ()
     #: Arguments ngclearn's class passes its base class as constants (QuadLIFCell's
@@ -288,28 +377,6 @@ class Component:
         super().__init_subclass__(**kw)
         if cls._class is not None:
             _classes[cls._class] = cls
-
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        # The constructor's arguments as given (``_build`` completes them).
-        object.__setattr__(self, "_call", (args, kwargs))
-        return self
-
-    def _build(self, name, kwargs):
-        ctx = _require_context(f"component {name!r}")
-        _check_name(name, "component")
-        where = f"{self._class} {name!r}"
-        args = {"name": name}
-        for k, v in kwargs.items():
-            if k == "key":
-                args[k] = None if v is None else _key_pair(v, where)
-            else:
-                args[k] = _jsonable(v, f"{where}: parameter `{k}`")
-        call_args, call_kwargs = self.__dict__.get("_call", ((), {}))
-        params = _bind_params(type(self), call_args, call_kwargs, kwargs)
-        ctx._circuit.add(self._class, "[]", json.dumps(args))
-        self.__dict__.pop("_call", None)
-        self._attach(ctx, name, params)
 
     def _attach(self, ctx, name, params):
         object.__setattr__(self, "name", name)
@@ -449,9 +516,7 @@ def _wrap_loaded(ctx, name, klass, args=(), kwargs=None):
     if cls is None:
         raise KeyError(f"no Python class for engine class {klass!r}")
     obj = cls.__new__(cls)
-    obj.__dict__.pop("_call", None)
-    kwargs = dict(kwargs or {})
-    if not args:
-        kwargs.setdefault("name", name)
-    obj._attach(ctx, name, _bind_params(cls, list(args), kwargs))
+    given = dict(zip(cls._schema["signature"], args))
+    given.update(kwargs or {})
+    obj._attach(ctx, name, _parameters(cls, given))
     return obj

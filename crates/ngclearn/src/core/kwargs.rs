@@ -14,6 +14,10 @@ pub use serde_json::{Map, Value};
 /// as ngclearn saves it (what `#[derive(Params)]` reads and writes every field with).
 /// An enum gives its impl by hand, next to its definition.
 pub trait KwargValue: Sized {
+    /// The JSON type it is read from, for front ends (the schema's `type`, e.g. typed
+    /// Python stubs): `float`, `int`, `bool`, `str`, `tuple[...]` (a fixed-length list),
+    /// `array` (rows of numbers), `key`, `initializer`, `any`, or one of these `| None`.
+    const KIND: &'static str;
     /// Converts the JSON given for `key`; a wrong value is an error made by
     /// [`Kwargs::error`].
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self>;
@@ -22,6 +26,7 @@ pub trait KwargValue: Sized {
 }
 
 impl KwargValue for f32 {
+    const KIND: &'static str = "float";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::Number(n) => kw.finite(key, &n),
@@ -36,6 +41,7 @@ impl KwargValue for f32 {
 /// A number kept in double precision, for the parameters ngclearn combines in Python
 /// (`1 - alpha`, `1 / n`) before they reach float32. It must be finite as a float32.
 impl KwargValue for f64 {
+    const KIND: &'static str = "float";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::Number(n) => kw.finite(key, &n).map(|_| n.as_f64().unwrap_or(0.0)),
@@ -48,6 +54,7 @@ impl KwargValue for f64 {
 }
 
 impl KwargValue for Option<f32> {
+    const KIND: &'static str = "float | None";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::Null => Ok(None),
@@ -61,6 +68,7 @@ impl KwargValue for Option<f32> {
 }
 
 impl KwargValue for usize {
+    const KIND: &'static str = "int";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::Number(n) => n
@@ -76,6 +84,7 @@ impl KwargValue for usize {
 }
 
 impl KwargValue for bool {
+    const KIND: &'static str = "bool";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::Bool(b) => Ok(b),
@@ -88,6 +97,7 @@ impl KwargValue for bool {
 }
 
 impl KwargValue for String {
+    const KIND: &'static str = "str";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value {
             Value::String(s) => Ok(s),
@@ -102,12 +112,19 @@ impl KwargValue for String {
 /// A named value, as ngclearn's `prior=("gaussian", 0.)` and `threshold=("none", 0.)`:
 /// `[name, number]` (a saved tuple is a list).
 impl KwargValue for (String, f32) {
+    const KIND: &'static str = "tuple[str, float]";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         match value.as_array().map(Vec::as_slice) {
             Some([Value::String(s), n]) => match n.as_f64() {
                 Some(x) if (x as f32).is_finite() => Ok((s.clone(), x as f32)),
                 _ => Err(kw.error(key, format!("{n} is not a finite float32"))),
             },
+            // ngclearn unpacks the pair: a sequence of another length is a ValueError
+            // there, anything else a TypeError.
+            Some(items) if items.len() != 2 => Err(kw.error(
+                key,
+                format!("expected [name, number], got {} values", items.len()),
+            )),
             _ => Err(kw.type_error(key, format!("expected [name, number], got {value}"))),
         }
     }
@@ -119,6 +136,7 @@ impl KwargValue for (String, f32) {
 /// A PRNG key: a seed (as `PRNGKey(seed)`), a pair `[hi, lo]`, or null; written as the
 /// pair.
 impl KwargValue for Option<crate::core::rng::Key> {
+    const KIND: &'static str = "key | None";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         use crate::core::rng::Key;
         match value {
@@ -147,6 +165,7 @@ pub const COLUMNS: &str = "__columns__";
 /// A block of columns, which only [`Kwargs::offer_columns`] gives (a file that names
 /// the reserved argument is refused).
 impl KwargValue for Option<Columns> {
+    const KIND: &'static str = "any";
     fn from_kwarg(kw: &Kwargs, key: &str, _value: Value) -> Result<Self> {
         match &kw.offered {
             Some(c) => Ok(Some(c.clone())),
@@ -161,6 +180,7 @@ impl KwargValue for Option<Columns> {
 /// An array, as rows of finite numbers (all of one length), or null (ngclearn drops a
 /// synapse's mask when saving); written as rows, or null.
 impl KwargValue for Option<ndarray::Array2<f32>> {
+    const KIND: &'static str = "array | None";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         let rows = match value {
             Value::Null => return Ok(None),
@@ -171,6 +191,15 @@ impl KwargValue for Option<ndarray::Array2<f32>> {
         };
         let mut data = Vec::new();
         let mut width = None;
+        if rows.iter().all(Value::is_number) {
+            return Err(kw.error(
+                key,
+                format!(
+                    "must be 2-D (rows of numbers), got a 1-D list of {}",
+                    rows.len()
+                ),
+            ));
+        }
         for row in &rows {
             let row = row.as_array().ok_or_else(|| {
                 kw.type_error(key, format!("expected a row of numbers, got {row}"))
@@ -202,6 +231,18 @@ impl KwargValue for Option<ndarray::Array2<f32>> {
     }
 }
 
+/// Any value, kept as given for the class to check (ngclearn's 4-D `shape` of a graded
+/// cell, which the class refuses unless it is null).
+impl KwargValue for Option<Value> {
+    const KIND: &'static str = "any";
+    fn from_kwarg(_kw: &Kwargs, _key: &str, value: Value) -> Result<Self> {
+        Ok(Some(value).filter(|v| !v.is_null()))
+    }
+    fn to_kwarg(&self) -> Value {
+        self.clone().unwrap_or(Value::Null)
+    }
+}
+
 /// The constructor arguments of one component, as JSON, consumed name by name.
 #[derive(Debug)]
 pub struct Kwargs {
@@ -209,6 +250,13 @@ pub struct Kwargs {
     /// What errors name a key under (`NAME.kwargs` by default).
     prefix: String,
     values: Map<String, Value>,
+    /// The names given as keywords (not positionally): ngclearn warns of a deprecated
+    /// argument only when it is given by keyword.
+    keywords: Vec<String>,
+    /// The class being built, as ngclearn's warnings name it (`QuadLIFCell`).
+    class: &'static str,
+    /// ngclearn's warnings about the arguments read so far.
+    warnings: Vec<String>,
     accepted: Vec<&'static str>,
     /// The block of columns a partitioned model offers the class (see
     /// [`Kwargs::offer_columns`]).
@@ -254,6 +302,9 @@ impl Kwargs {
             file: file.to_string(),
             prefix: format!("{component}.kwargs"),
             values,
+            keywords: kwargs.keys().cloned().collect(),
+            class: "",
+            warnings: Vec::new(),
             accepted: signature.to_vec(),
             offered: None,
         })
@@ -306,6 +357,92 @@ impl Kwargs {
             Some((k, v)) => T::from_kwarg(self, k, v),
             None => default.ok_or_else(|| self.error(key, "missing (required)")),
         }
+    }
+
+    /// As [`Kwargs::get_aliased`], also accepting ngclearn's deprecated names for it
+    /// (`old_names`): each one given is said with ngclearn's warning, and its value
+    /// takes the parameter's place, as ngclearn's `deprecate_args` rebinds it (over a
+    /// value given by keyword under the new name; one given positionally is an error).
+    pub fn get_renamed<T: KwargValue>(
+        &mut self,
+        key: &'static str,
+        aliases: &[&'static str],
+        old_names: &[&'static str],
+        default: Option<T>,
+    ) -> Result<T> {
+        let mut old = None;
+        for &o in old_names {
+            if let Some(v) = self.take(o) {
+                self.deprecation(o, Some(key));
+                old = Some((o, v));
+            }
+        }
+        match old {
+            Some((o, v)) => {
+                // A value under its own name by keyword is overridden, as ngclearn's
+                // rebinding overrides it; given positionally, Python refuses the second
+                // value for it.
+                for &k in std::iter::once(&key).chain(aliases) {
+                    if self.values.contains_key(k) && !self.keywords.iter().any(|x| x == k) {
+                        return Err(self.type_error(
+                            k,
+                            format!("got multiple values: positionally, and as {o} (its deprecated name)"),
+                        ));
+                    }
+                    let _ = self.take(k);
+                }
+                T::from_kwarg(self, o, v)
+            }
+            None => self.get_aliased(key, aliases, default),
+        }
+    }
+
+    /// An argument ngclearn deprecates and drops (`thr_jitter`): if given, it is said
+    /// with ngclearn's warning and its value is not read.
+    pub fn drop_deprecated(&mut self, key: &'static str) {
+        if self.take(key).is_some() {
+            self.deprecation(key, None);
+        }
+    }
+
+    /// An argument ngclearn deprecates in favour of `use_instead` without rebinding it
+    /// (HebbianSynapse's `w_decay`): given by keyword, it is said with ngclearn's
+    /// warning; it is read as any other.
+    pub fn warn_deprecated(&mut self, key: &'static str, use_instead: &str) {
+        if self.values.contains_key(key) && self.keywords.iter().any(|k| k == key) {
+            self.deprecation(key, Some(use_instead));
+        }
+    }
+
+    /// ngclearn's warning for the deprecated argument `key` (`deprecate_args`), kept
+    /// for [`Kwargs::take_warnings`].
+    fn deprecation(&mut self, key: &str, use_instead: Option<&str>) {
+        let class = if self.class.is_empty() {
+            &self.file
+        } else {
+            self.class
+        };
+        self.warnings.push(match use_instead {
+            Some(new) => format!(
+                "The argument \"{key}\" is deprecated for {class}.__init__, use \"{new}\" instead"
+            ),
+            None => format!(
+                "The argument \"{key}\" is deprecated for {class}.__init__, and will no longer be supported"
+            ),
+        });
+    }
+
+    /// The warnings ngclearn would say about these arguments (its deprecations), as
+    /// they were read; a class's `from_kwargs` says them
+    /// (`ngclearn::warning::warn`).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Names the class being built, as ngclearn's warnings name it (a class's
+    /// `from_kwargs` does it before reading its parameters).
+    pub fn set_class(&mut self, class: &'static str) {
+        self.class = class;
     }
 
     /// Offers the class this rank's block of columns of the component's partitioned

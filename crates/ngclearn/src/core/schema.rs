@@ -5,7 +5,8 @@
 //! ngclearn's: description, compartments (inputs / states / outputs), dynamics,
 //! hyper-parameters.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 use std::fmt::Write as _;
 
 /// The group a compartment belongs to in the help text.
@@ -50,6 +51,9 @@ pub struct CompartmentInfo {
     /// ([`Component::nonzero`](crate::core::component::Component::nonzero)): what
     /// `ngc run` counts and what spike recordings are made of.
     pub spikes: bool,
+    /// Whether ngclearn holds it as a scalar (a sum such as an error cell's `L`): kept
+    /// here as `(1, 1)`, and given to Python as a scalar.
+    pub scalar: bool,
 }
 
 impl CompartmentInfo {
@@ -66,7 +70,7 @@ impl CompartmentInfo {
 impl Serialize for CompartmentInfo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("CompartmentInfo", 7)?;
+        let mut st = s.serialize_struct("CompartmentInfo", 8)?;
         st.serialize_field("name", self.name)?;
         st.serialize_field("role", &self.role)?;
         st.serialize_field("kind", &self.kind)?;
@@ -74,6 +78,7 @@ impl Serialize for CompartmentInfo {
         st.serialize_field("units", self.units)?;
         st.serialize_field("description", self.description)?;
         st.serialize_field("spikes", &self.spikes)?;
+        st.serialize_field("scalar", &self.scalar)?;
         st.end()
     }
 }
@@ -198,19 +203,100 @@ impl std::fmt::Display for Shape {
     }
 }
 
+/// A value the schema gives as the engine holds it: a function writing it as JSON
+/// (what [`KwargValue::to_kwarg`](crate::core::kwargs::KwargValue::to_kwarg) makes of
+/// it), so that every front end reads the same typed value.
+pub type ValueFn = fn() -> Value;
+
 /// One hyper-parameter of a class.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ParamInfo {
     /// Its name, as in ngclearn.
     pub name: &'static str,
-    /// Default value as text, or `None` where it is required.
+    /// Default value as help shows it, or `None` where it is required.
     pub default: Option<&'static str>,
+    /// The default as the engine holds it (`None` where it is required): in JSON, the
+    /// `value` written by its type's `to_kwarg` (absent where it is required).
+    #[serde(
+        rename = "value",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_value"
+    )]
+    pub value: Option<ValueFn>,
+    /// Where the default is `None`, the value the class uses instead, which ngclearn keeps
+    /// as its attribute (a synapse's `weight_init`: `uniform(0.025, 0.8)`).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_value"
+    )]
+    pub none_means: Option<ValueFn>,
+    /// The JSON type of its keyword argument
+    /// ([`KwargValue::KIND`](crate::core::kwargs::KwargValue::KIND)): `float`, `int`,
+    /// `bool`, `str`, `tuple[...]`, `array` (rows of numbers), `key`, `initializer`,
+    /// `any`, or one of these `| None`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
     /// Units, or empty.
     pub units: &'static str,
-    /// Other accepted names.
+    /// Other accepted names (the names in `old_names` included).
     pub aliases: &'static [&'static str],
+    /// ngclearn's deprecated names for it: accepted with ngclearn's warning, their value
+    /// taking this parameter's place (`critical_V` for QuadLIFCell's `critical_v`).
+    pub old_names: &'static [&'static str],
+    /// Whether ngclearn deprecates the parameter itself (see [`Deprecated`]).
+    pub deprecated: Option<Deprecated>,
+    /// An extension of this crate: not one of ngclearn's arguments (a saved model or a
+    /// model file may give it; ngclearn's constructor, and so the Python one, does not
+    /// take it).
+    pub extension: bool,
     /// One line.
     pub description: &'static str,
+}
+
+impl ParamInfo {
+    /// A required parameter: `name` and its description, the rest empty.
+    pub const fn required(
+        name: &'static str,
+        kind: &'static str,
+        description: &'static str,
+    ) -> Self {
+        ParamInfo {
+            name,
+            default: None,
+            value: None,
+            none_means: None,
+            kind,
+            units: "",
+            aliases: &[],
+            old_names: &[],
+            deprecated: None,
+            extension: false,
+            description,
+        }
+    }
+
+    /// Whether ngclearn accepts the argument and drops it (with a warning).
+    pub fn is_dropped(&self) -> bool {
+        matches!(self.deprecated, Some(Deprecated { use_instead: None }))
+    }
+}
+
+/// A parameter ngclearn deprecates (its `deprecate_args`): given by keyword, it warns
+/// `The argument "NAME" is deprecated for CLASS.__init__, ...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Deprecated {
+    /// The argument ngclearn's warning says to use instead, which does not take its
+    /// value (HebbianSynapse's `w_decay`, for `prior`); `None`: the argument is
+    /// dropped ("will no longer be supported").
+    #[serde(rename = "use")]
+    pub use_instead: Option<&'static str>,
+}
+
+fn serialize_value<S: Serializer>(f: &Option<ValueFn>, s: S) -> Result<S::Ok, S::Error> {
+    match f {
+        Some(f) => f().serialize(s),
+        None => s.serialize_none(),
+    }
 }
 
 /// One method of a class, which processes may call.
@@ -221,49 +307,136 @@ pub struct MethodInfo {
     /// Whether it reads the component's inputs: the wires into the component are
     /// delivered right before each call of it.
     pub reads_inputs: bool,
+    /// The keywords ngclearn's method takes, in its order (`("dt", "t")` for LIFCell's
+    /// `advance_state`): what a process over it asks for (`get_keywords`). Each is `t`
+    /// or `dt`; a class gives its own with `#[class(keywords(...))]`.
+    pub keywords: &'static [&'static str],
     /// One line.
     pub description: &'static str,
 }
 
+/// `methods`, with the keywords of the methods named in `keywords` replaced (a class's
+/// own method table from a shared one). A name that is not a method, or a keyword
+/// other than `t` and `dt`, fails when the table is evaluated (at compile time).
+pub const fn with_keywords<const N: usize>(
+    methods: &[MethodInfo],
+    keywords: &[(&'static str, &'static [&'static str])],
+) -> [MethodInfo; N] {
+    assert!(
+        methods.len() == N,
+        "with_keywords: N is not the number of methods"
+    );
+    const BLANK: MethodInfo = MethodInfo {
+        name: "",
+        reads_inputs: false,
+        keywords: &[],
+        description: "",
+    };
+    let mut out = [BLANK; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = methods[i];
+        i += 1;
+    }
+    let mut k = 0;
+    while k < keywords.len() {
+        let (name, kws) = keywords[k];
+        let mut j = 0;
+        while j < kws.len() {
+            assert!(
+                str_eq(kws[j], "t") || str_eq(kws[j], "dt"),
+                "with_keywords: a method's keywords are t and dt"
+            );
+            j += 1;
+        }
+        let mut found = false;
+        let mut i = 0;
+        while i < N {
+            if str_eq(out[i].name, name) {
+                out[i].keywords = kws;
+                found = true;
+            }
+            i += 1;
+        }
+        assert!(
+            found,
+            "with_keywords: a name given keywords is not one of the methods"
+        );
+        k += 1;
+    }
+    out
+}
+
+/// How ngclearn's constructor treats keyword arguments that are not its parameters
+/// (its `**kwargs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VarKeyword {
+    /// It has no `**kwargs` (LIFCell, VarTrace): only its own parameters.
+    Absent,
+    /// It takes `**kwargs` and hands them to its base, which accepts only its own
+    /// keywords (the class's keyword-only parameters, `key`): any other is a
+    /// `TypeError` there.
+    Checked,
+    /// It takes `**kwargs` and drops them (the spike encoders).
+    Ignored,
+}
+
+/// A value ngclearn's class fixes where its base takes an argument, and keeps as an
+/// attribute (QuadLIFCell hands LIFCell `conduct_leak = 1`).
+#[derive(Debug, Clone, Copy)]
+pub struct Fixed {
+    /// The argument's name.
+    pub name: &'static str,
+    /// Its value, as JSON.
+    pub value: ValueFn,
+}
+
+fn serialize_fixed<S: Serializer>(fixed: &&[Fixed], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(fixed.len()))?;
+    for f in fixed.iter() {
+        m.serialize_entry(f.name, &(f.value)())?;
+    }
+    m.end()
+}
+
 /// The help entry of `n_units`, the first argument of every cell's constructor.
-pub const N_UNITS: ParamInfo = ParamInfo {
-    name: "n_units",
-    default: None,
-    units: "",
-    aliases: &[],
-    description: "Number of cells",
-};
+pub const N_UNITS: ParamInfo = ParamInfo::required("n_units", "int", "Number of cells");
 
 /// The help entry of `shape`, the first argument of every synapse's constructor.
-pub const SHAPE: ParamInfo = ParamInfo {
-    name: "shape",
-    default: None,
-    units: "",
-    aliases: &[],
-    description: "Shape of W: (number of inputs, number of outputs)",
-};
+pub const SHAPE: ParamInfo = ParamInfo::required(
+    "shape",
+    "tuple[int, int]",
+    "Shape of W: (number of inputs, number of outputs)",
+);
 
 /// `advance_state` and `reset`, the methods every class of this crate has so far.
-pub static ADVANCE_AND_RESET: [MethodInfo; 2] = [
+/// Their keywords are `(t, dt)` and none.
+pub const ADVANCE_AND_RESET: [MethodInfo; 2] = [
     MethodInfo {
         name: "advance_state",
         reads_inputs: true,
+        keywords: &["t", "dt"],
         description: "One step of dt ms ending at time t",
     },
     MethodInfo {
         name: "reset",
         reads_inputs: false,
+        keywords: &[],
         description: "Every state back to its rest value",
     },
 ];
 
 /// `advance_state`, `evolve` (a learning rule's update, reading the wired
-/// plasticity signals) and `reset`: the methods of a plastic synapse.
-pub static ADVANCE_EVOLVE_RESET: [MethodInfo; 3] = [
+/// plasticity signals) and `reset`: the methods of a plastic synapse (`evolve`'s
+/// keywords: `(t, dt)`).
+pub const ADVANCE_EVOLVE_RESET: [MethodInfo; 3] = [
     ADVANCE_AND_RESET[0],
     MethodInfo {
         name: "evolve",
         reads_inputs: true,
+        keywords: &["t", "dt"],
         description: "One update of the weights by the learning rule",
     },
     ADVANCE_AND_RESET[1],
@@ -289,6 +462,28 @@ pub struct Schema {
     /// ngclearn's constructor parameters in positional order (from `name`), used to
     /// bind the `args` of a saved model.
     pub signature: &'static [&'static str],
+    /// What this class does differently from ngclearn's docs, or as ngclearn's code does
+    /// it where that is surprising (paragraphs; empty if nothing).
+    pub notes: &'static str,
+    /// How ngclearn's constructor treats other keyword arguments (its `**kwargs`).
+    pub kwargs: VarKeyword,
+    /// Values ngclearn's class fixes for its base's arguments and keeps as attributes.
+    #[serde(serialize_with = "serialize_fixed")]
+    pub fixed: &'static [Fixed],
+    /// The class of this crate that ngclearn's class derives from (AlphaSynapse's
+    /// `DenseSynapse`), if any: in JSON, its name.
+    #[serde(serialize_with = "serialize_extends")]
+    pub extends: Option<fn() -> &'static Schema>,
+}
+
+fn serialize_extends<S: Serializer>(
+    extends: &Option<fn() -> &'static Schema>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match extends {
+        Some(f) => s.serialize_some(f().class),
+        None => s.serialize_none(),
+    }
 }
 
 impl Schema {
@@ -391,13 +586,7 @@ fn indent(text: &str) -> String {
 /// from a derived `PARAMS` and the parameters its struct does not hold, such as
 /// `n_units`). A wrong `N` fails when the constant is evaluated.
 pub const fn join_params<const N: usize>(parts: &[&[ParamInfo]]) -> [ParamInfo; N] {
-    const BLANK: ParamInfo = ParamInfo {
-        name: "",
-        default: None,
-        units: "",
-        aliases: &[],
-        description: "",
-    };
+    const BLANK: ParamInfo = ParamInfo::required("", "", "");
     let mut out = [BLANK; N];
     let (mut n, mut i) = (0, 0);
     while i < parts.len() {
@@ -420,20 +609,6 @@ pub const fn join_names<const N: usize>(
     parts: &[&[&'static str]],
     except: &[&str],
 ) -> [&'static str; N] {
-    const fn eq(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
     let mut out = [""; N];
     let (mut n, mut skipped, mut i) = (0, 0, 0);
     while i < parts.len() {
@@ -443,7 +618,7 @@ pub const fn join_names<const N: usize>(
             j += 1;
             let mut k = 0;
             while k < except.len() {
-                if eq(name, except[k]) {
+                if str_eq(name, except[k]) {
                     skipped += 1;
                     continue 'names;
                 }
@@ -461,6 +636,22 @@ pub const fn join_names<const N: usize>(
         "join_names: a keyword_only name is not embedded"
     );
     out
+}
+
+/// Whether `a` and `b` are the same string (in constant evaluation).
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The checks a declared parameter can ask for (`#[param(check = ...)]`, see
@@ -509,6 +700,34 @@ pub mod checks {
                 value,
                 "must be a finite number >= 0",
             ))
+        }
+    }
+
+    /// A parameter ngclearn asserts is `> 0` (`resist_m`): a value that is not (NaN
+    /// included) is an [`Error::FailedAssertion`]; it must also be finite.
+    pub fn asserted_positive(component: &str, param: &str, value: f32) -> Result<f32> {
+        if value > 0.0 {
+            positive(component, param, value)
+        } else {
+            Err(Error::FailedAssertion {
+                component: component.to_string(),
+                param: param.to_string(),
+                value: value.to_string(),
+                condition: format!("{param} > 0"),
+            })
+        }
+    }
+
+    /// A time constant ngclearn divides by (`1 / tau_w`): zero is an
+    /// [`Error::DivisionByZero`]; otherwise it must be finite and > 0.
+    pub fn positive_divisor(component: &str, param: &str, value: f32) -> Result<f32> {
+        if value == 0.0 {
+            Err(Error::DivisionByZero {
+                component: component.to_string(),
+                param: param.to_string(),
+            })
+        } else {
+            positive(component, param, value)
         }
     }
 

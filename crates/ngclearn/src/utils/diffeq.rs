@@ -88,6 +88,7 @@ impl Integration {
 
 /// ngclearn's `integration_type`: one of its names.
 impl KwargValue for Integration {
+    const KIND: &'static str = "str";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         let s = String::from_kwarg(kw, key, value)?;
         Integration::parse(&s).ok_or_else(|| {

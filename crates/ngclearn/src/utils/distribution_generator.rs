@@ -75,26 +75,39 @@ pub enum KeepMask {
     Indices(Vec<usize>),
 }
 
-/// Post-processing options (ngclearn's `DistributionParams`).
+/// Post-processing options (ngclearn's `DistributionParams`). Written without the
+/// options left at their defaults, as ngclearn's own dictionaries are.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DistributionParams {
     /// Clip from below.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amin: Option<f32>,
     /// Clip from above.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amax: Option<f32>,
     /// Keep the lower triangle (with the diagonal).
+    #[serde(skip_serializing_if = "is_false")]
     pub lower_triangle: bool,
     /// Keep the upper triangle (with the diagonal).
+    #[serde(skip_serializing_if = "is_false")]
     pub upper_triangle: bool,
     /// Zero the diagonal.
+    #[serde(skip_serializing_if = "is_false")]
     pub hollow: bool,
     /// Keep only the diagonal.
+    #[serde(skip_serializing_if = "is_false")]
     pub eye: bool,
     /// Keep only some columns.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub col_mask: Option<KeepMask>,
     /// Keep only some "rows" (see the module doc for the reference's quirk).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub row_mask: Option<KeepMask>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A weight initialiser: a distribution and its post-processing.
@@ -370,6 +383,7 @@ fn zero_columns_outside(a: &mut Array2<f32>, keep: &[bool]) {
 /// A weight initialiser, written as an object (`{"dist": "uniform", "low": 0, "high": 1}`)
 /// or null. (ngclearn itself never saves initialisers.)
 impl crate::core::kwargs::KwargValue for Option<Initializer> {
+    const KIND: &'static str = "initializer | None";
     fn from_kwarg(
         kw: &crate::core::kwargs::Kwargs,
         key: &str,
@@ -385,9 +399,14 @@ impl crate::core::kwargs::KwargValue for Option<Initializer> {
             .map(Some)
             .map_err(|e| kw.error(key, format!("not an initialiser: {e}")))
     }
+    /// Its numbers as their shortest decimals (`0.025`, not the float32's
+    /// `0.02500000037252903`), as the text form writes them.
     fn to_kwarg(&self) -> serde_json::Value {
         self.as_ref().map_or(serde_json::Value::Null, |i| {
-            serde_json::to_value(i).unwrap_or(serde_json::Value::Null)
+            serde_json::to_string(i)
+                .ok()
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or(serde_json::Value::Null)
         })
     }
 }

@@ -1,21 +1,54 @@
 """The component classes, with ngclearn 3.1.1's names, signatures and module paths
-(``ngclearn_rs.components.neurons.spiking.LIFCell.LIFCell``, ...)."""
+(``ngclearn_rs.components.neurons.spiking.LIFCell.LIFCell``, ...).
 
-from .input_encoders import BernoulliCell, LatencyCell, PoissonCell
-from .neurons import (
-    AdExCell, BernoulliErrorCell, FitzhughNagumoCell, GaussianErrorCell, IFCell, IzhikevichCell, LaplacianErrorCell,
-    LeakyNoiseCell, LIFCell, QuadLIFCell, RateCell, RewardErrorCell, SLIFCell, WTASCell,
-)
-from .other import ExpKernel, VarTrace
-from .synapses import (
-    AlphaSynapse, BCMSynapse, DenseSynapse, DoubleExpSynapse, EventSTDPSynapse, ExpSTDPSynapse, ExponentialSynapse,
-    HebbianSynapse, MSTDPETSynapse, STPDenseSynapse, StaticSynapse, TraceSTDPSynapse,
-)
+They are made when the package is imported, one for each class of the engine (its one
+list of classes), from the class's schema; so are the modules at ngclearn's paths (the
+family packages export their classes and those of the families under them, as
+ngclearn's do)."""
 
-__all__ = [
-    "AdExCell", "AlphaSynapse", "BCMSynapse", "BernoulliCell", "BernoulliErrorCell", "DenseSynapse",
-    "DoubleExpSynapse", "EventSTDPSynapse", "ExpKernel", "ExpSTDPSynapse", "ExponentialSynapse", "FitzhughNagumoCell",
-    "GaussianErrorCell", "HebbianSynapse", "IFCell", "IzhikevichCell", "LaplacianErrorCell", "LatencyCell",
-    "LeakyNoiseCell", "LIFCell", "MSTDPETSynapse", "PoissonCell", "QuadLIFCell", "RateCell", "RewardErrorCell",
-    "SLIFCell", "STPDenseSynapse", "StaticSynapse", "TraceSTDPSynapse", "VarTrace", "WTASCell",
-]
+import sys
+import types
+from importlib.machinery import ModuleSpec
+
+from .. import _core
+from .._component import make_class
+
+__all__ = []
+
+
+def _module(name, package, doc):
+    """The module ``name`` (made, and added to ``sys.modules`` and to its parent, the
+    first time it is asked for)."""
+    module = sys.modules.get(name)
+    if module is None:
+        module = types.ModuleType(name, doc)
+        module.__spec__ = ModuleSpec(name, None, is_package=package)
+        module.__package__ = name if package else name.rpartition(".")[0]
+        module.__all__ = []
+        if package:
+            module.__path__ = []
+        sys.modules[name] = module
+        parent, _, child = name.rpartition(".")
+        setattr(sys.modules[parent], child, module)
+    return module
+
+
+def _install(class_name):
+    cls = make_class(class_name)
+    parts = cls.__module__.split(".")  # ngclearn_rs, components, family..., file
+    for depth in range(3, len(parts)):
+        family = ".".join(parts[:depth])
+        _module(family, True, f"ngclearn 3.1.1's {family[len('ngclearn_rs.'):]}: its component classes.")
+    module = _module(cls.__module__, False, f"``{class_name}`` (ngclearn 3.1.1's module path).")
+    # The class under its name in its module and every package above it (a module
+    # named as its class, such as spiking.LIFCell, is the class there, as in ngclearn).
+    for depth in range(2, len(parts) + 1):
+        holder = sys.modules[".".join(parts[:depth])]
+        setattr(holder, class_name, cls)
+        holder.__all__.append(class_name)
+    return cls
+
+
+for _name in _core.classes():
+    _install(_name)
+del _name

@@ -34,6 +34,8 @@ pub struct BernoulliCellParams {
     description = "Bernoulli spike encoder: fires with probability equal to the input",
     dynamics = "(key, sub) = split(key)\noutputs = uniform(sub) < inputs\ntols = (1 - outputs) * tols + outputs * t",
     head = n_units,
+    keywords(advance_state = [t]),
+    kwargs = ignored,
     constructor = with_params,
     split = Self::split,
 )]

@@ -85,6 +85,9 @@ pub struct LatencyCellParams {
                (linearize: targ = min(-tau' (inputs - 1), -tau' (threshold - 1)) + first_spike_time)\n\
                advance_state: a unit fires once, at the first t >= round(targ)",
     head = n_units,
+    keywords(advance_state = [t]),
+    kwargs = ignored,
+    notes = "As in ngclearn 3.1.1's code, the log code adds num_steps (not 1e-7) to threshold and ignores normalize.",
     methods = METHODS,
     split = columns,
 )]
@@ -121,6 +124,7 @@ static METHODS: [MethodInfo; 3] = [
     MethodInfo {
         name: "calc_spike_times",
         reads_inputs: true,
+        keywords: &[],
         description: "Computes each unit's spike time from the inputs",
     },
     crate::core::schema::ADVANCE_AND_RESET[1],

@@ -21,7 +21,7 @@ use crate::{Class, Compartments, Params};
 #[derive(Debug, Clone, PartialEq, Params)]
 pub struct PoissonCellParams {
     /// Firing rate at input 1
-    #[param(default = 63.75, check = non_negative, units = "Hz")]
+    #[param(default = 63.75, check = non_negative, units = "Hz", old_names = ["max_freq"])]
     pub target_freq: f32,
     /// Rows of the batch dimension
     #[param(default = 1, check = count, omit_default)]
@@ -49,6 +49,7 @@ pub struct PoissonCellParams {
     description = "Poisson spike encoder: fires with probability inputs * dt * target_freq per step",
     dynamics = "(key, sub) = split(key)\np = inputs * (dt / 1000) * target_freq\noutputs = uniform(sub) < p\ntols = (1 - outputs) * tols + outputs * t",
     head = n_units,
+    kwargs = ignored,
     constructor = with_params,
     split = Self::split,
 )]

@@ -67,6 +67,8 @@ fn window_len(nu: f64, dt: f64) -> Option<usize> {
     dynamics = "tf: the last int(nu / dt) spike times (inputs * t)\n\
                epsp = sum over the window of (tf > 0) * exp(-(t - tf) / tau_w)",
     head = n_units,
+    keywords(advance_state = [t]),
+    notes = "tf is ngclearn's (win_len, batch_size, n_units) window stacked as (win_len * batch_size, n_units).",
     split = columns,
     sizes = Self::sizes,
 )]
@@ -106,6 +108,12 @@ impl ExpKernel {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
+        if p.dt == 0.0 {
+            return Err(Error::DivisionByZero {
+                component: name,
+                param: "dt".into(),
+            });
+        }
         if !(p.dt.is_finite() && p.dt > 0.0) {
             return Err(Error::param(
                 &name,

@@ -77,6 +77,8 @@ enum Decay {
                z = z * (1 - inputs) + inputs * P_scale              [else]\n\
                trace = outputs = z",
     head = n_units,
+    keywords(advance_state = [dt]),
+    kwargs = absent,
     split = columns,
 )]
 pub struct VarTrace {

@@ -74,6 +74,7 @@ pub struct AlphaSynapseParams {
                i_syn = -(g_syn' * resist_scale) * (v - syn_rest)   [syn_rest = None: -g_syn' * resist_scale]\n\
                outputs = i_syn",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
     split = columns,
 )]
 pub struct AlphaSynapse {

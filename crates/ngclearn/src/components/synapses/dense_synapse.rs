@@ -33,7 +33,7 @@ pub struct DenseParams {
     /// Initialiser of the weights W
     ///
     /// Written as an object (`{"dist": "uniform", "low": 0, "high": 1}`) or null.
-    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
     /// Initialiser of the biases b
     #[param(default = None, text = "none (zero biases)", skip_kwargs)]
@@ -64,6 +64,12 @@ pub struct DenseParams {
     /// alone (`shape` is then the whole synapse's: see the module documentation)
     #[param(default = None, hidden, name = "__columns__")]
     pub columns: Option<Columns>,
+}
+
+/// The weights' initialiser when none is given: `uniform(0.025, 0.8)`, as ngclearn's
+/// (which keeps it as the synapse's `weight_init`).
+pub fn default_weight_init() -> Initializer {
+    DistributionGenerator::uniform(0.025, 0.8)
 }
 
 impl Default for DenseParams {
@@ -138,7 +144,7 @@ impl Dense {
         let init = p
             .weight_init
             .clone()
-            .unwrap_or_else(|| DistributionGenerator::uniform(0.025, 0.8));
+            .unwrap_or_else(default_weight_init);
         let mut weights = init.generate_columns(&name, shape, cols.clone(), k1)?;
         if 0.0 < p.p_conn && p.p_conn < 1.0 {
             let mut keep = filled(&name, "shape", block, 0.0)?;
@@ -455,6 +461,7 @@ fn prefetch(x: &[f32]) {
     description = "Dense synaptic cable: a scaled linear transformation of its inputs",
     dynamics = "outputs = (inputs . (W * mask)) * resist_scale + biases",
     head = shape,
+    keywords(advance_state = []),
     params = base.p,
     params_type = DenseParams,
     split = columns

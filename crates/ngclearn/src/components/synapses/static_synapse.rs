@@ -32,6 +32,8 @@ use ndarray::Array2;
     description = "Static dense synaptic cable (no plasticity): a scaled linear transformation of its inputs",
     dynamics = "outputs = (inputs . (W * mask)) * resist_scale + biases",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
+    keywords(advance_state = []),
     params = base.p,
     params_type = DenseParams,
     split = columns

@@ -42,7 +42,7 @@ use ndarray::Array2;
 #[derive(Debug, Clone, PartialEq, Params)]
 pub struct STPDenseSynapseParams {
     /// Initialiser of the weights W
-    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
     /// Initialiser of the biases b
     #[param(default = None, text = "none (zero biases)", skip_kwargs)]
@@ -60,7 +60,7 @@ pub struct STPDenseSynapseParams {
     #[param(default = 50.0)]
     pub tau_d: f64,
     /// Initialiser of the resources U
-    #[param(default = None, text = "uniform(0.125, 0.175)", skip_kwargs)]
+    #[param(default = None, none_means = default_resources_init(), text = "uniform(0.125, 0.175)", skip_kwargs)]
     pub resources_init: Option<Initializer>,
     /// Rows of the batch dimension (above 1: only batch_size == n_pre == n_post, as ngclearn)
     #[param(default = 1, check = count, omit_default, keyword_only)]
@@ -75,6 +75,12 @@ pub struct STPDenseSynapseParams {
     pub key: Option<Key>,
 }
 
+/// The resources' initialiser when none is given: `uniform(0.125, 0.175)`, as
+/// ngclearn's (which keeps it as the synapse's `resources_init`).
+pub fn default_resources_init() -> Initializer {
+    DistributionGenerator::uniform(0.125, 0.175)
+}
+
 /// The short-term plasticity synapse (see the module documentation).
 #[derive(Debug, Clone, Compartments, Class)]
 #[class(
@@ -83,6 +89,8 @@ pub struct STPDenseSynapseParams {
     dynamics = "u = u - u / tau_f + U (1 - u) s; Wdyn = W u x s + Wdyn (1 - s); x = x + (1 - x) / tau_d - u x s;\n\
                outputs = inputs . (Wdyn * resist_scale) + biases  (s: the gating spike, see the class doc)",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
+    notes = "ngclearn 3.1.1 runs it only for n_pre == n_post (the gating spike is then its broadcasting's); other shapes follow its documented equations.",
 )]
 pub struct STPDenseSynapse {
     #[compartment(flatten)]
@@ -149,7 +157,7 @@ impl STPDenseSynapse {
         let init = p
             .resources_init
             .clone()
-            .unwrap_or_else(|| DistributionGenerator::uniform(0.125, 0.175));
+            .unwrap_or_else(default_resources_init);
         let resources = init.generate(&name, shape, k3)?;
         let z = |v| filled(&name, "shape", shape, v);
         Ok(STPDenseSynapse {

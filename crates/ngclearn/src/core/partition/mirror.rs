@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub static GATHER: MethodInfo = MethodInfo {
     name: "gather",
     reads_inputs: true,
+    keywords: &[],
     description: "Gathers the compartment whole from all ranks",
 };
 
@@ -71,6 +72,10 @@ static MIRROR_SCHEMA: Schema = Schema {
     hyperparameters: &[],
     methods: &MIRROR_METHODS,
     signature: &["name"],
+    notes: "",
+    kwargs: crate::core::schema::VarKeyword::Absent,
+    fixed: &[],
+    extends: None,
 };
 
 impl Mirror {

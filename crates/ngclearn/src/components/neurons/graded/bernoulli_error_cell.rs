@@ -36,7 +36,7 @@ pub struct BernoulliErrorCellParams {
     pub input_logits: bool,
     /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
     #[param(default = None, text = "none", skip_kwargs)]
-    pub shape: Option<Array2<f32>>,
+    pub shape: Option<serde_json::Value>,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
@@ -52,6 +52,8 @@ pub struct BernoulliErrorCellParams {
                dp = (target - q [input_logits] | (target / q - (1 - target) / (1 - q)) * sigmoid'(p)) * modulator * mask\n\
                dtarget = (ln(q) - ln(1 - q)) * modulator * mask\nmask = 1",
     head = n_units,
+    keywords(advance_state = [dt]),
+    notes = "The 4-D shape (convolutional maps) is refused.",
     params = params,
     split = columns,
 )]
@@ -62,7 +64,7 @@ pub struct BernoulliErrorCell {
     n_units: usize,
     params: BernoulliErrorCellParams,
     /// Bernoulli log-likelihood (a scalar)
-    #[compartment(output, shape = "(1, 1)", name = "L", units = "nats")]
+    #[compartment(output, scalar, shape = "(1, 1)", name = "L", units = "nats")]
     l: Array2<f32>,
     /// Bernoulli parameter (probability or logit)
     #[compartment(input)]

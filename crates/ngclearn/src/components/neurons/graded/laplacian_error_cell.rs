@@ -34,7 +34,7 @@ pub struct LaplacianErrorCellParams {
     pub scale: f32,
     /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
     #[param(default = None, text = "none", skip_kwargs)]
-    pub shape: Option<Array2<f32>>,
+    pub shape: Option<serde_json::Value>,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
@@ -49,6 +49,8 @@ pub struct LaplacianErrorCellParams {
     dynamics = "e = sign(target - shift)\ndshift = (e / Scale) * modulator * mask\ndtarget = -(e / Scale) * modulator * mask\n\
                dScale = 1\nL = -sum(|e|) * (1 / Scale)\nmask = 1",
     head = n_units,
+    keywords(advance_state = [dt]),
+    notes = "The 4-D shape (convolutional maps) is refused.",
     split = columns,
 )]
 pub struct LaplacianErrorCell {
@@ -58,7 +60,7 @@ pub struct LaplacianErrorCell {
     n_units: usize,
     p: LaplacianErrorCellParams,
     /// Laplacian log-likelihood (a scalar)
-    #[compartment(output, shape = "(1, 1)", name = "L", units = "nats")]
+    #[compartment(output, scalar, shape = "(1, 1)", name = "L", units = "nats")]
     l: Array2<f32>,
     /// Laplacian shift (the prediction)
     #[compartment(input)]

@@ -55,7 +55,7 @@ pub struct LeakyNoiseCellParams {
     #[param(default = 1, check = count)]
     pub batch_size: usize,
     /// Scale of the noise driving the state
-    #[param(default = 0.1, check = finite, aliases = ["sigma_rec"])]
+    #[param(default = 0.1, check = finite, old_names = ["sigma_rec"])]
     pub sigma_pre: f32,
     /// Scale of the noise added to the output r
     #[param(default = 0.1, check = finite)]
@@ -65,7 +65,7 @@ pub struct LeakyNoiseCellParams {
     pub leak_scale: f32,
     /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
     #[param(default = None, text = "none", skip_kwargs)]
-    pub shape: Option<Array2<f32>>,
+    pub shape: Option<serde_json::Value>,
     /// JAX PRNG key (draws the noise)
     ///
     /// Not saved in the keyword arguments (the key is state, saved with the arrays).
@@ -100,6 +100,7 @@ const WINNERS: usize = 5;
     dynamics = "tau_x * dx/dt = -x * leak_scale + j_recurrent + j_input + sqrt(2 tau_x sigma_pre^2) * eps\n\
                r = fx(x) + eps * sigma_post; r_prime = fx'(x); eps ~ N(0, 1), one draw per step for both",
     head = n_units,
+    notes = "As in ngclearn 3.1.1's code, both noises are the same draw, \"heun\" runs RK4, and reset changes nothing. softmax (whose derivative is a Jacobian) and the 4-D shape (convolutional maps) are refused.",
     split = Self::split,
 )]
 pub struct LeakyNoiseCell {

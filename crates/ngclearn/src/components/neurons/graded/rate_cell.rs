@@ -75,7 +75,7 @@ pub struct RateCellParams {
     pub resist_scale: f32,
     /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
     #[param(default = None, text = "none", skip_kwargs)]
-    pub shape: Option<Array2<f32>>,
+    pub shape: Option<serde_json::Value>,
     /// Whether the state integrates (false: z = j + j_td)
     #[param(default = true)]
     pub is_stateful: bool,
@@ -111,6 +111,8 @@ enum Integrator {
     dynamics = "stateful: j' = j * fx'(z) * resist_scale; tau_m dz/dt = -leak(z) * prior_rate + (j' + j_td); \
                z thresholded; zF = fx(z) * output_scale\nstateless: z = j + j_td; zF = fx(z) * output_scale",
     head = n_units,
+    keywords(advance_state = [dt]),
+    notes = "As in ngclearn 3.1.1's code, \"rk4\" steps by Euler and \"heun\" by RK4, and \"sine\" runs at frequency 30 whatever omega_0 says. cauchy_threshold (which ngclearn cannot run) and the 4-D shape (convolutional maps) are refused.",
     split = Self::split,
 )]
 pub struct RateCell {

@@ -56,6 +56,7 @@ pub struct RewardErrorCellParams {
                evolve: mu = mu * (1 - 1/ema_window_len) + (accum_reward / n_ep_steps) / ema_window_len\n\
                (mu changes only with use_online_predictor)",
     head = n_units,
+    keywords(advance_state = [dt]),
     methods = METHODS,
 )]
 pub struct RewardErrorCell {
@@ -89,6 +90,7 @@ static METHODS: [MethodInfo; 3] = [
     MethodInfo {
         name: "evolve",
         reads_inputs: true,
+        keywords: &["dt"],
         description: "Moves mu toward the episode's mean reward",
     },
     crate::core::schema::ADVANCE_AND_RESET[1],

@@ -53,7 +53,7 @@ pub struct AdExCellParams {
     #[param(default = -55.0, check = finite, units = "mV")]
     pub intrinsic_mem_thr: f32,
     /// Spike threshold
-    #[param(default = 5.0, check = finite, units = "mV", aliases = ["v_thr"])]
+    #[param(default = 5.0, check = finite, units = "mV", old_names = ["v_thr"])]
     pub thr: f32,
     /// Resting potential
     #[param(default = -72.0, check = finite, units = "mV")]

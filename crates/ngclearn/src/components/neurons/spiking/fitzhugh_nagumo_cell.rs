@@ -70,7 +70,7 @@ pub struct FitzhughNagumoCellParams {
     /// Rows of the batch dimension
     ///
     /// An extension: ngclearn's FitzhughNagumoCell has none (it is 1).
-    #[param(default = 1, check = count, omit_default, keyword_only)]
+    #[param(default = 1, check = count, omit_default, extension)]
     pub batch_size: usize,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]

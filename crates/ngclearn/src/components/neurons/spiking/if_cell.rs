@@ -38,7 +38,7 @@ pub struct IFCellParams {
     #[param(check = positive, units = "ms")]
     pub tau_m: f32,
     /// Membrane resistance (ngclearn asserts it is > 0)
-    #[param(default = 1.0, check = positive)]
+    #[param(default = 1.0, check = asserted_positive)]
     pub resist_m: f32,
     /// Voltage threshold
     #[param(default = -52.0, check = finite, units = "mV")]
@@ -62,12 +62,12 @@ pub struct IFCellParams {
     #[param(default = true)]
     pub lower_clamp_voltage: bool,
     /// Deprecated in ngclearn: accepted and dropped
-    #[param(default = None, text = "none", keyword_only, skip_kwargs)]
+    #[param(default = None, text = "none", deprecated)]
     pub thr_jitter: Option<f32>,
     /// Rows of the batch dimension
     ///
     /// An extension: ngclearn's IFCell has none (it is 1).
-    #[param(default = 1, check = count, omit_default, keyword_only)]
+    #[param(default = 1, check = count, omit_default, extension)]
     pub batch_size: usize,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
@@ -84,6 +84,8 @@ pub struct IFCellParams {
                s = v > thr; on a spike: v = v_reset, rfr = 0, tols = t\n\
                v = max(v, v_rest) if lower_clamp_voltage (else v keeps its pre-reset value)",
     head = n_units,
+    keywords(advance_state = [dt, t]),
+    notes = "As in ngclearn's code, lower_clamp_voltage=False keeps the voltage before the reset.",
     split = columns,
 )]
 pub struct IFCell {
@@ -117,9 +119,6 @@ impl IFCell {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
-        if let Some(x) = p.thr_jitter {
-            crate::core::schema::checks::finite(&name, "thr_jitter", x)?;
-        }
         let z = |v: f32| filled(&name, "n_units", (p.batch_size, n), v);
         Ok(IFCell {
             j: z(0.0)?,

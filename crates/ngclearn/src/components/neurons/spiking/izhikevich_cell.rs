@@ -55,7 +55,7 @@ pub struct IzhikevichCellParams {
     #[param(default = -65.0, check = finite, units = "mV")]
     pub v_reset: f32,
     /// Recovery time constant (Izhikevich's 1/a)
-    #[param(default = 50.0, check = positive, units = "ms")]
+    #[param(default = 50.0, check = positive_divisor, units = "ms")]
     pub tau_w: f32,
     /// Recovery increment per spike (Izhikevich's d)
     #[param(default = 8.0, check = finite)]
@@ -75,7 +75,7 @@ pub struct IzhikevichCellParams {
     /// Rows of the batch dimension
     ///
     /// An extension: ngclearn's IzhikevichCell has none (it is 1).
-    #[param(default = 1, check = count, omit_default, keyword_only)]
+    #[param(default = 1, check = count, omit_default, extension)]
     pub batch_size: usize,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
@@ -92,6 +92,7 @@ pub struct IzhikevichCellParams {
                tau_w * dw/dt = coupling_factor * v - w\n\
                s = v > v_thr (before the step); on a spike: v = v_reset, w += w_reset, tols = t",
     head = n_units,
+    notes = "As in ngclearn's code, a spike is read from the voltage before the step.",
     split = columns,
 )]
 pub struct IzhikevichCell {

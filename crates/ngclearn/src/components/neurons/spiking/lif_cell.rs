@@ -41,7 +41,7 @@ pub struct LIFCellParams {
     #[param(check = positive, units = "ms")]
     pub tau_m: f32,
     /// Membrane resistance
-    #[param(default = 1.0, check = positive)]
+    #[param(default = 1.0, check = asserted_positive)]
     pub resist_m: f32,
     /// Base voltage threshold
     #[param(default = -52.0, check = finite, units = "mV")]
@@ -83,7 +83,7 @@ pub struct LIFCellParams {
     ///
     /// An extension: ngclearn's LIFCell has none (it is 1), and cannot load a saved
     /// model that gives one.
-    #[param(default = 1, check = count, omit_default, keyword_only)]
+    #[param(default = 1, check = count, omit_default, extension)]
     pub batch_size: usize,
     /// JAX PRNG key
     ///
@@ -102,6 +102,8 @@ pub struct LIFCellParams {
                s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
                thr_theta decays by exp(-dt / tau_theta) each step",
     head = n_units,
+    keywords(advance_state = [dt, t]),
+    kwargs = absent,
     split = Self::split,
 )]
 pub struct LIFCell {

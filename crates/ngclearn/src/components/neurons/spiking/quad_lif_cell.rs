@@ -50,7 +50,7 @@ pub struct QuadLIFCellParams {
     #[param(check = positive, units = "ms")]
     pub tau_m: f32,
     /// Membrane resistance (ngclearn asserts it is > 0)
-    #[param(default = 1.0, check = positive)]
+    #[param(default = 1.0, check = asserted_positive)]
     pub resist_m: f32,
     /// Base voltage threshold
     #[param(default = -52.0, check = finite, units = "mV")]
@@ -65,7 +65,7 @@ pub struct QuadLIFCellParams {
     #[param(default = -41.6, check = finite, units = "mV")]
     pub v_scale: f32,
     /// Scale a0 of the quadratic term
-    #[param(default = 1.0, check = finite, aliases = ["critical_V"])]
+    #[param(default = 1.0, check = finite, old_names = ["critical_V"])]
     pub critical_v: f32,
     /// Adaptive threshold time constant (0: off)
     #[param(default = 1e7, check = non_negative, units = "ms")]
@@ -89,7 +89,7 @@ pub struct QuadLIFCellParams {
     #[param(default = None, text = "none", check = finite, units = "mV")]
     pub v_min: Option<f32>,
     /// Deprecated in ngclearn: accepted and dropped
-    #[param(default = None, text = "none", keyword_only, skip_kwargs)]
+    #[param(default = None, text = "none", deprecated)]
     pub thr_jitter: Option<f32>,
     /// Only the highest-voltage cell may spike (LIFCell's keyword)
     #[param(default = false, omit_default, keyword_only)]
@@ -97,7 +97,7 @@ pub struct QuadLIFCellParams {
     /// Rows of the batch dimension
     ///
     /// An extension: ngclearn's QuadLIFCell has none (it is 1).
-    #[param(default = 1, check = count, omit_default, keyword_only)]
+    #[param(default = 1, check = count, omit_default, extension)]
     pub batch_size: usize,
     /// JAX PRNG key (drawn from by one_spike)
     ///
@@ -117,6 +117,10 @@ pub struct QuadLIFCellParams {
                s = v > thr + thr_theta; on a spike: v = v_reset, rfr = 0, thr_theta += theta_plus, tols = t\n\
                thr_theta decays by exp(-dt / tau_theta) each step",
     head = n_units,
+    extends = crate::components::neurons::spiking::lif_cell::LIFCell,
+    keywords(advance_state = [dt, t]),
+    fixed(conduct_leak = 1.0f32),
+    notes = "As ngclearn's code writes the equation, v_scale is its stable point (and v_rest an unstable one).",
     split = Self::split,
 )]
 pub struct QuadLIFCell {
@@ -171,9 +175,6 @@ impl QuadLIFCell {
         let name = valid_name(name)?;
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
-        if let Some(x) = p.thr_jitter {
-            crate::core::schema::checks::finite(&name, "thr_jitter", x)?;
-        }
         let rk2 = p.integration_type.method() == Method::Midpoint;
         let z = |v: f32| filled(&name, "n_units", (p.batch_size, n), v);
         Ok(QuadLIFCell {

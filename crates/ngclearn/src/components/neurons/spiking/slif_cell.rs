@@ -115,6 +115,8 @@ pub struct SLIFCellParams {
                thr = max(thr + (sum_row(spk) - 1) * rho_b, 0.025)   (rho_b > 0)\n\
                surrogate = jm > 0 ? sech(0.08 jm) : 0; j = jm",
     head = n_units,
+    fixed(v_min = -3.0f32),
+    notes = "As in ngclearn's code, j keeps the modified current after a step.",
     split = Self::split,
 )]
 pub struct SLIFCell {

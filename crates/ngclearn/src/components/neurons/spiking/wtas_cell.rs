@@ -44,7 +44,7 @@ pub struct WTASCellParams {
     #[param(default = 1.0, check = finite)]
     pub resist_m: f32,
     /// Base threshold of the softmax probabilities
-    #[param(default = 0.4, check = finite, aliases = ["thrBase"])]
+    #[param(default = 0.4, check = finite, old_names = ["thrBase"])]
     pub thr_base: f32,
     /// Threshold change per spike beyond the first in a row (and per row without one)
     #[param(default = 0.002, check = finite)]
@@ -76,6 +76,7 @@ pub struct WTASCellParams {
                thr = max(thr + (sum_row(s) - 1) * thr_gain, 0.025)\n\
                rfr = s ? dt : rfr + dt; tols = t on a spike",
     head = n_units,
+    notes = "As in ngclearn's code, tau_m is unused and reset keeps thr.",
     split = columns,
 )]
 pub struct WTASCell {

@@ -49,7 +49,7 @@ pub struct BCMSynapseParams {
     #[param(default = 0.0, check = finite)]
     pub w_decay: f32,
     /// Initialiser of the weights W
-    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
     /// Resistance scaling factor applied to the output
     #[param(default = 1.0, check = finite)]
@@ -83,6 +83,9 @@ pub struct BCMSynapseParams {
                evolve: post_term = post * (post - theta) / (theta + 1e-7); dW = pre^T . post_term [* (w_bound - |W|) if w_bound > 0] - W * w_decay;\n\
                W += dW * dt / tau_w; theta += (mean_b(post^2) - theta) * dt / tau_theta",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
+    keywords(advance_state = []),
+    fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
     split = columns,
 )]

@@ -55,7 +55,7 @@ pub struct EventSTDPSynapseParams {
     #[param(default = 1.0, check = finite)]
     pub w_bound: f32,
     /// Initialiser of the weights W
-    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
     /// Resistance scaling factor applied to the output
     #[param(default = 1.0, check = finite)]
@@ -89,6 +89,9 @@ pub struct EventSTDPSynapseParams {
                evolve: pre = 0 < pre_tols and t - presyn_win_len < pre_tols (== t if presyn_win_len = 0);\n\
                dW = (pre ? (w_bound - W (1 + lmbda)) A_plus : -W (1 + lmbda) A_minus) * postSpike; W = clip(W + dW eta, 0.01, w_bound)",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
+    keywords(advance_state = []),
+    fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
     split = Self::split,
 )]

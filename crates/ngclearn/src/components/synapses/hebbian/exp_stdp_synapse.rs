@@ -49,7 +49,7 @@ pub struct ExpSTDPSynapseParams {
     #[param(default = 0.0, check = finite)]
     pub pretrace_target: f32,
     /// Initialiser of the weights W
-    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
     /// Resistance scaling factor applied to the output
     #[param(default = 1.0, check = finite)]
@@ -93,6 +93,10 @@ pub struct ExpSTDPSynapseParams {
                \x20       - (exp(-exp_beta * W) * (preSpike^T . postTrace)) * A_minus\n\
                W = where(weight_mask != 0, clip(W + dW * eta, 0.01, w_bound - 0.01), 0); dWeights = dW",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
+    keywords(advance_state = [], evolve = []),
+    fixed(bias_init = None::<Initializer>),
+    notes = "tau_w is accepted and unused, as in ngclearn.",
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
     split = Self::split,
 )]

@@ -67,6 +67,7 @@ impl HebbianPrior {
 }
 
 impl KwargValue for HebbianPrior {
+    const KIND: &'static str = "tuple[str | None, float | list[float]]";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
         let bad = || {
             kw.type_error(
@@ -74,8 +75,17 @@ impl KwargValue for HebbianPrior {
                 format!("expected [name, lambda] or [\"l1l2\", [scale, l1_ratio]], got {value}"),
             )
         };
-        let Some([name, l]) = value.as_array().map(Vec::as_slice) else {
-            return Err(bad());
+        let (name, l) = match value.as_array().map(Vec::as_slice) {
+            Some([name, l]) => (name, l),
+            // ngclearn unpacks the pair: a sequence of another length is a ValueError
+            // there.
+            Some(items) => {
+                return Err(kw.error(
+                    key,
+                    format!("expected [name, lambda], got {} values", items.len()),
+                ))
+            }
+            None => return Err(bad()),
         };
         let name = match name {
             Value::Null => None,
@@ -108,7 +118,7 @@ pub struct HebbianSynapseParams {
     #[param(default = 0.0, check = finite)]
     pub eta: f32,
     /// Initialiser of the weights W
-    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
     /// Initialiser of the biases b (none: no biases, and they do not learn)
     #[param(default = None, text = "none (zero biases)", skip_kwargs)]
@@ -123,7 +133,7 @@ pub struct HebbianSynapseParams {
     #[param(default = HebbianPrior::none(), text = "(\"constant\", 0)")]
     pub prior: HebbianPrior,
     /// Deprecated: > 0 means prior = ("l2", w_decay)
-    #[param(default = 0.0, check = finite, omit_default)]
+    #[param(default = 0.0, check = finite, omit_default, deprecated = "prior")]
     pub w_decay: f32,
     /// Factor of the final update (-1: descent)
     #[param(default = 1.0, check = finite)]
@@ -177,6 +187,9 @@ enum Prior {
                evolve: calc_update, then (W, b) = optimiser step with (dWeights, dBiases); \
                W = clip(W, 0 or -w_bound, w_bound) [w_bound > 0]; W = W * mask",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
+    keywords(advance_state = [], evolve = [dt]),
+    notes = "The optimiser state is saved as custom/NAME_opt_params.pkl, as ngclearn saves it.",
     methods = METHODS,
 )]
 pub struct HebbianSynapse {
@@ -206,6 +219,7 @@ static METHODS: [MethodInfo; 4] = [
     MethodInfo {
         name: "calc_update",
         reads_inputs: true,
+        keywords: &[],
         description: "Computes dWeights and dBiases without changing the weights",
     },
     crate::core::schema::ADVANCE_EVOLVE_RESET[1],

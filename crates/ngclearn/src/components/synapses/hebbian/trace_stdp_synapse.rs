@@ -47,7 +47,7 @@ pub struct TraceSTDPSynapseParams {
     #[param(default = 0.0, check = finite)]
     pub pretrace_target: f32,
     /// Initialiser of the weights W
-    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
     /// Resistance scaling factor applied to the output
     #[param(default = 1.0, check = finite)]
@@ -91,6 +91,9 @@ pub struct TraceSTDPSynapseParams {
                evolve (mu > 0): dW = ((w_bound - W)^mu * ((preTrace - pretrace_target)^T . postSpike)) * A_plus - ((W^mu) * (preSpike^T . postTrace)) * A_minus\n\
                W = where(weight_mask != 0, clip(W + dW * eta - W / tau_w [tau_w > 0], 0, w_bound), 0); dWeights = dW",
     head = shape,
+    extends = crate::components::synapses::dense_synapse::DenseSynapse,
+    keywords(advance_state = [], evolve = []),
+    fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
     split = Self::split,
 )]

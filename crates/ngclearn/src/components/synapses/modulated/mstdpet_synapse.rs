@@ -69,7 +69,7 @@ pub struct MSTDPETSynapseParams {
     #[param(default = 0.0)]
     pub tau_w: f64,
     /// Initialiser of the weights W
-    #[param(default = None, text = "uniform(0.025, 0.8)", skip_kwargs)]
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
     pub weight_init: Option<Initializer>,
     /// Resistance scaling factor applied to the output
     #[param(default = 1.0, check = finite)]
@@ -110,6 +110,9 @@ pub struct MSTDPETSynapseParams {
                W = clip(W + el * modulator * eta * outmask - W / tau_w [tau_w > 0], 0, w_bound);\n\
                dWeights = TraceSTDP's dW of the current signals",
     head = shape,
+    extends = crate::components::synapses::hebbian::trace_stdp_synapse::TraceSTDPSynapse,
+    keywords(advance_state = [], evolve = [dt, t]),
+    fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
     split = Self::split,
 )]

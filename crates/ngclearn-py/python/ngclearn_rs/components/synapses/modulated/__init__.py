@@ -1,3 +1,0 @@
-from .MSTDPETSynapse import MSTDPETSynapse
-
-__all__ = ["MSTDPETSynapse"]
