@@ -21,7 +21,8 @@ macro_rules! with_classes {
                 exp_stdp_synapse::{ExpSTDPSynapse, ExpSTDPSynapseParams},
                 hebbian_synapse::{HebbianSynapse, HebbianSynapseParams, HebbianPrior},
                 bcm_synapse::{BCMSynapse, BCMSynapseParams},
-                event_stdp_synapse::{EventSTDPSynapse, EventSTDPSynapseParams};
+                event_stdp_synapse::{EventSTDPSynapse, EventSTDPSynapseParams},
+                stdp_synapse::{STDPSynapse, STDPSynapseParams};
             synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams};
             synapses: alpha_synapse::{AlphaSynapse, AlphaSynapseParams},
                 exponential_synapse::{ExponentialSynapse, ExponentialSynapseParams},

@@ -326,6 +326,14 @@ mod tests {
                     kwargs.insert(k.into(), v);
                 }
             }
+            // A class that runs one batch row only (as ngclearn's does) is built with one.
+            let refuses_batches = {
+                let mut kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
+                matches!(class.build(&mut kw), Err(Error::InvalidParameter { param, .. }) if param == "batch_size")
+            };
+            if refuses_batches {
+                kwargs.insert("batch_size".into(), serde_json::json!(1));
+            }
             let mut kw = Kwargs::new("f", "c", schema.signature, &[], &kwargs).unwrap();
             let implied = class
                 .implied_shapes(&kw)

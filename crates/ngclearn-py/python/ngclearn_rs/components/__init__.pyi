@@ -17,6 +17,7 @@ from .synapses.hebbian.expSTDPSynapse import ExpSTDPSynapse as ExpSTDPSynapse
 from .synapses.hebbian.hebbianSynapse import HebbianSynapse as HebbianSynapse
 from .synapses.hebbian.BCMSynapse import BCMSynapse as BCMSynapse
 from .synapses.hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
+from .synapses.hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .synapses.modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
 from .synapses.alphaSynapse import AlphaSynapse as AlphaSynapse
 from .synapses.exponentialSynapse import ExponentialSynapse as ExponentialSynapse
@@ -41,4 +42,4 @@ from .input_encoders.latencyCell import LatencyCell as LatencyCell
 from .other.varTrace import VarTrace as VarTrace
 from .other.expKernel import ExpKernel as ExpKernel
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "MSTDPETSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "VarTrace", "ExpKernel"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "VarTrace", "ExpKernel"]

@@ -11,9 +11,10 @@ from .hebbian.expSTDPSynapse import ExpSTDPSynapse as ExpSTDPSynapse
 from .hebbian.hebbianSynapse import HebbianSynapse as HebbianSynapse
 from .hebbian.BCMSynapse import BCMSynapse as BCMSynapse
 from .hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
+from .hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
 from .alphaSynapse import AlphaSynapse as AlphaSynapse
 from .exponentialSynapse import ExponentialSynapse as ExponentialSynapse
 from .doubleExpSynapse import DoubleExpSynapse as DoubleExpSynapse
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "MSTDPETSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]

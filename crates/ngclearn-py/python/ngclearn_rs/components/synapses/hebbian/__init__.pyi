@@ -8,5 +8,6 @@ from .expSTDPSynapse import ExpSTDPSynapse as ExpSTDPSynapse
 from .hebbianSynapse import HebbianSynapse as HebbianSynapse
 from .BCMSynapse import BCMSynapse as BCMSynapse
 from .eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
+from .STDPSynapse import STDPSynapse as STDPSynapse
 
-__all__ = ["TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse"]
+__all__ = ["TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse"]
