@@ -133,7 +133,7 @@ def main():
     print("\n## File-level import cycles (strongly connected sets of files)")
     for comp in sorted(sccs, key=len, reverse=True):
         folders = sorted({folder(f) for f in comp}, key=rank)
-        print(f"{len(comp)} files across {', '.join(folders)}")
+        print(f"{len(comp)} files across {', '.join(folders)}: {', '.join(sorted(comp))}")
 
     print("\n## Largest files (lines)")
     sizes = sorted(((t.count("\n"), r) for r, t in files.items()), reverse=True)
