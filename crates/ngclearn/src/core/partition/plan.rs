@@ -117,7 +117,10 @@ impl Plan {
 }
 
 /// Builds this rank's part of the partitioned description `ctx`
-/// ([`Context::build_partitioned`]).
+/// ([`Context::build_partitioned`]): checks that every rank split alike, decides the
+/// mirrors (the split compartments a whole one reads, and those asked for `whole`),
+/// builds the model with them wired in and gathering after each call of their owners,
+/// gathers them once, and keeps the whole model's layout for saving.
 pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
     // The paths asked for whole, in their `component:compartment` form.
     let asked: Vec<String> = whole
@@ -153,20 +156,7 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
         .into_iter()
         .zip(described.origins)
         .collect();
-
-    // Every rank must have split alike, or their collective calls would not match.
-    let signature = split_signature(&parts);
-    let mut all = Vec::new();
-    exchange.allgather_u32(&[signature], &mut all);
-    if let Some(r) = all.iter().position(|&s| s != signature) {
-        return Err(Error::param(
-            &name,
-            "partition",
-            r,
-            "rank split the model differently from this one (were they given the same model?)",
-        ));
-    }
-
+    check_same_split(&*exchange, &parts, &name)?;
     // Which compartments are split, and how wide.
     let split = |path: &str| -> Option<usize> {
         let (comp, field) = path.split_once(':')?;
@@ -174,97 +164,30 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
         let idx = locals[i].0.schema().compartment_index(field)?;
         parts[i].split[idx].then(|| parts[i].width).flatten()
     };
-
-    // Mirrors: for split sources that a whole compartment reads, and those asked for.
-    let mut mirrored: Vec<String> = Vec::new();
-    for p in &asked {
-        if split(p).is_some() && !mirrored.contains(p) {
-            mirrored.push(p.clone());
-        }
-    }
-    let mut read_whole: Vec<String> = Vec::new();
-    let mut new_wires = Vec::with_capacity(wires.len());
-    for (target, source) in &wires {
-        let target_split = split(target);
-        let mut paths = Vec::new();
-        collect_paths(source, &mut paths);
-        let mut rewritten = source.clone();
-        for p in paths {
-            match (split(&p), target_split) {
-                (Some(_), None) => {
-                    if !mirrored.contains(&p) {
-                        mirrored.push(p.clone());
-                    }
-                    if !read_whole.contains(&p) {
-                        read_whole.push(p.clone());
-                    }
-                    rewrite(&mut rewritten, &p, &mirror_path(&p));
-                }
-                (None, Some(_)) => {
-                    return Err(Error::param(
-                        target,
-                        "wire",
-                        &p,
-                        "a whole compartment cannot feed a partitioned one",
-                    ))
-                }
-                _ => {}
-            }
-        }
-        new_wires.push((target.clone(), rewritten));
-    }
+    let Mirrored {
+        paths: mirrored,
+        read_whole,
+        mut wires_here,
+    } = mirrored(&asked, &wires, &split)?;
 
     let mut ctx = Context::new(&name);
     ctx.set_parallelism(parallelism);
     let mut mirrors = HashMap::new();
     let mut mirror_comps = Vec::new();
     for p in &mirrored {
-        let (comp, field) = p.split_once(':').expect("a path");
-        let i = names
-            .iter()
-            .position(|n| n == comp)
-            .expect("a split path names a component");
-        let c = &locals[i].0;
-        let idx = c.schema().compartment_index(field).expect("a compartment");
-        let info = &c.schema().compartments[idx];
-        let rows = c.array(idx).expect("an array").nrows();
-        let width = parts[i].width.expect("split");
-        let m = Mirror::new(
-            &mirror_name(p),
-            rows,
-            width,
-            info.spikes,
-            Arc::clone(&exchange),
-        )?;
-        mirror_comps.push((comp.to_string(), m.name.clone(), p.clone()));
+        let (comp, m) = mirror_of(p, &names, &locals, &parts, &exchange)?;
+        mirror_comps.push((comp, m.name.clone(), p.clone()));
         mirrors.insert(p.clone(), format!("{}:full", m.name));
-        new_wires.push((format!("{}:local", m.name), Source::Path(p.clone())));
+        wires_here.push((format!("{}:local", m.name), Source::Path(p.clone())));
         locals.push((Box::new(m), None));
     }
     for (c, origin) in locals {
         ctx.add_with_origin(c, origin)?;
     }
-    for (target, source) in new_wires {
+    for (target, source) in wires_here {
         ctx.wire(source, &target)?;
     }
-    for p in &processes {
-        if let Some(children) = &p.children {
-            let children: Vec<&str> = children.iter().map(String::as_str).collect();
-            ctx.joint_process(&p.name, &children)?;
-            continue;
-        }
-        let mut with: Vec<(&str, Method)> = Vec::with_capacity(p.calls.len());
-        for &(i, m, _) in &p.calls {
-            let c = names[i].as_str();
-            with.push((c, m));
-            for (owner, mname, _) in &mirror_comps {
-                if owner == c {
-                    with.push((mname.as_str(), Method::Named(&GATHER)));
-                }
-            }
-        }
-        ctx.process(&p.name, &with)?;
-    }
+    add_processes_with_gathers(&mut ctx, &processes, &names, &mirror_comps)?;
     // The mirrors start from their owners' state (a loaded model's spikes, say):
     // gathered once, in the same order on every rank.
     let first: Vec<(&str, Method)> = mirror_comps
@@ -306,6 +229,143 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
             exchange,
         },
     })
+}
+
+/// Every rank must have split alike, or their collective calls would not match (one
+/// collective call).
+fn check_same_split(exchange: &dyn Exchange, parts: &[Part], name: &str) -> Result<()> {
+    let signature = split_signature(parts);
+    let mut all = Vec::new();
+    exchange.allgather_u32(&[signature], &mut all);
+    match all.iter().position(|&s| s != signature) {
+        Some(r) => Err(Error::param(
+            name,
+            "partition",
+            r,
+            "rank split the model differently from this one (were they given the same model?)",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The mirrors a part needs, and its wires rewritten to read them.
+struct Mirrored {
+    /// The split compartments held whole by a mirror: those asked for, and the sources
+    /// a whole compartment reads.
+    paths: Vec<String>,
+    /// Those that a whole compartment reads through a wire.
+    read_whole: Vec<String>,
+    /// The wires, each split source that a whole target reads replaced by its mirror.
+    wires_here: Vec<(String, Source)>,
+}
+
+/// Decides the mirrors (`split` gives a path's split width, `None` if whole) and
+/// rewrites `wires` to read them; a whole compartment feeding a split one is an error.
+fn mirrored(
+    asked: &[String],
+    wires: &[(String, Source)],
+    split: &dyn Fn(&str) -> Option<usize>,
+) -> Result<Mirrored> {
+    let mut paths: Vec<String> = Vec::new();
+    for p in asked {
+        if split(p).is_some() && !paths.contains(p) {
+            paths.push(p.clone());
+        }
+    }
+    let mut read_whole: Vec<String> = Vec::new();
+    let mut wires_here = Vec::with_capacity(wires.len());
+    for (target, source) in wires {
+        let target_split = split(target);
+        let mut sources = Vec::new();
+        collect_paths(source, &mut sources);
+        let mut rewritten = source.clone();
+        for p in sources {
+            match (split(&p), target_split) {
+                (Some(_), None) => {
+                    if !paths.contains(&p) {
+                        paths.push(p.clone());
+                    }
+                    if !read_whole.contains(&p) {
+                        read_whole.push(p.clone());
+                    }
+                    rewrite(&mut rewritten, &p, &mirror_path(&p));
+                }
+                (None, Some(_)) => {
+                    return Err(Error::param(
+                        target,
+                        "wire",
+                        &p,
+                        "a whole compartment cannot feed a partitioned one",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        wires_here.push((target.clone(), rewritten));
+    }
+    Ok(Mirrored {
+        paths,
+        read_whole,
+        wires_here,
+    })
+}
+
+/// The mirror of the split compartment `path` (`component:compartment`) and the name
+/// of its owner.
+fn mirror_of(
+    path: &str,
+    names: &[String],
+    locals: &[(Box<dyn Component>, Option<crate::core::context::Origin>)],
+    parts: &[Part],
+    exchange: &Arc<dyn Exchange>,
+) -> Result<(String, Mirror)> {
+    let (comp, field) = path.split_once(':').expect("a path");
+    let i = names
+        .iter()
+        .position(|n| n == comp)
+        .expect("a split path names a component");
+    let c = &locals[i].0;
+    let idx = c.schema().compartment_index(field).expect("a compartment");
+    let info = &c.schema().compartments[idx];
+    let rows = c.array(idx).expect("an array").nrows();
+    let width = parts[i].width.expect("split");
+    let m = Mirror::new(
+        &mirror_name(path),
+        rows,
+        width,
+        info.spikes,
+        Arc::clone(exchange),
+    )?;
+    Ok((comp.to_string(), m))
+}
+
+/// The description's processes, each call of a mirror's owner followed by the mirror's
+/// gather (in the same order on every rank, so the collectives match).
+fn add_processes_with_gathers(
+    ctx: &mut Context,
+    processes: &[crate::core::process::Process],
+    names: &[String],
+    mirror_comps: &[(String, String, String)],
+) -> Result<()> {
+    for p in processes {
+        if let Some(children) = &p.children {
+            let children: Vec<&str> = children.iter().map(String::as_str).collect();
+            ctx.joint_process(&p.name, &children)?;
+            continue;
+        }
+        let mut with: Vec<(&str, Method)> = Vec::with_capacity(p.calls.len());
+        for &(i, m, _) in &p.calls {
+            let c = names[i].as_str();
+            with.push((c, m));
+            for (owner, mname, _) in mirror_comps {
+                if owner == c {
+                    with.push((mname.as_str(), Method::Named(&GATHER)));
+                }
+            }
+        }
+        ctx.process(&p.name, &with)?;
+    }
+    Ok(())
 }
 
 /// A number every rank computes alike from how it split the model (names, widths,
