@@ -94,11 +94,13 @@ fn stdp_synapses_learn_bit_for_bit_as_ngclearns() {
                 let dw = mat(&trace["dWeights"][k]);
                 for (((&g, &w), &p), &d) in got.iter().zip(&want).zip(&prev).zip(&dw) {
                     let with_fma = (-p).mul_add(decay, d.mul_add(eta, p)).clamp(0.001, hi);
+                    let without = (d.mul_add(eta, p) - p * decay).clamp(0.001, hi);
                     if !same(g, w) {
+                        // This class rounds unfused; ngclearn's weight took the fused rounding.
                         assert!(
-                            same(w, with_fma),
-                            "{name}: weights after step {k}: {g} is neither ngclearn's {w} \
-                             nor its fused rounding"
+                            same(g, without) && same(w, with_fma),
+                            "{name}: weights after step {k}: {g} is not ngclearn's {w}, nor \
+                             its two roundings ({without} unfused, {with_fma} fused)"
                         );
                         fused += 1;
                     }
@@ -109,7 +111,13 @@ fn stdp_synapses_learn_bit_for_bit_as_ngclearns() {
             learned += usize::from(mat(&trace["dWeights"][k]).iter().any(|&x| x != 0.0));
         }
         if decay != 0.0 {
-            println!("{name}: {fused} weights took XLA's fused rounding");
+            // The allowance is for the few elements XLA fuses, not for a wrong formula.
+            let weights = n * mat(&case["weights0"]).len();
+            assert!(
+                fused * 100 <= weights,
+                "{name}: {fused} of {weights} weights differ"
+            );
+            println!("{name}: {fused} of {weights} weights took XLA's fused rounding");
         }
         // The signals make the rule work: most steps change some weight.
         assert!(
