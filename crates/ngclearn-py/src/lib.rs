@@ -29,6 +29,7 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 use serde_json::{Map, Value as Json};
+use std::sync::Arc;
 
 /// The Python exception for an engine error, by its kind: lookups of unknown names are
 /// `KeyError`, a file that does not exist `FileNotFoundError`, other file problems
@@ -153,6 +154,36 @@ pub struct Circuit {
 }
 
 impl Circuit {
+    /// Adds `component`, replacing one of the same name; on failure the circuit is left
+    /// as it was.
+    fn insert(&mut self, component: Box<dyn Component>) -> PyResult<()> {
+        let name = component.name().to_string();
+        let mut parts = self.take_parts();
+        let at = parts.iter().position(|(c, _)| c.name() == name);
+        let old = match at {
+            Some(i) => Some((i, std::mem::replace(&mut parts[i], (component, None)))),
+            None => {
+                parts.push((component, None));
+                None
+            }
+        };
+        match self.rebuild(parts) {
+            Ok(()) => Ok(()),
+            Err(failed) => {
+                let (e, mut parts) = *failed;
+                match old {
+                    Some((i, old)) => parts[i] = old,
+                    None => {
+                        parts.pop();
+                    }
+                }
+                self.rebuild(parts)
+                    .map_err(|f| PyRuntimeError::new_err(format!("{e}; restoring: {}", f.0)))?;
+                Err(error(e))
+            }
+        }
+    }
+
     fn model(&self) -> PyResult<&Model> {
         self.model.as_ref().ok_or_else(lost)
     }
@@ -196,6 +227,65 @@ impl Circuit {
                 Err(error(e))
             }
         }
+    }
+}
+
+fn said_untranslated(
+    u: Vec<ngclearn::core::program::Untranslated>,
+) -> Vec<(String, usize, String)> {
+    u.into_iter()
+        .map(|u| {
+            let why = match &u.problem {
+                ngclearn::core::program::Problem::Unsupported { construct, .. } => {
+                    construct.clone()
+                }
+                ngclearn::core::program::Problem::Invalid { message, .. } => message.clone(),
+            };
+            (u.method, u.problem.line(), why)
+        })
+        .collect()
+}
+
+/// A method of a user's class that runs in Python: the package's runner is called
+/// with the component's arrays and key, and returns the arrays and key the method
+/// left. An exception it raises is kept by the runner, which the package raises after
+/// the run (the step loop cannot stop mid-step).
+#[derive(Debug)]
+struct PyFallback {
+    runner: Py<PyAny>,
+}
+
+impl ngclearn::core::program::Fallback for PyFallback {
+    fn run(
+        &self,
+        component: &str,
+        method: &str,
+        arrays: &mut [Array2<f32>],
+        key: &mut Key,
+        t: f32,
+        dt: f32,
+    ) {
+        Python::attach(|py| {
+            let given: Vec<Bound<'_, PyArray2<f32>>> =
+                arrays.iter().map(|a| PyArray2::from_array(py, a)).collect();
+            let out = self
+                .runner
+                .call1(py, (component, method, given, key_of(*key), t, dt));
+            let Ok(out) = out else {
+                return; // the runner keeps its own exceptions
+            };
+            let Ok((new, k)) = out.extract::<(Vec<PyReadonlyArray2<'_, f32>>, (u32, u32))>(py)
+            else {
+                return;
+            };
+            for (dst, src) in arrays.iter_mut().zip(new) {
+                let src = src.as_array();
+                if src.dim() == dst.dim() {
+                    dst.assign(&src);
+                }
+            }
+            *key = Key([k.0, k.1]);
+        });
     }
 }
 
@@ -251,30 +341,60 @@ impl Circuit {
         let component = component.map_err(error)?;
         kw.finish().map_err(error)?;
         warn_all(py, &said)?;
-        let mut parts = self.take_parts();
-        let at = parts.iter().position(|(c, _)| c.name() == name);
-        let old = match at {
-            Some(i) => Some((i, std::mem::replace(&mut parts[i], (component, None)))),
-            None => {
-                parts.push((component, None));
-                None
-            }
-        };
-        match self.rebuild(parts) {
-            Ok(()) => Ok(()),
-            Err(failed) => {
-                let (e, mut parts) = *failed;
-                match old {
-                    Some((i, old)) => parts[i] = old,
-                    None => {
-                        parts.pop();
-                    }
-                }
-                self.rebuild(parts)
-                    .map_err(|f| PyRuntimeError::new_err(format!("{e}; restoring: {}", f.0)))?;
-                Err(error(e))
-            }
-        }
+        self.insert(component)
+    }
+
+    /// Builds a component of a class of the user's own from its source (JSON: a
+    /// `ComponentSource`) and adds it, replacing one of the same name. Methods the
+    /// translator cannot take run through `runner` (called as `runner(component,
+    /// method, arrays, key, t, dt)`); returns them as `(method, line, why)`.
+    fn add_user(
+        &mut self,
+        source: &str,
+        runner: Py<PyAny>,
+    ) -> PyResult<Vec<(String, usize, String)>> {
+        let source: ngclearn::core::program::ComponentSource =
+            serde_json::from_str(source).map_err(|e| json_error("source", e))?;
+        let fallback: Arc<dyn ngclearn::core::program::Fallback> = Arc::new(PyFallback { runner });
+        let (component, untranslated) =
+            ngclearn::core::program::UserComponent::new(source, Some(fallback)).map_err(error)?;
+        self.insert(Box::new(component))?;
+        Ok(said_untranslated(untranslated))
+    }
+
+    /// Whether `method` of user component `name` runs as a program (`True`) or in
+    /// Python (`False`).
+    fn translated(&self, name: &str, method: &str) -> PyResult<bool> {
+        let user = self
+            .model()?
+            .component_as::<ngclearn::core::program::UserComponent>(name)
+            .ok_or_else(|| {
+                PyKeyError::new_err(format!("no component of one's own named `{name}`"))
+            })?;
+        user.is_translated(method)
+            .ok_or_else(|| PyKeyError::new_err(format!("`{name}` has no method `{method}`")))
+    }
+
+    /// Translates the methods of user component `name` again, with `targeted` saying
+    /// which of its compartments are wired (what `self.x.targeted` reads); its state
+    /// is kept. Returns the methods that run in Python, as `add_user` does.
+    fn retarget_user(
+        &mut self,
+        name: &str,
+        targeted: Vec<bool>,
+    ) -> PyResult<Vec<(String, usize, String)>> {
+        let model = self.model()?;
+        let user = model
+            .component_as::<ngclearn::core::program::UserComponent>(name)
+            .ok_or_else(|| {
+                PyTypeError::new_err(format!(
+                    "`{name}` is not a component of a class of one's own"
+                ))
+            })?;
+        let mut fresh = user.clone();
+        let untranslated = fresh.set_targeted(&targeted).map_err(error)?;
+        self.insert(Box::new(fresh))?;
+        Ok(said_untranslated(untranslated))
     }
 
     /// Wires `target` to read from `source` (JSON: a path or an operation), replacing

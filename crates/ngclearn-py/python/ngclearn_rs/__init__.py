@@ -15,6 +15,7 @@ from ._compartment import Compartment
 from ._component import Component
 from ._context import Context, ContextObjectTypes, StateDict
 from ._process import JointProcess, MethodProcess
+from ._user import JaxComponent, UntranslatedMethodWarning, compilable
 from .operations import Product, Summation
 from .utils.distribution_generator import DistributionGenerator
 
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 ngclearn_version = "3.1.1"
 
 __all__ = [
-    "Compartment", "Component", "Context", "ContextObjectTypes", "DistributionGenerator",
+    "Compartment", "Component", "Context", "JaxComponent", "UntranslatedMethodWarning", "compilable", "ContextObjectTypes", "DistributionGenerator",
     "JointProcess", "MethodProcess", "Product", "StateDict", "Summation", "components",
     "global_state", "operations", "random", "utils",
 ]

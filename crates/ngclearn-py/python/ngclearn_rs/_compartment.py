@@ -14,14 +14,38 @@ def _as_array(value):
 
 
 class Compartment:
-    """One compartment of a component: ``comp.v``."""
+    """One compartment of a component: ``comp.v``.
 
-    __slots__ = ("_owner", "name", "_is_key")
+    ``Compartment(initial_value, display_name=None, units=None, plot_method=None,
+    auto_save=True)`` makes one in the constructor of a component class of one's own
+    (a ``JaxComponent`` subclass), as in ngclearn: it holds its initial value until the
+    component is made, then the engine holds it."""
 
-    def __init__(self, owner, name, is_key=False):
+    __slots__ = ("_owner", "name", "_is_key", "_initial", "display_name", "units", "plot_method", "auto_save")
+
+    def __init__(self, initial_value, display_name=None, units=None, plot_method=None, auto_save=True):
+        self._owner = None
+        self.name = None
+        self._is_key = False
+        self._initial = initial_value
+        self.display_name = display_name
+        self.units = units
+        self.plot_method = plot_method
+        self.auto_save = auto_save
+
+    @classmethod
+    def _bound(cls, owner, name, is_key=False, declared=None):
+        """The compartment ``name`` of the engine's component ``owner``."""
+        self = object.__new__(cls)
         self._owner = owner
         self.name = name
         self._is_key = is_key
+        self._initial = None
+        self.display_name = getattr(declared, "display_name", None)
+        self.units = getattr(declared, "units", None)
+        self.plot_method = getattr(declared, "plot_method", None)
+        self.auto_save = getattr(declared, "auto_save", True)
+        return self
 
     # --- addressing ------------------------------------------------------------
     @property
@@ -40,6 +64,8 @@ class Compartment:
     @property
     def targeted(self):
         """Whether it is wired (reads another compartment or an operation)."""
+        if self._owner is None:
+            return False
         return not self._is_key and self._context._circuit.is_wired(self._path)
 
     @property
@@ -61,18 +87,26 @@ class Compartment:
     def get(self):
         """The current value (float32, ``(batch, units)``; a key as two uint32). A
         wired compartment reads its source."""
+        if self._owner is None:
+            return self._initial  # not yet part of a component
         circuit = self._context._circuit
         if self._is_key:
             return np.array(circuit.get_key(self._path), dtype=np.uint32)
         a = circuit.get(self._path)
         if self.name in getattr(type(self._owner), "_scalars", ()):
             return a.reshape(())  # ngclearn holds it as a scalar
+        shape = self._owner.__dict__.get("_logical_shapes", {}).get(self.name)
+        if shape is not None and a.shape != shape:
+            return a.reshape(shape)  # a user's compartment of rank 0 or 1
         return a
 
     def set(self, value):
         """Sets the value: numpy or JAX arrays, lists or scalars; a scalar fills the
         compartment, any array of its size is reshaped to it. Setting a wired
         compartment does nothing (as in ngclearn), with a warning."""
+        if self._owner is None:
+            self._initial = value  # not yet part of a component
+            return
         circuit = self._context._circuit
         if self._is_key:
             from ._component import _key_pair
@@ -142,6 +176,8 @@ class Compartment:
         return self.get().shape
 
     def __repr__(self):
+        if self._owner is None:
+            return f"Compartment({self._initial!r})"
         return f"Compartment({self.root})"
 
     def __str__(self):

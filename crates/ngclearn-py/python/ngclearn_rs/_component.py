@@ -384,7 +384,7 @@ class Component:
         object.__setattr__(self, "_params", params)
         schema = _schema(self._class)
         for c in schema["compartments"]:
-            object.__setattr__(self, c["name"], Compartment(self, c["name"], c["kind"] == "key"))
+            object.__setattr__(self, c["name"], Compartment._bound(self, c["name"], c["kind"] == "key"))
         for m in schema["methods"]:
             object.__setattr__(self, m["name"], _Method(self, m["name"]))
         ctx._register(ContextObjectTypes.component, self)

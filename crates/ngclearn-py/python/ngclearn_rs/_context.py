@@ -190,8 +190,12 @@ class Context:
         return False
 
     def recompile(self):
-        """Brings every joint process up to date with its children (the engine
-        model itself is always current)."""
+        """Brings every joint process up to date with its children, and translates
+        again the methods of components of one's own whose wiring changed what their
+        ``self.x.targeted`` reads (the engine model itself is always current)."""
+        for comp in list(self.objects.get(ContextObjectTypes.component, {}).values()):
+            if getattr(comp, "_user_shapes", None) is not None:
+                comp._user_retarget()
         for proc in self.objects.get(ContextObjectTypes.process, {}).values():
             proc._sync()
 

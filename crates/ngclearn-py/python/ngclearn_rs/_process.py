@@ -5,12 +5,20 @@ the context's state; ``scan`` makes them once per row of its inputs and, as
 ngclearn's, leaves the context's state as it was, returning the final state and the
 watched compartments stacked per step.
 """
+import inspect
 
 import numpy as np
 
 from ._compartment import Compartment
 from ._component import _Method
 from ._context import ContextObjectTypes, StateDict, _LiveStateBase, _require_context
+
+
+def _raise_fallback_error(ctx):
+    """Raises what a method of one's own that runs in Python raised during the run."""
+    runner = ctx.__dict__.get("_user_runner")
+    if runner is not None:
+        runner.raise_error()
 
 
 class _MissingKeyword(TypeError, RuntimeError):
@@ -145,6 +153,7 @@ class _Process:
         dt = float(keywords[keys.index("dt")]) if "dt" in keys else 1.0
         ctx = self._context
         ctx._circuit.run(self.name, t, dt)
+        _raise_fallback_error(ctx)
         watch = self._watch_list()
         watched = tuple(c.get() for c in watch) if watch else None
         return _LiveState(ctx), watched
@@ -171,6 +180,7 @@ class _Process:
         paths = list(dict.fromkeys(c._path for c in watch))  # each recorded once
         with _progress_reporter(progress, len(t), self.name) as report:
             final, arrays = ctx._circuit.scan(self.name, t, dt, paths, start, report)
+            _raise_fallback_error(ctx)
         final = StateDict(final, ctx.path)
         by_path = dict(zip(paths, arrays))
         watched = tuple(by_path[c._path] for c in watch) if watch else None
@@ -316,7 +326,10 @@ class MethodProcess(_Process):
 
     def then(self, method):
         """Appends a component's method; returns the process."""
-        if not isinstance(method, _Method):
+        if not isinstance(method, _Method) and not (
+            inspect.ismethod(method) and getattr(method.__self__, "_user_shapes", None) is not None
+            and method.__name__ in type(method.__self__)._keywords
+        ):
             raise TypeError(
                 f"a process takes a component's method (comp.advance_state), not {method!r}"
             )

@@ -12,6 +12,7 @@ pub mod operations;
 pub mod parallel;
 pub mod partition;
 pub mod process;
+pub mod program;
 pub mod rng;
 pub mod schema;
 pub mod sim;

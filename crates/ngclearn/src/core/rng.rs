@@ -292,6 +292,11 @@ impl Key {
         std::array::from_fn(|i| Key(self.block(i as u64)))
     }
 
+    /// Key `i` of `jax.random.split(key, n)` (the same for every `n > i`).
+    pub fn split_nth(self, i: u64) -> Key {
+        Key(self.block(i))
+    }
+
     /// `jax.random.split(key, n)` into a caller's buffer of `n` keys.
     pub fn split_into(self, out: &mut [Key]) {
         for (i, k) in out.iter_mut().enumerate() {

@@ -52,3 +52,10 @@ def _install(class_name):
 for _name in _core.classes():
     _install(_name)
 del _name
+
+# ngclearn's base of the classes users write: ngclearn_rs.components.jaxComponent.
+from .._user import JaxComponent  # noqa: E402
+
+_module(__name__ + ".jaxComponent", False, "ngclearn 3.1.1's ``JaxComponent``, the base of component classes of one's own.")
+sys.modules[__name__ + ".jaxComponent"].JaxComponent = JaxComponent
+sys.modules[__name__ + ".jaxComponent"].__all__.append("JaxComponent")
