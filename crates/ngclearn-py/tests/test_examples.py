@@ -84,3 +84,13 @@ def test_diehl_cook_says_where_it_wrote_its_figures(tmp_path):
 def test_the_running_mean_is_a_trailing_mean():
     rm = load("diehl_cook_digits.py").running_mean
     assert rm([1, 3, 5, 7], 2).tolist() == [1.0, 2.0, 4.0, 6.0]
+
+
+def test_the_custom_components_lesson_runs_and_its_classes_are_translated():
+    pytest.importorskip("jax")
+    p = subprocess.run([sys.executable, os.path.join(EXAMPLES, "custom_components.py"), "--steps", "300"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "translated: {'advance_state': True, 'evolve': True, 'reset': True}" in p.stdout
+    assert "`for loop` is not translated" in p.stdout
+    assert "weights learned" in p.stdout

@@ -849,8 +849,6 @@ impl ReducePlan {
                     } else if windowed && s > WINDOW {
                         let nw = s.div_ceil(WINDOW);
                         (nw, WINDOW, (nw * WINDOW - s) / 2)
-                    } else if windowed {
-                        (1, s, 0)
                     } else {
                         (1, s, 0)
                     }

@@ -316,12 +316,9 @@ fn parse_function(f: &FunctionSource) -> std::result::Result<parse::FuncDef, Pro
         }),
         None => {
             let defs = parse::parse_module(&f.source, f.line)?;
-            defs.into_iter()
-                .find(|d| d.name == f.name)
-                .or_else(|| None)
-                .ok_or_else(|| {
-                    Problem::invalid(f.line, format!("the source holds no `def {}`", f.name))
-                })
+            defs.into_iter().find(|d| d.name == f.name).ok_or_else(|| {
+                Problem::invalid(f.line, format!("the source holds no `def {}`", f.name))
+            })
         }
     }
 }

@@ -629,20 +629,23 @@ impl Tracer<'_, '_> {
     /// `x ** p`: integer powers 2 and 3 as products, 0.5 as the square root, others
     /// general.
     fn power(&mut self, x: NodeId, p: &Val, y: NodeId, line: Line) -> TResult<NodeId> {
-        match py_num(p) {
-            Some((e, _)) if e == 1.0 => Ok(x),
-            Some((e, _)) if e == 2.0 => self.g.bin(Bin::Mul, x, x, line),
-            Some((e, _)) if e == 3.0 => {
-                let xx = self.g.bin(Bin::Mul, x, x, line)?;
-                self.g.bin(Bin::Mul, xx, x, line)
-            }
-            Some((e, _)) if e == 4.0 => {
-                let xx = self.g.bin(Bin::Mul, x, x, line)?;
-                self.g.bin(Bin::Mul, xx, xx, line)
-            }
-            Some((e, _)) if e == 0.5 => Ok(self.g.un(Un::Sqrt, x)),
-            Some((e, _)) if e == -1.0 => Ok(self.g.un(Un::Recip, x)),
-            _ => self.g.bin(Bin::Pow, x, y, line),
+        let e = py_num(p).map(|(e, _)| e);
+        if e == Some(1.0) {
+            Ok(x)
+        } else if e == Some(2.0) {
+            self.g.bin(Bin::Mul, x, x, line)
+        } else if e == Some(3.0) {
+            let xx = self.g.bin(Bin::Mul, x, x, line)?;
+            self.g.bin(Bin::Mul, xx, x, line)
+        } else if e == Some(4.0) {
+            let xx = self.g.bin(Bin::Mul, x, x, line)?;
+            self.g.bin(Bin::Mul, xx, xx, line)
+        } else if e == Some(0.5) {
+            Ok(self.g.un(Un::Sqrt, x))
+        } else if e == Some(-1.0) {
+            Ok(self.g.un(Un::Recip, x))
+        } else {
+            self.g.bin(Bin::Pow, x, y, line)
         }
     }
 
