@@ -1,5 +1,5 @@
 //! A method as a graph of array operations, specialised to the component's shapes:
-//! what [`trace`](super::trace) makes of the source and [`lower`](super::lower) turns
+//! what [`trace`](super::trace) makes of the source and [`kernel`](super::kernel) turns
 //! into kernels.
 //!
 //! Nodes are float32 arrays of rank 0, 1 or 2 (booleans are 0 and 1). Each node is
