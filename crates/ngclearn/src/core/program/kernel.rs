@@ -56,6 +56,9 @@ struct Map {
     /// Whether any operand broadcasts along an axis (the pass then goes row by row).
     by_row: bool,
     loads: Vec<(Loc, Bcast)>,
+    /// Registers filled once per run with one value (scalars), which no other value
+    /// of the pass takes.
+    preamble: Vec<(u16, usize)>,
     code: Vec<Ins>,
     regs: usize,
 }
@@ -356,6 +359,8 @@ impl Program {
                     };
                     let mut reg_of: std::collections::HashMap<NodeId, u16> = Default::default();
                     let mut loads = Vec::new();
+                    let mut preamble = Vec::new();
+                    let mut pinned: Vec<NodeId> = Vec::new();
                     let mut code = Vec::new();
                     let mut by_row = false;
                     // Last use of each value within the pass.
@@ -372,8 +377,15 @@ impl Program {
                             let r = match reg_of.get(&o) {
                                 Some(&r) => r,
                                 None => {
-                                    let r = alloc(&mut regs_free);
                                     let (orow, ocol) = two_d(&g.nodes[o].shape);
+                                    // A scalar's register is filled before the pass,
+                                    // so no other value of the pass may have had it.
+                                    let r = if orow * ocol == 1 && total != 1 {
+                                        let mut none = Vec::new();
+                                        alloc(&mut none)
+                                    } else {
+                                        alloc(&mut regs_free)
+                                    };
                                     let olen = orow * ocol;
                                     let b = if olen == total {
                                         Bcast::Full
@@ -386,7 +398,12 @@ impl Program {
                                     };
                                     by_row |= matches!(b, Bcast::Row | Bcast::Col);
                                     loads.push((loc[o].expect("operand placed"), b));
-                                    code.push(Ins::Load(r, loads.len() - 1));
+                                    if b == Bcast::Scalar {
+                                        preamble.push((r, loads.len() - 1));
+                                        pinned.push(o);
+                                    } else {
+                                        code.push(Ins::Load(r, loads.len() - 1));
+                                    }
                                     reg_of.insert(o, r);
                                     r
                                 }
@@ -409,7 +426,7 @@ impl Program {
                         }
                         // Registers of values not used again are free.
                         for &o in &ops {
-                            if last_use.get(&o) == Some(&pos) {
+                            if last_use.get(&o) == Some(&pos) && !pinned.contains(&o) {
                                 if let Some(r) = reg_of.remove(&o) {
                                     if !regs_free.contains(&r) && r != dst {
                                         regs_free.push(r);
@@ -423,6 +440,7 @@ impl Program {
                         cols,
                         by_row,
                         loads,
+                        preamble,
                         code,
                         regs: nregs as usize,
                     }));
@@ -608,6 +626,14 @@ fn read<'a>(l: Loc, bufs: &'a [Vec<f32>], comps: &'a [Array2<f32>]) -> &'a [f32]
 }
 
 fn run_map(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &mut [Vec<f32>]) {
+    crate::core::simd::with_avx2(
+        #[inline(always)]
+        || run_map_inner(m, bufs, comps, regs),
+    )
+}
+
+#[inline(always)]
+fn run_map_inner(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &mut [Vec<f32>]) {
     let total = m.rows * m.cols;
     // Chunks: within a row when an operand broadcasts along an axis, else over all.
     let (outer, inner) = if m.by_row {
@@ -615,6 +641,11 @@ fn run_map(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &mut [Ve
     } else {
         (1, total)
     };
+    let widest = CHUNK.min(inner);
+    for &(reg, i) in &m.preamble {
+        let v = read(m.loads[i].0, bufs, comps)[0];
+        regs[reg as usize][..widest].fill(v);
+    }
     for r in 0..outer {
         let mut c0 = 0;
         while c0 < inner {
@@ -644,7 +675,7 @@ fn run_map(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &mut [Ve
     }
 }
 
-#[inline]
+#[inline(always)]
 fn exec(ins: Ins, regs: &mut [Vec<f32>], len: usize) {
     match ins {
         Ins::Load(..) | Ins::Store(..) => {}
