@@ -1,6 +1,7 @@
 //! Files: ngclearn's saved-model directories and their npz state.
 
 pub mod json;
+pub mod model_class;
 pub mod model_dir;
 pub mod model_file;
 pub mod npy;

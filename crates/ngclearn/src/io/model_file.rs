@@ -67,6 +67,7 @@ use crate::core::partition::{Exchange, Layout, Partitioned};
 use crate::core::rng::Key;
 use crate::core::schema::Kind;
 use crate::error::{Error, Result};
+use crate::io::model_class::DeclaredClass;
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -302,7 +303,8 @@ fn describe_file(
     let text = crate::io::json::read_text(path)?;
     let parsed = parse(&text, path)?;
     let doc = &parsed;
-    const SECTIONS: [&str; 7] = [
+    const SECTIONS: [&str; 8] = [
+        "class",
         "name",
         "reset",
         "seed",
@@ -350,9 +352,17 @@ fn describe_file(
             .as_array()
             .ok_or_else(|| fmt(path, "component", "expected [[component]] tables"))?,
     };
-    let (keys, key_seed) = component_keys(comps, registry, seed, file_seed, exchange.as_ref());
+    let declared = crate::io::model_class::declared_classes(path, &text, doc.get("class"))?;
+    let (keys, key_seed) = component_keys(
+        comps,
+        registry,
+        &declared,
+        seed,
+        file_seed,
+        exchange.as_ref(),
+    );
     for (i, c) in comps.iter().enumerate() {
-        add_component(&mut ctx, path, registry, i, c, keys[i])?;
+        add_component(&mut ctx, path, registry, &declared, i, c, keys[i])?;
     }
     add_wires(&mut ctx, path, doc.get("wire"))?;
     add_processes(&mut ctx, path, doc.get("process"))?;
@@ -361,12 +371,13 @@ fn describe_file(
 
 /// Whether a component's table gives no key while its class holds one (it then gets
 /// one from the seed).
-fn takes_key(c: &Value, registry: &Registry) -> bool {
+fn takes_key(c: &Value, registry: &Registry, declared: &[DeclaredClass]) -> bool {
+    let class = c.get("class").and_then(Value::as_str);
     c.get("key").is_none_or(Value::is_null)
-        && c.get("class")
-            .and_then(Value::as_str)
-            .and_then(|name| registry.get(name))
-            .is_some_and(|k| k.schema.compartments.iter().any(|x| x.kind == Kind::Key))
+        && (class.is_some_and(|name| declared.iter().any(|d| d.name == name))
+            || class
+                .and_then(|name| registry.get(name))
+                .is_some_and(|k| k.schema.compartments.iter().any(|x| x.kind == Kind::Key)))
 }
 
 /// A key for each component (`split(PRNGKey(seed), n)`, used by those that give none:
@@ -375,11 +386,15 @@ fn takes_key(c: &Value, registry: &Registry) -> bool {
 fn component_keys(
     comps: &[Value],
     registry: &Registry,
+    declared: &[DeclaredClass],
     seed: Option<u64>,
     file_seed: Option<u64>,
     exchange: Option<&Arc<dyn Exchange>>,
 ) -> (Vec<Key>, Option<KeySeed>) {
-    let keyless = comps.iter().filter(|c| takes_key(c, registry)).count();
+    let keyless = comps
+        .iter()
+        .filter(|c| takes_key(c, registry, declared))
+        .count();
     let key_seed = (keyless > 0).then(|| {
         let (seed, origin) = match (seed, file_seed) {
             (Some(s), _) => (s, SeedOrigin::Given),
@@ -416,6 +431,7 @@ fn add_component(
     ctx: &mut Context,
     path: &Path,
     registry: &Registry,
+    declared: &[DeclaredClass],
     i: usize,
     c: &Value,
     key: Key,
@@ -425,7 +441,7 @@ fn add_component(
         .as_object()
         .cloned()
         .ok_or_else(|| fmt(path, &field, "expected a table"))?;
-    if takes_key(c, registry) {
+    if takes_key(c, registry, declared) {
         kwargs.insert("key".into(), serde_json::json!(key.0));
     }
     let class = match kwargs.remove("class") {
@@ -438,6 +454,38 @@ fn add_component(
             ))
         }
     };
+    if let Some(d) = declared.iter().find(|d| d.name == class) {
+        let cname = match kwargs.remove("name") {
+            Some(Value::String(s)) => s,
+            _ => return Err(fmt(path, format!("{field}.name"), "missing (a name)")),
+        };
+        let label = format!("{field} ({cname})");
+        let key = match kwargs.get("key") {
+            Some(Value::Number(n)) => Key::from_seed(n.as_u64().ok_or_else(|| {
+                fmt(
+                    path,
+                    format!("{label}.key"),
+                    "a seed is a non-negative integer",
+                )
+            })?),
+            Some(Value::Array(a)) => match a.as_slice() {
+                [hi, lo] => match (hi.as_u64(), lo.as_u64()) {
+                    (Some(hi), Some(lo)) if hi <= u32::MAX as u64 && lo <= u32::MAX as u64 => {
+                        Key([hi as u32, lo as u32])
+                    }
+                    _ => return Err(fmt(path, format!("{label}.key"), "a key is two uint32")),
+                },
+                _ => return Err(fmt(path, format!("{label}.key"), "a key is two uint32")),
+            },
+            _ => key,
+        };
+        let source = d.source(path, &label, &cname, &kwargs, key.0)?;
+        let (component, _) = crate::core::program::UserComponent::new(source, None)?;
+        return ctx
+            .add_boxed(Box::new(component))
+            .map(|_| ())
+            .map_err(|e| fmt(path, &label, e.to_string()));
+    }
     let found = registry.get(&class).ok_or_else(|| Error::UnknownClass {
         path: path.display().to_string(),
         field: format!("{field}.class"),
