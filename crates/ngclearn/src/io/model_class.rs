@@ -303,7 +303,7 @@ impl DeclaredClass {
                 other => other,
             };
             n.as_u64()
-                .filter(|&n| n >= 1 && n <= (1 << 31))
+                .filter(|n| (1..=(1 << 31)).contains(n))
                 .map(|n| n as usize)
                 .ok_or_else(|| {
                     fmt(
