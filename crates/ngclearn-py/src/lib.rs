@@ -362,6 +362,17 @@ impl Circuit {
         Ok(said_untranslated(untranslated))
     }
 
+    /// The source of user component `name`, as JSON (what rebuilds it).
+    fn user_source(&self, name: &str) -> PyResult<String> {
+        let user = self
+            .model()?
+            .component_as::<ngclearn::core::program::UserComponent>(name)
+            .ok_or_else(|| {
+                PyKeyError::new_err(format!("no component of one's own named `{name}`"))
+            })?;
+        serde_json::to_string(user.source()).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    }
+
     /// Whether `method` of user component `name` runs as a program (`True`) or in
     /// Python (`False`).
     fn translated(&self, name: &str, method: &str) -> PyResult<bool> {
@@ -625,15 +636,43 @@ impl Circuit {
 
     /// Loads ngclearn's model directory `dir`.
     #[staticmethod]
-    fn load(py: Python<'_>, dir: &str) -> PyResult<Circuit> {
+    #[pyo3(signature = (dir, user_sources=Vec::new(), runner=None))]
+    fn load(
+        py: Python<'_>,
+        dir: &str,
+        user_sources: Vec<String>,
+        runner: Option<Py<PyAny>>,
+    ) -> PyResult<Circuit> {
         let path = std::path::Path::new(dir);
         if !path.exists() {
             return Err(PyFileNotFoundError::new_err(format!(
                 "{dir}: no such model directory"
             )));
         }
-        let (m, said) =
-            py.detach(|| ngclearn::warning::capture(|| ngclearn::io::load_model_dir(path)));
+        // Components of one's own, made by their Python constructors, wait for the
+        // loader under their names; their classes join the registry.
+        let fallback: Option<Arc<dyn ngclearn::core::program::Fallback>> = runner.map(|r| {
+            Arc::new(PyFallback { runner: r }) as Arc<dyn ngclearn::core::program::Fallback>
+        });
+        let mut users = Vec::new();
+        for s in &user_sources {
+            let source: ngclearn::core::program::ComponentSource =
+                serde_json::from_str(s).map_err(|e| json_error("user source", e))?;
+            let (c, _) = ngclearn::core::program::UserComponent::new(source, fallback.clone())
+                .map_err(error)?;
+            users.push(c);
+        }
+        let mut registry = Registry::builtin().clone();
+        for class in ngclearn::core::program::classes_of(&users) {
+            registry.register(class).map_err(error)?;
+        }
+        let (m, said) = py.detach(|| {
+            ngclearn::core::program::with_prebuilt(users, || {
+                ngclearn::warning::capture(|| {
+                    ngclearn::io::model_dir::load_model_dir_with(path, &registry)
+                })
+            })
+        });
         let m = m.map_err(error)?;
         warn_all(py, &said)?;
         let wires = m.wires().to_vec();

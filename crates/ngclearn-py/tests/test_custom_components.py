@@ -153,3 +153,84 @@ def test_attributes_are_kept_and_fixed_after_construction():
     with pytest.raises(AttributeError):
         z.v = 1.
     assert [n for n, _ in z.compartments][-1] == "key"
+
+
+def test_a_model_with_classes_of_ones_own_saves_and_loads_back(tmp_path):
+    from ngclearn_rs import JointProcess
+
+    def build(name):
+        with Context(name) as ctx:
+            z0 = cc.UserLIF("z0", n_units=4, tau_m=5., key=jax.random.PRNGKey(3))
+            w0 = np.full((4, 3), 100.0, np.float32)  # one input spike makes a post spike
+            W = cc.UserHebbian("W", shape=(4, 3), weight_init=w0, eta=0.5, w_max=200.)
+            z1 = cc.UserLIF("z1", n_units=3, tau_m=5.)
+            z0.s >> W.inputs
+            W.outputs >> z1.j
+            z0.s >> W.pre
+            z1.s >> W.post
+            adv = MethodProcess("adv") >> W.advance_state >> z0.advance_state >> z1.advance_state
+            evo = MethodProcess("evo") >> W.evolve
+            JointProcess("step") >> adv >> evo
+        return ctx
+
+    ctx = build("saved_users")
+    step = ctx.get_objects("step", objectType="process")
+    z0 = ctx.get_components("z0")
+    rng = np.random.default_rng(0)
+    for k in range(30):
+        z0.j.set(rng.uniform(10., 60., (1, 4)).astype(np.float32))
+        step.run(t=k * 1.0, dt=1.0)
+    ctx.save_to_json(str(tmp_path), model_name="m")
+    names = [("z0", "v"), ("z1", "v"), ("W", "weights"), ("z1", "tols")]
+    saved = {n: getattr(ctx.get_components(n[0]), n[1]).get().copy() for n in names}
+
+    def go_on(c):
+        s = c.get_objects("step", objectType="process")
+        rng = np.random.default_rng(1)
+        for k in range(30, 60):
+            c.get_components("z0").j.set(rng.uniform(10., 60., (1, 4)).astype(np.float32))
+            s.run(t=k * 1.0, dt=1.0)
+        return {n: getattr(c.get_components(n[0]), n[1]).get().copy() for n in names}
+
+    after = go_on(ctx)
+    from ngclearn_rs._context import _contexts
+
+    _contexts.pop("saved_users")  # as a new session would have it
+    back = Context.load(str(tmp_path), "m")
+    assert back is not ctx and back.path == "saved_users"
+    assert type(back.get_components("W")) is cc.UserHebbian
+    for n in names:
+        np.testing.assert_array_equal(getattr(back.get_components(n[0]), n[1]).get(), saved[n])
+    assert back.get_components("W").translated("evolve")
+    again = go_on(back)
+    for n in names:
+        np.testing.assert_array_equal(again[n], after[n])
+    assert float(np.abs(after[("W", "weights")] - 100.0).sum()) > 0  # it learned
+
+
+@pytest.mark.parametrize("saver,loader", [("ngclearn", "ngclearn_rs"), ("ngclearn_rs", "ngclearn")])
+def test_saved_models_of_classes_of_ones_own_cross_with_ngclearn(tmp_path, saver, loader):
+    """ngclearn saves a model of UserLIF cells and this package continues it, and the
+    reverse; each ends where ngclearn alone ends (custom_saved.py runs each side in a
+    process of its own)."""
+    from conftest import ngclearn_or_skip
+    import subprocess
+
+    ngclearn_or_skip()
+    script = os.path.join(os.path.dirname(__file__), "custom_saved.py")
+
+    def run(lib, what, d):
+        p = subprocess.run([sys.executable, script, lib, what, str(d)], capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr[-2000:]
+        return p.stdout.strip().splitlines()[-1]
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    run("ngclearn", "save", tmp_path / "a")
+    reference = run("ngclearn", "load", tmp_path / "a")
+    run(saver, "save", tmp_path / "b")
+    assert run(loader, "load", tmp_path / "b") == reference
+    import json
+
+    spikes = json.loads(reference)
+    assert sum(map(sum, spikes["z1.tols"])) > 0  # the second layer spiked

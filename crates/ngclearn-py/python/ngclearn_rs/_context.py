@@ -276,9 +276,16 @@ class Context:
         that exists is filled with what was saved."""
         if module_name in _contexts:
             return _contexts[module_name]
-        circuit = _core.Circuit.load(os.path.join(os.fspath(directory), module_name))
+        model_dir = os.path.join(os.fspath(directory), module_name)
         from ._component import _wrap_loaded
         from ._process import MethodProcess
+        from ._user import _Runner, _rebuild_user_components
+
+        # Components of one's own are made again by their classes' constructors (their
+        # modules imported, as ngclearn imports each modulePath), then loaded.
+        users = _rebuild_user_components(model_dir)
+        runner = _Runner(None)
+        circuit = _core.Circuit.load(model_dir, [src for _, src in users.values()], runner)
 
         ctx = _contexts.get(circuit.name)
         if ctx is None:
@@ -290,10 +297,19 @@ class Context:
         # saved (its objects rebuilt from the directory).
         ctx._circuit = circuit
         ctx.objects = {}
-        saved = _saved_arguments(os.path.join(os.fspath(directory), module_name))
+        runner._ctx = ctx
+        ctx._user_runner = runner
+        saved = _saved_arguments(model_dir)
         for name, klass in circuit.components():
+            if name in users:
+                obj = users[name][0]
+                object.__setattr__(obj, "_context", ctx)
+                ctx._register(ContextObjectTypes.component, obj)
+                continue
             args, kwargs = saved.get(name, ((), {}))
             _wrap_loaded(ctx, name, klass, args, kwargs)
+        for obj, _ in users.values():
+            obj._user_retarget()
         for pname, calls in circuit.processes():
             MethodProcess._loaded(ctx, pname, calls)
         return ctx

@@ -93,6 +93,8 @@ def _json_value(v, depth=0):
         if a.dtype.kind in "biuf" and a.ndim <= 2 and a.size <= 1 << 22:
             if a.ndim == 0:
                 return _json_value(a.item(), depth + 1)
+            if a.dtype.kind in "iu":
+                return a.astype(np.int64).tolist()
             return [_json_value(x, depth + 1) for x in a.astype(np.float64).tolist()]
         return None
     return None
@@ -257,6 +259,55 @@ def _compile_fallback(comp, method):
     return jax.jit(pure)
 
 
+def _rebuild_user_components(model_dir):
+    """The components of one's own a saved model holds, made again by their classes'
+    constructors from their saved arguments (each module imported, as ngclearn does
+    for a modulePath), in a context of their own: ``{name: (object, source JSON)}``."""
+    import importlib
+    import os
+
+    from . import _core
+    from ._context import Context, _contexts
+
+    try:
+        with open(os.path.join(model_dir, "component", "roots.json")) as f:
+            roots = json.load(f)
+    except (OSError, ValueError):
+        return {}  # the engine's loader reports it
+    if not isinstance(roots, dict):
+        return {}
+    builtin = set()
+    for c in _core.classes():
+        builtin.add(c)
+        builtin.add(json.loads(_core.schema(c))["module_path"])
+    out = {}
+    scratch = None
+    for name, entry in roots.items():
+        mp = entry.get("modulePath") if isinstance(entry, dict) else None
+        if not isinstance(mp, str) or mp in builtin or mp.startswith("ngclearn."):
+            continue
+        module, _, cls_name = mp.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), cls_name)
+        except (ImportError, AttributeError, ValueError) as e:
+            raise ImportError(
+                f"{model_dir}: component {name!r} is of class {mp!r}, which could not be imported "
+                f"({e}); import the module that defines it, as ngclearn needs it too"
+            ) from None
+        if not (isinstance(cls, type) and issubclass(cls, JaxComponent)):
+            raise TypeError(f"{model_dir}: component {name!r}: {mp!r} is not a JaxComponent subclass")
+        if scratch is None:
+            scratch = Context(f"__ngclearn_rs_load_{id(out)}")
+        args = list(entry.get("args", []))
+        kwargs = dict(entry.get("kwargs", {}))
+        with scratch:
+            obj = cls(*args, **kwargs)
+        out[name] = (obj, scratch._circuit.user_source(obj.name))
+    if scratch is not None:
+        _contexts.pop(scratch.path, None)
+    return out
+
+
 def _runner(ctx):
     r = ctx.__dict__.get("_user_runner")
     if r is None:
@@ -308,6 +359,8 @@ class JaxComponent(Component):
 
         def __init__(self, *args, **kwargs):
             depth = self.__dict__.get("_user_depth", 0)
+            if depth == 0:
+                object.__setattr__(self, "_user_call", (init, args, kwargs))
             object.__setattr__(self, "_user_depth", depth + 1)
             try:
                 init(self, *args, **kwargs)
@@ -371,6 +424,20 @@ class JaxComponent(Component):
             "globals": globals_,
             "file": file,
         }
+        arguments = None
+        call = self.__dict__.get("_user_call")
+        if call is not None:
+            init, args, kwargs = call
+            try:
+                bound = inspect.signature(init).bind(self, *args, **kwargs)
+                arguments = {}
+                for k, v in list(bound.arguments.items())[1:]:
+                    j = _json_value(v)
+                    if j is not None or v is None:
+                        arguments[k] = j
+            except TypeError:
+                arguments = None
+        source["arguments"] = arguments
         keywords = {}
         for m, fn in compiled.items():
             keywords[m] = tuple(p for p in list(inspect.signature(fn).parameters)[1:] if p in ("t", "dt"))

@@ -556,6 +556,11 @@ impl Kwargs {
         }
     }
 
+    /// Takes every argument not taken yet (a class whose constructor is elsewhere).
+    pub fn discard_rest(&mut self) {
+        self.values.clear();
+    }
+
     /// The arguments not taken (yet).
     pub fn remaining(&self) -> impl Iterator<Item = &str> {
         self.values.keys().map(String::as_str)

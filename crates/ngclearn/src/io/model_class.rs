@@ -355,6 +355,7 @@ impl DeclaredClass {
             compartments,
             key: Some(key),
             attributes: attrs,
+            arguments: None,
             methods: self.methods.clone(),
             helpers: Vec::new(),
             functions: self.functions.clone(),

@@ -95,6 +95,10 @@ pub struct ComponentSource {
     /// Its attributes (constructor arguments and what the constructor computed).
     #[serde(default)]
     pub attributes: serde_json::Map<String, Value>,
+    /// The arguments its constructor was called with, by name (what a saved model
+    /// keeps to make it again); `None`: its attributes.
+    #[serde(default)]
+    pub arguments: Option<serde_json::Map<String, Value>>,
     /// Its `@compilable` methods (those processes may call).
     pub methods: Vec<FunctionSource>,
     /// Its other methods, which those may call.
@@ -275,18 +279,63 @@ fn class_of(src: &ComponentSource) -> (&'static Schema, &'static ComponentClass)
     }));
     let class: &'static ComponentClass = Box::leak(Box::new(ComponentClass {
         schema,
-        from_kwargs: rebuild_refused,
-        sizes: crate::core::class::no_sizes,
+        from_kwargs: rebuild,
+        // Its shapes are its source's: a saved state is checked against the built
+        // component.
+        sizes: |_| None,
     }));
     map.insert(id, (schema, class));
     (schema, class)
 }
 
-fn rebuild_refused(kw: &mut crate::core::kwargs::Kwargs) -> Result<Box<dyn Component>> {
-    Err(kw.error(
-        "class",
-        "a class of the user's own is built from its source (its Python class or its model-file declaration), not from keyword arguments",
-    ))
+thread_local! {
+    /// Components of one's own built from their sources, waiting for the loader of a
+    /// saved model to ask for them by name ([`with_prebuilt`]).
+    static PREBUILT: std::cell::RefCell<HashMap<String, UserComponent>> = Default::default();
+}
+
+/// Runs `f` (a loader of saved models) with `components` ready to be taken, by name,
+/// when it builds a component of their classes from its saved arguments: a class of
+/// one's own is made by its own code (its Python constructor), which made these.
+pub fn with_prebuilt<R>(components: Vec<UserComponent>, f: impl FnOnce() -> R) -> R {
+    PREBUILT.with(|p| {
+        let mut p = p.borrow_mut();
+        p.clear();
+        for c in components {
+            p.insert(c.source.name.clone(), c);
+        }
+    });
+    let out = f();
+    PREBUILT.with(|p| p.borrow_mut().clear());
+    out
+}
+
+/// The class entry's constructor: the prebuilt component of the name the arguments
+/// give (the arguments themselves were its constructor's, already applied).
+fn rebuild(kw: &mut crate::core::kwargs::Kwargs) -> Result<Box<dyn Component>> {
+    let name = kw.name()?;
+    kw.discard_rest();
+    match PREBUILT.with(|p| p.borrow_mut().remove(&name)) {
+        Some(c) => Ok(Box::new(c)),
+        None => Err(kw.error(
+            "name",
+            format!(
+                "`{name}` is of a class of one's own, which is built by its own code (its Python class or its model-file declaration), not from saved arguments alone"
+            ),
+        )),
+    }
+}
+
+/// The class entries of `components`, one per class, for a registry a loader finds
+/// them in.
+pub fn classes_of(components: &[UserComponent]) -> Vec<&'static ComponentClass> {
+    let mut out: Vec<&'static ComponentClass> = Vec::new();
+    for c in components {
+        if !out.iter().any(|k| std::ptr::eq(*k, c.class)) {
+            out.push(c.class);
+        }
+    }
+    out
 }
 
 /// The keywords a method takes from its process (`t`, `dt`), in its order.
@@ -536,7 +585,13 @@ impl Declared for UserComponent {
         self
     }
     fn kwargs(&self) -> serde_json::Map<String, Value> {
-        self.source.attributes.clone()
+        let mut kw = self
+            .source
+            .arguments
+            .clone()
+            .unwrap_or_else(|| self.source.attributes.clone());
+        kw.insert("name".into(), Value::String(self.source.name.clone()));
+        kw
     }
 }
 
