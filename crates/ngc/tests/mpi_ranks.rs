@@ -127,6 +127,24 @@ fn a_learning_circuit_learns_the_same_on_2_and_3_ranks() {
 }
 
 #[test]
+fn a_class_of_ones_own_splits_and_runs_the_same_on_2_and_3_ranks() {
+    let m = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/models/custom_lif.toml");
+    across_ranks(
+        "mpi_custom",
+        m.to_str().unwrap(),
+        &[
+            "--steps",
+            "1000",
+            "--record-spikes",
+            "z:s",
+            "--record",
+            "z:v",
+        ],
+    );
+}
+
+#[test]
 fn a_model_of_ten_thousand_cells_runs_the_same_on_2_and_3_ranks() {
     let dir = scratch("mpi_10k_model");
     let toml = dir.join("ei10k.toml");

@@ -107,3 +107,51 @@ fn mistakes_in_a_declared_class_are_typed_errors_naming_where() {
         "{e}"
     );
 }
+
+#[test]
+fn an_elementwise_class_splits_across_ranks_and_runs_as_the_whole() {
+    use ngclearn::core::partition::{partition, Exchange, ThreadExchange};
+    use std::sync::Arc;
+    let model = || {
+        let p =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/models/custom_lif.toml");
+        let mut m = load_model_file(&p).unwrap();
+        m.set("x:inputs", &ndarray::Array2::from_elem((1, 200), 1.0f32))
+            .unwrap();
+        m
+    };
+    let run = |m: &mut ngclearn::prelude::Model, v: &str| {
+        let adv = m.process_id("advance_proc").unwrap();
+        let mut out = Vec::new();
+        for k in 0..300 {
+            m.run(adv, k as f32 * 0.1, 0.1).unwrap();
+            out.push(m.get(v).unwrap());
+        }
+        out
+    };
+    let whole = run(&mut model(), "z:v");
+    assert!(
+        whole.iter().any(|v| v.iter().any(|&x| x == -60.0)),
+        "cells spiked and reset"
+    );
+    let handles: Vec<_> = ThreadExchange::group(3)
+        .into_iter()
+        .map(|ex| {
+            std::thread::spawn(move || {
+                let rank = ex.rank();
+                let mut p = partition(model(), Arc::new(ex), &["z:v"]).unwrap();
+                // This rank holds only its block of the cells.
+                let local = p.model.get("z:v").unwrap().ncols();
+                let path = p.whole_path("z:v");
+                (rank, local, run(&mut p.model, &path))
+            })
+        })
+        .collect();
+    for h in handles {
+        let (rank, local, v) = h.join().unwrap();
+        assert!(local < 50, "rank {rank} holds {local} of the 50 cells");
+        if rank == 0 {
+            assert_eq!(v, whole);
+        }
+    }
+}

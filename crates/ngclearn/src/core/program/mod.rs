@@ -26,7 +26,9 @@ pub mod trace;
 use crate::core::class::ComponentClass;
 use crate::core::component::{Component, Declared, WriteToken};
 use crate::core::rng::Key;
-use crate::core::schema::{CompartmentInfo, Kind, MethodInfo, Role, Schema, Shape, VarKeyword};
+use crate::core::schema::{
+    CompartmentInfo, Kind, MethodInfo, Role, Schema, Shape, Size, VarKeyword,
+};
 use crate::error::{Error, Result};
 use kernel::Program;
 use ndarray::Array2;
@@ -192,7 +194,7 @@ fn leak(s: &str) -> &'static str {
 }
 
 /// The schema and class of a user's class, made once per distinct class layout.
-fn class_of(src: &ComponentSource) -> (&'static Schema, &'static ComponentClass) {
+fn class_of(src: &ComponentSource, splits: bool) -> (&'static Schema, &'static ComponentClass) {
     static CLASSES: OnceLock<Mutex<HashMap<String, (&'static Schema, &'static ComponentClass)>>> =
         OnceLock::new();
     let methods: Vec<(String, Vec<String>)> = src
@@ -201,7 +203,7 @@ fn class_of(src: &ComponentSource) -> (&'static Schema, &'static ComponentClass)
         .map(|m| (m.name.clone(), method_keywords(m)))
         .collect();
     let id = format!(
-        "{}.{}|{:?}|{}|{:?}",
+        "{}.{}|{splits}|{:?}|{}|{:?}",
         src.module,
         src.class,
         src.compartments
@@ -225,7 +227,7 @@ fn class_of(src: &ComponentSource) -> (&'static Schema, &'static ComponentClass)
             name: leak(&c.name),
             role: Role::State,
             kind: Kind::Array,
-            shape: Shape::NONE,
+            shape: if splits { SPLIT } else { Shape::NONE },
             units: "",
             description: "",
             spikes: false,
@@ -338,6 +340,38 @@ pub fn classes_of(components: &[UserComponent]) -> Vec<&'static ComponentClass> 
     out
 }
 
+/// The shape of every compartment of a class that splits across ranks.
+const SPLIT: Shape = Shape(&[&[&[Size::Batch], &[Size::Units]]]);
+
+/// The width a component of one's own splits along, if it can split: every
+/// compartment is `(batch, n)` with one `n`.
+fn split_width(src: &ComponentSource) -> Option<usize> {
+    let mut width = None;
+    for c in &src.compartments {
+        match c.shape.as_slice() {
+            [_, n] if width.is_none() || width == Some(*n) => width = Some(*n),
+            _ => return None,
+        }
+    }
+    width.filter(|&n| n > 1)
+}
+
+/// Whether a method is elementwise over its compartments' columns (what lets a block
+/// of columns run it alone): no product, reduction, transpose, reshape, draw, and no
+/// constant array that is not one value repeated.
+fn is_elementwise(g: &graph::Graph) -> bool {
+    use graph::Op;
+    g.nodes.iter().all(|n| match &n.op {
+        Op::Comp(_) | Op::Keyword(_) | Op::Un(..) | Op::Bin(..) | Op::Fma(..) | Op::Select(..) => {
+            true
+        }
+        Op::Const(v) => v.windows(2).all(|w| w[0].to_bits() == w[1].to_bits()),
+        Op::Broadcast(a) => g.nodes[*a].len() == 1,
+        _ => false,
+    }) && g.key_write.is_none()
+        && g.keys.is_empty()
+}
+
 /// The keywords a method takes from its process (`t`, `dt`), in its order.
 fn method_keywords(m: &FunctionSource) -> Vec<String> {
     let params: Vec<String> = match &m.params {
@@ -429,7 +463,9 @@ impl UserComponent {
             };
             arrays.push(a);
         }
-        let (schema, class) = class_of(&source);
+        // The class entry is made once the methods are read (whether it splits
+        // across ranks depends on them); until then, the unsplit one.
+        let (schema, class) = class_of(&source, false);
         let key = Key(source.key.unwrap_or([0, 0]));
         let mut comp = UserComponent {
             source: Arc::new(source),
@@ -487,10 +523,14 @@ impl UserComponent {
         }
         let mut untranslated = Vec::new();
         let mut bodies = Vec::new();
+        let mut elementwise = true;
         for (m, parsed) in src.methods.iter().zip(&parsed_methods) {
             let result = parsed.clone().and_then(|def| trace::trace(&def, &scope));
             match result {
-                Ok(g) => bodies.push(Body::Compiled(Box::new(Program::lower(&g)))),
+                Ok(g) => {
+                    elementwise &= is_elementwise(&g);
+                    bodies.push(Body::Compiled(Box::new(Program::lower(&g))))
+                }
                 Err(problem) => {
                     if self.fallback.is_none() {
                         return Err(Error::Format {
@@ -507,11 +547,15 @@ impl UserComponent {
                         method: m.name.clone(),
                         problem,
                     });
+                    elementwise = false;
                     bodies.push(Body::Fallback);
                 }
             }
         }
         self.bodies = bodies;
+        let (schema, class) = class_of(&src, elementwise && split_width(&src).is_some());
+        self.schema = schema;
+        self.class = class;
         Ok(untranslated)
     }
 
@@ -523,6 +567,48 @@ impl UserComponent {
         }
         self.source = Arc::new(src);
         self.translate()
+    }
+
+    /// Columns `cols` of an elementwise component: its compartments' columns, its
+    /// attributes with every whole number equal to the width (its `n_units`, in a tuple
+    /// too) set to the block's, its methods translated again at the block's shapes.
+    fn block(&self, cols: std::ops::Range<usize>) -> Result<UserComponent> {
+        let whole = split_width(&self.source).unwrap_or(0);
+        let w = cols.len();
+        let mut src = (*self.source).clone();
+        for (c, a) in src.compartments.iter_mut().zip(&self.arrays) {
+            c.shape = vec![a.nrows(), w];
+            c.value = Vec::with_capacity(a.nrows() * w);
+            for r in 0..a.nrows() {
+                c.value.extend_from_slice(
+                    &a.row(r).as_slice().expect("standard layout")[cols.clone()],
+                );
+            }
+        }
+        fn narrow(v: &mut Value, whole: usize, w: usize) {
+            match v {
+                Value::Number(n) if n.as_u64() == Some(whole as u64) => *v = Value::from(w),
+                Value::Array(items) => items.iter_mut().for_each(|x| narrow(x, whole, w)),
+                _ => {}
+            }
+        }
+        for v in src.attributes.values_mut() {
+            narrow(v, whole, w);
+        }
+        if src.arguments.is_none() {
+            src.arguments = Some(self.source.attributes.clone());
+        }
+        let (mut block, _) = UserComponent::new(src, self.fallback.clone())?;
+        block.key = self.key;
+        if block.schema.compartments.first().map(|c| c.shape) != Some(SPLIT) {
+            return Err(Error::param(
+                self.name(),
+                "class",
+                self.schema.class,
+                "its methods, read at a block's width, are not elementwise: it cannot be split across ranks",
+            ));
+        }
+        Ok(block)
     }
 
     /// Its source.
@@ -584,6 +670,13 @@ impl Declared for UserComponent {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
+    fn partition(&self, cols: std::ops::Range<usize>) -> Option<Result<Box<dyn Component>>> {
+        if self.schema.compartments.first()?.shape != SPLIT {
+            return None;
+        }
+        Some(self.block(cols).map(|b| Box::new(b) as Box<dyn Component>))
+    }
+
     fn kwargs(&self) -> serde_json::Map<String, Value> {
         let mut kw = self
             .source
