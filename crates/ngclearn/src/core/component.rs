@@ -391,7 +391,7 @@ pub struct OwnEntry {
 
 /// Asks the kernel to back a large buffer with 2 MiB pages (transparent huge pages in
 /// `madvise` mode): a 40 MB weight matrix then costs 20 page faults, not 10,000.
-fn advise_huge_pages(ptr: *mut u8, len: usize) {
+pub(crate) fn advise_huge_pages(ptr: *mut u8, len: usize) {
     const HUGE: usize = 2 << 20;
     #[cfg(target_os = "linux")]
     if len >= 2 * HUGE {

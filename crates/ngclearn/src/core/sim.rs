@@ -482,12 +482,19 @@ impl Simulation {
                 ));
             }
         }
+        // With a time table, the run is its rows: memory recorders reserve them all at
+        // once (a scan runs in blocks, which would otherwise grow and copy them).
+        let planned = match &self.times {
+            Some(rows) => rows.len() - self.done,
+            None => steps,
+        };
         for r in &mut self.recorders {
             if let Output::Memory = r.sink {
                 let len = match r.what {
-                    Recording::Dense => steps.checked_mul(r.buf.len()),
+                    Recording::Dense => planned.checked_mul(r.buf.len()),
                     Recording::Spikes => Some(0),
                 };
+                let fresh = r.dense.capacity() == 0;
                 // Amortised: many short runs reserve as one long one does.
                 len.and_then(|n| r.dense.try_reserve(n).ok())
                     .ok_or_else(|| {
@@ -498,6 +505,12 @@ impl Simulation {
                             "steps of this compartment do not fit in memory",
                         )
                     })?;
+                if fresh {
+                    // Backed by huge pages where the system gives them: a recording of
+                    // tens of megabytes is then a few page faults, not thousands.
+                    let bytes = r.dense.capacity() * std::mem::size_of::<f32>();
+                    crate::core::component::advise_huge_pages(r.dense.as_mut_ptr().cast(), bytes);
+                }
             }
         }
         let first = self.done;

@@ -191,6 +191,9 @@ pub struct Graph {
     pub writes: Vec<(usize, NodeId)>,
     /// The key the method leaves in the component's key, if it sets it.
     pub key_write: Option<KeyId>,
+    /// Each pure node by what it computes, so that a computation written twice is made
+    /// once (as XLA's common-subexpression pass does; the bits are the same).
+    seen: std::collections::HashMap<String, NodeId>,
 }
 
 /// The shape two shapes broadcast to (NumPy's rule), if they do.
@@ -235,8 +238,29 @@ fn shape_text(s: &[usize]) -> String {
 impl Graph {
     /// Adds a node.
     pub fn push(&mut self, op: Op, shape: Vec<usize>) -> NodeId {
+        // Draws are not pure (two draws of one key are the same numbers, but they are
+        // two nodes the source wrote); everything else is.
+        let key = match &op {
+            Op::Random(..) => None,
+            Op::Const(v) if v.len() > 16 => None,
+            Op::Const(v) => Some(format!(
+                "C{:?}{:?}",
+                v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                shape
+            )),
+            other => Some(format!("{other:?}{shape:?}")),
+        };
+        if let Some(k) = &key {
+            if let Some(&n) = self.seen.get(k) {
+                return n;
+            }
+        }
         self.nodes.push(Node { op, shape });
-        self.nodes.len() - 1
+        let n = self.nodes.len() - 1;
+        if let Some(k) = key {
+            self.seen.insert(k, n);
+        }
+        n
     }
 
     /// A scalar constant.
@@ -295,6 +319,18 @@ impl Graph {
                 ),
             )
         })?;
+        // XLA deletes `x * 1`, `x / 1`, `x + 0` and `x - 0` (so -0 and NaN pass through
+        // as they are); only where nothing is broadcast.
+        let same = |g: &Self, n: NodeId| g.shape(n) == shape.as_slice();
+        match (f, self.constant(a), self.constant(b)) {
+            (Bin::Mul, _, Some(c)) if c == 1.0 && same(self, a) => return Ok(a),
+            (Bin::Mul, Some(c), _) if c == 1.0 && same(self, b) => return Ok(b),
+            (Bin::Div, _, Some(c)) if c == 1.0 && same(self, a) => return Ok(a),
+            (Bin::Add, _, Some(c)) if c == 0.0 && same(self, a) => return Ok(a),
+            (Bin::Add, Some(c), _) if c == 0.0 && same(self, b) => return Ok(b),
+            (Bin::Sub, _, Some(c)) if c == 0.0 && same(self, a) => return Ok(a),
+            _ => {}
+        }
         match f {
             Bin::Add | Bin::Sub => {
                 let fused = if let Op::Bin(Bin::Mul, x, y) = self.nodes[a].op {

@@ -24,6 +24,10 @@ enum Loc {
     Buf(usize),
 }
 
+/// An instruction's operand that is read where it lives (operand `i` of the pass), not
+/// from a register: `IN_PLACE | i`.
+const IN_PLACE: u16 = 0x8000;
+
 /// How an operand of a fused pass is read, against the pass's `(rows, cols)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Bcast {
@@ -43,6 +47,8 @@ enum Ins {
     Load(u16, usize),
     /// Writes a register to a buffer.
     Store(u16, usize),
+    /// Writes a register to a compartment.
+    StoreComp(u16, usize),
     Un(Un, u16, u16),
     Bin(Bin, u16, u16, u16),
     Fma(u16, u16, u16, u16),
@@ -212,6 +218,41 @@ impl Program {
                 || users[i]
                     .iter()
                     .any(|&u| needed[u] && (kernel_of[u].is_none() || kernel_of[u] != kernel_of[i]))
+        };
+        // A value the method leaves in compartment `c` is stored straight into it when
+        // nothing reads `c`'s old value afterwards: every reader of the old value is
+        // in the same pass, no later than the value itself (the pass reads a chunk
+        // before it stores it), or runs before the pass.
+        let entry_of: Vec<Option<NodeId>> = {
+            let mut e = vec![None; g.writes.iter().map(|w| w.0 + 1).max().unwrap_or(0)];
+            for (i, node) in g.nodes.iter().enumerate() {
+                if let Op::Comp(c) = node.op {
+                    if c < e.len() {
+                        e[c] = Some(i);
+                    }
+                }
+            }
+            e
+        };
+        let first_of: Vec<usize> = groups.iter().map(|(_, members)| members[0]).collect();
+        let direct = |m: NodeId| -> Option<usize> {
+            let k = kernel_of[m]?;
+            let mut targets = g.writes.iter().filter(|w| w.1 == m).map(|w| w.0);
+            let c = targets.next()?;
+            let Some(old) = entry_of.get(c).copied().flatten() else {
+                return Some(c);
+            };
+            if g.writes.iter().any(|w| w.1 == old) {
+                return None; // the old value goes to another compartment at the end
+            }
+            users[old]
+                .iter()
+                .filter(|&&u| needed[u])
+                .all(|&u| match kernel_of[u] {
+                    Some(ku) if ku == k => u <= m,
+                    _ => u < first_of[k],
+                })
+                .then_some(c)
         };
         let mut bufs: Vec<Vec<f32>> = Vec::new();
         let mut loc: Vec<Option<Loc>> = vec![None; n];
@@ -398,12 +439,23 @@ impl Program {
                                     };
                                     by_row |= matches!(b, Bcast::Row | Bcast::Col);
                                     loads.push((loc[o].expect("operand placed"), b));
-                                    if b == Bcast::Scalar {
-                                        preamble.push((r, loads.len() - 1));
-                                        pinned.push(o);
-                                    } else {
-                                        code.push(Ins::Load(r, loads.len() - 1));
-                                    }
+                                    let r = match b {
+                                        Bcast::Scalar => {
+                                            preamble.push((r, loads.len() - 1));
+                                            pinned.push(o);
+                                            r
+                                        }
+                                        // Read where it is, without a copy.
+                                        Bcast::Full | Bcast::Row => {
+                                            regs_free.push(r);
+                                            pinned.push(o);
+                                            IN_PLACE | (loads.len() - 1) as u16
+                                        }
+                                        Bcast::Col => {
+                                            code.push(Ins::Load(r, loads.len() - 1));
+                                            r
+                                        }
+                                    };
                                     reg_of.insert(o, r);
                                     r
                                 }
@@ -420,9 +472,17 @@ impl Program {
                         });
                         reg_of.insert(m, dst);
                         if materialise(m) {
-                            let b = new_buf(&mut bufs, total);
-                            code.push(Ins::Store(dst, b));
-                            loc[m] = Some(Loc::Buf(b));
+                            match direct(m) {
+                                Some(c) => {
+                                    code.push(Ins::StoreComp(dst, c));
+                                    loc[m] = Some(Loc::Comp(c));
+                                }
+                                None => {
+                                    let b = new_buf(&mut bufs, total);
+                                    code.push(Ins::Store(dst, b));
+                                    loc[m] = Some(Loc::Buf(b));
+                                }
+                            }
                         }
                         // Registers of values not used again are free.
                         for &o in &ops {
@@ -507,6 +567,7 @@ impl Program {
         for k in kernels.iter() {
             match k {
                 Kernel::Map(m) => run_map(m, bufs, comps, regs),
+
                 Kernel::MatMul {
                     a,
                     b,
@@ -625,7 +686,7 @@ fn read<'a>(l: Loc, bufs: &'a [Vec<f32>], comps: &'a [Array2<f32>]) -> &'a [f32]
     }
 }
 
-fn run_map(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &mut [Vec<f32>]) {
+fn run_map(m: &Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>], regs: &mut [Vec<f32>]) {
     crate::core::simd::with_avx2(
         #[inline(always)]
         || run_map_inner(m, bufs, comps, regs),
@@ -633,7 +694,7 @@ fn run_map(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &mut [Ve
 }
 
 #[inline(always)]
-fn run_map_inner(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &mut [Vec<f32>]) {
+fn run_map_inner(m: &Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>], regs: &mut [Vec<f32>]) {
     let total = m.rows * m.cols;
     // Chunks: within a row when an operand broadcasts along an axis, else over all.
     let (outer, inner) = if m.by_row {
@@ -667,7 +728,24 @@ fn run_map_inner(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &m
                     Ins::Store(reg, b) => {
                         bufs[b][flat..flat + len].copy_from_slice(&regs[reg as usize][..len]);
                     }
-                    _ => exec(*ins, regs, len),
+                    Ins::StoreComp(reg, c) => {
+                        let dst = comps[c]
+                            .as_slice_mut()
+                            .expect("compartments are standard layout");
+                        dst[flat..flat + len].copy_from_slice(&regs[reg as usize][..len]);
+                    }
+                    _ => exec(
+                        *ins,
+                        regs,
+                        &Place {
+                            loads: &m.loads,
+                            bufs,
+                            comps,
+                            flat,
+                            c0,
+                            len,
+                        },
+                    ),
                 }
             }
             c0 += len;
@@ -675,13 +753,43 @@ fn run_map_inner(m: &Map, bufs: &mut [Vec<f32>], comps: &[Array2<f32>], regs: &m
     }
 }
 
+/// Where the operands read in place are, for one chunk.
+struct Place<'a> {
+    loads: &'a [(Loc, Bcast)],
+    bufs: &'a [Vec<f32>],
+    comps: &'a [Array2<f32>],
+    flat: usize,
+    c0: usize,
+    len: usize,
+}
+
+impl<'a> Place<'a> {
+    /// Operand `x` of this chunk: a register, or a slice of where it lives.
+    #[inline(always)]
+    fn get<'r>(&self, x: u16, regs: &'r [Vec<f32>]) -> &'r [f32]
+    where
+        'a: 'r,
+    {
+        if x & IN_PLACE == 0 {
+            return &regs[x as usize][..self.len];
+        }
+        let (l, b) = self.loads[(x & !IN_PLACE) as usize];
+        let src = read(l, self.bufs, self.comps);
+        match b {
+            Bcast::Row => &src[self.c0..self.c0 + self.len],
+            _ => &src[self.flat..self.flat + self.len],
+        }
+    }
+}
+
 #[inline(always)]
-fn exec(ins: Ins, regs: &mut [Vec<f32>], len: usize) {
+fn exec(ins: Ins, regs: &mut [Vec<f32>], at: &Place<'_>) {
+    let len = at.len;
     match ins {
-        Ins::Load(..) | Ins::Store(..) => {}
+        Ins::Load(..) | Ins::Store(..) | Ins::StoreComp(..) => {}
         Ins::Un(f, d, a) => {
             let mut out = std::mem::take(&mut regs[d as usize]);
-            let x = &regs[a as usize][..len];
+            let x = at.get(a, regs);
             let o = &mut out[..len];
             match f {
                 Un::Neg => o.iter_mut().zip(x).for_each(|(o, &x)| *o = -x),
@@ -728,7 +836,7 @@ fn exec(ins: Ins, regs: &mut [Vec<f32>], len: usize) {
         }
         Ins::Bin(f, d, a, b) => {
             let mut out = std::mem::take(&mut regs[d as usize]);
-            let (x, y) = (&regs[a as usize][..len], &regs[b as usize][..len]);
+            let (x, y) = (at.get(a, regs), at.get(b, regs));
             let o = &mut out[..len];
             let it = o.iter_mut().zip(x.iter().zip(y));
             match f {
@@ -754,11 +862,7 @@ fn exec(ins: Ins, regs: &mut [Vec<f32>], len: usize) {
         }
         Ins::Fma(d, a, b, c) => {
             let mut out = std::mem::take(&mut regs[d as usize]);
-            let (x, y, z) = (
-                &regs[a as usize][..len],
-                &regs[b as usize][..len],
-                &regs[c as usize][..len],
-            );
+            let (x, y, z) = (at.get(a, regs), at.get(b, regs), at.get(c, regs));
             crate::core::simd::with_avx2(
                 #[inline(always)]
                 || {
@@ -771,11 +875,7 @@ fn exec(ins: Ins, regs: &mut [Vec<f32>], len: usize) {
         }
         Ins::Select(d, c, a, b) => {
             let mut out = std::mem::take(&mut regs[d as usize]);
-            let (c, x, y) = (
-                &regs[c as usize][..len],
-                &regs[a as usize][..len],
-                &regs[b as usize][..len],
-            );
+            let (c, x, y) = (at.get(c, regs), at.get(a, regs), at.get(b, regs));
             for (((o, &c), &x), &y) in out[..len].iter_mut().zip(c).zip(x).zip(y) {
                 *o = if c != 0.0 { x } else { y };
             }
