@@ -66,7 +66,11 @@ struct Map {
     /// of the pass takes.
     preamble: Vec<(u16, usize)>,
     code: Vec<Ins>,
-    regs: usize,
+    /// Its own registers, so that a value filled before the pass stays between runs
+    /// (it is filled again only when it changes).
+    regs: Vec<Vec<f32>>,
+    /// The bits each preamble register was last filled with.
+    filled: Vec<Option<u32>>,
 }
 
 #[derive(Debug, Clone)]
@@ -127,7 +131,6 @@ pub struct Program {
     key_regs: Vec<Key>,
     key_write: Option<usize>,
     writes: Vec<(usize, Loc)>,
-    regs: Vec<Vec<f32>>,
     /// Whether it reads `t` or `dt`, the compartments it writes.
     pub written: Vec<usize>,
 }
@@ -181,12 +184,31 @@ impl Program {
                 }
             }
         }
+        // One-value computations on leaves only (`dt / tau`) are hoisted into a first
+        // pass of their own, so that they do not cut the passes they feed.
+        let leaf = |op: &Op| matches!(op, Op::Comp(_) | Op::Const(_) | Op::Keyword(_));
+        let mut hoisted = vec![false; n];
+        for (i, node) in g.nodes.iter().enumerate() {
+            hoisted[i] = needed[i]
+                && is_elementwise(&node.op)
+                && node.len() == 1
+                && operands(&node.op)
+                    .iter()
+                    .all(|&o| hoisted[o] || (leaf(&g.nodes[o].op) && g.nodes[o].len() == 1));
+        }
         // Fused passes: runs of elementwise nodes of one shape, in order.
         let mut kernel_of: Vec<Option<usize>> = vec![None; n];
         let mut groups: Vec<(Vec<usize>, Vec<NodeId>)> = Vec::new();
+        if hoisted.iter().any(|&h| h) {
+            let members: Vec<NodeId> = (0..n).filter(|&i| hoisted[i]).collect();
+            for &m in &members {
+                kernel_of[m] = Some(0);
+            }
+            groups.push((Vec::new(), members));
+        }
         let mut open: Option<usize> = None;
         for (i, node) in g.nodes.iter().enumerate() {
-            if !needed[i] {
+            if !needed[i] || hoisted[i] {
                 continue;
             }
             if is_elementwise(&node.op) {
@@ -201,7 +223,7 @@ impl Program {
                         kernel_of[i] = open;
                     }
                 }
-            } else if !matches!(node.op, Op::Comp(_) | Op::Const(_) | Op::Keyword(_)) {
+            } else if !leaf(&node.op) {
                 open = None;
             }
         }
@@ -237,6 +259,9 @@ impl Program {
         let first_of: Vec<usize> = groups.iter().map(|(_, members)| members[0]).collect();
         let direct = |m: NodeId| -> Option<usize> {
             let k = kernel_of[m]?;
+            if hoisted[m] {
+                return None; // the first pass runs before nodes it follows in the source
+            }
             let mut targets = g.writes.iter().filter(|w| w.1 == m).map(|w| w.0);
             let c = targets.next()?;
             let Some(old) = entry_of.get(c).copied().flatten() else {
@@ -290,7 +315,13 @@ impl Program {
                 _ => {}
             }
         }
-        for i in 0..n {
+        let visit = groups
+            .first()
+            .filter(|(shape, _)| shape.is_empty() && hoisted[groups[0].1[0]])
+            .map(|(_, m)| m[0])
+            .into_iter()
+            .chain(0..n);
+        for i in visit {
             if !needed[i] {
                 continue;
             }
@@ -500,9 +531,10 @@ impl Program {
                         cols,
                         by_row,
                         loads,
+                        filled: vec![None; preamble.len()],
                         preamble,
                         code,
-                        regs: nregs as usize,
+                        regs: vec![vec![0.0; CHUNK.min(total)]; nregs as usize],
                     }));
                 }
             }
@@ -523,14 +555,6 @@ impl Program {
             }
             writes.push((c, l));
         }
-        let regs_needed = kernels
-            .iter()
-            .map(|k| match k {
-                Kernel::Map(m) => m.regs,
-                _ => 0,
-            })
-            .max()
-            .unwrap_or(0);
         Program {
             kernels,
             bufs,
@@ -540,7 +564,6 @@ impl Program {
             key_write: g.key_write,
             written: writes.iter().map(|&(c, _)| c).collect(),
             writes,
-            regs: vec![vec![0.0; CHUNK]; regs_needed],
         }
     }
 
@@ -558,16 +581,14 @@ impl Program {
                 KeyOp::Split(src, _, j) => self.key_regs[src].split_nth(j as u64),
             };
         }
-        let Program {
-            kernels,
-            bufs,
-            regs,
-            ..
-        } = self;
-        for k in kernels.iter() {
-            match k {
-                Kernel::Map(m) => run_map(m, bufs, comps, regs),
-
+        let Program { kernels, bufs, .. } = self;
+        for k in kernels.iter_mut() {
+            if let Kernel::Map(m) = k {
+                run_map(m, bufs, comps);
+                continue;
+            }
+            match &*k {
+                Kernel::Map(_) => {}
                 Kernel::MatMul {
                     a,
                     b,
@@ -686,15 +707,33 @@ fn read<'a>(l: Loc, bufs: &'a [Vec<f32>], comps: &'a [Array2<f32>]) -> &'a [f32]
     }
 }
 
-fn run_map(m: &Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>], regs: &mut [Vec<f32>]) {
+fn run_map(m: &mut Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>]) {
     crate::core::simd::with_avx2(
         #[inline(always)]
-        || run_map_inner(m, bufs, comps, regs),
+        || run_map_inner(m, bufs, comps),
     )
 }
 
 #[inline(always)]
-fn run_map_inner(m: &Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>], regs: &mut [Vec<f32>]) {
+fn run_map_inner(m: &mut Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>]) {
+    let Map {
+        rows,
+        cols,
+        by_row,
+        loads,
+        preamble,
+        code,
+        regs,
+        filled,
+    } = m;
+    let m = Mapped {
+        rows: *rows,
+        cols: *cols,
+        by_row: *by_row,
+        loads,
+        preamble,
+        code,
+    };
     let total = m.rows * m.cols;
     // Chunks: within a row when an operand broadcasts along an axis, else over all.
     let (outer, inner) = if m.by_row {
@@ -703,16 +742,19 @@ fn run_map_inner(m: &Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>], regs
         (1, total)
     };
     let widest = CHUNK.min(inner);
-    for &(reg, i) in &m.preamble {
+    for (&(reg, i), last) in m.preamble.iter().zip(filled.iter_mut()) {
         let v = read(m.loads[i].0, bufs, comps)[0];
-        regs[reg as usize][..widest].fill(v);
+        if *last != Some(v.to_bits()) {
+            regs[reg as usize][..widest].fill(v);
+            *last = Some(v.to_bits());
+        }
     }
     for r in 0..outer {
         let mut c0 = 0;
         while c0 < inner {
             let len = CHUNK.min(inner - c0);
             let flat = r * inner + c0;
-            for ins in &m.code {
+            for ins in m.code {
                 match *ins {
                     Ins::Load(reg, i) => {
                         let (l, b) = m.loads[i];
@@ -751,6 +793,16 @@ fn run_map_inner(m: &Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>], regs
             c0 += len;
         }
     }
+}
+
+/// A pass's fixed parts, apart from its registers.
+struct Mapped<'a> {
+    rows: usize,
+    cols: usize,
+    by_row: bool,
+    loads: &'a [(Loc, Bcast)],
+    preamble: &'a [(u16, usize)],
+    code: &'a [Ins],
 }
 
 /// Where the operands read in place are, for one chunk.
