@@ -780,7 +780,7 @@ fn run_map_inner(m: &mut Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>]) 
                         *ins,
                         regs,
                         &Place {
-                            loads: &m.loads,
+                            loads: m.loads,
                             bufs,
                             comps,
                             flat,
