@@ -4,7 +4,19 @@ import numpy as np
 import numpy.typing as npt
 
 class Compartment:
-    name: str
+    name: Optional[str]
+    display_name: Optional[str]
+    units: Optional[str]
+    plot_method: Any
+    auto_save: bool
+    def __init__(
+        self,
+        initial_value: Any,
+        display_name: Optional[str] = ...,
+        units: Optional[str] = ...,
+        plot_method: Any = ...,
+        auto_save: bool = ...,
+    ) -> None: ...
     @property
     def root(self) -> str: ...
     @property
