@@ -343,6 +343,64 @@ impl Dense {
         );
     }
 
+    /// [`Dense::dense_step`] over the inputs a wire delivered as events, from their
+    /// list (ascending, as the scan goes: the same sums), when the synapse keeps one
+    /// (its class gives the wire its [`Support`] and forgets it on other writes);
+    /// else the scan.
+    pub fn dense_step_events(&mut self) {
+        let Some(active) = self.input_support.get() else {
+            return self.dense_step();
+        };
+        let Dense {
+            inputs,
+            weights,
+            mask,
+            outputs,
+            biases,
+            p,
+            ..
+        } = self;
+        let (n_pre, n_post) = weights.dim();
+        let rs = p.resist_scale;
+        let (w, m) = (weights.as_standard_layout(), mask.as_standard_layout());
+        let (w, m) = (
+            w.as_slice().expect("standard layout"),
+            m.as_slice().expect("standard layout"),
+        );
+        let bias = biases.as_standard_layout();
+        let bias = bias.as_slice().expect("standard layout");
+        let x = inputs.as_slice().expect("owned arrays are contiguous");
+        let out = outputs.as_slice_mut().expect("owned arrays are contiguous");
+        crate::core::simd::with_avx2(
+            #[inline(always)]
+            || {
+                out.fill(0.0);
+                for &f in active {
+                    let f = f as usize;
+                    let (b, i) = (f / n_pre, f % n_pre);
+                    let s = x[f];
+                    let o = &mut out[b * n_post..(b + 1) * n_post];
+                    let w_row = &w[i * n_post..(i + 1) * n_post];
+                    if let [m0] = m {
+                        for (o, &w) in o.iter_mut().zip(w_row) {
+                            *o = s.mul_add(w * m0, *o);
+                        }
+                    } else {
+                        let m_row = &m[i * n_post..(i + 1) * n_post];
+                        for ((o, &w), &m) in o.iter_mut().zip(w_row).zip(m_row) {
+                            *o = s.mul_add(w * m, *o);
+                        }
+                    }
+                }
+                for row in out.chunks_mut(n_post) {
+                    for (o, &b) in row.iter_mut().zip(bias) {
+                        *o = o.mul_add(rs, b);
+                    }
+                }
+            },
+        );
+    }
+
     /// A `(batch_size, n_post)` array of zeros (the shape of a post-synaptic state).
     pub fn post_zeros(&self) -> Result<Array2<f32>> {
         filled(&self.name, "shape", (self.p.batch_size, self.shape.1), 0.0)
@@ -483,6 +541,7 @@ impl DenseSynapse {
     /// [`Model::set`](crate::core::context::Model::set) for a checked set).
     pub fn set_inputs(&mut self, x: &Array2<f32>) {
         self.base.inputs.assign(x);
+        self.base.input_support.forget();
     }
 
     /// The current `outputs`.
@@ -498,13 +557,17 @@ impl DenseSynapse {
 
 impl Component for DenseSynapse {
     fn advance_state(&mut self, _t: f32, _dt: f32) {
-        self.base.dense_step();
+        self.base.dense_step_events();
     }
     fn reset(&mut self) {
         self.base.reset();
     }
-    fn changed(&mut self, _index: usize) {
-        // The dense synapse keeps nothing derived from its compartments.
+    fn changed(&mut self, index: usize) {
+        self.base.changed(index);
+    }
+    fn sparse_input(&mut self, index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
+        let b = &mut self.base;
+        (index == Dense::INPUTS).then_some((&mut b.inputs, &mut b.input_support))
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
         self.base.saves_as_scalar(index)
