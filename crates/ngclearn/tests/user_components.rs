@@ -162,3 +162,45 @@ fn random_draws_split_the_components_key_as_jax_does() {
     assert_eq!(c.array(0).unwrap().as_slice().unwrap(), &want);
     assert_eq!(c.key(), key);
 }
+
+#[test]
+fn hostile_sources_are_typed_errors_not_aborts() {
+    let huge = "def advance_state(self):\n    self.v.set(jnp.zeros((100000, 100000)).sum() + self.v.get())\n";
+    let deep = format!(
+        "def advance_state(self):\n    self.v.set({}self.v.get(){})\n",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    let wide = "def advance_state(self):\n    self.v.set((self.w.get() + self.u.get()).sum() + self.v.get())\n";
+    for (i, (m, comps)) in [
+        (huge.to_string(), vec![("v", vec![1usize], vec![0.0f32])]),
+        (deep, vec![("v", vec![1], vec![0.0])]),
+        (
+            wide.to_string(),
+            vec![
+                ("v", vec![1], vec![0.0]),
+                ("w", vec![100_000, 1], vec![0.0]),
+                ("u", vec![1, 100_000], vec![0.0]),
+            ],
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let comps: Vec<(&str, Vec<usize>, Vec<f32>)> = comps;
+        let src = source(&[("advance_state", &m)], &comps, serde_json::json!({}));
+        let e = UserComponent::new(src, None).unwrap_err().to_string();
+        assert!(e.contains("Mine.advance_state"), "case {i}: {e}");
+    }
+    // A compartment too large to hold is refused with its name.
+    let src = source(
+        &[("advance_state", LEAK)],
+        &[
+            ("v", vec![1 << 20, 1 << 20], vec![0.0]),
+            ("j", vec![1], vec![0.0]),
+        ],
+        serde_json::json!({"tau": 1.0}),
+    );
+    let e = UserComponent::new(src, None).unwrap_err().to_string();
+    assert!(e.contains('v'), "{e}");
+}

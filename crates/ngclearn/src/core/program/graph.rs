@@ -196,6 +196,25 @@ pub struct Graph {
     seen: std::collections::HashMap<String, NodeId>,
 }
 
+/// The most elements one value of a method may have (1 GiB of float32): a method
+/// asking for more is refused when it is read, not when memory runs out.
+pub const MAX_ELEMENTS: usize = 1 << 28;
+
+/// `Ok` if an array of `shape` may be made.
+pub fn check_size(shape: &[usize], line: Line) -> Result<(), Problem> {
+    let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    match n {
+        Some(n) if n <= MAX_ELEMENTS => Ok(()),
+        _ => Err(Problem::invalid(
+            line,
+            format!(
+                "an array of shape {} is more than {MAX_ELEMENTS} values, the most one value of a method may hold",
+                shape_text(shape)
+            ),
+        )),
+    }
+}
+
 /// The shape two shapes broadcast to (NumPy's rule), if they do.
 pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
@@ -319,6 +338,7 @@ impl Graph {
                 ),
             )
         })?;
+        check_size(&shape, line)?;
         // XLA deletes `x * 1`, `x / 1`, `x + 0` and `x - 0` (so -0 and NaN pass through
         // as they are); only where nothing is broadcast.
         let same = |g: &Self, n: NodeId| g.shape(n) == shape.as_slice();
@@ -391,6 +411,7 @@ impl Graph {
         let s = broadcast(self.shape(a), self.shape(b))
             .and_then(|s| broadcast(&s, self.shape(c)))
             .ok_or_else(|| Problem::invalid(line, "where: the shapes do not broadcast"))?;
+        check_size(&s, line)?;
         let (c, a, b) = (self.simple(c, &s), self.simple(a, &s), self.simple(b, &s));
         Ok(self.push(Op::Select(c, a, b), s))
     }
@@ -482,6 +503,7 @@ impl Graph {
         if sb.len() == 2 {
             shape.push(n);
         }
+        check_size(&shape, line)?;
         // A transposed operand is read in place.
         let (a, ta) = match self.nodes[a].op {
             Op::Transpose(x) => (x, true),

@@ -163,7 +163,8 @@ fn operands(op: &Op) -> Vec<NodeId> {
 
 impl Program {
     /// Lowers a graph. `comp_shapes` are the component's compartments' shapes.
-    pub fn lower(g: &Graph) -> Program {
+    /// Fails, naming the method's first `line`, if its buffers cannot be allocated.
+    pub fn lower(g: &Graph, line: super::parse::Line) -> Result<Program, super::Problem> {
         let n = g.nodes.len();
         // Which nodes each node feeds; which are left in compartments.
         let mut users: Vec<Vec<NodeId>> = vec![Vec::new(); n];
@@ -283,8 +284,17 @@ impl Program {
         let mut loc: Vec<Option<Loc>> = vec![None; n];
         let mut keyword_bufs = [None, None];
         let mut kernels = Vec::new();
+        // Buffers are allocated fallibly: a method needing more memory than there is
+        // is refused, not aborted on.
+        let out_of_memory = std::cell::Cell::new(false);
         let new_buf = |bufs: &mut Vec<Vec<f32>>, len: usize| {
-            bufs.push(vec![0.0; len]);
+            let mut v: Vec<f32> = Vec::new();
+            if v.try_reserve_exact(len).is_ok() {
+                v.resize(len, 0.0);
+            } else {
+                out_of_memory.set(true);
+            }
+            bufs.push(v);
             bufs.len() - 1
         };
         let mut emitted_group = vec![false; groups.len()];
@@ -555,7 +565,14 @@ impl Program {
             }
             writes.push((c, l));
         }
-        Program {
+        if out_of_memory.get() {
+            let total: usize = g.nodes.iter().map(|n| n.len()).sum();
+            return Err(super::Problem::invalid(
+                line,
+                format!("the method's values ({total} numbers in all) do not fit in memory"),
+            ));
+        }
+        Ok(Program {
             kernels,
             bufs,
             keyword_bufs,
@@ -564,7 +581,7 @@ impl Program {
             key_write: g.key_write,
             written: writes.iter().map(|&(c, _)| c).collect(),
             writes,
-        }
+        })
     }
 
     /// Runs the method on the component's compartments and key.

@@ -454,7 +454,7 @@ impl UserComponent {
                 Array2::from_shape_vec((r, k), c.value.clone())
                     .map_err(|e| fail(&c.name, e.to_string()))?
             } else if c.value.len() == 1 {
-                Array2::from_elem((r, k), c.value[0])
+                crate::core::component::filled(&name, &c.name, (r, k), c.value[0])?
             } else {
                 return Err(fail(
                     &c.name,
@@ -529,7 +529,16 @@ impl UserComponent {
             match result {
                 Ok(g) => {
                     elementwise &= is_elementwise(&g);
-                    bodies.push(Body::Compiled(Box::new(Program::lower(&g))))
+                    let program = Program::lower(&g, m.line).map_err(|problem| Error::Format {
+                        path: if src.file.is_empty() {
+                            src.class.clone()
+                        } else {
+                            src.file.clone()
+                        },
+                        field: format!("{}.{}", src.class, m.name),
+                        message: problem.to_string(),
+                    })?;
+                    bodies.push(Body::Compiled(Box::new(program)))
                 }
                 Err(problem) => {
                     if self.fallback.is_none() {

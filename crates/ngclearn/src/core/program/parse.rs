@@ -465,7 +465,11 @@ fn string(c: &[char], line: Line) -> PResult<(String, usize, usize)> {
 /// included. `first_line` is the line number of the source's first line.
 pub fn parse_module(src: &str, first_line: Line) -> PResult<Vec<FuncDef>> {
     let toks = lex(src, first_line)?;
-    let mut p = Parser { toks, at: 0 };
+    let mut p = Parser {
+        toks,
+        at: 0,
+        depth: 0,
+    };
     let mut defs = Vec::new();
     loop {
         p.skip_newlines();
@@ -494,7 +498,11 @@ pub fn parse_module(src: &str, first_line: Line) -> PResult<Vec<FuncDef>> {
 /// Reads statements (a model file's method body).
 pub fn parse_block(src: &str, first_line: Line) -> PResult<Vec<Stmt>> {
     let toks = lex(src, first_line)?;
-    let mut p = Parser { toks, at: 0 };
+    let mut p = Parser {
+        toks,
+        at: 0,
+        depth: 0,
+    };
     let mut out = Vec::new();
     loop {
         p.skip_newlines();
@@ -512,7 +520,13 @@ pub fn parse_block(src: &str, first_line: Line) -> PResult<Vec<Stmt>> {
 struct Parser {
     toks: Vec<(Tok, Line)>,
     at: usize,
+    /// How deeply the expression or block being read is nested.
+    depth: usize,
 }
+
+/// The deepest nesting read (Python's own parser stops near 200): deeper source is
+/// refused rather than read by ever deeper recursion.
+const MAX_DEPTH: usize = 100;
 
 impl Parser {
     fn peek(&self) -> &Tok {
@@ -584,6 +598,24 @@ impl Parser {
     }
 
     fn block(&mut self) -> PResult<Vec<Stmt>> {
+        self.nested(|p| p.block_inner())
+    }
+
+    /// Runs `f` one level deeper, refusing nesting past [`MAX_DEPTH`].
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Problem::unsupported(
+                self.line(),
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        out
+    }
+
+    fn block_inner(&mut self) -> PResult<Vec<Stmt>> {
         self.expect_op(":")?;
         if !matches!(self.peek(), Tok::Newline) {
             // `if x: y = 1` on one line.
@@ -858,6 +890,10 @@ impl Parser {
     }
 
     fn expr(&mut self) -> PResult<Expr> {
+        self.nested(|p| p.expr_inner())
+    }
+
+    fn expr_inner(&mut self) -> PResult<Expr> {
         let line = self.line();
         if self.is_name("lambda") {
             return Err(Problem::unsupported(line, "lambda"));
@@ -908,6 +944,10 @@ impl Parser {
     }
 
     fn not_expr(&mut self) -> PResult<Expr> {
+        self.nested(|p| p.not_inner())
+    }
+
+    fn not_inner(&mut self) -> PResult<Expr> {
         if self.is_name("not") {
             let line = self.line();
             self.next();
@@ -1042,6 +1082,10 @@ impl Parser {
     }
 
     fn factor(&mut self) -> PResult<Expr> {
+        self.nested(|p| p.factor_inner())
+    }
+
+    fn factor_inner(&mut self) -> PResult<Expr> {
         let line = self.line();
         if self.eat_op("-") {
             let a = self.factor()?;
@@ -1311,6 +1355,51 @@ mod tests {
         };
         let ExprKind::Neg(p) = &n.kind else { panic!() };
         assert!(matches!(p.kind, ExprKind::Binary(BinOp::Pow, _, _)));
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_not_recursed_into() {
+        let deep = format!("x = {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(matches!(
+            parse_block(&deep, 1),
+            Err(Problem::Unsupported { .. })
+        ));
+        let minus = format!("x = {}1", "-".repeat(100_000));
+        assert!(matches!(
+            parse_block(&minus, 1),
+            Err(Problem::Unsupported { .. })
+        ));
+        let nots = format!("x = {}y", "not ".repeat(100_000));
+        assert!(matches!(
+            parse_block(&nots, 1),
+            Err(Problem::Unsupported { .. })
+        ));
+        let mut ifs = String::new();
+        for i in 0..300 {
+            ifs.push_str(&format!("{}if a:\n", " ".repeat(i)));
+        }
+        ifs.push_str(&format!("{}pass\n", " ".repeat(300)));
+        assert!(parse_block(&ifs, 1).is_err());
+    }
+
+    #[test]
+    fn any_bytes_give_a_tree_or_a_problem() {
+        // A fixed stream of pseudo-random sources: never a panic.
+        let mut state = 7u64;
+        let alphabet: Vec<char> = "ab1.e+-*/()[]{}:,=<>!@%&|^~\"'\n \t#deflambdaforif"
+            .chars()
+            .collect();
+        for _ in 0..2000 {
+            let mut src = String::new();
+            for _ in 0..(state % 80) {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                src.push(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            let _ = parse_block(&src, 1);
+            let _ = parse_module(&src, 1);
+        }
     }
 
     #[test]

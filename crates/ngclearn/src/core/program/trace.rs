@@ -764,7 +764,8 @@ impl Tracer<'_, '_> {
                 ))
             }
         };
-        dims.iter()
+        let shape: Vec<usize> = dims
+            .iter()
             .map(|&d| {
                 if d >= 0.0 && d.fract() == 0.0 && d < 1e9 {
                     Ok(d as usize)
@@ -772,7 +773,9 @@ impl Tracer<'_, '_> {
                     Err(Problem::invalid(line, format!("invalid dimension {d}")))
                 }
             })
-            .collect()
+            .collect::<TResult<_>>()?;
+        super::graph::check_size(&shape, line)?;
+        Ok(shape)
     }
 
     fn call(
@@ -819,7 +822,7 @@ impl Tracer<'_, '_> {
         }
         .copied()
         .ok_or_else(|| Problem::invalid(line, format!("`{name}` is not defined")))?;
-        if self.depth > 32 {
+        if self.depth > 16 {
             return Err(Problem::unsupported(line, "recursion"));
         }
         let mut env = HashMap::new();
