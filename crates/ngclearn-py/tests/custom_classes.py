@@ -599,6 +599,59 @@ class Fallback(JaxComponent):
         self.csum.set(restVals)
 
 
+class Edges(JaxComponent):
+    """Edge cases of the translation: a division by an array attribute, transcendentals of
+    constants (folded when compiled), boolean sums, integer and float powers, Python float
+    // and %, `None == None`, a private attribute, and a compartment read through a reshape
+    while it is set."""
+
+    def __init__(self, name, n_units, batch_size=2, tau=7.0, T=1.0, dt0=0.1, bias=None, key=None):
+        super().__init__(name, key=key)
+        self.n_units = n_units
+        self.batch_size = batch_size
+        self.tau = tau
+        self.T = T
+        self.dt0 = dt0
+        self.bias = bias
+        self._gain = 1.5  ## a private attribute
+        self.taus = jnp.linspace(2.0, 9.0, n_units)  ## an array attribute
+
+        restVals = jnp.zeros((batch_size, n_units))
+        self.x = Compartment(restVals)
+        self.v = Compartment(jnp.zeros((1, n_units)))
+        self.w = Compartment(jnp.zeros((n_units,)))
+        self.out = Compartment(restVals)
+        self.pw = Compartment(restVals)
+        self.bools = Compartment(restVals)
+
+    @compilable
+    def advance_state(self, dt):
+        x = self.x.get()
+        v = self.v.get()
+        flat = v.reshape(self.n_units)  ## read through a reshape, then v is set
+        self.v.set(v * 0.5 + 1.0)
+        self.w.set(flat)
+        steps = self.T // self.dt0  ## 9.0 in Python, not 10
+        rem = self.T % self.dt0
+        decay = jnp.exp(-1.0 / self.tau) + jnp.tanh(self.dt0) + jnp.log(self.tau)
+        out = x / self.taus + decay * x + steps + rem * 1000.
+        if self.bias == None:
+            out = out * self._gain
+        self.out.set(out)
+        self.pw.set(x ** 5 + x ** 4.0 + jnp.abs(x) ** -2 + x ** 2.0)
+        self.bools.set(((x > 0.) + (x > 0.5)).astype(jnp.float32) + ((x > -0.5) * (x < 0.5)).astype(jnp.float32) * 2.)
+
+    @compilable
+    def reset(self):
+        restVals = jnp.zeros((self.batch_size, self.n_units))
+        self.x.set(restVals)
+        self.v.set(jnp.zeros((1, self.n_units)))
+        self.w.set(jnp.zeros((self.n_units,)))
+        self.out.set(restVals)
+        self.pw.set(restVals)
+        self.bools.set(restVals)
+
+
 ########################################################################################
 ## Scenarios
 ########################################################################################
@@ -836,6 +889,23 @@ def run_fallback(steps=20, dt=0.5, seed=20):
     return _stack(rec)
 
 
+def run_edges(steps=20, dt=0.5, seed=21):
+    rng = np.random.default_rng(seed)
+    b, n = 2, 6
+    with Context(_ctx_name("edges")) as ctx:
+        e = Edges("e", n, batch_size=b)
+        advance = MethodProcess("advance") >> e.advance_state
+        reset = MethodProcess("reset") >> e.reset
+    reset.run()
+    watch = _watched(e, "x", "v", "w", "out", "pw", "bools")
+    rec = {}
+    for k in range(steps):
+        e.x.set(jnp.asarray(_f32(rng, -1.5, 1.5, (b, n))))
+        advance.run(t=k * dt, dt=dt)
+        _record(rec, watch)
+    return _stack(rec)
+
+
 SCENARIOS = {
     "arith": run_arith,
     "elementwise": run_elementwise,
@@ -847,4 +917,5 @@ SCENARIOS = {
     "user_lif": run_user_lif,
     "lif_hebbian": run_lif_hebbian,
     "fallback": run_fallback,
+    "edges": run_edges,
 }

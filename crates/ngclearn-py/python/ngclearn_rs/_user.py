@@ -64,9 +64,11 @@ def _public_name(fn):
     return None
 
 
-def _json_value(v, depth=0):
+def _json_value(v, depth=0, arrays=False):
     """An attribute or global as the engine's JSON value, or ``None`` if it is not
-    one (a callable, an object)."""
+    one (a callable, an object). With ``arrays``, a NumPy or JAX array is tagged as one
+    (``{"array": values, "shape": shape}``), so that it adds as an array, not as a
+    list; without, it is nested lists (what a saved model's arguments hold)."""
     if depth > 8:
         return None
     if v is None or isinstance(v, (bool, str)):
@@ -79,7 +81,7 @@ def _json_value(v, depth=0):
         f = float(v)
         return f if math.isfinite(f) else {"float": repr(f)}
     if isinstance(v, (list, tuple)):
-        items = [_json_value(x, depth + 1) for x in v]
+        items = [_json_value(x, depth + 1, arrays) for x in v]
         return None if any(x is None and y is not None for x, y in zip(items, v)) else items
     if isinstance(v, type) and issubclass(v, np.generic):
         return {"dtype": np.dtype(v).name if v is not np.bool_ else "bool_"}
@@ -90,14 +92,24 @@ def _json_value(v, depth=0):
             a = np.asarray(v)
         except Exception:
             return None
-        if a.dtype.kind in "biuf" and a.ndim <= 2 and a.size <= 1 << 22:
-            if a.ndim == 0:
-                return _json_value(a.item(), depth + 1)
-            if a.dtype.kind in "iu":
-                return a.astype(np.int64).tolist()
-            return [_json_value(x, depth + 1) for x in a.astype(np.float64).tolist()]
-        return None
+        if a.dtype.kind not in "biuf" or a.size > 1 << 22:
+            return None
+        if a.ndim == 0:
+            return _json_value(a.item(), depth + 1, arrays)
+        if arrays:
+            flat = a.astype(np.float64).reshape(-1)
+            if not np.isfinite(flat).all():
+                return None  # JSON holds no NaN: the method runs in Python if it reads it
+            return {"array": flat.tolist(), "shape": list(a.shape)}
+        if a.dtype.kind in "iu":
+            return a.astype(np.int64).tolist()
+        return [_json_value(x, depth + 1) for x in a.astype(np.float64).tolist()]
     return None
+
+
+#: Attributes of a component of one's own that are this package's, not the class's.
+def _internal(name):
+    return name.startswith("_user") or name in ("_context", "_params", "_logical_shapes", "name")
 
 
 def _source_of(fn):
@@ -168,7 +180,7 @@ def _gather(cls, fns):
                 if public is not None:
                     globals_[name] = {"function": public}
             else:
-                j = _json_value(v)
+                j = _json_value(v, arrays=True)
                 if j is not None or v is None:
                     globals_[name] = j
     return globals_, list(functions.values())
@@ -248,13 +260,15 @@ def _compile_fallback(comp, method):
         fn(proxy, **{p: kw[p] for p in params if p in kw})
         out = []
         for a, cell in zip(arrays, cells):
-            v = cell.value
-            out.append((v + (a * 0)).reshape(a.shape) if getattr(v, "size", 1) == 1 else v.reshape(a.shape))
+            v = xp.asarray(cell.value, dtype=xp.float32)
+            out.append(xp.broadcast_to(v.reshape(()), a.shape) if v.size == 1 else v.reshape(a.shape))
         return tuple(out), (d["key"].value if has_key else key)
 
     try:
         import jax
+        import jax.numpy as xp
     except ImportError:
+        xp = np
         return pure
     return jax.jit(pure)
 
@@ -383,7 +397,7 @@ class JaxComponent(Component):
         shapes = []
         has_key = False
         for name, v in list(self.__dict__.items()):
-            if name.startswith("_"):
+            if _internal(name):
                 continue
             if isinstance(v, Compartment) and v._owner is None:
                 if name == "key":
@@ -396,8 +410,8 @@ class JaxComponent(Component):
                 comps.append({"name": name, "shape": list(a.shape), "value": a.reshape(-1).tolist(),
                               "auto_save": bool(v.auto_save)})
                 shapes.append((name, a.shape))
-            elif name != "name":
-                j = _json_value(v)
+            else:
+                j = _json_value(v, arrays=True)
                 if j is not None or v is None:
                     attrs[name] = j
         key = None
@@ -450,7 +464,7 @@ class JaxComponent(Component):
         untranslated = ctx._circuit.add_user(json.dumps(source), _runner(ctx))
         _warn_untranslated(cls, untranslated)
         params = {k: v for k, v in self.__dict__.items()
-                  if not k.startswith("_") and not isinstance(v, Compartment) and k != "name"}
+                  if not _internal(k) and not isinstance(v, Compartment)}
         object.__setattr__(self, "_context", ctx)
         object.__setattr__(self, "_params", params)
         object.__setattr__(self, "_user_shapes", shapes)
@@ -475,6 +489,9 @@ class JaxComponent(Component):
         if targeted != self._user_targeted and (any(targeted.values()) or self._user_targeted):
             untranslated = circuit.retarget_user(self.name, [targeted[n] for n, _ in self._user_shapes])
             _warn_untranslated(type(self), untranslated)
+            runner = self._context.__dict__.get("_user_runner")
+            if runner is not None:  # its compiled methods read the old `targeted`
+                runner._compiled = {k: f for k, f in runner._compiled.items() if k[0] != self.name}
         object.__setattr__(self, "_user_targeted", targeted)
 
     # --- attributes ---------------------------------------------------------------

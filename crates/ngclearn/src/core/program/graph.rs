@@ -56,6 +56,8 @@ pub enum Un {
     Trunc,
     /// `isnan`
     IsNan,
+    /// A boolean as a float (`astype(float32)`): the same values.
+    Float,
 }
 
 /// Elementwise functions of two arguments.
@@ -156,8 +158,11 @@ pub enum Op {
 pub struct Node {
     /// What it computes.
     pub op: Op,
-    /// Its shape (rank 0, 1 or 2).
+    /// Its shape.
     pub shape: Vec<usize>,
+    /// Whether it holds booleans (0 and 1), as JAX's comparisons make: `+` and `*` of
+    /// two of them are `or` and `and`.
+    pub boolean: bool,
 }
 
 impl Node {
@@ -191,6 +196,9 @@ pub struct Graph {
     pub writes: Vec<(usize, NodeId)>,
     /// The key the method leaves in the component's key, if it sets it.
     pub key_write: Option<KeyId>,
+    /// Whether the method read an array's shape (`x.shape`, `len(x)`): its numbers then
+    /// depend on the shapes, and a block of columns would compute others.
+    pub reads_shape: bool,
     /// Each pure node by what it computes, so that a computation written twice is made
     /// once (as XLA's common-subexpression pass does; the bits are the same).
     seen: std::collections::HashMap<String, NodeId>,
@@ -202,6 +210,12 @@ pub const MAX_ELEMENTS: usize = 1 << 28;
 
 /// `Ok` if an array of `shape` may be made.
 pub fn check_size(shape: &[usize], line: Line) -> Result<(), Problem> {
+    if shape.len() > super::kernel::MAX_RANK {
+        return Err(Problem::unsupported(
+            line,
+            format!("an array of more than {} axes", super::kernel::MAX_RANK),
+        ));
+    }
     let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
     match n {
         Some(n) if n <= MAX_ELEMENTS => Ok(()),
@@ -274,7 +288,17 @@ impl Graph {
                 return n;
             }
         }
-        self.nodes.push(Node { op, shape });
+        let boolean = match &op {
+            Op::Bin(f, ..) => matches!(
+                f,
+                Bin::Gt | Bin::Ge | Bin::Lt | Bin::Le | Bin::Eq | Bin::Ne | Bin::And | Bin::Or
+            ),
+            Op::Un(f, _) => matches!(f, Un::Not | Un::Truthy | Un::IsNan),
+            Op::Select(_, a, b) => self.nodes[*a].boolean && self.nodes[*b].boolean,
+            Op::Reshape(a) | Op::Broadcast(a) | Op::Transpose(a) => self.nodes[*a].boolean,
+            _ => false,
+        };
+        self.nodes.push(Node { op, shape, boolean });
         let n = self.nodes.len() - 1;
         if let Some(k) = key {
             self.seen.insert(k, n);
@@ -302,6 +326,21 @@ impl Graph {
     /// `f(a)`.
     pub fn un(&mut self, f: Un, a: NodeId) -> NodeId {
         let shape = self.nodes[a].shape.clone();
+        // XLA folds a function of a constant when it compiles, with the C library's
+        // float32 functions (not the polynomials it emits for run time).
+        if let Op::Const(v) = &self.nodes[a].op {
+            let fold: Option<fn(f32) -> f32> = match f {
+                Un::Exp => Some(f32::exp),
+                Un::Log => Some(f32::ln),
+                Un::Log1p => Some(f32::ln_1p),
+                Un::Tanh => Some(f32::tanh),
+                _ => None,
+            };
+            if let Some(fold) = fold {
+                let out = v.iter().map(|&x| fold(x)).collect();
+                return self.push(Op::Const(out), shape);
+            }
+        }
         self.push(Op::Un(f, a), shape)
     }
 
@@ -385,9 +424,17 @@ impl Graph {
                 // (A broadcast divisor: its reciprocal is taken before the broadcast.)
                 let b_len = self.nodes[b].len();
                 let out_len: usize = shape.iter().product();
-                if self.constant(b).is_some() || b_len < out_len {
-                    let r = match self.constant(b) {
-                        Some(c) => self.scalar(1.0 / c),
+                let constant = match &self.nodes[b].op {
+                    Op::Const(v) => Some(v.clone()),
+                    _ => None,
+                };
+                if constant.is_some() || b_len < out_len {
+                    let r = match constant {
+                        // XLA folds the reciprocal of a constant in float32.
+                        Some(v) => {
+                            let shape_b = self.nodes[b].shape.clone();
+                            self.push(Op::Const(v.iter().map(|c| 1.0 / c).collect()), shape_b)
+                        }
                         None => self.un(Un::Recip, b),
                     };
                     let (a, r) = (self.simple(a, &shape), self.simple(r, &shape));

@@ -268,12 +268,25 @@ impl Program {
             let Some(old) = entry_of.get(c).copied().flatten() else {
                 return Some(c);
             };
-            if g.writes.iter().any(|w| w.1 == old) {
+            // The old value and its reshapes, which live where it does.
+            let mut aliases = vec![old];
+            let mut at = 0;
+            while at < aliases.len() {
+                let a = aliases[at];
+                for &u in &users[a] {
+                    if needed[u] && matches!(g.nodes[u].op, Op::Reshape(_)) {
+                        aliases.push(u);
+                    }
+                }
+                at += 1;
+            }
+            if g.writes.iter().any(|w| aliases.contains(&w.1)) {
                 return None; // the old value goes to another compartment at the end
             }
-            users[old]
+            aliases
                 .iter()
-                .filter(|&&u| needed[u])
+                .flat_map(|&a| users[a].iter())
+                .filter(|&&u| needed[u] && !matches!(g.nodes[u].op, Op::Reshape(_)))
                 .all(|&u| match kernel_of[u] {
                     Some(ku) if ku == k => u <= m,
                     _ => u < first_of[k],
@@ -895,11 +908,16 @@ fn exec(ins: Ins, regs: &mut [Vec<f32>], at: &Place<'_>) {
                     .iter_mut()
                     .zip(x)
                     .for_each(|(o, &x)| *o = (x == 0.0) as u8 as f32),
-                Un::Trunc => o.iter_mut().zip(x).for_each(|(o, &x)| *o = x.trunc()),
+                // XLA's float -> int32: NaN is 0, out of range saturates.
+                Un::Trunc => o
+                    .iter_mut()
+                    .zip(x)
+                    .for_each(|(o, &x)| *o = (x as i32) as f32),
                 Un::IsNan => o
                     .iter_mut()
                     .zip(x)
                     .for_each(|(o, &x)| *o = x.is_nan() as u8 as f32),
+                Un::Float => o.copy_from_slice(x),
             }
             regs[d as usize] = out;
         }

@@ -173,6 +173,15 @@ fn to_val(v: &Value) -> Val {
         Value::String(s) => Val::Str(s.clone()),
         Value::Array(items) => Val::Tuple(items.iter().map(to_val).collect()),
         Value::Object(m) => {
+            if let (Some(Value::Array(values)), Some(Value::Array(shape))) = (m.get("array"), m.get("shape")) {
+                // An array (not a list): its values row-major and its shape.
+                let shape: Vec<usize> = shape.iter().filter_map(|d| d.as_u64().map(|d| d as usize)).collect();
+                let values: Vec<f32> = values.iter().map(|x| x.as_f64().unwrap_or(f64::NAN) as f32).collect();
+                if shape.iter().product::<usize>() == values.len() {
+                    return Val::ArrConst(values, shape);
+                }
+                return Val::NoneV;
+            }
             if let Some(Value::String(module)) = m.get("module") {
                 Val::Module(module.clone())
             } else if let Some(Value::String(f)) = m.get("function") {
@@ -370,6 +379,27 @@ fn is_elementwise(g: &graph::Graph) -> bool {
         _ => false,
     }) && g.key_write.is_none()
         && g.keys.is_empty()
+        && !g.reads_shape
+}
+
+/// The attributes that name the split width (`n_units`, a synapse's `shape`): a block
+/// sets them to its own. Another whole-number attribute equal to the width could mean
+/// it too, or not: such a class stays whole.
+const SIZE_NAMES: [&str; 6] = ["n_units", "n", "units", "size", "n_cells", "num_units"];
+
+/// Whether the attributes say the width only through [`SIZE_NAMES`] and `shape`.
+fn width_named_only(src: &ComponentSource, width: usize) -> bool {
+    fn mentions(v: &Value, w: usize) -> bool {
+        match v {
+            Value::Number(n) => n.as_u64() == Some(w as u64),
+            Value::Array(items) => items.iter().any(|x| mentions(x, w)),
+            Value::Object(o) => o.values().any(|x| mentions(x, w)),
+            _ => false,
+        }
+    }
+    src.attributes
+        .iter()
+        .all(|(k, v)| SIZE_NAMES.contains(&k.as_str()) || k == "shape" || !mentions(v, width))
 }
 
 /// The keywords a method takes from its process (`t`, `dt`), in its order.
@@ -562,7 +592,8 @@ impl UserComponent {
             }
         }
         self.bodies = bodies;
-        let (schema, class) = class_of(&src, elementwise && split_width(&src).is_some());
+        let splits = elementwise && split_width(&src).is_some_and(|w| width_named_only(&src, w));
+        let (schema, class) = class_of(&src, splits);
         self.schema = schema;
         self.class = class;
         Ok(untranslated)
@@ -594,15 +625,20 @@ impl UserComponent {
                 );
             }
         }
-        fn narrow(v: &mut Value, whole: usize, w: usize) {
+        for (k, v) in src.attributes.iter_mut() {
             match v {
-                Value::Number(n) if n.as_u64() == Some(whole as u64) => *v = Value::from(w),
-                Value::Array(items) => items.iter_mut().for_each(|x| narrow(x, whole, w)),
+                Value::Number(n) if SIZE_NAMES.contains(&k.as_str()) && n.as_u64() == Some(whole as u64) => {
+                    *v = Value::from(w)
+                }
+                Value::Array(items) if k == "shape" => {
+                    if let Some(last) = items.last_mut() {
+                        if last.as_u64() == Some(whole as u64) {
+                            *last = Value::from(w);
+                        }
+                    }
+                }
                 _ => {}
             }
-        }
-        for v in src.attributes.values_mut() {
-            narrow(v, whole, w);
         }
         if src.arguments.is_none() {
             src.arguments = Some(self.source.attributes.clone());

@@ -31,6 +31,8 @@ pub enum Val {
     Tuple(Vec<Val>),
     /// An array: a node of the graph.
     Arr(NodeId),
+    /// An array attribute or global (values row-major, shape), made a node where used.
+    ArrConst(Vec<f32>, Vec<usize>),
     /// A PRNG key.
     Key(KeyId),
     /// Several keys (`split`'s result).
@@ -270,6 +272,15 @@ impl Tracer<'_, '_> {
     }
 
     fn expr(&mut self, e: &Expr, env: &mut HashMap<String, Val>) -> TResult<Val> {
+        let v = self.expr_inner(e, env)?;
+        // An array constant becomes a node where it is used.
+        Ok(match v {
+            Val::ArrConst(..) => Val::Arr(self.arr(&v, e.line)?),
+            other => other,
+        })
+    }
+
+    fn expr_inner(&mut self, e: &Expr, env: &mut HashMap<String, Val>) -> TResult<Val> {
         let line = e.line;
         Ok(match &e.kind {
             ExprKind::Num(v, int) => Val::Num(*v, *int),
@@ -484,16 +495,15 @@ impl Tracer<'_, '_> {
                 }
             },
             Val::Arr(n) => match attr {
+                "shape" | "ndim" | "size" => {
+                    self.g.reads_shape = true;
+                    match attr {
+                        "shape" => Val::Tuple(self.g.shape(n).iter().map(|&d| Val::Num(d as f64, true)).collect()),
+                        "ndim" => Val::Num(self.g.shape(n).len() as f64, true),
+                        _ => Val::Num(self.g.nodes[n].len() as f64, true),
+                    }
+                }
                 "T" => Val::Arr(self.g.transpose(n, line)?),
-                "shape" => Val::Tuple(
-                    self.g
-                        .shape(n)
-                        .iter()
-                        .map(|&d| Val::Num(d as f64, true))
-                        .collect(),
-                ),
-                "ndim" => Val::Num(self.g.shape(n).len() as f64, true),
-                "size" => Val::Num(self.g.nodes[n].len() as f64, true),
                 "dtype" => Val::Dtype("float32".into()),
                 _ => Val::Method(Box::new(base), attr.to_string()),
             },
@@ -512,6 +522,10 @@ impl Tracer<'_, '_> {
     fn arr(&mut self, v: &Val, line: Line) -> TResult<NodeId> {
         Ok(match v {
             Val::Arr(n) => *n,
+            Val::ArrConst(values, shape) => {
+                super::graph::check_size(shape, line)?;
+                self.g.push(Op::Const(values.clone()), shape.clone())
+            }
             Val::Num(x, _) => self.g.scalar(*x as f32),
             Val::Bool(b) => self.g.scalar(*b as i32 as f32),
             Val::Tuple(items) => {
@@ -519,6 +533,13 @@ impl Tracer<'_, '_> {
                 let mut flat = Vec::new();
                 let mut shape = vec![items.len()];
                 let mut inner: Option<usize> = None;
+                let rows = items.iter().filter(|i| matches!(i, Val::Tuple(_))).count();
+                if rows != 0 && rows != items.len() {
+                    return Err(Problem::invalid(
+                        line,
+                        "a nested sequence mixes numbers and sequences (an inhomogeneous shape)",
+                    ));
+                }
                 for it in items {
                     match it {
                         Val::Num(x, _) => flat.push(*x as f32),
@@ -583,17 +604,16 @@ impl Tracer<'_, '_> {
                     }
                     return Ok(Val::Num(x / y, false));
                 }
-                BinOp::FloorDiv => {
+                BinOp::FloorDiv | BinOp::Mod => {
                     if y == 0.0 {
                         return Err(Problem::invalid(line, "division by zero"));
                     }
-                    (x / y).floor()
-                }
-                BinOp::Mod => {
-                    if y == 0.0 {
-                        return Err(Problem::invalid(line, "modulo by zero"));
+                    let (div, m) = py_divmod(x, y);
+                    if op == BinOp::Mod {
+                        m
+                    } else {
+                        div
                     }
-                    x - y * (x / y).floor()
                 }
                 BinOp::Pow => {
                     return Ok(Val::Num(x.powf(y), int && y >= 0.0));
@@ -609,8 +629,26 @@ impl Tracer<'_, '_> {
                 return Ok(Val::Tuple(x.iter().chain(y).cloned().collect()));
             }
         }
+        // A Python list or tuple times an int repeats it.
+        if let (BinOp::Mul, Val::Tuple(t), Val::Num(k, true)) | (BinOp::Mul, Val::Num(k, true), Val::Tuple(t)) =
+            (op, &a, &b)
+        {
+            let k = (*k).max(0.0) as usize;
+            if t.len().saturating_mul(k) > super::graph::MAX_ELEMENTS {
+                return Err(Problem::invalid(line, "a repeated sequence too long to hold"));
+            }
+            return Ok(Val::Tuple(t.iter().cloned().cycle().take(t.len() * k).collect()));
+        }
         let x = self.arr(&a, line)?;
         let y = self.arr(&b, line)?;
+        // Two booleans add as `or` and multiply as `and` (JAX's bool arithmetic).
+        if self.g.nodes[x].boolean && self.g.nodes[y].boolean {
+            match op {
+                BinOp::Add | BinOp::BitOr => return Ok(Val::Arr(self.g.bin(Bin::Or, x, y, line)?)),
+                BinOp::Mul | BinOp::BitAnd => return Ok(Val::Arr(self.g.bin(Bin::And, x, y, line)?)),
+                _ => return Err(Problem::unsupported(line, "this arithmetic on two boolean arrays")),
+            }
+        }
         let n = match op {
             BinOp::Add => self.g.bin(Bin::Add, x, y, line)?,
             BinOp::Sub => self.g.bin(Bin::Sub, x, y, line)?,
@@ -629,23 +667,40 @@ impl Tracer<'_, '_> {
     /// `x ** p`: integer powers 2 and 3 as products, 0.5 as the square root, others
     /// general.
     fn power(&mut self, x: NodeId, p: &Val, y: NodeId, line: Line) -> TResult<NodeId> {
-        let e = py_num(p).map(|(e, _)| e);
-        if e == Some(1.0) {
-            Ok(x)
-        } else if e == Some(2.0) {
-            self.g.bin(Bin::Mul, x, x, line)
-        } else if e == Some(3.0) {
-            let xx = self.g.bin(Bin::Mul, x, x, line)?;
-            self.g.bin(Bin::Mul, xx, x, line)
-        } else if e == Some(4.0) {
-            let xx = self.g.bin(Bin::Mul, x, x, line)?;
-            self.g.bin(Bin::Mul, xx, xx, line)
-        } else if e == Some(0.5) {
-            Ok(self.g.un(Un::Sqrt, x))
-        } else if e == Some(-1.0) {
-            Ok(self.g.un(Un::Recip, x))
-        } else {
-            self.g.bin(Bin::Pow, x, y, line)
+        match py_num(p) {
+            // An integer exponent is JAX's `integer_pow`: squarings and products.
+            Some((e, true)) if e.abs() <= 1024.0 => {
+                let mut k = e.abs() as u64;
+                if k == 0 {
+                    let one = self.g.scalar(1.0);
+                    return self.g.broadcast_to(one, &self.g.shape(x).to_vec(), line);
+                }
+                let mut base = x;
+                let mut acc: Option<NodeId> = None;
+                while k > 0 {
+                    if k & 1 == 1 {
+                        acc = Some(match acc {
+                            None => base,
+                            Some(a) => self.g.bin(Bin::Mul, a, base, line)?,
+                        });
+                    }
+                    k >>= 1;
+                    if k > 0 {
+                        base = self.g.bin(Bin::Mul, base, base, line)?;
+                    }
+                }
+                let acc = acc.expect("a positive exponent has a bit set");
+                Ok(if e < 0.0 { self.g.un(Un::Recip, acc) } else { acc })
+            }
+            // A float exponent is XLA's `pow`, which it simplifies for 1, 2, 3 and -1.
+            Some((e, false)) if e == 1.0 => Ok(x),
+            Some((e, false)) if e == 2.0 => self.g.bin(Bin::Mul, x, x, line),
+            Some((e, false)) if e == 3.0 => {
+                let xx = self.g.bin(Bin::Mul, x, x, line)?;
+                self.g.bin(Bin::Mul, xx, x, line)
+            }
+            Some((e, false)) if e == -1.0 => Ok(self.g.un(Un::Recip, x)),
+            _ => self.g.bin(Bin::Pow, x, y, line),
         }
     }
 
@@ -670,9 +725,10 @@ impl Tracer<'_, '_> {
             };
         }
         if matches!(a, Val::NoneV | Val::Str(_)) || matches!(b, Val::NoneV | Val::Str(_)) {
+            let both_none = matches!((&a, &b), (Val::NoneV, Val::NoneV));
             return match op {
-                CmpOp::Eq => Ok(Val::Bool(false)),
-                CmpOp::Ne => Ok(Val::Bool(true)),
+                CmpOp::Eq => Ok(Val::Bool(both_none)),
+                CmpOp::Ne => Ok(Val::Bool(!both_none)),
                 _ => Err(Problem::invalid(line, "cannot order these values")),
             };
         }
@@ -880,8 +936,9 @@ impl Tracer<'_, '_> {
             (Val::Num(v, _), "float32" | "float64" | "float16") => {
                 Ok(Val::Arr(self.g.scalar(v as f32)))
             }
-            (Val::Arr(n), "float32" | "float64" | "float16") => Ok(Val::Arr(n)),
-            (Val::Arr(n), "int32" | "int64" | "uint32") => Ok(Val::Arr(self.g.un(Un::Trunc, n))),
+            (Val::Arr(n), "float32" | "float64") if self.g.nodes[n].boolean => Ok(Val::Arr(self.g.un(Un::Float, n))),
+            (Val::Arr(n), "float32" | "float64") => Ok(Val::Arr(n)),
+            (Val::Arr(n), "int32") => Ok(Val::Arr(self.g.un(Un::Trunc, n))),
             (Val::Arr(n), "bool_" | "bool") => Ok(Val::Arr(self.g.un(Un::Truthy, n))),
             (Val::Num(v, _), "int32" | "int64") => Ok(Val::Num(v.trunc(), true)),
             (Val::Bool(b), _) => Ok(Val::Num(b as i32 as f64, false)),
@@ -1001,6 +1058,9 @@ impl Tracer<'_, '_> {
             (Val::Arr(n), "flatten" | "ravel") => {
                 let len = self.g.nodes[n].len();
                 Ok(Val::Arr(self.g.reshape(n, vec![len], line)?))
+            }
+            (Val::Arr(_), "squeeze") if !args.is_empty() || !kwargs.is_empty() => {
+                Err(Problem::unsupported(line, "squeeze with an axis"))
             }
             (Val::Arr(n), "squeeze") => {
                 let s: Vec<usize> = self
@@ -1126,6 +1186,39 @@ impl Tracer<'_, '_> {
                 .cloned()
                 .ok_or_else(|| Problem::invalid(line, format!("`{short}` is missing `{k}`")))
         };
+        // Keywords the translation does not read are refused, not ignored.
+        let allowed: &[&str] = match short {
+            "clip" => &["a", "a_min", "a_max", "min", "max"],
+            "where" => &["condition", "x", "y"],
+            "sum" | "mean" | "max" | "min" | "amax" | "amin" => &["a", "axis", "keepdims"],
+            "reshape" => &["a", "newshape", "shape"],
+            "zeros" | "ones" | "empty" => &["shape", "dtype"],
+            "full" => &["shape", "fill_value", "dtype"],
+            "zeros_like" | "ones_like" | "empty_like" => &["a", "dtype"],
+            "full_like" => &["a", "fill_value", "dtype"],
+            "array" | "asarray" => &["object", "dtype"],
+            "expand_dims" => &["a", "axis"],
+            "transpose" => &["a", "axes"],
+            "matmul" | "dot" => &["a", "b"],
+            "squeeze" => &["a"],
+            _ => &["x", "x1", "x2"],
+        };
+        for (k, v) in kwargs {
+            let float_dtype = k == "dtype"
+                && matches!(v, Val::Dtype(d) | Val::Str(d) if d == "float32")
+                || k == "dtype" && matches!(v, Val::NoneV);
+            if !allowed.contains(&k.as_str()) || (k == "dtype" && !float_dtype) {
+                return Err(Problem::unsupported(line, format!("jnp.{short}(..., {k}=...)")));
+            }
+        }
+        let most = match short {
+            "squeeze" | "round" | "rint" | "zeros_like" | "ones_like" | "empty_like" => 1,
+            "where" | "clip" => 3,
+            _ => usize::MAX,
+        };
+        if args.len() > most {
+            return Err(Problem::unsupported(line, format!("jnp.{short} with {} positional arguments", args.len())));
+        }
         let nn = module == "jax.nn";
         match short {
             "exp" => unary(self, Un::Exp),
@@ -1140,6 +1233,9 @@ impl Tracer<'_, '_> {
             "rsqrt" => unary(self, Un::Rsqrt),
             "floor" => unary(self, Un::Floor),
             "ceil" => unary(self, Un::Ceil),
+            "round" | "rint" if args.len() > 1 || kwargs.iter().any(|(k, _)| k == "decimals") => Err(
+                Problem::unsupported(line, format!("jnp.{short} with decimals")),
+            ),
             "round" | "rint" => unary(self, Un::Round),
             "negative" => unary(self, Un::Neg),
             "reciprocal" => unary(self, Un::Recip),
@@ -1243,7 +1339,15 @@ impl Tracer<'_, '_> {
             "transpose" => {
                 let a = arg(0, "a")?;
                 let a = self.arr(&a, line)?;
-                Ok(Val::Arr(self.g.transpose(a, line)?))
+                match Self::kw(args, kwargs, 1, "axes") {
+                    None | Some(Val::NoneV) => Ok(Val::Arr(self.g.transpose(a, line)?)),
+                    Some(Val::Tuple(ax)) if ax.len() == 2 => match (py_num(&ax[0]), py_num(&ax[1])) {
+                        (Some((0.0, _)), Some((1.0, _))) => Ok(Val::Arr(a)),
+                        (Some((1.0, _)), Some((0.0, _))) => Ok(Val::Arr(self.g.transpose(a, line)?)),
+                        _ => Err(Problem::unsupported(line, "jnp.transpose with these axes")),
+                    },
+                    Some(_) => Err(Problem::unsupported(line, "jnp.transpose with these axes")),
+                }
             }
             "reshape" => {
                 let a = arg(0, "a")?;
@@ -1409,6 +1513,31 @@ enum IndexV {
     At(i64),
     Slice(Option<i64>, Option<i64>),
     NewAxis,
+}
+
+/// Python's `divmod` of two floats (from `fmod`, as CPython computes it).
+fn py_divmod(x: f64, y: f64) -> (f64, f64) {
+    let mut m = x % y;
+    let mut div = (x - m) / y;
+    if m != 0.0 {
+        if (y < 0.0) != (m < 0.0) {
+            m += y;
+            div -= 1.0;
+        }
+    } else {
+        m = 0.0f64.copysign(y);
+    }
+    let floordiv = if div != 0.0 {
+        let f = div.floor();
+        if div - f > 0.5 {
+            f + 1.0
+        } else {
+            f
+        }
+    } else {
+        0.0f64.copysign(x / y)
+    };
+    (floordiv, m)
 }
 
 fn py_num(v: &Val) -> Option<(f64, bool)> {
