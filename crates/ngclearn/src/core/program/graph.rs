@@ -121,6 +121,17 @@ pub enum Draw {
     Normal,
 }
 
+/// Which sum a fused multiply-add makes of `a * b` and `c`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fused {
+    /// `a * b + c`
+    Add,
+    /// `a * b - c`
+    SubC,
+    /// `c - a * b`
+    SubFrom,
+}
+
 /// What a node computes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
@@ -134,8 +145,8 @@ pub enum Op {
     Un(Un, NodeId),
     /// `f(a, b)`
     Bin(Bin, NodeId, NodeId),
-    /// `a * b + c`, one rounding
-    Fma(NodeId, NodeId, NodeId),
+    /// `a * b + c` (or `a * b - c`, `c - a * b`), one rounding
+    Fma(NodeId, NodeId, NodeId, Fused),
     /// `where(c, a, b)`
     Select(NodeId, NodeId, NodeId),
     /// `a @ b` (rank 2 after promotion); the flags say an operand is read transposed.
@@ -229,6 +240,21 @@ pub fn check_size(shape: &[usize], line: Line) -> Result<(), Problem> {
     }
 }
 
+/// The nodes a node reads.
+pub fn node_operands(op: &Op) -> Vec<NodeId> {
+    match *op {
+        Op::Comp(_) | Op::Const(_) | Op::Keyword(_) | Op::Random(..) => Vec::new(),
+        Op::Reduce(_, a, _, Some(b)) => vec![a, b],
+        Op::Un(_, a)
+        | Op::Reduce(_, a, _, None)
+        | Op::Transpose(a)
+        | Op::Reshape(a)
+        | Op::Broadcast(a) => vec![a],
+        Op::Bin(_, a, b) | Op::MatMul(a, b, _, _) => vec![a, b],
+        Op::Fma(a, b, c, _) | Op::Select(a, b, c) => vec![a, b, c],
+    }
+}
+
 /// The shape two shapes broadcast to (NumPy's rule), if they do.
 pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
@@ -304,6 +330,94 @@ impl Graph {
             self.seen.insert(k, n);
         }
         n
+    }
+
+    /// XLA's fused multiply-adds: an addition or subtraction with a product as an
+    /// operand becomes one fma (the left operand's product first) unless the product
+    /// also feeds another elementwise computation that ends in the same place (then it
+    /// is one value of one loop, which LLVM does not contract). Products that feed
+    /// different results are computed again for each (XLA's fusion duplicates them), so
+    /// each is contracted. Run once the method is read.
+    pub fn contract(&mut self) {
+        let n = self.nodes.len();
+        let elementwise =
+            |op: &Op| matches!(op, Op::Un(..) | Op::Bin(..) | Op::Fma(..) | Op::Select(..));
+        let mut users: Vec<Vec<NodeId>> = vec![Vec::new(); n];
+        for (i, node) in self.nodes.iter().enumerate() {
+            for o in node_operands(&node.op) {
+                users[o].push(i);
+            }
+        }
+        // Where each node's value ends: results (`writes`) and the non-elementwise
+        // computations that read it (each its own loop), through elementwise users.
+        let mut ends: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for i in (0..n).rev() {
+            let mut e: Vec<usize> = self
+                .writes
+                .iter()
+                .filter(|w| w.1 == i)
+                .map(|w| n + w.0)
+                .collect();
+            for &u in &users[i] {
+                if elementwise(&self.nodes[u].op) {
+                    e.extend_from_slice(&ends[u]);
+                } else {
+                    e.push(u);
+                }
+            }
+            e.sort_unstable();
+            e.dedup();
+            ends[i] = e;
+        }
+        let shares = |a: &[usize], b: &[usize]| a.iter().any(|x| b.binary_search(x).is_ok());
+        for u in 0..n {
+            let Op::Bin(f @ (Bin::Add | Bin::Sub), a, b) = self.nodes[u].op else {
+                continue;
+            };
+            let shape = self.nodes[u].shape.clone();
+            let eligible = |g: &Self, m: NodeId| -> Option<(NodeId, NodeId)> {
+                let Op::Bin(Bin::Mul, x, y) = g.nodes[m].op else {
+                    return None;
+                };
+                let alone = users[m]
+                    .iter()
+                    .filter(|&&v| v != u && elementwise(&g.nodes[v].op))
+                    .all(|&v| !shares(&ends[v], &ends[u]));
+                (alone && g.simple_for(x, &shape) && g.simple_for(y, &shape)).then_some((x, y))
+            };
+            if let Some((x, y)) = eligible(self, a) {
+                let kind = if f == Bin::Sub {
+                    Fused::SubC
+                } else {
+                    Fused::Add
+                };
+                self.nodes[u].op = Op::Fma(x, y, b, kind);
+            } else if let Some((x, y)) = eligible(self, b) {
+                let kind = if f == Bin::Sub {
+                    Fused::SubFrom
+                } else {
+                    Fused::Add
+                };
+                self.nodes[u].op = Op::Fma(x, y, a, kind);
+            }
+        }
+    }
+
+    /// Whether `x` can be read by an elementwise node of `shape` as it is (element for
+    /// element, one value, one row or one column).
+    fn simple_for(&self, x: NodeId, shape: &[usize]) -> bool {
+        let s = self.shape(x);
+        let len: usize = s.iter().product();
+        let total: usize = shape.iter().product();
+        if len == total || len == 1 || shape.is_empty() {
+            return true;
+        }
+        let mut padded = vec![1; shape.len().saturating_sub(s.len())];
+        padded.extend_from_slice(s);
+        let (last, lead) = shape.split_last().expect("a non-empty shape");
+        let row = padded.last() == Some(last) && padded[..padded.len() - 1].iter().all(|&d| d == 1);
+        let col = padded.last() == Some(&1) && &padded[..padded.len() - 1] == lead;
+        row || col
     }
 
     /// A scalar constant.
@@ -390,58 +504,28 @@ impl Graph {
             (Bin::Sub, _, Some(c)) if c == 0.0 && same(self, a) => return Ok(a),
             _ => {}
         }
-        match f {
-            Bin::Add | Bin::Sub => {
-                let fused = if let Op::Bin(Bin::Mul, x, y) = self.nodes[a].op {
-                    let c = if f == Bin::Sub {
-                        self.un(Un::Neg, b)
-                    } else {
-                        b
-                    };
-                    Some((x, y, c))
-                } else if let Op::Bin(Bin::Mul, x, y) = self.nodes[b].op {
-                    let x = if f == Bin::Sub {
-                        self.un(Un::Neg, x)
-                    } else {
-                        x
-                    };
-                    Some((x, y, a))
-                } else {
-                    None
+        if f == Bin::Div {
+            // XLA: a division by a constant, or by a scalar broadcast to the
+            // other operand's shape, is a multiplication by the reciprocal.
+            // (A broadcast divisor: its reciprocal is taken before the broadcast.)
+            let b_len = self.nodes[b].len();
+            let out_len: usize = shape.iter().product();
+            let constant = match &self.nodes[b].op {
+                Op::Const(v) => Some(v.clone()),
+                _ => None,
+            };
+            if constant.is_some() || b_len < out_len {
+                let r = match constant {
+                    // XLA folds the reciprocal of a constant in float32.
+                    Some(v) => {
+                        let shape_b = self.nodes[b].shape.clone();
+                        self.push(Op::Const(v.iter().map(|c| 1.0 / c).collect()), shape_b)
+                    }
+                    None => self.un(Un::Recip, b),
                 };
-                if let Some((x, y, c)) = fused {
-                    let (x, y, c) = (
-                        self.simple(x, &shape),
-                        self.simple(y, &shape),
-                        self.simple(c, &shape),
-                    );
-                    return Ok(self.push(Op::Fma(x, y, c), shape));
-                }
+                let (a, r) = (self.simple(a, &shape), self.simple(r, &shape));
+                return Ok(self.push(Op::Bin(Bin::Mul, a, r), shape));
             }
-            Bin::Div => {
-                // XLA: a division by a constant, or by a scalar broadcast to the
-                // other operand's shape, is a multiplication by the reciprocal.
-                // (A broadcast divisor: its reciprocal is taken before the broadcast.)
-                let b_len = self.nodes[b].len();
-                let out_len: usize = shape.iter().product();
-                let constant = match &self.nodes[b].op {
-                    Op::Const(v) => Some(v.clone()),
-                    _ => None,
-                };
-                if constant.is_some() || b_len < out_len {
-                    let r = match constant {
-                        // XLA folds the reciprocal of a constant in float32.
-                        Some(v) => {
-                            let shape_b = self.nodes[b].shape.clone();
-                            self.push(Op::Const(v.iter().map(|c| 1.0 / c).collect()), shape_b)
-                        }
-                        None => self.un(Un::Recip, b),
-                    };
-                    let (a, r) = (self.simple(a, &shape), self.simple(r, &shape));
-                    return Ok(self.push(Op::Bin(Bin::Mul, a, r), shape));
-                }
-            }
-            _ => {}
         }
         let (a, b) = (self.simple(a, &shape), self.simple(b, &shape));
         Ok(self.push(Op::Bin(f, a, b), shape))

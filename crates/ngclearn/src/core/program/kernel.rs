@@ -4,7 +4,7 @@
 //! draws. Every buffer is made when the program is built; running it allocates
 //! nothing.
 
-use super::graph::{Bin, Draw, Graph, KeyOp, NodeId, Op, Red, Un};
+use super::graph::{Bin, Draw, Fused, Graph, KeyOp, NodeId, Op, Red, Un};
 use crate::core::rng::Key;
 use crate::core::xla_math::{exp_xla, ln_xla, log1p_xla, maximum, minimum, tanh_xla};
 use ndarray::Array2;
@@ -51,7 +51,7 @@ enum Ins {
     StoreComp(u16, usize),
     Un(Un, u16, u16),
     Bin(Bin, u16, u16, u16),
-    Fma(u16, u16, u16, u16),
+    Fma(u16, u16, u16, u16, Fused),
     Select(u16, u16, u16, u16),
 }
 
@@ -148,17 +148,7 @@ fn is_elementwise(op: &Op) -> bool {
 }
 
 fn operands(op: &Op) -> Vec<NodeId> {
-    match *op {
-        Op::Comp(_) | Op::Const(_) | Op::Keyword(_) | Op::Random(..) => Vec::new(),
-        Op::Reduce(_, a, _, Some(b)) => vec![a, b],
-        Op::Un(_, a)
-        | Op::Reduce(_, a, _, None)
-        | Op::Transpose(a)
-        | Op::Reshape(a)
-        | Op::Broadcast(a) => vec![a],
-        Op::Bin(_, a, b) | Op::MatMul(a, b, _, _) => vec![a, b],
-        Op::Fma(a, b, c) | Op::Select(a, b, c) => vec![a, b, c],
-    }
+    super::graph::node_operands(op)
 }
 
 impl Program {
@@ -520,7 +510,9 @@ impl Program {
                         code.push(match g.nodes[m].op {
                             Op::Un(f, _) => Ins::Un(f, dst, regs_in[0]),
                             Op::Bin(f, _, _) => Ins::Bin(f, dst, regs_in[0], regs_in[1]),
-                            Op::Fma(..) => Ins::Fma(dst, regs_in[0], regs_in[1], regs_in[2]),
+                            Op::Fma(_, _, _, kind) => {
+                                Ins::Fma(dst, regs_in[0], regs_in[1], regs_in[2], kind)
+                            }
                             Op::Select(..) => Ins::Select(dst, regs_in[0], regs_in[1], regs_in[2]),
                             _ => unreachable!("only elementwise nodes are fused"),
                         });
@@ -947,17 +939,16 @@ fn exec(ins: Ins, regs: &mut [Vec<f32>], at: &Place<'_>) {
             }
             regs[d as usize] = out;
         }
-        Ins::Fma(d, a, b, c) => {
+        Ins::Fma(d, a, b, c, kind) => {
             let mut out = std::mem::take(&mut regs[d as usize]);
             let (x, y, z) = (at.get(a, regs), at.get(b, regs), at.get(c, regs));
-            crate::core::simd::with_avx2(
-                #[inline(always)]
-                || {
-                    for (((o, &x), &y), &z) in out[..len].iter_mut().zip(x).zip(y).zip(z) {
-                        *o = x.mul_add(y, z);
-                    }
-                },
-            );
+            let it = out[..len].iter_mut().zip(x).zip(y).zip(z);
+            // Negation is exact: `a*b - c` is fma(a, b, -c), `c - a*b` fma(-a, b, c).
+            match kind {
+                Fused::Add => it.for_each(|(((o, &x), &y), &z)| *o = x.mul_add(y, z)),
+                Fused::SubC => it.for_each(|(((o, &x), &y), &z)| *o = x.mul_add(y, -z)),
+                Fused::SubFrom => it.for_each(|(((o, &x), &y), &z)| *o = (-x).mul_add(y, z)),
+            }
             regs[d as usize] = out;
         }
         Ins::Select(d, c, a, b) => {

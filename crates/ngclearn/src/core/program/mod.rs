@@ -173,10 +173,18 @@ fn to_val(v: &Value) -> Val {
         Value::String(s) => Val::Str(s.clone()),
         Value::Array(items) => Val::Tuple(items.iter().map(to_val).collect()),
         Value::Object(m) => {
-            if let (Some(Value::Array(values)), Some(Value::Array(shape))) = (m.get("array"), m.get("shape")) {
+            if let (Some(Value::Array(values)), Some(Value::Array(shape))) =
+                (m.get("array"), m.get("shape"))
+            {
                 // An array (not a list): its values row-major and its shape.
-                let shape: Vec<usize> = shape.iter().filter_map(|d| d.as_u64().map(|d| d as usize)).collect();
-                let values: Vec<f32> = values.iter().map(|x| x.as_f64().unwrap_or(f64::NAN) as f32).collect();
+                let shape: Vec<usize> = shape
+                    .iter()
+                    .filter_map(|d| d.as_u64().map(|d| d as usize))
+                    .collect();
+                let values: Vec<f32> = values
+                    .iter()
+                    .map(|x| x.as_f64().unwrap_or(f64::NAN) as f32)
+                    .collect();
                 if shape.iter().product::<usize>() == values.len() {
                     return Val::ArrConst(values, shape);
                 }
@@ -555,7 +563,13 @@ impl UserComponent {
         let mut bodies = Vec::new();
         let mut elementwise = true;
         for (m, parsed) in src.methods.iter().zip(&parsed_methods) {
-            let result = parsed.clone().and_then(|def| trace::trace(&def, &scope));
+            let result = parsed
+                .clone()
+                .and_then(|def| trace::trace(&def, &scope))
+                .map(|mut g| {
+                    g.contract();
+                    g
+                });
             match result {
                 Ok(g) => {
                     elementwise &= is_elementwise(&g);
@@ -627,7 +641,9 @@ impl UserComponent {
         }
         for (k, v) in src.attributes.iter_mut() {
             match v {
-                Value::Number(n) if SIZE_NAMES.contains(&k.as_str()) && n.as_u64() == Some(whole as u64) => {
+                Value::Number(n)
+                    if SIZE_NAMES.contains(&k.as_str()) && n.as_u64() == Some(whole as u64) =>
+                {
                     *v = Value::from(w)
                 }
                 Value::Array(items) if k == "shape" => {

@@ -498,7 +498,13 @@ impl Tracer<'_, '_> {
                 "shape" | "ndim" | "size" => {
                     self.g.reads_shape = true;
                     match attr {
-                        "shape" => Val::Tuple(self.g.shape(n).iter().map(|&d| Val::Num(d as f64, true)).collect()),
+                        "shape" => Val::Tuple(
+                            self.g
+                                .shape(n)
+                                .iter()
+                                .map(|&d| Val::Num(d as f64, true))
+                                .collect(),
+                        ),
                         "ndim" => Val::Num(self.g.shape(n).len() as f64, true),
                         _ => Val::Num(self.g.nodes[n].len() as f64, true),
                     }
@@ -630,23 +636,37 @@ impl Tracer<'_, '_> {
             }
         }
         // A Python list or tuple times an int repeats it.
-        if let (BinOp::Mul, Val::Tuple(t), Val::Num(k, true)) | (BinOp::Mul, Val::Num(k, true), Val::Tuple(t)) =
-            (op, &a, &b)
+        if let (BinOp::Mul, Val::Tuple(t), Val::Num(k, true))
+        | (BinOp::Mul, Val::Num(k, true), Val::Tuple(t)) = (op, &a, &b)
         {
             let k = (*k).max(0.0) as usize;
             if t.len().saturating_mul(k) > super::graph::MAX_ELEMENTS {
-                return Err(Problem::invalid(line, "a repeated sequence too long to hold"));
+                return Err(Problem::invalid(
+                    line,
+                    "a repeated sequence too long to hold",
+                ));
             }
-            return Ok(Val::Tuple(t.iter().cloned().cycle().take(t.len() * k).collect()));
+            return Ok(Val::Tuple(
+                t.iter().cloned().cycle().take(t.len() * k).collect(),
+            ));
         }
         let x = self.arr(&a, line)?;
         let y = self.arr(&b, line)?;
         // Two booleans add as `or` and multiply as `and` (JAX's bool arithmetic).
         if self.g.nodes[x].boolean && self.g.nodes[y].boolean {
             match op {
-                BinOp::Add | BinOp::BitOr => return Ok(Val::Arr(self.g.bin(Bin::Or, x, y, line)?)),
-                BinOp::Mul | BinOp::BitAnd => return Ok(Val::Arr(self.g.bin(Bin::And, x, y, line)?)),
-                _ => return Err(Problem::unsupported(line, "this arithmetic on two boolean arrays")),
+                BinOp::Add | BinOp::BitOr => {
+                    return Ok(Val::Arr(self.g.bin(Bin::Or, x, y, line)?))
+                }
+                BinOp::Mul | BinOp::BitAnd => {
+                    return Ok(Val::Arr(self.g.bin(Bin::And, x, y, line)?))
+                }
+                _ => {
+                    return Err(Problem::unsupported(
+                        line,
+                        "this arithmetic on two boolean arrays",
+                    ))
+                }
             }
         }
         let n = match op {
@@ -673,7 +693,8 @@ impl Tracer<'_, '_> {
                 let mut k = e.abs() as u64;
                 if k == 0 {
                     let one = self.g.scalar(1.0);
-                    return self.g.broadcast_to(one, &self.g.shape(x).to_vec(), line);
+                    let shape = self.g.shape(x).to_vec();
+                    return self.g.broadcast_to(one, &shape, line);
                 }
                 let mut base = x;
                 let mut acc: Option<NodeId> = None;
@@ -690,16 +711,27 @@ impl Tracer<'_, '_> {
                     }
                 }
                 let acc = acc.expect("a positive exponent has a bit set");
-                Ok(if e < 0.0 { self.g.un(Un::Recip, acc) } else { acc })
+                Ok(if e < 0.0 {
+                    self.g.un(Un::Recip, acc)
+                } else {
+                    acc
+                })
             }
             // A float exponent is XLA's `pow`, which it simplifies for 1, 2, 3 and -1.
-            Some((e, false)) if e == 1.0 => Ok(x),
-            Some((e, false)) if e == 2.0 => self.g.bin(Bin::Mul, x, x, line),
-            Some((e, false)) if e == 3.0 => {
-                let xx = self.g.bin(Bin::Mul, x, x, line)?;
-                self.g.bin(Bin::Mul, xx, x, line)
+            Some((e, false)) if [1.0, 2.0, 3.0, -1.0].contains(&e) => {
+                if e == 1.0 {
+                    Ok(x)
+                } else if e == -1.0 {
+                    Ok(self.g.un(Un::Recip, x))
+                } else {
+                    let xx = self.g.bin(Bin::Mul, x, x, line)?;
+                    if e == 2.0 {
+                        Ok(xx)
+                    } else {
+                        self.g.bin(Bin::Mul, xx, x, line)
+                    }
+                }
             }
-            Some((e, false)) if e == -1.0 => Ok(self.g.un(Un::Recip, x)),
             _ => self.g.bin(Bin::Pow, x, y, line),
         }
     }
@@ -936,7 +968,9 @@ impl Tracer<'_, '_> {
             (Val::Num(v, _), "float32" | "float64" | "float16") => {
                 Ok(Val::Arr(self.g.scalar(v as f32)))
             }
-            (Val::Arr(n), "float32" | "float64") if self.g.nodes[n].boolean => Ok(Val::Arr(self.g.un(Un::Float, n))),
+            (Val::Arr(n), "float32" | "float64") if self.g.nodes[n].boolean => {
+                Ok(Val::Arr(self.g.un(Un::Float, n)))
+            }
             (Val::Arr(n), "float32" | "float64") => Ok(Val::Arr(n)),
             (Val::Arr(n), "int32") => Ok(Val::Arr(self.g.un(Un::Trunc, n))),
             (Val::Arr(n), "bool_" | "bool") => Ok(Val::Arr(self.g.un(Un::Truthy, n))),
@@ -1205,10 +1239,13 @@ impl Tracer<'_, '_> {
         };
         for (k, v) in kwargs {
             let float_dtype = k == "dtype"
-                && matches!(v, Val::Dtype(d) | Val::Str(d) if d == "float32")
-                || k == "dtype" && matches!(v, Val::NoneV);
+                && (matches!(v, Val::Dtype(d) | Val::Str(d) if d == "float32")
+                    || matches!(v, Val::NoneV));
             if !allowed.contains(&k.as_str()) || (k == "dtype" && !float_dtype) {
-                return Err(Problem::unsupported(line, format!("jnp.{short}(..., {k}=...)")));
+                return Err(Problem::unsupported(
+                    line,
+                    format!("jnp.{short}(..., {k}=...)"),
+                ));
             }
         }
         let most = match short {
@@ -1217,7 +1254,10 @@ impl Tracer<'_, '_> {
             _ => usize::MAX,
         };
         if args.len() > most {
-            return Err(Problem::unsupported(line, format!("jnp.{short} with {} positional arguments", args.len())));
+            return Err(Problem::unsupported(
+                line,
+                format!("jnp.{short} with {} positional arguments", args.len()),
+            ));
         }
         let nn = module == "jax.nn";
         match short {
@@ -1233,9 +1273,12 @@ impl Tracer<'_, '_> {
             "rsqrt" => unary(self, Un::Rsqrt),
             "floor" => unary(self, Un::Floor),
             "ceil" => unary(self, Un::Ceil),
-            "round" | "rint" if args.len() > 1 || kwargs.iter().any(|(k, _)| k == "decimals") => Err(
-                Problem::unsupported(line, format!("jnp.{short} with decimals")),
-            ),
+            "round" | "rint" if args.len() > 1 || kwargs.iter().any(|(k, _)| k == "decimals") => {
+                Err(Problem::unsupported(
+                    line,
+                    format!("jnp.{short} with decimals"),
+                ))
+            }
             "round" | "rint" => unary(self, Un::Round),
             "negative" => unary(self, Un::Neg),
             "reciprocal" => unary(self, Un::Recip),
@@ -1341,9 +1384,12 @@ impl Tracer<'_, '_> {
                 let a = self.arr(&a, line)?;
                 match Self::kw(args, kwargs, 1, "axes") {
                     None | Some(Val::NoneV) => Ok(Val::Arr(self.g.transpose(a, line)?)),
-                    Some(Val::Tuple(ax)) if ax.len() == 2 => match (py_num(&ax[0]), py_num(&ax[1])) {
+                    Some(Val::Tuple(ax)) if ax.len() == 2 => match (py_num(&ax[0]), py_num(&ax[1]))
+                    {
                         (Some((0.0, _)), Some((1.0, _))) => Ok(Val::Arr(a)),
-                        (Some((1.0, _)), Some((0.0, _))) => Ok(Val::Arr(self.g.transpose(a, line)?)),
+                        (Some((1.0, _)), Some((0.0, _))) => {
+                            Ok(Val::Arr(self.g.transpose(a, line)?))
+                        }
                         _ => Err(Problem::unsupported(line, "jnp.transpose with these axes")),
                     },
                     Some(_) => Err(Problem::unsupported(line, "jnp.transpose with these axes")),
