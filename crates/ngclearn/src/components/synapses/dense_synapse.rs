@@ -302,7 +302,6 @@ impl Dense {
             p,
             ..
         } = self;
-        let n_post = weights.ncols();
         let rs = p.resist_scale;
         let (w, m) = (weights.as_standard_layout(), mask.as_standard_layout());
         let (w, m) = (
@@ -320,19 +319,8 @@ impl Dense {
                     let out = out.as_slice_mut().expect("outputs are standard layout");
                     out.fill(0.0);
                     for (i, &s) in s_row.iter().enumerate() {
-                        if s == 0.0 {
-                            continue;
-                        }
-                        let w_row = &w[i * n_post..(i + 1) * n_post];
-                        if let [m0] = m {
-                            for (o, &w) in out.iter_mut().zip(w_row) {
-                                *o = s.mul_add(w * m0, *o);
-                            }
-                        } else {
-                            let m_row = &m[i * n_post..(i + 1) * n_post];
-                            for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
-                                *o = s.mul_add(w * m, *o);
-                            }
+                        if s != 0.0 {
+                            add_input(out, s, i, w, m);
                         }
                     }
                     for (o, &b) in out.iter_mut().zip(bias) {
@@ -378,19 +366,7 @@ impl Dense {
                 for &f in active {
                     let f = f as usize;
                     let (b, i) = (f / n_pre, f % n_pre);
-                    let s = x[f];
-                    let o = &mut out[b * n_post..(b + 1) * n_post];
-                    let w_row = &w[i * n_post..(i + 1) * n_post];
-                    if let [m0] = m {
-                        for (o, &w) in o.iter_mut().zip(w_row) {
-                            *o = s.mul_add(w * m0, *o);
-                        }
-                    } else {
-                        let m_row = &m[i * n_post..(i + 1) * n_post];
-                        for ((o, &w), &m) in o.iter_mut().zip(w_row).zip(m_row) {
-                            *o = s.mul_add(w * m, *o);
-                        }
-                    }
+                    add_input(&mut out[b * n_post..(b + 1) * n_post], x[f], i, w, m);
                 }
                 for row in out.chunks_mut(n_post) {
                     for (o, &b) in row.iter_mut().zip(bias) {
@@ -500,6 +476,24 @@ fn prefetch(x: &[f32]) {
     };
     #[cfg(not(target_arch = "x86_64"))]
     let _ = x;
+}
+
+/// `out += s * (W * mask)[i]`, each output one fused multiply-add (XLA's product): the
+/// step's term of input `i` with value `s`; `m` is the mask, one value or `W`'s shape.
+#[inline(always)]
+fn add_input(out: &mut [f32], s: f32, i: usize, w: &[f32], m: &[f32]) {
+    let n_post = out.len();
+    let w_row = &w[i * n_post..(i + 1) * n_post];
+    if let [m0] = m {
+        for (o, &w) in out.iter_mut().zip(w_row) {
+            *o = s.mul_add(w * m0, *o);
+        }
+    } else {
+        let m_row = &m[i * n_post..(i + 1) * n_post];
+        for ((o, &w), &m) in out.iter_mut().zip(w_row).zip(m_row) {
+            *o = s.mul_add(w * m, *o);
+        }
+    }
 }
 
 /// The dense synapse: `outputs = (inputs · (W * mask)) * resist_scale + biases`.

@@ -164,6 +164,16 @@ pub enum Op {
     Random(Draw, KeyId),
 }
 
+impl Op {
+    /// Whether it is computed element for element (what a fused pass runs).
+    pub fn is_elementwise(&self) -> bool {
+        matches!(
+            self,
+            Op::Un(..) | Op::Bin(..) | Op::Fma(..) | Op::Select(..)
+        )
+    }
+}
+
 /// A node: its operation and its shape.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -340,8 +350,7 @@ impl Graph {
     /// each is contracted. Run once the method is read.
     pub fn contract(&mut self) {
         let n = self.nodes.len();
-        let elementwise =
-            |op: &Op| matches!(op, Op::Un(..) | Op::Bin(..) | Op::Fma(..) | Op::Select(..));
+        let elementwise = Op::is_elementwise;
         let mut users: Vec<Vec<NodeId>> = vec![Vec::new(); n];
         for (i, node) in self.nodes.iter().enumerate() {
             for o in node_operands(&node.op) {
@@ -462,18 +471,7 @@ impl Graph {
     /// element for element, as one value, as one row or as one column; otherwise
     /// (a broadcast along inner axes of a higher rank) broadcast first.
     fn simple(&mut self, x: NodeId, shape: &[usize]) -> NodeId {
-        let s = self.shape(x).to_vec();
-        let len: usize = s.iter().product();
-        let total: usize = shape.iter().product();
-        if len == total || len == 1 || shape.is_empty() {
-            return x;
-        }
-        let mut padded = vec![1; shape.len().saturating_sub(s.len())];
-        padded.extend_from_slice(&s);
-        let (last, lead) = shape.split_last().expect("a non-empty shape");
-        let row = padded.last() == Some(last) && padded[..padded.len() - 1].iter().all(|&d| d == 1);
-        let col = padded.last() == Some(&1) && &padded[..padded.len() - 1] == lead;
-        if row || col {
+        if self.simple_for(x, shape) {
             return x;
         }
         self.push(Op::Broadcast(x), shape.to_vec())

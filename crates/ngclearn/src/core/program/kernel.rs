@@ -4,7 +4,9 @@
 //! draws. Every buffer is made when the program is built; running it allocates
 //! nothing.
 
-use super::graph::{Bin, Draw, Fused, Graph, KeyOp, NodeId, Op, Red, Un};
+use super::graph::{
+    node_operands as operands, Bin, Draw, Fused, Graph, KeyOp, NodeId, Op, Red, Un,
+};
 use crate::core::rng::Key;
 use crate::core::xla_math::{exp_xla, ln_xla, log1p_xla, maximum, minimum, tanh_xla};
 use ndarray::Array2;
@@ -143,14 +145,6 @@ fn two_d(shape: &[usize]) -> (usize, usize) {
     }
 }
 
-fn is_elementwise(op: &Op) -> bool {
-    matches!(op, Op::Un(..) | Op::Bin(..) | Op::Fma(..) | Op::Select(..))
-}
-
-fn operands(op: &Op) -> Vec<NodeId> {
-    super::graph::node_operands(op)
-}
-
 impl Program {
     /// Lowers a graph. `comp_shapes` are the component's compartments' shapes.
     /// Fails, naming the method's first `line`, if its buffers cannot be allocated.
@@ -181,7 +175,7 @@ impl Program {
         let mut hoisted = vec![false; n];
         for (i, node) in g.nodes.iter().enumerate() {
             hoisted[i] = needed[i]
-                && is_elementwise(&node.op)
+                && node.op.is_elementwise()
                 && node.len() == 1
                 && operands(&node.op)
                     .iter()
@@ -202,7 +196,7 @@ impl Program {
             if !needed[i] || hoisted[i] {
                 continue;
             }
-            if is_elementwise(&node.op) {
+            if node.op.is_elementwise() {
                 match open {
                     Some(k) if groups[k].0 == node.shape => {
                         groups[k].1.push(i);

@@ -159,6 +159,9 @@ pub struct UserComponent {
     initial: Vec<Array2<f32>>,
     key: Key,
     bodies: Vec<Body>,
+    /// The bodies of `advance_state`, `reset`, `evolve` and `calc_update`, found once
+    /// (the step loop calls them by these names).
+    standard: [Option<usize>; 4],
     fallback: Option<Arc<dyn Fallback>>,
 }
 
@@ -357,6 +360,9 @@ pub fn classes_of(components: &[UserComponent]) -> Vec<&'static ComponentClass> 
     out
 }
 
+/// The methods the step loop calls by name, in [`UserComponent`]'s `standard` order.
+const STANDARD: [&str; 4] = ["advance_state", "reset", "evolve", "calc_update"];
+
 /// The shape of every compartment of a class that splits across ranks.
 const SPLIT: Shape = Shape(&[&[&[Size::Batch], &[Size::Units]]]);
 
@@ -513,6 +519,7 @@ impl UserComponent {
             arrays,
             key,
             bodies: Vec::new(),
+            standard: [None; 4],
             fallback,
         };
         let untranslated = comp.translate()?;
@@ -606,6 +613,7 @@ impl UserComponent {
             }
         }
         self.bodies = bodies;
+        self.standard = STANDARD.map(|name| src.methods.iter().position(|m| m.name == name));
         let splits = elementwise && split_width(&src).is_some_and(|w| width_named_only(&src, w));
         let (schema, class) = class_of(&src, splits);
         self.schema = schema;
@@ -688,6 +696,12 @@ impl UserComponent {
         let Some(i) = self.source.methods.iter().position(|m| m.name == method) else {
             return;
         };
+        self.run_body(i, t, dt);
+    }
+
+    /// Runs body `i` (method `i` of the source).
+    fn run_body(&mut self, i: usize, t: f32, dt: f32) {
+        let method = &self.source.methods[i].name;
         match &mut self.bodies[i] {
             Body::Compiled(p) => p.run(&mut self.arrays, &mut self.key, t, dt),
             Body::Fallback => {
@@ -751,16 +765,24 @@ impl Declared for UserComponent {
 
 impl Component for UserComponent {
     fn advance_state(&mut self, t: f32, dt: f32) {
-        self.run("advance_state", t, dt);
+        if let Some(i) = self.standard[0] {
+            self.run_body(i, t, dt);
+        }
     }
     fn reset(&mut self) {
-        self.run("reset", 0.0, 0.0);
+        if let Some(i) = self.standard[1] {
+            self.run_body(i, 0.0, 0.0);
+        }
     }
     fn evolve(&mut self, t: f32, dt: f32) {
-        self.run("evolve", t, dt);
+        if let Some(i) = self.standard[2] {
+            self.run_body(i, t, dt);
+        }
     }
     fn calc_update(&mut self, t: f32, dt: f32) {
-        self.run("calc_update", t, dt);
+        if let Some(i) = self.standard[3] {
+            self.run_body(i, t, dt);
+        }
     }
     fn call(&mut self, method: &str, t: f32, dt: f32) {
         self.run(method, t, dt);
