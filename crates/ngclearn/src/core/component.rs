@@ -166,6 +166,10 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     fn sparse_input(&mut self, _index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
         None
     }
+    /// A synapse's weights as it stores them (dense, or compressed by presynaptic row).
+    fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
+        None
+    }
 }
 
 /// Proof that a call of [`Declared::array_mut`] comes from [`write()`]: it cannot be

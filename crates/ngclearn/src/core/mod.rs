@@ -19,5 +19,6 @@ pub mod sim;
 pub(crate) mod simd;
 pub mod state;
 pub mod suggest;
+pub mod weights;
 mod wire;
 pub mod xla_math;

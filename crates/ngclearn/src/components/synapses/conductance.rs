@@ -69,6 +69,7 @@ impl ConductanceState {
             // All ones unless an initialiser gave a non-finite weight (then NaN).
             base.unit_weights = Some(super::dense_synapse::all_ones(&base.weights));
         }
+        base.allow_sparse()?;
         let z = || base.post_zeros();
         Ok(ConductanceState {
             v: z()?,

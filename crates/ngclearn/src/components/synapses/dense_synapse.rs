@@ -23,6 +23,7 @@ use crate::core::schema::checks::count;
 use crate::error::{Error, Result};
 use crate::utils::distribution_generator::{DistributionGenerator, Initializer};
 use crate::{Class, Compartments, Params};
+use crate::core::weights::{for_whole_row, Storage, Weights};
 use ndarray::Array2;
 
 /// Parameters shared by every synapse (ngclearn's `DenseSynapse` keyword arguments).
@@ -64,6 +65,15 @@ pub struct DenseParams {
     /// alone (`shape` is then the whole synapse's: see the module documentation)
     #[param(default = None, hidden, name = "__columns__")]
     pub columns: Option<Columns>,
+    /// How the weights are stored: auto, dense or sparse
+    ///
+    /// An extension: `auto` keeps a synapse whose weights are mostly zero (at most one
+    /// in eight non-zero, as `p_conn` makes them) compressed by presynaptic row, `sparse`
+    /// always, `dense` never. The numbers are the same in both forms. Static and
+    /// conductance synapses store sparse; learning synapses keep a dense matrix. Never
+    /// saved: a loaded synapse decides again.
+    #[param(default = String::from("auto"), text = "auto", extension, skip_kwargs, keyword_only)]
+    pub storage: String,
 }
 
 /// The weights' initialiser when none is given: `uniform(0.025, 0.8)`, as ngclearn's
@@ -91,7 +101,7 @@ pub(crate) struct Dense {
     pub inputs: Array2<f32>,
     /// Synaptic efficacies W
     #[compartment(state, shape = "(n_pre, n_post)")]
-    pub weights: Array2<f32>,
+    pub weights: Weights,
     /// Base-rate/bias values b
     #[compartment(state, shape = "(1, n_post)")]
     pub biases: Array2<f32>,
@@ -112,6 +122,11 @@ pub(crate) struct Dense {
     /// written). ngclearn's conductance synapses are non-plastic by default, and a
     /// non-plastic synapse's weights are all ones.
     pub unit_weights: Option<bool>,
+    /// How the weights are stored, from the `storage` parameter.
+    pub storage: Storage,
+    /// Whether this class may store its weights sparse (its steps never write them);
+    /// set by the class with [`Dense::allow_sparse`].
+    pub sparse_ok: bool,
 }
 
 impl Dense {
@@ -121,6 +136,9 @@ impl Dense {
         count(&name, "shape[0]", n_pre)?;
         count(&name, "shape[1]", n_post)?;
         p.validate(&name)?;
+        let storage = Storage::parse(&p.storage).ok_or_else(|| {
+            Error::param(&name, "storage", &p.storage, "must be auto, dense or sparse")
+        })?;
         let mut p = p.clone();
         let batch = p.batch_size;
         let key = p.key.unwrap_or_else(Key::from_time);
@@ -191,7 +209,7 @@ impl Dense {
             shape,
             p,
             inputs,
-            weights,
+            weights: Weights::from(weights),
             biases,
             mask,
             outputs,
@@ -199,7 +217,25 @@ impl Dense {
             projected,
             input_support,
             unit_weights: None,
+            storage,
+            sparse_ok: false,
         })
+    }
+
+    /// Lets the weights be stored sparse (for a class whose steps never write them) and
+    /// stores them as the `storage` parameter asks. Called at the end of the class's
+    /// constructor, once the weights are final.
+    pub fn allow_sparse(&mut self) -> Result<()> {
+        self.sparse_ok = true;
+        self.settle()
+    }
+
+    /// Stores the weights as `storage` asks, when the class allows sparse weights.
+    fn settle(&mut self) -> Result<()> {
+        if self.sparse_ok {
+            self.weights.settle(&self.name, self.storage)?;
+        }
+        Ok(())
     }
 
     /// Whether `biases` came from an initialiser (else ngclearn keeps the scalar 0).
@@ -216,6 +252,9 @@ impl Dense {
     /// of that row's inputs, in the same order: the sum is made once per row and copied,
     /// and `W` is not read. The numbers are the same (`s * 1 = s`).
     pub fn project(&mut self) {
+        if self.weights.sparse().is_some() {
+            return self.project_sparse();
+        }
         let Dense {
             inputs,
             weights,
@@ -286,6 +325,33 @@ impl Dense {
         }
     }
 
+    /// [`Dense::project`] over compressed rows: each non-zero input adds its row's
+    /// entries (the dense row's non-zero terms, in the same order).
+    fn project_sparse(&mut self) {
+        let Dense {
+            inputs,
+            weights,
+            projected,
+            input_support,
+            ..
+        } = self;
+        let csr = weights.sparse().expect("called on sparse weights");
+        let (n_pre, n_post) = csr.shape;
+        let x = inputs.as_slice().expect("owned arrays are contiguous");
+        let out = projected
+            .as_slice_mut()
+            .expect("owned arrays are contiguous");
+        out.fill(0.0);
+        let mut add = |f: usize| {
+            let (b, i) = (f / n_pre, f % n_pre);
+            scatter_row(&mut out[b * n_post..(b + 1) * n_post], x[f], csr.row(i));
+        };
+        match input_support.get() {
+            Some(active) => active.iter().for_each(|&f| add(f as usize)),
+            None => (0..x.len()).filter(|&f| x[f] != 0.0).for_each(add),
+        }
+    }
+
     /// DenseSynapse's step: `outputs = (inputs . (W * mask)) * resist_scale + biases`,
     /// the rows of `W` whose input is zero skipped (they add nothing).
     ///
@@ -293,6 +359,9 @@ impl Dense {
     /// so is this one (a zero input, skipped, would add `0 * w = ±0` to the sum), and
     /// the scale and bias are one more: `fma(sum, resist_scale, b)`.
     pub fn dense_step(&mut self) {
+        if self.weights.sparse().is_some() {
+            return self.sparse_step(false);
+        }
         let Dense {
             inputs,
             weights,
@@ -339,6 +408,9 @@ impl Dense {
         let Some(active) = self.input_support.get() else {
             return self.dense_step();
         };
+        if self.weights.sparse().is_some() {
+            return self.sparse_step(true);
+        }
         let Dense {
             inputs,
             weights,
@@ -377,6 +449,55 @@ impl Dense {
         );
     }
 
+    /// [`Dense::dense_step`] over compressed rows, the inputs from the wire's event list
+    /// when `events` (and it keeps one), else scanned: the same fused multiply-adds, the
+    /// absent terms (`±0`) left out.
+    fn sparse_step(&mut self, events: bool) {
+        let Dense {
+            inputs,
+            weights,
+            mask,
+            outputs,
+            biases,
+            input_support,
+            p,
+            ..
+        } = self;
+        let csr = weights.sparse().expect("called on sparse weights");
+        let (n_pre, n_post) = csr.shape;
+        let rs = p.resist_scale;
+        let m = mask.as_standard_layout();
+        let m = m.as_slice().expect("standard layout");
+        let bias = biases.as_standard_layout();
+        let bias = bias.as_slice().expect("standard layout");
+        let x = inputs.as_slice().expect("owned arrays are contiguous");
+        let out = outputs.as_slice_mut().expect("owned arrays are contiguous");
+        let active = input_support.get().filter(|_| events);
+        crate::core::simd::with_avx2(
+            #[inline(always)]
+            || {
+                out.fill(0.0);
+                let mut add = |f: usize| {
+                    let (b, i) = (f / n_pre, f % n_pre);
+                    let m_row = match m {
+                        [m0] => std::slice::from_ref(m0),
+                        m => &m[i * n_post..(i + 1) * n_post],
+                    };
+                    fma_row(&mut out[b * n_post..(b + 1) * n_post], x[f], csr.row(i), m_row);
+                };
+                match active {
+                    Some(active) => active.iter().for_each(|&f| add(f as usize)),
+                    None => (0..x.len()).filter(|&f| x[f] != 0.0).for_each(add),
+                }
+                for row in out.chunks_mut(n_post) {
+                    for (o, &b) in row.iter_mut().zip(bias) {
+                        *o = o.mul_add(rs, b);
+                    }
+                }
+            },
+        );
+    }
+
     /// A `(batch_size, n_post)` array of zeros (the shape of a post-synaptic state).
     pub fn post_zeros(&self) -> Result<Array2<f32>> {
         filled(&self.name, "shape", (self.p.batch_size, self.shape.1), 0.0)
@@ -395,7 +516,11 @@ impl Dense {
     pub fn changed(&mut self, index: usize) {
         match index {
             Dense::INPUTS => self.input_support.forget(),
-            Dense::WEIGHTS => self.unit_weights = None,
+            Dense::WEIGHTS => {
+                self.unit_weights = None;
+                // Only running out of memory fails, and the dense store is as good.
+                let _ = self.settle();
+            }
             _ => {}
         }
     }
@@ -463,6 +588,42 @@ fn add_scaled(out: &mut [f32], s: f32, w: &[f32]) {
     }
 }
 
+/// `out[j] += s * w` for each entry `(j, w)` of a compressed row (`s = 1` adds `w`):
+/// [`add_row`]'s numbers. A non-finite `s` meets the absent entries too.
+#[inline(always)]
+fn scatter_row(out: &mut [f32], s: f32, (cols, vals): (&[u32], &[f32])) {
+    if s == 0.0 {
+        return;
+    }
+    if !s.is_finite() {
+        for_whole_row(out.len(), cols, vals, |j, w| out[j] += s * w);
+    } else if s == 1.0 {
+        for (&j, &w) in cols.iter().zip(vals) {
+            out[j as usize] += w;
+        }
+    } else {
+        for (&j, &w) in cols.iter().zip(vals) {
+            out[j as usize] += s * w;
+        }
+    }
+}
+
+/// `out[j] = fma(s, w * m_j, out[j])` for each entry `(j, w)` of a compressed row, `m`
+/// the mask's row or its one value: [`add_input`]'s numbers. A non-finite `s` meets the
+/// absent entries too.
+#[inline(always)]
+fn fma_row(out: &mut [f32], s: f32, (cols, vals): (&[u32], &[f32]), m: &[f32]) {
+    let mask = |j: usize| if let [m0] = m { *m0 } else { m[j] };
+    if !s.is_finite() {
+        for_whole_row(out.len(), cols, vals, |j, w| out[j] = s.mul_add(w * mask(j), out[j]));
+        return;
+    }
+    for (&j, &w) in cols.iter().zip(vals) {
+        let j = j as usize;
+        out[j] = s.mul_add(w * mask(j), out[j]);
+    }
+}
+
 /// Hints the processor to load the cache line at the start of `x`.
 #[inline(always)]
 fn prefetch(x: &[f32]) {
@@ -527,7 +688,11 @@ impl DenseSynapse {
     /// Builds a dense synapse of shape `(n_pre, n_post)`.
     pub fn new(name: &str, shape: (usize, usize), params: DenseParams) -> Result<Self> {
         Ok(DenseSynapse {
-            base: Dense::new(name, shape, &params)?,
+            base: {
+                let mut base = Dense::new(name, shape, &params)?;
+                base.allow_sparse()?;
+                base
+            },
         })
     }
 
@@ -562,6 +727,9 @@ impl Component for DenseSynapse {
     fn sparse_input(&mut self, index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
         let b = &mut self.base;
         (index == Dense::INPUTS).then_some((&mut b.inputs, &mut b.input_support))
+    }
+    fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
+        Some(&self.base.weights)
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
         self.base.saves_as_scalar(index)

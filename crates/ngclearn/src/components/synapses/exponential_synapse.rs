@@ -106,6 +106,9 @@ impl Component for ExponentialSynapse {
     fn changed(&mut self, index: usize) {
         self.state.changed(index);
     }
+    fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
+        Some(&self.state.base.weights)
+    }
     fn saves_as_scalar(&self, index: usize) -> bool {
         self.state.saves_as_scalar(index)
     }

@@ -47,7 +47,11 @@ impl StaticSynapse {
     /// Builds a static synapse of shape `(n_pre, n_post)`.
     pub fn new(name: &str, shape: (usize, usize), params: DenseParams) -> Result<Self> {
         Ok(StaticSynapse {
-            base: Dense::new(name, shape, &params)?,
+            base: {
+                let mut base = Dense::new(name, shape, &params)?;
+                base.allow_sparse()?;
+                base
+            },
         })
     }
 
@@ -74,8 +78,12 @@ impl Component for StaticSynapse {
     fn reset(&mut self) {
         self.base.reset();
     }
-    fn changed(&mut self, _index: usize) {
-        // Nothing is derived from the compartments.
+    fn changed(&mut self, index: usize) {
+        // The weights' storage is decided again when they are written.
+        self.base.changed(index);
+    }
+    fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
+        Some(&self.base.weights)
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
         self.base.saves_as_scalar(index)

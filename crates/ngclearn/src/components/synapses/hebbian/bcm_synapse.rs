@@ -124,6 +124,7 @@ impl BCMSynapse {
             batch_size: p.batch_size,
             key: p.key,
             columns: p.columns.clone(),
+            storage: String::from("dense"),
         };
         let mut p = p;
         let base = Dense::new(name, shape, &dense)?;

@@ -127,6 +127,7 @@ impl EventSTDPSynapse {
             batch_size: p.batch_size,
             key: p.key,
             columns: p.columns.clone(),
+            storage: String::from("dense"),
         };
         if p.columns.is_some() && p.batch_size > 1 {
             return Err(Error::param(

@@ -122,6 +122,7 @@ impl ExpSTDPSynapse {
             batch_size: p.batch_size,
             key: p.key,
             columns: p.columns.clone(),
+            storage: String::from("dense"),
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(crate::error::Error::param(

@@ -258,6 +258,7 @@ impl HebbianSynapse {
             batch_size: p.batch_size,
             key: p.key,
             columns: None,
+            storage: String::from("dense"),
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

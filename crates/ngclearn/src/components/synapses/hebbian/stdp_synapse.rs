@@ -143,6 +143,7 @@ impl STDPSynapse {
             batch_size: p.batch_size,
             key: p.key,
             columns: p.columns.take(),
+            storage: String::from("dense"),
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

@@ -116,6 +116,7 @@ impl TraceSTDPSynapse {
             batch_size: p.batch_size,
             key: p.key,
             columns: p.columns.clone(),
+            storage: String::from("dense"),
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(crate::error::Error::param(

@@ -143,6 +143,7 @@ impl MSTDPETSynapse {
             batch_size: p.batch_size,
             key: p.key,
             columns: p.columns.clone(),
+            storage: String::from("dense"),
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(Error::param(

@@ -1,0 +1,333 @@
+//! A synapse's weights, stored dense or compressed by presynaptic row.
+//!
+//! A synapse whose weights are mostly zero (ngclearn's `p_conn` masks, a saved model's
+//! zeros) keeps only its non-zero entries: for each presynaptic row `i`, the columns
+//! `indices[indptr[i]..indptr[i + 1]]` (ascending) and their values `data[..]` (scipy's
+//! CSR layout). An entry is kept when it is not zero (NaN is kept). A zero reads back as
+//! `+0.0`: the sign of a `-0.0` (which `p_conn`'s mask leaves where it zeroes a negative
+//! weight) is not kept, and no step of a synapse that stores sparse can tell the two
+//! apart (each weight only multiplies an input into a sum).
+//!
+//! The step's sums are the dense sums with the absent terms left out. An absent term is
+//! `s * 0` for a finite input `s`, that is `±0`, and adding `±0` to a sum that starts at
+//! `+0` changes no bit (round to nearest never makes `-0` from `+0`); so the two forms
+//! give the same numbers. A non-finite input meets every weight (`inf * 0` is NaN): its
+//! row is then walked whole, absent entries as zeros, as the dense product does.
+//!
+//! The compartment `weights` reads as a dense `(n_pre, n_post)` array: a sparse store
+//! makes that array when it is first read and keeps it while the weights stay as they
+//! are; a write makes the store dense, and the synapse decides again afterwards
+//! ([`Weights::settle`]).
+
+use crate::error::{Error, Result};
+use ndarray::Array2;
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
+
+/// How a synapse stores its weights (the `storage` keyword, an extension of ngclearn's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Sparse when at most [`Storage::AUTO_DENSITY`] of the weights are non-zero.
+    Auto,
+    /// Always a dense matrix.
+    Dense,
+    /// Always compressed by presynaptic row.
+    Sparse,
+}
+
+impl Storage {
+    /// The largest fraction of non-zero weights that `auto` stores sparse (1/8): below
+    /// it, walking a row's entries costs less than adding its dense row.
+    pub const AUTO_DENSITY: f64 = 0.125;
+
+    /// Reads `auto`, `dense` or `sparse`.
+    pub fn parse(s: &str) -> Option<Storage> {
+        match s {
+            "auto" => Some(Storage::Auto),
+            "dense" => Some(Storage::Dense),
+            "sparse" => Some(Storage::Sparse),
+            _ => None,
+        }
+    }
+}
+
+/// Weights compressed by presynaptic row (scipy.sparse's CSR layout).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Csr {
+    /// `(n_pre, n_post)`.
+    pub shape: (usize, usize),
+    /// Row `i`'s entries are `indptr[i]..indptr[i + 1]`; `n_pre + 1` offsets.
+    pub indptr: Vec<usize>,
+    /// Each entry's column (postsynaptic unit), ascending within a row.
+    pub indices: Vec<u32>,
+    /// Each entry's weight.
+    pub data: Vec<f32>,
+}
+
+impl Csr {
+    /// The non-zero entries of `w` (NaN included); `name` names the synapse in the
+    /// error when memory runs out.
+    pub fn from_dense(name: &str, w: &Array2<f32>) -> Result<Csr> {
+        let (n_pre, n_post) = w.dim();
+        if u32::try_from(n_post).is_err() {
+            return Err(Error::param(
+                name,
+                "shape[1]",
+                n_post,
+                "is too large for sparse storage (columns are indexed by u32)",
+            ));
+        }
+        let nnz = w.iter().filter(|&&v| v != 0.0).count();
+        let mut csr = Csr::with_capacity(name, (n_pre, n_post), nnz)?;
+        for row in w.rows() {
+            for (j, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    csr.indices.push(j as u32);
+                    csr.data.push(v);
+                }
+            }
+            csr.indptr.push(csr.indices.len());
+        }
+        Ok(csr)
+    }
+
+    /// An empty matrix of `shape` with room for `nnz` entries (`indptr` holds its first
+    /// offset only); memory is asked for fallibly.
+    pub fn with_capacity(name: &str, shape: (usize, usize), nnz: usize) -> Result<Csr> {
+        let oom = |what: &str, n: usize| {
+            Error::param(
+                name,
+                "shape",
+                format!("{shape:?}"),
+                &format!("needs {n} {what}, more memory than there is"),
+            )
+        };
+        let mut indptr = Vec::new();
+        indptr
+            .try_reserve_exact(shape.0 + 1)
+            .map_err(|_| oom("row offsets", shape.0 + 1))?;
+        indptr.push(0);
+        let mut indices = Vec::new();
+        indices
+            .try_reserve_exact(nnz)
+            .map_err(|_| oom("synapses", nnz))?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(nnz)
+            .map_err(|_| oom("synapses", nnz))?;
+        Ok(Csr {
+            shape,
+            indptr,
+            indices,
+            data,
+        })
+    }
+
+    /// How many entries are kept.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Row `i`'s columns and weights.
+    #[inline(always)]
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[r.clone()], &self.data[r])
+    }
+
+    /// The dense matrix (absent entries `+0.0`).
+    pub fn to_dense(&self) -> Array2<f32> {
+        let (n_pre, n_post) = self.shape;
+        let mut w = Array2::zeros((n_pre, n_post));
+        let flat = w.as_slice_mut().expect("a new array is contiguous");
+        for i in 0..n_pre {
+            let (cols, vals) = self.row(i);
+            let out = &mut flat[i * n_post..(i + 1) * n_post];
+            for (&j, &v) in cols.iter().zip(vals) {
+                out[j as usize] = v;
+            }
+        }
+        w
+    }
+}
+
+/// Calls `f(j, w)` for every column `j` of row `(cols, vals)` of a matrix `n_post`
+/// wide, absent entries with `w = 0.0`, in column order: how a non-finite input meets
+/// a sparse row as it meets a dense one.
+#[inline]
+pub(crate) fn for_whole_row(
+    n_post: usize,
+    cols: &[u32],
+    vals: &[f32],
+    mut f: impl FnMut(usize, f32),
+) {
+    let mut k = 0;
+    for j in 0..n_post {
+        let w = if cols.get(k) == Some(&(j as u32)) {
+            k += 1;
+            vals[k - 1]
+        } else {
+            0.0
+        };
+        f(j, w);
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Store {
+    Dense(Array2<f32>),
+    Sparse {
+        csr: Csr,
+        /// The dense array, once read.
+        view: OnceLock<Array2<f32>>,
+    },
+}
+
+/// A synapse's `weights` compartment: a dense array, or [`Csr`] read as one (see the
+/// module documentation).
+#[derive(Debug, Clone)]
+pub struct Weights {
+    store: Store,
+}
+
+impl From<Array2<f32>> for Weights {
+    fn from(w: Array2<f32>) -> Self {
+        Weights {
+            store: Store::Dense(w),
+        }
+    }
+}
+
+impl From<Csr> for Weights {
+    fn from(csr: Csr) -> Self {
+        Weights {
+            store: Store::Sparse {
+                csr,
+                view: OnceLock::new(),
+            },
+        }
+    }
+}
+
+impl Weights {
+    /// The compressed rows, when the store is sparse.
+    #[inline]
+    pub fn sparse(&self) -> Option<&Csr> {
+        match &self.store {
+            Store::Sparse { csr, .. } => Some(csr),
+            Store::Dense(_) => None,
+        }
+    }
+
+    /// `(n_pre, n_post)`, without making a dense array.
+    pub fn shape(&self) -> (usize, usize) {
+        match &self.store {
+            Store::Dense(w) => w.dim(),
+            Store::Sparse { csr, .. } => csr.shape,
+        }
+    }
+
+    /// Stores the weights as `storage` asks (`Auto`: sparse when at most
+    /// [`Storage::AUTO_DENSITY`] of them are non-zero). `name` names the synapse in the
+    /// error when memory runs out.
+    pub fn settle(&mut self, name: &str, storage: Storage) -> Result<()> {
+        match (&self.store, storage) {
+            (Store::Dense(_), Storage::Dense) | (Store::Sparse { .. }, Storage::Sparse) => Ok(()),
+            (Store::Sparse { .. }, _) => {
+                if storage == Storage::Dense {
+                    let _ = self.deref_mut();
+                }
+                Ok(())
+            }
+            (Store::Dense(w), _) => {
+                let n = w.len();
+                if storage == Storage::Auto {
+                    let nnz = w.iter().filter(|&&v| v != 0.0).count();
+                    if n == 0 || nnz as f64 > Storage::AUTO_DENSITY * n as f64 {
+                        return Ok(());
+                    }
+                }
+                let csr = Csr::from_dense(name, w)?;
+                *self = Weights::from(csr);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Deref for Weights {
+    type Target = Array2<f32>;
+    fn deref(&self) -> &Array2<f32> {
+        match &self.store {
+            Store::Dense(w) => w,
+            Store::Sparse { csr, view } => view.get_or_init(|| csr.to_dense()),
+        }
+    }
+}
+
+impl DerefMut for Weights {
+    /// A write makes the store dense (the synapse decides again when told of it).
+    fn deref_mut(&mut self) -> &mut Array2<f32> {
+        if let Store::Sparse { csr, view } = &mut self.store {
+            let w = view.take().unwrap_or_else(|| csr.to_dense());
+            self.store = Store::Dense(w);
+        }
+        match &mut self.store {
+            Store::Dense(w) => w,
+            Store::Sparse { .. } => unreachable!("made dense above"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csr_round_trips_non_zero_weights_and_nan_and_reads_zeros_as_positive() {
+        let w = ndarray::array![
+            [0.0, -0.0, 1.5, 0.0],
+            [f32::NAN, 0.0, 0.0, f32::INFINITY],
+            [0.0, 0.0, 0.0, 0.0]
+        ];
+        let csr = Csr::from_dense("W", &w).unwrap();
+        assert_eq!(csr.indptr, vec![0, 1, 3, 3]);
+        assert_eq!(csr.indices, vec![2, 0, 3]);
+        let back = csr.to_dense();
+        let bits = |a: &Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        let mut want = w.clone();
+        want[[0, 1]] = 0.0;
+        assert_eq!(bits(&back), bits(&want));
+    }
+
+    #[test]
+    fn auto_storage_is_sparse_below_an_eighth() {
+        let mut w = Array2::<f32>::zeros((4, 8));
+        w[[0, 0]] = 1.0;
+        w[[3, 7]] = 2.0;
+        let mut a = Weights::from(w.clone());
+        a.settle("W", Storage::Auto).unwrap();
+        assert!(a.sparse().is_some());
+        assert_eq!(*a, w);
+        w.fill(1.0);
+        let mut b = Weights::from(w);
+        b.settle("W", Storage::Auto).unwrap();
+        assert!(b.sparse().is_none());
+        b.settle("W", Storage::Sparse).unwrap();
+        assert_eq!(b.sparse().unwrap().nnz(), 32);
+    }
+
+    #[test]
+    fn a_write_makes_the_store_dense() {
+        let mut a = Weights::from(Csr::from_dense("W", &ndarray::array![[0.0, 2.0]]).unwrap());
+        a[[0, 0]] = 3.0;
+        assert!(a.sparse().is_none());
+        assert_eq!(*a, ndarray::array![[3.0, 2.0]]);
+    }
+
+    #[test]
+    fn the_whole_row_walk_gives_absent_entries_as_zeros() {
+        let mut seen = Vec::new();
+        for_whole_row(4, &[1, 3], &[5.0, 7.0], |j, w| seen.push((j, w)));
+        assert_eq!(seen, vec![(0, 0.0), (1, 5.0), (2, 0.0), (3, 7.0)]);
+    }
+}
