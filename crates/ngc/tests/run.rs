@@ -582,3 +582,44 @@ fn record_spikes_of_a_compartment_that_is_not_spikes_warns_once() {
     );
     let _ = std::fs::remove_dir_all(d);
 }
+
+/// The CUBA example (sparse synapses drawn by a connection rule) runs, its populations
+/// fire at the benchmark's rates (a few Hz), and a second run repeats the first.
+#[test]
+fn the_cuba_example_runs_at_its_rates_and_repeats_itself() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/models/cuba.toml");
+    let mut summaries = Vec::new();
+    for k in 0..2 {
+        let out = scratch(&format!("cuba{k}")).join("out");
+        let o = common::succeeds(&[
+            "run",
+            model.to_str().unwrap(),
+            "--steps",
+            "3000",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let text = String::from_utf8(o.stdout).unwrap();
+        let rates: Vec<f64> = text
+            .lines()
+            .filter(|l| l.contains(" cells "))
+            .map(|l| {
+                l.split("mean rate ")
+                    .nth(1)
+                    .unwrap()
+                    .trim_end_matches(" Hz")
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(rates.len(), 2, "{text}");
+        assert!(rates.iter().all(|&r| (2.0..20.0).contains(&r)), "{text}");
+        summaries.push(
+            text.lines()
+                .filter(|l| l.contains(" spikes "))
+                .map(String::from)
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(summaries[0], summaries[1]);
+}

@@ -232,3 +232,166 @@ fn an_unknown_storage_is_a_typed_error_naming_the_synapse() {
     let text = err.to_string();
     assert!(text.contains("W") && text.contains("storage"), "{text}");
 }
+
+/// A connection rule builds the synapse sparse, never dense; a rule without multapses
+/// gives the same bits as the dense matrix of the same weights.
+#[test]
+fn a_connection_rule_builds_a_sparse_synapse_equal_to_its_dense_matrix() {
+    use ngclearn::utils::connection::Connection;
+    let rule: Connection = serde_json::from_value(serde_json::json!({
+        "rule": "fixed_indegree", "indegree": 15, "multapses": false, "autapses": false,
+        "weight": {"dist": "normal", "mean": 0.5, "std": 0.2, "low": 0.0}
+    }))
+    .unwrap();
+    for class in CLASSES {
+        let mut d = dense_params("auto", 1.0, 2, None);
+        (d.weight_init, d.connect) = (None, Some(rule.clone()));
+        let sparse = synapse(class, (300, 300), d);
+        let csr = sparse.stored_weights().unwrap().sparse().unwrap();
+        assert_eq!(csr.nnz(), 15 * 300, "{class:?}");
+        // The same weights, dense, in a synapse that stores them dense.
+        let w = sparse
+            .array(
+                sparse
+                    .schema()
+                    .compartments
+                    .iter()
+                    .position(|c| c.name == "weights")
+                    .unwrap(),
+            )
+            .unwrap()
+            .clone();
+        let mut ctx = Context::new("rule");
+        ctx.add(PoissonCell::new("pre", 300, 150.0, 2, Some(Key::from_seed(5))).unwrap())
+            .unwrap();
+        ctx.add_boxed(sparse).unwrap();
+        ctx.wire("pre:outputs", "W:inputs").unwrap();
+        ctx.process("pre", &[("pre", Method::AdvanceState)])
+            .unwrap();
+        ctx.process("syn", &[("W", Method::AdvanceState)]).unwrap();
+        let mut a = ctx.build().unwrap();
+        let mut b = model(class, "dense", 300, 300, 2, true, None);
+        b.set("W:weights", &w).unwrap();
+        for m in [&mut a, &mut b] {
+            m.set("pre:inputs", &Array2::ones((2, 300))).unwrap();
+        }
+        for k in 0..50 {
+            for m in [&mut a, &mut b] {
+                m.run_named("pre", k as f32 * DT, DT).unwrap();
+                m.run_named("syn", k as f32 * DT, DT).unwrap();
+            }
+            assert_same_state(&a, &b, &format!("{class:?} step {k}"));
+        }
+    }
+}
+
+#[test]
+fn a_connection_rule_with_p_conn_or_dense_storage_is_a_typed_error() {
+    use ngclearn::utils::connection::Connection;
+    let rule: Connection =
+        serde_json::from_value(serde_json::json!({"rule": "all_to_all"})).unwrap();
+    let mut d = dense_params("dense", 1.0, 1, None);
+    (d.weight_init, d.connect) = (None, Some(rule.clone()));
+    let err = StaticSynapse::new("Wq", (3, 3), d).unwrap_err().to_string();
+    assert!(err.contains("Wq") && err.contains("storage"), "{err}");
+    let mut d = dense_params("auto", 0.5, 1, None);
+    (d.weight_init, d.connect) = (None, Some(rule));
+    let err = StaticSynapse::new("Wq", (3, 3), d).unwrap_err().to_string();
+    assert!(err.contains("p_conn"), "{err}");
+}
+
+/// A recurrent E-I network whose synapses a connection rule draws (multapses, normal
+/// weights) and a p_conn synapse stored sparse, as a model file.
+fn recurrent_model_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut text = String::from("name = \"rec\"\nreset = true\nseed = 3\n\n");
+    for (p, n) in [("E", 120), ("I", 30)] {
+        text += &format!(
+            "[[component]]\nname = \"{p}\"\nclass = \"LIFCell\"\nn_units = {n}\ntau_m = 20.0\nthr = -50.0\n\
+             v_rest = -45.0\nv_reset = -60.0\ntau_theta = 0.0\ntheta_plus = 0.0\nrefract_time = 5.0\n\n"
+        );
+    }
+    for (pre, post, n_pre, n_post, rest, connect) in [
+        ("E", "E", 120, 120, 0.0, "connect = { rule = \"fixed_indegree\", indegree = 12, autapses = false, weight = { dist = \"normal\", mean = 0.3, std = 0.1, low = 0.0 } }"),
+        ("E", "I", 120, 30, 0.0, "connect = { rule = \"fixed_total_number\", n = 400, weight = { dist = \"uniform\", low = 0.2, high = 0.4 } }"),
+        ("I", "E", 30, 120, -80.0, "p_conn = 0.1\nweight_init = { dist = \"uniform\", low = 1.0, high = 2.0 }"),
+        ("I", "I", 30, 30, -80.0, "connect = { rule = \"pairwise_bernoulli\", p = 0.1 }"),
+    ] {
+        text += &format!(
+            "[[component]]\nname = \"W{pre}{post}\"\nclass = \"ExponentialSynapse\"\nshape = [{n_pre}, {n_post}]\n\
+             tau_decay = 5.0\ng_syn_bar = 1.0\nsyn_rest = {rest}\nis_nonplastic = false\n{connect}\n\n\
+             [[wire]]\nsource = \"{pre}:s\"\ntarget = \"W{pre}{post}:inputs\"\n\n\
+             [[wire]]\nsource = \"{post}:v\"\ntarget = \"W{pre}{post}:v\"\n\n"
+        );
+    }
+    text += "[[wire]]\nsum = [\"WEE:i_syn\", \"WIE:i_syn\"]\ntarget = \"E:j\"\n\n\
+             [[wire]]\nsum = [\"WEI:i_syn\", \"WII:i_syn\"]\ntarget = \"I:j\"\n\n\
+             [process]\nadvance_proc = [\"WEE\", \"WEI\", \"WIE\", \"WII\", \"E\", \"I\"]\n\
+             reset_proc = [\"WEE.reset\", \"WEI.reset\", \"WIE.reset\", \"WII.reset\", \"E.reset\", \"I.reset\"]\n\n\
+             [initial]\n\"E:v\" = { dist = \"uniform\", low = -60.0, high = -50.0, seed = 1 }\n\
+             \"I:v\" = { dist = \"uniform\", low = -60.0, high = -50.0, seed = 2 }\n";
+    let path = dir.join("rec.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Spikes of `E` and `I` at each of `steps` steps.
+fn spikes_of(m: &mut Model, paths: &[String], steps: usize) -> Vec<Vec<Array2<f32>>> {
+    let adv = m.process_id("advance_proc").unwrap();
+    (0..steps)
+        .map(|k| {
+            m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+            paths.iter().map(|p| m.get(p).unwrap()).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_network_of_connection_rules_split_across_ranks_gives_the_whole_networks_spikes() {
+    use ngclearn::core::class::Registry;
+    use ngclearn::core::partition::{Exchange, ThreadExchange};
+    use ngclearn::io::load_model_file_partitioned;
+    use ngclearn::io::model_file::load_model_file;
+    use std::sync::Arc;
+    let dir = std::env::temp_dir().join(format!("ngc-sparse-ranks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = recurrent_model_file(&dir);
+    let mut whole = load_model_file(&path).unwrap();
+    for w in ["WEE", "WEI", "WIE", "WII"] {
+        let c = whole.components().find(|c| c.name() == w).unwrap();
+        assert!(
+            c.stored_weights().unwrap().sparse().is_some(),
+            "{w} is stored sparse"
+        );
+    }
+    let paths = ["E:s".to_string(), "I:s".to_string()];
+    let want = spikes_of(&mut whole, &paths, 400);
+    let total: f32 = want.iter().flatten().map(|a| a.sum()).sum();
+    assert!(total > 100.0, "the network spikes ({total})");
+    for n in [2, 3] {
+        let runs: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ThreadExchange::group(n)
+                .into_iter()
+                .map(|ex| {
+                    let path = &path;
+                    scope.spawn(move || {
+                        let ex: Arc<dyn Exchange> = Arc::new(ex);
+                        let (mut p, _) =
+                            load_model_file_partitioned(path, None, Registry::builtin(), ex, &[])
+                                .unwrap();
+                        let paths: Vec<String> =
+                            ["E:s", "I:s"].iter().map(|r| p.whole_path(r)).collect();
+                        spikes_of(&mut p.model, &paths, 400)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for run in runs {
+            assert!(
+                run == want,
+                "{n} ranks: the spikes differ from the whole network's"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -79,6 +79,19 @@ def _jsonable(value, where, kind="any"):
             if not np.isfinite(arr).all():
                 raise ValueError(f"{where} must be finite")
             return arr.astype(np.float64).tolist()
+    if isinstance(value, dict):
+        # An object (a connection rule): its arrays (an explicit rule's lists) whole,
+        # integers as integers.
+        out = {}
+        for k, v in value.items():
+            at = f"{where}[{k!r}]"
+            if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.integer):
+                out[str(k)] = v.astype(np.int64).ravel().tolist()
+            elif isinstance(v, np.ndarray) and v.ndim >= 1:
+                out[str(k)] = _jsonable(v, at, "array")
+            else:
+                out[str(k)] = _jsonable(v, at)
+        return out
     if isinstance(value, (list, tuple)):
         return [_jsonable(x, where) for x in value]
     arr = np.asarray(value)
@@ -177,10 +190,11 @@ def _dropped(p):
 def _keywords_beyond_signature(schema):
     """The keywords ngclearn's constructor takes besides its positional parameters
     (through ``**kwargs``): its base's (``key``, a synapse's ``mask``), the deprecated
-    ones and the old names of renamed ones; not the engine's own extensions."""
+    ones and the old names of renamed ones; and the engine's own extensions (a
+    synapse's ``connect`` and ``storage``), by keyword only."""
     names = set()
     for p in schema["hyperparameters"]:
-        if p["name"] not in schema["signature"] and not p["extension"]:
+        if p["name"] not in schema["signature"]:
             names.add(p["name"])
         names.update(p["old_names"])
     return names

@@ -134,7 +134,33 @@ impl Csr {
         (&self.indices[r.clone()], &self.data[r])
     }
 
-    /// The dense matrix (absent entries `+0.0`).
+    /// Columns `cols` of the matrix, numbered from 0 (a rank's block).
+    pub fn columns(self, cols: std::ops::Range<usize>) -> Csr {
+        if cols == (0..self.shape.1) {
+            return self;
+        }
+        let (lo, hi) = (cols.start as u32, cols.end as u32);
+        let mut out = Csr {
+            shape: (self.shape.0, cols.len()),
+            indptr: vec![0],
+            indices: Vec::new(),
+            data: Vec::new(),
+        };
+        for i in 0..self.shape.0 {
+            let (c, v) = self.row(i);
+            for (&j, &w) in c.iter().zip(v) {
+                if lo <= j && j < hi {
+                    out.indices.push(j - lo);
+                    out.data.push(w);
+                }
+            }
+            out.indptr.push(out.indices.len());
+        }
+        out
+    }
+
+    /// The dense matrix (absent entries `+0.0`; multapses, a pair's several entries,
+    /// summed in their order).
     pub fn to_dense(&self) -> Array2<f32> {
         let (n_pre, n_post) = self.shape;
         let mut w = Array2::zeros((n_pre, n_post));
@@ -142,8 +168,11 @@ impl Csr {
         for i in 0..n_pre {
             let (cols, vals) = self.row(i);
             let out = &mut flat[i * n_post..(i + 1) * n_post];
+            let mut last = None;
             for (&j, &v) in cols.iter().zip(vals) {
-                out[j as usize] = v;
+                let o = &mut out[j as usize];
+                *o = if last == Some(j) { *o + v } else { v };
+                last = Some(j);
             }
         }
         w
@@ -214,6 +243,18 @@ impl Weights {
     pub fn sparse(&self) -> Option<&Csr> {
         match &self.store {
             Store::Sparse { csr, .. } => Some(csr),
+            Store::Dense(_) => None,
+        }
+    }
+
+    /// The compressed rows, to change their weights in place (the pattern stays), when
+    /// the store is sparse.
+    pub fn sparse_mut(&mut self) -> Option<&mut Csr> {
+        match &mut self.store {
+            Store::Sparse { csr, view } => {
+                view.take();
+                Some(csr)
+            }
             Store::Dense(_) => None,
         }
     }

@@ -40,7 +40,9 @@
 //! advance_proc = ["pre", "W", "z"]
 //! reset_proc = ["pre.reset", "W.reset", "z.reset"]
 //!
-//! [initial]                        # a number fills the compartment; a nested list sets it
+//! [initial]                        # a number fills the compartment; a nested list sets it;
+//!                                  # a draw ({ dist = "uniform", low = -60.0, high = -50.0,
+//!                                  # seed = 1 }) draws each element (row-major counters)
 //! "pre:inputs" = 1.0
 //! "z:v" = -65.0
 //! ```
@@ -716,6 +718,27 @@ fn settle(
                     }
                     ndarray::Array2::from_shape_vec((outer.len(), width.unwrap_or(0)), flat)
                         .expect("rows of equal length")
+                }
+                Value::Object(o) => {
+                    let mut o = o.clone();
+                    let seed = match o.remove("seed") {
+                        None => 0,
+                        Some(s) => s.as_u64().ok_or_else(|| {
+                            fmt(path, &field, "seed: expected a non-negative integer")
+                        })?,
+                    };
+                    let draw: crate::utils::connection::Draw =
+                        serde_json::from_value(Value::Object(o)).map_err(|e| {
+                            fmt(path, &field, format!("not a number, rows or a draw: {e}"))
+                        })?;
+                    draw.check_named(&field)
+                        .map_err(|e| fmt(path, &field, e.to_string()))?;
+                    let key = crate::core::rng::Key::from_seed(seed);
+                    let mut e = 0u64;
+                    ndarray::Array2::from_shape_simple_fn((rows, cols), || {
+                        e += 1;
+                        draw.sample(key, e - 1)
+                    })
                 }
                 other => {
                     return Err(fmt(

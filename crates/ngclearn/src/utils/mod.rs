@@ -2,6 +2,7 @@
 //! a counting allocator for the no-allocation tests, and "did you mean ...?".
 
 pub mod alloc_counter;
+pub mod connection;
 pub mod diffeq;
 pub mod distribution_generator;
 pub mod model_utils;

@@ -64,10 +64,16 @@ impl ConductanceState {
     pub fn new(base: Dense, syn_rest: Option<f32>, is_nonplastic: bool) -> Result<Self> {
         let mut base = base;
         if is_nonplastic {
-            // ngclearn: `weights * 0 + 1`, which also erases a p_conn mask.
-            base.weights.mapv_inplace(|w| w * 0.0 + 1.0);
+            // ngclearn: `weights * 0 + 1`, which also erases a p_conn mask; a connection
+            // rule's synapses (stored sparse) are the ones that exist, and become 1.
+            match base.weights.sparse_mut() {
+                Some(csr) => csr.data.iter_mut().for_each(|w| *w = *w * 0.0 + 1.0),
+                None => base.weights.mapv_inplace(|w| w * 0.0 + 1.0),
+            }
             // All ones unless an initialiser gave a non-finite weight (then NaN).
-            base.unit_weights = Some(super::dense_synapse::all_ones(&base.weights));
+            if base.weights.sparse().is_none() {
+                base.unit_weights = Some(super::dense_synapse::all_ones(&base.weights));
+            }
         }
         base.allow_sparse()?;
         let z = || base.post_zeros();

@@ -21,6 +21,7 @@ use crate::core::partition::Columns;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::error::{Error, Result};
+use crate::utils::connection::Connection;
 use crate::utils::distribution_generator::{DistributionGenerator, Initializer};
 use crate::{Class, Compartments, Params};
 use crate::core::weights::{for_whole_row, Storage, Weights};
@@ -74,6 +75,19 @@ pub struct DenseParams {
     /// saved: a loaded synapse decides again.
     #[param(default = String::from("auto"), text = "auto", extension, skip_kwargs, keyword_only)]
     pub storage: String,
+    /// A connection rule: which synapses exist and their weights (in place of
+    /// weight_init and p_conn)
+    ///
+    /// An extension: `{"rule": "fixed_indegree", "indegree": 80, "autapses": false,
+    /// "weight": {"dist": "normal", "mean": 1, "std": 0.1, "low": 0}}`; the rules are
+    /// all_to_all, one_to_one, pairwise_bernoulli (p), fixed_indegree (indegree),
+    /// fixed_outdegree (outdegree), fixed_total_number (n) and explicit (pre, post,
+    /// weights), with autapses and multapses (default true) and a weight draw (constant,
+    /// uniform, normal with low/high, lognormal; default 1), drawn from the key. The
+    /// weights are stored sparse and never built dense. Static and conductance synapses
+    /// take it.
+    #[param(default = None, text = "none (weight_init and p_conn)", extension, skip_kwargs, keyword_only)]
+    pub connect: Option<Connection>,
 }
 
 /// The weights' initialiser when none is given: `uniform(0.025, 0.8)`, as ngclearn's
@@ -140,7 +154,6 @@ impl Dense {
             Error::param(&name, "storage", &p.storage, "must be auto, dense or sparse")
         })?;
         let mut p = p.clone();
-        let batch = p.batch_size;
         let key = p.key.unwrap_or_else(Key::from_time);
         let [_, k1, k2, k3] = key.split::<4>();
         // A block is columns `cols` of the whole, drawn alone with the whole's counters.
@@ -159,21 +172,30 @@ impl Dense {
             }
         };
         let block = (n_pre, cols.len());
-        let init = p
-            .weight_init
-            .clone()
-            .unwrap_or_else(default_weight_init);
-        let mut weights = init.generate_columns(&name, shape, cols.clone(), k1)?;
-        if 0.0 < p.p_conn && p.p_conn < 1.0 {
-            let mut keep = filled(&name, "shape", block, 0.0)?;
-            k2.bernoulli_columns_into(
-                keep.as_slice_mut().expect("contiguous"),
-                n_post,
-                cols.clone(),
-                p.p_conn,
-            );
-            weights *= &keep;
+        if let Some(c) = &p.connect {
+            c.validate(&name, shape)?;
+            let clash = if p.p_conn < 1.0 {
+                Some("p_conn")
+            } else if p.weight_init.is_some() {
+                Some("weight_init")
+            } else if storage == Storage::Dense {
+                Some("storage = dense")
+            } else {
+                None
+            };
+            if let Some(other) = clash {
+                return Err(Error::param(
+                    &name,
+                    "connect",
+                    &c.rule,
+                    &format!("cannot be given with {other} (the rule draws the synapses and stores them sparse)"),
+                ));
+            }
         }
+        let weights = match &p.connect {
+            Some(c) => Weights::from(c.build(&name, shape, k1)?.columns(cols.clone())),
+            None => Weights::from(Dense::draw_weights(&name, shape, &p, cols.clone(), k1, k2)?),
+        };
         let biases = match &p.bias_init {
             Some(b) => b.generate_columns(&name, (1, n_post), cols.clone(), k3)?,
             None => filled(&name, "shape", (1, block.1), 0.0)?,
@@ -191,7 +213,52 @@ impl Dense {
                 })
             }
         };
-        let (shape, n_post) = (block, block.1);
+        Dense::assemble(name, block, p, storage, weights, biases, mask, key)
+    }
+
+    /// `weight_init`'s weights of columns `cols`, masked by `p_conn` (ngclearn's draws).
+    fn draw_weights(
+        name: &str,
+        shape: (usize, usize),
+        p: &DenseParams,
+        cols: std::ops::Range<usize>,
+        k1: Key,
+        k2: Key,
+    ) -> Result<Array2<f32>> {
+        let n_post = shape.1;
+        let block = (shape.0, cols.len());
+        let init = p
+            .weight_init
+            .clone()
+            .unwrap_or_else(default_weight_init);
+        let mut weights = init.generate_columns(name, shape, cols.clone(), k1)?;
+        if 0.0 < p.p_conn && p.p_conn < 1.0 {
+            let mut keep = filled(name, "shape", block, 0.0)?;
+            k2.bernoulli_columns_into(
+                keep.as_slice_mut().expect("contiguous"),
+                n_post,
+                cols.clone(),
+                p.p_conn,
+            );
+            weights *= &keep;
+        }
+        Ok(weights)
+    }
+
+    /// The base of a block of `shape` from its drawn arrays.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        name: String,
+        shape: (usize, usize),
+        p: DenseParams,
+        storage: Storage,
+        weights: Weights,
+        biases: Array2<f32>,
+        mask: Array2<f32>,
+        key: Key,
+    ) -> Result<Dense> {
+        let (n_pre, n_post) = shape;
+        let batch = p.batch_size;
         let inputs = filled(&name, "batch_size", (batch, n_pre), 0.0)?;
         let outputs = filled(&name, "batch_size", (batch, n_post), 0.0)?;
         let projected = filled(&name, "batch_size", (batch, n_post), 0.0)?;
@@ -209,7 +276,7 @@ impl Dense {
             shape,
             p,
             inputs,
-            weights: Weights::from(weights),
+            weights,
             biases,
             mask,
             outputs,

@@ -125,6 +125,7 @@ impl STPDenseSynapse {
             key: p.key,
             columns: None,
             storage: String::from("dense"),
+            connect: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

@@ -54,6 +54,8 @@ class AlphaSynapse(DenseSynapse):
     resist_scale: float
     p_conn: float
     batch_size: int
+    storage: str
+    connect: Optional[Any]
     is_nonplastic: bool
 
     def __init__(

@@ -41,6 +41,8 @@ class DenseSynapse(Component):
     resist_scale: float
     p_conn: float
     batch_size: int
+    storage: str
+    connect: Optional[Any]
 
     def __init__(
         self,

@@ -51,6 +51,8 @@ class ExponentialSynapse(DenseSynapse):
     resist_scale: float
     p_conn: float
     batch_size: int
+    storage: str
+    connect: Optional[Any]
     is_nonplastic: bool
 
     def __init__(

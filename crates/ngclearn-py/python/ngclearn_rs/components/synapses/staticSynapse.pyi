@@ -43,6 +43,8 @@ class StaticSynapse(DenseSynapse):
     resist_scale: float
     p_conn: float
     batch_size: int
+    storage: str
+    connect: Optional[Any]
 
     def __init__(
         self,

@@ -125,6 +125,7 @@ impl BCMSynapse {
             key: p.key,
             columns: p.columns.clone(),
             storage: String::from("dense"),
+            connect: None,
         };
         let mut p = p;
         let base = Dense::new(name, shape, &dense)?;

@@ -128,6 +128,7 @@ impl EventSTDPSynapse {
             key: p.key,
             columns: p.columns.clone(),
             storage: String::from("dense"),
+            connect: None,
         };
         if p.columns.is_some() && p.batch_size > 1 {
             return Err(Error::param(

@@ -123,6 +123,7 @@ impl ExpSTDPSynapse {
             key: p.key,
             columns: p.columns.clone(),
             storage: String::from("dense"),
+            connect: None,
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(crate::error::Error::param(

@@ -259,6 +259,7 @@ impl HebbianSynapse {
             key: p.key,
             columns: None,
             storage: String::from("dense"),
+            connect: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

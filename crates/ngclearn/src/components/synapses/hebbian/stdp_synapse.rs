@@ -144,6 +144,7 @@ impl STDPSynapse {
             key: p.key,
             columns: p.columns.take(),
             storage: String::from("dense"),
+            connect: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

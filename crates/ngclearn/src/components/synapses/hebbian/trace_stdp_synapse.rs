@@ -117,6 +117,7 @@ impl TraceSTDPSynapse {
             key: p.key,
             columns: p.columns.clone(),
             storage: String::from("dense"),
+            connect: None,
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(crate::error::Error::param(

@@ -144,6 +144,7 @@ impl MSTDPETSynapse {
             key: p.key,
             columns: p.columns.clone(),
             storage: String::from("dense"),
+            connect: None,
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(Error::param(

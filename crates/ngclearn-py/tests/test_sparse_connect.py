@@ -1,0 +1,79 @@
+"""Sparse synapses and connection rules through the package: the ``connect`` and
+``storage`` keywords (extensions of ngclearn's), the same spikes from sparse and dense
+storage, and bad rules as Python exceptions."""
+
+import numpy as np
+import pytest
+
+from ngclearn_rs import Context, MethodProcess
+from ngclearn_rs.components import ExponentialSynapse, LIFCell, PoissonCell, StaticSynapse
+from ngclearn_rs.utils.distribution_generator import DistributionGenerator
+
+
+def _network(storage, name):
+    """100 Poisson cells -> ExponentialSynapse (p_conn 0.05) -> 30 LIF cells."""
+    with Context(name) as ctx:
+        pre = PoissonCell("pre", n_units=100, target_freq=200., key=np.array([0, 5], np.uint32))
+        W = ExponentialSynapse("W", shape=(100, 30), tau_decay=3., g_syn_bar=2., syn_rest=0., p_conn=0.05,
+                               weight_init=DistributionGenerator.uniform(0.5, 1.0), is_nonplastic=False,
+                               key=np.array([0, 6], np.uint32), storage=storage)
+        post = LIFCell("post", n_units=30, tau_m=10., thr=-55., v_rest=-65., v_reset=-65., tau_theta=0.,
+                       theta_plus=0., refract_time=2., key=np.array([0, 7], np.uint32))
+        pre.outputs >> W.inputs
+        post.v >> W.v
+        W.outputs >> post.j
+        adv = MethodProcess("adv") >> pre.advance_state >> W.advance_state >> post.advance_state
+        adv.watch(post.s, W.g_syn)
+        rst = MethodProcess("rst") >> pre.reset >> W.reset >> post.reset
+    rst.run()
+    pre.inputs.set(np.ones((1, 100), np.float32))
+    post.v.set(np.full((1, 30), -65., np.float32))
+    return adv, W
+
+
+def test_sparse_and_dense_storage_give_the_same_conductances_and_spikes():
+    out = {}
+    for storage in ("sparse", "dense"):
+        adv, W = _network(storage, f"net_{storage}")
+        final, (s, g) = adv.scan(adv.pack_rows(500, t=lambda i: (i + 1) * 0.1, dt=0.1))
+        out[storage] = (np.asarray(s), np.asarray(g), W.weights.get())
+    (s1, g1, w1), (s2, g2, w2) = out["sparse"], out["dense"]
+    assert s1.sum() > 0
+    np.testing.assert_array_equal(s1, s2)
+    assert g1.view(np.uint32).tolist() == g2.view(np.uint32).tolist()
+    np.testing.assert_array_equal(w1, w2)
+
+
+def test_connection_rules_give_their_degrees():
+    with Context("rules"):
+        A = StaticSynapse("A", shape=(60, 40), connect={"rule": "fixed_indegree", "indegree": 7, "multapses": False})
+        B = StaticSynapse("B", shape=(60, 40), connect={
+            "rule": "fixed_outdegree", "outdegree": 5, "multapses": False,
+            "weight": {"dist": "normal", "mean": 2.0, "std": 0.1, "low": 0.0}})
+        C = StaticSynapse("C", shape=(4, 4), connect={
+            "rule": "explicit", "pre": np.array([0, 3]), "post": np.array([1, 1]), "weights": np.array([0.5, 2.0])})
+    assert ((A.weights.get() != 0).sum(axis=0) == 7).all()
+    wb = B.weights.get()
+    assert ((wb != 0).sum(axis=1) == 5).all() and (wb >= 0).all()
+    want = np.zeros((4, 4), np.float32)
+    want[0, 1], want[3, 1] = 0.5, 2.0
+    np.testing.assert_array_equal(C.weights.get(), want)
+
+
+@pytest.mark.parametrize("connect, says", [
+    ({"rule": "fixed_indegree"}, "needs `indegree`"),
+    ({"rule": "nope"}, "not a rule"),
+    ({"rule": "all_to_all", "indegre": 3}, "unknown field"),
+    ({"rule": "explicit", "pre": [0, 9], "post": [0, 0]}, "pre[1]"),
+])
+def test_a_bad_connection_rule_is_an_exception_naming_the_synapse(connect, says):
+    with pytest.raises(ValueError, match="Wbad") as e:
+        with Context("bad"):
+            StaticSynapse("Wbad", shape=(5, 5), connect=connect)
+    assert says in str(e.value)
+
+
+def test_an_unknown_storage_is_an_exception():
+    with pytest.raises(ValueError, match="storage"):
+        with Context("bad_storage"):
+            StaticSynapse("W", shape=(5, 5), storage="csr")
