@@ -868,13 +868,20 @@ fn write_outputs(
     Ok(written)
 }
 
-/// The bytes of a model's compartments (what it holds, less code and buffers).
+/// The bytes of a model's compartments (what it holds, less code and buffers): a
+/// synapse's weights as it stores them (sparse ones are not made dense to be counted).
 fn model_bytes(m: &Model) -> u64 {
     m.components()
         .map(|c| {
-            (0..c.schema().compartments.len())
-                .filter_map(|i| c.array(i))
-                .map(|a| 4 * a.len() as u64)
+            let stored = c.stored_weights();
+            c.schema()
+                .compartments
+                .iter()
+                .enumerate()
+                .map(|(i, info)| match stored {
+                    Some(w) if info.name == "weights" => w.bytes(),
+                    _ => c.array(i).map_or(0, |a| 4 * a.len() as u64),
+                })
                 .sum::<u64>()
         })
         .sum()

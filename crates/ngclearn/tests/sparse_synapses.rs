@@ -395,3 +395,34 @@ fn a_network_of_connection_rules_split_across_ranks_gives_the_whole_networks_spi
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A saved model's sparse synapses are read back sparse, straight from the file (the
+/// dense matrix is never held), with the saved weights, and continue the run bit for
+/// bit; a dense one stays dense.
+#[test]
+fn a_saved_model_loads_its_sparse_synapses_sparse_and_continues_the_same() {
+    use ngclearn::io::{load_model_dir, save_model_dir};
+    let dir = std::env::temp_dir().join(format!("ngc-sparse-saved-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = recurrent_model_file(&dir);
+    let mut m = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    let paths = ["E:s".to_string(), "I:s".to_string()];
+    spikes_of(&mut m, &paths, 100);
+    // One synapse made dense by its weights (all non-zero).
+    m.set("WEI:weights", &Array2::from_elem((120, 30), 0.01))
+        .unwrap();
+    save_model_dir(&m, &dir.join("saved"), false).unwrap();
+    let mut back = load_model_dir(&dir.join("saved")).unwrap();
+    for (w, sparse) in [("WEE", true), ("WEI", false), ("WIE", true), ("WII", true)] {
+        let c = back.components().find(|c| c.name() == w).unwrap();
+        assert_eq!(
+            c.stored_weights().unwrap().sparse().is_some(),
+            sparse,
+            "{w}"
+        );
+        let path = format!("{w}:weights");
+        assert_eq!(back.get(&path).unwrap(), m.get(&path).unwrap(), "{w}");
+    }
+    assert!(spikes_of(&mut back, &paths, 300) == spikes_of(&mut m, &paths, 300));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -170,6 +170,18 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         None
     }
+    /// A synapse that may store its weights sparse: the index of its `weights`
+    /// compartment, the weights, to be replaced whole (a loader then calls
+    /// [`Component::changed`]), and how it asks them stored.
+    fn stored_weights_mut(
+        &mut self,
+    ) -> Option<(
+        usize,
+        &mut crate::core::weights::Weights,
+        crate::core::weights::Storage,
+    )> {
+        None
+    }
 }
 
 /// Proof that a call of [`Declared::array_mut`] comes from [`write()`]: it cannot be

@@ -122,6 +122,13 @@ impl Csr {
         })
     }
 
+    /// The all-zero matrix of `shape` (no entries).
+    pub fn zeros(name: &str, shape: (usize, usize)) -> Result<Csr> {
+        let mut csr = Csr::with_capacity(name, shape, 0)?;
+        csr.indptr.resize(shape.0 + 1, 0);
+        Ok(csr)
+    }
+
     /// How many entries are kept.
     pub fn nnz(&self) -> usize {
         self.indices.len()
@@ -177,6 +184,31 @@ impl Csr {
         }
         w
     }
+}
+
+thread_local! {
+    static FROM_FILE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (a loader building components whose saved state it reads next) with the
+/// synapses built in it leaving their weights undrawn: all zero, stored sparse, until
+/// the file's weights replace them. Drawing a large matrix only to overwrite it would
+/// cost the time and the memory of the draw.
+pub fn with_weights_from_file<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FROM_FILE.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(FROM_FILE.with(|c| c.replace(true)));
+    f()
+}
+
+/// Whether a synapse built now takes its weights from a file (see
+/// [`with_weights_from_file`]).
+pub fn weights_from_file() -> bool {
+    FROM_FILE.with(|c| c.get())
 }
 
 /// Calls `f(j, w)` for every column `j` of row `(cols, vals)` of a matrix `n_post`
@@ -256,6 +288,14 @@ impl Weights {
                 Some(csr)
             }
             Store::Dense(_) => None,
+        }
+    }
+
+    /// The bytes the store holds (a sparse store's dense view, when read, aside).
+    pub fn bytes(&self) -> u64 {
+        match &self.store {
+            Store::Dense(w) => 4 * w.len() as u64,
+            Store::Sparse { csr, .. } => (8 * csr.nnz() + 8 * csr.indptr.len()) as u64,
         }
     }
 

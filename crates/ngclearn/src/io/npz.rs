@@ -571,6 +571,105 @@ impl NpzReader {
         Ok(())
     }
 
+    /// Reads entry `i` (header `h`), a C-order float32 `(n_pre, n_post)` matrix of
+    /// `w`'s shape, into synapse weights `w`, storing them as `storage` asks without
+    /// holding the dense matrix when they are sparse: the non-zero values are gathered
+    /// row by row while they stay at most [`Storage::AUTO_DENSITY`] of the matrix (or
+    /// always, for `Sparse`), and a dense matrix takes over past that. `None` when the
+    /// entry is not such a matrix (the caller reads it as any other array).
+    ///
+    /// [`Storage::AUTO_DENSITY`]: crate::core::weights::Storage::AUTO_DENSITY
+    pub fn read_weights_into(
+        &mut self,
+        i: usize,
+        h: &EntryHeader,
+        w: &mut crate::core::weights::Weights,
+        storage: crate::core::weights::Storage,
+    ) -> Option<Result<()>> {
+        use crate::core::weights::{Csr, Storage, Weights};
+        let (n_pre, n_post) = w.shape();
+        if h.dtype != Dtype::F32
+            || h.shape != [n_pre, n_post]
+            || (h.fortran_order && n_pre > 1 && n_post > 1)
+            || storage == Storage::Dense
+        {
+            return None;
+        }
+        let name = self.entries[i].name.clone();
+        let n = n_pre * n_post;
+        let limit = match storage {
+            Storage::Sparse => usize::MAX,
+            _ => (Storage::AUTO_DENSITY * n as f64) as usize,
+        };
+        let mut csr = Csr {
+            shape: (n_pre, n_post),
+            indptr: vec![0],
+            indices: Vec::new(),
+            data: Vec::new(),
+        };
+        let mut dense: Option<ndarray::Array2<f32>> = None;
+        let mut first_bad: Option<(usize, f32)> = None;
+        let result = self.stream(i, h, |k0, b| {
+            for (j, c) in b.chunks_exact(4).enumerate() {
+                let k = k0 + j;
+                let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
+                if !x.is_finite() && first_bad.is_none() {
+                    first_bad = Some((k, x));
+                }
+                if let Some(d) = &mut dense {
+                    d.as_slice_mut().expect("a new array is contiguous")[k] = x;
+                    continue;
+                }
+                if x != 0.0 {
+                    if csr.indices.len() == limit {
+                        // Too many for sparse storage: the dense matrix from here on.
+                        let mut d =
+                            crate::core::component::filled(&name, "weights", (n_pre, n_post), 0.0)?;
+                        let flat = d.as_slice_mut().expect("a new array is contiguous");
+                        let mut row = 0;
+                        for (e, (&col, &v)) in csr.indices.iter().zip(&csr.data).enumerate() {
+                            while csr.indptr.get(row + 1).is_some_and(|&end| end <= e) {
+                                row += 1;
+                            }
+                            flat[row * n_post + col as usize] = v;
+                        }
+                        flat[k] = x;
+                        dense = Some(d);
+                        csr = Csr {
+                            shape: (0, 0),
+                            indptr: Vec::new(),
+                            indices: Vec::new(),
+                            data: Vec::new(),
+                        };
+                        continue;
+                    }
+                    while csr.indptr.len() <= k / n_post {
+                        csr.indptr.push(csr.indices.len());
+                    }
+                    csr.indices.push((k % n_post) as u32);
+                    csr.data.push(x);
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            return Some(Err(e));
+        }
+        if let Some((k, x)) = first_bad {
+            self.note_non_finite(i, h, k, None, x as f64);
+        }
+        *w = match dense {
+            Some(d) => Weights::from(d),
+            None => {
+                while csr.indptr.len() <= n_pre {
+                    csr.indptr.push(csr.indices.len());
+                }
+                Weights::from(csr)
+            }
+        };
+        Some(Ok(()))
+    }
+
     /// Reads columns `columns.cols` of entry `i` (header `h`), a float32 array
     /// `(rows, columns.width)` in either order (a vector `(width,)` is one row), into
     /// `dst` (`rows` by the block's width); a 0-d scalar fills `dst`. Only the block is

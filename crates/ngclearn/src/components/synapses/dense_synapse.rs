@@ -193,6 +193,9 @@ impl Dense {
             }
         }
         let weights = match &p.connect {
+            _ if crate::core::weights::weights_from_file() => {
+                Weights::from(crate::core::weights::Csr::zeros(&name, block)?)
+            }
             Some(c) => Weights::from(c.build(&name, shape, k1)?.columns(cols.clone())),
             None => Weights::from(Dense::draw_weights(&name, shape, &p, cols.clone(), k1, k2)?),
         };
@@ -794,6 +797,12 @@ impl Component for DenseSynapse {
     fn sparse_input(&mut self, index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
         let b = &mut self.base;
         (index == Dense::INPUTS).then_some((&mut b.inputs, &mut b.input_support))
+    }
+    fn stored_weights_mut(
+        &mut self,
+    ) -> Option<(usize, &mut crate::core::weights::Weights, crate::core::weights::Storage)> {
+        let b = &mut self.base;
+        Some((Dense::WEIGHTS, &mut b.weights, b.storage))
     }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.base.weights)

@@ -130,6 +130,12 @@ impl Component for DoubleExpSynapse {
     fn changed(&mut self, index: usize) {
         self.state.changed(index);
     }
+    fn stored_weights_mut(
+        &mut self,
+    ) -> Option<(usize, &mut crate::core::weights::Weights, crate::core::weights::Storage)> {
+        let b = &mut self.state.base;
+        Some((Dense::WEIGHTS, &mut b.weights, b.storage))
+    }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.state.base.weights)
     }

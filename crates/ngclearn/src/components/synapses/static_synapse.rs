@@ -82,6 +82,12 @@ impl Component for StaticSynapse {
         // The weights' storage is decided again when they are written.
         self.base.changed(index);
     }
+    fn stored_weights_mut(
+        &mut self,
+    ) -> Option<(usize, &mut crate::core::weights::Weights, crate::core::weights::Storage)> {
+        let b = &mut self.base;
+        Some((Dense::WEIGHTS, &mut b.weights, b.storage))
+    }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.base.weights)
     }

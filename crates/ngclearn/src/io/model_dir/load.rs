@@ -194,6 +194,19 @@ impl SavedState {
                 Kind::Key => c.set_key(Key(self.npz.read_key(*i, h)?)),
                 Kind::Array => {
                     let cols = block.filter(|_| split.as_ref().is_some_and(|s| s[*idx]));
+                    // A synapse's weights, stored sparse when they are, without the
+                    // dense matrix.
+                    if let Some((at, w, storage)) =
+                        c.stored_weights_mut().filter(|_| cols.is_none())
+                    {
+                        if at == *idx {
+                            if let Some(read) = self.npz.read_weights_into(*i, h, w, storage) {
+                                read?;
+                                c.changed(*idx);
+                                continue;
+                            }
+                        }
+                    }
                     crate::core::component::write(c, *idx, |dst| match cols {
                         Some(cols) => self.npz.read_f32_columns_into(*i, h, cols, dst),
                         None => self.npz.read_f32_into(*i, h, dst),
@@ -568,7 +581,10 @@ fn add_component(
     let (mut component, state) = match class.implied_shapes(&kw).filter(|_| !own_form) {
         Some(shapes) => {
             let state = SavedState::open(&npz_path, schema, &shapes, wired)?;
-            (build_quietly(class, &mut kw).map_err(in_file)?, Some(state))
+            // Every compartment that is not wired is read from the npz next: a
+            // synapse's weights are not drawn first.
+            let c = crate::core::weights::with_weights_from_file(|| build_quietly(class, &mut kw));
+            (c.map_err(in_file)?, Some(state))
         }
         None => {
             let c = build_quietly(class, &mut kw).map_err(in_file)?;
