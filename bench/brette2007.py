@@ -24,12 +24,15 @@ HERE = os.path.join(ROOT, "bench", "brette2007")
 NE, NI = 3200, 800
 
 
-def make_init(model, path):
-    import numpy as np
-    r = np.random.default_rng(2007)
-    v = r.standard_normal(NE + NI) * 5 - 55 if model == "coba" else -60 + r.random(NE + NI) * 10
-    zeros = np.zeros(NE + NI, np.float32)
-    np.savez(path, v=v.astype(np.float32), ge=zeros, gi=zeros)
+def make_init(py, model, path):
+    """The initial state (numpy's generator, seed 2007), written by `py` (which has numpy)."""
+    code = f"""import numpy as np
+r = np.random.default_rng(2007)
+n = {NE + NI}
+v = r.standard_normal(n) * 5 - 55 if {model!r} == "coba" else -60 + r.random(n) * 10
+z = np.zeros(n, np.float32)
+np.savez({path!r}, v=v.astype(np.float32), ge=z, gi=z)"""
+    subprocess.run([py, "-c", code], check=True)
 
 
 def timed(cmd, cwd):
@@ -73,7 +76,7 @@ def main():
     rows = []
     for model in a.only.split(","):
         init = os.path.join(tmp, f"init_{model}.npz")
-        make_init(model, init)
+        make_init(py, model, init)
         save = os.path.join(tmp, f"model_{model}")
         os.makedirs(save, exist_ok=True)
         net = os.path.join(HERE, "ngclearn_net.py")

@@ -301,7 +301,8 @@ fn a_connection_rule_with_p_conn_or_dense_storage_is_a_typed_error() {
 }
 
 /// A recurrent E-I network whose synapses a connection rule draws (multapses, normal
-/// weights) and a p_conn synapse stored sparse, as a model file.
+/// weights, delays of their own on two of them) and a p_conn synapse stored sparse, as
+/// a model file.
 fn recurrent_model_file(dir: &std::path::Path) -> std::path::PathBuf {
     let mut text = String::from("name = \"rec\"\nreset = true\nseed = 3\n\n");
     for (p, n) in [("E", 120), ("I", 30)] {
@@ -311,10 +312,10 @@ fn recurrent_model_file(dir: &std::path::Path) -> std::path::PathBuf {
         );
     }
     for (pre, post, n_pre, n_post, rest, connect) in [
-        ("E", "E", 120, 120, 0.0, "connect = { rule = \"fixed_indegree\", indegree = 12, autapses = false, weight = { dist = \"normal\", mean = 0.3, std = 0.1, low = 0.0 } }"),
+        ("E", "E", 120, 120, 0.0, "connect = { rule = \"fixed_indegree\", indegree = 12, autapses = false, weight = { dist = \"normal\", mean = 0.3, std = 0.1, low = 0.0 }, delay = { dist = \"normal\", mean = 1.5, std = 0.75, low = 0.1 } }"),
         ("E", "I", 120, 30, 0.0, "connect = { rule = \"fixed_total_number\", n = 400, weight = { dist = \"uniform\", low = 0.2, high = 0.4 } }"),
         ("I", "E", 30, 120, -80.0, "p_conn = 0.1\nweight_init = { dist = \"uniform\", low = 1.0, high = 2.0 }"),
-        ("I", "I", 30, 30, -80.0, "connect = { rule = \"pairwise_bernoulli\", p = 0.1 }"),
+        ("I", "I", 30, 30, -80.0, "connect = { rule = \"pairwise_bernoulli\", p = 0.1, delay = { dist = \"uniform\", low = 0.1, high = 0.5 } }"),
     ] {
         text += &format!(
             "[[component]]\nname = \"W{pre}{post}\"\nclass = \"ExponentialSynapse\"\nshape = [{n_pre}, {n_post}]\n\
@@ -405,6 +406,20 @@ fn a_saved_model_loads_its_sparse_synapses_sparse_and_continues_the_same() {
     let dir = std::env::temp_dir().join(format!("ngc-sparse-saved-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = recurrent_model_file(&dir);
+    // Without the delays, which ngclearn's form cannot hold (a model with them is
+    // refused, by name).
+    let with_delays = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    let err = save_model_dir(&with_delays, &dir.join("refused"), false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("WEE") && err.contains("delay"), "{err}");
+    assert!(!dir.join("refused").exists());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text: String = text.lines().map(|l| match l.find(", delay = {") {
+        Some(at) => format!("{} }}", &l[..at]),
+        None => l.to_string(),
+    } + "\n").collect();
+    std::fs::write(&path, text).unwrap();
     let mut m = ngclearn::io::model_file::load_model_file(&path).unwrap();
     let paths = ["E:s".to_string(), "I:s".to_string()];
     spikes_of(&mut m, &paths, 100);
@@ -425,4 +440,116 @@ fn a_saved_model_loads_its_sparse_synapses_sparse_and_continues_the_same() {
     }
     assert!(spikes_of(&mut back, &paths, 300) == spikes_of(&mut m, &paths, 300));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A synapse whose every delay is `k` steps gives, from rest, the conductance of the
+/// same synapse without delays `k - 1` steps later, bit for bit.
+#[test]
+fn a_constant_delay_shifts_the_conductance_by_its_steps() {
+    use ngclearn::utils::connection::Connection;
+    let (n, m, k) = (200, 60, 5usize);
+    let rule = |delay: Option<f64>| -> Connection {
+        let mut c = serde_json::json!({"rule": "fixed_indegree", "indegree": 20,
+            "weight": {"dist": "uniform", "low": 0.1, "high": 1.0}});
+        if let Some(d) = delay {
+            c["delay"] = serde_json::json!({"dist": "constant", "value": d});
+        }
+        serde_json::from_value(c).unwrap()
+    };
+    let build = |delay: Option<f64>| {
+        let mut p = ExponentialSynapseParams::new(3.0, 0.4, None);
+        p.is_nonplastic = false;
+        p.dense.key = Some(Key::from_seed(3));
+        p.dense.connect = Some(rule(delay));
+        let mut ctx = Context::new("delay");
+        ctx.add(ExponentialSynapse::new("W", (n, m), p).unwrap())
+            .unwrap();
+        ctx.process("syn", &[("W", Method::AdvanceState)]).unwrap();
+        ctx.build().unwrap()
+    };
+    let mut plain = build(None);
+    let mut late = build(Some(k as f64 * 0.1));
+    let (mut g_plain, mut g_late) = (Vec::new(), Vec::new());
+    for t in 0..120usize {
+        let x = Array2::from_shape_fn((1, n), |(_, i)| {
+            if (i * 7 + t * 13) % 23 == 0 && t < 80 {
+                1.0
+            } else {
+                0.0
+            }
+        });
+        for (model, out) in [(&mut plain, &mut g_plain), (&mut late, &mut g_late)] {
+            model.set("W:inputs", &x).unwrap();
+            model.run_named("syn", t as f32 * DT, DT).unwrap();
+            out.push(model.get("W:g_syn").unwrap());
+        }
+    }
+    for t in 0..120 {
+        if t < k - 1 {
+            assert!(
+                g_late[t].iter().all(|&g| g == 0.0),
+                "step {t}: nothing has arrived"
+            );
+        } else {
+            assert!(bits(&g_late[t]) == bits(&g_plain[t - (k - 1)]), "step {t}");
+        }
+    }
+    assert!(g_plain[10].iter().any(|&g| g != 0.0));
+}
+
+/// Mixed delays against the sums made by hand: each input of step `t` through synapse
+/// `e` reaches step `t + delay(e) - 1`, added in the order the inputs arrived.
+#[test]
+fn mixed_delays_deliver_each_input_at_its_own_step() {
+    use ngclearn::utils::connection::Connection;
+    let (n, m) = (30, 12);
+    let rule: Connection = serde_json::from_value(serde_json::json!({
+        "rule": "fixed_total_number", "n": 150,
+        "weight": {"dist": "normal", "mean": 0.0, "std": 1.0},
+        "delay": {"dist": "uniform", "low": 0.1, "high": 0.8}
+    }))
+    .unwrap();
+    let mut d = dense_params("auto", 1.0, 1, None);
+    (d.weight_init, d.bias_init, d.connect) = (None, None, Some(rule));
+    let syn = StaticSynapse::new("W", (n, m), d).unwrap();
+    let csr = syn.stored_weights().unwrap().sparse().unwrap().clone();
+    let delays = csr.delays.clone().expect("the rule drew delays");
+    assert!(delays.iter().any(|&d| d > 1) && delays.contains(&1));
+    let mut ctx = Context::new("mixed");
+    ctx.add(syn).unwrap();
+    ctx.process("syn", &[("W", Method::AdvanceState)]).unwrap();
+    let mut model = ctx.build().unwrap();
+    let steps = 60;
+    let mut want = vec![vec![0.0f32; m]; steps + 10];
+    for t in 0..steps {
+        let x: Array2<f32> = Array2::from_shape_fn((1, n), |(_, i)| match (i * 5 + t * 3) % 11 {
+            0 => 1.0,
+            1 => -0.5,
+            _ => 0.0,
+        });
+        for i in 0..n {
+            let s: f32 = x[[0, i]];
+            if s == 0.0 {
+                continue;
+            }
+            let row = csr.indptr[i]..csr.indptr[i + 1];
+            for ((&d, &j), &w) in delays[row.clone()]
+                .iter()
+                .zip(&csr.indices[row.clone()])
+                .zip(&csr.data[row])
+            {
+                let (at, j) = (t + d as usize - 1, j as usize);
+                want[at][j] = s.mul_add(w, want[at][j]);
+            }
+        }
+        model.set("W:inputs", &x).unwrap();
+        model.run_named("syn", t as f32 * DT, DT).unwrap();
+        let got = model.get("W:outputs").unwrap();
+        let expect: Vec<f32> = want[t].iter().map(|&v| v.mul_add(1.7, 0.0)).collect();
+        assert_eq!(
+            got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            expect.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            "step {t}"
+        );
+    }
 }

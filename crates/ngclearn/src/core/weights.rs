@@ -62,6 +62,9 @@ pub struct Csr {
     pub indices: Vec<u32>,
     /// Each entry's weight.
     pub data: Vec<f32>,
+    /// Each entry's delay in steps (at least 1: a spike of step `t` acts at step
+    /// `t + delay`), when the synapses have their own; `None`: one step each.
+    pub delays: Option<Vec<u8>>,
 }
 
 impl Csr {
@@ -119,6 +122,7 @@ impl Csr {
             indptr,
             indices,
             data,
+            delays: None,
         })
     }
 
@@ -132,6 +136,23 @@ impl Csr {
     /// How many entries are kept.
     pub fn nnz(&self) -> usize {
         self.indices.len()
+    }
+
+    /// The longest delay in steps (1 without delays).
+    pub fn max_delay(&self) -> usize {
+        self.delays
+            .as_ref()
+            .and_then(|d| d.iter().max())
+            .map_or(1, |&d| usize::from(d).max(1))
+    }
+
+    /// Row `i`'s delays (empty without delays).
+    #[inline(always)]
+    pub fn row_delays(&self, i: usize) -> &[u8] {
+        match &self.delays {
+            Some(d) => &d[self.indptr[i]..self.indptr[i + 1]],
+            None => &[],
+        }
     }
 
     /// Row `i`'s columns and weights.
@@ -152,13 +173,18 @@ impl Csr {
             indptr: vec![0],
             indices: Vec::new(),
             data: Vec::new(),
+            delays: self.delays.as_ref().map(|_| Vec::new()),
         };
         for i in 0..self.shape.0 {
-            let (c, v) = self.row(i);
-            for (&j, &w) in c.iter().zip(v) {
+            let r = self.indptr[i]..self.indptr[i + 1];
+            for e in r {
+                let j = self.indices[e];
                 if lo <= j && j < hi {
                     out.indices.push(j - lo);
-                    out.data.push(w);
+                    out.data.push(self.data[e]);
+                    if let (Some(d), Some(all)) = (&mut out.delays, &self.delays) {
+                        d.push(all[e]);
+                    }
                 }
             }
             out.indptr.push(out.indices.len());

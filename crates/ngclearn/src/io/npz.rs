@@ -606,6 +606,7 @@ impl NpzReader {
             indptr: vec![0],
             indices: Vec::new(),
             data: Vec::new(),
+            delays: None,
         };
         let mut dense: Option<ndarray::Array2<f32>> = None;
         let mut first_bad: Option<(usize, f32)> = None;
@@ -655,6 +656,7 @@ impl NpzReader {
                             indptr: Vec::new(),
                             indices: Vec::new(),
                             data: Vec::new(),
+                            delays: None,
                         };
                         continue;
                     }

@@ -17,7 +17,11 @@
 //!
 //! and `autapses` (default true: whether `(i, i)` may exist, for a projection of a
 //! population onto itself), `multapses` (default true: whether a pair may be drawn more
-//! than once, for the rules that draw), `weight` (a [`Draw`], default the constant 1).
+//! than once, for the rules that draw), `weight` (a [`Draw`], default the constant 1),
+//! `delay` (a [`Draw`] in ms, default one step) and `dt` (the step, ms, the delays are
+//! counted in: default 0.1). A synapse's delay is `max(1, round(delay / dt))` steps (at
+//! most 255): a spike of step `t` acts at step `t + steps`, one step being what every
+//! synapse without delays does. `explicit` takes `delays` (ms) beside `weights`.
 //! These are NEST's rules and defaults.
 //!
 //! Every number comes from a counter of the synapse's key (threefry2x32, as the rest of
@@ -213,7 +217,19 @@ pub struct Connection {
     /// How the weights are drawn (default: all 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<Draw>,
+    /// How the delays are drawn, in ms (default: one step each).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Draw>,
+    /// `explicit`'s delays, in ms (else `delay` draws them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delays: Option<Vec<f64>>,
+    /// The step the delays are counted in, ms (default 0.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dt: Option<f64>,
 }
+
+/// The longest delay, in steps.
+pub const MAX_DELAY_STEPS: u32 = 255;
 
 fn yes() -> bool {
     true
@@ -346,6 +362,7 @@ impl Connection {
             ("pre", self.pre.is_some()),
             ("post", self.post.is_some()),
             ("weights", self.weights.is_some()),
+            ("delays", self.delays.is_some()),
         ]
         .iter()
         .filter(|(_, g)| *g)
@@ -379,7 +396,7 @@ impl Connection {
             Rule::Indegree(_) => &["indegree"],
             Rule::Outdegree(_) => &["outdegree"],
             Rule::Total(_) => &["n"],
-            Rule::Explicit => &["pre", "post", "weights"],
+            Rule::Explicit => &["pre", "post", "weights", "delays"],
         };
         if let Some(extra) = given.iter().find(|g| !allowed.contains(g)) {
             return bad(format!("does not take `{extra}`"));
@@ -412,8 +429,18 @@ impl Connection {
                     return bad("needs `pre` and `post`".into());
                 };
                 let n = pre.len();
-                if post.len() != n || self.weights.as_ref().is_some_and(|w| w.len() != n) {
-                    return bad("needs `pre`, `post` (and `weights`) of one length".into());
+                if post.len() != n
+                    || self.weights.as_ref().is_some_and(|w| w.len() != n)
+                    || self.delays.as_ref().is_some_and(|d| d.len() != n)
+                {
+                    return bad(
+                        "needs `pre`, `post` (and `weights`, `delays`) of one length".into(),
+                    );
+                }
+                if let Some(d) = &self.delays {
+                    if let Some(i) = d.iter().position(|d| !d.is_finite()) {
+                        return bad(format!("delays[{i}] is not finite"));
+                    }
                 }
                 if let Some(i) = pre.iter().position(|&i| i >= n_pre as u64) {
                     return bad(format!(
@@ -437,6 +464,14 @@ impl Connection {
         }
         if let Some(w) = &self.weight {
             w.check(name, "connect.weight")?;
+        }
+        if let Some(d) = &self.delay {
+            d.check(name, "connect.delay")?;
+        }
+        if let Some(dt) = self.dt {
+            if !(dt.is_finite() && dt > 0.0) {
+                return bad(format!("dt must be positive, not {dt}"));
+            }
         }
         Ok(rule)
     }
@@ -581,11 +616,83 @@ impl Connection {
                     }
                     None => self.fill_weights(&mut csr, k_weight),
                 }
+                match &self.delays {
+                    Some(d) => {
+                        let steps = self.steps_of(name, order.iter().map(|&s| d[s]))?;
+                        // One step each is no delay at all: nothing to keep.
+                        csr.delays = steps.iter().any(|&d| d > 1).then_some(steps);
+                    }
+                    None => self.fill_delays(name, &mut csr, key.split_nth(3))?,
+                }
                 return Ok(csr);
             }
         };
         self.fill_weights(&mut csr, k_weight);
+        self.fill_delays(name, &mut csr, key.split_nth(3))?;
         Ok(csr)
+    }
+
+    /// Delays in ms as steps of `dt` (at least 1, at most [`MAX_DELAY_STEPS`]).
+    fn steps_of(&self, name: &str, ms: impl Iterator<Item = f64>) -> Result<Vec<u8>> {
+        let dt = self.dt.unwrap_or(0.1);
+        ms.map(|d| {
+            let steps = (d / dt).round().max(1.0);
+            if steps > f64::from(MAX_DELAY_STEPS) {
+                Err(Error::param(
+                    name,
+                    "connect.delay",
+                    format!("{d} ms"),
+                    &format!("is more than {MAX_DELAY_STEPS} steps of dt = {dt} ms"),
+                ))
+            } else {
+                Ok(steps as u8)
+            }
+        })
+        .collect()
+    }
+
+    /// Each synapse's delay from its own counter, when `delay` is given.
+    fn fill_delays(&self, name: &str, csr: &mut Csr, key: Key) -> Result<()> {
+        let Some(draw) = &self.delay else {
+            return Ok(());
+        };
+        let mut delays = Vec::new();
+        delays.try_reserve_exact(csr.nnz()).map_err(|_| {
+            Error::param(
+                name,
+                "connect.delay",
+                csr.nnz(),
+                "more delays than memory holds",
+            )
+        })?;
+        delays.resize(csr.nnz(), 0u8);
+        const CHUNK: usize = 1 << 14;
+        let dt = self.dt.unwrap_or(0.1);
+        let too_long = std::sync::atomic::AtomicBool::new(false);
+        delays
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, out)| {
+                for (k, d) in out.iter_mut().enumerate() {
+                    let ms = f64::from(draw.sample(key, (c * CHUNK + k) as u64));
+                    let steps = (ms / dt).round().max(1.0);
+                    if steps > f64::from(MAX_DELAY_STEPS) {
+                        too_long.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    *d = steps.min(f64::from(MAX_DELAY_STEPS)) as u8;
+                }
+            });
+        if too_long.into_inner() {
+            return Err(Error::param(
+                name,
+                "connect.delay",
+                format!("{draw:?}"),
+                &format!("draws delays of more than {MAX_DELAY_STEPS} steps of dt = {dt} ms (bound it with high)"),
+            ));
+        }
+        // One step each is no delay at all: nothing to keep.
+        csr.delays = delays.iter().any(|&d| d > 1).then_some(delays);
+        Ok(())
     }
 
     /// Each synapse's weight from its own counter (its place in the rows).
@@ -756,9 +863,29 @@ mod tests {
     }
 
     #[test]
+    fn delays_are_steps_of_dt_at_least_one() {
+        let c = conn(
+            serde_json::json!({"rule": "explicit", "pre": [0, 0, 1, 2], "post": [0, 1, 1, 2],
+            "delays": [0.0, 0.26, 1.5, 0.34], "dt": 0.1}),
+        );
+        let csr = c.build("W", (3, 3), Key::from_seed(0)).unwrap();
+        assert_eq!(csr.delays, Some(vec![1, 3, 15, 3]));
+        assert_eq!(csr.max_delay(), 15);
+        let c = conn(
+            serde_json::json!({"rule": "all_to_all", "delay": {"dist": "constant", "value": 0.1}}),
+        );
+        assert_eq!(
+            c.build("W", (3, 3), Key::from_seed(0)).unwrap().delays,
+            None,
+            "one step each is no delay"
+        );
+    }
+
+    #[test]
     fn the_build_does_not_depend_on_the_thread_count() {
         let c = conn(serde_json::json!({"rule": "fixed_total_number", "n": 20000,
-            "weight": {"dist": "normal", "mean": 1.0, "std": 0.5, "low": 0.0}}));
+            "weight": {"dist": "normal", "mean": 1.0, "std": 0.5, "low": 0.0},
+            "delay": {"dist": "normal", "mean": 1.5, "std": 0.75, "low": 0.1}}));
         let one = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()

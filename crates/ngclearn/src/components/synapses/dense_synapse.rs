@@ -82,8 +82,9 @@ pub struct DenseParams {
     /// "weight": {"dist": "normal", "mean": 1, "std": 0.1, "low": 0}}`; the rules are
     /// all_to_all, one_to_one, pairwise_bernoulli (p), fixed_indegree (indegree),
     /// fixed_outdegree (outdegree), fixed_total_number (n) and explicit (pre, post,
-    /// weights), with autapses and multapses (default true) and a weight draw (constant,
-    /// uniform, normal with low/high, lognormal; default 1), drawn from the key. The
+    /// weights, delays), with autapses and multapses (default true), a weight draw
+    /// (constant, uniform, normal with low/high, lognormal; default 1) and a delay draw
+    /// in ms (steps of dt, default 0.1; default one step), drawn from the key. The
     /// weights are stored sparse and never built dense. Static and conductance synapses
     /// take it.
     #[param(default = None, text = "none (weight_init and p_conn)", extension, skip_kwargs, keyword_only)]
@@ -141,6 +142,12 @@ pub(crate) struct Dense {
     /// Whether this class may store its weights sparse (its steps never write them);
     /// set by the class with [`Dense::allow_sparse`].
     pub sparse_ok: bool,
+    /// Inputs in flight, when the synapses have delays: `max_delay` slots of
+    /// `(batch_size, n_post)`, slot `(ring_at + k) % max_delay` holding what reaches
+    /// the post-synaptic units `k` steps from now.
+    pub ring: Vec<f32>,
+    /// The slot of this step.
+    pub ring_at: usize,
 }
 
 impl Dense {
@@ -183,6 +190,11 @@ impl Dense {
             } else {
                 None
             };
+            let clash = clash.or_else(|| {
+                let full_mask = p.mask.as_ref().is_some_and(|m| m.len() > 1);
+                (full_mask && (c.delay.is_some() || c.delays.is_some()))
+                    .then_some("a mask of more than one value and delays")
+            });
             if let Some(other) = clash {
                 return Err(Error::param(
                     &name,
@@ -289,6 +301,8 @@ impl Dense {
             unit_weights: None,
             storage,
             sparse_ok: false,
+            ring: Vec::new(),
+            ring_at: 0,
         })
     }
 
@@ -304,6 +318,28 @@ impl Dense {
     fn settle(&mut self) -> Result<()> {
         if self.sparse_ok {
             self.weights.settle(&self.name, self.storage)?;
+        }
+        // Room for the inputs in flight, when the synapses have delays.
+        let slots = self.weights.sparse().map_or(1, |c| c.max_delay());
+        let len = if slots > 1 { slots * self.outputs.len() } else { 0 };
+        if self.ring.len() != len {
+            if len == 0 && !self.ring.is_empty() {
+                crate::warning::warn_once(
+                    "synapse-delays-replaced",
+                    format!(
+                        "{}: its weights were written whole, so its synapses are now one per \
+                         non-zero weight, each with a delay of one step",
+                        self.name
+                    ),
+                );
+            }
+            let mut ring = Vec::new();
+            ring.try_reserve_exact(len).map_err(|_| {
+                Error::param(&self.name, "connect.delay", slots, "needs more memory for the inputs in flight than there is")
+            })?;
+            ring.resize(len, 0.0);
+            self.ring = ring;
+            self.ring_at = 0;
         }
         Ok(())
     }
@@ -398,6 +434,9 @@ impl Dense {
     /// [`Dense::project`] over compressed rows: each non-zero input adds its row's
     /// entries (the dense row's non-zero terms, in the same order).
     fn project_sparse(&mut self) {
+        if !self.ring.is_empty() {
+            return self.deliver_delayed(|o, s, w, _| *o += s * w, false);
+        }
         let Dense {
             inputs,
             weights,
@@ -420,6 +459,50 @@ impl Dense {
             Some(active) => active.iter().for_each(|&f| add(f as usize)),
             None => (0..x.len()).filter(|&f| x[f] != 0.0).for_each(add),
         }
+    }
+
+    /// The step of a synapse with delays: each non-zero input adds `op(o, s, w, j)` into
+    /// the slot of each entry's delay (delay 1: this step's slot, as without delays);
+    /// then this step's slot becomes `projected` (or, `to_outputs`, `outputs` before
+    /// the scale and bias) and is emptied for the step `max_delay` from now.
+    fn deliver_delayed(&mut self, op: impl Fn(&mut f32, f32, f32, usize) + Copy, to_outputs: bool) {
+        let Dense {
+            inputs,
+            weights,
+            projected,
+            outputs,
+            input_support,
+            ring,
+            ring_at,
+            ..
+        } = self;
+        let csr = weights.sparse().expect("called on sparse weights");
+        let (n_pre, n_post) = csr.shape;
+        let x = inputs.as_slice().expect("owned arrays are contiguous");
+        let slot = if to_outputs { outputs.len() } else { projected.len() };
+        let slots = ring.len() / slot;
+        let at = *ring_at;
+        let mut add = |f: usize| {
+            let s = x[f];
+            let (b, i) = (f / n_pre, f % n_pre);
+            let (cols, vals) = csr.row(i);
+            let delays = csr.row_delays(i);
+            for ((&j, &w), &d) in cols.iter().zip(vals).zip(delays) {
+                let k = (at + usize::from(d) - 1) % slots;
+                op(&mut ring[k * slot + b * n_post + j as usize], s, w, j as usize);
+            }
+        };
+        match input_support.get() {
+            Some(active) => active.iter().for_each(|&f| add(f as usize)),
+            None => (0..x.len()).filter(|&f| x[f] != 0.0).for_each(add),
+        }
+        let now = &mut ring[at * slot..(at + 1) * slot];
+        let out = if to_outputs { outputs } else { projected };
+        out.as_slice_mut()
+            .expect("owned arrays are contiguous")
+            .copy_from_slice(now);
+        now.fill(0.0);
+        *ring_at = (at + 1) % slots;
     }
 
     /// DenseSynapse's step: `outputs = (inputs . (W * mask)) * resist_scale + biases`,
@@ -523,6 +606,28 @@ impl Dense {
     /// when `events` (and it keeps one), else scanned: the same fused multiply-adds, the
     /// absent terms (`±0`) left out.
     fn sparse_step(&mut self, events: bool) {
+        if !self.ring.is_empty() {
+            if !events {
+                self.input_support.forget();
+            }
+            // A synapse with delays has a one-value mask (checked when built).
+            let m0 = self.mask.iter().next().copied().unwrap_or(1.0);
+            let (rs, n_post) = (self.p.resist_scale, self.shape.1);
+            return crate::core::simd::with_avx2(
+                #[inline(always)]
+                || {
+                    self.deliver_delayed(|o, s, w, _| *o = s.mul_add(w * m0, *o), true);
+                    let bias = self.biases.as_standard_layout();
+                    let bias = bias.as_slice().expect("standard layout");
+                    let out = self.outputs.as_slice_mut().expect("owned arrays are contiguous");
+                    for row in out.chunks_mut(n_post) {
+                        for (o, &b) in row.iter_mut().zip(bias) {
+                            *o = o.mul_add(rs, b);
+                        }
+                    }
+                },
+            );
+        }
         let Dense {
             inputs,
             weights,
@@ -577,6 +682,8 @@ impl Dense {
         self.inputs.fill(0.0);
         self.input_support.zeroed();
         self.outputs.fill(0.0);
+        self.ring.fill(0.0);
+        self.ring_at = 0;
     }
 }
 

@@ -240,9 +240,32 @@ pub fn save_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<()> 
 /// together. The checks are those of [`save_model_dir`].
 pub fn prepare_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<PendingDir> {
     check_save_target(dir, overwrite)?;
+    check_savable(model)?;
     let pending = PendingDir::create(dir)?;
     write_all(model, pending.path()).map_err(|e| pending.at_destination(e))?;
     Ok(pending)
+}
+
+/// Checks that ngclearn's form holds all of `model`: a synapse whose synapses have
+/// delays of their own (a connection rule's `delay`) has none, and is refused rather
+/// than saved without them.
+pub fn check_savable(model: &Model) -> Result<()> {
+    for c in model.components() {
+        let delays = c
+            .stored_weights()
+            .and_then(|w| w.sparse())
+            .is_some_and(|csr| csr.delays.is_some());
+        if delays {
+            return Err(Error::param(
+                c.name(),
+                "connect.delay",
+                "given",
+                "has no place in ngclearn's saved form (its weights are one matrix): a model \
+                 with synaptic delays cannot be saved yet",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks, without writing anything, that a model could be saved at `dir`: it has a
