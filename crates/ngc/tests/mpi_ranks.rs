@@ -145,6 +145,26 @@ fn a_class_of_ones_own_splits_and_runs_the_same_on_2_and_3_ranks() {
 }
 
 #[test]
+fn the_cuba_network_of_sparse_synapses_runs_the_same_on_2_and_3_ranks() {
+    let m =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/models/cuba.toml");
+    across_ranks(
+        "mpi_cuba",
+        m.to_str().unwrap(),
+        &[
+            "--steps",
+            "1500",
+            "--record-spikes",
+            "E:s",
+            "--record-spikes",
+            "I:s",
+            "--record",
+            "WIE:g_syn",
+        ],
+    );
+}
+
+#[test]
 fn a_model_of_ten_thousand_cells_runs_the_same_on_2_and_3_ranks() {
     let dir = scratch("mpi_10k_model");
     let toml = dir.join("ei10k.toml");
