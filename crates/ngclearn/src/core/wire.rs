@@ -90,11 +90,46 @@ impl Wire {
                         }
                     }
                     (None, Some((arr, support))) => {
-                        arr.assign(value);
+                        copy(arr, value);
                         support.forget();
                     }
-                    _ => write(dst, t.compartment, |a| a.assign(value)).expect("resolved at build"),
+                    _ => write(dst, t.compartment, |a| copy(a, value)).expect("resolved at build"),
                 }
+            }
+            (
+                Expr::Op {
+                    product, children, ..
+                },
+                None,
+            ) if direct(children, t, comps) => {
+                // A sum or product of other components' compartments, made in the
+                // target in one pass: the same additions in the same order as
+                // evaluating into the buffer and copying it.
+                let mut srcs = [(std::ptr::null::<f32>(), 0usize); MAX_DIRECT];
+                for (src, ch) in srcs.iter_mut().zip(children.iter()) {
+                    let Expr::Leaf(s) = ch else {
+                        unreachable!("checked above")
+                    };
+                    let a = comps[s.component]
+                        .array(s.compartment)
+                        .expect("resolved at build");
+                    let a = a.as_slice().expect("owned arrays are contiguous");
+                    *src = (a.as_ptr(), a.len());
+                }
+                let (n, product) = (children.len(), *product);
+                write(&mut *comps[t.component], t.compartment, |dst| {
+                    let dst = dst.as_slice_mut().expect("owned arrays are contiguous");
+                    // SAFETY: each source is a compartment of a component other than the
+                    // target's (checked above), which this write does not touch, so the
+                    // slices stay valid and unaliased for its length; the shapes were
+                    // checked equal to the target's when the wire was lowered.
+                    let src: [&[f32]; MAX_DIRECT] = std::array::from_fn(|k| match k < n {
+                        true => unsafe { std::slice::from_raw_parts(srcs[k].0, srcs[k].1) },
+                        false => &[],
+                    });
+                    combine(dst, &src[..n], product);
+                })
+                .expect("resolved at build");
             }
             (expr, scratch) => {
                 expr.eval(comps);
@@ -113,6 +148,65 @@ impl Wire {
             }
         }
     }
+}
+
+/// The most operands a sum or product wire combines straight into its target.
+const MAX_DIRECT: usize = 8;
+
+/// Whether an operation's operands can be combined straight into target `t`: at most
+/// [`MAX_DIRECT`] compartments of other components, each of the target's shape (no
+/// broadcasting).
+fn direct(children: &[Expr], t: Slot, comps: &[Box<dyn Component>]) -> bool {
+    let dim = comps[t.component].array(t.compartment).map(|a| a.dim());
+    children.len() <= MAX_DIRECT
+        && children.iter().all(|c| match c {
+            Expr::Leaf(s) => {
+                let a = comps[s.component].array(s.compartment);
+                s.component != t.component
+                    && a.is_some_and(|a| Some(a.dim()) == dim && a.is_standard_layout())
+            }
+            Expr::Op { .. } => false,
+        })
+}
+
+/// `dst = src[0] + src[1] + ...` (or `*`), left to right, element by element.
+fn combine(dst: &mut [f32], src: &[&[f32]], product: bool) {
+    let n = dst.len();
+    assert!(
+        src.iter().all(|s| s.len() == n),
+        "operands of the target's shape"
+    );
+    match (src, product) {
+        ([a, b], false) => dst
+            .iter_mut()
+            .zip(a.iter().zip(*b))
+            .for_each(|(d, (&a, &b))| *d = a + b),
+        ([a, b], true) => dst
+            .iter_mut()
+            .zip(a.iter().zip(*b))
+            .for_each(|(d, (&a, &b))| *d = a * b),
+        _ => {
+            dst.copy_from_slice(src[0]);
+            for s in &src[1..] {
+                if product {
+                    dst.iter_mut().zip(*s).for_each(|(d, &x)| *d *= x);
+                } else {
+                    dst.iter_mut().zip(*s).for_each(|(d, &x)| *d += x);
+                }
+            }
+        }
+    }
+}
+
+/// `dst.assign(src)`, as one block copy when both are contiguous in the same order.
+fn copy(dst: &mut Array2<f32>, src: &Array2<f32>) {
+    if dst.dim() == src.dim() {
+        if let (Some(d), Some(s)) = (dst.as_slice_mut(), src.as_slice()) {
+            d.copy_from_slice(s);
+            return;
+        }
+    }
+    dst.assign(src);
 }
 
 /// Copies `a` into `out` (row-major); `out` holds exactly as many values.

@@ -122,11 +122,14 @@ impl ConductanceState {
         let i = &mut self.i_syn.as_slice_mut().expect(contiguous)[..n];
         let v = &self.v.as_slice().expect(contiguous)[..n];
         let out = &mut self.base.outputs.as_slice_mut().expect(contiguous)[..n];
-        let x = &self.base.projected.as_slice().expect(contiguous)[..n];
+        // Read once and left zero: the next step's sums start from it
+        // (`Dense::project`).
+        let x = &mut self.base.projected.as_slice_mut().expect(contiguous)[..n];
         for k in 0..n {
             let mut scratch = 0.0;
             let h = if TWO_STATE { &mut h[k] } else { &mut scratch };
             update(h, &mut g[k], x[k]);
+            x[k] = 0.0;
             let cur = if REVERSAL {
                 -(g[k] * r) * (v[k] - e)
             } else {

@@ -129,7 +129,7 @@ pub(crate) struct Dense {
     /// JAX PRNG key
     #[compartment(key)]
     pub key: Key,
-    /// `inputs · W`, written by [`Dense::project`].
+    /// `inputs · W`, written by [`Dense::project`] and left all zero by its reader.
     pub projected: Array2<f32>,
     /// Which `inputs` may be non-zero, when a wire delivered them as events.
     pub input_support: Support,
@@ -349,7 +349,8 @@ impl Dense {
         self.p.bias_init.is_none()
     }
 
-    /// `projected = inputs · W`, accumulating the rows of `W` of the non-zero inputs
+    /// `projected = inputs · W` (into `projected` as its reader left it: all zero),
+    /// accumulating the rows of `W` of the non-zero inputs
     /// (each scaled by the input's value, so graded inputs are exact), in ascending
     /// order of input. The inputs a wire delivered as events are found from their
     /// list; others by scanning, skipping blocks of zeros.
@@ -376,7 +377,7 @@ impl Dense {
         let out = projected
             .as_slice_mut()
             .expect("owned arrays are contiguous");
-        out.fill(0.0);
+        // `projected` is all zero here: its reader leaves it so.
         if unit {
             // Each row's sum accumulates in its first output, then fills the row.
             match input_support.get() {
@@ -450,7 +451,7 @@ impl Dense {
         let out = projected
             .as_slice_mut()
             .expect("owned arrays are contiguous");
-        out.fill(0.0);
+        // `projected` is all zero here: its reader leaves it so.
         let mut add = |f: usize| {
             let (b, i) = (f / n_pre, f % n_pre);
             scatter_row(&mut out[b * n_post..(b + 1) * n_post], x[f], csr.row(i));
