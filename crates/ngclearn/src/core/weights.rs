@@ -63,7 +63,8 @@ pub struct Csr {
     /// Each entry's weight.
     pub data: Vec<f32>,
     /// Each entry's delay in steps (at least 1: a spike of step `t` acts at step
-    /// `t + delay`), when the synapses have their own; `None`: one step each.
+    /// `t + delay`), when the synapses have their own; `None`: one step each. With
+    /// delays, a row's entries are ordered by delay, then column.
     pub delays: Option<Vec<u8>>,
 }
 
@@ -136,6 +137,44 @@ impl Csr {
     /// How many entries are kept.
     pub fn nnz(&self) -> usize {
         self.indices.len()
+    }
+
+    /// Orders each row's entries by delay, keeping their order within a delay (a stable
+    /// counting sort): a synapse with delays reads a row's entries of one delay together.
+    pub fn sort_rows_by_delay(&mut self) {
+        let Some(delays) = &mut self.delays else {
+            return;
+        };
+        let (mut cols, mut vals, mut dels) = (Vec::new(), Vec::new(), Vec::new());
+        let mut count = [0usize; 257];
+        for i in 0..self.shape.0 {
+            let r = self.indptr[i]..self.indptr[i + 1];
+            let d = &delays[r.clone()];
+            if d.windows(2).all(|w| w[0] <= w[1]) {
+                continue;
+            }
+            count.fill(0);
+            for &x in d {
+                count[x as usize + 1] += 1;
+            }
+            for k in 1..257 {
+                count[k] += count[k - 1];
+            }
+            let n = r.len();
+            cols.resize(n, 0u32);
+            vals.resize(n, 0.0f32);
+            dels.resize(n, 0u8);
+            for (e, &x) in d.iter().enumerate() {
+                let to = count[x as usize];
+                count[x as usize] += 1;
+                cols[to] = self.indices[r.start + e];
+                vals[to] = self.data[r.start + e];
+                dels[to] = x;
+            }
+            self.indices[r.clone()].copy_from_slice(&cols[..n]);
+            self.data[r.clone()].copy_from_slice(&vals[..n]);
+            delays[r].copy_from_slice(&dels[..n]);
+        }
     }
 
     /// The longest delay in steps (1 without delays).

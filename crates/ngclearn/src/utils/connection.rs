@@ -26,7 +26,7 @@
 //!
 //! Every number comes from a counter of the synapse's key (threefry2x32, as the rest of
 //! the engine draws): rows are drawn in parallel on rayon's threads and the result does
-//! not depend on how many there are. Within a row the targets are ascending; multapses
+//! not depend on how many there are. Within a row the targets are ascending (after the delays, when there are any); multapses
 //! stay separate entries (each adds its own term, as NEST delivers each), and the
 //! weights compartment reads a pair's multapses as their sum.
 
@@ -621,6 +621,7 @@ impl Connection {
                         let steps = self.steps_of(name, order.iter().map(|&s| d[s]))?;
                         // One step each is no delay at all: nothing to keep.
                         csr.delays = steps.iter().any(|&d| d > 1).then_some(steps);
+                        csr.sort_rows_by_delay();
                     }
                     None => self.fill_delays(name, &mut csr, key.split_nth(3))?,
                 }
@@ -692,6 +693,7 @@ impl Connection {
         }
         // One step each is no delay at all: nothing to keep.
         csr.delays = delays.iter().any(|&d| d > 1).then_some(delays);
+        csr.sort_rows_by_delay();
         Ok(())
     }
 

@@ -142,12 +142,9 @@ pub(crate) struct Dense {
     /// Whether this class may store its weights sparse (its steps never write them);
     /// set by the class with [`Dense::allow_sparse`].
     pub sparse_ok: bool,
-    /// Inputs in flight, when the synapses have delays: `max_delay` slots of
-    /// `(batch_size, n_post)`, slot `(ring_at + k) % max_delay` holding what reaches
-    /// the post-synaptic units `k` steps from now.
-    pub ring: Vec<f32>,
-    /// The slot of this step.
-    pub ring_at: usize,
+    /// The inputs of the last `max_delay` steps, when the synapses have delays (see
+    /// [`Dense::deliver_delayed`]).
+    pub history: History,
 }
 
 impl Dense {
@@ -301,8 +298,7 @@ impl Dense {
             unit_weights: None,
             storage,
             sparse_ok: false,
-            ring: Vec::new(),
-            ring_at: 0,
+            history: History::default(),
         })
     }
 
@@ -319,11 +315,10 @@ impl Dense {
         if self.sparse_ok {
             self.weights.settle(&self.name, self.storage)?;
         }
-        // Room for the inputs in flight, when the synapses have delays.
+        // Room for the inputs of the last max_delay steps, when the synapses have delays.
         let slots = self.weights.sparse().map_or(1, |c| c.max_delay());
-        let len = if slots > 1 { slots * self.outputs.len() } else { 0 };
-        if self.ring.len() != len {
-            if len == 0 && !self.ring.is_empty() {
+        if slots != self.history.slots() {
+            if slots == 1 && self.history.slots() > 1 {
                 crate::warning::warn_once(
                     "synapse-delays-replaced",
                     format!(
@@ -333,13 +328,10 @@ impl Dense {
                     ),
                 );
             }
-            let mut ring = Vec::new();
-            ring.try_reserve_exact(len).map_err(|_| {
-                Error::param(&self.name, "connect.delay", slots, "needs more memory for the inputs in flight than there is")
-            })?;
-            ring.resize(len, 0.0);
-            self.ring = ring;
-            self.ring_at = 0;
+            self.history = History::new(&self.name, slots, self.inputs.len())?;
+        }
+        if let Some(csr) = self.weights.sparse() {
+            self.history.index_rows(&self.name, csr)?;
         }
         Ok(())
     }
@@ -435,8 +427,8 @@ impl Dense {
     /// [`Dense::project`] over compressed rows: each non-zero input adds its row's
     /// entries (the dense row's non-zero terms, in the same order).
     fn project_sparse(&mut self) {
-        if !self.ring.is_empty() {
-            return self.deliver_delayed(|o, s, w, _| *o += s * w, false);
+        if self.history.slots() > 1 {
+            return self.deliver_delayed(|o, s, w| *o += s * w, false);
         }
         let Dense {
             inputs,
@@ -462,48 +454,44 @@ impl Dense {
         }
     }
 
-    /// The step of a synapse with delays: each non-zero input adds `op(o, s, w, j)` into
-    /// the slot of each entry's delay (delay 1: this step's slot, as without delays);
-    /// then this step's slot becomes `projected` (or, `to_outputs`, `outputs` before
-    /// the scale and bias) and is emptied for the step `max_delay` from now.
-    fn deliver_delayed(&mut self, op: impl Fn(&mut f32, f32, f32, usize) + Copy, to_outputs: bool) {
+    /// The step of a synapse with delays. This step's non-zero inputs join the history;
+    /// then the sum is made in `projected` (or, `to_outputs`, in `outputs`, before the
+    /// scale and bias), from zero: for each delay `d` from the longest to 1, the inputs
+    /// of `d - 1` steps ago add `op(o, s, w)` through their rows' entries of delay `d`
+    /// (each row is sorted by delay, then column). The inputs of one step, in order,
+    /// come before those of a later step, as they arrived; with every delay 1 this is
+    /// the sum of a synapse without delays, bit for bit.
+    fn deliver_delayed(&mut self, op: impl Fn(&mut f32, f32, f32) + Copy, to_outputs: bool) {
         let Dense {
             inputs,
             weights,
             projected,
             outputs,
             input_support,
-            ring,
-            ring_at,
+            history,
             ..
         } = self;
         let csr = weights.sparse().expect("called on sparse weights");
         let (n_pre, n_post) = csr.shape;
         let x = inputs.as_slice().expect("owned arrays are contiguous");
-        let slot = if to_outputs { outputs.len() } else { projected.len() };
-        let slots = ring.len() / slot;
-        let at = *ring_at;
-        let mut add = |f: usize| {
-            let s = x[f];
-            let (b, i) = (f / n_pre, f % n_pre);
-            let (cols, vals) = csr.row(i);
-            let delays = csr.row_delays(i);
-            for ((&j, &w), &d) in cols.iter().zip(vals).zip(delays) {
-                let k = (at + usize::from(d) - 1) % slots;
-                op(&mut ring[k * slot + b * n_post + j as usize], s, w, j as usize);
-            }
-        };
-        match input_support.get() {
-            Some(active) => active.iter().for_each(|&f| add(f as usize)),
-            None => (0..x.len()).filter(|&f| x[f] != 0.0).for_each(add),
-        }
-        let now = &mut ring[at * slot..(at + 1) * slot];
+        history.push(x, input_support.get());
         let out = if to_outputs { outputs } else { projected };
-        out.as_slice_mut()
-            .expect("owned arrays are contiguous")
-            .copy_from_slice(now);
-        now.fill(0.0);
-        *ring_at = (at + 1) % slots;
+        let out = out.as_slice_mut().expect("owned arrays are contiguous");
+        if to_outputs {
+            out.fill(0.0);
+        }
+        let slots = history.slots();
+        for d in (1..=slots).rev() {
+            for (f, s) in history.ago(d - 1) {
+                let (b, i) = (f / n_pre, f % n_pre);
+                let (cols, vals) = csr.row(i);
+                let (start, end) = history.segment(i, d);
+                let out = &mut out[b * n_post..(b + 1) * n_post];
+                for (&j, &w) in cols[start..end].iter().zip(&vals[start..end]) {
+                    op(&mut out[j as usize], s, w);
+                }
+            }
+        }
     }
 
     /// DenseSynapse's step: `outputs = (inputs . (W * mask)) * resist_scale + biases`,
@@ -607,7 +595,7 @@ impl Dense {
     /// when `events` (and it keeps one), else scanned: the same fused multiply-adds, the
     /// absent terms (`±0`) left out.
     fn sparse_step(&mut self, events: bool) {
-        if !self.ring.is_empty() {
+        if self.history.slots() > 1 {
             if !events {
                 self.input_support.forget();
             }
@@ -617,7 +605,7 @@ impl Dense {
             return crate::core::simd::with_avx2(
                 #[inline(always)]
                 || {
-                    self.deliver_delayed(|o, s, w, _| *o = s.mul_add(w * m0, *o), true);
+                    self.deliver_delayed(|o, s, w| *o = s.mul_add(w * m0, *o), true);
                     let bias = self.biases.as_standard_layout();
                     let bias = bias.as_slice().expect("standard layout");
                     let out = self.outputs.as_slice_mut().expect("owned arrays are contiguous");
@@ -683,8 +671,7 @@ impl Dense {
         self.inputs.fill(0.0);
         self.input_support.zeroed();
         self.outputs.fill(0.0);
-        self.ring.fill(0.0);
-        self.ring_at = 0;
+        self.history.clear();
     }
 }
 
@@ -721,6 +708,120 @@ impl ClassBase for Dense {
     }
     fn head(&self) -> Head {
         Head::Shape(self.shape.0, self.shape.1)
+    }
+}
+
+/// The non-zero inputs of a synapse's last `slots` steps: for each, the flat indices
+/// and values, in ascending order, in room allocated when the synapse is built.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct History {
+    /// `slots` blocks of room for every input.
+    index: Vec<u32>,
+    value: Vec<f32>,
+    /// How many inputs each block holds.
+    len: Vec<usize>,
+    /// The block of the latest step.
+    at: usize,
+    /// The room of a block: the inputs' count.
+    width: usize,
+    /// Where each row's entries of each delay start: `slots + 1` offsets per row (from
+    /// the row's start), those of delay `d` being `seg[d - 1]..seg[d]`.
+    seg: Vec<u32>,
+}
+
+impl History {
+    fn new(name: &str, slots: usize, width: usize) -> Result<History> {
+        if slots <= 1 {
+            return Ok(History::default());
+        }
+        let n = slots * width;
+        let oom = || Error::param(name, "connect.delay", slots, "needs more memory for its inputs in flight than there is");
+        let mut index = Vec::new();
+        index.try_reserve_exact(n).map_err(|_| oom())?;
+        index.resize(n, 0);
+        let mut value = Vec::new();
+        value.try_reserve_exact(n).map_err(|_| oom())?;
+        value.resize(n, 0.0);
+        Ok(History {
+            index,
+            value,
+            len: vec![0; slots],
+            at: 0,
+            width,
+            seg: Vec::new(),
+        })
+    }
+
+    /// Finds where each row's entries of each delay are (rows ordered by delay).
+    fn index_rows(&mut self, name: &str, csr: &crate::core::weights::Csr) -> Result<()> {
+        let slots = self.len.len();
+        let Some(delays) = csr.delays.as_ref().filter(|_| slots > 1) else {
+            self.seg = Vec::new();
+            return Ok(());
+        };
+        let n = csr.shape.0 * (slots + 1);
+        let mut seg = Vec::new();
+        seg.try_reserve_exact(n).map_err(|_| {
+            Error::param(name, "connect.delay", slots, "needs more memory for its delay index than there is")
+        })?;
+        for i in 0..csr.shape.0 {
+            let row = &delays[csr.indptr[i]..csr.indptr[i + 1]];
+            let mut at = 0;
+            seg.push(0);
+            for d in 1..=slots {
+                while at < row.len() && usize::from(row[at]) <= d {
+                    at += 1;
+                }
+                seg.push(at as u32);
+            }
+        }
+        self.seg = seg;
+        Ok(())
+    }
+
+    /// Row `i`'s entries of delay `d`, from the row's start.
+    #[inline(always)]
+    fn segment(&self, i: usize, d: usize) -> (usize, usize) {
+        let base = i * (self.len.len() + 1);
+        (self.seg[base + d - 1] as usize, self.seg[base + d] as usize)
+    }
+
+    /// How many steps it holds (1: none kept, no delays).
+    fn slots(&self) -> usize {
+        self.len.len().max(1)
+    }
+
+    /// Makes `x`'s non-zero entries (those listed in `active`, when known) the latest
+    /// step's, over the oldest.
+    fn push(&mut self, x: &[f32], active: Option<&[u32]>) {
+        self.at = (self.at + 1) % self.len.len();
+        let block = self.at * self.width..(self.at + 1) * self.width;
+        let (index, value) = (&mut self.index[block.clone()], &mut self.value[block]);
+        let mut n = 0;
+        let mut keep = |f: usize| {
+            if x[f] != 0.0 {
+                index[n] = f as u32;
+                value[n] = x[f];
+                n += 1;
+            }
+        };
+        match active {
+            Some(active) => active.iter().for_each(|&f| keep(f as usize)),
+            None => (0..x.len()).for_each(keep),
+        }
+        self.len[self.at] = n;
+    }
+
+    /// The inputs of `k` steps ago, `(flat index, value)`.
+    fn ago(&self, k: usize) -> impl Iterator<Item = (usize, f32)> + '_ {
+        let slots = self.len.len();
+        let b = (self.at + slots - k) % slots;
+        let at = b * self.width;
+        (at..at + self.len[b]).map(|e| (self.index[e] as usize, self.value[e]))
+    }
+
+    fn clear(&mut self) {
+        self.len.fill(0);
     }
 }
 
