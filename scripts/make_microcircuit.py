@@ -100,6 +100,7 @@ shape = [{n[s]}, {n[t]}]
 tau_decay = {TAU_S}
 g_syn_bar = 1.0
 resist_scale = -1.0
+is_nonplastic = false   # keep the drawn weights (ngclearn 3.1.1 sets them to 1 otherwise)
 connect = {{ rule = "fixed_total_number", n = {k}, weight = {{ dist = "normal", mean = {w:.4f}, std = {abs(w) * 0.1:.4f}, {bound} }}, delay = {{ dist = "normal", mean = {d}, std = {sd}, low = 0.05 }} }}
 
 [[wire]]

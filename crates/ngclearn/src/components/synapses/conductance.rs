@@ -39,11 +39,17 @@ pub(crate) fn warn_if_weights_overridden(
     let init = dense.weight_init.as_ref().filter(|w| {
         **w != crate::utils::distribution_generator::DistributionGenerator::constant(1.0)
     });
-    let what = match (init.is_some(), dense.p_conn < 1.0) {
-        (true, true) => "weight_init and p_conn have",
-        (true, false) => "weight_init has",
-        (false, true) => "p_conn has",
-        (false, false) => return,
+    let drawn = dense
+        .connect
+        .as_ref()
+        .and_then(|c| c.weight.as_ref())
+        .is_some_and(|w| *w != crate::utils::connection::Draw::Constant { value: 1.0 });
+    let what = match (init.is_some(), dense.p_conn < 1.0, drawn) {
+        (_, _, true) => "connect's weight has",
+        (true, true, _) => "weight_init and p_conn have",
+        (true, false, _) => "weight_init has",
+        (false, true, _) => "p_conn has",
+        (false, false, false) => return,
     };
     if is_nonplastic {
         crate::warning::warn_once(
@@ -52,8 +58,9 @@ pub(crate) fn warn_if_weights_overridden(
             // the package's warnings go through, says it once a line.
             format!(
                 "{class}: {what} no effect: with is_nonplastic=True (the default) ngclearn \
-                 3.1.1 sets every weight to 1 after masking, and so does this engine; pass \
-                 is_nonplastic=False to keep the weights drawn"
+                 3.1.1 sets every weight to 1 after masking, and so does this engine (a \
+                 connection rule's synapses too); pass is_nonplastic=False to keep the \
+                 weights drawn"
             ),
         );
     }
