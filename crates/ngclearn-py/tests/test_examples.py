@@ -94,3 +94,14 @@ def test_the_custom_components_lesson_runs_and_its_classes_are_translated():
     assert "translated: {'advance_state': True, 'evolve': True, 'reset': True}" in p.stdout
     assert "`for loop` is not translated" in p.stdout
     assert "weights learned" in p.stdout
+
+
+def test_the_committed_microcircuit_model_file_is_what_its_script_writes(tmp_path):
+    """examples/models/microcircuit.toml is scripts/make_microcircuit.py's output, so the
+    parameters its docstring states are the model's."""
+    root = os.path.join(EXAMPLES, "..", "..")
+    out = tmp_path / "microcircuit.toml"
+    subprocess.run([sys.executable, os.path.join(root, "scripts", "make_microcircuit.py"), "--out", str(out)],
+                   check=True, capture_output=True)
+    with open(os.path.join(root, "examples", "models", "microcircuit.toml")) as f:
+        assert out.read_text() == f.read()
