@@ -167,11 +167,14 @@ fn unit_open0(key: Key, c: u64) -> f64 {
     ((bits64(key, c) >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Standard normal from counters `2c` and `2c + 1` (Box-Muller).
+/// Standard normal from counter `c` (Box-Muller on the two 32-bit halves of one
+/// draw, in single precision: the weights and delays are float32).
 #[inline]
 fn normal(key: Key, c: u64) -> f64 {
-    let (u, v) = (unit_open0(key, 2 * c), unit(key, 2 * c + 1));
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    let [a, b] = key.split_nth(c).0;
+    let u = ((a >> 8) + 1) as f32 * (1.0 / (1u32 << 24) as f32);
+    let v = (b >> 8) as f32 * (1.0 / (1u32 << 24) as f32);
+    f64::from((-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos())
 }
 
 /// Uniform in `0..n` from counter `c` (the high word of a 64 x 64-bit product: bias
@@ -333,11 +336,53 @@ impl Placement {
     }
 }
 
+/// The CSR of rows whose lengths are known: row `i` holds `count[i]` synapses, whose
+/// columns `row(i, out)` writes (ascending), rows filled in parallel, each once.
+fn build_rows(
+    name: &str,
+    shape: (usize, usize),
+    count: &[u64],
+    row: impl Fn(u64, &mut [u32]) + Sync,
+) -> Result<Csr> {
+    let nnz: u64 = count.iter().sum();
+    let mut csr = Csr::with_capacity(name, shape, nnz as usize)?;
+    for &c in count {
+        let last = *csr.indptr.last().expect("one offset");
+        csr.indptr.push(last + c as usize);
+    }
+    csr.indices.resize(nnz as usize, 0);
+    csr.data.resize(nnz as usize, 0.0);
+    let out = SharedSlice(csr.indices.as_mut_ptr(), nnz as usize);
+    let indptr = &csr.indptr;
+    (0..shape.0).into_par_iter().with_min_len(64).for_each(|i| {
+        let r = indptr[i]..indptr[i + 1];
+        // SAFETY: rows are disjoint ranges of `indices` (`indptr` ascends to `nnz`),
+        // and row i is written by this iteration alone.
+        let slice = unsafe { out.slice(r) };
+        row(i as u64, slice);
+    });
+    Ok(csr)
+}
+
 /// `indices`, written from several threads at slots each thread owns alone.
 struct SharedSlice(*mut u32, usize);
 // SAFETY: the threads write disjoint slots (see `Placement::build`).
 unsafe impl Sync for SharedSlice {}
 impl SharedSlice {
+    /// Slots `r`, for one thread alone.
+    ///
+    /// # Safety
+    /// No other thread uses slots `r`.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice(&self, r: std::ops::Range<usize>) -> &mut [u32] {
+        assert!(
+            r.start <= r.end && r.end <= self.1,
+            "slots outside the counted rows"
+        );
+        // SAFETY: in bounds (asserted), and the caller owns the slots.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(r.start), r.len()) }
+    }
+
     /// # Safety
     /// `i < len` and no other thread writes slot `i`.
     unsafe fn write(&self, i: usize, v: u32) {
@@ -539,15 +584,25 @@ impl Connection {
                     j += 1;
                 }
             })?,
-            Rule::Outdegree(k) => Placement::new(n_pre, np).build(name, shape, |i, emit| {
-                let row = k_post.split_nth(i);
-                let mut targets = draw_partners(row, k, nq, skip_self.then_some(i), self.multapses);
-                targets.sort_unstable();
-                targets.into_iter().for_each(|j| emit(i as usize, j as u32));
+            Rule::Outdegree(k) => build_rows(name, shape, &vec![k; n_pre], |i, out| {
+                draw_partners(
+                    k_post.split_nth(i),
+                    nq,
+                    skip_self.then_some(i),
+                    self.multapses,
+                    out,
+                )
             })?,
             Rule::Indegree(k) => Placement::new(n_pre, nq).build(name, shape, |j, emit| {
-                let col = k_pre.split_nth(j);
-                for i in draw_partners(col, k, np, skip_self.then_some(j), self.multapses) {
+                let mut from = vec![0u32; k as usize];
+                draw_partners(
+                    k_pre.split_nth(j),
+                    np,
+                    skip_self.then_some(j),
+                    self.multapses,
+                    &mut from,
+                );
+                for i in from {
                     emit(i as usize, j as u32);
                 }
             })?,
@@ -559,8 +614,17 @@ impl Connection {
                     .into_par_iter()
                     .map(|c| {
                         let mut count = vec![0u64; n_pre];
-                        for s in chunks.range(c) {
-                            count[index(k_pre, s, np) as usize] += 1;
+                        let mut bits = [0u32; 4096];
+                        let r = chunks.range(c);
+                        let mut s = r.start;
+                        while s < r.end {
+                            let m = ((r.end - s) as usize).min(bits.len());
+                            // Synapse s's row: 32 random bits of counter s, eight at a time.
+                            k_pre.bits_into(s, &mut bits[..m]);
+                            for &b in &bits[..m] {
+                                count[((u64::from(b) * np) >> 32) as usize] += 1;
+                            }
+                            s += m as u64;
                         }
                         count
                     })
@@ -586,13 +650,14 @@ impl Connection {
                         *c -= carry;
                     }
                 }
-                Placement::new(n_pre, np).build(name, shape, |i, emit| {
-                    let row = k_post.split_nth(i);
-                    let k = count[i as usize];
-                    let mut targets =
-                        draw_partners(row, k, nq, skip_self.then_some(i), self.multapses);
-                    targets.sort_unstable();
-                    targets.into_iter().for_each(|j| emit(i as usize, j as u32));
+                build_rows(name, shape, &count, |i, out| {
+                    draw_partners(
+                        k_post.split_nth(i),
+                        nq,
+                        skip_self.then_some(i),
+                        self.multapses,
+                        out,
+                    )
                 })?
             }
             Rule::Explicit => {
@@ -712,32 +777,37 @@ impl Connection {
     }
 }
 
-/// `k` partners of a unit among `0..n`, from `key`'s counters: uniform, with repeats
-/// when `multapses`, else distinct (Floyd's algorithm); never `skip` (itself, without
-/// autapses).
-fn draw_partners(key: Key, k: u64, n: u64, skip: Option<u64>, multapses: bool) -> Vec<u64> {
+/// `out.len()` partners of a unit among `0..n`, ascending, from `key`'s counters:
+/// uniform, with repeats when `multapses`, else distinct (Floyd's algorithm); never
+/// `skip` (itself, without autapses).
+fn draw_partners(key: Key, n: u64, skip: Option<u64>, multapses: bool, out: &mut [u32]) {
     // Without autapses, draw among n - 1 and step over the unit itself.
     let pool = n - u64::from(skip.is_some());
     let shift = |x: u64| match skip {
         Some(s) if x >= s => x + 1,
         _ => x,
     };
+    let k = out.len() as u64;
     if multapses {
-        return (0..k).map(|c| shift(index(key, c, pool))).collect();
+        // 32 random bits each, drawn eight at a time (bias below n / 2^32).
+        key.bits_into(0, out);
+        for o in out.iter_mut() {
+            *o = shift((u64::from(*o) * pool) >> 32) as u32;
+        }
+    } else {
+        let mut chosen = std::collections::HashSet::with_capacity(k as usize);
+        for ((c, m), o) in (pool - k..pool).enumerate().zip(out.iter_mut()) {
+            let t = index(key, c as u64, m + 1);
+            let pick = if chosen.insert(t) {
+                t
+            } else {
+                chosen.insert(m);
+                m
+            };
+            *o = shift(pick) as u32;
+        }
     }
-    let mut chosen = std::collections::HashSet::with_capacity(k as usize);
-    let mut out = Vec::with_capacity(k as usize);
-    for (c, m) in (pool - k..pool).enumerate() {
-        let t = index(key, c as u64, m + 1);
-        let pick = if chosen.insert(t) {
-            t
-        } else {
-            chosen.insert(m);
-            m
-        };
-        out.push(shift(pick));
-    }
-    out
+    out.sort_unstable();
 }
 
 /// A connection rule given as a keyword argument: an object or null.
