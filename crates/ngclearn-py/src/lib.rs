@@ -732,6 +732,7 @@ impl PyState {
     fn __getitem__<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyAny>> {
         match self.state.get(path) {
             Some(Value::Array(a)) => Ok(PyArray2::from_array(py, a).into_any()),
+            Some(Value::Weights(w)) => Ok(PyArray2::from_array(py, &**w).into_any()),
             Some(Value::Key(k)) => Ok(PyArray1::from_slice(py, &k.0).into_any()),
             None => Err(PyKeyError::new_err(path.to_string())),
         }

@@ -105,3 +105,11 @@ def test_the_committed_microcircuit_model_file_is_what_its_script_writes(tmp_pat
                    check=True, capture_output=True)
     with open(os.path.join(root, "examples", "models", "microcircuit.toml")) as f:
         assert out.read_text() == f.read()
+
+
+def test_the_microcircuit_script_runs_a_small_circuit_and_prints_its_rates():
+    p = subprocess.run([sys.executable, "-W", "error", os.path.join(EXAMPLES, "microcircuit.py"), "--scale", "0.05",
+                        "--steps", "300"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    lines = [l for l in p.stdout.splitlines() if " cells " in l and "Hz" in l]
+    assert [l.split()[0] for l in lines] == ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"], p.stdout

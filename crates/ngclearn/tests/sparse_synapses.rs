@@ -553,3 +553,34 @@ fn mixed_delays_deliver_each_input_at_its_own_step() {
         );
     }
 }
+
+/// A model's state keeps a synapse's weights as stored (sparse, with their delays): a
+/// run from a state and back (a scan's round trip) keeps the delays and the numbers.
+/// (A state holds no inputs in flight: putting one back empties them, as at the start.)
+#[test]
+fn a_state_round_trip_keeps_sparse_weights_and_their_delays() {
+    let dir = std::env::temp_dir().join(format!("ngc-sparse-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = recurrent_model_file(&dir);
+    let mut m = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    let paths = ["E:s".to_string(), "I:s".to_string()];
+    let start = m.state();
+    let first = spikes_of(&mut m, &paths, 150);
+    let mut end = start.clone();
+    m.swap_state(&mut end).unwrap();
+    let c = m.components().find(|c| c.name() == "WEE").unwrap();
+    assert!(
+        c.stored_weights()
+            .unwrap()
+            .sparse()
+            .unwrap()
+            .delays
+            .is_some(),
+        "the delays are kept"
+    );
+    assert!(
+        spikes_of(&mut m, &paths, 150) == first,
+        "the same run again from the same state"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

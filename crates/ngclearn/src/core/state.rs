@@ -13,6 +13,7 @@ use crate::core::component::write;
 use crate::core::model::{Model, ModelId, Slot};
 use crate::core::rng::Key;
 use crate::core::schema::Kind;
+use crate::core::weights::Weights;
 use crate::error::{Error, Result};
 use ndarray::Array2;
 
@@ -23,6 +24,20 @@ pub enum Value {
     Array(Array2<f32>),
     /// A component's PRNG key.
     Key(Key),
+    /// A synapse's weights as it stores them (sparse ones stay sparse, with their
+    /// delays; [`Weights`] reads as the dense array).
+    Weights(Weights),
+}
+
+impl Value {
+    /// The array of an array or weights entry.
+    pub fn array(&self) -> Option<&Array2<f32>> {
+        match self {
+            Value::Array(a) => Some(a),
+            Value::Weights(w) => Some(w),
+            Value::Key(_) => None,
+        }
+    }
 }
 
 /// A copy of a model's state (see the [module doc](self)), in the model's order:
@@ -72,7 +87,20 @@ impl State {
                 "is not in this state (wired compartments have no value of their own)",
             ));
         };
+        // An array given for weights replaces them (stored as the synapse decides).
+        let value = match (&*old, value) {
+            (Value::Weights(_), Value::Array(b)) => Value::Weights(Weights::from(b)),
+            (_, v) => v,
+        };
         match (&*old, &value) {
+            (Value::Weights(a), Value::Weights(b)) if a.shape() != b.shape() => {
+                Err(Error::ShapeMismatch {
+                    path: path.to_string(),
+                    expected: vec![a.shape().0, a.shape().1],
+                    got: vec![b.shape().0, b.shape().1],
+                    context: " (a state entry)".into(),
+                })
+            }
             (Value::Array(a), Value::Array(b)) if a.shape() != b.shape() => {
                 Err(Error::ShapeMismatch {
                     path: path.to_string(),
@@ -81,7 +109,9 @@ impl State {
                     context: " (a state entry)".into(),
                 })
             }
-            (Value::Array(_), Value::Array(_)) | (Value::Key(_), Value::Key(_)) => {
+            (Value::Array(_), Value::Array(_))
+            | (Value::Key(_), Value::Key(_))
+            | (Value::Weights(_), Value::Weights(_)) => {
                 *old = value;
                 Ok(())
             }
@@ -96,7 +126,7 @@ impl State {
 
 fn kind_name(v: &Value) -> &'static str {
     match v {
-        Value::Array(_) => "an array",
+        Value::Array(_) | Value::Weights(_) => "an array",
         Value::Key(_) => "a PRNG key",
     }
 }
@@ -112,12 +142,16 @@ impl Model {
                     compartment: i,
                 };
                 let path = format!("{}:{}", c.name(), info.name);
+                let stored = c.stored_weights().filter(|_| info.name == "weights");
                 match info.kind {
                     Kind::Key => entries.push((slot, path, Value::Key(c.key()))),
-                    Kind::Array if self.wire_into_slot(slot).is_none() => {
-                        entries.push((slot, path, Value::Array(self.parts.array(slot).clone())))
-                    }
-                    Kind::Array => {}
+                    Kind::Array if self.wire_into_slot(slot).is_some() => {}
+                    Kind::Array => match stored {
+                        Some(w) => entries.push((slot, path, Value::Weights(w.clone()))),
+                        None => {
+                            entries.push((slot, path, Value::Array(self.parts.array(slot).clone())))
+                        }
+                    },
                 }
             }
         }
@@ -137,6 +171,11 @@ impl Model {
                 Value::Array(a) => {
                     write(&mut **c, slot.compartment, |dst| dst.assign(a))
                         .expect("a state's slots are the model's");
+                }
+                Value::Weights(w) => {
+                    let (_, mine, _) = c.stored_weights_mut().expect("a synapse's weights");
+                    *mine = w.clone();
+                    c.changed(slot.compartment);
                 }
             }
         }
@@ -158,6 +197,11 @@ impl Model {
                 Value::Array(a) => {
                     write(&mut **c, slot.compartment, |dst| std::mem::swap(dst, a))
                         .expect("a state's slots are the model's");
+                }
+                Value::Weights(w) => {
+                    let (_, mine, _) = c.stored_weights_mut().expect("a synapse's weights");
+                    std::mem::swap(mine, w);
+                    c.changed(slot.compartment);
                 }
             }
         }

@@ -315,6 +315,17 @@ pub struct Weights {
     store: Store,
 }
 
+/// Two stores are equal when they hold the same synapses: the same compressed rows
+/// (delays included), else the same dense matrix.
+impl PartialEq for Weights {
+    fn eq(&self, other: &Weights) -> bool {
+        match (self.sparse(), other.sparse()) {
+            (Some(a), Some(b)) => a == b,
+            _ => **self == **other,
+        }
+    }
+}
+
 impl From<Array2<f32>> for Weights {
     fn from(w: Array2<f32>) -> Self {
         Weights {

@@ -683,6 +683,9 @@ impl Dense {
             Dense::INPUTS => self.input_support.forget(),
             Dense::WEIGHTS => {
                 self.unit_weights = None;
+                // New weights (written, loaded, or a state put back) have no inputs in
+                // flight: a state does not hold them yet.
+                self.history.clear();
                 // Only running out of memory fails, and the dense store is as good.
                 let _ = self.settle();
             }
