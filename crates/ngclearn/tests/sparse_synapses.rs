@@ -200,14 +200,6 @@ fn auto_storage_is_sparse_for_a_sparse_connectivity_and_dense_otherwise() {
     }
 }
 
-#[test]
-fn learning_synapses_keep_a_dense_matrix() {
-    let mut p = TraceSTDPSynapseParams::new(0.1, 0.1);
-    p.p_conn = 0.02;
-    let syn = TraceSTDPSynapse::new("W", (100, 100), p).unwrap();
-    assert!(syn.stored_weights().is_none_or(|w| w.sparse().is_none()));
-}
-
 /// The weights read back as the dense matrix, bit for bit; a write makes the store
 /// dense and the synapse decides again (sparse again when the new weights are sparse).
 #[test]

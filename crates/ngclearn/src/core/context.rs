@@ -211,10 +211,12 @@ impl Context {
             Expr::Leaf(s) if s.component == t.component => Some(self.parts.array(t).clone()),
             _ => None,
         };
+        let direct = scratch.is_none() && super::wire::direct(&expr, t, &self.parts.components);
         self.lowered.push(Wire {
             target: t,
             expr,
             scratch,
+            direct,
         });
         self.wires.push((target.to_string(), source));
         Ok(self)

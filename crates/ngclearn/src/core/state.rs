@@ -29,17 +29,6 @@ pub enum Value {
     Weights(Weights),
 }
 
-impl Value {
-    /// The array of an array or weights entry.
-    pub fn array(&self) -> Option<&Array2<f32>> {
-        match self {
-            Value::Array(a) => Some(a),
-            Value::Weights(w) => Some(w),
-            Value::Key(_) => None,
-        }
-    }
-}
-
 /// A copy of a model's state (see the [module doc](self)), in the model's order:
 /// components as added, each one's compartments in schema order.
 #[derive(Debug, Clone)]

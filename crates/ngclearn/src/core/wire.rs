@@ -69,6 +69,9 @@ pub(super) struct Wire {
     pub(super) expr: Expr,
     /// Used when a leaf source lives in the target's own component.
     pub(super) scratch: Option<Array2<f32>>,
+    /// Whether the operation is made straight in the target ([`direct`]), settled
+    /// when the wire is lowered.
+    pub(super) direct: bool,
 }
 
 impl Wire {
@@ -101,7 +104,7 @@ impl Wire {
                     product, children, ..
                 },
                 None,
-            ) if direct(children, t, comps) => {
+            ) if self.direct => {
                 // A sum or product of other components' compartments, made in the
                 // target in one pass: the same additions in the same order as
                 // evaluating into the buffer and copying it.
@@ -156,7 +159,10 @@ const MAX_DIRECT: usize = 8;
 /// Whether an operation's operands can be combined straight into target `t`: at most
 /// [`MAX_DIRECT`] compartments of other components, each of the target's shape (no
 /// broadcasting).
-fn direct(children: &[Expr], t: Slot, comps: &[Box<dyn Component>]) -> bool {
+pub(super) fn direct(expr: &Expr, t: Slot, comps: &[Box<dyn Component>]) -> bool {
+    let Expr::Op { children, .. } = expr else {
+        return false;
+    };
     let dim = comps[t.component].array(t.compartment).map(|a| a.dim());
     children.len() <= MAX_DIRECT
         && children.iter().all(|c| match c {

@@ -534,9 +534,7 @@ impl Dense {
                             add_input(out, s, i, w, m);
                         }
                     }
-                    for (o, &b) in out.iter_mut().zip(bias) {
-                        *o = o.mul_add(rs, b);
-                    }
+                    scale_and_bias(out, rs, bias);
                 }
             },
         );
@@ -582,11 +580,7 @@ impl Dense {
                     let (b, i) = (f / n_pre, f % n_pre);
                     add_input(&mut out[b * n_post..(b + 1) * n_post], x[f], i, w, m);
                 }
-                for row in out.chunks_mut(n_post) {
-                    for (o, &b) in row.iter_mut().zip(bias) {
-                        *o = o.mul_add(rs, b);
-                    }
-                }
+                scale_and_bias(out, rs, bias);
             },
         );
     }
@@ -601,7 +595,7 @@ impl Dense {
             }
             // A synapse with delays has a one-value mask (checked when built).
             let m0 = self.mask.iter().next().copied().unwrap_or(1.0);
-            let (rs, n_post) = (self.p.resist_scale, self.shape.1);
+            let rs = self.p.resist_scale;
             return crate::core::simd::with_avx2(
                 #[inline(always)]
                 || {
@@ -609,11 +603,7 @@ impl Dense {
                     let bias = self.biases.as_standard_layout();
                     let bias = bias.as_slice().expect("standard layout");
                     let out = self.outputs.as_slice_mut().expect("owned arrays are contiguous");
-                    for row in out.chunks_mut(n_post) {
-                        for (o, &b) in row.iter_mut().zip(bias) {
-                            *o = o.mul_add(rs, b);
-                        }
-                    }
+                    scale_and_bias(out, rs, bias);
                 },
             );
         }
@@ -653,11 +643,7 @@ impl Dense {
                     Some(active) => active.iter().for_each(|&f| add(f as usize)),
                     None => (0..x.len()).filter(|&f| x[f] != 0.0).for_each(add),
                 }
-                for row in out.chunks_mut(n_post) {
-                    for (o, &b) in row.iter_mut().zip(bias) {
-                        *o = o.mul_add(rs, b);
-                    }
-                }
+                scale_and_bias(out, rs, bias);
             },
         );
     }
@@ -867,6 +853,17 @@ fn add_scaled(out: &mut [f32], s: f32, w: &[f32]) {
         out.iter_mut().zip(w).for_each(|(o, &w)| *o += w);
     } else {
         out.iter_mut().zip(w).for_each(|(o, &w)| *o += s * w);
+    }
+}
+
+/// `o = fma(o, resist_scale, b)` over each batch row of `out` (rows as long as
+/// `bias`): the scale and bias after DenseSynapse's sum, one rounding each.
+#[inline(always)]
+fn scale_and_bias(out: &mut [f32], rs: f32, bias: &[f32]) {
+    for row in out.chunks_mut(bias.len()) {
+        for (o, &b) in row.iter_mut().zip(bias) {
+            *o = o.mul_add(rs, b);
+        }
     }
 }
 
