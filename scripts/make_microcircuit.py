@@ -13,11 +13,16 @@ microcircuit as an ngc model file, with the parameters of NEST's example
     spread, redrawn to keep their sign (87.81 pA excitatory, twice that L4E -> L23E,
     -4x inhibitory: 0.15 mV PSPs); delays normal, 1.5 +- 0.75 ms excitatory and
     0.75 +- 0.375 ms inhibitory, redrawn above 0.05 ms, in steps of 0.1 ms.
-  - Background: NEST's DC equivalent of K_ext Poisson inputs at 8 Hz each
-    (bg_rate K_ext PSC_ext tau_syn), written as a shift of v_rest: resist_m * I_dc.
+  - Background (NEST's example's default): K_ext Poisson inputs at 8 Hz to each cell,
+    of weight 87.81 pA, given as one Poisson train of K_ext * 8 Hz per cell (the
+    `background` extension) on the first projection into each population (it enters
+    that synapse's current like its spikes; every projection has tau_syn 0.5 ms).
+    --background dc gives NEST's DC equivalent instead (bg_rate K_ext PSC_ext tau_syn),
+    written as a shift of v_rest: resist_m * I_dc.
 Euler steps of 0.1 ms, as ngclearn integrates.
 
-Usage: python3 scripts/make_microcircuit.py [--scale 1.0] [--out examples/models/microcircuit.toml]
+Usage: python3 scripts/make_microcircuit.py [--scale 1.0] [--background poisson|dc]
+                                           [--out examples/models/microcircuit.toml]
 --scale multiplies the populations and the synapse counts alike (in-degrees shrink with
 it; the weights are kept: a smaller model is quieter)."""
 import argparse, math
@@ -51,8 +56,10 @@ def psc_per_psp():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--background", choices=["poisson", "dc"], default="poisson")
     ap.add_argument("--out", default="examples/models/microcircuit.toml")
     a = ap.parse_args()
+    poisson = a.background == "poisson"
     w_ext = PSP * psc_per_psp()
     r_m = TAU_M / C_M
     n = [max(1, round(x * a.scale)) for x in N]
@@ -65,7 +72,9 @@ reset = true
 seed = 55
 """]
     for i, p in enumerate(POPS):
-        v_rest = -65.0 + r_m * BG_RATE * K_EXT[i] * w_ext * TAU_S * 0.001
+        dc = 0.0 if poisson else BG_RATE * K_EXT[i] * w_ext * TAU_S * 0.001
+        rest = (f"-65.0\n" if poisson else
+                f"{-65.0 + r_m * dc:.6f}     # E_L -65 mV + resist_m * the background's DC ({dc:.3f} pA)\n")
         out.append(f"""[[component]]
 name = "{p}"
 class = "LIFCell"
@@ -73,14 +82,14 @@ n_units = {n[i]}
 tau_m = {TAU_M}
 resist_m = {r_m}
 thr = -50.0
-v_rest = {v_rest:.6f}     # E_L -65 mV + resist_m * the background's DC ({BG_RATE * K_EXT[i] * w_ext * TAU_S * 0.001:.3f} pA)
-v_reset = -65.0
+v_rest = {rest}v_reset = -65.0
 tau_theta = 0.0
 theta_plus = 0.0
 refract_time = 2.0
 """)
     total = 0
     for t, tp in enumerate(POPS):
+        first = True
         for s, sp in enumerate(POPS):
             if P[t][s] == 0.0:
                 continue
@@ -93,6 +102,11 @@ refract_time = 2.0
             w = PSP * psc_per_psp() * (2.0 if (t, s) == (0, 2) else 1.0) * (1.0 if exc else -4.0)
             bound = "low = 0.0" if w > 0 else "high = 0.0"
             d, sd = (1.5, 0.75) if exc else (0.75, 0.375)
+            bg = ""
+            if poisson and first:
+                bg = (f"background = {{ rate = {BG_RATE * K_EXT[t]:.1f}, weight = {w_ext:.4f} }}"
+                      f"   # {tp}'s Poisson background: {K_EXT[t]} inputs at {BG_RATE} Hz\n")
+            first = False
             out.append(f"""[[component]]
 name = "{sp}_{tp}"
 class = "ExponentialSynapse"
@@ -102,7 +116,7 @@ g_syn_bar = 1.0
 resist_scale = -1.0
 is_nonplastic = false   # keep the drawn weights (ngclearn 3.1.1 sets them to 1 otherwise)
 connect = {{ rule = "fixed_total_number", n = {k}, weight = {{ dist = "normal", mean = {w:.4f}, std = {abs(w) * 0.1:.4f}, {bound} }}, delay = {{ dist = "normal", mean = {d}, std = {sd}, low = 0.05 }} }}
-
+{bg}
 [[wire]]
 source = "{sp}:s"
 target = "{sp}_{tp}:inputs"

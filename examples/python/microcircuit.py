@@ -2,7 +2,8 @@
 """The Potjans & Diesmann (2014) cortical microcircuit as an ngclearn-style script run by
 ngclearn_rs: the network of examples/models/microcircuit.toml (the parameters, and where
 they come from, are in scripts/make_microcircuit.py, which this script reads), built
-with the package's connection rules (`connect`, an extension of ngclearn's synapses).
+with the package's connection rules and Poisson background (`connect` and `background`,
+extensions of ngclearn's synapses).
 
     python examples/python/microcircuit.py [--scale 1.0] [--steps 10000]
 
@@ -44,8 +45,7 @@ def main():
     t0 = time.perf_counter()
     key = lambda k: np.array([55, k], np.uint32)
     with Context("microcircuit") as ctx:
-        cells = [LIFCell(p, n_units=n[i], tau_m=m.TAU_M, resist_m=r_m, thr=-50.,
-                         v_rest=-65. + r_m * m.BG_RATE * m.K_EXT[i] * w_ext * m.TAU_S * 0.001,
+        cells = [LIFCell(p, n_units=n[i], tau_m=m.TAU_M, resist_m=r_m, thr=-50., v_rest=-65.,
                          v_reset=-65., tau_theta=0., theta_plus=0., refract_time=2., key=key(i))
                  for i, p in enumerate(m.POPS)]
         into = [[] for _ in m.POPS]
@@ -62,12 +62,17 @@ def main():
                 w = w_ext * (2.0 if (t, s) == (0, 2) else 1.0) * (1.0 if exc else -4.0)
                 bound = {"low": 0.0} if w > 0 else {"high": 0.0}
                 d, sd = (1.5, 0.75) if exc else (0.75, 0.375)
+                # The population's Poisson background (K_ext inputs at 8 Hz) rides on
+                # its first projection, as in the model file.
+                bg = {} if into[t] else {
+                    "background": {"rate": m.BG_RATE * m.K_EXT[t], "weight": w_ext}}
                 W = ExponentialSynapse(
                     f"{sp}_{tp}", shape=(n[s], n[t]), tau_decay=m.TAU_S, g_syn_bar=1., syn_rest=None,
                     resist_scale=-1., is_nonplastic=False, key=key(100 + 8 * t + s),
                     connect={"rule": "fixed_total_number", "n": k,
                              "weight": {"dist": "normal", "mean": w, "std": abs(w) * 0.1, **bound},
-                             "delay": {"dist": "normal", "mean": d, "std": sd, "low": 0.05}})
+                             "delay": {"dist": "normal", "mean": d, "std": sd, "low": 0.05}},
+                    **bg)
                 cells[s].s >> W.inputs
                 into[t].append(W.i_syn)
                 synapses.append(W)

@@ -77,3 +77,33 @@ def test_an_unknown_storage_is_an_exception():
     with pytest.raises(ValueError, match="storage"):
         with Context("bad_storage"):
             StaticSynapse("W", shape=(5, 5), storage="csr")
+
+
+def test_a_poisson_background_drives_the_conductance_and_repeats_from_its_key():
+    """``background`` (an extension): each post-synaptic unit's Poisson train; its mean
+    conductance is Campbell's (rate * weight * tau / 1000 for g_syn_bar 1), a synapse of
+    the same key draws the same trains, and bad backgrounds raise ValueError."""
+    with Context("bg"):
+        W = ExponentialSynapse("W", shape=(1, 500), tau_decay=5., g_syn_bar=1., syn_rest=None,
+                               is_nonplastic=False, key=np.array([0, 9], np.uint32),
+                               background={"rate": 2000.0, "weight": 0.25})
+        adv = MethodProcess("adv") >> W.advance_state
+        adv.watch(W.g_syn)
+    rows = adv.pack_rows(1500, t=lambda i: (i + 1) * 0.1, dt=0.1)
+    _, (g,) = adv.scan(rows)
+    g = np.asarray(g)[500:]
+    assert abs(g.mean() / (2000.0 * 0.25 * 5.0 / 1000.0) - 1.0) < 0.02
+    with Context("bg_again"):
+        V = ExponentialSynapse("W", shape=(1, 500), tau_decay=5., g_syn_bar=1., syn_rest=None,
+                               is_nonplastic=False, key=np.array([0, 9], np.uint32),
+                               background={"rate": 2000.0, "weight": 0.25})
+        again = MethodProcess("adv") >> V.advance_state
+        again.watch(V.g_syn)
+    _, (g2,) = again.scan(rows)
+    assert np.asarray(g2)[500:].view(np.uint32).tolist() == g.view(np.uint32).tolist()
+    with Context("bad_bg"):
+        with pytest.raises(ValueError, match="background.rate"):
+            ExponentialSynapse("X", shape=(1, 3), tau_decay=5., g_syn_bar=1., syn_rest=None,
+                               background={"rate": [1.0, 2.0]})
+        with pytest.raises(ValueError, match="conductance synapses"):
+            StaticSynapse("Y", shape=(2, 3), background={"rate": 10.0})

@@ -166,6 +166,19 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     fn sparse_input(&mut self, _index: usize) -> Option<(&mut Array2<f32>, &mut Support)> {
         None
     }
+    /// Whether its `advance_state` reads and writes nothing but its own state (its
+    /// inputs come by wire): a run of such calls whose wires read none of the run's
+    /// components may step side by side on the model's threads, giving the same numbers.
+    /// Off by default (a class that calls out, such as a component written in Python,
+    /// or that exchanges with other ranks, must not).
+    fn steps_alone(&self) -> bool {
+        false
+    }
+    /// The parameter of an extension this component uses that ngclearn's saved form
+    /// has no place for (a saver refuses the model rather than drop it).
+    fn unsaved_extension(&self) -> Option<&'static str> {
+        None
+    }
     /// A synapse's weights as it stores them (dense, or compressed by presynaptic row).
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         None

@@ -242,6 +242,7 @@ impl Context {
             name: name.to_string(),
             calls,
             children: None,
+            groups: Default::default(),
         });
         Ok(self)
     }
@@ -270,6 +271,7 @@ impl Context {
             name: name.to_string(),
             calls,
             children: Some(children.iter().map(|c| c.to_string()).collect()),
+            groups: Default::default(),
         });
         Ok(self)
     }

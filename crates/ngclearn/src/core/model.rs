@@ -301,10 +301,28 @@ impl Model {
             wires,
             wire_ranges,
             processes,
+            workers,
             ..
         } = self;
-        processes[id.index()].run(&mut parts.components, wires, wire_ranges, t, dt);
+        processes[id.index()].run(&mut parts.components, wires, wire_ranges, t, dt, workers);
         Ok(())
+    }
+
+    /// The components of each group of process `id`'s calls that step side by side on
+    /// the model's threads (consecutive `advance_state` calls of classes that allow it,
+    /// none reading another's compartments by wire), as found on its first run with
+    /// more than one thread allowed; empty before that.
+    pub fn step_groups(&self, id: ProcessId) -> Result<Vec<Vec<String>>> {
+        self.check_process(id)?;
+        Ok(self.processes[id.index()]
+            .group_components()
+            .into_iter()
+            .map(|g| {
+                g.into_iter()
+                    .map(|c| self.parts.components[c].name().to_string())
+                    .collect()
+            })
+            .collect())
     }
 
     /// The process that advances the model: `advance_proc`, else the only process that

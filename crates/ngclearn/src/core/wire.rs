@@ -51,6 +51,14 @@ impl Expr {
         }
     }
 
+    /// Whether the expression reads a compartment of component `c`.
+    pub(super) fn reads_component(&self, c: usize) -> bool {
+        match self {
+            Expr::Leaf(x) => x.component == c,
+            Expr::Op { children, .. } => children.iter().any(|ch| ch.reads_component(c)),
+        }
+    }
+
     /// The value after [`Expr::eval`].
     pub(super) fn value<'a>(&'a self, comps: &'a [Box<dyn Component>]) -> &'a Array2<f32> {
         match self {

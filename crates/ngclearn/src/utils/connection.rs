@@ -217,11 +217,20 @@ pub struct Connection {
     /// Whether a pair may be drawn more than once.
     #[serde(default = "yes")]
     pub multapses: bool,
-    /// How the weights are drawn (default: all 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How the weights are drawn (default: all 1); a number is the constant.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "draw_or_number"
+    )]
     pub weight: Option<Draw>,
-    /// How the delays are drawn, in ms (default: one step each).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How the delays are drawn, in ms (default: one step each); a number is the
+    /// constant.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "draw_or_number"
+    )]
     pub delay: Option<Draw>,
     /// `explicit`'s delays, in ms (else `delay` draws them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -810,6 +819,21 @@ fn draw_partners(key: Key, n: u64, skip: Option<u64>, multapses: bool, out: &mut
     out.sort_unstable();
 }
 
+/// A [`Draw`], or a plain number for the constant (`weight = 0.5`, as NEST takes it).
+fn draw_or_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Draw>, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .map(|value| Some(Draw::Constant { value }))
+            .ok_or_else(|| D::Error::custom("not a number")),
+        v => Draw::deserialize(v).map(Some).map_err(D::Error::custom),
+    }
+}
+
 /// A connection rule given as a keyword argument: an object or null.
 impl crate::core::kwargs::KwargValue for Option<Connection> {
     const KIND: &'static str = "any | None";
@@ -1035,5 +1059,15 @@ mod tests {
             serde_json::json!({"rule": "all_to_all", "indegre": 3})
         )
         .is_err());
+        // A number is the constant draw; a malformed draw still says what is wrong.
+        let c = conn(serde_json::json!({"rule": "all_to_all", "weight": 0.5, "delay": 1.5}));
+        assert_eq!(c.weight, Some(Draw::Constant { value: 0.5 }));
+        assert_eq!(c.delay, Some(Draw::Constant { value: 1.5 }));
+        let err = serde_json::from_value::<Connection>(
+            serde_json::json!({"rule": "all_to_all", "weight": {"dist": "gamma"}}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("gamma"), "{err}");
     }
 }

@@ -93,7 +93,8 @@ impl ConductanceState {
         })
     }
 
-    /// One step of every post-synaptic unit in one pass: `projected = inputs · W`, then
+    /// One step of every post-synaptic unit in one pass: `projected = inputs · W` (plus
+    /// the Poisson background's counts, when there is one), then
     /// `update(h, g, projected)` (the kernel's equations; `h` is the two-state
     /// kernel's `h_syn` as a slice, one-state kernels pass an empty one and get a scratch one),
     /// then `i = -(g * R) * (v - E)` (or `-g * R` when `syn_rest` is `None`) and
@@ -101,10 +102,19 @@ impl ConductanceState {
     #[inline(always)]
     pub fn advance<const TWO_STATE: bool>(
         &mut self,
+        dt: f32,
         h: &mut [f32],
         update: impl Fn(&mut f32, &mut f32, f32),
     ) {
         self.base.project();
+        if let Some(bg) = self.base.background.as_mut() {
+            let sum = self
+                .base
+                .projected
+                .as_slice_mut()
+                .expect("owned arrays are contiguous");
+            bg.add(&self.base.name, &mut self.base.key, dt, sum);
+        }
         crate::core::simd::with_avx2(
             #[inline(always)]
             || match self.syn_rest {

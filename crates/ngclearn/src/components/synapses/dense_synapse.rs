@@ -89,6 +89,16 @@ pub struct DenseParams {
     /// take it.
     #[param(default = None, text = "none (weight_init and p_conn)", extension, skip_kwargs, keyword_only)]
     pub connect: Option<Connection>,
+    /// Poisson background: each post-synaptic unit's own spike train added to the
+    /// summed input
+    ///
+    /// An extension: `{"rate": 8000.0, "weight": 87.8}`, the rate in Hz (one number,
+    /// or one per post-synaptic unit) and what each background spike adds to
+    /// `inputs . W`; each unit draws its count of the step from the key (NEST's
+    /// `poisson_generator`: see `synapses::background`). Conductance synapses take it.
+    /// Not saved: ngclearn's form has no place for it.
+    #[param(default = None, text = "none", extension, skip_kwargs, keyword_only)]
+    pub background: Option<crate::components::synapses::background::Background>,
 }
 
 /// The weights' initialiser when none is given: `uniform(0.025, 0.8)`, as ngclearn's
@@ -145,6 +155,9 @@ pub(crate) struct Dense {
     /// The inputs of the last `max_delay` steps, when the synapses have delays (see
     /// [`Dense::deliver_delayed`]).
     pub history: History,
+    /// The Poisson background, when the `background` parameter asks for one (taken by
+    /// the conductance synapses: [`Dense::refuse_background`] for the others).
+    pub background: Option<Box<super::background::Drive>>,
 }
 
 impl Dense {
@@ -201,6 +214,13 @@ impl Dense {
                 ));
             }
         }
+        if let Some(bg) = &p.background {
+            bg.validate(&name, n_post)?;
+        }
+        let background = p
+            .background
+            .as_ref()
+            .map(|bg| Box::new(super::background::Drive::new(bg, cols.clone(), n_post)));
         let weights = match &p.connect {
             _ if crate::core::weights::weights_from_file() => {
                 Weights::from(crate::core::weights::Csr::zeros(&name, block)?)
@@ -225,7 +245,22 @@ impl Dense {
                 })
             }
         };
-        Dense::assemble(name, block, p, storage, weights, biases, mask, key)
+        let mut base = Dense::assemble(name, block, p, storage, weights, biases, mask, key)?;
+        base.background = background;
+        Ok(base)
+    }
+
+    /// A typed error when a `background` was given to a class that does not take one.
+    pub fn refuse_background(&self, class: &str) -> Result<()> {
+        match self.background {
+            Some(_) => Err(Error::param(
+                &self.name,
+                "background",
+                "given",
+                &format!("is taken by the conductance synapses (ExponentialSynapse, AlphaSynapse, DoubleExpSynapse), not by {class}"),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// `weight_init`'s weights of columns `cols`, masked by `p_conn` (ngclearn's draws).
@@ -299,6 +334,7 @@ impl Dense {
             storage,
             sparse_ok: false,
             history: History::default(),
+            background: None,
         })
     }
 
@@ -472,7 +508,6 @@ impl Dense {
             ..
         } = self;
         let csr = weights.sparse().expect("called on sparse weights");
-        let (n_pre, n_post) = csr.shape;
         let x = inputs.as_slice().expect("owned arrays are contiguous");
         history.push(x, input_support.get());
         let out = if to_outputs { outputs } else { projected };
@@ -480,18 +515,23 @@ impl Dense {
         if to_outputs {
             out.fill(0.0);
         }
+        // The (input, delay) pairs go in chunks, each read in three passes so that its
+        // waits on memory overlap: the rows' delay index and bounds are asked for, then
+        // each pair's entries (far apart in a large synapse), then added in order.
+        let mut chunk = Chunk::default();
         let slots = history.slots();
         for d in (1..=slots).rev() {
             for (f, s) in history.ago(d - 1) {
-                let (b, i) = (f / n_pre, f % n_pre);
-                let (cols, vals) = csr.row(i);
-                let (start, end) = history.segment(i, d);
-                let out = &mut out[b * n_post..(b + 1) * n_post];
-                for (&j, &w) in cols[start..end].iter().zip(&vals[start..end]) {
-                    op(&mut out[j as usize], s, w);
+                chunk.f[chunk.n] = f as u32;
+                chunk.s[chunk.n] = s;
+                chunk.d[chunk.n] = d as u32;
+                chunk.n += 1;
+                if chunk.n == CHUNK {
+                    chunk.deliver(csr, history, out, op);
                 }
             }
         }
+        chunk.deliver(csr, history, out, op);
     }
 
     /// DenseSynapse's step: `outputs = (inputs . (W * mask)) * resist_scale + biases`,
@@ -814,6 +854,93 @@ impl History {
     }
 }
 
+/// Pairs of a delayed synapse's inputs and delays delivered together
+/// ([`Dense::deliver_delayed`]).
+const CHUNK: usize = 64;
+
+/// A chunk of (flat input, value, delay) pairs and, once found, their entries' ranges.
+struct Chunk {
+    n: usize,
+    f: [u32; CHUNK],
+    s: [f32; CHUNK],
+    d: [u32; CHUNK],
+    range: [(u32, u32); CHUNK],
+}
+
+impl Default for Chunk {
+    fn default() -> Chunk {
+        Chunk {
+            n: 0,
+            f: [0; CHUNK],
+            s: [0.0; CHUNK],
+            d: [0; CHUNK],
+            range: [(0, 0); CHUNK],
+        }
+    }
+}
+
+impl Chunk {
+    /// Adds `op(o, s, w)` over each pair's entries of its delay, in order, and empties
+    /// the chunk.
+    #[inline(always)]
+    fn deliver(
+        &mut self,
+        csr: &crate::core::weights::Csr,
+        history: &History,
+        out: &mut [f32],
+        op: impl Fn(&mut f32, f32, f32),
+    ) {
+        let (n_pre, n_post) = csr.shape;
+        let stride = history.len.len() + 1;
+        let n = std::mem::take(&mut self.n);
+        for k in 0..n {
+            let i = self.f[k] as usize % n_pre;
+            prefetch_at(&history.seg, i * stride + self.d[k] as usize - 1);
+            prefetch_at(&csr.indptr, i);
+        }
+        for k in 0..n {
+            let i = self.f[k] as usize % n_pre;
+            let (a, b) = history.segment(i, self.d[k] as usize);
+            let row = csr.indptr[i];
+            let (lo, hi) = (row + a, row + b);
+            if lo < hi {
+                prefetch_at(&csr.indices, lo);
+                prefetch_at(&csr.data, lo);
+                prefetch_at(&csr.indices, hi - 1);
+                prefetch_at(&csr.data, hi - 1);
+            }
+            self.range[k] = (lo as u32, hi as u32);
+        }
+        for k in 0..n {
+            let (lo, hi) = self.range[k];
+            let (lo, hi) = (lo as usize, hi as usize);
+            let b = self.f[k] as usize / n_pre;
+            let out = &mut out[b * n_post..(b + 1) * n_post];
+            let s = self.s[k];
+            for (&j, &w) in csr.indices[lo..hi].iter().zip(&csr.data[lo..hi]) {
+                op(&mut out[j as usize], s, w);
+            }
+        }
+    }
+}
+
+/// Asks for the cache line of `x[i]` to be brought in (a hint: no effect on values).
+#[inline(always)]
+fn prefetch_at<T>(x: &[T], i: usize) {
+    if let Some(v) = x.get(i) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: prefetching has no effect on memory or program state; the pointer is
+        // to a live element. SSE is part of the x86_64 baseline.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (v as *const T).cast::<i8>(),
+            )
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = v;
+    }
+}
+
 /// Whether every entry of `w` is exactly 1.0 (one branch-free test per block of 64).
 pub(crate) fn all_ones(w: &Array2<f32>) -> bool {
     let one = 1.0f32.to_bits();
@@ -969,6 +1096,7 @@ impl DenseSynapse {
         Ok(DenseSynapse {
             base: {
                 let mut base = Dense::new(name, shape, &params)?;
+                base.refuse_background("DenseSynapse")?;
                 base.allow_sparse()?;
                 base
             },

@@ -100,6 +100,7 @@ impl DoubleExpSynapse {
             1.0 / dt,
         );
         self.state.advance::<true>(
+            dt,
             self.h_syn
                 .as_slice_mut()
                 .expect("owned arrays are contiguous"),
@@ -135,6 +136,12 @@ impl Component for DoubleExpSynapse {
     ) -> Option<(usize, &mut crate::core::weights::Weights, crate::core::weights::Storage)> {
         let b = &mut self.state.base;
         Some((Dense::WEIGHTS, &mut b.weights, b.storage))
+    }
+    fn steps_alone(&self) -> bool {
+        true
+    }
+    fn unsaved_extension(&self) -> Option<&'static str> {
+        self.state.base.background.as_ref().map(|_| "background")
     }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.state.base.weights)

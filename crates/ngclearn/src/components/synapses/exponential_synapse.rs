@@ -81,6 +81,7 @@ impl ExponentialSynapse {
     fn step(&mut self, dt: f32) {
         let (tau, gbar, inv_dt) = (self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
         self.state.advance::<false>(
+            dt,
             &mut [],
             #[inline(always)]
             |_, g, out| {
@@ -111,6 +112,12 @@ impl Component for ExponentialSynapse {
     ) -> Option<(usize, &mut crate::core::weights::Weights, crate::core::weights::Storage)> {
         let b = &mut self.state.base;
         Some((Dense::WEIGHTS, &mut b.weights, b.storage))
+    }
+    fn steps_alone(&self) -> bool {
+        true
+    }
+    fn unsaved_extension(&self) -> Option<&'static str> {
+        self.state.base.background.as_ref().map(|_| "background")
     }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.state.base.weights)

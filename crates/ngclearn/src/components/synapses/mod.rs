@@ -4,4 +4,5 @@ crate::components::family!($ synapses);
 pub mod hebbian;
 pub mod modulated;
 
+pub mod background;
 mod conductance;

@@ -49,6 +49,7 @@ impl StaticSynapse {
         Ok(StaticSynapse {
             base: {
                 let mut base = Dense::new(name, shape, &params)?;
+                base.refuse_background("StaticSynapse")?;
                 base.allow_sparse()?;
                 base
             },

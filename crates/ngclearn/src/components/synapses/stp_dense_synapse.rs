@@ -126,6 +126,7 @@ impl STPDenseSynapse {
             columns: None,
             storage: String::from("dense"),
             connect: None,
+            background: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

@@ -247,14 +247,22 @@ pub fn prepare_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<P
 }
 
 /// Checks that ngclearn's form holds all of `model`: a synapse whose synapses have
-/// delays of their own (a connection rule's `delay`) has none, and is refused rather
-/// than saved without them.
+/// delays of their own (a connection rule's `delay`) has none, nor one with a Poisson
+/// `background`; such a model is refused rather than saved without them.
 pub fn check_savable(model: &Model) -> Result<()> {
     for c in model.components() {
         let delays = c
             .stored_weights()
             .and_then(|w| w.sparse())
             .is_some_and(|csr| csr.delays.is_some());
+        if let Some(field) = c.unsaved_extension() {
+            return Err(Error::param(
+                c.name(),
+                field,
+                "given",
+                "has no place in ngclearn's saved form: such a model cannot be saved yet",
+            ));
+        }
         if delays {
             return Err(Error::param(
                 c.name(),

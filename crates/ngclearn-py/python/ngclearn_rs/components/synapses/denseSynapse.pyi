@@ -43,6 +43,7 @@ class DenseSynapse(Component):
     batch_size: int
     storage: str
     connect: Optional[Any]
+    background: Optional[Any]
 
     def __init__(
         self,

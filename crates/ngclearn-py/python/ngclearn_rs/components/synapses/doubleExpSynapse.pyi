@@ -56,6 +56,7 @@ class DoubleExpSynapse(DenseSynapse):
     batch_size: int
     storage: str
     connect: Optional[Any]
+    background: Optional[Any]
     is_nonplastic: bool
 
     def __init__(

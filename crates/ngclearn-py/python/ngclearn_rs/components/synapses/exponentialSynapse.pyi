@@ -53,6 +53,7 @@ class ExponentialSynapse(DenseSynapse):
     batch_size: int
     storage: str
     connect: Optional[Any]
+    background: Optional[Any]
     is_nonplastic: bool
 
     def __init__(

@@ -45,6 +45,7 @@ class StaticSynapse(DenseSynapse):
     batch_size: int
     storage: str
     connect: Optional[Any]
+    background: Optional[Any]
 
     def __init__(
         self,

@@ -126,6 +126,7 @@ impl BCMSynapse {
             columns: p.columns.clone(),
             storage: String::from("dense"),
             connect: None,
+            background: None,
         };
         let mut p = p;
         let base = Dense::new(name, shape, &dense)?;

@@ -129,6 +129,7 @@ impl EventSTDPSynapse {
             columns: p.columns.clone(),
             storage: String::from("dense"),
             connect: None,
+            background: None,
         };
         if p.columns.is_some() && p.batch_size > 1 {
             return Err(Error::param(

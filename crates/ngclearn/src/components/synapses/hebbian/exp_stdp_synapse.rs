@@ -124,6 +124,7 @@ impl ExpSTDPSynapse {
             columns: p.columns.clone(),
             storage: String::from("dense"),
             connect: None,
+            background: None,
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(crate::error::Error::param(

@@ -260,6 +260,7 @@ impl HebbianSynapse {
             columns: None,
             storage: String::from("dense"),
             connect: None,
+            background: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

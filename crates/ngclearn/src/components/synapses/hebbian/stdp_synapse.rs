@@ -145,6 +145,7 @@ impl STDPSynapse {
             columns: p.columns.take(),
             storage: String::from("dense"),
             connect: None,
+            background: None,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

@@ -145,6 +145,7 @@ impl MSTDPETSynapse {
             columns: p.columns.clone(),
             storage: String::from("dense"),
             connect: None,
+            background: None,
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(Error::param(
