@@ -371,6 +371,21 @@ fn a_network_of_connection_rules_split_across_ranks_gives_the_whole_networks_spi
                         let (mut p, _) =
                             load_model_file_partitioned(path, None, Registry::builtin(), ex, &[])
                                 .unwrap();
+                        // Splitting read each synapse's shape, not a dense copy of
+                        // its weights (a block of a large model would hold gigabytes).
+                        for c in p.model.components() {
+                            if let Some(csr) = c.stored_weights().and_then(|w| w.sparse()) {
+                                let stored = 8 * csr.nnz()
+                                    + 8 * csr.indptr.len()
+                                    + csr.delays.as_ref().map_or(0, |d| d.len());
+                                assert_eq!(
+                                    c.stored_weights().unwrap().bytes(),
+                                    stored as u64,
+                                    "{} holds no dense view",
+                                    c.name()
+                                );
+                            }
+                        }
                         let paths: Vec<String> =
                             ["E:s", "I:s"].iter().map(|r| p.whole_path(r)).collect();
                         spikes_of(&mut p.model, &paths, 400)

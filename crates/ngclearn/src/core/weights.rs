@@ -367,11 +367,16 @@ impl Weights {
         }
     }
 
-    /// The bytes the store holds (a sparse store's dense view, when read, aside).
+    /// The bytes the store holds: a sparse store's entries, and its dense view too
+    /// once something has read the weights as an array.
     pub fn bytes(&self) -> u64 {
         match &self.store {
             Store::Dense(w) => 4 * w.len() as u64,
-            Store::Sparse { csr, .. } => (8 * csr.nnz() + 8 * csr.indptr.len()) as u64,
+            Store::Sparse { csr, view } => {
+                let delays = csr.delays.as_ref().map_or(0, |d| d.len());
+                let view = view.get().map_or(0, |v| 4 * v.len());
+                (8 * csr.nnz() + 8 * csr.indptr.len() + delays + view) as u64
+            }
         }
     }
 

@@ -5,18 +5,32 @@ use super::layout::Columns;
 use crate::core::component::{write, Component};
 use crate::core::schema::{CompartmentInfo, Kind, Size};
 use crate::error::{Error, Result};
-use ndarray::Array2;
 use std::ops::Range;
 
 /// Whether compartment `info` of a whole component (value `a`) whose split axis is
 /// `width` wide is split along its columns: its shape names the split axis, it spans
 /// it, and it is not the (1, 1) form of a wider axis.
-pub(super) fn split_axis(info: &CompartmentInfo, a: &Array2<f32>, width: Option<usize>) -> bool {
+pub(super) fn split_axis(
+    info: &CompartmentInfo,
+    dim: (usize, usize),
+    width: Option<usize>,
+) -> bool {
     let Some(w) = width else { return false };
     info.kind == Kind::Array
         && names_split_axis(info)
-        && a.ncols() == w
-        && !(info.shape.may_be_one_by_one() && a.dim() == (1, 1) && w != 1)
+        && dim.1 == w
+        && !(info.shape.may_be_one_by_one() && dim == (1, 1) && w != 1)
+}
+
+/// The shape of array compartment `idx` of `c`, without making a sparse synapse's
+/// dense weights (reading `weights` as an array would: a block of the microcircuit's
+/// would hold gigabytes).
+pub(super) fn dim_of(c: &dyn Component, idx: usize) -> Option<(usize, usize)> {
+    let info = c.schema().compartments.get(idx)?;
+    match c.stored_weights() {
+        Some(w) if info.name == "weights" && info.kind == Kind::Array => Some(w.shape()),
+        _ => c.array(idx).map(|a| a.dim()),
+    }
 }
 
 /// Whether a compartment's declared shape ends in the axis a partition splits.
@@ -30,7 +44,7 @@ pub(super) fn splits(c: &dyn Component, width: Option<usize>) -> Vec<bool> {
         .compartments
         .iter()
         .enumerate()
-        .map(|(idx, info)| c.array(idx).is_some_and(|a| split_axis(info, a, width)))
+        .map(|(idx, info)| dim_of(c, idx).is_some_and(|d| split_axis(info, d, width)))
         .collect()
 }
 
@@ -44,8 +58,8 @@ pub(super) fn width_of(c: &dyn Component) -> Option<usize> {
             .iter()
             .enumerate()
             .find(|(_, i)| i.kind == Kind::Array && i.shape.is(a, b))
-            .and_then(|(idx, _)| c.array(idx))
-            .map(|a| a.ncols())
+            .and_then(|(idx, _)| dim_of(c, idx))
+            .map(|d| d.1)
     };
     find(Size::Pre, Size::Post).or_else(|| find(Size::Batch, Size::Units))
 }
@@ -107,11 +121,11 @@ pub fn block_splits(c: &dyn Component, columns: &Columns) -> Vec<bool> {
         .iter()
         .enumerate()
         .map(|(idx, info)| {
-            c.array(idx).is_some_and(|a| {
+            dim_of(c, idx).is_some_and(|d| {
                 info.kind == Kind::Array
                     && names_split_axis(info)
-                    && a.ncols() == n
-                    && !(info.shape.may_be_one_by_one() && a.dim() == (1, 1))
+                    && d.1 == n
+                    && !(info.shape.may_be_one_by_one() && d == (1, 1))
             })
         })
         .collect()
