@@ -192,7 +192,11 @@ impl Drive {
             return Ok(());
         }
         let mean = |r: f64| r * dt as f64 / 1000.0;
-        if let Some(r) = self.rates.iter().find(|&&r| mean(r).is_nan() || mean(r) > MAX_MEAN) {
+        if let Some(r) = self
+            .rates
+            .iter()
+            .find(|&&r| mean(r).is_nan() || mean(r) > MAX_MEAN)
+        {
             return Err(Error::param(
                 name,
                 "background.rate",
