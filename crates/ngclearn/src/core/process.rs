@@ -182,28 +182,25 @@ impl Process {
         dt: f32,
         workers: &crate::core::parallel::Workers,
     ) {
-        let pool = (workers.setting().threads() > 1)
-            .then(|| self.groups(comps, wires, wire_ranges))
-            .filter(|g| !g.is_empty())
-            .and_then(|_| workers.pool());
-        let groups = pool.map_or(&[][..], |_| self.groups.get().expect("found above"));
+        let groups = if workers.setting().threads() > 1 {
+            self.groups(comps, wires, wire_ranges)
+        } else {
+            &[]
+        };
         let mut next_group = groups.iter().peekable();
         let mut k = 0;
         while k < self.calls.len() {
-            if let (Some(pool), Some(g)) = (pool, next_group.peek()) {
-                if g.start == k {
-                    let g = (*g).clone();
-                    next_group.next();
-                    let bytes: u64 = self.calls[g.clone()]
-                        .iter()
-                        .map(|&(c, _, _)| comps[c].stored_weights().map_or(0, |w| w.bytes()))
-                        .sum();
-                    let least = PARALLEL_GROUP_BYTES.load(std::sync::atomic::Ordering::Relaxed);
-                    if bytes >= least {
-                        self.run_group(comps, wires, wire_ranges, g.clone(), pool, t, dt);
-                        k = g.end;
-                        continue;
-                    }
+            if let Some(g) = next_group.next_if(|g| g.start == k) {
+                let bytes: u64 = self.calls[g.clone()]
+                    .iter()
+                    .map(|&(c, _, _)| comps[c].stored_weights().map_or(0, |w| w.bytes()))
+                    .sum();
+                let least = PARALLEL_GROUP_BYTES.load(std::sync::atomic::Ordering::Relaxed);
+                // (Asked only by a group that pays: asking starts the pool.)
+                if let Some(pool) = (bytes >= least).then(|| workers.pool()).flatten() {
+                    self.run_group(comps, wires, wire_ranges, g.clone(), pool, t, dt);
+                    k = g.end;
+                    continue;
                 }
             }
             self.call(k, comps, wires, wire_ranges, t, dt);
