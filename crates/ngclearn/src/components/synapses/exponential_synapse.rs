@@ -7,7 +7,9 @@
 //! i_syn  = -(g_syn' * resist_scale) * (v - syn_rest)    (syn_rest = None: -g_syn' * resist_scale)
 //! outputs = i_syn
 //! ```
-//! One pulse of size `a` gives `g_k = a·g_syn_bar·(1 - dt/τ)^k`. As in ngclearn
+//! One pulse of size `a` gives `g_k = a·g_syn_bar·(1 - dt/τ)^k`. With `exact = true`
+//! (an extension) the decay is exact instead: `g_syn' = g_syn·exp(-dt/τ) + _out·g_syn_bar`,
+//! NEST's `iaf_psc_exp` synaptic current (see `LIFCell`'s exact integration). As in ngclearn
 //! 3.1.1's code, `is_nonplastic` (default `true`) sets the weights to ones after
 //! initialisation, as for the alpha synapse; pass `false` to keep them as initialised.
 
@@ -39,6 +41,12 @@ pub struct ExponentialSynapseParams {
     /// If true, weights are set to all ones after initialisation
     #[param(default = true)]
     pub is_nonplastic: bool,
+    /// Decay the conductance exactly over each step instead of by Euler
+    ///
+    /// An extension: `g_syn' = g_syn * exp(-dt / tau_decay) + _out * g_syn_bar` (NEST's
+    /// `iaf_psc_exp` current), the factor computed in double precision once per `dt`.
+    #[param(default = false, omit_default, extension)]
+    pub exact: bool,
 }
 
 /// The exponential synapse (see the module documentation for its equations).
@@ -80,6 +88,15 @@ impl ExponentialSynapse {
 
     fn step(&mut self, dt: f32) {
         let (tau, gbar, inv_dt) = (self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
+        if self.p.exact {
+            let decay = (-(dt as f64) / tau as f64).exp() as f32;
+            return self.state.advance::<false>(
+                dt,
+                &mut [],
+                #[inline(always)]
+                |_, g, out| *g = *g * decay + out * gbar,
+            );
+        }
         self.state.advance::<false>(
             dt,
             &mut [],

@@ -55,6 +55,7 @@ class ExponentialSynapse(DenseSynapse):
     connect: Optional[Any]
     background: Optional[Any]
     is_nonplastic: bool
+    exact: bool
 
     def __init__(
         self,

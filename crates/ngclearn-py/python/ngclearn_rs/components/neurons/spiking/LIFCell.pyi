@@ -55,6 +55,8 @@ class LIFCell(Component):
     v_min: Optional[float]
     max_one_spike: bool
     batch_size: int
+    exact: bool
+    tau_syn: Optional[float]
 
     def __init__(
         self,
