@@ -753,8 +753,9 @@ pub(crate) struct History {
     at: usize,
     /// The room of a block: the inputs' count.
     width: usize,
-    /// Where each row's entries of each delay start: `slots + 1` offsets per row (from
-    /// the row's start), those of delay `d` being `seg[d - 1]..seg[d]`.
+    /// Where each row's entries of each delay start: `slots + 1` offsets per row (into
+    /// the whole `indices`/`data`, so that a pair needs no look at `indptr`), those of
+    /// delay `d` being `seg[d - 1]..seg[d]`.
     seg: Vec<u32>,
 }
 
@@ -789,26 +790,35 @@ impl History {
             return Ok(());
         };
         let n = csr.shape.0 * (slots + 1);
+        if u32::try_from(csr.nnz()).is_err() {
+            return Err(Error::param(
+                name,
+                "connect.delay",
+                csr.nnz(),
+                "synapses with delays in one projection are limited to 2^32 - 1",
+            ));
+        }
         let mut seg = Vec::new();
         seg.try_reserve_exact(n).map_err(|_| {
             Error::param(name, "connect.delay", slots, "needs more memory for its delay index than there is")
         })?;
         for i in 0..csr.shape.0 {
-            let row = &delays[csr.indptr[i]..csr.indptr[i + 1]];
+            let start = csr.indptr[i];
+            let row = &delays[start..csr.indptr[i + 1]];
             let mut at = 0;
-            seg.push(0);
+            seg.push(start as u32);
             for d in 1..=slots {
                 while at < row.len() && usize::from(row[at]) <= d {
                     at += 1;
                 }
-                seg.push(at as u32);
+                seg.push((start + at) as u32);
             }
         }
         self.seg = seg;
         Ok(())
     }
 
-    /// Row `i`'s entries of delay `d`, from the row's start.
+    /// Row `i`'s entries of delay `d`, as offsets into the whole `indices`/`data`.
     #[inline(always)]
     fn segment(&self, i: usize, d: usize) -> (usize, usize) {
         let base = i * (self.len.len() + 1);
@@ -896,13 +906,10 @@ impl Chunk {
         for k in 0..n {
             let i = self.f[k] as usize % n_pre;
             prefetch_at(&history.seg, i * stride + self.d[k] as usize - 1);
-            prefetch_at(&csr.indptr, i);
         }
         for k in 0..n {
             let i = self.f[k] as usize % n_pre;
-            let (a, b) = history.segment(i, self.d[k] as usize);
-            let row = csr.indptr[i];
-            let (lo, hi) = (row + a, row + b);
+            let (lo, hi) = history.segment(i, self.d[k] as usize);
             if lo < hi {
                 prefetch_at(&csr.indices, lo);
                 prefetch_at(&csr.data, lo);
