@@ -290,9 +290,9 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     let t0 = check_run_args(a)?;
     let default = a.model.is_none();
     let (mut m, layout, key_seed) = build_model(a, ranks)?;
-    if a.save.is_some() {
+    if a.save.is_some() && layout.is_some() {
         // Refused before the run rather than after it.
-        ngclearn::io::check_savable(&m).map_err(|e| format!("--save: {e}"))?;
+        ngclearn::io::check_savable_partitioned(&m).map_err(|e| format!("--save: {e}"))?;
     }
     let process_name = choose_process(a, &mut m, t0)?;
     let targets = resolve_targets(a, &m, layout.as_ref())?;

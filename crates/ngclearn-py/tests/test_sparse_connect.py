@@ -107,3 +107,34 @@ def test_a_poisson_background_drives_the_conductance_and_repeats_from_its_key():
                                background={"rate": [1.0, 2.0]})
         with pytest.raises(ValueError, match="conductance synapses"):
             StaticSynapse("Y", shape=(2, 3), background={"rate": 10.0})
+
+
+def test_a_synapse_with_delays_is_saved_as_scipy_csr_arrays_and_loads_back(tmp_path):
+    """A delayed synapse is saved in the sparse form: its npz's weights.indptr,
+    weights.indices and weights.data are scipy's CSR arrays (rebuilt here with numpy, the
+    pairs drawn twice summed as scipy sums them), with weights.delays; it loads back with
+    the same weights."""
+    from ngclearn_rs import _context
+    name = "saved_delays"
+    with Context(name) as ctx:
+        W = ExponentialSynapse("W", shape=(40, 25), tau_decay=3., g_syn_bar=1., syn_rest=None,
+                               is_nonplastic=False, key=np.array([0, 3], np.uint32),
+                               connect={"rule": "fixed_total_number", "n": 300,
+                                        "weight": {"dist": "uniform", "low": 0.5, "high": 1.0},
+                                        "delay": {"dist": "uniform", "low": 0.1, "high": 2.0}})
+    want = W.weights.get()
+    ctx.save_to_json(str(tmp_path))
+    npz = np.load(tmp_path / name / "component" / "custom" / "W.npz")
+    assert "weights" not in npz.files
+    indptr, indices, data = npz["weights.indptr"], npz["weights.indices"], npz["weights.data"]
+    assert tuple(npz["weights.shape"]) == (40, 25) and indptr.dtype == np.int64
+    assert len(data) == 300 and npz["weights.delays"].min() >= 1
+    dense = np.zeros((40, 25), np.float32)
+    for i in range(40):
+        for e in range(indptr[i], indptr[i + 1]):
+            dense[i, indices[e]] += data[e]
+    np.testing.assert_array_equal(dense, want)
+    del _context._contexts[name]
+    back = Context.load(str(tmp_path), name)
+    V = back.get_components("W")
+    np.testing.assert_array_equal(V.weights.get(), want)

@@ -1,6 +1,6 @@
 //! The Poisson background of the conductance synapses (the `background` keyword): its
 //! conductance against Campbell's theorem, the same draws on any number of ranks, the
-//! same run again from a model's state, and the errors it gives.
+//! same run again from a model's state and from a saved model, and the errors it gives.
 
 use ngclearn::core::class::Registry;
 use ngclearn::core::partition::{Exchange, ThreadExchange};
@@ -232,18 +232,45 @@ fn a_network_driven_by_background_spikes_the_same_on_any_ranks_and_from_its_stat
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A saved model keeps its synapses' background in their arguments and its key in
+/// their state: loaded back, it draws the same trains from where it stopped.
 #[test]
-fn a_background_is_refused_where_it_has_no_meaning_or_place() {
-    let dir = temp_dir("errors");
+fn a_saved_background_loads_back_and_draws_the_same() {
+    use ngclearn::io::{load_model_dir, save_model_dir};
+    let dir = temp_dir("saved");
     let path = lone_synapse(
         &dir,
         "ExponentialSynapse",
         "tau_decay = 5.0",
-        "{ rate = 100.0 }",
+        "{ rate = 3000.0, weight = 0.5 }",
     );
-    let m = load_model_file(&path).unwrap();
-    let e = ngclearn::io::check_savable(&m).unwrap_err().to_string();
-    assert!(e.contains("S") && e.contains("background"), "{e}");
+    let mut m = load_model_file(&path).unwrap();
+    let adv = m.process_id("advance_proc").unwrap();
+    for k in 0..50 {
+        m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+    }
+    save_model_dir(&m, &dir.join("saved"), false).unwrap();
+    let roots =
+        std::fs::read_to_string(dir.join("saved").join("component").join("roots.json")).unwrap();
+    assert!(roots.contains("\"background\""), "{roots}");
+    let mut back = load_model_dir(&dir.join("saved")).unwrap();
+    let adv_back = back.process_id("advance_proc").unwrap();
+    for k in 50..150 {
+        m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+        back.run(adv_back, (k + 1) as f32 * 0.1, 0.1).unwrap();
+        assert_eq!(
+            back.get("S:g_syn").unwrap(),
+            m.get("S:g_syn").unwrap(),
+            "step {k}"
+        );
+    }
+    assert!(m.get("S:g_syn").unwrap().sum() > 0.0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_background_is_refused_where_it_has_no_meaning() {
+    let dir = temp_dir("errors");
     for (bg, want) in [
         ("{ rate = -1.0 }", "background.rate"),
         ("{ rate = [1.0, 2.0] }", "one per post-synaptic unit (4000)"),

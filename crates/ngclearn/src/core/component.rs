@@ -174,11 +174,6 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     fn steps_alone(&self) -> bool {
         false
     }
-    /// The parameter of an extension this component uses that ngclearn's saved form
-    /// has no place for (a saver refuses the model rather than drop it).
-    fn unsaved_extension(&self) -> Option<&'static str> {
-        None
-    }
     /// A synapse's weights as it stores them (dense, or compressed by presynaptic row).
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         None

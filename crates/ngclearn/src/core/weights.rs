@@ -240,11 +240,10 @@ impl Csr {
         for i in 0..n_pre {
             let (cols, vals) = self.row(i);
             let out = &mut flat[i * n_post..(i + 1) * n_post];
-            let mut last = None;
+            // A pair's multapses add up in the row's order (with delays they need not
+            // be next to each other); the first term lands on zero: `0 + v = v`.
             for (&j, &v) in cols.iter().zip(vals) {
-                let o = &mut out[j as usize];
-                *o = if last == Some(j) { *o + v } else { v };
-                last = Some(j);
+                out[j as usize] += v;
             }
         }
         w
@@ -276,9 +275,10 @@ pub fn weights_from_file() -> bool {
     FROM_FILE.with(|c| c.get())
 }
 
-/// Calls `f(j, w)` for every column `j` of row `(cols, vals)` of a matrix `n_post`
-/// wide, absent entries with `w = 0.0`, in column order: how a non-finite input meets
-/// a sparse row as it meets a dense one.
+/// Calls `f(j, w)` for every column `j` of row `(cols, vals)` (ascending) of a matrix
+/// `n_post` wide, once per entry of `j` (a pair's multapses each) and once with `w =
+/// 0.0` where it has none, in column order: how a non-finite input meets a sparse row
+/// as it meets a dense one.
 #[inline]
 pub(crate) fn for_whole_row(
     n_post: usize,
@@ -288,13 +288,14 @@ pub(crate) fn for_whole_row(
 ) {
     let mut k = 0;
     for j in 0..n_post {
-        let w = if cols.get(k) == Some(&(j as u32)) {
-            k += 1;
-            vals[k - 1]
+        if cols.get(k) == Some(&(j as u32)) {
+            while cols.get(k) == Some(&(j as u32)) {
+                f(j, vals[k]);
+                k += 1;
+            }
         } else {
-            0.0
-        };
-        f(j, w);
+            f(j, 0.0);
+        }
     }
 }
 
@@ -459,6 +460,31 @@ mod tests {
         let mut want = w.clone();
         want[[0, 1]] = 0.0;
         assert_eq!(bits(&back), bits(&want));
+    }
+
+    /// A pair drawn twice reads as the sum of its terms, whether they are next to each
+    /// other (ordered by column) or apart (ordered by delay first); a non-finite input
+    /// meets each term.
+    #[test]
+    fn multapses_read_as_their_sum_and_each_meets_a_whole_row_walk() {
+        let mut csr = Csr::with_capacity("W", (1, 4), 4).unwrap();
+        csr.indices.extend([1, 3, 1, 2]);
+        csr.data.extend([0.5, 2.0, 0.25, 4.0]);
+        csr.indptr.push(4);
+        csr.delays = Some(vec![1, 1, 2, 3]); // column 1 at delays 1 and 2: apart
+        assert_eq!(csr.to_dense(), ndarray::array![[0.0, 0.75, 4.0, 2.0]]);
+        let mut sorted = Csr::with_capacity("W", (1, 4), 4).unwrap();
+        sorted.indices.extend([1, 1, 2, 3]);
+        sorted.data.extend([0.5, 0.25, 4.0, 2.0]);
+        sorted.indptr.push(4);
+        assert_eq!(sorted.to_dense(), csr.to_dense());
+        let mut seen = Vec::new();
+        let (cols, vals) = sorted.row(0);
+        for_whole_row(4, cols, vals, |j, w| seen.push((j, w)));
+        assert_eq!(
+            seen,
+            vec![(0, 0.0), (1, 0.5), (1, 0.25), (2, 4.0), (3, 2.0)]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod pickle;
 pub mod replace;
 
 pub use model_dir::{
-    check_savable, check_save_target, load_model_dir, load_model_dir_partitioned,
+    check_savable_partitioned, check_save_target, load_model_dir, load_model_dir_partitioned,
     prepare_model_dir, prepare_model_dir_partitioned, save_model_dir,
 };
 pub use model_file::load_model_file_partitioned;

@@ -52,6 +52,12 @@ pub enum NpyArray {
     F64(ArrayD<f64>),
     /// `uint32` (PRNG keys).
     U32(ArrayD<u32>),
+    /// `int32` (a sparse synapse's column indices).
+    I32(ArrayD<i32>),
+    /// `int64` (a sparse synapse's row offsets and shape).
+    I64(ArrayD<i64>),
+    /// `uint8` (a sparse synapse's delays).
+    U8(ArrayD<u8>),
 }
 
 impl NpyArray {
@@ -61,6 +67,9 @@ impl NpyArray {
             NpyArray::F32(_) => "float32",
             NpyArray::F64(_) => "float64",
             NpyArray::U32(_) => "uint32",
+            NpyArray::I32(_) => "int32",
+            NpyArray::I64(_) => "int64",
+            NpyArray::U8(_) => "uint8",
         }
     }
 
@@ -70,6 +79,9 @@ impl NpyArray {
             NpyArray::F32(a) => a.shape(),
             NpyArray::F64(a) => a.shape(),
             NpyArray::U32(a) => a.shape(),
+            NpyArray::I32(a) => a.shape(),
+            NpyArray::I64(a) => a.shape(),
+            NpyArray::U8(a) => a.shape(),
         }
     }
 }
@@ -83,6 +95,12 @@ pub enum Dtype {
     F64,
     /// `<u4`.
     U32,
+    /// `<i4` (a sparse synapse's column indices).
+    I32,
+    /// `<i8` (a sparse synapse's row offsets and shape).
+    I64,
+    /// `|u1` (a sparse synapse's delays, in steps).
+    U8,
 }
 
 impl Dtype {
@@ -92,14 +110,18 @@ impl Dtype {
             Dtype::F32 => "float32",
             Dtype::F64 => "float64",
             Dtype::U32 => "uint32",
+            Dtype::I32 => "int32",
+            Dtype::I64 => "int64",
+            Dtype::U8 => "uint8",
         }
     }
 
     /// Bytes per element.
     pub fn size(self) -> u64 {
         match self {
-            Dtype::F32 | Dtype::U32 => 4,
-            Dtype::F64 => 8,
+            Dtype::F32 | Dtype::U32 | Dtype::I32 => 4,
+            Dtype::F64 | Dtype::I64 => 8,
+            Dtype::U8 => 1,
         }
     }
 }
@@ -381,11 +403,14 @@ impl NpzReader {
             "<f4" => Dtype::F32,
             "<f8" => Dtype::F64,
             "<u4" => Dtype::U32,
+            "<i4" => Dtype::I32,
+            "<i8" => Dtype::I64,
+            "|u1" | "<u1" => Dtype::U8,
             d => {
                 return Err(self.err(
                     name,
                     format!(
-                        "npy header: unsupported dtype {d} (float32, float64 or uint32 expected)"
+                        "npy header: unsupported dtype {d} (float32, float64, uint32, int32, int64 or uint8 expected)"
                     ),
                 ))
             }
@@ -505,7 +530,7 @@ impl NpzReader {
         dst: &mut Array2<f32>,
     ) -> Result<()> {
         let name = self.entries[i].name.clone();
-        let scalar = h.shape.is_empty() && h.dtype != Dtype::U32;
+        let scalar = h.shape.is_empty() && matches!(h.dtype, Dtype::F32 | Dtype::F64);
         // A vector (n,) fills a row (1, n) (ngclearn keeps some rows as vectors).
         let row = h.shape.len() == 1 && dst.nrows() == 1 && h.shape[0] == dst.ncols();
         if !scalar && (h.dtype != Dtype::F32 || (h.shape != dst.shape() && !row)) {
@@ -701,7 +726,7 @@ impl NpzReader {
         columns: &crate::core::partition::Columns,
         dst: &mut Array2<f32>,
     ) -> Result<()> {
-        if h.shape.is_empty() && h.dtype != Dtype::U32 {
+        if h.shape.is_empty() && matches!(h.dtype, Dtype::F32 | Dtype::F64) {
             return self.read_f32_into(i, h, dst);
         }
         let name = self.entries[i].name.clone();
@@ -858,7 +883,73 @@ impl NpzReader {
             Dtype::F32 => collect!(f32, F32, 4),
             Dtype::F64 => collect!(f64, F64, 8),
             Dtype::U32 => collect!(u32, U32, 4),
+            Dtype::I32 => collect!(i32, I32, 4),
+            Dtype::I64 => collect!(i64, I64, 8),
+            Dtype::U8 => collect!(u8, U8, 1),
         })
+    }
+
+    /// Reads entry `i` (header `h`), a one-dimensional array of integers (int32, int64,
+    /// uint32 or uint8), as `u64`s; a negative value is an error naming the entry.
+    pub fn read_indices(&mut self, i: usize, h: &EntryHeader) -> Result<Vec<u64>> {
+        let name = self.entries[i].name.clone();
+        if h.shape.len() != 1 || h.dtype == Dtype::F32 || h.dtype == Dtype::F64 {
+            return Err(self.err(
+                &name,
+                format!(
+                    "expected a one-dimensional integer array; got {}",
+                    h.describe()
+                ),
+            ));
+        }
+        let mut v: Vec<u64> = Vec::new();
+        v.try_reserve_exact(h.len())
+            .map_err(|_| self.err(&name, "too large to allocate"))?;
+        let size = h.dtype.size() as usize;
+        let dtype = h.dtype;
+        let mut negative = false;
+        self.stream(i, h, |_, b| {
+            for c in b.chunks_exact(size) {
+                let x = match dtype {
+                    Dtype::I32 => i32::from_le_bytes(c.try_into().expect("4 bytes")) as i64,
+                    Dtype::I64 => i64::from_le_bytes(c.try_into().expect("8 bytes")),
+                    Dtype::U32 => u32::from_le_bytes(c.try_into().expect("4 bytes")) as i64,
+                    _ => c[0] as i64,
+                };
+                negative |= x < 0;
+                v.push(x.max(0) as u64);
+            }
+            Ok(())
+        })?;
+        if negative {
+            return Err(self.err(&name, "holds a negative index"));
+        }
+        Ok(v)
+    }
+
+    /// Reads entry `i` (header `h`), a one-dimensional float32 array, whole.
+    pub fn read_f32_vec(&mut self, i: usize, h: &EntryHeader) -> Result<Vec<f32>> {
+        let name = self.entries[i].name.clone();
+        if h.shape.len() != 1 || h.dtype != Dtype::F32 {
+            return Err(self.err(
+                &name,
+                format!(
+                    "expected a one-dimensional float32 array; got {}",
+                    h.describe()
+                ),
+            ));
+        }
+        let mut v: Vec<f32> = Vec::new();
+        v.try_reserve_exact(h.len())
+            .map_err(|_| self.err(&name, "too large to allocate"))?;
+        self.stream(i, h, |_, b| {
+            v.extend(
+                b.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))),
+            );
+            Ok(())
+        })?;
+        Ok(v)
     }
 }
 
@@ -891,6 +982,18 @@ pub fn write_npz(path: &Path, arrays: &[(String, NpyArray)]) -> Result<()> {
             NpyArray::U32(a) => {
                 npz.begin(name, Dtype::U32, a.shape())?;
                 npz.write_bytes(a.iter().flat_map(|x| x.to_le_bytes()))?;
+            }
+            NpyArray::I32(a) => {
+                npz.begin(name, Dtype::I32, a.shape())?;
+                npz.write_bytes(a.iter().flat_map(|x| x.to_le_bytes()))?;
+            }
+            NpyArray::I64(a) => {
+                npz.begin(name, Dtype::I64, a.shape())?;
+                npz.write_bytes(a.iter().flat_map(|x| x.to_le_bytes()))?;
+            }
+            NpyArray::U8(a) => {
+                npz.begin(name, Dtype::U8, a.shape())?;
+                npz.write_bytes(a.iter().copied())?;
             }
         }
     }
@@ -1014,6 +1117,9 @@ fn npy_header(dtype: Dtype, shape: &[usize]) -> Option<Vec<u8>> {
         Dtype::F32 => "<f4",
         Dtype::F64 => "<f8",
         Dtype::U32 => "<u4",
+        Dtype::I32 => "<i4",
+        Dtype::I64 => "<i8",
+        Dtype::U8 => "|u1",
     };
     crate::io::npy::write_header(descr, shape, crate::io::npy::HeaderLayout::Compact)
 }
@@ -1118,6 +1224,20 @@ mod tests {
                 "long_shape_1234567890".to_string(),
                 NpyArray::F32(ArrayD::from_elem(IxDyn(&[1234, 7, 1]), 3.0)),
             ),
+            (
+                "weights.indices".to_string(),
+                NpyArray::I32(ArrayD::from_shape_fn(IxDyn(&[9]), |i| i[0] as i32 - 4)),
+            ),
+            (
+                "weights.indptr".to_string(),
+                NpyArray::I64(ArrayD::from_shape_fn(IxDyn(&[5]), |i| {
+                    i[0] as i64 * (1 << 40)
+                })),
+            ),
+            (
+                "weights.delays".to_string(),
+                NpyArray::U8(ArrayD::from_shape_fn(IxDyn(&[7]), |i| 250 + i[0] as u8)),
+            ),
         ];
         let dir = std::env::temp_dir().join(format!("ngclearn-npz-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -1130,6 +1250,9 @@ mod tests {
                 NpyArray::F32(a) => w.add_array(name.as_str(), a),
                 NpyArray::F64(a) => w.add_array(name.as_str(), a),
                 NpyArray::U32(a) => w.add_array(name.as_str(), a),
+                NpyArray::I32(a) => w.add_array(name.as_str(), a),
+                NpyArray::I64(a) => w.add_array(name.as_str(), a),
+                NpyArray::U8(a) => w.add_array(name.as_str(), a),
             }
             .unwrap();
         }

@@ -166,9 +166,6 @@ impl Component for AlphaSynapse {
     fn steps_alone(&self) -> bool {
         true
     }
-    fn unsaved_extension(&self) -> Option<&'static str> {
-        self.state.base.background.as_ref().map(|_| "background")
-    }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.state.base.weights)
     }

@@ -96,8 +96,8 @@ pub struct DenseParams {
     /// or one per post-synaptic unit) and what each background spike adds to
     /// `inputs . W`; each unit draws its count of the step from the key (NEST's
     /// `poisson_generator`: see `synapses::background`). Conductance synapses take it.
-    /// Not saved: ngclearn's form has no place for it.
-    #[param(default = None, text = "none", extension, skip_kwargs, keyword_only)]
+    /// Saved in the arguments (ngclearn cannot load a model that has one).
+    #[param(default = None, text = "none", extension, omit_default, keyword_only)]
     pub background: Option<crate::components::synapses::background::Background>,
 }
 

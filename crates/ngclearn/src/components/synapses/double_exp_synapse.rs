@@ -140,9 +140,6 @@ impl Component for DoubleExpSynapse {
     fn steps_alone(&self) -> bool {
         true
     }
-    fn unsaved_extension(&self) -> Option<&'static str> {
-        self.state.base.background.as_ref().map(|_| "background")
-    }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.state.base.weights)
     }

@@ -95,7 +95,23 @@ struct SavedState {
     npz: NpzReader,
     /// `(entry index, compartment index, header)`.
     entries: Vec<(usize, usize, EntryHeader)>,
+    /// The weights in the sparse form (`weights.indptr`, ...), when saved so: the
+    /// `weights` compartment's index and each part's entry and header.
+    sparse: Option<(usize, SparseEntries)>,
 }
+
+/// The entries of weights saved in the sparse form (see `save::write_sparse_weights`).
+#[derive(Default)]
+struct SparseEntries {
+    shape: Option<(usize, EntryHeader)>,
+    indptr: Option<(usize, EntryHeader)>,
+    indices: Option<(usize, EntryHeader)>,
+    data: Option<(usize, EntryHeader)>,
+    delays: Option<(usize, EntryHeader)>,
+}
+
+/// The largest sparse-form entry accepted before it is read (2^32 synapses of 8 bytes).
+const MAX_SPARSE_ENTRY_BYTES: u64 = 8 << 32;
 
 impl SavedState {
     /// Opens `path`, the npz of component `name` of class `schema` whose compartments
@@ -110,7 +126,15 @@ impl SavedState {
         let shown = path.display();
         // Names first: nothing is inflated for an entry that does not belong.
         let mut indices = Vec::with_capacity(npz.entries().len());
-        for e in npz.entries() {
+        let mut sparse_parts: Vec<(usize, String)> = Vec::new();
+        for (i, e) in npz.entries().iter().enumerate() {
+            if let Some(part) = e.name.strip_prefix("weights.") {
+                if schema.compartment_index("weights").is_some() {
+                    sparse_parts.push((i, part.to_string()));
+                    indices.push(usize::MAX);
+                    continue;
+                }
+            }
             let Some(idx) = schema.compartment_index(&e.name) else {
                 return Err(Error::format(
                     &shown,
@@ -131,8 +155,18 @@ impl SavedState {
             }
             indices.push(idx);
         }
+        let weights_idx = schema.compartment_index("weights");
+        let sparse_weights = !sparse_parts.is_empty();
         for (idx, c) in schema.compartments.iter().enumerate() {
-            if !wired.contains(c.name) && !indices.contains(&idx) {
+            let sparse_here = sparse_weights && Some(idx) == weights_idx;
+            if sparse_here && indices.contains(&idx) {
+                return Err(Error::format(
+                    &shown,
+                    "weights",
+                    "saved both dense and in the sparse form (weights.indptr, ...)",
+                ));
+            }
+            if !wired.contains(c.name) && !indices.contains(&idx) && !sparse_here {
                 return Err(Error::format(
                     &shown,
                     c.name,
@@ -140,8 +174,47 @@ impl SavedState {
                 ));
             }
         }
+        let mut sparse = None;
+        if let (true, Some(w)) = (sparse_weights, weights_idx) {
+            let mut parts = SparseEntries::default();
+            for (i, part) in &sparse_parts {
+                let h = npz.header(*i, MAX_SPARSE_ENTRY_BYTES)?;
+                let slot =
+                    match part.as_str() {
+                        "shape" => &mut parts.shape,
+                        "indptr" => &mut parts.indptr,
+                        "indices" => &mut parts.indices,
+                        "data" => &mut parts.data,
+                        "delays" => &mut parts.delays,
+                        _ => return Err(Error::format(
+                            &shown,
+                            &npz.entries()[*i].name,
+                            "not a part of sparse weights (shape, indptr, indices, data, delays)",
+                        )),
+                    };
+                *slot = Some((*i, h));
+            }
+            for (name, part) in [
+                ("weights.shape", &parts.shape),
+                ("weights.indptr", &parts.indptr),
+                ("weights.indices", &parts.indices),
+                ("weights.data", &parts.data),
+            ] {
+                if part.is_none() {
+                    return Err(Error::format(
+                        &shown,
+                        name,
+                        "missing: the sparse form needs shape, indptr, indices and data",
+                    ));
+                }
+            }
+            sparse = Some((w, parts));
+        }
         let mut entries = Vec::with_capacity(indices.len());
         for (i, &idx) in indices.iter().enumerate() {
+            if idx == usize::MAX {
+                continue; // a part of sparse weights, read above
+            }
             let allowed = &shapes[idx];
             let max_data = match schema.compartments[idx].kind {
                 Kind::Key => 8,
@@ -157,7 +230,7 @@ impl SavedState {
                 Kind::Key => h.dtype == Dtype::U32 && h.shape == [2],
                 Kind::Array => {
                     (h.dtype == Dtype::F32 && allowed.contains(&h.shape))
-                        || (h.shape.is_empty() && h.dtype != Dtype::U32)
+                        || (h.shape.is_empty() && matches!(h.dtype, Dtype::F32 | Dtype::F64))
                 }
             };
             if !fits {
@@ -176,7 +249,11 @@ impl SavedState {
             }
             entries.push((i, idx, h));
         }
-        Ok(SavedState { npz, entries })
+        Ok(SavedState {
+            npz,
+            entries,
+            sparse,
+        })
     }
 
     /// Streams the saved values into the built component `c`: of a block of columns
@@ -189,6 +266,9 @@ impl SavedState {
         block: Option<&Columns>,
     ) -> Result<Vec<crate::io::npz::NonFinite>> {
         let split = block.map(|cols| block_splits(c, cols));
+        if let Some((w_idx, parts)) = self.sparse.take() {
+            self.apply_sparse(c, w_idx, parts, block)?;
+        }
         for (i, idx, h) in &self.entries {
             match c.schema().compartments[*idx].kind {
                 Kind::Key => c.set_key(Key(self.npz.read_key(*i, h)?)),
@@ -216,6 +296,111 @@ impl SavedState {
             }
         }
         Ok(self.npz.non_finite().to_vec())
+    }
+}
+
+impl SavedState {
+    /// Reads weights saved in the sparse form into `c`'s weights compartment `w_idx`,
+    /// checking them whole first: the shape against the component's, the row offsets
+    /// (from 0, not decreasing, to the entries' count), the columns (in range, each row
+    /// ascending, by delay first when there are delays), the delays (1 to 255 steps). A
+    /// block of columns `block` keeps only its columns.
+    fn apply_sparse(
+        &mut self,
+        c: &mut dyn Component,
+        w_idx: usize,
+        parts: SparseEntries,
+        block: Option<&Columns>,
+    ) -> Result<()> {
+        use crate::core::weights::{Csr, Weights};
+        let path = self.npz.path().to_string();
+        let bad = |field: &str, why: String| Error::format(&path, field, why);
+        let name = c.name().to_string();
+        let (at, w, _) = match c.stored_weights_mut() {
+            Some(x) if x.0 == w_idx => x,
+            _ => {
+                return Err(bad(
+                    "weights.indptr",
+                    format!("{name}'s class keeps dense weights: its weights cannot be read from the sparse form"),
+                ))
+            }
+        };
+        let read = |npz: &mut NpzReader, p: &Option<(usize, EntryHeader)>| -> Result<Vec<u64>> {
+            let (i, h) = p.as_ref().expect("checked when opened");
+            npz.read_indices(*i, h)
+        };
+        let shape = read(&mut self.npz, &parts.shape)?;
+        let (n_pre, block_width) = w.shape();
+        let n_post = block.map_or(block_width, |b| b.width);
+        if shape != [n_pre as u64, n_post as u64] {
+            return Err(bad(
+                "weights.shape",
+                format!("{shape:?}, where {name}'s arguments give [{n_pre}, {n_post}]"),
+            ));
+        }
+        let indptr = read(&mut self.npz, &parts.indptr)?;
+        let indices = read(&mut self.npz, &parts.indices)?;
+        let nnz = indices.len();
+        let offsets_ok = indptr.len() == n_pre + 1
+            && indptr[0] == 0
+            && indptr.windows(2).all(|p| p[0] <= p[1])
+            && indptr[n_pre] == nnz as u64;
+        if !offsets_ok {
+            return Err(bad(
+                "weights.indptr",
+                format!(
+                    "must be {} offsets from 0, not decreasing, to the {nnz} entries",
+                    n_pre + 1
+                ),
+            ));
+        }
+        let (di, dh) = parts.data.as_ref().expect("checked when opened");
+        let data = self.npz.read_f32_vec(*di, dh)?;
+        if data.len() != nnz {
+            return Err(bad(
+                "weights.data",
+                format!("{} values for {nnz} entries", data.len()),
+            ));
+        }
+        let delays = match &parts.delays {
+            None => None,
+            Some(p) => {
+                let d = read(&mut self.npz, &Some(p.clone()))?;
+                if d.len() != nnz || d.iter().any(|&x| !(1..=255).contains(&x)) {
+                    return Err(bad(
+                        "weights.delays",
+                        format!("must be {nnz} delays of 1 to 255 steps"),
+                    ));
+                }
+                Some(d.into_iter().map(|x| x as u8).collect::<Vec<u8>>())
+            }
+        };
+        for r in 0..n_pre {
+            let (a, b) = (indptr[r] as usize, indptr[r + 1] as usize);
+            let key = |e: usize| (delays.as_ref().map_or(0, |d| d[e]), indices[e]);
+            if (a..b).any(|e| indices[e] >= n_post as u64)
+                || (a + 1..b).any(|e| key(e - 1) > key(e))
+            {
+                return Err(bad(
+                    "weights.indices",
+                    format!("row {r}: columns must be below {n_post} and ascending (by delay first, when there are delays)"),
+                ));
+            }
+        }
+        let csr = Csr {
+            shape: (n_pre, n_post),
+            indptr: indptr.into_iter().map(|x| x as usize).collect(),
+            indices: indices.into_iter().map(|x| x as u32).collect(),
+            data,
+            delays,
+        };
+        let csr = match block {
+            Some(b) => csr.columns(b.cols.clone()),
+            None => csr,
+        };
+        *w = Weights::from(csr);
+        c.changed(at);
+        Ok(())
     }
 }
 

@@ -49,7 +49,7 @@ mod save;
 mod save_partitioned;
 
 pub use load::{load_model_dir, load_model_dir_partitioned, load_model_dir_with};
-pub use save::{check_savable, check_save_target, prepare_model_dir, save_model_dir};
+pub use save::{check_savable_partitioned, check_save_target, prepare_model_dir, save_model_dir};
 pub use save_partitioned::prepare_model_dir_partitioned;
 
 const SUMMATION: &str = "ngcsimlib._src.operations.Summation.Summation";

@@ -45,11 +45,92 @@ fn write_state(npz: &mut NpzStream, model: &Model, i: usize, c: &dyn Component) 
         return Ok(());
     }
     write_key(npz, c.key())?;
-    for (idx, name, a) in saved_arrays(model, i, c) {
+    let sparse = sparse_form(c);
+    for (idx, name) in saved_names(model, i, c) {
+        if let Some((_, csr)) = sparse.filter(|(w, _)| *w == idx) {
+            write_sparse_weights(npz, csr)?;
+            continue;
+        }
+        let a = c.array(idx).expect("array compartments are addressable");
         let scalar = uniform(a).filter(|_| c.saves_as_scalar(idx));
         write_array(npz, name, a, scalar)?;
     }
     Ok(())
+}
+
+/// Weights whose dense form would be larger than this are saved in the sparse form.
+pub const SPARSE_SAVE_BYTES: u64 = 1 << 30;
+
+/// The weights `c` saves in the sparse form, with the index of their compartment: those
+/// stored sparse that ngclearn's dense matrix cannot hold exactly (delays, or a pair
+/// drawn more than once, whose terms the matrix would sum into one) or whose dense
+/// matrix would exceed [`SPARSE_SAVE_BYTES`]. Every other synapse is saved dense, as
+/// ngclearn reads it.
+pub(super) fn sparse_form(c: &dyn Component) -> Option<(usize, &crate::core::weights::Csr)> {
+    let csr = c.stored_weights()?.sparse()?;
+    let dense_bytes = 4 * csr.shape.0 as u64 * csr.shape.1 as u64;
+    let idx = c.schema().compartment_index("weights")?;
+    (dense_bytes > SPARSE_SAVE_BYTES || beyond_dense(csr).is_some()).then_some((idx, csr))
+}
+
+/// What of `csr` ngclearn's dense matrix cannot hold exactly: its delays, or a pair
+/// drawn more than once (the matrix would sum their terms into one).
+fn beyond_dense(csr: &crate::core::weights::Csr) -> Option<&'static str> {
+    if csr.delays.is_some() {
+        return Some("delays");
+    }
+    let multapses = (0..csr.shape.0).any(|i| csr.row(i).0.windows(2).any(|p| p[0] == p[1]));
+    multapses.then_some("multapses")
+}
+
+/// Writes `csr` as the entries `weights.shape` (int64, 2), `weights.indptr` (int64,
+/// `n_pre + 1`), `weights.indices` (int32, or int64 past 2^31 columns),
+/// `weights.data` (float32) and, with delays, `weights.delays` (uint8, steps): scipy's
+/// CSR arrays, `scipy.sparse.csr_matrix((data, indices, indptr), shape)`.
+fn write_sparse_weights(npz: &mut NpzStream, csr: &crate::core::weights::Csr) -> Result<()> {
+    let nnz = csr.nnz();
+    npz.begin("weights.shape", Dtype::I64, &[2])?;
+    npz.write_bytes(
+        [csr.shape.0, csr.shape.1]
+            .iter()
+            .flat_map(|&x| (x as i64).to_le_bytes()),
+    )?;
+    npz.begin("weights.indptr", Dtype::I64, &[csr.indptr.len()])?;
+    npz.write_bytes(csr.indptr.iter().flat_map(|&x| (x as i64).to_le_bytes()))?;
+    if i32::try_from(csr.shape.1).is_ok() {
+        npz.begin("weights.indices", Dtype::I32, &[nnz])?;
+        npz.write_bytes(csr.indices.iter().flat_map(|&x| (x as i32).to_le_bytes()))?;
+    } else {
+        npz.begin("weights.indices", Dtype::I64, &[nnz])?;
+        npz.write_bytes(csr.indices.iter().flat_map(|&x| (x as i64).to_le_bytes()))?;
+    }
+    npz.begin("weights.data", Dtype::F32, &[nnz])?;
+    npz.write_f32(csr.data.iter().copied())?;
+    if let Some(d) = &csr.delays {
+        npz.begin("weights.delays", Dtype::U8, &[nnz])?;
+        npz.write_bytes(d.iter().copied())?;
+    }
+    Ok(())
+}
+
+/// The array compartments of component `i` that a saved model holds (those not wired):
+/// index and name.
+fn saved_names<'a>(
+    model: &'a Model,
+    i: usize,
+    c: &'a dyn Component,
+) -> impl Iterator<Item = (usize, &'static str)> + 'a {
+    c.schema()
+        .compartments
+        .iter()
+        .enumerate()
+        .filter(move |(idx, info)| {
+            info.kind == Kind::Array
+                && !model
+                    .is_wired(model.handle_at(i, *idx))
+                    .expect("a handle of this model")
+        })
+        .map(|(idx, info)| (idx, info.name))
 }
 
 /// The array compartments of component `i` that a saved model holds (those not wired):
@@ -240,36 +321,27 @@ pub fn save_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<()> 
 /// together. The checks are those of [`save_model_dir`].
 pub fn prepare_model_dir(model: &Model, dir: &Path, overwrite: bool) -> Result<PendingDir> {
     check_save_target(dir, overwrite)?;
-    check_savable(model)?;
     let pending = PendingDir::create(dir)?;
     write_all(model, pending.path()).map_err(|e| pending.at_destination(e))?;
     Ok(pending)
 }
 
-/// Checks that ngclearn's form holds all of `model`: a synapse whose synapses have
-/// delays of their own (a connection rule's `delay`) has none, nor one with a Poisson
-/// `background`; such a model is refused rather than saved without them.
-pub fn check_savable(model: &Model) -> Result<()> {
+/// Checks that `model`, this rank's part of a partitioned model, can be saved: a
+/// synapse with delays or multapses (saved only in the sparse form, which ranks do not
+/// write yet) is refused by name rather than saved without them.
+pub fn check_savable_partitioned(model: &Model) -> Result<()> {
     for c in model.components() {
-        let delays = c
+        let beyond = c
             .stored_weights()
             .and_then(|w| w.sparse())
-            .is_some_and(|csr| csr.delays.is_some());
-        if let Some(field) = c.unsaved_extension() {
+            .and_then(beyond_dense);
+        if let Some(what) = beyond {
             return Err(Error::param(
                 c.name(),
-                field,
-                "given",
-                "has no place in ngclearn's saved form: such a model cannot be saved yet",
-            ));
-        }
-        if delays {
-            return Err(Error::param(
-                c.name(),
-                "connect.delay",
-                "given",
-                "has no place in ngclearn's saved form (its weights are one matrix): a model \
-                 with synaptic delays cannot be saved yet",
+                "connect",
+                what,
+                "are saved only in the sparse form, which a model partitioned across ranks \
+                 cannot write yet (save it from one process)",
             ));
         }
     }

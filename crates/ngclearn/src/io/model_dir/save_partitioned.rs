@@ -28,6 +28,7 @@ pub fn prepare_model_dir_partitioned(
     dir: &Path,
     overwrite: bool,
 ) -> Result<Option<PendingDir>> {
+    super::save::check_savable_partitioned(model)?;
     let root = layout.exchange().rank() == 0;
     let pending = if root {
         check_save_target(dir, overwrite)?;
