@@ -138,3 +138,33 @@ def test_a_synapse_with_delays_is_saved_as_scipy_csr_arrays_and_loads_back(tmp_p
     back = Context.load(str(tmp_path), name)
     V = back.get_components("W")
     np.testing.assert_array_equal(V.weights.get(), want)
+
+
+def test_scans_started_from_each_others_final_state_give_one_scan_of_a_delayed_network():
+    """The state a scan hands back holds the delayed synapses' inputs in flight: two
+    scans of 200 steps, the second from the first's final state, equal one of 400."""
+    def net(name):
+        with Context(name):
+            pre = PoissonCell("pre", n_units=80, target_freq=300., key=np.array([0, 5], np.uint32))
+            W = ExponentialSynapse("W", shape=(80, 20), tau_decay=2., g_syn_bar=1., syn_rest=0.,
+                                   is_nonplastic=False, key=np.array([0, 6], np.uint32),
+                                   connect={"rule": "fixed_indegree", "indegree": 10, "weight": 0.8,
+                                            "delay": {"dist": "uniform", "low": 0.5, "high": 3.0}})
+            post = LIFCell("post", n_units=20, tau_m=10., thr=-55., v_rest=-65., v_reset=-65.,
+                           tau_theta=0., theta_plus=0., refract_time=2., key=np.array([0, 7], np.uint32))
+            pre.outputs >> W.inputs
+            post.v >> W.v
+            W.outputs >> post.j
+            adv = MethodProcess("adv") >> pre.advance_state >> W.advance_state >> post.advance_state
+            adv.watch(post.s)
+        pre.inputs.set(np.ones((1, 80), np.float32))
+        post.v.set(np.full((1, 20), -65., np.float32))
+        return adv
+    one = net("delayed_one")
+    _, (s_all,) = one.scan(one.pack_rows(400, t=lambda i: (i + 1) * 0.1, dt=0.1))
+    two = net("delayed_two")
+    mid, (s1,) = two.scan(two.pack_rows(200, t=lambda i: (i + 1) * 0.1, dt=0.1))
+    _, (s2,) = two.scan(two.pack_rows(200, t=lambda i: (i + 201) * 0.1, dt=0.1), mid)
+    s_all = np.asarray(s_all)
+    assert s_all[200:].sum() > 0
+    np.testing.assert_array_equal(np.concatenate([np.asarray(s1), np.asarray(s2)]), s_all)

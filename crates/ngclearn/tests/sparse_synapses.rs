@@ -445,8 +445,8 @@ fn a_saved_model_loads_its_sparse_synapses_sparse_and_continues_the_same() {
 
 /// A model whose synapses have delays or multapses is saved with them in the sparse
 /// form (scipy's CSR arrays and the delays) and loads back with the same synapses, the
-/// same background key, and the same run from there (inputs in flight aside: a saved
-/// model, like a state, does not hold them yet); the others stay in ngclearn's form.
+/// same background key, and the same run (a saved model does not hold the inputs in
+/// flight); the others stay in ngclearn's form.
 #[test]
 fn a_model_with_delays_saves_its_synapses_in_the_sparse_form_and_loads_them_back() {
     use ngclearn::io::npz::read_npz;
@@ -502,12 +502,14 @@ fn a_model_with_delays_saves_its_synapses_in_the_sparse_form_and_loads_them_back
         let path = format!("{w}:weights");
         assert_eq!(back.get(&path).unwrap(), m.get(&path).unwrap(), "{w}");
     }
-    // The same run from here, once `m` too has no inputs in flight.
-    let mut state = m.state();
-    m.swap_state(&mut state).unwrap();
+    // The same run from a save with nothing in flight (a saved model does not hold
+    // the inputs in flight: saved mid-run, the loaded one starts without them).
+    let mut fresh = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    save_model_dir(&fresh, &dir.join("fresh"), false).unwrap();
+    let mut fresh_back = load_model_dir(&dir.join("fresh")).unwrap();
     let (a, b) = (
-        spikes_of(&mut back, &paths, 300),
-        spikes_of(&mut m, &paths, 300),
+        spikes_of(&mut fresh_back, &paths, 300),
+        spikes_of(&mut fresh, &paths, 300),
     );
     assert!(
         a.iter().flatten().map(|x| x.sum()).sum::<f32>() > 50.0,
@@ -710,5 +712,35 @@ fn a_state_round_trip_keeps_sparse_weights_and_their_delays() {
         spikes_of(&mut m, &paths, 150) == first,
         "the same run again from the same state"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A state taken mid-run holds the inputs in flight: a run in two halves, the second
+/// started from the first's final state (as a package scan hands it back and takes
+/// it), gives the spikes of one run, where the spikes in flight at the cut matter.
+#[test]
+fn a_run_cut_in_two_through_a_state_keeps_the_inputs_in_flight() {
+    let dir = std::env::temp_dir().join(format!("ngc-sparse-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = recurrent_model_file(&dir);
+    let paths = ["E:s".to_string(), "I:s".to_string()];
+    let mut whole = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    let want = spikes_of(&mut whole, &paths, 300);
+    let mut m = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    let start = m.state();
+    let mut got = spikes_of(&mut m, &paths, 150);
+    // Hand the final state out and put the start back, as a scan does; then start again
+    // from the final state.
+    let mut mid = start.clone();
+    m.swap_state(&mut mid).unwrap();
+    m.set_state(&mid).unwrap();
+    let adv = m.process_id("advance_proc").unwrap();
+    for k in 150..300 {
+        m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+        got.push(paths.iter().map(|p| m.get(p).unwrap()).collect());
+    }
+    let spikes = |s: &[Vec<Array2<f32>>]| s.iter().flatten().map(|a| a.sum()).sum::<f32>();
+    assert!(spikes(&want[150..]) > 20.0, "the second half spikes");
+    assert!(got == want, "the cut run differs from the whole one");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -174,6 +174,14 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     fn steps_alone(&self) -> bool {
         false
     }
+    /// A copy of the inputs a synapse with delays holds in flight (`None`: it holds none
+    /// across steps), for a model's state.
+    fn in_flight(&self) -> Option<crate::core::state::InFlight> {
+        None
+    }
+    /// Puts back inputs in flight taken by [`Component::in_flight`] (steps beyond what
+    /// the synapse keeps, the oldest, and inputs beyond its width are dropped).
+    fn set_in_flight(&mut self, _in_flight: &crate::core::state::InFlight) {}
     /// A synapse's weights as it stores them (dense, or compressed by presynaptic row).
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         None

@@ -1,5 +1,5 @@
-//! A model's state as a value: every compartment that holds its own value (not wired)
-//! and every PRNG key, copied out ([`Model::state`]) and put back
+//! A model's state as a value: every compartment that holds its own value (not wired),
+//! every PRNG key and the inputs in flight of synapses with delays, copied out ([`Model::state`]) and put back
 //! ([`Model::set_state`], [`Model::swap_state`]).
 //!
 //! This is what ngcsimlib's global state dictionary is to a compiled process: a scan
@@ -29,12 +29,23 @@ pub enum Value {
     Weights(Weights),
 }
 
+/// The inputs a synapse with delays holds in flight: the non-zero inputs (flat index,
+/// value) of each of its last steps, the oldest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InFlight {
+    /// One list per step kept, the oldest first.
+    pub steps: Vec<Vec<(u32, f32)>>,
+}
+
 /// A copy of a model's state (see the [module doc](self)), in the model's order:
-/// components as added, each one's compartments in schema order.
+/// components as added, each one's compartments in schema order; and the inputs in
+/// flight of its synapses with delays (not compartments: not listed by
+/// [`State::iter`], but taken and put back with the rest).
 #[derive(Debug, Clone)]
 pub struct State {
     model: ModelId,
     entries: Vec<(Slot, String, Value)>,
+    in_flight: Vec<(usize, InFlight)>,
 }
 
 impl State {
@@ -144,9 +155,13 @@ impl Model {
                 }
             }
         }
+        let in_flight = (self.parts.components.iter().enumerate())
+            .filter_map(|(ci, c)| c.in_flight().map(|f| (ci, f)))
+            .collect();
         State {
             model: self.id,
             entries,
+            in_flight,
         }
     }
 
@@ -168,6 +183,10 @@ impl Model {
                 }
             }
         }
+        // After the weights, whose writing empties what was in flight.
+        for (ci, f) in &state.in_flight {
+            self.parts.components[*ci].set_in_flight(f);
+        }
         Ok(())
     }
 
@@ -175,6 +194,10 @@ impl Model {
     /// holds what `state` held and `state` what the model held.
     pub fn swap_state(&mut self, state: &mut State) -> Result<()> {
         self.check_state(state)?;
+        // Taken before the weights are swapped (writing them empties what is in flight).
+        let mine: Vec<(usize, InFlight)> = (self.parts.components.iter().enumerate())
+            .filter_map(|(ci, c)| c.in_flight().map(|f| (ci, f)))
+            .collect();
         for (slot, _, v) in &mut state.entries {
             let c = &mut self.parts.components[slot.component];
             match v {
@@ -194,6 +217,10 @@ impl Model {
                 }
             }
         }
+        for (ci, f) in &state.in_flight {
+            self.parts.components[*ci].set_in_flight(f);
+        }
+        state.in_flight = mine;
         Ok(())
     }
 

@@ -250,6 +250,16 @@ impl Dense {
         Ok(base)
     }
 
+    /// The inputs in flight, for a model's state ([`Component::in_flight`]).
+    pub fn in_flight(&self) -> Option<crate::core::state::InFlight> {
+        self.history.in_flight()
+    }
+
+    /// Puts back inputs in flight ([`Component::set_in_flight`]).
+    pub fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
+        self.history.set_in_flight(f);
+    }
+
     /// A typed error when a `background` was given to a class that does not take one.
     pub fn refuse_background(&self, class: &str) -> Result<()> {
         match self.background {
@@ -862,6 +872,43 @@ impl History {
     fn clear(&mut self) {
         self.len.fill(0);
     }
+
+    /// What it holds, the oldest step first (`None` without delays).
+    fn in_flight(&self) -> Option<crate::core::state::InFlight> {
+        let slots = self.len.len();
+        (slots > 1).then(|| crate::core::state::InFlight {
+            steps: (0..slots)
+                .rev()
+                .map(|k| self.ago(k).map(|(f, v)| (f as u32, v)).collect())
+                .collect(),
+        })
+    }
+
+    /// Holds `f` instead: its last `slots` steps, inputs within the width.
+    fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
+        let slots = self.len.len();
+        if slots <= 1 {
+            return;
+        }
+        self.clear();
+        let skip = f.steps.len().saturating_sub(slots);
+        // Steps missing at the old end stay empty: the newest lands where `push` would.
+        for _ in f.steps.len().min(slots)..slots {
+            self.at = (self.at + 1) % slots;
+            self.len[self.at] = 0;
+        }
+        for step in &f.steps[skip..] {
+            self.at = (self.at + 1) % slots;
+            let base = self.at * self.width;
+            let mut n = 0;
+            for &(i, v) in step.iter().filter(|(i, v)| (*i as usize) < self.width && *v != 0.0) {
+                self.index[base + n] = i;
+                self.value[base + n] = v;
+                n += 1;
+            }
+            self.len[self.at] = n;
+        }
+    }
 }
 
 /// Pairs of a delayed synapse's inputs and delays delivered together
@@ -1147,6 +1194,12 @@ impl Component for DenseSynapse {
     ) -> Option<(usize, &mut crate::core::weights::Weights, crate::core::weights::Storage)> {
         let b = &mut self.base;
         Some((Dense::WEIGHTS, &mut b.weights, b.storage))
+    }
+    fn in_flight(&self) -> Option<crate::core::state::InFlight> {
+        self.base.in_flight()
+    }
+    fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
+        self.base.set_in_flight(f);
     }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.base.weights)

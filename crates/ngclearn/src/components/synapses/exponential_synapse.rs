@@ -133,6 +133,12 @@ impl Component for ExponentialSynapse {
     fn steps_alone(&self) -> bool {
         true
     }
+    fn in_flight(&self) -> Option<crate::core::state::InFlight> {
+        self.state.base.in_flight()
+    }
+    fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
+        self.state.base.set_in_flight(f);
+    }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.state.base.weights)
     }

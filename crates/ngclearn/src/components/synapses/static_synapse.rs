@@ -89,6 +89,12 @@ impl Component for StaticSynapse {
         let b = &mut self.base;
         Some((Dense::WEIGHTS, &mut b.weights, b.storage))
     }
+    fn in_flight(&self) -> Option<crate::core::state::InFlight> {
+        self.base.in_flight()
+    }
+    fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
+        self.base.set_in_flight(f);
+    }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.base.weights)
     }
