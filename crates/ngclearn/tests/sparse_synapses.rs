@@ -492,7 +492,7 @@ fn a_model_with_delays_saves_its_synapses_in_the_sparse_form_and_loads_them_back
         );
         assert_eq!(n.contains(&"weights".to_string()), !sparse, "{w}: {n:?}");
     }
-    let mut back = load_model_dir(&dir.join("saved")).unwrap();
+    let back = load_model_dir(&dir.join("saved")).unwrap();
     for w in ["WEE", "WEI", "WIE", "WII"] {
         let stored = |m: &Model| {
             let c = m.components().find(|c| c.name() == w).unwrap();
