@@ -1236,7 +1236,7 @@ mod tests {
             ),
             (
                 "weights.delays".to_string(),
-                NpyArray::U8(ArrayD::from_shape_fn(IxDyn(&[7]), |i| 250 + i[0] as u8)),
+                NpyArray::U8(ArrayD::from_shape_fn(IxDyn(&[7]), |i| 5 + 40 * i[0] as u8)),
             ),
         ];
         let dir = std::env::temp_dir().join(format!("ngclearn-npz-{}", std::process::id()));
