@@ -338,6 +338,37 @@ impl SavedState {
                 format!("{shape:?}, where {name}'s arguments give [{n_pre}, {n_post}]"),
             ));
         }
+        // The declared sizes first, so that nothing is allocated for entries that
+        // cannot fit the synapse: offsets for its rows, and entries alike in number
+        // and at most 16 per pair (pairs drawn that often are beyond any rule).
+        let declared = |p: &Option<(usize, EntryHeader)>| p.as_ref().map(|(_, h)| h.len());
+        let nnz_declared = declared(&parts.indices).unwrap_or(0);
+        let most = (n_pre as u64)
+            .saturating_mul(n_post as u64)
+            .saturating_mul(16);
+        if declared(&parts.indptr) != Some(n_pre + 1) {
+            return Err(bad(
+                "weights.indptr",
+                format!("must hold {} offsets", n_pre + 1),
+            ));
+        }
+        if nnz_declared as u64 > most {
+            return Err(bad(
+                "weights.indices",
+                format!("{nnz_declared} entries: more than 16 per pair of units"),
+            ));
+        }
+        for (field, part) in [
+            ("weights.data", &parts.data),
+            ("weights.delays", &parts.delays),
+        ] {
+            if part.is_some() && declared(part) != Some(nnz_declared) {
+                return Err(bad(
+                    field,
+                    format!("must hold one value per entry ({nnz_declared}, as weights.indices)"),
+                ));
+            }
+        }
         let indptr = read(&mut self.npz, &parts.indptr)?;
         let indices = read(&mut self.npz, &parts.indices)?;
         let nnz = indices.len();
