@@ -25,6 +25,30 @@ pub trait KwargValue: Sized {
     fn to_kwarg(&self) -> Value;
 }
 
+/// An optional object argument (an extension's `{...}`, e.g. a connection rule): null is
+/// `None`, an object is read by its serde form; a wrong one is an error saying it is
+/// not `what`.
+pub fn object_from_kwarg<T: serde::de::DeserializeOwned>(
+    kw: &Kwargs,
+    key: &str,
+    value: Value,
+    what: &str,
+) -> Result<Option<T>> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|e| kw.error(key, format!("not {what}: {e}")))
+}
+
+/// The JSON of an optional object argument ([`object_from_kwarg`]): its serde form, or
+/// null.
+pub fn object_to_kwarg<T: serde::Serialize>(v: Option<&T>) -> Value {
+    v.and_then(|x| serde_json::to_value(x).ok())
+        .unwrap_or(Value::Null)
+}
+
 impl KwargValue for f32 {
     const KIND: &'static str = "float";
     fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {

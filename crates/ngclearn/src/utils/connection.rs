@@ -842,17 +842,10 @@ impl crate::core::kwargs::KwargValue for Option<Connection> {
         key: &str,
         value: serde_json::Value,
     ) -> Result<Self> {
-        if value.is_null() {
-            return Ok(None);
-        }
-        serde_json::from_value(value)
-            .map(Some)
-            .map_err(|e| kw.error(key, format!("not a connection rule: {e}")))
+        crate::core::kwargs::object_from_kwarg(kw, key, value, "a connection rule")
     }
     fn to_kwarg(&self) -> serde_json::Value {
-        self.as_ref()
-            .and_then(|c| serde_json::to_value(c).ok())
-            .unwrap_or(serde_json::Value::Null)
+        crate::core::kwargs::object_to_kwarg(self.as_ref())
     }
 }
 

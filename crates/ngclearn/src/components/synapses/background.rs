@@ -90,20 +90,11 @@ impl crate::core::kwargs::KwargValue for Option<Background> {
         key: &str,
         value: serde_json::Value,
     ) -> Result<Self> {
-        if value.is_null() {
-            return Ok(None);
-        }
-        serde_json::from_value(value).map(Some).map_err(|e| {
-            kw.error(
-                key,
-                format!("not a background ({{\"rate\": Hz, \"weight\": w}}): {e}"),
-            )
-        })
+        let what = "a background ({\"rate\": Hz, \"weight\": w})";
+        crate::core::kwargs::object_from_kwarg(kw, key, value, what)
     }
     fn to_kwarg(&self) -> serde_json::Value {
-        self.as_ref()
-            .and_then(|b| serde_json::to_value(b).ok())
-            .unwrap_or(serde_json::Value::Null)
+        crate::core::kwargs::object_to_kwarg(self.as_ref())
     }
 }
 

@@ -44,7 +44,7 @@ pub struct ExponentialSynapseParams {
     /// Decay the conductance exactly over each step instead of by Euler
     ///
     /// An extension: `g_syn' = g_syn * exp(-dt / tau_decay) + _out * g_syn_bar` (NEST's
-    /// `iaf_psc_exp` current), the factor computed in double precision once per `dt`.
+    /// `iaf_psc_exp` current), the factor computed in double precision at each step.
     #[param(default = false, omit_default, extension)]
     pub exact: bool,
 }

@@ -140,20 +140,10 @@ pub(super) fn saved_arrays<'a>(
     i: usize,
     c: &'a dyn Component,
 ) -> impl Iterator<Item = (usize, &'static str, &'a ndarray::Array2<f32>)> + 'a {
-    c.schema()
-        .compartments
-        .iter()
-        .enumerate()
-        .filter(move |(idx, info)| {
-            info.kind == Kind::Array
-                && !model
-                    .is_wired(model.handle_at(i, *idx))
-                    .expect("a handle of this model")
-        })
-        .map(|(idx, info)| {
-            let a = c.array(idx).expect("array compartments are addressable");
-            (idx, info.name, a)
-        })
+    saved_names(model, i, c).map(|(idx, name)| {
+        let a = c.array(idx).expect("array compartments are addressable");
+        (idx, name, a)
+    })
 }
 
 /// The value every entry of `a` holds, if they are all the same (bit for bit).

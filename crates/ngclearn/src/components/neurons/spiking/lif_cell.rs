@@ -24,7 +24,7 @@
 //! (`g = conduct_leak`) is solved over the step, as NEST's `iaf_psc_exp` does, with
 //! `j` constant over it, or, given `tau_syn`, `j(s) = j e^{-s / tau_syn}` from its value
 //! at the step's start. With `a = g / tau_m` and `b = 1 / tau_syn` (computed in double
-//! precision once per `dt`):
+//! precision at each step):
 //! ```text
 //! Q   = 1 - exp(-a dt)
 //! PJ  = resist_m Q / g                                  (j constant; resist_m dt / tau_m when g = 0)
