@@ -83,23 +83,20 @@ def test_a_poisson_background_drives_the_conductance_and_repeats_from_its_key():
     """``background`` (an extension): each post-synaptic unit's Poisson train; its mean
     conductance is Campbell's (rate * weight * tau / 1000 for g_syn_bar 1), a synapse of
     the same key draws the same trains, and bad backgrounds raise ValueError."""
-    with Context("bg"):
-        W = ExponentialSynapse("W", shape=(1, 500), tau_decay=5., g_syn_bar=1., syn_rest=None,
-                               is_nonplastic=False, key=np.array([0, 9], np.uint32),
-                               background={"rate": 2000.0, "weight": 0.25})
-        adv = MethodProcess("adv") >> W.advance_state
-        adv.watch(W.g_syn)
+    def driven(name):
+        with Context(name):
+            W = ExponentialSynapse("W", shape=(1, 500), tau_decay=5., g_syn_bar=1., syn_rest=None,
+                                   is_nonplastic=False, key=np.array([0, 9], np.uint32),
+                                   background={"rate": 2000.0, "weight": 0.25})
+            adv = MethodProcess("adv") >> W.advance_state
+            adv.watch(W.g_syn)
+        return adv
+    adv = driven("bg")
     rows = adv.pack_rows(1500, t=lambda i: (i + 1) * 0.1, dt=0.1)
     _, (g,) = adv.scan(rows)
     g = np.asarray(g)[500:]
     assert abs(g.mean() / (2000.0 * 0.25 * 5.0 / 1000.0) - 1.0) < 0.02
-    with Context("bg_again"):
-        V = ExponentialSynapse("W", shape=(1, 500), tau_decay=5., g_syn_bar=1., syn_rest=None,
-                               is_nonplastic=False, key=np.array([0, 9], np.uint32),
-                               background={"rate": 2000.0, "weight": 0.25})
-        again = MethodProcess("adv") >> V.advance_state
-        again.watch(V.g_syn)
-    _, (g2,) = again.scan(rows)
+    _, (g2,) = driven("bg_again").scan(rows)
     assert np.asarray(g2)[500:].view(np.uint32).tolist() == g.view(np.uint32).tolist()
     with Context("bad_bg"):
         with pytest.raises(ValueError, match="background.rate"):

@@ -2,6 +2,9 @@
 //! decay: against the closed form, and against NEST's `iaf_psc_exp`
 //! (`tests/fixtures/nest-3.10/iaf_psc_exp.json`, made by `scripts/make_nest_fixtures.py`).
 
+mod common;
+
+use common::scratch;
 use ndarray::Array2;
 use ngclearn::io::model_file::load_model_file;
 use ngclearn::prelude::*;
@@ -26,12 +29,6 @@ fn model(dir: &std::path::Path, cell_extra: &str, with_synapse: bool) -> Model {
     load_model_file(&path).unwrap()
 }
 
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ngc-exact-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Float32's share of the error: `v` is stored in float32, each step rounds it by up to
 /// half an ulp of ~65 mV (1.9e-6 mV), and the step keeps a fraction `exp(-dt/tau_m) =
 /// 0.99` of any error: the roundings add up to at most 1.9e-6 / 0.01 ≈ 2e-4 mV.
@@ -40,7 +37,7 @@ const FLOAT32_BOUND: f64 = 4e-4;
 /// The worst distance, over 2,000 steps of a constant current below threshold, from the
 /// closed form `v(t) = v_inf + (v0 - v_inf) e^{-t/tau_m}`, `v_inf = v_rest + resist_m j`.
 fn distance_from_closed_form(cell_extra: &str) -> f64 {
-    let dir = temp_dir(if cell_extra.is_empty() {
+    let dir = scratch(if cell_extra.is_empty() {
         "closed-euler"
     } else {
         "closed"
@@ -102,7 +99,7 @@ fn exact_integration_gives_nests_iaf_psc_exp() {
     for (&t, &w) in in_t.iter().zip(&in_w) {
         drive[(t / dt).round() as usize + 1] += w as f32;
     }
-    let dir = temp_dir("nest");
+    let dir = scratch("nest");
     let mut m = model(&dir, "exact = true\ntau_syn = 2.0", true);
     let adv = m.process_id("advance_proc").unwrap();
     let (mut got_spikes, mut worst) = (Vec::new(), 0.0f64);
@@ -137,7 +134,7 @@ fn exact_integration_gives_nests_iaf_psc_exp() {
 
 #[test]
 fn tau_syn_is_refused_without_exact_or_when_not_positive() {
-    let dir = temp_dir("errors");
+    let dir = scratch("errors");
     for (extra, exact) in [
         ("tau_syn = 2.0", false),
         ("tau_syn = -1.0", true),

@@ -2,18 +2,10 @@
 //! conductance against Campbell's theorem, the same draws on any number of ranks, the
 //! same run again from a model's state and from a saved model, and the errors it gives.
 
-use ngclearn::core::class::Registry;
-use ngclearn::core::partition::{Exchange, ThreadExchange};
-use ngclearn::io::load_model_file_partitioned;
-use ngclearn::io::model_file::load_model_file;
-use ngclearn::prelude::*;
-use std::sync::Arc;
+mod common;
 
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ngc-bg-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{scratch, spikes_of, spikes_on_thread_ranks};
+use ngclearn::io::model_file::load_model_file;
 
 /// One synapse with no input but its background, `units` post-synaptic units.
 fn lone_synapse(
@@ -37,7 +29,7 @@ fn lone_synapse(
 /// and variance `λ w² / (1 - a²)`, `λ = r dt / 1000` events a step.
 #[test]
 fn the_background_conductance_has_campbells_mean_and_variance() {
-    let dir = temp_dir("campbell");
+    let dir = scratch("bg-campbell");
     let (r, w, tau, dt) = (800.0f64, 0.5f64, 5.0f64, 0.1f64);
     let path = lone_synapse(
         &dir,
@@ -92,7 +84,7 @@ fn the_background_conductance_has_campbells_mean_and_variance() {
 /// (the alpha and double-exponential kernels take the background too).
 #[test]
 fn each_unit_follows_its_own_rate() {
-    let dir = temp_dir("each");
+    let dir = scratch("bg-each");
     let rates: Vec<String> = (0..4000)
         .map(|j| {
             if j % 2 == 0 {
@@ -138,7 +130,7 @@ fn each_unit_follows_its_own_rate() {
 /// from the model's state, and different spikes without it.
 #[test]
 fn a_network_driven_by_background_spikes_the_same_on_any_ranks_and_from_its_state() {
-    let dir = temp_dir("ranks");
+    let dir = scratch("bg-ranks");
     let mut text = String::from("name = \"rec\"\nseed = 3\n\n");
     for (p, n) in [("E", 160), ("I", 40)] {
         text += &format!(
@@ -169,20 +161,10 @@ fn a_network_driven_by_background_spikes_the_same_on_any_ranks_and_from_its_stat
              [process]\nadvance_proc = [\"WEE\", \"WEI\", \"WIE\", \"E\", \"I\"]\n";
     let path = dir.join("rec.toml");
     std::fs::write(&path, &text).unwrap();
-    let spikes =
-        |m: &mut Model, paths: &[String], steps: usize| -> Vec<Vec<ndarray::Array2<f32>>> {
-            let adv = m.process_id("advance_proc").unwrap();
-            (0..steps)
-                .map(|k| {
-                    m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
-                    paths.iter().map(|p| m.get(p).unwrap()).collect()
-                })
-                .collect()
-        };
     let paths = ["E:s".to_string(), "I:s".to_string()];
     let mut whole = load_model_file(&path).unwrap();
     let start = whole.state();
-    let want = spikes(&mut whole, &paths, 300);
+    let want = spikes_of(&mut whole, &paths, 300);
     let count =
         |s: &[Vec<ndarray::Array2<f32>>], i: usize| s.iter().map(|a| a[i].sum()).sum::<f32>();
     assert!(
@@ -192,30 +174,11 @@ fn a_network_driven_by_background_spikes_the_same_on_any_ranks_and_from_its_stat
     let mut again = start.clone();
     whole.swap_state(&mut again).unwrap();
     assert!(
-        spikes(&mut whole, &paths, 300) == want,
+        spikes_of(&mut whole, &paths, 300) == want,
         "the same run again from the same state"
     );
     for n in [2, 3] {
-        let runs: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ThreadExchange::group(n)
-                .into_iter()
-                .map(|ex| {
-                    let path = &path;
-                    let spikes = &spikes;
-                    scope.spawn(move || {
-                        let ex: Arc<dyn Exchange> = Arc::new(ex);
-                        let (mut p, _) =
-                            load_model_file_partitioned(path, None, Registry::builtin(), ex, &[])
-                                .unwrap();
-                        let paths: Vec<String> =
-                            ["E:s", "I:s"].iter().map(|r| p.whole_path(r)).collect();
-                        spikes(&mut p.model, &paths, 300)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        for run in runs {
+        for run in spikes_on_thread_ranks(&path, n, &["E:s", "I:s"], 300, |_| {}) {
             assert!(
                 run == want,
                 "{n} ranks: the spikes differ from the whole network's"
@@ -226,7 +189,7 @@ fn a_network_driven_by_background_spikes_the_same_on_any_ranks_and_from_its_stat
     std::fs::write(&path, text.replace("seed = 3", "seed = 5")).unwrap();
     let mut other = load_model_file(&path).unwrap();
     assert!(
-        spikes(&mut other, &paths, 300) != want,
+        spikes_of(&mut other, &paths, 300) != want,
         "the background is drawn from the key"
     );
     std::fs::remove_dir_all(&dir).ok();
@@ -237,7 +200,7 @@ fn a_network_driven_by_background_spikes_the_same_on_any_ranks_and_from_its_stat
 #[test]
 fn a_saved_background_loads_back_and_draws_the_same() {
     use ngclearn::io::{load_model_dir, save_model_dir};
-    let dir = temp_dir("saved");
+    let dir = scratch("bg-saved");
     let path = lone_synapse(
         &dir,
         "ExponentialSynapse",
@@ -270,7 +233,7 @@ fn a_saved_background_loads_back_and_draws_the_same() {
 
 #[test]
 fn a_background_is_refused_where_it_has_no_meaning() {
-    let dir = temp_dir("errors");
+    let dir = scratch("bg-errors");
     for (bg, want) in [
         ("{ rate = -1.0 }", "background.rate"),
         ("{ rate = [1.0, 2.0] }", "one per post-synaptic unit (4000)"),

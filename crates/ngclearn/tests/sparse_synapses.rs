@@ -4,6 +4,9 @@
 //! the event path (spikes wired from an encoder) and on the scanned path (graded
 //! inputs, set), with non-finite inputs, masks, biases and batches.
 
+mod common;
+
+use common::{spikes_of, spikes_on_thread_ranks};
 use ndarray::Array2;
 use ngclearn::core::component::Component;
 use ngclearn::prelude::*;
@@ -327,24 +330,9 @@ fn recurrent_model_file(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-/// Spikes of `E` and `I` at each of `steps` steps.
-fn spikes_of(m: &mut Model, paths: &[String], steps: usize) -> Vec<Vec<Array2<f32>>> {
-    let adv = m.process_id("advance_proc").unwrap();
-    (0..steps)
-        .map(|k| {
-            m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
-            paths.iter().map(|p| m.get(p).unwrap()).collect()
-        })
-        .collect()
-}
-
 #[test]
 fn a_network_of_connection_rules_split_across_ranks_gives_the_whole_networks_spikes() {
-    use ngclearn::core::class::Registry;
-    use ngclearn::core::partition::{Exchange, ThreadExchange};
-    use ngclearn::io::load_model_file_partitioned;
     use ngclearn::io::model_file::load_model_file;
-    use std::sync::Arc;
     let dir = std::env::temp_dir().join(format!("ngc-sparse-ranks-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = recurrent_model_file(&dir);
@@ -360,41 +348,21 @@ fn a_network_of_connection_rules_split_across_ranks_gives_the_whole_networks_spi
     let want = spikes_of(&mut whole, &paths, 400);
     let total: f32 = want.iter().flatten().map(|a| a.sum()).sum();
     assert!(total > 100.0, "the network spikes ({total})");
+    // Splitting read each synapse's shape, not a dense copy of its weights (a block of
+    // a large model would hold gigabytes).
+    let no_dense_view = |m: &Model| {
+        for c in m.components() {
+            if let Some(csr) = c.stored_weights().and_then(|w| w.sparse()) {
+                let stored = 8 * csr.nnz()
+                    + 8 * csr.indptr.len()
+                    + csr.delays.as_ref().map_or(0, |d| d.len());
+                let held = c.stored_weights().unwrap().bytes();
+                assert_eq!(held, stored as u64, "{} holds no dense view", c.name());
+            }
+        }
+    };
     for n in [2, 3] {
-        let runs: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ThreadExchange::group(n)
-                .into_iter()
-                .map(|ex| {
-                    let path = &path;
-                    scope.spawn(move || {
-                        let ex: Arc<dyn Exchange> = Arc::new(ex);
-                        let (mut p, _) =
-                            load_model_file_partitioned(path, None, Registry::builtin(), ex, &[])
-                                .unwrap();
-                        // Splitting read each synapse's shape, not a dense copy of
-                        // its weights (a block of a large model would hold gigabytes).
-                        for c in p.model.components() {
-                            if let Some(csr) = c.stored_weights().and_then(|w| w.sparse()) {
-                                let stored = 8 * csr.nnz()
-                                    + 8 * csr.indptr.len()
-                                    + csr.delays.as_ref().map_or(0, |d| d.len());
-                                assert_eq!(
-                                    c.stored_weights().unwrap().bytes(),
-                                    stored as u64,
-                                    "{} holds no dense view",
-                                    c.name()
-                                );
-                            }
-                        }
-                        let paths: Vec<String> =
-                            ["E:s", "I:s"].iter().map(|r| p.whole_path(r)).collect();
-                        spikes_of(&mut p.model, &paths, 400)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        for run in runs {
+        for run in spikes_on_thread_ranks(&path, n, &["E:s", "I:s"], 400, no_dense_view) {
             assert!(
                 run == want,
                 "{n} ranks: the spikes differ from the whole network's"

@@ -1,10 +1,12 @@
 //! Synapses stepped side by side on the model's threads: the groups a process makes,
 //! and the same spikes as stepping them in order.
 
+mod common;
+
+use common::spikes_of;
 use ngclearn::core::parallel::Parallelism;
 use ngclearn::core::process::PARALLEL_GROUP_BYTES;
 use ngclearn::io::model_file::load_model_file;
-use ngclearn::prelude::*;
 use std::sync::atomic::Ordering;
 
 /// Three populations, six delayed projections, the first three listed together, then a
@@ -56,16 +58,10 @@ fn model_file(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-fn spikes(m: &mut Model, steps: usize) -> Vec<Vec<ndarray::Array2<f32>>> {
-    let adv = m.process_id("advance_proc").unwrap();
-    (0..steps)
-        .map(|k| {
-            m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
-            ["A:s", "B:s", "C:s"]
-                .iter()
-                .map(|p| m.get(p).unwrap())
-                .collect()
-        })
+fn paths() -> Vec<String> {
+    ["A:s", "B:s", "C:s"]
+        .iter()
+        .map(|p| p.to_string())
         .collect()
 }
 
@@ -76,7 +72,7 @@ fn synapses_stepped_side_by_side_give_the_spikes_of_stepping_them_in_order() {
     let path = model_file(&dir);
     let mut alone = load_model_file(&path).unwrap();
     alone.set_parallelism(Parallelism::Off).unwrap();
-    let want = spikes(&mut alone, 300);
+    let want = spikes_of(&mut alone, &paths(), 300);
     let adv = alone.process_id("advance_proc").unwrap();
     assert!(
         alone.step_groups(adv).unwrap().is_empty(),
@@ -89,7 +85,7 @@ fn synapses_stepped_side_by_side_give_the_spikes_of_stepping_them_in_order() {
     let mut side = load_model_file(&path).unwrap();
     side.set_parallelism(Parallelism::Threads(2)).unwrap();
     assert!(
-        spikes(&mut side, 300) == want,
+        spikes_of(&mut side, &paths(), 300) == want,
         "the same spikes on two threads"
     );
     let adv = side.process_id("advance_proc").unwrap();

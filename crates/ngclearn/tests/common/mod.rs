@@ -302,3 +302,53 @@ pub fn as_array(v: &Value) -> Array2<f32> {
         _ => mat(v),
     }
 }
+
+/// The values of `paths` after each of `steps` steps of `m`'s `advance_proc` (`dt`
+/// 0.1 ms): one list per step, in the order of `paths`.
+pub fn spikes_of(
+    m: &mut ngclearn::core::context::Model,
+    paths: &[String],
+    steps: usize,
+) -> Vec<Vec<Array2<f32>>> {
+    let adv = m.process_id("advance_proc").unwrap();
+    (0..steps)
+        .map(|k| {
+            m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
+            paths.iter().map(|p| m.get(p).unwrap()).collect()
+        })
+        .collect()
+}
+
+/// The model file at `path` split across `n` ranks on threads ([`ThreadExchange`]):
+/// each rank's [`spikes_of`] the whole `paths` over `steps` steps, after
+/// `check(model)` on its part.
+///
+/// [`ThreadExchange`]: ngclearn::core::partition::ThreadExchange
+pub fn spikes_on_thread_ranks(
+    path: &std::path::Path,
+    n: usize,
+    paths: &[&str],
+    steps: usize,
+    check: impl Fn(&ngclearn::core::context::Model) + Sync,
+) -> Vec<Vec<Vec<Array2<f32>>>> {
+    use ngclearn::core::partition::{Exchange, ThreadExchange};
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ThreadExchange::group(n)
+            .into_iter()
+            .map(|ex| {
+                let check = &check;
+                scope.spawn(move || {
+                    let ex: std::sync::Arc<dyn Exchange> = std::sync::Arc::new(ex);
+                    let registry = ngclearn::core::class::Registry::builtin();
+                    let (mut p, _) =
+                        ngclearn::io::load_model_file_partitioned(path, None, registry, ex, &[])
+                            .unwrap();
+                    check(&p.model);
+                    let whole: Vec<String> = paths.iter().map(|r| p.whole_path(r)).collect();
+                    spikes_of(&mut p.model, &whole, steps)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
