@@ -78,8 +78,9 @@ fn source_of(v: &Json) -> PyResult<Source> {
             match m.get("op").and_then(Json::as_str) {
                 Some("Summation") => Ok(Source::Summation(args)),
                 Some("Product") => Ok(Source::Product(args)),
+                Some("Concatenation") => Ok(Source::Concatenation(args)),
                 other => Err(PyValueError::new_err(format!(
-                    "unknown operation {other:?} (Summation and Product are)"
+                    "unknown operation {other:?} (Summation, Product and Concatenation are)"
                 ))),
             }
         }
@@ -474,6 +475,9 @@ impl Circuit {
                 }
                 Source::Product(a) => {
                     serde_json::json!({"op": "Product", "args": a.iter().map(json).collect::<Vec<_>>()})
+                }
+                Source::Concatenation(a) => {
+                    serde_json::json!({"op": "Concatenation", "args": a.iter().map(json).collect::<Vec<_>>()})
                 }
             }
         }

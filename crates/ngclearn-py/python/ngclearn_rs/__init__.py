@@ -16,7 +16,7 @@ from ._component import Component
 from ._context import Context, ContextObjectTypes, StateDict
 from ._process import JointProcess, MethodProcess
 from ._user import JaxComponent, UntranslatedMethodWarning, compilable
-from .operations import Product, Summation
+from .operations import Concatenation, Product, Summation
 from .utils.distribution_generator import DistributionGenerator
 
 __version__ = "0.1.0"
@@ -25,6 +25,6 @@ ngclearn_version = "3.1.1"
 
 __all__ = [
     "Compartment", "Component", "Context", "JaxComponent", "UntranslatedMethodWarning", "compilable", "ContextObjectTypes", "DistributionGenerator",
-    "JointProcess", "MethodProcess", "Product", "StateDict", "Summation", "components",
+    "Concatenation", "JointProcess", "MethodProcess", "Product", "StateDict", "Summation", "components",
     "global_state", "operations", "random", "utils",
 ]

@@ -1,6 +1,8 @@
 """ngcsimlib's operations: ``Summation(a, b, ...) >> c`` and ``Product(a, b, ...) >> c``
 wire ``c`` to the elementwise sum or product of their operands (compartments or
-nested operations), evaluated when ``c`` is read."""
+nested operations), evaluated when ``c`` is read. ``Concatenation(a, b, ...) >> c``, an
+extension, wires ``c`` to its operands' columns side by side (one synapse fed by
+several populations)."""
 
 from functools import reduce
 
@@ -8,7 +10,7 @@ import numpy as np
 
 from ._compartment import Compartment
 
-__all__ = ["BaseOp", "Summation", "Product"]
+__all__ = ["BaseOp", "Summation", "Product", "Concatenation"]
 
 
 class BaseOp:
@@ -60,6 +62,16 @@ class Product(BaseOp):
     def get(self):
         """The elementwise product of the operands' current values."""
         return reduce(np.multiply, self._values())
+
+
+class Concatenation(BaseOp):
+    """Its operands' columns side by side (an extension of ngcsimlib's operations)."""
+
+    _name = "Concatenation"
+
+    def get(self):
+        """The operands' current values joined along their last axis."""
+        return np.concatenate(self._values(), axis=-1)
 
 
 def _source_spec(source, ctx):

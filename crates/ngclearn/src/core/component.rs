@@ -337,6 +337,42 @@ impl Support {
         self.known = true;
     }
 
+    /// Makes `dst` the operands' columns side by side: each operand `(values, nonzero,
+    /// width)` holds rows of `width` whose non-zero entries are exactly `nonzero`
+    /// (ascending flat indices); `dst`'s rows are as wide as the widths' sum. Clears the
+    /// entries set before and copies the new ones, in ascending order.
+    pub(crate) fn deliver_joined(&mut self, dst: &mut [f32], parts: &[(&[f32], &[u32], usize)]) {
+        if self.known {
+            for &i in &self.indices {
+                dst[i as usize] = 0.0;
+            }
+        } else {
+            dst.fill(0.0);
+        }
+        self.indices.clear();
+        let total: usize = parts.iter().map(|p| p.1.len()).sum();
+        let fits = total <= self.indices.capacity();
+        let width: usize = parts.iter().map(|p| p.2).sum();
+        let rows = dst.len().checked_div(width).unwrap_or(0);
+        let mut at = [0usize; 64];
+        for b in 0..rows {
+            let mut offset = b * width;
+            for (k, &(src, nonzero, w)) in parts.iter().enumerate() {
+                let end = (b + 1) * w;
+                while let Some(&f) = nonzero.get(at[k]).filter(|&&f| (f as usize) < end) {
+                    let i = offset + f as usize - b * w;
+                    dst[i] = src[f as usize];
+                    if fits {
+                        self.indices.push(i as u32);
+                    }
+                    at[k] += 1;
+                }
+                offset += w;
+            }
+        }
+        self.known = fits;
+    }
+
     /// Makes `dst` equal to `src`, whose non-zero entries are exactly `nonzero`: clears
     /// the entries set before (all of them if the support was not known) and copies
     /// the new ones. `dst` and `src` have the same length; `nonzero` holds indices

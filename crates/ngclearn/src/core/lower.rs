@@ -161,6 +161,52 @@ impl Parts {
                     buf: Array2::zeros((shape[0], shape[1])),
                 })
             }
+            Source::Concatenation(ops) => {
+                if ops.is_empty() {
+                    return Err(Error::EmptyOperation {
+                        op: "Concatenation".to_string(),
+                        path: target.to_string(),
+                    });
+                }
+                // Each operand is a compartment as tall as the target; their widths
+                // add up to the target's.
+                let mut children = Vec::with_capacity(ops.len());
+                let mut width = 0usize;
+                for o in ops {
+                    let Source::Path(p) = o else {
+                        return Err(Error::param(
+                            target,
+                            "wire",
+                            o.to_string(),
+                            "a concatenation joins compartments, not operations",
+                        ));
+                    };
+                    let r = self.resolve_array(p)?;
+                    let got = self.whole_shape(r, whole);
+                    if got.len() != 2 || shape.len() != 2 || got[0] != shape[0] {
+                        return Err(Error::ShapeMismatch {
+                            path: target.to_string(),
+                            expected: shape.to_vec(),
+                            got,
+                            context: format!(" (the rows of concatenated source `{p}`)"),
+                        });
+                    }
+                    width += got[1];
+                    children.push(Expr::Leaf(r));
+                }
+                if width != shape[1] {
+                    return Err(Error::ShapeMismatch {
+                        path: target.to_string(),
+                        expected: shape.to_vec(),
+                        got: vec![shape[0], width],
+                        context: format!(" (the columns of {src}, side by side)"),
+                    });
+                }
+                Ok(Expr::Cat {
+                    children,
+                    buf: Array2::zeros((shape[0], shape[1])),
+                })
+            }
         }
     }
 }
@@ -200,6 +246,19 @@ impl Context {
                     },
                     spec,
                 )
+            }
+            (Expr::Cat { children, buf }, Source::Concatenation(ops)) => {
+                // Its operands stay the compartments named: a wired one is read as it
+                // holds the wire's value.
+                let ops = children
+                    .iter()
+                    .zip(ops)
+                    .map(|(c, o)| match c {
+                        Expr::Leaf(r) => Source::Path(self.parts.path(*r)),
+                        _ => o,
+                    })
+                    .collect();
+                (Expr::Cat { children, buf }, Source::Concatenation(ops))
             }
             (expr, spec) => (expr, spec),
         }

@@ -13,6 +13,10 @@ pub enum Source {
     Summation(Vec<Source>),
     /// The elementwise product of the operands, left to right.
     Product(Vec<Source>),
+    /// The operands side by side, their columns joined in order (an extension of
+    /// ngcsimlib's operations): `(rows, a + b + ...)` from `(rows, a)`, `(rows, b)`, ...
+    /// A synapse fed by several populations reads their spikes as one input.
+    Concatenation(Vec<Source>),
 }
 
 impl Source {
@@ -22,6 +26,7 @@ impl Source {
             Source::Path(_) => None,
             Source::Summation(_) => Some("Summation"),
             Source::Product(_) => Some("Product"),
+            Source::Concatenation(_) => Some("Concatenation"),
         }
     }
 }
@@ -30,7 +35,7 @@ impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::Path(p) => write!(f, "`{p}`"),
-            Source::Summation(ops) | Source::Product(ops) => {
+            Source::Summation(ops) | Source::Product(ops) | Source::Concatenation(ops) => {
                 write!(f, "{}(", self.op_name().unwrap_or_default())?;
                 for (i, o) in ops.iter().enumerate() {
                     if i > 0 {
@@ -79,5 +84,21 @@ impl Product {
     /// The product of `operands`.
     pub fn of<S: Into<Source>>(operands: impl IntoIterator<Item = S>) -> Source {
         Source::Product(operands.into_iter().map(Into::into).collect())
+    }
+}
+
+/// `Concatenation(a, b, ...)`: builds a [`Source::Concatenation`].
+///
+/// ```
+/// use ngclearn::core::operations::{Concatenation, Source};
+/// let s = Concatenation::of(["exc:s", "inh:s"]);
+/// assert_eq!(s.to_string(), "Concatenation(`exc:s`, `inh:s`)");
+/// ```
+pub struct Concatenation;
+
+impl Concatenation {
+    /// The columns of `operands`, side by side.
+    pub fn of<S: Into<Source>>(operands: impl IntoIterator<Item = S>) -> Source {
+        Source::Concatenation(operands.into_iter().map(Into::into).collect())
     }
 }

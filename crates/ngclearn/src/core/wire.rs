@@ -18,11 +18,26 @@ pub(super) enum Expr {
         children: Vec<Expr>,
         buf: Array2<f32>,
     },
+    /// Compartments' columns side by side (each a leaf, as tall as the buffer).
+    Cat {
+        children: Vec<Expr>,
+        buf: Array2<f32>,
+    },
 }
 
 impl Expr {
     /// Evaluates every operation in the tree into its buffer.
     pub(super) fn eval(&mut self, comps: &[Box<dyn Component>]) {
+        if let Expr::Cat { children, buf } = self {
+            let mut at = 0;
+            for ch in children.iter() {
+                let v = ch.value(comps);
+                let w = v.ncols();
+                buf.slice_mut(ndarray::s![.., at..at + w]).assign(v);
+                at += w;
+            }
+            return;
+        }
         if let Expr::Op {
             product,
             children,
@@ -47,7 +62,9 @@ impl Expr {
     pub(super) fn reads(&self, r: Slot) -> bool {
         match self {
             Expr::Leaf(x) => *x == r,
-            Expr::Op { children, .. } => children.iter().any(|c| c.reads(r)),
+            Expr::Op { children, .. } | Expr::Cat { children, .. } => {
+                children.iter().any(|c| c.reads(r))
+            }
         }
     }
 
@@ -55,7 +72,9 @@ impl Expr {
     pub(super) fn reads_component(&self, c: usize) -> bool {
         match self {
             Expr::Leaf(x) => x.component == c,
-            Expr::Op { children, .. } => children.iter().any(|ch| ch.reads_component(c)),
+            Expr::Op { children, .. } | Expr::Cat { children, .. } => {
+                children.iter().any(|ch| ch.reads_component(c))
+            }
         }
     }
 
@@ -65,7 +84,7 @@ impl Expr {
             Expr::Leaf(r) => comps[r.component]
                 .array(r.compartment)
                 .expect("resolved at build"),
-            Expr::Op { buf, .. } => buf,
+            Expr::Op { buf, .. } | Expr::Cat { buf, .. } => buf,
         }
     }
 }
@@ -142,6 +161,7 @@ impl Wire {
                 })
                 .expect("resolved at build");
             }
+            (Expr::Cat { children, .. }, None) if cat_events(children, t, comps) => {}
             (expr, scratch) => {
                 expr.eval(comps);
                 let value = match scratch {
@@ -150,7 +170,7 @@ impl Wire {
                         &*buf
                     }
                     None => match expr {
-                        Expr::Op { buf, .. } => &*buf,
+                        Expr::Op { buf, .. } | Expr::Cat { buf, .. } => &*buf,
                         Expr::Leaf(_) => unreachable!("a leaf without scratch is handled above"),
                     },
                 };
@@ -160,6 +180,62 @@ impl Wire {
         }
     }
 }
+
+/// A concatenation's step when its target keeps a [`Support`] and every operand lists
+/// its non-zero entries: the target's entries set last step are zeroed and the new ones
+/// copied from the lists, row by row, operand by operand (ascending flat indices).
+/// False, having done nothing, when that is not so.
+fn cat_events(children: &[Expr], t: Slot, comps: &mut [Box<dyn Component>]) -> bool {
+    let mut parts: [(&[f32], &[u32], usize); MAX_CAT_EVENTS] = [(&[], &[], 0); MAX_CAT_EVENTS];
+    if children.len() > MAX_CAT_EVENTS {
+        return false;
+    }
+    // The operands are read while the target is written: collect their slices first
+    // (each another component's compartment: a concatenation never reads its target,
+    // checked when wired, unless a leaf is in the target's own component).
+    let mut ptrs = [(
+        std::ptr::null::<f32>(),
+        0usize,
+        std::ptr::null::<u32>(),
+        0usize,
+        0usize,
+    ); MAX_CAT_EVENTS];
+    for (p, ch) in ptrs.iter_mut().zip(children) {
+        let Expr::Leaf(s) = ch else { return false };
+        if s.component == t.component {
+            return false;
+        }
+        let c = &comps[s.component];
+        let (Some(v), Some(nz)) = (c.array(s.compartment), c.nonzero(s.compartment)) else {
+            return false;
+        };
+        let Some(vs) = v.as_slice() else { return false };
+        *p = (vs.as_ptr(), vs.len(), nz.as_ptr(), nz.len(), v.ncols());
+    }
+    let Some((arr, support)) = comps[t.component].sparse_input(t.compartment) else {
+        return false;
+    };
+    let Some(dst) = arr.as_slice_mut() else {
+        return false;
+    };
+    for (part, p) in parts.iter_mut().zip(&ptrs[..children.len()]) {
+        // SAFETY: each slice is a compartment of a component other than the target's
+        // (checked above); the target's write below touches only its own array, so they
+        // stay valid and unaliased while it lasts.
+        *part = unsafe {
+            (
+                std::slice::from_raw_parts(p.0, p.1),
+                std::slice::from_raw_parts(p.2, p.3),
+                p.4,
+            )
+        };
+    }
+    support.deliver_joined(dst, &parts[..children.len()]);
+    true
+}
+
+/// The most operands a concatenation delivers as events ([`cat_events`]).
+const MAX_CAT_EVENTS: usize = 64;
 
 /// The most operands a sum or product wire combines straight into its target.
 const MAX_DIRECT: usize = 8;
@@ -179,7 +255,7 @@ pub(super) fn direct(expr: &Expr, t: Slot, comps: &[Box<dyn Component>]) -> bool
                 s.component != t.component
                     && a.is_some_and(|a| Some(a.dim()) == dim && a.is_standard_layout())
             }
-            Expr::Op { .. } => false,
+            Expr::Op { .. } | Expr::Cat { .. } => false,
         })
 }
 

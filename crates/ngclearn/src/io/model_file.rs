@@ -212,17 +212,18 @@ fn source(v: &Value, path: &Path, field: &str) -> Result<Source> {
             match op.as_str() {
                 "sum" => Ok(Source::Summation(ops)),
                 "product" => Ok(Source::Product(ops)),
+                "concat" => Ok(Source::Concatenation(ops)),
                 other => Err(fmt(
                     path,
                     field,
-                    format!("unknown operation `{other}` (sum or product)"),
+                    format!("unknown operation `{other}` (sum, product or concat)"),
                 )),
             }
         }
         other => Err(fmt(
             path,
             field,
-            format!("expected a path, {{sum = [...]}} or {{product = [...]}}, got {other}"),
+            format!("expected a path, {{sum = [...]}}, {{product = [...]}} or {{concat = [...]}}, got {other}"),
         )),
     }
 }
@@ -551,7 +552,8 @@ fn add_wires(ctx: &mut Context, path: &Path, wires: Option<&Value>) -> Result<()
                 "missing (component:compartment)",
             )
         })?;
-        let given: Vec<&str> = ["source", "sum", "product"]
+        let field = format!("{field} (into {target})");
+        let given: Vec<&str> = ["source", "sum", "product", "concat"]
             .into_iter()
             .filter(|k| w.contains_key(*k))
             .collect();
@@ -566,13 +568,13 @@ fn add_wires(ctx: &mut Context, path: &Path, wires: Option<&Value>) -> Result<()
                 return Err(fmt(
                     path,
                     &field,
-                    "give exactly one of source, sum, product",
+                    "give exactly one of source, sum, product, concat",
                 ))
             }
         };
         if let Some(k) = w
             .keys()
-            .find(|k| !["target", "source", "sum", "product"].contains(&k.as_str()))
+            .find(|k| !["target", "source", "sum", "product", "concat"].contains(&k.as_str()))
         {
             return Err(fmt(path, format!("{field}.{k}"), "unknown key"));
         }

@@ -276,6 +276,15 @@ fn mirrored(
     let mut wires_here = Vec::with_capacity(wires.len());
     for (target, source) in wires {
         let target_split = split(target);
+        if target_split.is_some() && matches!(source, Source::Concatenation(_)) {
+            // A block of the target's columns is not the blocks of its operands side by side.
+            return Err(Error::param(
+                target,
+                "wire",
+                source.to_string(),
+                "a concatenation feeds only a compartment that is not partitioned",
+            ));
+        }
         let mut sources = Vec::new();
         collect_paths(source, &mut sources);
         let mut rewritten = source.clone();
@@ -401,7 +410,9 @@ pub(super) fn mirror_path(path: &str) -> String {
 pub(super) fn collect_paths(s: &Source, out: &mut Vec<String>) {
     match s {
         Source::Path(p) => out.push(p.clone()),
-        Source::Summation(a) | Source::Product(a) => a.iter().for_each(|x| collect_paths(x, out)),
+        Source::Summation(a) | Source::Product(a) | Source::Concatenation(a) => {
+            a.iter().for_each(|x| collect_paths(x, out))
+        }
     }
 }
 
@@ -409,7 +420,7 @@ pub(super) fn rewrite(s: &mut Source, from: &str, to: &str) {
     match s {
         Source::Path(p) if p == from => *p = to.to_string(),
         Source::Path(_) => {}
-        Source::Summation(a) | Source::Product(a) => {
+        Source::Summation(a) | Source::Product(a) | Source::Concatenation(a) => {
             a.iter_mut().for_each(|x| rewrite(x, from, to))
         }
     }

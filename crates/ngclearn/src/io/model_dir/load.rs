@@ -49,11 +49,12 @@ fn parse_source(v: &Value, context: &str, file: &Path, field: &str) -> Result<So
             match mp.rsplit('.').next() {
                 Some("Summation") => Ok(Source::Summation(ops)),
                 Some("Product") => Ok(Source::Product(ops)),
+                Some("Concatenation") => Ok(Source::Concatenation(ops)),
                 _ => Err(Error::UnknownClass {
                     path: file.display().to_string(),
                     field: field.to_string(),
                     module_path: mp.to_string(),
-                    supported: "Summation, Product".into(),
+                    supported: "Summation, Product, Concatenation".into(),
                 }),
             }
         }

@@ -54,6 +54,8 @@ pub use save_partitioned::prepare_model_dir_partitioned;
 
 const SUMMATION: &str = "ngcsimlib._src.operations.Summation.Summation";
 const PRODUCT: &str = "ngcsimlib._src.operations.Product.Product";
+/// An extension: ngcsimlib has no concatenation; the package's class.
+const CONCATENATION: &str = "ngclearn_rs.operations.Concatenation";
 const METHOD_PROCESS: &str = "ngclearn.MethodProcess";
 const JOINT_PROCESS: &str = "ngclearn.JointProcess";
 

@@ -1,6 +1,6 @@
 //! Saving a model into a directory beside its destination, moved into place when whole.
 
-use super::{JOINT_PROCESS, METHOD_PROCESS, PRODUCT, SUMMATION};
+use super::{CONCATENATION, JOINT_PROCESS, METHOD_PROCESS, PRODUCT, SUMMATION};
 use crate::core::component::Component;
 use crate::core::context::{Model, Origin};
 use crate::core::operations::Source;
@@ -23,11 +23,11 @@ pub(super) fn pretty(v: &Value) -> String {
 pub(super) fn source_json(s: &Source, context: &str) -> Value {
     match s {
         Source::Path(p) => Value::String(format!("{context}:{p}")),
-        Source::Summation(ops) | Source::Product(ops) => {
-            let mp = if matches!(s, Source::Summation(_)) {
-                SUMMATION
-            } else {
-                PRODUCT
+        Source::Summation(ops) | Source::Product(ops) | Source::Concatenation(ops) => {
+            let mp = match s {
+                Source::Summation(_) => SUMMATION,
+                Source::Product(_) => PRODUCT,
+                _ => CONCATENATION,
             };
             serde_json::json!({"modulePath": mp, "compartments": ops.iter().map(|o| source_json(o, context)).collect::<Vec<_>>()})
         }
