@@ -14,6 +14,7 @@
 //! | `fixed_outdegree` | `outdegree` | each presynaptic unit has exactly `outdegree` targets, drawn uniformly |
 //! | `fixed_total_number` | `n` | `n` synapses, each pair drawn uniformly |
 //! | `explicit` | `pre`, `post` (and `weights`) | the listed pairs |
+//! | `blocks` | `blocks` | each block's rule over its `rows` |
 //!
 //! and `autapses` (default true: whether `(i, i)` may exist, for a projection of a
 //! population onto itself), `multapses` (default true: whether a pair may be drawn more
@@ -23,6 +24,14 @@
 //! most 255): a spike of step `t` acts at step `t + steps`, one step being what every
 //! synapse without delays does. `explicit` takes `delays` (ms) beside `weights`.
 //! These are NEST's rules and defaults.
+//!
+//! `blocks` joins projections from several populations whose spikes a synapse reads
+//! side by side (a [`Concatenation`](crate::core::operations::Concatenation) wire): each
+//! block is a rule of its own with `rows = [lo, hi]`, the presynaptic units it draws
+//! from, applied to the projection `(hi - lo, n_post)` with its own key (the synapse's,
+//! split by the block's place in the list), so that block `k` draws as the same rule
+//! would in a synapse of its own with that key. Blocks do not overlap; rows in none
+//! have no synapses. `autapses` of a block compare its units counted from `lo`.
 //!
 //! Every number comes from a counter of the synapse's key (threefry2x32, as the rest of
 //! the engine draws): rows are drawn in parallel on rayon's threads and the result does
@@ -238,6 +247,12 @@ pub struct Connection {
     /// The step the delays are counted in, ms (default 0.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dt: Option<f64>,
+    /// A block's presynaptic units, `[lo, hi]` (only within `blocks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<[u64; 2]>,
+    /// `blocks`' rules, each with its `rows`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<Vec<Connection>>,
 }
 
 /// The longest delay, in steps.
@@ -256,6 +271,7 @@ enum Rule {
     Outdegree(u64),
     Total(u64),
     Explicit,
+    Blocks,
 }
 
 /// Row counts per chunk of generator units, then the rows placed chunk by chunk: the
@@ -437,13 +453,23 @@ impl Connection {
             "fixed_outdegree" => Rule::Outdegree(need(self.outdegree, "outdegree")?),
             "fixed_total_number" => Rule::Total(need(self.n, "n")?),
             "explicit" => Rule::Explicit,
+            "blocks" => {
+                self.check_blocks(name, (n_pre, n_post))?;
+                return Ok(Rule::Blocks);
+            }
             other => {
                 return bad(format!(
                     "`{other}` is not a rule (all_to_all, one_to_one, pairwise_bernoulli, \
-                     fixed_indegree, fixed_outdegree, fixed_total_number, explicit)"
+                     fixed_indegree, fixed_outdegree, fixed_total_number, explicit, blocks)"
                 ))
             }
         };
+        if self.blocks.is_some() {
+            return bad("does not take `blocks` (the rule `blocks` does)".into());
+        }
+        if self.rows.is_some() {
+            return bad("takes `rows` only as a block of the rule `blocks`".into());
+        }
         let allowed: &[&str] = match rule {
             Rule::AllToAll | Rule::OneToOne => &[],
             Rule::Bernoulli(_) => &["p"],
@@ -451,6 +477,7 @@ impl Connection {
             Rule::Outdegree(_) => &["outdegree"],
             Rule::Total(_) => &["n"],
             Rule::Explicit => &["pre", "post", "weights", "delays"],
+            Rule::Blocks => unreachable!("returned above"),
         };
         if let Some(extra) = given.iter().find(|g| !allowed.contains(g)) {
             return bad(format!("does not take `{extra}`"));
@@ -530,6 +557,160 @@ impl Connection {
         Ok(rule)
     }
 
+    /// Checks `blocks`: nothing but blocks at the top; each block a rule of its own
+    /// (not `blocks`) over `rows` within `n_pre`, the blocks apart.
+    fn check_blocks(&self, name: &str, (n_pre, n_post): (usize, usize)) -> Result<()> {
+        let bad = |why: String| Err(Error::param(name, "connect", &self.rule, &why));
+        let top = Connection {
+            rule: self.rule.clone(),
+            blocks: None,
+            ..Connection::blocks(Vec::new())
+        };
+        let stripped = Connection {
+            blocks: None,
+            ..self.clone()
+        };
+        if stripped != top {
+            return bad(
+                "takes only `blocks` (each block gives its own weight, delay and dt)".into(),
+            );
+        }
+        let Some(blocks) = self.blocks.as_ref().filter(|b| !b.is_empty()) else {
+            return bad("needs a non-empty list `blocks`".into());
+        };
+        let mut spans = Vec::with_capacity(blocks.len());
+        for (k, b) in blocks.iter().enumerate() {
+            let field = format!("connect.blocks[{k}]");
+            let Some([lo, hi]) = b.rows else {
+                return Err(Error::param(
+                    name,
+                    &field,
+                    &b.rule,
+                    "needs `rows = [lo, hi]`",
+                ));
+            };
+            if !(lo < hi && hi <= n_pre as u64) {
+                return Err(Error::param(
+                    name,
+                    &field,
+                    format!("rows [{lo}, {hi}]"),
+                    &format!("needs lo < hi <= n_pre = {n_pre}"),
+                ));
+            }
+            if b.rule == "blocks" {
+                return Err(Error::param(
+                    name,
+                    &field,
+                    &b.rule,
+                    "a block cannot hold blocks",
+                ));
+            }
+            let inner = Connection {
+                rows: None,
+                ..b.clone()
+            };
+            inner
+                .rule(name, ((hi - lo) as usize, n_post))
+                .map_err(|e| Error::param(name, &field, &b.rule, &e.to_string()))?;
+            spans.push((lo, hi, k));
+        }
+        spans.sort_unstable();
+        if let Some(w) = spans.windows(2).find(|w| w[1].0 < w[0].1) {
+            return Err(Error::param(
+                name,
+                &format!("connect.blocks[{}]", w[1].2),
+                format!("rows [{}, {}]", w[1].0, w[1].1),
+                &format!("overlap block {}'s rows", w[0].2),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether it draws weights other than 1 (its own, or a block's).
+    pub fn draws_weights(&self) -> bool {
+        self.weight
+            .as_ref()
+            .is_some_and(|w| *w != Draw::Constant { value: 1.0 })
+            || self.weights.is_some()
+            || self.blocks.iter().flatten().any(|b| b.draws_weights())
+    }
+
+    /// An empty `blocks` rule to fill (every option at its default).
+    fn blocks(blocks: Vec<Connection>) -> Connection {
+        Connection {
+            rule: "blocks".into(),
+            p: None,
+            indegree: None,
+            outdegree: None,
+            n: None,
+            pre: None,
+            post: None,
+            weights: None,
+            autapses: true,
+            multapses: true,
+            weight: None,
+            delay: None,
+            delays: None,
+            dt: None,
+            rows: None,
+            blocks: Some(blocks),
+        }
+    }
+
+    /// The blocks' projections joined by rows (see the module documentation).
+    fn build_blocks(&self, name: &str, shape: (usize, usize), key: Key) -> Result<Csr> {
+        let blocks = self.blocks.as_ref().expect("checked");
+        let mut built = Vec::with_capacity(blocks.len());
+        for (k, b) in blocks.iter().enumerate() {
+            let [lo, hi] = b.rows.expect("checked");
+            let inner = Connection {
+                rows: None,
+                ..b.clone()
+            };
+            let csr = inner.build(name, ((hi - lo) as usize, shape.1), key.split_nth(k as u64))?;
+            built.push((lo as usize, csr));
+        }
+        built.sort_by_key(|(lo, _)| *lo);
+        let nnz = built.iter().map(|(_, c)| c.nnz()).sum();
+        let mut csr = Csr::with_capacity(name, shape, nnz)?;
+        let delayed = built.iter().any(|(_, c)| c.delays.is_some());
+        let mut delays = Vec::new();
+        if delayed {
+            delays.try_reserve_exact(nnz).map_err(|_| {
+                Error::param(
+                    name,
+                    "connect",
+                    nnz,
+                    "needs more memory for its delays than there is",
+                )
+            })?;
+        }
+        let mut row = 0;
+        for (lo, b) in &built {
+            while row < *lo {
+                csr.indptr.push(csr.indices.len());
+                row += 1;
+            }
+            let base = csr.indices.len();
+            csr.indptr.extend(b.indptr[1..].iter().map(|&o| base + o));
+            csr.indices.extend_from_slice(&b.indices);
+            csr.data.extend_from_slice(&b.data);
+            if delayed {
+                match &b.delays {
+                    Some(d) => delays.extend_from_slice(d),
+                    None => delays.resize(delays.len() + b.nnz(), 1),
+                }
+            }
+            row += b.shape.0;
+        }
+        while row < shape.0 {
+            csr.indptr.push(csr.indices.len());
+            row += 1;
+        }
+        csr.delays = delayed.then_some(delays);
+        Ok(csr)
+    }
+
     /// Checks the rule against a projection of `shape` (what [`Connection::build`] would
     /// say, without building).
     pub fn validate(&self, name: &str, shape: (usize, usize)) -> Result<()> {
@@ -548,11 +729,15 @@ impl Connection {
             ));
         }
         let rule = self.rule(name, shape)?;
+        if let Rule::Blocks = rule {
+            return self.build_blocks(name, shape, key);
+        }
         let [k_pre, k_post, k_weight] = key.split::<3>();
         let square = n_pre == n_post;
         let skip_self = !self.autapses && square;
         let (np, nq) = (n_pre as u64, n_post as u64);
         let mut csr = match rule {
+            Rule::Blocks => unreachable!("built above"),
             Rule::AllToAll => Placement::new(n_pre, np).build(name, shape, |i, emit| {
                 for j in 0..n_post {
                     if !(skip_self && j as u64 == i) {
@@ -1062,5 +1247,102 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("gamma"), "{err}");
+    }
+
+    #[test]
+    fn blocks_draw_as_their_rules_would_in_synapses_of_their_own() {
+        let a = serde_json::json!({"rule": "fixed_indegree", "indegree": 5, "autapses": false,
+            "weight": {"dist": "normal", "mean": 1.0, "std": 0.2}, "delay": {"dist": "uniform", "low": 0.1, "high": 2.0}});
+        let b = serde_json::json!({"rule": "pairwise_bernoulli", "p": 0.3, "weight": -2.0});
+        let with_rows = |mut v: serde_json::Value, lo: u64, hi: u64| {
+            v["rows"] = serde_json::json!([lo, hi]);
+            v
+        };
+        // Block b listed first: each block's key is its place in the list.
+        let blocks = conn(serde_json::json!({"rule": "blocks", "blocks": [
+            with_rows(b.clone(), 50, 70), with_rows(a.clone(), 10, 40)]}));
+        let key = Key::from_seed(3);
+        let csr = blocks.build("W", (75, 30), key).unwrap();
+        let own_a = conn(a).build("W", (30, 30), key.split_nth(1)).unwrap();
+        let own_b = conn(b).build("W", (20, 30), key.split_nth(0)).unwrap();
+        let delays = csr.delays.as_ref().expect("block a has delays");
+        let row = |c: &Csr, i: usize| c.indptr[i]..c.indptr[i + 1];
+        for i in 0..75 {
+            let (own, k) = match i {
+                10..40 => (Some(&own_a), i - 10),
+                50..70 => (Some(&own_b), i - 50),
+                _ => (None, 0),
+            };
+            let r = row(&csr, i);
+            let Some(own) = own else {
+                assert!(r.is_empty(), "row {i} is in no block");
+                continue;
+            };
+            let o = row(own, k);
+            assert_eq!(csr.indices[r.clone()], own.indices[o.clone()], "row {i}");
+            let bits = |d: &[f32]| d.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&csr.data[r.clone()]),
+                bits(&own.data[o.clone()]),
+                "row {i}"
+            );
+            match &own.delays {
+                Some(d) => assert_eq!(delays[r], d[o], "row {i}"),
+                None => assert!(delays[r].iter().all(|&d| d == 1), "row {i}"),
+            }
+        }
+        // Autapses are a block's own: (k, k) counted from its first row.
+        assert!((10..40).all(|i| !csr.indices[row(&csr, i)].contains(&((i - 10) as u32))));
+        assert_eq!(csr.nnz(), own_a.nnz() + own_b.nnz());
+    }
+
+    #[test]
+    fn wrong_blocks_are_refused() {
+        let one = serde_json::json!({"rule": "all_to_all", "rows": [0, 5]});
+        let cases = [
+            (
+                serde_json::json!({"rule": "blocks"}),
+                "non-empty list `blocks`",
+            ),
+            (
+                serde_json::json!({"rule": "blocks", "blocks": [one.clone()], "weight": 2.0}),
+                "takes only `blocks`",
+            ),
+            (
+                serde_json::json!({"rule": "blocks", "blocks": [{"rule": "all_to_all"}]}),
+                "needs `rows",
+            ),
+            (
+                serde_json::json!({"rule": "blocks", "blocks": [one.clone(), {"rule": "all_to_all", "rows": [4, 8]}]}),
+                "overlap block 0",
+            ),
+            (
+                serde_json::json!({"rule": "blocks", "blocks": [{"rule": "all_to_all", "rows": [8, 11]}]}),
+                "lo < hi <= n_pre = 10",
+            ),
+            (
+                serde_json::json!({"rule": "blocks", "blocks": [{"rule": "blocks", "rows": [0, 2], "blocks": []}]}),
+                "cannot hold blocks",
+            ),
+            (
+                serde_json::json!({"rule": "blocks", "blocks": [{"rule": "pairwise_bernoulli", "rows": [0, 2]}]}),
+                "needs `p`",
+            ),
+            (
+                serde_json::json!({"rule": "all_to_all", "rows": [0, 2]}),
+                "only as a block",
+            ),
+            (
+                serde_json::json!({"rule": "all_to_all", "blocks": [one]}),
+                "does not take `blocks`",
+            ),
+        ];
+        for (c, why) in cases {
+            let e = conn(c.clone())
+                .validate("W", (10, 4))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why) && e.contains("W"), "{c}: {e}");
+        }
     }
 }

@@ -39,11 +39,7 @@ pub(crate) fn warn_if_weights_overridden(
     let init = dense.weight_init.as_ref().filter(|w| {
         **w != crate::utils::distribution_generator::DistributionGenerator::constant(1.0)
     });
-    let drawn = dense
-        .connect
-        .as_ref()
-        .and_then(|c| c.weight.as_ref())
-        .is_some_and(|w| *w != crate::utils::connection::Draw::Constant { value: 1.0 });
+    let drawn = dense.connect.as_ref().is_some_and(|c| c.draws_weights());
     let what = match (init.is_some(), dense.p_conn < 1.0, drawn) {
         (_, _, true) => "connect's weight has",
         (true, true, _) => "weight_init and p_conn have",
