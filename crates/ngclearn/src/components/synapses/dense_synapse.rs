@@ -751,17 +751,20 @@ impl ClassBase for Dense {
 }
 
 /// The non-zero inputs of a synapse's last `slots` steps: for each, the flat indices
-/// and values, in ascending order, in room allocated when the synapse is built.
+/// and values, in ascending order. The steps lie one after another in one ring of
+/// room allocated when the synapse is built (`slots + 1` steps' worth of every input),
+/// so that the few inputs in flight share a few cache lines however wide the synapse.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct History {
-    /// `slots` blocks of room for every input.
+    /// The ring: each step's inputs in one run.
     index: Vec<u32>,
     value: Vec<f32>,
-    /// How many inputs each block holds.
+    /// Where each step's run starts in the ring, and how many inputs it holds.
+    start: Vec<usize>,
     len: Vec<usize>,
-    /// The block of the latest step.
+    /// The step of the latest run.
     at: usize,
-    /// The room of a block: the inputs' count.
+    /// The room of a run: the inputs' count.
     width: usize,
     /// Where each row's entries of each delay start: `slots + 1` offsets per row (into
     /// the whole `indices`/`data`, so that a pair needs no look at `indptr`), those of
@@ -774,8 +777,8 @@ impl History {
         if slots <= 1 {
             return Ok(History::default());
         }
-        let n = slots * width;
         let oom = || Error::param(name, "connect.delay", slots, "needs more memory for its inputs in flight than there is");
+        let n = (slots + 1).checked_mul(width).ok_or_else(oom)?;
         let mut index = Vec::new();
         index.try_reserve_exact(n).map_err(|_| oom())?;
         index.resize(n, 0);
@@ -785,11 +788,27 @@ impl History {
         Ok(History {
             index,
             value,
+            start: vec![0; slots],
             len: vec![0; slots],
             at: 0,
             width,
             seg: Vec::new(),
         })
+    }
+
+    /// Drops the oldest step and opens an empty run for a new one, after the latest
+    /// run, or at the ring's start when a full run would not fit before its end.
+    ///
+    /// The runs left hold at most `slots - 1` widths, and a skipped end is shorter than
+    /// one, so a run placed at the start ends before the oldest run left begins: the
+    /// ring holds `slots + 1` widths.
+    fn open(&mut self) -> usize {
+        let head = self.start[self.at] + self.len[self.at];
+        self.at = (self.at + 1) % self.len.len();
+        let at = if self.index.len() - head >= self.width { head } else { 0 };
+        self.start[self.at] = at;
+        self.len[self.at] = 0;
+        at
     }
 
     /// Finds where each row's entries of each delay are (rows ordered by delay).
@@ -843,8 +862,8 @@ impl History {
     /// Makes `x`'s non-zero entries (those listed in `active`, when known) the latest
     /// step's, over the oldest.
     fn push(&mut self, x: &[f32], active: Option<&[u32]>) {
-        self.at = (self.at + 1) % self.len.len();
-        let block = self.at * self.width..(self.at + 1) * self.width;
+        let at = self.open();
+        let block = at..at + self.width;
         let (index, value) = (&mut self.index[block.clone()], &mut self.value[block]);
         let mut n = 0;
         let mut keep = |f: usize| {
@@ -865,12 +884,14 @@ impl History {
     fn ago(&self, k: usize) -> impl Iterator<Item = (usize, f32)> + '_ {
         let slots = self.len.len();
         let b = (self.at + slots - k) % slots;
-        let at = b * self.width;
+        let at = self.start[b];
         (at..at + self.len[b]).map(|e| (self.index[e] as usize, self.value[e]))
     }
 
     fn clear(&mut self) {
         self.len.fill(0);
+        self.start.fill(0);
+        self.at = 0;
     }
 
     /// What it holds, the oldest step first (`None` without delays).
@@ -894,14 +915,12 @@ impl History {
         let skip = f.steps.len().saturating_sub(slots);
         // Steps missing at the old end stay empty: the newest lands where `push` would.
         for _ in f.steps.len().min(slots)..slots {
-            self.at = (self.at + 1) % slots;
-            self.len[self.at] = 0;
+            self.open();
         }
         for step in &f.steps[skip..] {
-            self.at = (self.at + 1) % slots;
-            let base = self.at * self.width;
+            let base = self.open();
             let mut n = 0;
-            for &(i, v) in step.iter().filter(|(i, v)| (*i as usize) < self.width && *v != 0.0) {
+            for &(i, v) in step.iter().filter(|(i, v)| (*i as usize) < self.width && *v != 0.0).take(self.width) {
                 self.index[base + n] = i;
                 self.value[base + n] = v;
                 n += 1;
