@@ -105,8 +105,8 @@ pub(super) struct Process {
     pub(super) calls: Vec<(usize, Method, bool)>,
     pub(super) children: Option<Vec<String>>,
     /// The runs of calls that may step side by side ([`Process::groups`]), found on the
-    /// first run.
-    pub(super) groups: std::sync::OnceLock<Vec<Range<usize>>>,
+    /// first run, each with its calls in the order the threads take them.
+    pub(super) groups: std::sync::OnceLock<Vec<(Range<usize>, Vec<usize>)>>,
 }
 
 /// A group of independent steps runs on the model's threads only when its members
@@ -135,7 +135,7 @@ impl Process {
         comps: &[Box<dyn Component>],
         wires: &[Wire],
         wire_ranges: &[Range<usize>],
-    ) -> &[Range<usize>] {
+    ) -> &[(Range<usize>, Vec<usize>)] {
         self.groups.get_or_init(|| {
             let mut groups = Vec::new();
             let alone = |k: usize| {
@@ -163,7 +163,15 @@ impl Process {
                     k += 1;
                 }
                 if members.len() >= 2 {
-                    groups.push(start..k);
+                    // The threads take the calls one at a time, the largest first (by
+                    // weights stored): the longest steps start first, and the short ones
+                    // fill in behind them.
+                    let mut order: Vec<usize> = (start..k).collect();
+                    order.sort_by_key(|&k| {
+                        let c = self.calls[k].0;
+                        std::cmp::Reverse(comps[c].stored_weights().map_or(0, |w| w.bytes()))
+                    });
+                    groups.push((start..k, order));
                 }
                 if k == start {
                     k += 1;
@@ -190,7 +198,7 @@ impl Process {
         let mut next_group = groups.iter().peekable();
         let mut k = 0;
         while k < self.calls.len() {
-            if let Some(g) = next_group.next_if(|g| g.start == k) {
+            if let Some((g, order)) = next_group.next_if(|(g, _)| g.start == k) {
                 let bytes: u64 = self.calls[g.clone()]
                     .iter()
                     .map(|&(c, _, _)| comps[c].stored_weights().map_or(0, |w| w.bytes()))
@@ -198,7 +206,7 @@ impl Process {
                 let least = PARALLEL_GROUP_BYTES.load(std::sync::atomic::Ordering::Relaxed);
                 // (Asked only by a group that pays: asking starts the pool.)
                 if let Some(pool) = (bytes >= least).then(|| workers.pool()).flatten() {
-                    self.run_group(comps, wires, wire_ranges, g.clone(), pool, t, dt);
+                    self.run_group(comps, wires, wire_ranges, g.clone(), order, pool, t, dt);
                     k = g.end;
                     continue;
                 }
@@ -213,13 +221,13 @@ impl Process {
     pub(super) fn group_components(&self) -> Vec<Vec<usize>> {
         self.groups.get().map_or_else(Vec::new, |g| {
             g.iter()
-                .map(|r| self.calls[r.clone()].iter().map(|&(c, _, _)| c).collect())
+                .map(|(r, _)| self.calls[r.clone()].iter().map(|&(c, _, _)| c).collect())
                 .collect()
         })
     }
 
     /// The calls `g` (a group): the members' wires delivered in order, then their steps
-    /// on `pool`'s threads.
+    /// on `pool`'s threads, each thread taking the next of `order` when it is free.
     #[allow(clippy::too_many_arguments)]
     fn run_group(
         &self,
@@ -227,6 +235,7 @@ impl Process {
         wires: &mut [Wire],
         wire_ranges: &[Range<usize>],
         g: Range<usize>,
+        order: &[usize],
         pool: &rayon::ThreadPool,
         t: f32,
         dt: f32,
@@ -238,18 +247,28 @@ impl Process {
                 }
             }
         }
+        debug_assert!(order.iter().all(|k| g.contains(k)));
         let members = Members(comps.as_mut_ptr());
-        let calls = &self.calls[g];
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = pool.current_num_threads().min(order.len());
         pool.install(|| {
             use rayon::prelude::*;
-            calls.par_iter().with_max_len(1).for_each(|&(c, _, _)| {
-                let members = &members;
-                // SAFETY: `c` indexes `comps` (calls are resolved when lowered), the
-                // group's components are distinct, and `comps` is borrowed mutably for
-                // the whole scope: no other reference to a member exists.
-                let comp = unsafe { &mut *members.0.add(c) };
-                comp.advance_state(t, dt);
-            })
+            (0..threads)
+                .into_par_iter()
+                .with_max_len(1)
+                .for_each(|_| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&k) = order.get(i) else { break };
+                    let c = self.calls[k].0;
+                    let members = &members;
+                    // SAFETY: `c` indexes `comps` (calls are resolved when lowered), the
+                    // group's components are distinct, each call is taken by one thread
+                    // (the counter hands out each place of `order` once), and `comps` is
+                    // borrowed mutably for the whole scope: no other reference to a member
+                    // exists.
+                    let comp = unsafe { &mut *members.0.add(c) };
+                    comp.advance_state(t, dt);
+                })
         });
     }
 
