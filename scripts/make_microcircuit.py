@@ -6,8 +6,11 @@ microcircuit as an ngc model file, with the parameters of NEST's example
   - 8 populations of LIF cells (L23E ... L6I, 77,169 cells at full scale): tau_m 10 ms,
     C_m 250 pF (resist_m = tau_m / C_m = 0.04 mV/pA), E_L = V_reset = -65 mV,
     V_th = -50 mV, refractory 2 ms; initial v normal per population ("optimized" V0).
-  - 64 projections (those with synapses), each an ExponentialSynapse of tau 0.5 ms
-    carrying currents (syn_rest None, resist_scale -1: i = g in pA), drawn by
+  - 64 projections (those with synapses), gathered by target: one ExponentialSynapse
+    into each population (`into_L23E`, ...), of tau 0.5 ms, carrying currents (syn_rest
+    None, resist_scale -1: i = g in pA), reading its sources' spikes side by side (a
+    `concat` wire) as NEST's iaf_psc_exp sums every input into one current per cell.
+    Each projection is a block of the synapse's `blocks` rule, drawn by
     fixed_total_number (multapses and autapses allowed, NEST's defaults) with
     K = ln(1 - p) / ln(1 - 1 / (N_pre N_post)) synapses; weights normal with a 10 %
     spread, redrawn to keep their sign (87.81 pA excitatory, twice that L4E -> L23E,
@@ -15,8 +18,8 @@ microcircuit as an ngc model file, with the parameters of NEST's example
     0.75 +- 0.375 ms inhibitory, redrawn above 0.05 ms, in steps of 0.1 ms.
   - Background (NEST's example's default): K_ext Poisson inputs at 8 Hz to each cell,
     of weight 87.81 pA, given as one Poisson train of K_ext * 8 Hz per cell (the
-    `background` extension) on the first projection into each population (it enters
-    that synapse's current like its spikes; every projection has tau_syn 0.5 ms).
+    `background` extension) on the synapse into each population (it enters the
+    synapse's current like its spikes; every projection has tau_syn 0.5 ms).
     --background dc gives NEST's DC equivalent instead (bg_rate K_ext PSC_ext tau_syn),
     written as a shift of v_rest: resist_m * I_dc.
 Euler steps of 0.1 ms, as ngclearn integrates.
@@ -53,6 +56,35 @@ def psc_per_psp():
     return 1.0 / (pre * (frac ** TAU_M - frac ** TAU_S))
 
 
+def sources(t, scale):
+    """The projections into population t: for each source s with synapses, (s, its
+    block of the `blocks` rule, without `rows`)."""
+    w_ext = PSP * psc_per_psp()
+    out = []
+    for s, sp in enumerate(POPS):
+        if P[t][s] == 0.0:
+            continue
+        k_full = math.log(1.0 - P[t][s]) / math.log((N[s] * N[t] - 1.0) / (N[s] * N[t]))
+        k = round(k_full * scale * scale)
+        if k == 0:
+            continue
+        exc = sp.endswith("E")
+        w = w_ext * (2.0 if (t, s) == (0, 2) else 1.0) * (1.0 if exc else -4.0)
+        bound = {"low": 0.0} if w > 0 else {"high": 0.0}
+        d, sd = (1.5, 0.75) if exc else (0.75, 0.375)
+        out.append((s, {"rule": "fixed_total_number", "n": k,
+                        "weight": {"dist": "normal", "mean": round(w, 4), "std": round(abs(w) * 0.1, 4), **bound},
+                        "delay": {"dist": "normal", "mean": d, "std": sd, "low": 0.05}}))
+    return out
+
+
+def inline(d):
+    """A dict as a TOML inline table."""
+    def val(v):
+        return inline(v) if isinstance(v, dict) else (f'"{v}"' if isinstance(v, str) else repr(v))
+    return "{ " + ", ".join(f"{k} = {val(v)}" for k, v in d.items()) + " }"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=1.0)
@@ -64,8 +96,9 @@ def main():
     r_m = TAU_M / C_M
     n = [max(1, round(x * a.scale)) for x in N]
     out = [f"""# The Potjans & Diesmann (2014) cortical microcircuit{'' if a.scale == 1 else f' at scale {a.scale}'}: 8 populations,
-# {sum(n):,} LIF cells, 64 projections drawn by connection rules, with delays. Made by
-# scripts/make_microcircuit.py (its docstring gives the parameters and their sources).
+# {sum(n):,} LIF cells, 64 projections drawn by connection rules, with delays, gathered
+# in one synapse into each population. Made by scripts/make_microcircuit.py (its
+# docstring gives the parameters and their sources).
 #   ngc run examples/models/microcircuit.toml --steps 10000 --record-spikes L23E:s
 name = "microcircuit"
 reset = true
@@ -89,47 +122,42 @@ refract_time = 2.0
 """)
     total = 0
     for t, tp in enumerate(POPS):
-        first = True
-        for s, sp in enumerate(POPS):
-            if P[t][s] == 0.0:
-                continue
-            k_full = math.log(1.0 - P[t][s]) / math.log((N[s] * N[t] - 1.0) / (N[s] * N[t]))
-            k = round(k_full * a.scale * a.scale)
-            if k == 0:
-                continue
-            total += k
-            exc = sp.endswith("E")
-            w = PSP * psc_per_psp() * (2.0 if (t, s) == (0, 2) else 1.0) * (1.0 if exc else -4.0)
-            bound = "low = 0.0" if w > 0 else "high = 0.0"
-            d, sd = (1.5, 0.75) if exc else (0.75, 0.375)
-            bg = ""
-            if poisson and first:
-                bg = (f"background = {{ rate = {BG_RATE * K_EXT[t]:.1f}, weight = {w_ext:.4f} }}"
-                      f"   # {tp}'s Poisson background: {K_EXT[t]} inputs at {BG_RATE} Hz\n")
-            first = False
-            out.append(f"""[[component]]
-name = "{sp}_{tp}"
+        srcs = sources(t, a.scale)
+        n_pre = sum(n[s] for s, _ in srcs)
+        bg = ""
+        if poisson:
+            bg = (f"background = {{ rate = {BG_RATE * K_EXT[t]:.1f}, weight = {w_ext:.4f} }}"
+                  f"   # {K_EXT[t]} Poisson inputs at {BG_RATE} Hz\n")
+        blocks, lo = [], 0
+        for s, b in srcs:
+            total += b["n"]
+            blocks.append(f"""[[component.connect.blocks]]   # {POPS[s]} -> {tp}
+rows = [{lo}, {lo + n[s]}]
+{chr(10).join(f"{k} = {inline(v) if isinstance(v, dict) else (repr(v) if not isinstance(v, str) else chr(34) + v + chr(34))}" for k, v in b.items())}
+""")
+            lo += n[s]
+        out.append(f"""[[component]]
+name = "into_{tp}"
 class = "ExponentialSynapse"
-shape = [{n[s]}, {n[t]}]
+shape = [{n_pre}, {n[t]}]   # its sources side by side: {", ".join(POPS[s] for s, _ in srcs)}
 tau_decay = {TAU_S}
 g_syn_bar = 1.0
 resist_scale = -1.0
 is_nonplastic = false   # keep the drawn weights (ngclearn 3.1.1 sets them to 1 otherwise)
-connect = {{ rule = "fixed_total_number", n = {k}, weight = {{ dist = "normal", mean = {w:.4f}, std = {abs(w) * 0.1:.4f}, {bound} }}, delay = {{ dist = "normal", mean = {d}, std = {sd}, low = 0.05 }} }}
 {bg}
+[component.connect]
+rule = "blocks"
+
+""" + "\n".join(blocks) + f"""
 [[wire]]
-source = "{sp}:s"
-target = "{sp}_{tp}:inputs"
-""")
-    for t, tp in enumerate(POPS):
-        srcs = [f'"{sp}_{tp}:i_syn"' for s, sp in enumerate(POPS) if P[t][s] > 0 and round(
-            math.log(1.0 - P[t][s]) / math.log((N[s] * N[t] - 1.0) / (N[s] * N[t])) * a.scale * a.scale) > 0]
-        out.append(f"""[[wire]]
-sum = [{", ".join(srcs)}]
+concat = [{", ".join(f'"{POPS[s]}:s"' for s, _ in srcs)}]
+target = "into_{tp}:inputs"
+
+[[wire]]
+source = "into_{tp}:i_syn"
 target = "{tp}:j"
 """)
-    syn = [f'"{sp}_{tp}"' for t, tp in enumerate(POPS) for s, sp in enumerate(POPS)
-           if P[t][s] > 0 and round(math.log(1.0 - P[t][s]) / math.log((N[s] * N[t] - 1.0) / (N[s] * N[t])) * a.scale * a.scale) > 0]
+    syn = [f'"into_{tp}"' for tp in POPS]
     cells = [f'"{p}"' for p in POPS]
     out.append("[process]\nadvance_proc = [" + ", ".join(syn + cells) + "]\n"
                "reset_proc = [" + ", ".join([s[:-1] + '.reset"' for s in syn + cells]) + "]\n")

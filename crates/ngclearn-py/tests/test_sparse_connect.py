@@ -5,7 +5,7 @@ storage, and bad rules as Python exceptions."""
 import numpy as np
 import pytest
 
-from ngclearn_rs import Context, MethodProcess
+from ngclearn_rs import Concatenation, Context, MethodProcess
 from ngclearn_rs.components import ExponentialSynapse, LIFCell, PoissonCell, StaticSynapse
 from ngclearn_rs.utils.distribution_generator import DistributionGenerator
 
@@ -165,3 +165,35 @@ def test_scans_started_from_each_others_final_state_give_one_scan_of_a_delayed_n
     s_all = np.asarray(s_all)
     assert s_all[200:].sum() > 0
     np.testing.assert_array_equal(np.concatenate([np.asarray(s1), np.asarray(s2)]), s_all)
+
+
+def test_a_concatenation_feeds_one_synapse_from_two_populations_drawn_as_blocks():
+    """``Concatenation(a, b) >> W.inputs`` (an extension) gives W the columns of both; its
+    ``blocks`` rule draws each block's synapses within the block's rows."""
+    with Context("concat") as ctx:
+        a = PoissonCell("a", n_units=30, target_freq=300., key=np.array([0, 1], np.uint32))
+        b = PoissonCell("b", n_units=20, target_freq=300., key=np.array([0, 2], np.uint32))
+        W = StaticSynapse("W", shape=(50, 10), key=np.array([0, 3], np.uint32), connect={
+            "rule": "blocks", "blocks": [
+                {"rule": "fixed_indegree", "indegree": 4, "multapses": False, "rows": [0, 30], "weight": 1.5},
+                {"rule": "all_to_all", "rows": [40, 50], "weight": -1.0}]})
+        Concatenation(a.outputs, b.outputs) >> W.inputs
+        adv = MethodProcess("adv") >> a.advance_state >> b.advance_state >> W.advance_state
+    for cell in (a, b):
+        cell.inputs.set(np.ones((1, cell.n_units), np.float32))
+    w = W.weights.get()
+    assert ((w[:30] == 1.5).sum(axis=0) == 4).all()
+    assert (w[30:40] == 0).all() and (w[40:] == -1.0).all()
+    seen = 0.0
+    for i in range(50):
+        adv.run(t=(i + 1) * 0.1, dt=0.1)
+        x = np.concatenate([a.outputs.get(), b.outputs.get()], axis=1)
+        np.testing.assert_array_equal(W.inputs.get(), x)
+        np.testing.assert_array_equal(W.outputs.get(), x @ w)
+        seen += x.sum()
+    assert seen > 0
+    with pytest.raises(Exception, match="columns"):
+        with Context("concat_bad"):
+            a2 = PoissonCell("a", n_units=30, target_freq=300.)
+            W2 = StaticSynapse("W", shape=(31, 10))
+            Concatenation(a2.outputs, a2.outputs) >> W2.inputs
