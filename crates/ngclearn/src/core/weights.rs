@@ -19,6 +19,7 @@
 //! are; a write makes the store dense, and the synapse decides again afterwards
 //! ([`Weights::settle`]).
 
+use crate::core::component::advise_huge_capacity;
 use crate::error::{Error, Result};
 use ndarray::Array2;
 use std::ops::{Deref, DerefMut};
@@ -118,6 +119,8 @@ impl Csr {
         let mut data = Vec::new();
         data.try_reserve_exact(nnz)
             .map_err(|_| oom("synapses", nnz))?;
+        advise_huge_capacity(&mut indices);
+        advise_huge_capacity(&mut data);
         Ok(Csr {
             shape,
             indptr,

@@ -684,6 +684,7 @@ impl Connection {
                     "needs more memory for its delays than there is",
                 )
             })?;
+            crate::core::component::advise_huge_capacity(&mut delays);
         }
         let mut row = 0;
         for (lo, b) in &built {
@@ -925,6 +926,7 @@ impl Connection {
                 "more delays than memory holds",
             )
         })?;
+        crate::core::component::advise_huge_capacity(&mut delays);
         delays.resize(csr.nnz(), 0u8);
         const CHUNK: usize = 1 << 14;
         let dt = self.dt.unwrap_or(0.1);

@@ -831,6 +831,7 @@ impl History {
         seg.try_reserve_exact(n).map_err(|_| {
             Error::param(name, "connect.delay", slots, "needs more memory for its delay index than there is")
         })?;
+        crate::core::component::advise_huge_capacity(&mut seg);
         for i in 0..csr.shape.0 {
             let start = csr.indptr[i];
             let row = &delays[start..csr.indptr[i + 1]];
