@@ -164,6 +164,39 @@ mod avx2 {
     /// The processor must support AVX2.
     #[target_feature(enable = "avx2")]
     pub unsafe fn threefry_xor(key: [u32; 2], hi: u32, lo: u32, out: &mut [u32; LANES]) {
+        let (x0, x1) = unsafe { threefry(key, hi, lo) };
+        for v in 0..V {
+            let bits = _mm256_xor_si256(x0[v], x1[v]);
+            // SAFETY: `out` holds 8 * V words, and this stores words 8v..8v+8.
+            unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(8 * v).cast::<__m256i>(), bits) };
+        }
+    }
+
+    /// `out[2j], out[2j + 1] = x0, x1` of threefry2x32(key, (hi, lo + j)) for
+    /// `j < LANES`; the caller guarantees that `lo + LANES - 1` does not wrap.
+    ///
+    /// # Safety
+    /// The processor must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn threefry_words(key: [u32; 2], hi: u32, lo: u32, out: &mut [u32; 2 * LANES]) {
+        let (x0, x1) = unsafe { threefry(key, hi, lo) };
+        for v in 0..V {
+            // Counters 0, 1 | 4, 5 and 2, 3 | 6, 7 of the vector, each word pair side by side.
+            let a = _mm256_unpacklo_epi32(x0[v], x1[v]);
+            let b = _mm256_unpackhi_epi32(x0[v], x1[v]);
+            let first = _mm256_permute2x128_si256::<0x20>(a, b);
+            let second = _mm256_permute2x128_si256::<0x31>(a, b);
+            // SAFETY: `out` holds 16 * V words, and this stores words 16v..16v+16.
+            unsafe {
+                _mm256_storeu_si256(out.as_mut_ptr().add(16 * v).cast::<__m256i>(), first);
+                _mm256_storeu_si256(out.as_mut_ptr().add(16 * v + 8).cast::<__m256i>(), second);
+            }
+        }
+    }
+
+    /// Both words of threefry2x32(key, (hi, lo + j)), `j < LANES`, as `V` vectors each.
+    #[target_feature(enable = "avx2")]
+    unsafe fn threefry(key: [u32; 2], hi: u32, lo: u32) -> ([__m256i; V], [__m256i; V]) {
         let ks = [key[0], key[1], key[0] ^ key[1] ^ 0x1BD1_1BDA];
         let k = ks.map(|w| _mm256_set1_epi32(w as i32));
         let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -202,11 +235,7 @@ mod avx2 {
         group!(3, 13, 15, 26, 6);
         group!(4, 17, 29, 16, 24);
         group!(5, 13, 15, 26, 6);
-        for v in 0..V {
-            let bits = _mm256_xor_si256(x0[v], x1[v]);
-            // SAFETY: `out` holds 8 * V words, and this stores words 8v..8v+8.
-            unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(8 * v).cast::<__m256i>(), bits) };
-        }
+        (x0, x1)
     }
 }
 
@@ -244,6 +273,47 @@ impl Key {
             i += avx2::LANES as u64;
         }
         self.bits_into_lanes(i, chunks.into_remainder());
+    }
+
+    /// Both words of each threefry block, one after the other: `out[j]` is word
+    /// `(start + j) % 2` of block `(start + j) / 2` of this key. Half the work of
+    /// [`Key::bits_into`] for as many words (not JAX's bits: for streams of the
+    /// engine's own, such as the Poisson background), with AVX2 where the processor
+    /// has it (the same integers either way).
+    pub fn words_into(self, start: u64, out: &mut [u32]) {
+        let mut out = out;
+        let mut w = start;
+        if w % 2 == 1 && !out.is_empty() {
+            out[0] = self.block(w / 2)[1];
+            out = &mut out[1..];
+            w += 1;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            let mut chunks = out.chunks_exact_mut(2 * avx2::LANES);
+            for chunk in &mut chunks {
+                let chunk: &mut [u32; 2 * avx2::LANES] = chunk.try_into().expect("exact chunk");
+                let c = w / 2;
+                if (c as u32).checked_add(avx2::LANES as u32 - 1).is_some() {
+                    // SAFETY: the processor supports AVX2, checked just above.
+                    unsafe { avx2::threefry_words(self.0, (c >> 32) as u32, c as u32, chunk) };
+                } else {
+                    self.words_into_scalar(w, chunk);
+                }
+                w += 2 * avx2::LANES as u64;
+            }
+            out = chunks.into_remainder();
+        }
+        self.words_into_scalar(w, out);
+    }
+
+    /// [`Key::words_into`] from an even `start`, block by block.
+    fn words_into_scalar(self, start: u64, out: &mut [u32]) {
+        debug_assert!(start % 2 == 0);
+        for (b, pair) in out.chunks_mut(2).enumerate() {
+            let words = self.block(start / 2 + b as u64);
+            pair.copy_from_slice(&words[..pair.len()]);
+        }
     }
 
     #[inline(always)]
@@ -535,6 +605,37 @@ mod tests {
                     let want = k.bits(start + j as u64);
                     assert_eq!(a, want, "start {start} len {len} j {j}");
                     assert_eq!(b, want, "portable: start {start} len {len} j {j}");
+                }
+            }
+        }
+    }
+
+    /// Both words of each block, from any start (odd ones, and blocks whose low
+    /// counter wraps inside a vector's eight), as the scalar threefry gives them.
+    #[test]
+    fn words_into_gives_both_words_of_each_block_in_order() {
+        let k = Key::from_seed(17);
+        for start in [
+            0u64,
+            1,
+            6,
+            63,
+            64,
+            65,
+            (1 << 33) - 9,
+            (1 << 33) - 64,
+            (1 << 33) - 70,
+        ] {
+            for len in [0usize, 1, 2, 3, 63, 64, 65, 129, 300] {
+                let mut out = vec![0u32; len];
+                k.words_into(start, &mut out);
+                for (j, &x) in out.iter().enumerate() {
+                    let w = start + j as u64;
+                    assert_eq!(
+                        x,
+                        k.block(w / 2)[(w % 2) as usize],
+                        "start {start} len {len} j {j}"
+                    );
                 }
             }
         }

@@ -14,8 +14,9 @@
 //! that 32 random bits reach, so `P(n > k) = 1 - F(k)` to within `2^-32`; the table
 //! stops where `1 - F(k) < 2^-32` (a tail that rare is left out). The bits come from
 //! threefry, as the engine's other draws: each step `(key, sub) = split(key)` on the
-//! synapse's key, and unit `j` of batch row `b` takes counter `b · n_post + j` of
-//! `sub` (its global column, on a rank that holds a block), so a run is the same on any
+//! synapse's key, and unit `j` of batch row `b` takes word `m % 2` of block `m / 2` of
+//! `sub`, `m = b · n_post + j` (its global column, on a rank that holds a block): both
+//! words of each threefry block ([`Key::words_into`]), so a run is the same on any
 //! number of ranks and a model's state (which holds the key) replays it.
 
 use crate::core::rng::Key;
@@ -230,7 +231,7 @@ impl Drive {
         let w = self.weight;
         for (b, row) in sum.chunks_mut(n).enumerate() {
             let start = (b * self.width + self.col0) as u64;
-            sub.bits_into(start, &mut self.bits);
+            sub.words_into(start, &mut self.bits);
             if self.which.is_empty() {
                 let t = &self.tables[0].t;
                 crate::core::simd::with_avx2(
