@@ -281,9 +281,12 @@ impl Key {
     /// engine's own, such as the Poisson background), with AVX2 where the processor
     /// has it (the same integers either way).
     pub fn words_into(self, start: u64, out: &mut [u32]) {
+        if out.is_empty() {
+            return;
+        }
         let mut out = out;
         let mut w = start;
-        if w % 2 == 1 && !out.is_empty() {
+        if w % 2 == 1 {
             out[0] = self.block(w / 2)[1];
             out = &mut out[1..];
             w += 1;
