@@ -223,3 +223,42 @@ fn wrong_concatenations_are_refused_by_wire() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_concatenation_into_a_compartment_split_across_ranks_is_refused() {
+    use ngclearn::core::partition::{Exchange, ThreadExchange};
+    let dir = scratch("concat-split");
+    // C's input current is the two synapses' currents side by side; C splits by columns,
+    // and a block of its columns is not the operands' blocks side by side.
+    let extra =
+        "\n[[component]]\nname = \"C\"\nclass = \"LIFCell\"\nn_units = 65\ntau_m = 10.0\n\n\
+                 [[wire]]\nconcat = [\"into_A:i_syn\", \"into_B:i_syn\"]\ntarget = \"C:j\"\n";
+    let path = two_populations(&dir, extra);
+    // One process takes it.
+    load_model_file(&path).unwrap();
+    let errors: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ThreadExchange::group(2)
+            .into_iter()
+            .map(|ex| {
+                let path = &path;
+                scope.spawn(move || {
+                    let ex: std::sync::Arc<dyn Exchange> = std::sync::Arc::new(ex);
+                    let registry = ngclearn::core::class::Registry::builtin();
+                    match ngclearn::io::load_model_file_partitioned(path, None, registry, ex, &[]) {
+                        Ok(_) => String::new(),
+                        Err(e) => e.to_string(),
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for e in &errors {
+        assert!(
+            e.contains("C:j")
+                && e.contains("a concatenation feeds only a compartment that is not partitioned"),
+            "{e}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
