@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{scratch, spikes_of, spikes_on_thread_ranks};
+use common::{load_on_thread_ranks, scratch, spikes_of, spikes_on_thread_ranks};
 use ndarray::{concatenate, Array2, Axis};
 use ngclearn::io::model_file::load_model_file;
 
@@ -226,7 +226,6 @@ fn wrong_concatenations_are_refused_by_wire() {
 
 #[test]
 fn a_concatenation_into_a_compartment_split_across_ranks_is_refused() {
-    use ngclearn::core::partition::{Exchange, ThreadExchange};
     let dir = scratch("concat-split");
     // C's input current is the two synapses' currents side by side; C splits by columns,
     // and a block of its columns is not the operands' blocks side by side.
@@ -236,24 +235,9 @@ fn a_concatenation_into_a_compartment_split_across_ranks_is_refused() {
     let path = two_populations(&dir, extra);
     // One process takes it.
     load_model_file(&path).unwrap();
-    let errors: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ThreadExchange::group(2)
-            .into_iter()
-            .map(|ex| {
-                let path = &path;
-                scope.spawn(move || {
-                    let ex: std::sync::Arc<dyn Exchange> = std::sync::Arc::new(ex);
-                    let registry = ngclearn::core::class::Registry::builtin();
-                    match ngclearn::io::load_model_file_partitioned(path, None, registry, ex, &[]) {
-                        Ok(_) => String::new(),
-                        Err(e) => e.to_string(),
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let errors = load_on_thread_ranks(&path, 2, |p| p.err().map(|e| e.to_string()));
     for e in &errors {
+        let e = e.as_deref().unwrap_or("no error");
         assert!(
             e.contains("C:j")
                 && e.contains("a concatenation feeds only a compartment that is not partitioned"),

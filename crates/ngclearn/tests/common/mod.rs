@@ -319,11 +319,38 @@ pub fn spikes_of(
         .collect()
 }
 
-/// The model file at `path` split across `n` ranks on threads ([`ThreadExchange`]):
-/// each rank's [`spikes_of`] the whole `paths` over `steps` steps, after
-/// `check(model)` on its part.
+/// The model file at `path` loaded split across `n` ranks on threads
+/// ([`ThreadExchange`]), each rank's result handed to `on_rank` on its thread.
 ///
 /// [`ThreadExchange`]: ngclearn::core::partition::ThreadExchange
+pub fn load_on_thread_ranks<T: Send>(
+    path: &std::path::Path,
+    n: usize,
+    on_rank: impl Fn(ngclearn::error::Result<ngclearn::core::partition::Partitioned>) -> T + Sync,
+) -> Vec<T> {
+    use ngclearn::core::partition::{Exchange, ThreadExchange};
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ThreadExchange::group(n)
+            .into_iter()
+            .map(|ex| {
+                let on_rank = &on_rank;
+                scope.spawn(move || {
+                    let ex: std::sync::Arc<dyn Exchange> = std::sync::Arc::new(ex);
+                    let registry = ngclearn::core::class::Registry::builtin();
+                    on_rank(
+                        ngclearn::io::load_model_file_partitioned(path, None, registry, ex, &[])
+                            .map(|(p, _)| p),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// The model file at `path` split across `n` ranks on threads
+/// ([`load_on_thread_ranks`]): each rank's [`spikes_of`] the whole `paths` over `steps`
+/// steps, after `check(model)` on its part.
 pub fn spikes_on_thread_ranks(
     path: &std::path::Path,
     n: usize,
@@ -331,24 +358,10 @@ pub fn spikes_on_thread_ranks(
     steps: usize,
     check: impl Fn(&ngclearn::core::context::Model) + Sync,
 ) -> Vec<Vec<Vec<Array2<f32>>>> {
-    use ngclearn::core::partition::{Exchange, ThreadExchange};
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = ThreadExchange::group(n)
-            .into_iter()
-            .map(|ex| {
-                let check = &check;
-                scope.spawn(move || {
-                    let ex: std::sync::Arc<dyn Exchange> = std::sync::Arc::new(ex);
-                    let registry = ngclearn::core::class::Registry::builtin();
-                    let (mut p, _) =
-                        ngclearn::io::load_model_file_partitioned(path, None, registry, ex, &[])
-                            .unwrap();
-                    check(&p.model);
-                    let whole: Vec<String> = paths.iter().map(|r| p.whole_path(r)).collect();
-                    spikes_of(&mut p.model, &whole, steps)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    load_on_thread_ranks(path, n, |p| {
+        let mut p = p.unwrap();
+        check(&p.model);
+        let whole: Vec<String> = paths.iter().map(|r| p.whole_path(r)).collect();
+        spikes_of(&mut p.model, &whole, steps)
     })
 }
