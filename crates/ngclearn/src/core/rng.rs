@@ -613,8 +613,9 @@ mod tests {
         }
     }
 
-    /// Both words of each block, from any start (odd ones, and blocks whose low
-    /// counter wraps inside a vector's eight), as the scalar threefry gives them.
+    /// Both words of each block, from any start (odd ones, and a run of blocks whose
+    /// low counter wraps inside one AVX2 call's 32, which the scalar path then takes),
+    /// as the scalar threefry gives them.
     #[test]
     fn words_into_gives_both_words_of_each_block_in_order() {
         let k = Key::from_seed(17);
