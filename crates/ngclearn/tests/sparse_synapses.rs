@@ -470,8 +470,8 @@ fn a_model_with_delays_saves_its_synapses_in_the_sparse_form_and_loads_them_back
         let path = format!("{w}:weights");
         assert_eq!(back.get(&path).unwrap(), m.get(&path).unwrap(), "{w}");
     }
-    // The same run from a save with nothing in flight (a saved model does not hold
-    // the inputs in flight: saved mid-run, the loaded one starts without them).
+    // The same run from a save made before the first step (nothing in flight; a save
+    // made mid-run is `a_delayed_network_saved_mid_run_continues_as_it_would_have`).
     let mut fresh = ngclearn::io::model_file::load_model_file(&path).unwrap();
     save_model_dir(&fresh, &dir.join("fresh"), false).unwrap();
     let mut fresh_back = load_model_dir(&dir.join("fresh")).unwrap();
@@ -484,6 +484,75 @@ fn a_model_with_delays_saves_its_synapses_in_the_sparse_form_and_loads_them_back
         "the network spikes"
     );
     assert!(a == b, "the loaded model runs as the saved one");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A model saved mid-run holds its delayed synapses' inputs in flight: loaded, it
+/// continues as the model it was saved from; broken entries of them are typed errors
+/// naming the file and the entry.
+#[test]
+fn a_delayed_network_saved_mid_run_continues_as_it_would_have() {
+    use ngclearn::io::npz::{read_npz, write_npz, NpyArray};
+    use ngclearn::io::{load_model_dir, save_model_dir};
+    let dir = std::env::temp_dir().join(format!("ngc-sparse-flight-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut m = ngclearn::io::model_file::load_model_file(&recurrent_model_file(&dir)).unwrap();
+    let paths = ["E:s".to_string(), "I:s".to_string()];
+    spikes_of(&mut m, &paths, 150);
+    save_model_dir(&m, &dir.join("saved"), false).unwrap();
+    let mut back = load_model_dir(&dir.join("saved")).unwrap();
+    let in_flight = |m: &Model, w: &str| {
+        let c = m.components().find(|c| c.name() == w).unwrap();
+        c.in_flight()
+    };
+    for w in ["WEE", "WII"] {
+        let f = in_flight(&m, w).expect("a synapse with delays");
+        assert!(
+            f.steps.iter().any(|s| !s.is_empty()),
+            "{w}: spikes in flight"
+        );
+        assert_eq!(in_flight(&back, w), Some(f), "{w}");
+    }
+    let want = spikes_of(&mut m, &paths, 300);
+    assert!(want.iter().flatten().map(|x| x.sum()).sum::<f32>() > 50.0);
+    assert!(
+        spikes_of(&mut back, &paths, 300) == want,
+        "the loaded model continues as the saved one"
+    );
+
+    let npz = dir
+        .join("saved")
+        .join("component")
+        .join("custom")
+        .join("WEE.npz");
+    let original = read_npz(&npz).unwrap();
+    let ints = |v: Vec<u32>| {
+        NpyArray::U32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[v.len()]), v).unwrap())
+    };
+    for (entry, says) in [
+        ("in_flight.index", "in_flight.index"),
+        ("in_flight.counts", "in_flight.counts"),
+        ("in_flight.value", "in_flight.index"),
+    ] {
+        let arrays: Vec<(String, NpyArray)> = original
+            .iter()
+            .map(|(name, a)| {
+                let a = match name.as_str() {
+                    n if n != entry => a.clone(),
+                    "in_flight.index" => ints(vec![1 << 20; a.shape()[0]]),
+                    "in_flight.counts" => ints(vec![1; a.shape()[0]]),
+                    _ => NpyArray::F32(ndarray::ArrayD::zeros(ndarray::IxDyn(&[1]))),
+                };
+                (name.clone(), a)
+            })
+            .collect();
+        write_npz(&npz, &arrays).unwrap();
+        let e = match load_model_dir(&dir.join("saved")) {
+            Ok(_) => panic!("{entry}: a broken file loads"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains("WEE.npz") && e.contains(says), "{entry}: {e}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

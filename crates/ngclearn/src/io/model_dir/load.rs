@@ -99,7 +99,19 @@ struct SavedState {
     /// The weights in the sparse form (`weights.indptr`, ...), when saved so: the
     /// `weights` compartment's index and each part's entry and header.
     sparse: Option<(usize, SparseEntries)>,
+    /// The inputs in flight (`in_flight.counts`, `.index`, `.value`), when saved.
+    in_flight: Option<InFlightEntries>,
 }
+
+/// The entries of a synapse's inputs in flight (see `save::write_in_flight`).
+struct InFlightEntries {
+    counts: (usize, EntryHeader),
+    index: (usize, EntryHeader),
+    value: (usize, EntryHeader),
+}
+
+/// The most steps a synapse keeps inputs of (its longest delay, 255 steps, and one).
+const MAX_IN_FLIGHT_STEPS: usize = 256;
 
 /// The entries of weights saved in the sparse form (see `save::write_sparse_weights`).
 #[derive(Default)]
@@ -128,7 +140,15 @@ impl SavedState {
         // Names first: nothing is inflated for an entry that does not belong.
         let mut indices = Vec::with_capacity(npz.entries().len());
         let mut sparse_parts: Vec<(usize, String)> = Vec::new();
+        let mut flight_parts: Vec<(usize, String)> = Vec::new();
         for (i, e) in npz.entries().iter().enumerate() {
+            if let Some(part) = e.name.strip_prefix("in_flight.") {
+                if schema.compartment_index("weights").is_some() {
+                    flight_parts.push((i, part.to_string()));
+                    indices.push(usize::MAX);
+                    continue;
+                }
+            }
             if let Some(part) = e.name.strip_prefix("weights.") {
                 if schema.compartment_index("weights").is_some() {
                     sparse_parts.push((i, part.to_string()));
@@ -211,10 +231,49 @@ impl SavedState {
             }
             sparse = Some((w, parts));
         }
+        let in_flight = if flight_parts.is_empty() {
+            None
+        } else {
+            if sparse.is_none() {
+                return Err(Error::format(
+                    &shown,
+                    &npz.entries()[flight_parts[0].0].name,
+                    "inputs in flight are saved only beside weights in the sparse form (a synapse with delays)",
+                ));
+            }
+            let mut found: [Option<(usize, EntryHeader)>; 3] = [None, None, None];
+            for (i, part) in &flight_parts {
+                let slot = match part.as_str() {
+                    "counts" => 0,
+                    "index" => 1,
+                    "value" => 2,
+                    _ => {
+                        return Err(Error::format(
+                            &shown,
+                            &npz.entries()[*i].name,
+                            "not a part of the inputs in flight (counts, index, value)",
+                        ))
+                    }
+                };
+                found[slot] = Some((*i, npz.header(*i, MAX_SPARSE_ENTRY_BYTES)?));
+            }
+            let [Some(counts), Some(index), Some(value)] = found else {
+                return Err(Error::format(
+                    &shown,
+                    "in_flight.counts",
+                    "the inputs in flight need counts, index and value",
+                ));
+            };
+            Some(InFlightEntries {
+                counts,
+                index,
+                value,
+            })
+        };
         let mut entries = Vec::with_capacity(indices.len());
         for (i, &idx) in indices.iter().enumerate() {
             if idx == usize::MAX {
-                continue; // a part of sparse weights, read above
+                continue; // a part of sparse weights or of the inputs in flight, read above
             }
             let allowed = &shapes[idx];
             let max_data = match schema.compartments[idx].kind {
@@ -254,6 +313,7 @@ impl SavedState {
             npz,
             entries,
             sparse,
+            in_flight,
         })
     }
 
@@ -296,7 +356,77 @@ impl SavedState {
                 }
             }
         }
+        // Last: writing the weights empties what a synapse holds in flight.
+        if let Some(f) = self.in_flight.take() {
+            self.apply_in_flight(c, f)?;
+        }
         Ok(self.npz.non_finite().to_vec())
+    }
+
+    /// Puts back a synapse's inputs in flight, checked first: at most 256 steps, as many
+    /// indices as values and as the counts add up to, each index within the inputs.
+    fn apply_in_flight(&mut self, c: &mut dyn Component, f: InFlightEntries) -> Result<()> {
+        let path = self.npz.path().to_string();
+        let bad = |field: &str, why: String| Error::format(&path, field, why);
+        let name = c.name().to_string();
+        if c.in_flight().is_none() {
+            return Err(bad(
+                "in_flight.counts",
+                format!("{name} has no delays: it holds no inputs in flight"),
+            ));
+        }
+        let width = c
+            .schema()
+            .compartment_index("inputs")
+            .and_then(|i| c.array(i))
+            .map_or(0, |a| a.len());
+        let steps = f.counts.1.len();
+        let total = f.index.1.len();
+        if steps > MAX_IN_FLIGHT_STEPS {
+            return Err(bad(
+                "in_flight.counts",
+                format!("{steps} steps: a synapse keeps at most {MAX_IN_FLIGHT_STEPS}"),
+            ));
+        }
+        if f.value.1.len() != total || total as u64 > steps as u64 * width as u64 {
+            return Err(bad(
+                "in_flight.index",
+                format!(
+                    "{total} inputs: must be as many as in_flight.value, at most {width} a step"
+                ),
+            ));
+        }
+        let counts = self.npz.read_indices(f.counts.0, &f.counts.1)?;
+        let index = self.npz.read_indices(f.index.0, &f.index.1)?;
+        let value = self.npz.read_f32_vec(f.value.0, &f.value.1)?;
+        if counts.iter().sum::<u64>() != index.len() as u64 || value.len() != index.len() {
+            return Err(bad(
+                "in_flight.counts",
+                format!(
+                    "must add up to the {} inputs of in_flight.index",
+                    index.len()
+                ),
+            ));
+        }
+        if let Some(i) = index.iter().find(|&&i| i >= width as u64) {
+            return Err(bad(
+                "in_flight.index",
+                format!("{i} is beyond {name}'s {width} inputs"),
+            ));
+        }
+        let mut at = 0;
+        let steps = counts
+            .iter()
+            .map(|&n| {
+                let step = (at..at + n as usize)
+                    .map(|e| (index[e] as u32, value[e]))
+                    .collect();
+                at += n as usize;
+                step
+            })
+            .collect();
+        c.set_in_flight(&crate::core::state::InFlight { steps });
+        Ok(())
     }
 }
 

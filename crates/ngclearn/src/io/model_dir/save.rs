@@ -49,6 +49,9 @@ fn write_state(npz: &mut NpzStream, model: &Model, i: usize, c: &dyn Component) 
     for (idx, name) in saved_names(model, i, c) {
         if let Some((_, csr)) = sparse.filter(|(w, _)| *w == idx) {
             write_sparse_weights(npz, csr)?;
+            if let Some(f) = c.in_flight() {
+                write_in_flight(npz, &f)?;
+            }
             continue;
         }
         let a = c.array(idx).expect("array compartments are addressable");
@@ -110,6 +113,27 @@ fn write_sparse_weights(npz: &mut NpzStream, csr: &crate::core::weights::Csr) ->
         npz.begin("weights.delays", Dtype::U8, &[nnz])?;
         npz.write_bytes(d.iter().copied())?;
     }
+    Ok(())
+}
+
+/// Writes a synapse's inputs in flight (see [`crate::core::state::InFlight`]) as the
+/// entries `in_flight.counts` (int64, one per step kept, the oldest first),
+/// `in_flight.index` (int64, each input's flat index) and `in_flight.value` (float32),
+/// beside its weights in the sparse form: a model saved mid-run continues as it would
+/// have.
+fn write_in_flight(npz: &mut NpzStream, f: &crate::core::state::InFlight) -> Result<()> {
+    let total: usize = f.steps.iter().map(Vec::len).sum();
+    npz.begin("in_flight.counts", Dtype::I64, &[f.steps.len()])?;
+    npz.write_bytes(f.steps.iter().flat_map(|s| (s.len() as i64).to_le_bytes()))?;
+    npz.begin("in_flight.index", Dtype::I64, &[total])?;
+    npz.write_bytes(
+        f.steps
+            .iter()
+            .flatten()
+            .flat_map(|&(i, _)| i64::from(i).to_le_bytes()),
+    )?;
+    npz.begin("in_flight.value", Dtype::F32, &[total])?;
+    npz.write_f32(f.steps.iter().flatten().map(|&(_, v)| v))?;
     Ok(())
 }
 
