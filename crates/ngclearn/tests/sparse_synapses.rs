@@ -487,12 +487,29 @@ fn a_model_with_delays_saves_its_synapses_in_the_sparse_form_and_loads_them_back
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Writes `arrays` as the saved synapse `WEE`'s npz (at `npz`) and checks that loading
+/// the model at `saved` is refused with an error naming the file and `says`.
+fn refused_by_entry(
+    saved: &std::path::Path,
+    npz: &std::path::Path,
+    arrays: &[(String, ngclearn::io::npz::NpyArray)],
+    entry: &str,
+    says: &str,
+) {
+    ngclearn::io::npz::write_npz(npz, arrays).unwrap();
+    let e = match ngclearn::io::load_model_dir(saved) {
+        Ok(_) => panic!("{entry}: a broken file loads"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("WEE.npz") && e.contains(says), "{entry}: {e}");
+}
+
 /// A model saved mid-run holds its delayed synapses' inputs in flight: loaded, it
 /// continues as the model it was saved from; broken entries of them are typed errors
 /// naming the file and the entry.
 #[test]
 fn a_delayed_network_saved_mid_run_continues_as_it_would_have() {
-    use ngclearn::io::npz::{read_npz, write_npz, NpyArray};
+    use ngclearn::io::npz::{read_npz, NpyArray};
     use ngclearn::io::{load_model_dir, save_model_dir};
     let dir = std::env::temp_dir().join(format!("ngc-sparse-flight-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -546,12 +563,7 @@ fn a_delayed_network_saved_mid_run_continues_as_it_would_have() {
                 (name.clone(), a)
             })
             .collect();
-        write_npz(&npz, &arrays).unwrap();
-        let e = match load_model_dir(&dir.join("saved")) {
-            Ok(_) => panic!("{entry}: a broken file loads"),
-            Err(e) => e.to_string(),
-        };
-        assert!(e.contains("WEE.npz") && e.contains(says), "{entry}: {e}");
+        refused_by_entry(&dir.join("saved"), &npz, &arrays, entry, says);
     }
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -560,8 +572,8 @@ fn a_delayed_network_saved_mid_run_continues_as_it_would_have() {
 /// file and the entry, and nothing is built.
 #[test]
 fn broken_sparse_weights_are_refused_by_entry() {
-    use ngclearn::io::npz::{read_npz, write_npz, NpyArray};
-    use ngclearn::io::{load_model_dir, save_model_dir};
+    use ngclearn::io::npz::{read_npz, NpyArray};
+    use ngclearn::io::save_model_dir;
     let dir = std::env::temp_dir().join(format!("ngc-sparse-broken-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let m = ngclearn::io::model_file::load_model_file(&recurrent_model_file(&dir)).unwrap();
@@ -603,12 +615,7 @@ fn broken_sparse_weights_are_refused_by_entry() {
             };
             arrays.push((name.clone(), a));
         }
-        write_npz(&npz, &arrays).unwrap();
-        let e = match load_model_dir(&dir.join("saved")) {
-            Ok(_) => panic!("{entry}: a broken file loads"),
-            Err(e) => e.to_string(),
-        };
-        assert!(e.contains("WEE.npz") && e.contains(says), "{entry}: {e}");
+        refused_by_entry(&dir.join("saved"), &npz, &arrays, entry, says);
     }
     std::fs::remove_dir_all(&dir).ok();
 }
