@@ -487,6 +487,55 @@ fn a_model_with_delays_saves_its_synapses_in_the_sparse_form_and_loads_them_back
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A synapse saved in the sparse form is built with its weights undrawn when loaded, as
+/// one saved dense is: loading a 30,000 x 30,000 synapse of 60,000 synapses does not
+/// draw its 3.6 GB dense matrix first (it did: the sparse entries were taken for a
+/// class's own saved form).
+#[test]
+#[cfg(target_os = "linux")]
+fn a_sparse_saved_synapse_is_loaded_without_drawing_dense_weights() {
+    use ngclearn::io::{load_model_dir, save_model_dir};
+    let peak_kb = || {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .unwrap()
+            .to_string();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let dir = std::env::temp_dir().join(format!("ngc-sparse-undrawn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = 30_000;
+    let text = format!(
+        "name = \"big\"\nseed = 3\n\n\
+         [[component]]\nname = \"A\"\nclass = \"LIFCell\"\nn_units = {n}\ntau_m = 10.0\n\n\
+         [[component]]\nname = \"W\"\nclass = \"ExponentialSynapse\"\nshape = [{n}, {n}]\n\
+         tau_decay = 2.0\ng_syn_bar = 1.0\nis_nonplastic = false\n\
+         connect = {{ rule = \"fixed_indegree\", indegree = 2, weight = 0.5, delay = 0.3 }}\n\n\
+         [[wire]]\nsource = \"A:s\"\ntarget = \"W:inputs\"\n\n\
+         [[wire]]\nsource = \"W:i_syn\"\ntarget = \"A:j\"\n\n\
+         [process]\nadvance_proc = [\"W\", \"A\"]\n"
+    );
+    let path = dir.join("big.toml");
+    std::fs::write(&path, text).unwrap();
+    let m = ngclearn::io::model_file::load_model_file(&path).unwrap();
+    save_model_dir(&m, &dir.join("saved"), false).unwrap();
+    drop(m);
+    let before = peak_kb();
+    let back = load_model_dir(&dir.join("saved")).unwrap();
+    let grown = peak_kb().saturating_sub(before);
+    let c = back.components().find(|c| c.name() == "W").unwrap();
+    assert_eq!(c.stored_weights().unwrap().sparse().unwrap().nnz(), 2 * n);
+    // The dense matrix would be 3,600,000 KB; the synapse itself is under 2,000.
+    assert!(grown < 500_000, "loading grew the peak by {grown} KB");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Writes `arrays` as the saved synapse `WEE`'s npz (at `npz`) and checks that loading
 /// the model at `saved` is refused with an error naming the file and `says`.
 fn refused_by_entry(

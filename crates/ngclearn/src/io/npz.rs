@@ -892,6 +892,18 @@ impl NpzReader {
     /// Reads entry `i` (header `h`), a one-dimensional array of integers (int32, int64,
     /// uint32 or uint8), as `u64`s; a negative value is an error naming the entry.
     pub fn read_indices(&mut self, i: usize, h: &EntryHeader) -> Result<Vec<u64>> {
+        self.read_ints(i, h, u64::MAX)
+    }
+
+    /// [`NpzReader::read_indices`] into integers of type `T`, each at most `max` (which
+    /// `T` holds): a value beyond it is an error naming the entry, so a synapse's
+    /// columns are read as `u32` and its delays as `u8` without a wider copy.
+    pub fn read_ints<T: TryFrom<u64>>(
+        &mut self,
+        i: usize,
+        h: &EntryHeader,
+        max: u64,
+    ) -> Result<Vec<T>> {
         let name = self.entries[i].name.clone();
         if h.shape.len() != 1 || h.dtype == Dtype::F32 || h.dtype == Dtype::F64 {
             return Err(self.err(
@@ -902,12 +914,13 @@ impl NpzReader {
                 ),
             ));
         }
-        let mut v: Vec<u64> = Vec::new();
+        let mut v: Vec<T> = Vec::new();
         v.try_reserve_exact(h.len())
             .map_err(|_| self.err(&name, "too large to allocate"))?;
+        crate::core::component::advise_huge_capacity(&mut v);
         let size = h.dtype.size() as usize;
         let dtype = h.dtype;
-        let mut negative = false;
+        let (mut negative, mut above) = (false, false);
         self.stream(i, h, |_, b| {
             for c in b.chunks_exact(size) {
                 let x = match dtype {
@@ -917,12 +930,20 @@ impl NpzReader {
                     _ => c[0] as i64,
                 };
                 negative |= x < 0;
-                v.push(x.max(0) as u64);
+                let x = x.max(0) as u64;
+                above |= x > max;
+                // In range (checked below, the whole entry read): `T` holds `max`.
+                if let Ok(t) = T::try_from(x.min(max)) {
+                    v.push(t);
+                }
             }
             Ok(())
         })?;
         if negative {
             return Err(self.err(&name, "holds a negative index"));
+        }
+        if above || v.len() != h.len() {
+            return Err(self.err(&name, format!("holds a value above {max}")));
         }
         Ok(v)
     }
@@ -942,6 +963,7 @@ impl NpzReader {
         let mut v: Vec<f32> = Vec::new();
         v.try_reserve_exact(h.len())
             .map_err(|_| self.err(&name, "too large to allocate"))?;
+        crate::core::component::advise_huge_capacity(&mut v);
         self.stream(i, h, |_, b| {
             v.extend(
                 b.chunks_exact(4)

@@ -501,7 +501,16 @@ impl SavedState {
             }
         }
         let indptr = read(&mut self.npz, &parts.indptr)?;
-        let indices = read(&mut self.npz, &parts.indices)?;
+        // Columns and delays as they are kept (u32, u8): no wider copy of a large synapse.
+        let (ii, ih) = parts.indices.as_ref().expect("checked when opened");
+        let last_column = (n_post as u64).saturating_sub(1).min(u64::from(u32::MAX));
+        if n_post == 0 && !ih.is_empty() {
+            return Err(bad(
+                "weights.indices",
+                format!("{} entries for no columns", ih.len()),
+            ));
+        }
+        let indices: Vec<u32> = self.npz.read_ints(*ii, ih, last_column)?;
         let nnz = indices.len();
         let offsets_ok = indptr.len() == n_pre + 1
             && indptr[0] == 0
@@ -526,23 +535,21 @@ impl SavedState {
         }
         let delays = match &parts.delays {
             None => None,
-            Some(p) => {
-                let d = read(&mut self.npz, &Some(p.clone()))?;
-                if d.len() != nnz || d.iter().any(|&x| !(1..=255).contains(&x)) {
+            Some((di, dh)) => {
+                let d: Vec<u8> = self.npz.read_ints(*di, dh, 255)?;
+                if d.len() != nnz || d.contains(&0) {
                     return Err(bad(
                         "weights.delays",
                         format!("must be {nnz} delays of 1 to 255 steps"),
                     ));
                 }
-                Some(d.into_iter().map(|x| x as u8).collect::<Vec<u8>>())
+                Some(d)
             }
         };
         for r in 0..n_pre {
             let (a, b) = (indptr[r] as usize, indptr[r + 1] as usize);
             let key = |e: usize| (delays.as_ref().map_or(0, |d| d[e]), indices[e]);
-            if (a..b).any(|e| indices[e] >= n_post as u64)
-                || (a + 1..b).any(|e| key(e - 1) > key(e))
-            {
+            if (a + 1..b).any(|e| key(e - 1) > key(e)) {
                 return Err(bad(
                     "weights.indices",
                     format!("row {r}: columns must be below {n_post} and ascending (by delay first, when there are delays)"),
@@ -552,7 +559,7 @@ impl SavedState {
         let csr = Csr {
             shape: (n_pre, n_post),
             indptr: indptr.into_iter().map(|x| x as usize).collect(),
-            indices: indices.into_iter().map(|x| x as u32).collect(),
+            indices,
             data,
             delays,
         };
@@ -918,11 +925,15 @@ fn add_component(
         kw.offer_columns(c.clone())?;
     }
     // A class whose `save` is its own (SLIFCell) holds entries that are not its
-    // compartments: it is built, then asked for its form.
-    let own_form = !NpzReader::open(&npz_path)?
-        .entries()
-        .iter()
-        .all(|e| e.name == "key" || schema.compartment_index(&e.name).is_some());
+    // compartments: it is built, then asked for its form. (A synapse's weights in the
+    // sparse form and its inputs in flight are parts of the default form: such a
+    // synapse is built with its weights undrawn, as any other.)
+    let synapse = schema.compartment_index("weights").is_some();
+    let own_form = !NpzReader::open(&npz_path)?.entries().iter().all(|e| {
+        e.name == "key"
+            || schema.compartment_index(&e.name).is_some()
+            || (synapse && (e.name.starts_with("weights.") || e.name.starts_with("in_flight.")))
+    });
     // The npz is checked against the shapes the arguments imply before the
     // component allocates anything; if they cannot be read, building reports it.
     let (mut component, state) = match class.implied_shapes(&kw).filter(|_| !own_form) {
