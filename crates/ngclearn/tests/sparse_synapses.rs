@@ -431,9 +431,8 @@ fn a_model_with_delays_saves_its_synapses_in_the_sparse_form_and_loads_them_back
     let paths = ["E:s".to_string(), "I:s".to_string()];
     spikes_of(&mut m, &paths, 100);
     save_model_dir(&m, &dir.join("saved"), false).unwrap();
-    let custom = dir.join("saved").join("component").join("custom");
     let names = |w: &str| -> Vec<String> {
-        read_npz(&custom.join(format!("{w}.npz")))
+        read_npz(&saved_npz(&dir.join("saved"), w))
             .unwrap()
             .into_iter()
             .map(|(n, _)| n)
@@ -536,6 +535,14 @@ fn a_sparse_saved_synapse_is_loaded_without_drawing_dense_weights() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The npz of component `name` in the saved model directory `saved`.
+fn saved_npz(saved: &std::path::Path, name: &str) -> std::path::PathBuf {
+    saved
+        .join("component")
+        .join("custom")
+        .join(format!("{name}.npz"))
+}
+
 /// Writes `arrays` as the saved synapse `WEE`'s npz (at `npz`) and checks that loading
 /// the model at `saved` is refused with an error naming the file and `says`.
 fn refused_by_entry(
@@ -586,11 +593,7 @@ fn a_delayed_network_saved_mid_run_continues_as_it_would_have() {
         "the loaded model continues as the saved one"
     );
 
-    let npz = dir
-        .join("saved")
-        .join("component")
-        .join("custom")
-        .join("WEE.npz");
+    let npz = saved_npz(&dir.join("saved"), "WEE");
     let original = read_npz(&npz).unwrap();
     let ints = |v: Vec<u32>| {
         NpyArray::U32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[v.len()]), v).unwrap())
@@ -627,11 +630,7 @@ fn broken_sparse_weights_are_refused_by_entry() {
     std::fs::create_dir_all(&dir).unwrap();
     let m = ngclearn::io::model_file::load_model_file(&recurrent_model_file(&dir)).unwrap();
     save_model_dir(&m, &dir.join("saved"), false).unwrap();
-    let npz = dir
-        .join("saved")
-        .join("component")
-        .join("custom")
-        .join("WEE.npz");
+    let npz = saved_npz(&dir.join("saved"), "WEE");
     let original = read_npz(&npz).unwrap();
     // Each time one integer part is rewritten with broken values (as uint32, which the
     // reader also takes).
