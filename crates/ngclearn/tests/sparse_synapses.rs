@@ -602,11 +602,19 @@ fn a_delayed_network_saved_mid_run_continues_as_it_would_have() {
         ("in_flight.index", "in_flight.index"),
         ("in_flight.counts", "in_flight.counts"),
         ("in_flight.value", "in_flight.index"),
+        // Counts whose sum passes 2^64.
+        ("in_flight.counts.huge", "in_flight.counts"),
     ] {
         let arrays: Vec<(String, NpyArray)> = original
             .iter()
             .map(|(name, a)| {
                 let a = match name.as_str() {
+                    "in_flight.counts" if entry == "in_flight.counts.huge" => {
+                        let v = vec![i64::MAX; a.shape()[0].max(2)];
+                        NpyArray::I64(
+                            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[v.len()]), v).unwrap(),
+                        )
+                    }
                     n if n != entry => a.clone(),
                     "in_flight.index" => ints(vec![1 << 20; a.shape()[0]]),
                     "in_flight.counts" => ints(vec![1; a.shape()[0]]),

@@ -399,7 +399,8 @@ impl SavedState {
         let counts = self.npz.read_indices(f.counts.0, &f.counts.1)?;
         let index = self.npz.read_indices(f.index.0, &f.index.1)?;
         let value = self.npz.read_f32_vec(f.value.0, &f.value.1)?;
-        if counts.iter().sum::<u64>() != index.len() as u64 || value.len() != index.len() {
+        let sum = counts.iter().try_fold(0u64, |a, &n| a.checked_add(n));
+        if sum != Some(index.len() as u64) || value.len() != index.len() {
             return Err(bad(
                 "in_flight.counts",
                 format!(
