@@ -110,6 +110,15 @@ struct InFlightEntries {
     value: (usize, EntryHeader),
 }
 
+/// An entry of a synapse's npz beside its compartments, as `(prefix, part)`: its
+/// weights in the sparse form (`weights.*`) or its inputs in flight (`in_flight.*`).
+fn synapse_part<'a>(schema: &Schema, name: &'a str) -> Option<(&'static str, &'a str)> {
+    schema.compartment_index("weights")?;
+    ["weights.", "in_flight."]
+        .into_iter()
+        .find_map(|prefix| name.strip_prefix(prefix).map(|part| (prefix, part)))
+}
+
 /// The most steps a synapse keeps inputs of (its longest delay, 255 steps, and one).
 const MAX_IN_FLIGHT_STEPS: usize = 256;
 
@@ -142,19 +151,14 @@ impl SavedState {
         let mut sparse_parts: Vec<(usize, String)> = Vec::new();
         let mut flight_parts: Vec<(usize, String)> = Vec::new();
         for (i, e) in npz.entries().iter().enumerate() {
-            if let Some(part) = e.name.strip_prefix("in_flight.") {
-                if schema.compartment_index("weights").is_some() {
-                    flight_parts.push((i, part.to_string()));
-                    indices.push(usize::MAX);
-                    continue;
-                }
-            }
-            if let Some(part) = e.name.strip_prefix("weights.") {
-                if schema.compartment_index("weights").is_some() {
-                    sparse_parts.push((i, part.to_string()));
-                    indices.push(usize::MAX);
-                    continue;
-                }
+            if let Some((prefix, part)) = synapse_part(schema, &e.name) {
+                let parts = match prefix {
+                    "weights." => &mut sparse_parts,
+                    _ => &mut flight_parts,
+                };
+                parts.push((i, part.to_string()));
+                indices.push(usize::MAX);
+                continue;
             }
             let Some(idx) = schema.compartment_index(&e.name) else {
                 return Err(Error::format(
@@ -929,11 +933,10 @@ fn add_component(
     // compartments: it is built, then asked for its form. (A synapse's weights in the
     // sparse form and its inputs in flight are parts of the default form: such a
     // synapse is built with its weights undrawn, as any other.)
-    let synapse = schema.compartment_index("weights").is_some();
     let own_form = !NpzReader::open(&npz_path)?.entries().iter().all(|e| {
         e.name == "key"
             || schema.compartment_index(&e.name).is_some()
-            || (synapse && (e.name.starts_with("weights.") || e.name.starts_with("in_flight.")))
+            || synapse_part(schema, &e.name).is_some()
     });
     // The npz is checked against the shapes the arguments imply before the
     // component allocates anything; if they cannot be read, building reports it.
