@@ -66,6 +66,8 @@ fn the_other_components_do_not_allocate_either() {
             DenseParams {
                 batch_size: 2,
                 key: Some(k[3]),
+                // ngclearn 3.2's axonal delays: their buffer moves a row a step.
+                max_delay_steps: 4,
                 ..Default::default()
             },
         )

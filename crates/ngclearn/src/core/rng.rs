@@ -536,6 +536,33 @@ impl Key {
         x
     }
 
+    /// `jax.random.randint(key, (out.len(),), minval, maxval)` (int32): with
+    /// `k1, k2 = split(key)`, two 32-bit draws `hi`, `lo` per element, and
+    /// `minval + ((hi % span) * m + lo % span) % span`, where `span = maxval - minval`
+    /// (1 when `maxval <= minval`) and `m = 2^32 % span`, in wrapping u32 arithmetic
+    /// as JAX computes it.
+    pub fn randint_into(self, out: &mut [i32], minval: i32, maxval: i32) {
+        self.randint_at(0, out, minval, maxval);
+    }
+
+    /// Elements `start, start + 1, ...` of [`Key::randint_into`]'s draw into `out`.
+    pub fn randint_at(self, start: u64, out: &mut [i32], minval: i32, maxval: i32) {
+        let [k1, k2] = self.split::<2>();
+        let span = if maxval <= minval {
+            1
+        } else {
+            maxval.wrapping_sub(minval) as u32
+        };
+        let m = (1u32 << 16) % span;
+        let m = m.wrapping_mul(m) % span;
+        for (j, o) in out.iter_mut().enumerate() {
+            let j = start + j as u64;
+            let (hi, lo) = (k1.bits(j), k2.bits(j));
+            let offset = (hi % span).wrapping_mul(m).wrapping_add(lo % span) % span;
+            *o = minval.wrapping_add(offset as i32);
+        }
+    }
+
     /// `jax.random.choice(key, n, shape=(k,), replace=False)`.
     pub fn choice_without_replacement(self, n: usize, k: usize) -> Vec<usize> {
         let mut p = self.permutation(n);

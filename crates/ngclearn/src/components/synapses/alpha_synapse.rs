@@ -91,6 +91,7 @@ impl AlphaSynapse {
     pub fn new(name: &str, shape: (usize, usize), mut p: AlphaSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
+        base.refuse_axon_delays("AlphaSynapse")?;
         super::conductance::warn_if_weights_overridden("AlphaSynapse", &p.dense, p.is_nonplastic);
         p.dense.mask = None; // moved into the `mask` compartment
         p.dense.columns = None; // built: the block is the component

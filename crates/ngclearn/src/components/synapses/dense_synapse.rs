@@ -15,6 +15,10 @@
 //! Given `columns` (a rank's block of a partitioned model), it builds only those
 //! columns of `W`, `mask` and `biases`, each draw taking the counter of its place in
 //! the whole: the block is those columns of the whole synapse, which is never built.
+//!
+//! With `max_delay_steps = Tk > 0` (ngclearn 3.2's per-axon delays) the product is of
+//! the inputs each presynaptic unit's axon delivers, `Tk - index_i` steps late: see
+//! `synapses::axon_delays`.
 
 use crate::core::component::{filled, valid_name, ClassBase, Component, Head, Support};
 use crate::core::partition::Columns;
@@ -99,6 +103,15 @@ pub struct DenseParams {
     /// Saved in the arguments (ngclearn cannot load a model that has one).
     #[param(default = None, text = "none", extension, omit_default, keyword_only)]
     pub background: Option<crate::components::synapses::background::Background>,
+    /// Maximum axonal delay Tk, in steps (0: none)
+    ///
+    /// ngclearn 3.2's argument (3.1.1 has none): each presynaptic unit draws an index
+    /// in `[0, Tk)` from the key, and its inputs arrive `Tk - index` steps late (see
+    /// `synapses::axon_delays`). DenseSynapse and StaticSynapse take it, as in ngclearn
+    /// 3.2, where the other classes accept it and delay nothing; for delays per synapse,
+    /// give `connect` a delay draw.
+    #[param(default = 0, extension, omit_default, keyword_only)]
+    pub max_delay_steps: usize,
 }
 
 /// The weights' initialiser when none is given: `uniform(0.025, 0.8)`, as ngclearn's
@@ -158,6 +171,9 @@ pub(crate) struct Dense {
     /// The Poisson background, when the `background` parameter asks for one (taken by
     /// the conductance synapses: [`Dense::refuse_background`] for the others).
     pub background: Option<Box<super::background::Drive>>,
+    /// ngclearn 3.2's per-axon delays, when `max_delay_steps > 0` (taken by DenseSynapse
+    /// and StaticSynapse: [`Dense::refuse_axon_delays`] for the others).
+    pub axon: Option<Box<super::axon_delays::AxonDelays>>,
 }
 
 impl Dense {
@@ -200,7 +216,9 @@ impl Dense {
             } else {
                 None
             };
-            let clash = clash.or_else(|| {
+            let clash = clash
+                .or_else(|| (p.max_delay_steps > 0).then_some("max_delay_steps (give the rule a delay draw)"))
+                .or_else(|| {
                 let full_mask = p.mask.as_ref().is_some_and(|m| m.len() > 1);
                 (full_mask && (c.delay.is_some() || c.delays.is_some()))
                     .then_some("a mask of more than one value and delays")
@@ -245,19 +263,86 @@ impl Dense {
                 })
             }
         };
+        let mut axon = match p.max_delay_steps {
+            0 => None,
+            tk => Some(Box::new(super::axon_delays::AxonDelays::new(
+                &name,
+                tk,
+                p.batch_size,
+                n_pre,
+            )?)),
+        };
         let mut base = Dense::assemble(name, block, p, storage, weights, biases, mask, key)?;
         base.background = background;
+        if let Some(a) = &mut axon {
+            a.draw(k2);
+        }
+        base.axon = axon;
         Ok(base)
     }
 
-    /// The inputs in flight, for a model's state ([`Component::in_flight`]).
+    /// The inputs in flight, for a model's state ([`Component::in_flight`]): those
+    /// of the synapses' delays, or of the axons' (`max_delay_steps`).
     pub fn in_flight(&self) -> Option<crate::core::state::InFlight> {
-        self.history.in_flight()
+        match &self.axon {
+            Some(a) => Some(a.in_flight()),
+            None => self.history.in_flight(),
+        }
     }
 
     /// Puts back inputs in flight ([`Component::set_in_flight`]).
     pub fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
-        self.history.set_in_flight(f);
+        match &mut self.axon {
+            Some(a) => a.set_in_flight(f),
+            None => self.history.set_in_flight(f),
+        }
+    }
+
+    /// A typed error when `max_delay_steps` was given to a class that does not take it
+    /// (ngclearn 3.2 accepts it there and delays nothing).
+    pub fn refuse_axon_delays(&self, class: &str) -> Result<()> {
+        match self.axon {
+            Some(_) => Err(Error::param(
+                &self.name,
+                "max_delay_steps",
+                self.p.max_delay_steps,
+                &format!(
+                    "is taken by DenseSynapse and StaticSynapse, not by {class} (ngclearn 3.2's \
+                     {class} would accept it and delay nothing); for delays, give connect a delay draw"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// A step of DenseSynapse and StaticSynapse: with axonal delays, the delayed
+    /// inputs go through the synapse in place of `inputs` (the scan: the same sums as
+    /// ngclearn 3.2's product of its delayed inputs); else [`Dense::dense_step_events`]
+    /// (`events`) or [`Dense::dense_step`].
+    pub fn dense_step_delayed(&mut self, events: bool) {
+        let Some(mut axon) = self.axon.take() else {
+            return match events {
+                true => self.dense_step_events(),
+                false => self.dense_step(),
+            };
+        };
+        axon.step(self.inputs.as_slice().expect("owned arrays are contiguous"));
+        std::mem::swap(&mut self.inputs, &mut axon.delayed);
+        self.dense_step();
+        std::mem::swap(&mut self.inputs, &mut axon.delayed);
+        self.axon = Some(axon);
+    }
+
+    /// The inputs the axons delivered at the last step (ngclearn 3.2's
+    /// `delayed_inputs`), when the synapse has `max_delay_steps > 0`.
+    pub fn delayed_inputs(&self) -> Option<&Array2<f32>> {
+        self.axon.as_ref().map(|a| &a.delayed)
+    }
+
+    /// Each presynaptic unit's index into the delay buffer (ngclearn 3.2's
+    /// `syn_delay_indices`), when the synapse has `max_delay_steps > 0`.
+    pub fn delay_indices(&self) -> Option<&[u32]> {
+        self.axon.as_ref().map(|a| a.indices())
     }
 
     /// A typed error when a `background` was given to a class that does not take one.
@@ -345,6 +430,7 @@ impl Dense {
             sparse_ok: false,
             history: History::default(),
             background: None,
+            axon: None,
         })
     }
 
@@ -708,6 +794,9 @@ impl Dense {
         self.input_support.zeroed();
         self.outputs.fill(0.0);
         self.history.clear();
+        if let Some(a) = &mut self.axon {
+            a.clear();
+        }
     }
 }
 
@@ -744,6 +833,10 @@ impl ClassBase for Dense {
     }
     fn set_key(&mut self, key: Key) {
         self.key = key;
+        // The axons' delays are the key's (a loaded synapse's are its saved key's).
+        if let Some(a) = &mut self.axon {
+            a.draw(key.split::<4>()[2]);
+        }
     }
     fn head(&self) -> Head {
         Head::Shape(self.shape.0, self.shape.1)
@@ -1193,11 +1286,24 @@ impl DenseSynapse {
     pub fn weights(&self) -> &Array2<f32> {
         &self.base.weights
     }
+
+    /// The inputs its axons delivered at the last step (ngclearn 3.2's
+    /// `delayed_inputs`), when built with `max_delay_steps > 0`.
+    pub fn delayed_inputs(&self) -> Option<&Array2<f32>> {
+        self.base.delayed_inputs()
+    }
+
+    /// Each presynaptic unit's index into the delay buffer, in `[0, max_delay_steps)`
+    /// (ngclearn 3.2's `syn_delay_indices`: a delay of `max_delay_steps - index`
+    /// steps), when built with `max_delay_steps > 0`.
+    pub fn delay_indices(&self) -> Option<&[u32]> {
+        self.base.delay_indices()
+    }
 }
 
 impl Component for DenseSynapse {
     fn advance_state(&mut self, _t: f32, _dt: f32) {
-        self.base.dense_step_events();
+        self.base.dense_step_delayed(true);
     }
     fn reset(&mut self) {
         self.base.reset();

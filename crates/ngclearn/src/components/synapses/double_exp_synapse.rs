@@ -75,6 +75,7 @@ impl DoubleExpSynapse {
     pub fn new(name: &str, shape: (usize, usize), mut p: DoubleExpSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
+        base.refuse_axon_delays("DoubleExpSynapse")?;
         super::conductance::warn_if_weights_overridden(
             "DoubleExpSynapse",
             &p.dense,

@@ -73,6 +73,7 @@ impl ExponentialSynapse {
     pub fn new(name: &str, shape: (usize, usize), mut p: ExponentialSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
+        base.refuse_axon_delays("ExponentialSynapse")?;
         super::conductance::warn_if_weights_overridden(
             "ExponentialSynapse",
             &p.dense,

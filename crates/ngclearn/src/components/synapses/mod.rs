@@ -4,5 +4,6 @@ crate::components::family!($ synapses);
 pub mod hebbian;
 pub mod modulated;
 
+pub(crate) mod axon_delays;
 pub mod background;
 mod conductance;

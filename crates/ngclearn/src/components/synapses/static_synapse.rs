@@ -5,6 +5,8 @@
 //! ```text
 //! outputs = (inputs · (W * mask)) * resist_scale + biases
 //! ```
+//! `max_delay_steps` delays each presynaptic unit's inputs as ngclearn 3.2's
+//! `DenseSynapse` does (see `synapses::axon_delays`).
 
 use super::dense_synapse::{Dense, DenseParams};
 use crate::core::component::Component;
@@ -70,11 +72,24 @@ impl StaticSynapse {
     pub fn weights(&self) -> &Array2<f32> {
         &self.base.weights
     }
+
+    /// The inputs its axons delivered at the last step (ngclearn 3.2's
+    /// `delayed_inputs`), when built with `max_delay_steps > 0`.
+    pub fn delayed_inputs(&self) -> Option<&Array2<f32>> {
+        self.base.delayed_inputs()
+    }
+
+    /// Each presynaptic unit's index into the delay buffer, in `[0, max_delay_steps)`
+    /// (ngclearn 3.2's `syn_delay_indices`: a delay of `max_delay_steps - index`
+    /// steps), when built with `max_delay_steps > 0`.
+    pub fn delay_indices(&self) -> Option<&[u32]> {
+        self.base.delay_indices()
+    }
 }
 
 impl Component for StaticSynapse {
     fn advance_state(&mut self, _t: f32, _dt: f32) {
-        self.base.dense_step();
+        self.base.dense_step_delayed(false);
     }
     fn reset(&mut self) {
         self.base.reset();

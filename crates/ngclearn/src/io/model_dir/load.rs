@@ -119,9 +119,6 @@ fn synapse_part<'a>(schema: &Schema, name: &'a str) -> Option<(&'static str, &'a
         .find_map(|prefix| name.strip_prefix(prefix).map(|part| (prefix, part)))
 }
 
-/// The most steps a synapse keeps inputs of (its longest delay, 255 steps, and one).
-const MAX_IN_FLIGHT_STEPS: usize = 256;
-
 /// The entries of weights saved in the sparse form (see `save::write_sparse_weights`).
 #[derive(Default)]
 struct SparseEntries {
@@ -238,13 +235,6 @@ impl SavedState {
         let in_flight = if flight_parts.is_empty() {
             None
         } else {
-            if sparse.is_none() {
-                return Err(Error::format(
-                    &shown,
-                    &npz.entries()[flight_parts[0].0].name,
-                    "inputs in flight are saved only beside weights in the sparse form (a synapse with delays)",
-                ));
-            }
             let mut found: [Option<(usize, EntryHeader)>; 3] = [None, None, None];
             for (i, part) in &flight_parts {
                 let slot = match part.as_str() {
@@ -367,18 +357,19 @@ impl SavedState {
         Ok(self.npz.non_finite().to_vec())
     }
 
-    /// Puts back a synapse's inputs in flight, checked first: at most 256 steps, as many
+    /// Puts back a synapse's inputs in flight, checked first: at most as many steps as
+    /// the synapse keeps (its longest delay, or `max_delay_steps`), as many
     /// indices as values and as the counts add up to, each index within the inputs.
     fn apply_in_flight(&mut self, c: &mut dyn Component, f: InFlightEntries) -> Result<()> {
         let path = self.npz.path().to_string();
         let bad = |field: &str, why: String| Error::format(&path, field, why);
         let name = c.name().to_string();
-        if c.in_flight().is_none() {
+        let Some(kept) = c.in_flight().map(|f| f.steps.len()) else {
             return Err(bad(
                 "in_flight.counts",
                 format!("{name} has no delays: it holds no inputs in flight"),
             ));
-        }
+        };
         let width = c
             .schema()
             .compartment_index("inputs")
@@ -386,10 +377,10 @@ impl SavedState {
             .map_or(0, |a| a.len());
         let steps = f.counts.1.len();
         let total = f.index.1.len();
-        if steps > MAX_IN_FLIGHT_STEPS {
+        if steps > kept {
             return Err(bad(
                 "in_flight.counts",
-                format!("{steps} steps: a synapse keeps at most {MAX_IN_FLIGHT_STEPS}"),
+                format!("{steps} steps: {name} keeps {kept}"),
             ));
         }
         if f.value.1.len() != total || total as u64 > steps as u64 * width as u64 {

@@ -49,14 +49,16 @@ fn write_state(npz: &mut NpzStream, model: &Model, i: usize, c: &dyn Component) 
     for (idx, name) in saved_names(model, i, c) {
         if let Some((_, csr)) = sparse.filter(|(w, _)| *w == idx) {
             write_sparse_weights(npz, csr)?;
-            if let Some(f) = c.in_flight() {
-                write_in_flight(npz, &f)?;
-            }
             continue;
         }
         let a = c.array(idx).expect("array compartments are addressable");
         let scalar = uniform(a).filter(|_| c.saves_as_scalar(idx));
         write_array(npz, name, a, scalar)?;
+    }
+    // A synapse's inputs in flight: those of its synapses' delays (beside its sparse
+    // weights) or of its axons' (`max_delay_steps`).
+    if let Some(f) = c.in_flight() {
+        write_in_flight(npz, &f)?;
     }
     Ok(())
 }
@@ -118,9 +120,8 @@ fn write_sparse_weights(npz: &mut NpzStream, csr: &crate::core::weights::Csr) ->
 
 /// Writes a synapse's inputs in flight (see [`crate::core::state::InFlight`]) as the
 /// entries `in_flight.counts` (int64, one per step kept, the oldest first),
-/// `in_flight.index` (int64, each input's flat index) and `in_flight.value` (float32),
-/// beside its weights in the sparse form: a model saved mid-run continues as it would
-/// have.
+/// `in_flight.index` (int64, each input's flat index) and `in_flight.value` (float32):
+/// a model saved mid-run continues as it would have.
 fn write_in_flight(npz: &mut NpzStream, f: &crate::core::state::InFlight) -> Result<()> {
     let total: usize = f.steps.iter().map(Vec::len).sum();
     npz.begin("in_flight.counts", Dtype::I64, &[f.steps.len()])?;

@@ -57,6 +57,7 @@ class AlphaSynapse(DenseSynapse):
     storage: str
     connect: Optional[Any]
     background: Optional[Any]
+    max_delay_steps: int
     is_nonplastic: bool
 
     def __init__(

@@ -44,6 +44,7 @@ class DenseSynapse(Component):
     storage: str
     connect: Optional[Any]
     background: Optional[Any]
+    max_delay_steps: int
 
     def __init__(
         self,

@@ -54,6 +54,7 @@ class ExponentialSynapse(DenseSynapse):
     storage: str
     connect: Optional[Any]
     background: Optional[Any]
+    max_delay_steps: int
     is_nonplastic: bool
     exact: bool
 

@@ -46,6 +46,7 @@ class StaticSynapse(DenseSynapse):
     storage: str
     connect: Optional[Any]
     background: Optional[Any]
+    max_delay_steps: int
 
     def __init__(
         self,

@@ -127,6 +127,7 @@ impl BCMSynapse {
             storage: String::from("dense"),
             connect: None,
             background: None,
+            max_delay_steps: 0,
         };
         let mut p = p;
         let base = Dense::new(name, shape, &dense)?;

@@ -130,6 +130,7 @@ impl EventSTDPSynapse {
             storage: String::from("dense"),
             connect: None,
             background: None,
+            max_delay_steps: 0,
         };
         if p.columns.is_some() && p.batch_size > 1 {
             return Err(Error::param(

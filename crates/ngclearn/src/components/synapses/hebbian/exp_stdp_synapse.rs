@@ -125,6 +125,7 @@ impl ExpSTDPSynapse {
             storage: String::from("dense"),
             connect: None,
             background: None,
+            max_delay_steps: 0,
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(crate::error::Error::param(

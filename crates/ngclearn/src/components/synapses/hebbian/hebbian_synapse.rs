@@ -261,6 +261,7 @@ impl HebbianSynapse {
             storage: String::from("dense"),
             connect: None,
             background: None,
+            max_delay_steps: 0,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

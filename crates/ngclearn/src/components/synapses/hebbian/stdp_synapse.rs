@@ -146,6 +146,7 @@ impl STDPSynapse {
             storage: String::from("dense"),
             connect: None,
             background: None,
+            max_delay_steps: 0,
         };
         let base = Dense::new(name, shape, &dense)?;
         let name = base.name.clone();

@@ -119,6 +119,7 @@ impl TraceSTDPSynapse {
             storage: String::from("dense"),
             connect: None,
             background: None,
+            max_delay_steps: 0,
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(crate::error::Error::param(

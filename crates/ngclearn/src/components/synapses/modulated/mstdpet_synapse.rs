@@ -146,6 +146,7 @@ impl MSTDPETSynapse {
             storage: String::from("dense"),
             connect: None,
             background: None,
+            max_delay_steps: 0,
         };
         if p.columns.is_some() && p.weight_mask.is_some() {
             return Err(Error::param(
