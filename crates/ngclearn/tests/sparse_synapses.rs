@@ -735,12 +735,19 @@ fn a_constant_delay_shifts_the_conductance_by_its_steps() {
 /// `e` reaches step `t + delay(e) - 1`, added in the order the inputs arrived.
 #[test]
 fn mixed_delays_deliver_each_input_at_its_own_step() {
+    // Delays of up to 8 steps, and of up to 25 (longer than the steps summed ahead).
+    for high in [0.8, 2.5] {
+        mixed_delays_case(high);
+    }
+}
+
+fn mixed_delays_case(high: f64) {
     use ngclearn::utils::connection::Connection;
     let (n, m) = (30, 12);
     let rule: Connection = serde_json::from_value(serde_json::json!({
         "rule": "fixed_total_number", "n": 150,
         "weight": {"dist": "normal", "mean": 0.0, "std": 1.0},
-        "delay": {"dist": "uniform", "low": 0.1, "high": 0.8}
+        "delay": {"dist": "uniform", "low": 0.1, "high": high}
     }))
     .unwrap();
     let mut d = dense_params("auto", 1.0, 1, None);
@@ -753,8 +760,8 @@ fn mixed_delays_deliver_each_input_at_its_own_step() {
     ctx.add(syn).unwrap();
     ctx.process("syn", &[("W", Method::AdvanceState)]).unwrap();
     let mut model = ctx.build().unwrap();
-    let steps = 60;
-    let mut want = vec![vec![0.0f32; m]; steps + 10];
+    let steps = 90;
+    let mut want = vec![vec![0.0f32; m]; steps + 30];
     for t in 0..steps {
         let x: Array2<f32> = Array2::from_shape_fn((1, n), |(_, i)| match (i * 5 + t * 3) % 11 {
             0 => 1.0,
@@ -783,7 +790,7 @@ fn mixed_delays_deliver_each_input_at_its_own_step() {
         assert_eq!(
             got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
             expect.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            "step {t}"
+            "step {t} (delays up to {high} ms)"
         );
     }
 }

@@ -168,6 +168,9 @@ pub(crate) struct Dense {
     /// The inputs of the last `max_delay` steps, when the synapses have delays (see
     /// [`Dense::deliver_delayed`]).
     pub history: History,
+    /// The sums of the next steps, made ahead from the history (see
+    /// [`Dense::deliver_delayed`]).
+    pub ahead: Ahead,
     /// The Poisson background, when the `background` parameter asks for one (taken by
     /// the conductance synapses: [`Dense::refuse_background`] for the others).
     pub background: Option<Box<super::background::Drive>>,
@@ -429,6 +432,7 @@ impl Dense {
             storage,
             sparse_ok: false,
             history: History::default(),
+            ahead: Ahead::default(),
             background: None,
             axon: None,
         })
@@ -461,6 +465,7 @@ impl Dense {
                 );
             }
             self.history = History::new(&self.name, slots, self.inputs.len())?;
+            self.ahead = Ahead::new(&self.name, slots, self.outputs.dim())?;
         }
         if let Some(csr) = self.weights.sparse() {
             self.history.index_rows(&self.name, csr)?;
@@ -588,11 +593,19 @@ impl Dense {
 
     /// The step of a synapse with delays. This step's non-zero inputs join the history;
     /// then the sum is made in `projected` (or, `to_outputs`, in `outputs`, before the
-    /// scale and bias), from zero: for each delay `d` from the longest to 1, the inputs
-    /// of `d - 1` steps ago add `op(o, s, w)` through their rows' entries of delay `d`
-    /// (each row is sorted by delay, then column). The inputs of one step, in order,
-    /// come before those of a later step, as they arrived; with every delay 1 this is
+    /// scale and bias), from zero: the inputs of each step, the oldest first and each
+    /// step's in order, add `op(o, s, w)` through their rows' entries of the delay that
+    /// ends now (each row is sorted by delay, then column). With every delay 1 this is
     /// the sum of a synapse without delays, bit for bit.
+    ///
+    /// The sums are made ahead, `K` steps at a time ([`Ahead`]): at the first step of a
+    /// block, every input in the history adds its entries of the delays that end within
+    /// the block, each into its step's sum, in one run of its row (the row is sorted by
+    /// delay); at the block's other steps, the new inputs add theirs. Each step's sum
+    /// receives the same terms in the same order as when made alone (the older inputs
+    /// first), so the numbers do not depend on `K`; a row is read in `K` times fewer
+    /// pieces. A history written from outside (reset, a state put back, new weights)
+    /// starts a new block.
     fn deliver_delayed(&mut self, op: impl Fn(&mut f32, f32, f32) + Copy, to_outputs: bool) {
         let Dense {
             inputs,
@@ -601,33 +614,59 @@ impl Dense {
             outputs,
             input_support,
             history,
+            ahead,
             ..
         } = self;
         let csr = weights.sparse().expect("called on sparse weights");
         let x = inputs.as_slice().expect("owned arrays are contiguous");
         history.push(x, input_support.get());
-        let out = if to_outputs { outputs } else { projected };
-        let out = out.as_slice_mut().expect("owned arrays are contiguous");
-        if to_outputs {
-            out.fill(0.0);
-        }
-        // The (input, delay) pairs go in chunks, each read in three passes so that its
-        // waits on memory overlap: the rows' delay index and bounds are asked for, then
-        // each pair's entries (far apart in a large synapse), then added in order.
-        let mut chunk = Chunk::default();
         let slots = history.slots();
-        for d in (1..=slots).rev() {
-            for (f, s) in history.ago(d - 1) {
-                chunk.f[chunk.n] = f as u32;
-                chunk.s[chunk.n] = s;
-                chunk.d[chunk.n] = d as u32;
-                chunk.n += 1;
+        let k_ahead = ahead.sums.len() as u64;
+        let now = history.steps;
+        // A new block at its first step, or when the history was written from outside.
+        let start = match ahead.block {
+            Some((epoch, end)) if epoch == history.epoch && now < end => false,
+            Some((epoch, end)) if epoch == history.epoch && now == end => true,
+            _ => {
+                ahead.sums.iter_mut().for_each(|a| a.fill(0.0));
+                true
+            }
+        };
+        if start {
+            ahead.block = Some((history.epoch, now + k_ahead));
+        }
+        let end = ahead.block.map_or(now + 1, |b| b.1);
+        // The (input, delays) pairs go in chunks, each read in three passes so that its
+        // waits on memory overlap: the rows' delay index is asked for, then each pair's
+        // entries (far apart in a large synapse), then added in order.
+        let mut chunk = Chunk::default();
+        let oldest = if start { slots - 1 } else { 0 };
+        for k in (0..=oldest).rev() {
+            // The inputs of `k` steps ago reach step `now + a` through delay `k + 1 + a`.
+            let (d_lo, d_hi) = (k + 1, slots.min(k + (end - now) as usize));
+            if d_lo > d_hi {
+                continue;
+            }
+            // The step of those inputs, `now - k`, modulo `K` (the count of steps pushed
+            // can be below `k` after a state was put back).
+            let slot = ((now % k_ahead + k_ahead - k as u64 % k_ahead) % k_ahead) as u32;
+            for (f, s) in history.ago(k) {
+                chunk.push(f as u32, s, d_lo as u32, d_hi as u32, slot);
                 if chunk.n == CHUNK {
-                    chunk.deliver(csr, history, out, op);
+                    chunk.deliver(csr, history, &mut ahead.sums, op);
                 }
             }
         }
-        chunk.deliver(csr, history, out, op);
+        chunk.deliver(csr, history, &mut ahead.sums, op);
+        // This step's sum becomes the output; the output's room (left zero by its reader,
+        // or zeroed here) becomes that of the step `K` on.
+        let sum = &mut ahead.sums[(now % k_ahead) as usize];
+        if to_outputs {
+            std::mem::swap(outputs, sum);
+            sum.fill(0.0);
+        } else {
+            std::mem::swap(projected, sum);
+        }
     }
 
     /// DenseSynapse's step: `outputs = (inputs . (W * mask)) * resist_scale + biases`,
@@ -863,6 +902,34 @@ pub(crate) struct History {
     /// the whole `indices`/`data`, so that a pair needs no look at `indptr`), those of
     /// delay `d` being `seg[d - 1]..seg[d]`.
     seg: Vec<u32>,
+    /// Steps pushed.
+    steps: u64,
+    /// Times it was written from outside (cleared, or a state put back).
+    epoch: u64,
+}
+
+/// How many steps' sums a synapse with delays makes ahead (at most its longest delay).
+const AHEAD: usize = 8;
+
+/// The sums of a synapse with delays for the steps of the current block, made ahead:
+/// `K` arrays of the outputs' shape, that of step `t` at `t % K`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Ahead {
+    sums: Vec<Array2<f32>>,
+    /// The history's epoch it was made from and the step the block ends before.
+    block: Option<(u64, u64)>,
+}
+
+impl Ahead {
+    fn new(name: &str, slots: usize, dim: (usize, usize)) -> Result<Ahead> {
+        if slots <= 1 {
+            return Ok(Ahead::default());
+        }
+        let sums = (0..AHEAD.min(slots))
+            .map(|_| filled(name, "connect.delay", dim, 0.0))
+            .collect::<Result<_>>()?;
+        Ok(Ahead { sums, block: None })
+    }
 }
 
 impl History {
@@ -886,6 +953,8 @@ impl History {
             at: 0,
             width,
             seg: Vec::new(),
+            steps: 0,
+            epoch: 0,
         })
     }
 
@@ -941,13 +1010,6 @@ impl History {
         Ok(())
     }
 
-    /// Row `i`'s entries of delay `d`, as offsets into the whole `indices`/`data`.
-    #[inline(always)]
-    fn segment(&self, i: usize, d: usize) -> (usize, usize) {
-        let base = i * (self.len.len() + 1);
-        (self.seg[base + d - 1] as usize, self.seg[base + d] as usize)
-    }
-
     /// How many steps it holds (1: none kept, no delays).
     fn slots(&self) -> usize {
         self.len.len().max(1)
@@ -956,6 +1018,7 @@ impl History {
     /// Makes `x`'s non-zero entries (those listed in `active`, when known) the latest
     /// step's, over the oldest.
     fn push(&mut self, x: &[f32], active: Option<&[u32]>) {
+        self.steps += 1;
         let at = self.open();
         let block = at..at + self.width;
         let (index, value) = (&mut self.index[block.clone()], &mut self.value[block]);
@@ -986,6 +1049,7 @@ impl History {
         self.len.fill(0);
         self.start.fill(0);
         self.at = 0;
+        self.epoch += 1;
     }
 
     /// What it holds, the oldest step first (`None` without delays).
@@ -1028,13 +1092,16 @@ impl History {
 /// ([`Dense::deliver_delayed`]).
 const CHUNK: usize = 64;
 
-/// A chunk of (flat input, value, delay) pairs and, once found, their entries' ranges.
+/// A chunk of (flat input, value, delays) pairs and, once found, their entries' ranges.
 struct Chunk {
     n: usize,
     f: [u32; CHUNK],
     s: [f32; CHUNK],
-    d: [u32; CHUNK],
-    range: [(u32, u32); CHUNK],
+    /// The pair's delays, `d_lo..=d_hi`.
+    d_lo: [u32; CHUNK],
+    d_hi: [u32; CHUNK],
+    /// The sum its delay `d` adds to: `(slot + d - 1) % K`.
+    slot: [u32; CHUNK],
 }
 
 impl Default for Chunk {
@@ -1043,49 +1110,63 @@ impl Default for Chunk {
             n: 0,
             f: [0; CHUNK],
             s: [0.0; CHUNK],
-            d: [0; CHUNK],
-            range: [(0, 0); CHUNK],
+            d_lo: [0; CHUNK],
+            d_hi: [0; CHUNK],
+            slot: [0; CHUNK],
         }
     }
 }
 
 impl Chunk {
-    /// Adds `op(o, s, w)` over each pair's entries of its delay, in order, and empties
-    /// the chunk.
+    #[inline(always)]
+    fn push(&mut self, f: u32, s: f32, d_lo: u32, d_hi: u32, slot: u32) {
+        let k = self.n;
+        (self.f[k], self.s[k], self.d_lo[k], self.d_hi[k], self.slot[k]) = (f, s, d_lo, d_hi, slot);
+        self.n += 1;
+    }
+
+    /// Adds `op(o, s, w)` over each pair's entries of its delays, each into its step's
+    /// sum, in order, and empties the chunk.
     #[inline(always)]
     fn deliver(
         &mut self,
         csr: &crate::core::weights::Csr,
         history: &History,
-        out: &mut [f32],
+        sums: &mut [Array2<f32>],
         op: impl Fn(&mut f32, f32, f32),
     ) {
         let (n_pre, n_post) = csr.shape;
         let stride = history.len.len() + 1;
+        let k_ahead = sums.len();
         let n = std::mem::take(&mut self.n);
         for k in 0..n {
             let i = self.f[k] as usize % n_pre;
-            prefetch_at(&history.seg, i * stride + self.d[k] as usize - 1);
+            prefetch_at(&history.seg, i * stride + self.d_lo[k] as usize - 1);
         }
         for k in 0..n {
             let i = self.f[k] as usize % n_pre;
-            let (lo, hi) = history.segment(i, self.d[k] as usize);
+            let lo = history.seg[i * stride + self.d_lo[k] as usize - 1] as usize;
+            let hi = history.seg[i * stride + self.d_hi[k] as usize] as usize;
             if lo < hi {
                 prefetch_at(&csr.indices, lo);
                 prefetch_at(&csr.data, lo);
                 prefetch_at(&csr.indices, hi - 1);
                 prefetch_at(&csr.data, hi - 1);
             }
-            self.range[k] = (lo as u32, hi as u32);
         }
         for k in 0..n {
-            let (lo, hi) = self.range[k];
-            let (lo, hi) = (lo as usize, hi as usize);
+            let i = self.f[k] as usize % n_pre;
             let b = self.f[k] as usize / n_pre;
-            let out = &mut out[b * n_post..(b + 1) * n_post];
             let s = self.s[k];
-            for (&j, &w) in csr.indices[lo..hi].iter().zip(&csr.data[lo..hi]) {
-                op(&mut out[j as usize], s, w);
+            let row = &history.seg[i * stride..(i + 1) * stride];
+            for d in self.d_lo[k] as usize..=self.d_hi[k] as usize {
+                let (lo, hi) = (row[d - 1] as usize, row[d] as usize);
+                let slot = (self.slot[k] as usize + d - 1) % k_ahead;
+                let sum = sums[slot].as_slice_mut().expect("owned arrays are contiguous");
+                let out = &mut sum[b * n_post..(b + 1) * n_post];
+                for (&j, &w) in csr.indices[lo..hi].iter().zip(&csr.data[lo..hi]) {
+                    op(&mut out[j as usize], s, w);
+                }
             }
         }
     }
