@@ -1,5 +1,6 @@
-//! Synapses stepped side by side on the model's threads: the groups a process makes,
-//! and the same spikes as stepping them in order.
+//! Synapses and cells stepped side by side on the model's threads: the groups a process
+//! makes (with a chain: a synapse stepped after the cell whose spikes it copies), and
+//! the same spikes as stepping them in order.
 
 mod common;
 
@@ -89,9 +90,17 @@ fn synapses_stepped_side_by_side_give_the_spikes_of_stepping_them_in_order() {
         "the same spikes on two threads"
     );
     let adv = side.process_id("advance_proc").unwrap();
+    // The cells step alone too: `A` starts the second group (its current's sum is
+    // delivered before the group steps: the group's `BA` comes after it), `AC`, whose
+    // input is a copy of `A`'s spikes, steps after `A` on its thread, and `B`, whose
+    // current sums two members, ends the group and starts the third with `C`.
     assert_eq!(
         side.step_groups(adv).unwrap(),
-        vec![vec!["AB", "BC", "CA"], vec!["AC", "BA", "CB"]]
+        vec![
+            vec!["AB", "BC", "CA"],
+            vec!["A", "AC", "BA", "CB"],
+            vec!["B", "C"]
+        ]
     );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -105,8 +105,8 @@ pub(super) struct Process {
     pub(super) calls: Vec<(usize, Method, bool)>,
     pub(super) children: Option<Vec<String>>,
     /// The runs of calls that may step side by side ([`Process::groups`]), found on the
-    /// first run, each with its calls in the order the threads take them.
-    pub(super) groups: std::sync::OnceLock<Vec<(Range<usize>, Vec<usize>)>>,
+    /// first run, each with its chains of calls in the order the threads take them.
+    pub(super) groups: std::sync::OnceLock<Vec<Group>>,
 }
 
 /// A group of independent steps runs on the model's threads only when its members
@@ -116,62 +116,104 @@ pub(super) struct Process {
 pub static PARALLEL_GROUP_BYTES: std::sync::atomic::AtomicU64 =
     std::sync::atomic::AtomicU64::new(64 << 20);
 
+/// A group of calls that step side by side: its range of calls, and its chains (the
+/// calls each thread steps in order), in the order the threads take them.
+pub(super) type Group = (Range<usize>, Vec<Vec<usize>>);
+
 /// The components of a group, shared with the threads that step them.
 struct Members(*mut Box<dyn Component>);
 // SAFETY: each thread dereferences only the elements of distinct calls' components
 // (checked when the group is made), and nothing else touches the slice meanwhile.
 unsafe impl Sync for Members {}
 
+/// The wires, shared with the threads that deliver the wires of a group's later calls.
+struct Links(*mut Wire);
+// SAFETY: each thread dereferences only the wires into the components of its own chain
+// (each wire belongs to one target), and nothing else touches the slice meanwhile.
+unsafe impl Sync for Links {}
+
 impl Process {
-    /// Makes the calls in order; before each call of a method that reads inputs,
-    /// delivers the wires into its component (`wire_ranges[c]` indexes them in `wires`).
     /// The maximal runs of two or more consecutive `advance_state` calls of distinct
-    /// components that may step side by side ([`Component::steps_alone`]) and whose
-    /// wires read no other member's compartments: each member's step then depends on
-    /// nothing another changes, so stepping them on several threads gives the numbers
-    /// of stepping them in order.
+    /// components that may step side by side ([`Component::steps_alone`]), each cut
+    /// into chains of calls that one thread steps one after another:
+    /// - a call whose wires read no earlier member of the run starts a chain; its wires
+    ///   are delivered before the run steps (no member before it writes what they read,
+    ///   so they read the values the calls in order would);
+    /// - a call whose wires are plain copies, reading of the run's members only the
+    ///   last of one chain, joins that chain: its wires are delivered on the chain's
+    ///   thread, once that member has stepped;
+    /// - any other call ends the run, as does one that a joined call (of another chain)
+    ///   reads, which might step before that call's wires are delivered.
+    ///
+    /// Each member's step then reads what it would read in order, so stepping the
+    /// chains on several threads gives the numbers of the calls in order. (A synapse
+    /// and the cells its current feeds make a chain.)
     fn groups(
         &self,
         comps: &[Box<dyn Component>],
         wires: &[Wire],
         wire_ranges: &[Range<usize>],
-    ) -> &[(Range<usize>, Vec<usize>)] {
+    ) -> &[Group] {
         self.groups.get_or_init(|| {
             let mut groups = Vec::new();
             let alone = |k: usize| {
                 let (c, m, _) = self.calls[k];
                 m == Method::AdvanceState && comps[c].steps_alone()
             };
+            let reads = |k: usize, m: usize| {
+                wires[wire_ranges[self.calls[k].0].clone()]
+                    .iter()
+                    .any(|w| w.expr.reads_component(m))
+            };
             let mut k = 0;
             while k < self.calls.len() {
                 let start = k;
-                let mut members: Vec<usize> = Vec::new();
+                // Each member's chain, by place in the run.
+                let mut chain_of: Vec<usize> = Vec::new();
+                let mut chains: Vec<Vec<usize>> = Vec::new();
                 while k < self.calls.len() && alone(k) {
                     let c = self.calls[k].0;
-                    let reads_member = |a: usize, b: usize| {
-                        wires[wire_ranges[a].clone()]
-                            .iter()
-                            .any(|w| w.expr.reads_component(b))
-                    };
-                    let clash = members
-                        .iter()
-                        .any(|&m| m == c || reads_member(c, m) || reads_member(m, c));
-                    if clash {
+                    let members = start..k;
+                    if members.clone().any(|j| self.calls[j].0 == c) {
                         break;
                     }
-                    members.push(c);
+                    // A joined call of another chain that reads this one ends the run.
+                    let read_by_joined = members.clone().any(|j| {
+                        let ch = chain_of[j - start];
+                        chains[ch][0] != j && reads(j, c)
+                    });
+                    if read_by_joined {
+                        break;
+                    }
+                    let read: Vec<usize> = members.filter(|&j| reads(k, self.calls[j].0)).collect();
+                    let ch = match read.as_slice() {
+                        [] => {
+                            chains.push(Vec::new());
+                            chains.len() - 1
+                        }
+                        &[j] if chains[chain_of[j - start]].last() == Some(&j)
+                            && wires[wire_ranges[c].clone()]
+                                .iter()
+                                .all(|w| w.plain_copy().is_some_and(|src| src != c)) =>
+                        {
+                            chain_of[j - start]
+                        }
+                        _ => break,
+                    };
+                    chains[ch].push(k);
+                    chain_of.push(ch);
                     k += 1;
                 }
-                if members.len() >= 2 {
-                    // The threads take the calls one at a time, the largest first (by
+                if chains.len() >= 2 {
+                    // The threads take the chains one at a time, the largest first (by
                     // weights stored): the longest steps start first, and the short ones
                     // fill in behind them.
-                    let mut order: Vec<usize> = (start..k).collect();
-                    order.sort_by_key(|&k| {
-                        let c = self.calls[k].0;
-                        std::cmp::Reverse(comps[c].stored_weights().map_or(0, |w| w.bytes()))
-                    });
-                    groups.push((start..k, order));
+                    let bytes = |j: &usize| {
+                        let c = self.calls[*j].0;
+                        comps[c].stored_weights().map_or(0, |w| w.bytes())
+                    };
+                    chains.sort_by_key(|ch| std::cmp::Reverse(ch.iter().map(bytes).sum::<u64>()));
+                    groups.push((start..k, chains));
                 }
                 if k == start {
                     k += 1;
@@ -181,6 +223,10 @@ impl Process {
         })
     }
 
+    /// Makes the calls in order; before each call of a method that reads inputs,
+    /// delivers the wires into its component (`wire_ranges[c]` indexes them in `wires`).
+    /// A group of calls ([`Process::groups`]) whose weights pay for it steps its chains
+    /// on the model's threads.
     pub(super) fn run(
         &self,
         comps: &mut [Box<dyn Component>],
@@ -226,8 +272,10 @@ impl Process {
         })
     }
 
-    /// The calls `g` (a group): the members' wires delivered in order, then their steps
-    /// on `pool`'s threads, each thread taking the next of `order` when it is free.
+    /// The calls `g` (a group): the wires of the chains' first calls delivered in order,
+    /// then the chains on `pool`'s threads, each thread taking the next of `chains` when
+    /// it is free and stepping its calls in order, each later call's wires (plain
+    /// copies) delivered just before it.
     #[allow(clippy::too_many_arguments)]
     fn run_group(
         &self,
@@ -235,22 +283,24 @@ impl Process {
         wires: &mut [Wire],
         wire_ranges: &[Range<usize>],
         g: Range<usize>,
-        order: &[usize],
+        chains: &[Vec<usize>],
         pool: &rayon::ThreadPool,
         t: f32,
         dt: f32,
     ) {
-        for &(c, _, reads_inputs) in &self.calls[g.clone()] {
-            if reads_inputs {
+        for k in g.clone() {
+            let (c, _, reads_inputs) = self.calls[k];
+            if reads_inputs && chains.iter().any(|ch| ch[0] == k) {
                 for w in &mut wires[wire_ranges[c].clone()] {
                     w.gather(comps);
                 }
             }
         }
-        debug_assert!(order.iter().all(|k| g.contains(k)));
+        debug_assert!(chains.iter().flatten().all(|k| g.contains(k)));
         let members = Members(comps.as_mut_ptr());
+        let links = Links(wires.as_mut_ptr());
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let threads = pool.current_num_threads().min(order.len());
+        let threads = pool.current_num_threads().min(chains.len());
         pool.install(|| {
             use rayon::prelude::*;
             (0..threads)
@@ -258,16 +308,33 @@ impl Process {
                 .with_max_len(1)
                 .for_each(|_| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&k) = order.get(i) else { break };
-                    let c = self.calls[k].0;
-                    let members = &members;
-                    // SAFETY: `c` indexes `comps` (calls are resolved when lowered), the
-                    // group's components are distinct, each call is taken by one thread
-                    // (the counter hands out each place of `order` once), and `comps` is
-                    // borrowed mutably for the whole scope: no other reference to a member
-                    // exists.
-                    let comp = unsafe { &mut *members.0.add(c) };
-                    comp.advance_state(t, dt);
+                    let Some(chain) = chains.get(i) else { break };
+                    let (members, links) = (&members, &links);
+                    for (n, &k) in chain.iter().enumerate() {
+                        let (c, _, reads_inputs) = self.calls[k];
+                        if n > 0 && reads_inputs {
+                            for w in wire_ranges[c].clone() {
+                                // SAFETY: wire `w` delivers into `c` alone (each wire is
+                                // in the range of its target), which only this thread
+                                // steps; its source is another component that no thread
+                                // writes now: the chain's call before this one, which has
+                                // stepped, or a component outside the group
+                                // (`Process::groups` checked both).
+                                let wire = unsafe { &mut *links.0.add(w) };
+                                let src = wire.plain_copy().expect("checked by Process::groups");
+                                let (src, dst) =
+                                    unsafe { (&**members.0.add(src), &mut **members.0.add(c)) };
+                                wire.gather_copy(src, dst);
+                            }
+                        }
+                        // SAFETY: `c` indexes `comps` (calls are resolved when lowered), the
+                        // group's components are distinct, each chain is taken by one
+                        // thread (the counter hands out each place of `chains` once), and
+                        // `comps` is borrowed mutably for the whole scope: no other
+                        // reference to this member exists.
+                        let comp = unsafe { &mut *members.0.add(c) };
+                        comp.advance_state(t, dt);
+                    }
                 })
         });
     }

@@ -102,29 +102,45 @@ pub(super) struct Wire {
 }
 
 impl Wire {
+    /// The source component when the wire is a plain copy of one compartment of
+    /// another component into the target.
+    pub(super) fn plain_copy(&self) -> Option<usize> {
+        match (&self.expr, &self.scratch) {
+            (Expr::Leaf(s), None) if s.component != self.target.component => Some(s.component),
+            _ => None,
+        }
+    }
+
+    /// A plain copy's delivery ([`Wire::plain_copy`]) from `src`, its source component,
+    /// into `dst`, its target's.
+    pub(super) fn gather_copy(&self, src: &dyn Component, dst: &mut dyn Component) {
+        let (Expr::Leaf(s), t) = (&self.expr, self.target) else {
+            unreachable!("called on plain copies")
+        };
+        let value = src.array(s.compartment).expect("resolved at build");
+        match (src.nonzero(s.compartment), dst.sparse_input(t.compartment)) {
+            (Some(nonzero), Some((arr, support))) => match (arr.as_slice_mut(), value.as_slice()) {
+                (Some(d), Some(v)) => support.deliver(d, v, nonzero),
+                _ => {
+                    arr.assign(value);
+                    support.forget();
+                }
+            },
+            (None, Some((arr, support))) => {
+                copy(arr, value);
+                support.forget();
+            }
+            _ => write(dst, t.compartment, |a| copy(a, value)).expect("resolved at build"),
+        }
+    }
+
     /// Copies the source's current value into the target compartment.
     pub(super) fn gather(&mut self, comps: &mut [Box<dyn Component>]) {
         let t = self.target;
         match (&mut self.expr, &mut self.scratch) {
             (Expr::Leaf(s), None) => {
                 let (src, dst) = pair_mut(comps, s.component, t.component);
-                let value = src.array(s.compartment).expect("resolved at build");
-                match (src.nonzero(s.compartment), dst.sparse_input(t.compartment)) {
-                    (Some(nonzero), Some((arr, support))) => {
-                        match (arr.as_slice_mut(), value.as_slice()) {
-                            (Some(d), Some(v)) => support.deliver(d, v, nonzero),
-                            _ => {
-                                arr.assign(value);
-                                support.forget();
-                            }
-                        }
-                    }
-                    (None, Some((arr, support))) => {
-                        copy(arr, value);
-                        support.forget();
-                    }
-                    _ => write(dst, t.compartment, |a| copy(a, value)).expect("resolved at build"),
-                }
+                self.gather_copy(src, dst);
             }
             (
                 Expr::Op {

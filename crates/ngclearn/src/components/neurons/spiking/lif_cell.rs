@@ -369,6 +369,10 @@ fn update_cells<const M: u8, const ADAPT: bool, const V_MIN: bool, const MAX_ONE
 }
 
 impl Component for LIFCell {
+    fn steps_alone(&self) -> bool {
+        // Its step reads and writes its own state (its draws from its own key).
+        true
+    }
     fn advance_state(&mut self, t: f32, dt: f32) {
         let p = &self.p;
         let inv_tau = 1.0 / p.tau_m;
