@@ -1092,6 +1092,11 @@ impl History {
 /// ([`Dense::deliver_delayed`]).
 const CHUNK: usize = 64;
 
+/// How many pairs ahead a pair's entries are asked for ([`Chunk::deliver`]).
+const LEAD: usize = 6;
+/// The most cache lines of a pair's entries asked for (of each array).
+const ASK_LINES: usize = 16;
+
 /// A chunk of (flat input, value, delays) pairs and, once found, their entries' ranges.
 struct Chunk {
     n: usize,
@@ -1143,18 +1148,33 @@ impl Chunk {
             let i = self.f[k] as usize % n_pre;
             prefetch_at(&history.seg, i * stride + self.d_lo[k] as usize - 1);
         }
-        for k in 0..n {
+        let mut range = [(0u32, 0u32); CHUNK];
+        for (k, r) in range.iter_mut().enumerate().take(n) {
             let i = self.f[k] as usize % n_pre;
-            let lo = history.seg[i * stride + self.d_lo[k] as usize - 1] as usize;
-            let hi = history.seg[i * stride + self.d_hi[k] as usize] as usize;
-            if lo < hi {
-                prefetch_at(&csr.indices, lo);
-                prefetch_at(&csr.data, lo);
-                prefetch_at(&csr.indices, hi - 1);
-                prefetch_at(&csr.data, hi - 1);
+            let lo = history.seg[i * stride + self.d_lo[k] as usize - 1];
+            let hi = history.seg[i * stride + self.d_hi[k] as usize];
+            *r = (lo, hi);
+        }
+        // Each pair's entries are asked for whole, `LEAD` pairs ahead of their use, so
+        // that the memory's queue stays full without overflowing.
+        let ask = |k: usize| {
+            if let Some(&(lo, hi)) = range[..n].get(k) {
+                let (lo, hi) = (lo as usize, (hi as usize).min(lo as usize + 16 * ASK_LINES));
+                for e in (lo..hi).step_by(16) {
+                    prefetch_at(&csr.indices, e);
+                    prefetch_at(&csr.data, e);
+                }
+                if hi > lo {
+                    prefetch_at(&csr.indices, hi - 1);
+                    prefetch_at(&csr.data, hi - 1);
+                }
             }
+        };
+        for k in 0..LEAD {
+            ask(k);
         }
         for k in 0..n {
+            ask(k + LEAD);
             let i = self.f[k] as usize % n_pre;
             let b = self.f[k] as usize / n_pre;
             let s = self.s[k];
