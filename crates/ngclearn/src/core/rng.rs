@@ -239,6 +239,135 @@ mod avx2 {
     }
 }
 
+/// threefry2x32 written with AVX-512 intrinsics: as [`avx2`], with 16 counters a vector
+/// and every rotation one instruction. The same integers as [`threefry2x32`].
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// Vectors in flight.
+    const V: usize = 4;
+    /// Counters per call.
+    pub const LANES: usize = 16 * V;
+
+    /// `out[j] = x0 ^ x1` of threefry2x32(key, (hi, lo + j)) for `j < LANES`; the caller
+    /// guarantees that `lo + LANES - 1` does not wrap.
+    ///
+    /// # Safety
+    /// The processor must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn threefry_xor(key: [u32; 2], hi: u32, lo: u32, out: &mut [u32; LANES]) {
+        let (x0, x1) = unsafe { threefry(key, hi, lo) };
+        for v in 0..V {
+            let bits = _mm512_xor_si512(x0[v], x1[v]);
+            // SAFETY: `out` holds 16 * V words, and this stores words 16v..16v+16.
+            unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(16 * v).cast::<__m512i>(), bits) };
+        }
+    }
+
+    /// `out[2j], out[2j + 1] = x0, x1` of threefry2x32(key, (hi, lo + j)) for
+    /// `j < LANES`; the caller guarantees that `lo + LANES - 1` does not wrap.
+    ///
+    /// # Safety
+    /// The processor must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn threefry_words(key: [u32; 2], hi: u32, lo: u32, out: &mut [u32; 2 * LANES]) {
+        let (x0, x1) = unsafe { threefry(key, hi, lo) };
+        // The word pairs of counters 4l..4l+2 (`a`) and 4l+2..4l+4 (`b`) of each 128-bit
+        // lane `l`, put in counter order by 64-bit pairs.
+        let first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+        let second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+        for v in 0..V {
+            let a = _mm512_unpacklo_epi32(x0[v], x1[v]);
+            let b = _mm512_unpackhi_epi32(x0[v], x1[v]);
+            let lo_half = _mm512_permutex2var_epi64(a, first, b);
+            let hi_half = _mm512_permutex2var_epi64(a, second, b);
+            // SAFETY: `out` holds 32 * V words, and this stores words 32v..32v+32.
+            unsafe {
+                _mm512_storeu_si512(out.as_mut_ptr().add(32 * v).cast::<__m512i>(), lo_half);
+                _mm512_storeu_si512(out.as_mut_ptr().add(32 * v + 16).cast::<__m512i>(), hi_half);
+            }
+        }
+    }
+
+    /// Both words of threefry2x32(key, (hi, lo + j)), `j < LANES`, as `V` vectors each.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn threefry(key: [u32; 2], hi: u32, lo: u32) -> ([__m512i; V], [__m512i; V]) {
+        let ks = [key[0], key[1], key[0] ^ key[1] ^ 0x1BD1_1BDA];
+        let k = ks.map(|w| _mm512_set1_epi32(w as i32));
+        let lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let x0_init = _mm512_add_epi32(_mm512_set1_epi32(hi as i32), k[0]);
+        let mut x0 = [x0_init; V];
+        let mut x1 = [k[1]; V];
+        for (v, x1) in x1.iter_mut().enumerate() {
+            let base = _mm512_set1_epi32(lo.wrapping_add(16 * v as u32) as i32);
+            *x1 = _mm512_add_epi32(_mm512_add_epi32(base, lane), k[1]);
+        }
+        macro_rules! round {
+            ($r:tt) => {
+                for v in 0..V {
+                    x0[v] = _mm512_add_epi32(x0[v], x1[v]);
+                    x1[v] = _mm512_xor_si512(_mm512_rol_epi32::<$r>(x1[v]), x0[v]);
+                }
+            };
+        }
+        macro_rules! group {
+            ($g:literal, $a:tt, $b:tt, $c:tt, $d:tt) => {
+                round!($a);
+                round!($b);
+                round!($c);
+                round!($d);
+                let a = k[$g % 3];
+                let b = _mm512_add_epi32(k[($g + 1) % 3], _mm512_set1_epi32($g));
+                for v in 0..V {
+                    x0[v] = _mm512_add_epi32(x0[v], a);
+                    x1[v] = _mm512_add_epi32(x1[v], b);
+                }
+            };
+        }
+        // The rotations of `ROT`, group by group.
+        group!(1, 13, 15, 26, 6);
+        group!(2, 17, 29, 16, 24);
+        group!(3, 13, 15, 26, 6);
+        group!(4, 17, 29, 16, 24);
+        group!(5, 13, 15, 26, 6);
+        (x0, x1)
+    }
+}
+
+/// The widest vector instructions the draws use on this processor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Simd {
+    Portable,
+    Avx2,
+    Avx512,
+}
+
+impl Simd {
+    /// The widest this processor has (AVX-512F, AVX2, or neither).
+    fn best() -> Simd {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") {
+                return Simd::Avx512;
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                return Simd::Avx2;
+            }
+        }
+        Simd::Portable
+    }
+
+    /// Every level this processor runs, the portable one first.
+    #[cfg(test)]
+    fn available() -> Vec<Simd> {
+        [Simd::Portable, Simd::Avx2, Simd::Avx512]
+            .into_iter()
+            .filter(|&l| l <= Simd::best())
+            .collect()
+    }
+}
+
 /// Elements per thread's share when a large draw is split over rayon's threads.
 const CHUNK: usize = 1 << 16;
 
@@ -247,13 +376,39 @@ impl Key {
     /// (`out[j] = self.bits(start + j)`), `LANES` at a time, with AVX2 where the
     /// processor has it (the same integers either way).
     pub fn bits_into(self, start: u64, out: &mut [u32]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor supports AVX2, checked just above.
-            unsafe { self.bits_into_avx2(start, out) };
-            return;
+        self.bits_into_at(Simd::best(), start, out);
+    }
+
+    /// [`Key::bits_into`] with the instructions of `level` at most.
+    fn bits_into_at(self, level: Simd, start: u64, out: &mut [u32]) {
+        match level {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the processor supports AVX-512F (`Simd::best`).
+            Simd::Avx512 => unsafe { self.bits_into_avx512(start, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the processor supports AVX2 (`Simd::best`).
+            Simd::Avx2 => unsafe { self.bits_into_avx2(start, out) },
+            _ => self.bits_into_lanes(start, out),
         }
-        self.bits_into_lanes(start, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn bits_into_avx512(self, start: u64, out: &mut [u32]) {
+        let mut chunks = out.chunks_exact_mut(avx512::LANES);
+        let mut i = start;
+        for chunk in &mut chunks {
+            let chunk: &mut [u32; avx512::LANES] = chunk.try_into().expect("exact chunk");
+            if (i as u32).checked_add(avx512::LANES as u32 - 1).is_some() {
+                // SAFETY: the caller checked that the processor supports AVX-512F.
+                unsafe { avx512::threefry_xor(self.0, (i >> 32) as u32, i as u32, chunk) };
+            } else {
+                // The low word wraps inside this block: the portable path handles the carry.
+                self.bits_into_lanes(i, chunk);
+            }
+            i += avx512::LANES as u64;
+        }
+        self.bits_into_lanes(i, chunks.into_remainder());
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -281,6 +436,11 @@ impl Key {
     /// engine's own, such as the Poisson background), with AVX2 where the processor
     /// has it (the same integers either way).
     pub fn words_into(self, start: u64, out: &mut [u32]) {
+        self.words_into_at(Simd::best(), start, out);
+    }
+
+    /// [`Key::words_into`] with the instructions of `level` at most.
+    fn words_into_at(self, level: Simd, start: u64, out: &mut [u32]) {
         if out.is_empty() {
             return;
         }
@@ -292,13 +452,29 @@ impl Key {
             w += 1;
         }
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
+        if level >= Simd::Avx512 {
+            let mut chunks = out.chunks_exact_mut(2 * avx512::LANES);
+            for chunk in &mut chunks {
+                let chunk: &mut [u32; 2 * avx512::LANES] = chunk.try_into().expect("exact chunk");
+                let c = w / 2;
+                if (c as u32).checked_add(avx512::LANES as u32 - 1).is_some() {
+                    // SAFETY: the processor supports AVX-512F (`Simd::best`).
+                    unsafe { avx512::threefry_words(self.0, (c >> 32) as u32, c as u32, chunk) };
+                } else {
+                    self.words_into_scalar(w, chunk);
+                }
+                w += 2 * avx512::LANES as u64;
+            }
+            out = chunks.into_remainder();
+        }
+        #[cfg(target_arch = "x86_64")]
+        if level >= Simd::Avx2 {
             let mut chunks = out.chunks_exact_mut(2 * avx2::LANES);
             for chunk in &mut chunks {
                 let chunk: &mut [u32; 2 * avx2::LANES] = chunk.try_into().expect("exact chunk");
                 let c = w / 2;
                 if (c as u32).checked_add(avx2::LANES as u32 - 1).is_some() {
-                    // SAFETY: the processor supports AVX2, checked just above.
+                    // SAFETY: the processor supports AVX2 (`Simd::best`).
                     unsafe { avx2::threefry_words(self.0, (c >> 32) as u32, c as u32, chunk) };
                 } else {
                     self.words_into_scalar(w, chunk);
@@ -624,17 +800,18 @@ mod tests {
             (1 << 32) - 31,
             (1 << 32) - 32,
             (1 << 32) - 40,
+            (1 << 32) - 64,
+            (1 << 32) - 100,
         ];
-        for start in starts {
-            for len in [1usize, 7, 8, 31, 32, 33, 100, 257] {
-                let mut fast = vec![0u32; len];
-                let mut portable = vec![0u32; len];
-                k.bits_into(start, &mut fast);
-                k.bits_into_lanes(start, &mut portable);
-                for (j, (&a, &b)) in fast.iter().zip(&portable).enumerate() {
-                    let want = k.bits(start + j as u64);
-                    assert_eq!(a, want, "start {start} len {len} j {j}");
-                    assert_eq!(b, want, "portable: start {start} len {len} j {j}");
+        for level in Simd::available() {
+            for start in starts {
+                for len in [1usize, 7, 8, 31, 32, 33, 63, 64, 65, 100, 129, 257] {
+                    let mut out = vec![0u32; len];
+                    k.bits_into_at(level, start, &mut out);
+                    for (j, &a) in out.iter().enumerate() {
+                        let want = k.bits(start + j as u64);
+                        assert_eq!(a, want, "{level:?}: start {start} len {len} j {j}");
+                    }
                 }
             }
         }
@@ -656,17 +833,21 @@ mod tests {
             (1 << 33) - 9,
             (1 << 33) - 64,
             (1 << 33) - 70,
+            (1 << 33) - 128,
+            (1 << 33) - 140,
         ] {
-            for len in [0usize, 1, 2, 3, 63, 64, 65, 129, 300] {
-                let mut out = vec![0u32; len];
-                k.words_into(start, &mut out);
-                for (j, &x) in out.iter().enumerate() {
-                    let w = start + j as u64;
-                    assert_eq!(
-                        x,
-                        k.block(w / 2)[(w % 2) as usize],
-                        "start {start} len {len} j {j}"
-                    );
+            for len in [0usize, 1, 2, 3, 63, 64, 65, 127, 128, 129, 300] {
+                for level in Simd::available() {
+                    let mut out = vec![0u32; len];
+                    k.words_into_at(level, start, &mut out);
+                    for (j, &x) in out.iter().enumerate() {
+                        let w = start + j as u64;
+                        assert_eq!(
+                            x,
+                            k.block(w / 2)[(w % 2) as usize],
+                            "{level:?}: start {start} len {len} j {j}"
+                        );
+                    }
                 }
             }
         }
