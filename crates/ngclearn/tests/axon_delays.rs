@@ -158,7 +158,7 @@ fn a_synapse_with_axon_delays_saved_mid_run_continues_as_it_would_have() {
             rng = rng
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            ((rng >> 33) % 4 == 0) as u8 as f32
+            (rng >> 33).is_multiple_of(4) as u8 as f32
         })
     };
     let inputs: Vec<_> = (0..40).map(|_| spikes()).collect();

@@ -492,7 +492,7 @@ impl Bits {
     /// `value`'s low `len` bits, least significant first (header fields, extra bits).
     fn int(&mut self, value: u32, len: u32) {
         for i in 0..len {
-            if self.n % 8 == 0 {
+            if self.n.is_multiple_of(8) {
                 self.out.push(0);
             }
             *self.out.last_mut().unwrap() |= (((value >> i) & 1) as u8) << (self.n % 8);

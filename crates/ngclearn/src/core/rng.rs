@@ -488,7 +488,7 @@ impl Key {
 
     /// [`Key::words_into`] from an even `start`, block by block.
     fn words_into_scalar(self, start: u64, out: &mut [u32]) {
-        debug_assert!(start % 2 == 0);
+        debug_assert!(start.is_multiple_of(2));
         for (b, pair) in out.chunks_mut(2).enumerate() {
             let words = self.block(start / 2 + b as u64);
             pair.copy_from_slice(&words[..pair.len()]);

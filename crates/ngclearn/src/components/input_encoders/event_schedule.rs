@@ -205,7 +205,7 @@ impl EventSchedule {
                 }
             }
         }
-        if s % WHEEL as u64 == 0 {
+        if s.is_multiple_of(WHEEL as u64) {
             self.migrate(s);
         }
         // Every cell in this step's slot is due now: it entered the slot less than
