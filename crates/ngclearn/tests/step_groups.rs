@@ -8,7 +8,11 @@ use common::spikes_of;
 use ngclearn::core::parallel::Parallelism;
 use ngclearn::core::process::PARALLEL_GROUP_BYTES;
 use ngclearn::io::model_file::load_model_file;
+use ngclearn::utils::alloc_counter::{allocations_everywhere, CountingAllocator};
 use std::sync::atomic::Ordering;
+
+#[global_allocator]
+static COUNTER: CountingAllocator = CountingAllocator;
 
 /// Three populations, six delayed projections, the first three listed together, then a
 /// cell, then the rest: two groups of three.
@@ -101,6 +105,17 @@ fn synapses_stepped_side_by_side_give_the_spikes_of_stepping_them_in_order() {
             vec!["A", "AC", "BA", "CB"],
             vec!["B", "C"]
         ]
+    );
+    // Stepping the groups and chains on the threads allocates nothing, on any thread
+    // (this binary's one test: nothing else runs meanwhile).
+    let before = allocations_everywhere();
+    for k in 0..200 {
+        side.run(adv, (301 + k) as f32 * 0.1, 0.1).unwrap();
+    }
+    assert_eq!(
+        allocations_everywhere() - before,
+        0,
+        "allocations in the step loop"
     );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -8,7 +8,8 @@
 //! their own. The workers start lazily, only what some component asks for:
 //! - a rayon pool, to split one step's draws of a population of 16,384 cells or more;
 //! - helper threads that draw ahead, one per mid-sized population, at most as many as
-//!   the setting allows (mid-sized encoder populations draw ahead on them).
+//!   the setting allows (mid-sized encoder populations draw ahead on them);
+//! - a crew that steps a process's groups beside the calling thread (`Crew`).
 //!
 //! Results are the same for any setting: every draw is counter-based.
 
@@ -61,6 +62,7 @@ pub struct Workers {
     setting: Parallelism,
     pool: OnceLock<Option<rayon::ThreadPool>>,
     helpers: OnceLock<Option<HelperThreads>>,
+    crew: OnceLock<Option<Crew>>,
 }
 
 impl Workers {
@@ -78,6 +80,7 @@ impl Workers {
             setting,
             pool: OnceLock::new(),
             helpers: OnceLock::new(),
+            crew: OnceLock::new(),
         }))
     }
 
@@ -101,6 +104,18 @@ impl Workers {
                             .ok()
                     })
                     .flatten()
+            })
+            .as_ref()
+    }
+
+    /// The crew that steps a process's groups with the calling thread (one thread
+    /// fewer than the setting allows), if more than one thread is allowed (and they
+    /// could be started).
+    pub(crate) fn crew(&self) -> Option<&Crew> {
+        self.crew
+            .get_or_init(|| {
+                let n = self.setting.threads();
+                (n > 1).then(|| Crew::new(n - 1)).flatten()
             })
             .as_ref()
     }
@@ -139,5 +154,176 @@ impl HelperThreads {
     /// ends.
     pub(crate) fn running(&self) -> &Arc<AtomicUsize> {
         &self.running
+    }
+}
+
+/// Threads that step a process's groups beside the calling thread
+/// ([`Workers::crew`]): each step's work is handed over without allocating (a pool's
+/// queue allocates as it grows) and without a system call when the crew is awake. A
+/// helper waits for the next job by spinning on a counter for a while, then sleeps on
+/// a condition variable until woken.
+pub(crate) struct Crew {
+    shared: Arc<CrewShared>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Crew {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crew")
+            .field("helpers", &self.threads.len())
+            .finish()
+    }
+}
+
+/// The job the crew runs: a reference valid until every helper has finished it.
+type Job = *const (dyn Fn() + Sync);
+
+struct CrewShared {
+    /// Jobs posted so far.
+    posted: std::sync::atomic::AtomicU64,
+    /// Helpers done with the latest job.
+    finished: AtomicUsize,
+    /// The latest job, written before it is posted and read after.
+    job: std::cell::UnsafeCell<Option<Job>>,
+    /// Helpers asleep (or about to be), and what wakes them.
+    sleeping: AtomicUsize,
+    lock: std::sync::Mutex<()>,
+    wake: std::sync::Condvar,
+    stop: std::sync::atomic::AtomicBool,
+    panicked: std::sync::atomic::AtomicBool,
+}
+
+// SAFETY: `job` is written only by the thread that posts, while no helper reads it (all
+// have finished the previous job), and read by helpers only after the post that
+// follows the write (release and acquire on `posted`).
+unsafe impl Sync for CrewShared {}
+// SAFETY: as above; the pointer it holds is to a `Sync` closure.
+unsafe impl Send for CrewShared {}
+
+/// How long a helper spins for the next job before it sleeps (iterations of a spin
+/// hint, some tens of microseconds).
+const SPIN: u32 = 1 << 14;
+
+impl Crew {
+    /// A crew of `helpers` threads, or `None` when they cannot be started.
+    fn new(helpers: usize) -> Option<Crew> {
+        use std::sync::atomic::{AtomicBool, AtomicU64};
+        let shared = Arc::new(CrewShared {
+            posted: AtomicU64::new(0),
+            finished: AtomicUsize::new(0),
+            job: std::cell::UnsafeCell::new(None),
+            sleeping: AtomicUsize::new(0),
+            lock: std::sync::Mutex::new(()),
+            wake: std::sync::Condvar::new(),
+            stop: AtomicBool::new(false),
+            panicked: AtomicBool::new(false),
+        });
+        let mut crew = Crew {
+            shared,
+            threads: Vec::with_capacity(helpers),
+        };
+        for i in 0..helpers {
+            let shared = Arc::clone(&crew.shared);
+            let t = std::thread::Builder::new()
+                .name(format!("ngc-crew-{i}"))
+                .spawn(move || helper(&shared))
+                .ok()?;
+            crew.threads.push(t);
+        }
+        Some(crew)
+    }
+
+    /// Runs `job` on every helper and on the calling thread, and returns once all have
+    /// finished it. (The job shares out its work itself, e.g. from a counter.) A panic
+    /// on a helper is raised here.
+    pub(crate) fn run(&self, job: &(dyn Fn() + Sync)) {
+        use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+        let s = &*self.shared;
+        let helpers = self.threads.len();
+        s.finished.store(0, Relaxed);
+        // SAFETY: every helper has finished the previous job (waited for below), so none
+        // reads `job` now; the reference outlives its use, as this call returns only
+        // after every helper has finished with it.
+        unsafe {
+            *s.job.get() = Some(
+                std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(job) as Job,
+            );
+        }
+        s.posted.fetch_add(1, SeqCst);
+        if s.sleeping.load(SeqCst) > 0 {
+            let _g = s.lock.lock().unwrap_or_else(|e| e.into_inner());
+            s.wake.notify_all();
+        }
+        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        let mut spins = 0u32;
+        while s.finished.load(Acquire) < helpers {
+            spins = spins.saturating_add(1);
+            if spins < SPIN {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        // SAFETY: every helper has finished this job.
+        unsafe { *s.job.get() = None };
+        if let Err(p) = mine {
+            std::panic::resume_unwind(p);
+        }
+        if s.panicked.swap(false, Release) {
+            panic!("a step on one of the model's threads panicked");
+        }
+    }
+}
+
+/// A helper's loop: wait for a job, run it, say so.
+fn helper(s: &CrewShared) {
+    use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+    let mut seen = 0u64;
+    loop {
+        let mut spins = 0u32;
+        loop {
+            if s.stop.load(Acquire) {
+                return;
+            }
+            let p = s.posted.load(Acquire);
+            if p > seen {
+                seen = p;
+                break;
+            }
+            if spins < SPIN {
+                spins += 1;
+                std::hint::spin_loop();
+                continue;
+            }
+            let mut g = s.lock.lock().unwrap_or_else(|e| e.into_inner());
+            s.sleeping.fetch_add(1, SeqCst);
+            while s.posted.load(SeqCst) == seen && !s.stop.load(SeqCst) {
+                g = s.wake.wait(g).unwrap_or_else(|e| e.into_inner());
+            }
+            s.sleeping.fetch_sub(1, SeqCst);
+            spins = 0;
+        }
+        // SAFETY: the job was written before it was posted (seen above with acquire),
+        // and stays valid until this helper adds itself to `finished`.
+        let job = unsafe { (*s.job.get()).expect("a posted job") };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)() }));
+        if r.is_err() {
+            s.panicked.store(true, Release);
+        }
+        s.finished.fetch_add(1, Release);
+    }
+}
+
+impl Drop for Crew {
+    fn drop(&mut self) {
+        let s = &*self.shared;
+        s.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        {
+            let _g = s.lock.lock().unwrap_or_else(|e| e.into_inner());
+            s.wake.notify_all();
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
     }
 }

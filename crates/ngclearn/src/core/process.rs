@@ -111,8 +111,8 @@ pub(super) struct Process {
 
 /// A group of independent steps runs on the model's threads only when its members
 /// store at least this many bytes of weights (below it, handing the work to another
-/// thread costs more than it saves: ten microseconds a step, measured on the CUBA
-/// network, whose step alone takes that). 64 MiB by default; changeable, for tests.
+/// thread costs more than it saves: about six microseconds a step, measured on the COBA
+/// network, whose step alone takes eight). 64 MiB by default; changeable, for tests.
 pub static PARALLEL_GROUP_BYTES: std::sync::atomic::AtomicU64 =
     std::sync::atomic::AtomicU64::new(64 << 20);
 
@@ -250,9 +250,9 @@ impl Process {
                     .map(|&(c, _, _)| comps[c].stored_weights().map_or(0, |w| w.bytes()))
                     .sum();
                 let least = PARALLEL_GROUP_BYTES.load(std::sync::atomic::Ordering::Relaxed);
-                // (Asked only by a group that pays: asking starts the pool.)
-                if let Some(pool) = (bytes >= least).then(|| workers.pool()).flatten() {
-                    self.run_group(comps, wires, wire_ranges, g.clone(), order, pool, t, dt);
+                // (Asked only by a group that pays: asking starts the crew.)
+                if let Some(crew) = (bytes >= least).then(|| workers.crew()).flatten() {
+                    self.run_group(comps, wires, wire_ranges, g.clone(), order, crew, t, dt);
                     k = g.end;
                     continue;
                 }
@@ -273,9 +273,9 @@ impl Process {
     }
 
     /// The calls `g` (a group): the wires of the chains' first calls delivered in order,
-    /// then the chains on `pool`'s threads, each thread taking the next of `chains` when
-    /// it is free and stepping its calls in order, each later call's wires (plain
-    /// copies) delivered just before it.
+    /// then the chains on the model's crew (the calling thread and its helpers), each
+    /// thread taking the next of `chains` when it is free and stepping its calls in
+    /// order, each later call's wires (plain copies) delivered just before it.
     #[allow(clippy::too_many_arguments)]
     fn run_group(
         &self,
@@ -284,7 +284,7 @@ impl Process {
         wire_ranges: &[Range<usize>],
         g: Range<usize>,
         chains: &[Vec<usize>],
-        pool: &rayon::ThreadPool,
+        crew: &crate::core::parallel::Crew,
         t: f32,
         dt: f32,
     ) {
@@ -300,42 +300,35 @@ impl Process {
         let members = Members(comps.as_mut_ptr());
         let links = Links(wires.as_mut_ptr());
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let threads = pool.current_num_threads().min(chains.len());
-        pool.install(|| {
-            use rayon::prelude::*;
-            (0..threads)
-                .into_par_iter()
-                .with_max_len(1)
-                .for_each(|_| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(chain) = chains.get(i) else { break };
-                    let (members, links) = (&members, &links);
-                    for (n, &k) in chain.iter().enumerate() {
-                        let (c, _, reads_inputs) = self.calls[k];
-                        if n > 0 && reads_inputs {
-                            for w in wire_ranges[c].clone() {
-                                // SAFETY: wire `w` delivers into `c` alone (each wire is
-                                // in the range of its target), which only this thread
-                                // steps; its source is another component that no thread
-                                // writes now: the chain's call before this one, which has
-                                // stepped, or a component outside the group
-                                // (`Process::groups` checked both).
-                                let wire = unsafe { &mut *links.0.add(w) };
-                                let src = wire.plain_copy().expect("checked by Process::groups");
-                                let (src, dst) =
-                                    unsafe { (&**members.0.add(src), &mut **members.0.add(c)) };
-                                wire.gather_copy(src, dst);
-                            }
-                        }
-                        // SAFETY: `c` indexes `comps` (calls are resolved when lowered), the
-                        // group's components are distinct, each chain is taken by one
-                        // thread (the counter hands out each place of `chains` once), and
-                        // `comps` is borrowed mutably for the whole scope: no other
-                        // reference to this member exists.
-                        let comp = unsafe { &mut *members.0.add(c) };
-                        comp.advance_state(t, dt);
+        crew.run(&|| loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(chain) = chains.get(i) else { break };
+            let (members, links) = (&members, &links);
+            for (n, &k) in chain.iter().enumerate() {
+                let (c, _, reads_inputs) = self.calls[k];
+                if n > 0 && reads_inputs {
+                    for w in wire_ranges[c].clone() {
+                        // SAFETY: wire `w` delivers into `c` alone (each wire is
+                        // in the range of its target), which only this thread
+                        // steps; its source is another component that no thread
+                        // writes now: the chain's call before this one, which has
+                        // stepped, or a component outside the group
+                        // (`Process::groups` checked both).
+                        let wire = unsafe { &mut *links.0.add(w) };
+                        let src = wire.plain_copy().expect("checked by Process::groups");
+                        let (src, dst) =
+                            unsafe { (&**members.0.add(src), &mut **members.0.add(c)) };
+                        wire.gather_copy(src, dst);
                     }
-                })
+                }
+                // SAFETY: `c` indexes `comps` (calls are resolved when lowered), the
+                // group's components are distinct, each chain is taken by one
+                // thread (the counter hands out each place of `chains` once), and
+                // `comps` is borrowed mutably for the whole scope: no other
+                // reference to this member exists.
+                let comp = unsafe { &mut *members.0.add(c) };
+                comp.advance_state(t, dt);
+            }
         });
     }
 
