@@ -327,3 +327,52 @@ impl Drop for Crew {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+
+    /// Every job runs once on every thread of the crew, whether the helper was spinning
+    /// or asleep when it was posted.
+    #[test]
+    fn a_crew_runs_each_job_once_on_every_thread() {
+        let crew = Crew::new(1).expect("a helper thread");
+        let count = AtomicUsize::new(0);
+        for k in 0..2000 {
+            if k % 500 == 0 {
+                // Long enough for the helper to stop spinning and sleep.
+                std::thread::sleep(std::time::Duration::from_millis(30));
+            }
+            crew.run(&|| {
+                count.fetch_add(1, Ordering::Relaxed);
+            });
+            assert_eq!(count.load(Ordering::Relaxed), 2 * (k + 1));
+        }
+    }
+
+    /// A panic on a helper is raised by `run` on the calling thread, and the crew runs
+    /// the next job.
+    #[test]
+    fn a_panic_on_a_helper_is_raised_by_run() {
+        let crew = Crew::new(1).expect("a helper thread");
+        let on_helper = || {
+            std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with("ngc-crew"))
+        };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crew.run(&|| {
+                if on_helper() {
+                    panic!("a helper's step failed");
+                }
+            })
+        }));
+        assert!(r.is_err());
+        let count = AtomicUsize::new(0);
+        crew.run(&|| {
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(count.load(Ordering::Relaxed), 2);
+    }
+}
