@@ -117,6 +117,36 @@ fn threefry_lanes(
     (x0, x1)
 }
 
+/// The 20 rounds and 5 key injections of threefry2x32 over `$n` vectors in flight
+/// (`$x0`, `$x1`, the key schedule `$k`), written with a vector type's add, xor, rotate
+/// (a macro taking the vector and a literal) and broadcast: the schedule of `ROT`,
+/// shared by the AVX2 and AVX-512 forms.
+#[cfg(target_arch = "x86_64")]
+macro_rules! threefry_vector_rounds {
+    ($x0:ident, $x1:ident, $k:ident, $n:expr, $add:path, $xor:path, $rotl:ident, $set1:path) => {
+        threefry_vector_rounds!(@group $x0, $x1, $k, $n, $add, $xor, $rotl, $set1, 1, 13, 15, 26, 6);
+        threefry_vector_rounds!(@group $x0, $x1, $k, $n, $add, $xor, $rotl, $set1, 2, 17, 29, 16, 24);
+        threefry_vector_rounds!(@group $x0, $x1, $k, $n, $add, $xor, $rotl, $set1, 3, 13, 15, 26, 6);
+        threefry_vector_rounds!(@group $x0, $x1, $k, $n, $add, $xor, $rotl, $set1, 4, 17, 29, 16, 24);
+        threefry_vector_rounds!(@group $x0, $x1, $k, $n, $add, $xor, $rotl, $set1, 5, 13, 15, 26, 6);
+    };
+    (@group $x0:ident, $x1:ident, $k:ident, $n:expr, $add:path, $xor:path, $rotl:ident, $set1:path,
+     $g:literal, $($r:tt),+) => {
+        $(
+            for v in 0..$n {
+                $x0[v] = $add($x0[v], $x1[v]);
+                $x1[v] = $xor($rotl!($x1[v], $r), $x0[v]);
+            }
+        )+
+        let a = $k[$g % 3];
+        let b = $add($k[($g + 1) % 3], $set1($g));
+        for v in 0..$n {
+            $x0[v] = $add($x0[v], a);
+            $x1[v] = $add($x1[v], b);
+        }
+    };
+}
+
 /// threefry2x32 written with AVX2 intrinsics: four vectors of 8 counters in flight at
 /// once, so that the 20 dependent rounds of one vector overlap with the others'
 /// (one vector alone is bound by the latency of its round chain). Rotations by 16
@@ -207,34 +237,16 @@ mod avx2 {
             let base = _mm256_set1_epi32(lo.wrapping_add(8 * v as u32) as i32);
             *x1 = _mm256_add_epi32(_mm256_add_epi32(base, lane), k[1]);
         }
-        macro_rules! round {
-            ($r:tt) => {
-                for v in 0..V {
-                    x0[v] = _mm256_add_epi32(x0[v], x1[v]);
-                    x1[v] = _mm256_xor_si256(rotl!(x1[v], $r), x0[v]);
-                }
-            };
-        }
-        macro_rules! group {
-            ($g:literal, $a:tt, $b:tt, $c:tt, $d:tt) => {
-                round!($a);
-                round!($b);
-                round!($c);
-                round!($d);
-                let a = k[$g % 3];
-                let b = _mm256_add_epi32(k[($g + 1) % 3], _mm256_set1_epi32($g));
-                for v in 0..V {
-                    x0[v] = _mm256_add_epi32(x0[v], a);
-                    x1[v] = _mm256_add_epi32(x1[v], b);
-                }
-            };
-        }
-        // The rotations of `ROT`, group by group.
-        group!(1, 13, 15, 26, 6);
-        group!(2, 17, 29, 16, 24);
-        group!(3, 13, 15, 26, 6);
-        group!(4, 17, 29, 16, 24);
-        group!(5, 13, 15, 26, 6);
+        threefry_vector_rounds!(
+            x0,
+            x1,
+            k,
+            V,
+            _mm256_add_epi32,
+            _mm256_xor_si256,
+            rotl,
+            _mm256_set1_epi32
+        );
         (x0, x1)
     }
 }
@@ -303,34 +315,21 @@ mod avx512 {
             let base = _mm512_set1_epi32(lo.wrapping_add(16 * v as u32) as i32);
             *x1 = _mm512_add_epi32(_mm512_add_epi32(base, lane), k[1]);
         }
-        macro_rules! round {
-            ($r:tt) => {
-                for v in 0..V {
-                    x0[v] = _mm512_add_epi32(x0[v], x1[v]);
-                    x1[v] = _mm512_xor_si512(_mm512_rol_epi32::<$r>(x1[v]), x0[v]);
-                }
+        macro_rules! rotl {
+            ($x:expr, $r:literal) => {
+                _mm512_rol_epi32::<$r>($x)
             };
         }
-        macro_rules! group {
-            ($g:literal, $a:tt, $b:tt, $c:tt, $d:tt) => {
-                round!($a);
-                round!($b);
-                round!($c);
-                round!($d);
-                let a = k[$g % 3];
-                let b = _mm512_add_epi32(k[($g + 1) % 3], _mm512_set1_epi32($g));
-                for v in 0..V {
-                    x0[v] = _mm512_add_epi32(x0[v], a);
-                    x1[v] = _mm512_add_epi32(x1[v], b);
-                }
-            };
-        }
-        // The rotations of `ROT`, group by group.
-        group!(1, 13, 15, 26, 6);
-        group!(2, 17, 29, 16, 24);
-        group!(3, 13, 15, 26, 6);
-        group!(4, 17, 29, 16, 24);
-        group!(5, 13, 15, 26, 6);
+        threefry_vector_rounds!(
+            x0,
+            x1,
+            k,
+            V,
+            _mm512_add_epi32,
+            _mm512_xor_si512,
+            rotl,
+            _mm512_set1_epi32
+        );
         (x0, x1)
     }
 }
@@ -384,50 +383,71 @@ impl Key {
         match level {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the processor supports AVX-512F (`Simd::best`).
-            Simd::Avx512 => unsafe { self.bits_into_avx512(start, out) },
+            Simd::Avx512 => unsafe { self.bits_into_blocks(start, out, avx512::threefry_xor) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the processor supports AVX2 (`Simd::best`).
-            Simd::Avx2 => unsafe { self.bits_into_avx2(start, out) },
+            Simd::Avx2 => unsafe { self.bits_into_blocks(start, out, avx2::threefry_xor) },
             _ => self.bits_into_lanes(start, out),
         }
     }
 
+    /// [`Key::bits_into`] over blocks of `L` counters, each drawn by `block` (a vector
+    /// form of threefry); a block whose low counter wraps, and the remainder, by the
+    /// portable lanes.
+    ///
+    /// # Safety
+    /// The processor must have `block`'s target features.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn bits_into_avx512(self, start: u64, out: &mut [u32]) {
-        let mut chunks = out.chunks_exact_mut(avx512::LANES);
+    #[inline(always)]
+    unsafe fn bits_into_blocks<const L: usize>(
+        self,
+        start: u64,
+        out: &mut [u32],
+        block: unsafe fn([u32; 2], u32, u32, &mut [u32; L]),
+    ) {
+        let mut chunks = out.chunks_exact_mut(L);
         let mut i = start;
         for chunk in &mut chunks {
-            let chunk: &mut [u32; avx512::LANES] = chunk.try_into().expect("exact chunk");
-            if (i as u32).checked_add(avx512::LANES as u32 - 1).is_some() {
-                // SAFETY: the caller checked that the processor supports AVX-512F.
-                unsafe { avx512::threefry_xor(self.0, (i >> 32) as u32, i as u32, chunk) };
+            let chunk: &mut [u32; L] = chunk.try_into().expect("exact chunk");
+            if (i as u32).checked_add(L as u32 - 1).is_some() {
+                // SAFETY: the caller guarantees `block`'s target features.
+                unsafe { block(self.0, (i >> 32) as u32, i as u32, chunk) };
             } else {
                 // The low word wraps inside this block: the portable path handles the carry.
                 self.bits_into_lanes(i, chunk);
             }
-            i += avx512::LANES as u64;
+            i += L as u64;
         }
         self.bits_into_lanes(i, chunks.into_remainder());
     }
 
+    /// [`Key::words_into`] from the even word `*w` over blocks of `W` words (`W / 2`
+    /// counters) drawn by `block`; a block whose low counter wraps by the scalar path.
+    /// Returns what is left of `out` (less than `W` words), `*w` its first word.
+    ///
+    /// # Safety
+    /// The processor must have `block`'s target features.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn bits_into_avx2(self, start: u64, out: &mut [u32]) {
-        let mut chunks = out.chunks_exact_mut(avx2::LANES);
-        let mut i = start;
+    #[inline(always)]
+    unsafe fn words_into_blocks<'a, const W: usize>(
+        self,
+        w: &mut u64,
+        out: &'a mut [u32],
+        block: unsafe fn([u32; 2], u32, u32, &mut [u32; W]),
+    ) -> &'a mut [u32] {
+        let mut chunks = out.chunks_exact_mut(W);
         for chunk in &mut chunks {
-            let chunk: &mut [u32; avx2::LANES] = chunk.try_into().expect("exact chunk");
-            if (i as u32).checked_add(avx2::LANES as u32 - 1).is_some() {
-                // SAFETY: the caller checked that the processor supports AVX2.
-                unsafe { avx2::threefry_xor(self.0, (i >> 32) as u32, i as u32, chunk) };
+            let chunk: &mut [u32; W] = chunk.try_into().expect("exact chunk");
+            let c = *w / 2;
+            if (c as u32).checked_add(W as u32 / 2 - 1).is_some() {
+                // SAFETY: the caller guarantees `block`'s target features.
+                unsafe { block(self.0, (c >> 32) as u32, c as u32, chunk) };
             } else {
-                // The low word wraps inside this block: the portable path handles the carry.
-                self.bits_into_lanes(i, chunk);
+                self.words_into_scalar(*w, chunk);
             }
-            i += avx2::LANES as u64;
+            *w += W as u64;
         }
-        self.bits_into_lanes(i, chunks.into_remainder());
+        chunks.into_remainder()
     }
 
     /// Both words of each threefry block, one after the other: `out[j]` is word
@@ -453,35 +473,13 @@ impl Key {
         }
         #[cfg(target_arch = "x86_64")]
         if level >= Simd::Avx512 {
-            let mut chunks = out.chunks_exact_mut(2 * avx512::LANES);
-            for chunk in &mut chunks {
-                let chunk: &mut [u32; 2 * avx512::LANES] = chunk.try_into().expect("exact chunk");
-                let c = w / 2;
-                if (c as u32).checked_add(avx512::LANES as u32 - 1).is_some() {
-                    // SAFETY: the processor supports AVX-512F (`Simd::best`).
-                    unsafe { avx512::threefry_words(self.0, (c >> 32) as u32, c as u32, chunk) };
-                } else {
-                    self.words_into_scalar(w, chunk);
-                }
-                w += 2 * avx512::LANES as u64;
-            }
-            out = chunks.into_remainder();
+            // SAFETY: the processor supports AVX-512F (`Simd::best`).
+            out = unsafe { self.words_into_blocks(&mut w, out, avx512::threefry_words) };
         }
         #[cfg(target_arch = "x86_64")]
         if level >= Simd::Avx2 {
-            let mut chunks = out.chunks_exact_mut(2 * avx2::LANES);
-            for chunk in &mut chunks {
-                let chunk: &mut [u32; 2 * avx2::LANES] = chunk.try_into().expect("exact chunk");
-                let c = w / 2;
-                if (c as u32).checked_add(avx2::LANES as u32 - 1).is_some() {
-                    // SAFETY: the processor supports AVX2 (`Simd::best`).
-                    unsafe { avx2::threefry_words(self.0, (c >> 32) as u32, c as u32, chunk) };
-                } else {
-                    self.words_into_scalar(w, chunk);
-                }
-                w += 2 * avx2::LANES as u64;
-            }
-            out = chunks.into_remainder();
+            // SAFETY: the processor supports AVX2 (`Simd::best`).
+            out = unsafe { self.words_into_blocks(&mut w, out, avx2::threefry_words) };
         }
         self.words_into_scalar(w, out);
     }
