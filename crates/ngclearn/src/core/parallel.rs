@@ -191,6 +191,8 @@ struct CrewShared {
     wake: std::sync::Condvar,
     stop: std::sync::atomic::AtomicBool,
     panicked: std::sync::atomic::AtomicBool,
+    /// Held by the thread whose job the crew runs: one job at a time.
+    busy: std::sync::Mutex<()>,
 }
 
 // SAFETY: `job` is written only by the thread that posts, while no helper reads it (all
@@ -217,6 +219,7 @@ impl Crew {
             wake: std::sync::Condvar::new(),
             stop: AtomicBool::new(false),
             panicked: AtomicBool::new(false),
+            busy: std::sync::Mutex::new(()),
         });
         let mut crew = Crew {
             shared,
@@ -234,11 +237,19 @@ impl Crew {
     }
 
     /// Runs `job` on every helper and on the calling thread, and returns once all have
-    /// finished it. (The job shares out its work itself, e.g. from a counter.) A panic
-    /// on a helper is raised here.
+    /// finished it. (The job shares out its work itself, e.g. from a counter, so that
+    /// any number of threads running it do all of it.) When another thread's job holds
+    /// the crew, the calling thread runs `job` alone. A panic on a helper is raised
+    /// here.
     pub(crate) fn run(&self, job: &(dyn Fn() + Sync)) {
         use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
         let s = &*self.shared;
+        let _busy = match s.busy.try_lock() {
+            Ok(g) => g,
+            // A job that panicked on this thread left the lock poisoned; the crew is fine.
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return job(),
+        };
         let helpers = self.threads.len();
         s.finished.store(0, Relaxed);
         // SAFETY: every helper has finished the previous job (waited for below), so none
@@ -349,6 +360,29 @@ mod tests {
             });
             assert_eq!(count.load(Ordering::Relaxed), 2 * (k + 1));
         }
+    }
+
+    /// Two threads handing the same crew jobs at once: each job is done whole (the
+    /// second runs alone while the first holds the crew).
+    #[test]
+    fn jobs_from_two_threads_at_once_each_get_done() {
+        let crew = Crew::new(1).expect("a helper thread");
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                scope.spawn(|| {
+                    for _ in 0..500 {
+                        let next = AtomicUsize::new(0);
+                        let done = AtomicUsize::new(0);
+                        crew.run(&|| {
+                            while next.fetch_add(1, Ordering::Relaxed) < 64 {
+                                done.fetch_add(1, Ordering::Relaxed);
+                            }
+                        });
+                        assert_eq!(done.load(Ordering::Relaxed), 64);
+                    }
+                });
+            }
+        });
     }
 
     /// A panic on a helper is raised by `run` on the calling thread, and the crew runs
