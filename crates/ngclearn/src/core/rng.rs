@@ -343,11 +343,12 @@ enum Simd {
 }
 
 impl Simd {
-    /// The widest this processor has (AVX-512F, AVX2, or neither).
+    /// The widest this processor has (AVX-512F with AVX2, AVX2, or neither).
     fn best() -> Simd {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx512f") {
+            // (The AVX-512 level also runs the AVX2 form on what is left of a draw.)
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx2") {
                 return Simd::Avx512;
             }
             if std::is_x86_feature_detected!("avx2") {

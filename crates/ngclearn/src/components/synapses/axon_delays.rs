@@ -146,9 +146,11 @@ impl AxonDelays {
     }
 
     /// Holds `f` instead: its last `Tk` steps, the newest as the newest row; steps
-    /// missing at the old end are empty, inputs beyond the width are dropped.
+    /// missing at the old end are empty, inputs beyond the width are dropped. (The
+    /// inputs delivered last are not part of it: they read zero until the next step.)
     pub fn set_in_flight(&mut self, f: &InFlight) {
         self.ring.fill(0.0);
+        self.delayed.fill(0.0);
         self.head = 0;
         let tk = self.steps();
         let kept = f.steps.len().min(tk);

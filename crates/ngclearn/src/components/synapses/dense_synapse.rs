@@ -464,8 +464,10 @@ impl Dense {
                     ),
                 );
             }
-            self.history = History::new(&self.name, slots, self.inputs.len())?;
-            self.ahead = Ahead::new(&self.name, slots, self.outputs.dim())?;
+            // Both or neither: a history with delays needs its sums ahead.
+            let history = History::new(&self.name, slots, self.inputs.len())?;
+            let ahead = Ahead::new(&self.name, slots, self.outputs.dim())?;
+            (self.history, self.ahead) = (history, ahead);
         }
         if let Some(csr) = self.weights.sparse() {
             self.history.index_rows(&self.name, csr)?;
