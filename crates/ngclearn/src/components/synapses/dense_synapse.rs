@@ -266,20 +266,16 @@ impl Dense {
                 })
             }
         };
-        let mut axon = match p.max_delay_steps {
+        let axon = match p.max_delay_steps {
             0 => None,
-            tk => Some(Box::new(super::axon_delays::AxonDelays::new(
-                &name,
-                tk,
-                p.batch_size,
-                n_pre,
-            )?)),
+            tk => {
+                let mut a = super::axon_delays::AxonDelays::new(&name, tk, p.batch_size, n_pre)?;
+                a.draw(k2);
+                Some(Box::new(a))
+            }
         };
         let mut base = Dense::assemble(name, block, p, storage, weights, biases, mask, key)?;
         base.background = background;
-        if let Some(a) = &mut axon {
-            a.draw(k2);
-        }
         base.axon = axon;
         Ok(base)
     }
@@ -638,9 +634,8 @@ impl Dense {
             ahead.block = Some((history.epoch, now + k_ahead));
         }
         let end = ahead.block.map_or(now + 1, |b| b.1);
-        // The (input, delays) pairs go in chunks, each read in three passes so that its
-        // waits on memory overlap: the rows' delay index is asked for, then each pair's
-        // entries (far apart in a large synapse), then added in order.
+        // The (input, delays) pairs go in chunks, so that their waits on memory overlap
+        // ([`Chunk::deliver`]).
         let mut chunk = Chunk::default();
         let oldest = if start { slots - 1 } else { 0 };
         for k in (0..=oldest).rev() {
@@ -649,17 +644,14 @@ impl Dense {
             if d_lo > d_hi {
                 continue;
             }
-            // The step of those inputs, `now - k`, modulo `K` (the count of steps pushed
-            // can be below `k` after a state was put back).
-            let slot = ((now % k_ahead + k_ahead - k as u64 % k_ahead) % k_ahead) as u32;
             for (f, s) in history.ago(k) {
-                chunk.push(f as u32, s, d_lo as u32, d_hi as u32, slot);
+                chunk.push(f as u32, s, d_lo as u32, d_hi as u32);
                 if chunk.n == CHUNK {
-                    chunk.deliver(csr, history, &mut ahead.sums, op);
+                    chunk.deliver(csr, history, &mut ahead.sums, now, op);
                 }
             }
         }
-        chunk.deliver(csr, history, &mut ahead.sums, op);
+        chunk.deliver(csr, history, &mut ahead.sums, now, op);
         // This step's sum becomes the output; the output's room (left zero by its reader,
         // or zeroed here) becomes that of the step `K` on.
         let sum = &mut ahead.sums[(now % k_ahead) as usize];
@@ -1104,11 +1096,9 @@ struct Chunk {
     n: usize,
     f: [u32; CHUNK],
     s: [f32; CHUNK],
-    /// The pair's delays, `d_lo..=d_hi`.
+    /// The pair's delays, `d_lo..=d_hi`: delay `d_lo + a` ends `a` steps from now.
     d_lo: [u32; CHUNK],
     d_hi: [u32; CHUNK],
-    /// The sum its delay `d` adds to: `(slot + d - 1) % K`.
-    slot: [u32; CHUNK],
 }
 
 impl Default for Chunk {
@@ -1119,32 +1109,36 @@ impl Default for Chunk {
             s: [0.0; CHUNK],
             d_lo: [0; CHUNK],
             d_hi: [0; CHUNK],
-            slot: [0; CHUNK],
         }
     }
 }
 
 impl Chunk {
     #[inline(always)]
-    fn push(&mut self, f: u32, s: f32, d_lo: u32, d_hi: u32, slot: u32) {
+    fn push(&mut self, f: u32, s: f32, d_lo: u32, d_hi: u32) {
         let k = self.n;
-        (self.f[k], self.s[k], self.d_lo[k], self.d_hi[k], self.slot[k]) = (f, s, d_lo, d_hi, slot);
+        (self.f[k], self.s[k], self.d_lo[k], self.d_hi[k]) = (f, s, d_lo, d_hi);
         self.n += 1;
     }
 
-    /// Adds `op(o, s, w)` over each pair's entries of its delays, each into its step's
-    /// sum, in order, and empties the chunk.
+    /// Adds `op(o, s, w)` over each pair's entries of its delays, each into the sum of
+    /// the step it ends at (step `now` is at `now % K`), in order, and empties the
+    /// chunk. Three passes, so that the waits on memory overlap: the rows' delay index
+    /// is asked for, then read, then each pair's entries added while those of a pair
+    /// further on are asked for.
     #[inline(always)]
     fn deliver(
         &mut self,
         csr: &crate::core::weights::Csr,
         history: &History,
         sums: &mut [Array2<f32>],
+        now: u64,
         op: impl Fn(&mut f32, f32, f32),
     ) {
         let (n_pre, n_post) = csr.shape;
         let stride = history.len.len() + 1;
         let k_ahead = sums.len();
+        let now = (now % k_ahead as u64) as usize;
         let n = std::mem::take(&mut self.n);
         for k in 0..n {
             let i = self.f[k] as usize % n_pre;
@@ -1181,9 +1175,10 @@ impl Chunk {
             let b = self.f[k] as usize / n_pre;
             let s = self.s[k];
             let row = &history.seg[i * stride..(i + 1) * stride];
-            for d in self.d_lo[k] as usize..=self.d_hi[k] as usize {
+            let d_lo = self.d_lo[k] as usize;
+            for d in d_lo..=self.d_hi[k] as usize {
                 let (lo, hi) = (row[d - 1] as usize, row[d] as usize);
-                let slot = (self.slot[k] as usize + d - 1) % k_ahead;
+                let slot = (now + d - d_lo) % k_ahead;
                 let sum = sums[slot].as_slice_mut().expect("owned arrays are contiguous");
                 let out = &mut sum[b * n_post..(b + 1) * n_post];
                 for (&j, &w) in csr.indices[lo..hi].iter().zip(&csr.data[lo..hi]) {
