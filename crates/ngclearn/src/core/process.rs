@@ -116,9 +116,18 @@ pub(super) struct Process {
 pub static PARALLEL_GROUP_BYTES: std::sync::atomic::AtomicU64 =
     std::sync::atomic::AtomicU64::new(64 << 20);
 
-/// A group of calls that step side by side: its range of calls, and its chains (the
-/// calls each thread steps in order), in the order the threads take them.
-pub(super) type Group = (Range<usize>, Vec<Vec<usize>>);
+/// A group of calls that step side by side ([`Process::groups`]).
+#[derive(Debug, Clone)]
+pub(super) struct Group {
+    /// Its calls.
+    calls: Range<usize>,
+    /// Its chains (the calls each thread steps in order), in the order the threads take
+    /// them.
+    chains: Vec<Vec<usize>>,
+    /// The chains' first calls, in the process's order (their wires are delivered
+    /// before the group steps).
+    heads: Vec<usize>,
+}
 
 /// The components of a group, shared with the threads that step them.
 struct Members(*mut Box<dyn Component>);
@@ -213,7 +222,13 @@ impl Process {
                         comps[c].stored_weights().map_or(0, |w| w.bytes())
                     };
                     chains.sort_by_key(|ch| std::cmp::Reverse(ch.iter().map(bytes).sum::<u64>()));
-                    groups.push((start..k, chains));
+                    let mut heads: Vec<usize> = chains.iter().map(|ch| ch[0]).collect();
+                    heads.sort_unstable();
+                    groups.push(Group {
+                        calls: start..k,
+                        chains,
+                        heads,
+                    });
                 }
                 if k == start {
                     k += 1;
@@ -244,16 +259,16 @@ impl Process {
         let mut next_group = groups.iter().peekable();
         let mut k = 0;
         while k < self.calls.len() {
-            if let Some((g, order)) = next_group.next_if(|(g, _)| g.start == k) {
-                let bytes: u64 = self.calls[g.clone()]
+            if let Some(g) = next_group.next_if(|g| g.calls.start == k) {
+                let bytes: u64 = self.calls[g.calls.clone()]
                     .iter()
                     .map(|&(c, _, _)| comps[c].stored_weights().map_or(0, |w| w.bytes()))
                     .sum();
                 let least = PARALLEL_GROUP_BYTES.load(std::sync::atomic::Ordering::Relaxed);
                 // (Asked only by a group that pays: asking starts the crew.)
                 if let Some(crew) = (bytes >= least).then(|| workers.crew()).flatten() {
-                    self.run_group(comps, wires, wire_ranges, g.clone(), order, crew, t, dt);
-                    k = g.end;
+                    self.run_group(comps, wires, wire_ranges, g, crew, t, dt);
+                    k = g.calls.end;
                     continue;
                 }
             }
@@ -267,7 +282,12 @@ impl Process {
     pub(super) fn group_components(&self) -> Vec<Vec<usize>> {
         self.groups.get().map_or_else(Vec::new, |g| {
             g.iter()
-                .map(|(r, _)| self.calls[r.clone()].iter().map(|&(c, _, _)| c).collect())
+                .map(|g| {
+                    self.calls[g.calls.clone()]
+                        .iter()
+                        .map(|&(c, _, _)| c)
+                        .collect()
+                })
                 .collect()
         })
     }
@@ -282,21 +302,21 @@ impl Process {
         comps: &mut [Box<dyn Component>],
         wires: &mut [Wire],
         wire_ranges: &[Range<usize>],
-        g: Range<usize>,
-        chains: &[Vec<usize>],
+        g: &Group,
         crew: &crate::core::parallel::Crew,
         t: f32,
         dt: f32,
     ) {
-        for k in g.clone() {
+        for &k in &g.heads {
             let (c, _, reads_inputs) = self.calls[k];
-            if reads_inputs && chains.iter().any(|ch| ch[0] == k) {
+            if reads_inputs {
                 for w in &mut wires[wire_ranges[c].clone()] {
                     w.gather(comps);
                 }
             }
         }
-        debug_assert!(chains.iter().flatten().all(|k| g.contains(k)));
+        let chains = &g.chains;
+        debug_assert!(chains.iter().flatten().all(|k| g.calls.contains(k)));
         let members = Members(comps.as_mut_ptr());
         let links = Links(wires.as_mut_ptr());
         let next = std::sync::atomic::AtomicUsize::new(0);
