@@ -232,6 +232,8 @@ pub struct RunReport {
     pub ranks: usize,
     /// Bytes this rank gave to collective calls in the run (across ranks).
     pub exchanged: Option<u64>,
+    /// Across ranks: the collective calls rank 0 made.
+    pub collectives: Option<u64>,
     /// Bytes of this rank's compartments.
     pub held: u64,
     /// Every rank's peak resident memory (across ranks).
@@ -404,6 +406,7 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
     bar.finish_and_clear();
     // Across ranks: what the run exchanged, and what each rank holds.
     let exchanged = ranks.exchange.as_ref().map(|ex| ex.bytes_sent());
+    let collectives = ranks.exchange.as_ref().map(|ex| ex.collectives());
     let held = model_bytes(&m);
     let peak = ranks.peak_memory();
     for (g, (_, path, _)) in groups.iter_mut().zip(&populations) {
@@ -427,6 +430,7 @@ fn execute(a: &RunArgs, ranks: &Ranks) -> CliResult<RunReport> {
         rank: ranks.rank,
         ranks: ranks.size,
         exchanged,
+        collectives,
         held,
         peak,
         model: m.name().to_string(),
@@ -1234,10 +1238,11 @@ impl RunReport {
         );
         if self.ranks > 1 {
             s.push_str(&format!(
-                "  partitioned across {} MPI ranks (rank 0's wall time); rank 0 holds {} of compartments and sent {:.0} bytes per step\n",
+                "  partitioned across {} MPI ranks (rank 0's wall time); rank 0 holds {} of compartments and sent {:.0} bytes per step in {:.2} collective calls per step\n",
                 self.ranks,
                 human_bytes(self.held as u128),
                 self.exchanged.unwrap_or(0) as f64 / self.steps.max(1) as f64,
+                self.collectives.unwrap_or(0) as f64 / self.steps.max(1) as f64,
             ));
             if let Some(peak) = &self.peak {
                 let list: Vec<String> = peak.iter().map(|&b| human_bytes(b as u128)).collect();

@@ -14,6 +14,7 @@ pub struct MpiExchange {
     rank: usize,
     size: usize,
     sent: std::sync::atomic::AtomicU64,
+    calls: std::sync::atomic::AtomicU64,
     scratch: std::sync::Mutex<(Vec<Count>, Vec<Count>)>,
     // Dropped last: finalises MPI.
     _universe: mpi::environment::Universe,
@@ -47,6 +48,7 @@ impl MpiExchange {
             rank,
             size,
             sent: std::sync::atomic::AtomicU64::new(0),
+            calls: std::sync::atomic::AtomicU64::new(0),
             scratch: std::sync::Mutex::new((Vec::new(), Vec::new())),
             _universe: universe,
         })
@@ -85,6 +87,8 @@ impl Exchange for MpiExchange {
         self.size
     }
     fn allgather_u32(&self, local: &[u32], out: &mut Vec<u32>) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let n = local.len() as Count;
         let mut counts = vec![0 as Count; self.size];
         self.world.all_gather_into(&n, &mut counts[..]);
@@ -100,6 +104,8 @@ impl Exchange for MpiExchange {
         );
     }
     fn allgather_f32(&self, local: &[f32], counts: &[usize], out: &mut [f32]) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // The counts and displacements, in buffers kept between calls.
         let mut scratch = self.scratch.lock().expect("one caller at a time");
         let (c, d) = &mut *scratch;
@@ -117,11 +123,15 @@ impl Exchange for MpiExchange {
             .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }
     fn allgather_u32_fixed(&self, local: &[u32], out: &mut [u32]) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.world.all_gather_into(local, out);
         self.sent
             .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }
     fn gather_f32_to_root(&self, local: &[f32], counts: &[usize], out: &mut [f32]) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let root = self.world.process_at_rank(0);
         if self.rank == 0 {
             let c: Vec<Count> = counts.iter().map(|&n| n as Count).collect();
@@ -139,5 +149,8 @@ impl Exchange for MpiExchange {
     }
     fn bytes_sent(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn collectives(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

@@ -23,6 +23,8 @@ pub trait Exchange: Send + Sync + std::fmt::Debug {
     fn gather_f32_to_root(&self, local: &[f32], counts: &[usize], out: &mut [f32]);
     /// The bytes this rank has given to collective calls so far.
     fn bytes_sent(&self) -> u64;
+    /// The collective calls this rank has made so far.
+    fn collectives(&self) -> u64;
     /// Ends every rank (a rank that cannot go on would leave the others waiting in a
     /// collective call). Ranks as threads of one process do nothing here.
     fn abort(&self, _code: i32) {}
@@ -34,6 +36,7 @@ pub struct ThreadExchange {
     rank: usize,
     shared: Arc<Shared>,
     sent: std::sync::atomic::AtomicU64,
+    calls: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug)]
@@ -58,6 +61,7 @@ impl ThreadExchange {
                 rank,
                 shared: Arc::clone(&shared),
                 sent: std::sync::atomic::AtomicU64::new(0),
+                calls: std::sync::atomic::AtomicU64::new(0),
             })
             .collect()
     }
@@ -71,6 +75,8 @@ impl Exchange for ThreadExchange {
         self.shared.size
     }
     fn allgather_u32(&self, local: &[u32], out: &mut Vec<u32>) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let s = &self.shared;
         {
             let mut slots = s.u32s.lock().expect("no rank panicked");
@@ -89,6 +95,8 @@ impl Exchange for ThreadExchange {
         );
     }
     fn allgather_f32(&self, local: &[f32], counts: &[usize], out: &mut [f32]) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let s = &self.shared;
         {
             let mut slots = s.f32s.lock().expect("no rank panicked");
@@ -109,6 +117,8 @@ impl Exchange for ThreadExchange {
             .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }
     fn allgather_u32_fixed(&self, local: &[u32], out: &mut [u32]) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let s = &self.shared;
         {
             let mut slots = s.u32s.lock().expect("no rank panicked");
@@ -130,6 +140,8 @@ impl Exchange for ThreadExchange {
             .fetch_add(4 * local.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }
     fn gather_f32_to_root(&self, local: &[f32], counts: &[usize], out: &mut [f32]) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let s = &self.shared;
         {
             let mut slots = s.f32s.lock().expect("no rank panicked");
@@ -151,5 +163,8 @@ impl Exchange for ThreadExchange {
     }
     fn bytes_sent(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn collectives(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
