@@ -182,6 +182,22 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     /// Puts back inputs in flight taken by [`Component::in_flight`] (steps beyond what
     /// the synapse keeps, the oldest, and inputs beyond its width are dropped).
     fn set_in_flight(&mut self, _in_flight: &crate::core::state::InFlight) {}
+    /// A synapse that delivers its inputs through delays: the least of them in steps
+    /// (`usize::MAX` when it holds no synapse), so that a partitioned model may take its
+    /// inputs late ([`Component::set_input_lag`]). `None`: its inputs must arrive on time.
+    fn min_delay(&self) -> Option<usize> {
+        None
+    }
+    /// Takes the inputs as arriving `lag` steps late, with the numbers of inputs on time
+    /// (its delays all exceed `lag`); `false` where it cannot. Its inputs in flight are
+    /// then those it has taken, `lag` steps behind.
+    fn set_input_lag(&mut self, _lag: usize) -> bool {
+        false
+    }
+    /// How many steps late its inputs arrive ([`Component::set_input_lag`]).
+    fn input_lag(&self) -> usize {
+        0
+    }
     /// A synapse's weights as it stores them (dense, or compressed by presynaptic row).
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         None

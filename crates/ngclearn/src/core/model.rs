@@ -538,6 +538,23 @@ impl Model {
                 context: String::new(),
             });
         }
+        let lag = c.input_lag();
+        if lag > 0
+            && c.stored_weights_mut()
+                .is_some_and(|(w, _, _)| w == slot.compartment)
+        {
+            // Weights written whole have no delays, which its late inputs need.
+            let name = c.name().to_string();
+            return Err(Error::param(
+                &name,
+                "weights",
+                self.parts.path(slot),
+                &format!(
+                    "cannot be written: across ranks its inputs arrive {lag} steps late (the \
+                     epoch exchange), which only its delays make up for; write them on one process"
+                ),
+            ));
+        }
         write(&mut **c, slot.compartment, |dst| dst.assign(&value));
         Ok(())
     }

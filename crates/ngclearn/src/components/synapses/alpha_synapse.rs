@@ -173,6 +173,15 @@ impl Component for AlphaSynapse {
     fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
         self.state.base.set_in_flight(f);
     }
+    fn min_delay(&self) -> Option<usize> {
+        self.state.base.min_delay()
+    }
+    fn set_input_lag(&mut self, lag: usize) -> bool {
+        self.state.base.set_input_lag(lag)
+    }
+    fn input_lag(&self) -> usize {
+        self.state.base.input_lag
+    }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.state.base.weights)
     }

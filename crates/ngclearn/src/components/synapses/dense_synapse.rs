@@ -177,6 +177,9 @@ pub(crate) struct Dense {
     /// ngclearn 3.2's per-axon delays, when `max_delay_steps > 0` (taken by DenseSynapse
     /// and StaticSynapse: [`Dense::refuse_axon_delays`] for the others).
     pub axon: Option<Box<super::axon_delays::AxonDelays>>,
+    /// How many steps late its inputs arrive (0 but in a partitioned model whose ranks
+    /// exchange spikes once per minimum delay: [`Dense::set_input_lag`]).
+    pub input_lag: usize,
 }
 
 impl Dense {
@@ -431,6 +434,7 @@ impl Dense {
             ahead: Ahead::default(),
             background: None,
             axon: None,
+            input_lag: 0,
         })
     }
 
@@ -469,6 +473,34 @@ impl Dense {
             self.history.index_rows(&self.name, csr)?;
         }
         Ok(())
+    }
+
+    /// The least delay of its synapses in steps, when it delivers its inputs through
+    /// delays (sparse weights with delays of more than one step): `usize::MAX` when this
+    /// block holds no synapse. `None` otherwise (ngclearn 3.2's axonal delays
+    /// included, whose inputs must arrive on time).
+    pub fn min_delay(&self) -> Option<usize> {
+        if self.axon.is_some() || self.history.slots() <= 1 {
+            return None;
+        }
+        let csr = self.weights.sparse()?;
+        let d = csr.delays.as_ref()?;
+        Some(d.iter().min().map_or(usize::MAX, |&d| usize::from(d).max(1)))
+    }
+
+    /// Takes its inputs as arriving `lag` steps late: the input of a step is that of
+    /// `lag` steps before, whose delay `d` then ends `d - lag` steps on. The sums get the
+    /// same terms in the same order, so the numbers are those of inputs on time. Only
+    /// where every delay exceeds `lag` (else `false`, and nothing changes). Its inputs
+    /// in flight ([`Dense::in_flight`]) are then those it has taken, `lag` steps behind,
+    /// and `Model::set` refuses to write its weights (written whole, they lose their
+    /// delays).
+    pub fn set_input_lag(&mut self, lag: usize) -> bool {
+        if lag > 0 && self.min_delay().is_none_or(|d| d <= lag) {
+            return false;
+        }
+        self.input_lag = lag;
+        true
     }
 
     /// Whether `biases` came from an initialiser (else ngclearn keeps the scalar 0).
@@ -613,6 +645,7 @@ impl Dense {
             input_support,
             history,
             ahead,
+            input_lag,
             ..
         } = self;
         let csr = weights.sparse().expect("called on sparse weights");
@@ -638,9 +671,11 @@ impl Dense {
         // ([`Chunk::deliver`]).
         let mut chunk = Chunk::default();
         let oldest = if start { slots - 1 } else { 0 };
+        let lag = *input_lag;
         for k in (0..=oldest).rev() {
-            // The inputs of `k` steps ago reach step `now + a` through delay `k + 1 + a`.
-            let (d_lo, d_hi) = (k + 1, slots.min(k + (end - now) as usize));
+            // The inputs taken `k` steps ago (those of `k + lag` steps ago) reach step
+            // `now + a` through delay `k + lag + 1 + a`.
+            let (d_lo, d_hi) = (k + lag + 1, slots.min(k + lag + (end - now) as usize));
             if d_lo > d_hi {
                 continue;
             }
@@ -1424,6 +1459,15 @@ impl Component for DenseSynapse {
     }
     fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
         self.base.set_in_flight(f);
+    }
+    fn min_delay(&self) -> Option<usize> {
+        self.base.min_delay()
+    }
+    fn set_input_lag(&mut self, lag: usize) -> bool {
+        self.base.set_input_lag(lag)
+    }
+    fn input_lag(&self) -> usize {
+        self.base.input_lag
     }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.base.weights)

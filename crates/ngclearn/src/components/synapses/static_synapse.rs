@@ -110,6 +110,15 @@ impl Component for StaticSynapse {
     fn set_in_flight(&mut self, f: &crate::core::state::InFlight) {
         self.base.set_in_flight(f);
     }
+    fn min_delay(&self) -> Option<usize> {
+        self.base.min_delay()
+    }
+    fn set_input_lag(&mut self, lag: usize) -> bool {
+        self.base.set_input_lag(lag)
+    }
+    fn input_lag(&self) -> usize {
+        self.base.input_lag
+    }
     fn stored_weights(&self) -> Option<&crate::core::weights::Weights> {
         Some(&self.base.weights)
     }
