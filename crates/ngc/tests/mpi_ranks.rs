@@ -11,8 +11,8 @@ use common::scratch;
 use std::path::Path;
 use std::process::Command;
 
-/// Runs `ngc run ARGS` on `ranks` MPI processes (1: without mpirun).
-fn run_on(ranks: usize, args: &[&str]) {
+/// Runs `ngc run ARGS` on `ranks` MPI processes (1: without mpirun); what it printed.
+fn run_on(ranks: usize, args: &[&str]) -> String {
     let ngc = env!("CARGO_BIN_EXE_ngc");
     let out = if ranks == 1 {
         Command::new(ngc).arg("run").args(args).output()
@@ -32,6 +32,7 @@ fn run_on(ranks: usize, args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Every file under `a` equals the one under `b`, and both hold the same files.
@@ -267,6 +268,48 @@ fn a_fed_population_split_across_ranks_takes_its_columns_of_the_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("read whole"), "{err}");
     assert!(!dir.join("refused").exists());
+}
+
+/// The E-I network with delays of 1.5 ms (15 steps) on 1, 2 and 3 ranks: the same
+/// recordings (spikes recorded whole beside the epoch's exchange), and its spikes cross
+/// the ranks once per epoch, not every step.
+#[test]
+fn a_delayed_network_exchanges_once_per_epoch_and_runs_the_same_on_2_and_3_ranks() {
+    let m = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/models/ei_delayed.toml");
+    let m = m.to_str().unwrap();
+    let dir = scratch("mpi_epoch");
+    for ranks in [1, 2, 3] {
+        let out = dir.join(format!("out{ranks}"));
+        run_on(
+            ranks,
+            &[
+                m,
+                "-q",
+                "--out",
+                out.to_str().unwrap(),
+                "--steps",
+                "600",
+                "--record-spikes",
+                "I:s",
+                "--record",
+                "into_E:i_syn",
+            ],
+        );
+    }
+    for ranks in [2, 3] {
+        same_tree(&dir.join("out1"), &dir.join(format!("out{ranks}")));
+    }
+    let out = dir.join("plain");
+    let printed = run_on(2, &[m, "--out", out.to_str().unwrap(), "--steps", "600"]);
+    let calls: f64 = printed
+        .split(" collective calls per step")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("no collective calls in the summary:\n{printed}"));
+    // Two mirrors once every 15 steps, and the building's few.
+    assert!(calls < 0.2, "{calls} collective calls per step:\n{printed}");
 }
 
 /// The tutorial's E-I circuit at `n_exc + n_inh -> n_post`, with uniform random weights

@@ -1,6 +1,8 @@
 //! The step loop allocates nothing: a counting allocator watches `Model::run` on the
 //! tutorial's E-I circuit (wires, a Summation, Poisson draws, synapses, a LIF cell).
 
+mod common;
+
 use ngclearn::models::ei_alpha::EiAlpha;
 use ngclearn::utils::alloc_counter::{allocations_here as allocs, CountingAllocator};
 
@@ -436,6 +438,58 @@ fn a_partitioned_models_step_does_not_allocate() {
         allocs() - before,
         0,
         "allocations in a partitioned step loop"
+    );
+}
+
+/// A partitioned model whose spikes cross the ranks once per epoch (two ranks on
+/// threads: their epoch mirrors keep, exchange and give out the steps) allocates
+/// nothing on either rank once its lists have grown to what the run needs.
+#[test]
+fn an_epoch_exchange_does_not_allocate() {
+    use ngclearn::core::partition::{Exchange, ThreadExchange};
+    let dir = common::scratch("no-alloc-epoch");
+    let path = common::delayed_pair(
+        &dir,
+        40,
+        -60.0,
+        "{ dist = \"uniform\", low = 0.36, high = 2.0 }",
+        "0.6",
+    );
+    let path = &path;
+    let counts: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ThreadExchange::group(2)
+            .into_iter()
+            .map(|ex| {
+                scope.spawn(move || {
+                    let ex: std::sync::Arc<dyn Exchange> = std::sync::Arc::new(ex);
+                    let registry = ngclearn::core::class::Registry::builtin();
+                    let (mut p, _) = ngclearn::io::model_file::load_model_file_partitioned(
+                        path,
+                        None,
+                        registry,
+                        ex,
+                        &[],
+                    )
+                    .unwrap();
+                    assert!(p.model.components().any(|c| c.name().ends_with(".epoch")));
+                    let adv = p.model.process_id("advance_proc").unwrap();
+                    for k in 0..400 {
+                        p.model.run(adv, k as f32 * 0.1, 0.1).unwrap();
+                    }
+                    let before = allocs();
+                    for k in 400..2400 {
+                        p.model.run(adv, k as f32 * 0.1, 0.1).unwrap();
+                    }
+                    allocs() - before
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        counts,
+        [0, 0],
+        "allocations in an epoch's step loop, by rank"
     );
 }
 

@@ -328,6 +328,16 @@ pub fn load_on_thread_ranks<T: Send>(
     n: usize,
     on_rank: impl Fn(ngclearn::error::Result<ngclearn::core::partition::Partitioned>) -> T + Sync,
 ) -> Vec<T> {
+    load_whole_on_thread_ranks(path, n, &[], on_rank)
+}
+
+/// [`load_on_thread_ranks`], with `whole` held whole on every rank.
+pub fn load_whole_on_thread_ranks<T: Send>(
+    path: &std::path::Path,
+    n: usize,
+    whole: &[&str],
+    on_rank: impl Fn(ngclearn::error::Result<ngclearn::core::partition::Partitioned>) -> T + Sync,
+) -> Vec<T> {
     use ngclearn::core::partition::{Exchange, ThreadExchange};
     std::thread::scope(|scope| {
         let handles: Vec<_> = ThreadExchange::group(n)
@@ -338,7 +348,7 @@ pub fn load_on_thread_ranks<T: Send>(
                     let ex: std::sync::Arc<dyn Exchange> = std::sync::Arc::new(ex);
                     let registry = ngclearn::core::class::Registry::builtin();
                     on_rank(
-                        ngclearn::io::load_model_file_partitioned(path, None, registry, ex, &[])
+                        ngclearn::io::load_model_file_partitioned(path, None, registry, ex, whole)
                             .map(|(p, _)| p),
                     )
                 })
@@ -358,10 +368,61 @@ pub fn spikes_on_thread_ranks(
     steps: usize,
     check: impl Fn(&ngclearn::core::context::Model) + Sync,
 ) -> Vec<Vec<Vec<Array2<f32>>>> {
-    load_on_thread_ranks(path, n, |p| {
+    load_whole_on_thread_ranks(path, n, paths, |p| {
         let mut p = p.unwrap();
         check(&p.model);
         let whole: Vec<String> = paths.iter().map(|r| p.whole_path(r)).collect();
         spikes_of(&mut p.model, &whole, steps)
     })
+}
+
+/// A model file (written into `dir`) of two LIF populations, `A` (`n_a` cells, their
+/// potentials starting around `a_v` mV) and `B` (25), each driven by a Poisson
+/// background on the one synapse into it, which reads `A` and `B` side by side: a
+/// fixed in-degree block from `A` (excitatory) and a Bernoulli block from `B`
+/// (inhibitory), with delays of `a_delay` and `b_delay` (ms, steps of 0.1 ms).
+pub fn delayed_pair(
+    dir: &std::path::Path,
+    n_a: usize,
+    a_v: f32,
+    a_delay: &str,
+    b_delay: &str,
+) -> std::path::PathBuf {
+    let n_in = n_a + 25;
+    let cell = |name: &str, n: usize| {
+        format!(
+            "[[component]]\nname = \"{name}\"\nclass = \"LIFCell\"\nn_units = {n}\ntau_m = 10.0\n\
+             resist_m = 0.04\nthr = -50.0\nv_rest = -65.0\nv_reset = -65.0\ntau_theta = 0.0\n\
+             theta_plus = 0.0\nrefract_time = 2.0\n\n"
+        )
+    };
+    let into = |name: &str, n: usize| {
+        format!(
+            "[[component]]\nname = \"into_{name}\"\nclass = \"ExponentialSynapse\"\n\
+             shape = [{n_in}, {n}]\ntau_decay = 0.5\ng_syn_bar = 1.0\nresist_scale = -1.0\n\
+             is_nonplastic = false\nbackground = {{ rate = 12000.0, weight = 87.8 }}\n\n\
+             [component.connect]\nrule = \"blocks\"\n\n\
+             [[component.connect.blocks]]\nrows = [0, {n_a}]\nrule = \"fixed_indegree\"\nindegree = 8\n\
+             weight = {{ dist = \"normal\", mean = 120.0, std = 9.0, low = 0.0 }}\n\
+             delay = {a_delay}\n\n\
+             [[component.connect.blocks]]\nrows = [{n_a}, {n_in}]\nrule = \"pairwise_bernoulli\"\np = 0.2\n\
+             weight = -350.0\ndelay = {b_delay}\n\n\
+             [[wire]]\nconcat = [\"A:s\", \"B:s\"]\ntarget = \"into_{name}:inputs\"\n\n\
+             [[wire]]\nsource = \"into_{name}:i_syn\"\ntarget = \"{name}:j\"\n\n"
+        )
+    };
+    let text = format!(
+        "name = \"two\"\nseed = 9\n\n{}{}{}{}\
+         [process]\nadvance_proc = [\"into_A\", \"into_B\", \"A\", \"B\"]\n\
+         reset_proc = [\"into_A.reset\", \"into_B.reset\", \"A.reset\", \"B.reset\"]\n\n\
+         [initial]\n\"A:v\" = {{ dist = \"normal\", mean = {a_v:.1}, std = 4.0, seed = 1 }}\n\
+         \"B:v\" = {{ dist = \"normal\", mean = -60.0, std = 4.0, seed = 2 }}\n",
+        cell("A", n_a),
+        cell("B", 25),
+        into("A", n_a),
+        into("B", 25),
+    );
+    let path = dir.join("two.toml");
+    std::fs::write(&path, text).unwrap();
+    path
 }

@@ -185,7 +185,10 @@ impl Layout {
     }
 
     /// Where `path` (`component:compartment` of the whole model) can be read whole on
-    /// this rank: its mirror, or itself if it is not partitioned.
+    /// this rank: its mirror, or itself if it is not partitioned. A partitioned path
+    /// has a mirror when it was asked for whole or a whole compartment reads it every
+    /// step; spikes read only by delayed synapses cross the ranks once per epoch and
+    /// reach them late, so ask for them whole to read them every step.
     pub fn whole_path(&self, path: &str) -> String {
         let path = self.local(path);
         self.mirrors

@@ -18,6 +18,16 @@ pub static GATHER: MethodInfo = MethodInfo {
     description: "Gathers the compartment whole from all ranks",
 };
 
+/// The method of a mirror that exchanges once per epoch, called after its owner is
+/// reset (and when the model is partitioned): the inputs not yet delivered are dropped,
+/// and the owner's state gathered as a first step's.
+pub static RESTART: MethodInfo = MethodInfo {
+    name: "restart",
+    reads_inputs: true,
+    keywords: &[],
+    description: "Drops the steps not yet delivered and gathers the owner's state as the first",
+};
+
 /// A partitioned compartment held whole: `local` is this rank's block (wired from the
 /// owner), `full` the whole after `gather`. Spikes travel as index lists.
 #[derive(Debug, Clone, crate::Compartments)]
@@ -50,9 +60,59 @@ pub(super) struct Mirror {
     cap: usize,
     /// This rank's values, row-major (graded mirrors).
     flat: Vec<f32>,
+    /// Spikes exchanged once per epoch, delivered `lag` steps late (`None`: every step).
+    epoch: Option<Box<Epoch>>,
 }
 
-static MIRROR_METHODS: [MethodInfo; 2] = [GATHER, crate::core::schema::ADVANCE_AND_RESET[1]];
+/// A spike mirror read only by synapses whose delays all exceed `lag` steps (which take
+/// their inputs `lag` steps late, [`Component::set_input_lag`]): each gather keeps this
+/// rank's spikes and gives out the whole spikes of `lag` steps before, and the ranks
+/// exchange the steps kept only when none is left to give: once every `lag + 1` steps,
+/// in one collective.
+#[derive(Debug, Clone)]
+struct Epoch {
+    lag: usize,
+    /// This rank's spikes (global flat indices) of the steps not yet exchanged, the
+    /// oldest first: `n_mine` of `lag + 1` lists.
+    mine: Vec<Vec<u32>>,
+    n_mine: usize,
+    /// Whole spikes exchanged and not yet given out: a ring of `lag + 1` lists, `len`
+    /// of them from `head`.
+    queue: Vec<Vec<u32>>,
+    head: usize,
+    len: usize,
+    /// Where each rank's indices past its message start in an exchange's second round.
+    starts: Vec<usize>,
+}
+
+impl Epoch {
+    /// Room for every list it can hold (`whole` and `local` indices a step), so that
+    /// its steps allocate nothing.
+    fn new(lag: usize, whole: usize, local: usize, size: usize) -> Epoch {
+        let mut e = Epoch {
+            lag,
+            mine: (0..=lag).map(|_| Vec::with_capacity(local)).collect(),
+            n_mine: 0,
+            queue: (0..=lag).map(|_| Vec::with_capacity(whole)).collect(),
+            head: 0,
+            len: 0,
+            starts: Vec::with_capacity(size),
+        };
+        e.restart();
+        e
+    }
+
+    /// Nothing kept, and `lag` steps without spikes to give out first.
+    fn restart(&mut self) {
+        self.n_mine = 0;
+        self.head = 0;
+        self.len = self.lag;
+        self.queue.iter_mut().for_each(Vec::clear);
+    }
+}
+
+static MIRROR_METHODS: [MethodInfo; 3] =
+    [GATHER, RESTART, crate::core::schema::ADVANCE_AND_RESET[1]];
 
 /// The class name of the components that hold split compartments whole.
 const MIRROR: &str = "Mirror";
@@ -107,24 +167,149 @@ impl Mirror {
             cap: MESSAGE_CAP,
             flat: vec![0.0; rows * block(width, size, rank).len()],
             ex,
+            epoch: None,
         })
     }
 
-    fn gather(&mut self) {
+    /// Exchanges once per `lag + 1` steps, giving out the spikes of `lag` steps before
+    /// (see [`Epoch`]); a spike mirror only.
+    pub(super) fn with_lag(mut self, lag: usize) -> Mirror {
+        if self.spikes && lag > 0 {
+            let (rows, local) = (self.local.nrows(), self.local.ncols());
+            let e = Epoch::new(lag, rows * self.width, rows * local, self.ex.size());
+            self.epoch = Some(Box::new(e));
+        }
+        self
+    }
+
+    /// The same mirror under another name.
+    pub(super) fn named(mut self, name: &str) -> Mirror {
+        self.name = name.to_string();
+        self
+    }
+
+    /// This rank's spikes as global flat indices, ascending, into `out`.
+    fn local_spikes(&self, out: &mut Vec<u32>) {
         let (size, rank) = (self.ex.size(), self.ex.rank());
+        let lo = block(self.width, size, rank).start;
+        let (w_local, width) = (self.local.ncols(), self.width);
+        out.clear();
+        out.extend(
+            self.local
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v != 0.0)
+                .map(|(f, _)| ((f / w_local) * width + lo + f % w_local) as u32),
+        );
+    }
+
+    /// The epoch's gather: this rank's spikes kept, the kept steps exchanged when none
+    /// is left to give out, and the oldest whole step given out.
+    fn gather_epoch(&mut self, restart: bool) {
+        let mut e = self.epoch.take().expect("an epoch mirror");
+        if restart {
+            e.restart();
+        }
+        let mut kept = std::mem::take(&mut e.mine[e.n_mine]);
+        self.local_spikes(&mut kept);
+        e.mine[e.n_mine] = kept;
+        e.n_mine += 1;
+        if e.len == 0 {
+            self.exchange_kept(&mut e);
+        }
+        let slot = e.head;
+        e.head = (e.head + 1) % e.queue.len();
+        e.len -= 1;
+        let full = self.full.as_slice_mut().expect("standard layout");
+        for &i in &self.list {
+            full[i as usize] = 0.0;
+        }
+        for &i in &e.queue[slot] {
+            full[i as usize] = 1.0;
+        }
+        std::mem::swap(&mut self.list, &mut e.queue[slot]);
+        self.epoch = Some(e);
+    }
+
+    /// Every rank's kept steps, in one collective of fixed-size messages (`[total,
+    /// count of each step, up to cap indices]`; the rest in a second round when a rank
+    /// had more, and the messages grow), appended whole to the queue, step by step.
+    fn exchange_kept(&mut self, e: &mut Epoch) {
+        let size = self.ex.size();
+        let m = e.n_mine;
+        let n: usize = e.mine[..m].iter().map(Vec::len).sum();
+        let cap = self.cap;
+        let msg = 1 + m + cap;
+        self.send.resize(msg, 0);
+        self.recv.resize(size * msg, 0);
+        self.send[0] = n as u32;
+        for (j, l) in e.mine[..m].iter().enumerate() {
+            self.send[1 + j] = l.len() as u32;
+        }
+        for (d, &i) in self.send[1 + m..]
+            .iter_mut()
+            .zip(e.mine[..m].iter().flatten())
+        {
+            *d = i;
+        }
+        self.ex
+            .allgather_u32_fixed(&self.send[..msg], &mut self.recv[..size * msg]);
+        let total = |r: usize| self.recv[r * msg] as usize;
+        let most = (0..size).map(total).max().unwrap_or(0);
+        let mut rest = Vec::new();
+        if most > cap {
+            self.scratch.clear();
+            self.scratch
+                .extend(e.mine[..m].iter().flatten().skip(cap).copied());
+            self.ex.allgather_u32(&self.scratch, &mut rest);
+            self.cap = most.next_power_of_two().max(cap);
+        }
+        // Rank `r`'s `k`-th index: in its message, or past the message's room in the
+        // second round's part of it.
+        e.starts.clear();
+        let mut taken = 0;
+        for r in 0..size {
+            e.starts.push(taken);
+            taken += total(r).saturating_sub(cap);
+        }
+        let (recv, starts) = (&self.recv, &e.starts);
+        let index = |r: usize, k: usize, rest_at: usize| {
+            if k < cap {
+                recv[r * msg + 1 + m + k]
+            } else {
+                rest[rest_at + k - cap]
+            }
+        };
+        let rows = self.local.nrows();
+        let ring = e.queue.len();
+        for j in 0..m {
+            let q = (e.head + e.len) % ring;
+            let list = &mut e.queue[q];
+            list.clear();
+            for r in 0..size {
+                let c = recv[r * msg + 1 + j] as usize;
+                // Where rank `r`'s step `j` starts: the counts of its earlier steps.
+                let from: usize = (0..j).map(|i| recv[r * msg + 1 + i] as usize).sum();
+                list.extend((from..from + c).map(|k| index(r, k, starts[r])));
+            }
+            if rows > 1 {
+                list.sort_unstable();
+            }
+            e.len += 1;
+        }
+        e.n_mine = 0;
+    }
+
+    fn gather(&mut self) {
+        if self.epoch.is_some() {
+            return self.gather_epoch(false);
+        }
+        let size = self.ex.size();
         let rows = self.local.nrows();
         if self.spikes {
-            let lo = block(self.width, size, rank).start;
-            let w_local = self.local.ncols();
-            let width = self.width;
-            self.mine.clear();
-            self.mine.extend(
-                self.local
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &v)| v != 0.0)
-                    .map(|(f, _)| ((f / w_local) * width + lo + f % w_local) as u32),
-            );
+            let mut mine = std::mem::take(&mut self.mine);
+            self.local_spikes(&mut mine);
+            self.mine = mine;
             // One collective of fixed-size messages; a rank with more spikes than they
             // carry sends the rest in a second round (all ranks see its count), and the
             // messages grow for the next steps.
@@ -242,8 +427,10 @@ impl Component for Mirror {
     }
     fn reset(&mut self) {}
     fn call(&mut self, method: &str, _t: f32, _dt: f32) {
-        debug_assert_eq!(method, "gather");
-        self.gather();
+        match (method, self.epoch.is_some()) {
+            ("restart", true) => self.gather_epoch(true),
+            _ => self.gather(),
+        }
     }
     fn changed(&mut self, _index: usize) {}
     fn nonzero(&self, index: usize) -> Option<&[u32]> {

@@ -17,11 +17,16 @@
 //! the whole model: each cell computes what it computed there, and the encoders draw
 //! the JAX-compatible counters of their global indices.
 //!
+//! Spikes that reach only synapses whose delays are all at least `D` steps cross the
+//! ranks once every `D` steps (the epoch, as in NEST and Arbor): those synapses take
+//! their inputs `D - 1` steps late, with the same sums (see `epoch`).
+//!
 //! The ranks talk through an [`Exchange`]: [`ThreadExchange`] runs ranks as threads
 //! of one process (for tests and for a machine without MPI), and, with the `mpi`
 //! feature, `mpi_exchange::MpiExchange` over MPI.
 
 mod coupling;
+mod epoch;
 mod exchange;
 mod layout;
 mod mirror;
@@ -33,7 +38,7 @@ pub use exchange::{Exchange, ThreadExchange};
 pub(crate) use layout::scatter_rows;
 pub use layout::{block, Columns, Layout, Part, Partitioned, SavedProcess};
 pub(crate) use mirror::is_mirror;
-pub use mirror::GATHER;
+pub use mirror::{GATHER, RESTART};
 pub use plan::FIRST_GATHER;
 pub(crate) use plan::{build_part, Plan};
 pub use split::{block_splits, partition_by_kwargs};

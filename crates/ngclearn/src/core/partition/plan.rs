@@ -3,7 +3,7 @@
 use super::coupling::Ranks;
 use super::exchange::Exchange;
 use super::layout::{block, Columns, Layout, Part, Partitioned, SavedProcess};
-use super::mirror::{Mirror, GATHER};
+use super::mirror::{Mirror, GATHER, RESTART};
 use super::split::{block_splits, refuse_custom_state, scalars, splits, width_of};
 use crate::core::component::Component;
 use crate::core::context::Context;
@@ -170,13 +170,66 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
         mut wires_here,
     } = mirrored(&asked, &wires, &split)?;
 
+    // Spikes that reach only delayed synapses cross the ranks once per epoch.
+    let is_spikes = |path: &str| {
+        let Some((comp, field)) = path.split_once(':') else {
+            return false;
+        };
+        let c = names.iter().position(|n| n == comp).map(|i| &locals[i].0);
+        c.and_then(|c| {
+            let idx = c.schema().compartment_index(field)?;
+            Some(c.schema().compartments[idx].spikes)
+        })
+        .unwrap_or(false)
+    };
+    let epochs = {
+        let comps: Vec<&dyn Component> = locals.iter().map(|(c, _)| &**c).collect();
+        super::epoch::plan(
+            &*exchange,
+            &comps,
+            &wires_here,
+            &processes,
+            &mirrored,
+            &is_spikes,
+        )
+    };
+    for &i in &epochs.lagged {
+        if !locals[i].0.set_input_lag(epochs.lag) {
+            return Err(Error::param(
+                &names[i],
+                "connect.delay",
+                epochs.lag + 1,
+                "was found to be its least delay on every rank, but the synapse cannot take \
+                 its inputs that late",
+            ));
+        }
+        for (target, source) in wires_here.iter_mut() {
+            if target.split_once(':').map(|(c, _)| c) == Some(names[i].as_str()) {
+                for p in &epochs.paths {
+                    rewrite(source, &mirror_path(p), &epoch_path(p));
+                }
+            }
+        }
+    }
+
     let mut ctx = Context::new(&name);
     ctx.set_parallelism(parallelism);
     let mut mirrors = HashMap::new();
     let mut mirror_comps = Vec::new();
     for p in &mirrored {
+        let epoch = epochs.paths.contains(p);
+        if epoch {
+            let (comp, m) = mirror_of(p, &names, &locals, &parts, &exchange)?;
+            let m = m.with_lag(epochs.lag).named(&epoch_name(p));
+            mirror_comps.push((comp, m.name.clone(), true));
+            wires_here.push((format!("{}:local", m.name), Source::Path(p.clone())));
+            locals.push((Box::new(m), None));
+            if !asked.contains(p) {
+                continue;
+            }
+        }
         let (comp, m) = mirror_of(p, &names, &locals, &parts, &exchange)?;
-        mirror_comps.push((comp, m.name.clone(), p.clone()));
+        mirror_comps.push((comp, m.name.clone(), false));
         mirrors.insert(p.clone(), format!("{}:full", m.name));
         wires_here.push((format!("{}:local", m.name), Source::Path(p.clone())));
         locals.push((Box::new(m), None));
@@ -192,7 +245,12 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
     // gathered once, in the same order on every rank.
     let first: Vec<(&str, Method)> = mirror_comps
         .iter()
-        .map(|(_, m, _)| (m.as_str(), Method::Named(&GATHER)))
+        .map(|(_, m, epoch)| {
+            (
+                m.as_str(),
+                Method::Named(if *epoch { &RESTART } else { &GATHER }),
+            )
+        })
         .collect();
     ctx.process(FIRST_GATHER, &first)?;
     let mut model = ctx.build()?;
@@ -349,12 +407,13 @@ fn mirror_of(
 }
 
 /// The description's processes, each call of a mirror's owner followed by the mirror's
-/// gather (in the same order on every rank, so the collectives match).
+/// gather (in the same order on every rank, so the collectives match); an epoch's
+/// mirror restarts after its owner's reset.
 fn add_processes_with_gathers(
     ctx: &mut Context,
     processes: &[crate::core::process::Process],
     names: &[String],
-    mirror_comps: &[(String, String, String)],
+    mirror_comps: &[(String, String, bool)],
 ) -> Result<()> {
     for p in processes {
         if let Some(children) = &p.children {
@@ -366,9 +425,13 @@ fn add_processes_with_gathers(
         for &(i, m, _) in &p.calls {
             let c = names[i].as_str();
             with.push((c, m));
-            for (owner, mname, _) in mirror_comps {
+            for (owner, mname, epoch) in mirror_comps {
                 if owner == c {
-                    with.push((mname.as_str(), Method::Named(&GATHER)));
+                    let restart = *epoch && m.as_str() == "reset";
+                    with.push((
+                        mname.as_str(),
+                        Method::Named(if restart { &RESTART } else { &GATHER }),
+                    ));
                 }
             }
         }
@@ -405,6 +468,15 @@ pub(super) fn mirror_name(path: &str) -> String {
 
 pub(super) fn mirror_path(path: &str) -> String {
     format!("{}:full", mirror_name(path))
+}
+
+/// The name of the mirror of `path` that exchanges once per epoch.
+fn epoch_name(path: &str) -> String {
+    format!("{}.epoch", path.replace(':', "."))
+}
+
+fn epoch_path(path: &str) -> String {
+    format!("{}:full", epoch_name(path))
 }
 
 pub(super) fn collect_paths(s: &Source, out: &mut Vec<String>) {
