@@ -15,42 +15,18 @@ use ngclearn::io::model_file::load_model_file;
 /// fixed in-degree block from `A` (excitatory, with delays) and a Bernoulli block from
 /// `B` (inhibitory). `extra` is appended to the file.
 fn two_populations(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
-    let cell = |name: &str, n: usize| {
-        format!(
-            "[[component]]\nname = \"{name}\"\nclass = \"LIFCell\"\nn_units = {n}\ntau_m = 10.0\n\
-             resist_m = 0.04\nthr = -50.0\nv_rest = -65.0\nv_reset = -65.0\ntau_theta = 0.0\n\
-             theta_plus = 0.0\nrefract_time = 2.0\n\n"
-        )
-    };
-    let into = |name: &str, n: usize| {
-        format!(
-            "[[component]]\nname = \"into_{name}\"\nclass = \"ExponentialSynapse\"\n\
-             shape = [65, {n}]\ntau_decay = 0.5\ng_syn_bar = 1.0\nresist_scale = -1.0\n\
-             is_nonplastic = false\nbackground = {{ rate = 12000.0, weight = 87.8 }}\n\n\
-             [component.connect]\nrule = \"blocks\"\n\n\
-             [[component.connect.blocks]]\nrows = [0, 40]\nrule = \"fixed_indegree\"\nindegree = 6\n\
-             weight = {{ dist = \"normal\", mean = 90.0, std = 9.0, low = 0.0 }}\n\
-             delay = {{ dist = \"normal\", mean = 1.5, std = 0.75, low = 0.05 }}\n\n\
-             [[component.connect.blocks]]\nrows = [40, 65]\nrule = \"pairwise_bernoulli\"\np = 0.2\n\
-             weight = -350.0\ndelay = 0.8\n\n\
-             [[wire]]\nconcat = [\"A:s\", \"B:s\"]\ntarget = \"into_{name}:inputs\"\n\n\
-             [[wire]]\nsource = \"into_{name}:i_syn\"\ntarget = \"{name}:j\"\n\n"
-        )
-    };
-    let text = format!(
-        "name = \"two\"\nseed = 9\n\n{}{}{}{}\
-         [process]\nadvance_proc = [\"into_A\", \"into_B\", \"A\", \"B\"]\n\
-         reset_proc = [\"into_A.reset\", \"into_B.reset\", \"A.reset\", \"B.reset\"]\n\n\
-         [initial]\n\"A:v\" = {{ dist = \"normal\", mean = -60.0, std = 4.0, seed = 1 }}\n\
-         \"B:v\" = {{ dist = \"normal\", mean = -60.0, std = 4.0, seed = 2 }}\n{extra}",
-        cell("A", 40),
-        cell("B", 25),
-        into("A", 40),
-        into("B", 25),
-    );
-    let path = dir.join("two.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    common::pair_model(
+        dir,
+        &common::Pair {
+            n_a: 40,
+            a_v: -60.0,
+            indegree: 6,
+            a_weight: 90.0,
+            a_delay: "{ dist = \"normal\", mean = 1.5, std = 0.75, low = 0.05 }",
+            b_delay: "0.8",
+            extra,
+        },
+    )
 }
 
 fn paths() -> Vec<String> {

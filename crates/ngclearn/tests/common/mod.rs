@@ -376,11 +376,26 @@ pub fn spikes_on_thread_ranks(
     })
 }
 
+/// The two-population model of [`delayed_pair`], every part given.
+pub struct Pair<'a> {
+    /// `A`'s cells, and the mean of their starting potentials (mV).
+    pub n_a: usize,
+    pub a_v: f32,
+    /// The fixed in-degree from `A` and the mean of its normal weights.
+    pub indegree: usize,
+    pub a_weight: f32,
+    /// The delays from `A` and from `B` (a draw or a number, in ms).
+    pub a_delay: &'a str,
+    pub b_delay: &'a str,
+    /// Appended to the file.
+    pub extra: &'a str,
+}
+
 /// A model file (written into `dir`) of two LIF populations, `A` (`n_a` cells, their
 /// potentials starting around `a_v` mV) and `B` (25), each driven by a Poisson
 /// background on the one synapse into it, which reads `A` and `B` side by side: a
-/// fixed in-degree block from `A` (excitatory) and a Bernoulli block from `B`
-/// (inhibitory), with delays of `a_delay` and `b_delay` (ms, steps of 0.1 ms).
+/// fixed in-degree block from `A` (excitatory, 8 inputs a cell) and a Bernoulli block
+/// from `B` (inhibitory), with delays of `a_delay` and `b_delay` (ms, steps of 0.1 ms).
 pub fn delayed_pair(
     dir: &std::path::Path,
     n_a: usize,
@@ -388,6 +403,31 @@ pub fn delayed_pair(
     a_delay: &str,
     b_delay: &str,
 ) -> std::path::PathBuf {
+    pair_model(
+        dir,
+        &Pair {
+            n_a,
+            a_v,
+            indegree: 8,
+            a_weight: 120.0,
+            a_delay,
+            b_delay,
+            extra: "",
+        },
+    )
+}
+
+/// The model file of [`Pair`], written into `dir` as `two.toml`.
+pub fn pair_model(dir: &std::path::Path, p: &Pair) -> std::path::PathBuf {
+    let Pair {
+        n_a,
+        a_v,
+        indegree,
+        a_weight,
+        a_delay,
+        b_delay,
+        extra,
+    } = *p;
     let n_in = n_a + 25;
     let cell = |name: &str, n: usize| {
         format!(
@@ -402,8 +442,8 @@ pub fn delayed_pair(
              shape = [{n_in}, {n}]\ntau_decay = 0.5\ng_syn_bar = 1.0\nresist_scale = -1.0\n\
              is_nonplastic = false\nbackground = {{ rate = 12000.0, weight = 87.8 }}\n\n\
              [component.connect]\nrule = \"blocks\"\n\n\
-             [[component.connect.blocks]]\nrows = [0, {n_a}]\nrule = \"fixed_indegree\"\nindegree = 8\n\
-             weight = {{ dist = \"normal\", mean = 120.0, std = 9.0, low = 0.0 }}\n\
+             [[component.connect.blocks]]\nrows = [0, {n_a}]\nrule = \"fixed_indegree\"\nindegree = {indegree}\n\
+             weight = {{ dist = \"normal\", mean = {a_weight:.1}, std = 9.0, low = 0.0 }}\n\
              delay = {a_delay}\n\n\
              [[component.connect.blocks]]\nrows = [{n_a}, {n_in}]\nrule = \"pairwise_bernoulli\"\np = 0.2\n\
              weight = -350.0\ndelay = {b_delay}\n\n\
@@ -416,7 +456,7 @@ pub fn delayed_pair(
          [process]\nadvance_proc = [\"into_A\", \"into_B\", \"A\", \"B\"]\n\
          reset_proc = [\"into_A.reset\", \"into_B.reset\", \"A.reset\", \"B.reset\"]\n\n\
          [initial]\n\"A:v\" = {{ dist = \"normal\", mean = {a_v:.1}, std = 4.0, seed = 1 }}\n\
-         \"B:v\" = {{ dist = \"normal\", mean = -60.0, std = 4.0, seed = 2 }}\n",
+         \"B:v\" = {{ dist = \"normal\", mean = -60.0, std = 4.0, seed = 2 }}\n{extra}",
         cell("A", n_a),
         cell("B", 25),
         into("A", n_a),
