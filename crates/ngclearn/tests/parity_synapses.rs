@@ -80,7 +80,7 @@ fn run(name: &str) {
         m.run(adv, k as f32 * dt, dt).unwrap();
         for (field, tr) in trace {
             let want = mat(&tr[k]);
-            rep.check(field, k, &m.get(&format!("W:{field}")).unwrap(), &want);
+            rep.exact(field, k, &m.get(&format!("W:{field}")).unwrap(), &want);
         }
     }
     rep.print(name);
@@ -175,7 +175,7 @@ fn probe_tutorial() {
         m.run_named("adv", k as f32 * dt, dt).unwrap();
         for (key, path) in series {
             let want = ndarray::Array2::from_elem((1, 1), f(&tr[key][k]));
-            rep.check(key, k, &m.get(path).unwrap(), &want);
+            rep.exact(key, k, &m.get(path).unwrap(), &want);
         }
     }
     rep.print("probe_tutorial");

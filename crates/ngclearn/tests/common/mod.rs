@@ -98,6 +98,18 @@ impl Report {
         );
     }
 
+    /// XLA's arithmetic, bit for bit (the error is still tracked for the report).
+    pub fn exact(&mut self, what: &str, step: usize, got: &Array2<f32>, want: &Array2<f32>) {
+        assert_eq!(got.shape(), want.shape(), "{what} at step {step}");
+        assert!(
+            got.iter()
+                .zip(want)
+                .all(|(g, w)| g.to_bits() == w.to_bits()),
+            "{what} at step {step} is not ngclearn's bit for bit:\n got  {got}\n want {want}"
+        );
+        self.check(what, step, got, want);
+    }
+
     /// Spikes must be identical.
     pub fn spikes(&mut self, what: &str, step: usize, got: &Array2<f32>, want: &Array2<f32>) {
         assert_eq!(got, want, "{what} differ at step {step}");

@@ -104,7 +104,10 @@ impl AlphaSynapse {
 
     /// One Euler step of `dt` ms.
     fn step(&mut self, dt: f32) {
-        let (tau, gbar, inv_dt) = (self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
+        // XLA's arithmetic: a division by the constant `tau_decay` is a product with its
+        // float32 reciprocal, and each product feeding a sum is fused with it (the
+        // second term's into the first's: `fma(_out * g_syn_bar, 1/dt, -h * (1/tau))`).
+        let (r_tau, gbar, inv_dt) = (1.0 / self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
         self.state.advance::<true>(
             dt,
             self.h_syn
@@ -112,10 +115,10 @@ impl AlphaSynapse {
                 .expect("owned arrays are contiguous"),
             #[inline(always)]
             |h, g, out| {
-                let dh = -*h / tau + (out * gbar) * inv_dt;
-                *h += dh * dt;
-                let dg = -*g / tau + *h * inv_dt;
-                *g += dg * dt;
+                let dh = (out * gbar).mul_add(inv_dt, -*h * r_tau);
+                *h = dh.mul_add(dt, *h);
+                let dg = h.mul_add(inv_dt, -*g * r_tau);
+                *g = dg.mul_add(dt, *g);
             },
         );
     }

@@ -93,9 +93,11 @@ impl DoubleExpSynapse {
     }
 
     fn step(&mut self, dt: f32) {
-        let (tr, td, c, gbar, inv_dt) = (
-            self.p.tau_rise,
-            self.p.tau_decay,
+        // XLA's arithmetic, as AlphaSynapse's: reciprocals of the constant time constants,
+        // each product feeding a sum fused with it.
+        let (r_rise, r_decay, c, gbar, inv_dt) = (
+            1.0 / self.p.tau_rise,
+            1.0 / self.p.tau_decay,
             self.rise_gain,
             self.p.g_syn_bar,
             1.0 / dt,
@@ -107,10 +109,10 @@ impl DoubleExpSynapse {
                 .expect("owned arrays are contiguous"),
             #[inline(always)]
             |h, g, out| {
-                let dh = -*h / tr + ((out * gbar) * c) * inv_dt;
-                *h += dh * dt;
-                let dg = -*g / td + *h * inv_dt;
-                *g += dg * dt;
+                let dh = ((out * gbar) * c).mul_add(inv_dt, -*h * r_rise);
+                *h = dh.mul_add(dt, *h);
+                let dg = h.mul_add(inv_dt, -*g * r_decay);
+                *g = dg.mul_add(dt, *g);
             },
         );
     }

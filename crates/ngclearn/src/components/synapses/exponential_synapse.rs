@@ -89,6 +89,7 @@ impl ExponentialSynapse {
 
     fn step(&mut self, dt: f32) {
         let (tau, gbar, inv_dt) = (self.p.tau_decay, self.p.g_syn_bar, 1.0 / dt);
+        let r_tau = 1.0 / tau;
         if self.p.exact {
             let decay = (-(dt as f64) / tau as f64).exp() as f32;
             return self.state.advance::<false>(
@@ -102,9 +103,11 @@ impl ExponentialSynapse {
             dt,
             &mut [],
             #[inline(always)]
+            // XLA's arithmetic: a division by the constant `tau_decay` is a product with
+            // its float32 reciprocal, and each product feeding a sum is fused with it.
             |_, g, out| {
-                let dg = -*g / tau + (out * gbar) * inv_dt;
-                *g += dg * dt;
+                let dg = (out * gbar).mul_add(inv_dt, -*g * r_tau);
+                *g = dg.mul_add(dt, *g);
             },
         );
     }

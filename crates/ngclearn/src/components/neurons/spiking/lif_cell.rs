@@ -338,25 +338,28 @@ fn update_cells<const M: u8, const ADAPT: bool, const V_MIN: bool, const MAX_ONE
     );
     for (i, v) in a.v.iter_mut().enumerate() {
         let v_thr = theta[i] + k.thr;
-        let mask = if rfr[i] >= k.rt { 1.0 } else { 0.0 };
+        let open = rfr[i] >= k.rt;
         let nv = if M == EXACT {
+            let mask = if open { 1.0 } else { 0.0 };
             let u = *v - k.v_rest;
             k.v_rest + (u - u * k.q + j[i] * mask * k.pj)
         } else {
-            let j = j[i] * k.r_m;
-            let dfv = |v: f32| ((k.v_rest - v) * k.g_l + j * mask) * k.inv_tau;
+            // XLA's: `j * mask` is a select, and each product feeding a sum is fused
+            // with it (`(v_rest - v) * g_L + j`, `v + dv/dt * dt`).
+            let j = if open { j[i] * k.r_m } else { 0.0 };
+            let dfv = |v: f32| (k.v_rest - v).mul_add(k.g_l, j) * k.inv_tau;
             if M == MIDPOINT {
-                let x1 = *v + dfv(*v) * (k.dt * 0.5);
-                *v + dfv(x1) * k.dt
+                let x1 = dfv(*v).mul_add(k.dt * 0.5, *v);
+                dfv(x1).mul_add(k.dt, *v)
             } else {
-                *v + dfv(*v) * k.dt
+                dfv(*v).mul_add(k.dt, *v)
             }
         };
         let spike = if nv > v_thr { 1.0f32 } else { 0.0 };
         rfr[i] = (rfr[i] + k.dt) * (1.0 - spike);
         let mut nv = nv * (1.0 - spike) + spike * k.v_reset;
         if ADAPT {
-            theta[i] = theta[i] * k.theta_decay + spike * k.theta_plus;
+            theta[i] = theta[i].mul_add(k.theta_decay, spike * k.theta_plus);
         }
         if V_MIN {
             nv = maximum(nv, k.v_min);
