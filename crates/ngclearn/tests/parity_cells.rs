@@ -144,7 +144,7 @@ fn ei_alpha_fixed_rasters() {
         m.set_ref(we_in, &se[t - 1]).unwrap();
         m.set_ref(wi_in, &si[t - 1]).unwrap();
         m.run(adv, t as f32 * 0.1, 0.1).unwrap();
-        rep.check("v", t, &m.view(v).unwrap().unwrap().to_owned(), &tv[t - 1]);
+        rep.exact("v", t, &m.view(v).unwrap().unwrap().to_owned(), &tv[t - 1]);
         rep.spikes("s", t, &m.view(s).unwrap().unwrap().to_owned(), &ts[t - 1]);
         spikes += ts[t - 1].sum();
     }
