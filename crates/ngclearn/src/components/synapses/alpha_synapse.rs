@@ -10,7 +10,10 @@
 //! i_syn  = -g_syn' * resist_scale                       (syn_rest = None)
 //! outputs = i_syn
 //! ```
-//! (`/ dt` is computed as `* (1 / dt)`, as in the reference.) For one pulse of size
+//! The arithmetic is XLA's, bit for bit: `/ dt` is `* (1 / dt)` (as in the
+//! reference), `/ tau_decay` a product with its float32 reciprocal, and each product
+//! that feeds a sum one fused multiply-add (the input term's into the decay's, then the
+//! Euler step's). For one pulse of size
 //! `a` at step 0 this gives `h_k = a·g·(1 - dt/τ)^k` and
 //! `g_k = a·g·(k + 1)·(1 - dt/τ)^k`: the discrete alpha function, peaking near `τ`.
 //!

@@ -9,7 +9,9 @@
 //! outputs = i_syn
 //! ```
 //! `1/tau_rise - 1/tau_decay` is formed in double precision (Python floats in the
-//! reference) and rounded once. `is_nonplastic` (default `true`) sets the weights
+//! reference) and rounded once; the rest is XLA's arithmetic, as `AlphaSynapse`'s
+//! (reciprocals of the time constants and of `dt`, a fused multiply-add for each
+//! product that feeds a sum). `is_nonplastic` (default `true`) sets the weights
 //! to ones, as for the alpha synapse.
 
 use super::conductance::ConductanceState;

@@ -7,6 +7,9 @@
 //! i_syn  = -(g_syn' * resist_scale) * (v - syn_rest)    (syn_rest = None: -g_syn' * resist_scale)
 //! outputs = i_syn
 //! ```
+//! The arithmetic is XLA's, bit for bit: `/ tau_decay` is a product with its float32
+//! reciprocal, `/ dt` one with `1 / dt`, and each product that feeds a sum is one fused
+//! multiply-add (the current term's into the decay's, then `g_syn + dt * dg`).
 //! One pulse of size `a` gives `g_k = a·g_syn_bar·(1 - dt/τ)^k`. With `exact = true`
 //! (an extension) the decay is exact instead: `g_syn' = g_syn·exp(-dt/τ) + _out·g_syn_bar`,
 //! NEST's `iaf_psc_exp` synaptic current (see `LIFCell`'s exact integration). As in ngclearn

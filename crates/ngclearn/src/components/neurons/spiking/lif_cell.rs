@@ -13,6 +13,10 @@
 //! tols' = (1 - s) * tols + s * t
 //! v'    = max(v', v_min)                       (only if v_min is given)
 //! ```
+//! The arithmetic is XLA's, bit for bit: `j * mask` selects `j` or 0, and each product
+//! that feeds a sum is one fused multiply-add (`(v_rest - v) * conduct_leak + j` and
+//! `v + dt * dv/dt`), rounded once.
+//!
 //! With `one_spike`, at most one spike is kept per step: `(key, sub) = split(key)`,
 //! the spiking unit with the largest `uniform(sub)` draw wins (the switch looks at the
 //! whole batch, as the reference). With `max_one_spike`, only the unit whose voltage
@@ -346,7 +350,9 @@ fn update_cells<const M: u8, const ADAPT: bool, const V_MIN: bool, const MAX_ONE
         } else {
             // XLA's: `j * mask` is a select, and each product feeding a sum is fused
             // with it (`(v_rest - v) * g_L + j`, `v + dv/dt * dt`).
-            let j = if open { j[i] * k.r_m } else { 0.0 };
+            // (As bits, so that the loop stays branch-free and vectorised.)
+            let keep = if open { u32::MAX } else { 0 };
+            let j = f32::from_bits((j[i] * k.r_m).to_bits() & keep);
             let dfv = |v: f32| (k.v_rest - v).mul_add(k.g_l, j) * k.inv_tau;
             if M == MIDPOINT {
                 let x1 = dfv(*v).mul_add(k.dt * 0.5, *v);
