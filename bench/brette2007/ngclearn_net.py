@@ -12,8 +12,11 @@ every simulator starts from the same numbers.
 
 Runs unchanged under ngclearn_rs with the imports changed (--engine rs).
 
-Usage: python ngclearn_net.py {coba,cuba} STEPS INIT.npz [--engine ngclearn|rs] [--save DIR]
-Prints one JSON line: build, scan (whole, including JAX's compile) and spikes per population."""
+Usage: python ngclearn_net.py {coba,cuba} STEPS INIT.npz [--engine ngclearn|rs] [--save DIR] [--dump FILE.npz]
+Prints one JSON line: build, scan (whole, including JAX's compile) and spikes per population.
+--dump also watches both populations' v and the currents into E, and writes every step's
+values (E:s, I:s, E:v, I:v, WEE:i_syn, WIE:i_syn) to FILE.npz (bench/brette2007_bits.py
+compares the two engines' files bit for bit)."""
 import json, sys, time
 
 import numpy as np
@@ -73,7 +76,11 @@ with Context("brette2007") as ctx:
     for w in W.values():
         adv >> w.advance_state
     adv >> cells["E"].advance_state >> cells["I"].advance_state
-    adv.watch(cells["E"].s, cells["I"].s)
+    dump = args[args.index("--dump") + 1] if "--dump" in args else None
+    if dump:  # every step's potentials and the currents into E too, for a comparison of bits
+        adv.watch(cells["E"].s, cells["I"].s, cells["E"].v, cells["I"].v, W["EE"].i_syn, W["IE"].i_syn)
+    else:
+        adv.watch(cells["E"].s, cells["I"].s)
     rst = MethodProcess("reset_proc")
     for c in list(W.values()) + list(cells.values()):
         rst >> c.reset
@@ -96,6 +103,8 @@ final, res = adv.scan(rows)
 if engine != "rs":
     jax.block_until_ready(res)
 scan = time.perf_counter() - t0
+if dump:
+    np.savez(dump, *[np.asarray(r) for r in res])
 spikes = {"E": int(np.asarray(res[0]).sum()), "I": int(np.asarray(res[1]).sum())}
 secs = steps * DT / 1000.
 print(json.dumps({"impl": "ngclearn_rs" if engine == "rs" else "ngclearn-3.1.1", "model": model, "steps": steps,
