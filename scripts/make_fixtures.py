@@ -706,44 +706,7 @@ from ngclearn.components import (SLIFCell, IFCell, QuadLIFCell, AdExCell, Izhike
                                  WTASCell, LatencyCell, ExpKernel, LeakyNoiseCell)
 rng_cells = np.random.default_rng(1303)
 
-def cell_case(cls, kw, n, batch, seed, dt, steps, inputs, trace, reset_at=None, batch_kw=True, note="",
-              methods=("advance_state",), key_trace=False):
-    """One component (key=PRNGKey(seed)); reset once, then per step k: (reset if k == reset_at), set every input
-    compartment from inputs[name][k], run the advance process with t=k*dt, dt=dt; record trace compartments."""
-    kw_all = dict(kw)
-    if batch_kw:
-        kw_all["batch_size"] = batch
-    with Context(ctxname("cells")) as ctx:
-        c = cls("c", n_units=n, key=random.PRNGKey(seed), **kw_all)
-        adv = MethodProcess("adv")
-        for m in methods:
-            adv = adv >> getattr(c, m)
-        rst = MethodProcess("rst") >> c.reset
-    rst.run()
-    initial = {k_: L(getattr(c, k_).get()) for k_ in trace}
-    rec = {k_: [] for k_ in trace}
-    keys = []
-    for t in range(steps):
-        if reset_at is not None and t == reset_at:
-            rst.run()
-        for name_, arr in inputs.items():
-            getattr(c, name_).set(jnp.asarray(arr[t]))
-        adv.run(t=t * dt, dt=dt)
-        for k_ in trace:
-            rec[k_].append(L(getattr(c, k_).get()))
-        if key_trace:
-            keys.append(np.asarray(c.key.get()).astype(np.uint32).tolist())
-    for k_, vals in rec.items():
-        assert np.all(np.isfinite(np.asarray(vals, dtype=np.float32))), (cls.__name__, kw, k_)
-    kw_out = {k_: (list(v) if isinstance(v, tuple) else v) for k_, v in kw.items()}
-    case = {"component": cls.__name__, "kwargs": kw_out, "n_units": n, "batch_size": batch, "key_seed": seed, "dt": dt,
-            "steps": steps, "inputs": {k_: L(v) for k_, v in inputs.items()}, "initial": initial, "trace": rec,
-            "note": note}
-    if reset_at is not None:
-        case["reset_at"] = reset_at
-    if key_trace:
-        case["key_trace"] = keys
-    return case
+from fixture_cases import cell_case  # noqa: E402  (the case format other scripts share)
 
 def u_in(steps, b, n, lo, hi):
     return rng_cells.uniform(lo, hi, size=(steps, b, n)).astype(np.float32)

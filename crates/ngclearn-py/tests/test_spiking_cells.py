@@ -1,6 +1,7 @@
 """The spiking cells, LatencyCell, ExpKernel and LeakyNoiseCell through the Python API,
-as a user of ngclearn writes them: every case of ngclearn 3.1.1's `spiking_cells.json`
-(deprecated argument names included) gives the same numbers, spikes and keys here."""
+as a user of ngclearn writes them: every case of ngclearn 3.1.1's `spiking_cells.json` and
+`raf_cells.json` (deprecated argument names included) gives the same numbers, spikes and
+keys here."""
 
 import warnings
 
@@ -11,7 +12,7 @@ from conftest import fixture, fresh, rel_close
 
 from ngclearn_rs import Context, MethodProcess, components, random
 
-CASES = fixture("spiking_cells.json")["cases"]
+CASES = {**fixture("spiking_cells.json")["cases"], **fixture("raf_cells.json")["cases"]}
 #: ngclearn's IFCell, QuadLIFCell, IzhikevichCell and FitzhughNagumoCell take no batch_size.
 NO_BATCH = {"IFCell", "QuadLIFCell", "IzhikevichCell", "FitzhughNagumoCell"}
 

@@ -34,6 +34,7 @@ macro_rules! with_classes {
                 adex_cell::{AdExCell, AdExCellParams},
                 izhikevich_cell::{IzhikevichCell, IzhikevichCellParams},
                 fitzhugh_nagumo_cell::{FitzhughNagumoCell, FitzhughNagumoCellParams},
+                raf_cell::{RAFCell, RAFCellParams},
                 wtas_cell::{WTASCell, WTASCellParams};
             neurons::graded: rate_cell::{RateCell, RateCellParams},
                 gaussian_error_cell::{GaussianErrorCell, GaussianErrorCellParams},

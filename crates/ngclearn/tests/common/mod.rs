@@ -238,7 +238,7 @@ pub fn run_given_case(
         if is_spikes(out) {
             r.spikes(what, t, &got, &want);
         } else {
-            r.check(what, t, &got, &want);
+            r.exact(what, t, &got, &want);
         }
     };
     m.run_named("rst", 0.0, dt).unwrap();

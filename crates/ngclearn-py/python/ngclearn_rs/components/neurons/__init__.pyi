@@ -10,6 +10,7 @@ from .spiking.quadLIFCell import QuadLIFCell as QuadLIFCell
 from .spiking.adExCell import AdExCell as AdExCell
 from .spiking.izhikevichCell import IzhikevichCell as IzhikevichCell
 from .spiking.fitzhughNagumoCell import FitzhughNagumoCell as FitzhughNagumoCell
+from .spiking.RAFCell import RAFCell as RAFCell
 from .spiking.WTASCell import WTASCell as WTASCell
 from .graded.rateCell import RateCell as RateCell
 from .graded.gaussianErrorCell import GaussianErrorCell as GaussianErrorCell
@@ -18,4 +19,4 @@ from .graded.bernoulliErrorCell import BernoulliErrorCell as BernoulliErrorCell
 from .graded.rewardErrorCell import RewardErrorCell as RewardErrorCell
 from .graded.leakyNoiseCell import LeakyNoiseCell as LeakyNoiseCell
 
-__all__ = ["LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell"]
+__all__ = ["LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell"]

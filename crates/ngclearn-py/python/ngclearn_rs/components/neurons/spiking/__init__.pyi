@@ -10,6 +10,7 @@ from .quadLIFCell import QuadLIFCell as QuadLIFCell
 from .adExCell import AdExCell as AdExCell
 from .izhikevichCell import IzhikevichCell as IzhikevichCell
 from .fitzhughNagumoCell import FitzhughNagumoCell as FitzhughNagumoCell
+from .RAFCell import RAFCell as RAFCell
 from .WTASCell import WTASCell as WTASCell
 
-__all__ = ["LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "WTASCell"]
+__all__ = ["LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "WTASCell"]
