@@ -139,3 +139,34 @@ def test_loading_a_checkpoint_refills_its_context(tmp_path):
     back = Context.load(str(tmp_path), "best")
     assert back is ctx
     assert np.array_equal(ctx.get_components("post_exc").v.get(), saved_v)
+
+
+def test_a_raf_cell_saved_here_loads_in_ngclearn_and_continues_bit_for_bit(tmp_path):
+    ngclearn_or_skip()
+    from jax import numpy as jnp
+    from ngclearn import Context as NgContext
+    from ngclearn_rs import MethodProcess, random
+    from ngclearn_rs.components import RAFCell
+
+    name = fresh("rafsave")
+    with Context(name) as ctx:
+        c = RAFCell("c", n_units=5, tau_v=2., omega=7., dampen_factor=-0.6, resist_v=1.2,
+                    integration_type="midpoint", key=random.PRNGKey(3))
+        adv = MethodProcess("advance_proc") >> c.advance_state
+    js = np.random.default_rng(1).uniform(0., 20., (100, 1, 5)).astype(np.float32)
+    for t in range(50):
+        c.j.set(js[t])
+        adv.run(t=t * 0.1, dt=0.1)
+    ctx.save_to_json(str(tmp_path), overwrite=True)
+    theirs = NgContext.load(str(tmp_path), name)
+    tc = theirs.get_components("c")
+    t_adv = theirs.get_objects("advance_proc", objectType="process")
+    for t in range(50, 100):
+        c.j.set(js[t])
+        adv.run(t=t * 0.1, dt=0.1)
+        tc.j.set(jnp.asarray(js[t]))
+        t_adv.run(t=t * 0.1, dt=0.1)
+        for comp in ("v", "w", "s", "tols"):
+            here = np.asarray(getattr(c, comp).get(), dtype=np.float32)
+            there = np.asarray(getattr(tc, comp).get(), dtype=np.float32)
+            assert np.array_equal(here.view(np.int32), there.view(np.int32)), (comp, t)

@@ -109,7 +109,9 @@ impl Partitioned {
     /// Gathers every mirror again, as when the model was partitioned: after split
     /// compartments were set from outside (`Model::set`), so that the components that
     /// read them whole see the new values before their owners' next calls. Every rank
-    /// must call it, in the same order as the others.
+    /// must call it, in the same order as the others. A mirror that exchanges once per
+    /// epoch starts again, as after its owner's reset: the steps it kept and had not yet
+    /// given out are dropped.
     pub fn gather_mirrors(&mut self) -> Result<()> {
         let id = self.model.process_id(FIRST_GATHER)?;
         self.model.run(id, 0.0, 1.0)
