@@ -1,6 +1,6 @@
 """The case format of the cell fixtures (`spiking_cells.json`, `raf_cells.json`): one
 component driven by given inputs, its compartments recorded each step. Shared by
-scripts/make_fixtures.py and scripts/make_raf_fixtures.py."""
+scripts/make_fixtures.py and scripts/make_cell_fixtures.py."""
 import itertools
 
 import numpy as np

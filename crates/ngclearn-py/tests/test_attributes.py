@@ -15,7 +15,7 @@ CLASSES = sorted(components.__all__)
 
 #: Values for the required arguments of every class (ngclearn's and ours).
 REQUIRED = {
-    "n_units": 3, "tau_m": 10.0, "shape": (2, 3), "dt": 0.1, "tau_w": 5.0, "tau_decay": 2.0,
+    "n_units": 3, "tau_m": 10.0, "shape": (2, 3), "dt": 0.1, "tau_w": 5.0, "tau_decay": 2.0, "tau_v": 2.0,
     "g_syn_bar": 2.4, "syn_rest": 0.0, "tau_rise": 1.0, "A_plus": 0.1, "A_minus": 0.05, "tau_plus": 10.0,
     "tau_minus": 10.0, "eta": 0.1, "tau_d": 5.0, "tau_f": 5.0, "tau_theta": 5.0, "tau_x": 5.0,
     "exp_beta": 1.0, "resist_m": 2.0, "a_delta": 0.5, "lmbda": 0.01, "theta0": 0.0, "alpha": 0.1, "thr": 0.4,

@@ -1,6 +1,6 @@
 """The spiking cells, LatencyCell, ExpKernel and LeakyNoiseCell through the Python API,
 as a user of ngclearn writes them: every case of ngclearn 3.1.1's `spiking_cells.json` and
-`raf_cells.json` (deprecated argument names included) gives the same numbers, spikes and
+`raf_cells.json` and `hodgkin_huxley_cells.json` (deprecated argument names included) gives the same numbers, spikes and
 keys here."""
 
 import warnings
@@ -12,9 +12,14 @@ from conftest import fixture, fresh, rel_close
 
 from ngclearn_rs import Context, MethodProcess, components, random
 
-CASES = {**fixture("spiking_cells.json")["cases"], **fixture("raf_cells.json")["cases"]}
-#: ngclearn's IFCell, QuadLIFCell, IzhikevichCell and FitzhughNagumoCell take no batch_size.
-NO_BATCH = {"IFCell", "QuadLIFCell", "IzhikevichCell", "FitzhughNagumoCell"}
+CASES = {
+    **fixture("spiking_cells.json")["cases"],
+    **fixture("raf_cells.json")["cases"],
+    **fixture("hodgkin_huxley_cells.json")["cases"],
+}
+#: ngclearn's IFCell, QuadLIFCell, IzhikevichCell, FitzhughNagumoCell and HodgkinHuxleyCell
+#: take no batch_size.
+NO_BATCH = {"IFCell", "QuadLIFCell", "IzhikevichCell", "FitzhughNagumoCell", "HodgkinHuxleyCell"}
 
 
 def _want(values, shape):

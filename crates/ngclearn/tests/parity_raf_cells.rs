@@ -1,5 +1,5 @@
 //! RAFCell (resonate-and-fire) against ngclearn 3.1.1, driven by given currents
-//! (`raf_cells.json`, 7 cases by scripts/make_raf_fixtures.py): both integrators, the
+//! (`raf_cells.json`, 7 cases by scripts/make_cell_fixtures.py): both integrators, the
 //! products XLA drops or fuses as the parameters make them, resets, a batch, a reset
 //! mid-run and the deprecated argument names. Every value bit for bit.
 

@@ -35,6 +35,7 @@ macro_rules! with_classes {
                 izhikevich_cell::{IzhikevichCell, IzhikevichCellParams},
                 fitzhugh_nagumo_cell::{FitzhughNagumoCell, FitzhughNagumoCellParams},
                 raf_cell::{RAFCell, RAFCellParams},
+                hodgkin_huxley_cell::{HodgkinHuxleyCell, HodgkinHuxleyCellParams},
                 wtas_cell::{WTASCell, WTASCellParams};
             neurons::graded: rate_cell::{RateCell, RateCellParams},
                 gaussian_error_cell::{GaussianErrorCell, GaussianErrorCellParams},

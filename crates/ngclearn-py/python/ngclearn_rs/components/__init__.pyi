@@ -30,6 +30,7 @@ from .neurons.spiking.adExCell import AdExCell as AdExCell
 from .neurons.spiking.izhikevichCell import IzhikevichCell as IzhikevichCell
 from .neurons.spiking.fitzhughNagumoCell import FitzhughNagumoCell as FitzhughNagumoCell
 from .neurons.spiking.RAFCell import RAFCell as RAFCell
+from .neurons.spiking.hodgkinHuxleyCell import HodgkinHuxleyCell as HodgkinHuxleyCell
 from .neurons.spiking.WTASCell import WTASCell as WTASCell
 from .neurons.graded.rateCell import RateCell as RateCell
 from .neurons.graded.gaussianErrorCell import GaussianErrorCell as GaussianErrorCell
@@ -43,4 +44,4 @@ from .input_encoders.latencyCell import LatencyCell as LatencyCell
 from .other.varTrace import VarTrace as VarTrace
 from .other.expKernel import ExpKernel as ExpKernel
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "VarTrace", "ExpKernel"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "VarTrace", "ExpKernel"]

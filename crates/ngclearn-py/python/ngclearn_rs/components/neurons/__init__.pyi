@@ -11,6 +11,7 @@ from .spiking.adExCell import AdExCell as AdExCell
 from .spiking.izhikevichCell import IzhikevichCell as IzhikevichCell
 from .spiking.fitzhughNagumoCell import FitzhughNagumoCell as FitzhughNagumoCell
 from .spiking.RAFCell import RAFCell as RAFCell
+from .spiking.hodgkinHuxleyCell import HodgkinHuxleyCell as HodgkinHuxleyCell
 from .spiking.WTASCell import WTASCell as WTASCell
 from .graded.rateCell import RateCell as RateCell
 from .graded.gaussianErrorCell import GaussianErrorCell as GaussianErrorCell
@@ -19,4 +20,4 @@ from .graded.bernoulliErrorCell import BernoulliErrorCell as BernoulliErrorCell
 from .graded.rewardErrorCell import RewardErrorCell as RewardErrorCell
 from .graded.leakyNoiseCell import LeakyNoiseCell as LeakyNoiseCell
 
-__all__ = ["LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell"]
+__all__ = ["LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell"]

@@ -11,6 +11,7 @@ from .adExCell import AdExCell as AdExCell
 from .izhikevichCell import IzhikevichCell as IzhikevichCell
 from .fitzhughNagumoCell import FitzhughNagumoCell as FitzhughNagumoCell
 from .RAFCell import RAFCell as RAFCell
+from .hodgkinHuxleyCell import HodgkinHuxleyCell as HodgkinHuxleyCell
 from .WTASCell import WTASCell as WTASCell
 
-__all__ = ["LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "WTASCell"]
+__all__ = ["LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell"]
