@@ -303,6 +303,7 @@ mod tests {
                 ("alpha", serde_json::json!(0.1)),
                 ("tau_w", serde_json::json!(50.0)),
                 ("tau_theta", serde_json::json!(20.0)),
+                ("tau_v", serde_json::json!(2.0)),
                 ("eta", serde_json::json!(0.1)),
             ] {
                 // `shape` is a synapse's (n_pre, n_post); a cell's `shape` (RateCell's 4-D
