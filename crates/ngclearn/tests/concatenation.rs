@@ -25,6 +25,7 @@ fn two_populations(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
             a_delay: "{ dist = \"normal\", mean = 1.5, std = 0.75, low = 0.05 }",
             b_delay: "0.8",
             extra,
+            cells_first: false,
         },
     )
 }

@@ -18,7 +18,7 @@ const LEAST_DELAY: usize = 4;
 const SPLIT: [&str; 4] = ["A:s", "B:s", "into_A:i_syn", "into_B:i_syn"];
 
 /// What each rank of `n` returns: its blocks of [`SPLIT`] after each step of `steps`
-/// (with `reset_proc` run after `reset_at` steps, if given), the whole `whole` paths
+/// (with `event` before its step), the whole `whole` paths
 /// read from their mirrors, and its exchange's collective calls during the steps.
 struct Rank {
     blocks: Vec<Vec<Array2<f32>>>,
@@ -27,12 +27,21 @@ struct Rank {
     components: Vec<String>,
 }
 
+/// What happens before one step of a run besides the step: `process` (`reset_proc`), or
+/// every cell of `A` set to spike (then, across ranks, the mirrors gathered again).
+#[derive(Clone, Copy, PartialEq)]
+enum Event {
+    None,
+    Reset(usize),
+    SpikesOfA(usize),
+}
+
 fn on_ranks(
     path: &std::path::Path,
     n: usize,
     whole: &[&str],
     steps: usize,
-    reset_at: Option<usize>,
+    event: Event,
 ) -> Vec<Rank> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = ThreadExchange::group(n)
@@ -54,8 +63,13 @@ fn on_ranks(
                         components: p.model.components().map(|c| c.name().to_string()).collect(),
                     };
                     for k in 0..steps {
-                        if reset_at == Some(k) {
+                        if event == Event::Reset(k) {
                             p.model.run(reset, 0.0, 0.1).unwrap();
+                        }
+                        if event == Event::SpikesOfA(k) {
+                            let ones = p.model.get("A:s").unwrap().mapv(|_| 1.0);
+                            p.model.set("A:s", &ones).unwrap();
+                            p.gather_mirrors().unwrap();
                         }
                         p.model.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
                         rank.blocks
@@ -76,12 +90,8 @@ fn on_ranks(
     })
 }
 
-/// One process's [`SPLIT`] after each step (with the same reset).
-fn one_process(
-    path: &std::path::Path,
-    steps: usize,
-    reset_at: Option<usize>,
-) -> Vec<Vec<Array2<f32>>> {
+/// One process's [`SPLIT`] after each step (with the same event).
+fn one_process(path: &std::path::Path, steps: usize, event: Event) -> Vec<Vec<Array2<f32>>> {
     let mut m = load_model_file(path).unwrap();
     let (adv, reset) = (
         m.process_id("advance_proc").unwrap(),
@@ -89,8 +99,12 @@ fn one_process(
     );
     (0..steps)
         .map(|k| {
-            if reset_at == Some(k) {
+            if event == Event::Reset(k) {
                 m.run(reset, 0.0, 0.1).unwrap();
+            }
+            if event == Event::SpikesOfA(k) {
+                let ones = m.get("A:s").unwrap().mapv(|_| 1.0);
+                m.set("A:s", &ones).unwrap();
             }
             m.run(adv, (k + 1) as f32 * 0.1, 0.1).unwrap();
             SPLIT.iter().map(|s| m.get(s).unwrap()).collect()
@@ -118,14 +132,14 @@ fn delayed_spikes_cross_the_ranks_once_per_least_delay_with_one_process_numbers(
     let dir = scratch("epoch-same");
     let path = two_populations(&dir, 40, -60.0, UNIFORM_A, "0.6");
     let steps = 400;
-    let want = one_process(&path, steps, None);
+    let want = one_process(&path, steps, Event::None);
     let spikes: f32 = want.iter().map(|s| s[0].sum() + s[1].sum()).sum();
     assert!(
         spikes > 100.0,
         "the network must spike for the test to mean anything: {spikes}"
     );
     for n in [2, 3] {
-        let ranks = on_ranks(&path, n, &[], steps, None);
+        let ranks = on_ranks(&path, n, &[], steps, Event::None);
         for r in &ranks {
             assert!(
                 r.components.iter().any(|c| c.ends_with(".epoch")),
@@ -143,7 +157,7 @@ fn delayed_spikes_cross_the_ranks_once_per_least_delay_with_one_process_numbers(
 fn a_reset_mid_run_restarts_the_epoch_with_one_process_numbers() {
     let dir = scratch("epoch-reset");
     let path = two_populations(&dir, 40, -60.0, UNIFORM_A, "0.6");
-    let (steps, reset_at) = (300, Some(151));
+    let (steps, reset_at) = (300, Event::Reset(151));
     let want = one_process(&path, steps, reset_at);
     let ranks = on_ranks(&path, 2, &[], steps, reset_at);
     same_as_one_process(&ranks, &want, "2 ranks");
@@ -154,8 +168,8 @@ fn a_population_also_read_whole_keeps_a_mirror_gathered_every_step() {
     let dir = scratch("epoch-whole");
     let path = two_populations(&dir, 40, -60.0, UNIFORM_A, "0.6");
     let steps = 200;
-    let want = one_process(&path, steps, None);
-    let ranks = on_ranks(&path, 2, &["A:s"], steps, None);
+    let want = one_process(&path, steps, Event::None);
+    let ranks = on_ranks(&path, 2, &["A:s"], steps, Event::None);
     same_as_one_process(&ranks, &want, "2 ranks, A read whole");
     for r in &ranks {
         for (k, w) in want.iter().enumerate() {
@@ -172,8 +186,8 @@ fn a_delay_of_one_step_keeps_the_exchange_every_step() {
     // Delays from B of one step (0.1 ms): the synapses must have B's spikes on time.
     let path = two_populations(&dir, 40, -60.0, UNIFORM_A, "0.1");
     let steps = 100;
-    let want = one_process(&path, steps, None);
-    let ranks = on_ranks(&path, 2, &[], steps, None);
+    let want = one_process(&path, steps, Event::None);
+    let ranks = on_ranks(&path, 2, &[], steps, Event::None);
     for r in &ranks {
         assert!(
             !r.components.iter().any(|c| c.ends_with(".epoch")),
@@ -191,7 +205,7 @@ fn a_burst_larger_than_the_messages_crosses_in_a_second_round() {
     // 600 cells of A starting around their threshold: hundreds spike at once.
     let path = two_populations(&dir, 600, -50.5, UNIFORM_A, "0.6");
     let steps = 120;
-    let want = one_process(&path, steps, None);
+    let want = one_process(&path, steps, Event::None);
     let most = want
         .chunks(LEAST_DELAY)
         .map(|w| w.iter().map(|s| s[0].sum()).sum::<f32>())
@@ -199,7 +213,7 @@ fn a_burst_larger_than_the_messages_crosses_in_a_second_round() {
     // More than two ranks' messages carry (63 indices each) in one epoch.
     assert!(most > 3.0 * 63.0, "a burst: {most} spikes of A in an epoch");
     for n in [2, 3] {
-        let ranks = on_ranks(&path, n, &[], steps, None);
+        let ranks = on_ranks(&path, n, &[], steps, Event::None);
         same_as_one_process(&ranks, &want, &format!("{n} ranks"));
     }
 }
@@ -220,4 +234,86 @@ fn the_weights_of_a_synapse_taking_late_inputs_cannot_be_written() {
     for e in errors {
         assert!(e.contains("into_A") && e.contains("3 steps late"), "{e}");
     }
+}
+
+/// The two-population model with every cell of `A` spiking at the start, its cells
+/// advancing before or after the synapses.
+fn spiking_start(dir: &std::path::Path, cells_first: bool) -> std::path::PathBuf {
+    common::pair_model(
+        dir,
+        &common::Pair {
+            n_a: 40,
+            a_v: -60.0,
+            indegree: 8,
+            a_weight: 120.0,
+            a_delay: UNIFORM_A,
+            b_delay: "0.6",
+            extra: "\"A:s\" = 1.0\n",
+            cells_first,
+        },
+    )
+}
+
+#[test]
+fn the_spikes_a_model_starts_with_reach_the_synapses_as_in_one_process_in_either_order() {
+    for cells_first in [false, true] {
+        let dir = scratch(&format!("epoch-start-{cells_first}"));
+        let path = spiking_start(&dir, cells_first);
+        let steps = 150;
+        let want = one_process(&path, steps, Event::None);
+        let ranks = on_ranks(&path, 2, &[], steps, Event::None);
+        assert!(ranks[0].components.iter().any(|c| c.ends_with(".epoch")));
+        same_as_one_process(&ranks, &want, &format!("cells first: {cells_first}"));
+    }
+    // The starting spikes matter: with the synapses first they are delivered (and the
+    // two orders differ).
+    let a = one_process(
+        &spiking_start(&scratch("epoch-start-a"), false),
+        150,
+        Event::None,
+    );
+    let b = one_process(
+        &spiking_start(&scratch("epoch-start-b"), true),
+        150,
+        Event::None,
+    );
+    assert_ne!(a, b);
+}
+
+#[test]
+fn spikes_set_mid_run_and_gathered_again_reach_the_synapses_as_in_one_process() {
+    for cells_first in [false, true] {
+        let dir = scratch(&format!("epoch-set-{cells_first}"));
+        let path = spiking_start(&dir, cells_first);
+        // Epochs of 4 steps from the first gather (when the model is partitioned): after
+        // 103 steps the newest step was just exchanged (it is whole, in the queue), after
+        // 101 it is still this rank's alone.
+        for at in [101, 103] {
+            let steps = 220;
+            let want = one_process(&path, steps, Event::SpikesOfA(at));
+            let ranks = on_ranks(&path, 2, &[], steps, Event::SpikesOfA(at));
+            same_as_one_process(
+                &ranks,
+                &want,
+                &format!("cells first: {cells_first}, set at {at}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_synapse_whose_inputs_are_read_whole_takes_them_on_time() {
+    let dir = scratch("epoch-inputs-read");
+    let path = two_populations(&dir, 40, -60.0, UNIFORM_A, "0.6");
+    let steps = 100;
+    let want = one_process(&path, steps, Event::None);
+    let ranks = on_ranks(&path, 2, &["into_A:inputs"], steps, Event::None);
+    for r in &ranks {
+        assert!(
+            !r.components.iter().any(|c| c.ends_with(".epoch")),
+            "{:?}",
+            r.components
+        );
+    }
+    same_as_one_process(&ranks, &want, "into_A:inputs read whole");
 }

@@ -250,11 +250,13 @@ impl Model {
             .position(|p| p.name == name)
             .map(|i| ProcessId::new(self.id, i))
             .ok_or_else(|| Error::UnknownProcess {
-                // A partitioned model's own gathering process is not the user's.
+                // A partitioned model's own gathering processes are not the user's.
                 name: NotFound::new(
                     name,
-                    self.process_names()
-                        .filter(|p| *p != crate::core::partition::FIRST_GATHER),
+                    self.process_names().filter(|p| {
+                        *p != crate::core::partition::FIRST_GATHER
+                            && *p != crate::core::partition::REGATHER_ALL
+                    }),
                 ),
             })
     }

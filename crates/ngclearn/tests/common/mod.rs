@@ -399,8 +399,10 @@ pub struct Pair<'a> {
     /// The delays from `A` and from `B` (a draw or a number, in ms).
     pub a_delay: &'a str,
     pub b_delay: &'a str,
-    /// Appended to the file.
+    /// Appended to the file (after the `[initial]` table's entries).
     pub extra: &'a str,
+    /// The cells advance before the synapses (else after them).
+    pub cells_first: bool,
 }
 
 /// A model file (written into `dir`) of two LIF populations, `A` (`n_a` cells, their
@@ -425,6 +427,7 @@ pub fn delayed_pair(
             a_delay,
             b_delay,
             extra: "",
+            cells_first: false,
         },
     )
 }
@@ -439,7 +442,13 @@ pub fn pair_model(dir: &std::path::Path, p: &Pair) -> std::path::PathBuf {
         a_delay,
         b_delay,
         extra,
+        cells_first,
     } = *p;
+    let advance = if cells_first {
+        "\"A\", \"B\", \"into_A\", \"into_B\""
+    } else {
+        "\"into_A\", \"into_B\", \"A\", \"B\""
+    };
     let n_in = n_a + 25;
     let cell = |name: &str, n: usize| {
         format!(
@@ -465,7 +474,7 @@ pub fn pair_model(dir: &std::path::Path, p: &Pair) -> std::path::PathBuf {
     };
     let text = format!(
         "name = \"two\"\nseed = 9\n\n{}{}{}{}\
-         [process]\nadvance_proc = [\"into_A\", \"into_B\", \"A\", \"B\"]\n\
+         [process]\nadvance_proc = [{advance}]\n\
          reset_proc = [\"into_A.reset\", \"into_B.reset\", \"A.reset\", \"B.reset\"]\n\n\
          [initial]\n\"A:v\" = {{ dist = \"normal\", mean = {a_v:.1}, std = 4.0, seed = 1 }}\n\
          \"B:v\" = {{ dist = \"normal\", mean = -60.0, std = 4.0, seed = 2 }}\n{extra}",

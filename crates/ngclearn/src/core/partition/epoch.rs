@@ -27,6 +27,10 @@ pub(super) struct Epochs {
     pub(super) lagged: Vec<usize>,
     /// The split compartments read only by those synapses.
     pub(super) paths: Vec<String>,
+    /// For each of `paths`, whether its owner advances before the synapses that read it
+    /// (they then never read its state as it stands before a step: see
+    /// `Mirror::with_lag`).
+    pub(super) owner_first: Vec<bool>,
 }
 
 /// Decides the epoch exchange of a part (the same on every rank: one collective of each
@@ -37,7 +41,9 @@ pub(super) struct Epochs {
 ///   a concatenation of them);
 /// - it and the owners of those compartments are called only by `advance_state` and
 ///   `reset`, each advanced once in the same processes and reset in the same ones (so
-///   that a step of one is a step of the others);
+///   that a step of one is a step of the others), each owner always before it or always
+///   after it (alike for every synapse reading that owner);
+/// - nothing else reads its `inputs` (a wire, or the caller asking for them whole);
 ///
 /// and a compartment's mirror exchanges once per epoch when every wire that reads it
 /// feeds such a synapse (decided together, until neither changes). The lag is the least
@@ -48,6 +54,7 @@ pub(super) fn plan(
     wires: &[(String, Source)],
     processes: &[Process],
     mirrored: &[String],
+    asked: &[String],
     spikes: &dyn Fn(&str) -> bool,
 ) -> Epochs {
     let n = components.len();
@@ -72,6 +79,8 @@ pub(super) fn plan(
     // The candidates: their input wire's split sources, all spikes.
     let owner = |p: &str| p.split_once(':').and_then(|(c, _)| index(c));
     let mut sources: Vec<Option<Vec<String>>> = vec![None; n];
+    // Whether each source's owner advances before the synapse that reads it.
+    let mut owner_first: Vec<(String, bool)> = Vec::new();
     for (target, source) in wires {
         let Some((comp, "inputs")) = target.split_once(':') else {
             continue;
@@ -96,7 +105,19 @@ pub(super) fn plan(
             },
             _ => false,
         });
-        if ok && steps_together(i, &paths, &owner, processes) {
+        // Its `inputs` read by another (they are `lag` steps late there) keeps it on time.
+        let read = wires.iter().any(|(_, s)| {
+            let mut ps = Vec::new();
+            collect_paths(s, &mut ps);
+            ps.contains(target)
+        });
+        if !ok || read || asked.contains(target) {
+            continue;
+        }
+        if let Some(first) = steps_together(i, &paths, &owner, processes) {
+            for (p, f) in paths.iter().zip(first) {
+                owner_first.push((p.clone(), f));
+            }
             sources[i] = Some(paths);
         }
     }
@@ -121,7 +142,11 @@ pub(super) fn plan(
             .iter()
             .filter(|m| {
                 let r = readers(m);
-                !r.is_empty() && r.iter().all(|c| c.is_some_and(|c| sources[c].is_some()))
+                let sides = owner_first.iter().filter(|(p, _)| p == *m).map(|(_, f)| *f);
+                let same_side = sides.clone().all(|f| f) || sides.clone().all(|f| !f);
+                !r.is_empty()
+                    && same_side
+                    && r.iter().all(|c| c.is_some_and(|c| sources[c].is_some()))
             })
             .cloned()
             .collect();
@@ -148,25 +173,34 @@ pub(super) fn plan(
     if lag == 0 {
         return Epochs::default();
     }
-    Epochs { lag, lagged, paths }
+    let owner_first = paths
+        .iter()
+        .map(|p| owner_first.iter().any(|(q, f)| q == p && *f))
+        .collect();
+    Epochs {
+        lag,
+        lagged,
+        paths,
+        owner_first,
+    }
 }
 
 /// Whether synapse `i` and the owners of `paths` are called only by `advance_state`
-/// and `reset`, advanced once each in the same processes and reset in the same ones.
+/// and `reset`, advanced once each in the same processes and reset in the same ones,
+/// each owner always on the same side of the synapse: `Some(owner_first)` for each
+/// owner (whether its `advance_state` comes before the synapse's), `None` otherwise.
 fn steps_together(
     i: usize,
     paths: &[String],
     owner: &dyn Fn(&str) -> Option<usize>,
     processes: &[Process],
-) -> bool {
-    let Some(owners) = paths
+) -> Option<Vec<bool>> {
+    let owners = paths
         .iter()
         .map(|p| owner(p))
-        .collect::<Option<Vec<usize>>>()
-    else {
-        return false;
-    };
-    processes.iter().filter(|p| p.children.is_none()).all(|p| {
+        .collect::<Option<Vec<usize>>>()?;
+    let mut order: Vec<Option<bool>> = vec![None; owners.len()];
+    for p in processes.iter().filter(|p| p.children.is_none()) {
         let count = |c: usize, m: Method| {
             p.calls
                 .iter()
@@ -178,13 +212,30 @@ fn steps_together(
                 .iter()
                 .any(|&(k, m, _)| k == c && !matches!(m.as_str(), "advance_state" | "reset"))
         };
+        let advance_at = |c: usize| {
+            p.calls
+                .iter()
+                .position(|&(k, m, _)| k == c && m.as_str() == "advance_state")
+        };
         let (adv, reset) = (count(i, Method::AdvanceState), count(i, Method::Reset) > 0);
-        adv <= 1
-            && !others(i)
-            && owners.iter().all(|&o| {
-                count(o, Method::AdvanceState) == adv
-                    && (count(o, Method::Reset) > 0) == reset
-                    && !others(o)
-            })
-    })
+        if adv > 1 || others(i) {
+            return None;
+        }
+        for (k, &o) in owners.iter().enumerate() {
+            if count(o, Method::AdvanceState) != adv
+                || (count(o, Method::Reset) > 0) != reset
+                || others(o)
+            {
+                return None;
+            }
+            if let (Some(a), Some(b)) = (advance_at(o), advance_at(i)) {
+                let first = a < b;
+                if order[k].is_some_and(|x| x != first) {
+                    return None;
+                }
+                order[k] = Some(first);
+            }
+        }
+    }
+    Some(order.into_iter().map(|x| x.unwrap_or(false)).collect())
 }

@@ -2,7 +2,7 @@
 //! layout a partitioned save writes from.
 
 use super::exchange::Exchange;
-use super::plan::FIRST_GATHER;
+use super::plan::REGATHER_ALL;
 use crate::core::context::Model;
 use crate::core::operations::Source;
 use crate::core::schema::Kind;
@@ -110,10 +110,11 @@ impl Partitioned {
     /// compartments were set from outside (`Model::set`), so that the components that
     /// read them whole see the new values before their owners' next calls. Every rank
     /// must call it, in the same order as the others. A mirror that exchanges once per
-    /// epoch starts again, as after its owner's reset: the steps it kept and had not yet
-    /// given out are dropped.
+    /// epoch replaces the newest step it keeps (where its synapses read the new values
+    /// next; not when its owner advances before them, whose next step replaces them
+    /// first, as in one process).
     pub fn gather_mirrors(&mut self) -> Result<()> {
-        let id = self.model.process_id(FIRST_GATHER)?;
+        let id = self.model.process_id(REGATHER_ALL)?;
         self.model.run(id, 0.0, 1.0)
     }
 

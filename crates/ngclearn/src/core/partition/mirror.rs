@@ -28,6 +28,16 @@ pub static RESTART: MethodInfo = MethodInfo {
     description: "Drops the steps not yet delivered and gathers the owner's state as the first",
 };
 
+/// The method of a mirror that gathers its owner's state again after it was written
+/// from outside (`Partitioned::gather_mirrors`): an epoch's mirror replaces the newest
+/// step it keeps, where its readers would read the new state.
+pub static REGATHER: MethodInfo = MethodInfo {
+    name: "regather",
+    reads_inputs: true,
+    keywords: &[],
+    description: "Gathers the owner's state again, in place of the newest step kept",
+};
+
 /// A partitioned compartment held whole: `local` is this rank's block (wired from the
 /// owner), `full` the whole after `gather`. Spikes travel as index lists.
 #[derive(Debug, Clone, crate::Compartments)]
@@ -72,6 +82,10 @@ pub(super) struct Mirror {
 #[derive(Debug, Clone)]
 struct Epoch {
     lag: usize,
+    /// Whether the owner advances before the synapses that read it: they then never read
+    /// the owner's state as it stands before a step (its first, or one written from
+    /// outside), which is kept as no spikes.
+    owner_first: bool,
     /// This rank's spikes (global flat indices) of the steps not yet exchanged, the
     /// oldest first: `n_mine` of `lag + 1` lists.
     mine: Vec<Vec<u32>>,
@@ -88,9 +102,10 @@ struct Epoch {
 impl Epoch {
     /// Room for every list it can hold (`whole` and `local` indices a step), so that
     /// its steps allocate nothing.
-    fn new(lag: usize, whole: usize, local: usize, size: usize) -> Epoch {
+    fn new(lag: usize, owner_first: bool, whole: usize, local: usize, size: usize) -> Epoch {
         let mut e = Epoch {
             lag,
+            owner_first,
             mine: (0..=lag).map(|_| Vec::with_capacity(local)).collect(),
             n_mine: 0,
             queue: (0..=lag).map(|_| Vec::with_capacity(whole)).collect(),
@@ -111,8 +126,12 @@ impl Epoch {
     }
 }
 
-static MIRROR_METHODS: [MethodInfo; 3] =
-    [GATHER, RESTART, crate::core::schema::ADVANCE_AND_RESET[1]];
+static MIRROR_METHODS: [MethodInfo; 4] = [
+    GATHER,
+    RESTART,
+    REGATHER,
+    crate::core::schema::ADVANCE_AND_RESET[1],
+];
 
 /// The class name of the components that hold split compartments whole.
 const MIRROR: &str = "Mirror";
@@ -172,12 +191,20 @@ impl Mirror {
     }
 
     /// Exchanges once per `lag + 1` steps, giving out the spikes of `lag` steps before
-    /// (see [`Epoch`]); a spike mirror only.
-    pub(super) fn with_lag(mut self, lag: usize) -> Mirror {
+    /// (see [`Epoch`]; `owner_first`: the owner advances before the synapses that read
+    /// it); a spike mirror only. Its messages get their room now, so that no step
+    /// allocates until a rank's spikes outgrow them.
+    pub(super) fn with_lag(mut self, lag: usize, owner_first: bool) -> Mirror {
         if self.spikes && lag > 0 {
-            let (rows, local) = (self.local.nrows(), self.local.ncols());
-            let e = Epoch::new(lag, rows * self.width, rows * local, self.ex.size());
+            let (rows, local, size) = (self.local.nrows(), self.local.ncols(), self.ex.size());
+            let e = Epoch::new(lag, owner_first, rows * self.width, rows * local, size);
             self.epoch = Some(Box::new(e));
+            let msg = 1 + (lag + 1) + self.cap;
+            self.send.resize(msg, 0);
+            self.recv.resize(size * msg, 0);
+            let most = (lag + 1) * rows * local;
+            self.scratch
+                .reserve(most.saturating_sub(self.scratch.len()));
         }
         self
     }
@@ -211,7 +238,11 @@ impl Mirror {
             e.restart();
         }
         let mut kept = std::mem::take(&mut e.mine[e.n_mine]);
-        self.local_spikes(&mut kept);
+        if restart && e.owner_first {
+            kept.clear();
+        } else {
+            self.local_spikes(&mut kept);
+        }
         e.mine[e.n_mine] = kept;
         e.n_mine += 1;
         if e.len == 0 {
@@ -228,6 +259,35 @@ impl Mirror {
             full[i as usize] = 1.0;
         }
         std::mem::swap(&mut self.list, &mut e.queue[slot]);
+        self.epoch = Some(e);
+    }
+
+    /// The owner's state gathered again in place of the newest step kept, where the
+    /// synapses read it next (not when the owner advances before them: its next step
+    /// replaces the state first). That step is this rank's alone while kept, or whole in
+    /// the queue once exchanged: then the ranks exchange it again, alone.
+    fn regather_epoch(&mut self) {
+        let mut e = self.epoch.take().expect("an epoch mirror");
+        if !e.owner_first {
+            if e.n_mine > 0 {
+                let mut kept = std::mem::take(&mut e.mine[e.n_mine - 1]);
+                self.local_spikes(&mut kept);
+                e.mine[e.n_mine - 1] = kept;
+            } else if e.len > 0 {
+                // The newest step is the queue's last; exchanged again as one step.
+                let (head, len) = (e.head, e.len);
+                let ring = e.queue.len();
+                let mut kept = std::mem::take(&mut e.mine[0]);
+                self.local_spikes(&mut kept);
+                e.mine[0] = kept;
+                e.n_mine = 1;
+                e.head = (head + len - 1) % ring;
+                e.len = 0;
+                self.exchange_kept(&mut e);
+                e.head = head;
+                e.len = len;
+            }
+        }
         self.epoch = Some(e);
     }
 
@@ -429,6 +489,7 @@ impl Component for Mirror {
     fn call(&mut self, method: &str, _t: f32, _dt: f32) {
         match (method, self.epoch.is_some()) {
             ("restart", true) => self.gather_epoch(true),
+            ("regather", true) => self.regather_epoch(),
             _ => self.gather(),
         }
     }

@@ -38,9 +38,9 @@ pub use exchange::{Exchange, ThreadExchange};
 pub(crate) use layout::scatter_rows;
 pub use layout::{block, Columns, Layout, Part, Partitioned, SavedProcess};
 pub(crate) use mirror::is_mirror;
-pub use mirror::{GATHER, RESTART};
-pub use plan::FIRST_GATHER;
+pub use mirror::{GATHER, REGATHER, RESTART};
 pub(crate) use plan::{build_part, Plan};
+pub use plan::{FIRST_GATHER, REGATHER_ALL};
 pub use split::{block_splits, partition_by_kwargs};
 
 use crate::core::context::{Context, Model};

@@ -3,7 +3,7 @@
 use super::coupling::Ranks;
 use super::exchange::Exchange;
 use super::layout::{block, Columns, Layout, Part, Partitioned, SavedProcess};
-use super::mirror::{Mirror, GATHER, RESTART};
+use super::mirror::{Mirror, GATHER, REGATHER, RESTART};
 use super::split::{block_splits, refuse_custom_state, scalars, splits, width_of};
 use crate::core::component::Component;
 use crate::core::context::Context;
@@ -190,6 +190,7 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
             &wires_here,
             &processes,
             &mirrored,
+            &asked,
             &is_spikes,
         )
     };
@@ -217,10 +218,11 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
     let mut mirrors = HashMap::new();
     let mut mirror_comps = Vec::new();
     for p in &mirrored {
-        let epoch = epochs.paths.contains(p);
-        if epoch {
+        if let Some(k) = epochs.paths.iter().position(|q| q == p) {
             let (comp, m) = mirror_of(p, &names, &locals, &parts, &exchange)?;
-            let m = m.with_lag(epochs.lag).named(&epoch_name(p));
+            let m = m
+                .with_lag(epochs.lag, epochs.owner_first[k])
+                .named(&epoch_name(p));
             mirror_comps.push((comp, m.name.clone(), true));
             wires_here.push((format!("{}:local", m.name), Source::Path(p.clone())));
             locals.push((Box::new(m), None));
@@ -253,6 +255,18 @@ pub(crate) fn build_part(ctx: Context, whole: &[&str]) -> Result<Partitioned> {
         })
         .collect();
     ctx.process(FIRST_GATHER, &first)?;
+    // After split compartments were written from outside: every mirror gathers again, an
+    // epoch's in place of its newest step.
+    let again: Vec<(&str, Method)> = mirror_comps
+        .iter()
+        .map(|(_, m, epoch)| {
+            (
+                m.as_str(),
+                Method::Named(if *epoch { &REGATHER } else { &GATHER }),
+            )
+        })
+        .collect();
+    ctx.process(REGATHER_ALL, &again)?;
     let mut model = ctx.build()?;
     let id = model.process_id(FIRST_GATHER)?;
     model.run(id, 0.0, 1.0)?;
@@ -461,6 +475,10 @@ pub(super) fn split_signature(parts: &[Part]) -> u32 {
 
 /// The process that gathers every mirror once, when the model is partitioned.
 pub const FIRST_GATHER: &str = "partition.first_gather";
+
+/// The process that gathers every mirror again after split compartments were written
+/// from outside ([`Partitioned::gather_mirrors`]).
+pub const REGATHER_ALL: &str = "partition.regather";
 
 pub(super) fn mirror_name(path: &str) -> String {
     format!("{}.whole", path.replace(':', "."))
