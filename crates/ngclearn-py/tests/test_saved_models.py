@@ -170,3 +170,36 @@ def test_a_raf_cell_saved_here_loads_in_ngclearn_and_continues_bit_for_bit(tmp_p
             here = np.asarray(getattr(c, comp).get(), dtype=np.float32)
             there = np.asarray(getattr(tc, comp).get(), dtype=np.float32)
             assert np.array_equal(here.view(np.int32), there.view(np.int32)), (comp, t)
+
+
+def test_a_hodgkin_huxley_cell_saved_here_loads_in_ngclearn_and_continues_bit_for_bit(tmp_path):
+    ngclearn_or_skip()
+    from jax import numpy as jnp
+    from ngclearn import Context as NgContext
+    from ngclearn_rs import MethodProcess, random
+    from ngclearn_rs.components import HodgkinHuxleyCell
+
+    name = fresh("hhsave")
+    with Context(name) as ctx:
+        c = HodgkinHuxleyCell("c", n_units=4, tau_v=1.5, resist_m=1.2, g_Na=110., spike_reset=True,
+                              v_reset=-2., integration_type="midpoint", key=random.PRNGKey(5))
+        adv = MethodProcess("advance_proc") >> c.advance_state
+        rst = MethodProcess("reset_proc") >> c.reset
+    rst.run()
+    js = np.random.default_rng(2).uniform(0., 25., (200, 1, 4)).astype(np.float32)
+    for t in range(100):
+        c.j.set(js[t])
+        adv.run(t=t * 0.01, dt=0.01)
+    ctx.save_to_json(str(tmp_path), overwrite=True)
+    theirs = NgContext.load(str(tmp_path), name)
+    tc = theirs.get_components("c")
+    t_adv = theirs.get_objects("advance_proc", objectType="process")
+    for t in range(100, 200):
+        c.j.set(js[t])
+        adv.run(t=t * 0.01, dt=0.01)
+        tc.j.set(jnp.asarray(js[t]))
+        t_adv.run(t=t * 0.01, dt=0.01)
+        for comp in ("v", "n", "m", "h", "s", "tols"):
+            here = np.asarray(getattr(c, comp).get(), dtype=np.float32)
+            there = np.asarray(getattr(tc, comp).get(), dtype=np.float32)
+            assert np.array_equal(here.view(np.int32), there.view(np.int32)), (comp, t)

@@ -23,6 +23,10 @@
 //! one fused multiply-add (`j - g_Na m^3 h (x - v_Na)`, and the next two terms, each one
 //! rounding; `alpha_g * (1 - x) - beta_g * x` with the first product fused; the Euler
 //! steps). Every integrator name other than rk2/midpoint and rk4 steps by Euler.
+//! Not yet exact: `rk4` with `tau_v` other than 1 (one step's potential in about 25
+//! differs from ngclearn's by an ulp: how XLA combines the four evaluations' products by
+//! `1 / tau_v` is not reproduced yet); Euler and midpoint for any `tau_v`, and `rk4`
+//! with `tau_v = 1`, are bit for bit.
 //! `reset`: `j = 0` (unless wired), `v = 0`, each gate at its rest `alpha_g / (alpha_g +
 //! beta_g)` at `v = 0`, `s = 0`, `tols = 0`; a new cell starts with every gate at 0, as
 //! ngclearn's constructor leaves them.
