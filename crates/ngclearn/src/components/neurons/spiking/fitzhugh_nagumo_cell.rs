@@ -22,7 +22,7 @@
 
 use super::{time_of_last_spike, SpikeList};
 use crate::components::neurons::nonzero;
-use crate::core::component::{Component, filled, valid_name};
+use crate::core::component::{filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::utils::diffeq::{Integration, Method};
@@ -197,26 +197,4 @@ impl FitzhughNagumoCell {
     fn written(&mut self, _index: usize) {}
 }
 
-impl Component for FitzhughNagumoCell {
-    fn advance_state(&mut self, t: f32, dt: f32) {
-        self.step(t, dt);
-        self.spikes.collect(&self.s);
-    }
-    fn reset(&mut self) {
-        self.rest();
-        self.spikes.collect(&self.s);
-    }
-    fn changed(&mut self, index: usize) {
-        if index == Self::S {
-            self.spikes.forget();
-        }
-        self.written(index);
-    }
-    fn nonzero(&self, index: usize) -> Option<&[u32]> {
-        if index == Self::S {
-            self.spikes.get()
-        } else {
-            None
-        }
-    }
-}
+super::spike_list_component!(FitzhughNagumoCell);

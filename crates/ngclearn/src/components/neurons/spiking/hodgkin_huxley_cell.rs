@@ -33,7 +33,7 @@
 //! Extension: `batch_size` (ngclearn fixes it at 1).
 
 use super::{time_of_last_spike, SpikeList};
-use crate::core::component::{filled, valid_name, Component};
+use crate::core::component::{filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::xla_math::exp_xla;
@@ -277,26 +277,4 @@ impl HodgkinHuxleyCell {
     fn written(&mut self, _index: usize) {}
 }
 
-impl Component for HodgkinHuxleyCell {
-    fn advance_state(&mut self, t: f32, dt: f32) {
-        self.step(t, dt);
-        self.spikes.collect(&self.s);
-    }
-    fn reset(&mut self) {
-        self.rest();
-        self.spikes.collect(&self.s);
-    }
-    fn changed(&mut self, index: usize) {
-        if index == Self::S {
-            self.spikes.forget();
-        }
-        self.written(index);
-    }
-    fn nonzero(&self, index: usize) -> Option<&[u32]> {
-        if index == Self::S {
-            self.spikes.get()
-        } else {
-            None
-        }
-    }
-}
+super::spike_list_component!(HodgkinHuxleyCell);

@@ -30,7 +30,7 @@
 //! w_reset = 2`, resonator `tau_w = 10, coupling_factor = 0.26`.
 
 use super::{time_of_last_spike, SpikeList};
-use crate::core::component::{Component, filled, valid_name};
+use crate::core::component::{filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::utils::diffeq::{Integration, Method};
@@ -198,26 +198,4 @@ impl IzhikevichCell {
     fn written(&mut self, _index: usize) {}
 }
 
-impl Component for IzhikevichCell {
-    fn advance_state(&mut self, t: f32, dt: f32) {
-        self.step(t, dt);
-        self.spikes.collect(&self.s);
-    }
-    fn reset(&mut self) {
-        self.rest();
-        self.spikes.collect(&self.s);
-    }
-    fn changed(&mut self, index: usize) {
-        if index == Self::S {
-            self.spikes.forget();
-        }
-        self.written(index);
-    }
-    fn nonzero(&self, index: usize) -> Option<&[u32]> {
-        if index == Self::S {
-            self.spikes.get()
-        } else {
-            None
-        }
-    }
-}
+super::spike_list_component!(IzhikevichCell);

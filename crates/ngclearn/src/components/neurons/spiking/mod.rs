@@ -3,7 +3,39 @@
 crate::components::family!($ neurons::spiking);
 
 use crate::core::component::IndexVec;
+
+/// The `Component` of a cell that lists its spikes (`s`, a [`SpikeList`] in `spikes`):
+/// `advance_state` is its `step(t, dt)`, `reset` its `rest()`, each followed by the
+/// list of `s`; a write from outside forgets the list (and goes to `written(index)`).
+macro_rules! spike_list_component {
+    ($cell:ty) => {
+        impl $crate::core::component::Component for $cell {
+            fn advance_state(&mut self, t: f32, dt: f32) {
+                self.step(t, dt);
+                self.spikes.collect(&self.s);
+            }
+            fn reset(&mut self) {
+                self.rest();
+                self.spikes.collect(&self.s);
+            }
+            fn changed(&mut self, index: usize) {
+                if index == Self::S {
+                    self.spikes.forget();
+                }
+                self.written(index);
+            }
+            fn nonzero(&self, index: usize) -> Option<&[u32]> {
+                if index == Self::S {
+                    self.spikes.get()
+                } else {
+                    None
+                }
+            }
+        }
+    };
+}
 use crate::error::Result;
+pub(crate) use spike_list_component;
 
 /// The flat indices of the non-zero entries of a spike compartment, which a cell lists
 /// for [`Component::nonzero`](crate::core::component::Component::nonzero); valid until
