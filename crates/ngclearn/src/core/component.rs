@@ -182,9 +182,9 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     /// Puts back inputs in flight taken by [`Component::in_flight`] (steps beyond what
     /// the synapse keeps, the oldest, and inputs beyond its width are dropped).
     fn set_in_flight(&mut self, _in_flight: &crate::core::state::InFlight) {}
-    /// A synapse that delivers its inputs through delays: the least of them in steps
-    /// (`usize::MAX` when it holds no synapse), so that a partitioned model may take its
-    /// inputs late ([`Component::set_input_lag`]). `None`: its inputs must arrive on time.
+    /// A synapse that delivers its inputs through delays: the least of them in steps,
+    /// so that a partitioned model may take its inputs late
+    /// ([`Component::set_input_lag`]). `None`: its inputs must arrive on time.
     fn min_delay(&self) -> Option<usize> {
         None
     }

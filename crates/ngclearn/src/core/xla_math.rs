@@ -268,6 +268,37 @@ pub fn erfinv_f32(x: f32) -> f32 {
     c.iter().fold(0.0f32, |p, &ci| p.mul_add(w, ci)) * x
 }
 
+/// A product by a constant as XLA keeps it: dropped (`x * 1`), a negation (`x * -1`),
+/// or a product (fused into a sum it alone feeds).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Factor {
+    One,
+    MinusOne,
+    By(f32),
+}
+
+impl Factor {
+    pub(crate) fn of(c: f32) -> Factor {
+        if c == 1.0 {
+            Factor::One
+        } else if c == -1.0 {
+            Factor::MinusOne
+        } else {
+            Factor::By(c)
+        }
+    }
+
+    /// `x * c`, rounded.
+    #[inline(always)]
+    pub(crate) fn times(self, x: f32) -> f32 {
+        match self {
+            Factor::One => x,
+            Factor::MinusOne => -x,
+            Factor::By(c) => x * c,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -476,16 +476,16 @@ impl Dense {
     }
 
     /// The least delay of its synapses in steps, when it delivers its inputs through
-    /// delays (sparse weights with delays of more than one step): `usize::MAX` when this
-    /// block holds no synapse. `None` otherwise (ngclearn 3.2's axonal delays
-    /// included, whose inputs must arrive on time).
+    /// delays (sparse weights with delays of more than one step). `None` otherwise
+    /// (ngclearn 3.2's axonal delays included, whose inputs must arrive on time, and a
+    /// block of a partitioned synapse that holds no synapse: it keeps its ranks'
+    /// exchange every step).
     pub fn min_delay(&self) -> Option<usize> {
         if self.axon.is_some() || self.history.slots() <= 1 {
             return None;
         }
-        let csr = self.weights.sparse()?;
-        let d = csr.delays.as_ref()?;
-        Some(d.iter().min().map_or(usize::MAX, |&d| usize::from(d).max(1)))
+        let delays = self.weights.sparse()?.delays.as_ref()?;
+        delays.iter().min().map(|&d| usize::from(d).max(1))
     }
 
     /// Takes its inputs as arriving `lag` steps late: the input of a step is that of

@@ -209,6 +209,19 @@ impl Mirror {
         self
     }
 
+    /// Makes `new` (global flat indices) the spikes of `full` in place of the last ones,
+    /// and takes the last ones' list in exchange (its room is reused).
+    fn show(&mut self, new: &mut Vec<u32>) {
+        let full = self.full.as_slice_mut().expect("standard layout");
+        for &i in &self.list {
+            full[i as usize] = 0.0;
+        }
+        for &i in new.iter() {
+            full[i as usize] = 1.0;
+        }
+        std::mem::swap(&mut self.list, new);
+    }
+
     /// The same mirror under another name.
     pub(super) fn named(mut self, name: &str) -> Mirror {
         self.name = name.to_string();
@@ -251,14 +264,7 @@ impl Mirror {
         let slot = e.head;
         e.head = (e.head + 1) % e.queue.len();
         e.len -= 1;
-        let full = self.full.as_slice_mut().expect("standard layout");
-        for &i in &self.list {
-            full[i as usize] = 0.0;
-        }
-        for &i in &e.queue[slot] {
-            full[i as usize] = 1.0;
-        }
-        std::mem::swap(&mut self.list, &mut e.queue[slot]);
+        self.show(&mut e.queue[slot]);
         self.epoch = Some(e);
     }
 
@@ -409,14 +415,9 @@ impl Mirror {
             if rows > 1 {
                 self.scratch.sort_unstable();
             }
-            let full = self.full.as_slice_mut().expect("standard layout");
-            for &i in &self.list {
-                full[i as usize] = 0.0;
-            }
-            for &i in &self.scratch {
-                full[i as usize] = 1.0;
-            }
-            std::mem::swap(&mut self.list, &mut self.scratch);
+            let mut new = std::mem::take(&mut self.scratch);
+            self.show(&mut new);
+            self.scratch = new;
         } else {
             for (d, &v) in self.flat.iter_mut().zip(self.local.iter()) {
                 *d = v;

@@ -36,7 +36,7 @@ use super::{time_of_last_spike, SpikeList};
 use crate::core::component::{filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::xla_math::exp_xla;
+use crate::core::xla_math::{exp_xla, Factor};
 use crate::error::Result;
 use crate::utils::diffeq::{Integration, Method};
 use crate::{Class, Compartments, Params};
@@ -219,15 +219,16 @@ impl HodgkinHuxleyCell {
         let h = self.h.as_slice_mut().expect(contiguous);
         let s = self.s.as_slice_mut().expect(contiguous);
         let tols = self.tols.as_slice_mut().expect(contiguous);
+        // `j * resist_m` (a product unless resist_m is 1 or -1) serves Euler's one
+        // evaluation, so XLA fuses it into the first difference instead of the sodium term.
+        let r = Factor::of(p.resist_m);
+        let fuse_j = method == Method::Euler && matches!(r, Factor::By(_));
         for i in 0..v.len() {
             let (v0, n0, m0, h0) = (v[i], n[i], m[i], h[i]);
-            let jr = j[i] * p.resist_m;
+            let jr = r.times(j[i]);
             let [an, bn, am, bm, ah, bh] = rates(v0);
             let na = (p.g_na * (m0 * (m0 * m0))) * h0;
             let k = p.g_k * ((n0 * n0) * (n0 * n0));
-            // `j * resist_m` (a product unless resist_m is 1) serves Euler's one evaluation,
-            // so XLA fuses it into the first difference instead of the sodium term.
-            let fuse_j = method == Method::Euler && p.resist_m != 1.0;
             let dv = |x: f32| {
                 let sum = if fuse_j {
                     j[i].mul_add(p.resist_m, -(na * (x - p.v_na)))

@@ -26,6 +26,7 @@ use super::{time_of_last_spike, SpikeList};
 use crate::core::component::{filled, valid_name};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
+use crate::core::xla_math::Factor;
 use crate::error::Result;
 use crate::utils::diffeq::{Integration, Method};
 use crate::{Class, Compartments, Params};
@@ -112,37 +113,6 @@ pub struct RAFCell {
     #[compartment(key)]
     key: Key,
     spikes: SpikeList,
-}
-
-/// A product by a constant as XLA keeps it: dropped (`x * 1`), a negation (`x * -1`),
-/// or a product (fused into a sum it alone feeds).
-#[derive(Debug, Clone, Copy)]
-enum Factor {
-    One,
-    MinusOne,
-    By(f32),
-}
-
-impl Factor {
-    fn of(c: f32) -> Factor {
-        if c == 1.0 {
-            Factor::One
-        } else if c == -1.0 {
-            Factor::MinusOne
-        } else {
-            Factor::By(c)
-        }
-    }
-
-    /// `x * c`, rounded.
-    #[inline(always)]
-    fn times(self, x: f32) -> f32 {
-        match self {
-            Factor::One => x,
-            Factor::MinusOne => -x,
-            Factor::By(c) => x * c,
-        }
-    }
 }
 
 impl RAFCell {
