@@ -565,7 +565,7 @@ impl Key {
     /// processor has them (an explicit `mul_add` is one rounding on either path).
     fn fill_bits(self, out: &mut [f32], f: impl Fn(u32) -> f32 + Sync) {
         let serial = |start: usize, out: &mut [f32]| {
-            crate::core::simd::with_avx2(
+            crate::core::simd::with_simd(
                 #[inline(always)]
                 || {
                     let mut buf = [0u32; 256];
@@ -603,7 +603,7 @@ impl Key {
             return self.fill_bits(out, f);
         }
         let row = |i: usize, out: &mut [f32]| {
-            crate::core::simd::with_avx2(
+            crate::core::simd::with_simd(
                 #[inline(always)]
                 || {
                     let mut buf = [0u32; 256];

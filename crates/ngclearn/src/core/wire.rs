@@ -282,6 +282,14 @@ fn combine(dst: &mut [f32], src: &[&[f32]], product: bool) {
         src.iter().all(|s| s.len() == n),
         "operands of the target's shape"
     );
+    crate::core::simd::with_simd(
+        #[inline(always)]
+        || combine_in(dst, src, product),
+    );
+}
+
+#[inline(always)]
+fn combine_in(dst: &mut [f32], src: &[&[f32]], product: bool) {
     match (src, product) {
         ([a, b], false) => dst
             .iter_mut()

@@ -92,7 +92,7 @@ impl Optimizer {
     /// One step over the first `theta.len()` parameters (ngclearn's `*_step`; a
     /// synapse without biases steps only its weights, whatever its state holds).
     pub fn step(&mut self, theta: &mut [&mut Array2<f32>], updates: &[&Array2<f32>]) {
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.step_inner(theta, updates),
         );

@@ -154,7 +154,7 @@ impl LatencyCell {
 
     /// The spike time of each unit from the inputs (ngclearn's `calc_spike_times`).
     pub fn calc_spike_times(&mut self) {
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.spike_times(),
         );

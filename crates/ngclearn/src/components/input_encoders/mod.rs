@@ -179,7 +179,7 @@ impl Encoder {
             let bits = ahead.bits(*key);
             *key = key.split::<2>()[0];
             spikes.clear();
-            crate::core::simd::with_avx2(
+            crate::core::simd::with_simd(
                 #[inline(always)]
                 || compare(bits, inputs, 0, outputs, tols, t, &p, Some(spikes)),
             );
@@ -202,7 +202,7 @@ impl Encoder {
                         .zip(tols.par_chunks_mut(per))
                         .enumerate()
                         .for_each(|(i, (o, tl))| {
-                            crate::core::simd::with_avx2(
+                            crate::core::simd::with_simd(
                                 #[inline(always)]
                                 || fire_chunk(sub, base, inputs, i * per, o, tl, t, &p, None),
                             )
@@ -211,7 +211,7 @@ impl Encoder {
                 spikes.collect_nonzero(outputs);
             } else {
                 spikes.clear();
-                crate::core::simd::with_avx2(
+                crate::core::simd::with_simd(
                     #[inline(always)]
                     || fire_chunk(sub, base, inputs, 0, outputs, tols, t, &p, Some(spikes)),
                 );

@@ -182,7 +182,7 @@ impl ExpKernel {
 
 impl Component for ExpKernel {
     fn advance_state(&mut self, t: f32, _dt: f32) {
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.kernel(t),
         );

@@ -234,7 +234,7 @@ impl Drive {
             sub.words_into(start, &mut self.bits);
             if self.which.is_empty() {
                 let t = &self.tables[0].t;
-                crate::core::simd::with_avx2(
+                crate::core::simd::with_simd(
                     #[inline(always)]
                     || add_counts(row, &self.bits, t, w),
                 );

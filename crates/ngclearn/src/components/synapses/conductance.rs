@@ -111,7 +111,7 @@ impl ConductanceState {
                 .expect("owned arrays are contiguous");
             bg.add(&self.base.name, &mut self.base.key, dt, sum);
         }
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || match self.syn_rest {
                 Some(e) => self.update_cells::<TWO_STATE, true>(h, e, update),

@@ -727,7 +727,7 @@ impl Dense {
         let bias = bias.as_slice().expect("standard layout");
         // The loops are over slices so that the fused multiply-adds inline into the
         // vector build.
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || {
                 for (s_row, mut out) in inputs.rows().into_iter().zip(outputs.rows_mut()) {
@@ -775,7 +775,7 @@ impl Dense {
         let bias = bias.as_slice().expect("standard layout");
         let x = inputs.as_slice().expect("owned arrays are contiguous");
         let out = outputs.as_slice_mut().expect("owned arrays are contiguous");
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || {
                 out.fill(0.0);
@@ -800,7 +800,7 @@ impl Dense {
             // A synapse with delays has a one-value mask (checked when built).
             let m0 = self.mask.iter().next().copied().unwrap_or(1.0);
             let rs = self.p.resist_scale;
-            return crate::core::simd::with_avx2(
+            return crate::core::simd::with_simd(
                 #[inline(always)]
                 || {
                     self.deliver_delayed(|o, s, w| *o = s.mul_add(w * m0, *o), true);
@@ -831,7 +831,7 @@ impl Dense {
         let x = inputs.as_slice().expect("owned arrays are contiguous");
         let out = outputs.as_slice_mut().expect("owned arrays are contiguous");
         let active = input_support.get().filter(|_| events);
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || {
                 out.fill(0.0);

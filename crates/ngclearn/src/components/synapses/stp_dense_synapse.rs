@@ -191,7 +191,7 @@ impl STPDenseSynapse {
         } = self;
         let s = &base.inputs;
         let batch = s.nrows() > 1;
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || {
                 for i in 0..n_pre {

@@ -724,7 +724,7 @@ fn read<'a>(l: Loc, bufs: &'a [Vec<f32>], comps: &'a [Array2<f32>]) -> &'a [f32]
 }
 
 fn run_map(m: &mut Map, bufs: &mut [Vec<f32>], comps: &mut [Array2<f32>]) {
-    crate::core::simd::with_avx2(
+    crate::core::simd::with_simd(
         #[inline(always)]
         || run_map_inner(m, bufs, comps),
     )
@@ -988,7 +988,7 @@ fn floor_div(x: f32, y: f32) -> f32 {
 #[allow(clippy::too_many_arguments)]
 fn matmul(a: &[f32], b: &[f32], ta: bool, tb: bool, m: usize, k: usize, n: usize, out: &mut [f32]) {
     out.fill(0.0);
-    crate::core::simd::with_avx2(
+    crate::core::simd::with_simd(
         #[inline(always)]
         || {
             for i in 0..m {

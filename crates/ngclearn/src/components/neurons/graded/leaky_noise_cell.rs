@@ -297,7 +297,7 @@ impl Component for LeakyNoiseCell {
         self.counter_base = base;
     }
     fn advance_state(&mut self, _t: f32, dt: f32) {
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.kernel(dt),
         );

@@ -310,7 +310,7 @@ impl RateCell {
 impl Component for RateCell {
     fn advance_state(&mut self, _t: f32, dt: f32) {
         // Under the vector build, so that the activations' fused multiply-adds inline.
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.step(dt),
         );

@@ -203,7 +203,7 @@ impl RAFCell {
     }
 
     fn step(&mut self, t: f32, dt: f32) {
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.kernel(t, dt),
         );

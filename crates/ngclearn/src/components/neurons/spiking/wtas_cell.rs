@@ -197,7 +197,7 @@ impl WTASCell {
         if self.ranks.is_some() {
             return self.split_kernel(t, dt);
         }
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.kernel(t, dt),
         );

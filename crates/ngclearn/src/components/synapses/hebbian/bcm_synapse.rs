@@ -171,7 +171,7 @@ impl BCMSynapse {
             mean_sq,
             ..
         } = self;
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || {
                 ndarray::Zip::from(&mut *post_term)

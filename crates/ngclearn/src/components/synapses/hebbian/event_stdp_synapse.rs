@@ -189,7 +189,7 @@ impl EventSTDPSynapse {
         let w = self.base.weights.as_slice_mut().expect("standard layout");
         let dw = self.d_weights.as_slice_mut().expect("standard layout");
         let start = t + -win;
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || {
                 for (i, (w_row, dw_row)) in w

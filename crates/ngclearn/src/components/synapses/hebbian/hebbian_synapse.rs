@@ -355,7 +355,7 @@ impl HebbianSynapse {
         let dw = self.d_weights.as_slice_mut().expect("standard layout");
         let q = &mut self.scratch;
         // Over slices, so that the fused multiply-adds inline into the vector build.
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || {
                 dw.fill(0.0);

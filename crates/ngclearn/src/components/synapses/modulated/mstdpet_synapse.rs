@@ -229,7 +229,7 @@ impl MSTDPETSynapse {
         let w = base.weights.as_slice_mut().expect("standard layout");
         let dw = d_weights.as_slice_mut().expect("standard layout");
         let el = eligibility.as_slice_mut().expect("standard layout");
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || {
                 for i in 0..w.len() / n_post {
