@@ -185,3 +185,43 @@ fn rate_cell_relu_keeps_nan() {
     );
     assert_nan_at(&m, "zF");
 }
+
+/// `tols' = (1 - s) * tols + s * t` as the reference computes it, for a step whose
+/// spikes are `s` (0 or 1).
+fn times_by_formula(tols: &Array2<f32>, s: &Array2<f32>, t: f32) -> Array2<f32> {
+    let mut out = tols.clone();
+    out.zip_mut_with(s, |x, &s| *x = (1.0 - s) * *x + s * t);
+    out
+}
+
+#[test]
+fn lif_cell_times_of_last_spike_follow_the_formula_for_nan_infinite_and_signed_zero_values() {
+    // The step writes `tols` at the spikes alone while every value is plain; a written
+    // NaN, infinity or -0.0, or or a time of 0 or below, must still give the formula's bits
+    // (NaN spreads through `0 * x`, and `-0.0 + 0 * t` is +0.0).
+    let mut m = one(
+        "LIFCell",
+        json!({"n_units": 6, "tau_m": 1.0, "thr": 0.5, "v_rest": 0.0, "v_reset": 0.0,
+               "refract_time": 0.0}),
+        &["advance_state"],
+    );
+    // Cells 0, 2 and 4 fire at every step (a large current), the others never.
+    let j = Array2::from_shape_vec((1, 6), vec![100.0, 0.0, 100.0, 0.0, 100.0, 0.0]).unwrap();
+    let written = Array2::from_shape_vec(
+        (1, 6),
+        vec![-0.0, -0.0, f32::NAN, f32::INFINITY, 2.0, f32::NEG_INFINITY],
+    )
+    .unwrap();
+    m.set("c:tols", &written).unwrap();
+    for t in [0.5, 0.0, 1.5, -1.0, 2.5, 3.5] {
+        let before: Array2<f32> = m.get("c:tols").unwrap();
+        m.set("c:j", &j).unwrap();
+        m.run_named("step", t, 0.1).unwrap();
+        let s: Array2<f32> = m.get("c:s").unwrap();
+        assert_eq!(s.iter().filter(|&&x| x == 1.0).count(), 3, "t = {t}");
+        let want = times_by_formula(&before, &s, t);
+        let got: Array2<f32> = m.get("c:tols").unwrap();
+        let bits = |a: &Array2<f32>| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got), bits(&want), "t = {t}: {got} against {want}");
+    }
+}

@@ -182,6 +182,9 @@ pub struct LIFCell {
     /// while `spikes_known` (an outside write to `s` clears that).
     spikes: IndexVec,
     spikes_known: bool,
+    /// Every `tols` is finite and not -0.0 (false after an outside write to it, until
+    /// the next step checks again): the step then writes `tols` at the spikes alone.
+    tols_plain: bool,
 }
 
 impl LIFCell {
@@ -224,6 +227,7 @@ impl LIFCell {
             draws: z(0.0)?.into_raw_vec_and_offset().0,
             spikes: IndexVec::with_capacity(&name, "n_units", batch * n)?,
             spikes_known: true,
+            tols_plain: true,
             n_units: n,
             name,
             p,
@@ -241,6 +245,30 @@ impl LIFCell {
     /// Sets the input current (unchecked: use `Model::set` for a checked set).
     pub fn set_j(&mut self, j: &Array2<f32>) {
         self.j.assign(j);
+    }
+
+    /// `tols' = (1 - s) * tols + s * t`, `s` being 0 or 1 here and listed in `spikes`.
+    /// While every `tols` is finite and not -0.0 and `t` is finite and not zero, that is
+    /// `t` at the spikes and `tols` elsewhere, bit for bit (`1 * x + 0 * t` is `x` and
+    /// `0 * x + 1 * t` is `t`), so only the spikes are written; otherwise every cell is,
+    /// by the formula (a NaN or an infinity then spreads as in the reference).
+    fn record_spike_times(&mut self, t: f32) {
+        let tols = self.tols.as_slice_mut().expect("owned arrays are contiguous");
+        let plain = |x: &f32| x.is_finite() && x.to_bits() != (-0.0f32).to_bits();
+        if !self.tols_plain {
+            self.tols_plain = tols.iter().all(plain);
+        }
+        if self.tols_plain && plain(&t) && t != 0.0 {
+            for &i in self.spikes.iter() {
+                tols[i as usize] = t;
+            }
+            return;
+        }
+        let s = self.s.as_slice().expect("owned arrays are contiguous");
+        for (tols, &s) in tols.iter_mut().zip(s) {
+            *tols = (1.0 - s) * *tols + s * t;
+        }
+        self.tols_plain = false;
     }
 
     fn one_spike(&mut self) {
@@ -448,7 +476,7 @@ impl Component for LIFCell {
         macro_rules! dispatch {
             ($(($a:ident, $b:literal, $c:literal, $d:literal)),*) => {
                 match (method, adapt, v_min.is_some(), max_one) {
-                    $(($a, $b, $c, $d) => crate::core::simd::with_avx2(#[inline(always)] || {
+                    $(($a, $b, $c, $d) => crate::core::simd::with_simd(#[inline(always)] || {
                         update_cells::<$a, $b, $c, $d>(&k, a)
                     }),)*
                     _ => unreachable!("the method is one of the three"),
@@ -485,16 +513,14 @@ impl Component for LIFCell {
         if p.one_spike && !max_one {
             self.one_spike();
         }
-        let tols = self
-            .tols
-            .as_slice_mut()
-            .expect("owned arrays are contiguous");
-        let s = self.s.as_slice().expect("owned arrays are contiguous");
-        for (tols, &s) in tols.iter_mut().zip(s) {
-            *tols = (1.0 - s) * *tols + s * t;
-        }
         // Listed for the wires into synapses: their sum then costs the spikes.
-        self.spikes.collect_nonzero(s);
+        let s = self.s.as_slice().expect("owned arrays are contiguous");
+        let spikes = &mut self.spikes;
+        crate::core::simd::with_simd(
+            #[inline(always)]
+            || spikes.collect_nonzero(s),
+        );
+        self.record_spike_times(t);
         self.spikes_known = true;
     }
     fn reset(&mut self) {
@@ -506,11 +532,15 @@ impl Component for LIFCell {
         self.s_raw.fill(0.0);
         self.rfr.fill(self.p.refract_time);
         self.tols.fill(0.0);
+        self.tols_plain = true;
     }
     fn changed(&mut self, index: usize) {
-        // The spike list describes `s`.
+        // The spike list describes `s`; `tols_plain` describes `tols`.
         if index == LIFCell::S {
             self.spikes_known = false;
+        }
+        if index == LIFCell::TOLS {
+            self.tols_plain = false;
         }
     }
     fn nonzero(&self, index: usize) -> Option<&[u32]> {

@@ -278,7 +278,7 @@ impl QuadLIFCell {
     }
 
     fn step(&mut self, t: f32, dt: f32) {
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.kernel(t, dt),
         );

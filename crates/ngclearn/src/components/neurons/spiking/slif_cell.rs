@@ -333,7 +333,7 @@ impl SLIFCell {
     }
 
     fn step(&mut self, t: f32, dt: f32) {
-        crate::core::simd::with_avx2(
+        crate::core::simd::with_simd(
             #[inline(always)]
             || self.kernel(t, dt),
         );
