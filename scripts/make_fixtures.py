@@ -180,7 +180,10 @@ def init_weights(sd):
     with Context(ctxname("dense")) as ctx:
         D = DenseSynapse("D", shape=(6, 5), p_conn=0.5, key=random.PRNGKey(sd))
     out_["dense_default_init_p_conn_0.5"] = L(D.weights.get())
-    return {"seed": sd, "shape": [4, 3], "weights": out_, "note": "DistributionGenerator.X(...)(shape, PRNGKey(seed)); DenseSynapse(shape=(6,5), p_conn=0.5, key=PRNGKey(seed)) weights"}
+    with Context(ctxname("dense")) as ctx:  # signed weights: the masked ones are +0.0, not -0.0
+        D = DenseSynapse("D", shape=(6, 5), weight_init=DG.uniform(-1.0, 1.0), p_conn=0.5, key=random.PRNGKey(sd))
+    out_["dense_signed_init_p_conn_0.5"] = L(D.weights.get())
+    return {"seed": sd, "shape": [4, 3], "weights": out_, "note": "DistributionGenerator.X(...)(shape, PRNGKey(seed)); DenseSynapse(shape=(6,5), p_conn=0.5, key=PRNGKey(seed)) weights, default and uniform(-1, 1)"}
 dump("jax_prng", prng([0, 1, 1234, 42]))
 dump("poisson_cell_seed1234", poisson_cell(1234, 20, 80., 200, 0.1))
 dump("weight_init_seed7", init_weights(7))

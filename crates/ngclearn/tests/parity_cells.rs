@@ -308,4 +308,21 @@ fn weight_init_seed7() {
     )
     .unwrap();
     assert_eq!(d.weights(), &mat(&w["dense_default_init_p_conn_0.5"]));
+    // Signed weights: ngclearn masks with a boolean product, which XLA computes as a
+    // select, so a masked negative weight is +0.0 (a product would give -0.0).
+    let d = DenseSynapse::new(
+        "D",
+        (6, 5),
+        DenseParams {
+            weight_init: Some(DistributionGenerator::uniform(-1.0, 1.0)),
+            p_conn: 0.5,
+            key: Some(key),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let bits = |a: &ndarray::Array2<f32>| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let want = mat(&w["dense_signed_init_p_conn_0.5"]);
+    assert!(want.iter().any(|&x| x < 0.0) && want.iter().any(|&x| x == 0.0));
+    assert_eq!(bits(d.weights()), bits(&want));
 }

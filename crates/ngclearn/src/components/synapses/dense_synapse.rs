@@ -384,7 +384,10 @@ impl Dense {
                 cols.clone(),
                 p.p_conn,
             );
-            weights *= &keep;
+            // ngclearn's `weights * mask` of a boolean mask, which XLA computes as a
+            // select: +0.0 where masked, whatever the weight (a product would give -0.0
+            // for a negative weight and NaN for an infinite one).
+            weights.zip_mut_with(&keep, |w, &k| *w = if k != 0.0 { *w } else { 0.0 });
         }
         Ok(weights)
     }
@@ -1286,7 +1289,7 @@ fn add_scaled(out: &mut [f32], s: f32, w: &[f32]) {
 /// `o = fma(o, resist_scale, b)` over each batch row of `out` (rows as long as
 /// `bias`): the scale and bias after DenseSynapse's sum, one rounding each.
 #[inline(always)]
-fn scale_and_bias(out: &mut [f32], rs: f32, bias: &[f32]) {
+pub(crate) fn scale_and_bias(out: &mut [f32], rs: f32, bias: &[f32]) {
     for row in out.chunks_mut(bias.len()) {
         for (o, &b) in row.iter_mut().zip(bias) {
             *o = o.mul_add(rs, b);
@@ -1348,7 +1351,7 @@ fn prefetch(x: &[f32]) {
 /// `out += s * (W * mask)[i]`, each output one fused multiply-add (XLA's product): the
 /// step's term of input `i` with value `s`; `m` is the mask, one value or `W`'s shape.
 #[inline(always)]
-fn add_input(out: &mut [f32], s: f32, i: usize, w: &[f32], m: &[f32]) {
+pub(crate) fn add_input(out: &mut [f32], s: f32, i: usize, w: &[f32], m: &[f32]) {
     let n_post = out.len();
     let w_row = &w[i * n_post..(i + 1) * n_post];
     if let [m0] = m {
