@@ -27,7 +27,7 @@ REQUIRED = {
 DERIVED = {
     "intgFlag", "width", "height", "sigma_shape", "scale_shape", "win_len", "w_eps", "priorType",
     "priorLeakRate", "thresholdType", "thr_lmbda", "prior_type", "prior_lmbda", "context_path",
-    "_inferred_name", "name", "_args", "_kwargs",
+    "_inferred_name", "name", "_args", "_kwargs", "sub_shape",
 }
 
 

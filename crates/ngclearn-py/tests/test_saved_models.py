@@ -203,3 +203,83 @@ def test_a_hodgkin_huxley_cell_saved_here_loads_in_ngclearn_and_continues_bit_fo
             here = np.asarray(getattr(c, comp).get(), dtype=np.float32)
             there = np.asarray(getattr(tc, comp).get(), dtype=np.float32)
             assert np.array_equal(here.view(np.int32), there.view(np.int32)), (comp, t)
+
+
+def _patched_circuit(lib, name):
+    """Three patched synapses of `lib` (ngclearn or ngclearn_rs), the Hebbian one
+    learning by SGD with an L2 prior, and the process that steps them."""
+    from jax import random as jrandom
+
+    with lib.Context(name) as ctx:
+        comps = lib.components
+        w = comps.PatchedSynapse("W", (10, 5), n_sub_models=2, stride_shape=(1, 1), key=jrandom.PRNGKey(3))
+        s = comps.StaticPatchedSynapse("S", (9, 6), n_sub_models=3, key=jrandom.PRNGKey(5))
+        h = comps.HebbianPatchedSynapse("H", (8, 8), n_sub_models=2, stride_shape=(1, 1), eta=0.1,
+                                        prior=("l2", 0.01), key=jrandom.PRNGKey(4))
+        adv = lib.MethodProcess("advance_proc") >> w.advance_state >> s.advance_state >> h.advance_state >> h.evolve
+    return ctx
+
+
+def _patched_signals(steps):
+    r = np.random.default_rng(7)
+    u = lambda *s: r.uniform(-1., 1., (steps, 1) + s).astype(np.float32)
+    return {"W": {"inputs": u(12), "post_in": u(6)}, "S": {"inputs": u(9), "post_in": u(6)},
+            "H": {"inputs": u(10), "post_in": u(10), "pre": u(10), "post": u(10)}}
+
+
+def _step_patched(ctx, sig, t, to_array):
+    for c, comps in sig.items():
+        for comp, xs in comps.items():
+            getattr(ctx.get_components(c), comp).set(to_array(xs[t]))
+    ctx.get_objects("advance_proc", objectType="process").run(t=float(t), dt=1.)
+
+
+def _same_patched_state(a, b, t):
+    for c, comps in (("W", ("outputs", "pre_out")), ("S", ("outputs", "pre_out")),
+                     ("H", ("outputs", "pre_out", "weights", "dWeights", "dBiases"))):
+        for comp in comps:
+            x = np.asarray(getattr(a.get_components(c), comp).get(), dtype=np.float32).reshape(-1)
+            y = np.asarray(getattr(b.get_components(c), comp).get(), dtype=np.float32).reshape(-1)
+            assert np.array_equal(x.view(np.int32), y.view(np.int32)), (c, comp, t)
+
+
+def test_patched_synapses_saved_here_load_in_ngclearn_and_continue_bit_for_bit(tmp_path):
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn.components
+    import ngclearn_rs
+    import ngclearn_rs.components
+    from jax import numpy as jnp
+    from ngclearn import Context as NgContext
+
+    name = fresh("patchedsave")
+    ours = _patched_circuit(ngclearn_rs, name)
+    sig = _patched_signals(20)
+    for t in range(10):
+        _step_patched(ours, sig, t, np.asarray)
+    ours.save_to_json(str(tmp_path), overwrite=True)
+    theirs = NgContext.load(str(tmp_path), name)
+    for t in range(10, 20):
+        _step_patched(ours, sig, t, np.asarray)
+        _step_patched(theirs, sig, t, jnp.asarray)
+        _same_patched_state(ours, theirs, t)
+
+
+def test_patched_synapses_ngclearn_saved_load_here_and_continue_bit_for_bit(tmp_path):
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn.components
+    from jax import numpy as jnp
+
+    name = fresh("patchedng")
+    theirs = _patched_circuit(ngclearn, name)
+    sig = _patched_signals(20)
+    for t in range(10):
+        _step_patched(theirs, sig, t, jnp.asarray)
+    theirs.save_to_json(str(tmp_path), overwrite=True)
+    ours = Context.load(str(tmp_path), name)
+    assert float(np.asarray(ours.get_components("H").opt_params.get()).reshape(-1)[0]) == 10.0
+    for t in range(10, 20):
+        _step_patched(ours, sig, t, np.asarray)
+        _step_patched(theirs, sig, t, jnp.asarray)
+        _same_patched_state(ours, theirs, t)

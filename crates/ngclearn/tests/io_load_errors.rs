@@ -77,7 +77,7 @@ fn unknown_class_names_it_and_lists_the_supported_ones() {
     let d = copy_model("class");
     edit_json(&d, "component/roots.json", |v| {
         v["Wexc"]["modulePath"] =
-            "ngclearn.components.synapses.patched.patchedSynapse.PatchedSynapse".into()
+            "ngclearn.components.synapses.noSuchSynapse.NoSuchSynapse".into()
     });
     match load_model_dir(&d) {
         Err(e @ Error::UnknownClass { .. }) => {
@@ -85,7 +85,7 @@ fn unknown_class_names_it_and_lists_the_supported_ones() {
             assert!(
                 s.contains("roots.json")
                     && s.contains("Wexc.modulePath")
-                    && s.contains("PatchedSynapse")
+                    && s.contains("NoSuchSynapse")
                     && s.contains("alphaSynapse.AlphaSynapse"),
                 "{s}"
             );

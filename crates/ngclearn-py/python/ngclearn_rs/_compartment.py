@@ -127,11 +127,15 @@ class Compartment:
         if arr.ndim == 0:
             arr = np.full(current.shape, arr, dtype=np.float32)
         elif arr.shape != current.shape:
-            if arr.size != current.size:
+            other_batch = arr.ndim == 2 and current.ndim == 2 and arr.shape[1] == current.shape[1]
+            if other_batch:
+                pass  # the engine takes another batch where the class sums over it, else refuses
+            elif arr.size != current.size:
                 raise ValueError(
                     f"{self.root}: shape mismatch: expected {current.shape}, got {arr.shape}"
                 )
-            arr = arr.reshape(current.shape)
+            else:
+                arr = arr.reshape(current.shape)
         circuit.set(self._path, np.ascontiguousarray(arr))
 
     # --- wiring ----------------------------------------------------------------

@@ -152,6 +152,7 @@ NGCLEARN_ATTRIBUTE_NAMES = {
     "resist_inh": ("inh_R",),
     "thr_gain": ("thrGain",),
     "thr_leak": ("thrLeak",),
+    "stride_shape": ("sub_stride",),
 }
 
 class FixedParameterError(AttributeError):

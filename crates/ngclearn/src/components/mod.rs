@@ -24,6 +24,9 @@ macro_rules! with_classes {
                 event_stdp_synapse::{EventSTDPSynapse, EventSTDPSynapseParams},
                 stdp_synapse::{STDPSynapse, STDPSynapseParams};
             synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams};
+            synapses::patched: patched_synapse::{PatchedSynapse, PatchedSynapseParams},
+                static_patched_synapse::{StaticPatchedSynapse},
+                hebbian_patched_synapse::{HebbianPatchedSynapse, HebbianPatchedSynapseParams};
             synapses: alpha_synapse::{AlphaSynapse, AlphaSynapseParams},
                 exponential_synapse::{ExponentialSynapse, ExponentialSynapseParams},
                 double_exp_synapse::{DoubleExpSynapse, DoubleExpSynapseParams};

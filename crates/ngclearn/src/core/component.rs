@@ -111,6 +111,14 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     fn saves_as_scalar(&self, _index: usize) -> bool {
         false
     }
+    /// Whether compartment `index` may be set with any number of rows (a learning
+    /// rule's statistics, which it sums over their rows): [`Model::set`] then resizes it
+    /// instead of refusing another batch.
+    ///
+    /// [`Model::set`]: crate::core::model::Model::set
+    fn any_rows(&self, _index: usize) -> bool {
+        false
+    }
     /// For a block of a partitioned population that draws random numbers: the global
     /// index of its first cell, whose counter its first draw takes.
     fn set_counter_base(&mut self, _base: u64) {}

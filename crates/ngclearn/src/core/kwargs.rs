@@ -133,6 +133,32 @@ impl KwargValue for String {
     }
 }
 
+/// A pair of non-negative integers, as ngclearn's `stride_shape=(1, 1)` (a saved tuple is
+/// a list).
+impl KwargValue for (usize, usize) {
+    const KIND: &'static str = "tuple[int, int]";
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        let int = |v: &Value| v.as_u64().map(|x| x as usize);
+        match value.as_array().map(Vec::as_slice) {
+            Some([a, b]) => match (int(a), int(b)) {
+                (Some(a), Some(b)) => Ok((a, b)),
+                _ => Err(kw.error(
+                    key,
+                    format!("expected two non-negative integers, got {value}"),
+                )),
+            },
+            Some(items) => Err(kw.error(
+                key,
+                format!("expected two integers, got {} values", items.len()),
+            )),
+            None => Err(kw.type_error(key, format!("expected [int, int], got {value}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        serde_json::json!([self.0, self.1])
+    }
+}
+
 /// A named value, as ngclearn's `prior=("gaussian", 0.)` and `threshold=("none", 0.)`:
 /// `[name, number]` (a saved tuple is a list).
 impl KwargValue for (String, f32) {

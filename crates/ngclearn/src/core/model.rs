@@ -532,13 +532,18 @@ impl Model {
             .array(slot.compartment)
             .expect("resolved against the schema")
             .dim();
-        if dim != value.dim() {
+        let rows_free = dim.1 == value.dim().1 && value.dim().0 > 0 && c.any_rows(slot.compartment);
+        if dim != value.dim() && !rows_free {
             return Err(Error::ShapeMismatch {
                 path: self.parts.path(slot),
                 expected: vec![dim.0, dim.1],
                 got: value.shape().to_vec(),
                 context: String::new(),
             });
+        }
+        if dim != value.dim() {
+            write(&mut **c, slot.compartment, |dst| *dst = value.to_owned());
+            return Ok(());
         }
         let lag = c.input_lag();
         if lag > 0

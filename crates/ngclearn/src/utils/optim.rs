@@ -89,6 +89,12 @@ impl Optimizer {
         self.time_step
     }
 
+    /// Sets the number of steps taken (SGD's whole state, which ngclearn saves as a
+    /// scalar `opt_params` for some classes).
+    pub fn set_time_step(&mut self, t: f32) {
+        self.time_step = t;
+    }
+
     /// One step over the first `theta.len()` parameters (ngclearn's `*_step`; a
     /// synapse without biases steps only its weights, whatever its state holds).
     pub fn step(&mut self, theta: &mut [&mut Array2<f32>], updates: &[&Array2<f32>]) {

@@ -19,6 +19,9 @@ from .synapses.hebbian.BCMSynapse import BCMSynapse as BCMSynapse
 from .synapses.hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
 from .synapses.hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .synapses.modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
+from .synapses.patched.patchedSynapse import PatchedSynapse as PatchedSynapse
+from .synapses.patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
+from .synapses.patched.hebbianPatchedSynapse import HebbianPatchedSynapse as HebbianPatchedSynapse
 from .synapses.alphaSynapse import AlphaSynapse as AlphaSynapse
 from .synapses.exponentialSynapse import ExponentialSynapse as ExponentialSynapse
 from .synapses.doubleExpSynapse import DoubleExpSynapse as DoubleExpSynapse
@@ -44,4 +47,4 @@ from .input_encoders.latencyCell import LatencyCell as LatencyCell
 from .other.varTrace import VarTrace as VarTrace
 from .other.expKernel import ExpKernel as ExpKernel
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "VarTrace", "ExpKernel"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "VarTrace", "ExpKernel"]

@@ -3,6 +3,7 @@
 crate::components::family!($ synapses);
 pub mod hebbian;
 pub mod modulated;
+pub mod patched;
 
 pub(crate) mod axon_delays;
 pub mod background;

@@ -13,8 +13,11 @@ from .hebbian.BCMSynapse import BCMSynapse as BCMSynapse
 from .hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
 from .hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
+from .patched.patchedSynapse import PatchedSynapse as PatchedSynapse
+from .patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
+from .patched.hebbianPatchedSynapse import HebbianPatchedSynapse as HebbianPatchedSynapse
 from .alphaSynapse import AlphaSynapse as AlphaSynapse
 from .exponentialSynapse import ExponentialSynapse as ExponentialSynapse
 from .doubleExpSynapse import DoubleExpSynapse as DoubleExpSynapse
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
