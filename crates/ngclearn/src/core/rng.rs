@@ -691,6 +691,77 @@ impl Key {
         self.fill_bits(out, |b| if bits_to_unit(b) < p { 1.0 } else { 0.0 });
     }
 
+    /// `jax.random.poisson(key, lam, shape)` with one rate for every entry, into `out`
+    /// (the counts as float32): JAX's sampler, Knuth's product of uniforms below a rate
+    /// of 10 and Hörmann's transformed rejection at and above it, each round drawing
+    /// for every entry and the loop running until every entry is accepted (a later
+    /// acceptance replaces an earlier one, as in JAX). The float32 arithmetic is XLA's
+    /// (its log, log1p and lgamma, its fused multiply-adds), so the counts are JAX's.
+    pub fn poisson_into(self, lam: f32, out: &mut [f32]) {
+        let n = out.len();
+        if n == 0 {
+            return;
+        }
+        if lam == 0.0 {
+            out.fill(0.0);
+            return;
+        }
+        let mut u = vec![0.0f32; n];
+        if lam.is_nan() || lam < 10.0 {
+            // Knuth: count the uniforms whose running log-product stays above -lam.
+            let mut log_prod = vec![0.0f32; n];
+            out.fill(0.0);
+            let mut rng = self;
+            while log_prod.iter().any(|&l| l > -lam) {
+                let [next, sub] = rng.split::<2>();
+                rng = next;
+                sub.uniform_into(&mut u);
+                for ((k, l), &x) in out.iter_mut().zip(&mut log_prod).zip(&u) {
+                    if *l > -lam {
+                        *k += 1.0;
+                    }
+                    *l += crate::core::xla_math::ln_xla(x);
+                }
+            }
+            out.iter_mut().for_each(|k| *k -= 1.0);
+            return;
+        }
+        use crate::core::xla_math::{lgamma_xla, ln_xla};
+        let log_lam = ln_xla(lam);
+        let b = 2.53f32.mul_add(lam.sqrt(), 0.931);
+        let a = 0.02483f32.mul_add(b, -0.059);
+        let inv_alpha = 1.1239f32 + 1.1328f32 / (b - 3.4);
+        let v_r = 0.9277f32 - 3.6224f32 / (b - 2.0);
+        let mut v = vec![0.0f32; n];
+        let mut accepted = vec![false; n];
+        out.fill(-1.0);
+        let mut key = self;
+        while accepted.iter().any(|&x| !x) {
+            let [next, s0, s1] = key.split::<3>();
+            key = next;
+            s0.uniform_into(&mut u);
+            s1.uniform_into(&mut v);
+            for ((k_out, acc), (&u, &v)) in out.iter_mut().zip(&mut accepted).zip(u.iter().zip(&v))
+            {
+                let u = u - 0.5;
+                let us = 0.5 - u.abs();
+                let k = (((2.0 * a) / us + b).mul_add(u, lam) + 0.43).floor();
+                let accept1 = us >= 0.07 && v <= v_r;
+                let reject = k < 0.0 || (us < 0.013 && v > us);
+                // lgamma(k + 1) matters only where k >= 0 (else `reject`).
+                let accept2 = !reject && {
+                    let s = ln_xla(v * inv_alpha / (a / (us * us) + b));
+                    let t = k.mul_add(log_lam, -lam) - lgamma_xla(k + 1.0).unwrap_or(f32::NAN);
+                    s <= t
+                };
+                if accept1 || accept2 {
+                    *k_out = k;
+                    *acc = true;
+                }
+            }
+        }
+    }
+
     /// `jax.random.permutation(key, n)` of `0..n` (the sort-based shuffle).
     pub fn permutation(self, n: usize) -> Vec<usize> {
         let mut x: Vec<usize> = (0..n).collect();

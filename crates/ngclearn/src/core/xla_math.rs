@@ -299,6 +299,128 @@ impl Factor {
     }
 }
 
+/// JAX's float32 `lgamma` (its own implementation, `jax._src.lax.lgamma`, since XLA's
+/// was replaced) for `x >= 0.5`, as XLA compiles it (its Horner steps and the products
+/// feeding sums fused): on `[0.5, 4]` the factored polynomial `(x - 1)(x - 2) P(d)`
+/// with 12-bit splits, above 4 Stirling's series around a compensated `ln x`. Below
+/// 0.5 JAX reflects; that branch is not computed here (`None`): the callers need only
+/// `lgamma(k + 1)` of counts `k >= 0`.
+pub fn lgamma_xla(x: f32) -> Option<f32> {
+    const LOG_Q: [f64; 10] = [
+        0.3333333432674408,
+        -0.24999989569187164,
+        0.19999992847442627,
+        -0.16668006777763367,
+        0.14287430047988892,
+        -0.12451331317424774,
+        0.11021918058395386,
+        -0.10625848919153214,
+        0.10618706792593002,
+        -0.06354549527168274,
+    ];
+    const POS_05_15: [f64; 13] = [
+        0.5772156715393066,
+        -0.24525131285190582,
+        0.15543334186077118,
+        -0.1151529923081398,
+        0.09227604418992996,
+        -0.0771135687828064,
+        0.06608173251152039,
+        -0.06148973107337952,
+        0.058332279324531555,
+        -0.03065679967403412,
+        0.016753701493144035,
+        -0.08664266765117645,
+        0.09459882974624634,
+    ];
+    const POS_15_4: [f64; 13] = [
+        0.3620683252811432,
+        -0.06572934240102768,
+        0.016030851751565933,
+        -0.004419584292918444,
+        0.0013036809395998716,
+        -0.00040008797077462077,
+        0.00012487791536841542,
+        -4.1899154894053936e-05,
+        1.5541731045232154e-05,
+        -3.445456741246744e-06,
+        2.1466885868903773e-07,
+        -9.512536394140625e-07,
+        5.093689878776786e-07,
+    ];
+    const STIRLING: [f64; 5] = [
+        0.0833333358168602,
+        -0.0027777778450399637,
+        0.0007936508045531809,
+        -0.0005952381179668009,
+        0.0008417508215643466,
+    ];
+    const MAX_FINITE_ARG: f32 = 4.085_003e36;
+    const LN2_HI: f32 = 0.693115234375_f64 as f32;
+    const LN2_LO: f32 = 3.19461832987e-05_f64 as f32;
+    const HALF_LN_2PI_MINUS_HALF: f32 = 0.4189385175704956_f64 as f32;
+    if x.is_nan() {
+        return Some(x);
+    }
+    if x < 0.5 {
+        return None;
+    }
+    if x > MAX_FINITE_ARG {
+        return Some(f32::INFINITY);
+    }
+    // The coefficients as JAX gives them (doubles, rounded to float32 when used).
+    let horner = |x: f32, c: &[f64]| {
+        let (last, rest) = c.split_last().expect("coefficients");
+        rest.iter()
+            .rev()
+            .fold(*last as f32, |p, &ci| p.mul_add(x, ci as f32))
+    };
+    let split12 = |x: f32| {
+        let hi = f32::from_bits(x.to_bits() & 0xFFFF_F000);
+        (hi, x - hi)
+    };
+    let res = if x <= 4.0 {
+        let upper = x > 1.5;
+        let u = x - 1.0;
+        let v = u - 1.0;
+        let d = u - if upper { 1.75 } else { 0.0 };
+        let p = horner(d, if upper { &POS_15_4 } else { &POS_05_15 });
+        let (u_hi, u_lo) = split12(u);
+        let (v_hi, v_lo) = split12(v);
+        let uv_hi = u_hi * v_hi;
+        let uv_lo = u_lo.mul_add(v, u_hi * v_lo);
+        let (p_hi, p_lo) = split12(p);
+        let res_hi = uv_hi * p_hi;
+        let res_lo = uv_lo.mul_add(p, uv_hi * p_lo);
+        res_hi + res_lo
+    } else {
+        // ln x as a compensated pair (log_hi, log_lo).
+        let bits = x.to_bits() as i32;
+        let exp_off = (bits - 0x3F35_04F3) >> 23;
+        let k = exp_off as f32;
+        let m = f32::from_bits((bits - (exp_off << 23)) as u32);
+        let f = m - 1.0;
+        let f2 = f * f;
+        let ln1pf = (f2 * f).mul_add(horner(f, &LOG_Q), (-0.5f32).mul_add(f2, f));
+        let h_d = k * LN2_HI;
+        let l_d = k.mul_add(LN2_LO, ln1pf);
+        let log_hi = h_d + l_d;
+        let log_lo = (h_d - log_hi) + l_d;
+        let (h_x, s_lo) = split12(log_hi);
+        let l_x = s_lo + log_lo;
+        let b = x - 0.5;
+        let (b_hi, b_lo) = split12(b);
+        let hx_m1 = h_x - 1.0;
+        let p_hi = b_hi * hx_m1;
+        let p_lo = b_lo.mul_add(hx_m1, b * l_x);
+        let inv_x = 1.0 / x;
+        let sp = horner(inv_x * inv_x, &STIRLING);
+        let s_pos = inv_x.mul_add(sp, p_lo + HALF_LN_2PI_MINUS_HALF);
+        p_hi + s_pos
+    };
+    Some(if res == 0.0 { 0.0 } else { res })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
