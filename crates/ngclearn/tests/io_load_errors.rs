@@ -76,8 +76,7 @@ fn malformed_json() {
 fn unknown_class_names_it_and_lists_the_supported_ones() {
     let d = copy_model("class");
     edit_json(&d, "component/roots.json", |v| {
-        v["Wexc"]["modulePath"] =
-            "ngclearn.components.synapses.noSuchSynapse.NoSuchSynapse".into()
+        v["Wexc"]["modulePath"] = "ngclearn.components.synapses.noSuchSynapse.NoSuchSynapse".into()
     });
     match load_model_dir(&d) {
         Err(e @ Error::UnknownClass { .. }) => {

@@ -48,7 +48,8 @@ macro_rules! with_classes {
                 leaky_noise_cell::{LeakyNoiseCell, LeakyNoiseCellParams};
             input_encoders: poisson_cell::{PoissonCell, PoissonCellParams},
                 bernoulli_cell::{BernoulliCell, BernoulliCellParams},
-                latency_cell::{LatencyCell, LatencyCellParams};
+                latency_cell::{LatencyCell, LatencyCellParams},
+                phasor_cell::{PhasorCell, PhasorCellParams};
             other: var_trace::{VarTrace, VarTraceParams},
                 exp_kernel::{ExpKernel, ExpKernelParams};
         }

@@ -44,7 +44,8 @@ from .neurons.graded.leakyNoiseCell import LeakyNoiseCell as LeakyNoiseCell
 from .input_encoders.poissonCell import PoissonCell as PoissonCell
 from .input_encoders.bernoulliCell import BernoulliCell as BernoulliCell
 from .input_encoders.latencyCell import LatencyCell as LatencyCell
+from .input_encoders.phasorCell import PhasorCell as PhasorCell
 from .other.varTrace import VarTrace as VarTrace
 from .other.expKernel import ExpKernel as ExpKernel
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "VarTrace", "ExpKernel"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]

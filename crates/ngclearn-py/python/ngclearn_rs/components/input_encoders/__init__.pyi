@@ -6,5 +6,6 @@
 from .poissonCell import PoissonCell as PoissonCell
 from .bernoulliCell import BernoulliCell as BernoulliCell
 from .latencyCell import LatencyCell as LatencyCell
+from .phasorCell import PhasorCell as PhasorCell
 
-__all__ = ["PoissonCell", "BernoulliCell", "LatencyCell"]
+__all__ = ["PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell"]
