@@ -58,7 +58,7 @@ def annotation(kind):
         rest = [annotation(a) for a in alts if a != "None"]
         inner = rest[0] if len(rest) == 1 else f"Union[{', '.join(rest)}]"
         return f"Optional[{inner}]" if "None" in alts else inner
-    for generic, name in (("tuple[", "Tuple"), ("list[", "Sequence")):
+    for generic, name in (("tuple[", "Tuple"), ("list[", "Sequence"), ("dict[", "Mapping")):
         if kind.startswith(generic) and kind.endswith("]"):
             args = [annotation(a) for a in _split(kind[len(generic):-1], ",")]
             return f"{name}[{', '.join(args)}]"
@@ -124,7 +124,7 @@ def render():
             HEADER,
             f'"""``{name}``, at ngclearn 3.1.1\'s module path."""',
             "",
-            "from typing import Any, Optional, Sequence, Tuple, Union",
+            "from typing import Any, Mapping, Optional, Sequence, Tuple, Union",
             "",
             "import numpy.typing as npt",
             "",

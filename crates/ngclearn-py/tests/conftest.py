@@ -61,3 +61,14 @@ def params(cls):
         if inspect.isfunction(cell.cell_contents) and cell.cell_contents.__name__ == "__init__":
             f = cell.cell_contents
     return [p for p in inspect.signature(f).parameters.values() if p.name != "self"]
+
+
+def ngclearn_class(name):
+    """ngclearn 3.1.1's class of the same name, from the module path ours mirrors (some,
+    as GerstnerHebbianSynapse, are not exported from ``ngclearn.components``)."""
+    import importlib
+
+    from ngclearn_rs import components
+
+    module = getattr(components, name).__module__
+    return getattr(importlib.import_module("ngclearn" + module[len("ngclearn_rs"):]), name)

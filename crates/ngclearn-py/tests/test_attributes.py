@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 import pytest
 
-from conftest import fresh, ngclearn_or_skip, params
+from conftest import ngclearn_class, fresh, ngclearn_or_skip, params
 from ngclearn_rs import Context, DistributionGenerator, components
 from ngclearn_rs._component import NGCLEARN_ATTRIBUTE_NAMES, FixedParameterError
 
@@ -27,15 +27,22 @@ REQUIRED = {
 DERIVED = {
     "intgFlag", "width", "height", "sigma_shape", "scale_shape", "win_len", "w_eps", "priorType",
     "priorLeakRate", "thresholdType", "thr_lmbda", "prior_type", "prior_lmbda", "context_path",
-    "_inferred_name", "name", "_args", "_kwargs", "sub_shape",
+    "_inferred_name", "name", "_args", "_kwargs", "sub_shape", "c0", "c1_pre", "c1_post", "c2_corr",
 }
 
 
 
 
+#: Classes whose rule runs on square shapes only.
+SQUARE = {"GerstnerHebbianSynapse"}
+
+
 def required(cls):
-    return {p.name: REQUIRED[p.name] for p in params(cls)
-            if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "name"}
+    given = {p.name: REQUIRED[p.name] for p in params(cls)
+             if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "name"}
+    if cls.__name__ in SQUARE:
+        given["shape"] = (3, 3)
+    return given
 
 
 @pytest.mark.parametrize("name", CLASSES)
@@ -123,10 +130,9 @@ def _simple(v):
 @pytest.mark.parametrize("name", CLASSES)
 def test_ngclearns_attributes_are_here_with_the_same_values(name):
     ngclearn_or_skip()
-    import ngclearn.components as ngc
     from ngclearn import Context as NgcContext
 
-    cls, theirs_cls = getattr(components, name), getattr(ngc, name)
+    cls, theirs_cls = getattr(components, name), ngclearn_class(name)
     args = required(cls)
     with NgcContext(fresh("ngc")):
         theirs = theirs_cls("c", **args)

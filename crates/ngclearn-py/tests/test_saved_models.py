@@ -315,3 +315,45 @@ def test_a_phasor_cell_crosses_both_ways_with_its_state(tmp_path):
             here = np.asarray(getattr(c, comp).get())
             there = np.asarray(getattr(loaded, comp).get())
             assert np.array_equal(here, there), (first.__name__, comp)
+
+
+def test_a_gerstner_hebbian_synapse_crosses_both_ways_and_continues_bit_for_bit(tmp_path):
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn.components.synapses.hebbian
+    import ngclearn_rs
+    import ngclearn_rs.components.synapses.hebbian
+    from jax import numpy as jnp, random as jrandom
+
+    def build(lib, name):
+        with lib.Context(name) as ctx:
+            w = lib.components.synapses.hebbian.GerstnerHebbianSynapse(
+                "W", (5, 5), eta=0.05, batch_size=2, key=jrandom.PRNGKey(4),
+                coeffs={"c0": -0.1, "c1_pre": -0.3, "c1_post": 0.2, "c2_corr": 0.8})
+            lib.MethodProcess("advance_proc") >> w.advance_state >> w.evolve
+        return ctx
+
+    r = np.random.default_rng(5)
+    sig = {k: r.uniform(-1., 1., (20, 2, 5)).astype(np.float32) for k in ("inputs", "pre", "post")}
+
+    def step(ctx, t, to_array):
+        w = ctx.get_components("W")
+        for k, xs in sig.items():
+            getattr(w, k).set(to_array(xs[t]))
+        ctx.get_objects("advance_proc", objectType="process").run(t=float(t), dt=1.)
+
+    for first, second, to1, to2 in ((ngclearn_rs, ngclearn, np.asarray, jnp.asarray),
+                                    (ngclearn, ngclearn_rs, jnp.asarray, np.asarray)):
+        name = fresh("gerstner")
+        a = build(first, name)
+        for t in range(10):
+            step(a, t, to1)
+        a.save_to_json(str(tmp_path), overwrite=True)
+        b = second.Context.load(str(tmp_path), name)
+        for t in range(10, 20):
+            step(a, t, to1)
+            step(b, t, to2)
+            for comp in ("outputs", "weights"):
+                x = np.asarray(getattr(a.get_components("W"), comp).get(), dtype=np.float32)
+                y = np.asarray(getattr(b.get_components("W"), comp).get(), dtype=np.float32)
+                assert np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 import ngclearn_rs
-from conftest import ngclearn_or_skip, params
+from conftest import ngclearn_class, ngclearn_or_skip, params
 from ngclearn_rs import _core, components
 
 CLASSES = sorted(components.__all__)
@@ -17,9 +17,8 @@ CLASSES = sorted(components.__all__)
 @pytest.mark.parametrize("name", CLASSES)
 def test_constructors_have_ngclearns_signature(name):
     ngclearn_or_skip()
-    import ngclearn.components as ngc
 
-    mine, theirs = params(getattr(components, name)), params(getattr(ngc, name))
+    mine, theirs = params(getattr(components, name)), params(ngclearn_class(name))
     assert [(p.name, p.kind) for p in mine] == [(p.name, p.kind) for p in theirs]
     for a, b in zip(mine, theirs):
         assert a.default == b.default or (a.default is b.default), (name, a.name, a.default, b.default)
@@ -56,9 +55,8 @@ def test_module_paths_mirror_ngclearns():
 @pytest.mark.parametrize("name", CLASSES)
 def test_classes_derive_from_the_classes_ngclearns_derive_from(name):
     ngclearn_or_skip()
-    import ngclearn.components as ngc
 
     def bases(cls):
         return [b.__name__ for b in cls.__mro__[1:] if b.__name__ in CLASSES]
 
-    assert bases(getattr(components, name)) == bases(getattr(ngc, name))
+    assert bases(getattr(components, name)) == bases(ngclearn_class(name))

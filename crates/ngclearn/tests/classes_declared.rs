@@ -25,7 +25,9 @@ fn defaults(class: &ComponentClass) -> Map<String, Value> {
     kw.insert("name".into(), json!("c"));
     for (i, p) in s.hyperparameters.iter().enumerate() {
         if p.default.is_none() {
-            let v = if p.name == "shape" {
+            let v = if p.name == "shape" && s.class == "GerstnerHebbianSynapse" {
+                json!([4, 4]) // its rule runs on square shapes only
+            } else if p.name == "shape" {
                 json!([3, 4])
             } else {
                 json!(2 + i)

@@ -22,7 +22,8 @@ macro_rules! with_classes {
                 hebbian_synapse::{HebbianSynapse, HebbianSynapseParams, HebbianPrior},
                 bcm_synapse::{BCMSynapse, BCMSynapseParams},
                 event_stdp_synapse::{EventSTDPSynapse, EventSTDPSynapseParams},
-                stdp_synapse::{STDPSynapse, STDPSynapseParams};
+                stdp_synapse::{STDPSynapse, STDPSynapseParams},
+                gerstner_hebbian_synapse::{GerstnerHebbianSynapse, GerstnerHebbianSynapseParams, GerstnerCoeffs};
             synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams};
             synapses::patched: patched_synapse::{PatchedSynapse, PatchedSynapseParams},
                 static_patched_synapse::{StaticPatchedSynapse},

@@ -316,9 +316,15 @@ mod tests {
                 if k == "shape" && !synapse {
                     continue;
                 }
-                // These run a batch only as ngclearn 3.1.1 can: batch_size == n_pre (== n_post).
-                let square = ["MSTDPETSynapse", "EventSTDPSynapse", "STPDenseSynapse"]
-                    .contains(&schema.class);
+                // These run a batch only as ngclearn 3.1.1 can: batch_size == n_pre (== n_post);
+                // GerstnerHebbianSynapse's rule runs on square shapes only.
+                let square = [
+                    "MSTDPETSynapse",
+                    "EventSTDPSynapse",
+                    "STPDenseSynapse",
+                    "GerstnerHebbianSynapse",
+                ]
+                .contains(&schema.class);
                 let v = if k == "shape" && square {
                     serde_json::json!([5, 5])
                 } else {

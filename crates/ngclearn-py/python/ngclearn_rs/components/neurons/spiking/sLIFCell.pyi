@@ -3,7 +3,7 @@
 
 """``SLIFCell``, at ngclearn 3.1.1's module path."""
 
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy.typing as npt
 

@@ -9,5 +9,6 @@ from .hebbianSynapse import HebbianSynapse as HebbianSynapse
 from .BCMSynapse import BCMSynapse as BCMSynapse
 from .eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
 from .STDPSynapse import STDPSynapse as STDPSynapse
+from .gerstnerHebbianSynapse import GerstnerHebbianSynapse as GerstnerHebbianSynapse
 
-__all__ = ["TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse"]
+__all__ = ["TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse"]
