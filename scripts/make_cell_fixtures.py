@@ -8,7 +8,8 @@
   reset mid-run and the deprecated argument names.
 - `hodgkin_huxley_cells.json`: HodgkinHuxleyCell driven by given currents, the reference of
   `tests/parity_hodgkin_huxley_cells.rs`: Euler, midpoint and RK-4, other conductances and
-  reversal potentials, a membrane resistance other than 1, spike_reset, a reset mid-run.
+  reversal potentials, a membrane resistance other than 1, spike_reset, a reset mid-run, and
+  RK-4 with tau_v other than 1.
 
 Usage (a Python 3.12 with `pip install ngclearn==3.1.1 jax==0.12.0.1`):
     python scripts/make_cell_fixtures.py [OUT_DIR]"""
@@ -78,4 +79,10 @@ hh["hh_spike_reset_resist"] = cell_case(
     {"j": j_in(400, 1, 6, 5., 30.)}, HH, batch_kw=False)
 hh["hh_heun_steps_by_euler"] = cell_case(HodgkinHuxleyCell, dict(tau_v=2., integration_type="heun"), 4, 1, 505, 0.02,
                                          300, {"j": j_in(300, 1, 4, 0., 15.)}, HH, batch_kw=False)
+hh["hh_rk4_tau_resist"] = cell_case(
+    HodgkinHuxleyCell, dict(tau_v=2.5, resist_m=1.3, integration_type="rk4"), 6, 1, 506, 0.01, 400,
+    {"j": j_in(400, 1, 6, 0., 25.)}, HH, batch_kw=False, reset_at=200)
+hh["hh_rk4_spike_reset_tau"] = cell_case(
+    HodgkinHuxleyCell, dict(tau_v=0.8, spike_reset=True, v_reset=-3., integration_type="rk4"), 6, 1, 507, 0.01, 400,
+    {"j": j_in(400, 1, 6, 5., 30.)}, HH, batch_kw=False)
 write("hodgkin_huxley_cells.json", "HodgkinHuxleyCell driven by given currents", hh)

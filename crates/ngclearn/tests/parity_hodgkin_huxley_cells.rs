@@ -1,8 +1,9 @@
 //! HodgkinHuxleyCell against ngclearn 3.1.1, driven by given currents
-//! (`hodgkin_huxley_cells.json`, 5 cases by scripts/make_cell_fixtures.py): Euler,
+//! (`hodgkin_huxley_cells.json`, 7 cases by scripts/make_cell_fixtures.py): Euler,
 //! midpoint and RK-4 (and heun, which ngclearn's cell steps by Euler), other
 //! conductances and reversal potentials, a membrane resistance other than 1,
-//! spike_reset, a reset mid-run, the gates' rest after `reset`. Every value bit for bit.
+//! spike_reset, a reset mid-run, the gates' rest after `reset`, RK-4 with tau_v other
+//! than 1 (with a reset mid-run, and with spike_reset). Every value bit for bit.
 
 mod common;
 
@@ -17,5 +18,5 @@ fn hodgkin_huxley_cells_spike_as_ngclearns() {
         run_given_case("hodgkin_huxley_cells", name, "c", &mut m, case);
         n += 1;
     }
-    assert_eq!(n, 5);
+    assert_eq!(n, 7);
 }

@@ -22,11 +22,9 @@
 //! `n^4` is `(n * n) * (n * n)` (JAX's `integer_pow`), and each product that feeds a sum is
 //! one fused multiply-add (`j - g_Na m^3 h (x - v_Na)`, and the next two terms, each one
 //! rounding; `alpha_g * (1 - x) - beta_g * x` with the first product fused; the Euler
-//! steps). Every integrator name other than rk2/midpoint and rk4 steps by Euler.
-//! Not yet exact: `rk4` with `tau_v` other than 1 (one step's potential in about 25
-//! differs from ngclearn's by an ulp: how XLA combines the four evaluations' products by
-//! `1 / tau_v` is not reproduced yet); Euler and midpoint for any `tau_v`, and `rk4`
-//! with `tau_v = 1`, are bit for bit.
+//! steps; in RK-4 the last evaluation of `v`, used by the weighted sum alone, enters it
+//! as `fma(s4, 1 / tau_v, k1 + 2 k2 + 2 k3)`, `s4` its unscaled sum of currents). Every
+//! integrator name other than rk2/midpoint and rk4 steps by Euler.
 //! `reset`: `j = 0` (unless wired), `v = 0`, each gate at its rest `alpha_g / (alpha_g +
 //! beta_g)` at `v = 0`, `s = 0`, `tols = 0`; a new cell starts with every gate at 0, as
 //! ngclearn's constructor leaves them.
@@ -177,6 +175,25 @@ fn integrate(method: Method, x: f32, dt: f32, f: impl Fn(f32) -> f32) -> f32 {
     }
 }
 
+/// One step of `dt` of the potential `x` by `method`, its derivative `f(x) * inv_tau`
+/// (`f` the unscaled sum of currents). As [`integrate`], but in RK-4 the last
+/// evaluation's product by `1 / tau_v` feeds the weighted sum alone, so XLA fuses it
+/// there: `fma(s4, 1 / tau_v, k1 + 2 k2 + 2 k3)` (`k1..k3` rounded: each also feeds the
+/// next evaluation's argument).
+#[inline(always)]
+fn integrate_scaled(method: Method, x: f32, dt: f32, inv_tau: f32, f: impl Fn(f32) -> f32) -> f32 {
+    if method != Method::Rk4 {
+        return integrate(method, x, dt, |x| f(x) * inv_tau);
+    }
+    let h = dt * 0.5;
+    let k1 = f(x) * inv_tau;
+    let k2 = f(k1.mul_add(h, x)) * inv_tau;
+    let k3 = f(k2.mul_add(h, x)) * inv_tau;
+    let s4 = f(k3.mul_add(dt, x));
+    let sum = s4.mul_add(inv_tau, k3.mul_add(2.0, k2.mul_add(2.0, k1)));
+    (sum * (1.0f32 / 6.0)).mul_add(dt, x)
+}
+
 impl HodgkinHuxleyCell {
     /// Builds `n_units` cells.
     pub fn new(name: &str, n_units: usize, p: HodgkinHuxleyCellParams) -> Result<Self> {
@@ -236,9 +253,9 @@ impl HodgkinHuxleyCell {
                     (-na).mul_add(x - p.v_na, jr)
                 };
                 let sum = (-k).mul_add(x - p.v_k, sum);
-                (-p.g_l).mul_add(x - p.v_l, sum) * inv_tau
+                (-p.g_l).mul_add(x - p.v_l, sum)
             };
-            let v1 = integrate(method, v0, dt, dv);
+            let v1 = integrate_scaled(method, v0, dt, inv_tau, dv);
             let n1 = integrate(method, n0, dt, |x| gate(x, an, bn));
             let m1 = integrate(method, m0, dt, |x| gate(x, am, bm));
             let h1 = integrate(method, h0, dt, |x| gate(x, ah, bh));
