@@ -915,6 +915,8 @@ struct ClassAttr {
     fixed: Vec<(String, Expr)>,
     /// `extends = Class`: ngclearn's base class, one of this crate's.
     extends: Option<syn::Path>,
+    /// `any_rows(pre, post)`: compartments that take any number of rows.
+    any_rows: Vec<String>,
 }
 
 fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
@@ -936,6 +938,7 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
         keywords: Vec::new(),
         fixed: Vec::new(),
         extends: None,
+        any_rows: Vec::new(),
     };
     for a in input.attrs.iter().filter(|a| a.path().is_ident("class")) {
         a.parse_nested_meta(|meta| {
@@ -1010,6 +1013,16 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
                 })?;
             } else if p.is_ident("extends") {
                 c.extends = Some(meta.value()?.parse()?);
+            } else if p.is_ident("any_rows") {
+                meta.parse_nested_meta(|m| {
+                    let name = m
+                        .path
+                        .get_ident()
+                        .ok_or_else(|| m.error("expected a compartment name"))?
+                        .to_string();
+                    c.any_rows.push(name);
+                    Ok(())
+                })?;
             } else if p.is_ident("fixed") {
                 meta.parse_nested_meta(|m| {
                     let name = m
@@ -1023,7 +1036,7 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
                 })?;
             } else {
                 return Err(meta.error(
-                    "expected name, module, description, dynamics, notes, methods, keywords, kwargs, fixed, extends, params, params_type, head, base, constructor, split or sizes",
+                    "expected name, module, description, dynamics, notes, methods, keywords, kwargs, fixed, extends, any_rows, params, params_type, head, base, constructor, split or sizes",
                 ));
             }
             Ok(())
@@ -1061,6 +1074,7 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
                 .map_or("checked".to_string(), Ident::to_string)
         )
     );
+    let any_rows: Vec<&String> = c.any_rows.iter().collect();
     let fixed: Vec<Tokens> = c
         .fixed
         .iter()
@@ -1250,6 +1264,7 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             kwargs: #schema_path::VarKeyword::#kwargs_policy,
             fixed: &#fixed_static,
             extends: #extends,
+            any_rows: &[#(#any_rows),*],
         };
 
         #[doc(hidden)]

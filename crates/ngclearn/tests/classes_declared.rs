@@ -532,3 +532,24 @@ fn what_ngclearn_asserts_or_divides_by_fails_as_there() {
     assert_eq!(e.kind(), ErrorKind::InvalidValue, "{e}");
     assert!(e.to_string().contains("2-D"), "{e}");
 }
+
+#[test]
+fn the_compartments_that_take_any_rows_are_inputs_of_their_class() {
+    let mut n = 0;
+    for class in Registry::builtin().classes() {
+        let s = class.schema;
+        for name in s.any_rows {
+            let c = s.compartments.iter().find(|c| c.name == *name);
+            assert!(
+                c.is_some_and(|c| c.role == ngclearn::core::schema::Role::Input),
+                "{}: any_rows names `{name}`, not one of its input compartments",
+                s.class
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(
+        n, 4,
+        "HebbianPatchedSynapse's and GerstnerHebbianSynapse's pre and post"
+    );
+}

@@ -112,12 +112,23 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
         false
     }
     /// Whether compartment `index` may be set with any number of rows (a learning
-    /// rule's statistics, which it sums over their rows): [`Model::set`] then resizes it
-    /// instead of refusing another batch.
+    /// rule's statistics, which it sums over their rows; the class's
+    /// `#[class(any_rows(...))]`): [`Model::set`] then resizes it instead of refusing
+    /// another batch, unless a wire reads it.
     ///
     /// [`Model::set`]: crate::core::model::Model::set
-    fn any_rows(&self, _index: usize) -> bool {
-        false
+    fn any_rows(&self, index: usize) -> bool {
+        let s = self.schema();
+        s.compartments
+            .get(index)
+            .is_some_and(|c| s.any_rows.contains(&c.name))
+    }
+    /// After compartments that take any number of rows were set, whether the
+    /// component can step with them (a rule's `pre` and `post` must hold the same
+    /// batch, as ngclearn's product of the two needs): checked by the model before its
+    /// next run, a typed error naming the compartment otherwise.
+    fn rows_ready(&self) -> crate::error::Result<()> {
+        Ok(())
     }
     /// For a block of a partitioned population that draws random numbers: the global
     /// index of its first cell, whose counter its first draw takes.
@@ -221,6 +232,34 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
         crate::core::weights::Storage,
     )> {
         None
+    }
+}
+
+/// That a rule's `pre` and `post` hold the same number of rows (one batch), as its
+/// product of the two needs ([`Component::rows_ready`]); a typed error naming `post`.
+pub(crate) fn rows_agree(
+    name: &str,
+    pre: &Array2<f32>,
+    post: &Array2<f32>,
+) -> crate::error::Result<()> {
+    if pre.nrows() == post.nrows() {
+        return Ok(());
+    }
+    Err(crate::error::Error::ShapeMismatch {
+        path: format!("{name}:post"),
+        expected: vec![pre.nrows(), post.ncols()],
+        got: post.shape().to_vec(),
+        context: " (as many rows as pre: the rule multiplies the two, as ngclearn's does)".into(),
+    })
+}
+
+/// `a` zeroed, with `rows` rows (a reset gives statistics set with another batch their
+/// `batch_size` rows back).
+pub(crate) fn zero_rows(a: &mut Array2<f32>, rows: usize) {
+    if a.nrows() == rows {
+        a.fill(0.0);
+    } else {
+        *a = Array2::zeros((rows, a.ncols()));
     }
 }
 

@@ -317,6 +317,7 @@ impl Context {
             wire_ranges: ranges,
             processes,
             workers,
+            rows_to_check: Vec::new(),
         })
     }
 }

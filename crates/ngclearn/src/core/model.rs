@@ -129,6 +129,9 @@ pub struct Model {
     pub(super) processes: Vec<Process>,
     /// The threads the model owns, shared by its components.
     pub(super) workers: std::sync::Arc<Workers>,
+    /// Components whose compartments were set with another number of rows, checked
+    /// ([`Component::rows_ready`]) before the next run.
+    pub(super) rows_to_check: Vec<usize>,
 }
 
 impl Model {
@@ -297,6 +300,10 @@ impl Model {
         }
         if !t.is_finite() {
             return Err(Error::InvalidTime { t });
+        }
+        while let Some(&c) = self.rows_to_check.last() {
+            self.parts.components[c].rows_ready()?;
+            self.rows_to_check.pop();
         }
         let Model {
             parts,
@@ -532,7 +539,13 @@ impl Model {
             .array(slot.compartment)
             .expect("resolved against the schema")
             .dim();
-        let rows_free = dim.1 == value.dim().1 && value.dim().0 > 0 && c.any_rows(slot.compartment);
+        // Another batch, where the class sums over it; not under a wire, which keeps
+        // the shape the model was built with.
+        let read_by_wire = self.wires.iter().any(|w| w.expr.reads(slot));
+        let rows_free = dim.1 == value.dim().1
+            && value.dim().0 > 0
+            && c.any_rows(slot.compartment)
+            && !read_by_wire;
         if dim != value.dim() && !rows_free {
             return Err(Error::ShapeMismatch {
                 path: self.parts.path(slot),
@@ -542,7 +555,12 @@ impl Model {
             });
         }
         if dim != value.dim() {
-            write(&mut **c, slot.compartment, |dst| *dst = value.to_owned());
+            write(&mut **c, slot.compartment, |dst| {
+                *dst = value.as_standard_layout().into_owned()
+            });
+            if !self.rows_to_check.contains(&slot.component) {
+                self.rows_to_check.push(slot.component);
+            }
             return Ok(());
         }
         let lag = c.input_lag();

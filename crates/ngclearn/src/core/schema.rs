@@ -474,6 +474,10 @@ pub struct Schema {
     /// `DenseSynapse`), if any: in JSON, its name.
     #[serde(serialize_with = "serialize_extends")]
     pub extends: Option<fn() -> &'static Schema>,
+    /// The compartments that may be set with any number of rows (a learning rule's
+    /// statistics, summed over their rows, as ngclearn's shape-agnostic arrays allow):
+    /// set, saved and loaded with another batch than `batch_size`.
+    pub any_rows: &'static [&'static str],
 }
 
 fn serialize_extends<S: Serializer>(

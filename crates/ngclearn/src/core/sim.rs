@@ -606,6 +606,16 @@ impl Recorder {
                         &self.buf
                     }
                 };
+                // A compartment that takes any number of rows may have been set with
+                // another batch since recording began: its steps no longer stack.
+                if value.len() != self.shape.0 * self.shape.1 {
+                    return Err(Error::ShapeMismatch {
+                        path: self.path.clone(),
+                        expected: vec![self.shape.0, self.shape.1],
+                        got: vec![value.len() / self.shape.1.max(1), self.shape.1],
+                        context: " (set with another batch while recorded)".into(),
+                    });
+                }
                 match &mut self.sink {
                     Output::Memory => self.dense.extend_from_slice(value),
                     Output::Stream(s) => s.push_f32(value)?,

@@ -173,8 +173,16 @@ impl Model {
             match v {
                 Value::Key(k) => c.set_key(*k),
                 Value::Array(a) => {
-                    write(&mut **c, slot.compartment, |dst| dst.assign(a))
-                        .expect("a state's slots are the model's");
+                    // (A compartment that takes any number of rows may hold another
+                    // batch now than when the state was taken.)
+                    let any_rows = c.any_rows(slot.compartment);
+                    write(&mut **c, slot.compartment, |dst| {
+                        match dst.dim() != a.dim() && any_rows {
+                            true => *dst = a.clone(),
+                            false => dst.assign(a),
+                        }
+                    })
+                    .expect("a state's slots are the model's");
                 }
                 Value::Weights(w) => {
                     let (_, mine, _) = c.stored_weights_mut().expect("a synapse's weights");

@@ -155,6 +155,7 @@ static MIRROR_SCHEMA: Schema = Schema {
     kwargs: crate::core::schema::VarKeyword::Absent,
     fixed: &[],
     extends: None,
+    any_rows: &[],
 };
 
 impl Mirror {

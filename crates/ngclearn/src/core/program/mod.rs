@@ -298,6 +298,7 @@ fn class_of(src: &ComponentSource, splits: bool) -> (&'static Schema, &'static C
         kwargs: VarKeyword::Ignored,
         fixed: &[],
         extends: None,
+        any_rows: &[],
     }));
     let class: &'static ComponentClass = Box::leak(Box::new(ComponentClass {
         schema,

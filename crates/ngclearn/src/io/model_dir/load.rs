@@ -129,6 +129,9 @@ struct SparseEntries {
     delays: Option<(usize, EntryHeader)>,
 }
 
+/// The most rows a compartment that takes any number of rows is read with (a batch).
+const MAX_FREE_ROWS: u64 = 1 << 12;
+
 /// The largest sparse-form entry accepted before it is read (2^32 synapses of 8 bytes).
 const MAX_SPARSE_ENTRY_BYTES: u64 = 8 << 32;
 
@@ -270,11 +273,19 @@ impl SavedState {
                 continue; // a part of sparse weights or of the inputs in flight, read above
             }
             let allowed = &shapes[idx];
+            // A compartment that takes any number of rows (a rule's statistics) may have
+            // been saved with another batch: up to MAX_FREE_ROWS rows of its columns.
+            let free_cols = schema
+                .any_rows
+                .contains(&schema.compartments[idx].name)
+                .then(|| allowed.iter().find(|s| s.len() == 2).map(|s| s[1]))
+                .flatten();
             let max_data = match schema.compartments[idx].kind {
                 Kind::Key => 8,
                 Kind::Array => allowed
                     .iter()
                     .map(|s| s.iter().product::<usize>() as u64 * 4)
+                    .chain(free_cols.map(|c| c as u64 * MAX_FREE_ROWS * 4))
                     .max()
                     .unwrap_or(0)
                     .max(8),
@@ -285,6 +296,10 @@ impl SavedState {
                 Kind::Array => {
                     (h.dtype == Dtype::F32 && allowed.contains(&h.shape))
                         || (h.shape.is_empty() && matches!(h.dtype, Dtype::F32 | Dtype::F64))
+                        || free_cols.is_some_and(|c| {
+                            h.dtype == Dtype::F32
+                                && matches!(h.shape[..], [r, cc] if cc == c && r >= 1 && r as u64 <= MAX_FREE_ROWS)
+                        })
                 }
             };
             if !fits {
@@ -342,9 +357,19 @@ impl SavedState {
                             }
                         }
                     }
+                    // Statistics saved with another batch take its rows.
+                    let rows = match h.shape[..] {
+                        [r, cc] if c.any_rows(*idx) && cols.is_none() => Some((r, cc)),
+                        _ => None,
+                    };
                     crate::core::component::write(c, *idx, |dst| match cols {
                         Some(cols) => self.npz.read_f32_columns_into(*i, h, cols, dst),
-                        None => self.npz.read_f32_into(*i, h, dst),
+                        None => {
+                            if let Some(d) = rows.filter(|&d| d != dst.dim()) {
+                                *dst = ndarray::Array2::zeros(d);
+                            }
+                            self.npz.read_f32_into(*i, h, dst)
+                        }
                     })
                     .expect("array compartments are addressable")?;
                 }

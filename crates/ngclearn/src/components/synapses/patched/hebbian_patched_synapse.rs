@@ -128,6 +128,7 @@ enum Prior {
     notes = "The optimiser state is saved as custom/NAME_opt_params.pkl (as HebbianSynapse's) and its step count as \
              opt_params, which is what ngclearn saves under sgd (ngclearn 3.1.1 cannot save this class under adam).",
     methods = METHODS,
+    any_rows(pre, post),
 )]
 pub struct HebbianPatchedSynapse {
     #[compartment(flatten)]
@@ -384,18 +385,17 @@ impl Component for HebbianPatchedSynapse {
         // ngclearn's batched_reset: the signals and the updates; not the weights, the
         // biases or the optimiser state.
         self.base.reset();
-        self.pre.fill(0.0);
-        self.post.fill(0.0);
+        let b = self.p.batch_size;
+        crate::core::component::zero_rows(&mut self.pre, b);
+        crate::core::component::zero_rows(&mut self.post, b);
         self.d_weights.fill(0.0);
         self.d_biases.fill(0.0);
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
         self.base.saves_as_scalar(index)
     }
-    fn any_rows(&self, index: usize) -> bool {
-        // As in ngclearn, the rule's statistics may hold another batch than the
-        // synapse's (ngc-learn's own test sets ten rows on a synapse of batch 1).
-        index == Self::PRE || index == Self::POST
+    fn rows_ready(&self) -> Result<()> {
+        crate::core::component::rows_agree(&self.base.name, &self.pre, &self.post)
     }
     fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
         vec![(
