@@ -4,7 +4,7 @@ GerstnerHebbianSynapse (`ngclearn.components.synapses.hebbian`, not exported fro
 `ngclearn.components`). It runs in ngclearn for square shapes only (its terms broadcast
 against the weights). Each case: the drawn weights, then per step the given inputs, pre
 and post, `advance_state` then `evolve`, and the outputs and weights after them: the
-default (bilinear Hebb) and every coefficient, batches of 1 and 2, p_conn and
+default (bilinear Hebb) and every coefficient, batches of 1, 2 and 3, p_conn and
 resist_scale.
 
 Usage (a Python 3.12 with `pip install ngclearn==3.1.1 jax==0.12.0.1`):
@@ -57,6 +57,9 @@ cases = {
     "anti_hebbian_p_conn_scale_batch_2": case(5, 34, 20, batch=2, eta=0.03, p_conn=0.5, resist_scale=2.0,
                                               coeffs={"c0": 0.0, "c1_pre": 0.0, "c1_post": 0.0, "c2_corr": -1.0}),
     "decay_and_post_gating": case(4, 35, 20, eta=0.1, coeffs={"c0": -0.2, "c1_pre": 0.0, "c1_post": 0.4, "c2_corr": 0.0}),
+    # 1 / 3 is not a power of two: which constants XLA folds shows in the bits.
+    "every_coefficient_batch_3": case(4, 36, 20, batch=3, eta=0.05,
+                                      coeffs={"c0": -0.1, "c1_pre": -0.3, "c1_post": 0.2, "c2_corr": 0.8}),
 }
 path = os.path.join(out, "gerstner_hebbian_synapses.json")
 with open(path, "w") as f:

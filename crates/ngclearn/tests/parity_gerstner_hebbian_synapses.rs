@@ -1,6 +1,6 @@
-//! GerstnerHebbianSynapse against ngclearn 3.1.1 (`gerstner_hebbian_synapses.json`, 5
+//! GerstnerHebbianSynapse against ngclearn 3.1.1 (`gerstner_hebbian_synapses.json`, 6
 //! cases by scripts/make_gerstner_fixtures.py): the default bilinear rule and each
-//! coefficient (decay, pre, post, correlation, anti-Hebbian), batches of 1 and 2, p_conn
+//! coefficient (decay, pre, post, correlation, anti-Hebbian), batches of 1, 2 and 3, p_conn
 //! and resist_scale; the drawn weights and, each step, the outputs and learnt weights
 //! bit for bit. Also: a shape that is not square is refused (ngclearn's rule cannot
 //! broadcast it).
@@ -29,7 +29,7 @@ fn build(
 fn gerstner_hebbian_synapses_learn_as_ngclearns_bit_for_bit() {
     let fx = fixture("gerstner_hebbian_synapses");
     let cases = fx["cases"].as_object().unwrap();
-    assert_eq!(cases.len(), 5);
+    assert_eq!(cases.len(), 6);
     for (name, case) in cases {
         let mut kwargs = case["kwargs"].as_object().unwrap().clone();
         kwargs.insert("key".into(), case["key_seed"].clone());

@@ -136,6 +136,7 @@ pub struct GerstnerHebbianSynapseParams {
     keywords(advance_state = [], evolve = []),
     fixed(bias_init = None::<Initializer>),
     methods = crate::core::schema::ADVANCE_EVOLVE_RESET,
+    any_rows(pre, post),
 )]
 pub struct GerstnerHebbianSynapse {
     #[compartment(flatten)]
@@ -219,7 +220,7 @@ impl GerstnerHebbianSynapse {
                 let wij = w[k];
                 // The correlation term: a batch of one row's `x^T · y` is a product XLA
                 // fuses into the sum; a longer batch's is a chain of fused multiply-adds,
-                // times the constant `c2_corr / B` (XLA folds the two constants).
+                // times `1 / B` (rounded), whose product by `c2_corr` is fused.
                 let corr = if rows == 1 && inv_b == 1.0 {
                     Term::Product(x[[0, i]], y[[0, j]]).scaled_by(c.c2_corr)
                 } else {
@@ -227,7 +228,7 @@ impl GerstnerHebbianSynapse {
                     for b in 1..rows {
                         s = x[[b, i]].mul_add(y[[b, j]], s);
                     }
-                    Term::scaled(c.c2_corr * inv_b, s)
+                    Term::scaled(c.c2_corr, if inv_b == 1.0 { s } else { s * inv_b })
                 };
                 // The pre and post terms are products of the summed rows before they
                 // are broadcast: values by the time they meet the sum.
@@ -316,12 +317,12 @@ impl Component for GerstnerHebbianSynapse {
     }
     fn reset(&mut self) {
         // ngclearn's reset: pre and post only.
-        self.pre.fill(0.0);
-        self.post.fill(0.0);
+        let b = self.p.batch_size;
+        crate::core::component::zero_rows(&mut self.pre, b);
+        crate::core::component::zero_rows(&mut self.post, b);
     }
-    fn any_rows(&self, index: usize) -> bool {
-        // ngclearn builds them with one row and resets them with batch_size rows.
-        index == Self::PRE || index == Self::POST
+    fn rows_ready(&self) -> Result<()> {
+        crate::core::component::rows_agree(&self.base.name, &self.pre, &self.post)
     }
     fn saves_as_scalar(&self, index: usize) -> bool {
         index == Dense::BIASES
