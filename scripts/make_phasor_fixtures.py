@@ -59,6 +59,10 @@ cases = {
     "phasor_rate_1000_many": cell_case(
         PhasorCell, dict(target_freq=1000.), 300, 1, 605, 0.1, 50, {"inputs": np.ones((50, 1, 300), np.float32)}, TR,
         key_trace=True),
+    # A rate float32 cannot hold: ngclearn computes 1000 / target_freq in double.
+    "phasor_rate_63_7": cell_case(
+        PhasorCell, dict(target_freq=63.7), 20, 1, 606, 0.25, 200, {"inputs": np.ones((200, 1, 20), np.float32)}, TR,
+        key_trace=True),
 }
 with open(os.path.join(out, "phasor_cells.json"), "w") as f:
     json.dump({"description": "ngclearn 3.1.1's PhasorCell (scripts/make_phasor_fixtures.py; each case: kwargs, "

@@ -755,7 +755,8 @@ impl Key {
                     s <= t
                 };
                 if accept1 || accept2 {
-                    *k_out = k;
+                    // JAX's counts are int32, saturated.
+                    *k_out = k.min(i32::MAX as f32);
                     *acc = true;
                 }
             }

@@ -27,8 +27,10 @@ use ndarray::Array2;
 #[derive(Debug, Clone, PartialEq, Params)]
 pub struct PhasorCellParams {
     /// Spike frequency of a cell driven by an input of 1
-    #[param(default = 63.75, check = finite, units = "Hz")]
-    pub target_freq: f32,
+    ///
+    /// Kept in double precision: ngclearn computes `1000 / target_freq` in Python.
+    #[param(default = 63.75, units = "Hz")]
+    pub target_freq: f64,
     /// Rows of the batch dimension
     #[param(default = 1, check = count, omit_default)]
     pub batch_size: usize,
@@ -86,17 +88,26 @@ impl PhasorCell {
         let n = count(&name, "n_units", n_units)?;
         p.validate(&name)?;
         let z = || filled(&name, "n_units", (p.batch_size, n), 0.0);
+        let freq = p.target_freq as f32;
+        if !(freq > 0.0 && freq.is_finite()) {
+            return Err(crate::error::Error::param(
+                &name,
+                "target_freq",
+                p.target_freq,
+                "must be a positive float32 (ngclearn divides by it)",
+            ));
+        }
         let key = p.key.unwrap_or_else(Key::from_time);
         let [key, k0, _] = key.split::<3>();
         let mut base_scale = z()?.into_raw_vec_and_offset().0;
-        k0.poisson_into(p.target_freq, &mut base_scale);
+        k0.poisson_into(freq, &mut base_scale);
         // `/ target_freq`: XLA multiplies by its float32 reciprocal, but divides an
         // array of one value (measured against JAX: 50 / 63.75 is 0.7843138 in an array
         // of two or more, 0.78431374 alone).
         if base_scale.len() == 1 {
-            base_scale[0] /= p.target_freq;
+            base_scale[0] /= freq;
         } else {
-            let per_rate = 1.0 / p.target_freq;
+            let per_rate = 1.0 / freq;
             base_scale.iter_mut().for_each(|k| *k *= per_rate);
         }
         Ok(PhasorCell {
@@ -123,7 +134,7 @@ impl Component for PhasorCell {
     fn advance_state(&mut self, t: f32, dt: f32) {
         // ngclearn computes the rates in Python (double precision) up to dt, which
         // arrives as a float32 argument.
-        let ms_per_event = 1.0 / (self.p.target_freq as f64 / 1000.0);
+        let ms_per_event = 1.0 / (self.p.target_freq / 1000.0);
         let turn = (2.0 * std::f64::consts::PI) as f32;
         let angle_per_step = turn / ((ms_per_event as f32) / dt);
         let [key, k0, _] = self.key.split::<3>();

@@ -92,7 +92,16 @@ impl Patched {
         let n = p.n_sub_models;
         let (si, sj) = p.stride_shape;
         let (di, dj) = (shape.0 / n, shape.1 / n);
-        let dims = (n * di + 2 * si, n * dj + 2 * sj);
+        let side = |d: usize, s: usize| n.checked_mul(d)?.checked_add(s.checked_mul(2)?);
+        let (Some(rows), Some(cols)) = (side(di, si), side(dj, sj)) else {
+            return Err(Error::param(
+                &name,
+                "stride_shape",
+                format!("{:?}", p.stride_shape),
+                "is too large: the weights' shape overflows",
+            ));
+        };
+        let dims = (rows, cols);
         if di == 0 || dj == 0 {
             return Err(Error::param(
                 &name,
