@@ -396,13 +396,7 @@ impl HebbianSynapse {
                     };
                     *d = v * sign;
                 }
-                for j in 0..n_post {
-                    let mut db = 0.0f32;
-                    for row in post.rows() {
-                        db = row[j].mul_add(qw, db);
-                    }
-                    self.d_biases[[0, j]] = db * sign;
-                }
+                super::bias_update(post, qw, sign, &mut self.d_biases);
             },
         );
     }
@@ -410,14 +404,12 @@ impl HebbianSynapse {
     fn learn(&mut self) {
         self.calc();
         let base = &mut self.base;
-        if self.p.bias_init.is_some() {
-            self.opt.step(
-                &mut [&mut base.weights, &mut base.biases],
-                &[&self.d_weights, &self.d_biases],
-            );
-        } else {
-            self.opt.step(&mut [&mut base.weights], &[&self.d_weights]);
-        }
+        super::step_optimizer(
+            &mut self.opt,
+            self.p.bias_init.is_some(),
+            (&mut base.weights, &mut base.biases),
+            (&self.d_weights, &self.d_biases),
+        );
         let wb = self.p.w_bound;
         if wb > 0.0 {
             let lo = if self.p.is_nonnegative { 0.0 } else { -wb };
@@ -433,9 +425,6 @@ impl HebbianSynapse {
         base.unit_weights = None;
     }
 
-    fn opt_file(&self) -> String {
-        format!("{}_opt_params.pkl", self.base.name)
-    }
 }
 
 impl Component for HebbianSynapse {
@@ -463,21 +452,11 @@ impl Component for HebbianSynapse {
         index == Dense::BIASES && self.base.saves_biases_as_scalar()
     }
     fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
-        vec![(
-            self.opt_file(),
-            crate::io::pickle::to_bytes(&crate::io::optim_state::to_pickled(&self.opt)),
-        )]
+        vec![super::opt_file(&self.base.name, &self.opt)]
     }
     fn load_custom(&mut self, dir: &std::path::Path) -> Result<()> {
-        let path = dir.join(self.opt_file());
         // Moments for the weights and, if saved with them, the biases.
         let shapes = Self::opt_shapes(self.base.shape, true);
-        let v = crate::io::pickle::read(&path, crate::io::optim_state::max_pickle_bytes(&shapes))?;
-        crate::io::optim_state::set_from_pickled(
-            &mut self.opt,
-            &v,
-            &shapes,
-            &path.display().to_string(),
-        )
+        super::load_opt_file(dir, &self.base.name, &mut self.opt, &shapes)
     }
 }

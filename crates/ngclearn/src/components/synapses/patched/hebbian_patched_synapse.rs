@@ -325,13 +325,7 @@ impl HebbianPatchedSynapse {
                     // `* where(W != 0, 1, 0)`: a product (by an integer array), so -0.0 stays.
                     *d = if wij != 0.0 { v } else { v * 0.0 };
                 }
-                for j in 0..n_cols {
-                    let mut db = 0.0f32;
-                    for row in post.rows() {
-                        db = row[j].mul_add(qw, db);
-                    }
-                    self.d_biases[[0, j]] = db * sign;
-                }
+                crate::components::synapses::hebbian::bias_update(post, qw, sign, &mut self.d_biases);
             },
         );
     }
@@ -339,14 +333,12 @@ impl HebbianPatchedSynapse {
     fn learn(&mut self) {
         self.calc();
         let base = &mut self.base;
-        if self.p.bias_init.is_some() {
-            self.opt.step(
-                &mut [&mut base.weights, &mut base.biases],
-                &[&self.d_weights, &self.d_biases],
-            );
-        } else {
-            self.opt.step(&mut [&mut base.weights], &[&self.d_weights]);
-        }
+        crate::components::synapses::hebbian::step_optimizer(
+            &mut self.opt,
+            self.p.bias_init.is_some(),
+            (&mut base.weights, &mut base.biases),
+            (&self.d_weights, &self.d_biases),
+        );
         self.opt_params[[0, 0]] = self.opt.time_step();
         let wb = self.p.w_bound;
         if wb > 0.0 {
@@ -363,9 +355,6 @@ impl HebbianPatchedSynapse {
         }
     }
 
-    fn opt_file(&self) -> String {
-        format!("{}_opt_params.pkl", self.base.name)
-    }
 }
 
 impl Component for HebbianPatchedSynapse {
@@ -398,20 +387,16 @@ impl Component for HebbianPatchedSynapse {
         crate::core::component::rows_agree(&self.base.name, &self.pre, &self.post)
     }
     fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
-        vec![(
-            self.opt_file(),
-            crate::io::pickle::to_bytes(&crate::io::optim_state::to_pickled(&self.opt)),
-        )]
+        vec![crate::components::synapses::hebbian::opt_file(&self.base.name, &self.opt)]
     }
     fn load_custom(&mut self, dir: &std::path::Path) -> Result<()> {
-        let path = dir.join(self.opt_file());
-        if !path.exists() && self.p.optim_type == "sgd" {
+        let file = dir.join(format!("{}_opt_params.pkl", self.base.name));
+        if !file.exists() && self.p.optim_type == "sgd" {
             // ngclearn saves SGD's state, its step count, as `opt_params` in the npz.
             return Ok(());
         }
         let dims = self.base.dims();
         let shapes = [dims, (1, dims.1)];
-        let v = crate::io::pickle::read(&path, crate::io::optim_state::max_pickle_bytes(&shapes))?;
-        crate::io::optim_state::set_from_pickled(&mut self.opt, &v, &shapes, &path.display().to_string())
+        crate::components::synapses::hebbian::load_opt_file(dir, &self.base.name, &mut self.opt, &shapes)
     }
 }
