@@ -83,7 +83,7 @@ fn hebbian_synapses_learn_as_ngclearns_from_given_signals() {
                 } else {
                     got
                 };
-                r.check(out, t, &got, &want);
+                r.exact(out, t, &got, &want);
             }
         }
         r.print(name);
@@ -121,9 +121,9 @@ fn models_ngclearn_saved_mid_learning_continue_as_in_ngclearn() {
             m.set("W:pre", &pre[t]).unwrap();
             m.set("W:post", &post[t]).unwrap();
             m.run_named("adv", t as f32, 1.0).unwrap();
-            r.check("outputs", t, &m.get("W:outputs").unwrap(), &mat(want));
+            r.exact("outputs", t, &m.get("W:outputs").unwrap(), &mat(want));
         }
-        r.check(
+        r.exact(
             "weights",
             0,
             &m.get("W:weights").unwrap(),
@@ -131,7 +131,7 @@ fn models_ngclearn_saved_mid_learning_continue_as_in_ngclearn() {
         );
         let b = &case["loaded_biases_after"];
         if !b.is_number() {
-            r.check("biases", 0, &m.get("W:biases").unwrap(), &mat(b));
+            r.exact("biases", 0, &m.get("W:biases").unwrap(), &mat(b));
         }
         r.print(&format!("hebbian_models {optim}"));
     }

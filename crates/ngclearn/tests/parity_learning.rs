@@ -62,8 +62,8 @@ fn var_traces_filter_as_ngclearns() {
         {
             m.set("tr:inputs", x).unwrap();
             m.run_named("adv", k as f32 * dt, dt).unwrap();
-            r.check("trace", k, &m.get("tr:trace").unwrap(), &want);
-            r.check("outputs", k, &m.get("tr:outputs").unwrap(), &want);
+            r.exact("trace", k, &m.get("tr:trace").unwrap(), &want);
+            r.exact("outputs", k, &m.get("tr:outputs").unwrap(), &want);
         }
         r.print(name);
     }
@@ -71,15 +71,20 @@ fn var_traces_filter_as_ngclearns() {
 
 #[test]
 fn trace_stdp_learns_as_ngclearns_from_given_signals() {
-    stdp_given("trace_stdp_given", "TraceSTDPSynapse");
+    // Within 1e-5, not yet bit for bit: with mu > 0 ngclearn's `jnp.power` is XLA's pow,
+    // which differs from the correctly rounded one in about 1 value in 1,300, and one
+    // weight in 40 is still an ulp off after 10 steps with XLA's pow emulated; not
+    // reproduced yet (the note says so).
+    stdp_given("trace_stdp_given", "TraceSTDPSynapse", false);
 }
 
 #[test]
 fn exp_stdp_learns_as_ngclearns_from_given_signals() {
-    stdp_given("exp_stdp_given", "ExpSTDPSynapse");
+    stdp_given("exp_stdp_given", "ExpSTDPSynapse", true);
 }
 
-fn stdp_given(fixture_name: &str, class: &str) {
+/// `exact`: compare bit for bit (else within the report's tolerance).
+fn stdp_given(fixture_name: &str, class: &str, exact: bool) {
     let fx = fixture(fixture_name);
     for (name, case) in fx["cases"].as_object().unwrap() {
         let shape = &case["shape"];
@@ -99,7 +104,17 @@ fn stdp_given(fixture_name: &str, class: &str) {
         let mut m = ctx.build().unwrap();
         m.run_named("rst", 0.0, 1.0).unwrap();
         let mut r = Report::default();
-        r.check(
+        // (TraceSTDPSynapse with mu = 0 is exact too.)
+        let exact = exact || case["kwargs"]["mu"].as_f64().unwrap_or(0.0) == 0.0;
+        let cmp = |r: &mut Report, what: &str, k: usize, got: &Array2<f32>, want: &Array2<f32>| {
+            if exact {
+                r.exact(what, k, got, want)
+            } else {
+                r.check(what, k, got, want)
+            }
+        };
+        cmp(
+            &mut r,
             "weights0",
             0,
             &m.get("W:weights").unwrap(),
@@ -124,12 +139,12 @@ fn stdp_given(fixture_name: &str, class: &str) {
             m.set("W:preTrace", &zp[k]).unwrap();
             m.set("W:postTrace", &zq[k]).unwrap();
             m.run_named("adv", k as f32, 1.0).unwrap();
-            r.check("outputs", k, &m.get("W:outputs").unwrap(), &outs[k]);
+            cmp(&mut r, "outputs", k, &m.get("W:outputs").unwrap(), &outs[k]);
             if let Some((_, w)) = ws.iter().find(|(t, _)| *t == k) {
-                r.check("weights", k, &m.get("W:weights").unwrap(), w);
+                cmp(&mut r, "weights", k, &m.get("W:weights").unwrap(), w);
             }
             if let Some((_, d)) = dws.iter().find(|(t, _)| *t == k) {
-                r.check("dWeights", k, &m.get("W:dWeights").unwrap(), d);
+                cmp(&mut r, "dWeights", k, &m.get("W:dWeights").unwrap(), d);
             }
         }
         r.print(name);
@@ -204,7 +219,7 @@ fn a_circuit_learns_as_ngclearns_for_500_steps() {
     m.run_named("reset_proc", 0.0, 1.0).unwrap();
     m.set("pre:inputs", &Array2::ones((1, 20))).unwrap();
     let mut r = Report::default();
-    r.check(
+    r.exact(
         "weights0",
         0,
         &m.get("W:weights").unwrap(),
@@ -234,7 +249,7 @@ fn a_circuit_learns_as_ngclearns_for_500_steps() {
         assert_eq!(got, want, "post spikes at step {t}");
         total += got.len();
         if let Some((_, w)) = ws.iter().find(|(k, _)| *k == t) {
-            r.check("weights", t, &m.get("W:weights").unwrap(), w);
+            r.exact("weights", t, &m.get("W:weights").unwrap(), w);
         }
     }
     assert!(total > 50, "the fixture circuit spikes ({total})");
@@ -290,7 +305,7 @@ fn a_saved_joint_process_runs_its_childrens_calls_and_continues_as_ngclearn() {
         assert_eq!(got, want, "post spikes at step {t}");
     }
     let mut r = Report::default();
-    r.check(
+    r.exact(
         "weights",
         0,
         &m.get("W:weights").unwrap(),

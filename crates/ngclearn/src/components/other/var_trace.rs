@@ -13,6 +13,9 @@
 //! trace = outputs = z
 //! ```
 //! The decay type is matched as ngclearn matches it, by substring (`"exp"` first).
+//! The arithmetic is XLA's, bit for bit: `dt / tau_tr` (and `trace / n_nearest_spikes`)
+//! a product with the float32 reciprocal, its `exp`, and the decayed trace's product
+//! fused into the sum.
 //! `reset` zeroes `outputs` and `trace`. ngclearn's reset means to zero `inputs` too
 //! when they are not wired, but its compiled form (`hasattr(inputs, "targeted") and
 //! ...` on an array) never does; the code is followed, so `inputs` keep their value.
@@ -135,26 +138,32 @@ impl VarTrace {
 impl Component for VarTrace {
     fn advance_state(&mut self, _t: f32, dt: f32) {
         let p = &self.p;
+        // XLA's arithmetic: a division by the constant tau_tr (or n_nearest_spikes) is a
+        // product with its float32 reciprocal, `exp` is XLA's, and the sum fuses the
+        // decayed trace's product (`fma(gamma * z, decay, s * ...)`), measured against
+        // ngclearn's outputs.
+        let step = dt * (1.0 / p.tau_tr);
         let decay = match self.decay {
-            Decay::Exp => (-dt / p.tau_tr).exp(),
-            Decay::Lin => 1.0 - dt / p.tau_tr,
+            Decay::Exp => crate::core::xla_math::exp_xla(-step),
+            Decay::Lin => 1.0 - step,
             Decay::Step => 0.0,
         };
         let (gamma, a, ps) = (p.gamma_tr, p.a_delta, p.p_scale);
-        let k = p.n_nearest_spikes as f32;
+        let inv_k = 1.0 / p.n_nearest_spikes as f32;
         let contiguous = "owned arrays are contiguous";
         let x = self.inputs.as_slice().expect(contiguous);
         let tr = self.trace.as_slice_mut().expect(contiguous);
         let out = self.outputs.as_slice_mut().expect(contiguous);
         for ((z, &s), o) in tr.iter_mut().zip(x).zip(out.iter_mut()) {
-            let mut v = (gamma * *z) * decay;
-            if p.n_nearest_spikes > 0 {
-                v += s * (a - *z / k);
+            // `gamma * z` (XLA drops a product by 1).
+            let g = if gamma == 1.0 { *z } else { gamma * *z };
+            let v = if p.n_nearest_spikes > 0 {
+                g.mul_add(decay, s * (a - *z * inv_k))
             } else if a > 0.0 {
-                v += s * a;
+                g.mul_add(decay, s * a)
             } else {
-                v = v * (1.0 - s) + s * ps;
-            }
+                (g * decay).mul_add(1.0 - s, s * ps)
+            };
             *z = v;
             *o = v;
         }

@@ -17,13 +17,18 @@
 //! term from `tau_w` but does not apply it (the subtraction is commented out in its
 //! code); here `tau_w` is accepted, saved and likewise unused. The weights are
 //! multiplied by `weight_mask` when the synapse is built; ngclearn gives it no biases.
-//! The update's cost follows the spikes (see `hebbian/stdp.rs`).
+//! The update's cost follows the spikes (see `hebbian/stdp.rs`). The arithmetic is
+//! XLA's, bit for bit: its `exp`, each batch sum a dot (a product for one row, else a
+//! chain of fused multiply-adds), `t1 - t2` with `t1`'s product fused, the sum of the
+//! two terms with `dWpost`'s product by `A_plus` fused, and `W + dWeights * eta` one
+//! fused multiply-add.
 
 use super::stdp::{Signals, Stdp, Update};
 use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
 use crate::core::component::Component;
+use crate::core::xla_math::exp_xla;
 use crate::error::Result;
 use crate::utils::distribution_generator::Initializer;
 use crate::{Class, Compartments, Params};
@@ -179,25 +184,31 @@ impl ExpSTDPSynapse {
             weight_mask: &self.weight_mask,
             // exp(-beta * W) <= 1 for beta >= 0 and W >= 0.01; a negative beta may overflow.
             factors_finite: beta >= 0.0,
+            // ngclearn 3.1.1 leaves its decay term out of the step: `W + dW * eta`, fused.
+            fused_step: true,
         };
+        // XLA's arithmetic: `exp` is XLA's; each batch sum is a dot (one row: a product
+        // XLA fuses into the difference; more: a chain of fused multiply-adds); the
+        // potentiation's difference fuses `exp(-beta W) * (x_pre^T post)`, and the sum of
+        // the two terms fuses the potentiation's product by `A_plus`.
         let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {
-            let (mut pp, mut tp, mut qq) = (0.0f32, 0.0f32, 0.0f32);
-            for b in 0..s.pre_spike.nrows() {
-                let post = s.post_spike[[b, j]];
-                pp += s.pre_trace[[b, i]] * post;
-                tp += (s.pre_trace[[b, i]] * 0.0 + tgt) * post;
-                qq += s.pre_spike[[b, i]] * s.post_trace[[b, j]];
-            }
-            let nb = -beta;
-            let t1 = (nb * w).exp() * pp;
-            let t2 = (nb * (wb - w)).exp() * tp;
-            let dw_post = (t1 - t2) * ap;
-            let dw_pre = if am > 0.0 {
-                (-(nb * w).exp() * qq) * am
-            } else {
-                0.0
+            let rows = s.pre_spike.nrows();
+            let dot = |a: &dyn Fn(usize) -> f32, b: &dyn Fn(usize) -> f32| {
+                (1..rows).fold(a(0) * b(0), |acc, r| a(r).mul_add(b(r), acc))
             };
-            dw_post + dw_pre
+            let post = |b: usize| s.post_spike[[b, j]];
+            let pp = dot(&|b| s.pre_trace[[b, i]], &post);
+            let tp = dot(&|b| s.pre_trace[[b, i]].mul_add(0.0, tgt), &post);
+            let nb = -beta;
+            let e1 = exp_xla(nb * w);
+            let t2 = exp_xla(nb * (wb - w)) * tp;
+            let diff = e1.mul_add(pp, -t2);
+            if am > 0.0 {
+                let qq = dot(&|b| s.pre_spike[[b, i]], &|b| s.post_trace[[b, j]]);
+                diff.mul_add(ap, (-e1 * qq) * am)
+            } else {
+                diff * ap
+            }
         };
         self.stdp.evolve(&up, rule);
     }

@@ -46,6 +46,9 @@ pub(crate) struct Update<'a> {
     /// Whether the rule's factors stay finite for every weight within `[lo, hi]`
     /// (then a silent unit's `dW` is `±0` and a sparse update is exact).
     pub factors_finite: bool,
+    /// Whether XLA fuses `W + dW * eta` into one multiply-add (ExpSTDPSynapse's step,
+    /// without a decay term), rather than rounding the product first.
+    pub fused_step: bool,
 }
 
 /// The dense base and the plasticity compartments.
@@ -187,8 +190,12 @@ impl Stdp {
             let k = i * n_post + j;
             let old = w[k];
             let d = rule(old, i, j, &sig);
-            let decay = if up.tau_w > 0.0 { old / up.tau_w } else { 0.0 };
-            let v = old + d * up.eta - decay;
+            let v = if up.fused_step {
+                d.mul_add(up.eta, old)
+            } else {
+                let decay = if up.tau_w > 0.0 { old / up.tau_w } else { 0.0 };
+                old + d * up.eta - decay
+            };
             // jnp.clip is min(max(v, lo), hi): NaN stays NaN, and hi wins when lo > hi.
             let v = clip(v, up.lo, up.hi);
             let m = if scalar_mask {
