@@ -119,3 +119,19 @@ fn patched_synapses_draw_and_compute_ngclearns_numbers_bit_for_bit() {
         r.print("patched_synapses");
     }
 }
+
+#[test]
+fn a_stride_that_overflows_the_weights_shape_is_refused_by_name() {
+    let cls = Registry::builtin().get("PatchedSynapse").unwrap();
+    let map = json!({"name": "W", "shape": [10, 5], "n_sub_models": 2, "stride_shape": [u64::MAX / 2, 0]});
+    let mut kw = Kwargs::new(
+        "test",
+        "W",
+        cls.schema.signature,
+        &[],
+        map.as_object().unwrap(),
+    )
+    .unwrap();
+    let e = cls.build(&mut kw).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("stride_shape") && e.contains("overflows"), "{e}");
+}

@@ -60,3 +60,11 @@ fn lgamma_is_xlas_bit_for_bit() {
         &off[..off.len().min(5)]
     );
 }
+
+#[test]
+fn poisson_counts_saturate_at_the_int32_maximum_as_jaxs() {
+    // jax.random.poisson(PRNGKey(0), 3e9, (3,)) is [2147483647] * 3 (int32, saturated).
+    let mut got = vec![0.0f32; 3];
+    Key::from_seed(0).poisson_into(3e9, &mut got);
+    assert_eq!(got, vec![i32::MAX as f32; 3]);
+}
