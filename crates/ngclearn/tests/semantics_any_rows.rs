@@ -104,3 +104,26 @@ fn a_model_saved_and_a_state_taken_with_another_batch_come_back_with_it() {
     m.set_state(&state).unwrap();
     assert_eq!(m.get("W:pre").unwrap(), filled(5, 0.5));
 }
+
+#[test]
+fn a_loaded_model_whose_statistics_disagree_is_a_typed_error_at_its_first_run() {
+    let mut m = model();
+    m.set("W:pre", &filled(5, 0.5)).unwrap(); // post keeps its one row
+    let dir = scratch("any_rows_disagree").join("m");
+    save_model_dir(&m, &dir, false).unwrap();
+    let mut loaded = load_model_dir(&dir).unwrap();
+    let e = loaded.run_named("learn", 0.0, 1.0).unwrap_err();
+    assert!(
+        matches!(e, Error::ShapeMismatch { ref path, .. } if path == "W:post"),
+        "{e}"
+    );
+    // A state of other rows put back is checked as well.
+    let mut m = model();
+    m.set("W:pre", &filled(2, 0.5)).unwrap();
+    m.set("W:post", &filled(2, 0.5)).unwrap();
+    let two = m.state();
+    m.run_named("rst", 0.0, 1.0).unwrap();
+    m.set("W:post", &filled(3, 0.5)).unwrap();
+    m.set_state(&two).unwrap();
+    m.run_named("learn", 0.0, 1.0).unwrap();
+}

@@ -309,6 +309,11 @@ impl Context {
             *range = start..end;
             start = end;
         }
+        // Components whose statistics take any batch are checked before the first run
+        // too (a loaded model may hold pre and post of different batches).
+        let rows_to_check = (0..n)
+            .filter(|&c| !parts.components[c].schema().any_rows.is_empty())
+            .collect();
         Ok(Model {
             id: ModelId::fresh(),
             parts,
@@ -317,7 +322,7 @@ impl Context {
             wire_ranges: ranges,
             processes,
             workers,
-            rows_to_check: Vec::new(),
+            rows_to_check,
         })
     }
 }

@@ -175,14 +175,17 @@ impl Model {
                 Value::Array(a) => {
                     // (A compartment that takes any number of rows may hold another
                     // batch now than when the state was taken.)
-                    let any_rows = c.any_rows(slot.compartment);
-                    write(&mut **c, slot.compartment, |dst| {
-                        match dst.dim() != a.dim() && any_rows {
-                            true => *dst = a.clone(),
-                            false => dst.assign(a),
-                        }
+                    let resize = c.any_rows(slot.compartment)
+                        && c.array(slot.compartment)
+                            .is_some_and(|d| d.dim() != a.dim());
+                    write(&mut **c, slot.compartment, |dst| match resize {
+                        true => *dst = a.clone(),
+                        false => dst.assign(a),
                     })
                     .expect("a state's slots are the model's");
+                    if resize && !self.rows_to_check.contains(&slot.component) {
+                        self.rows_to_check.push(slot.component);
+                    }
                 }
                 Value::Weights(w) => {
                     let (_, mine, _) = c.stored_weights_mut().expect("a synapse's weights");
