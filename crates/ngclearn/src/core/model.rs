@@ -540,12 +540,12 @@ impl Model {
             .expect("resolved against the schema")
             .dim();
         // Another batch, where the class sums over it; not under a wire, which keeps
-        // the shape the model was built with.
-        let read_by_wire = self.wires.iter().any(|w| w.expr.reads(slot));
-        let rows_free = dim.1 == value.dim().1
+        // the shape the model was built with (the wires are looked at only then).
+        let rows_free = dim != value.dim()
+            && dim.1 == value.dim().1
             && value.dim().0 > 0
             && c.any_rows(slot.compartment)
-            && !read_by_wire;
+            && !self.wires.iter().any(|w| w.expr.reads(slot));
         if dim != value.dim() && !rows_free {
             return Err(Error::ShapeMismatch {
                 path: self.parts.path(slot),

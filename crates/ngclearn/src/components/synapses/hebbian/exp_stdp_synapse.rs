@@ -23,7 +23,7 @@
 //! two terms with `dWpost`'s product by `A_plus` fused, and `W + dWeights * eta` one
 //! fused multiply-add.
 
-use super::stdp::{Signals, Stdp, Update};
+use super::stdp::{batch_dot, Signals, Stdp, Update};
 use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
@@ -193,18 +193,15 @@ impl ExpSTDPSynapse {
         // the two terms fuses the potentiation's product by `A_plus`.
         let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {
             let rows = s.pre_spike.nrows();
-            let dot = |a: &dyn Fn(usize) -> f32, b: &dyn Fn(usize) -> f32| {
-                (1..rows).fold(a(0) * b(0), |acc, r| a(r).mul_add(b(r), acc))
-            };
             let post = |b: usize| s.post_spike[[b, j]];
-            let pp = dot(&|b| s.pre_trace[[b, i]], &post);
-            let tp = dot(&|b| s.pre_trace[[b, i]].mul_add(0.0, tgt), &post);
+            let pp = batch_dot(rows, |b| s.pre_trace[[b, i]], post);
+            let tp = batch_dot(rows, |b| s.pre_trace[[b, i]].mul_add(0.0, tgt), post);
             let nb = -beta;
             let e1 = exp_xla(nb * w);
             let t2 = exp_xla(nb * (wb - w)) * tp;
             let diff = e1.mul_add(pp, -t2);
             if am > 0.0 {
-                let qq = dot(&|b| s.pre_spike[[b, i]], &|b| s.post_trace[[b, j]]);
+                let qq = batch_dot(rows, |b| s.pre_spike[[b, i]], |b| s.post_trace[[b, j]]);
                 diff.mul_add(ap, (-e1 * qq) * am)
             } else {
                 diff * ap

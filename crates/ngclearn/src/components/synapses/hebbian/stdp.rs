@@ -32,6 +32,13 @@ pub(crate) struct Signals<'a> {
     pub post_trace: &'a Array2<f32>,
 }
 
+/// `sum_b a(b) * b(b)` over `rows` batch rows as XLA's dot computes it: one row's
+/// product (0 * -x stays -0.0), then a chain of fused multiply-adds.
+#[inline(always)]
+pub(crate) fn batch_dot(rows: usize, a: impl Fn(usize) -> f32, b: impl Fn(usize) -> f32) -> f32 {
+    (1..rows).fold(a(0) * b(0), |acc, r| a(r).mul_add(b(r), acc))
+}
+
 /// How a rule updates the weights besides `dW`.
 pub(crate) struct Update<'a> {
     /// The learning rate (`W + dW * eta`).

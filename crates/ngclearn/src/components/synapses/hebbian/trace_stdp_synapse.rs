@@ -20,7 +20,7 @@
 //! differs from the correctly rounded one used here in about one value in 1,300 (within
 //! 1e-5 of ngclearn's weights; `mu = 0`, the default, is exact).
 
-use super::stdp::{Signals, Stdp, Update};
+use super::stdp::{batch_dot, Signals, Stdp, Update};
 use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
@@ -174,12 +174,9 @@ impl TraceSTDPSynapse {
         // rows a chain of fused multiply-adds from it.
         let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {
             let rows = s.pre_spike.nrows();
-            let dot = |a: &dyn Fn(usize) -> f32, b: &dyn Fn(usize) -> f32| {
-                (1..rows).fold(a(0) * b(0), |acc, r| a(r).mul_add(b(r), acc))
-            };
             if mu > 0.0 {
-                let post = dot(&|b| s.pre_trace[[b, i]] - tgt, &|b| s.post_spike[[b, j]]);
-                let pre = dot(&|b| s.pre_spike[[b, i]], &|b| s.post_trace[[b, j]]);
+                let post = batch_dot(rows, |b| s.pre_trace[[b, i]] - tgt, |b| s.post_spike[[b, j]]);
+                let pre = batch_dot(rows, |b| s.pre_spike[[b, i]], |b| s.post_trace[[b, j]]);
                 let dw_post = ((wb - w).powf(mu) * post) * ap;
                 let dw_pre = if am > 0.0 {
                     -(w.powf(mu) * pre) * am
@@ -188,8 +185,8 @@ impl TraceSTDPSynapse {
                 };
                 dw_post + dw_pre
             } else {
-                let post = dot(&|b| s.pre_trace[[b, i]] - tgt, &|b| s.post_spike[[b, j]] * ap);
-                let pre = dot(&|b| s.pre_spike[[b, i]], &|b| s.post_trace[[b, j]] * am);
+                let post = batch_dot(rows, |b| s.pre_trace[[b, i]] - tgt, |b| s.post_spike[[b, j]] * ap);
+                let pre = batch_dot(rows, |b| s.pre_spike[[b, i]], |b| s.post_trace[[b, j]] * am);
                 let dw_pre = if am > 0.0 { -pre } else { 0.0 };
                 post + dw_pre
             }
