@@ -38,8 +38,9 @@
 //! take the field's place in the help table, the checks and the keyword arguments.
 //!
 //! Field attributes of `Compartments`: `#[compartment(input | state | output, shape =
-//! "...", units = "...", spikes, scalar, name = "...")]` (`spikes`: it holds spikes the
-//! component lists; `scalar`: ngclearn holds it as a scalar, its shape `(1, 1)` here;
+//! "...", units = "...", spikes, scalar, int32, name = "...")]` (`spikes`: it holds spikes
+//! the component lists; `scalar`: ngclearn holds it as a scalar, its shape `(1, 1)` here;
+//! `int32`: ngclearn holds it as int32, kept here as float32 and saved as int32;
 //! `name`: ngclearn's name where it is not a Rust field name, as `preSpike`) or
 //! `#[compartment(key)]` (the PRNG key); a default shape can be given once as
 //! `#[compartments(shape = "...")]` on the struct. `#[compartment(flatten)]` on the first
@@ -605,6 +606,8 @@ struct CompartmentAttr {
     spikes: bool,
     /// `scalar`: ngclearn holds it as a scalar (its shape must be `(1, 1)`).
     scalar: bool,
+    /// `int32`: ngclearn holds it as int32 (kept as float32, saved and given as int32).
+    int32: bool,
     name: Option<LitStr>,
     shape: Option<LitStr>,
     units: Option<LitStr>,
@@ -623,6 +626,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
             flatten: false,
             spikes: false,
             scalar: false,
+            int32: false,
             name: None,
             shape: None,
             units: None,
@@ -639,6 +643,8 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
                 c.spikes = true;
             } else if p.is_ident("scalar") {
                 c.scalar = true;
+            } else if p.is_ident("int32") {
+                c.int32 = true;
             } else if p.is_ident("name") {
                 c.name = Some(meta.value()?.parse()?);
             } else if p.is_ident("shape") {
@@ -647,7 +653,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
                 c.units = Some(meta.value()?.parse()?);
             } else {
                 return Err(meta.error(
-                    "expected input, state, output, key, flatten, spikes, scalar, name, shape or units",
+                    "expected input, state, output, key, flatten, spikes, scalar, int32, name, shape or units",
                 ));
             }
             Ok(())
@@ -657,6 +663,7 @@ fn compartment_attr(field: &Field) -> syn::Result<Option<CompartmentAttr>> {
                 || c.key
                 || c.spikes
                 || c.scalar
+                || c.int32
                 || c.name.is_some()
                 || c.shape.is_some()
                 || c.units.is_some()
@@ -744,6 +751,13 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                 "a scalar compartment is declared with shape = \"(1, 1)\"",
             ));
         }
+        let int32 = c.int32;
+        if int32 && (c.key || scalar || spikes) {
+            return Err(syn::Error::new(
+                f.span(),
+                "an int32 compartment is an array, neither a key, a scalar nor spikes",
+            ));
+        }
         let (role, kind, shape) = if c.key {
             own_key = true;
             (
@@ -779,6 +793,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                 description: #desc,
                 spikes: #spikes,
                 scalar: #scalar,
+                int32: #int32,
             }
         });
         let upper = format_ident!("{}", cname.to_uppercase());
@@ -833,6 +848,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                     description: "",
                     spikes: false,
                     scalar: false,
+                    int32: false,
                 };
                 let mut out = [BLANK; Self::BASE_ARRAYS + #n + #base_key as usize];
                 let mut i = 0;
@@ -959,8 +975,10 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
                 c.params_type = Some(meta.value()?.parse()?);
             } else if p.is_ident("head") {
                 let h: Ident = meta.value()?.parse()?;
-                if h != "n_units" && h != "shape" {
-                    return Err(meta.error("head is n_units (cells) or shape (synapses)"));
+                if h != "n_units" && h != "shape" && h != "none" {
+                    return Err(meta.error(
+                        "head is n_units (cells), shape (synapses) or none (leading arguments that are parameters)",
+                    ));
                 }
                 c.head = Some(h);
             } else if p.is_ident("base") {
@@ -1161,7 +1179,9 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
                     "a class without a base needs a `#[compartment(key)]` field",
                 ));
             }
-            let head = if head == "n_units" {
+            let head = if head == "none" {
+                quote!(())
+            } else if head == "n_units" {
                 if !has_field("n_units") {
                     return Err(syn::Error::new(
                         input.span(),
@@ -1183,18 +1203,34 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             )
         }
     };
-    let (head_param, read_head) = if head == "n_units" {
+    // `head = none`: the leading arguments are the parameters' first (required) fields;
+    // the constructor takes `()` in the head's place.
+    let no_head = head == "none";
+    let (head_params, read_head) = if no_head {
+        (quote!(), quote!(()))
+    } else if head == "n_units" {
         (
-            quote!(::ngclearn::core::schema::N_UNITS),
+            quote!(&[::ngclearn::core::schema::N_UNITS],),
             quote!(kw.usize_or("n_units", ::core::option::Option::None)?),
         )
     } else {
         (
-            quote!(::ngclearn::core::schema::SHAPE),
+            quote!(&[::ngclearn::core::schema::SHAPE],),
             quote!(kw.shape("shape")?),
         )
     };
-    let head_name = head.to_string();
+    let n_head = usize::from(!no_head);
+    let head_names = if no_head {
+        quote!(&["name"])
+    } else {
+        let head_name = head.to_string();
+        quote!(&["name", #head_name])
+    };
+    let insert_head = if no_head {
+        quote!()
+    } else {
+        quote!(::ngclearn::core::component::Head::insert(#head_expr, &mut m);)
+    };
     let constructor = c
         .constructor
         .clone()
@@ -1243,12 +1279,12 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
         static #fixed_static: [#schema_path::Fixed; #n_fixed] = [#(#fixed),*];
 
         #[doc(hidden)]
-        static #params_static: [#schema_path::ParamInfo; 1 + <#params_ty>::PARAMS.len()] =
-            #schema_path::join_params(&[&[#head_param], &<#params_ty>::PARAMS]);
+        static #params_static: [#schema_path::ParamInfo; #n_head + <#params_ty>::PARAMS.len()] =
+            #schema_path::join_params(&[#head_params &<#params_ty>::PARAMS]);
 
         #[doc(hidden)]
-        static #signature_static: [&str; 2 + <#params_ty>::POSITIONAL.len()] =
-            #schema_path::join_names(&[&["name", #head_name], &<#params_ty>::POSITIONAL], &[]);
+        static #signature_static: [&str; 1 + #n_head + <#params_ty>::POSITIONAL.len()] =
+            #schema_path::join_names(&[#head_names, &<#params_ty>::POSITIONAL], &[]);
 
         #[doc(hidden)]
         static #schema_static: #schema_path::Schema = #schema_path::Schema {
@@ -1335,7 +1371,7 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             fn kwargs(&self) -> ::ngclearn::core::kwargs::Map<::std::string::String, ::ngclearn::core::kwargs::Value> {
                 let mut m = ::ngclearn::core::kwargs::Map::new();
                 m.insert("name".into(), ::ngclearn::core::kwargs::Value::from(::ngclearn::core::component::Declared::name(self)));
-                ::ngclearn::core::component::Head::insert(#head_expr, &mut m);
+                #insert_head
                 self.#params_field.to_kwargs(&mut m);
                 m
             }

@@ -22,7 +22,7 @@ use ngclearn::core::sim::{Flow, Output, Recorded, Recording, Simulation};
 use ngclearn::core::state::{State, Value};
 use ngclearn::utils::distribution_generator::Initializer;
 use ngclearn::{Error, ErrorKind};
-use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray2, PyArray3, PyArrayDyn, PyReadonlyArray2};
 use pyo3::exceptions::{
     PyAssertionError, PyFileNotFoundError, PyKeyError, PyMemoryError, PyOSError, PyRuntimeError,
     PyTypeError, PyValueError, PyZeroDivisionError,
@@ -496,12 +496,26 @@ impl Circuit {
             .map_err(error)
     }
 
-    /// The value of array compartment `path` (a wired one reads its source).
-    fn get<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        Ok(PyArray2::from_owned_array(
-            py,
-            self.model()?.get(path).map_err(error)?,
-        ))
+    /// The value of array compartment `path` (a wired one reads its source), in the
+    /// shape ngclearn gives it (`(batch, units)`, or its declared N axes) and its dtype
+    /// (float32, or int32 for indices).
+    fn get<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyAny>> {
+        let m = self.model()?;
+        let r = m.compartment(path).map_err(error)?;
+        let a = m.value(r).map_err(error)?;
+        let dims = m.dims_of(r).map_err(error)?;
+        let int32 = m.is_int32(r).map_err(error)?;
+        if dims.len() == 2 && !int32 {
+            return Ok(PyArray2::from_owned_array(py, a).into_any());
+        }
+        let a = a
+            .into_shape_with_order(ndarray::IxDyn(&dims))
+            .map_err(|e| PyValueError::new_err(format!("{path}: {e}")))?;
+        Ok(if int32 {
+            PyArrayDyn::from_owned_array(py, a.mapv(|x| x as i32)).into_any()
+        } else {
+            PyArrayDyn::from_owned_array(py, a).into_any()
+        })
     }
 
     /// Sets array compartment `path` (same shape; not wired).

@@ -85,8 +85,9 @@ class Compartment:
 
     # --- values ----------------------------------------------------------------
     def get(self):
-        """The current value (float32, ``(batch, units)``; a key as two uint32). A
-        wired compartment reads its source."""
+        """The current value (float32, ``(batch, units)`` or the N axes ngclearn gives
+        it; int32 for indices; a key as two uint32). A wired compartment reads its
+        source."""
         if self._owner is None:
             return self._initial  # not yet part of a component
         circuit = self._context._circuit
@@ -136,6 +137,9 @@ class Compartment:
                 )
             else:
                 arr = arr.reshape(current.shape)
+        if arr.ndim != 2:
+            # a compartment of N axes is held as (its first axis, the rest), row-major
+            arr = arr.reshape(current.shape[0] if current.ndim else 1, -1)
         circuit.set(self._path, np.ascontiguousarray(arr))
 
     # --- wiring ----------------------------------------------------------------

@@ -282,6 +282,30 @@ pub fn write<R>(
     Some(r)
 }
 
+/// The shape ngclearn gives compartment `index` of `c`. A compartment is stored as
+/// `(rows, columns)`; one declared with other than two axes (a SOM's `delta`,
+/// `(batch_size, n_pre, n_post)`; a convolution's `(batch_size, h, w, channels)`) holds
+/// its values row-major in that array and has its declared shape, resolved from the
+/// component's arguments, wherever it is shown or saved (Python, saved models). Every
+/// other compartment, and one whose array no longer has the declared size (a rule's
+/// statistics set with another batch), has its array's shape. `None` for the key or an
+/// unknown index.
+pub fn dims(c: &dyn Component, index: usize) -> Option<Vec<usize>> {
+    let a = c.array(index)?;
+    let info = c.schema().compartments.get(index)?;
+    let declared = match info.shape.0 {
+        [alt] if alt.len() != 2 && !info.scalar => {
+            let kw = crate::core::kwargs::Kwargs::new("", "", &[], &[], &c.kwargs()).ok()?;
+            c.class()
+                .implied_shapes(&kw)
+                .and_then(|mut forms| forms.get_mut(index).and_then(|f| f.pop()))
+                .filter(|f| f.iter().product::<usize>() == a.len())
+        }
+        _ => None,
+    };
+    Some(declared.unwrap_or_else(|| a.shape().to_vec()))
+}
+
 /// A process calls only methods a class declares, so reaching this is a class that
 /// declares a method without implementing it: a bug in the class.
 fn undeclared(schema: &Schema, method: &str) -> ! {

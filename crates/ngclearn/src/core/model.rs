@@ -449,6 +449,26 @@ impl Model {
         Ok(self.parts.array(r.slot).dim())
     }
 
+    /// The shape ngclearn gives compartment `r` (see [`crate::core::component::dims`]):
+    /// its declared N-D shape, e.g. `(batch_size, h, w, channels)`, over the values of
+    /// its `(rows, columns)` array taken row-major, or that array's shape.
+    pub fn dims_of(&self, r: CompartmentRef) -> Result<Vec<usize>> {
+        self.check_ref(r)?;
+        let c = &*self.parts.components[r.slot.component];
+        Ok(crate::core::component::dims(c, r.slot.compartment)
+            .unwrap_or_else(|| self.parts.array(r.slot).shape().to_vec()))
+    }
+
+    /// Whether ngclearn holds compartment `r` as int32 (kept here as float32).
+    pub fn is_int32(&self, r: CompartmentRef) -> Result<bool> {
+        self.check_ref(r)?;
+        let c = &*self.parts.components[r.slot.component];
+        Ok(c.schema()
+            .compartments
+            .get(r.slot.compartment)
+            .is_some_and(|i| i.int32))
+    }
+
     /// The `component:compartment` path of `r`.
     pub fn path_of(&self, r: CompartmentRef) -> Result<String> {
         self.check_ref(r)?;

@@ -54,6 +54,10 @@ pub struct CompartmentInfo {
     /// Whether ngclearn holds it as a scalar (a sum such as an error cell's `L`): kept
     /// here as `(1, 1)`, and given to Python as a scalar.
     pub scalar: bool,
+    /// Whether ngclearn holds it as int32 (indices, such as a SOM's best-matching
+    /// unit): kept here as float32 (exact below 2^24), saved and given to Python as
+    /// int32.
+    pub int32: bool,
 }
 
 impl CompartmentInfo {

@@ -533,7 +533,15 @@ impl NpzReader {
         let scalar = h.shape.is_empty() && matches!(h.dtype, Dtype::F32 | Dtype::F64);
         // A vector (n,) fills a row (1, n) (ngclearn keeps some rows as vectors).
         let row = h.shape.len() == 1 && dst.nrows() == 1 && h.shape[0] == dst.ncols();
-        if !scalar && (h.dtype != Dtype::F32 || (h.shape != dst.shape() && !row)) {
+        // An array of other than two axes, in C order, fills the values row-major (a
+        // compartment of N axes, see `core::component::dims`).
+        let nd = h.shape.len() > 2
+            && !h.fortran_order
+            && h.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) == Some(dst.len());
+        // int32 values (indices, as a SOM's best-matching unit) are read as float32;
+        // the caller decides which compartments may hold them.
+        let dtype_ok = matches!(h.dtype, Dtype::F32 | Dtype::I32);
+        if !scalar && (!dtype_ok || (h.shape != dst.shape() && !row && !nd)) {
             return Err(self.err(
                 &name,
                 format!(
@@ -543,6 +551,7 @@ impl NpzReader {
                 ),
             ));
         }
+        let int32 = h.dtype == Dtype::I32;
         if scalar {
             let mut value = 0.0f64;
             self.stream(i, h, |_, b| {
@@ -562,7 +571,12 @@ impl NpzReader {
         let fortran = h.fortran_order && rows > 1 && cols > 1;
         let mut first_bad: Option<(usize, f32)> = None;
         let mut value = |k: usize, c: &[u8]| {
-            let x = f32::from_le_bytes(c.try_into().expect("4 bytes"));
+            let bytes = c.try_into().expect("4 bytes");
+            let x = if int32 {
+                i32::from_le_bytes(bytes) as f32
+            } else {
+                f32::from_le_bytes(bytes)
+            };
             if !x.is_finite() && first_bad.is_none() {
                 first_bad = Some((k, x));
             }

@@ -252,6 +252,7 @@ fn class_of(src: &ComponentSource, splits: bool) -> (&'static Schema, &'static C
             description: "",
             spikes: false,
             scalar: c.shape.is_empty(),
+            int32: false,
         })
         .collect();
     if src.key.is_some() {
@@ -264,6 +265,7 @@ fn class_of(src: &ComponentSource, splits: bool) -> (&'static Schema, &'static C
             description: "PRNG key",
             spikes: false,
             scalar: false,
+            int32: false,
         });
     }
     let method_infos: Vec<MethodInfo> = methods

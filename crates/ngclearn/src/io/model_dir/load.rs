@@ -294,7 +294,12 @@ impl SavedState {
             let fits = match schema.compartments[idx].kind {
                 Kind::Key => h.dtype == Dtype::U32 && h.shape == [2],
                 Kind::Array => {
-                    (h.dtype == Dtype::F32 && allowed.contains(&h.shape))
+                    let dtype = if schema.compartments[idx].int32 {
+                        Dtype::I32
+                    } else {
+                        Dtype::F32
+                    };
+                    (h.dtype == dtype && allowed.contains(&h.shape))
                         || (h.shape.is_empty() && matches!(h.dtype, Dtype::F32 | Dtype::F64))
                         || free_cols.is_some_and(|c| {
                             h.dtype == Dtype::F32
@@ -303,13 +308,15 @@ impl SavedState {
                 }
             };
             if !fits {
-                let want = match schema.compartments[idx].kind {
-                    Kind::Key => "a key must be uint32 of shape (2,)".to_string(),
-                    Kind::Array => format!(
-                        "expected float32 of shape {} (or a scalar), as roots.json's arguments imply",
+                let want =
+                    match schema.compartments[idx].kind {
+                        Kind::Key => "a key must be uint32 of shape (2,)".to_string(),
+                        Kind::Array => format!(
+                        "expected {} of shape {} (or a scalar), as roots.json's arguments imply",
+                        if schema.compartments[idx].int32 { "int32" } else { "float32" },
                         shape_list(allowed)
                     ),
-                };
+                    };
                 return Err(Error::format(
                     &shown,
                     &npz.entries()[i].name,

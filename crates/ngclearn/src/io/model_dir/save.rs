@@ -53,7 +53,13 @@ fn write_state(npz: &mut NpzStream, model: &Model, i: usize, c: &dyn Component) 
         }
         let a = c.array(idx).expect("array compartments are addressable");
         let scalar = uniform(a).filter(|_| c.saves_as_scalar(idx));
-        write_array(npz, name, a, scalar)?;
+        let dims = crate::core::component::dims(c, idx).unwrap_or_else(|| a.shape().to_vec());
+        if c.schema().compartments[idx].int32 && scalar.is_none() {
+            npz.begin(name, Dtype::I32, &dims)?;
+            npz.write_bytes(a.iter().flat_map(|&x| (x as i32).to_le_bytes()))?;
+            continue;
+        }
+        write_nd_array(npz, name, a, &dims, scalar)?;
     }
     // A synapse's inputs in flight: those of its synapses' delays (beside its sparse
     // weights) or of its axons' (`max_delay_steps`).
@@ -192,13 +198,26 @@ pub(super) fn write_array(
     a: &ndarray::Array2<f32>,
     scalar: Option<f32>,
 ) -> Result<()> {
+    write_nd_array(npz, name, a, a.shape(), scalar)
+}
+
+/// Writes entry `name`: the values of `a` as an array of shape `dims` (row-major, as
+/// many values), or the 0-d `scalar` ngclearn saves instead.
+pub(super) fn write_nd_array(
+    npz: &mut NpzStream,
+    name: &str,
+    a: &ndarray::Array2<f32>,
+    dims: &[usize],
+    scalar: Option<f32>,
+) -> Result<()> {
     match scalar {
         Some(x) => {
             npz.begin(name, Dtype::F32, &[])?;
             npz.write_f32([x])
         }
         None => {
-            npz.begin(name, Dtype::F32, a.shape())?;
+            debug_assert_eq!(dims.iter().product::<usize>(), a.len());
+            npz.begin(name, Dtype::F32, dims)?;
             npz.write_f32(a.iter().copied())
         }
     }
