@@ -357,3 +357,48 @@ def test_a_gerstner_hebbian_synapse_crosses_both_ways_and_continues_bit_for_bit(
                 x = np.asarray(getattr(a.get_components("W"), comp).get(), dtype=np.float32)
                 y = np.asarray(getattr(b.get_components("W"), comp).get(), dtype=np.float32)
                 assert np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)
+
+
+def test_a_som_synapse_crosses_both_ways_and_continues_bit_for_bit(tmp_path):
+    # Its `delta` has three axes and its `bmu` is int32: both directions keep them.
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn_rs
+    from jax import numpy as jnp, random as jrandom
+    from ngclearn.components.synapses.competitive.SOMSynapse import SOMSynapse as Theirs
+    from ngclearn_rs.components.synapses.competitive.SOMSynapse import SOMSynapse as Ours
+
+    def build(lib, cls, name):
+        with lib.Context(name) as ctx:
+            s = cls("W", n_inputs=6, n_units_x=5, n_units_y=5, eta=0.3, neighbor_function="ricker",
+                    batch_size=3, key=jrandom.PRNGKey(8))
+            lib.MethodProcess("adv") >> s.advance_state
+            lib.MethodProcess("evo") >> s.evolve
+        return ctx
+
+    xs = np.random.default_rng(9).normal(0.5, 0.5, (20, 3, 6)).astype(np.float32)
+
+    def step(ctx, t, to_array):
+        ctx.get_components("W").inputs.set(to_array(xs[t]))
+        for p in ("adv", "evo"):
+            ctx.get_objects(p, objectType="process").run(t=float(t), dt=1.)
+
+    for first, second, cls1, to1, to2 in ((ngclearn_rs, ngclearn, Ours, np.asarray, jnp.asarray),
+                                          (ngclearn, ngclearn_rs, Theirs, jnp.asarray, np.asarray)):
+        name = fresh("som")
+        a = build(first, cls1, name)
+        for t in range(10):
+            step(a, t, to1)
+        a.save_to_json(str(tmp_path), overwrite=True)
+        b = second.Context.load(str(tmp_path), name)
+        for comp, shape, dtype in (("delta", (3, 6, 25), np.float32), ("bmu", (3, 1), np.int32)):
+            v = np.asarray(getattr(b.get_components("W"), comp).get())
+            assert v.shape == shape and v.dtype == dtype, (first.__name__, comp, v.shape, v.dtype)
+        for t in range(10, 20):
+            step(a, t, to1)
+            step(b, t, to2)
+            for comp in ("outputs", "weights", "bmu", "delta", "radius", "eta", "i_tick"):
+                x = np.asarray(getattr(a.get_components("W"), comp).get())
+                y = np.asarray(getattr(b.get_components("W"), comp).get())
+                assert x.shape == y.shape and x.dtype == y.dtype, (first.__name__, comp, x.shape, y.shape)
+                assert np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)

@@ -29,6 +29,8 @@ fn defaults(class: &ComponentClass) -> Map<String, Value> {
                 json!([4, 4]) // its rule runs on square shapes only
             } else if p.name == "shape" {
                 json!([3, 4])
+            } else if s.class == "SOMSynapse" && p.name.starts_with("n_units_") {
+                json!(3) // ngclearn builds square maps only
             } else {
                 json!(2 + i)
             };

@@ -155,6 +155,25 @@ NGCLEARN_ATTRIBUTE_NAMES = {
     "stride_shape": ("sub_stride",),
 }
 
+
+def _som_attributes(p):
+    """SOMSynapse's attributes that ngclearn derives from its arguments."""
+    return {
+        "shape": (p["n_inputs"], p["n_units_x"] * p["n_units_y"]),
+        "dist_fx": 1 if "manhattan" in p["distance_function"] else 2 if "cosine" in p["distance_function"] else 0,
+        "neighbor_fx": 1 if "ricker" in p["neighbor_function"] else 0,
+        "initial_eta": p["eta"],
+        "tau_eta": 50000,
+    }
+
+
+#: Attributes a class's ngclearn constructor derives from its arguments (beyond the
+#: arguments themselves and NGCLEARN_ATTRIBUTE_NAMES): class name -> params -> values.
+DERIVED_ATTRIBUTES = {
+    "SOMSynapse": _som_attributes,
+}
+
+
 class FixedParameterError(AttributeError):
     """Assigning a constructor argument of a component (``cell.tau_m = 20``): the
     engine's model was built from it, so a new value would not reach the simulation."""
@@ -415,6 +434,11 @@ class Component:
             for arg, names in NGCLEARN_ATTRIBUTE_NAMES.items():
                 if attr in names and arg in params:
                     return params[arg]
+            derive = DERIVED_ATTRIBUTES.get(type(self)._class)
+            if derive is not None:
+                derived = derive(params)
+                if attr in derived:
+                    return derived[attr]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
 
     def _parameter_name(self, attr):

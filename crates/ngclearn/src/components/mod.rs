@@ -24,6 +24,7 @@ macro_rules! with_classes {
                 event_stdp_synapse::{EventSTDPSynapse, EventSTDPSynapseParams},
                 stdp_synapse::{STDPSynapse, STDPSynapseParams},
                 gerstner_hebbian_synapse::{GerstnerHebbianSynapse, GerstnerHebbianSynapseParams, GerstnerCoeffs};
+            synapses::competitive: som_synapse::{SOMSynapse, SOMSynapseParams};
             synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams};
             synapses::patched: patched_synapse::{PatchedSynapse, PatchedSynapseParams},
                 static_patched_synapse::{StaticPatchedSynapse},

@@ -130,13 +130,16 @@ impl ComponentClass {
             None => None,
         };
         let named = (self.sizes)(kw)?;
+        let by_name = |n: &str| named.iter().find(|(m, _)| *m == n).map(|(_, k)| *k);
+        // A class whose leading arguments are not `n_units` or `shape` (`head = none`)
+        // gives those sizes by name.
         let size = |s: Size| match s {
             Size::One => Some(1),
             Size::Batch => Some(batch),
-            Size::Units => units,
-            Size::Pre => pre,
-            Size::Post => post,
-            Size::Named(n) => named.iter().find(|(m, _)| *m == n).map(|(_, k)| *k),
+            Size::Units => units.or_else(|| by_name("n_units")),
+            Size::Pre => pre.or_else(|| by_name("n_pre")),
+            Size::Post => post.or_else(|| by_name("n_post")),
+            Size::Named(n) => by_name(n),
         };
         self.schema
             .compartments
@@ -305,6 +308,9 @@ mod tests {
                 ("tau_theta", serde_json::json!(20.0)),
                 ("tau_v", serde_json::json!(2.0)),
                 ("eta", serde_json::json!(0.1)),
+                ("n_inputs", serde_json::json!(4)),
+                ("n_units_x", serde_json::json!(3)),
+                ("n_units_y", serde_json::json!(3)),
             ] {
                 // `shape` is a synapse's (n_pre, n_post); a cell's `shape` (RateCell's 4-D
                 // form) stays unset.
@@ -351,7 +357,9 @@ mod tests {
                 match info.kind {
                     Kind::Key => assert!(shapes.is_empty()),
                     Kind::Array => {
-                        let actual = c.array(i).unwrap().shape().to_vec();
+                        // A compartment of N axes is stored in two; `dims` gives its N.
+                        let actual = crate::core::component::dims(&*c, i).unwrap();
+                        assert_eq!(actual.iter().product::<usize>(), c.array(i).unwrap().len());
                         assert!(
                             shapes.contains(&actual),
                             "{}:{} is {actual:?}, implied {shapes:?}",

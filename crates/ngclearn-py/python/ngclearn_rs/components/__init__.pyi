@@ -19,6 +19,7 @@ from .synapses.hebbian.BCMSynapse import BCMSynapse as BCMSynapse
 from .synapses.hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
 from .synapses.hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .synapses.hebbian.gerstnerHebbianSynapse import GerstnerHebbianSynapse as GerstnerHebbianSynapse
+from .synapses.competitive.SOMSynapse import SOMSynapse as SOMSynapse
 from .synapses.modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
 from .synapses.patched.patchedSynapse import PatchedSynapse as PatchedSynapse
 from .synapses.patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
@@ -49,4 +50,4 @@ from .input_encoders.phasorCell import PhasorCell as PhasorCell
 from .other.varTrace import VarTrace as VarTrace
 from .other.expKernel import ExpKernel as ExpKernel
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]

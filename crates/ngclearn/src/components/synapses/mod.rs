@@ -1,6 +1,7 @@
 //! Synapses: a dense base and the dynamic (conductance) synapses built on it.
 
 crate::components::family!($ synapses);
+pub mod competitive;
 pub mod hebbian;
 pub mod modulated;
 pub mod patched;

@@ -13,6 +13,7 @@ from .hebbian.BCMSynapse import BCMSynapse as BCMSynapse
 from .hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
 from .hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .hebbian.gerstnerHebbianSynapse import GerstnerHebbianSynapse as GerstnerHebbianSynapse
+from .competitive.SOMSynapse import SOMSynapse as SOMSynapse
 from .modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
 from .patched.patchedSynapse import PatchedSynapse as PatchedSynapse
 from .patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
@@ -21,4 +22,4 @@ from .alphaSynapse import AlphaSynapse as AlphaSynapse
 from .exponentialSynapse import ExponentialSynapse as ExponentialSynapse
 from .doubleExpSynapse import DoubleExpSynapse as DoubleExpSynapse
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
