@@ -19,7 +19,7 @@ REQUIRED = {
     "g_syn_bar": 2.4, "syn_rest": 0.0, "tau_rise": 1.0, "A_plus": 0.1, "A_minus": 0.05, "tau_plus": 10.0,
     "tau_minus": 10.0, "eta": 0.1, "tau_d": 5.0, "tau_f": 5.0, "tau_theta": 5.0, "tau_x": 5.0,
     "exp_beta": 1.0, "resist_m": 2.0, "a_delta": 0.5, "lmbda": 0.01, "theta0": 0.0, "alpha": 0.1, "thr": 0.4,
-    "tau_tr": 5.0, "n_inputs": 4, "n_units_x": 3, "n_units_y": 3,
+    "tau_tr": 5.0, "n_inputs": 4, "n_units_x": 3, "n_units_y": 3, "x_shape": (6, 6),
 }
 
 #: ngclearn's attributes that are not constructor arguments under any name but values
@@ -28,6 +28,7 @@ DERIVED = {
     "intgFlag", "width", "height", "sigma_shape", "scale_shape", "win_len", "w_eps", "priorType",
     "priorLeakRate", "thresholdType", "thr_lmbda", "prior_type", "prior_lmbda", "context_path",
     "_inferred_name", "name", "_args", "_kwargs", "sub_shape", "c0", "c1_pre", "c1_post", "c2_corr",
+    "pad_args", "in_shape", "out_shape", "delta_shape", "x_delta_shape", "antiPad",
 }
 
 
@@ -42,6 +43,9 @@ def required(cls):
              if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "name"}
     if cls.__name__ in SQUARE:
         given["shape"] = (3, 3)
+    if "x_shape" in given:  # a convolution: its filter shape, and a padding it can run
+        given["shape"] = (3, 3, 2, 4)
+        given["padding"] = "SAME"
     return given
 
 

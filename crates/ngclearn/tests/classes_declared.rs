@@ -27,6 +27,10 @@ fn defaults(class: &ComponentClass) -> Map<String, Value> {
         if p.default.is_none() {
             let v = if p.name == "shape" && s.class == "GerstnerHebbianSynapse" {
                 json!([4, 4]) // its rule runs on square shapes only
+            } else if p.name == "shape" && s.module_path.contains(".convolution.") {
+                json!([3, 3, 2, 4]) // k_size, k_size, n_in_chan, n_out_chan
+            } else if p.name == "x_shape" {
+                json!([6, 6])
             } else if p.name == "shape" {
                 json!([3, 4])
             } else if s.class == "SOMSynapse" && p.name.starts_with("n_units_") {
@@ -36,6 +40,9 @@ fn defaults(class: &ComponentClass) -> Map<String, Value> {
             };
             kw.insert(p.name.into(), v);
         }
+    }
+    if s.module_path.contains(".convolution.") {
+        kw.insert("padding".into(), json!("SAME")); // ngclearn's convolution refuses None
     }
     with_key(class, kw)
 }

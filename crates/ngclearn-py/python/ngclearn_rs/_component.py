@@ -167,10 +167,20 @@ def _som_attributes(p):
     }
 
 
+def _conv_attributes(p):
+    """The convolutional synapses' attributes that ngclearn derives from its arguments."""
+    d = {"x_size": p["x_shape"][0]}
+    if "w_bound" in p:
+        d["w_bounds"] = p["w_bound"]
+    return d
+
+
 #: Attributes a class's ngclearn constructor derives from its arguments (beyond the
 #: arguments themselves and NGCLEARN_ATTRIBUTE_NAMES): class name -> params -> values.
 DERIVED_ATTRIBUTES = {
     "SOMSynapse": _som_attributes,
+    **{c: _conv_attributes for c in ("ConvSynapse", "StaticConvSynapse", "DeconvSynapse",
+                                     "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse")},
 }
 
 

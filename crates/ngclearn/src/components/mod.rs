@@ -25,6 +25,12 @@ macro_rules! with_classes {
                 stdp_synapse::{STDPSynapse, STDPSynapseParams},
                 gerstner_hebbian_synapse::{GerstnerHebbianSynapse, GerstnerHebbianSynapseParams, GerstnerCoeffs};
             synapses::competitive: som_synapse::{SOMSynapse, SOMSynapseParams};
+            synapses::convolution: conv_synapse::{ConvSynapse},
+                static_conv_synapse::{StaticConvSynapse},
+                deconv_synapse::{DeconvSynapse},
+                static_deconv_synapse::{StaticDeconvSynapse},
+                hebbian_conv_synapse::{HebbianConvSynapse},
+                hebbian_deconv_synapse::{HebbianDeconvSynapse};
             synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams};
             synapses::patched: patched_synapse::{PatchedSynapse, PatchedSynapseParams},
                 static_patched_synapse::{StaticPatchedSynapse},

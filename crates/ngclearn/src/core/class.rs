@@ -121,7 +121,10 @@ impl ComponentClass {
         let (pre, post) = match kw.peek("shape") {
             Some(s) => match s.as_array().map(Vec::as_slice) {
                 Some([pre, post]) => (Some(count(pre)?), Some(count(post)?)),
-                _ => return None,
+                // Another class's `shape` (a convolution's filter shape): its sizes are
+                // named by the class.
+                Some(_) => (None, None),
+                None => return None,
             },
             None => (None, None),
         };
@@ -311,6 +314,8 @@ mod tests {
                 ("n_inputs", serde_json::json!(4)),
                 ("n_units_x", serde_json::json!(3)),
                 ("n_units_y", serde_json::json!(3)),
+                ("x_shape", serde_json::json!([6, 6])),
+                ("padding", serde_json::json!("SAME")),
             ] {
                 // `shape` is a synapse's (n_pre, n_post); a cell's `shape` (RateCell's 4-D
                 // form) stays unset.
@@ -318,7 +323,8 @@ mod tests {
                     .compartments
                     .iter()
                     .any(|c| c.shape.mentions(crate::core::schema::Size::Pre))
-                    || schema.module_path.contains(".synapses.patched.");
+                    || schema.module_path.contains(".synapses.patched.")
+                    || schema.module_path.contains(".synapses.convolution.");
                 if k == "shape" && !synapse {
                     continue;
                 }
@@ -331,12 +337,15 @@ mod tests {
                     "GerstnerHebbianSynapse",
                 ]
                 .contains(&schema.class);
+                let conv = schema.module_path.contains(".convolution.");
                 let v = if k == "shape" && square {
                     serde_json::json!([5, 5])
+                } else if k == "shape" && conv {
+                    serde_json::json!([3, 3, 2, 4])
                 } else {
                     v
                 };
-                if schema.signature.contains(&k) || k == "batch_size" {
+                if schema.signature.contains(&k) || k == "batch_size" || (conv && k == "padding") {
                     kwargs.insert(k.into(), v);
                 }
             }

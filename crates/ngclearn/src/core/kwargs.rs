@@ -159,6 +159,47 @@ impl KwargValue for (usize, usize) {
     }
 }
 
+/// A string or `None` (a convolution's `padding`).
+impl KwargValue for Option<String> {
+    const KIND: &'static str = "str | None";
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            other => Err(kw.type_error(key, format!("expected a string or None, got {other}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        self.as_ref()
+            .map_or(Value::Null, |s| Value::String(s.clone()))
+    }
+}
+
+/// A convolution's filter shape, `(k_size, k_size, n_in_chan, n_out_chan)`.
+impl KwargValue for (usize, usize, usize, usize) {
+    const KIND: &'static str = "tuple[int, int, int, int]";
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        let int = |v: &Value| v.as_u64().and_then(|x| usize::try_from(x).ok());
+        match value.as_array().map(Vec::as_slice) {
+            Some([a, b, c, d]) => match (int(a), int(b), int(c), int(d)) {
+                (Some(a), Some(b), Some(c), Some(d)) => Ok((a, b, c, d)),
+                _ => Err(kw.error(
+                    key,
+                    format!("expected four non-negative integers, got {value}"),
+                )),
+            },
+            Some(items) => Err(kw.error(
+                key,
+                format!("expected four integers, got {} values", items.len()),
+            )),
+            None => Err(kw.type_error(key, format!("expected [int, int, int, int], got {value}"))),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        serde_json::json!([self.0, self.1, self.2, self.3])
+    }
+}
+
 /// A named value, as ngclearn's `prior=("gaussian", 0.)` and `threshold=("none", 0.)`:
 /// `[name, number]` (a saved tuple is a list).
 impl KwargValue for (String, f32) {

@@ -20,6 +20,12 @@ from .synapses.hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSyna
 from .synapses.hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .synapses.hebbian.gerstnerHebbianSynapse import GerstnerHebbianSynapse as GerstnerHebbianSynapse
 from .synapses.competitive.SOMSynapse import SOMSynapse as SOMSynapse
+from .synapses.convolution.convSynapse import ConvSynapse as ConvSynapse
+from .synapses.convolution.staticConvSynapse import StaticConvSynapse as StaticConvSynapse
+from .synapses.convolution.deconvSynapse import DeconvSynapse as DeconvSynapse
+from .synapses.convolution.staticDeconvSynapse import StaticDeconvSynapse as StaticDeconvSynapse
+from .synapses.convolution.hebbianConvSynapse import HebbianConvSynapse as HebbianConvSynapse
+from .synapses.convolution.hebbianDeconvSynapse import HebbianDeconvSynapse as HebbianDeconvSynapse
 from .synapses.modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
 from .synapses.patched.patchedSynapse import PatchedSynapse as PatchedSynapse
 from .synapses.patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
@@ -50,4 +56,4 @@ from .input_encoders.phasorCell import PhasorCell as PhasorCell
 from .other.varTrace import VarTrace as VarTrace
 from .other.expKernel import ExpKernel as ExpKernel
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]

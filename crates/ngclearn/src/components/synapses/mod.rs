@@ -2,6 +2,7 @@
 
 crate::components::family!($ synapses);
 pub mod competitive;
+pub mod convolution;
 pub mod hebbian;
 pub mod modulated;
 pub mod patched;

@@ -14,6 +14,12 @@ from .hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
 from .hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .hebbian.gerstnerHebbianSynapse import GerstnerHebbianSynapse as GerstnerHebbianSynapse
 from .competitive.SOMSynapse import SOMSynapse as SOMSynapse
+from .convolution.convSynapse import ConvSynapse as ConvSynapse
+from .convolution.staticConvSynapse import StaticConvSynapse as StaticConvSynapse
+from .convolution.deconvSynapse import DeconvSynapse as DeconvSynapse
+from .convolution.staticDeconvSynapse import StaticDeconvSynapse as StaticDeconvSynapse
+from .convolution.hebbianConvSynapse import HebbianConvSynapse as HebbianConvSynapse
+from .convolution.hebbianDeconvSynapse import HebbianDeconvSynapse as HebbianDeconvSynapse
 from .modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
 from .patched.patchedSynapse import PatchedSynapse as PatchedSynapse
 from .patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
@@ -22,4 +28,4 @@ from .alphaSynapse import AlphaSynapse as AlphaSynapse
 from .exponentialSynapse import ExponentialSynapse as ExponentialSynapse
 from .doubleExpSynapse import DoubleExpSynapse as DoubleExpSynapse
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]

@@ -1,0 +1,144 @@
+//! `HebbianConvSynapse`: a convolutional synapse whose filters learn by a two-factor
+//! Hebbian rule.
+//!
+//! `advance_state` is `ConvSynapse`'s; as ngclearn 3.1.1, with `x = pre`, `y = post`:
+//! ```text
+//! evolve:       dWeights = calc_dK_conv(x, y) * sign_value - W * w_decay
+//!               W = optimiser step (sgd or adam, eta) on W with dWeights; clip to w_bound
+//! backtransmit: dInputs = calc_dX_conv(W, y) * sign_value
+//! ```
+//! `calc_dK_conv` convolves the inputs' channels (their batch as features) with `y` as
+//! the filter, dilated by the stride; `calc_dX_conv` convolves `y`, dilated by the
+//! stride, with the filters turned by 180 degrees (see `ngcconv`). ngclearn's update of
+//! the biases would give them the outputs' shape: `bias_init` must be None.
+
+use super::{Conv, HebbianConvSynapseParams, Rule};
+use crate::core::component::{filled, Component};
+use crate::error::Result;
+use crate::{Class, Compartments};
+use ndarray::Array2;
+
+/// The Hebbian convolutional synapse (see the module documentation).
+///
+/// ```
+/// use ngclearn::components::synapses::convolution::{HebbianConvSynapse, HebbianConvSynapseParams};
+/// use ngclearn::prelude::*;
+/// let mut p = HebbianConvSynapseParams::new((2, 2, 1, 1), (2, 2));
+/// p.filter_init = Some(DistributionGenerator::constant(1.0));
+/// p.padding = Some("SAME".into());
+/// let mut ctx = Context::new("hebb_conv");
+/// ctx.add(HebbianConvSynapse::new("a", (), p)?)?;
+/// ctx.process("evolve", &[("a", Method::Evolve)])?;
+/// let mut m = ctx.build()?;
+/// m.set("a:pre", &ndarray::array![[1.0f32, 1.0, 1.0, 1.0]])?;
+/// m.set("a:post", &ndarray::array![[4.0f32, 2.0, 2.0, 1.0]])?;
+/// m.run_named("evolve", 1.0, 1.0)?;
+/// assert_eq!(m.get("a:dWeights")?, ndarray::array![[9.0f32, 6.0], [6.0, 4.0]]);
+/// # Ok::<(), ngclearn::Error>(())
+/// ```
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.convolution.hebbianConvSynapse.HebbianConvSynapse",
+    description = "Convolutional synapse whose filters learn by a two-factor Hebbian rule",
+    dynamics = "advance_state: outputs = conv2d(inputs, K) * resist_scale + b\n\
+               evolve: dWeights = calc_dK_conv(pre, post) * sign_value - K * w_decay; \
+               K = optimiser step (eta) with dWeights; clip to w_bound\n\
+               backtransmit: dInputs = calc_dX_conv(K, post) * sign_value",
+    head = none,
+    extends = crate::components::synapses::convolution::ConvSynapse,
+    keywords(advance_state = [], evolve = [], backtransmit = [], reset = []),
+    methods = crate::components::synapses::convolution::HEBBIAN_METHODS,
+    params = rule.p,
+    params_type = HebbianConvSynapseParams,
+    sizes = crate::components::synapses::convolution::conv_sizes,
+    notes = "bias_init must be None: ngclearn's update sums the post-synaptic maps into biases of the \
+             outputs' shape. The optimiser's step count is saved as opt_params (Adam's moments in \
+             custom/NAME_opt_params.pkl).",
+)]
+pub struct HebbianConvSynapse {
+    #[compartment(flatten)]
+    base: Conv,
+    /// The last update of the filters
+    #[compartment(state, name = "dWeights", shape = "(k_size, k_size, n_in_chan, n_out_chan)")]
+    d_weights: Array2<f32>,
+    /// The last gradient with respect to the inputs
+    #[compartment(state, name = "dInputs", shape = "(batch_size, x_size, x_size, n_in_chan)")]
+    d_inputs: Array2<f32>,
+    /// The last update of the biases (a scalar 0)
+    #[compartment(state, name = "dBiases", scalar, shape = "(1, 1)")]
+    d_biases: Array2<f32>,
+    /// Pre-synaptic maps x
+    #[compartment(input, shape = "(batch_size, x_size, x_size, n_in_chan)")]
+    pre: Array2<f32>,
+    /// Post-synaptic maps y
+    #[compartment(input, shape = "(batch_size, out_size, out_size, n_out_chan)")]
+    post: Array2<f32>,
+    /// The optimiser's step count (ngclearn's `opt_params` under SGD)
+    #[compartment(state, scalar, shape = "(1, 1)")]
+    opt_params: Array2<f32>,
+    rule: Rule,
+}
+
+impl HebbianConvSynapse {
+    /// Builds a Hebbian convolutional synapse (its shapes are in the parameters, as
+    /// ngclearn's first arguments `shape, x_shape`).
+    pub fn new(name: &str, _head: (), p: HebbianConvSynapseParams) -> Result<Self> {
+        let base = Conv::new(name, false, &p.conv())?;
+        let rule = Rule::new(&base.name, &base, &p)?;
+        let name = base.name.clone();
+        let z = |s| filled(&name, "shape", s, 0.0);
+        Ok(HebbianConvSynapse {
+            d_weights: z(base.weights.dim())?,
+            d_inputs: z(base.inputs.dim())?,
+            d_biases: z((1, 1))?,
+            pre: z(base.inputs.dim())?,
+            post: z(base.outputs.dim())?,
+            opt_params: z((1, 1))?,
+            base,
+            rule,
+        })
+    }
+}
+
+impl Component for HebbianConvSynapse {
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.base.step();
+    }
+    fn evolve(&mut self, _t: f32, _dt: f32) {
+        self.rule
+            .evolve(&mut self.base, &self.pre, &self.post, &mut self.d_weights);
+        self.opt_params[[0, 0]] = self.rule.opt.time_step();
+    }
+    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
+        if method == "backtransmit" {
+            self.rule.backtransmit(&self.base, &self.post, &mut self.d_inputs);
+        }
+    }
+    fn reset(&mut self) {
+        // ngclearn's reset: inputs, outputs, pre, post, dInputs.
+        self.base.reset();
+        self.pre.fill(0.0);
+        self.post.fill(0.0);
+        self.d_inputs.fill(0.0);
+    }
+    fn changed(&mut self, index: usize) {
+        if index == Self::OPT_PARAMS {
+            self.rule.opt.set_time_step(self.opt_params[[0, 0]]);
+        }
+    }
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        (index == Conv::BIASES && self.base.biases_are_scalar()) || index == Self::DBIASES
+    }
+    fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
+        vec![crate::components::synapses::hebbian::opt_file(&self.base.name, &self.rule.opt)]
+    }
+    fn load_custom(&mut self, dir: &std::path::Path) -> Result<()> {
+        let file = dir.join(format!("{}_opt_params.pkl", self.base.name));
+        if !file.exists() && self.rule.p.optim_type == "sgd" {
+            // ngclearn saves SGD's state, its step count, as `opt_params` in the npz.
+            return Ok(());
+        }
+        let shapes = [self.base.weights.dim()];
+        crate::components::synapses::hebbian::load_opt_file(dir, &self.base.name, &mut self.rule.opt, &shapes)
+    }
+}
