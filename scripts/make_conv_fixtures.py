@@ -1,12 +1,13 @@
 """Writes `conv_synapses.json` into crates/ngclearn/tests/fixtures/ngclearn-3.1.1: the
 reference of `tests/parity_conv_synapses.rs`, from ngclearn 3.1.1's convolutional
 synapses (`ngclearn.components.synapses.convolution`). Each case: the drawn filters, then
-per step the given inputs (and for the Hebbian classes pre and post), `advance_state`,
+per step the given inputs (and the Hebbian classes' pre and post, the trace-STDP classes'
+spikes and traces), `advance_state`,
 `evolve` and `backtransmit` (each its own process), and the outputs, filters, their
 update and the input gradient after them (the Hebbian classes advance at the first step
 only: ngclearn's evolve then leaves their biases None, on which advance_state fails). SAME and VALID, strides 1 to 3, 1 to 4 input
 and output channels, batches of 1 to 3, resist_scale, biases, w_decay, sign_value,
-w_bound, SGD and Adam.
+w_bound, SGD and Adam, pretrace_target.
 
 Usage (a Python 3.12 with `pip install ngclearn==3.1.1 jax==0.12.0.1`):
     python scripts/make_conv_fixtures.py [OUT_DIR]"""
@@ -16,7 +17,8 @@ from jax import numpy as jnp, random
 from ngclearn import Context, MethodProcess
 from ngclearn.components.synapses.convolution import (ConvSynapse, StaticConvSynapse, DeconvSynapse,
                                                        StaticDeconvSynapse, HebbianConvSynapse,
-                                                       HebbianDeconvSynapse)
+                                                       HebbianDeconvSynapse, TraceSTDPConvSynapse,
+                                                       TraceSTDPDeconvSynapse)
 from ngclearn.utils.distribution_generator import DistributionGenerator as DG
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -24,26 +26,32 @@ out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
 rng = np.random.default_rng(2027)
 L = lambda a: np.asarray(a, dtype=np.float32).tolist()
 CLASSES = {c.__name__: c for c in (ConvSynapse, StaticConvSynapse, DeconvSynapse, StaticDeconvSynapse,
-                                   HebbianConvSynapse, HebbianDeconvSynapse)}
+                                   HebbianConvSynapse, HebbianDeconvSynapse, TraceSTDPConvSynapse,
+                                   TraceSTDPDeconvSynapse)}
 n_ctx = [0]
 
 
 def case(cls, shape, x, seed, steps=3, batch=1, bias=False, **kw):
     n_ctx[0] += 1
     hebbian = cls.startswith("Hebbian")
+    stdp = cls.startswith("TraceSTDP")
     with Context(f"conv{n_ctx[0]}") as ctx:
-        a = CLASSES[cls]("a", shape, (x, x), filter_init=DG.uniform(-1.0, 1.0),
-                         bias_init=DG.uniform(-0.5, 0.5) if bias else None, batch_size=batch,
-                         key=random.PRNGKey(seed), **kw)
+        if stdp:
+            a = CLASSES[cls]("a", shape, (x, x), filter_init=DG.uniform(0.0, 1.0), batch_size=batch,
+                             key=random.PRNGKey(seed), **kw)
+        else:
+            a = CLASSES[cls]("a", shape, (x, x), filter_init=DG.uniform(-1.0, 1.0),
+                             bias_init=DG.uniform(-0.5, 0.5) if bias else None, batch_size=batch,
+                             key=random.PRNGKey(seed), **kw)
         adv = MethodProcess("adv") >> a.advance_state
-        if hebbian:
+        if hebbian or stdp:
             evo = MethodProcess("evo") >> a.evolve
             back = MethodProcess("back") >> a.backtransmit
         rst = MethodProcess("rst") >> a.reset
     w0 = L(a.weights.get())
     rst.run()
-    given = {"inputs": [], "pre": [], "post": []}
-    names = ["outputs", "weights"] + (["dWeights", "dInputs"] if hebbian else [])
+    given = {"inputs": [], "pre": [], "post": [], "preSpike": [], "preTrace": [], "postSpike": [], "postTrace": []}
+    names = ["outputs", "weights"] + (["dWeights", "dInputs"] if hebbian or stdp else [])
     trace = {k: [] for k in names}
     for t in range(steps):
         # ngclearn's Hebbian evolve sets the biases to None without bias_init, after
@@ -62,12 +70,23 @@ def case(cls, shape, x, seed, steps=3, batch=1, bias=False, **kw):
             a.post.set(jnp.asarray(post))
             evo.run(t=float(t), dt=1.0)
             back.run(t=float(t), dt=1.0)
+        if stdp:
+            for k in ("preSpike", "preTrace", "postSpike", "postTrace"):
+                shape_k = np.asarray(getattr(a, k).get()).shape
+                if k.endswith("Spike"):
+                    v = (rng.random(shape_k) < 0.4).astype(np.float32)
+                else:
+                    v = rng.uniform(0.0, 1.0, shape_k).astype(np.float32)
+                given[k].append(L(v))
+                getattr(a, k).set(jnp.asarray(v))
+            evo.run(t=float(t), dt=1.0)
+            back.run(t=float(t), dt=1.0)
         for k in names:
             if k == "outputs" and hebbian and t > 0:
                 continue
             trace[k].append(L(getattr(a, k).get()))
     kwargs = dict(kw, shape=list(shape), x_shape=[x, x], batch_size=batch,
-                  filter_init={"dist": "uniform", "low": -1.0, "high": 1.0})
+                  filter_init={"dist": "uniform", "low": 0.0 if stdp else -1.0, "high": 1.0})
     if bias:
         kwargs["bias_init"] = {"dist": "uniform", "low": -0.5, "high": 0.5}
     return {"class": cls, "kwargs": kwargs, "key_seed": seed, "steps": steps, "weights0": w0,
@@ -94,6 +113,13 @@ cases = {
                                          eta=0.01),
     "hebbian_deconv_valid_batch_2_sign": case("HebbianDeconvSynapse", (2, 2, 2, 3), 3, 13, batch=2,
                                               padding="VALID", eta=0.05, sign_value=-1.0, w_decay=0.05),
+    "trace_stdp_conv_same": case("TraceSTDPConvSynapse", (3, 3, 2, 3), 6, 14, A_plus=0.8, A_minus=0.4, eta=0.05,
+                                 padding="SAME"),
+    "trace_stdp_conv_valid_stride_2_target_decay_bound_batch_2": case(
+        "TraceSTDPConvSynapse", (3, 3, 2, 2), 7, 15, batch=2, A_plus=1.0, A_minus=0.6, eta=0.1, padding="VALID",
+        stride=2, pretrace_target=0.3, w_decay=0.02, w_bound=1.0),
+    "trace_stdp_deconv_same": case("TraceSTDPDeconvSynapse", (2, 2, 2, 2), 4, 16, A_plus=0.5, A_minus=0.5, eta=0.05,
+                                   padding="SAME"),
 }
 path = os.path.join(out, "conv_synapses.json")
 with open(path, "w") as f:

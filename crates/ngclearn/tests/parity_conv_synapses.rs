@@ -1,6 +1,7 @@
-//! The convolutional synapses against ngclearn 3.1.1 (`conv_synapses.json`, 13 cases by
+//! The convolutional synapses against ngclearn 3.1.1 (`conv_synapses.json`, 16 cases by
 //! scripts/make_conv_fixtures.py): ConvSynapse, StaticConvSynapse, DeconvSynapse,
-//! StaticDeconvSynapse, HebbianConvSynapse and HebbianDeconvSynapse; SAME and VALID,
+//! StaticDeconvSynapse, HebbianConvSynapse, HebbianDeconvSynapse, TraceSTDPConvSynapse
+//! and TraceSTDPDeconvSynapse; SAME and VALID,
 //! strides 1 to 3, batches of 1 to 3, resist_scale, biases, w_decay, sign_value, w_bound,
 //! SGD and Adam. The drawn filters, and each step the outputs, filters, their update and
 //! the input gradient: bit for bit where XLA's CPU convolution sums each output as one
@@ -71,17 +72,18 @@ fn flatten(v: &Value, out: &mut Vec<f32>) {
 fn convolutional_synapses_compute_and_learn_as_ngclearns() {
     let fx = fixture("conv_synapses");
     let cases = fx["cases"].as_object().unwrap();
-    assert_eq!(cases.len(), 13);
+    assert_eq!(cases.len(), 16);
     let mut exact_values = 0usize;
     for (name, case) in cases {
         let class = case["class"].as_str().unwrap();
         let mut kwargs = case["kwargs"].as_object().unwrap().clone();
         kwargs.insert("key".into(), case["key_seed"].clone());
         let hebbian = class.starts_with("Hebbian");
+        let stdp = class.starts_with("TraceSTDP");
         let mut ctx = Context::new(name);
         ctx.add_boxed(build(class, &kwargs).unwrap()).unwrap();
         ctx.process("adv", &[("a", Method::AdvanceState)]).unwrap();
-        if hebbian {
+        if hebbian || stdp {
             ctx.process("evo", &[("a", Method::Evolve)]).unwrap();
             let back = ctx.method("a", "backtransmit").unwrap();
             ctx.process("back", &[("a", back)]).unwrap();
@@ -110,8 +112,13 @@ fn convolutional_synapses_compute_and_learn_as_ngclearns() {
                     .unwrap();
                 m.run_named("adv", t as f32, 1.0).unwrap();
             }
-            if hebbian {
-                for k in ["pre", "post"] {
+            if hebbian || stdp {
+                let given_here: &[&str] = if stdp {
+                    &["preSpike", "preTrace", "postSpike", "postTrace"]
+                } else {
+                    &["pre", "post"]
+                };
+                for &k in given_here {
                     let like = m.get(&format!("a:{k}")).unwrap();
                     m.set(&format!("a:{k}"), &flat(&given[k][t], &like))
                         .unwrap();

@@ -180,7 +180,8 @@ def _conv_attributes(p):
 DERIVED_ATTRIBUTES = {
     "SOMSynapse": _som_attributes,
     **{c: _conv_attributes for c in ("ConvSynapse", "StaticConvSynapse", "DeconvSynapse",
-                                     "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse")},
+                                     "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse",
+                                     "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse")},
 }
 
 

@@ -30,7 +30,9 @@ macro_rules! with_classes {
                 deconv_synapse::{DeconvSynapse},
                 static_deconv_synapse::{StaticDeconvSynapse},
                 hebbian_conv_synapse::{HebbianConvSynapse},
-                hebbian_deconv_synapse::{HebbianDeconvSynapse};
+                hebbian_deconv_synapse::{HebbianDeconvSynapse},
+                trace_stdp_conv_synapse::{TraceSTDPConvSynapse},
+                trace_stdp_deconv_synapse::{TraceSTDPDeconvSynapse};
             synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams};
             synapses::patched: patched_synapse::{PatchedSynapse, PatchedSynapseParams},
                 static_patched_synapse::{StaticPatchedSynapse},

@@ -26,6 +26,8 @@ from .synapses.convolution.deconvSynapse import DeconvSynapse as DeconvSynapse
 from .synapses.convolution.staticDeconvSynapse import StaticDeconvSynapse as StaticDeconvSynapse
 from .synapses.convolution.hebbianConvSynapse import HebbianConvSynapse as HebbianConvSynapse
 from .synapses.convolution.hebbianDeconvSynapse import HebbianDeconvSynapse as HebbianDeconvSynapse
+from .synapses.convolution.traceSTDPConvSynapse import TraceSTDPConvSynapse as TraceSTDPConvSynapse
+from .synapses.convolution.traceSTDPDeconvSynapse import TraceSTDPDeconvSynapse as TraceSTDPDeconvSynapse
 from .synapses.modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
 from .synapses.patched.patchedSynapse import PatchedSynapse as PatchedSynapse
 from .synapses.patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
@@ -56,4 +58,4 @@ from .input_encoders.phasorCell import PhasorCell as PhasorCell
 from .other.varTrace import VarTrace as VarTrace
 from .other.expKernel import ExpKernel as ExpKernel
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]

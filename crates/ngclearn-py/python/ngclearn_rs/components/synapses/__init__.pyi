@@ -20,6 +20,8 @@ from .convolution.deconvSynapse import DeconvSynapse as DeconvSynapse
 from .convolution.staticDeconvSynapse import StaticDeconvSynapse as StaticDeconvSynapse
 from .convolution.hebbianConvSynapse import HebbianConvSynapse as HebbianConvSynapse
 from .convolution.hebbianDeconvSynapse import HebbianDeconvSynapse as HebbianDeconvSynapse
+from .convolution.traceSTDPConvSynapse import TraceSTDPConvSynapse as TraceSTDPConvSynapse
+from .convolution.traceSTDPDeconvSynapse import TraceSTDPDeconvSynapse as TraceSTDPDeconvSynapse
 from .modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
 from .patched.patchedSynapse import PatchedSynapse as PatchedSynapse
 from .patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
@@ -28,4 +30,4 @@ from .alphaSynapse import AlphaSynapse as AlphaSynapse
 from .exponentialSynapse import ExponentialSynapse as ExponentialSynapse
 from .doubleExpSynapse import DoubleExpSynapse as DoubleExpSynapse
 
-__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
+__all__ = ["DenseSynapse", "StaticSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]

@@ -643,3 +643,191 @@ pub(crate) const HEBBIAN_METHODS: [crate::core::schema::MethodInfo; 4] = [
     },
     crate::core::schema::ADVANCE_EVOLVE_RESET[2],
 ];
+
+/// Parameters of the trace-STDP convolutional and deconvolutional synapses, with
+/// ngclearn's names and defaults, in their constructors' order.
+#[derive(Debug, Clone, PartialEq, Params)]
+pub struct TraceSTDPConvSynapseParams {
+    /// Filter shape (k_size, k_size, n_in_chan, n_out_chan); square filters
+    pub shape: (usize, usize, usize, usize),
+    /// Input map shape (x_size, x_size); square maps
+    pub x_shape: (usize, usize),
+    /// Strength of potentiation (LTP)
+    #[param(check = finite, name = "A_plus")]
+    pub a_plus: f32,
+    /// Strength of depression (LTD)
+    #[param(check = finite, name = "A_minus")]
+    pub a_minus: f32,
+    /// Global learning rate (the `eta` compartment's value)
+    #[param(default = 0.0, check = finite)]
+    pub eta: f32,
+    /// Pre-synaptic trace target, subtracted from the trace in potentiation
+    #[param(default = 0.0, check = finite)]
+    pub pretrace_target: f32,
+    /// Initialiser of the filters K
+    #[param(default = None, none_means = crate::components::synapses::dense_synapse::default_weight_init(), text = "uniform(0.025, 0.8)", skip_kwargs)]
+    pub filter_init: Option<Initializer>,
+    /// Stride of the convolution
+    #[param(default = 1, check = count)]
+    pub stride: usize,
+    /// Padding: SAME or VALID
+    #[param(default = None, text = "None (ngclearn's convolution then fails: give SAME or VALID)")]
+    pub padding: Option<String>,
+    /// Scale of the convolution's output
+    #[param(default = 1.0, check = finite)]
+    pub resist_scale: f32,
+    /// Bound of the filters: clipped to [0.01, w_bound - 0.01] (0: none)
+    #[param(default = 0.0, check = finite)]
+    pub w_bound: f32,
+    /// Decay of the filters (times the filters, subtracted at each update)
+    #[param(default = 0.0, check = finite)]
+    pub w_decay: f32,
+    /// Rows of the batch dimension
+    #[param(default = 1, check = count, omit_default)]
+    pub batch_size: usize,
+    /// JAX PRNG key
+    ///
+    /// Not saved in the keyword arguments (the key is state, saved with the arrays).
+    #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
+    pub key: Option<Key>,
+}
+
+impl TraceSTDPConvSynapseParams {
+    /// The convolution's own parameters (no biases, as ngclearn's class gives none).
+    pub(crate) fn conv(&self) -> ConvSynapseParams {
+        ConvSynapseParams {
+            shape: self.shape,
+            x_shape: self.x_shape,
+            filter_init: self.filter_init.clone(),
+            bias_init: None,
+            stride: self.stride,
+            padding: self.padding.clone(),
+            resist_scale: self.resist_scale,
+            batch_size: self.batch_size,
+            key: self.key,
+        }
+    }
+}
+
+/// The trace-STDP convolutions' rule: ngclearn's `_compute_update`, `evolve` and
+/// `backtransmit` of `TraceSTDPConvSynapse` / `TraceSTDPDeconvSynapse`.
+#[derive(Debug, Clone)]
+pub(crate) struct StdpRule {
+    pub p: TraceSTDPConvSynapseParams,
+    d_filters: Conv2d,
+    d_inputs: Conv2d,
+    /// `preTrace - pretrace_target`, `postSpike * A_plus`, `postTrace * A_minus`.
+    pre_shifted: Vec<f32>,
+    post_ltp: Vec<f32>,
+    post_ltd: Vec<f32>,
+    /// Potentiation and depression as the convolutions give them, `(c_in, k, k, c_out)`.
+    ltp: Vec<f32>,
+    ltd: Vec<f32>,
+}
+
+impl StdpRule {
+    pub fn new(name: &str, base: &Conv, p: &TraceSTDPConvSynapseParams) -> Result<StdpRule> {
+        p.validate(name)?;
+        let g = &base.g;
+        let no = |what: &str| {
+            Error::param(
+                name,
+                "shape",
+                format!("{:?}", p.shape),
+                &format!("gives ngclearn's {what} another shape than the {what}'s own for these inputs, stride and padding"),
+            )
+        };
+        let (d_filters, _) = g.d_filters().ok_or_else(|| no("filter update"))?;
+        let d_inputs = g.d_inputs().ok_or_else(|| no("input gradient"))?;
+        Ok(StdpRule {
+            p: p.clone(),
+            d_filters,
+            d_inputs,
+            pre_shifted: vec![0.0; base.inputs.len()],
+            post_ltp: vec![0.0; base.outputs.len()],
+            post_ltd: vec![0.0; base.outputs.len()],
+            ltp: vec![0.0; base.weights.len()],
+            ltd: vec![0.0; base.weights.len()],
+        })
+    }
+
+    /// `dWeights = calc_dK(preTrace - target, postSpike * A_plus) - calc_dK(preSpike,
+    /// postTrace * A_minus)`; `W = W + dWeights * eta (- W * w_decay)`, clipped to
+    /// `[0.01, w_bound - 0.01]` when bounded.
+    #[allow(clippy::too_many_arguments)]
+    pub fn evolve(
+        &mut self,
+        base: &mut Conv,
+        pre_spike: &Array2<f32>,
+        pre_trace: &Array2<f32>,
+        post_spike: &Array2<f32>,
+        post_trace: &Array2<f32>,
+        eta: f32,
+        d_weights: &mut Array2<f32>,
+    ) {
+        let p = &self.p;
+        let g = &base.g;
+        let (x, c_in, c_out, k, o) = (g.x_size, g.c_in, g.c_out, g.k, g.out_size);
+        for (d, &v) in self.pre_shifted.iter_mut().zip(pre_trace.iter()) {
+            *d = v - p.pretrace_target;
+        }
+        for ((a, b), (&s, &tr)) in self
+            .post_ltp
+            .iter_mut()
+            .zip(self.post_ltd.iter_mut())
+            .zip(post_spike.iter().zip(post_trace.iter()))
+        {
+            *a = s * p.a_plus;
+            *b = tr * p.a_minus;
+        }
+        let pre_row = x * x * c_in;
+        let post_row = o * o * c_out;
+        let (pre_shifted, post_ltp, post_ltd) = (&self.pre_shifted, &self.post_ltp, &self.post_ltd);
+        self.d_filters.run(
+            |c, i, j, b| pre_shifted[b * pre_row + (i * x + j) * c_in + c],
+            |a, e, b, oc| post_ltp[b * post_row + (a * o + e) * c_out + oc],
+            &mut self.ltp,
+        );
+        self.d_filters.run(
+            |c, i, j, b| pre_spike[[b, (i * x + j) * c_in + c]],
+            |a, e, b, oc| post_ltd[b * post_row + (a * o + e) * c_out + oc],
+            &mut self.ltd,
+        );
+        let dw = d_weights.as_slice_mut().expect("standard layout");
+        let w = base.weights.as_slice_mut().expect("standard layout");
+        let (lo, hi) = (0.01f32, (p.w_bound as f64 - 0.01) as f32);
+        for c in 0..c_in {
+            for a in 0..k {
+                for e in 0..k {
+                    for oc in 0..c_out {
+                        let from = ((c * k + a) * k + e) * c_out + oc;
+                        let to = ((a * k + e) * c_in + c) * c_out + oc;
+                        let d = self.ltp[from] + -self.ltd[from];
+                        dw[to] = d;
+                        let mut v = d.mul_add(eta, w[to]);
+                        if p.w_decay > 0.0 {
+                            v = (-w[to]).mul_add(p.w_decay, v);
+                        }
+                        if p.w_bound > 0.0 {
+                            v = crate::core::xla_math::clip(v, lo, hi);
+                        }
+                        w[to] = v;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dInputs = calc_dX(K, postSpike)`.
+    pub fn backtransmit(&self, base: &Conv, post_spike: &Array2<f32>, d_inputs: &mut Array2<f32>) {
+        let g = &base.g;
+        let (c_in, c_out, k, o) = (g.c_in, g.c_out, g.k, g.out_size);
+        let w = &base.weights;
+        let kcols = c_in * c_out;
+        self.d_inputs.run(
+            |b, i, j, oc| post_spike[[b, (i * o + j) * c_out + oc]],
+            |a, e, oc, c| w[[k - 1 - a, (k - 1 - e) * kcols + c * c_out + oc]],
+            d_inputs.as_slice_mut().expect("standard layout"),
+        );
+    }
+}

@@ -9,5 +9,7 @@ from .deconvSynapse import DeconvSynapse as DeconvSynapse
 from .staticDeconvSynapse import StaticDeconvSynapse as StaticDeconvSynapse
 from .hebbianConvSynapse import HebbianConvSynapse as HebbianConvSynapse
 from .hebbianDeconvSynapse import HebbianDeconvSynapse as HebbianDeconvSynapse
+from .traceSTDPConvSynapse import TraceSTDPConvSynapse as TraceSTDPConvSynapse
+from .traceSTDPDeconvSynapse import TraceSTDPDeconvSynapse as TraceSTDPDeconvSynapse
 
-__all__ = ["ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse"]
+__all__ = ["ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse"]

@@ -1,0 +1,142 @@
+//! `TraceSTDPConvSynapse`: a convolutional synapse whose filters learn by trace-based
+//! spike-timing-dependent plasticity.
+//!
+//! `advance_state` is `ConvSynapse`'s (no biases); as ngclearn 3.1.1:
+//! ```text
+//! evolve:       dWeights = calc_dK_conv(preTrace - pretrace_target, postSpike * A_plus)
+//!                        - calc_dK_conv(preSpike, postTrace * A_minus)
+//!               W = W + dWeights * eta (- W * w_decay); clipped to [0.01, w_bound - 0.01] if w_bound > 0
+//! backtransmit: dInputs = calc_dX_conv(W, postSpike)
+//! ```
+//! (`calc_dK_conv` and `calc_dX_conv` as `HebbianConvSynapse`'s; see `ngcconv`.)
+
+use super::{Conv, StdpRule, TraceSTDPConvSynapseParams};
+use crate::core::component::{filled, Component};
+use crate::error::Result;
+use crate::{Class, Compartments};
+use ndarray::Array2;
+
+/// The trace-STDP convolutional synapse (see the module documentation).
+///
+/// ```
+/// use ngclearn::components::synapses::convolution::{TraceSTDPConvSynapse, TraceSTDPConvSynapseParams};
+/// use ngclearn::prelude::*;
+/// let mut p = TraceSTDPConvSynapseParams::new((2, 2, 1, 1), (2, 2), 1.0, 1.0);
+/// p.filter_init = Some(DistributionGenerator::constant(1.0));
+/// p.padding = Some("SAME".into());
+/// let mut ctx = Context::new("stdp_conv");
+/// ctx.add(TraceSTDPConvSynapse::new("a", (), p)?)?;
+/// ctx.process("evolve", &[("a", Method::Evolve)])?;
+/// let mut m = ctx.build()?;
+/// let x = ndarray::array![[0.0f32, 1.0, 1.0, 0.0]];
+/// let y = ndarray::array![[1.0f32, 1.0, 1.0, 0.0]];
+/// m.set("a:preSpike", &x)?;
+/// m.set("a:postSpike", &y)?;
+/// m.set("a:preTrace", &x.mapv(|v| v * 0.4))?;
+/// m.set("a:postTrace", &y.mapv(|v| v * 1.3))?;
+/// m.run_named("evolve", 1.0, 1.0)?;
+/// let dk = m.get("a:dWeights")?;
+/// assert!((dk[[0, 0]] + 1.8).abs() < 1e-6 && dk[[1, 1]] == 0.0);
+/// # Ok::<(), ngclearn::Error>(())
+/// ```
+#[derive(Debug, Clone, Compartments, Class)]
+#[class(
+    module = "ngclearn.components.synapses.convolution.traceSTDPConvSynapse.TraceSTDPConvSynapse",
+    description = "Convolutional synapse whose filters learn by trace-based STDP",
+    dynamics = "advance_state: outputs = conv2d(inputs, K) * resist_scale\n\
+               evolve: dWeights = calc_dK_conv(preTrace - pretrace_target, postSpike * A_plus) \
+               - calc_dK_conv(preSpike, postTrace * A_minus); K = K + dWeights * eta (- K * w_decay); \
+               clip to [0.01, w_bound - 0.01]\n\
+               backtransmit: dInputs = calc_dX_conv(K, postSpike)",
+    head = none,
+    extends = crate::components::synapses::convolution::ConvSynapse,
+    keywords(advance_state = [], evolve = [], backtransmit = [], reset = []),
+    methods = crate::components::synapses::convolution::HEBBIAN_METHODS,
+    params = rule.p,
+    params_type = TraceSTDPConvSynapseParams,
+    fixed(bias_init = None::<crate::utils::distribution_generator::Initializer>),
+    sizes = crate::components::synapses::convolution::conv_sizes,
+)]
+pub struct TraceSTDPConvSynapse {
+    #[compartment(flatten)]
+    base: Conv,
+    /// The last update of the filters
+    #[compartment(state, name = "dWeights", shape = "(k_size, k_size, n_in_chan, n_out_chan)")]
+    d_weights: Array2<f32>,
+    /// The last gradient with respect to the inputs
+    #[compartment(state, name = "dInputs", shape = "(batch_size, x_size, x_size, n_in_chan)")]
+    d_inputs: Array2<f32>,
+    /// Pre-synaptic spikes
+    #[compartment(input, name = "preSpike", shape = "(batch_size, x_size, x_size, n_in_chan)")]
+    pre_spike: Array2<f32>,
+    /// Pre-synaptic traces
+    #[compartment(input, name = "preTrace", shape = "(batch_size, x_size, x_size, n_in_chan)")]
+    pre_trace: Array2<f32>,
+    /// Post-synaptic spikes
+    #[compartment(input, name = "postSpike", shape = "(batch_size, out_size, out_size, n_out_chan)")]
+    post_spike: Array2<f32>,
+    /// Post-synaptic traces
+    #[compartment(input, name = "postTrace", shape = "(batch_size, out_size, out_size, n_out_chan)")]
+    post_trace: Array2<f32>,
+    /// Global learning rate
+    #[compartment(state, shape = "(1, 1)")]
+    eta: Array2<f32>,
+    rule: StdpRule,
+}
+
+impl TraceSTDPConvSynapse {
+    /// Builds a trace-STDP convolutional synapse (its shapes are in the parameters, as
+    /// ngclearn's first arguments `shape, x_shape`).
+    pub fn new(name: &str, _head: (), p: TraceSTDPConvSynapseParams) -> Result<Self> {
+        let base = Conv::new(name, false, &p.conv())?;
+        let rule = StdpRule::new(&base.name, &base, &p)?;
+        let name = base.name.clone();
+        let z = |s| filled(&name, "shape", s, 0.0);
+        Ok(TraceSTDPConvSynapse {
+            d_weights: z(base.weights.dim())?,
+            d_inputs: z(base.inputs.dim())?,
+            pre_spike: z(base.inputs.dim())?,
+            pre_trace: z(base.inputs.dim())?,
+            post_spike: z(base.outputs.dim())?,
+            post_trace: z(base.outputs.dim())?,
+            eta: Array2::from_elem((1, 1), p.eta),
+            base,
+            rule,
+        })
+    }
+}
+
+impl Component for TraceSTDPConvSynapse {
+    fn advance_state(&mut self, _t: f32, _dt: f32) {
+        self.base.step();
+    }
+    fn evolve(&mut self, _t: f32, _dt: f32) {
+        let eta = self.eta[[0, 0]];
+        self.rule.evolve(
+            &mut self.base,
+            &self.pre_spike,
+            &self.pre_trace,
+            &self.post_spike,
+            &self.post_trace,
+            eta,
+            &mut self.d_weights,
+        );
+    }
+    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
+        if method == "backtransmit" {
+            self.rule
+                .backtransmit(&self.base, &self.post_spike, &mut self.d_inputs);
+        }
+    }
+    fn reset(&mut self) {
+        // ngclearn's reset: inputs, outputs, the spikes and the traces.
+        self.base.reset();
+        for a in [&mut self.pre_spike, &mut self.pre_trace, &mut self.post_spike, &mut self.post_trace] {
+            a.fill(0.0);
+        }
+    }
+    fn changed(&mut self, _index: usize) {}
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        index == Conv::BIASES
+    }
+}
