@@ -518,6 +518,14 @@ impl Circuit {
         })
     }
 
+    /// The shape ngclearn gives array compartment `path` (its N axes), without copying
+    /// its values.
+    fn dims(&self, path: &str) -> PyResult<Vec<usize>> {
+        let m = self.model()?;
+        let r = m.compartment(path).map_err(error)?;
+        m.dims_of(r).map_err(error)
+    }
+
     /// Sets array compartment `path` (same shape; not wired).
     fn set(&mut self, path: &str, value: PyReadonlyArray2<'_, f32>) -> PyResult<()> {
         let v = value.as_array();

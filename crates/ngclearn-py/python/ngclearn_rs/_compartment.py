@@ -123,23 +123,24 @@ class Compartment:
             return
         from ._context import _float32_array
 
-        current = circuit.get(self._path)
+        shape = tuple(circuit.dims(self._path))  # its shape, without copying its values
+        size = int(np.prod(shape))
         arr = _float32_array(value, self.root)
         if arr.ndim == 0:
-            arr = np.full(current.shape, arr, dtype=np.float32)
-        elif arr.shape != current.shape:
-            other_batch = arr.ndim == 2 and current.ndim == 2 and arr.shape[1] == current.shape[1]
+            arr = np.full(shape, arr, dtype=np.float32)
+        elif arr.shape != shape:
+            other_batch = arr.ndim == 2 and len(shape) == 2 and arr.shape[1] == shape[1]
             if other_batch:
                 pass  # the engine takes another batch where the class sums over it, else refuses
-            elif arr.size != current.size:
+            elif arr.size != size:
                 raise ValueError(
-                    f"{self.root}: shape mismatch: expected {current.shape}, got {arr.shape}"
+                    f"{self.root}: shape mismatch: expected {shape}, got {arr.shape}"
                 )
             else:
-                arr = arr.reshape(current.shape)
+                arr = arr.reshape(shape)
         if arr.ndim != 2:
             # a compartment of N axes is held as (its first axis, the rest), row-major
-            arr = arr.reshape(current.shape[0] if current.ndim else 1, -1)
+            arr = arr.reshape(shape[0] if shape else 1, -1)
         circuit.set(self._path, np.ascontiguousarray(arr))
 
     # --- wiring ----------------------------------------------------------------

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::utils::distribution_generator::{Distribution, Initializer};
 use crate::{Compartments, Params};
 use ndarray::Array2;
-use ngcconv::{ngc_transpose_padding, Conv2d, Padding};
+use ngcconv::{ngc_transpose_padding, Conv2d, Padding, View};
 
 /// Parameters of the convolutional and deconvolutional synapses, with ngclearn's names
 /// and defaults, in their constructors' order.
@@ -365,14 +365,17 @@ impl Conv {
     /// XLA drops it; else fused with the sum).
     pub fn step(&mut self) {
         let g = &self.g;
-        let (x, w) = (&self.inputs, &self.weights);
-        let (h, c) = (g.x_size, g.c_in);
-        let kcols = g.c_in * g.c_out;
-        let (k, co) = (g.k, g.c_out);
+        let (h, c, k, co) = (g.x_size, g.c_in, g.k, g.c_out);
         let out = self.outputs.as_slice_mut().expect("standard layout");
         g.forward.run(
-            |b, i, j, ch| x[[b, (i * h + j) * c + ch]],
-            |a, e, ci, o| w[[a, e * kcols + ci * co + o]],
+            View::row_major(
+                self.inputs.as_slice().expect("standard layout"),
+                [g.batch, h, h, c],
+            ),
+            View::row_major(
+                self.weights.as_slice().expect("standard layout"),
+                [k, k, c, co],
+            ),
             out,
         );
         let rs = self.p.resist_scale;
@@ -386,7 +389,6 @@ impl Conv {
             };
             *v = if rs == 1.0 { *v + b } else { v.mul_add(rs, b) };
         }
-        let _ = k;
     }
 
     pub fn reset(&mut self) {
@@ -569,9 +571,12 @@ impl Rule {
         let g = &base.g;
         let (x, c_in, c_out, k) = (g.x_size, g.c_in, g.c_out, g.k);
         let o = g.out_size;
+        let b = g.batch;
         self.d_filters.run(
-            |c, i, j, b| pre[[b, (i * x + j) * c_in + c]],
-            |a, e, b, oc| post[[b, (a * o + e) * c_out + oc]],
+            View::row_major(pre.as_slice().expect("standard layout"), [b, x, x, c_in])
+                .permuted([3, 1, 2, 0]),
+            View::row_major(post.as_slice().expect("standard layout"), [b, o, o, c_out])
+                .permuted([1, 2, 0, 3]),
             &mut self.scratch,
         );
         // (c_in, k, k, c_out) -> (k, k, c_in, c_out)
@@ -608,13 +613,13 @@ impl Rule {
     /// through the filters turned by 180 degrees.
     pub fn backtransmit(&self, base: &Conv, post: &Array2<f32>, d_inputs: &mut Array2<f32>) {
         let g = &base.g;
-        let (c_in, c_out, k, o) = (g.c_in, g.c_out, g.k, g.out_size);
-        let w = &base.weights;
-        let kcols = c_in * c_out;
         let out = d_inputs.as_slice_mut().expect("standard layout");
         self.d_inputs.run(
-            |b, i, j, oc| post[[b, (i * o + j) * c_out + oc]],
-            |a, e, oc, c| w[[k - 1 - a, (k - 1 - e) * kcols + c * c_out + oc]],
+            View::row_major(
+                post.as_slice().expect("standard layout"),
+                [g.batch, g.out_size, g.out_size, g.c_out],
+            ),
+            turned(base),
             out,
         );
         if self.p.sign_value != 1.0 {
@@ -780,17 +785,14 @@ impl StdpRule {
             *a = s * p.a_plus;
             *b = tr * p.a_minus;
         }
-        let pre_row = x * x * c_in;
-        let post_row = o * o * c_out;
-        let (pre_shifted, post_ltp, post_ltd) = (&self.pre_shifted, &self.post_ltp, &self.post_ltd);
+        let b = g.batch;
+        let pre = |d| View::row_major(d, [b, x, x, c_in]).permuted([3, 1, 2, 0]);
+        let post = |d| View::row_major(d, [b, o, o, c_out]).permuted([1, 2, 0, 3]);
+        self.d_filters
+            .run(pre(&self.pre_shifted), post(&self.post_ltp), &mut self.ltp);
         self.d_filters.run(
-            |c, i, j, b| pre_shifted[b * pre_row + (i * x + j) * c_in + c],
-            |a, e, b, oc| post_ltp[b * post_row + (a * o + e) * c_out + oc],
-            &mut self.ltp,
-        );
-        self.d_filters.run(
-            |c, i, j, b| pre_spike[[b, (i * x + j) * c_in + c]],
-            |a, e, b, oc| post_ltd[b * post_row + (a * o + e) * c_out + oc],
+            pre(pre_spike.as_slice().expect("standard layout")),
+            post(&self.post_ltd),
             &mut self.ltd,
         );
         let dw = d_weights.as_slice_mut().expect("standard layout");
@@ -821,13 +823,25 @@ impl StdpRule {
     /// `dInputs = calc_dX(K, postSpike)`.
     pub fn backtransmit(&self, base: &Conv, post_spike: &Array2<f32>, d_inputs: &mut Array2<f32>) {
         let g = &base.g;
-        let (c_in, c_out, k, o) = (g.c_in, g.c_out, g.k, g.out_size);
-        let w = &base.weights;
-        let kcols = c_in * c_out;
         self.d_inputs.run(
-            |b, i, j, oc| post_spike[[b, (i * o + j) * c_out + oc]],
-            |a, e, oc, c| w[[k - 1 - a, (k - 1 - e) * kcols + c * c_out + oc]],
+            View::row_major(
+                post_spike.as_slice().expect("standard layout"),
+                [g.batch, g.out_size, g.out_size, g.c_out],
+            ),
+            turned(base),
             d_inputs.as_slice_mut().expect("standard layout"),
         );
     }
+}
+
+/// The filters turned by 180 degrees with their channels swapped (ngclearn's `rot180`):
+/// `turned[a, e, o, c] = K[k - 1 - a, k - 1 - e, c, o]`.
+fn turned(base: &Conv) -> View<'_> {
+    let g = &base.g;
+    View::row_major(
+        base.weights.as_slice().expect("standard layout"),
+        [g.k, g.k, g.c_in, g.c_out],
+    )
+    .permuted([0, 1, 3, 2])
+    .reversed(&[(0, g.k), (1, g.k)])
 }

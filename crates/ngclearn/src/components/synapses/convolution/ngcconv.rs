@@ -74,59 +74,145 @@ impl Conv2d {
 
     /// The input index along one axis of the tap at padded, dilated position `p`, if
     /// it is an input (not padding, not between dilated inputs).
-    #[inline]
+    #[inline(always)]
     fn source(&self, p: isize, lo: isize, len: usize) -> Option<usize> {
         let q = p - lo;
         if q < 0 {
             return None;
         }
-        let d = self.lhs_dilation as isize;
-        if q % d != 0 {
-            return None;
-        }
-        let i = (q / d) as usize;
+        let i = if self.lhs_dilation == 1 {
+            q as usize
+        } else {
+            let d = self.lhs_dilation as isize;
+            if q % d != 0 {
+                return None;
+            }
+            (q / d) as usize
+        };
         (i < len).then_some(i)
     }
 
-    /// `out = conv(x, k)`, each slice row-major in its NHWC/HWIO layout; `get_x(b, i, j,
-    /// c)` and `get_k(a, e, c, o)` read the operands (so that transposed or flipped views
-    /// need no copy).
-    pub fn run(
-        &self,
-        get_x: impl Fn(usize, usize, usize, usize) -> f32,
-        get_k: impl Fn(usize, usize, usize, usize) -> f32,
-        out: &mut [f32],
-    ) {
+    /// `out = conv(x, k)`, `out` row-major NHWC; `x` and `k` are read through
+    /// [`View`]s (so that transposed or turned operands need no copy). The taps of each
+    /// output are summed in `(kh, kw, input channel)` order; the output channels run
+    /// innermost, over contiguous memory where the filter's are.
+    pub fn run(&self, x: View<'_>, k: View<'_>, out: &mut [f32]) {
+        // The fused multiply-adds in the processor's vector unit where it has one (the
+        // same IEEE operation on each lane).
+        crate::core::simd::with_simd(
+            #[inline(always)]
+            || self.run_inner(x, k, out),
+        );
+    }
+
+    #[inline(always)]
+    fn run_inner(&self, x: View<'_>, k: View<'_>, out: &mut [f32]) {
         debug_assert_eq!(out.len(), self.out_shape().iter().product::<usize>());
+        // The output channels in blocks whose sums stay in registers across the taps.
+        match self.c_out {
+            c if c % 16 == 0 => self.blocks::<16>(x, k, out),
+            c if c % 8 == 0 => self.blocks::<8>(x, k, out),
+            c if c % 4 == 0 => self.blocks::<4>(x, k, out),
+            _ => self.blocks::<1>(x, k, out),
+        }
+    }
+
+    /// [`Conv2d::run`] with the output channels in blocks of `N` (`N` divides them).
+    #[inline(always)]
+    fn blocks<const N: usize>(&self, x: View<'_>, k: View<'_>, out: &mut [f32]) {
         let (s, rd) = (self.stride as isize, self.rhs_dilation as isize);
         let co = self.c_out;
+        let k_o = k.strides[3];
         for b in 0..self.n {
             for i in 0..self.out_h {
                 for j in 0..self.out_w {
                     let o0 = ((b * self.out_h + i) * self.out_w + j) * co;
-                    let acc = &mut out[o0..o0 + co];
-                    acc.fill(0.0);
-                    for a in 0..self.kh {
-                        let p = i as isize * s + a as isize * rd;
-                        let Some(xi) = self.source(p, self.pads[0].0, self.h) else {
-                            continue;
-                        };
-                        for e in 0..self.kw {
-                            let q = j as isize * s + e as isize * rd;
-                            let Some(xj) = self.source(q, self.pads[1].0, self.w) else {
+                    for ob in (0..co).step_by(N) {
+                        let mut acc = [0.0f32; N];
+                        for a in 0..self.kh {
+                            let p = i as isize * s + a as isize * rd;
+                            let Some(xi) = self.source(p, self.pads[0].0, self.h) else {
                                 continue;
                             };
-                            for c in 0..self.c_in {
-                                let v = get_x(b, xi, xj, c);
-                                for (o, r) in acc.iter_mut().enumerate() {
-                                    *r = v.mul_add(get_k(a, e, c, o), *r);
+                            for e in 0..self.kw {
+                                let q = j as isize * s + e as isize * rd;
+                                let Some(xj) = self.source(q, self.pads[1].0, self.w) else {
+                                    continue;
+                                };
+                                let x_at = x.at(b, xi, xj, 0);
+                                let k_at = k.at(a, e, 0, 0) + ob as isize * k_o;
+                                for c in 0..self.c_in {
+                                    let v = x.data[(x_at + c as isize * x.strides[3]) as usize];
+                                    let kc = k_at + c as isize * k.strides[2];
+                                    if k_o == 1 {
+                                        let row: &[f32; N] = k.data[kc as usize..kc as usize + N]
+                                            .try_into()
+                                            .expect("a block of N");
+                                        for (r, &kv) in acc.iter_mut().zip(row) {
+                                            *r = v.mul_add(kv, *r);
+                                        }
+                                    } else {
+                                        for (l, r) in acc.iter_mut().enumerate() {
+                                            let kv = k.data[(kc + l as isize * k_o) as usize];
+                                            *r = v.mul_add(kv, *r);
+                                        }
+                                    }
                                 }
                             }
                         }
+                        out[o0 + ob..o0 + ob + N].copy_from_slice(&acc);
                     }
                 }
             }
         }
+    }
+}
+
+/// An operand of [`Conv2d::run`]: values of four logical axes at `offset + sum(index *
+/// stride)` in `data` (strides may be negative, for a turned filter).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub data: &'a [f32],
+    pub offset: isize,
+    pub strides: [isize; 4],
+}
+
+impl<'a> View<'a> {
+    /// A row-major array of `dims`.
+    pub fn row_major(data: &'a [f32], dims: [usize; 4]) -> View<'a> {
+        let [_, d1, d2, d3] = dims.map(|d| d as isize);
+        View {
+            data,
+            offset: 0,
+            strides: [d1 * d2 * d3, d2 * d3, d3, 1],
+        }
+    }
+
+    /// The same values with the logical axes taken in `order` (`order[i]` is the
+    /// source axis of new axis `i`).
+    pub fn permuted(self, order: [usize; 4]) -> View<'a> {
+        View {
+            strides: order.map(|i| self.strides[i]),
+            ..self
+        }
+    }
+
+    /// The same values with axes `axes` read backwards (`len` values along each).
+    pub fn reversed(mut self, axes: &[(usize, usize)]) -> View<'a> {
+        for &(axis, len) in axes {
+            self.offset += (len as isize - 1) * self.strides[axis];
+            self.strides[axis] = -self.strides[axis];
+        }
+        self
+    }
+
+    #[inline(always)]
+    fn at(&self, i0: usize, i1: usize, i2: usize, i3: usize) -> isize {
+        self.offset
+            + i0 as isize * self.strides[0]
+            + i1 as isize * self.strides[1]
+            + i2 as isize * self.strides[2]
+            + i3 as isize * self.strides[3]
     }
 }
 
