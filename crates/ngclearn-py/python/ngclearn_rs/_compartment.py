@@ -1,6 +1,7 @@
 """Compartments: a component's named values, read with ``get()``, written with
 ``set(x)`` and wired with ``source >> target``, as in ngcsimlib 3.1.1."""
 
+import math
 import warnings
 
 import numpy as np
@@ -21,9 +22,11 @@ class Compartment:
     (a ``JaxComponent`` subclass), as in ngclearn: it holds its initial value until the
     component is made, then the engine holds it."""
 
-    __slots__ = ("_owner", "name", "_is_key", "_initial", "display_name", "units", "plot_method", "auto_save")
+    __slots__ = ("_owner", "name", "_is_key", "_initial", "display_name", "units", "plot_method", "auto_save",
+                 "_nd_shape")
 
     def __init__(self, initial_value, display_name=None, units=None, plot_method=None, auto_save=True):
+        self._nd_shape = None
         self._owner = None
         self.name = None
         self._is_key = False
@@ -37,6 +40,7 @@ class Compartment:
     def _bound(cls, owner, name, is_key=False, declared=None):
         """The compartment ``name`` of the engine's component ``owner``."""
         self = object.__new__(cls)
+        self._nd_shape = None
         self._owner = owner
         self.name = name
         self._is_key = is_key
@@ -123,8 +127,12 @@ class Compartment:
             return
         from ._context import _float32_array
 
-        shape = tuple(circuit.dims(self._path))  # its shape, without copying its values
-        size = int(np.prod(shape))
+        shape = self._nd_shape
+        if shape is None:
+            shape = tuple(circuit.dims(self._path))  # its shape, without copying its values
+            if len(shape) != 2:
+                self._nd_shape = shape  # fixed at construction (2-D ones may change rows)
+        size = math.prod(shape)
         arr = _float32_array(value, self.root)
         if arr.ndim == 0:
             arr = np.full(shape, arr, dtype=np.float32)

@@ -136,6 +136,8 @@ def _float32_array(value, where):
             f"numbers (to make it read another compartment, wire it: source >> target)"
         )
     arr = np.asarray(value)
+    if arr.dtype == np.float32:
+        return arr  # the common case, checked first
     if np.iscomplexobj(arr):
         raise TypeError(
             f"{where}: cannot set a float32 compartment from a complex array (numpy would drop "
