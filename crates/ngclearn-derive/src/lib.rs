@@ -1014,11 +1014,13 @@ fn class_attr(input: &DeriveInput) -> syn::Result<ClassAttr> {
                             _ => None,
                         };
                         match name {
-                            Some(n) if (n == "t" || n == "dt") && !names.contains(&n) => names.push(n),
+                            // Others than t and dt (MPSSynapse's `evolve(eta)`) reach the
+                            // component through `Component::set_keyword`.
+                            Some(n) if !names.contains(&n) => names.push(n),
                             _ => {
                                 return Err(syn::Error::new(
                                     e.span(),
-                                    "a method's keywords are t and dt, each at most once",
+                                    "a method's keywords are names, each at most once",
                                 ))
                             }
                         }
@@ -1190,10 +1192,16 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
                 }
                 quote!(::ngclearn::core::component::Head::Units(self.n_units))
             } else {
-                return Err(syn::Error::new(
-                    input.span(),
-                    "a class with head = shape needs a base (the dense base)",
-                ));
+                if !has_field("shape") {
+                    return Err(syn::Error::new(
+                        input.span(),
+                        "a class with head = shape and no base needs a field `shape: (usize, usize)`",
+                    ));
+                }
+                quote!(::ngclearn::core::component::Head::Shape(
+                    self.shape.0,
+                    self.shape.1
+                ))
             };
             (
                 quote!(&self.name),

@@ -551,6 +551,14 @@ impl Circuit {
         py.detach(|| m.run(id, t, dt)).map_err(error)
     }
 
+    /// Gives keyword `key` (one other than `t` and `dt`, as MPSSynapse's `evolve(eta)`)
+    /// the value `value` for the next call of each method of process `name` taking it.
+    fn set_keyword(&mut self, name: &str, key: &str, value: f32) -> PyResult<()> {
+        let m = self.model_mut()?;
+        let id = m.process_id(name).map_err(error)?;
+        m.set_keyword(id, key, value).map(|_| ()).map_err(error)
+    }
+
     /// Runs process `name` once per `(t[k], dt[k])` from `start` (or the current
     /// state), recording `watch` after each step; returns the final state and the
     /// recordings `(steps, batch, units)`. The circuit's own state is left as it was
@@ -799,6 +807,33 @@ impl PyState {
 
 /// The class schema of `class` (name or module path) as JSON (what `ngc help --json`
 /// prints), or a `KeyError`.
+/// `a . b` as XLA's dot computes it: each entry a chain of fused multiply-adds from its
+/// first product (float32).
+#[pyfunction]
+fn dot<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray2<'_, f32>,
+    b: PyReadonlyArray2<'_, f32>,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let (a, b) = (a.as_array(), b.as_array());
+    let (n, k, m) = (a.nrows(), a.ncols(), b.ncols());
+    if b.nrows() != k || k == 0 {
+        return Err(PyValueError::new_err(format!(
+            "dot: shapes {:?} and {:?} do not contract",
+            a.shape(),
+            b.shape()
+        )));
+    }
+    let out = ndarray::Array2::from_shape_fn((n, m), |(i, j)| {
+        let mut acc = a[[i, 0]] * b[[0, j]];
+        for l in 1..k {
+            acc = a[[i, l]].mul_add(b[[l, j]], acc);
+        }
+        acc
+    });
+    Ok(PyArray2::from_owned_array(py, out))
+}
+
 #[pyfunction]
 fn schema(class: &str) -> PyResult<String> {
     let reg = Registry::builtin();
@@ -900,6 +935,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Circuit>()?;
     m.add_class::<PyState>()?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
+    m.add_function(wrap_pyfunction!(dot, m)?)?;
     m.add_function(wrap_pyfunction!(classes, m)?)?;
     m.add_function(wrap_pyfunction!(draw, m)?)?;
     m.add_function(wrap_pyfunction!(prng_key, m)?)?;

@@ -457,3 +457,45 @@ def test_convolutional_synapses_cross_both_ways_with_their_four_axes(tmp_path):
                     y = np.asarray(getattr(b.get_components(cname), comp).get(), dtype=np.float32)
                     assert x.shape == y.shape, (first.__name__, cname, comp, x.shape, y.shape)
                     assert np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, cname, comp, t)
+
+
+def test_an_mps_synapse_crosses_both_ways_with_its_three_axis_cores(tmp_path):
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn_rs
+    from jax import numpy as jnp, random as jrandom
+    from ngclearn.components.synapses.mpsSynapse import MPSSynapse as Theirs
+    from ngclearn_rs.components.synapses.mpsSynapse import MPSSynapse as Ours
+
+    def build(lib, cls, name):
+        with lib.Context(name) as ctx:
+            m = cls("W", (5, 3), bond_dim=4, batch_size=2, key=jrandom.PRNGKey(6))
+            lib.MethodProcess("adv") >> m.advance_state
+            lib.MethodProcess("evo") >> m.evolve
+        return ctx
+
+    r = np.random.default_rng(8)
+    sig = {k: r.normal(size=(12, 2, n)).astype(np.float32) for k, n in (("inputs", 5), ("pre", 5), ("post", 3))}
+
+    def step(ctx, t, to_array):
+        m = ctx.get_components("W")
+        for k, xs in sig.items():
+            getattr(m, k).set(to_array(xs[t]))
+        ctx.get_objects("adv", objectType="process").run()
+        ctx.get_objects("evo", objectType="process").run(eta=0.2)
+
+    for first, second, cls1, to1, to2 in ((ngclearn_rs, ngclearn, Ours, np.asarray, jnp.asarray),
+                                          (ngclearn, ngclearn_rs, Theirs, jnp.asarray, np.asarray)):
+        name = fresh("mps")
+        a = build(first, cls1, name)
+        for t in range(6):
+            step(a, t, to1)
+        a.save_to_json(str(tmp_path), overwrite=True)
+        b = second.Context.load(str(tmp_path), name)
+        for t in range(6, 12):
+            step(a, t, to1)
+            step(b, t, to2)
+            for comp in ("outputs", "core1", "core2"):
+                x = np.asarray(getattr(a.get_components("W"), comp).get(), dtype=np.float32)
+                y = np.asarray(getattr(b.get_components("W"), comp).get(), dtype=np.float32)
+                assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)

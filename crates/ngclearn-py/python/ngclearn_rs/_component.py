@@ -185,6 +185,54 @@ DERIVED_ATTRIBUTES = {
 }
 
 
+def _mps_weights_get(self):
+    """ngclearn's ``MPSSynapse.weights``: the dense product of the cores,
+    ``einsum('mik,kno->in', core1, core2)`` as XLA's dot computes it, in a (detached)
+    Compartment as ngclearn returns it."""
+    import numpy as np
+
+    from ._compartment import Compartment
+    from ._core import dot
+
+    c1 = np.asarray(self.core1.get(), dtype=np.float32)
+    c2 = np.asarray(self.core2.get(), dtype=np.float32)
+    return Compartment(dot(np.ascontiguousarray(c1[0]), np.ascontiguousarray(c2[:, :, 0])))
+
+
+def _mps_weights_set(self, W):
+    """ngclearn's ``MPSSynapse.weights = W``: the cores from a truncated SVD of ``W``
+    (``U_k sqrt(S_k)`` and ``sqrt(S_k) Vh_k``; numpy's LAPACK SVD, whose last bits may
+    differ from JAX's)."""
+    import numpy as np
+
+    from ._compartment import Compartment
+
+    if isinstance(W, Compartment):
+        W = W.get()
+    W = np.asarray(W, dtype=np.float32)
+    n_in, n_out = self.shape
+    if W.shape != (n_in, n_out):
+        raise ValueError(f"{self.name}.weights: expected shape {(n_in, n_out)}, got {W.shape}")
+    U, S, Vh = np.linalg.svd(W, full_matrices=False)
+    k = min(self.bond_dim, len(S))
+    if k < self.bond_dim:
+        raise ValueError(
+            f"{self.name}.weights: a ({n_in}, {n_out}) matrix has {len(S)} singular values, fewer "
+            f"than bond_dim = {self.bond_dim}: ngclearn's cores would shrink to {k}, which this "
+            f"component's fixed shapes cannot hold (make it with bond_dim={k})"
+        )
+    s = np.sqrt(S[:k]).astype(np.float32)
+    self.core1.set((U[:, :k] * s).astype(np.float32).reshape(1, n_in, k))
+    self.core2.set((s[:, None] * Vh[:k, :]).astype(np.float32).reshape(k, n_out, 1))
+
+
+#: Members a class's ngclearn counterpart defines in Python beyond its compartments and
+#: methods (a property computed from them): class name -> namespace entries.
+EXTRA_MEMBERS = {
+    "MPSSynapse": {"weights": property(_mps_weights_get, _mps_weights_set)},
+}
+
+
 class FixedParameterError(AttributeError):
     """Assigning a constructor argument of a component (``cell.tau_m = 20``): the
     engine's model was built from it, so a new value would not reach the simulation."""
@@ -383,6 +431,7 @@ def make_class(class_name):
         "_keywords": {m["name"]: tuple(m["keywords"]) for m in schema["methods"]},
         "_scalars": tuple(c["name"] for c in schema["compartments"] if c["scalar"]),
         "_ngclearn_fixed": dict(schema["fixed"]),
+        **EXTRA_MEMBERS.get(class_name, {}),
     }
     return type(class_name, (base,), namespace)
 

@@ -115,6 +115,12 @@ class _Process:
 
     def _times(self, rows):
         keys = self.get_keywords()
+        extra = [k for k in keys if k not in ("t", "dt")]
+        if extra:
+            raise NotImplementedError(
+                f"process {self.name!r}: keyword {extra[0]!r} is given to a method by run() step "
+                f"by step, not yet by scan"
+            )
         rows = np.asarray(rows, dtype=np.float64)
         if rows.ndim == 1 and len(keys) <= 1:
             rows = rows.reshape(-1, len(keys))
@@ -152,6 +158,9 @@ class _Process:
         t = float(keywords[keys.index("t")]) if "t" in keys else 0.0
         dt = float(keywords[keys.index("dt")]) if "dt" in keys else 1.0
         ctx = self._context
+        for k, v in zip(keys, keywords):
+            if k not in ("t", "dt"):
+                ctx._circuit.set_keyword(self.name, k, float(v))  # for this call
         ctx._circuit.run(self.name, t, dt)
         _raise_fallback_error(ctx)
         watch = self._watch_list()

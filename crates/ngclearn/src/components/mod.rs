@@ -16,6 +16,7 @@ macro_rules! with_classes {
         $then! {
             synapses: dense_synapse::{DenseSynapse, DenseParams},
                 static_synapse::{StaticSynapse},
+                mps_synapse::{MPSSynapse, MPSSynapseParams},
                 stp_dense_synapse::{STPDenseSynapse, STPDenseSynapseParams};
             synapses::hebbian: trace_stdp_synapse::{TraceSTDPSynapse, TraceSTDPSynapseParams},
                 exp_stdp_synapse::{ExpSTDPSynapse, ExpSTDPSynapseParams},

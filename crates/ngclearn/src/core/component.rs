@@ -101,6 +101,10 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     fn call(&mut self, method: &str, _t: f32, _dt: f32) {
         undeclared(self.schema(), method)
     }
+    /// The value of keyword `name` (other than `t` and `dt`, which every call is given)
+    /// for the next call of `method`, which declares it (MPSSynapse's `evolve(eta)`);
+    /// a method keeps its default when none is given.
+    fn set_keyword(&mut self, _method: &str, _name: &str, _value: f32) {}
     /// Compartment `index` was written from outside the component's own methods (by
     /// [`write()`]): drop what was derived from its old value (a support list, "all
     /// weights are one", "the inputs did not change"). Every class says, here and

@@ -317,6 +317,35 @@ impl Model {
         Ok(())
     }
 
+    /// Gives keyword `name` (one other than `t` and `dt`, such as MPSSynapse's
+    /// `evolve(eta)`) the value `value` for the next call of each method of process `id`
+    /// that declares it; returns how many calls take it (an error if none does).
+    pub fn set_keyword(&mut self, id: ProcessId, name: &str, value: f32) -> Result<usize> {
+        self.check_process(id)?;
+        let mut n = 0;
+        let calls = self.processes[id.index()].calls.clone();
+        for (c, method, _) in calls {
+            let comp = &mut self.parts.components[c];
+            let info = match method {
+                crate::core::process::Method::Named(m) => Some(m),
+                other => comp.schema().method(other.as_str()),
+            };
+            if info.is_some_and(|m| m.keywords.contains(&name)) {
+                comp.set_keyword(method.as_str(), name, value);
+                n += 1;
+            }
+        }
+        if n == 0 {
+            return Err(Error::param(
+                &self.processes[id.index()].name,
+                "keyword",
+                name,
+                "is taken by none of the process's methods",
+            ));
+        }
+        Ok(n)
+    }
+
     /// The components of each group of process `id`'s calls that step side by side on
     /// the model's threads (consecutive `advance_state` calls of classes that allow it,
     /// none reading another's compartments by wire), as found on its first run with

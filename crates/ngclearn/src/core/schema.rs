@@ -312,8 +312,10 @@ pub struct MethodInfo {
     /// delivered right before each call of it.
     pub reads_inputs: bool,
     /// The keywords ngclearn's method takes, in its order (`("dt", "t")` for LIFCell's
-    /// `advance_state`): what a process over it asks for (`get_keywords`). Each is `t`
-    /// or `dt`; a class gives its own with `#[class(keywords(...))]`.
+    /// `advance_state`): what a process over it asks for (`get_keywords`). `t` and `dt`
+    /// reach every call; another (MPSSynapse's `evolve(eta)`) reaches the component
+    /// through `Component::set_keyword` when a run gives it. A class gives its own with
+    /// `#[class(keywords(...))]`.
     pub keywords: &'static [&'static str],
     /// One line.
     pub description: &'static str,
@@ -345,14 +347,6 @@ pub const fn with_keywords<const N: usize>(
     let mut k = 0;
     while k < keywords.len() {
         let (name, kws) = keywords[k];
-        let mut j = 0;
-        while j < kws.len() {
-            assert!(
-                str_eq(kws[j], "t") || str_eq(kws[j], "dt"),
-                "with_keywords: a method's keywords are t and dt"
-            );
-            j += 1;
-        }
         let mut found = false;
         let mut i = 0;
         while i < N {
