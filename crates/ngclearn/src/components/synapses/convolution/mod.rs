@@ -1,7 +1,7 @@
 //! Convolutional synaptic cables (ngclearn's `components.synapses.convolution`): a
 //! bank of `n_out_chan` square filters of `k_size x k_size x n_in_chan` over square
 //! input maps of `x_size x x_size x n_in_chan`, NHWC, as ngclearn 3.1.1's `ngcconv`
-//! computes them ([`ngcconv`]).
+//! computes them (this module's `ngcconv`, private to the crate).
 //!
 //! Compartments of four axes are stored as `(first axis, the rest)`, row-major, and
 //! have their four axes wherever they are shown or saved
