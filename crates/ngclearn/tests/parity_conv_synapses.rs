@@ -148,7 +148,7 @@ fn convolutional_synapses_compute_and_learn_as_ngclearns() {
 }
 
 #[test]
-fn convolutions_that_ngclearn_cannot_run_are_refused_by_name() {
+fn convolutions_that_ngclearn_cannot_run_or_that_cannot_be_allocated_are_refused_by_name() {
     let base = json!({"shape": [3, 3, 2, 2], "x_shape": [6, 6], "padding": "SAME"});
     let with = |k: &str, v: Value| {
         let mut m = base.as_object().unwrap().clone();
@@ -189,6 +189,26 @@ fn convolutions_that_ngclearn_cannot_run_are_refused_by_name() {
             with("filter_init", json!({"dist": "fan_in_uniform"})),
             "filter_init",
         ),
+        // Sizes whose arrays cannot be counted or allocated: an error, not a panic.
+        (
+            "ConvSynapse",
+            with("x_shape", json!([1u64 << 40, 1u64 << 40])),
+            "shape",
+        ),
+        (
+            "ConvSynapse",
+            with(
+                "shape",
+                json!([1u64 << 20, 1u64 << 20, 1u64 << 20, 1u64 << 20]),
+            ),
+            "shape",
+        ),
+        (
+            "HebbianConvSynapse",
+            with("batch_size", json!(1u64 << 62)),
+            "shape",
+        ),
+        ("DeconvSynapse", with("stride", json!(1u64 << 62)), "shape"),
     ] {
         let e = match build(class, &kwargs) {
             Ok(_) => panic!("{class} {kwargs:?} was built"),

@@ -106,6 +106,22 @@ impl Geometry {
             }
         };
         let s = p.stride;
+        // Every array's size must be countable: the maps, the filters and the outputs.
+        let fits = [[p.batch_size, xh, xh, c_in], [kh, kh, c_in, c_out]]
+            .iter()
+            .all(|d| {
+                d.iter()
+                    .try_fold(1usize, |n, &x| n.checked_mul(x))
+                    .is_some_and(|n| n <= isize::MAX as usize / 4)
+            });
+        if !fits {
+            return Err(Error::param(
+                name,
+                "shape",
+                format!("{:?} over maps {:?}", p.shape, p.x_shape),
+                "gives arrays too large to allocate",
+            ));
+        }
         let too_large = || {
             Error::param(
                 name,
