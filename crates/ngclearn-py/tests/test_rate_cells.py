@@ -40,4 +40,16 @@ def test_what_ngclearn_cannot_run_is_refused():
         with pytest.raises(ValueError, match="act_fx"):
             RateCell("c", 2, 10., act_fx="swish")
         with pytest.raises(ValueError, match="shape"):
-            RateCell("d", 2, 10., shape=(1, 2, 3))
+            RateCell("d", 2, 10., shape=(1, 2))  # ngclearn reads three sizes (an IndexError there)
+        with pytest.raises(ValueError, match="softmax"):
+            RateCell("e", 2, 0., act_fx="softmax", shape=(1, 2, 3))  # its softmax runs over the maps' rows
+
+
+def test_a_rate_cell_over_maps_has_four_axes():
+    with Context(fresh("rate")):
+        z = RateCell("z", 2, 10., batch_size=3, shape=(4, 5, 2))
+    assert z.z.get().shape == (3, 4, 5, 2)
+    z.j.set(np.ones((3, 4, 5, 2), dtype=np.float32))
+    assert z.j.get().shape == (3, 4, 5, 2)
+    with pytest.raises(ValueError, match="shape"):
+        z.j.set(np.ones((3, 4, 5, 3), dtype=np.float32))

@@ -499,3 +499,42 @@ def test_an_mps_synapse_crosses_both_ways_with_its_three_axis_cores(tmp_path):
                 x = np.asarray(getattr(a.get_components("W"), comp).get(), dtype=np.float32)
                 y = np.asarray(getattr(b.get_components("W"), comp).get(), dtype=np.float32)
                 assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)
+
+
+def test_a_rate_cell_over_maps_crosses_both_ways_with_its_four_axes(tmp_path):
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn_rs
+    from jax import numpy as jnp
+
+    def build(lib, name):
+        with lib.Context(name) as ctx:
+            z = lib.components.RateCell("z", 7, tau_m=10.0, act_fx="identity", prior=("gaussian", 0.1),
+                                        batch_size=2, shape=(3, 4, 2))
+            lib.MethodProcess("adv") >> z.advance_state
+        return ctx
+
+    r = np.random.default_rng(4)
+    js = r.normal(size=(10, 2, 3, 4, 2)).astype(np.float32)
+
+    def step(ctx, t, to_array):
+        z = ctx.get_components("z")
+        z.j.set(to_array(js[t]))
+        ctx.get_objects("adv", objectType="process").run(t=float(t), dt=0.5)
+
+    for first, second, to1, to2 in ((ngclearn_rs, ngclearn, np.asarray, jnp.asarray),
+                                    (ngclearn, ngclearn_rs, jnp.asarray, np.asarray)):
+        name = fresh("maps")
+        a = build(first, name)
+        for t in range(5):
+            step(a, t, to1)
+        a.save_to_json(str(tmp_path), overwrite=True)
+        b = second.Context.load(str(tmp_path), name)
+        for t in range(5, 10):
+            step(a, t, to1)
+            step(b, t, to2)
+            for comp in ("z", "zF", "j"):
+                x = np.asarray(getattr(a.get_components("z"), comp).get(), dtype=np.float32)
+                y = np.asarray(getattr(b.get_components("z"), comp).get(), dtype=np.float32)
+                assert x.shape == y.shape == (2, 3, 4, 2), (first.__name__, comp, x.shape, y.shape)
+                assert np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)

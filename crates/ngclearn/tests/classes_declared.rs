@@ -531,7 +531,7 @@ fn what_ngclearn_asserts_or_divides_by_fails_as_there() {
     // The forms refused here are values, not types, whatever their shape.
     let e = fail(
         "RateCell",
-        json!({"name": "c", "n_units": 2, "tau_m": 10, "shape": [1, 2, 3]}),
+        json!({"name": "c", "n_units": 2, "tau_m": 10, "shape": [0, 2, 3]}),
     );
     assert_eq!(e.kind(), ErrorKind::InvalidValue, "{e}");
     let e = fail(

@@ -101,6 +101,11 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     fn call(&mut self, method: &str, _t: f32, _dt: f32) {
         undeclared(self.schema(), method)
     }
+    /// The shape ngclearn gives compartment `index` where the class decides it from its
+    /// arguments beyond its schema (a graded cell's 4-D maps); `None`: the schema's.
+    fn own_dims(&self, _index: usize) -> Option<Vec<usize>> {
+        None
+    }
     /// The value of keyword `name` (other than `t` and `dt`, which every call is given)
     /// for the next call of `method`, which declares it (MPSSynapse's `evolve(eta)`);
     /// a method keeps its default when none is given.
@@ -296,6 +301,12 @@ pub fn write<R>(
 /// unknown index.
 pub fn dims(c: &dyn Component, index: usize) -> Option<Vec<usize>> {
     let a = c.array(index)?;
+    if let Some(d) = c
+        .own_dims(index)
+        .filter(|d| d.iter().product::<usize>() == a.len())
+    {
+        return Some(d);
+    }
     let info = c.schema().compartments.get(index)?;
     let declared = match info.shape.0 {
         [alt] if alt.len() != 2 && !info.scalar => {

@@ -175,6 +175,41 @@ impl KwargValue for Option<String> {
     }
 }
 
+/// A map shape `(h, w, c)` or `None` (a graded cell's 4-D form).
+impl KwargValue for Option<(usize, usize, usize)> {
+    const KIND: &'static str = "tuple[int, int, int] | None";
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        let int = |v: &Value| v.as_u64().and_then(|x| usize::try_from(x).ok());
+        match value.as_array().map(Vec::as_slice) {
+            _ if value.is_null() => Ok(None),
+            Some([a, b, c]) => match (int(a), int(b), int(c)) {
+                (Some(a), Some(b), Some(c)) => Ok(Some((a, b, c))),
+                _ => Err(kw.error(
+                    key,
+                    format!("expected three non-negative integers, got {value}"),
+                )),
+            },
+            Some(items) => Err(kw.error(
+                key,
+                format!(
+                    "expected three integers (height, width, channels), got {} values",
+                    items.len()
+                ),
+            )),
+            None => Err(kw.type_error(
+                key,
+                format!("expected [int, int, int] or None, got {value}"),
+            )),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        match self {
+            None => Value::Null,
+            Some((a, b, c)) => serde_json::json!([a, b, c]),
+        }
+    }
+}
+
 /// A convolution's filter shape, `(k_size, k_size, n_in_chan, n_out_chan)`.
 impl KwargValue for (usize, usize, usize, usize) {
     const KIND: &'static str = "tuple[int, int, int, int]";

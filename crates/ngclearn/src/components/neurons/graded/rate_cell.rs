@@ -32,8 +32,9 @@
 //! - An unknown prior, activation or integrator is an error here (ngclearn falls back
 //!   to a default or fails later).
 //!
-//! `reset` zeroes `j`, `j_td`, `z` and `zF`. ngclearn also accepts a 4-D `shape`; this
-//! class has the 2-D form only.
+//! `reset` zeroes `j`, `j_td`, `z` and `zF`. With `shape = (h, w, c)` the compartments
+//! are 4-D maps `(batch_size, h, w, c)` as in ngclearn (stored as `(batch_size, h w c)`;
+//! the dynamics are elementwise, so the same numbers).
 
 use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
@@ -73,9 +74,10 @@ pub struct RateCellParams {
     /// Scale of the input current j
     #[param(default = 1.0, check = finite)]
     pub resist_scale: f32,
-    /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
-    #[param(default = None, text = "none", skip_kwargs)]
-    pub shape: Option<serde_json::Value>,
+    /// Map shape (h, w, c) of a 4-D layer (batch_size, h, w, c), for convolutional
+    /// maps; None: (batch_size, n_units)
+    #[param(default = None, text = "None (batch_size, n_units)", omit_default)]
+    pub shape: Option<(usize, usize, usize)>,
     /// Whether the state integrates (false: z = j + j_td)
     #[param(default = true)]
     pub is_stateful: bool,
@@ -104,7 +106,7 @@ enum Integrator {
 
 /// The rate cell (see the module documentation).
 #[derive(Debug, Clone, Compartments, Class)]
-#[compartments(shape = "(batch_size, n_units)")]
+#[compartments(shape = "(batch_size, n_units) or (batch_size, map_h, map_w, map_c)")]
 #[class(
     module = "ngclearn.components.neurons.graded.rateCell.RateCell",
     description = "Rate cell: a graded state under a prior, the neuron of predictive coding",
@@ -112,12 +114,15 @@ enum Integrator {
                z thresholded; zF = fx(z) * output_scale\nstateless: z = j + j_td; zF = fx(z) * output_scale",
     head = n_units,
     keywords(advance_state = [dt]),
-    notes = "As in ngclearn 3.1.1's code, \"rk4\" steps by Euler and \"heun\" by RK4, and \"sine\" runs at frequency 30 whatever omega_0 says. cauchy_threshold (which ngclearn cannot run) and the 4-D shape (convolutional maps) are refused.",
+    notes = "As in ngclearn 3.1.1's code, \"rk4\" steps by Euler and \"heun\" by RK4, and \"sine\" runs at frequency 30 whatever omega_0 says. cauchy_threshold (which ngclearn cannot run) is refused. With shape = (h, w, c) its compartments are 4-D maps (batch_size, h, w, c), as ngclearn's (n_units is then kept but unused); softmax is refused there (ngclearn's normalises over the maps' rows).",
     split = Self::split,
+    sizes = Self::sizes,
 )]
 pub struct RateCell {
     name: String,
     n_units: usize,
+    /// Cells per row of its arrays: n_units, or h * w * c of a 4-D shape.
+    width: usize,
     p: RateCellParams,
     prior: Prior,
     integrator: Integrator,
@@ -179,15 +184,28 @@ impl RateCell {
             }
             _ => false,
         };
-        if p.shape.is_some() {
-            return Err(Error::param(
-                &name,
-                "shape",
-                "given",
-                "the 4-D form is not supported",
-            ));
-        }
         let act = Act::parse(&p.act_fx, p.omega_0, &name)?;
+        let width = match p.shape {
+            None => n_units,
+            Some((h, w, c)) => {
+                let n = h
+                    .checked_mul(w)
+                    .and_then(|n| n.checked_mul(c))
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| {
+                        Error::param(&name, "shape", format!("({h}, {w}, {c})"), "must be positive sizes whose product is countable")
+                    })?;
+                if act == Act::Softmax {
+                    return Err(Error::param(
+                        &name,
+                        "act_fx",
+                        "softmax",
+                        "with a 4-D shape normalises over the maps' first axis in ngclearn (axis 1), which this class does not reproduce",
+                    ));
+                }
+                n
+            }
+        };
         let stateful = p.is_stateful && p.tau_m > 0.0;
         if stateful && act == Act::Softmax {
             return Err(Error::param(
@@ -197,7 +215,7 @@ impl RateCell {
                 "needs is_stateful = false (its derivative is a Jacobian)",
             ));
         }
-        let z = || filled(&name, "n_units", (p.batch_size, n_units), 0.0);
+        let z = || filled(&name, "n_units", (p.batch_size, width), 0.0);
         Ok(RateCell {
             j: z()?,
             z_f: z()?,
@@ -210,6 +228,7 @@ impl RateCell {
             soft_threshold,
             stateful,
             n_units,
+            width,
             name,
             p,
         })
@@ -288,7 +307,7 @@ impl RateCell {
         if self.stateful {
             let (act, r, l) = (self.act, self.p.resist_scale, self.p.threshold.1);
             for i in 0..self.z.len() {
-                let (row, col) = (i / self.n_units, i % self.n_units);
+                let (row, col) = (i / self.width, i % self.width);
                 let z = self.z[[row, col]];
                 let j = (self.j[[row, col]] * act.df::<false>(z)) * r;
                 let mut z2 = self.integrate(z, j + self.j_td[[row, col]], dt);
@@ -308,6 +327,11 @@ impl RateCell {
 }
 
 impl Component for RateCell {
+    fn own_dims(&self, index: usize) -> Option<Vec<usize>> {
+        let (h, w, c) = self.p.shape?;
+        let rows = crate::core::component::Declared::array(self, index)?.nrows();
+        Some(vec![rows, h, w, c])
+    }
     fn advance_state(&mut self, _t: f32, dt: f32) {
         // Under the vector build, so that the activations' fused multiply-adds inline.
         crate::core::simd::with_simd(
@@ -327,10 +351,29 @@ impl Component for RateCell {
 }
 impl RateCell {
     /// This rank's block (`#[class(split = ...)]`).
+    /// The sizes its shapes name: a 4-D shape's `map_h, map_w, map_c` (else `n_units, 1,
+    /// 1`, the 2-D form's cells as maps of one row).
+    pub fn sizes(kw: &crate::core::kwargs::Kwargs) -> Option<crate::core::class::NamedSizes> {
+        let n = |v: &serde_json::Value| v.as_u64().and_then(|n| usize::try_from(n).ok());
+        let (h, w, c) = match kw.peek("shape").and_then(|v| v.as_array()).map(Vec::as_slice) {
+            Some([h, w, c]) => (n(h)?, n(w)?, n(c)?),
+            _ => (kw.peek("n_units").and_then(n).unwrap_or(1), 1, 1),
+        };
+        Some(vec![("map_h", h), ("map_w", w), ("map_c", c)])
+    }
+
     fn split(
         &self,
         cols: std::ops::Range<usize>,
     ) -> Result<Box<dyn crate::core::component::Component>> {
+        if self.p.shape.is_some() {
+            return Err(Error::param(
+                &self.name,
+                "shape",
+                format!("{:?}", self.p.shape),
+                "makes 4-D maps, which are not partitioned across ranks",
+            ));
+        }
         // A softmax normalises each row over all the cells; everything else is
         // elementwise.
         if self.act == Act::Softmax {

@@ -17,8 +17,10 @@ class RateCell(Component):
     """Rate cell: a graded state under a prior, the neuron of predictive coding.
 
     As in ngclearn 3.1.1's code, "rk4" steps by Euler and "heun" by RK4, and "sine" runs at
-    frequency 30 whatever omega_0 says. cauchy_threshold (which ngclearn cannot run) and the
-    4-D shape (convolutional maps) are refused.
+    frequency 30 whatever omega_0 says. cauchy_threshold (which ngclearn cannot run) is
+    refused. With shape = (h, w, c) its compartments are 4-D maps (batch_size, h, w, c), as
+    ngclearn's (n_units is then kept but unused); softmax is refused there (ngclearn's
+    normalises over the maps' rows).
 
     Equations, as computed here::
 
@@ -47,7 +49,7 @@ class RateCell(Component):
     integration_type: str
     batch_size: int
     resist_scale: float
-    shape: Any
+    shape: Optional[Tuple[int, int, int]]
     is_stateful: bool
     omega_0: Optional[float]
 
@@ -63,7 +65,7 @@ class RateCell(Component):
         integration_type: str = 'euler',
         batch_size: int = 1,
         resist_scale: float = 1.0,
-        shape: Any = None,
+        shape: Optional[Tuple[int, int, int]] = None,
         is_stateful: bool = True,
         **kwargs: Any,
     ) -> None: ...

@@ -1,0 +1,97 @@
+//! RateCell with a 4-D `shape` (the maps of convolutional predictive coding) against
+//! ngclearn 3.1.1 (`rate_cell_maps.json`, 4 cases by scripts/make_rate_map_fixtures.py):
+//! z, zF and j after each step (priors, threshold, stateless, midpoint): bit for bit for
+//! the identity activation, within 1e-5 for tanh, relu and sigmoid (XLA compiles them
+//! over 4-D maps otherwise than over rows; not yet reproduced); the compartments have the
+//! maps' four axes; and its saved model keeps them.
+
+mod common;
+
+use common::{fixture, Report};
+use ngclearn::core::class::Registry;
+use ngclearn::core::kwargs::Kwargs;
+use ngclearn::prelude::*;
+use serde_json::{json, Map, Value};
+
+fn flatten(v: &Value, out: &mut Vec<f32>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| flatten(i, out)),
+        x => out.push(common::f(x)),
+    }
+}
+
+fn model(name: &str, kwargs: &Map<String, Value>) -> Model {
+    let cls = Registry::builtin().get("RateCell").unwrap();
+    let mut map = kwargs.clone();
+    map.insert("name".into(), json!("z"));
+    let mut kw = Kwargs::new("test", "z", cls.schema.signature, &[], &map).unwrap();
+    let c = cls.build(&mut kw).unwrap();
+    kw.finish().unwrap();
+    let mut ctx = Context::new(name);
+    ctx.add_boxed(c).unwrap();
+    ctx.process("adv", &[("z", Method::AdvanceState)]).unwrap();
+    ctx.process("rst", &[("z", Method::Reset)]).unwrap();
+    ctx.build().unwrap()
+}
+
+#[test]
+fn rate_cells_over_maps_step_as_ngclearns_bit_for_bit() {
+    let fx = fixture("rate_cell_maps");
+    let cases = fx["cases"].as_object().unwrap();
+    assert_eq!(cases.len(), 4);
+    for (name, case) in cases {
+        let kwargs = case["kwargs"].as_object().unwrap().clone();
+        let mut m = model(name, &kwargs);
+        let shape: Vec<usize> = kwargs["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect();
+        let b = kwargs["batch_size"].as_u64().unwrap() as usize;
+        let r = m.compartment("z:z").unwrap();
+        assert_eq!(m.dims_of(r).unwrap(), vec![b, shape[0], shape[1], shape[2]]);
+        m.run_named("rst", 0.0, 1.0).unwrap();
+        let dt = case["dt"].as_f64().unwrap() as f32;
+        let as_rows = |v: &Value| {
+            let mut out = Vec::new();
+            flatten(v, &mut out);
+            ndarray::Array2::from_shape_vec((b, out.len() / b), out).unwrap()
+        };
+        let mut rep = Report::default();
+        for t in 0..case["steps"].as_u64().unwrap() as usize {
+            for k in ["j", "j_td"] {
+                m.set(&format!("z:{k}"), &as_rows(&case["given"][k][t]))
+                    .unwrap();
+            }
+            m.run_named("adv", t as f32, dt).unwrap();
+            for (k, v) in case["trace"].as_object().unwrap() {
+                let (got, want) = (m.get(&format!("z:{k}")).unwrap(), as_rows(&v[t]));
+                if name == "midpoint_identity" {
+                    rep.exact(&format!("{name} {k}"), t, &got, &want);
+                } else {
+                    // XLA compiles the activations over 4-D maps otherwise than over rows
+                    // (tanh and sigmoid a value in 30-100 an ulp off, relu's derivative
+                    // product -0 for +0): not yet reproduced.
+                    rep.check(&format!("{name} {k}"), t, &got, &want);
+                }
+            }
+        }
+        rep.print("rate_cell_maps");
+    }
+}
+
+#[test]
+fn a_rate_cell_over_maps_saves_and_loads_its_four_axes() {
+    let kwargs = json!({"n_units": 7, "tau_m": 10.0, "shape": [2, 3, 4], "batch_size": 2});
+    let mut m = model("maps_saved", kwargs.as_object().unwrap());
+    m.set("z:j", &ndarray::Array2::from_elem((2, 24), 0.5))
+        .unwrap();
+    m.run_named("adv", 0.0, 1.0).unwrap();
+    let out = common::scratch("rate_maps").join("model");
+    ngclearn::io::save_model_dir(&m, &out, true).unwrap();
+    let loaded = ngclearn::io::load_model_dir(&out).unwrap();
+    let r = loaded.compartment("z:z").unwrap();
+    assert_eq!(loaded.dims_of(r).unwrap(), vec![2, 2, 3, 4]);
+    assert_eq!(loaded.get("z:z").unwrap(), m.get("z:z").unwrap());
+}

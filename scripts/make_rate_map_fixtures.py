@@ -1,0 +1,53 @@
+"""Writes `rate_cell_maps.json` into crates/ngclearn/tests/fixtures/ngclearn-3.1.1: the
+reference of `tests/parity_rate_cell_maps.rs`, from ngclearn 3.1.1's RateCell with a 4-D
+`shape` (the maps of convolutional predictive coding). Each case: per step the given j and
+j_td (batch, h, w, c), `advance_state`, and z, zF and j after it.
+
+Usage (a Python 3.12 with `pip install ngclearn==3.1.1 jax==0.12.0.1`):
+    python scripts/make_rate_map_fixtures.py [OUT_DIR]"""
+import json, os, sys
+import numpy as np
+from jax import numpy as jnp
+from ngclearn import Context, MethodProcess
+from ngclearn.components import RateCell
+
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "crates", "ngclearn", "tests", "fixtures", "ngclearn-3.1.1")
+rng = np.random.default_rng(2029)
+L = lambda a: np.asarray(a, dtype=np.float32).tolist()
+n_ctx = [0]
+
+
+def case(shape, batch, steps, **kw):
+    n_ctx[0] += 1
+    with Context(f"maps{n_ctx[0]}") as ctx:
+        z = RateCell("z", 7, batch_size=batch, shape=shape, **kw)
+        adv = MethodProcess("adv") >> z.advance_state
+        rst = MethodProcess("rst") >> z.reset
+    rst.run()
+    given = {"j": [], "j_td": []}
+    trace = {"z": [], "zF": [], "j": []}
+    for t in range(steps):
+        for k in given:
+            x = rng.normal(0.0, 1.0, (batch,) + shape).astype(np.float32)
+            given[k].append(L(x))
+            getattr(z, k).set(jnp.asarray(x))
+        adv.run(t=float(t), dt=0.5)
+        for k in trace:
+            trace[k].append(L(getattr(z, k).get()))
+    kwargs = dict(kw, n_units=7, batch_size=batch, shape=list(shape))
+    return {"kwargs": kwargs, "steps": steps, "dt": 0.5, "given": given, "trace": trace}
+
+
+cases = {
+    "tanh_gaussian_prior": case((4, 4, 3), 2, 6, tau_m=10.0, act_fx="tanh", prior=("gaussian", 0.1)),
+    "relu_laplacian_prior_threshold": case((3, 5, 2), 1, 6, tau_m=5.0, act_fx="relu", prior=("laplacian", 0.05),
+                                           threshold=("soft_threshold", 0.01)),
+    "stateless_sigmoid": case((2, 2, 4), 3, 3, tau_m=0.0, act_fx="sigmoid"),
+    "midpoint_identity": case((3, 3, 1), 2, 5, tau_m=8.0, integration_type="midpoint"),
+}
+path = os.path.join(out, "rate_cell_maps.json")
+with open(path, "w") as f:
+    json.dump({"description": "ngclearn 3.1.1's RateCell with 4-D maps (scripts/make_rate_map_fixtures.py)",
+               "cases": cases}, f)
+print(path, os.path.getsize(path))
