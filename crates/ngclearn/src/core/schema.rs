@@ -152,6 +152,12 @@ impl Shape {
         self.0.len() == 1 && self.0[0] == [&[a][..], &[b][..]]
     }
 
+    /// Whether `(a, b)` is one of its forms (a graded cell's `(batch_size, n_units) or
+    /// (batch_size, map_h, map_w, map_c)` has `(batch_size, n_units)`).
+    pub fn has_form(&self, a: Size, b: Size) -> bool {
+        self.0.iter().any(|alt| *alt == [&[a][..], &[b][..]])
+    }
+
     /// Whether any of its axes is made of `size`.
     pub fn mentions(&self, size: Size) -> bool {
         self.0

@@ -57,7 +57,7 @@ pub(super) fn width_of(c: &dyn Component) -> Option<usize> {
             .compartments
             .iter()
             .enumerate()
-            .find(|(_, i)| i.kind == Kind::Array && i.shape.is(a, b))
+            .find(|(_, i)| i.kind == Kind::Array && i.shape.has_form(a, b))
             .and_then(|(idx, _)| dim_of(c, idx))
             .map(|d| d.1)
     };
