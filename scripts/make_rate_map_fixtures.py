@@ -1,7 +1,8 @@
 """Writes `rate_cell_maps.json` into crates/ngclearn/tests/fixtures/ngclearn-3.1.1: the
-reference of `tests/parity_rate_cell_maps.rs`, from ngclearn 3.1.1's RateCell with a 4-D
-`shape` (the maps of convolutional predictive coding). Each case: per step the given j and
-j_td (batch, h, w, c), `advance_state`, and z, zF and j after it.
+reference of `tests/parity_rate_cell_maps.rs`, from ngclearn 3.1.1's RateCell, GaussianErrorCell,
+LaplacianErrorCell and LeakyNoiseCell with a 4-D `shape` (the maps of convolutional predictive coding). Each
+case: per step the given inputs (batch, h, w, c), `advance_state`, and the compartments
+after it.
 
 Usage (a Python 3.12 with `pip install ngclearn==3.1.1 jax==0.12.0.1`):
     python scripts/make_rate_map_fixtures.py [OUT_DIR]"""
@@ -9,7 +10,8 @@ import json, os, sys
 import numpy as np
 from jax import numpy as jnp
 from ngclearn import Context, MethodProcess
-from ngclearn.components import RateCell
+from ngclearn.components import RateCell, GaussianErrorCell, LeakyNoiseCell, LaplacianErrorCell
+from jax import random
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "crates", "ngclearn", "tests", "fixtures", "ngclearn-3.1.1")
@@ -46,6 +48,41 @@ cases = {
     "stateless_sigmoid": case((2, 2, 4), 3, 3, tau_m=0.0, act_fx="sigmoid"),
     "midpoint_identity": case((3, 3, 1), 2, 5, tau_m=8.0, integration_type="midpoint"),
 }
+
+
+def other(cls, shape, batch, steps, given_names, traced, **kw):
+    n_ctx[0] += 1
+    with Context(f"maps{n_ctx[0]}") as ctx:
+        c = cls("c", 7, batch_size=batch, shape=shape, **kw)
+        adv = MethodProcess("adv") >> c.advance_state
+    given = {k: [] for k in given_names}
+    trace = {k: [] for k in traced}
+    for t in range(steps):
+        for k in given:
+            x = rng.normal(0.0, 1.0, (batch,) + shape).astype(np.float32)
+            given[k].append(L(x))
+            getattr(c, k).set(jnp.asarray(x))
+        adv.run(t=float(t), dt=0.5)
+        for k in trace:
+            trace[k].append(L(getattr(c, k).get()))
+    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}
+    kwargs.update(n_units=7, batch_size=batch, shape=list(shape))
+    return {"class": cls.__name__, "kwargs": kwargs, "steps": steps, "dt": 0.5, "given": given, "trace": trace}
+
+
+others = {
+    "gaussian_error_maps": other(GaussianErrorCell, (3, 4, 2), 2, 4, ["mu", "target"], ["dmu", "dtarget", "L"],
+                                 sigma=0.5),
+    "laplacian_error_maps": other(LaplacianErrorCell, (2, 2, 3), 3, 4, ["shift", "target"],
+                                  ["dshift", "dtarget", "L"], scale=2.0),
+    "leaky_noise_maps_relu": other(LeakyNoiseCell, (2, 3, 2), 2, 5, ["j_input", "j_recurrent"], ["x", "r", "r_prime"],
+                                   tau_x=5.0, act_fx="relu", key=random.PRNGKey(5)),
+}
+for k, v in others.items():
+    v["kwargs"].pop("key", None)
+    if k == "leaky_noise_maps_relu":
+        v["key_seed"] = 5
+cases.update(others)
 path = os.path.join(out, "rate_cell_maps.json")
 with open(path, "w") as f:
     json.dump({"description": "ngclearn 3.1.1's RateCell with 4-D maps (scripts/make_rate_map_fixtures.py)",

@@ -53,3 +53,19 @@ def test_a_rate_cell_over_maps_has_four_axes():
     assert z.j.get().shape == (3, 4, 5, 2)
     with pytest.raises(ValueError, match="shape"):
         z.j.set(np.ones((3, 4, 5, 3), dtype=np.float32))
+
+
+def test_error_and_leaky_noise_cells_over_maps_have_four_axes():
+    from ngclearn_rs.components import BernoulliErrorCell, GaussianErrorCell, LaplacianErrorCell, LeakyNoiseCell
+
+    with Context(fresh("maps")):
+        g = GaussianErrorCell("g", 2, batch_size=2, shape=(3, 4, 2))
+        lap = LaplacianErrorCell("l", 2, batch_size=2, shape=(3, 4, 2))
+        b = BernoulliErrorCell("b", 2, batch_size=2, shape=(3, 4, 2))
+        n = LeakyNoiseCell("n", 2, 5.0, batch_size=2, shape=(3, 4, 2))
+    for c, comp in ((g, "mu"), (g, "dmu"), (lap, "shift"), (b, "p"), (n, "x"), (n, "r")):
+        assert getattr(c, comp).get().shape == (2, 3, 4, 2), (c.name, comp)
+    assert np.asarray(g.L.get()).shape == ()  # the sum over all the maps stays a scalar
+    with Context(fresh("maps")):
+        with pytest.raises(ValueError, match="bkwta"):
+            LeakyNoiseCell("k", 8, 5.0, act_fx="bkwta", shape=(2, 2, 2))

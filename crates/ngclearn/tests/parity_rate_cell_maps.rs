@@ -1,5 +1,8 @@
-//! RateCell with a 4-D `shape` (the maps of convolutional predictive coding) against
-//! ngclearn 3.1.1 (`rate_cell_maps.json`, 4 cases by scripts/make_rate_map_fixtures.py):
+//! RateCell, GaussianErrorCell, LaplacianErrorCell and LeakyNoiseCell with a 4-D `shape`
+//! (the maps of convolutional predictive coding) against ngclearn 3.1.1
+//! (`rate_cell_maps.json`, 7 cases by scripts/make_rate_map_fixtures.py): the
+//! LeakyNoiseCell's (relu) bit for bit, the error cells' within 1e-5 as over rows; and
+//! the RateCell's
 //! z, zF and j after each step (priors, threshold, stateless, midpoint): bit for bit for
 //! the identity activation, within 1e-5 for tanh, relu and sigmoid (XLA compiles them
 //! over 4-D maps otherwise than over rows; not yet reproduced); the compartments have the
@@ -21,25 +24,79 @@ fn flatten(v: &Value, out: &mut Vec<f32>) {
 }
 
 fn model(name: &str, kwargs: &Map<String, Value>) -> Model {
-    let cls = Registry::builtin().get("RateCell").unwrap();
+    model_of("RateCell", "z", name, kwargs)
+}
+
+fn model_of(class: &str, comp: &str, name: &str, kwargs: &Map<String, Value>) -> Model {
+    let cls = Registry::builtin().get(class).unwrap();
     let mut map = kwargs.clone();
-    map.insert("name".into(), json!("z"));
-    let mut kw = Kwargs::new("test", "z", cls.schema.signature, &[], &map).unwrap();
+    map.insert("name".into(), json!(comp));
+    let mut kw = Kwargs::new("test", comp, cls.schema.signature, &[], &map).unwrap();
     let c = cls.build(&mut kw).unwrap();
     kw.finish().unwrap();
     let mut ctx = Context::new(name);
     ctx.add_boxed(c).unwrap();
-    ctx.process("adv", &[("z", Method::AdvanceState)]).unwrap();
-    ctx.process("rst", &[("z", Method::Reset)]).unwrap();
+    ctx.process("adv", &[(comp, Method::AdvanceState)]).unwrap();
+    ctx.process("rst", &[(comp, Method::Reset)]).unwrap();
     ctx.build().unwrap()
+}
+
+#[test]
+fn error_and_leaky_noise_cells_over_maps_step_as_ngclearns() {
+    let fx = fixture("rate_cell_maps");
+    let cases = fx["cases"].as_object().unwrap();
+    let mut n = 0;
+    for (name, case) in cases.iter().filter(|(_, c)| c.get("class").is_some()) {
+        n += 1;
+        let class = case["class"].as_str().unwrap();
+        let mut kwargs = case["kwargs"].as_object().unwrap().clone();
+        if let Some(seed) = case.get("key_seed") {
+            kwargs.insert("key".into(), seed.clone());
+        }
+        let mut m = model_of(class, "c", name, &kwargs);
+        let b = kwargs["batch_size"].as_u64().unwrap() as usize;
+        let dt = case["dt"].as_f64().unwrap() as f32;
+        let mut rep = Report::default();
+        for t in 0..case["steps"].as_u64().unwrap() as usize {
+            for (k, v) in case["given"].as_object().unwrap() {
+                let mut out = Vec::new();
+                flatten(&v[t], &mut out);
+                let rows = ndarray::Array2::from_shape_vec((b, out.len() / b), out).unwrap();
+                m.set(&format!("c:{k}"), &rows).unwrap();
+            }
+            m.run_named("adv", t as f32, dt).unwrap();
+            for (k, v) in case["trace"].as_object().unwrap() {
+                let got = m.get(&format!("c:{k}")).unwrap();
+                let mut out = Vec::new();
+                flatten(&v[t], &mut out);
+                let want = ndarray::Array2::from_shape_vec(got.dim(), out).unwrap();
+                if class == "LeakyNoiseCell" {
+                    rep.exact(&format!("{name} {k}"), t, &got, &want);
+                } else {
+                    // The error cells' arithmetic is not yet XLA's (as over rows:
+                    // parity_error_cells.rs).
+                    rep.check(&format!("{name} {k}"), t, &got, &want);
+                }
+            }
+        }
+        let r = m
+            .compartment(&format!(
+                "c:{}",
+                case["trace"].as_object().unwrap().keys().next().unwrap()
+            ))
+            .unwrap();
+        assert_eq!(m.dims_of(r).unwrap().len(), 4, "{name}");
+        rep.print("rate_cell_maps");
+    }
+    assert_eq!(n, 3);
 }
 
 #[test]
 fn rate_cells_over_maps_step_as_ngclearns_bit_for_bit() {
     let fx = fixture("rate_cell_maps");
     let cases = fx["cases"].as_object().unwrap();
-    assert_eq!(cases.len(), 4);
-    for (name, case) in cases {
+    assert_eq!(cases.len(), 7);
+    for (name, case) in cases.iter().filter(|(_, c)| c.get("class").is_none()) {
         let kwargs = case["kwargs"].as_object().unwrap().clone();
         let mut m = model(name, &kwargs);
         let shape: Vec<usize> = kwargs["shape"]

@@ -34,9 +34,10 @@ pub struct BernoulliErrorCellParams {
     /// Whether p holds logits (turned into probabilities by a sigmoid)
     #[param(default = false)]
     pub input_logits: bool,
-    /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
-    #[param(default = None, text = "none", skip_kwargs)]
-    pub shape: Option<serde_json::Value>,
+    /// Map shape (h, w, c) of a 4-D layer (batch_size, h, w, c), for convolutional
+    /// maps; None: (batch_size, n_units)
+    #[param(default = None, text = "None (batch_size, n_units)", omit_default)]
+    pub shape: Option<(usize, usize, usize)>,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
@@ -44,7 +45,7 @@ pub struct BernoulliErrorCellParams {
 
 /// The Bernoulli error cell (see the module documentation).
 #[derive(Debug, Clone, Compartments, Class)]
-#[compartments(shape = "(batch_size, n_units)")]
+#[compartments(shape = "(batch_size, n_units) or (batch_size, map_h, map_w, map_c)")]
 #[class(
     module = "ngclearn.components.neurons.graded.bernoulliErrorCell.BernoulliErrorCell",
     description = "Bernoulli error cell: the log-likelihood error of binary targets",
@@ -53,9 +54,10 @@ pub struct BernoulliErrorCellParams {
                dtarget = (ln(q) - ln(1 - q)) * modulator * mask\nmask = 1",
     head = n_units,
     keywords(advance_state = [dt]),
-    notes = "The 4-D shape (convolutional maps) is refused.",
+    notes = "With shape = (h, w, c) the compartments are 4-D maps (batch_size, h, w, c), L their sum over all.",
+    sizes = super::map_sizes,
     params = params,
-    split = columns,
+    split = Self::split,
 )]
 pub struct BernoulliErrorCell {
     name: String,
@@ -95,15 +97,7 @@ impl BernoulliErrorCell {
         let name = valid_name(name)?;
         count(&name, "n_units", n_units)?;
         p.validate(&name)?;
-        if p.shape.is_some() {
-            return Err(crate::error::Error::param(
-                &name,
-                "shape",
-                "given",
-                "the 4-D form is not supported",
-            ));
-        }
-        let s = (p.batch_size, n_units);
+        let s = (p.batch_size, super::map_width(&name, n_units, p.shape)?);
         Ok(BernoulliErrorCell {
             whole: None,
             l: Array2::zeros((1, 1)),
@@ -181,7 +175,21 @@ impl BernoulliErrorCell {
     }
 }
 
+impl BernoulliErrorCell {
+    /// This rank's block (`#[class(split = ...)]`): by its arguments, but not over maps.
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
+        super::maps_do_not_split(&self.name, self.params.shape)?;
+        crate::core::partition::partition_by_kwargs(self, cols)
+    }
+}
+
 impl Component for BernoulliErrorCell {
+    fn own_dims(&self, index: usize) -> Option<Vec<usize>> {
+        super::map_dims(self, self.params.shape, index)
+    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.step();
     }

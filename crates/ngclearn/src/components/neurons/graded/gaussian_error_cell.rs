@@ -11,8 +11,9 @@
 //! mask     = mask * 0 + 1               (a mask applies to one step)
 //! ```
 //! `reset` zeroes `mu`, `target`, `dmu`, `dtarget`, `dSigma` and `L`, and sets
-//! `modulator` and `mask` to ones; `Sigma` keeps its value. ngclearn also accepts a
-//! 4-D `shape` (convolutional error maps); this class has the 2-D form only.
+//! `modulator` and `mask` to ones; `Sigma` keeps its value. With `shape = (h, w, c)` the
+//! compartments are 4-D error maps `(batch_size, h, w, c)`, as ngclearn's, and `L` their
+//! sum over all (stored as rows of `h w c` cells; the same elementwise numbers).
 
 use super::{rest, scaled_errors};
 use crate::core::component::valid_name;
@@ -32,9 +33,10 @@ pub struct GaussianErrorCellParams {
     /// Variance of the Gaussian (a scalar)
     #[param(default = 1.0, check = finite)]
     pub sigma: f32,
-    /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
-    #[param(default = None, text = "none", skip_kwargs)]
-    pub shape: Option<serde_json::Value>,
+    /// Map shape (h, w, c) of a 4-D layer (batch_size, h, w, c), for convolutional
+    /// maps; None: (batch_size, n_units)
+    #[param(default = None, text = "None (batch_size, n_units)", omit_default)]
+    pub shape: Option<(usize, usize, usize)>,
     /// JAX PRNG key (unused by the dynamics)
     #[param(default = None, text = "from the clock", skip_kwargs, keyword_only)]
     pub key: Option<Key>,
@@ -42,7 +44,7 @@ pub struct GaussianErrorCellParams {
 
 /// The Gaussian error cell (see the module documentation).
 #[derive(Debug, Clone, Compartments, Class)]
-#[compartments(shape = "(batch_size, n_units)")]
+#[compartments(shape = "(batch_size, n_units) or (batch_size, map_h, map_w, map_c)")]
 #[class(
     module = "ngclearn.components.neurons.graded.gaussianErrorCell.GaussianErrorCell",
     description = "Gaussian error cell: the precision-weighted prediction error of predictive coding",
@@ -50,8 +52,9 @@ pub struct GaussianErrorCellParams {
                dSigma = 1\nL = -sum(e^2) * (0.5 / Sigma)\nmask = 1",
     head = n_units,
     keywords(advance_state = [dt]),
-    notes = "The 4-D shape (convolutional maps) is refused.",
-    split = columns,
+    notes = "With shape = (h, w, c) the compartments are 4-D maps (batch_size, h, w, c), L their sum over all.",
+    sizes = super::map_sizes,
+    split = Self::split,
 )]
 pub struct GaussianErrorCell {
     name: String,
@@ -97,15 +100,7 @@ impl GaussianErrorCell {
         let name = valid_name(name)?;
         count(&name, "n_units", n_units)?;
         p.validate(&name)?;
-        if p.shape.is_some() {
-            return Err(crate::error::Error::param(
-                &name,
-                "shape",
-                "given",
-                "the 4-D form is not supported",
-            ));
-        }
-        let s = (p.batch_size, n_units);
+        let s = (p.batch_size, super::map_width(&name, n_units, p.shape)?);
         Ok(GaussianErrorCell {
             whole: None,
             l: Array2::zeros((1, 1)),
@@ -158,7 +153,21 @@ impl GaussianErrorCell {
     }
 }
 
+impl GaussianErrorCell {
+    /// This rank's block (`#[class(split = ...)]`): by its arguments, but not over maps.
+    fn split(
+        &self,
+        cols: std::ops::Range<usize>,
+    ) -> Result<Box<dyn crate::core::component::Component>> {
+        super::maps_do_not_split(&self.name, self.p.shape)?;
+        crate::core::partition::partition_by_kwargs(self, cols)
+    }
+}
+
 impl Component for GaussianErrorCell {
+    fn own_dims(&self, index: usize) -> Option<Vec<usize>> {
+        super::map_dims(self, self.p.shape, index)
+    }
     fn advance_state(&mut self, _t: f32, _dt: f32) {
         self.step();
     }

@@ -63,9 +63,10 @@ pub struct LeakyNoiseCellParams {
     /// Scale of the leak (0: a pure integrator)
     #[param(default = 1.0, check = finite)]
     pub leak_scale: f32,
-    /// ngclearn's 4-D shape (convolutional maps): not supported, must be None
-    #[param(default = None, text = "none", skip_kwargs)]
-    pub shape: Option<serde_json::Value>,
+    /// Map shape (h, w, c) of a 4-D layer (batch_size, h, w, c), for convolutional
+    /// maps; None: (batch_size, n_units)
+    #[param(default = None, text = "None (batch_size, n_units)", omit_default)]
+    pub shape: Option<(usize, usize, usize)>,
     /// JAX PRNG key (draws the noise)
     ///
     /// Not saved in the keyword arguments (the key is state, saved with the arrays).
@@ -93,15 +94,16 @@ const WINNERS: usize = 5;
 
 /// The leaky noise cell (see the module documentation).
 #[derive(Debug, Clone, Compartments, Class)]
-#[compartments(shape = "(batch_size, n_units)")]
+#[compartments(shape = "(batch_size, n_units) or (batch_size, map_h, map_w, map_c)")]
 #[class(
     module = "ngclearn.components.neurons.graded.leakyNoiseCell.LeakyNoiseCell",
     description = "Graded cell with a leaky, noise-driven state and a noisy rectified output",
     dynamics = "tau_x * dx/dt = -x * leak_scale + j_recurrent + j_input + sqrt(2 tau_x sigma_pre^2) * eps\n\
                r = fx(x) + eps * sigma_post; r_prime = fx'(x); eps ~ N(0, 1), one draw per step for both",
     head = n_units,
-    notes = "As in ngclearn 3.1.1's code, both noises are the same draw, \"heun\" runs RK4, and reset changes nothing. softmax (whose derivative is a Jacobian) and the 4-D shape (convolutional maps) are refused.",
+    notes = "As in ngclearn 3.1.1's code, both noises are the same draw, \"heun\" runs RK4, and reset changes nothing. softmax (whose derivative is a Jacobian) is refused; with shape = (h, w, c) the compartments are 4-D maps (batch_size, h, w, c) (bkwta refused there: ngclearn's ranks each map's first axis).",
     split = Self::split,
+    sizes = super::map_sizes,
 )]
 pub struct LeakyNoiseCell {
     name: String,
@@ -177,15 +179,16 @@ impl LeakyNoiseCell {
                 act => Rectifier::Elementwise(act),
             }
         };
-        if p.shape.is_some() {
+        let width = super::map_width(&name, n, p.shape)?;
+        if p.shape.is_some() && fx == Rectifier::Bkwta {
             return Err(Error::param(
                 &name,
-                "shape",
-                "given",
-                "the 4-D form is not supported",
+                "act_fx",
+                "bkwta",
+                "with a 4-D shape ranks each map's first axis in ngclearn, which this class does not reproduce",
             ));
         }
-        let z = || filled(&name, "n_units", (p.batch_size, n), 0.0);
+        let z = || filled(&name, "n_units", (p.batch_size, width), 0.0);
         Ok(LeakyNoiseCell {
             j_input: z()?,
             j_recurrent: z()?,
@@ -293,6 +296,9 @@ fn kth_largest(xs: &[f32]) -> f32 {
 }
 
 impl Component for LeakyNoiseCell {
+    fn own_dims(&self, index: usize) -> Option<Vec<usize>> {
+        super::map_dims(self, self.p.shape, index)
+    }
     fn set_counter_base(&mut self, base: u64) {
         self.counter_base = base;
     }
@@ -315,6 +321,7 @@ impl LeakyNoiseCell {
         &self,
         cols: std::ops::Range<usize>,
     ) -> Result<Box<dyn crate::core::component::Component>> {
+        super::maps_do_not_split(&self.name, self.p.shape)?;
         // bkwta ranks each row's cells: they cannot be split; a block's draws take the
         // counters of its cells in one row.
         let refuse = match (self.fx, self.p.batch_size) {

@@ -82,3 +82,75 @@ pub(crate) fn rest(
 ) -> crate::error::Result<ndarray::Array2<f32>> {
     crate::core::component::filled(name, "n_units", shape, v)
 }
+
+/// The cells per batch row of a graded population: `n_units`, or `h * w * c` of the 4-D
+/// maps ngclearn's `shape = (h, w, c)` makes (convolutional predictive coding).
+pub(crate) fn map_width(
+    name: &str,
+    n_units: usize,
+    shape: Option<(usize, usize, usize)>,
+) -> crate::error::Result<usize> {
+    match shape {
+        None => Ok(n_units),
+        Some((h, w, c)) => h
+            .checked_mul(w)
+            .and_then(|n| n.checked_mul(c))
+            .filter(|&n| n > 0)
+            .ok_or_else(|| {
+                crate::error::Error::param(
+                    name,
+                    "shape",
+                    format!("({h}, {w}, {c})"),
+                    "must be positive sizes whose product is countable",
+                )
+            }),
+    }
+}
+
+/// The sizes a graded class's shapes name: a 4-D shape's `map_h, map_w, map_c` (else
+/// `n_units, 1, 1`, the 2-D form's cells as maps of one row).
+pub(crate) fn map_sizes(
+    kw: &crate::core::kwargs::Kwargs,
+) -> Option<crate::core::class::NamedSizes> {
+    let n = |v: &serde_json::Value| v.as_u64().and_then(|n| usize::try_from(n).ok());
+    let (h, w, c) = match kw
+        .peek("shape")
+        .and_then(|v| v.as_array())
+        .map(Vec::as_slice)
+    {
+        Some([h, w, c]) => (n(h)?, n(w)?, n(c)?),
+        _ => (kw.peek("n_units").and_then(n).unwrap_or(1), 1, 1),
+    };
+    Some(vec![("map_h", h), ("map_w", w), ("map_c", c)])
+}
+
+/// The 4-D shape `(rows, h, w, c)` of a graded cell's compartment `index` over maps
+/// (those declared over its cells), for `Component::own_dims`.
+pub(crate) fn map_dims(
+    c: &dyn crate::core::component::Component,
+    shape: Option<(usize, usize, usize)>,
+    index: usize,
+) -> Option<Vec<usize>> {
+    let (h, w, ch) = shape?;
+    let info = c.schema().compartments.get(index)?;
+    if !info.shape.mentions(crate::core::schema::Size::Units) {
+        return None;
+    }
+    Some(vec![c.array(index)?.nrows(), h, w, ch])
+}
+
+/// The refusal of partitioning a population of 4-D maps across ranks.
+pub(crate) fn maps_do_not_split(
+    name: &str,
+    shape: Option<(usize, usize, usize)>,
+) -> crate::error::Result<()> {
+    match shape {
+        None => Ok(()),
+        Some(s) => Err(crate::error::Error::param(
+            name,
+            "shape",
+            format!("{s:?}"),
+            "makes 4-D maps, which are not partitioned across ranks",
+        )),
+    }
+}

@@ -116,7 +116,7 @@ enum Integrator {
     keywords(advance_state = [dt]),
     notes = "As in ngclearn 3.1.1's code, \"rk4\" steps by Euler and \"heun\" by RK4, and \"sine\" runs at frequency 30 whatever omega_0 says. cauchy_threshold (which ngclearn cannot run) is refused. With shape = (h, w, c) its compartments are 4-D maps (batch_size, h, w, c), as ngclearn's (n_units is then kept but unused); softmax is refused there (ngclearn's normalises over the maps' rows).",
     split = Self::split,
-    sizes = Self::sizes,
+    sizes = super::map_sizes,
 )]
 pub struct RateCell {
     name: String,
@@ -185,27 +185,15 @@ impl RateCell {
             _ => false,
         };
         let act = Act::parse(&p.act_fx, p.omega_0, &name)?;
-        let width = match p.shape {
-            None => n_units,
-            Some((h, w, c)) => {
-                let n = h
-                    .checked_mul(w)
-                    .and_then(|n| n.checked_mul(c))
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| {
-                        Error::param(&name, "shape", format!("({h}, {w}, {c})"), "must be positive sizes whose product is countable")
-                    })?;
-                if act == Act::Softmax {
-                    return Err(Error::param(
-                        &name,
-                        "act_fx",
-                        "softmax",
-                        "with a 4-D shape normalises over the maps' first axis in ngclearn (axis 1), which this class does not reproduce",
-                    ));
-                }
-                n
-            }
-        };
+        let width = super::map_width(&name, n_units, p.shape)?;
+        if p.shape.is_some() && act == Act::Softmax {
+            return Err(Error::param(
+                &name,
+                "act_fx",
+                "softmax",
+                "with a 4-D shape normalises over the maps' first axis in ngclearn (axis 1), which this class does not reproduce",
+            ));
+        }
         let stateful = p.is_stateful && p.tau_m > 0.0;
         if stateful && act == Act::Softmax {
             return Err(Error::param(
@@ -328,9 +316,7 @@ impl RateCell {
 
 impl Component for RateCell {
     fn own_dims(&self, index: usize) -> Option<Vec<usize>> {
-        let (h, w, c) = self.p.shape?;
-        let rows = crate::core::component::Declared::array(self, index)?.nrows();
-        Some(vec![rows, h, w, c])
+        super::map_dims(self, self.p.shape, index)
     }
     fn advance_state(&mut self, _t: f32, dt: f32) {
         // Under the vector build, so that the activations' fused multiply-adds inline.
@@ -351,29 +337,11 @@ impl Component for RateCell {
 }
 impl RateCell {
     /// This rank's block (`#[class(split = ...)]`).
-    /// The sizes its shapes name: a 4-D shape's `map_h, map_w, map_c` (else `n_units, 1,
-    /// 1`, the 2-D form's cells as maps of one row).
-    pub fn sizes(kw: &crate::core::kwargs::Kwargs) -> Option<crate::core::class::NamedSizes> {
-        let n = |v: &serde_json::Value| v.as_u64().and_then(|n| usize::try_from(n).ok());
-        let (h, w, c) = match kw.peek("shape").and_then(|v| v.as_array()).map(Vec::as_slice) {
-            Some([h, w, c]) => (n(h)?, n(w)?, n(c)?),
-            _ => (kw.peek("n_units").and_then(n).unwrap_or(1), 1, 1),
-        };
-        Some(vec![("map_h", h), ("map_w", w), ("map_c", c)])
-    }
-
     fn split(
         &self,
         cols: std::ops::Range<usize>,
     ) -> Result<Box<dyn crate::core::component::Component>> {
-        if self.p.shape.is_some() {
-            return Err(Error::param(
-                &self.name,
-                "shape",
-                format!("{:?}", self.p.shape),
-                "makes 4-D maps, which are not partitioned across ranks",
-            ));
-        }
+        super::maps_do_not_split(&self.name, self.p.shape)?;
         // A softmax normalises each row over all the cells; everything else is
         // elementwise.
         if self.act == Act::Softmax {

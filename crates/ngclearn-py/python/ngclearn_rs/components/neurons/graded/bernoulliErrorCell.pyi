@@ -16,7 +16,8 @@ __all__ = ["BernoulliErrorCell"]
 class BernoulliErrorCell(Component):
     """Bernoulli error cell: the log-likelihood error of binary targets.
 
-    The 4-D shape (convolutional maps) is refused.
+    With shape = (h, w, c) the compartments are 4-D maps (batch_size, h, w, c), L their sum
+    over all.
 
     Equations, as computed here::
 
@@ -46,7 +47,7 @@ class BernoulliErrorCell(Component):
     n_units: int
     batch_size: int
     input_logits: bool
-    shape: Any
+    shape: Optional[Tuple[int, int, int]]
 
     def __init__(
         self,
@@ -54,6 +55,6 @@ class BernoulliErrorCell(Component):
         n_units: int,
         batch_size: int = 1,
         input_logits: bool = False,
-        shape: Any = None,
+        shape: Optional[Tuple[int, int, int]] = None,
         **kwargs: Any,
     ) -> None: ...

@@ -16,7 +16,8 @@ __all__ = ["GaussianErrorCell"]
 class GaussianErrorCell(Component):
     """Gaussian error cell: the precision-weighted prediction error of predictive coding.
 
-    The 4-D shape (convolutional maps) is refused.
+    With shape = (h, w, c) the compartments are 4-D maps (batch_size, h, w, c), L their sum
+    over all.
 
     Equations, as computed here::
 
@@ -49,7 +50,7 @@ class GaussianErrorCell(Component):
     n_units: int
     batch_size: int
     sigma: float
-    shape: Any
+    shape: Optional[Tuple[int, int, int]]
 
     def __init__(
         self,
@@ -57,6 +58,6 @@ class GaussianErrorCell(Component):
         n_units: int,
         batch_size: int = 1,
         sigma: float = 1.0,
-        shape: Any = None,
+        shape: Optional[Tuple[int, int, int]] = None,
         **kwargs: Any,
     ) -> None: ...

@@ -17,8 +17,9 @@ class LeakyNoiseCell(Component):
     """Graded cell with a leaky, noise-driven state and a noisy rectified output.
 
     As in ngclearn 3.1.1's code, both noises are the same draw, "heun" runs RK4, and reset
-    changes nothing. softmax (whose derivative is a Jacobian) and the 4-D shape
-    (convolutional maps) are refused.
+    changes nothing. softmax (whose derivative is a Jacobian) is refused; with shape = (h,
+    w, c) the compartments are 4-D maps (batch_size, h, w, c) (bkwta refused there:
+    ngclearn's ranks each map's first axis).
 
     Equations, as computed here::
 
@@ -49,7 +50,7 @@ class LeakyNoiseCell(Component):
     sigma_pre: float
     sigma_post: float
     leak_scale: float
-    shape: Any
+    shape: Optional[Tuple[int, int, int]]
 
     def __init__(
         self,
@@ -62,6 +63,6 @@ class LeakyNoiseCell(Component):
         sigma_pre: float = 0.1,
         sigma_post: float = 0.1,
         leak_scale: float = 1.0,
-        shape: Any = None,
+        shape: Optional[Tuple[int, int, int]] = None,
         **kwargs: Any,
     ) -> None: ...
