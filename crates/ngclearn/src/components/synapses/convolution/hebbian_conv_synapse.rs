@@ -13,7 +13,7 @@
 //! the biases would give them the outputs' shape: `bias_init` must be None.
 
 use super::{Conv, HebbianConvSynapseParams, Rule};
-use crate::core::component::{filled, Component};
+use crate::core::component::filled;
 use crate::error::Result;
 use crate::{Class, Compartments};
 use ndarray::Array2;
@@ -100,45 +100,4 @@ impl HebbianConvSynapse {
     }
 }
 
-impl Component for HebbianConvSynapse {
-    fn advance_state(&mut self, _t: f32, _dt: f32) {
-        self.base.step();
-    }
-    fn evolve(&mut self, _t: f32, _dt: f32) {
-        self.rule
-            .evolve(&mut self.base, &self.pre, &self.post, &mut self.d_weights);
-        self.opt_params[[0, 0]] = self.rule.opt.time_step();
-    }
-    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
-        if method == "backtransmit" {
-            self.rule.backtransmit(&self.base, &self.post, &mut self.d_inputs);
-        }
-    }
-    fn reset(&mut self) {
-        // ngclearn's reset: inputs, outputs, pre, post, dInputs.
-        self.base.reset();
-        self.pre.fill(0.0);
-        self.post.fill(0.0);
-        self.d_inputs.fill(0.0);
-    }
-    fn changed(&mut self, index: usize) {
-        if index == Self::OPT_PARAMS {
-            self.rule.opt.set_time_step(self.opt_params[[0, 0]]);
-        }
-    }
-    fn saves_as_scalar(&self, index: usize) -> bool {
-        (index == Conv::BIASES && self.base.biases_are_scalar()) || index == Self::DBIASES
-    }
-    fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
-        vec![crate::components::synapses::hebbian::opt_file(&self.base.name, &self.rule.opt)]
-    }
-    fn load_custom(&mut self, dir: &std::path::Path) -> Result<()> {
-        let file = dir.join(format!("{}_opt_params.pkl", self.base.name));
-        if !file.exists() && self.rule.p.optim_type == "sgd" {
-            // ngclearn saves SGD's state, its step count, as `opt_params` in the npz.
-            return Ok(());
-        }
-        let shapes = [self.base.weights.dim()];
-        crate::components::synapses::hebbian::load_opt_file(dir, &self.base.name, &mut self.rule.opt, &shapes)
-    }
-}
+super::hebbian_component!(HebbianConvSynapse);

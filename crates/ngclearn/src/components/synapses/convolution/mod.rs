@@ -861,3 +861,113 @@ fn turned(base: &Conv) -> View<'_> {
     .permuted([0, 1, 3, 2])
     .reversed(&[(0, g.k), (1, g.k)])
 }
+
+/// The dynamics (`impl Component`) of a Hebbian convolution class, whose struct holds the
+/// fields `base` (`Conv`), `d_weights`, `d_inputs`, `pre`, `post`, `opt_params` and
+/// `rule` (`Rule`): the same for a convolution and a deconvolution.
+macro_rules! hebbian_component {
+    ($ty:ident) => {
+        impl $crate::core::component::Component for $ty {
+            fn advance_state(&mut self, _t: f32, _dt: f32) {
+                self.base.step();
+            }
+            fn evolve(&mut self, _t: f32, _dt: f32) {
+                self.rule
+                    .evolve(&mut self.base, &self.pre, &self.post, &mut self.d_weights);
+                self.opt_params[[0, 0]] = self.rule.opt.time_step();
+            }
+            fn call(&mut self, method: &str, _t: f32, _dt: f32) {
+                if method == "backtransmit" {
+                    self.rule
+                        .backtransmit(&self.base, &self.post, &mut self.d_inputs);
+                }
+            }
+            fn reset(&mut self) {
+                // ngclearn's reset: inputs, outputs, pre, post, dInputs.
+                self.base.reset();
+                self.pre.fill(0.0);
+                self.post.fill(0.0);
+                self.d_inputs.fill(0.0);
+            }
+            fn changed(&mut self, index: usize) {
+                if index == Self::OPT_PARAMS {
+                    self.rule.opt.set_time_step(self.opt_params[[0, 0]]);
+                }
+            }
+            fn saves_as_scalar(&self, index: usize) -> bool {
+                (index == $crate::components::synapses::convolution::Conv::BIASES
+                    && self.base.biases_are_scalar())
+                    || index == Self::DBIASES
+            }
+            fn custom_files(&self) -> Vec<(String, Vec<u8>)> {
+                vec![$crate::components::synapses::hebbian::opt_file(
+                    &self.base.name,
+                    &self.rule.opt,
+                )]
+            }
+            fn load_custom(&mut self, dir: &std::path::Path) -> $crate::error::Result<()> {
+                let file = dir.join(format!("{}_opt_params.pkl", self.base.name));
+                if !file.exists() && self.rule.p.optim_type == "sgd" {
+                    // ngclearn saves SGD's state, its step count, as `opt_params` in the npz.
+                    return Ok(());
+                }
+                let shapes = [self.base.weights.dim()];
+                $crate::components::synapses::hebbian::load_opt_file(
+                    dir,
+                    &self.base.name,
+                    &mut self.rule.opt,
+                    &shapes,
+                )
+            }
+        }
+    };
+}
+pub(crate) use hebbian_component;
+
+/// The dynamics (`impl Component`) of a trace-STDP convolution class, whose struct holds
+/// the fields `base` (`Conv`), `d_weights`, `d_inputs`, `pre_spike`, `pre_trace`,
+/// `post_spike`, `post_trace`, `eta` and `rule` (`StdpRule`).
+macro_rules! trace_stdp_component {
+    ($ty:ident) => {
+        impl $crate::core::component::Component for $ty {
+            fn advance_state(&mut self, _t: f32, _dt: f32) {
+                self.base.step();
+            }
+            fn evolve(&mut self, _t: f32, _dt: f32) {
+                let eta = self.eta[[0, 0]];
+                self.rule.evolve(
+                    &mut self.base,
+                    &self.pre_spike,
+                    &self.pre_trace,
+                    &self.post_spike,
+                    &self.post_trace,
+                    eta,
+                    &mut self.d_weights,
+                );
+            }
+            fn call(&mut self, method: &str, _t: f32, _dt: f32) {
+                if method == "backtransmit" {
+                    self.rule
+                        .backtransmit(&self.base, &self.post_spike, &mut self.d_inputs);
+                }
+            }
+            fn reset(&mut self) {
+                // ngclearn's reset: inputs, outputs, the spikes and the traces.
+                self.base.reset();
+                for a in [
+                    &mut self.pre_spike,
+                    &mut self.pre_trace,
+                    &mut self.post_spike,
+                    &mut self.post_trace,
+                ] {
+                    a.fill(0.0);
+                }
+            }
+            fn changed(&mut self, _index: usize) {}
+            fn saves_as_scalar(&self, index: usize) -> bool {
+                index == $crate::components::synapses::convolution::Conv::BIASES
+            }
+        }
+    };
+}
+pub(crate) use trace_stdp_component;

@@ -11,7 +11,7 @@
 //! (`calc_dK_conv` and `calc_dX_conv` as `HebbianConvSynapse`'s; see `ngcconv`.)
 
 use super::{Conv, StdpRule, TraceSTDPConvSynapseParams};
-use crate::core::component::{filled, Component};
+use crate::core::component::filled;
 use crate::error::Result;
 use crate::{Class, Compartments};
 use ndarray::Array2;
@@ -106,37 +106,4 @@ impl TraceSTDPConvSynapse {
     }
 }
 
-impl Component for TraceSTDPConvSynapse {
-    fn advance_state(&mut self, _t: f32, _dt: f32) {
-        self.base.step();
-    }
-    fn evolve(&mut self, _t: f32, _dt: f32) {
-        let eta = self.eta[[0, 0]];
-        self.rule.evolve(
-            &mut self.base,
-            &self.pre_spike,
-            &self.pre_trace,
-            &self.post_spike,
-            &self.post_trace,
-            eta,
-            &mut self.d_weights,
-        );
-    }
-    fn call(&mut self, method: &str, _t: f32, _dt: f32) {
-        if method == "backtransmit" {
-            self.rule
-                .backtransmit(&self.base, &self.post_spike, &mut self.d_inputs);
-        }
-    }
-    fn reset(&mut self) {
-        // ngclearn's reset: inputs, outputs, the spikes and the traces.
-        self.base.reset();
-        for a in [&mut self.pre_spike, &mut self.pre_trace, &mut self.post_spike, &mut self.post_trace] {
-            a.fill(0.0);
-        }
-    }
-    fn changed(&mut self, _index: usize) {}
-    fn saves_as_scalar(&self, index: usize) -> bool {
-        index == Conv::BIASES
-    }
-}
+super::trace_stdp_component!(TraceSTDPConvSynapse);
