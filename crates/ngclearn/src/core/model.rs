@@ -323,9 +323,11 @@ impl Model {
     pub fn set_keyword(&mut self, id: ProcessId, name: &str, value: f32) -> Result<usize> {
         self.check_process(id)?;
         let mut n = 0;
-        let calls = self.processes[id.index()].calls.clone();
-        for (c, method, _) in calls {
-            let comp = &mut self.parts.components[c];
+        let Model {
+            parts, processes, ..
+        } = self;
+        for &(c, method, _) in &processes[id.index()].calls {
+            let comp = &mut parts.components[c];
             let info = match method {
                 crate::core::process::Method::Named(m) => Some(m),
                 other => comp.schema().method(other.as_str()),

@@ -169,12 +169,11 @@ impl MPSSynapse {
 
 impl Component for MPSSynapse {
     fn advance_state(&mut self, _t: f32, _dt: f32) {
-        let (n_in, n_out) = self.shape;
+        let n_in = self.shape.0;
         let k = self.p.bond_dim;
         let (c1, c2) = (&self.core1, &self.core2);
         Self::dot(&self.inputs, |i, kk| c1[[0, i * k + kk]], n_in, &mut self.z);
         Self::dot(&self.z, |kk, n| c2[[kk, n]], k, &mut self.outputs);
-        let _ = n_out;
     }
     fn evolve(&mut self, _t: f32, _dt: f32) {
         let (n_in, n_out) = self.shape;

@@ -202,7 +202,7 @@ impl Geometry {
     /// convolved with the outputs' gradient as the filter, its stride as the filter's
     /// dilation (conv) or the input's (deconv). `None` when ngclearn's result would not
     /// have the filters' shape.
-    pub fn d_filters(&self) -> Option<(Conv2d, usize)> {
+    pub fn d_filters(&self) -> Option<Conv2d> {
         let (x, k, s, b) = (self.x_size, self.k, self.stride, self.batch);
         let o = self.out_size;
         let geometry = |h: usize, pads: (isize, isize)| {
@@ -253,7 +253,25 @@ impl Geometry {
         };
         let h = x.checked_sub(delta)?;
         let g = geometry(h, pads_for(h, self.padding))?;
-        (g.out_h == k && g.out_w == k).then_some((g, h))
+        (g.out_h == k && g.out_w == k).then_some(g)
+    }
+
+    /// The geometries of both gradients ([`Geometry::d_filters`], [`Geometry::d_inputs`]),
+    /// or an error naming `shape` where ngclearn's result would not have its operand's
+    /// shape.
+    pub fn gradients(&self, name: &str) -> Result<(Conv2d, Conv2d)> {
+        let no = |what: &str| {
+            Error::param(
+                name,
+                "shape",
+                format!("({0}, {0}, {1}, {2})", self.k, self.c_in, self.c_out),
+                &format!("gives ngclearn's {what} another shape than the {what}'s own for these inputs, stride and padding"),
+            )
+        };
+        Ok((
+            self.d_filters().ok_or_else(|| no("filter update"))?,
+            self.d_inputs().ok_or_else(|| no("input gradient"))?,
+        ))
     }
 
     /// The gradient with respect to the inputs, as ngclearn's `calc_dX_conv` /
@@ -555,16 +573,7 @@ impl Rule {
             }
         };
         let g = &base.g;
-        let no = |what: &str| {
-            Error::param(
-                name,
-                "shape",
-                format!("{:?}", p.shape),
-                &format!("gives ngclearn's {what} another shape than the {what}'s own for these inputs, stride and padding"),
-            )
-        };
-        let (d_filters, _) = g.d_filters().ok_or_else(|| no("filter update"))?;
-        let d_inputs = g.d_inputs().ok_or_else(|| no("input gradient"))?;
+        let (d_filters, d_inputs) = g.gradients(name)?;
         let shapes = [base.weights.dim()];
         Ok(Rule {
             p: p.clone(),
@@ -750,16 +759,7 @@ impl StdpRule {
     pub fn new(name: &str, base: &Conv, p: &TraceSTDPConvSynapseParams) -> Result<StdpRule> {
         p.validate(name)?;
         let g = &base.g;
-        let no = |what: &str| {
-            Error::param(
-                name,
-                "shape",
-                format!("{:?}", p.shape),
-                &format!("gives ngclearn's {what} another shape than the {what}'s own for these inputs, stride and padding"),
-            )
-        };
-        let (d_filters, _) = g.d_filters().ok_or_else(|| no("filter update"))?;
-        let d_inputs = g.d_inputs().ok_or_else(|| no("input gradient"))?;
+        let (d_filters, d_inputs) = g.gradients(name)?;
         Ok(StdpRule {
             p: p.clone(),
             d_filters,
