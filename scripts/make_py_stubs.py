@@ -27,6 +27,7 @@ HEADER = (
 #: The schema's value types (`KwargValue::KIND`) as annotations.
 ATOMS = {
     "float": "float",
+    "bound": "float",
     "int": "int",
     "bool": "bool",
     "str": "str",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs ngc-learn's own component tests (tests/components of a checkout of its repository
-# at 3.1.1, commit b2bea49f) through the ngclearn_rs package, their imports rewritten from
+# at 3.1.1: commit ad0cc85e, "nudge for ngclearn docs to v3.1.1", whose
+# test_REINFORCESynapse imports `_gaussian_logpdf` as 3.1.1 defines it) through the ngclearn_rs package, their imports rewritten from
 # `ngclearn` (and ngcsimlib's Context) to `ngclearn_rs`, and prints pytest's summary. A
 # test whose class is not here yet fails to import (pytest counts it as an error).
 #

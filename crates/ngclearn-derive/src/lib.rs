@@ -46,7 +46,10 @@
 //! `#[compartments(shape = "...")]` on the struct. `#[compartment(flatten)]` on the first
 //! compartment field embeds another `Compartments` struct: its compartments come first,
 //! then this struct's, and its key (if it has one) moves to the end, so the key is
-//! always the last index.
+//! always the last index. A struct that embeds one with a key may declare a key of its
+//! own as its last compartment: a second key (REINFORCESynapse's `seed`), read and
+//! written through `Declared::key_at` and `set_key_at` by its index, just before the
+//! component's key.
 //!
 //! Attributes of `Class`: `module = "ngclearn...."` (ngclearn's module path of the
 //! class), `description = "..."` (one line), `dynamics = "..."` (its equations as
@@ -709,6 +712,8 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut reads = Vec::new();
     let mut writes = Vec::new();
     let mut own_key = false;
+    // The own key's field and index among the own compartments.
+    let mut own_key_field: Option<(&Ident, usize)> = None;
     let mut seen = 0usize;
     for f in named_fields(input)? {
         let Some(c) = compartment_attr(f)? else {
@@ -760,6 +765,7 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
         }
         let (role, kind, shape) = if c.key {
             own_key = true;
+            own_key_field = Some((ident, i));
             (
                 format_ident!("State"),
                 format_ident!("Key"),
@@ -822,6 +828,23 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
         ),
         None => (quote!(0), quote!(false), quote!(), quote!()),
     };
+    // An own key beside an embedded struct's is a second key (the base's stays the
+    // component's key); without a base the own key is the component's key.
+    let (other_key_read, other_key_write) = match (base, own_key_field) {
+        (Some((_, ty)), Some((field, i))) => (
+            quote! {
+                if <#ty>::HAS_KEY && index == Self::BASE_ARRAYS + #i {
+                    return ::core::option::Option::Some(self.#field);
+                }
+            },
+            quote! {
+                if <#ty>::HAS_KEY && index == Self::BASE_ARRAYS + #i {
+                    return ::core::option::Option::Some(&mut self.#field);
+                }
+            },
+        ),
+        _ => (quote!(), quote!()),
+    };
     let base_infos = match base {
         Some((_, ty)) => quote!(<#ty>::COMPARTMENTS),
         None => quote!([]),
@@ -838,7 +861,6 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
             pub const COMPARTMENTS: [#info_path; Self::BASE_ARRAYS + #n + #base_key as usize] = {
                 const OWN: [#info_path; #n] = [#(#infos),*];
                 let base: &[#info_path] = &#base_infos;
-                assert!(!(#own_key && #base_key), "two key compartments");
                 const BLANK: #info_path = #info_path {
                     name: "",
                     role: ::ngclearn::core::schema::Role::State,
@@ -891,6 +913,21 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
                     #(#writes,)*
                     _ => ::core::option::Option::None,
                 }
+            }
+
+            /// A second key, held beside the base's (REINFORCESynapse's `seed`): its
+            /// value at compartment `index`, `None` for any other index.
+            pub fn other_key(&self, index: usize) -> ::core::option::Option<::ngclearn::core::rng::Key> {
+                let _ = index;
+                #other_key_read
+                ::core::option::Option::None
+            }
+
+            /// The second key at `index`, mutably (see [`Self::other_key`]).
+            pub fn other_key_mut(&mut self, index: usize) -> ::core::option::Option<&mut ::ngclearn::core::rng::Key> {
+                let _ = index;
+                #other_key_write
+                ::core::option::Option::None
             }
 
             /// The index of the compartment `name`, if there is one.
@@ -1372,6 +1409,15 @@ fn class(input: &DeriveInput) -> syn::Result<Tokens> {
             }
             fn set_key(&mut self, key: ::ngclearn::core::rng::Key) {
                 #set_key;
+            }
+            fn key_at(&self, index: usize) -> ::ngclearn::core::rng::Key {
+                self.other_key(index).unwrap_or_else(|| self.key())
+            }
+            fn set_key_at(&mut self, index: usize, key: ::ngclearn::core::rng::Key) {
+                match self.other_key_mut(index) {
+                    ::core::option::Option::Some(k) => *k = key,
+                    ::core::option::Option::None => self.set_key(key),
+                }
             }
             fn as_any(&self) -> &dyn ::core::any::Any {
                 self

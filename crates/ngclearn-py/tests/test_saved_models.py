@@ -538,3 +538,50 @@ def test_a_rate_cell_over_maps_crosses_both_ways_with_its_four_axes(tmp_path):
                 y = np.asarray(getattr(b.get_components("z"), comp).get(), dtype=np.float32)
                 assert x.shape == y.shape == (2, 3, 4, 2), (first.__name__, comp, x.shape, y.shape)
                 assert np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)
+
+
+def test_a_reinforce_synapse_crosses_both_ways_with_its_two_keys(tmp_path):
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn_rs
+    from jax import numpy as jnp, random as jrandom
+    from ngclearn.components.synapses.modulated.REINFORCESynapse import REINFORCESynapse as Theirs
+    from ngclearn_rs.components.synapses.modulated.REINFORCESynapse import REINFORCESynapse as Ours
+
+    def build(lib, cls, name):
+        with lib.Context(name) as ctx:
+            m = cls("W", (4, 3), eta=0.05, act_fx="tanh", mu_act_fx="tanh", batch_size=2, seed=11,
+                    mu_out_min=-0.9, key=jrandom.PRNGKey(6))
+            lib.MethodProcess("evo") >> m.evolve
+        return ctx
+
+    r = np.random.default_rng(9)
+    xs = r.normal(size=(12, 2, 4)).astype(np.float32)
+    rs = r.normal(size=(12, 2)).astype(np.float32)
+
+    def step(ctx, t, to_array):
+        m = ctx.get_components("W")
+        m.inputs.set(to_array(xs[t]))
+        m.rewards.set(to_array(rs[t]))
+        m.learning_mask.set(to_array(np.float32(t % 2)))
+        ctx.get_objects("evo", objectType="process").run(t=float(t), dt=1.0)
+
+    for first, second, cls1, to1, to2 in ((ngclearn_rs, ngclearn, Ours, np.asarray, jnp.asarray),
+                                          (ngclearn, ngclearn_rs, Theirs, jnp.asarray, np.asarray)):
+        name = fresh("reinforce")
+        a = build(first, cls1, name)
+        for t in range(5):
+            step(a, t, to1)
+        a.save_to_json(str(tmp_path), overwrite=True)
+        b = second.Context.load(str(tmp_path), name)
+        for k in ("seed", "key"):
+            x = np.asarray(getattr(a.get_components("W"), k).get()).astype(np.uint32)
+            y = np.asarray(getattr(b.get_components("W"), k).get()).astype(np.uint32)
+            assert np.array_equal(x, y), (first.__name__, k)
+        for t in range(5, 12):
+            step(a, t, to1)
+            step(b, t, to2)
+            for comp in ("outputs", "weights", "dWeights", "accumulated_gradients", "objective", "step_count"):
+                x = np.asarray(getattr(a.get_components("W"), comp).get(), dtype=np.float32)
+                y = np.asarray(getattr(b.get_components("W"), comp).get(), dtype=np.float32)
+                assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)

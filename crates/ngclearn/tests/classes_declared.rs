@@ -75,7 +75,12 @@ fn every_class_indexes_its_compartments_in_schema_order() {
                 Kind::Array => assert!(c.array(i).is_some(), "{who} has no array"),
                 Kind::Key => {
                     assert!(c.array(i).is_none(), "{who} is a key, not an array");
-                    assert_eq!(i, s.compartments.len() - 1, "{who}: the key is last");
+                    // The keys come last: a second key (REINFORCESynapse's seed), then
+                    // the component's.
+                    assert!(
+                        s.compartments[i..].iter().all(|x| x.kind == Kind::Key),
+                        "{who}: the keys are last"
+                    );
                 }
             }
         }
@@ -149,7 +154,9 @@ fn the_compartments_declared_as_spikes_are_the_ones_listed() {
                 write(&mut *c, i, |a| a.assign(&ones)).unwrap();
             }
         }
-        c.advance_state(0.1, 0.1);
+        if s.methods.iter().any(|m| m.name == "advance_state") {
+            c.advance_state(0.1, 0.1);
+        }
         for (i, info) in s.compartments.iter().enumerate() {
             let who = format!("{}:{}", s.class, info.name);
             match (info.spikes, c.nonzero(i)) {

@@ -103,6 +103,9 @@ class Compartment:
         shape = self._owner.__dict__.get("_logical_shapes", {}).get(self.name)
         if shape is not None and a.shape != shape:
             return a.reshape(shape)  # a user's compartment of rank 0 or 1
+        lead = self._owner.__dict__.get("_lead_axes", {}).get(self.name)
+        if lead:
+            return a.reshape((1,) * lead + a.shape)  # see LEADING_AXES_FOLLOW
         return a
 
     def set(self, value):
@@ -134,6 +137,7 @@ class Compartment:
                 self._nd_shape = shape  # fixed at construction (2-D ones may change rows)
         size = math.prod(shape)
         arr = _float32_array(value, self.root)
+        self._follow_leading_axes(arr, shape)
         if arr.ndim == 0:
             arr = np.full(shape, arr, dtype=np.float32)
         elif arr.shape != shape:
@@ -150,6 +154,22 @@ class Compartment:
             # a compartment of N axes is held as (its first axis, the rest), row-major
             arr = arr.reshape(shape[0] if shape else 1, -1)
         circuit.set(self._path, np.ascontiguousarray(arr))
+
+    def _follow_leading_axes(self, arr, shape):
+        """Where ngclearn's class broadcasts a compartment set with extra leading axes
+        of length 1 into the ones it computes from it (``LEADING_AXES_FOLLOW``), those
+        show the same leading axes until it is set without them."""
+        from ._component import LEADING_AXES_FOLLOW
+
+        followers = LEADING_AXES_FOLLOW.get(type(self._owner).__name__, {}).get(self.name)
+        if followers is None:
+            return
+        lead = arr.ndim - len(shape)
+        if lead <= 0 or arr.shape[:lead] != (1,) * lead or arr.shape[lead:] != tuple(shape):
+            lead = 0
+        axes = self._owner.__dict__.setdefault("_lead_axes", {})
+        for name in (self.name,) + followers:
+            axes[name] = lead
 
     # --- wiring ----------------------------------------------------------------
     def __rshift__(self, other):

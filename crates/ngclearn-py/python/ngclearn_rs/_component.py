@@ -61,6 +61,8 @@ def _jsonable(value, where, kind="any"):
         raise TypeError(f"{where} = {value!r} is complex: parameters are real numbers")
     if isinstance(value, numbers.Real):
         v = float(value)
+        if kind == "bound" and math.isinf(v):
+            return "inf" if v > 0 else "-inf"  # a bound that may be infinite
         if not math.isfinite(v):
             raise ValueError(f"{where} = {v} is invalid: it must be finite")
         return v
@@ -111,6 +113,8 @@ def _from_json(value, kind):
         return _Initializer(value)
     if isinstance(value, list):
         return tuple(_from_json(v, "any") for v in value)
+    if kind == "bound" and value in ("inf", "-inf"):
+        return float(value)
     return value
 
 
@@ -224,6 +228,15 @@ def _mps_weights_set(self, W):
     s = np.sqrt(S[:k]).astype(np.float32)
     self.core1.set((U[:, :k] * s).astype(np.float32).reshape(1, n_in, k))
     self.core2.set((s[:, None] * Vh[:k, :]).astype(np.float32).reshape(k, n_out, 1))
+
+
+#: Compartments that ngclearn's class computes by broadcasting with another, so that
+#: setting that one with extra leading axes of length 1 (ngc-learn's REINFORCESynapse
+#: test sets (1, n_pre, 2 n_post) weights) gives them those axes too: class name ->
+#: {compartment set: compartments that follow}. The engine computes on the 2-D values.
+LEADING_AXES_FOLLOW = {
+    "REINFORCESynapse": {"weights": ("dWeights", "accumulated_gradients", "outputs")},
+}
 
 
 #: Members a class's ngclearn counterpart defines in Python beyond its compartments and

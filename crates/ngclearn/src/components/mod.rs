@@ -34,7 +34,8 @@ macro_rules! with_classes {
                 hebbian_deconv_synapse::{HebbianDeconvSynapse},
                 trace_stdp_conv_synapse::{TraceSTDPConvSynapse},
                 trace_stdp_deconv_synapse::{TraceSTDPDeconvSynapse};
-            synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams};
+            synapses::modulated: mstdpet_synapse::{MSTDPETSynapse, MSTDPETSynapseParams},
+                reinforce_synapse::{REINFORCESynapse, REINFORCESynapseParams, OutputBound};
             synapses::patched: patched_synapse::{PatchedSynapse, PatchedSynapseParams},
                 static_patched_synapse::{StaticPatchedSynapse},
                 hebbian_patched_synapse::{HebbianPatchedSynapse, HebbianPatchedSynapseParams};

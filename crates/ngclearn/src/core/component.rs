@@ -26,6 +26,15 @@ pub trait Declared {
     fn key(&self) -> Key;
     /// Replaces the component's PRNG key.
     fn set_key(&mut self, key: Key);
+    /// The key at compartment `index`, a key compartment: the component's key, or a
+    /// second one its class holds (REINFORCESynapse's `seed`).
+    fn key_at(&self, _index: usize) -> Key {
+        self.key()
+    }
+    /// Replaces the key at compartment `index` (see [`Declared::key_at`]).
+    fn set_key_at(&mut self, _index: usize, key: Key) {
+        self.set_key(key)
+    }
     /// For downcasting to the concrete class.
     fn as_any(&self) -> &dyn std::any::Any;
     /// The keyword arguments ngclearn's constructor takes to rebuild this component
@@ -116,9 +125,13 @@ pub trait Component: Declared + std::fmt::Debug + Send + Sync {
     /// nowhere else, what depends on which compartment.
     fn changed(&mut self, index: usize);
     /// Whether compartment `index` is saved as a 0-d scalar when all its entries are
-    /// equal (ngclearn keeps a synapse's default biases as the scalar 0).
-    fn saves_as_scalar(&self, _index: usize) -> bool {
-        false
+    /// equal (ngclearn keeps a synapse's default biases as the scalar 0); by default,
+    /// those the schema declares `scalar`.
+    fn saves_as_scalar(&self, index: usize) -> bool {
+        self.schema()
+            .compartments
+            .get(index)
+            .is_some_and(|c| c.scalar)
     }
     /// Whether compartment `index` may be set with any number of rows (a learning
     /// rule's statistics, which it sums over their rows; the class's

@@ -16,7 +16,8 @@ pub use serde_json::{Map, Value};
 pub trait KwargValue: Sized {
     /// The JSON type it is read from, for front ends (the schema's `type`, e.g. typed
     /// Python stubs): `float`, `int`, `bool`, `str`, `tuple[...]` (a fixed-length list),
-    /// `array` (rows of numbers), `key`, `initializer`, `any`, or one of these `| None`.
+    /// `array` (rows of numbers), `key`, `initializer`, `bound` (a float that may be
+    /// infinite, written `"inf"` / `"-inf"`), `any`, or one of these `| None`.
     const KIND: &'static str;
     /// Converts the JSON given for `key`; a wrong value is an error made by
     /// [`Kwargs::error`].
@@ -104,6 +105,20 @@ impl KwargValue for usize {
     }
     fn to_kwarg(&self) -> Value {
         Value::from(*self)
+    }
+}
+
+/// An integer or `None` (REINFORCESynapse's `seed`).
+impl KwargValue for Option<usize> {
+    const KIND: &'static str = "int | None";
+    fn from_kwarg(kw: &Kwargs, key: &str, value: Value) -> Result<Self> {
+        match value {
+            Value::Null => Ok(None),
+            other => usize::from_kwarg(kw, key, other).map(Some),
+        }
+    }
+    fn to_kwarg(&self) -> Value {
+        self.map_or(Value::Null, Value::from)
     }
 }
 

@@ -639,7 +639,7 @@ impl Model {
     pub fn get_key(&self, path: &str) -> Result<Key> {
         let (r, kind) = self.parts.resolve(path)?;
         match kind {
-            Kind::Key => Ok(self.parts.components[r.component].key()),
+            Kind::Key => Ok(self.parts.components[r.component].key_at(r.compartment)),
             Kind::Array => Err(Error::KindMismatch {
                 path: path.to_string(),
                 holds: "an array".into(),
@@ -653,7 +653,7 @@ impl Model {
         let (r, kind) = self.parts.resolve(path)?;
         match kind {
             Kind::Key => {
-                self.parts.components[r.component].set_key(key);
+                self.parts.components[r.component].set_key_at(r.compartment, key);
                 Ok(())
             }
             Kind::Array => Err(Error::KindMismatch {

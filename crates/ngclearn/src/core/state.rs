@@ -144,7 +144,7 @@ impl Model {
                 let path = format!("{}:{}", c.name(), info.name);
                 let stored = c.stored_weights().filter(|_| info.name == "weights");
                 match info.kind {
-                    Kind::Key => entries.push((slot, path, Value::Key(c.key()))),
+                    Kind::Key => entries.push((slot, path, Value::Key(c.key_at(i)))),
                     Kind::Array if self.wire_into_slot(slot).is_some() => {}
                     Kind::Array => match stored {
                         Some(w) => entries.push((slot, path, Value::Weights(w.clone()))),
@@ -213,8 +213,8 @@ impl Model {
             let c = &mut self.parts.components[slot.component];
             match v {
                 Value::Key(k) => {
-                    let mine = c.key();
-                    c.set_key(*k);
+                    let mine = c.key_at(slot.compartment);
+                    c.set_key_at(slot.compartment, *k);
                     *k = mine;
                 }
                 Value::Array(a) => {

@@ -450,6 +450,54 @@ fn level_sum(n: usize, get: &dyn Fn(usize) -> f32) -> f32 {
     level_sum(m / W, &window)
 }
 
+/// `sum_i a[i] * b[i]` (`a`, `b` of one length `n`) as XLA's CPU code computes a
+/// product reduced to a scalar in the same fusion (`(x * r).mean()` of a 1-D array):
+/// - `n` of 4 or 8: the rounded products in one vector of `n` lanes, summed by halves
+///   (lane `i` plus lane `i + n/2`, until one lane is left);
+/// - `n` of 16 to 19, 24 and 32: eight lanes, value `i` fused into lane `i % 8` in order
+///   (`fma(a, b, lane)`), the lanes summed by halves, then the values past the last
+///   multiple of 8 fused onto that sum in order;
+/// - any other `n`: one chain of fused multiply-adds from +0.0.
+///
+/// Measured against JAX 0.12 on x86-64 with AVX-512 for `n` of 1 to 19, 24 and 32
+/// (`tests/parity_reinforce_synapses.rs`); for `n` of 20 and above other than 24 and 32
+/// XLA sums in another order, not reproduced (this gives the eight-lane form there).
+pub fn dot_sum_xla(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let halves = |lanes: &mut [f32]| {
+        let mut len = lanes.len();
+        while len > 1 {
+            len /= 2;
+            for i in 0..len {
+                lanes[i] += lanes[i + len];
+            }
+        }
+        lanes[0]
+    };
+    match n {
+        4 | 8 => {
+            let mut lanes = [0.0f32; 8];
+            for i in 0..n {
+                lanes[i] = a[i] * b[i];
+            }
+            halves(&mut lanes[..n])
+        }
+        16.. => {
+            let body = n / 8 * 8;
+            let mut lanes = [0.0f32; 8];
+            for i in 0..body {
+                lanes[i % 8] = a[i].mul_add(b[i], lanes[i % 8]);
+            }
+            let mut acc = halves(&mut lanes);
+            for i in body..n {
+                acc = a[i].mul_add(b[i], acc);
+            }
+            acc
+        }
+        _ => (0..n).fold(0.0f32, |acc, i| a[i].mul_add(b[i], acc)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

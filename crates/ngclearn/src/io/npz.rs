@@ -534,8 +534,9 @@ impl NpzReader {
         // A vector (n,) fills a row (1, n) (ngclearn keeps some rows as vectors).
         let row = h.shape.len() == 1 && dst.nrows() == 1 && h.shape[0] == dst.ncols();
         // An array of other than two axes, in C order, fills the values row-major (a
-        // compartment of N axes, see `core::component::dims`).
-        let nd = h.shape.len() > 2
+        // compartment of N axes, see `core::component::dims`; one of one axis, as
+        // REINFORCESynapse's `rewards`, is held as a column).
+        let nd = (h.shape.len() > 2 || (h.shape.len() == 1 && dst.ncols() == 1))
             && !h.fortran_order
             && h.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) == Some(dst.len());
         // int32 values (indices, as a SOM's best-matching unit) are read as float32;

@@ -53,6 +53,34 @@ for _name in _core.classes():
     _install(_name)
 del _name
 
+
+def _gaussian_logpdf(event, mean, stddev):
+    """ngclearn 3.1.1's ``REINFORCESynapse._gaussian_logpdf`` (a function of its module):
+    the log-density of ``event`` under a Gaussian of ``mean`` and ``stddev``, elementwise,
+    ``-0.5 * (log(2 pi stddev^2) + (event - mean)^2 / stddev^2)``. It computes with the
+    array module of its arguments (JAX's for JAX arrays and tracers, so that it can be
+    differentiated as ngc-learn's tests do; else NumPy's)."""
+    import numpy as np
+
+    xp = np
+    for v in (event, mean, stddev):
+        space = getattr(v, "__array_namespace__", None)
+        if space is not None and not isinstance(v, np.ndarray):
+            xp = space()
+            break
+    scale_sqrd = stddev ** 2
+    log_normalizer = xp.log(2 * xp.pi * scale_sqrd)
+    quadratic = (event - mean) ** 2 / scale_sqrd
+    return -0.5 * (log_normalizer + quadratic)
+
+
+# ngclearn 3.1.1 defines it in REINFORCESynapse's module; later versions make it the
+# class's static method (ngc-learn's tests use both): here it is both.
+_reinforce = sys.modules[__name__ + ".synapses.modulated.REINFORCESynapse"]
+_reinforce._gaussian_logpdf = _gaussian_logpdf
+_reinforce.REINFORCESynapse._gaussian_logpdf = staticmethod(_gaussian_logpdf)
+del _reinforce
+
 # ngclearn's base of the classes users write: ngclearn_rs.components.jaxComponent.
 from .._user import JaxComponent  # noqa: E402
 

@@ -217,7 +217,7 @@ impl Layout {
                 let path = format!("{}:{}", part.name, info.name);
                 if info.kind == Kind::Key {
                     if let Some(w) = whole.as_deref_mut() {
-                        w.set_key(&path, c.key())?;
+                        w.set_key(&path, c.key_at(idx))?;
                     }
                     continue;
                 }

@@ -86,7 +86,7 @@ pub fn partition_by_kwargs(c: &dyn Component, cols: Range<usize>) -> Result<Box<
     let split = splits(c, width_of(c));
     for (idx, info) in schema.compartments.iter().enumerate() {
         match info.kind {
-            Kind::Key => local.set_key(c.key()),
+            Kind::Key => local.set_key_at(idx, c.key_at(idx)),
             Kind::Array => {
                 let a = c.array(idx).expect("array compartments are addressable");
                 let v = if split[idx] {

@@ -74,9 +74,8 @@ fn actual_shapes(c: &dyn Component) -> Vec<Vec<Vec<usize>>> {
         .enumerate()
         .map(|(i, info)| match info.kind {
             Kind::Key => Vec::new(),
-            Kind::Array => c
-                .array(i)
-                .map(|a| vec![a.shape().to_vec()])
+            Kind::Array => crate::core::component::dims(c, i)
+                .map(|d| vec![d])
                 .unwrap_or_default(),
         })
         .collect()
@@ -348,7 +347,7 @@ impl SavedState {
         }
         for (i, idx, h) in &self.entries {
             match c.schema().compartments[*idx].kind {
-                Kind::Key => c.set_key(Key(self.npz.read_key(*i, h)?)),
+                Kind::Key => c.set_key_at(*idx, Key(self.npz.read_key(*i, h)?)),
                 Kind::Array => {
                     let cols = block.filter(|_| split.as_ref().is_some_and(|s| s[*idx]));
                     // A synapse's weights, stored sparse when they are, without the

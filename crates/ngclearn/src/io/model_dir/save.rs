@@ -4,7 +4,6 @@ use super::{CONCATENATION, JOINT_PROCESS, METHOD_PROCESS, PRODUCT, SUMMATION};
 use crate::core::component::Component;
 use crate::core::context::{Model, Origin};
 use crate::core::operations::Source;
-use crate::core::rng::Key;
 use crate::core::schema::Kind;
 use crate::error::{Error, Result};
 use crate::io::npz::{Dtype, NpzStream};
@@ -44,7 +43,7 @@ fn write_state(npz: &mut NpzStream, model: &Model, i: usize, c: &dyn Component) 
         }
         return Ok(());
     }
-    write_key(npz, c.key())?;
+    write_keys(npz, c)?;
     let sparse = sparse_form(c);
     for (idx, name) in saved_names(model, i, c) {
         if let Some((_, csr)) = sparse.filter(|(w, _)| *w == idx) {
@@ -185,10 +184,18 @@ pub(super) fn uniform(a: &ndarray::Array2<f32>) -> Option<f32> {
         .then_some(first)
 }
 
-/// Writes a key entry.
-pub(super) fn write_key(npz: &mut NpzStream, key: Key) -> Result<()> {
+/// Writes the key entries of `c`: its key, then any other key its class holds
+/// (REINFORCESynapse's `seed`), each by its compartment's name.
+pub(super) fn write_keys(npz: &mut NpzStream, c: &dyn Component) -> Result<()> {
     npz.begin("key", Dtype::U32, &[2])?;
-    npz.write_bytes(key.0.iter().flat_map(|x| x.to_le_bytes()))
+    npz.write_bytes(c.key().0.iter().flat_map(|x| x.to_le_bytes()))?;
+    for (idx, info) in c.schema().compartments.iter().enumerate() {
+        if info.kind == Kind::Key && info.name != "key" {
+            npz.begin(info.name, Dtype::U32, &[2])?;
+            npz.write_bytes(c.key_at(idx).0.iter().flat_map(|x| x.to_le_bytes()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes entry `name`: `a`, or the 0-d `scalar` ngclearn saves instead.

@@ -3,7 +3,7 @@
 
 use super::save::{
     check_save_target, make_dirs, process_entry, root_entry, saved_arrays, uniform, write_array,
-    write_custom, write_json, write_key,
+    write_custom, write_json, write_keys,
 };
 use crate::core::context::Model;
 use crate::core::partition::{block, scatter_rows, Layout};
@@ -92,7 +92,7 @@ fn write_partitioned(model: &Model, layout: &Layout, pending: Option<&PendingDir
                 .collect(),
         };
         if let (Some(z), None) = (npz.as_mut(), &own) {
-            write_key(z, c.key())?;
+            write_keys(z, c)?;
         }
         for (idx, name, a, may_be_scalar) in entries {
             let mut same = uniform(a);

@@ -24,6 +24,7 @@ from .convolution.hebbianDeconvSynapse import HebbianDeconvSynapse as HebbianDec
 from .convolution.traceSTDPConvSynapse import TraceSTDPConvSynapse as TraceSTDPConvSynapse
 from .convolution.traceSTDPDeconvSynapse import TraceSTDPDeconvSynapse as TraceSTDPDeconvSynapse
 from .modulated.MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
+from .modulated.REINFORCESynapse import REINFORCESynapse as REINFORCESynapse
 from .patched.patchedSynapse import PatchedSynapse as PatchedSynapse
 from .patched.staticPatchedSynapse import StaticPatchedSynapse as StaticPatchedSynapse
 from .patched.hebbianPatchedSynapse import HebbianPatchedSynapse as HebbianPatchedSynapse
@@ -31,4 +32,4 @@ from .alphaSynapse import AlphaSynapse as AlphaSynapse
 from .exponentialSynapse import ExponentialSynapse as ExponentialSynapse
 from .doubleExpSynapse import DoubleExpSynapse as DoubleExpSynapse
 
-__all__ = ["DenseSynapse", "StaticSynapse", "MPSSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse", "MSTDPETSynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
+__all__ = ["DenseSynapse", "StaticSynapse", "MPSSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse", "MSTDPETSynapse", "REINFORCESynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]

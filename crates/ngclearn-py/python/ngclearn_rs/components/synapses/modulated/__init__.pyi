@@ -4,5 +4,6 @@
 """ngclearn 3.1.1's components.synapses.modulated: its component classes."""
 
 from .MSTDPETSynapse import MSTDPETSynapse as MSTDPETSynapse
+from .REINFORCESynapse import REINFORCESynapse as REINFORCESynapse
 
-__all__ = ["MSTDPETSynapse"]
+__all__ = ["MSTDPETSynapse", "REINFORCESynapse"]
