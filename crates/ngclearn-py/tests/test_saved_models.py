@@ -585,3 +585,81 @@ def test_a_reinforce_synapse_crosses_both_ways_with_its_two_keys(tmp_path):
                 x = np.asarray(getattr(a.get_components("W"), comp).get(), dtype=np.float32)
                 y = np.asarray(getattr(b.get_components("W"), comp).get(), dtype=np.float32)
                 assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)
+
+
+@pytest.mark.parametrize("cls_name", ["HopfieldSynapse", "VectorQuantizeSynapse", "ART2ASynapse"])
+def test_the_competitive_synapses_cross_both_ways_and_continue_bit_for_bit(tmp_path, cls_name):
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn_rs
+    from jax import numpy as jnp, random as jrandom
+    import ngclearn.components.synapses.competitive as theirs
+    import ngclearn_rs.components.synapses.competitive as ours
+
+    kwargs = {
+        "HopfieldSynapse": dict(eta=0.1, reg_lambda=0.01, beta=4.0),
+        "VectorQuantizeSynapse": dict(eta=0.2, label_dim=2, syn_decay=0.01),
+        "ART2ASynapse": dict(eta=0.2, vigilance=0.2),
+    }[cls_name]
+    state = {
+        "HopfieldSynapse": ("outputs", "weights", "similarities", "memory_weights", "energy", "dWeights"),
+        "VectorQuantizeSynapse": ("inputs", "outputs", "weights", "pred_labels", "eta", "dWeights"),
+        "ART2ASynapse": ("outputs", "weights", "xprobe", "eta", "misses", "used"),
+    }[cls_name]
+
+    def build(lib, mod, name):
+        with lib.Context(name) as ctx:
+            c = getattr(mod, cls_name)("W", (5, 4), batch_size=2, key=jrandom.PRNGKey(3), **kwargs)
+            lib.MethodProcess("adv") >> c.advance_state
+            lib.MethodProcess("evo") >> c.evolve
+        if cls_name == "ART2ASynapse":
+            for i in range(3):  # three memories placed by hand
+                c.insert(np.random.default_rng(i).normal(size=(1, 5)).astype(np.float32), i)
+        return ctx
+
+    r = np.random.default_rng(4)
+    xs = r.normal(size=(12, 2, 5)).astype(np.float32)
+    ys = np.eye(2, dtype=np.float32)[r.integers(0, 2, (12, 2))]
+
+    def step(ctx, t, to_array):
+        c = ctx.get_components("W")
+        c.inputs.set(to_array(xs[t]))
+        ctx.get_objects("adv", objectType="process").run()
+        if cls_name == "VectorQuantizeSynapse":
+            c.labels.set(to_array(ys[t]))
+        ctx.get_objects("evo", objectType="process").run(t=float(t), dt=1.0)
+
+    for first, second, mod1, to1, to2 in ((ngclearn_rs, ngclearn, ours, np.asarray, jnp.asarray),
+                                          (ngclearn, ngclearn_rs, theirs, jnp.asarray, np.asarray)):
+        name = fresh(cls_name.lower())
+        a = build(first, mod1, name)
+        for t in range(5):
+            step(a, t, to1)
+        a.save_to_json(str(tmp_path), overwrite=True)
+        b = second.Context.load(str(tmp_path), name)
+        for t in range(5, 12):
+            step(a, t, to1)
+            step(b, t, to2)
+            for comp in state:
+                x = np.asarray(getattr(a.get_components("W"), comp).get(), dtype=np.float32)
+                y = np.asarray(getattr(b.get_components("W"), comp).get(), dtype=np.float32)
+                assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp, t)
+
+
+def test_art2a_insert_places_a_memory_as_ngclearns():
+    ngclearn_or_skip()
+    import ngclearn
+    import ngclearn_rs
+    from jax import random as jrandom
+    import ngclearn.components.synapses.competitive as theirs
+    import ngclearn_rs.components.synapses.competitive as ours
+
+    got = []
+    for lib, mod in ((ngclearn, theirs), (ngclearn_rs, ours)):
+        with lib.Context(fresh("art_insert")):
+            c = mod.ART2ASynapse("W", (3, 4), key=jrandom.PRNGKey(2))
+        c.insert(np.array([[0.5, -1.0, 2.0]], dtype=np.float32), 2)
+        c.insert(np.array([[-0.0, 3.0, 1.0]], dtype=np.float32), 0)
+        got.append((np.asarray(c.weights.get(), dtype=np.float32), np.asarray(c.used.get(), dtype=np.float32)))
+    for x, y in zip(*got):
+        assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32))

@@ -181,8 +181,25 @@ def _conv_attributes(p):
 
 #: Attributes a class's ngclearn constructor derives from its arguments (beyond the
 #: arguments themselves and NGCLEARN_ATTRIBUTE_NAMES): class name -> params -> values.
+def _vq_order(p):
+    """VectorQuantizeSynapse's distance order, as ngclearn reads its distance_function."""
+    name, order = p["distance_function"]
+    name = name.lower()
+    if "euclidean" in name:
+        return 2
+    if "manhattan" in name:
+        return 1
+    if "chebyshev" in name:
+        return float("inf")
+    return order
+
+
 DERIVED_ATTRIBUTES = {
     "SOMSynapse": _som_attributes,
+    "HopfieldSynapse": lambda p: {"l1_lambda": 0.0, "rule_fx": 1 if p["update_rule"] == "contrastive" else 2},
+    "VectorQuantizeSynapse": lambda p: {"K": 1, "dist_order": _vq_order(p), "initial_eta": p["eta"],
+                                        "eta_decr": p["eta_decrement"], "zeta": p["langevin_noise_scale"]},
+    "ART2ASynapse": lambda p: {"K": 1, "norm_fx": 0, "initial_eta": p["eta"], "eta_decr": p["eta_decrement"]},
     **{c: _conv_attributes for c in ("ConvSynapse", "StaticConvSynapse", "DeconvSynapse",
                                      "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse",
                                      "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse")},
@@ -241,8 +258,36 @@ LEADING_AXES_FOLLOW = {
 
 #: Members a class's ngclearn counterpart defines in Python beyond its compartments and
 #: methods (a property computed from them): class name -> namespace entries.
+def _art2a_insert(self, x, idx):
+    """ngclearn's ``ART2ASynapse.insert(x, idx)``: memory slot ``idx`` takes ``x`` (a row of
+    ``n_pre`` values) and is marked used, as ngclearn computes it
+    (``W + (W * 0 + x^T) * one_hot(idx)``, in float32)."""
+    import numpy as np
+
+    W = np.asarray(self.weights.get(), dtype=np.float32)
+    x = np.asarray(x, dtype=np.float32).reshape(1, -1)
+    if x.shape[1] != W.shape[0]:
+        raise ValueError(f"{self.name}.insert: x has {x.shape[1]} values, the memories {W.shape[0]}")
+    idx = int(idx)
+    z = np.zeros((1, W.shape[1]), dtype=np.float32)
+    if 0 <= idx < W.shape[1]:
+        z[0, idx] = 1.0  # jax's one_hot: an index outside gives no slot
+    self.weights.set(W + (W * np.float32(0) + x.T) * z)
+    used = np.asarray(self.used.get(), dtype=np.float32)
+    self.used.set(((used + z) > 0).astype(np.float32))
+
+
+def _art2a_grow(self, n_memories):
+    """ngclearn's ``ART2ASynapse.grow``: refused (its shapes are fixed at construction)."""
+    raise NotImplementedError(
+        f"{self.name}.grow({n_memories}): a component's shapes are fixed when it is built; make the "
+        f"ART2ASynapse with the number of memory slots it will need"
+    )
+
+
 EXTRA_MEMBERS = {
     "MPSSynapse": {"weights": property(_mps_weights_get, _mps_weights_set)},
+    "ART2ASynapse": {"insert": _art2a_insert, "grow": _art2a_grow},
 }
 
 

@@ -25,7 +25,10 @@ macro_rules! with_classes {
                 event_stdp_synapse::{EventSTDPSynapse, EventSTDPSynapseParams},
                 stdp_synapse::{STDPSynapse, STDPSynapseParams},
                 gerstner_hebbian_synapse::{GerstnerHebbianSynapse, GerstnerHebbianSynapseParams, GerstnerCoeffs};
-            synapses::competitive: som_synapse::{SOMSynapse, SOMSynapseParams};
+            synapses::competitive: som_synapse::{SOMSynapse, SOMSynapseParams},
+                hopfield_synapse::{HopfieldSynapse, HopfieldSynapseParams},
+                vector_quantize_synapse::{VectorQuantizeSynapse, VectorQuantizeSynapseParams},
+                art2a_synapse::{ART2ASynapse, ART2ASynapseParams};
             synapses::convolution: conv_synapse::{ConvSynapse},
                 static_conv_synapse::{StaticConvSynapse},
                 deconv_synapse::{DeconvSynapse},

@@ -21,6 +21,9 @@ from .synapses.hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSyna
 from .synapses.hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .synapses.hebbian.gerstnerHebbianSynapse import GerstnerHebbianSynapse as GerstnerHebbianSynapse
 from .synapses.competitive.SOMSynapse import SOMSynapse as SOMSynapse
+from .synapses.competitive.hopfieldSynapse import HopfieldSynapse as HopfieldSynapse
+from .synapses.competitive.vectorQuantizeSynapse import VectorQuantizeSynapse as VectorQuantizeSynapse
+from .synapses.competitive.ART2ASynapse import ART2ASynapse as ART2ASynapse
 from .synapses.convolution.convSynapse import ConvSynapse as ConvSynapse
 from .synapses.convolution.staticConvSynapse import StaticConvSynapse as StaticConvSynapse
 from .synapses.convolution.deconvSynapse import DeconvSynapse as DeconvSynapse
@@ -60,4 +63,4 @@ from .input_encoders.phasorCell import PhasorCell as PhasorCell
 from .other.varTrace import VarTrace as VarTrace
 from .other.expKernel import ExpKernel as ExpKernel
 
-__all__ = ["DenseSynapse", "StaticSynapse", "MPSSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse", "MSTDPETSynapse", "REINFORCESynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]
+__all__ = ["DenseSynapse", "StaticSynapse", "MPSSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "HopfieldSynapse", "VectorQuantizeSynapse", "ART2ASynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse", "MSTDPETSynapse", "REINFORCESynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse", "LIFCell", "SLIFCell", "IFCell", "QuadLIFCell", "AdExCell", "IzhikevichCell", "FitzhughNagumoCell", "RAFCell", "HodgkinHuxleyCell", "WTASCell", "RateCell", "GaussianErrorCell", "LaplacianErrorCell", "BernoulliErrorCell", "RewardErrorCell", "LeakyNoiseCell", "PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "VarTrace", "ExpKernel"]

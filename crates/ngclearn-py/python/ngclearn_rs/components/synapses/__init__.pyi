@@ -15,6 +15,9 @@ from .hebbian.eventSTDPSynapse import EventSTDPSynapse as EventSTDPSynapse
 from .hebbian.STDPSynapse import STDPSynapse as STDPSynapse
 from .hebbian.gerstnerHebbianSynapse import GerstnerHebbianSynapse as GerstnerHebbianSynapse
 from .competitive.SOMSynapse import SOMSynapse as SOMSynapse
+from .competitive.hopfieldSynapse import HopfieldSynapse as HopfieldSynapse
+from .competitive.vectorQuantizeSynapse import VectorQuantizeSynapse as VectorQuantizeSynapse
+from .competitive.ART2ASynapse import ART2ASynapse as ART2ASynapse
 from .convolution.convSynapse import ConvSynapse as ConvSynapse
 from .convolution.staticConvSynapse import StaticConvSynapse as StaticConvSynapse
 from .convolution.deconvSynapse import DeconvSynapse as DeconvSynapse
@@ -32,4 +35,4 @@ from .alphaSynapse import AlphaSynapse as AlphaSynapse
 from .exponentialSynapse import ExponentialSynapse as ExponentialSynapse
 from .doubleExpSynapse import DoubleExpSynapse as DoubleExpSynapse
 
-__all__ = ["DenseSynapse", "StaticSynapse", "MPSSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse", "MSTDPETSynapse", "REINFORCESynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]
+__all__ = ["DenseSynapse", "StaticSynapse", "MPSSynapse", "STPDenseSynapse", "TraceSTDPSynapse", "ExpSTDPSynapse", "HebbianSynapse", "BCMSynapse", "EventSTDPSynapse", "STDPSynapse", "GerstnerHebbianSynapse", "SOMSynapse", "HopfieldSynapse", "VectorQuantizeSynapse", "ART2ASynapse", "ConvSynapse", "StaticConvSynapse", "DeconvSynapse", "StaticDeconvSynapse", "HebbianConvSynapse", "HebbianDeconvSynapse", "TraceSTDPConvSynapse", "TraceSTDPDeconvSynapse", "MSTDPETSynapse", "REINFORCESynapse", "PatchedSynapse", "StaticPatchedSynapse", "HebbianPatchedSynapse", "AlphaSynapse", "ExponentialSynapse", "DoubleExpSynapse"]

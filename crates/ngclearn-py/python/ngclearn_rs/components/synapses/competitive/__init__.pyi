@@ -4,5 +4,8 @@
 """ngclearn 3.1.1's components.synapses.competitive: its component classes."""
 
 from .SOMSynapse import SOMSynapse as SOMSynapse
+from .hopfieldSynapse import HopfieldSynapse as HopfieldSynapse
+from .vectorQuantizeSynapse import VectorQuantizeSynapse as VectorQuantizeSynapse
+from .ART2ASynapse import ART2ASynapse as ART2ASynapse
 
-__all__ = ["SOMSynapse"]
+__all__ = ["SOMSynapse", "HopfieldSynapse", "VectorQuantizeSynapse", "ART2ASynapse"]
