@@ -20,6 +20,7 @@ REQUIRED = {
     "tau_minus": 10.0, "eta": 0.1, "tau_d": 5.0, "tau_f": 5.0, "tau_theta": 5.0, "tau_x": 5.0,
     "exp_beta": 1.0, "resist_m": 2.0, "a_delta": 0.5, "lmbda": 0.01, "theta0": 0.0, "alpha": 0.1, "thr": 0.4,
     "tau_tr": 5.0, "n_inputs": 4, "n_units_x": 3, "n_units_y": 3, "x_shape": (6, 6),
+    "filter_type": "gaussian", "area_shape": (4, 4), "n_cells": 4, "patch_shape": (2, 2), "step_shape": (2, 2),
 }
 
 #: ngclearn's attributes that are not constructor arguments under any name but values

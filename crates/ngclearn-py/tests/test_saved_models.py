@@ -663,3 +663,47 @@ def test_art2a_insert_places_a_memory_as_ngclearns():
         got.append((np.asarray(c.weights.get(), dtype=np.float32), np.asarray(c.used.get(), dtype=np.float32)))
     for x, y in zip(*got):
         assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32))
+
+
+def test_retinal_ganglion_cells_cross_both_ways_with_their_three_axis_stimulus(tmp_path):
+    ngclearn_or_skip()
+    import contextlib
+    import io
+
+    import ngclearn
+    import ngclearn_rs
+    from jax import numpy as jnp
+    from ngclearn.components.input_encoders.ganglionCell import RetinalGanglionCell as Theirs
+    from ngclearn_rs.components.input_encoders.ganglionCell import RetinalGanglionCell as Ours
+
+    def build(lib, cls, name):
+        with lib.Context(name) as ctx, contextlib.redirect_stdout(io.StringIO()):
+            c = cls("R", "difference_of_gaussian", (9, 9), 9, (5, 5), (2, 2), batch_size=2, sigma=0.8)
+            lib.MethodProcess("adv") >> c.advance_state
+        return ctx
+
+    xs = np.random.default_rng(5).random((8, 2, 9, 9)).astype(np.float32)
+
+    def step(ctx, t, to_array):
+        ctx.get_components("R").inputs.set(to_array(xs[t]))
+        ctx.get_objects("adv", objectType="process").run(t=float(t))
+
+    for first, second, cls1, to1, to2 in ((ngclearn_rs, ngclearn, Ours, np.asarray, jnp.asarray),
+                                          (ngclearn, ngclearn_rs, Theirs, jnp.asarray, np.asarray)):
+        name = fresh("rgc")
+        a = build(first, cls1, name)
+        for t in range(3):
+            step(a, t, to1)
+        a.save_to_json(str(tmp_path), overwrite=True)
+        with contextlib.redirect_stdout(io.StringIO()):
+            b = second.Context.load(str(tmp_path), name)
+        for comp in ("inputs", "filter", "outputs"):
+            x = np.asarray(getattr(a.get_components("R"), comp).get(), dtype=np.float32)
+            y = np.asarray(getattr(b.get_components("R"), comp).get(), dtype=np.float32)
+            assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, comp)
+        for t in range(3, 8):
+            step(a, t, to1)
+            step(b, t, to2)
+            x = np.asarray(a.get_components("R").outputs.get(), dtype=np.float32)
+            y = np.asarray(b.get_components("R").outputs.get(), dtype=np.float32)
+            assert x.shape == y.shape and np.array_equal(x.view(np.int32), y.view(np.int32)), (first.__name__, t)

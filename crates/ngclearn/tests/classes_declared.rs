@@ -35,6 +35,14 @@ fn defaults(class: &ComponentClass) -> Map<String, Value> {
                 json!([3, 4])
             } else if s.class == "SOMSynapse" && p.name.starts_with("n_units_") {
                 json!(3) // ngclearn builds square maps only
+            } else if s.class == "RetinalGanglionCell" {
+                // four 2 x 2 fields tiling a 4 x 4 area
+                match p.name {
+                    "filter_type" => json!("gaussian"),
+                    "n_cells" => json!(4),
+                    "area_shape" => json!([4, 4]),
+                    _ => json!([2, 2]),
+                }
             } else {
                 json!(2 + i)
             };

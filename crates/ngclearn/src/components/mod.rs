@@ -64,7 +64,8 @@ macro_rules! with_classes {
             input_encoders: poisson_cell::{PoissonCell, PoissonCellParams},
                 bernoulli_cell::{BernoulliCell, BernoulliCellParams},
                 latency_cell::{LatencyCell, LatencyCellParams},
-                phasor_cell::{PhasorCell, PhasorCellParams};
+                phasor_cell::{PhasorCell, PhasorCellParams},
+                retinal_ganglion_cell::{RetinalGanglionCell, RetinalGanglionCellParams};
             other: var_trace::{VarTrace, VarTraceParams},
                 exp_kernel::{ExpKernel, ExpKernelParams};
         }

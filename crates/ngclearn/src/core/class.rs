@@ -316,6 +316,11 @@ mod tests {
                 ("n_units_y", serde_json::json!(3)),
                 ("x_shape", serde_json::json!([6, 6])),
                 ("padding", serde_json::json!("SAME")),
+                ("filter_type", serde_json::json!("gaussian")),
+                ("area_shape", serde_json::json!([4, 4])),
+                ("n_cells", serde_json::json!(4)),
+                ("patch_shape", serde_json::json!([2, 2])),
+                ("step_shape", serde_json::json!([2, 2])),
             ] {
                 // `shape` is a synapse's (n_pre, n_post); a cell's `shape` (RateCell's 4-D
                 // form) stays unset.

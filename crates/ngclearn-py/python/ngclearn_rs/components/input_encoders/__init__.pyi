@@ -7,5 +7,6 @@ from .poissonCell import PoissonCell as PoissonCell
 from .bernoulliCell import BernoulliCell as BernoulliCell
 from .latencyCell import LatencyCell as LatencyCell
 from .phasorCell import PhasorCell as PhasorCell
+from .ganglionCell import RetinalGanglionCell as RetinalGanglionCell
 
-__all__ = ["PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell"]
+__all__ = ["PoissonCell", "BernoulliCell", "LatencyCell", "PhasorCell", "RetinalGanglionCell"]
