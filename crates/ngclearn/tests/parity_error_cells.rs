@@ -1,6 +1,6 @@
 //! The error cells of predictive coding (Gaussian, Laplacian, Bernoulli with
 //! probabilities and with logits) against ngclearn 3.1.1, driven by given predictions,
-//! targets, modulators and masks.
+//! targets, modulators and masks, bit for bit.
 
 mod common;
 
@@ -50,9 +50,7 @@ fn error_cells_compute_ngclearns_errors_and_likelihoods() {
                 } else {
                     common::mat(&vals[t])
                 };
-                // Within 1e-5, not yet bit for bit: the error cells' arithmetic (their
-                // derivatives and the likelihood's sum) is not yet XLA's.
-                r.check(out, t, &m.get(&format!("e:{out}")).unwrap(), &want);
+                r.exact(out, t, &m.get(&format!("e:{out}")).unwrap(), &want);
             }
         }
         r.print(name);

@@ -1,7 +1,8 @@
 //! RateCell, GaussianErrorCell, LaplacianErrorCell and LeakyNoiseCell with a 4-D `shape`
 //! (the maps of convolutional predictive coding) against ngclearn 3.1.1
 //! (`rate_cell_maps.json`, 7 cases by scripts/make_rate_map_fixtures.py): the
-//! LeakyNoiseCell's (relu) bit for bit, the error cells' within 1e-5 as over rows; and
+//! LeakyNoiseCell's (relu) and the error cells' bit for bit but the Gaussian one's `L`
+//! (within 1e-5: the sum of squares over the maps' axes); and
 //! the RateCell's
 //! z, zF and j after each step (priors, threshold, stateless, midpoint): bit for bit for
 //! the identity activation, within 1e-5 for tanh, relu and sigmoid (XLA compiles them
@@ -70,12 +71,12 @@ fn error_and_leaky_noise_cells_over_maps_step_as_ngclearns() {
                 let mut out = Vec::new();
                 flatten(&v[t], &mut out);
                 let want = ndarray::Array2::from_shape_vec(got.dim(), out).unwrap();
-                if class == "LeakyNoiseCell" {
-                    rep.exact(&format!("{name} {k}"), t, &got, &want);
-                } else {
-                    // The error cells' arithmetic is not yet XLA's (as over rows:
-                    // parity_error_cells.rs).
+                if k == "L" && class == "GaussianErrorCell" {
+                    // The sum of squares over 4-D maps: XLA reduces the maps' axes in an
+                    // order not yet reproduced (over rows it is: parity_error_cells.rs).
                     rep.check(&format!("{name} {k}"), t, &got, &want);
+                } else {
+                    rep.exact(&format!("{name} {k}"), t, &got, &want);
                 }
             }
         }

@@ -19,7 +19,7 @@ use super::{rest};
 use crate::core::component::valid_name;
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::xla_math::ln_xla;
+use crate::core::xla_math::{exp_xla, ln_xla};
 use crate::core::component::Component;
 use crate::error::Result;
 use crate::{Class, Compartments, Params};
@@ -116,7 +116,7 @@ impl BernoulliErrorCell {
 
     fn step(&mut self) {
         let logits = self.params.input_logits;
-        let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
+        let sig = |x: f32| 1.0 / (1.0 + exp_xla(-x));
         let (eps, hi) = (0.0001f32, 0.9999f32);
         let mut ll = 0.0f32;
         for ((((dp, dt), &p), &x), (&md, mk)) in self
@@ -138,7 +138,8 @@ impl BernoulliErrorCell {
             };
             let (one_min_q, one_min_x) = (1.0 - q, 1.0 - x);
             let (log_q, log_one_min_q) = (ln_xla(q), ln_xla(one_min_q));
-            let term = log_q * x + log_one_min_q * one_min_x;
+            // XLA fuses the first product into the sum.
+            let term = log_q.mul_add(x, log_one_min_q * one_min_x);
             ll += term;
             if let Some(w) = self.whole.as_mut() {
                 w.terms.push(term);

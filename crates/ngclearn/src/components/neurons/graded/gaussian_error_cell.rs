@@ -131,6 +131,7 @@ impl GaussianErrorCell {
             sigma,
             |x| x,
             |e| e * e,
+            true,
             self.whole.as_mut(),
         );
         self.dsigma[[0, 0]] = sigma * 0.0 + 1.0;

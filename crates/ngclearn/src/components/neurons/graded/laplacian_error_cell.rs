@@ -140,6 +140,7 @@ impl LaplacianErrorCell {
             scale,
             sign,
             f32::abs,
+            false,
             self.whole.as_mut(),
         );
         self.dscale[[0, 0]] = scale * 0.0 + 1.0;
