@@ -5,7 +5,8 @@ contrastive rules, decay, stored patterns), VectorQuantizeSynapse (Euclidean, Ma
 Chebyshev and Minkowski-3 distances; with labels; with a bound and decay) and ART2ASynapse
 (vigilance, eta schedule). Each case: the constructed compartments, then per step the given
 inputs (and labels), one method, and every array compartment after it. And `xla`: JAX's
-`lax.rsqrt` and row norms, as bits, for xla_math's rsqrt and row sums of squares.
+`lax.rsqrt`, row norms and powers, as bits, for xla_math's rsqrt, row sums of squares and
+pow.
 
 Usage (a Python 3.12 with `pip install ngclearn==3.1.1 jax==0.12.0.1`):
     python scripts/make_competitive_fixtures.py [OUT_DIR]"""
@@ -111,7 +112,9 @@ ys = np.asarray(jax.jit(jax.lax.rsqrt)(xs))
 rows = [rng.normal(0.0, 1.0, (40, n)).astype(np.float32) for n in range(1, 10)]
 norms = [np.asarray(jax.jit(lambda W: jnp.linalg.norm(W, ord=2, axis=1))(r)) for r in rows]
 bits = lambda a: np.asarray(a, dtype=np.float32).view(np.uint32).tolist()
-xla = {"rsqrt": {"x": bits(xs), "y": bits(ys)},
+px = rng.uniform(0.0, 2.0, 300).astype(np.float32)
+powers = {str(y): bits(np.asarray(jax.jit(lambda v, y=y: jnp.power(v, y))(px))) for y in (1.5, 0.5, 2.0, 3.0, 0.3, 2.5, -0.5)}
+xla = {"rsqrt": {"x": bits(xs), "y": bits(ys)}, "pow": {"x": bits(px), "y": powers},
        "norms": [{"rows": bits(r.ravel()), "width": r.shape[1], "norm": bits(n)} for r, n in zip(rows, norms)]}
 path = os.path.join(out, "competitive_synapses.json")
 with open(path, "w") as f:

@@ -159,9 +159,9 @@ fn art2a_synapses_resonate_and_learn_as_ngclearns_bit_for_bit() {
     run_cases("ART2ASynapse", 3);
 }
 
-/// XLA's `rsqrt` (the processor's approximation and one Newton-Raphson step) and its row
-/// sums of squares (`jnp.linalg.norm(W, axis=1)`, rows of 1 to 9 values), bit for bit
-/// against JAX on 3,000 values and 360 rows.
+/// XLA's `rsqrt` (the processor's approximation and one Newton-Raphson step), its powers
+/// and its row sums of squares (`jnp.linalg.norm(W, axis=1)`, rows of 1 to 9 values), bit
+/// for bit against JAX on 3,000 values, 7 x 300 powers and 360 rows.
 #[test]
 fn xla_rsqrt_and_row_norms_are_jaxs_bit_for_bit() {
     use ngclearn::core::xla_math::{row_sum_of_squares_xla, rsqrt_xla};
@@ -180,6 +180,17 @@ fn xla_rsqrt_and_row_norms_are_jaxs_bit_for_bit() {
     assert_eq!(xs.len(), 3000);
     for (x, y) in xs.iter().zip(&ys) {
         assert_eq!(rsqrt_xla(*x).to_bits(), y.to_bits(), "rsqrt({x:e})");
+    }
+    let px = bits(&fx["xla"]["pow"]["x"]);
+    for (y, want) in fx["xla"]["pow"]["y"].as_object().unwrap() {
+        let y: f32 = y.parse().unwrap();
+        for (x, w) in px.iter().zip(bits(want)) {
+            assert_eq!(
+                ngclearn::core::xla_math::pow_xla(*x, y).to_bits(),
+                w.to_bits(),
+                "pow({x:e}, {y})"
+            );
+        }
     }
     for case in fx["xla"]["norms"].as_array().unwrap() {
         let width = case["width"].as_u64().unwrap() as usize;

@@ -71,10 +71,11 @@ fn var_traces_filter_as_ngclearns() {
 
 #[test]
 fn trace_stdp_learns_as_ngclearns_from_given_signals() {
-    // Within 1e-5, not yet bit for bit: with mu > 0 ngclearn's `jnp.power` is XLA's pow,
-    // which differs from the correctly rounded one in about 1 value in 1,300, and one
-    // weight in 40 is still an ulp off after 10 steps with XLA's pow emulated; not
-    // reproduced yet (the note says so).
+    // With mu > 0, within 1e-5, not yet bit for bit. What is reproduced: XLA's pow is the
+    // C library's powf (bit for bit on 200,000 values; sqrt for 0.5, products for 2 and
+    // 3), and the update's sum fuses the second product; dWeights then equal ngclearn's
+    // for the first steps, and an output is an ulp off from step 8 (the weight decay's
+    // order inside the fusion, not found).
     stdp_given("trace_stdp_given", "TraceSTDPSynapse", false);
 }
 

@@ -473,6 +473,21 @@ pub fn fused_sum_xla(x: &[f32]) -> f32 {
     fused_reduce(x.len(), |i| x[i], |_| 1.0)
 }
 
+/// `jnp.power(x, y)` for a constant `y` as XLA's CPU code computes it: its simplifier
+/// makes `y = 0.5` a square root, `1` the value itself, `2` and `3` products; any other
+/// power is the C library's `powf` (bit for bit with JAX 0.12 on 200,000 values for each
+/// of seven powers, and in `tests/parity_competitive_synapses.rs`).
+#[inline]
+pub fn pow_xla(x: f32, y: f32) -> f32 {
+    match y {
+        0.5 => x.sqrt(),
+        1.0 => x,
+        2.0 => x * x,
+        3.0 => x * x * x,
+        _ => x.powf(y),
+    }
+}
+
 /// `sum_k a(k) b(k)` over `k < len`, one output of XLA's dot (small matrices, Eigen's
 /// kernels): a chain of fused multiply-adds from +0 (so a sum of -0 products is +0), or
 /// one product where the contraction has one term (XLA makes such a dot elementwise).

@@ -19,15 +19,15 @@
 //! ```
 //! `p` is 2 when `distance_function`'s name contains `euclidean`, 1 for `manhattan`,
 //! infinity for `chebyshev`, else the order given; a Minkowski order other than 1, 2 and
-//! infinity sums `|d|^p` and takes the `1/p`-th power with the C library's `powf` (XLA's
-//! pow differs in the last bit now and then, which can only change a winner at a near
+//! infinity sums `|d|^p` and takes the `1/p`-th power as XLA does (`pow_xla`; the sum's
+//! order in XLA's fusion is not reproduced, which can only change a winner at a near
 //! tie). `reset` zeroes the signals, the labels and `dWeights` (not `eta` nor `i_tick`).
 //! ngclearn never changes `label_weights` (only `initial_patterns` sets them).
 
 use crate::components::synapses::dense_synapse::{Dense, DenseParams};
 use crate::core::component::{filled, Component};
 use crate::core::rng::Key;
-use crate::core::xla_math::{dot_chain_xla, maximum, row_sum_of_squares_xla, rsqrt_xla};
+use crate::core::xla_math::{dot_chain_xla, maximum, pow_xla, row_sum_of_squares_xla, rsqrt_xla};
 use crate::error::{Error, Result};
 use crate::utils::distribution_generator::Initializer;
 use crate::{Class, Compartments, Params};
@@ -261,10 +261,19 @@ impl VectorQuantizeSynapse {
             Norm::L2 => row_sum_of_squares_xla(d).sqrt(),
             Norm::L1 => d.iter().fold(0.0f32, |a, v| a + v.abs()),
             Norm::Max => d.iter().fold(0.0f32, |a, v| maximum(a, v.abs())),
-            Norm::P(p) => d
-                .iter()
-                .fold(0.0f32, |a, v| a + v.abs().powf(p))
-                .powf(1.0 / p),
+            Norm::P(p) => {
+                // |d|^p (an integer order is a product: JAX's integer_pow), then the sum
+                // to the power 1 / p (computed in double by Python).
+                let power = |v: f32| {
+                    if p.fract() == 0.0 && p <= 16.0 {
+                        (1..p as usize).fold(v, |acc, _| acc * v)
+                    } else {
+                        pow_xla(v, p)
+                    }
+                };
+                let sum = d.iter().fold(0.0f32, |a, v| a + power(v.abs()));
+                pow_xla(sum, (1.0 / p as f64) as f32)
+            }
         }
     }
 }
