@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{fixture, mat};
+use common::{fixture, mat, Diffs};
 use ngclearn::core::class::Registry;
 use ngclearn::core::kwargs::Kwargs;
 use ngclearn::prelude::*;
@@ -31,52 +31,6 @@ fn model(class: &str, name: &str, kwargs: &Map<String, Value>) -> Model {
         ctx.process(p, &[("W", m)]).unwrap();
     }
     ctx.build().unwrap()
-}
-
-/// Each value that differs in its bits.
-#[derive(Default)]
-struct Diffs(Vec<String>);
-
-impl Diffs {
-    fn compare(
-        &mut self,
-        what: &str,
-        step: usize,
-        got: &ndarray::Array2<f32>,
-        want: &ndarray::Array2<f32>,
-    ) {
-        if got.shape() != want.shape() {
-            self.0.push(format!(
-                "{what} step {step}: shape {:?} != {:?}",
-                got.shape(),
-                want.shape()
-            ));
-            return;
-        }
-        for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
-            if g.to_bits() != w.to_bits() {
-                self.0
-                    .push(format!("{what} step {step} [{i}]: {g:e} != {w:e}"));
-            }
-        }
-    }
-
-    fn check(self) {
-        let mut per: Vec<(String, usize)> = Vec::new();
-        for l in &self.0 {
-            let what = l.split(" step ").next().unwrap().to_string();
-            match per.iter_mut().find(|(w, _)| *w == what) {
-                Some(e) => e.1 += 1,
-                None => per.push((what, 1)),
-            }
-        }
-        assert!(
-            self.0.is_empty(),
-            "{} values differ: {per:?}\n{}",
-            self.0.len(),
-            self.0[..self.0.len().min(40)].join("\n")
-        );
-    }
 }
 
 fn run_cases(class: &str, expected: usize) {

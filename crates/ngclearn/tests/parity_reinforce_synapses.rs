@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{fixture, mat};
+use common::{fixture, mat, Diffs};
 use ngclearn::core::class::Registry;
 use ngclearn::core::kwargs::Kwargs;
 use ngclearn::prelude::*;
@@ -36,35 +36,6 @@ fn rows(v: &Value) -> ndarray::Array2<f32> {
                 .unwrap()
         }
         _ => mat(v),
-    }
-}
-
-/// Each value that differs in its bits, as `(what, step, index, got, want)`.
-#[derive(Default)]
-struct Diffs(Vec<String>);
-
-impl Diffs {
-    fn compare(
-        &mut self,
-        what: &str,
-        step: usize,
-        got: &ndarray::Array2<f32>,
-        want: &ndarray::Array2<f32>,
-    ) {
-        if got.len() != want.len() {
-            self.0.push(format!(
-                "{what} step {step}: shape {:?} != {:?}",
-                got.shape(),
-                want.shape()
-            ));
-            return;
-        }
-        for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
-            if g.to_bits() != w.to_bits() {
-                self.0
-                    .push(format!("{what} step {step} [{i}]: {g:e} != {w:e}"));
-            }
-        }
     }
 }
 
@@ -128,20 +99,7 @@ fn reinforce_synapses_sample_and_learn_as_ngclearns_bit_for_bit() {
             assert_eq!(seed.0.to_vec(), want, "{name}: seed at step {t}");
         }
     }
-    let mut per: Vec<(String, usize)> = Vec::new();
-    for l in &d.0 {
-        let what = l.split(" step ").next().unwrap().to_string();
-        match per.iter_mut().find(|(w, _)| *w == what) {
-            Some(e) => e.1 += 1,
-            None => per.push((what, 1)),
-        }
-    }
-    assert!(
-        d.0.is_empty(),
-        "{} values differ: {per:?}\n{}",
-        d.0.len(),
-        d.0[..d.0.len().min(40)].join("\n")
-    );
+    d.check();
 }
 
 /// The objective's batch mean, `(-(T.sum(-1)) * r).mean()`, as XLA sums a product

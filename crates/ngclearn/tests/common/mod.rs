@@ -487,3 +487,46 @@ pub fn pair_model(dir: &std::path::Path, p: &Pair) -> std::path::PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// Every value that differs from ngclearn's in its bits, gathered over a whole fixture
+/// so that a failure lists them all (by compartment) rather than the first.
+#[derive(Default)]
+pub struct Diffs(pub Vec<String>);
+
+impl Diffs {
+    /// Notes each value of `got` whose bits differ from `want`'s (or a shape mismatch).
+    pub fn compare(&mut self, what: &str, step: usize, got: &Array2<f32>, want: &Array2<f32>) {
+        if got.shape() != want.shape() {
+            self.0.push(format!(
+                "{what} step {step}: shape {:?} != {:?}",
+                got.shape(),
+                want.shape()
+            ));
+            return;
+        }
+        for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+            if g.to_bits() != w.to_bits() {
+                self.0
+                    .push(format!("{what} step {step} [{i}]: {g:e} != {w:e}"));
+            }
+        }
+    }
+
+    /// Fails listing how many values differ per compartment, and the first 40.
+    pub fn check(self) {
+        let mut per: Vec<(String, usize)> = Vec::new();
+        for l in &self.0 {
+            let what = l.split(" step ").next().unwrap_or("").to_string();
+            match per.iter_mut().find(|(w, _)| *w == what) {
+                Some(e) => e.1 += 1,
+                None => per.push((what, 1)),
+            }
+        }
+        assert!(
+            self.0.is_empty(),
+            "{} values differ: {per:?}\n{}",
+            self.0.len(),
+            self.0[..self.0.len().min(40)].join("\n")
+        );
+    }
+}

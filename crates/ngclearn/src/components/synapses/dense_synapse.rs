@@ -120,6 +120,33 @@ pub fn default_weight_init() -> Initializer {
     DistributionGenerator::uniform(0.025, 0.8)
 }
 
+impl DenseParams {
+    /// The dense base of a class that draws its weights as DenseSynapse does and keeps
+    /// them dense, without biases, a mask or any of this crate's extensions.
+    pub(crate) fn drawn(
+        weight_init: Option<Initializer>,
+        resist_scale: f32,
+        p_conn: f32,
+        batch_size: usize,
+        key: Option<Key>,
+    ) -> DenseParams {
+        DenseParams {
+            weight_init,
+            bias_init: None,
+            resist_scale,
+            p_conn,
+            mask: None,
+            batch_size,
+            key,
+            columns: None,
+            storage: String::from("dense"),
+            connect: None,
+            background: None,
+            max_delay_steps: 0,
+        }
+    }
+}
+
 impl Default for DenseParams {
     fn default() -> Self {
         DenseParams::new()

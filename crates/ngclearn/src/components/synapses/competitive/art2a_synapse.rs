@@ -137,20 +137,7 @@ impl ART2ASynapse {
         let mut base = Dense::new(
             &name,
             shape,
-            &DenseParams {
-                weight_init: p.weight_init.clone(),
-                bias_init: None,
-                resist_scale: p.resist_scale,
-                p_conn: p.p_conn,
-                mask: None,
-                batch_size: p.batch_size,
-                key: p.key,
-                columns: None,
-                storage: String::from("dense"),
-                connect: None,
-                background: None,
-                max_delay_steps: 0,
-            },
+            &DenseParams::drawn(p.weight_init.clone(), p.resist_scale, p.p_conn, p.batch_size, p.key),
         )?;
         // ngclearn: dWeights = W * 0 from the drawn weights, then W = W * 0.
         let zeroed = base.weights.mapv(|w| w * 0.0);

@@ -190,20 +190,7 @@ impl VectorQuantizeSynapse {
         let base = Dense::new(
             &name,
             shape,
-            &DenseParams {
-                weight_init: p.weight_init.clone(),
-                bias_init: None,
-                resist_scale: p.resist_scale,
-                p_conn: p.p_conn,
-                mask: None,
-                batch_size: p.batch_size,
-                key: p.key,
-                columns: None,
-                storage: String::from("dense"),
-                connect: None,
-                background: None,
-                max_delay_steps: 0,
-            },
+            &DenseParams::drawn(p.weight_init.clone(), p.resist_scale, p.p_conn, p.batch_size, p.key),
         )?;
         let mut base = base;
         if let Some(pat) = &p.initial_patterns {

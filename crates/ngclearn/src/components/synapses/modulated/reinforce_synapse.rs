@@ -303,20 +303,7 @@ impl REINFORCESynapse {
         let dense = Dense::new(
             &name,
             (n_in, n_cols),
-            &DenseParams {
-                weight_init: p.weight_init.clone(),
-                bias_init: None,
-                resist_scale: p.resist_scale,
-                p_conn: p.p_conn,
-                mask: None,
-                batch_size: p.batch_size,
-                key: p.key,
-                columns: None,
-                storage: String::from("dense"),
-                connect: None,
-                background: None,
-                max_delay_steps: 0,
-            },
+            &DenseParams::drawn(p.weight_init.clone(), p.resist_scale, p.p_conn, p.batch_size, p.key),
         )?;
         let b = p.batch_size;
         let z = |s| filled(&name, "shape", s, 0.0);
