@@ -544,3 +544,127 @@ fn feeding_a_block_its_columns_does_not_allocate() {
     assert_eq!(last - first, 0, "allocations feeding a block");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// REINFORCESynapse, the competitive synapses (Hopfield's contrastive rule, LVQ with
+/// labels, Langevin noise and a Minkowski distance, ART2A), the retinal ganglion cells
+/// and the error cells step, learn and reset without allocating.
+#[test]
+fn the_reinforce_competitive_and_retina_classes_do_not_allocate() {
+    use ngclearn::core::class::Registry;
+    use ngclearn::core::kwargs::Kwargs;
+    use ngclearn::prelude::*;
+    use serde_json::json;
+    let parts = [
+        (
+            "rf",
+            "REINFORCESynapse",
+            json!({"shape": [4, 3], "batch_size": 2, "act_fx": "tanh", "mu_act_fx": "sigmoid"}),
+            true,
+        ),
+        (
+            "hop",
+            "HopfieldSynapse",
+            json!({"shape": [5, 4], "eta": 0.1, "update_rule": "contrastive", "batch_size": 2}),
+            true,
+        ),
+        (
+            "vq",
+            "VectorQuantizeSynapse",
+            json!({"shape": [5, 4], "label_dim": 2, "langevin_noise_scale": 0.1,
+            "distance_function": ["minkowski", 3], "batch_size": 2}),
+            true,
+        ),
+        (
+            "art",
+            "ART2ASynapse",
+            json!({"shape": [5, 4], "batch_size": 2}),
+            true,
+        ),
+        (
+            "rgc",
+            "RetinalGanglionCell",
+            json!({"filter_type": "DoG", "area_shape": [6, 6], "n_cells": 4,
+            "patch_shape": [3, 3], "step_shape": [3, 3], "batch_size": 2}),
+            false,
+        ),
+        (
+            "ge",
+            "GaussianErrorCell",
+            json!({"n_units": 5, "batch_size": 2}),
+            false,
+        ),
+        (
+            "be",
+            "BernoulliErrorCell",
+            json!({"n_units": 5, "input_logits": true}),
+            false,
+        ),
+    ];
+    let mut ctx = Context::new("new_classes");
+    let (mut adv, mut evo, mut rst) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (name, class, kw, learns)) in parts.iter().enumerate() {
+        let cls = Registry::builtin().get(class).unwrap();
+        let mut map = kw.as_object().unwrap().clone();
+        map.insert("name".into(), json!(name));
+        map.insert("key".into(), json!(Key::from_seed(i as u64).0.to_vec()));
+        let mut k = Kwargs::new("test", name, cls.schema.signature, &[], &map).unwrap();
+        ctx.add_boxed(cls.build(&mut k).unwrap()).unwrap();
+        if *class != "REINFORCESynapse" {
+            adv.push((*name, Method::AdvanceState));
+        }
+        if *learns {
+            evo.push((*name, Method::Evolve));
+        }
+        rst.push((*name, Method::Reset));
+    }
+    ctx.process("adv", &adv).unwrap();
+    ctx.process("evo", &evo).unwrap();
+    ctx.process("rst", &rst).unwrap();
+    let mut m = ctx.build().unwrap();
+    // The signals, made and resolved before the count: the loop only sets them.
+    let signals: Vec<(CompartmentRef, ndarray::Array2<f32>)> = [
+        ("rf:inputs", 2, 4, 0.2),
+        ("hop:inputs", 2, 5, 0.1),
+        ("vq:inputs", 2, 5, -0.3),
+        ("art:inputs", 2, 5, 0.4),
+        ("rgc:inputs", 2, 36, 0.0),
+        ("rf:rewards", 2, 1, 0.5),
+        ("rf:learning_mask", 1, 1, 1.0),
+        ("vq:labels", 2, 2, 0.0),
+        ("art:used", 1, 4, 1.0),
+        ("ge:mu", 2, 5, 0.1),
+        ("ge:target", 2, 5, 0.3),
+        ("be:p", 1, 5, -0.2),
+        ("be:target", 1, 5, 0.0),
+    ]
+    .iter()
+    .map(|&(path, rows, cols, v)| {
+        let a =
+            ndarray::Array2::from_shape_fn((rows, cols), |(r, c)| v + (r * cols + c) as f32 * 0.1);
+        (m.compartment(path).unwrap(), a)
+    })
+    .collect();
+    let (adv, evo, rst) = (
+        m.process_id("adv").unwrap(),
+        m.process_id("evo").unwrap(),
+        m.process_id("rst").unwrap(),
+    );
+    let step = |m: &mut Model, t: usize| {
+        for (r, a) in &signals {
+            m.set_ref(*r, a).unwrap();
+        }
+        m.run(adv, t as f32, 1.0).unwrap();
+        m.run(evo, t as f32, 1.0).unwrap();
+        m.run(rst, t as f32, 1.0).unwrap();
+    };
+    step(&mut m, 0);
+    let before = allocs();
+    for t in 1..50 {
+        step(&mut m, t);
+    }
+    assert_eq!(
+        allocs() - before,
+        0,
+        "allocations in the new classes' steps"
+    );
+}
