@@ -830,16 +830,35 @@ fn compartments(input: &DeriveInput) -> syn::Result<Tokens> {
     };
     // An own key beside an embedded struct's is a second key (the base's stays the
     // component's key); without a base the own key is the component's key.
+    // A base's own second key (below BASE_ARRAYS) is the base's to answer.
     let (other_key_read, other_key_write) = match (base, own_key_field) {
-        (Some((_, ty)), Some((field, i))) => (
+        (Some((bf, ty)), Some((field, i))) => (
             quote! {
+                if index < Self::BASE_ARRAYS {
+                    return self.#bf.other_key(index);
+                }
                 if <#ty>::HAS_KEY && index == Self::BASE_ARRAYS + #i {
                     return ::core::option::Option::Some(self.#field);
                 }
             },
             quote! {
+                if index < Self::BASE_ARRAYS {
+                    return self.#bf.other_key_mut(index);
+                }
                 if <#ty>::HAS_KEY && index == Self::BASE_ARRAYS + #i {
                     return ::core::option::Option::Some(&mut self.#field);
+                }
+            },
+        ),
+        (Some((bf, _)), None) => (
+            quote! {
+                if index < Self::BASE_ARRAYS {
+                    return self.#bf.other_key(index);
+                }
+            },
+            quote! {
+                if index < Self::BASE_ARRAYS {
+                    return self.#bf.other_key_mut(index);
                 }
             },
         ),

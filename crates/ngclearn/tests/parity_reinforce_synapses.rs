@@ -129,3 +129,37 @@ fn batch_means_of_products_sum_as_xlas() {
         );
     }
 }
+
+/// A state taken from a model puts back both of a REINFORCESynapse's keys (the weights'
+/// `key` and the samples' `seed`), by `set_state` and by `swap_state`: the steps after
+/// it sample as before.
+#[test]
+fn a_state_puts_back_both_keys() {
+    let mut kw = Map::new();
+    kw.insert("shape".into(), json!([3, 2]));
+    kw.insert("seed".into(), json!(5));
+    kw.insert("key".into(), json!(9));
+    let mut m = model("keys", &kw);
+    m.set("W:inputs", &ndarray::array![[0.5f32, -1.0, 2.0]])
+        .unwrap();
+    m.set("W:rewards", &ndarray::array![[1.0f32]]).unwrap();
+    let saved = m.state();
+    let (key0, seed0) = (m.get_key("W:key").unwrap(), m.get_key("W:seed").unwrap());
+    assert_ne!(key0, seed0);
+    m.run_named("evolve", 0.0, 1.0).unwrap();
+    let first = m.get("W:outputs").unwrap();
+    assert_ne!(m.get_key("W:seed").unwrap(), seed0);
+    m.set_state(&saved).unwrap();
+    assert_eq!(
+        (m.get_key("W:key").unwrap(), m.get_key("W:seed").unwrap()),
+        (key0, seed0)
+    );
+    m.run_named("evolve", 0.0, 1.0).unwrap();
+    assert_eq!(m.get("W:outputs").unwrap(), first);
+    let mut other = saved.clone();
+    m.swap_state(&mut other).unwrap();
+    assert_eq!(
+        (m.get_key("W:key").unwrap(), m.get_key("W:seed").unwrap()),
+        (key0, seed0)
+    );
+}

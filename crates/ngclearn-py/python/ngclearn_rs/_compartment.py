@@ -137,7 +137,7 @@ class Compartment:
                 self._nd_shape = shape  # fixed at construction (2-D ones may change rows)
         size = math.prod(shape)
         arr = _float32_array(value, self.root)
-        self._follow_leading_axes(arr, shape)
+        lead = self._leading_axes(arr, shape)
         if arr.ndim == 0:
             arr = np.full(shape, arr, dtype=np.float32)
         elif arr.shape != shape:
@@ -154,22 +154,26 @@ class Compartment:
             # a compartment of N axes is held as (its first axis, the rest), row-major
             arr = arr.reshape(shape[0] if shape else 1, -1)
         circuit.set(self._path, np.ascontiguousarray(arr))
+        if lead is not None:
+            lead_axes, followers = lead
+            axes = self._owner.__dict__.setdefault("_lead_axes", {})
+            for name in (self.name,) + followers:
+                axes[name] = lead_axes
 
-    def _follow_leading_axes(self, arr, shape):
+    def _leading_axes(self, arr, shape):
         """Where ngclearn's class broadcasts a compartment set with extra leading axes
-        of length 1 into the ones it computes from it (``LEADING_AXES_FOLLOW``), those
-        show the same leading axes until it is set without them."""
+        of length 1 into the ones it computes from it (``LEADING_AXES_FOLLOW``): how many
+        such axes ``arr`` has and which compartments follow, to record once the value is
+        set; ``None`` for any other compartment."""
         from ._component import LEADING_AXES_FOLLOW
 
         followers = LEADING_AXES_FOLLOW.get(type(self._owner).__name__, {}).get(self.name)
         if followers is None:
-            return
+            return None
         lead = arr.ndim - len(shape)
         if lead <= 0 or arr.shape[:lead] != (1,) * lead or arr.shape[lead:] != tuple(shape):
             lead = 0
-        axes = self._owner.__dict__.setdefault("_lead_axes", {})
-        for name in (self.name,) + followers:
-            axes[name] = lead
+        return lead, followers
 
     # --- wiring ----------------------------------------------------------------
     def __rshift__(self, other):

@@ -100,7 +100,7 @@ def _jsonable(value, where, kind="any"):
     if arr.dtype != object and arr.ndim >= 1 and arr.size <= 16:
         return [_jsonable(x, where) for x in arr.tolist()]
     if arr.ndim == 0 and arr.dtype != object:
-        return _jsonable(arr.item(), where)
+        return _jsonable(arr.item(), where, kind)
     raise TypeError(f"{where}: cannot use a {type(value).__name__} here")
 
 
@@ -268,10 +268,10 @@ def _art2a_insert(self, x, idx):
     x = np.asarray(x, dtype=np.float32).reshape(1, -1)
     if x.shape[1] != W.shape[0]:
         raise ValueError(f"{self.name}.insert: x has {x.shape[1]} values, the memories {W.shape[0]}")
-    idx = int(idx)
     z = np.zeros((1, W.shape[1]), dtype=np.float32)
-    if 0 <= idx < W.shape[1]:
-        z[0, idx] = 1.0  # jax's one_hot: an index outside gives no slot
+    i = float(np.asarray(idx).reshape(()))
+    if i.is_integer() and 0 <= i < W.shape[1]:
+        z[0, int(i)] = 1.0  # jax's one_hot: an index that is no slot's gives none
     self.weights.set(W + (W * np.float32(0) + x.T) * z)
     used = np.asarray(self.used.get(), dtype=np.float32)
     self.used.set(((used + z) > 0).astype(np.float32))

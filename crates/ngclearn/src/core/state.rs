@@ -87,9 +87,19 @@ impl State {
                 "is not in this state (wired compartments have no value of their own)",
             ));
         };
-        // An array given for weights replaces them (stored as the synapse decides).
+        // An array given for weights replaces them (stored as the synapse decides); an
+        // array is kept in the standard layout the components' steps read (a transposed
+        // view's copy is not).
+        let standard = |b: ndarray::Array2<f32>| {
+            if b.is_standard_layout() {
+                b
+            } else {
+                b.as_standard_layout().into_owned()
+            }
+        };
         let value = match (&*old, value) {
-            (Value::Weights(_), Value::Array(b)) => Value::Weights(Weights::from(b)),
+            (Value::Weights(_), Value::Array(b)) => Value::Weights(Weights::from(standard(b))),
+            (_, Value::Array(b)) => Value::Array(standard(b)),
             (_, v) => v,
         };
         match (&*old, &value) {
@@ -171,7 +181,7 @@ impl Model {
         for (slot, _, v) in &state.entries {
             let c = &mut self.parts.components[slot.component];
             match v {
-                Value::Key(k) => c.set_key(*k),
+                Value::Key(k) => c.set_key_at(slot.compartment, *k),
                 Value::Array(a) => {
                     // (A compartment that takes any number of rows may hold another
                     // batch now than when the state was taken.)

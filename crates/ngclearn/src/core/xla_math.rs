@@ -463,6 +463,7 @@ fn level_sum(n: usize, get: &dyn Fn(usize) -> f32) -> f32 {
 /// (`tests/parity_reinforce_synapses.rs`); for `n` of 20 and above other than 24 and 32
 /// XLA sums in another order, not reproduced (this gives the eight-lane form there).
 pub fn dot_sum_xla(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len(), "dot_sum_xla of unequal lengths");
     fused_reduce(a.len().min(b.len()), |i| a[i], |i| b[i])
 }
 

@@ -62,12 +62,15 @@ def _gaussian_logpdf(event, mean, stddev):
     differentiated as ngc-learn's tests do; else NumPy's)."""
     import numpy as np
 
-    xp = np
+    xp = None
     for v in (event, mean, stddev):
         space = getattr(v, "__array_namespace__", None)
         if space is not None and not isinstance(v, np.ndarray):
             xp = space()
             break
+    if xp is None:  # NumPy values compute in float32, as ngclearn's JAX arrays do
+        xp = np
+        event, mean, stddev = (np.asarray(v, dtype=np.float32) for v in (event, mean, stddev))
     scale_sqrd = stddev ** 2
     log_normalizer = xp.log(2 * xp.pi * scale_sqrd)
     quadratic = (event - mean) ** 2 / scale_sqrd
@@ -76,9 +79,10 @@ def _gaussian_logpdf(event, mean, stddev):
 
 # ngclearn 3.1.1 defines it in REINFORCESynapse's module; later versions make it the
 # class's static method (ngc-learn's tests use both): here it is both.
-_reinforce = sys.modules[__name__ + ".synapses.modulated.REINFORCESynapse"]
-_reinforce._gaussian_logpdf = _gaussian_logpdf
-_reinforce.REINFORCESynapse._gaussian_logpdf = staticmethod(_gaussian_logpdf)
+_reinforce = sys.modules.get(__name__ + ".synapses.modulated.REINFORCESynapse")
+if _reinforce is not None:
+    _reinforce._gaussian_logpdf = _gaussian_logpdf
+    _reinforce.REINFORCESynapse._gaussian_logpdf = staticmethod(_gaussian_logpdf)
 del _reinforce
 
 # ngclearn's base of the classes users write: ngclearn_rs.components.jaxComponent.

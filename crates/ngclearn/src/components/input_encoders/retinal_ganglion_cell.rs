@@ -115,6 +115,10 @@ impl RetinalGanglionCell {
         let name = crate::core::component::valid_name(name)?;
         p.validate(&name)?;
         let ((ix, iy), (px, py), (sx, sy)) = (p.area_shape, p.patch_shape, p.step_shape);
+        if !(p.sigma.is_finite() && p.sigma != 0.0) {
+            // ngclearn divides by 2 sigma^2: its filter would be all NaN.
+            return Err(Error::param(&name, "sigma", p.sigma, "must be finite and not 0"));
+        }
         for (field, v) in [("area_shape", ix.min(iy)), ("patch_shape", px.min(py))] {
             if v == 0 {
                 return Err(Error::param(&name, field, v, "must be positive"));
@@ -141,15 +145,14 @@ impl RetinalGanglionCell {
             None => i / p,
         };
         let (n_x, n_y) = (count(ix, px, sx), count(iy, py, sy));
-        if n_x * n_y != p.n_cells {
+        if n_x.checked_mul(n_y) != Some(p.n_cells) {
             return Err(Error::param(
                 &name,
                 "n_cells",
                 p.n_cells,
                 &format!(
-                    "must be {} ({n_x} x {n_y}, the patches area_shape, patch_shape and step_shape \
-                     give): ngclearn regroups the rows otherwise",
-                    n_x * n_y
+                    "must be {n_x} x {n_y}, the patches area_shape, patch_shape and step_shape \
+                     give: ngclearn regroups the rows otherwise"
                 ),
             ));
         }
@@ -158,9 +161,11 @@ impl RetinalGanglionCell {
             .collect();
         let filter = Self::filter_of(&name, &p.filter_type, (px, py), p.sigma)?;
         let b = p.batch_size;
-        let n_out = p.n_cells * px * py;
+        let too_large = |field: &str| Error::param(&name, field, "", "makes the compartments too large");
+        let n_out = (px * py).checked_mul(p.n_cells).ok_or_else(|| too_large("n_cells"))?;
+        let area = ix.checked_mul(iy).ok_or_else(|| too_large("area_shape"))?;
         Ok(RetinalGanglionCell {
-            inputs: filled(&name, "area_shape", (b, ix * iy), 0.0)?,
+            inputs: filled(&name, "area_shape", (b, area), 0.0)?,
             outputs: filled(&name, "n_cells", (b, n_out), 0.0)?,
             filter,
             key: p.key.unwrap_or_else(Key::from_time),

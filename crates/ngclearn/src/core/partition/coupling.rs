@@ -118,4 +118,17 @@ impl Coupling {
         }
         sum
     }
+
+    /// The sum of the squares of every cell's value over the whole population, in the
+    /// order one process computes it (XLA's for squares reduced in their fusion: one row
+    /// by [`row_sum_of_squares_xla`](crate::core::xla_math::row_sum_of_squares_xla), more
+    /// rows one chain of fused multiply-adds, row-major), given this block's values.
+    pub fn sum_of_squares(&mut self, values: &[f32]) -> f32 {
+        self.whole(values);
+        if self.rows == 1 {
+            crate::core::xla_math::row_sum_of_squares_xla(&self.whole)
+        } else {
+            self.whole.iter().fold(0.0f32, |acc, &e| e.mul_add(e, acc))
+        }
+    }
 }

@@ -28,6 +28,14 @@ impl WholeSum {
         self.terms.clear();
         sum
     }
+
+    /// The sum of the squares of every rank's `terms` (then values, not squares), in the
+    /// order one process computes it; clears `terms`.
+    pub(crate) fn sum_of_squares(&mut self) -> f32 {
+        let sum = self.coupling.sum_of_squares(&self.terms);
+        self.terms.clear();
+        sum
+    }
 }
 
 /// The step the Gaussian and Laplacian cells share: for each unit
@@ -78,7 +86,8 @@ pub(crate) fn scaled_errors(
         };
         k += 1;
         if let Some(w) = terms.as_deref_mut() {
-            w.terms.push(term);
+            // Squares are summed from the values, in one process's order.
+            w.terms.push(if squares { e } else { term });
         }
         let d = e / scale;
         *dp = d * md * *mk;
@@ -86,6 +95,7 @@ pub(crate) fn scaled_errors(
         *mk = *mk * 0.0 + 1.0;
     }
     match terms {
+        Some(w) if squares => w.sum_of_squares(),
         Some(w) => w.sum(),
         None => sum,
     }

@@ -249,16 +249,9 @@ impl VectorQuantizeSynapse {
             Norm::L1 => d.iter().fold(0.0f32, |a, v| a + v.abs()),
             Norm::Max => d.iter().fold(0.0f32, |a, v| maximum(a, v.abs())),
             Norm::P(p) => {
-                // |d|^p (an integer order is a product: JAX's integer_pow), then the sum
-                // to the power 1 / p (computed in double by Python).
-                let power = |v: f32| {
-                    if p.fract() == 0.0 && p <= 16.0 {
-                        (1..p as usize).fold(v, |acc, _| acc * v)
-                    } else {
-                        pow_xla(v, p)
-                    }
-                };
-                let sum = d.iter().fold(0.0f32, |a, v| a + power(v.abs()));
+                // |d|^p (jnp.linalg.norm passes the order as an array: XLA's pow), then
+                // the sum to the power 1 / p (computed in double by Python).
+                let sum = d.iter().fold(0.0f32, |a, v| a + pow_xla(v.abs(), p));
                 pow_xla(sum, (1.0 / p as f64) as f32)
             }
         }

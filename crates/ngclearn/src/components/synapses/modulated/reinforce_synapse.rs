@@ -23,8 +23,8 @@
 //! `reset` zeroes the signals, the objective, the gradients and the step count, and puts
 //! the sampling key back to `PRNGKey(42)` (whatever `seed` was given), as ngclearn's does.
 //! The component's `key` (ngclearn's JaxComponent's) draws the weights; `seed` (a second
-//! key) draws the samples. Each contraction is XLA's dot (a chain of fused multiply-adds
-//! from its first product), each sum XLA's reduction.
+//! key) draws the samples. Each contraction is XLA's dot (`dot_chain_xla`), each sum
+//! XLA's reduction.
 //!
 //! Where ngclearn's code does something this class does not:
 //! - `advance_state` (DenseSynapse's, inherited) writes `inputs . W` into `outputs` as
@@ -38,7 +38,7 @@ use crate::core::component::{filled, ClassBase, Component, Head};
 use crate::core::kwargs::{KwargValue, Kwargs};
 use crate::core::rng::Key;
 use crate::core::schema::MethodInfo;
-use crate::core::xla_math::{clip, dot_sum_xla, exp_xla, ln_xla, row_sum_xla};
+use crate::core::xla_math::{clip, dot_chain_xla, dot_sum_xla, exp_xla, ln_xla, row_sum_xla};
 use crate::error::{Error, Result};
 use crate::utils::distribution_generator::Initializer;
 use crate::utils::model_utils::Act;
@@ -286,8 +286,9 @@ impl REINFORCESynapse {
                     &name,
                     field,
                     "softmax",
-                    "is not supported here (its derivative is a Jacobian, which ngclearn's rule \
-                     multiplies elementwise)",
+                    "is not supported here (it normalises over a row, where this class applies \
+                     activations elementwise; as mu_act_fx its derivative is a Jacobian, which \
+                     ngclearn's rule multiplies elementwise)",
                 )),
                 a => Ok(a),
             }
@@ -347,16 +348,11 @@ impl REINFORCESynapse {
         Some(vec![("n_cols", usize::try_from(n_post.checked_mul(2)?).ok()?)])
     }
 
-    /// `out[b, n] = sum_i a[b, i] * w[i, col0 + n]`, XLA's dot: a chain of fused
-    /// multiply-adds from the first product.
+    /// `out[b, n] = sum_i a[b, i] * w[i, col0 + n]`, XLA's dot ([`dot_chain_xla`]).
     fn project(a: &Array2<f32>, w: &Array2<f32>, col0: usize, out: &mut Array2<f32>) {
         for (arow, mut orow) in a.rows().into_iter().zip(out.rows_mut()) {
             for (n, o) in orow.iter_mut().enumerate() {
-                let mut acc = arow[0] * w[[0, col0 + n]];
-                for i in 1..arow.len() {
-                    acc = arow[i].mul_add(w[[i, col0 + n]], acc);
-                }
-                *o = acc;
+                *o = dot_chain_xla(arow.len(), |i| arow[i], |i| w[[i, col0 + n]]);
             }
         }
     }
@@ -412,7 +408,7 @@ impl Component for REINFORCESynapse {
         let r = self.rewards.as_slice().expect("standard layout");
         let sum = dot_sum_xla(&self.per_row, r);
         self.objective[[0, 0]] = sum * (1.0 / batch) * 0.01;
-        // dWeights = -(a^T . g): the batch's sum a chain from its first product.
+        // dWeights = -(a^T . g), its batch sums XLA's dot.
         let m = if learn_std { 1.0 } else { 0.0 };
         let lm = self.learning_mask[[0, 0]];
         let eta = self.p.eta;
@@ -424,10 +420,8 @@ impl Component for REINFORCESynapse {
                 } else {
                     (&self.g_logstd, col - n_out)
                 };
-                let mut acc = self.a[[0, i]] * g[[0, n]];
-                for b in 1..rows {
-                    acc = self.a[[b, i]].mul_add(g[[b, n]], acc);
-                }
+                let a = &self.a;
+                let acc = dot_chain_xla(rows, |b| a[[b, i]], |b| g[[b, n]]);
                 let dw = if col < n_out { -acc } else { -(acc * m) };
                 self.d_weights[[i, col]] = dw;
                 let w = self.base.weights[[i, col]];
