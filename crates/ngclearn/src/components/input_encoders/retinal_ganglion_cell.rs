@@ -261,25 +261,29 @@ impl Component for RetinalGanglionCell {
         let n = self.outputs.ncols() as f32;
         let inv_n = 1.0 / n;
         let per_cell = px * py;
-        let (origins, filter) = (&self.origins, &self.filter);
+        // The filter row-major: patch value (r, c) meets filter[[r, c]] (px = py).
+        let f = self.filter.as_slice().expect("standard layout");
         for (x, mut out) in self.inputs.rows().into_iter().zip(self.outputs.rows_mut()) {
-            // Value k of the row: cell k / (px py), its patch's (r, c).
-            let at = |k: usize| {
-                let (r0, c0) = origins[k / per_cell];
-                let (r, c) = ((k % per_cell) / py, k % py);
-                (x[(r0 + r) * iy + c0 + c], filter[[r, c]])
-            };
-            // The row's products fused into one chain from +0 (measured for patches of
-            // 3, 5, 12 and 16 values a side; 4 x 4 patches sum in another order, not
-            // reproduced), times 1 / n; each output fuses its product with -mean.
-            let n = out.len();
-            let mean = (0..n).fold(0.0f32, |acc, k| {
-                let (v, f) = at(k);
-                v.mul_add(f, acc)
-            }) * inv_n;
+            // Gather each cell's patch into the row (cell by cell, row-major), and sum
+            // its products with the filter as one fused chain from +0 (measured for
+            // patches of 3, 5, 12 and 16 values a side; 4 x 4 patches sum in another
+            // order, not reproduced), times 1 / n.
+            let mut acc = 0.0f32;
+            let mut k = 0;
+            for &(r0, c0) in &self.origins {
+                for r in 0..px {
+                    for c in 0..py {
+                        let v = x[(r0 + r) * iy + c0 + c];
+                        out[k] = v;
+                        acc = v.mul_add(f[r * py + c], acc);
+                        k += 1;
+                    }
+                }
+            }
+            let mean = acc * inv_n;
+            // Each output fuses its product with -mean.
             for (k, o) in out.iter_mut().enumerate() {
-                let (v, f) = at(k);
-                *o = v.mul_add(f, -mean);
+                *o = o.mul_add(f[k % per_cell], -mean);
             }
         }
     }

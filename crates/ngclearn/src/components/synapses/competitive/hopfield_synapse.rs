@@ -187,11 +187,8 @@ impl HopfieldSynapse {
     pub fn new(name: &str, shape: (usize, usize), p: HopfieldSynapseParams) -> Result<Self> {
         let name = crate::core::component::valid_name(name)?;
         p.validate(&name)?;
-        let contrastive = match p.update_rule.as_str() {
-            "contrastive" => true,
-            // ngclearn: any other name is its default, the delta rule.
-            _ => false,
-        };
+        // ngclearn: any name but "contrastive" is its default, the delta rule.
+        let contrastive = p.update_rule == "contrastive";
         let dense = Dense::new(
             &name,
             shape,

@@ -187,12 +187,11 @@ impl VectorQuantizeSynapse {
                 ))
             }
         };
-        let base = Dense::new(
+        let mut base = Dense::new(
             &name,
             shape,
             &DenseParams::drawn(p.weight_init.clone(), p.resist_scale, p.p_conn, p.batch_size, p.key),
         )?;
-        let mut base = base;
         if let Some(pat) = &p.initial_patterns {
             if pat.dim() != shape {
                 return Err(Error::param(
