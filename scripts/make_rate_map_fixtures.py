@@ -20,7 +20,7 @@ L = lambda a: np.asarray(a, dtype=np.float32).tolist()
 n_ctx = [0]
 
 
-def case(shape, batch, steps, **kw):
+def case(shape, batch, steps, dt=0.5, **kw):
     n_ctx[0] += 1
     with Context(f"maps{n_ctx[0]}") as ctx:
         z = RateCell("z", 7, batch_size=batch, shape=shape, **kw)
@@ -34,11 +34,11 @@ def case(shape, batch, steps, **kw):
             x = rng.normal(0.0, 1.0, (batch,) + shape).astype(np.float32)
             given[k].append(L(x))
             getattr(z, k).set(jnp.asarray(x))
-        adv.run(t=float(t), dt=0.5)
+        adv.run(t=float(t), dt=dt)
         for k in trace:
             trace[k].append(L(getattr(z, k).get()))
     kwargs = dict(kw, n_units=7, batch_size=batch, shape=list(shape))
-    return {"kwargs": kwargs, "steps": steps, "dt": 0.5, "given": given, "trace": trace}
+    return {"kwargs": kwargs, "steps": steps, "dt": dt, "given": given, "trace": trace}
 
 
 cases = {
@@ -47,6 +47,15 @@ cases = {
                                            threshold=("soft_threshold", 0.01)),
     "stateless_sigmoid": case((2, 2, 4), 3, 3, tau_m=0.0, act_fx="sigmoid"),
     "midpoint_identity": case((3, 3, 1), 2, 5, tau_m=8.0, integration_type="midpoint"),
+    # Steps of dt that are not powers of two: each `z + k dt` of the integrators is then
+    # one rounding (fused) or two.
+    "euler_gaussian_dt_0_1": case((2, 3, 4), 2, 8, dt=0.1, tau_m=3.0, prior=("gaussian", 0.7), act_fx="tanh"),
+    "midpoint_cauchy_dt_0_7": case((3, 2, 2), 2, 8, dt=0.7, tau_m=6.0, prior=("cauchy", 0.4),
+                                   integration_type="midpoint", act_fx="sigmoid"),
+    "heun_exp_dt_0_3": case((2, 2, 5), 1, 8, dt=0.3, tau_m=7.0, prior=("exp", 0.6), integration_type="heun",
+                            act_fx="telu"),
+    "heun_relu_resist_dt_0_3": case((3, 3, 2), 2, 8, dt=0.3, tau_m=4.0, prior=("gaussian", 0.3),
+                                    integration_type="heun", act_fx="relu", resist_scale=1.5),
 }
 
 

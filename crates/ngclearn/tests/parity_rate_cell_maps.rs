@@ -4,9 +4,8 @@
 //! LeakyNoiseCell's (relu) and the error cells' bit for bit but the Gaussian one's `L`
 //! (within 1e-5: the sum of squares over the maps' axes); and
 //! the RateCell's
-//! z, zF and j after each step (priors, threshold, stateless, midpoint): bit for bit for
-//! the identity activation, within 1e-5 for tanh, relu and sigmoid (XLA compiles them
-//! over 4-D maps otherwise than over rows; not yet reproduced); the compartments have the
+//! z, zF and j after each step (priors, threshold, stateless, the three integrators,
+//! steps of dt that are not powers of two): bit for bit; the compartments have the
 //! maps' four axes; and its saved model keeps them.
 
 mod common;
@@ -96,7 +95,7 @@ fn error_and_leaky_noise_cells_over_maps_step_as_ngclearns() {
 fn rate_cells_over_maps_step_as_ngclearns_bit_for_bit() {
     let fx = fixture("rate_cell_maps");
     let cases = fx["cases"].as_object().unwrap();
-    assert_eq!(cases.len(), 7);
+    assert_eq!(cases.len(), 11);
     for (name, case) in cases.iter().filter(|(_, c)| c.get("class").is_none()) {
         let kwargs = case["kwargs"].as_object().unwrap().clone();
         let mut m = model(name, &kwargs);
@@ -125,14 +124,7 @@ fn rate_cells_over_maps_step_as_ngclearns_bit_for_bit() {
             m.run_named("adv", t as f32, dt).unwrap();
             for (k, v) in case["trace"].as_object().unwrap() {
                 let (got, want) = (m.get(&format!("z:{k}")).unwrap(), as_rows(&v[t]));
-                if name == "midpoint_identity" {
-                    rep.exact(&format!("{name} {k}"), t, &got, &want);
-                } else {
-                    // XLA compiles the activations over 4-D maps otherwise than over rows
-                    // (tanh and sigmoid a value in 30-100 an ulp off, relu's derivative
-                    // product -0 for +0): not yet reproduced.
-                    rep.check(&format!("{name} {k}"), t, &got, &want);
-                }
+                rep.exact(&format!("{name} {k}"), t, &got, &want);
             }
         }
         rep.print("rate_cell_maps");

@@ -8,7 +8,7 @@
 //! its `d_swish`: `(1/(e + 1) + e x / (e + 1)^2) * beta`, `e = exp(-x)`; the thresholds'
 //! are 1. softmax works per row (the caller's); its derivative is a Jacobian.
 
-use crate::core::xla_math::{log1p_xla, maximum, tanh_xla};
+use crate::core::xla_math::{exp_xla as exp, log1p_xla, maximum, tanh_xla};
 use crate::error::{Error, Result};
 
 /// An activation of ngclearn's `create_function` (LeakyNoiseCell uses them too).
@@ -46,26 +46,15 @@ pub enum Act {
     Softmax,
 }
 
-/// `exp`: XLA's when `XLA` (bit for bit with `jnp.exp`), else the C library's (what
-/// RateCell has computed with so far).
 #[inline(always)]
-fn exp<const XLA: bool>(x: f32) -> f32 {
-    if XLA {
-        crate::core::xla_math::exp_xla(x)
-    } else {
-        x.exp()
-    }
-}
-
-#[inline(always)]
-fn sigmoid<const XLA: bool>(x: f32) -> f32 {
-    1.0 / (1.0 + exp::<XLA>(-x))
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + exp(-x))
 }
 
 /// ngclearn's `d_swish(x, beta)`.
 #[inline(always)]
-fn d_swish<const XLA: bool>(x: f32, beta: f32) -> f32 {
-    let e = exp::<XLA>(-x);
+fn d_swish(x: f32, beta: f32) -> f32 {
+    let e = exp(-x);
     ((1.0 / (e + 1.0)) + (e * x) / ((e + 1.0) * (e + 1.0))) * beta
 }
 
@@ -116,9 +105,9 @@ impl Act {
         })
     }
 
-    /// fx(x), elementwise (softmax is done per row elsewhere), with XLA's `exp` if `XLA`.
+    /// fx(x), elementwise (softmax is done per row elsewhere), with XLA's `exp`.
     #[inline(always)]
-    pub fn f<const XLA: bool>(self, x: f32) -> f32 {
+    pub fn f(self, x: f32) -> f32 {
         match self {
             Act::Identity => x + 0.0,
             Act::Relu => maximum(x, 0.0),
@@ -138,23 +127,23 @@ impl Act {
                 }
             }
             Act::Tanh => tanh_xla(x),
-            Act::Sigmoid => sigmoid::<XLA>(x),
+            Act::Sigmoid => sigmoid(x),
             Act::Softplus => {
                 // jnp.logaddexp(x, 0)
                 let amax = maximum(x, 0.0);
                 if x.is_nan() {
                     x
                 } else {
-                    amax + log1p_xla(exp::<XLA>(-x.abs()))
+                    amax + log1p_xla(exp(-x.abs()))
                 }
             }
             Act::Elu => {
                 let m = step01(x >= 0.0);
-                x * m + ((exp::<XLA>(x) - 1.0) * 1.0) * (1.0 - m)
+                x * m + ((exp(x) - 1.0) * 1.0) * (1.0 - m)
             }
-            Act::Silu => x * sigmoid::<XLA>(x * 1.0),
-            Act::Gelu => x * sigmoid::<XLA>(x * 1.702),
-            Act::Telu => x * tanh_xla(exp::<XLA>(x)),
+            Act::Silu => x * sigmoid(x * 1.0),
+            Act::Gelu => x * sigmoid(x * 1.702),
+            Act::Telu => x * tanh_xla(exp(x)),
             Act::Sine(w) => (w * x).sin(),
             Act::UnitThreshold => step01(x >= 1.0),
             Act::Heaviside => step01(x >= 0.0),
@@ -162,9 +151,26 @@ impl Act {
         }
     }
 
-    /// fx'(x), as ngclearn's `d_*` functions compute it, with XLA's `exp` if `XLA`.
+    /// `v * fx'(x)` as XLA compiles it inside a jitted step: relu's derivative is a
+    /// converted comparison, and XLA makes the product a select, so a negative `v` where
+    /// `x < 0` (or `x` is NaN) gives +0, not -0; every other derivative multiplies.
     #[inline(always)]
-    pub fn df<const XLA: bool>(self, x: f32) -> f32 {
+    pub fn times_df(self, v: f32, x: f32) -> f32 {
+        match self {
+            Act::Relu => {
+                if x >= 0.0 {
+                    v
+                } else {
+                    0.0
+                }
+            }
+            _ => v * self.df(x),
+        }
+    }
+
+    /// fx'(x), as ngclearn's jitted `d_*` functions compute it, with XLA's `exp`.
+    #[inline(always)]
+    pub fn df(self, x: f32) -> f32 {
         match self {
             Act::Identity | Act::UnitThreshold | Act::Heaviside => x * 0.0 + 1.0,
             Act::Relu => step01(x >= 0.0),
@@ -179,7 +185,7 @@ impl Act {
                 (-t).mul_add(t, 1.0)
             }
             Act::Sigmoid | Act::Softplus => {
-                let s = sigmoid::<XLA>(x);
+                let s = sigmoid(x);
                 if self == Act::Sigmoid {
                     s * (1.0 - s)
                 } else {
@@ -188,14 +194,15 @@ impl Act {
             }
             Act::Elu => {
                 let m = step01(x >= 0.0);
-                m + (1.0 - m) * (exp::<XLA>(x) * 1.0)
+                m + (1.0 - m) * (exp(x) * 1.0)
             }
-            Act::Silu => d_swish::<XLA>(x, 1.0),
-            Act::Gelu => d_swish::<XLA>(x, 1.702),
+            Act::Silu => d_swish(x, 1.0),
+            Act::Gelu => d_swish(x, 1.702),
             Act::Telu => {
-                let ex = exp::<XLA>(x);
+                let ex = exp(x);
                 let t = tanh_xla(ex);
-                t + x * ex * (1.0 - t * t)
+                // XLA fuses 1 - t^2 and the sum: fma(x e, fma(-t, t, 1), t).
+                (x * ex).mul_add((-t).mul_add(t, 1.0), t)
             }
             Act::Sine(w) => w * (w * x).cos(),
             Act::Softmax => unreachable!("softmax is refused when stateful"),

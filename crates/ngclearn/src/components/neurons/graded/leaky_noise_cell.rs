@@ -255,8 +255,8 @@ impl LeakyNoiseCell {
         match self.fx {
             Rectifier::Elementwise(act) => {
                 for i in 0..x.len() {
-                    r[i] = self.eps[i].mul_add(post, act.f::<true>(x[i]));
-                    rp[i] = act.df::<true>(x[i]);
+                    r[i] = self.eps[i].mul_add(post, act.f(x[i]));
+                    rp[i] = act.df(x[i]);
                 }
             }
             Rectifier::Bkwta => {

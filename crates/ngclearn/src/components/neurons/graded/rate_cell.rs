@@ -6,6 +6,9 @@
 //! stateful:  j' = (j * fx'(z)) * resist_scale
 //!            dz/dt = (-leak(z) * prior_rate + (j' + j_td)) * (1 / tau_m)
 //!            z = integrate(z, dz/dt, dt)      then thresholded (soft_threshold)
+//!            (rounded as XLA compiles ngclearn's jitted process: `-leak * rate + ...`,
+//!            `j' + j_td` (resist_scale != 1) and each `z + k h` one fused multiply-add;
+//!            a product by relu's derivative a select, +0 where z < 0)
 //!            zF = fx(z) * output_scale;  j = j'
 //! stateless: z = (j + j_td) + 0;  zF = fx(z) * output_scale
 //! ```
@@ -39,7 +42,7 @@
 use crate::core::component::{filled, valid_name, Component};
 use crate::core::rng::Key;
 use crate::core::schema::checks::count;
-use crate::core::xla_math::maximum;
+use crate::core::xla_math::{exp_xla, fused_sum_xla, maximum};
 use crate::utils::diffeq::{Integration, Method};
 use crate::error::{Error, Result};
 use crate::utils::model_utils::Act;
@@ -222,9 +225,11 @@ impl RateCell {
         })
     }
 
-    /// `dz/dt` of one unit.
+    /// `dz/dt * tau_m` of one unit, as XLA compiles ngclearn's jitted step: the leak's
+    /// product fused into the sum, `fma(-leak, rate, j + j_td)` (and the Cauchy prior's
+    /// `1 + z^2` fused too); `dz/dt` is this times `1 / tau_m`.
     #[inline(always)]
-    fn dzdt(&self, z: f32, jsum: f32) -> f32 {
+    fn drive(&self, z: f32, jsum: f32) -> f32 {
         let leak = match self.prior {
             Prior::Gaussian => z,
             Prior::Laplacian => {
@@ -236,30 +241,35 @@ impl RateCell {
                     z * 0.0
                 }
             }
-            Prior::Cauchy => (z * 2.0) / (1.0 + z * z),
-            Prior::Exp => ((-(z * z)).exp() * z) * 2.0,
+            Prior::Cauchy => (z * 2.0) / z.mul_add(z, 1.0),
+            Prior::Exp => (exp_xla(-(z * z)) * z) * 2.0,
         };
-        (-leak * self.p.prior.1 + jsum) * (1.0 / self.p.tau_m)
+        (-leak).mul_add(self.p.prior.1, jsum)
     }
 
+    /// One step of the integrator as XLA compiles ngclearn's process: each `x + k * h`
+    /// is one fused multiply-add, and RK4's last slope is fused into the weighted sum
+    /// of the slopes (its product by `1 / tau_m` has no other use).
     #[inline(always)]
     fn integrate(&self, z: f32, jsum: f32, dt: f32) -> f32 {
-        let f = |x: f32| self.dzdt(x, jsum);
+        let c = 1.0 / self.p.tau_m;
+        let f = |x: f32| self.drive(x, jsum) * c;
         match self.integrator {
-            Integrator::Euler => z * 1.0 + f(z) * dt,
+            Integrator::Euler => f(z).mul_add(dt, z),
             Integrator::Midpoint => {
                 let k1 = f(z);
-                let z1 = z * 1.0 + k1 * (dt * 0.5);
+                let z1 = k1.mul_add(dt * 0.5, z);
                 let k2 = f(z1);
-                z * 1.0 + k2 * dt
+                k2.mul_add(dt, z)
             }
             Integrator::Rk4 => {
                 let k1 = f(z);
-                let k2 = f(z * 1.0 + k1 * (dt * 0.5));
-                let k3 = f(z * 1.0 + k2 * (dt * 0.5));
-                let k4 = f(z * 1.0 + k3 * dt);
-                let s = (((0.0 + k1 * 1.0) + k2 * 2.0) + k3 * 2.0) + k4 * 1.0;
-                z * 1.0 + (s / 6.0) * dt
+                let k2 = f(k1.mul_add(dt * 0.5, z));
+                let k3 = f(k2.mul_add(dt * 0.5, z));
+                let d4 = self.drive(k3.mul_add(dt, z), jsum);
+                // (((0 + k1) + 2 k2) + 2 k3) + k4, then / 6 as a product by 1/6.
+                let s = d4.mul_add(c, (k1 + k2 * 2.0) + k3 * 2.0);
+                (s * (1.0 / 6.0)).mul_add(dt, z)
             }
         }
     }
@@ -271,19 +281,25 @@ impl RateCell {
             // exp(x - max) / sum, per row (tau = 0: no temperature).
             for (zr, mut fr) in self.z.rows().into_iter().zip(self.z_f.rows_mut()) {
                 let m = zr.iter().fold(f32::NEG_INFINITY, |a, &b| maximum(a, b));
-                let mut sum = 0.0f32;
+                // ngclearn scales x by 1 / tau first; tau = 0 there means 1. Its jitted
+                // softmax sums the exponentials in their fusion and divides by the sum as
+                // a product by its reciprocal.
                 for (f, &x) in fr.iter_mut().zip(zr) {
-                    // ngclearn scales x by 1 / tau first; tau = 0 there means 1.
-                    *f = (x - m).exp();
-                    sum += *f;
+                    *f = exp_xla(x - m);
                 }
-                fr.mapv_inplace(|e| (e / sum) * scale);
+                // (Compartments are kept in standard layout, so a row is one slice.)
+                let sum = match fr.as_slice() {
+                    Some(v) => fused_sum_xla(v),
+                    None => fused_sum_xla(&fr.to_vec()),
+                };
+                let inv = 1.0 / sum;
+                fr.mapv_inplace(|e| (e * inv) * scale);
             }
             return;
         }
         let act = self.act;
         for (f, &x) in self.z_f.iter_mut().zip(&self.z) {
-            *f = act.f::<false>(x) * scale;
+            *f = act.f(x) * scale;
         }
     }
 }
@@ -297,8 +313,18 @@ impl RateCell {
             for i in 0..self.z.len() {
                 let (row, col) = (i / self.width, i % self.width);
                 let z = self.z[[row, col]];
-                let j = (self.j[[row, col]] * act.df::<false>(z)) * r;
-                let mut z2 = self.integrate(z, j + self.j_td[[row, col]], dt);
+                // XLA drops a product by resist_scale = 1; any other is fused into
+                // the sum with j_td, except after relu's select (which takes it in).
+                let jd = act.times_df(self.j[[row, col]], z);
+                let jt = self.j_td[[row, col]];
+                let (j, jsum) = if r == 1.0 {
+                    (jd, jd + jt)
+                } else if act == Act::Relu {
+                    (jd * r, jd * r + jt)
+                } else {
+                    (jd * r, jd.mul_add(r, jt))
+                };
+                let mut z2 = self.integrate(z, jsum, dt);
                 if self.soft_threshold {
                     z2 = maximum(z2 - l, 0.0) - maximum(-z2 - l, 0.0);
                 }

@@ -373,7 +373,7 @@ impl Component for REINFORCESynapse {
         let act = self.act;
         let mu_act = self.mu_act;
         for (a, &x) in self.a.iter_mut().zip(self.base.inputs.iter()) {
-            *a = act.f::<true>(x);
+            *a = act.f(x);
         }
         Self::project(&self.a, &self.base.weights, 0, &mut self.mean);
         Self::project(&self.a, &self.base.weights, n_out, &mut self.logstd);
@@ -385,7 +385,7 @@ impl Component for REINFORCESynapse {
             let g = -r * 0.01 * (1.0 / batch);
             for n in 0..n_out {
                 let mean = self.mean[[b, n]];
-                let mu = mu_act.f::<true>(mean);
+                let mu = mu_act.f(mean);
                 let ls = self.logstd[[b, n]];
                 let std = if learn_std {
                     exp_xla(clip(ls, -10.0, 2.0))
@@ -398,7 +398,7 @@ impl Component for REINFORCESynapse {
                 let d = s - mu;
                 // -0.5 * (log(2 pi std^2) + (s - mu)^2 / std^2)
                 self.row[n] = -0.5 * (ln_xla(TWO_PI * var) + d * d / var);
-                self.g_mean[[b, n]] = g * (d / var) * mu_act.df::<true>(mean);
+                self.g_mean[[b, n]] = mu_act.times_df(g * (d / var), mean);
                 let dlp = -1.0 / std + d * d / (std * var);
                 let inside = if (-10.0..=2.0).contains(&ls) { 1.0 } else { 0.0 };
                 self.g_logstd[[b, n]] = inside * (g * dlp) * std;
