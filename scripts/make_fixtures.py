@@ -249,7 +249,8 @@ for name, n, b, steps, dt, kw in trace_cases:
     out7[name] = var_trace(n, b, steps, dt, kw, graded=(name == "var_trace_lin_additive"))
 dump("var_trace_cases", {"description": "VarTrace driven by given inputs (spikes, graded in the lin case)", "cases": out7})
 
-def stdp_given(n_pre, n_post, batch, steps, kw, mask, cls=TraceSTDPSynapse):
+def stdp_given(n_pre, n_post, batch, steps, kw, mask, cls=TraceSTDPSynapse, gen=None):
+    gen = rng if gen is None else gen
     k = random.split(random.PRNGKey(11), 3)
     with Context(ctxname("stdp")) as ctx:
         W = cls("W", shape=(n_pre, n_post), batch_size=batch, weight_init=DG.uniform(0.1, 0.6),
@@ -258,10 +259,10 @@ def stdp_given(n_pre, n_post, batch, steps, kw, mask, cls=TraceSTDPSynapse):
         rst = MethodProcess("rst") >> W.reset
     rst.run()
     w0 = L(W.weights.get())
-    sp = (rng.uniform(0, 1, size=(steps, batch, n_pre)) < 0.15).astype(np.float32)
-    sq = (rng.uniform(0, 1, size=(steps, batch, n_post)) < 0.1).astype(np.float32)
-    zp = rng.uniform(0, 1, size=(steps, batch, n_pre)).astype(np.float32)
-    zq = rng.uniform(0, 1, size=(steps, batch, n_post)).astype(np.float32)
+    sp = (gen.uniform(0, 1, size=(steps, batch, n_pre)) < 0.15).astype(np.float32)
+    sq = (gen.uniform(0, 1, size=(steps, batch, n_post)) < 0.1).astype(np.float32)
+    zp = gen.uniform(0, 1, size=(steps, batch, n_pre)).astype(np.float32)
+    zq = gen.uniform(0, 1, size=(steps, batch, n_post)).astype(np.float32)
     outs, ws, dws = [], [], []
     for t in range(steps):
         W.inputs.set(jnp.asarray(sp[t])); W.preSpike.set(jnp.asarray(sp[t])); W.postSpike.set(jnp.asarray(sq[t]))
@@ -282,6 +283,14 @@ stdp_cases = {
     "mu_power_target_decay_mask": stdp_given(8, 5, 1, 120, dict(A_plus=0.03, A_minus=0.02, mu=1.5, pretrace_target=0.2, tau_w=40., eta=0.5, w_bound=0.9), mask7),
     "batch2_no_ltd": stdp_given(8, 5, 2, 80, dict(A_plus=0.02, A_minus=0.), None),
 }
+# A masked matrix of 200 weights with mu > 0, decay and eta not a power of two (its own
+# generator, so the cases after it keep their draws). Up to 16 x 8 weights (measured) XLA's
+# update is unrolled and vectorised in groups that fuse differently; at 20 x 10 and above
+# its loop is uniform.
+_g16 = np.random.default_rng(16)
+stdp_cases["mu_power_decay_mask_20x10"] = stdp_given(
+    20, 10, 1, 60, dict(A_plus=0.03, A_minus=0.02, mu=1.5, pretrace_target=0.2, tau_w=33., eta=0.37, w_bound=0.9),
+    (_g16.uniform(0, 1, size=(20, 10)) < 0.7).astype(np.float32), gen=_g16)
 dump("trace_stdp_given", {"description": "TraceSTDPSynapse driven by given spikes and traces", "cases": stdp_cases})
 
 def stdp_circuit(steps, save_dir, model_name):

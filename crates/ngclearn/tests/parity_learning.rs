@@ -71,21 +71,16 @@ fn var_traces_filter_as_ngclearns() {
 
 #[test]
 fn trace_stdp_learns_as_ngclearns_from_given_signals() {
-    // With mu > 0, within 1e-5, not yet bit for bit. What is reproduced: XLA's pow is the
-    // C library's powf (bit for bit on 200,000 values; sqrt for 0.5, products for 2 and
-    // 3), and the update's sum fuses the second product; dWeights then equal ngclearn's
-    // for the first steps, and an output is an ulp off from step 8 (the weight decay's
-    // order inside the fusion, not found).
-    stdp_given("trace_stdp_given", "TraceSTDPSynapse", false);
+    stdp_given("trace_stdp_given", "TraceSTDPSynapse");
 }
 
 #[test]
 fn exp_stdp_learns_as_ngclearns_from_given_signals() {
-    stdp_given("exp_stdp_given", "ExpSTDPSynapse", true);
+    stdp_given("exp_stdp_given", "ExpSTDPSynapse");
 }
 
-/// `exact`: compare bit for bit (else within the report's tolerance).
-fn stdp_given(fixture_name: &str, class: &str, exact: bool) {
+/// Every case bit for bit but one (said beside it).
+fn stdp_given(fixture_name: &str, class: &str) {
     let fx = fixture(fixture_name);
     for (name, case) in fx["cases"].as_object().unwrap() {
         let shape = &case["shape"];
@@ -105,13 +100,19 @@ fn stdp_given(fixture_name: &str, class: &str, exact: bool) {
         let mut m = ctx.build().unwrap();
         m.run_named("rst", 0.0, 1.0).unwrap();
         let mut r = Report::default();
-        // (TraceSTDPSynapse with mu = 0 is exact too.)
-        let exact = exact || case["kwargs"]["mu"].as_f64().unwrap_or(0.0) == 0.0;
+        // The one case not compared bit for bit: TraceSTDPSynapse with mu > 0 at 8 x 5.
+        // For matrices this small (up to 16 x 8 measured) XLA unrolls the update and
+        // LLVM vectorises it in groups, of which some fuse a product into a sum and some
+        // do not (seen in ngclearn's object code for this case: the decay unfused in
+        // columns 0-3, fused in column 4); which groups do is the vectoriser's choice
+        // for that shape, not an order to reproduce. From 20 x 10 weights on the loop is
+        // uniform, and the masked 20 x 10 case is exact.
+        let tiny_masked = name == "mu_power_target_decay_mask";
         let cmp = |r: &mut Report, what: &str, k: usize, got: &Array2<f32>, want: &Array2<f32>| {
-            if exact {
-                r.exact(what, k, got, want)
-            } else {
+            if tiny_masked {
                 r.check(what, k, got, want)
+            } else {
+                r.exact(what, k, got, want)
             }
         };
         cmp(
@@ -141,11 +142,11 @@ fn stdp_given(fixture_name: &str, class: &str, exact: bool) {
             m.set("W:postTrace", &zq[k]).unwrap();
             m.run_named("adv", k as f32, 1.0).unwrap();
             cmp(&mut r, "outputs", k, &m.get("W:outputs").unwrap(), &outs[k]);
-            if let Some((_, w)) = ws.iter().find(|(t, _)| *t == k) {
-                cmp(&mut r, "weights", k, &m.get("W:weights").unwrap(), w);
-            }
             if let Some((_, d)) = dws.iter().find(|(t, _)| *t == k) {
                 cmp(&mut r, "dWeights", k, &m.get("W:dWeights").unwrap(), d);
+            }
+            if let Some((_, w)) = ws.iter().find(|(t, _)| *t == k) {
+                cmp(&mut r, "weights", k, &m.get("W:weights").unwrap(), w);
             }
         }
         r.print(name);

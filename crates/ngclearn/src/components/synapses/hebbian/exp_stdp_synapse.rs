@@ -185,7 +185,6 @@ impl ExpSTDPSynapse {
             // exp(-beta * W) <= 1 for beta >= 0 and W >= 0.01; a negative beta may overflow.
             factors_finite: beta >= 0.0,
             // ngclearn 3.1.1 leaves its decay term out of the step: `W + dW * eta`, fused.
-            fused_step: true,
         };
         // XLA's arithmetic: `exp` is XLA's; each batch sum is a dot (one row: a product
         // XLA fuses into the difference; more: a chain of fused multiply-adds); the

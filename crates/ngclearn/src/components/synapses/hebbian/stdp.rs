@@ -43,7 +43,7 @@ pub(crate) fn batch_dot(rows: usize, a: impl Fn(usize) -> f32, b: impl Fn(usize)
 pub(crate) struct Update<'a> {
     /// The learning rate (`W + dW * eta`).
     pub eta: f32,
-    /// `W / tau_w` is subtracted when `tau_w > 0`.
+    /// `W / tau_w` is subtracted when `tau_w > 0` (as `fma(-W, 1 / tau_w, fma(dW, eta, W))`).
     pub tau_w: f32,
     /// The clip range.
     pub lo: f32,
@@ -53,9 +53,6 @@ pub(crate) struct Update<'a> {
     /// Whether the rule's factors stay finite for every weight within `[lo, hi]`
     /// (then a silent unit's `dW` is `±0` and a sparse update is exact).
     pub factors_finite: bool,
-    /// Whether XLA fuses `W + dW * eta` into one multiply-add (ExpSTDPSynapse's step,
-    /// without a decay term), rather than rounding the product first.
-    pub fused_step: bool,
 }
 
 /// The dense base and the plasticity compartments.
@@ -186,6 +183,7 @@ impl Stdp {
         };
         let (n_pre, n_post) = base.shape;
         let scalar_mask = up.weight_mask.dim() == (1, 1);
+        let inv_tau_w = 1.0 / up.tau_w;
         let w = base
             .weights
             .as_slice_mut()
@@ -197,11 +195,13 @@ impl Stdp {
             let k = i * n_post + j;
             let old = w[k];
             let d = rule(old, i, j, &sig);
-            let v = if up.fused_step {
-                d.mul_add(up.eta, old)
+            // XLA fuses `W + dW * eta` into one multiply-add, makes `W / tau_w` a
+            // product by the reciprocal and fuses it into the difference.
+            let v = d.mul_add(up.eta, old);
+            let v = if up.tau_w > 0.0 {
+                (-old).mul_add(inv_tau_w, v)
             } else {
-                let decay = if up.tau_w > 0.0 { old / up.tau_w } else { 0.0 };
-                old + d * up.eta - decay
+                v
             };
             // jnp.clip is min(max(v, lo), hi): NaN stays NaN, and hi wins when lo > hi.
             let v = clip(v, up.lo, up.hi);

@@ -13,12 +13,15 @@
 //! W = clip(W + dWeights * eta - decay, 0, w_bound)     decay = W / tau_w if tau_w > 0, else 0
 //! W = where(weight_mask != 0, W, 0)
 //! ```
+//! rounded as XLA compiles ngclearn's process: the powers are XLA's ([`pow_xla`]),
+//! `dWpost + dWpre` fuses the second product, and the step is
+//! `fma(-W, 1 / tau_w, fma(dWeights, eta, W))`: bit for bit, also with `mu > 0`, but
+//! for matrices of a few dozen weights with `mu > 0` (up to 16 x 8 measured), whose
+//! update XLA unrolls and LLVM vectorises in groups that fuse differently (an ulp
+//! apart there).
 //! The weights are multiplied by `weight_mask` when the synapse is built. ngclearn
 //! gives it no biases (`bias_init` is fixed to none). The update's cost follows the
 //! spikes (see `hebbian/stdp.rs`); the numbers are those of the full update.
-//! Not yet bit for bit with `mu > 0` (within 1e-5 of ngclearn's weights; `mu = 0`, the
-//! default, is exact): the powers are XLA's ([`pow_xla`]), the update's sum fuses its
-//! second product, but the weight decay's order inside XLA's fusion is not yet found.
 //!
 //! [`pow_xla`]: crate::core::xla_math::pow_xla
 
@@ -171,7 +174,6 @@ impl TraceSTDPSynapse {
             weight_mask: &self.weight_mask,
             // (w_bound - W)^mu and W^mu are finite for W in [0, w_bound] (w_bound >= 0).
             factors_finite: mu == 0.0 || wb >= 0.0,
-            fused_step: false,
         };
         // Each batch sum is XLA's dot: one row's a product (0 * -x stays -0.0), more
         // rows a chain of fused multiply-adds from it.
