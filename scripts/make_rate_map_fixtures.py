@@ -59,7 +59,7 @@ cases = {
 }
 
 
-def other(cls, shape, batch, steps, given_names, traced, **kw):
+def other(cls, shape, batch, steps, given_names, traced, dt=0.5, **kw):
     n_ctx[0] += 1
     with Context(f"maps{n_ctx[0]}") as ctx:
         c = cls("c", 7, batch_size=batch, shape=shape, **kw)
@@ -71,12 +71,12 @@ def other(cls, shape, batch, steps, given_names, traced, **kw):
             x = rng.normal(0.0, 1.0, (batch,) + shape).astype(np.float32)
             given[k].append(L(x))
             getattr(c, k).set(jnp.asarray(x))
-        adv.run(t=float(t), dt=0.5)
+        adv.run(t=float(t), dt=dt)
         for k in trace:
             trace[k].append(L(getattr(c, k).get()))
     kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}
     kwargs.update(n_units=7, batch_size=batch, shape=list(shape))
-    return {"class": cls.__name__, "kwargs": kwargs, "steps": steps, "dt": 0.5, "given": given, "trace": trace}
+    return {"class": cls.__name__, "kwargs": kwargs, "steps": steps, "dt": dt, "given": given, "trace": trace}
 
 
 others = {
@@ -86,11 +86,22 @@ others = {
                                   ["dshift", "dtarget", "L"], scale=2.0),
     "leaky_noise_maps_relu": other(LeakyNoiseCell, (2, 3, 2), 2, 5, ["j_input", "j_recurrent"], ["x", "r", "r_prime"],
                                    tau_x=5.0, act_fx="relu", key=random.PRNGKey(5)),
+    # RK4's last slope fused into the weighted sum; telu's and gelu's own product fused
+    # into r = fx(x) + eps * sigma_post; steps of dt that are not powers of two.
+    "leaky_noise_maps_heun_telu": other(LeakyNoiseCell, (4, 5, 3), 2, 6, ["j_input", "j_recurrent"],
+                                        ["x", "r", "r_prime"], dt=0.3, tau_x=7.0, act_fx="telu",
+                                        integration_type="heun", sigma_pre=0.3, sigma_post=0.2, leak_scale=0.6,
+                                        key=random.PRNGKey(6)),
+    "leaky_noise_maps_midpoint_gelu": other(LeakyNoiseCell, (3, 4, 5), 2, 6, ["j_input", "j_recurrent"],
+                                            ["x", "r", "r_prime"], dt=0.7, tau_x=4.0, act_fx="gelu",
+                                            integration_type="midpoint", sigma_pre=0.4, sigma_post=0.1,
+                                            key=random.PRNGKey(7)),
 }
 for k, v in others.items():
+    seed = {"leaky_noise_maps_relu": 5, "leaky_noise_maps_heun_telu": 6, "leaky_noise_maps_midpoint_gelu": 7}.get(k)
     v["kwargs"].pop("key", None)
-    if k == "leaky_noise_maps_relu":
-        v["key_seed"] = 5
+    if seed is not None:
+        v["key_seed"] = seed
 cases.update(others)
 path = os.path.join(out, "rate_cell_maps.json")
 with open(path, "w") as f:

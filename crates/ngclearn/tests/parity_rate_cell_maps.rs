@@ -88,14 +88,14 @@ fn error_and_leaky_noise_cells_over_maps_step_as_ngclearns() {
         assert_eq!(m.dims_of(r).unwrap().len(), 4, "{name}");
         rep.print("rate_cell_maps");
     }
-    assert_eq!(n, 3);
+    assert_eq!(n, 5);
 }
 
 #[test]
 fn rate_cells_over_maps_step_as_ngclearns_bit_for_bit() {
     let fx = fixture("rate_cell_maps");
     let cases = fx["cases"].as_object().unwrap();
-    assert_eq!(cases.len(), 11);
+    assert_eq!(cases.len(), 13);
     for (name, case) in cases.iter().filter(|(_, c)| c.get("class").is_none()) {
         let kwargs = case["kwargs"].as_object().unwrap().clone();
         let mut m = model(name, &kwargs);

@@ -151,6 +151,19 @@ impl Act {
         }
     }
 
+    /// `fx(x) + e * s` as XLA compiles it: the product `x * g(x)` of silu, gelu and telu
+    /// is fused into the sum (it comes first), any other activation takes the noise's
+    /// product fused.
+    #[inline(always)]
+    pub fn f_plus(self, x: f32, e: f32, s: f32) -> f32 {
+        match self {
+            Act::Silu => x.mul_add(sigmoid(x * 1.0), e * s),
+            Act::Gelu => x.mul_add(sigmoid(x * 1.702), e * s),
+            Act::Telu => x.mul_add(tanh_xla(exp(x)), e * s),
+            _ => e.mul_add(s, self.f(x)),
+        }
+    }
+
     /// `v * fx'(x)` as XLA compiles it inside a jitted step: relu's derivative is a
     /// converted comparison, and XLA makes the product a select, so a negative `v` where
     /// `x < 0` (or `x` is NaN) gives +0, not -0; every other derivative multiplies.

@@ -10,8 +10,11 @@
 //!       = (fma(-z, leak_scale, j_recurrent + j_input) + g * eps) * (1 / tau_x)       rk2, rk4
 //! x     = fma(dx(x), dt, x)                         euler
 //!       = fma(dx(fma(dx(x), dt/2, x)), dt, x)       rk2/midpoint
-//!       = fma((((k1 + 2 k2) + 2 k3) + k4) * (1/6), dt, x)   classic RK4, k2, k3 at dt/2
-//! r     = fma(eps, sigma_post, fx(x));   r_prime = fx'(x)
+//!       = fma(fma(d4, 1 / tau_x, (k1 + 2 k2) + 2 k3) * (1/6), dt, x)   classic RK4,
+//!         k2, k3 at dt/2, k4 = d4 * (1 / tau_x)
+//! r     = fma(eps, sigma_post, fx(x))      (silu, gelu, telu: fma(x, g(x), eps * sigma_post),
+//!                                            their own product fused)
+//! r_prime = fx'(x)
 //! ```
 //! Where ngclearn 3.1.1's code differs from its docs, the code is followed:
 //! - the pre- and post-rectification noises are the *same* draw (both come from
@@ -245,8 +248,10 @@ impl LeakyNoiseCell {
                         let k1 = f(z);
                         let k2 = f(k1.mul_add(h, z));
                         let k3 = f(k2.mul_add(h, z));
-                        let k4 = f(k3.mul_add(dt, z));
-                        let sum = ((k1 + k2 * 2.0) + k3 * 2.0) + k4;
+                        // The last slope's product by 1 / tau_x has no other use: XLA
+                        // fuses it into the weighted sum.
+                        let d4 = (-(k3.mul_add(dt, z))).mul_add(leak, a) + ge;
+                        let sum = d4.mul_add(inv_tau, (k1 + k2 * 2.0) + k3 * 2.0);
                         (sum * (1.0f32 / 6.0)).mul_add(dt, z)
                     }
                 }
@@ -255,7 +260,7 @@ impl LeakyNoiseCell {
         match self.fx {
             Rectifier::Elementwise(act) => {
                 for i in 0..x.len() {
-                    r[i] = self.eps[i].mul_add(post, act.f(x[i]));
+                    r[i] = act.f_plus(x[i], self.eps[i], post);
                     rp[i] = act.df(x[i]);
                 }
             }
