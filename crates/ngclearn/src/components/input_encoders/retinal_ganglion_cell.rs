@@ -265,12 +265,27 @@ impl Component for RetinalGanglionCell {
         let f = self.filter.as_slice().expect("standard layout");
         for (x, mut out) in self.inputs.rows().into_iter().zip(self.outputs.rows_mut()) {
             // Gather each cell's patch into the row (cell by cell, row-major), and sum
-            // its products with the filter as one fused chain from +0 (measured for
-            // patches of 3, 5, 12 and 16 values a side; 4 x 4 patches sum in another
-            // order, not reproduced), times 1 / n.
+            // its products with the filter in XLA's order: for 4 x 4 patches in four
+            // lanes, one per patch row, each a fused chain along its row (the running
+            // sum entering lane 0, the others from +0), then (l0 + l2) + (l1 + l3) per
+            // cell (read in ngclearn's object code); for the other sizes measured (3,
+            // 5, 12 and 16 values a side) one fused chain from +0. Then times 1 / n.
             let mut acc = 0.0f32;
             let mut k = 0;
             for &(r0, c0) in &self.origins {
+                if px == 4 && py == 4 {
+                    let mut lanes = [acc, 0.0, 0.0, 0.0];
+                    for (r, lane) in lanes.iter_mut().enumerate() {
+                        for c in 0..4 {
+                            let v = x[(r0 + r) * iy + c0 + c];
+                            out[k + r * 4 + c] = v;
+                            *lane = v.mul_add(f[r * 4 + c], *lane);
+                        }
+                    }
+                    acc = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+                    k += 16;
+                    continue;
+                }
                 for r in 0..px {
                     for c in 0..py {
                         let v = x[(r0 + r) * iy + c0 + c];
