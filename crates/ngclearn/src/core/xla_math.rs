@@ -454,14 +454,16 @@ fn level_sum(n: usize, get: &dyn Fn(usize) -> f32) -> f32 {
 /// product reduced to a scalar in the same fusion (`(x * r).mean()` of a 1-D array):
 /// - `n` of 4 or 8: the rounded products in one vector of `n` lanes, summed by halves
 ///   (lane `i` plus lane `i + n/2`, until one lane is left);
-/// - `n` of 16 to 19, 24 and 32: eight lanes, value `i` fused into lane `i % 8` in order
-///   (`fma(a, b, lane)`), the lanes summed by halves, then the values past the last
-///   multiple of 8 fused onto that sum in order;
-/// - any other `n`: one chain of fused multiply-adds from +0.0.
+/// - `n` of 16 to 32: `w` lanes, eight where `n % 8 < 4`, else four (LLVM's choice of
+///   vector width, read in XLA's object code), value `i` fused into lane `i % w` in
+///   order (`fma(a, b, lane)`) up to the last multiple of `w`, the lanes summed by
+///   halves, then the values past it fused onto that sum in order;
+/// - any other `n` below 16: one chain of fused multiply-adds from +0.0.
 ///
-/// Measured against JAX 0.12 on x86-64 with AVX-512 for `n` of 1 to 19, 24 and 32
-/// (`tests/parity_reinforce_synapses.rs`); for `n` of 20 and above other than 24 and 32
-/// XLA sums in another order, not reproduced (this gives the eight-lane form there).
+/// Measured against JAX 0.12 on x86-64 with AVX-512 for `n` of 1 to 32
+/// (`tests/parity_reinforce_synapses.rs`). From 33 on XLA splits the product and the sum
+/// into separate kernels and sums otherwise, not reproduced (this gives the lane form
+/// of the rule above there).
 pub fn dot_sum_xla(a: &[f32], b: &[f32]) -> f32 {
     debug_assert_eq!(a.len(), b.len(), "dot_sum_xla of unequal lengths");
     fused_reduce(a.len().min(b.len()), |i| a[i], |i| b[i])
@@ -566,12 +568,14 @@ fn fused_reduce(n: usize, a: impl Fn(usize) -> f32, b: impl Fn(usize) -> f32) ->
             halves(&mut lanes[..n])
         }
         16.. => {
-            let body = n / 8 * 8;
+            // Eight lanes, or four where that leaves fewer values over (n % 8 >= 4).
+            let w = if n % 8 < 4 { 8 } else { 4 };
+            let body = n / w * w;
             let mut lanes = [0.0f32; 8];
             for i in 0..body {
-                lanes[i % 8] = a(i).mul_add(b(i), lanes[i % 8]);
+                lanes[i % w] = a(i).mul_add(b(i), lanes[i % w]);
             }
-            let mut acc = halves(&mut lanes);
+            let mut acc = halves(&mut lanes[..w]);
             for i in body..n {
                 acc = a(i).mul_add(b(i), acc);
             }
