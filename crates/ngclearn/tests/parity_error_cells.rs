@@ -1,6 +1,8 @@
 //! The error cells of predictive coding (Gaussian, Laplacian, Bernoulli with
 //! probabilities and with logits) against ngclearn 3.1.1, driven by given predictions,
-//! targets, modulators and masks, bit for bit.
+//! targets, modulators and masks, bit for bit; and their likelihoods over populations
+//! of up to 3,000 values, whose sums XLA reduces by its tree reduction
+//! (`error_sums.json`).
 
 mod common;
 
@@ -13,7 +15,16 @@ use serde_json::{json, Map, Value};
 
 #[test]
 fn error_cells_compute_ngclearns_errors_and_likelihoods() {
-    let fx = fixture("error_cells");
+    error_cases("error_cells");
+}
+
+#[test]
+fn likelihoods_over_large_populations_sum_as_xlas_tree() {
+    error_cases("error_sums");
+}
+
+fn error_cases(fixture_name: &str) {
+    let fx = fixture(fixture_name);
     for (name, case) in fx["cases"].as_object().unwrap() {
         let class = case["component"].as_str().unwrap();
         let mut kw: Map<String, Value> = case["kwargs"].as_object().unwrap().clone();

@@ -546,6 +546,110 @@ pub fn row_sum_of_squares_xla(x: &[f32]) -> f32 {
     }
 }
 
+/// The sum of the terms `x(r, c)` (or of their squares, with `squares`) over a whole
+/// `(rows, cols)` array, as XLA's CPU code reduces an array to a scalar (`jnp.sum` of
+/// the error cells' penalties):
+/// - with a dimension above 32 (measured up to 4,096 values): XLA's tree reduction,
+///   the terms rounded in their own fusion, each dimension above 32 padded with zeros to
+///   a multiple of 32 (`(m - n) / 2` before) and cut in windows of 32 (a dimension of 32
+///   or fewer is one window), each window summed from +0.0 in order, row by row; the
+///   window sums again so until no dimension is above 32, then summed in order;
+/// - else squares: one row as [`row_sum_of_squares_xla`], more rows one chain of fused
+///   multiply-adds `fma(x, x, acc)` row-major from +0.0; plain terms summed in order.
+///
+/// Measured against JAX 0.12 (x86-64, AVX-512) in ngclearn's GaussianErrorCell for
+/// shapes from (1, 33) to (64, 10), (40, 40) and (2, 1500); above 4,096 values XLA hands
+/// the sum to another library and sums otherwise, not reproduced. Allocates nothing.
+pub fn array_sum_xla(
+    rows: usize,
+    cols: usize,
+    x: impl Fn(usize, usize) -> f32,
+    squares: bool,
+) -> f32 {
+    let term = |r: usize, c: usize| {
+        let v = x(r, c);
+        if squares {
+            v * v
+        } else {
+            v
+        }
+    };
+    if rows > 32 || cols > 32 {
+        return tree_sum_2d(rows, cols, &term);
+    }
+    let mut acc = 0.0f32;
+    if !squares {
+        for r in 0..rows {
+            for c in 0..cols {
+                acc += x(r, c);
+            }
+        }
+        return acc;
+    }
+    if rows == 1 {
+        return match cols {
+            0 => 0.0,
+            1 => term(0, 0),
+            _ => {
+                let (a, b) = (x(0, 0), x(0, 1));
+                (2..cols).fold(a.mul_add(a, b * b), |acc, c| {
+                    let v = x(0, c);
+                    v.mul_add(v, acc)
+                })
+            }
+        };
+    }
+    for r in 0..rows {
+        for c in 0..cols {
+            let v = x(r, c);
+            acc = v.mul_add(v, acc);
+        }
+    }
+    acc
+}
+
+/// One level of XLA's tree reduction of a `(rows, cols)` array (see [`array_sum_xla`]).
+fn tree_sum_2d(rows: usize, cols: usize, get: &dyn Fn(usize, usize) -> f32) -> f32 {
+    const W: usize = 32;
+    if rows <= W && cols <= W {
+        let mut acc = 0.0f32;
+        for r in 0..rows {
+            for c in 0..cols {
+                acc += get(r, c);
+            }
+        }
+        return acc;
+    }
+    // (windows, window size, zeros before) of a dimension.
+    let cut = |n: usize| {
+        if n > W {
+            let m = n.div_ceil(W) * W;
+            (m / W, W, (m - n) / 2)
+        } else {
+            (1, n, 0)
+        }
+    };
+    let ((wr, sr, lr), (wc, sc, lc)) = (cut(rows), cut(cols));
+    let span = |k: usize, size: usize, lo: usize, n: usize| {
+        (
+            (k * size).saturating_sub(lo).min(n),
+            ((k + 1) * size).saturating_sub(lo).min(n),
+        )
+    };
+    let window = |i: usize, j: usize| {
+        let (r0, r1) = span(i, sr, lr, rows);
+        let (c0, c1) = span(j, sc, lc, cols);
+        let mut acc = 0.0f32;
+        for r in r0..r1 {
+            for c in c0..c1 {
+                acc += get(r, c);
+            }
+        }
+        acc
+    };
+    tree_sum_2d(wr, wc, &window)
+}
+
 /// The orders of [`dot_sum_xla`] over `a(i) * b(i)`, `i < n`.
 #[inline(always)]
 fn fused_reduce(n: usize, a: impl Fn(usize) -> f32, b: impl Fn(usize) -> f32) -> f32 {

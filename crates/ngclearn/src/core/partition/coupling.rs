@@ -108,27 +108,21 @@ impl Coupling {
         &self.whole
     }
 
-    /// The sum of every cell's term over the whole population, added in its row-major
-    /// order (the float one process computes), given this block's terms (row-major).
+    /// The sum of every cell's term over the whole population, in the order one process
+    /// computes it ([`array_sum_xla`](crate::core::xla_math::array_sum_xla)), given this
+    /// block's terms (row-major).
     pub fn sum(&mut self, terms: &[f32]) -> f32 {
         self.whole(terms);
-        let mut sum = 0.0f32;
-        for &x in &self.whole {
-            sum += x;
-        }
-        sum
+        let (rows, width, whole) = (self.rows, self.width, &self.whole);
+        crate::core::xla_math::array_sum_xla(rows, width, |r, c| whole[r * width + c], false)
     }
 
     /// The sum of the squares of every cell's value over the whole population, in the
-    /// order one process computes it (XLA's for squares reduced in their fusion: one row
-    /// by [`row_sum_of_squares_xla`](crate::core::xla_math::row_sum_of_squares_xla), more
-    /// rows one chain of fused multiply-adds, row-major), given this block's values.
+    /// order one process computes it (XLA's for squares reduced in their fusion,
+    /// [`array_sum_xla`](crate::core::xla_math::array_sum_xla)), given this block's values.
     pub fn sum_of_squares(&mut self, values: &[f32]) -> f32 {
         self.whole(values);
-        if self.rows == 1 {
-            crate::core::xla_math::row_sum_of_squares_xla(&self.whole)
-        } else {
-            self.whole.iter().fold(0.0f32, |acc, &e| e.mul_add(e, acc))
-        }
+        let (rows, width, whole) = (self.rows, self.width, &self.whole);
+        crate::core::xla_math::array_sum_xla(rows, width, |r, c| whole[r * width + c], true)
     }
 }

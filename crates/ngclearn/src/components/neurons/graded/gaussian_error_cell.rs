@@ -132,6 +132,7 @@ impl GaussianErrorCell {
             |x| x,
             |e| e * e,
             true,
+            self.p.shape.is_some(),
             self.whole.as_mut(),
         );
         self.dsigma[[0, 0]] = sigma * 0.0 + 1.0;

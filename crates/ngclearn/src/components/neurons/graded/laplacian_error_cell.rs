@@ -141,6 +141,7 @@ impl LaplacianErrorCell {
             sign,
             f32::abs,
             false,
+            self.p.shape.is_some(),
             self.whole.as_mut(),
         );
         self.dscale[[0, 0]] = scale * 0.0 + 1.0;

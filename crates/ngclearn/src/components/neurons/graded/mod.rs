@@ -41,12 +41,11 @@ impl WholeSum {
 /// The step the Gaussian and Laplacian cells share: for each unit
 /// `e = error(target - prediction)`, `d = e / scale`, `d_pred = d * modulator * mask`,
 /// `dtarget = -d * modulator * mask`, then the mask is eaten; returns `sum(penalty(e))`
-/// (over all the cells of a split population, given its `whole`). With `squares` (the
-/// penalty is `e^2`) the sum is XLA's for squares reduced in their fusion: one row by
-/// [`row_sum_of_squares_xla`](crate::core::xla_math::row_sum_of_squares_xla)'s order,
-/// more rows one chain of fused multiply-adds over them, row-major (measured for 2, 3
-/// and 8 rows of up to 16 cells; 4 rows, and rows of 40, sum in other orders, not
-/// reproduced); else the terms in order.
+/// (over all the cells of a split population, given its `whole`), in XLA's order
+/// ([`array_sum_xla`](crate::core::xla_math::array_sum_xla); `squares`: the penalty is
+/// `e^2`, its product fused into the sum). Over 4-D maps (`maps`) XLA reduces the maps'
+/// four axes in orders not reproduced (vectorised over the pixels): squares one chain
+/// of fused multiply-adds there, terms in order.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scaled_errors(
     d_pred: &mut ndarray::Array2<f32>,
@@ -59,13 +58,13 @@ pub(crate) fn scaled_errors(
     error: impl Fn(f32) -> f32,
     penalty: impl Fn(f32) -> f32,
     squares: bool,
+    maps: bool,
     whole: Option<&mut WholeSum>,
 ) -> f32 {
     // A block of a split population keeps its terms for the sum over all the cells.
     let mut terms = whole;
-    let mut sum = 0.0f32;
-    let one_row = d_pred.nrows() == 1;
-    let (mut first, mut k) = (0.0f32, 0usize);
+    // XLA divides by the scale compartment as a product by its reciprocal.
+    let inv_scale = 1.0 / scale;
     for ((((dp, dt), &m), &t), (&md, mk)) in d_pred
         .iter_mut()
         .zip(dtarget.iter_mut())
@@ -74,22 +73,11 @@ pub(crate) fn scaled_errors(
         .zip(modulator.iter().zip(mask.iter_mut()))
     {
         let e = error(t - m);
-        let term = penalty(e);
-        sum = match (squares, one_row, k) {
-            (false, _, _) => sum + term,
-            (true, true, 0) => {
-                first = e;
-                e * e
-            }
-            (true, true, 1) => first.mul_add(first, e * e),
-            (true, _, _) => e.mul_add(e, sum),
-        };
-        k += 1;
         if let Some(w) = terms.as_deref_mut() {
             // Squares are summed from the values, in one process's order.
-            w.terms.push(if squares { e } else { term });
+            w.terms.push(if squares { e } else { penalty(e) });
         }
-        let d = e / scale;
+        let d = e * inv_scale;
         *dp = d * md * *mk;
         *dt = -d * md * *mk;
         *mk = *mk * 0.0 + 1.0;
@@ -97,7 +85,48 @@ pub(crate) fn scaled_errors(
     match terms {
         Some(w) if squares => w.sum_of_squares(),
         Some(w) => w.sum(),
-        None => sum,
+        None if maps => {
+            // Over 4-D maps (XLA reduces their four axes): squares one fused chain
+            // (a row of them as one row), terms in order.
+            let (rows, cols) = pred.dim();
+            let mut sum = 0.0f32;
+            for r in 0..rows {
+                for c in 0..cols {
+                    let e = error(target[[r, c]] - pred[[r, c]]);
+                    sum = if !squares {
+                        sum + penalty(e)
+                    } else if rows == 1 && c < 2 {
+                        if c == 0 {
+                            e * e
+                        } else {
+                            let e0 = error(target[[0, 0]] - pred[[0, 0]]);
+                            e0.mul_add(e0, e * e)
+                        }
+                    } else {
+                        e.mul_add(e, sum)
+                    };
+                }
+            }
+            sum
+        }
+        None => {
+            let (rows, cols) = pred.dim();
+            if squares {
+                crate::core::xla_math::array_sum_xla(
+                    rows,
+                    cols,
+                    |r, c| error(target[[r, c]] - pred[[r, c]]),
+                    true,
+                )
+            } else {
+                crate::core::xla_math::array_sum_xla(
+                    rows,
+                    cols,
+                    |r, c| penalty(error(target[[r, c]] - pred[[r, c]])),
+                    false,
+                )
+            }
+        }
     }
 }
 
