@@ -36,7 +36,12 @@ impl Probe {
         pe.dense = dense();
         let mut pa = AlphaSynapseParams::new(self.tau_alpha, 1.0, Some(0.0));
         pa.dense = dense();
-        let mut p2 = DoubleExpSynapseParams::new(self.tau_decay, self.tau_rise, 1.0, Some(0.0));
+        let mut p2 = DoubleExpSynapseParams::new(
+            self.tau_decay as f64,
+            self.tau_rise as f64,
+            1.0,
+            Some(0.0),
+        );
         p2.dense = dense();
         ctx.add(ExponentialSynapse::new("exp", (1, 1), pe)?)?;
         ctx.add(AlphaSynapse::new("alpha", (1, 1), pa)?)?;

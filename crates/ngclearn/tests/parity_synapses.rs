@@ -37,8 +37,8 @@ fn build(fx: &Value) -> Box<dyn Component> {
         }
         "DoubleExpSynapse" => {
             let mut p = DoubleExpSynapseParams::new(
-                f(&kw["tau_decay"]),
-                f(&kw["tau_rise"]),
+                kw["tau_decay"].as_f64().unwrap(),
+                kw["tau_rise"].as_f64().unwrap(),
                 f(&kw["g_syn_bar"]),
                 syn_rest,
             );
@@ -131,8 +131,8 @@ fn probe_tutorial() {
     let mut pa = AlphaSynapseParams::new(f(&p["alpha"]["tau_decay"]), 1.0, Some(0.0));
     pa.dense = dense();
     let mut p2 = DoubleExpSynapseParams::new(
-        f(&p["exp2"]["tau_decay"]),
-        f(&p["exp2"]["tau_rise"]),
+        p["exp2"]["tau_decay"].as_f64().unwrap(),
+        p["exp2"]["tau_rise"].as_f64().unwrap(),
         1.0,
         Some(0.0),
     );

@@ -285,7 +285,7 @@ fn non_positive_time_constants() {
         let e = DoubleExpSynapse::new(
             "D",
             (1, 1),
-            DoubleExpSynapseParams::new(2.0, tau, 1.0, None),
+            DoubleExpSynapseParams::new(2.0, tau as f64, 1.0, None),
         )
         .unwrap_err();
         assert!(

@@ -548,6 +548,15 @@ impl Dense {
     /// of that row's inputs, in the same order: the sum is made once per row and copied,
     /// and `W` is not read. The numbers are the same (`s * 1 = s`).
     pub fn project(&mut self) {
+        // Under the vector build, so that each input's fused multiply-adds inline.
+        crate::core::simd::with_simd(
+            #[inline(always)]
+            || self.project_rows(),
+        )
+    }
+
+    #[inline(always)]
+    fn project_rows(&mut self) {
         if self.weights.sparse().is_some() {
             return self.project_sparse();
         }
@@ -625,7 +634,7 @@ impl Dense {
     /// entries (the dense row's non-zero terms, in the same order).
     fn project_sparse(&mut self) {
         if self.history.slots() > 1 {
-            return self.deliver_delayed(|o, s, w| *o += s * w, false);
+            return self.deliver_delayed(|o, s, w| *o = s.mul_add(w, *o), false);
         }
         let Dense {
             inputs,
@@ -1282,11 +1291,11 @@ pub(crate) fn all_ones(w: &Array2<f32>) -> bool {
     }
 }
 
-/// `out += s * w_row` for `s != 0` (`s = 1`, a spike, adds the row itself: the same
+/// `out = fma(s, w_row, out)` for `s != 0` (`s = 1`, a spike, adds the row itself: the same
 /// numbers). Line by line of the row, asks for the same line of `next`, the row that
 /// comes after, to be brought into cache: rows are far apart in a large `W` and each
 /// is used once per spike, so without this every line is a wait on memory.
-#[inline]
+#[inline(always)]
 fn add_row(out: &mut [f32], s: f32, w_row: &[f32], next: Option<&[f32]>) {
     const LINE: usize = 16; // f32s in a 64-byte cache line
     if s == 0.0 {
@@ -1309,7 +1318,8 @@ fn add_scaled(out: &mut [f32], s: f32, w: &[f32]) {
     if s == 1.0 {
         out.iter_mut().zip(w).for_each(|(o, &w)| *o += w);
     } else {
-        out.iter_mut().zip(w).for_each(|(o, &w)| *o += s * w);
+        // XLA's dot: one fused multiply-add per input, in the inputs' order.
+        out.iter_mut().zip(w).for_each(|(o, &w)| *o = s.mul_add(w, *o));
     }
 }
 
@@ -1324,7 +1334,7 @@ pub(crate) fn scale_and_bias(out: &mut [f32], rs: f32, bias: &[f32]) {
     }
 }
 
-/// `out[j] += s * w` for each entry `(j, w)` of a compressed row (`s = 1` adds `w`):
+/// `out[j] = fma(s, w, out[j])` for each entry `(j, w)` of a compressed row (`s = 1` adds `w`):
 /// [`add_row`]'s numbers. A non-finite `s` meets the absent entries too.
 #[inline(always)]
 fn scatter_row(out: &mut [f32], s: f32, (cols, vals): (&[u32], &[f32])) {
@@ -1332,14 +1342,14 @@ fn scatter_row(out: &mut [f32], s: f32, (cols, vals): (&[u32], &[f32])) {
         return;
     }
     if !s.is_finite() {
-        for_whole_row(out.len(), cols, vals, |j, w| out[j] += s * w);
+        for_whole_row(out.len(), cols, vals, |j, w| out[j] = s.mul_add(w, out[j]));
     } else if s == 1.0 {
         for (&j, &w) in cols.iter().zip(vals) {
             out[j as usize] += w;
         }
     } else {
         for (&j, &w) in cols.iter().zip(vals) {
-            out[j as usize] += s * w;
+            out[j as usize] = s.mul_add(w, out[j as usize]);
         }
     }
 }

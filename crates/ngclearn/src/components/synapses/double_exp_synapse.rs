@@ -25,11 +25,15 @@ use crate::{Class, Compartments, Params};
 #[derive(Debug, Clone, PartialEq, Params)]
 pub struct DoubleExpSynapseParams {
     /// Conductance decay time constant
-    #[param(check = positive, units = "ms")]
-    pub tau_decay: f32,
+    ///
+    /// Kept in double precision: ngclearn forms `1/tau_rise - 1/tau_decay` from Python floats.
+    #[param(units = "ms")]
+    pub tau_decay: f64,
     /// Conductance rise time constant
-    #[param(check = positive, units = "ms")]
-    pub tau_rise: f32,
+    ///
+    /// Kept in double precision (see `tau_decay`).
+    #[param(units = "ms")]
+    pub tau_rise: f64,
     /// Maximum conductance elicited by each incoming spike
     #[param(check = finite)]
     pub g_syn_bar: f32,
@@ -77,6 +81,16 @@ impl DoubleExpSynapse {
     pub fn new(name: &str, shape: (usize, usize), mut p: DoubleExpSynapseParams) -> Result<Self> {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
+        for (field, v) in [("tau_decay", p.tau_decay), ("tau_rise", p.tau_rise)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(crate::error::Error::param(
+                    &base.name,
+                    field,
+                    v,
+                    "must be a positive, finite number",
+                ));
+            }
+        }
         base.refuse_axon_delays("DoubleExpSynapse")?;
         super::conductance::warn_if_weights_overridden(
             "DoubleExpSynapse",
@@ -85,7 +99,7 @@ impl DoubleExpSynapse {
         );
         p.dense.mask = None; // moved into the `mask` compartment
         p.dense.columns = None; // built: the block is the component
-        let rise_gain = (1.0 / p.tau_rise as f64 - 1.0 / p.tau_decay as f64) as f32;
+        let rise_gain = (1.0 / p.tau_rise - 1.0 / p.tau_decay) as f32;
         Ok(DoubleExpSynapse {
             h_syn: base.post_zeros()?,
             state: ConductanceState::new(base, p.syn_rest, p.is_nonplastic)?,
@@ -98,8 +112,8 @@ impl DoubleExpSynapse {
         // XLA's arithmetic, as AlphaSynapse's: reciprocals of the constant time constants,
         // each product feeding a sum fused with it.
         let (r_rise, r_decay, c, gbar, inv_dt) = (
-            1.0 / self.p.tau_rise,
-            1.0 / self.p.tau_decay,
+            1.0 / self.p.tau_rise as f32,
+            1.0 / self.p.tau_decay as f32,
             self.rise_gain,
             self.p.g_syn_bar,
             1.0 / dt,
