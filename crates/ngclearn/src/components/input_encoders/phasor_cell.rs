@@ -136,7 +136,8 @@ impl Component for PhasorCell {
         // arrives as a float32 argument.
         let ms_per_event = 1.0 / (self.p.target_freq / 1000.0);
         let turn = (2.0 * std::f64::consts::PI) as f32;
-        let angle_per_step = turn / ((ms_per_event as f32) / dt);
+        // 2 pi / (ms_per_event / dt), which XLA computes as (2 pi dt) * (1 / ms_per_event).
+        let angle_per_step = (turn * dt) * (1.0f32 / ms_per_event as f32);
         let [key, k0, _] = self.key.split::<3>();
         self.key = key;
         k0.normal_into(&mut self.draws);
@@ -158,7 +159,7 @@ impl Component for PhasorCell {
                 0.0
             };
             outputs[i] = o;
-            tols[i] = tols[i].mul_add(1.0 - o, t * o);
+            tols[i] = t.mul_add(o, tols[i] * (1.0 - o));
         }
     }
     fn reset(&mut self) {

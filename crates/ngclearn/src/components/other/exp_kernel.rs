@@ -167,15 +167,19 @@ impl ExpKernel {
         }
         tf.rotate_left(block);
         let epsp = self.epsp.as_slice_mut().expect(contiguous);
-        epsp.fill(0.0);
-        for window in tf[..last].chunks(block) {
-            for (e, &f) in epsp.iter_mut().zip(window) {
-                *e += if f > 0.0 {
+        let windows = last / block;
+        // XLA sums the window axis in groups of four (each in order), then the groups'
+        // sums likewise, until four or fewer remain, summed in order.
+        for (i, e) in epsp.iter_mut().enumerate() {
+            let term = |k: usize| {
+                let f = tf[k * block + i];
+                if f > 0.0 {
                     exp_xla(-(t - f) * inv_tau)
                 } else {
                     0.0
-                };
-            }
+                }
+            };
+            *e = grouped_sum(windows, &term);
         }
     }
 }
@@ -194,4 +198,16 @@ impl Component for ExpKernel {
     fn changed(&mut self, _index: usize) {
         // Nothing is derived from the compartments.
     }
+}
+
+/// The sum of `get(0..n)` as XLA reduces a short axis: in order when there are four
+/// or fewer values, else the sums of consecutive groups of four (each in order, from
+/// +0.0) summed the same way (measured for 7 to 40 values).
+fn grouped_sum(n: usize, get: &dyn Fn(usize) -> f32) -> f32 {
+    if n <= 4 {
+        return (0..n).fold(0.0f32, |acc, k| acc + get(k));
+    }
+    grouped_sum(n.div_ceil(4), &|g| {
+        (4 * g..(4 * g + 4).min(n)).fold(0.0f32, |acc, k| acc + get(k))
+    })
 }

@@ -145,7 +145,8 @@ impl Component for VarTrace {
         let step = dt * (1.0 / p.tau_tr);
         let decay = match self.decay {
             Decay::Exp => crate::core::xla_math::exp_xla(-step),
-            Decay::Lin => 1.0 - step,
+            // 1 - dt / tau_tr, the product fused into the difference.
+            Decay::Lin => (-dt).mul_add(1.0 / p.tau_tr, 1.0),
             Decay::Step => 0.0,
         };
         let (gamma, a, ps) = (p.gamma_tr, p.a_delta, p.p_scale);
@@ -158,11 +159,14 @@ impl Component for VarTrace {
             // `gamma * z` (XLA drops a product by 1).
             let g = if gamma == 1.0 { *z } else { gamma * *z };
             let v = if p.n_nearest_spikes > 0 {
-                g.mul_add(decay, s * (a - *z * inv_k))
+                g.mul_add(decay, s * (-*z).mul_add(inv_k, a))
             } else if a > 0.0 {
                 g.mul_add(decay, s * a)
+            } else if ps == 1.0 {
+                // XLA drops the product by P_scale = 1 and fuses the other.
+                (g * decay).mul_add(1.0 - s, s)
             } else {
-                (g * decay).mul_add(1.0 - s, s * ps)
+                s.mul_add(ps, (g * decay) * (1.0 - s))
             };
             *z = v;
             *o = v;

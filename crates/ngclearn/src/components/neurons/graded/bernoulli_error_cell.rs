@@ -118,6 +118,18 @@ impl BernoulliErrorCell {
         let logits = self.params.input_logits;
         let sig = |x: f32| 1.0 / (1.0 + exp_xla(-x));
         let (eps, hi) = (0.0001f32, 0.9999f32);
+        let clip = |q0: f32| {
+            // jnp.clip: NaN stays NaN.
+            if q0 < eps {
+                eps
+            } else if q0 > hi {
+                hi
+            } else {
+                q0
+            }
+        };
+        // XLA fuses the first product into the sum.
+        let term_of = |log_q: f32, log_one_min_q: f32, x: f32| log_q.mul_add(x, log_one_min_q * (1.0 - x));
         let mut ll = 0.0f32;
         for ((((dp, dt), &p), &x), (&md, mk)) in self
             .dp
@@ -127,19 +139,10 @@ impl BernoulliErrorCell {
             .zip(&self.target)
             .zip(self.modulator.iter().zip(self.mask.iter_mut()))
         {
-            let q0 = if logits { sig(p) } else { p };
-            // jnp.clip: NaN stays NaN.
-            let q = if q0 < eps {
-                eps
-            } else if q0 > hi {
-                hi
-            } else {
-                q0
-            };
+            let q = clip(if logits { sig(p) } else { p });
             let (one_min_q, one_min_x) = (1.0 - q, 1.0 - x);
             let (log_q, log_one_min_q) = (ln_xla(q), ln_xla(one_min_q));
-            // XLA fuses the first product into the sum.
-            let term = log_q.mul_add(x, log_one_min_q * one_min_x);
+            let term = term_of(log_q, log_one_min_q, x);
             ll += term;
             if let Some(w) = self.whole.as_mut() {
                 w.terms.push(term);
@@ -155,8 +158,22 @@ impl BernoulliErrorCell {
             *mk = *mk * 0.0 + 1.0;
         }
         // (A block of a split population sums over all the cells.)
+        let (rows, cols) = self.p.dim();
         self.l[[0, 0]] = match self.whole.as_mut() {
             Some(w) => w.sum(),
+            // Past 32 along a dimension, XLA sums by its tree reduction (terms again).
+            None if (rows > 32 || cols > 32) && self.params.shape.is_none() => {
+                let (p, target) = (&self.p, &self.target);
+                crate::core::xla_math::array_sum_xla(
+                    rows,
+                    cols,
+                    |r, c| {
+                        let q = clip(if logits { sig(p[[r, c]]) } else { p[[r, c]] });
+                        term_of(ln_xla(q), ln_xla(1.0 - q), target[[r, c]])
+                    },
+                    false,
+                )
+            }
             None => ll,
         };
     }

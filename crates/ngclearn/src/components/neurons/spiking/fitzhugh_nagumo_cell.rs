@@ -144,6 +144,7 @@ impl FitzhughNagumoCell {
         let p = &self.p;
         let (r, alpha, beta) = (p.resist_m, p.alpha, p.beta);
         let (inv_tau_m, inv_tau_w, inv_gamma) = (1.0 / p.tau_m, 1.0 / p.tau_w, 1.0 / p.gamma);
+        let unit_gamma = p.gamma == 1.0;
         let h = dt * 0.5;
         let contiguous = "owned arrays are contiguous";
         let j = self.j.as_slice().expect(contiguous);
@@ -153,7 +154,15 @@ impl FitzhughNagumoCell {
         let tols = self.tols.as_slice_mut().expect(contiguous);
         for i in 0..v.len() {
             let (v0, w0, ji) = (v[i], w[i], j[i]);
-            let cubic = |x: f32| (-((x * x) * x)).mul_add(inv_gamma, x) - w0;
+            // x - x^3 / gamma; with gamma = 1 XLA drops the division and fuses the cube's
+            // last product instead.
+            let cubic = |x: f32| {
+                if unit_gamma {
+                    (-(x * x)).mul_add(x, x) - w0
+                } else {
+                    (-((x * x) * x)).mul_add(inv_gamma, x) - w0
+                }
+            };
             let fw = |y: f32| (-beta).mul_add(y, v0 + alpha) * inv_tau_w;
             let (v1, w1) = if self.rk2 {
                 let jr = ji * r;
