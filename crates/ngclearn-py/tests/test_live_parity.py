@@ -157,3 +157,50 @@ def test_conductance_synapses_with_graded_inputs(cls, extra, batch):
              for _ in range(3)]
     outs = ["g_syn", "i_syn", "outputs"] + (["h_syn"] if cls != "ExponentialSynapse" else [])
     _same(cls, kw, steps, outs, dt=0.1, key=168)
+
+
+def _learning_steps(rng, batch, n_pre, n_post, names):
+    make = {
+        "pre": lambda: rng.uniform(0.0, 1.0, (batch, n_pre)).astype(f32),
+        "post": lambda: _normal(rng, batch, n_post),
+        "inputs": lambda: _spikes(rng, batch, n_pre),
+        "preSpike": lambda: _spikes(rng, batch, n_pre),
+        "postSpike": lambda: _spikes(rng, batch, n_post),
+        "preTrace": lambda: rng.uniform(0.0, 1.0, (batch, n_pre)).astype(f32),
+        "postTrace": lambda: rng.uniform(0.0, 1.0, (batch, n_post)).astype(f32),
+    }
+    return [{k: make[k]() for k in names} for _ in range(3)]
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("prior", [("constant", 0.0), ("ridge", 0.3), ("l1l2", (0.013, 0.37))])
+@pytest.mark.parametrize("w_bound", [0.0, 0.8])
+def test_hebbian_synapses(batch, prior, w_bound):
+    rng = np.random.default_rng(batch * 7 + int(w_bound * 10))
+    kw = dict(shape=(37, 23), batch_size=batch, eta=0.37, w_bound=w_bound, prior=prior,
+              sign_value=0.3, pre_wght=2.3, post_wght=1.9, weight_init=("uniform", -0.5, 0.5))
+    steps = _learning_steps(rng, batch, 37, 23, ["pre", "post"])
+    _same("HebbianSynapse", kw, steps, ["weights", "dWeights"], procs=("evolve",), key=503)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("w_bound,w_decay", [(0.0, 0.3), (1.0, 0.0)])
+def test_bcm_synapses(batch, w_bound, w_decay):
+    rng = np.random.default_rng(batch + 40)
+    kw = dict(shape=(60, 40), batch_size=batch, tau_w=3.7, tau_theta=1.7, theta0=0.5, w_bound=w_bound,
+              w_decay=w_decay, weight_init=("uniform", -0.5, 0.5))
+    steps = _learning_steps(rng, batch, 60, 40, ["pre", "post"])
+    _same("BCMSynapse", kw, steps, ["weights", "dWeights", "theta"], procs=("evolve",), dt=0.7, key=91)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("mu", [0.0, 0.65, 1.5])
+def test_trace_stdp_synapses(batch, mu):
+    rng = np.random.default_rng(batch * 100 + int(mu * 10))
+    # tau_w > 0: every weight is updated each step (the event-driven update, which
+    # leaves the signs of silent pairs' zero dWeights as +0, is not taken).
+    kw = dict(shape=(40, 30), batch_size=batch, A_plus=0.37, A_minus=0.13, eta=0.07, mu=mu,
+              pretrace_target=0.3, w_bound=1.0, tau_w=17.0, weight_init=("uniform", 0.1, 0.6))
+    steps = _learning_steps(rng, batch, 40, 30, ["inputs", "preSpike", "postSpike", "preTrace", "postTrace"])
+    _same("TraceSTDPSynapse", kw, steps, ["weights", "dWeights", "outputs"],
+          procs=("advance_state", "evolve"), key=7)

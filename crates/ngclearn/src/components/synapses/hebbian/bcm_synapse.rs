@@ -148,7 +148,8 @@ impl BCMSynapse {
             post: z((b, n_post), 0.0)?,
             post_term: z((b, n_post), 0.0)?,
             theta: z((b, n_post), p.theta0)?,
-            d_weights: z((n_pre, n_post), 0.0)?,
+            // ngclearn's `weights * 0`: -0 where a weight is negative.
+            d_weights: base.weights.mapv(|w| w * 0.0),
             mean_sq: vec![0.0; n_post],
             base,
             p,
@@ -186,12 +187,13 @@ impl BCMSynapse {
                     .enumerate()
                 {
                     for (j, (w, d)) in w_row.iter_mut().zip(dw_row.iter_mut()).enumerate() {
-                        let mut dd = pre[[0, i]] * post_term[[0, j]];
-                        for b in 1..rows {
-                            dd = pre[[b, i]].mul_add(post_term[[b, j]], dd);
-                        }
+                        // XLA's dot: one row's product, more rows a chain from +0.0.
+                        let dd = super::stdp::batch_dot(rows, |b| pre[[b, i]], |b| post_term[[b, j]]);
                         let v = if wb > 0.0 {
                             dd.mul_add(wb - w.abs(), -*w * decay)
+                        } else if rows == 1 {
+                            // One row: the product itself is fused into the decay's sum.
+                            pre[[0, i]].mul_add(post_term[[0, j]], -*w * decay)
                         } else {
                             (-*w).mul_add(decay, dd)
                         };
@@ -199,15 +201,19 @@ impl BCMSynapse {
                         *w = (v * dt).mul_add(inv_w, *w);
                     }
                 }
-                // The batch mean of post^2 (XLA: the last row's square, then the others
-                // fused in descending order, times 1 / rows).
+                // The batch mean of post^2 (XLA: the second row's square, then the first's
+                // and the others' fused in order, times 1 / rows).
                 for (j, m) in mean_sq.iter_mut().enumerate() {
-                    let last = post[[rows - 1, j]];
-                    let mut s = last * last;
-                    for b in (0..rows - 1).rev() {
-                        s = post[[b, j]].mul_add(post[[b, j]], s);
-                    }
-                    *m = s;
+                    let sq = |b: usize| post[[b, j]] * post[[b, j]];
+                    *m = if rows == 1 {
+                        sq(0)
+                    } else {
+                        let mut s = post[[0, j]].mul_add(post[[0, j]], sq(1));
+                        for b in 2..rows {
+                            s = post[[b, j]].mul_add(post[[b, j]], s);
+                        }
+                        s
+                    };
                 }
                 let inv_rows = 1.0 / rows as f32;
                 for b in 0..rows {

@@ -358,21 +358,32 @@ impl HebbianSynapse {
         crate::core::simd::with_simd(
             #[inline(always)]
             || {
+                // One batch row: XLA's product is a plain multiply (a -0 stays -0), fused
+                // into the prior's sum when there is one and no bound.
+                let one_row = pre.nrows() == 1;
+                let factors = |k: usize| (pre[[0, k / n_post]] * pw, post[[0, k % n_post]] * qw);
                 dw.fill(0.0);
-                // Row i of the product, one batch row b at a time: the same chain of fused
-                // multiply-adds over b for every entry.
-                for (p_row, q_row) in pre.rows().into_iter().zip(post.rows()) {
-                    for (qj, &x) in q.iter_mut().zip(q_row) {
-                        *qj = x * qw;
+                if one_row {
+                    for (k, d) in dw.iter_mut().enumerate() {
+                        let (a, b) = factors(k);
+                        *d = a * b;
                     }
-                    for (i, &x) in p_row.iter().enumerate() {
-                        let a = x * pw;
-                        for (d, &qj) in dw[i * n_post..(i + 1) * n_post].iter_mut().zip(q.iter()) {
-                            *d = a.mul_add(qj, *d);
+                } else {
+                    // Row i of the product, one batch row b at a time: the same chain of
+                    // fused multiply-adds over b for every entry.
+                    for (p_row, q_row) in pre.rows().into_iter().zip(post.rows()) {
+                        for (qj, &x) in q.iter_mut().zip(q_row) {
+                            *qj = x * qw;
+                        }
+                        for (i, &x) in p_row.iter().enumerate() {
+                            let a = x * pw;
+                            for (d, &qj) in dw[i * n_post..(i + 1) * n_post].iter_mut().zip(q.iter()) {
+                                *d = a.mul_add(qj, *d);
+                            }
                         }
                     }
                 }
-                for (d, &wij) in dw.iter_mut().zip(w) {
+                for (k, (d, &wij)) in dw.iter_mut().zip(w).enumerate() {
                     let sgn = if wij > 0.0 {
                         1.0
                     } else if wij < 0.0 {
@@ -392,6 +403,10 @@ impl HebbianSynapse {
                         (true, None) => *d * (wb - wij.abs()),
                         (true, Some((a, b))) => d.mul_add(wb - wij.abs(), a * b),
                         (false, None) => *d,
+                        (false, Some((ra, rb))) if one_row => {
+                            let (a, b) = factors(k);
+                            a.mul_add(b, ra * rb)
+                        }
                         (false, Some((a, b))) => a.mul_add(b, *d),
                     };
                     *d = v * sign;

@@ -33,10 +33,14 @@ pub(crate) struct Signals<'a> {
 }
 
 /// `sum_b a(b) * b(b)` over `rows` batch rows as XLA's dot computes it: one row's
-/// product (0 * -x stays -0.0), then a chain of fused multiply-adds.
+/// product (0 * -x stays -0.0), more rows a chain of fused multiply-adds from +0.0.
 #[inline(always)]
 pub(crate) fn batch_dot(rows: usize, a: impl Fn(usize) -> f32, b: impl Fn(usize) -> f32) -> f32 {
-    (1..rows).fold(a(0) * b(0), |acc, r| a(r).mul_add(b(r), acc))
+    if rows == 1 {
+        a(0) * b(0)
+    } else {
+        (0..rows).fold(0.0, |acc, r| a(r).mul_add(b(r), acc))
+    }
 }
 
 /// How a rule updates the weights besides `dW`.

@@ -111,6 +111,9 @@ pub struct TraceSTDPSynapse {
     stdp: Stdp,
     p: TraceSTDPSynapseParams,
     weight_mask: Array2<f32>,
+    /// Whether the whole synapse (every rank's columns) has fewer than 200 weights, a
+    /// size whose update XLA unrolls (see `learn`).
+    unrolled: bool,
 }
 
 impl TraceSTDPSynapse {
@@ -152,6 +155,7 @@ impl TraceSTDPSynapse {
             stdp,
             p,
             weight_mask,
+            unrolled: shape.0.saturating_mul(shape.1) < 200,
         })
     }
 
@@ -177,18 +181,29 @@ impl TraceSTDPSynapse {
         };
         // Each batch sum is XLA's dot: one row's a product (0 * -x stays -0.0), more
         // rows a chain of fused multiply-adds from it.
+        let unrolled = self.unrolled;
         let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {
             let rows = s.pre_spike.nrows();
             if mu > 0.0 {
                 let post = batch_dot(rows, |b| s.pre_trace[[b, i]] - tgt, |b| s.post_spike[[b, j]]);
                 let pre = batch_dot(rows, |b| s.pre_spike[[b, i]], |b| s.post_trace[[b, j]]);
                 let x = pow_xla(wb - w, mu) * post;
-                if am > 0.0 {
-                    // dWpost + dWpre: XLA fuses the second product into the sum.
+                if am > 0.0 && rows == 1 {
+                    // dWpost + dWpre: XLA fuses the second product into the sum (one
+                    // batch row, the outer products inside the fusion)...
                     (-(pow_xla(w, mu) * pre)).mul_add(am, x * ap)
+                } else if am > 0.0 {
+                    // ... and the first where the batch sums are dots of their own.
+                    x.mul_add(ap, -(pow_xla(w, mu) * pre) * am)
                 } else {
                     x * ap + 0.0
                 }
+            } else if rows == 1 && am > 0.0 && !unrolled {
+                // One row: both products are plain multiplies; XLA fuses the first into
+                // the sum (its loop over 200 weights or more; below, unrolled, it was
+                // measured unfused at 8 x 5).
+                let pre = s.pre_spike[[0, i]] * (s.post_trace[[0, j]] * am);
+                (s.pre_trace[[0, i]] - tgt).mul_add(s.post_spike[[0, j]] * ap, -pre)
             } else {
                 let post = batch_dot(rows, |b| s.pre_trace[[b, i]] - tgt, |b| s.post_spike[[b, j]] * ap);
                 let pre = batch_dot(rows, |b| s.pre_spike[[b, i]], |b| s.post_trace[[b, j]] * am);
