@@ -43,7 +43,7 @@ def case(cls, n, batch, steps=3, **kw):
 
 
 cases = {}
-for n, b in [(20, 1), (32, 1), (7, 5), (33, 1), (40, 4), (100, 3), (10, 64), (40, 40), (1500, 2)]:
+for n, b in [(20, 1), (32, 1), (7, 5), (16, 4), (10, 4), (33, 1), (40, 4), (100, 3), (10, 64), (40, 40), (1500, 2)]:
     cases[f"gaussian_{b}x{n}"] = case(GaussianErrorCell, n, b, sigma=0.7)
 for n, b in [(40, 4), (10, 64), (1500, 2)]:
     cases[f"laplacian_{b}x{n}"] = case(LaplacianErrorCell, n, b, scale=1.3)

@@ -1,8 +1,9 @@
 //! RateCell, GaussianErrorCell, LaplacianErrorCell and LeakyNoiseCell with a 4-D `shape`
 //! (the maps of convolutional predictive coding) against ngclearn 3.1.1
-//! (`rate_cell_maps.json`, 7 cases by scripts/make_rate_map_fixtures.py): the
-//! LeakyNoiseCell's (relu) and the error cells' bit for bit but the Gaussian one's `L`
-//! (within 1e-5: the sum of squares over the maps' axes); and
+//! (`rate_cell_maps.json`, 13 cases by scripts/make_rate_map_fixtures.py): the
+//! LeakyNoiseCell's (relu; telu by RK4 and gelu by the midpoint method at steps of 0.3
+//! and 0.7) and the error cells' bit for bit but the Gaussian one's `L` (within 1e-5:
+//! XLA vectorises the sum of squares over the maps' axes in an order not reproduced); and
 //! the RateCell's
 //! z, zF and j after each step (priors, threshold, stateless, the three integrators,
 //! steps of dt that are not powers of two): bit for bit; the compartments have the

@@ -6,9 +6,11 @@
 //! as ngclearn 3.1.1's code computes it (float32; `exp` is XLA's):
 //! ```text
 //! tf[win_len - 1] = inputs * t;   tf = roll(tf, -1)     (the newest times now at win_len - 2)
-//! epsp = sum over k = 0 .. win_len - 2, in order, of
+//! epsp = sum over k = 0 .. win_len - 2 of
 //!        tf[k] > 0 ? exp(-(t - tf[k]) * (1 / tau_w)) : 0
 //! ```
+//! summed as XLA reduces that axis: in order up to four terms, else in groups of four
+//! consecutive terms (each in order), the groups' sums likewise.
 //! `dt` is used only for the window's length (a step's `dt` does not enter).
 //! As in ngclearn's code: a spike at `t = 0` is never counted (its time is 0); a graded
 //! input stores `inputs * t` as its "time", so `epsp` can exceed the spike count;

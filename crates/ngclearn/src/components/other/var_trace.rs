@@ -14,8 +14,9 @@
 //! ```
 //! The decay type is matched as ngclearn matches it, by substring (`"exp"` first).
 //! The arithmetic is XLA's, bit for bit: `dt / tau_tr` (and `trace / n_nearest_spikes`)
-//! a product with the float32 reciprocal, its `exp`, and the decayed trace's product
-//! fused into the sum.
+//! a product with the float32 reciprocal, its `exp`; `1 - dt / tau_tr` one fused
+//! multiply-add, as `a_delta - trace / n` is; the decayed trace's product fused into
+//! the sum, but for the pulse with `P_scale != 1`, where the input's product is.
 //! `reset` zeroes `outputs` and `trace`. ngclearn's reset means to zero `inputs` too
 //! when they are not wired, but its compiled form (`hasattr(inputs, "targeted") and
 //! ...` on an array) never does; the code is followed, so `inputs` keep their value.

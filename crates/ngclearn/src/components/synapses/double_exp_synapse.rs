@@ -82,7 +82,8 @@ impl DoubleExpSynapse {
         let base = Dense::new(name, shape, &p.dense)?;
         p.validate(&base.name)?;
         for (field, v) in [("tau_decay", p.tau_decay), ("tau_rise", p.tau_rise)] {
-            if !(v.is_finite() && v > 0.0) {
+            // Positive and finite, and so in float32 (the steps use 1 / tau there).
+            if !(v.is_finite() && v > 0.0 && (v as f32).is_finite() && v as f32 > 0.0) {
                 return Err(crate::error::Error::param(
                     &base.name,
                     field,

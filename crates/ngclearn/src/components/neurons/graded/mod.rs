@@ -39,13 +39,13 @@ impl WholeSum {
 }
 
 /// The step the Gaussian and Laplacian cells share: for each unit
-/// `e = error(target - prediction)`, `d = e / scale`, `d_pred = d * modulator * mask`,
+/// `e = error(target - prediction)`, `d = e * (1 / scale)`, `d_pred = d * modulator * mask`,
 /// `dtarget = -d * modulator * mask`, then the mask is eaten; returns `sum(penalty(e))`
 /// (over all the cells of a split population, given its `whole`), in XLA's order
 /// ([`array_sum_xla`](crate::core::xla_math::array_sum_xla); `squares`: the penalty is
 /// `e^2`, its product fused into the sum). Over 4-D maps (`maps`) XLA reduces the maps'
-/// four axes in orders not reproduced (vectorised over the pixels): squares one chain
-/// of fused multiply-adds there, terms in order.
+/// four axes, the squares in orders not reproduced (vectorised over the pixels): one
+/// chain of fused multiply-adds there; other terms in order (exact in the fixtures).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scaled_errors(
     d_pred: &mut ndarray::Array2<f32>,

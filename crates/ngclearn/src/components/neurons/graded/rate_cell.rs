@@ -7,8 +7,11 @@
 //!            dz/dt = (-leak(z) * prior_rate + (j' + j_td)) * (1 / tau_m)
 //!            z = integrate(z, dz/dt, dt)      then thresholded (soft_threshold)
 //!            (rounded as XLA compiles ngclearn's jitted process: `-leak * rate + ...`,
-//!            `j' + j_td` (resist_scale != 1) and each `z + k h` one fused multiply-add;
-//!            a product by relu's derivative a select, +0 where z < 0)
+//!            `j' + j_td` (resist_scale != 1, but relu with resist_scale > 0) and each `z + k h` one fused
+//!            multiply-add; a product by relu's derivative a select, +0 where z < 0)
+//! softmax (stateless) sums its exponentials as XLA does in their fusion
+//! ([`fused_sum_xla`](crate::core::xla_math::fused_sum_xla), measured up to 32 cells;
+//! wider rows sum in an order not reproduced).
 //!            zF = fx(z) * output_scale;  j = j'
 //! stateless: z = (j + j_td) + 0;  zF = fx(z) * output_scale
 //! ```
@@ -288,11 +291,7 @@ impl RateCell {
                     *f = exp_xla(x - m);
                 }
                 // (Compartments are kept in standard layout, so a row is one slice.)
-                let sum = match fr.as_slice() {
-                    Some(v) => fused_sum_xla(v),
-                    None => fused_sum_xla(&fr.to_vec()),
-                };
-                let inv = 1.0 / sum;
+                let inv = 1.0 / fused_sum_xla(fr.as_slice().expect("owned arrays are contiguous"));
                 fr.mapv_inplace(|e| (e * inv) * scale);
             }
             return;
@@ -319,7 +318,9 @@ impl RateCell {
                 let jt = self.j_td[[row, col]];
                 let (j, jsum) = if r == 1.0 {
                     (jd, jd + jt)
-                } else if act == Act::Relu {
+                } else if act == Act::Relu && r > 0.0 {
+                    // A positive resist_scale goes into relu's select (measured): the
+                    // sum is not fused.
                     (jd * r, jd * r + jt)
                 } else {
                     (jd * r, jd.mul_add(r, jt))

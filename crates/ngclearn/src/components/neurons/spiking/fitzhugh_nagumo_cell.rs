@@ -6,6 +6,7 @@
 //! ```text
 //! Euler:  dv(x) = fma(j, resist_m, fma(-((x * x) * x), 1 / gamma, x) - w) * (1 / tau_m)
 //! rk2:    dv(x) = ((fma(-((x * x) * x), 1 / gamma, x) - w) + j * resist_m) * (1 / tau_m)
+//!         (gamma = 1: XLA drops the division, and the cube is fma(-(x * x), x, x))
 //!         dw(y) = fma(-beta, y, v + alpha) * (1 / tau_w)
 //!         v' = fma(dv(v), dt, v)  or, rk2/midpoint, fma(dv(fma(dv(v), dt/2, v)), dt, v)
 //!         w' likewise

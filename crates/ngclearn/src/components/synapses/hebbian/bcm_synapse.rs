@@ -8,13 +8,16 @@
 //! multiply-add; `·` sums over the batch rows `b`):
 //! ```text
 //! post_term = (post * (post - theta)) * (1 / (theta + 1e-7))
-//! dd        = pre^T · post_term
+//! dd        = pre^T · post_term                      (one row a product; more, from +0)
 //! dW        = fma(dd, w_bound - |W|, -W * w_decay)    if w_bound > 0
+//!           = fma(pre, post_term, -W * w_decay)      one batch row
 //!           = fma(-W, w_decay, dd)                   otherwise
 //! W         = fma(dW * dt, 1 / tau_w, W)
 //! theta     = fma((mean_b(post^2) - theta) * dt, 1 / tau_theta, theta)
-//! dWeights  = dW
+//! dWeights  = dW                                     (W * 0 when built)
 //! ```
+//! `mean_b(post^2)` sums the second row's square, then the first's and the others'
+//! fused in order, times `1 / rows` (one row: `fma(post, post, -theta)` directly).
 //! As in ngclearn's code: `w_bound` only scales the Hebbian term (nothing clips the
 //! weights); `reset` keeps `theta` (and the weights); with the default `theta0 = -1`,
 //! `theta` may cross 0, where `1 / (theta + 1e-7)` is large. ngclearn gives the class no

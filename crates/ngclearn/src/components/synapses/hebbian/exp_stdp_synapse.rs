@@ -178,16 +178,16 @@ impl ExpSTDPSynapse {
         );
         let up = Update {
             eta: self.eta[[0, 0]],
+            // ngclearn 3.1.1 leaves its decay term out of the step: `W + dW * eta`, fused.
             tau_w: 0.0,
             lo: 0.01,
             hi: wb - 0.01,
             weight_mask: &self.weight_mask,
             // exp(-beta * W) <= 1 for beta >= 0 and W >= 0.01; a negative beta may overflow.
             factors_finite: beta >= 0.0,
-            // ngclearn 3.1.1 leaves its decay term out of the step: `W + dW * eta`, fused.
         };
         // XLA's arithmetic: `exp` is XLA's; each batch sum is a dot (one row: a product
-        // XLA fuses into the difference; more: a chain of fused multiply-adds); the
+        // XLA fuses into the difference; more: a chain of fused multiply-adds from +0.0); the
         // potentiation's difference fuses `exp(-beta W) * (x_pre^T post)`, and the sum of
         // the two terms fuses the potentiation's product by `A_plus`.
         let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {

@@ -344,7 +344,9 @@ impl HebbianSynapse {
     /// XLA fuses multiply-adds here, and so does this: the product over the batch is a
     /// chain of fused multiply-adds (as XLA's dot), and the prior's term is added to
     /// the bounded product by one more (`fma(dW, w_bound - |W|, reg)`, or
-    /// `fma(reg_a, reg_b, dW)` without the bound, `reg = reg_a * reg_b`).
+    /// `fma(reg_a, reg_b, dW)` without the bound, `reg = reg_a * reg_b`). With one batch
+    /// row the product is a plain multiply (a -0 stays -0), and without a bound it is the
+    /// product that is fused: `fma(pre * pre_wght, post * post_wght, reg)`.
     fn calc(&mut self) {
         let p = &self.p;
         let (pw, qw, wb, sign) = (p.pre_wght, p.post_wght, p.w_bound, p.sign_value);

@@ -13,12 +13,17 @@
 //! W = clip(W + dWeights * eta - decay, 0, w_bound)     decay = W / tau_w if tau_w > 0, else 0
 //! W = where(weight_mask != 0, W, 0)
 //! ```
-//! rounded as XLA compiles ngclearn's process: the powers are XLA's ([`pow_xla`]),
-//! `dWpost + dWpre` fuses the second product, and the step is
-//! `fma(-W, 1 / tau_w, fma(dWeights, eta, W))`: bit for bit, also with `mu > 0`, but
-//! for matrices of a few dozen weights with `mu > 0` (up to 16 x 8 measured), whose
-//! update XLA unrolls and LLVM vectorises in groups that fuse differently (an ulp
-//! apart there).
+//! rounded as XLA compiles ngclearn's process: the powers are XLA's ([`pow_xla`]); with
+//! one batch row `dWpost + dWpre` fuses the second product (`mu > 0`) or, `mu = 0`, the
+//! first (`fma(preTrace - target, postSpike * A_plus, -dWpre)`, measured from 200
+//! weights on; at 8 x 5 unfused); with more rows (batch sums that are dots of their
+//! own, from +0.0) `mu > 0` fuses the first; and the step is
+//! `fma(-W, 1 / tau_w, fma(dWeights, eta, W))`. Bit for bit but for matrices of a few
+//! dozen weights with `mu > 0` (8 x 5 measured), whose update XLA unrolls and LLVM
+//! vectorises in groups that fuse differently (an ulp apart there), and the sign of
+//! the zero `dWeights` of silent pairs in the event-driven update (one batch row,
+//! `tau_w = 0`): +0 here, ngclearn's `(preTrace - target) * 0 - 0` where the trace is
+//! below its target.
 //! The weights are multiplied by `weight_mask` when the synapse is built. ngclearn
 //! gives it no biases (`bias_init` is fixed to none). The update's cost follows the
 //! spikes (see `hebbian/stdp.rs`); the numbers are those of the full update.
@@ -180,7 +185,7 @@ impl TraceSTDPSynapse {
             factors_finite: mu == 0.0 || wb >= 0.0,
         };
         // Each batch sum is XLA's dot: one row's a product (0 * -x stays -0.0), more
-        // rows a chain of fused multiply-adds from it.
+        // rows a chain of fused multiply-adds from +0.0.
         let unrolled = self.unrolled;
         let rule = |w: f32, i: usize, j: usize, s: &Signals<'_>| {
             let rows = s.pre_spike.nrows();
