@@ -577,6 +577,19 @@ pub fn array_sum_xla(
     if rows > 32 || cols > 32 {
         return tree_sum_2d(rows, cols, &term);
     }
+    chain_sum_xla(rows, cols, x, squares)
+}
+
+/// [`array_sum_xla`]'s sum where no dimension passes 32 (XLA's one fused loop): squares
+/// of one row as [`row_sum_of_squares_xla`], of more rows one chain of fused
+/// multiply-adds row-major from +0.0; plain terms in order. Also the order used over
+/// 4-D maps, whose four axes XLA reduces otherwise (not reproduced for squares).
+pub fn chain_sum_xla(
+    rows: usize,
+    cols: usize,
+    x: impl Fn(usize, usize) -> f32,
+    squares: bool,
+) -> f32 {
     let mut acc = 0.0f32;
     if !squares {
         for r in 0..rows {
@@ -589,7 +602,7 @@ pub fn array_sum_xla(
     if rows == 1 {
         return match cols {
             0 => 0.0,
-            1 => term(0, 0),
+            1 => x(0, 0) * x(0, 0),
             _ => {
                 let (a, b) = (x(0, 0), x(0, 1));
                 (2..cols).fold(a.mul_add(a, b * b), |acc, c| {

@@ -63,6 +63,8 @@ pub struct BernoulliErrorCell {
     name: String,
     /// For a block of a population split across ranks: the sum behind `L`.
     whole: Option<super::WholeSum>,
+    /// The step's likelihood terms, row-major (made once, for XLA's order of their sum).
+    terms: Vec<f32>,
     n_units: usize,
     params: BernoulliErrorCellParams,
     /// Bernoulli log-likelihood (a scalar)
@@ -100,6 +102,7 @@ impl BernoulliErrorCell {
         let s = (p.batch_size, super::map_width(&name, n_units, p.shape)?);
         Ok(BernoulliErrorCell {
             whole: None,
+            terms: Vec::with_capacity(s.0.saturating_mul(s.1)),
             l: Array2::zeros((1, 1)),
             p: rest(&name, s, 0.0)?,
             dp: rest(&name, s, 0.0)?,
@@ -130,7 +133,7 @@ impl BernoulliErrorCell {
         };
         // XLA fuses the first product into the sum.
         let term_of = |log_q: f32, log_one_min_q: f32, x: f32| log_q.mul_add(x, log_one_min_q * (1.0 - x));
-        let mut ll = 0.0f32;
+        self.terms.clear();
         for ((((dp, dt), &p), &x), (&md, mk)) in self
             .dp
             .iter_mut()
@@ -143,7 +146,7 @@ impl BernoulliErrorCell {
             let (one_min_q, one_min_x) = (1.0 - q, 1.0 - x);
             let (log_q, log_one_min_q) = (ln_xla(q), ln_xla(one_min_q));
             let term = term_of(log_q, log_one_min_q, x);
-            ll += term;
+            self.terms.push(term);
             if let Some(w) = self.whole.as_mut() {
                 w.terms.push(term);
             }
@@ -159,22 +162,13 @@ impl BernoulliErrorCell {
         }
         // (A block of a split population sums over all the cells.)
         let (rows, cols) = self.p.dim();
+        let terms = &self.terms;
+        let term = |r: usize, c: usize| terms[r * cols + c];
         self.l[[0, 0]] = match self.whole.as_mut() {
             Some(w) => w.sum(),
-            // Past 32 along a dimension, XLA sums by its tree reduction (terms again).
-            None if (rows > 32 || cols > 32) && self.params.shape.is_none() => {
-                let (p, target) = (&self.p, &self.target);
-                crate::core::xla_math::array_sum_xla(
-                    rows,
-                    cols,
-                    |r, c| {
-                        let q = clip(if logits { sig(p[[r, c]]) } else { p[[r, c]] });
-                        term_of(ln_xla(q), ln_xla(1.0 - q), target[[r, c]])
-                    },
-                    false,
-                )
-            }
-            None => ll,
+            // Over 4-D maps in order; else XLA's order for the array (its tree past 32).
+            None if self.params.shape.is_some() => crate::core::xla_math::chain_sum_xla(rows, cols, term, false),
+            None => crate::core::xla_math::array_sum_xla(rows, cols, term, false),
         };
     }
 

@@ -85,46 +85,22 @@ pub(crate) fn scaled_errors(
     match terms {
         Some(w) if squares => w.sum_of_squares(),
         Some(w) => w.sum(),
-        None if maps => {
-            // Over 4-D maps (XLA reduces their four axes): squares one fused chain
-            // (a row of them as one row), terms in order.
-            let (rows, cols) = pred.dim();
-            let mut sum = 0.0f32;
-            for r in 0..rows {
-                for c in 0..cols {
-                    let e = error(target[[r, c]] - pred[[r, c]]);
-                    sum = if !squares {
-                        sum + penalty(e)
-                    } else if rows == 1 && c < 2 {
-                        if c == 0 {
-                            e * e
-                        } else {
-                            let e0 = error(target[[0, 0]] - pred[[0, 0]]);
-                            e0.mul_add(e0, e * e)
-                        }
-                    } else {
-                        e.mul_add(e, sum)
-                    };
-                }
-            }
-            sum
-        }
         None => {
+            // Over 4-D maps XLA reduces the maps' four axes: the one-loop order there.
+            use crate::core::xla_math::{array_sum_xla, chain_sum_xla};
             let (rows, cols) = pred.dim();
+            let sum = |x: &dyn Fn(usize, usize) -> f32, sq: bool| {
+                if maps {
+                    chain_sum_xla(rows, cols, x, sq)
+                } else {
+                    array_sum_xla(rows, cols, x, sq)
+                }
+            };
+            let e = |r: usize, c: usize| error(target[[r, c]] - pred[[r, c]]);
             if squares {
-                crate::core::xla_math::array_sum_xla(
-                    rows,
-                    cols,
-                    |r, c| error(target[[r, c]] - pred[[r, c]]),
-                    true,
-                )
+                sum(&e, true)
             } else {
-                crate::core::xla_math::array_sum_xla(
-                    rows,
-                    cols,
-                    |r, c| penalty(error(target[[r, c]] - pred[[r, c]])),
-                    false,
-                )
+                sum(&|r, c| penalty(e(r, c)), false)
             }
         }
     }

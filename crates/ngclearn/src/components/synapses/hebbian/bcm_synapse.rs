@@ -191,14 +191,14 @@ impl BCMSynapse {
                 {
                     for (j, (w, d)) in w_row.iter_mut().zip(dw_row.iter_mut()).enumerate() {
                         // XLA's dot: one row's product, more rows a chain from +0.0.
-                        let dd = super::stdp::batch_dot(rows, |b| pre[[b, i]], |b| post_term[[b, j]]);
+                        let dd = || super::stdp::batch_dot(rows, |b| pre[[b, i]], |b| post_term[[b, j]]);
                         let v = if wb > 0.0 {
-                            dd.mul_add(wb - w.abs(), -*w * decay)
+                            dd().mul_add(wb - w.abs(), -*w * decay)
                         } else if rows == 1 {
                             // One row: the product itself is fused into the decay's sum.
                             pre[[0, i]].mul_add(post_term[[0, j]], -*w * decay)
                         } else {
-                            (-*w).mul_add(decay, dd)
+                            (-*w).mul_add(decay, dd())
                         };
                         *d = v;
                         *w = (v * dt).mul_add(inv_w, *w);

@@ -364,13 +364,18 @@ impl HebbianSynapse {
                 // into the prior's sum when there is one and no bound.
                 let one_row = pre.nrows() == 1;
                 let factors = |k: usize| (pre[[0, k / n_post]] * pw, post[[0, k % n_post]] * qw);
-                dw.fill(0.0);
                 if one_row {
-                    for (k, d) in dw.iter_mut().enumerate() {
-                        let (a, b) = factors(k);
-                        *d = a * b;
+                    for (qj, &x) in q.iter_mut().zip(post.row(0)) {
+                        *qj = x * qw;
+                    }
+                    for (dw_row, &x) in dw.chunks_exact_mut(n_post).zip(pre.row(0)) {
+                        let a = x * pw;
+                        for (d, &qj) in dw_row.iter_mut().zip(q.iter()) {
+                            *d = a * qj;
+                        }
                     }
                 } else {
+                    dw.fill(0.0);
                     // Row i of the product, one batch row b at a time: the same chain of
                     // fused multiply-adds over b for every entry.
                     for (p_row, q_row) in pre.rows().into_iter().zip(post.rows()) {
